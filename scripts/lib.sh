@@ -1,0 +1,46 @@
+# Shared set-up for scripts/run.sh, scripts/test.sh and the helper scripts.
+# Source it; it defines paths and the functions below and changes nothing by
+# itself.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citychain/target}"
+# The wasm builder needs to find the workspace when the target dir is outside it.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
+# Link litep2p against the system OpenSSL instead of building one from source.
+export OPENSSL_NO_VENDOR=1
+NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Installs the Debian packages and rustup components the build needs, only
+# when they are missing.
+ensure_prerequisites() {
+	local missing=() pkg
+	for pkg in protobuf-compiler clang libclang-dev libssl-dev pkg-config; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+	done
+	if ((${#missing[@]})); then
+		log "installing Debian packages: ${missing[*]}"
+		local sudo=""
+		[ "$(id -u)" -eq 0 ] || sudo="sudo"
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+	command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
+	# rust-toolchain.toml names the toolchain, its targets and rust-src;
+	# `rustup show` installs whatever of it is missing.
+	(cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install) >&2
+	(cd "$ROOT" && rustup show >/dev/null)
+}
+
+# Builds the node (and with it the runtime's wasm) in release, once.
+build_node() {
+	log "building citychain-node (release) into $CARGO_TARGET_DIR"
+	(cd "$ROOT" && cargo build --release --locked -p citychain-node)
+}
+
+# Prints a free TCP port on the loopback interface.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
