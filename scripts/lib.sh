@@ -8,6 +8,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citychain/target}"
 export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 # Link litep2p against the system OpenSSL instead of building one from source.
 export OPENSSL_NO_VENDOR=1
+# The pinned toolchain, also for the runtime's wasm build, which runs cargo
+# outside the workspace where rust-toolchain.toml is not seen.
+RUSTUP_TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
+export RUSTUP_TOOLCHAIN WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
 NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
@@ -28,10 +32,9 @@ ensure_prerequisites() {
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
 	command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
-	# rust-toolchain.toml names the toolchain, its targets and rust-src;
-	# `rustup show` installs whatever of it is missing.
-	(cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install) >&2
-	(cd "$ROOT" && rustup show >/dev/null)
+	# rust-toolchain.toml names the toolchain, its wasm target and rust-src;
+	# this installs whatever of it is missing (older rustup: `rustup show`).
+	(cd "$ROOT" && { rustup toolchain install 2>/dev/null || rustup show; } >/dev/null)
 }
 
 # Builds the node (and with it the runtime's wasm) in release, once.

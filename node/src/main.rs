@@ -1,1 +1,12 @@
-fn main() {}
+//! citychain-node: the node of the CityChain consortium chain.
+#![warn(missing_docs)]
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,1 +1,611 @@
+//! # Departments
+//!
+//! The identity layer of the CityChain consortium: which government
+//! departments are members, which accounts act for them, and with which
+//! roles.
+//!
+//! ## Concepts
+//!
+//! - A **department** has a name, a [`DepartmentKind`], a [`DepartmentStatus`]
+//!   (`Active`, `Suspended`, `Retired`), an optional x25519 encryption key to
+//!   which other departments seal data keys, and a metadata URI.
+//! - A **member** is an account acting for exactly one department, holding
+//!   any of the roles Admin, Publisher, Approver and Auditor. Every department
+//!   always has at least one Admin. Membership makes the account exist
+//!   (it provides the account), so a new member can transact at once without
+//!   being sent funds.
+//! - Each department names one member as its **delegate**. The delegates of
+//!   the active departments are the members of the council
+//!   ([`Config::Council`]); this pallet is the only thing that changes the
+//!   council's membership.
+//!
+//! ## Dispatchables
+//!
+//! Governance ([`Config::GovernanceOrigin`], Root or a council motion):
+//! - [`register_department`](Pallet::register_department): admit a department
+//!   with its first Admin, who is also its delegate.
+//! - [`set_department_status`](Pallet::set_department_status): suspend,
+//!   reactivate or retire a department.
+//!
+//! The department's Admin, for their own (active) department:
+//! - [`add_member`](Pallet::add_member): admit an account with roles.
+//! - [`set_member_roles`](Pallet::set_member_roles): change a member's roles.
+//! - [`remove_member`](Pallet::remove_member): remove a member.
+//! - [`set_encryption_key`](Pallet::set_encryption_key): publish the x25519
+//!   key.
+//! - [`update_department`](Pallet::update_department): change name, metadata
+//!   URI or delegate.
+//!
+//! ## For other pallets
+//!
+//! [`Pallet`] implements [`DepartmentDirectory`]: who is a member of which
+//! department, with which roles, and which departments are active
+//! regulators. Other pallets name that trait in their `Config` and never
+//! depend on this crate.
+
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use citychain_primitives::{
+	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
+	Role, Roles,
+};
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{ChangeMembers, InitializeMembers},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::Saturating;
+
+	/// The department record as stored.
+	pub type DepartmentOf<T> = Department<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxNameLength,
+		<T as Config>::MaxUriLength,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Who may register departments and change their status: Root or a
+		/// council motion.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The council whose members are the delegates of the active
+		/// departments.
+		type Council: ChangeMembers<Self::AccountId> + InitializeMembers<Self::AccountId>;
+
+		/// Most departments that can ever be registered (also the most council
+		/// seats).
+		#[pallet::constant]
+		type MaxDepartments: Get<u32>;
+
+		/// Most member accounts of one department.
+		#[pallet::constant]
+		type MaxMembersPerDepartment: Get<u32>;
+
+		/// Longest department name, in bytes.
+		#[pallet::constant]
+		type MaxNameLength: Get<u32>;
+
+		/// Longest metadata URI, in bytes.
+		#[pallet::constant]
+		type MaxUriLength: Get<u32>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The id the next registered department gets.
+	#[pallet::storage]
+	pub type NextDepartmentId<T> = StorageValue<_, DepartmentId, ValueQuery>;
+
+	/// Departments by id.
+	#[pallet::storage]
+	pub type Departments<T: Config> = StorageMap<_, Twox64Concat, DepartmentId, DepartmentOf<T>>;
+
+	/// The department and roles of every member account.
+	#[pallet::storage]
+	pub type Members<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, MemberRecord>;
+
+	/// The member accounts of each department, for listing them.
+	#[pallet::storage]
+	pub type DepartmentMembers<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DepartmentId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The delegates of the active departments, sorted: the council's
+	/// membership as this pallet last set it.
+	#[pallet::storage]
+	pub type CouncilSeats<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxDepartments>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		pub departments: Vec<GenesisDepartment<T::AccountId>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for d in &self.departments {
+				let ((delegate, delegate_roles), others) =
+					d.members.split_first().expect("a genesis department has members");
+				assert!(
+					delegate_roles.contains(Role::Admin),
+					"a genesis department's first member is an Admin"
+				);
+				let id = Pallet::<T>::do_register_department(
+					d.name.as_bytes().to_vec(),
+					d.kind,
+					delegate.clone(),
+					*delegate_roles,
+					d.metadata_uri.as_bytes().to_vec(),
+				)
+				.expect("genesis department is valid");
+				for (who, roles) in others {
+					Pallet::<T>::do_add_member(id, who.clone(), *roles)
+						.expect("genesis member is valid");
+				}
+				Departments::<T>::mutate(id, |dept| {
+					if let Some(dept) = dept {
+						dept.encryption_key = d.encryption_key;
+						dept.status = d.status;
+					}
+				});
+			}
+			let seats = Pallet::<T>::active_delegates().expect("genesis departments fit");
+			T::Council::initialize_members(&seats);
+			CouncilSeats::<T>::put(seats);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A department was admitted; `admin` is its first Admin and delegate.
+		DepartmentRegistered { department: DepartmentId, kind: DepartmentKind, admin: T::AccountId },
+		/// A department's status changed.
+		DepartmentStatusChanged { department: DepartmentId, status: DepartmentStatus },
+		/// A department's name or metadata URI changed.
+		DepartmentUpdated { department: DepartmentId },
+		/// A department named a new delegate to the council.
+		DelegateChanged { department: DepartmentId, delegate: T::AccountId },
+		/// An account joined a department.
+		MemberAdded { department: DepartmentId, who: T::AccountId, roles: Roles },
+		/// A member's roles changed.
+		MemberRolesChanged { department: DepartmentId, who: T::AccountId, roles: Roles },
+		/// An account left a department.
+		MemberRemoved { department: DepartmentId, who: T::AccountId },
+		/// A department published a new x25519 encryption key.
+		EncryptionKeySet { department: DepartmentId, key: EncryptionKey },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The name is empty.
+		EmptyName,
+		/// The name is longer than `MaxNameLength`.
+		NameTooLong,
+		/// The metadata URI is longer than `MaxUriLength`.
+		UriTooLong,
+		/// No department has this id.
+		UnknownDepartment,
+		/// `MaxDepartments` departments are registered already.
+		TooManyDepartments,
+		/// The department has `MaxMembersPerDepartment` members already.
+		TooManyMembers,
+		/// The account is a member of a department already.
+		AlreadyMember,
+		/// The caller is not a member of any department.
+		NotMember,
+		/// The caller does not hold the Admin role.
+		NotAdmin,
+		/// The account is not a member of the caller's department.
+		NotMemberOfDepartment,
+		/// The department is suspended or retired.
+		DepartmentNotActive,
+		/// A department cannot move from its status to the one asked for.
+		InvalidStatusTransition,
+		/// The change would leave the department without an Admin.
+		LastAdmin,
+		/// The member is the department's delegate; name another one first.
+		MemberIsDelegate,
+		/// The delegate must be a member of the department.
+		DelegateNotMember,
+		/// The key is all zeroes, which is no valid x25519 public key.
+		InvalidEncryptionKey,
+		/// The account is still used by other pallets and cannot lose the
+		/// membership that keeps it alive.
+		MemberAccountInUse,
+		/// An update call that changes nothing.
+		NothingToUpdate,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Admit a department. `admin` becomes its first member, with the Admin
+		/// role, and its delegate to the council.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_department())]
+		pub fn register_department(
+			origin: OriginFor<T>,
+			name: Vec<u8>,
+			kind: DepartmentKind,
+			admin: T::AccountId,
+			metadata_uri: Vec<u8>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let department = Self::do_register_department(
+				name,
+				kind,
+				admin.clone(),
+				Roles::only(Role::Admin),
+				metadata_uri,
+			)?;
+			Self::change_council(Some(&admin), None)?;
+			Self::deposit_event(Event::DepartmentRegistered { department, kind, admin });
+			Ok(())
+		}
+
+		/// Suspend, reactivate or retire a department. The members of a
+		/// department that is not active can no longer transact, and its
+		/// delegate leaves the council. Retirement is final.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_department_status())]
+		pub fn set_department_status(
+			origin: OriginFor<T>,
+			department: DepartmentId,
+			status: DepartmentStatus,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut dept = Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
+			ensure!(dept.status.can_transition_to(&status), Error::<T>::InvalidStatusTransition);
+			match (dept.status.is_active(), status.is_active()) {
+				(true, false) => Self::change_council(None, Some(&dept.delegate))?,
+				(false, true) => Self::change_council(Some(&dept.delegate), None)?,
+				_ => {},
+			}
+			dept.status = status;
+			Departments::<T>::insert(department, dept);
+			Self::deposit_event(Event::DepartmentStatusChanged { department, status });
+			Ok(())
+		}
+
+		/// Admit `who` to the caller's department with `roles`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::add_member())]
+		pub fn add_member(origin: OriginFor<T>, who: T::AccountId, roles: Roles) -> DispatchResult {
+			let (_, department) = Self::ensure_admin(origin)?;
+			Self::do_add_member(department, who.clone(), roles)?;
+			Self::deposit_event(Event::MemberAdded { department, who, roles });
+			Ok(())
+		}
+
+		/// Replace the roles of `who`, a member of the caller's department.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_member_roles())]
+		pub fn set_member_roles(
+			origin: OriginFor<T>,
+			who: T::AccountId,
+			roles: Roles,
+		) -> DispatchResult {
+			let (_, department) = Self::ensure_admin(origin)?;
+			let mut record = Self::member_of(&who, department)?;
+			let mut dept = Self::department_record(department)?;
+			ensure!(!dept.would_lose_last_admin(record.roles, roles), Error::<T>::LastAdmin);
+			dept.count_role_change(record.roles, roles);
+			record.roles = roles;
+			Members::<T>::insert(&who, record);
+			Departments::<T>::insert(department, dept);
+			Self::deposit_event(Event::MemberRolesChanged { department, who, roles });
+			Ok(())
+		}
+
+		/// Remove `who` from the caller's department. The last Admin and the
+		/// delegate cannot be removed.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_member())]
+		pub fn remove_member(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			let (_, department) = Self::ensure_admin(origin)?;
+			let record = Self::member_of(&who, department)?;
+			let mut dept = Self::department_record(department)?;
+			ensure!(dept.delegate != who, Error::<T>::MemberIsDelegate);
+			ensure!(!dept.would_lose_last_admin(record.roles, Roles::NONE), Error::<T>::LastAdmin);
+			frame_system::Pallet::<T>::dec_providers(&who)
+				.map_err(|_| Error::<T>::MemberAccountInUse)?;
+			dept.count_role_change(record.roles, Roles::NONE);
+			dept.members.saturating_dec();
+			Members::<T>::remove(&who);
+			DepartmentMembers::<T>::remove(department, &who);
+			Departments::<T>::insert(department, dept);
+			Self::deposit_event(Event::MemberRemoved { department, who });
+			Ok(())
+		}
+
+		/// Publish the caller's department's x25519 public key.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_encryption_key())]
+		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
+			let (_, department) = Self::ensure_admin(origin)?;
+			ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
+				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
+				dept.encryption_key = Some(key);
+				Ok(())
+			})?;
+			Self::deposit_event(Event::EncryptionKeySet { department, key });
+			Ok(())
+		}
+
+		/// Change the caller's department's name, metadata URI or delegate;
+		/// fields left `None` stay as they are. A new delegate must be a member
+		/// of the department and takes the council seat at once.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::update_department())]
+		pub fn update_department(
+			origin: OriginFor<T>,
+			name: Option<Vec<u8>>,
+			metadata_uri: Option<Vec<u8>>,
+			delegate: Option<T::AccountId>,
+		) -> DispatchResult {
+			let (_, department) = Self::ensure_admin(origin)?;
+			ensure!(
+				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
+				Error::<T>::NothingToUpdate
+			);
+			let mut dept = Self::department_record(department)?;
+			let name = name.map(Self::bounded_name).transpose()?;
+			let metadata_uri = metadata_uri.map(Self::bounded_uri).transpose()?;
+			let new_delegate = match delegate {
+				Some(d) if d != dept.delegate => {
+					Self::member_of(&d, department).map_err(|_| Error::<T>::DelegateNotMember)?;
+					Some(d)
+				},
+				_ => None,
+			};
+			let describes = name.is_some() || metadata_uri.is_some();
+			if let Some(name) = name {
+				dept.name = name;
+			}
+			if let Some(uri) = metadata_uri {
+				dept.metadata_uri = uri;
+			}
+			if let Some(d) = &new_delegate {
+				Self::change_council(Some(d), Some(&dept.delegate))?;
+				dept.delegate = d.clone();
+			}
+			Departments::<T>::insert(department, dept);
+			if describes {
+				Self::deposit_event(Event::DepartmentUpdated { department });
+			}
+			if let Some(delegate) = new_delegate {
+				Self::deposit_event(Event::DelegateChanged { department, delegate });
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The signer and their department, if the signer is an Admin of an
+		/// active department.
+		pub fn ensure_admin(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+			let who = ensure_signed(origin)?;
+			let record = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
+			let dept = Self::department_record(record.department)?;
+			ensure!(dept.status.is_active(), Error::<T>::DepartmentNotActive);
+			ensure!(record.roles.contains(Role::Admin), Error::<T>::NotAdmin);
+			Ok((who, record.department))
+		}
+
+		fn department_record(id: DepartmentId) -> Result<DepartmentOf<T>, DispatchError> {
+			Departments::<T>::get(id).ok_or_else(|| Error::<T>::UnknownDepartment.into())
+		}
+
+		/// The member record of `who` if `who` belongs to `department`.
+		fn member_of(
+			who: &T::AccountId,
+			department: DepartmentId,
+		) -> Result<MemberRecord, DispatchError> {
+			Members::<T>::get(who)
+				.filter(|r| r.department == department)
+				.ok_or_else(|| Error::<T>::NotMemberOfDepartment.into())
+		}
+
+		fn bounded_name(name: Vec<u8>) -> Result<BoundedVec<u8, T::MaxNameLength>, DispatchError> {
+			ensure!(!name.is_empty(), Error::<T>::EmptyName);
+			name.try_into().map_err(|_| Error::<T>::NameTooLong.into())
+		}
+
+		fn bounded_uri(uri: Vec<u8>) -> Result<BoundedVec<u8, T::MaxUriLength>, DispatchError> {
+			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
+		}
+
+		/// Registers a department with `admin` as its first member and
+		/// delegate, holding `admin_roles` (which include Admin); leaves the
+		/// council to the caller.
+		pub(crate) fn do_register_department(
+			name: Vec<u8>,
+			kind: DepartmentKind,
+			admin: T::AccountId,
+			admin_roles: Roles,
+			metadata_uri: Vec<u8>,
+		) -> Result<DepartmentId, DispatchError> {
+			let name = Self::bounded_name(name)?;
+			let metadata_uri = Self::bounded_uri(metadata_uri)?;
+			let id = NextDepartmentId::<T>::get();
+			ensure!(id < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
+			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
+			Departments::<T>::insert(
+				id,
+				Department {
+					name,
+					kind,
+					status: DepartmentStatus::Active,
+					delegate: admin.clone(),
+					encryption_key: None,
+					metadata_uri,
+					members: 1,
+					admins: 1,
+					registered_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Self::insert_member(id, admin, admin_roles);
+			NextDepartmentId::<T>::put(id.saturating_add(1));
+			Ok(id)
+		}
+
+		/// Adds `who` to `department` with `roles`.
+		pub(crate) fn do_add_member(
+			department: DepartmentId,
+			who: T::AccountId,
+			roles: Roles,
+		) -> DispatchResult {
+			let mut dept = Self::department_record(department)?;
+			ensure!(!Members::<T>::contains_key(&who), Error::<T>::AlreadyMember);
+			ensure!(dept.members < T::MaxMembersPerDepartment::get(), Error::<T>::TooManyMembers);
+			dept.members.saturating_inc();
+			dept.count_role_change(Roles::NONE, roles);
+			Departments::<T>::insert(department, dept);
+			Self::insert_member(department, who, roles);
+			Ok(())
+		}
+
+		fn insert_member(department: DepartmentId, who: T::AccountId, roles: Roles) {
+			frame_system::Pallet::<T>::inc_providers(&who);
+			DepartmentMembers::<T>::insert(department, &who, ());
+			Members::<T>::insert(who, MemberRecord { department, roles });
+		}
+
+		/// The sorted delegates of all active departments.
+		fn active_delegates() -> Result<BoundedVec<T::AccountId, T::MaxDepartments>, DispatchError>
+		{
+			let mut delegates: Vec<_> = Departments::<T>::iter_values()
+				.filter(|d| d.status.is_active())
+				.map(|d| d.delegate)
+				.collect();
+			delegates.sort();
+			delegates.try_into().map_err(|_| Error::<T>::TooManyDepartments.into())
+		}
+
+		/// Moves one council seat: `incoming` joins, `outgoing` leaves.
+		fn change_council(
+			incoming: Option<&T::AccountId>,
+			outgoing: Option<&T::AccountId>,
+		) -> DispatchResult {
+			let mut seats = CouncilSeats::<T>::get();
+			if let Some(out) = outgoing {
+				if let Ok(i) = seats.binary_search(out) {
+					seats.remove(i);
+				}
+			}
+			if let Some(new) = incoming {
+				if let Err(i) = seats.binary_search(new) {
+					seats.try_insert(i, new.clone()).map_err(|_| Error::<T>::TooManyDepartments)?;
+				}
+			}
+			let incoming: Vec<_> = incoming.cloned().into_iter().collect();
+			let outgoing: Vec<_> = outgoing.cloned().into_iter().collect();
+			T::Council::change_members_sorted(&incoming, &outgoing, &seats);
+			CouncilSeats::<T>::put(seats);
+			Ok(())
+		}
+
+		/// The members of a department with their roles (at most
+		/// `MaxMembersPerDepartment`).
+		pub fn members_of(department: DepartmentId) -> Vec<(T::AccountId, Roles)> {
+			DepartmentMembers::<T>::iter_key_prefix(department)
+				.filter_map(|who| Members::<T>::get(&who).map(|r| (who, r.roles)))
+				.collect()
+		}
+
+		/// Checks the pallet's invariants: member counts, admin counts,
+		/// delegates and council seats agree with the records.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use sp_runtime::traits::Zero;
+			let mut departments = 0u32;
+			for (id, dept) in Departments::<T>::iter() {
+				departments += 1;
+				ensure!(id < NextDepartmentId::<T>::get(), "department id not yet assigned");
+				let members = Self::members_of(id);
+				ensure!(members.len() as u32 == dept.members, "member count differs");
+				let admins = members.iter().filter(|(_, r)| r.contains(Role::Admin)).count() as u32;
+				ensure!(admins == dept.admins && !admins.is_zero(), "admin count differs or is 0");
+				ensure!(
+					members.iter().any(|(who, _)| *who == dept.delegate),
+					"delegate is not a member"
+				);
+			}
+			ensure!(departments <= T::MaxDepartments::get(), "too many departments");
+			for (who, record) in Members::<T>::iter() {
+				ensure!(
+					DepartmentMembers::<T>::contains_key(record.department, &who),
+					"member missing from its department's list"
+				);
+			}
+			ensure!(CouncilSeats::<T>::get() == Self::active_delegates()?, "council seats differ");
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> DepartmentDirectory<T::AccountId> for Pallet<T> {
+	fn membership(who: &T::AccountId) -> Option<Membership> {
+		let record = Members::<T>::get(who)?;
+		let dept = Departments::<T>::get(record.department)?;
+		Some(Membership {
+			department: record.department,
+			kind: dept.kind,
+			status: dept.status,
+			roles: record.roles,
+		})
+	}
+
+	fn department(id: DepartmentId) -> Option<(DepartmentKind, DepartmentStatus)> {
+		Departments::<T>::get(id).map(|d| (d.kind, d.status))
+	}
+
+	fn encryption_key(id: DepartmentId) -> Option<EncryptionKey> {
+		Departments::<T>::get(id).and_then(|d| d.encryption_key)
+	}
+}

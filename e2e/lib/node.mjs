@@ -1,0 +1,106 @@
+// Starts a citychain-node for a test and connects @polkadot/api to it.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { rpc, signedExtensions } from './definitions.mjs';
+
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `citychain-node --dev` (or another chain) on free ports with a
+ * throw-away base path. Resolves when its RPC answers.
+ */
+export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
+  const bin = process.env.CITYCHAIN_NODE;
+  if (!bin) throw new Error('CITYCHAIN_NODE must name the citychain-node binary');
+  const [rpcPort, p2pPort, promPort] = [await freePort(), await freePort(), await freePort()];
+  const basePath = mkdtempSync(join(tmpdir(), 'citychain-e2e-'));
+  const args = [
+    chain === 'dev' ? '--dev' : `--chain=${chain}`,
+    `--base-path=${basePath}`,
+    `--rpc-port=${rpcPort}`,
+    `--port=${p2pPort}`,
+    `--prometheus-port=${promPort}`,
+    '--no-telemetry',
+    '--no-mdns',
+    ...extraArgs,
+  ];
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log = (log + d).slice(-20000); });
+  const endpoint = `ws://127.0.0.1:${rpcPort}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node exited early:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${rpcPort}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+      });
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`node RPC did not come up:\n${log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    endpoint,
+    log: () => log,
+    async stop() {
+      child.kill('SIGINT');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(basePath, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An ApiPromise with CityChain's RPC definitions. */
+export function connect(endpoint) {
+  return ApiPromise.create({ provider: new WsProvider(endpoint), rpc, signedExtensions, noInitWarn: true });
+}
+
+/** Resolves once the finalized head reaches `number`. */
+export function finalizedAtLeast(api, number, timeoutMs = 60_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`finality did not reach ${number}`)), timeoutMs);
+    let unsub;
+    api.rpc.chain.subscribeFinalizedHeads((h) => {
+      if (h.number.toNumber() >= number) {
+        clearTimeout(timer);
+        unsub?.();
+        resolve(h);
+      }
+    }).then((u) => { unsub = u; });
+  });
+}
+
+/**
+ * Signs and submits `tx`; resolves with the events of the including block
+ * once it is in a block, rejects if the pool refuses it or dispatch fails.
+ */
+export function submit(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (dispatchError) {
+        const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
+        reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
+      } else if (status.isInBlock) {
+        resolve({ blockHash: status.asInBlock, events: events.map((e) => e.event) });
+      }
+    }).catch(reject);
+  });
+}

@@ -1,0 +1,64 @@
+// Smoke test: a dev node produces and finalizes blocks, a member's department
+// call goes through, a non-member's transaction is refused by the pool.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, connect, finalizedAtLeast, submit } from './lib/node.mjs';
+
+let node;
+let api;
+let keyring;
+
+before(async () => {
+  await cryptoWaitReady();
+  keyring = new Keyring({ type: 'sr25519' });
+  node = await startNode();
+  api = await connect(node.endpoint);
+});
+
+after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+test('produces and finalizes blocks', async () => {
+  const head = await finalizedAtLeast(api, 2);
+  assert.ok(head.number.toNumber() >= 2);
+});
+
+test('metadata lists the Departments and Council pallets', () => {
+  const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
+  for (const name of ['System', 'Aura', 'Grandpa', 'Sudo', 'Council', 'Departments']) {
+    assert.ok(pallets.includes(name), `${name} missing from ${pallets}`);
+  }
+});
+
+test('a department admin adds a member, who can transact at once', async () => {
+  const alice = keyring.addFromUri('//Alice');
+  const newcomer = keyring.addFromUri('//SmokeNewcomer');
+  const roles = { admin: false, publisher: true, approver: false, auditor: false };
+  const { events } = await submit(api, api.tx.departments.addMember(newcomer.address, roles), alice);
+  const added = events.find((e) => api.events.departments.MemberAdded.is(e));
+  assert.ok(added, 'MemberAdded event');
+  assert.equal(added.data.who.toString(), newcomer.address);
+
+  const dept = await api.rpc.departments.get(added.data.department);
+  const json = dept.toJSON();
+  assert.equal(json.name, 'Natural Resources and Planning Bureau');
+  assert.deepEqual(json.members.find((m) => m.account === newcomer.address)?.roles, roles);
+
+  // no funds, yet the new member's own transaction is accepted and included
+  const { free } = (await api.query.system.account(newcomer.address)).data;
+  assert.equal(free.toBigInt(), 0n);
+  await submit(api, api.tx.system.remarkWithEvent('first words'), newcomer);
+});
+
+test('the pool refuses a non-member department call', async () => {
+  const ferdie = keyring.addFromUri('//Ferdie');
+  const roles = { admin: true, publisher: true, approver: true, auditor: true };
+  await assert.rejects(
+    submit(api, api.tx.departments.addMember(ferdie.address, roles), ferdie),
+    /1010.*Invalid signing address/,
+  );
+});

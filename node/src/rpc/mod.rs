@@ -1,0 +1,53 @@
+//! The node's JSON-RPC: the standard Substrate methods (system, chain, state,
+//! author come from `sc-service`; account nonce and payment are merged here)
+//! and CityChain's own modules, one per runtime API.
+
+#![warn(missing_docs)]
+
+mod departments;
+
+use std::sync::Arc;
+
+use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
+use jsonrpsee::RpcModule;
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+
+pub use departments::{Departments, DepartmentsApiServer};
+
+/// What the RPC modules need from the node.
+pub struct FullDeps<C, P> {
+	/// The client, to call runtime APIs.
+	pub client: Arc<C>,
+	/// The transaction pool.
+	pub pool: Arc<P>,
+}
+
+/// All RPC modules of a full node beyond those `sc-service` provides.
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>,
+	C: HeaderBackend<Block> + HeaderMetadata<Block, Error = BlockChainError> + 'static,
+	C: Send + Sync + 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
+	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: citychain_primitives::api::DepartmentsApi<Block, AccountId, BlockNumber>,
+	C::Api: BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let mut module = RpcModule::new(());
+	let FullDeps { client, pool } = deps;
+
+	module.merge(System::new(client.clone(), pool).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Departments::new(client).into_rpc())?;
+
+	Ok(module)
+}

@@ -1,0 +1,56 @@
+use crate::{mock::*, Event};
+use frame_support::{assert_noop, assert_ok, weights::Weight};
+use sp_runtime::DispatchError;
+
+/// Where `System::set_heap_pages` writes.
+const HEAP_PAGES: &[u8] = b":heappages";
+
+fn set_heap_pages() -> Box<RuntimeCall> {
+	Box::new(RuntimeCall::System(frame_system::Call::set_heap_pages { pages: 64 }))
+}
+
+#[test]
+fn governance_dispatches_root_only_call() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Governance::dispatch_as_root(RuntimeOrigin::signed(1), set_heap_pages()));
+		System::assert_last_event(Event::DispatchedAsRoot { result: Ok(()) }.into());
+		assert_eq!(
+			frame_support::storage::unhashed::get::<u64>(HEAP_PAGES),
+			Some(64)
+		);
+	});
+}
+
+#[test]
+fn inner_failure_is_reported_in_the_event() {
+	new_test_ext().execute_with(|| {
+		// junk is no runtime, so `set_code` fails
+		let call = Box::new(RuntimeCall::System(frame_system::Call::set_code { code: vec![1, 2, 3] }));
+		assert_ok!(Governance::dispatch_as_root(RuntimeOrigin::root(), call));
+		match System::events().last().map(|r| r.event.clone()) {
+			Some(RuntimeEvent::Governance(Event::DispatchedAsRoot { result })) => assert!(result.is_err()),
+			other => panic!("unexpected last event {other:?}"),
+		}
+	});
+}
+
+#[test]
+fn others_may_not_dispatch_as_root() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Governance::dispatch_as_root(RuntimeOrigin::signed(2), set_heap_pages()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Governance::dispatch_as_root(RuntimeOrigin::none(), set_heap_pages()), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn weight_includes_the_inner_call() {
+	let inner = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&*set_heap_pages()).call_weight;
+	let outer = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&RuntimeCall::Governance(
+		crate::Call::dispatch_as_root { call: set_heap_pages() },
+	))
+	.call_weight;
+	assert!(outer.all_gte(inner.saturating_add(Weight::from_parts(1, 0))));
+}

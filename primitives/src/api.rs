@@ -1,0 +1,39 @@
+//! Runtime APIs that the node serves over JSON-RPC and polkadot.js apps
+//! shows under Developer → Runtime calls.
+
+use crate::departments::{
+	DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles,
+};
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use scale_info::TypeInfo;
+
+/// A department with its members, as the `DepartmentsApi` returns it.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub struct DepartmentInfo<AccountId, BlockNumber> {
+	pub id: DepartmentId,
+	/// UTF-8 name.
+	pub name: Vec<u8>,
+	pub kind: DepartmentKind,
+	pub status: DepartmentStatus,
+	pub delegate: AccountId,
+	pub encryption_key: Option<EncryptionKey>,
+	/// UTF-8 URI.
+	pub metadata_uri: Vec<u8>,
+	pub registered_at: BlockNumber,
+	pub members: Vec<(AccountId, Roles)>,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Reads of the department directory.
+	pub trait DepartmentsApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// One department and its members.
+		fn department(id: DepartmentId) -> Option<DepartmentInfo<AccountId, BlockNumber>>;
+		/// The department and roles of an account.
+		fn membership(who: AccountId) -> Option<Membership>;
+	}
+}

@@ -1,0 +1,8 @@
+//! The pallets whose benchmarks `scripts/benchmark.sh` runs.
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking, BaselineBench::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_departments, Departments]
+	[pallet_governance, Governance]
+);

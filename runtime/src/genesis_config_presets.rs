@@ -1,0 +1,176 @@
+//! Genesis presets: `development` (chain `dev`), `local_testnet` (chain
+//! `local`) and `consortium`.
+//!
+//! Every preset uses the well-known development keys, so it is for local
+//! networks only; a real consortium builds its chain spec from `consortium`
+//! with its departments' own keys (see docs/operations.md).
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use alloc::{string::String, vec, vec::Vec};
+use citychain_primitives::{DepartmentKind, DepartmentStatus, Role, Roles};
+use frame_support::build_struct_json_patch;
+use pallet_departments::GenesisDepartment;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Name of the preset for a consortium of four validator departments and a
+/// regulator, without sudo.
+pub const CONSORTIUM_RUNTIME_PRESET: &str = "consortium";
+
+/// A validator's Aura (sr25519) and GRANDPA (ed25519) keys from one
+/// well-known name.
+type Validator = (Sr25519Keyring, Ed25519Keyring);
+
+fn department(
+	name: &str,
+	kind: DepartmentKind,
+	members: Vec<(Sr25519Keyring, Roles)>,
+	metadata_uri: &str,
+) -> GenesisDepartment<AccountId> {
+	GenesisDepartment {
+		name: String::from(name),
+		kind,
+		status: DepartmentStatus::Active,
+		members: members.into_iter().map(|(k, roles)| (k.to_account_id(), roles)).collect(),
+		encryption_key: None,
+		metadata_uri: String::from(metadata_uri),
+	}
+}
+
+/// The sample departments of the `dev` and `local` chains. Each delegate
+/// holds every role; Eve publishes for Natural Resources and Planning; Ferdie
+/// belongs to no department.
+fn sample_departments() -> Vec<GenesisDepartment<AccountId>> {
+	use Sr25519Keyring::*;
+	vec![
+		department(
+			"Natural Resources and Planning Bureau",
+			DepartmentKind::NaturalResources,
+			vec![(Alice, Roles::ALL), (Eve, Roles::only(Role::Publisher))],
+			"https://nrp.city.example/about",
+		),
+		department(
+			"Transport Bureau",
+			DepartmentKind::Transport,
+			vec![(Bob, Roles::ALL)],
+			"https://transport.city.example/about",
+		),
+		department(
+			"Ecology and Environment Bureau",
+			DepartmentKind::Environment,
+			vec![(Charlie, Roles::ALL)],
+			"https://environment.city.example/about",
+		),
+		department(
+			"City Data Regulator",
+			DepartmentKind::Regulator,
+			vec![(Dave, Roles::ALL)],
+			"https://regulator.city.example/about",
+		),
+	]
+}
+
+/// The departments of the `consortium` chain: four validator departments and
+/// a regulator, each represented by its delegate.
+fn consortium_departments() -> Vec<GenesisDepartment<AccountId>> {
+	use Sr25519Keyring::*;
+	vec![
+		department(
+			"Natural Resources and Planning Bureau",
+			DepartmentKind::NaturalResources,
+			vec![(Alice, Roles::ALL)],
+			"https://nrp.city.example/about",
+		),
+		department("Transport Bureau", DepartmentKind::Transport, vec![(Bob, Roles::ALL)], ""),
+		department(
+			"Ecology and Environment Bureau",
+			DepartmentKind::Environment,
+			vec![(Charlie, Roles::ALL)],
+			"",
+		),
+		department("Water Authority", DepartmentKind::Water, vec![(Dave, Roles::ALL)], ""),
+		department("City Data Regulator", DepartmentKind::Regulator, vec![(Eve, Roles::ALL)], ""),
+	]
+}
+
+fn genesis(
+	authorities: Vec<Validator>,
+	departments: Vec<GenesisDepartment<AccountId>>,
+	sudo: Option<Sr25519Keyring>,
+) -> Value {
+	let (aura, grandpa): (Vec<AuraId>, Vec<GrandpaId>) =
+		authorities.into_iter().map(|(s, e)| (s.public().into(), e.public().into())).unzip();
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: Sr25519Keyring::well_known()
+				.map(|k| (k.to_account_id(), 1_000 * UNIT))
+				.collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig { authorities: aura },
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: grandpa.into_iter().map(|id| (id, 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: sudo.map(|k| k.to_account_id()) },
+		departments: pallet_departments::GenesisConfig { departments },
+	})
+}
+
+/// One validator (Alice), sudo Alice, the sample departments.
+pub fn development_config_genesis() -> Value {
+	genesis(
+		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		sample_departments(),
+		Some(Sr25519Keyring::Alice),
+	)
+}
+
+/// Two validators (Alice, Bob), sudo Alice, the sample departments.
+pub fn local_config_genesis() -> Value {
+	genesis(
+		vec![
+			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
+		sample_departments(),
+		Some(Sr25519Keyring::Alice),
+	)
+}
+
+/// Four validator departments (Alice, Bob, Charlie, Dave) and a regulator
+/// (Eve); no sudo: governance is a 2/3 council motion.
+pub fn consortium_config_genesis() -> Value {
+	let validators = vec![
+		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+		(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+	];
+	genesis(validators, consortium_departments(), None)
+}
+
+/// The JSON patch of a preset.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		CONSORTIUM_RUNTIME_PRESET => consortium_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(CONSORTIUM_RUNTIME_PRESET),
+	]
+}

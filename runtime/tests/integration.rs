@@ -1,0 +1,240 @@
+//! Runtime integration: the dev genesis, permissioned transactions at the
+//! pool (`validate_transaction`) and at inclusion (`apply_extrinsic`), free
+//! transactions for members, and governance by council motion.
+
+use citychain_runtime::{
+	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	BuildStorage,
+};
+use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
+use codec::Encode;
+use frame_support::{assert_ok, dispatch::GetDispatchInfo, weights::Weight};
+use sp_core::{crypto::Pair, sr25519, H256};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	generic::Era,
+	traits::{Hash as _, Header as _},
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+};
+
+type Departments = pallet_departments::Pallet<Runtime>;
+
+/// Applies a genesis preset's JSON patch onto the default genesis config.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+fn dev_ext() -> sp_io::TestExternalities {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, genesis_config_presets::development_config_genesis());
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn tx_extension(who: &AccountId) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::new(),
+		citychain_runtime::permissioning::CheckMembership,
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(System::account_nonce(who)),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	)
+}
+
+fn signed_by(pair: &sr25519::Pair, call: RuntimeCall) -> UncheckedExtrinsic {
+	let who: AccountId = pair.public().into();
+	let ext = tx_extension(&who);
+	let payload = SignedPayload::new(call.clone(), ext.clone()).unwrap();
+	let signature = payload.using_encoded(|p| pair.sign(p));
+	UncheckedExtrinsic::new_signed(call, who.into(), signature.into(), ext)
+}
+
+fn remark() -> RuntimeCall {
+	RuntimeCall::System(frame_system::Call::remark_with_event { remark: b"hello".to_vec() })
+}
+
+fn validate(xt: UncheckedExtrinsic) -> Result<(), TransactionValidityError> {
+	let parent = System::block_hash(0);
+	Executive::validate_transaction(TransactionSource::External, xt, parent).map(|_| ())
+}
+
+fn refused() -> Result<(), TransactionValidityError> {
+	Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner))
+}
+
+/// Starts block 2 so that extrinsics can be applied.
+fn start_block() {
+	let header = citychain_runtime::Header::new(
+		2,
+		H256::zero(),
+		H256::zero(),
+		System::block_hash(0),
+		Default::default(),
+	);
+	Executive::initialize_block(&header);
+}
+
+#[test]
+fn dev_genesis_has_sample_departments_and_council() {
+	dev_ext().execute_with(|| {
+		let alice = Departments::membership(&Sr25519Keyring::Alice.to_account_id()).unwrap();
+		assert_eq!((alice.kind, alice.roles), (DepartmentKind::NaturalResources, Roles::ALL));
+		let eve = Departments::membership(&Sr25519Keyring::Eve.to_account_id()).unwrap();
+		assert_eq!((eve.department, eve.roles), (alice.department, Roles::only(Role::Publisher)));
+		assert!(Departments::membership(&Sr25519Keyring::Ferdie.to_account_id()).is_none());
+		let regulator = Departments::membership(&Sr25519Keyring::Dave.to_account_id()).unwrap();
+		assert!(Departments::is_active_regulator(regulator.department));
+		assert_eq!(pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get().len(), 4);
+		pallet_departments::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn pool_accepts_members_and_refuses_non_members() {
+	dev_ext().execute_with(|| {
+		assert_ok!(validate(signed_by(&Sr25519Keyring::Eve.pair(), remark())));
+		assert_eq!(validate(signed_by(&Sr25519Keyring::Ferdie.pair(), remark())), refused());
+		// an account nobody knows, without funds
+		let stranger = sr25519::Pair::from_string("//Stranger", None).unwrap();
+		assert_eq!(validate(signed_by(&stranger, remark())), refused());
+	});
+}
+
+#[test]
+fn inclusion_refuses_non_members_too() {
+	dev_ext().execute_with(|| {
+		start_block();
+		assert_eq!(
+			Executive::apply_extrinsic(signed_by(&Sr25519Keyring::Ferdie.pair(), remark())),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner))
+		);
+		assert_ok!(Executive::apply_extrinsic(signed_by(&Sr25519Keyring::Eve.pair(), remark())).unwrap());
+	});
+}
+
+#[test]
+fn suspended_departments_members_are_refused() {
+	dev_ext().execute_with(|| {
+		let eve = Sr25519Keyring::Eve;
+		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
+		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Suspended));
+		assert_eq!(validate(signed_by(&eve.pair(), remark())), refused());
+		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Active));
+		assert_ok!(validate(signed_by(&eve.pair(), remark())));
+	});
+}
+
+#[test]
+fn new_member_transacts_at_once_without_funds() {
+	dev_ext().execute_with(|| {
+		let newcomer = sr25519::Pair::from_string("//Newcomer", None).unwrap();
+		let who: AccountId = newcomer.public().into();
+		assert_eq!(validate(signed_by(&newcomer, remark())), refused());
+		assert_ok!(Departments::add_member(
+			RuntimeOrigin::signed(Sr25519Keyring::Bob.to_account_id()),
+			who.clone(),
+			Roles::only(Role::Publisher)
+		));
+		assert_eq!(pallet_balances::Pallet::<Runtime>::free_balance(&who), 0);
+		assert_ok!(validate(signed_by(&newcomer, remark())));
+		start_block();
+		assert_ok!(Executive::apply_extrinsic(signed_by(&newcomer, remark())).unwrap());
+		assert_eq!(System::account_nonce(&who), 1);
+	});
+}
+
+#[test]
+fn sudo_key_may_sign_without_membership() {
+	dev_ext().execute_with(|| {
+		let ferdie = Sr25519Keyring::Ferdie;
+		assert_ok!(pallet_sudo::Pallet::<Runtime>::set_key(
+			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+			ferdie.to_account_id().into()
+		));
+		assert_ok!(validate(signed_by(&ferdie.pair(), remark())));
+	});
+}
+
+/// Proposes `call` in the council as Alice and passes it with the votes of
+/// Alice, Bob and Charlie (3 of 4 delegates ≥ 2/3).
+fn pass_council_motion(call: RuntimeCall) {
+	let voters = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
+	let length = call.encoded_size() as u32;
+	let weight = call.get_dispatch_info().call_weight;
+	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
+	let origin = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
+	assert_ok!(Council::propose(origin(voters[0]), 3, Box::new(call), length));
+	let index = pallet_collective::ProposalCount::<Runtime, citychain_runtime::configs::CouncilCollective>::get() - 1;
+	for v in voters {
+		assert_ok!(Council::vote(origin(v), hash, index, true));
+	}
+	assert_ok!(Council::close(origin(voters[0]), hash, index, weight.saturating_add(Weight::from_parts(1, 1)), length));
+}
+
+#[test]
+fn council_motion_registers_a_department() {
+	dev_ext().execute_with(|| {
+		let water_admin = Sr25519Keyring::Ferdie.to_account_id();
+		pass_council_motion(RuntimeCall::Departments(pallet_departments::Call::register_department {
+			name: b"Water Authority".to_vec(),
+			kind: DepartmentKind::Water,
+			admin: water_admin.clone(),
+			metadata_uri: vec![],
+		}));
+		let m = Departments::membership(&water_admin).expect("Ferdie admitted by the council");
+		assert_eq!(m.kind, DepartmentKind::Water);
+		assert!(pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get()
+			.contains(&water_admin));
+	});
+}
+
+#[test]
+fn council_motion_upgrades_the_runtime_as_root() {
+	dev_ext().execute_with(|| {
+		let code = citychain_runtime::WASM_BINARY.expect("wasm built").to_vec();
+		let upgrade = RuntimeCall::System(frame_system::Call::set_code_without_checks { code: code.clone() });
+		pass_council_motion(RuntimeCall::Governance(pallet_governance::Call::dispatch_as_root {
+			call: Box::new(upgrade),
+		}));
+		System::assert_has_event(pallet_governance::Event::DispatchedAsRoot { result: Ok(()) }.into());
+		assert_eq!(sp_io::storage::get(sp_core::storage::well_known_keys::CODE).map(|c| c.to_vec()), Some(code));
+	});
+}
+
+#[test]
+fn a_single_delegate_cannot_act_as_governance() {
+	dev_ext().execute_with(|| {
+		let call = RuntimeCall::System(frame_system::Call::set_heap_pages { pages: 1 });
+		assert!(Governance::dispatch_as_root(
+			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+			Box::new(call)
+		)
+		.is_err());
+	});
+}
+
+#[test]
+fn members_pay_no_fees() {
+	dev_ext().execute_with(|| {
+		let xt = signed_by(&Sr25519Keyring::Eve.pair(), remark());
+		let len = xt.encoded_size() as u32;
+		let info = pallet_transaction_payment::Pallet::<Runtime>::query_info(xt, len);
+		assert_eq!(info.partial_fee, 0);
+		assert!(info.weight.ref_time() > 0);
+	});
+}

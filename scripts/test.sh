@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds the node once, and runs every test suite:
+# the workspace's Rust tests, then the end-to-end tests against that node.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+started=$SECONDS
+ensure_prerequisites
+build_node
+
+log "cargo test (workspace, release profile shared with the node)"
+(cd "$ROOT" && cargo test --release --locked --workspace)
+
+log "end-to-end tests against $NODE_BIN"
+(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error && CITYCHAIN_NODE="$NODE_BIN" npm test)
+
+log "all test suites passed in $((SECONDS - started)) s"
