@@ -9,7 +9,7 @@ ensure_prerequisites
 build_node
 
 log "cargo test (workspace, release profile shared with the node)"
-(cd "$ROOT" && cargo test --release --locked --workspace)
+(cd "$ROOT" && cargo test --release --locked --workspace --no-fail-fast)
 
 log "end-to-end tests against $NODE_BIN"
 (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error && CITYCHAIN_NODE="$NODE_BIN" npm test)

@@ -77,10 +77,10 @@ fn refused() -> Result<(), TransactionValidityError> {
 	Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner))
 }
 
-/// Starts block 2 so that extrinsics can be applied.
+/// Starts the next block so that extrinsics can be applied.
 fn start_block() {
 	let header = citychain_runtime::Header::new(
-		2,
+		System::block_number() + 1,
 		H256::zero(),
 		H256::zero(),
 		System::block_hash(0),

@@ -560,7 +560,7 @@ pub mod pallet {
 
 		/// Checks the pallet's invariants: member counts, admin counts,
 		/// delegates and council seats agree with the records.
-		#[cfg(any(feature = "try-runtime", test))]
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use sp_runtime::traits::Zero;
 			let mut departments = 0u32;

@@ -428,7 +428,7 @@ mod directory {
 	fn lists_members_of_a_department() {
 		new_test_ext().execute_with(|| {
 			let mut members = crate::Pallet::<Test>::members_of(PLANNING);
-			members.sort();
+			members.sort_by_key(|(who, _)| *who);
 			assert_eq!(
 				members,
 				vec![(PLANNING_ADMIN, Roles::only(Role::Admin)), (PLANNING_PUBLISHER, Roles::only(Role::Publisher))]
