@@ -20,6 +20,7 @@ fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<Cha
 		.with_name(name)
 		.with_id(id)
 		.with_chain_type(chain_type)
+		.with_protocol_id("citychain")
 		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())

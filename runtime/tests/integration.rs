@@ -238,3 +238,20 @@ fn members_pay_no_fees() {
 		assert!(info.weight.ref_time() > 0);
 	});
 }
+
+#[test]
+fn consortium_genesis_has_no_sudo_and_five_delegates() {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, genesis_config_presets::consortium_config_genesis());
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	sp_io::TestExternalities::new(config.build_storage().unwrap()).execute_with(|| {
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
+		let council = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
+		assert_eq!(council.len(), 5);
+		let eve = Departments::membership(&Sr25519Keyring::Eve.to_account_id()).unwrap();
+		assert!(Departments::is_active_regulator(eve.department));
+		// without sudo, Ferdie stays outside
+		assert_eq!(validate(signed_by(&Sr25519Keyring::Ferdie.pair(), remark())), refused());
+	});
+}

@@ -402,6 +402,7 @@ pub mod pallet {
 				_ => None,
 			};
 			let describes = name.is_some() || metadata_uri.is_some();
+			ensure!(describes || new_delegate.is_some(), Error::<T>::NothingToUpdate);
 			if let Some(name) = name {
 				dept.name = name;
 			}
@@ -528,7 +529,7 @@ pub mod pallet {
 		}
 
 		/// Moves one council seat: `incoming` joins, `outgoing` leaves.
-		fn change_council(
+		pub(crate) fn change_council(
 			incoming: Option<&T::AccountId>,
 			outgoing: Option<&T::AccountId>,
 		) -> DispatchResult {

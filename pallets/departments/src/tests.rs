@@ -386,6 +386,10 @@ mod update_department {
 		new_test_ext().execute_with(|| {
 			let admin = || signed(PLANNING_ADMIN);
 			assert_noop!(Departments::update_department(admin(), None, None, None), Error::<Test>::NothingToUpdate);
+			assert_noop!(
+				Departments::update_department(admin(), None, None, Some(PLANNING_ADMIN)),
+				Error::<Test>::NothingToUpdate
+			);
 			assert_noop!(Departments::update_department(admin(), Some(vec![]), None, None), Error::<Test>::EmptyName);
 			assert_noop!(
 				Departments::update_department(admin(), Some(vec![b'a'; MAX_NAME as usize + 1]), None, None),
