@@ -2,7 +2,7 @@
 //! URI, and the most departments already registered (largest council).
 
 use super::*;
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{EnsureOrigin, Get};
 use frame_system::RawOrigin;
