@@ -43,6 +43,28 @@ build_node() {
 	(cd "$ROOT" && cargo build --release --locked -p citychain-node)
 }
 
+# A Python virtual environment with the STAC libraries the end-to-end tests
+# validate against (e2e/stac/requirements.txt), made or refreshed when the
+# requirements change; sets CITYCHAIN_PYTHON to its interpreter.
+ensure_stac_python() {
+	local venv="$HOME/.cache/citychain/venv-stac" req="$ROOT/e2e/stac/requirements.txt"
+	if ! python3 -c 'import ensurepip' 2>/dev/null; then
+		log "installing Debian package python3-venv"
+		local sudo=""
+		[ "$(id -u)" -eq 0 ] || sudo="sudo"
+		$sudo apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+	fi
+	if ! cmp -s "$req" "$venv/requirements.txt"; then
+		log "installing the STAC validators into $venv"
+		rm -rf "$venv"
+		python3 -m venv "$venv"
+		"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+		cp "$req" "$venv/requirements.txt"
+	fi
+	export CITYCHAIN_PYTHON="$venv/bin/python"
+}
+
 # Prints a free TCP port on the loopback interface.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -12,6 +12,7 @@ log "cargo test (workspace, release profile shared with the node)"
 (cd "$ROOT" && cargo test --release --locked --workspace --no-fail-fast)
 
 log "end-to-end tests against $NODE_BIN"
+ensure_stac_python
 (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error && CITYCHAIN_NODE="$NODE_BIN" npm test)
 
 log "all test suites passed in $((SECONDS - started)) s"

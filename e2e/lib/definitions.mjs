@@ -1,11 +1,40 @@
 // CityChain's custom JSON-RPC methods, for ApiPromise.create({ rpc }).
+const at = { name: 'at', type: 'BlockHash', isOptional: true };
+
 export const rpc = {
+  datasets: {
+    get: {
+      description: 'One dataset record; null if there is none with this id',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Json',
+    },
+    search: {
+      description: 'A page of datasets by bbox, datetime, topics, owner, status, text; cursor paging',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    history: {
+      description: 'The ids of every version of a dataset, oldest first',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Vec<u64>',
+    },
+    stacItem: {
+      description: 'The dataset as a STAC 1.1 Item; null if there is none with this id',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Json',
+    },
+    stacSearch: {
+      description: 'STAC API item search (bbox, datetime, ids, collections, limit, token) → ItemCollection',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+  },
   departments: {
     get: {
       description: 'One department and its members; null if there is none with this id',
       params: [
         { name: 'id', type: 'u32' },
-        { name: 'at', type: 'BlockHash', isOptional: true },
+        at,
       ],
       type: 'Json',
     },

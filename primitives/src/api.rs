@@ -1,8 +1,9 @@
 //! Runtime APIs that the node serves over JSON-RPC and polkadot.js apps
 //! shows under Developer → Runtime calls.
 
-use crate::departments::{
-	DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles,
+use crate::{
+	datasets::{Dataset, DatasetId, DatasetPage, DatasetQuery, QueryError},
+	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
 };
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
@@ -35,5 +36,21 @@ sp_api::decl_runtime_apis! {
 		fn department(id: DepartmentId) -> Option<DepartmentInfo<AccountId, BlockNumber>>;
 		/// The department and roles of an account.
 		fn membership(who: AccountId) -> Option<Membership>;
+	}
+
+	/// Reads and searches of the dataset registry.
+	pub trait DatasetsApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// One dataset record.
+		fn dataset(id: DatasetId) -> Option<Dataset<AccountId, BlockNumber>>;
+		/// A page of the datasets that match every filter of `query`, in
+		/// ascending id order.
+		fn search(query: DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, QueryError>;
+		/// The ids of every version of the dataset `id` belongs to, oldest
+		/// first (at most `MAX_HISTORY`); empty if `id` is unknown.
+		fn history(id: DatasetId) -> Vec<DatasetId>;
 	}
 }

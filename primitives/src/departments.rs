@@ -209,6 +209,14 @@ pub trait DepartmentDirectory<AccountId> {
 	}
 }
 
+/// Makes members for the benchmarks of pallets that only know the directory:
+/// the runtime passes the departments pallet, which implements it when built
+/// with `runtime-benchmarks`.
+pub trait DepartmentsBenchmarkHelper<AccountId> {
+	/// A new account holding `roles` in a new active department of `kind`.
+	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId;
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

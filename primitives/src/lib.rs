@@ -7,6 +7,8 @@
 //!   [`DepartmentDirectory`](departments::DepartmentDirectory) trait through
 //!   which other pallets learn who is an active member of which department and
 //!   with which roles.
+//! - [`datasets`]: the dataset record, its extent in space and time, the
+//!   content hash, and the search query of the registry.
 //! - [`api`]: the runtime APIs the node serves over JSON-RPC.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -14,10 +16,16 @@
 extern crate alloc;
 
 pub mod api;
+pub mod datasets;
 pub mod departments;
 
 pub use api::DepartmentInfo;
+pub use datasets::{
+	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
+	DatasetItem, DatasetPage, DatasetQuery, DatasetStatus, Extent, MetadataUpdate, QueryError,
+	Sensitivity, Stamp, TimeInterval, TimeRange, TopicCategory,
+};
 pub use departments::{
-	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
+	DepartmentDirectory, DepartmentsBenchmarkHelper, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
 	Role, Roles,
 };

@@ -2,7 +2,10 @@
 //! rely on, and CityChain's own (declared in `citychain-primitives`).
 
 use alloc::vec::Vec;
-use citychain_primitives::{DepartmentDirectory, DepartmentId, DepartmentInfo, Membership};
+use citychain_primitives::{
+	Dataset, DatasetId, DatasetPage, DatasetQuery, DepartmentDirectory, DepartmentId,
+	DepartmentInfo, Membership, QueryError,
+};
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
@@ -19,7 +22,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Departments, Executive, Grandpa,
+	AccountId, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -196,6 +199,22 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl citychain_primitives::api::DatasetsApi<Block, AccountId, BlockNumber> for Runtime {
+		fn dataset(id: DatasetId) -> Option<Dataset<AccountId, BlockNumber>> {
+			pallet_datasets::Datasets::<Runtime>::get(id)
+		}
+
+		fn search(
+			query: DatasetQuery,
+		) -> Result<DatasetPage<AccountId, BlockNumber>, QueryError> {
+			Datasets::search(query)
+		}
+
+		fn history(id: DatasetId) -> Vec<DatasetId> {
+			Datasets::history(id)
 		}
 	}
 

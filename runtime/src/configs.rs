@@ -177,3 +177,11 @@ impl pallet_departments::Config for Runtime {
 	type MaxUriLength = ConstU32<256>;
 	type WeightInfo = pallet_departments::weights::SubstrateWeight<Runtime>;
 }
+
+impl pallet_datasets::Config for Runtime {
+	type Departments = super::Departments;
+	type Time = super::Timestamp;
+	type WeightInfo = pallet_datasets::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = super::Departments;
+}

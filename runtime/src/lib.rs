@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -178,4 +178,7 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Departments = pallet_departments;
+
+	#[runtime::pallet_index(11)]
+	pub type Datasets = pallet_datasets;
 }

@@ -7,19 +7,14 @@ use citychain_primitives::{
 	DepartmentStatus, Roles,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::{error::ErrorObject, ErrorObjectOwned},
-};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-/// JSON-RPC error code of a failed runtime API call.
-const RUNTIME_ERROR: i32 = 1;
+use super::runtime_error;
 
 /// A member of a department in an RPC answer.
 #[derive(Clone, Serialize)]
@@ -82,10 +77,6 @@ impl<C> Departments<C> {
 	pub fn new(client: Arc<C>) -> Self {
 		Self { client }
 	}
-}
-
-fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
-	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
 }
 
 impl<C> DepartmentsApiServer<<Block as BlockT>::Hash> for Departments<C>

@@ -4,18 +4,30 @@
 
 #![warn(missing_docs)]
 
+mod datasets;
 mod departments;
 
 use std::sync::Arc;
 
 use citychain_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
-use jsonrpsee::RpcModule;
+use jsonrpsee::{
+	types::{error::ErrorObject, ErrorObjectOwned},
+	RpcModule,
+};
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
+pub use datasets::{Datasets, DatasetsApiServer};
 pub use departments::{Departments, DepartmentsApiServer};
+
+/// JSON-RPC error code of a failed runtime API call.
+const RUNTIME_ERROR: i32 = 1;
+
+fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
+}
 
 /// What the RPC modules need from the node.
 pub struct FullDeps<C, P> {
@@ -35,6 +47,7 @@ where
 	C: Send + Sync + 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: citychain_primitives::api::DatasetsApi<Block, AccountId, BlockNumber>,
 	C::Api: citychain_primitives::api::DepartmentsApi<Block, AccountId, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
@@ -47,6 +60,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Datasets::new(client.clone()).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 
 	Ok(module)

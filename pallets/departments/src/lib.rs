@@ -610,3 +610,21 @@ impl<T: Config> DepartmentDirectory<T::AccountId> for Pallet<T> {
 		Departments::<T>::get(id).and_then(|d| d.encryption_key)
 	}
 }
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> citychain_primitives::DepartmentsBenchmarkHelper<T::AccountId> for Pallet<T> {
+	fn new_member(kind: DepartmentKind, roles: Roles) -> T::AccountId {
+		let id = NextDepartmentId::<T>::get();
+		let who: T::AccountId = frame_benchmarking::account("member", id, 0);
+		Self::do_register_department(
+			alloc::vec![b'd'; T::MaxNameLength::get() as usize],
+			kind,
+			who.clone(),
+			roles.with(Role::Admin),
+			alloc::vec::Vec::new(),
+		)
+		.expect("room for a benchmark department");
+		Self::change_council(Some(&who), None).expect("room for its council seat");
+		who
+	}
+}

@@ -1,0 +1,264 @@
+// The dataset registry through a running node: department publishers register
+// datasets, anyone finds them with datasets_search and datasets_stacSearch,
+// the STAC output validates with pystac and stac-pydantic, and bad queries get
+// clear errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, connect, submit } from './lib/node.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEG = 10_000_000;
+const fixed = (d) => Math.round(d * DEG);
+const box = (w, s, e, n) => ({ west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) });
+const ms = (iso) => Date.parse(iso);
+
+let node;
+let api;
+let alice; // Natural Resources and Planning Bureau: all roles
+let bob; // Transport Bureau: all roles
+const ids = {};
+
+function description(title, topic, keywords) {
+  return {
+    title,
+    description: `${title}, published by a CityChain department`,
+    topic,
+    keywords,
+    uri: `https://data.city.example/${encodeURIComponent(title)}.geojson`,
+  };
+}
+
+function content(bbox, start, end, bytes) {
+  return {
+    bbox,
+    crs: 4326,
+    time: { start: ms(start), end: end ? ms(end) : null },
+    format: 'application/geo+json',
+    hashCode: 0xb220,
+    digest: blake2AsHex(bytes, 256),
+    size: bytes.length,
+  };
+}
+
+async function register(signer, desc, cont, policy = 'ApprovalRequired', sensitivity = 'Internal') {
+  const { events } = await submit(
+    api,
+    api.tx.datasets.registerDataset(desc, cont, policy, sensitivity),
+    signer,
+  );
+  const registered = events.find((e) => api.events.datasets.DatasetRegistered.is(e));
+  assert.ok(registered, 'DatasetRegistered event');
+  return registered.data.dataset.toNumber();
+}
+
+async function rpcError(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e.message;
+  }
+  assert.fail('the call should have failed');
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+  node = await startNode();
+  api = await connect(node.endpoint);
+
+  ids.roads = await register(
+    bob,
+    description('Road network', 'Transportation', ['roads', 'network']),
+    content(box(115.4, 39.4, 117.5, 41.1), '2023-01-01T00:00:00Z', null, new Uint8Array([1, 2, 3])),
+    'Open',
+    'Public',
+  );
+  ids.counts = await register(
+    bob,
+    description('Junction traffic counts 2024', 'Transportation', ['traffic', 'junctions']),
+    content(box(116.30, 39.85, 116.50, 40.00), '2024-01-01T00:00:00Z', '2024-12-31T23:59:59Z', new Uint8Array([4, 5])),
+  );
+  ids.parcels = await register(
+    alice,
+    description('Land parcels', 'PlanningCadastre', ['cadastre', 'parcels']),
+    content(box(116.10, 39.70, 116.70, 40.20), '2022-06-01T00:00:00Z', '2022-06-01T00:00:00Z', new Uint8Array([6])),
+    'Restricted',
+    'Confidential',
+  );
+  ids.pacific = await register(
+    alice,
+    description('Pacific cable landing sites', 'UtilitiesCommunication', ['cables']),
+    content(box(178.5, -19.0, -178.5, -16.0), '2020-01-01T00:00:00Z', '2021-01-01T00:00:00Z', new Uint8Array([7])),
+  );
+});
+
+after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+test('datasets_get returns the record as registered', async () => {
+  const d = (await api.rpc.datasets.get(ids.counts)).toJSON();
+  assert.equal(d.id, ids.counts);
+  assert.equal(d.title, 'Junction traffic counts 2024');
+  assert.equal(d.owner, 1);
+  assert.equal(d.publisher, bob.address);
+  assert.deepEqual(d.bbox, [116.3, 39.85, 116.5, 40]);
+  assert.equal(d.contentHash.function, 'blake2b-256');
+  assert.match(d.contentHash.multihash, /^a0e40220[0-9a-f]{64}$/);
+  assert.equal(d.status, 'active');
+  assert.equal(d.policy, 'approvalRequired');
+  assert.ok((await api.rpc.datasets.get(9999)).isEmpty, 'null for an unknown id');
+});
+
+test('datasets_search finds datasets by bbox and time', async () => {
+  const search = async (params) =>
+    (await api.rpc.datasets.search(params)).toJSON().items.map((d) => d.id);
+  const downtown = [116.38, 39.90, 116.42, 39.93];
+  assert.deepEqual(await search({ bbox: downtown }), [ids.roads, ids.counts, ids.parcels]);
+  assert.deepEqual(
+    await search({ bbox: downtown, datetime: '2024-03-01T00:00:00Z/2024-04-01T00:00:00Z' }),
+    [ids.roads, ids.counts],
+  );
+  assert.deepEqual(await search({ datetime: '../2022-12-31T00:00:00Z' }), [ids.parcels, ids.pacific]);
+  assert.deepEqual(await search({ bbox: '179.5,-18,179.9,-17' }), [ids.pacific]);
+  assert.deepEqual(await search({ bbox: [-179.9, -18, -179.5, -17] }), [ids.pacific]);
+  assert.deepEqual(await search({ owner: 0 }), [ids.parcels, ids.pacific]);
+  assert.deepEqual(await search({ topics: ['planningCadastre'] }), [ids.parcels]);
+  assert.deepEqual(await search({ text: 'TRAFFIC' }), [ids.counts]);
+});
+
+test('datasets_search pages with a cursor', async () => {
+  const first = (await api.rpc.datasets.search({ limit: 3 })).toJSON();
+  assert.equal(first.items.length, 3);
+  assert.equal(first.next, first.items[2].id);
+  const second = (await api.rpc.datasets.search({ limit: 3, cursor: first.next })).toJSON();
+  assert.deepEqual(second.items.map((d) => d.id), [ids.pacific]);
+  assert.equal(second.next, null);
+});
+
+test('the DatasetsApi runtime API decodes from metadata alone', async () => {
+  const page = await api.call.datasetsApi.search({
+    bbox: box(116.38, 39.90, 116.42, 39.93),
+    time: null,
+    topics: [],
+    owner: 1,
+    status: null,
+    text: null,
+    cursor: null,
+    limit: 10,
+  });
+  assert.ok(page.isOk);
+  assert.deepEqual(page.asOk.items.map((i) => i.id.toNumber()), [ids.roads, ids.counts]);
+  const one = await api.call.datasetsApi.dataset(ids.pacific);
+  assert.equal(one.unwrap().bbox.west.toNumber(), fixed(178.5));
+  const bad = await api.call.datasetsApi.search({ topics: [], limit: 0 });
+  assert.ok(bad.isErr && bad.asErr.isZeroLimit);
+});
+
+test('versions are linked both ways and shown as STAC version links', async () => {
+  const bytes = new Uint8Array([4, 5, 6]);
+  const { events } = await submit(
+    api,
+    api.tx.datasets.publishVersion(
+      ids.counts,
+      content(box(116.30, 39.85, 116.50, 40.00), '2024-01-01T00:00:00Z', '2024-12-31T23:59:59Z', bytes),
+      null,
+    ),
+    bob,
+  );
+  const published = events.find((e) => api.events.datasets.VersionPublished.is(e));
+  ids.counts2 = published.data.dataset.toNumber();
+  assert.deepEqual((await api.rpc.datasets.history(ids.counts)).toJSON(), [ids.counts, ids.counts2]);
+  const old = (await api.rpc.datasets.stacItem(ids.counts)).toJSON();
+  const rels = Object.fromEntries(old.links.map((l) => [l.rel, l.href]));
+  assert.equal(rels['latest-version'], `./${ids.counts2}`);
+  assert.equal(rels['successor-version'], `./${ids.counts2}`);
+  assert.equal(old.properties['citychain:status'], 'superseded');
+  const fresh = (await api.rpc.datasets.stacItem(ids.counts2)).toJSON();
+  assert.equal(fresh.properties.version, '2');
+  assert.equal(
+    fresh.links.find((l) => l.rel === 'predecessor-version').href,
+    `./${ids.counts}`,
+  );
+});
+
+test('datasets_stacSearch answers STAC item search with next tokens', async () => {
+  const search = async (params) => (await api.rpc.datasets.stacSearch(params)).toJSON();
+  const page1 = await search({ bbox: '116.38,39.90,116.42,39.93', datetime: '2024-01-01T00:00:00Z/..', limit: 1 });
+  assert.equal(page1.type, 'FeatureCollection');
+  assert.deepEqual(page1.features.map((f) => f.id), [String(ids.roads)]);
+  const next = page1.links.find((l) => l.rel === 'next');
+  assert.ok(next, 'next link');
+  assert.equal(next.href, `?token=${page1.token}`);
+  const page2 = await search({ bbox: '116.38,39.90,116.42,39.93', datetime: '2024-01-01T00:00:00Z/..', limit: 5, token: page1.token });
+  assert.deepEqual(page2.features.map((f) => f.id), [String(ids.counts), String(ids.counts2)]);
+  assert.equal(page2.links.length, 0);
+  const named = await search({ ids: [String(ids.pacific), '424242'] });
+  assert.deepEqual(named.features.map((f) => f.id), [String(ids.pacific)]);
+  assert.equal(named.features[0].geometry.type, 'MultiPolygon');
+  const byDepartment = await search({ collections: ['department-0'] });
+  assert.deepEqual(byDepartment.features.map((f) => f.id), [String(ids.parcels), String(ids.pacific)]);
+});
+
+test('STAC output validates with pystac and stac-pydantic', async () => {
+  const items = [];
+  for (const id of Object.values(ids)) items.push((await api.rpc.datasets.stacItem(id)).toJSON());
+  const itemCollections = [
+    (await api.rpc.datasets.stacSearch({ limit: 2 })).toJSON(),
+    (await api.rpc.datasets.stacSearch({ bbox: [178, -20, -178, -15] })).toJSON(),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'citychain-stac-'));
+  try {
+    const file = join(dir, 'stac.json');
+    writeFileSync(file, JSON.stringify({ items, itemCollections }));
+    const python = process.env.CITYCHAIN_PYTHON || 'python3';
+    const out = execFileSync(python, [join(here, 'stac', 'validate.py'), file], { encoding: 'utf8' });
+    assert.match(out, new RegExp(`valid: ${items.length} items, 2 item collections`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad queries get clear errors', async () => {
+  const cases = [
+    [{ bbox: '1,2,3' }, /malformed bbox/],
+    [{ bbox: [0, 10, 1, 5] }, /south is above north/],
+    [{ bbox: [0, 0, 1, 95] }, /latitude outside/],
+    [{ datetime: 'yesterday' }, /malformed datetime/],
+    [{ datetime: '2024-02-01T00:00:00Z/2024-01-01T00:00:00Z' }, /ends before it starts/],
+    [{ limit: 0 }, /limit must be at least 1/],
+    [{ limit: 101 }, /limit must be at most 100/],
+    [{ colour: 'red' }, /unknown field/],
+  ];
+  for (const [params, message] of cases) {
+    assert.match(await rpcError(api.rpc.datasets.search(params)), message);
+  }
+  assert.match(await rpcError(api.rpc.datasets.stacSearch({ limit: 0 })), /limit must be at least 1/);
+  assert.match(await rpcError(api.rpc.datasets.stacSearch({ token: 'abc' })), /malformed token/);
+});
+
+test('a registration with a bad extent fails with a named error and changes nothing', async () => {
+  const before = (await api.query.datasets.nextDatasetId()).toNumber();
+  const bad = content(box(116.3, 39.9, 116.2, 91), '2024-01-01T00:00:00Z', null, new Uint8Array([1]));
+  await assert.rejects(
+    submit(api, api.tx.datasets.registerDataset(description('Bad', 'Location', []), bad, 'Open', 'Public'), bob),
+    /datasets\.InvalidLatitude/,
+  );
+  const wrongDigest = { ...content(box(116.3, 39.9, 116.4, 40), '2024-01-01T00:00:00Z', null, new Uint8Array([1])), digest: u8aToHex(new Uint8Array(20)) };
+  await assert.rejects(
+    submit(api, api.tx.datasets.registerDataset(description('Bad', 'Location', []), wrongDigest, 'Open', 'Public'), bob),
+    /datasets\.WrongDigestLength/,
+  );
+  assert.equal((await api.query.datasets.nextDatasetId()).toNumber(), before);
+});

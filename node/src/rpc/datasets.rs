@@ -1,0 +1,617 @@
+//! `datasets_*`: the dataset registry over JSON-RPC, as CityChain records and
+//! as STAC 1.1 Items and ItemCollections.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use citychain_primitives::{
+	api::DatasetsApi as RuntimeApi,
+	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE},
+	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, DatasetQuery,
+	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TimeRange, TopicCategory,
+};
+use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{error::ErrorObject, ErrorObjectOwned},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::Bytes;
+use sp_runtime::traits::Block as BlockT;
+
+use super::runtime_error;
+
+/// JSON-RPC code of invalid method parameters.
+const INVALID_PARAMS: i32 = -32602;
+/// The page size when a search names none (as in the STAC API).
+const DEFAULT_LIMIT: u32 = 10;
+/// The STAC version of the Items and ItemCollections.
+const STAC_VERSION: &str = "1.1.0";
+const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
+const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
+const PROJECTION_EXTENSION: &str =
+	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
+
+type Record = Dataset<AccountId, BlockNumber>;
+
+fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(INVALID_PARAMS, message.into(), None::<()>)
+}
+
+/// A block and the time of its timestamp.
+#[derive(Clone, Serialize)]
+pub struct StampJson {
+	pub block: BlockNumber,
+	/// RFC 3339.
+	pub time: String,
+}
+
+/// A content hash, as its parts and as the hex multihash STAC's
+/// `file:checksum` uses.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HashJson {
+	pub code: u64,
+	/// The multicodec name, e.g. `blake2b-256`.
+	pub function: Option<&'static str>,
+	pub digest: Bytes,
+	/// Hex of varint code, varint length and digest, without `0x`.
+	pub multihash: String,
+}
+
+/// The time a dataset covers, in ms since the epoch; no end: ongoing.
+#[derive(Clone, Serialize)]
+pub struct TimeJson {
+	pub start: i64,
+	pub end: Option<i64>,
+}
+
+/// A dataset as `datasets_get` and `datasets_search` return it.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetJson {
+	pub id: DatasetId,
+	pub owner: DepartmentId,
+	pub publisher: AccountId,
+	pub title: String,
+	pub description: String,
+	pub topic: TopicCategory,
+	pub keywords: Vec<String>,
+	/// `[west, south, east, north]` in degrees; `west > east` crosses the
+	/// antimeridian.
+	pub bbox: [f64; 4],
+	/// EPSG code.
+	pub crs: u32,
+	pub time: TimeJson,
+	pub format: String,
+	pub content_hash: HashJson,
+	pub size: u64,
+	pub uri: String,
+	pub policy: AccessPolicy,
+	pub sensitivity: Sensitivity,
+	pub version: u32,
+	pub predecessor: Option<DatasetId>,
+	pub successor: Option<DatasetId>,
+	pub status: DatasetStatus,
+	pub created: StampJson,
+	pub updated: StampJson,
+}
+
+fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn degrees(fixed: i32) -> f64 {
+	f64::from(fixed) / f64::from(DEGREE)
+}
+
+fn rfc3339(ms: i64) -> String {
+	DateTime::<Utc>::from_timestamp_millis(ms)
+		.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+		.unwrap_or_default()
+}
+
+fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
+	[degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]
+}
+
+impl DatasetJson {
+	fn new(id: DatasetId, d: Record) -> Self {
+		let stamp = |s: citychain_primitives::Stamp<BlockNumber>| StampJson {
+			block: s.block,
+			time: rfc3339(s.time.try_into().unwrap_or(i64::MAX)),
+		};
+		Self {
+			id,
+			owner: d.owner,
+			publisher: d.publisher.clone(),
+			title: text(&d.title),
+			description: text(&d.description),
+			topic: d.topic,
+			keywords: d.keywords.iter().map(|k| text(k)).collect(),
+			bbox: bbox_degrees(&d.bbox),
+			crs: d.crs,
+			time: TimeJson { start: d.time.start, end: d.time.end },
+			format: text(&d.format),
+			content_hash: HashJson {
+				code: d.content_hash.code,
+				function: d.content_hash.function().map(|f| f.name()),
+				digest: Bytes(d.content_hash.digest.to_vec()),
+				multihash: hex(&d.content_hash.to_multihash()),
+			},
+			size: d.size,
+			uri: text(&d.uri),
+			policy: d.policy,
+			sensitivity: d.sensitivity,
+			version: d.version,
+			predecessor: d.predecessor,
+			successor: d.successor,
+			status: d.status,
+			created: stamp(d.created),
+			updated: stamp(d.updated),
+		}
+	}
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A page of `datasets_search`.
+#[derive(Clone, Serialize)]
+pub struct PageJson {
+	pub items: Vec<DatasetJson>,
+	/// Pass as `cursor` for the next page; `null` when there is no more.
+	pub next: Option<DatasetId>,
+}
+
+/// A bounding box parameter: `[west, south, east, north]` in degrees, or the
+/// same as a comma-separated string (as in a STAC API query string). Kept as
+/// JSON and read by hand: the node's serde_json has arbitrary-precision
+/// numbers, which untagged enums cannot read as floats.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(transparent)]
+pub struct BboxParam(pub Value);
+
+impl BboxParam {
+	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
+		let malformed = || invalid(format!("malformed bbox {}: expected four numbers", self.0));
+		let numbers: Vec<f64> = match &self.0 {
+			Value::Array(items) =>
+				items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?,
+			Value::String(t) => t
+				.split(',')
+				.map(|p| p.trim().parse::<f64>())
+				.collect::<Result<_, _>>()
+				.map_err(|_| malformed())?,
+			_ => return Err(malformed()),
+		};
+		let [west, south, east, north] = numbers[..] else {
+			return Err(invalid("malformed bbox: expected [west, south, east, north]"));
+		};
+		let fixed = |d: f64| {
+			if d.is_finite() && d.abs() <= 180.0 {
+				Ok((d * f64::from(DEGREE)).round() as i32)
+			} else {
+				Err(invalid(format!("bbox coordinate {d} is outside ±180")))
+			}
+		};
+		let bbox =
+			BoundingBox { west: fixed(west)?, south: fixed(south)?, east: fixed(east)?, north: fixed(north)? };
+		bbox.validate().map_err(|e| query_error(QueryError::InvalidBoundingBox(e)))
+	}
+}
+
+/// Parses a STAC `datetime`: an RFC 3339 instant, or `start/end` where either
+/// end may be `..` or empty for an open end.
+fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
+	let instant = |s: &str| -> Result<Option<i64>, ErrorObjectOwned> {
+		match s.trim() {
+			"" | ".." => Ok(None),
+			s => DateTime::parse_from_rfc3339(s)
+				.map(|t| Some(t.timestamp_millis()))
+				.map_err(|e| invalid(format!("malformed datetime {s:?}: {e}"))),
+		}
+	};
+	let interval = match value.split_once('/') {
+		Some((a, b)) => {
+			let interval = TimeInterval { start: instant(a)?, end: instant(b)? };
+			if interval.start.is_none() && interval.end.is_none() {
+				return Err(invalid("malformed datetime: both ends open"));
+			}
+			interval
+		},
+		None => match instant(value)? {
+			Some(t) => TimeInterval { start: Some(t), end: Some(t) },
+			None => return Err(invalid(format!("malformed datetime {value:?}"))),
+		},
+	};
+	interval.validate().map_err(|e| query_error(QueryError::InvalidTimeInterval(e)))
+}
+
+fn query_error(e: QueryError) -> ErrorObjectOwned {
+	invalid(match e {
+		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) =>
+			"bbox latitude outside ±90".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) =>
+			"bbox longitude outside ±180".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) =>
+			"bbox south is above north".into(),
+		QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart) =>
+			"datetime interval ends before it starts".into(),
+		QueryError::InvalidTimeInterval(TimeRangeError::OutOfRange) =>
+			"datetime outside the years 855 BCE to 3084".into(),
+		QueryError::ZeroLimit => "limit must be at least 1".into(),
+		QueryError::LimitTooLarge => format!("limit must be at most {MAX_PAGE_SIZE}"),
+		QueryError::TextTooLong => "text is too long".to_string(),
+	})
+}
+
+/// Parameters of `datasets_search`. Every given filter must hold.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SearchParams {
+	/// Datasets whose box intersects this one.
+	pub bbox: Option<BboxParam>,
+	/// Datasets whose time overlaps this STAC datetime (instant or `a/b`).
+	pub datetime: Option<String>,
+	/// Datasets of one of these topics.
+	#[serde(default)]
+	pub topics: Vec<TopicCategory>,
+	/// Datasets of this department.
+	pub owner: Option<DepartmentId>,
+	pub status: Option<DatasetStatus>,
+	/// Occurs (case-insensitively) in the title or a keyword.
+	pub text: Option<String>,
+	/// The `next` of the previous page.
+	pub cursor: Option<DatasetId>,
+	/// 1 to 100; default 10.
+	pub limit: Option<u32>,
+}
+
+impl SearchParams {
+	fn query(&self) -> Result<DatasetQuery, ErrorObjectOwned> {
+		let query = DatasetQuery {
+			bbox: self.bbox.as_ref().map(BboxParam::parse).transpose()?,
+			time: self.datetime.as_deref().map(parse_datetime).transpose()?,
+			topics: self.topics.clone(),
+			owner: self.owner,
+			status: self.status,
+			text: self.text.as_ref().map(|t| t.as_bytes().to_vec()),
+			cursor: self.cursor,
+			limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+		};
+		query.validate().map_err(query_error)
+	}
+}
+
+/// Ids as a STAC API client sends them: a list or a comma-separated string.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IdsParam {
+	List(Vec<String>),
+	Text(String),
+}
+
+/// Parameters of `datasets_stacSearch`, as in STAC API item search.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StacSearchParams {
+	pub bbox: Option<BboxParam>,
+	pub datetime: Option<String>,
+	pub ids: Option<IdsParam>,
+	/// Collections are departments: `department-<id>`; at most one.
+	pub collections: Option<Vec<String>>,
+	pub limit: Option<u32>,
+	/// The token of the previous page's `next` link.
+	pub token: Option<String>,
+}
+
+fn collection_id(owner: DepartmentId) -> String {
+	format!("department-{owner}")
+}
+
+fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
+	id.trim().parse().map_err(|_| invalid(format!("unknown item id {id:?}")))
+}
+
+impl StacSearchParams {
+	fn query(&self) -> Result<DatasetQuery, ErrorObjectOwned> {
+		let owner = match self.collections.as_deref() {
+			None | Some([]) => None,
+			Some([c]) => Some(
+				c.strip_prefix("department-")
+					.and_then(|d| d.parse().ok())
+					.ok_or_else(|| invalid(format!("unknown collection {c:?}")))?,
+			),
+			Some(_) => return Err(invalid("at most one collection per search")),
+		};
+		let cursor = self.token.as_deref().map(|t| {
+			t.parse().map_err(|_| invalid(format!("malformed token {t:?}")))
+		});
+		SearchParams {
+			bbox: self.bbox.clone(),
+			datetime: self.datetime.clone(),
+			owner,
+			cursor: cursor.transpose()?,
+			limit: self.limit,
+			..Default::default()
+		}
+		.query()
+	}
+
+	fn ids(&self) -> Result<Option<Vec<DatasetId>>, ErrorObjectOwned> {
+		let ids: Vec<String> = match &self.ids {
+			None => return Ok(None),
+			Some(IdsParam::List(l)) => l.clone(),
+			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
+		};
+		ids.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>().map(Some)
+	}
+}
+
+/// The GeoJSON geometry of a box: a polygon, or a multipolygon of its two
+/// halves if it crosses the antimeridian (RFC 7946 §3.1.9).
+fn geometry(b: &BoundingBox) -> Value {
+	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
+	let [w, s, e, n] = bbox_degrees(b);
+	if b.crosses_antimeridian() {
+		json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
+	} else {
+		json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) })
+	}
+}
+
+/// The dataset as a STAC 1.1 Item. `latest` is the id of the newest version.
+/// Links to other versions are relative to the item, as siblings in its
+/// collection (`/collections/department-<owner>/items/<id>`).
+pub fn stac_item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
+	let mut properties = json!({
+		"title": text(&d.title),
+		"description": text(&d.description),
+		"keywords": d.keywords.iter().map(|k| text(k)).collect::<Vec<_>>(),
+		"created": rfc3339(d.created.time.try_into().unwrap_or(i64::MAX)),
+		"updated": rfc3339(d.updated.time.try_into().unwrap_or(i64::MAX)),
+		"version": d.version.to_string(),
+		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
+		"proj:code": format!("EPSG:{}", d.crs),
+		"citychain:owner": d.owner,
+		"citychain:publisher": d.publisher.to_string(),
+		"citychain:topic": d.topic,
+		"citychain:status": d.status,
+		"citychain:access_policy": d.policy,
+		"citychain:sensitivity": d.sensitivity,
+		"citychain:created_block": d.created.block,
+		"citychain:updated_block": d.updated.block,
+	});
+	match d.time {
+		TimeRange { start, end: Some(end) } if end != start => {
+			properties["datetime"] = Value::Null;
+			properties["start_datetime"] = rfc3339(start).into();
+			properties["end_datetime"] = rfc3339(end).into();
+		},
+		TimeRange { start, end } => {
+			properties["datetime"] = rfc3339(start).into();
+			// STAC has no open-ended range: an ongoing dataset is stamped
+			// with its start and marked as ongoing.
+			properties["citychain:ongoing"] = end.is_none().into();
+		},
+	}
+	let link = |rel: &str, target: DatasetId| {
+		json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" })
+	};
+	let mut links = vec![
+		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
+		link("latest-version", latest),
+	];
+	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
+	links.extend(d.successor.map(|s| link("successor-version", s)));
+	json!({
+		"type": "Feature",
+		"stac_version": STAC_VERSION,
+		"stac_extensions": [FILE_EXTENSION, VERSION_EXTENSION, PROJECTION_EXTENSION],
+		"id": id.to_string(),
+		"collection": collection_id(d.owner),
+		"bbox": bbox_degrees(&d.bbox),
+		"geometry": geometry(&d.bbox),
+		"properties": properties,
+		"links": links,
+		"assets": {
+			"data": {
+				"href": text(&d.uri),
+				"type": text(&d.format),
+				"title": text(&d.title),
+				"roles": ["data"],
+				"file:checksum": hex(&d.content_hash.to_multihash()),
+				"file:size": d.size,
+			}
+		},
+	})
+}
+
+#[rpc(server)]
+pub trait DatasetsApi<BlockHash> {
+	/// One dataset record at block `at` (default: best block); `null` if
+	/// there is none with this id.
+	#[method(name = "datasets_get")]
+	fn get(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<DatasetJson>>;
+
+	/// A page of the datasets matching every given filter, in id order.
+	#[method(name = "datasets_search")]
+	fn search(&self, params: SearchParams, at: Option<BlockHash>) -> RpcResult<PageJson>;
+
+	/// The ids of every version of the dataset, oldest first.
+	#[method(name = "datasets_history")]
+	fn history(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Vec<DatasetId>>;
+
+	/// The dataset as a STAC 1.1 Item; `null` if there is none with this id.
+	#[method(name = "datasets_stacItem")]
+	fn stac_item(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<Value>>;
+
+	/// STAC API item search: a GeoJSON FeatureCollection of Items with a
+	/// `next` link carrying the token of the following page.
+	#[method(name = "datasets_stacSearch")]
+	fn stac_search(&self, params: StacSearchParams, at: Option<BlockHash>) -> RpcResult<Value>;
+}
+
+/// Serves `datasets_*` from the `DatasetsApi` runtime API.
+pub struct Datasets<C> {
+	client: Arc<C>,
+}
+
+impl<C> Datasets<C> {
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+type Hash = <Block as BlockT>::Hash;
+
+impl<C> Datasets<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
+{
+	fn at(&self, at: Option<Hash>) -> Hash {
+		at.unwrap_or_else(|| self.client.info().best_hash)
+	}
+
+	fn record(&self, at: Hash, id: DatasetId) -> RpcResult<Option<Record>> {
+		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
+	}
+
+	fn page(&self, at: Hash, query: DatasetQuery) -> RpcResult<DatasetPage<AccountId, BlockNumber>> {
+		let result = self.client.runtime_api().search(at, query).map_err(runtime_error)?;
+		result.map_err(query_error)
+	}
+
+	fn latest(&self, at: Hash, id: DatasetId) -> RpcResult<DatasetId> {
+		let history = self.client.runtime_api().history(at, id).map_err(runtime_error)?;
+		Ok(history.last().copied().unwrap_or(id))
+	}
+
+	fn item(&self, at: Hash, DatasetItem { id, dataset }: &DatasetItem<AccountId, BlockNumber>) -> RpcResult<Value> {
+		let latest = match dataset.successor {
+			None => *id,
+			Some(_) => self.latest(at, *id)?,
+		};
+		Ok(stac_item(*id, dataset, latest))
+	}
+}
+
+impl<C> DatasetsApiServer<Hash> for Datasets<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
+{
+	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
+		Ok(self.record(self.at(at), id)?.map(|d| DatasetJson::new(id, d)))
+	}
+
+	fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
+		let page = self.page(self.at(at), params.query()?)?;
+		Ok(PageJson {
+			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
+			next: page.next,
+		})
+	}
+
+	fn history(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Vec<DatasetId>> {
+		Ok(self.client.runtime_api().history(self.at(at), id).map_err(runtime_error)?)
+	}
+
+	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
+		let at = self.at(at);
+		match self.record(at, id)? {
+			Some(dataset) => self.item(at, &DatasetItem { id, dataset }).map(Some),
+			None => Ok(None),
+		}
+	}
+
+	fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
+		let at = self.at(at);
+		let query = params.query()?;
+		let (items, next) = match params.ids()? {
+			// Named items: those that exist and match the other filters.
+			Some(ids) => {
+				let mut items = Vec::new();
+				for id in ids.into_iter().take(query.limit as usize) {
+					if let Some(dataset) = self.record(at, id)?.filter(|d| query.matches(d)) {
+						items.push(DatasetItem { id, dataset });
+					}
+				}
+				(items, None)
+			},
+			None => {
+				let page = self.page(at, query)?;
+				(page.items, page.next)
+			},
+		};
+		let features = items.iter().map(|i| self.item(at, i)).collect::<RpcResult<Vec<_>>>()?;
+		let mut links = Vec::new();
+		if let Some(token) = next {
+			links.push(json!({
+				"rel": "next",
+				"href": format!("?token={token}"),
+				"type": "application/geo+json",
+				"method": "GET",
+			}));
+		}
+		Ok(json!({
+			"type": "FeatureCollection",
+			"stac_version": STAC_VERSION,
+			"numberReturned": features.len(),
+			"features": features,
+			"links": links,
+			"token": next.map(|t| t.to_string()),
+		}))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn datetime_accepts_instants_and_open_intervals() {
+		let t = parse_datetime("2024-01-01T00:00:00Z").unwrap();
+		assert_eq!(t, TimeInterval { start: Some(1_704_067_200_000), end: Some(1_704_067_200_000) });
+		let open = parse_datetime("2024-01-01T00:00:00Z/..").unwrap();
+		assert_eq!(open, TimeInterval { start: Some(1_704_067_200_000), end: None });
+		let open = parse_datetime("/2024-01-01T08:00:00+08:00").unwrap();
+		assert_eq!(open, TimeInterval { start: None, end: Some(1_704_067_200_000) });
+		for bad in ["2024-13-01T00:00:00Z", "yesterday", "../..", "", "2024-01-02T00:00:00Z/2024-01-01T00:00:00Z"] {
+			assert!(parse_datetime(bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn bbox_accepts_lists_and_strings() {
+		let parse = |v: Value| BboxParam(v).parse();
+		let b = parse(json!("116.2, 39.8,116.5,40")).unwrap();
+		assert_eq!(b, BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_165_000_000, north: 400_000_000 });
+		let list: BboxParam = serde_json::from_str("[116.2, 39.8, 116.5, 40]").unwrap();
+		assert_eq!(list.parse().unwrap(), b);
+		assert!(parse(json!([179.0, -20.0, -179.0, -10.0])).is_ok());
+		for bad in [json!("1,2,3"), json!("a,b,c,d"), json!([0.0, 10.0, 1.0, 5.0]), json!([0.0, 0.0, 1.0, 95.0]), json!(["1", 0, 1, 1]), json!(7)] {
+			assert!(parse(bad.clone()).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn search_limits_are_checked() {
+		let with_limit = |limit| SearchParams { limit: Some(limit), ..Default::default() }.query();
+		assert!(with_limit(0).is_err());
+		assert!(with_limit(MAX_PAGE_SIZE + 1).is_err());
+		assert_eq!(with_limit(MAX_PAGE_SIZE).unwrap().limit, MAX_PAGE_SIZE);
+		assert_eq!(SearchParams::default().query().unwrap().limit, DEFAULT_LIMIT);
+		let two = StacSearchParams { collections: Some(vec!["department-1".into(), "department-2".into()]), ..Default::default() };
+		assert!(two.query().is_err());
+		let bad = StacSearchParams { token: Some("x".into()), ..Default::default() };
+		assert!(bad.query().is_err());
+	}
+}

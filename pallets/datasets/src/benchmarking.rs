@@ -1,0 +1,144 @@
+//! Benchmarks of the datasets pallet at worst-case sizes: every text at its
+//! longest, the most keywords, and an extent filed under the most index
+//! entries (four cells, two buckets) after the longest search for its depth.
+
+use super::*;
+use alloc::{vec, vec::Vec};
+use citychain_primitives::{
+	datasets::DEGREE, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+};
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+
+fn text(len: u32) -> Vec<u8> {
+	vec![b'x'; len as usize]
+}
+
+fn description() -> DatasetDescription {
+	DatasetDescription {
+		title: text(MAX_TITLE_LEN),
+		description: text(MAX_DESCRIPTION_LEN),
+		topic: TopicCategory::Transportation,
+		keywords: vec![text(MAX_KEYWORD_LEN); MAX_KEYWORDS as usize],
+		uri: text(MAX_URI_LEN),
+	}
+}
+
+/// A box filed under four cells at depth 1 (found after trying every deeper
+/// depth), a time range filed under two buckets at depth 1 (likewise).
+fn content() -> DatasetContent {
+	let mut format = b"application/".to_vec();
+	format.resize(MAX_FORMAT_LEN as usize, b'x');
+	DatasetContent {
+		bbox: BoundingBox { west: -100 * DEGREE, south: -50 * DEGREE, east: 100 * DEGREE, north: 50 * DEGREE },
+		crs: 4326,
+		time: TimeRange { start: -(1 << 44), end: Some(1 << 44) },
+		format,
+		hash_code: 0xb240,
+		digest: vec![7; 64],
+		size: u64::MAX,
+	}
+}
+
+fn publisher<T: Config>() -> T::AccountId {
+	T::BenchmarkHelper::new_member(DepartmentKind::Transport, Roles::only(Role::Publisher))
+}
+
+fn registered<T: Config>(who: &T::AccountId) -> DatasetId {
+	let id = NextDatasetId::<T>::get();
+	Pallet::<T>::register_dataset(
+		RawOrigin::Signed(who.clone()).into(),
+		description(),
+		content(),
+		AccessPolicy::ApprovalRequired,
+		Sensitivity::Internal,
+	)
+	.expect("a valid dataset");
+	id
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_dataset() {
+		let who = publisher::<T>();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			description(),
+			content(),
+			AccessPolicy::Restricted,
+			Sensitivity::Secret,
+		);
+
+		assert_eq!(NextDatasetId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn publish_version() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, content(), Some(description()));
+
+		assert_eq!(Datasets::<T>::get(id).and_then(|d| d.successor), Some(id + 1));
+	}
+
+	#[benchmark]
+	fn update_metadata() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+		let d = description();
+		let update = MetadataUpdate {
+			title: Some(d.title),
+			description: Some(d.description),
+			topic: Some(TopicCategory::Location),
+			keywords: Some(d.keywords),
+			uri: Some(d.uri),
+		};
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, update);
+
+		assert_eq!(Datasets::<T>::get(id).map(|d| d.topic), Some(TopicCategory::Location));
+	}
+
+	#[benchmark]
+	fn set_access_policy() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, AccessPolicy::Restricted, Sensitivity::Secret);
+
+		assert_eq!(Datasets::<T>::get(id).map(|d| d.policy), Some(AccessPolicy::Restricted));
+	}
+
+	#[benchmark]
+	fn deprecate_dataset() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert_eq!(Datasets::<T>::get(id).map(|d| d.status), Some(DatasetStatus::Deprecated));
+	}
+
+	#[benchmark]
+	fn withdraw_dataset() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+
+		assert_eq!(Datasets::<T>::get(id).map(|d| d.status), Some(DatasetStatus::Withdrawn));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

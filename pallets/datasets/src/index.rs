@@ -1,0 +1,423 @@
+//! The spatial and temporal indexes of the registry.
+//!
+//! # Spatial: a hierarchical grid in Z-order
+//!
+//! At depth `d` (0 to [`SPATIAL_MAX_DEPTH`]) the WGS84 plane is cut into
+//! `2^d × 2^d` cells; a cell is numbered by interleaving the bits of its
+//! column and row (its Morton code), so the cells of depth `d` below one cell
+//! of a shallower depth have consecutive codes. A dataset is filed under the
+//! deepest depth at which its box touches at most [`MAX_CELLS_PER_DATASET`]
+//! cells, once per cell: a box is never filed more than four times however
+//! large it is, and a box smaller than a deepest cell is filed at the deepest
+//! depth. A box across the antimeridian is the union of its two halves.
+//!
+//! A query box touches, at each depth, a rectangle of cells. Down to the
+//! deepest depth at which that rectangle has at most [`MAX_QUERY_CELLS`]
+//! cells, the query reads exactly those cells; deeper, it reads the
+//! descendants of that rectangle, one run of consecutive codes per coarse
+//! cell. Each index entry carries the dataset's extent, so candidates are
+//! filtered exactly without reading their records. Depths where nothing is
+//! filed are skipped (a bit mask in [`OccupiedDepths`]).
+//!
+//! # Temporal: a hierarchy of time buckets, and the ongoing datasets
+//!
+//! Time (ms since the epoch, from [`MIN_TIME`] to [`MAX_TIME`]) is cut at depth
+//! `d` (0 to [`TEMPORAL_MAX_DEPTH`]) into `2^d` buckets; the deepest buckets
+//! are 2^20 ms (17.5 minutes) long. A dataset with an end is filed under the
+//! deepest depth at which its range touches at most two buckets. A query
+//! reads one run of consecutive buckets per occupied depth. Datasets without
+//! an end (ongoing) are filed by start time in [`OngoingIndex`]; a query reads
+//! the ongoing datasets that start before its end, all of which match it.
+//!
+//! # Cost
+//!
+//! A search reads at most `21 × MAX_QUERY_CELLS` runs plus the index entries
+//! inside them, which lie near the query: the work grows with the number of
+//! datasets near the query box or interval, not with the registry. Keys are
+//! stored unhashed (`Identity`) so that runs are contiguous in the trie; they
+//! are derived from validated extents of member departments' datasets.
+//! See `docs/datasets-index.md` for the worst cases.
+
+use crate::{
+	pallet::{Config, OccupiedDepths, OngoingIndex, OwnerIndex, SpatialIndex, TemporalIndex},
+	BoundingBox, DatasetId, DepartmentId, Extent, TimeInterval, TimeRange,
+};
+use alloc::vec::Vec;
+use citychain_primitives::datasets::{MAX_LONGITUDE, MAX_LATITUDE, MAX_TIME, MIN_TIME};
+use codec::{Decode, Encode, FullCodec, MaxEncodedLen};
+use frame_support::storage::StoragePrefixedMap;
+use scale_info::TypeInfo;
+
+/// Deepest spatial depth: cells of 360°/2^20 × 180°/2^20, about 38 m × 19 m
+/// at the equator.
+pub const SPATIAL_MAX_DEPTH: u8 = 20;
+/// Deepest temporal depth: buckets of 2^20 ms.
+pub const TEMPORAL_MAX_DEPTH: u8 = 26;
+/// Most cells a dataset's box is filed under.
+pub const MAX_CELLS_PER_DATASET: u64 = 4;
+/// Most buckets a dataset's time range is filed under.
+pub const MAX_BUCKETS_PER_DATASET: u64 = 2;
+/// Most cells per depth a query reads one by one before it reads runs of
+/// their descendants instead.
+pub const MAX_QUERY_CELLS: u64 = 64;
+/// Most index entries a search collects; a query that is less selective
+/// than this scans records in id order instead.
+pub const MAX_INDEX_CANDIDATES: usize = 40_000;
+
+/// Bits of a time offset from `MIN_TIME`.
+const TIME_BITS: u8 = 46;
+const LON_SPAN: u64 = 2 * MAX_LONGITUDE as u64;
+const LAT_SPAN: u64 = 2 * MAX_LATITUDE as u64;
+
+/// A key of the spatial index: depth, Morton code, dataset (big-endian, so
+/// keys sort by cell and then by dataset).
+pub type SpatialKey = (u8, [u8; 8], [u8; 8]);
+/// A key of the temporal index: depth, bucket, dataset (big-endian).
+pub type TemporalKey = (u8, [u8; 8], [u8; 8]);
+/// A key of the ongoing index: start as offset from `MIN_TIME`, dataset
+/// (big-endian).
+pub type OngoingKey = ([u8; 8], [u8; 8]);
+/// A key of the owner index: department, dataset (big-endian).
+pub type OwnerKey = ([u8; 4], [u8; 8]);
+
+/// The depths that hold index entries, one bit per depth.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Depths {
+	pub spatial: u32,
+	pub temporal: u32,
+}
+
+impl Depths {
+	fn has(mask: u32, depth: u8) -> bool {
+		mask & (1 << depth) != 0
+	}
+}
+
+/// A rectangle of cells at one depth, rows and columns inclusive.
+#[derive(Clone, Copy, Debug)]
+struct CellRect {
+	x0: u64,
+	x1: u64,
+	y0: u64,
+	y1: u64,
+}
+
+impl CellRect {
+	fn cells(&self) -> u64 {
+		(self.x1 - self.x0 + 1) * (self.y1 - self.y0 + 1)
+	}
+
+	fn codes(&self) -> impl Iterator<Item = u64> + '_ {
+		(self.y0..=self.y1).flat_map(move |y| (self.x0..=self.x1).map(move |x| morton(x, y)))
+	}
+}
+
+fn column(lon: i32, depth: u8) -> u64 {
+	let x = (lon as i64 + MAX_LONGITUDE as i64) as u64;
+	((x << depth) / LON_SPAN).min((1 << depth) - 1)
+}
+
+fn row(lat: i32, depth: u8) -> u64 {
+	let y = (lat as i64 + MAX_LATITUDE as i64) as u64;
+	((y << depth) / LAT_SPAN).min((1 << depth) - 1)
+}
+
+/// Spreads the low 32 bits of `v` to the even bits.
+fn spread(mut v: u64) -> u64 {
+	v &= 0xffff_ffff;
+	v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+	v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+	v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+	v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+	(v | (v << 1)) & 0x5555_5555_5555_5555
+}
+
+/// The Morton code of a cell: column bits even, row bits odd.
+fn morton(x: u64, y: u64) -> u64 {
+	spread(x) | (spread(y) << 1)
+}
+
+/// The cell rectangles a box touches at `depth`: one, or two across the
+/// antimeridian.
+fn rects(bbox: &BoundingBox, depth: u8) -> impl Iterator<Item = CellRect> + '_ {
+	let (y0, y1) = (row(bbox.south, depth), row(bbox.north, depth));
+	bbox.longitude_spans().map(move |(w, e)| CellRect {
+		x0: column(w, depth),
+		x1: column(e, depth),
+		y0,
+		y1,
+	})
+}
+
+fn cell_count(bbox: &BoundingBox, depth: u8) -> u64 {
+	rects(bbox, depth).map(|r| r.cells()).sum()
+}
+
+/// The depth and the sorted, distinct cells a dataset's box is filed under.
+pub fn cells_of(bbox: &BoundingBox) -> (u8, Vec<u64>) {
+	let depth = (0..=SPATIAL_MAX_DEPTH)
+		.rev()
+		.find(|d| cell_count(bbox, *d) <= MAX_CELLS_PER_DATASET)
+		.unwrap_or(0);
+	let mut codes: Vec<u64> = rects(bbox, depth).flat_map(|r| r.codes().collect::<Vec<_>>()).collect();
+	codes.sort_unstable();
+	codes.dedup();
+	(depth, codes)
+}
+
+/// The runs of Morton codes at `depth` that hold every cell a query box
+/// touches, sorted and merged, given `coarse`, the deepest depth at which
+/// the query reads cells one by one.
+fn runs(bbox: &BoundingBox, depth: u8, coarse: u8) -> Vec<(u64, u64)> {
+	let from = depth.min(coarse);
+	let shift = 2 * u32::from(depth - from);
+	let mut runs: Vec<(u64, u64)> = rects(bbox, from)
+		.flat_map(|r| r.codes().collect::<Vec<_>>())
+		.map(|code| (code << shift, ((code + 1) << shift) - 1))
+		.collect();
+	runs.sort_unstable();
+	let mut merged: Vec<(u64, u64)> = Vec::with_capacity(runs.len());
+	for (start, end) in runs {
+		match merged.last_mut() {
+			Some(last) if start <= last.1.saturating_add(1) => last.1 = last.1.max(end),
+			_ => merged.push((start, end)),
+		}
+	}
+	merged
+}
+
+fn time_offset(t: i64) -> u64 {
+	(t.clamp(MIN_TIME, MAX_TIME) - MIN_TIME) as u64
+}
+
+fn bucket(t: i64, depth: u8) -> u64 {
+	time_offset(t) >> (TIME_BITS - depth)
+}
+
+/// The depth and the buckets (first and last) a closed time range is filed
+/// under.
+pub fn buckets_of(start: i64, end: i64) -> (u8, u64, u64) {
+	let depth = (0..=TEMPORAL_MAX_DEPTH)
+		.rev()
+		.find(|d| bucket(end, *d) - bucket(start, *d) < MAX_BUCKETS_PER_DATASET)
+		.unwrap_or(0);
+	(depth, bucket(start, depth), bucket(end, depth))
+}
+
+fn be(id: DatasetId) -> [u8; 8] {
+	id.to_be_bytes()
+}
+
+/// Files a new dataset in every index.
+pub fn insert<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) {
+	let mut depths = OccupiedDepths::<T>::get();
+	let (depth, cells) = cells_of(&extent.bbox);
+	for cell in cells {
+		SpatialIndex::<T>::insert((depth, be(cell), be(id)), extent);
+	}
+	depths.spatial |= 1 << depth;
+	match extent.time {
+		TimeRange { start, end: Some(end) } => {
+			let (depth, first, last) = buckets_of(start, end);
+			for b in first..=last {
+				TemporalIndex::<T>::insert((depth, be(b), be(id)), extent);
+			}
+			depths.temporal |= 1 << depth;
+		},
+		TimeRange { start, end: None } => {
+			OngoingIndex::<T>::insert((be(time_offset(start)), be(id)), extent);
+		},
+	}
+	OccupiedDepths::<T>::put(depths);
+	OwnerIndex::<T>::insert((owner.to_be_bytes(), be(id)), ());
+}
+
+/// Whether every index holds the dataset where `insert` files it.
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+pub fn is_indexed<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) -> bool {
+	let (depth, cells) = cells_of(&extent.bbox);
+	let spatial = cells
+		.into_iter()
+		.all(|c| SpatialIndex::<T>::get((depth, be(c), be(id))) == Some(extent));
+	let temporal = match extent.time {
+		TimeRange { start, end: Some(end) } => {
+			let (depth, first, last) = buckets_of(start, end);
+			(first..=last).all(|b| TemporalIndex::<T>::get((depth, be(b), be(id))) == Some(extent))
+		},
+		TimeRange { start, end: None } =>
+			OngoingIndex::<T>::get((be(time_offset(start)), be(id))) == Some(extent),
+	};
+	spatial && temporal && OwnerIndex::<T>::contains_key((owner.to_be_bytes(), be(id)))
+}
+
+/// The raw storage key from which `Map::iter_from` yields the entries whose
+/// encoded key starts at or after `from` (a key prefix).
+fn raw_from<Map: StoragePrefixedMap<V>, V: FullCodec>(from: impl Encode) -> Vec<u8> {
+	let mut raw = Map::final_prefix().to_vec();
+	from.encode_to(&mut raw);
+	raw
+}
+
+/// Collects the ids of the entries whose extent meets the query, at or after
+/// `after`; `None` once more than `MAX_INDEX_CANDIDATES` entries were read.
+fn collect(
+	entries: impl Iterator<Item = ([u8; 8], Extent)>,
+	bbox: Option<&BoundingBox>,
+	time: Option<&TimeInterval>,
+	after: DatasetId,
+	into: &mut Vec<DatasetId>,
+	read: &mut usize,
+) -> Option<()> {
+	for (id, extent) in entries {
+		*read += 1;
+		if *read > MAX_INDEX_CANDIDATES {
+			return None;
+		}
+		let id = u64::from_be_bytes(id);
+		if id >= after && extent.matches(bbox, time) {
+			into.push(id);
+		}
+	}
+	Some(())
+}
+
+fn finish(mut ids: Vec<DatasetId>) -> Vec<DatasetId> {
+	ids.sort_unstable();
+	ids.dedup();
+	ids
+}
+
+/// The ids at or after `after`, ascending, of the datasets whose box
+/// intersects `bbox` and whose time range overlaps `time` (if given); `None`
+/// if the query is not selective enough for the index.
+pub fn spatial_candidates<T: Config>(
+	bbox: &BoundingBox,
+	time: Option<&TimeInterval>,
+	after: DatasetId,
+) -> Option<Vec<DatasetId>> {
+	let occupied = OccupiedDepths::<T>::get().spatial;
+	let coarse = (0..=SPATIAL_MAX_DEPTH)
+		.take_while(|d| cell_count(bbox, *d) <= MAX_QUERY_CELLS)
+		.last()
+		.unwrap_or(0);
+	let (mut ids, mut read) = (Vec::new(), 0);
+	for depth in (0..=SPATIAL_MAX_DEPTH).filter(|d| Depths::has(occupied, *d)) {
+		for (start, end) in runs(bbox, depth, coarse) {
+			let (end, from) = (end.to_be_bytes(), (depth, start.to_be_bytes()));
+			let entries = SpatialIndex::<T>::iter_from(raw_from::<SpatialIndex<T>, _>(from))
+				.take_while(|(k, _)| k.0 == depth && k.1 <= end)
+				.map(|(k, extent)| (k.2, extent));
+			collect(entries, Some(bbox), time, after, &mut ids, &mut read)?;
+		}
+	}
+	Some(finish(ids))
+}
+
+/// The ids at or after `after`, ascending, of the datasets whose time range
+/// overlaps `time`; `None` if the query is not selective enough for the
+/// index.
+pub fn temporal_candidates<T: Config>(
+	time: &TimeInterval,
+	after: DatasetId,
+) -> Option<Vec<DatasetId>> {
+	let occupied = OccupiedDepths::<T>::get().temporal;
+	let (a, b) = (time.start.unwrap_or(MIN_TIME), time.end.unwrap_or(MAX_TIME));
+	let (mut ids, mut read) = (Vec::new(), 0);
+	for depth in (0..=TEMPORAL_MAX_DEPTH).filter(|d| Depths::has(occupied, *d)) {
+		let (first, last) = (bucket(a, depth).to_be_bytes(), bucket(b, depth).to_be_bytes());
+		let entries = TemporalIndex::<T>::iter_from(raw_from::<TemporalIndex<T>, _>((depth, first)))
+			.take_while(|(k, _)| k.0 == depth && k.1 <= last)
+			.map(|(k, extent)| (k.2, extent));
+		collect(entries, None, Some(time), after, &mut ids, &mut read)?;
+	}
+	let last_start = time_offset(b).to_be_bytes();
+	let ongoing = OngoingIndex::<T>::iter_from(raw_from::<OngoingIndex<T>, _>(()))
+		.take_while(|(k, _)| k.0 <= last_start)
+		.map(|(k, extent)| (k.1, extent));
+	collect(ongoing, None, Some(time), after, &mut ids, &mut read)?;
+	Some(finish(ids))
+}
+
+/// The ids after `cursor`, ascending, of the datasets of `owner`.
+pub fn owned_by<T: Config>(
+	owner: DepartmentId,
+	cursor: Option<DatasetId>,
+) -> impl Iterator<Item = DatasetId> {
+	let owner = owner.to_be_bytes();
+	// A whole key starts the iteration after itself; a bare owner before all.
+	let from = match cursor {
+		Some(id) => raw_from::<OwnerIndex<T>, _>((owner, be(id))),
+		None => raw_from::<OwnerIndex<T>, _>(owner),
+	};
+	OwnerIndex::<T>::iter_keys_from(from)
+		.take_while(move |k| k.0 == owner)
+		.map(|k| u64::from_be_bytes(k.1))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use citychain_primitives::datasets::DEGREE;
+
+	fn bbox(west: f64, south: f64, east: f64, north: f64) -> BoundingBox {
+		let fp = |d: f64| (d * DEGREE as f64).round() as i32;
+		BoundingBox { west: fp(west), south: fp(south), east: fp(east), north: fp(north) }
+	}
+
+	#[test]
+	fn a_box_is_filed_under_at_most_four_cells_of_the_deepest_fitting_depth() {
+		let district = bbox(116.30, 39.90, 116.35, 39.95);
+		let (depth, cells) = cells_of(&district);
+		assert!((1..=4).contains(&cells.len()));
+		assert!(cell_count(&district, depth + 1) > MAX_CELLS_PER_DATASET);
+		let point = bbox(116.3, 39.9, 116.3, 39.9);
+		assert_eq!(cells_of(&point), (SPATIAL_MAX_DEPTH, vec![cells_of(&point).1[0]]));
+		let world = bbox(-180.0, -90.0, 180.0, 90.0);
+		assert_eq!(cells_of(&world).0, 1);
+	}
+
+	#[test]
+	fn a_box_across_the_antimeridian_is_filed_on_both_sides() {
+		let (depth, cells) = cells_of(&bbox(179.9, -17.0, -179.9, -16.9));
+		assert!(depth > 5);
+		let columns: Vec<_> = cells.iter().map(|c| c & 0x5555_5555_5555_5555).collect();
+		assert!(columns.contains(&spread(0)) && columns.contains(&spread((1 << depth) - 1)));
+	}
+
+	#[test]
+	fn morton_codes_of_children_follow_their_parent() {
+		let parent = morton(3, 5);
+		for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+			let child = morton(6 + dx, 10 + dy);
+			assert_eq!(child >> 2, parent);
+		}
+	}
+
+	#[test]
+	fn runs_cover_the_query_rectangle_and_merge() {
+		let q = bbox(116.0, 39.0, 117.0, 40.0);
+		let coarse = (0..=SPATIAL_MAX_DEPTH)
+			.take_while(|d| cell_count(&q, *d) <= MAX_QUERY_CELLS)
+			.last()
+			.unwrap();
+		let deep = SPATIAL_MAX_DEPTH;
+		let runs = runs(&q, deep, coarse);
+		assert!(runs.len() as u64 <= MAX_QUERY_CELLS);
+		for r in rects(&q, deep) {
+			for code in [morton(r.x0, r.y0), morton(r.x1, r.y1), morton(r.x0, r.y1)] {
+				assert!(runs.iter().any(|(s, e)| (*s..=*e).contains(&code)));
+			}
+		}
+		assert!(runs.windows(2).all(|w| w[0].1 + 1 < w[1].0));
+	}
+
+	#[test]
+	fn time_ranges_are_filed_under_at_most_two_buckets() {
+		let day = 86_400_000;
+		let (depth, first, last) = buckets_of(0, day);
+		assert!(last - first < 2);
+		assert!(bucket(day, depth + 1) - bucket(0, depth + 1) >= 2);
+		assert_eq!(buckets_of(5, 5).0, TEMPORAL_MAX_DEPTH);
+		assert_eq!(buckets_of(MIN_TIME, MAX_TIME), (1, 0, 1));
+	}
+}

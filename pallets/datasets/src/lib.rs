@@ -1,0 +1,641 @@
+//! # Datasets
+//!
+//! The registry of the city's spatio-temporal datasets: step 1 of the
+//! sharing process. A provider department files a dataset's catalogue
+//! record — what it is, where and when it covers, and the hash of its
+//! content — while the data itself stays off chain.
+//!
+//! ## Concepts
+//!
+//! - A **dataset record** ([`Dataset`]) is modelled on a STAC Item and an ISO
+//!   19115 record: title, description, topic category, keywords, bounding box
+//!   (WGS84, 1e-7 degrees, may cross the antimeridian), CRS, time range (open
+//!   end: ongoing), media type, content hash (a multihash), size, URI, access
+//!   policy and sensitivity.
+//! - **Versions**: new content is a new record whose `predecessor` is the
+//!   record it replaces; that record becomes `Superseded` and points to it as
+//!   `successor`. The history is walkable both ways and never rewritten: the
+//!   content fields (extent, format, hash, size) of a record never change.
+//! - **Status**: `Active`, `Superseded`, `Deprecated` (discouraged but
+//!   current) and `Withdrawn` (final).
+//! - **Index**: a spatial grid and a temporal bucket hierarchy make a search
+//!   cost in proportion to the datasets near the query; see [`index`].
+//!
+//! ## Dispatchables
+//!
+//! All of them for a member with the Publisher role of an active department;
+//! all but the first only on datasets that department owns.
+//! - [`register_dataset`](Pallet::register_dataset): file a new dataset.
+//! - [`publish_version`](Pallet::publish_version): file new content as the
+//!   next version of a current dataset.
+//! - [`update_metadata`](Pallet::update_metadata): change descriptive fields.
+//! - [`set_access_policy`](Pallet::set_access_policy): change who decides
+//!   requests, and the sensitivity.
+//! - [`deprecate_dataset`](Pallet::deprecate_dataset): discourage its use.
+//! - [`withdraw_dataset`](Pallet::withdraw_dataset): withdraw it for good.
+//!
+//! ## Queries
+//!
+//! [`Pallet::search`] and [`Pallet::history`] back the `DatasetsApi` runtime
+//! API that the node serves as `datasets_*` JSON-RPC methods.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+pub mod index;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use citychain_primitives::{
+	datasets::{
+		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY,
+		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_SEARCH_SCAN, MAX_TITLE_LEN, MAX_URI_LEN,
+	},
+	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription,
+	DatasetId, DatasetItem, DatasetPage, DatasetQuery, DatasetStatus, DepartmentDirectory,
+	DepartmentId, Extent, MetadataUpdate, QueryError, Role, Sensitivity, Stamp, TimeInterval,
+	TimeRange, TopicCategory,
+};
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::{boxed::Box, vec::Vec};
+	use citychain_primitives::datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS};
+	use frame_support::{pallet_prelude::*, traits::UnixTime};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::ConstU32;
+
+	/// The dataset record as stored.
+	pub type DatasetOf<T> =
+		Dataset<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// Keywords as stored.
+	pub type Keywords = BoundedVec<BoundedBytes<MAX_KEYWORD_LEN>, ConstU32<MAX_KEYWORDS>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Who is a member of which department, with which roles.
+		type Departments: DepartmentDirectory<Self::AccountId>;
+
+		/// The time of the current block, for the records' stamps.
+		type Time: UnixTime;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Makes publishers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: citychain_primitives::DepartmentsBenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The id the next registered dataset record gets.
+	#[pallet::storage]
+	pub type NextDatasetId<T> = StorageValue<_, DatasetId, ValueQuery>;
+
+	/// Dataset records by id.
+	#[pallet::storage]
+	pub type Datasets<T: Config> = StorageMap<_, Twox64Concat, DatasetId, DatasetOf<T>>;
+
+	/// Spatial index: (depth, cell, dataset) → the dataset's extent.
+	#[pallet::storage]
+	pub type SpatialIndex<T: Config> = StorageMap<_, Identity, index::SpatialKey, Extent>;
+
+	/// Temporal index of datasets with an end: (depth, bucket, dataset) → the
+	/// dataset's extent.
+	#[pallet::storage]
+	pub type TemporalIndex<T: Config> = StorageMap<_, Identity, index::TemporalKey, Extent>;
+
+	/// Temporal index of ongoing datasets: (start, dataset) → the dataset's
+	/// extent.
+	#[pallet::storage]
+	pub type OngoingIndex<T: Config> = StorageMap<_, Identity, index::OngoingKey, Extent>;
+
+	/// The datasets of each department: (department, dataset).
+	#[pallet::storage]
+	pub type OwnerIndex<T: Config> = StorageMap<_, Identity, index::OwnerKey, ()>;
+
+	/// The depths of the spatial and temporal indexes that hold entries.
+	#[pallet::storage]
+	pub type OccupiedDepths<T: Config> = StorageValue<_, index::Depths, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A department filed a new dataset.
+		DatasetRegistered { dataset: DatasetId, owner: DepartmentId, publisher: T::AccountId },
+		/// A new version of `predecessor` was filed as `dataset`.
+		VersionPublished {
+			dataset: DatasetId,
+			predecessor: DatasetId,
+			version: u32,
+			publisher: T::AccountId,
+		},
+		/// Descriptive fields of a dataset changed.
+		MetadataUpdated { dataset: DatasetId },
+		/// A dataset's access policy or sensitivity changed.
+		AccessPolicyChanged {
+			dataset: DatasetId,
+			policy: AccessPolicy,
+			sensitivity: Sensitivity,
+		},
+		/// A dataset was deprecated.
+		DatasetDeprecated { dataset: DatasetId },
+		/// A dataset was withdrawn.
+		DatasetWithdrawn { dataset: DatasetId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller is not a member of any department.
+		NotMember,
+		/// The caller's department is suspended or retired.
+		DepartmentNotActive,
+		/// The caller does not hold the Publisher role.
+		NotPublisher,
+		/// The dataset belongs to another department.
+		NotOwner,
+		/// No dataset has this id.
+		UnknownDataset,
+		/// The title is empty.
+		EmptyTitle,
+		/// The title is longer than `MAX_TITLE_LEN`.
+		TitleTooLong,
+		/// The description is longer than `MAX_DESCRIPTION_LEN`.
+		DescriptionTooLong,
+		/// More than `MAX_KEYWORDS` keywords.
+		TooManyKeywords,
+		/// A keyword is empty.
+		EmptyKeyword,
+		/// A keyword is longer than `MAX_KEYWORD_LEN`.
+		KeywordTooLong,
+		/// The URI is empty.
+		EmptyUri,
+		/// The URI is longer than `MAX_URI_LEN`.
+		UriTooLong,
+		/// A latitude is outside ±90°.
+		InvalidLatitude,
+		/// A longitude is outside ±180°.
+		InvalidLongitude,
+		/// The southern edge is north of the northern edge.
+		InvalidBoundingBox,
+		/// The CRS is not an EPSG code (1024 to 32767).
+		InvalidCrs,
+		/// A time is before `MIN_TIME` or after `MAX_TIME`.
+		TimeOutOfRange,
+		/// The time range ends before it starts.
+		EndBeforeStart,
+		/// The format is not a media type (`type/subtype`).
+		InvalidMediaType,
+		/// The format is longer than `MAX_FORMAT_LEN`.
+		FormatTooLong,
+		/// The hash code is not a supported multihash function.
+		UnknownHashFunction,
+		/// The digest length does not match the hash function.
+		WrongDigestLength,
+		/// The content is empty.
+		EmptyContent,
+		/// Open access is not allowed for confidential or secret data.
+		PolicyTooPermissive,
+		/// The dataset has a newer version.
+		DatasetSuperseded,
+		/// The dataset was withdrawn.
+		DatasetWithdrawn,
+		/// The dataset is deprecated already.
+		AlreadyDeprecated,
+		/// An update that changes nothing.
+		NothingToUpdate,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// File a new dataset (version 1) of the caller's department.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_dataset())]
+		pub fn register_dataset(
+			origin: OriginFor<T>,
+			description: DatasetDescription,
+			content: DatasetContent,
+			policy: AccessPolicy,
+			sensitivity: Sensitivity,
+		) -> DispatchResult {
+			let (publisher, owner) = Self::ensure_publisher(origin)?;
+			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
+			let description = Self::check_description(description)?;
+			let content = Self::check_content(content)?;
+			let stamp = Self::now();
+			let record = Dataset {
+				owner,
+				publisher: publisher.clone(),
+				title: description.title,
+				description: description.description,
+				topic: description.topic,
+				keywords: description.keywords,
+				bbox: content.bbox,
+				crs: content.crs,
+				time: content.time,
+				format: content.format,
+				content_hash: content.hash,
+				size: content.size,
+				uri: description.uri,
+				policy,
+				sensitivity,
+				version: 1,
+				predecessor: None,
+				successor: None,
+				status: DatasetStatus::Active,
+				created: stamp,
+				updated: stamp,
+			};
+			let dataset = Self::insert_record(record);
+			Self::deposit_event(Event::DatasetRegistered { dataset, owner, publisher });
+			Ok(())
+		}
+
+		/// File `content` as the next version of `dataset`, which becomes
+		/// `Superseded`. The new version keeps the access policy and, unless
+		/// `description` is given, the descriptive fields.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::publish_version())]
+		pub fn publish_version(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			content: DatasetContent,
+			description: Option<DatasetDescription>,
+		) -> DispatchResult {
+			let (publisher, mut previous) = Self::ensure_owner_publisher(origin, dataset)?;
+			match previous.status {
+				DatasetStatus::Superseded => return Err(Error::<T>::DatasetSuperseded.into()),
+				DatasetStatus::Withdrawn => return Err(Error::<T>::DatasetWithdrawn.into()),
+				DatasetStatus::Active | DatasetStatus::Deprecated => {},
+			}
+			let description = description.map(Self::check_description).transpose()?;
+			let content = Self::check_content(content)?;
+			let stamp = Self::now();
+			let mut record = previous.clone();
+			if let Some(d) = description {
+				record.title = d.title;
+				record.description = d.description;
+				record.topic = d.topic;
+				record.keywords = d.keywords;
+				record.uri = d.uri;
+			}
+			record.publisher = publisher.clone();
+			record.bbox = content.bbox;
+			record.crs = content.crs;
+			record.time = content.time;
+			record.format = content.format;
+			record.content_hash = content.hash;
+			record.size = content.size;
+			record.version = previous.version.saturating_add(1);
+			record.predecessor = Some(dataset);
+			record.successor = None;
+			record.status = DatasetStatus::Active;
+			record.created = stamp;
+			record.updated = stamp;
+			let version = record.version;
+			let new = Self::insert_record(record);
+			previous.successor = Some(new);
+			previous.status = DatasetStatus::Superseded;
+			previous.updated = stamp;
+			Datasets::<T>::insert(dataset, previous);
+			Self::deposit_event(Event::VersionPublished {
+				dataset: new,
+				predecessor: dataset,
+				version,
+				publisher,
+			});
+			Ok(())
+		}
+
+		/// Change descriptive fields of `dataset`: title, description, topic,
+		/// keywords, URI. Content fields need a new version.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::update_metadata())]
+		pub fn update_metadata(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			update: MetadataUpdate,
+		) -> DispatchResult {
+			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
+			ensure!(!update.is_empty(), Error::<T>::NothingToUpdate);
+			if let Some(title) = update.title {
+				record.title = Self::check_title(title)?;
+			}
+			if let Some(description) = update.description {
+				record.description =
+					description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
+			}
+			if let Some(topic) = update.topic {
+				record.topic = topic;
+			}
+			if let Some(keywords) = update.keywords {
+				record.keywords = Self::check_keywords(keywords)?;
+			}
+			if let Some(uri) = update.uri {
+				record.uri = Self::check_uri(uri)?;
+			}
+			record.updated = Self::now();
+			Datasets::<T>::insert(dataset, record);
+			Self::deposit_event(Event::MetadataUpdated { dataset });
+			Ok(())
+		}
+
+		/// Set who decides requests for `dataset` and how sensitive it is.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_access_policy())]
+		pub fn set_access_policy(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			policy: AccessPolicy,
+			sensitivity: Sensitivity,
+		) -> DispatchResult {
+			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
+			ensure!(
+				(record.policy, record.sensitivity) != (policy, sensitivity),
+				Error::<T>::NothingToUpdate
+			);
+			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
+			record.policy = policy;
+			record.sensitivity = sensitivity;
+			record.updated = Self::now();
+			Datasets::<T>::insert(dataset, record);
+			Self::deposit_event(Event::AccessPolicyChanged { dataset, policy, sensitivity });
+			Ok(())
+		}
+
+		/// Mark the active `dataset` as deprecated: still current, but its use
+		/// is discouraged.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::deprecate_dataset())]
+		pub fn deprecate_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
+			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			match record.status {
+				DatasetStatus::Active => {},
+				DatasetStatus::Deprecated => return Err(Error::<T>::AlreadyDeprecated.into()),
+				DatasetStatus::Superseded => return Err(Error::<T>::DatasetSuperseded.into()),
+				DatasetStatus::Withdrawn => return Err(Error::<T>::DatasetWithdrawn.into()),
+			}
+			record.status = DatasetStatus::Deprecated;
+			record.updated = Self::now();
+			Datasets::<T>::insert(dataset, record);
+			Self::deposit_event(Event::DatasetDeprecated { dataset });
+			Ok(())
+		}
+
+		/// Withdraw `dataset` for good. The record stays, as history.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::withdraw_dataset())]
+		pub fn withdraw_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
+			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
+			record.status = DatasetStatus::Withdrawn;
+			record.updated = Self::now();
+			Datasets::<T>::insert(dataset, record);
+			Self::deposit_event(Event::DatasetWithdrawn { dataset });
+			Ok(())
+		}
+	}
+
+	/// The descriptive fields of a call, checked and bounded.
+	pub(crate) struct CheckedDescription {
+		title: BoundedBytes<MAX_TITLE_LEN>,
+		description: BoundedBytes<MAX_DESCRIPTION_LEN>,
+		topic: TopicCategory,
+		keywords: Keywords,
+		uri: BoundedBytes<MAX_URI_LEN>,
+	}
+
+	/// The content fields of a call, checked and bounded.
+	pub(crate) struct CheckedContent {
+		bbox: BoundingBox,
+		crs: u32,
+		time: TimeRange,
+		format: BoundedBytes<MAX_FORMAT_LEN>,
+		hash: ContentHash,
+		size: u64,
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The signer and their department, if the signer is a Publisher of an
+		/// active department.
+		pub fn ensure_publisher(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+			let who = ensure_signed(origin)?;
+			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
+			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
+			ensure!(membership.roles.contains(Role::Publisher), Error::<T>::NotPublisher);
+			Ok((who, membership.department))
+		}
+
+		/// The signer and the record of `dataset`, if the signer is a
+		/// Publisher of the active department that owns it.
+		fn ensure_owner_publisher(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+		) -> Result<(T::AccountId, DatasetOf<T>), DispatchError> {
+			let (who, department) = Self::ensure_publisher(origin)?;
+			let record = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
+			ensure!(record.owner == department, Error::<T>::NotOwner);
+			Ok((who, record))
+		}
+
+		fn now() -> Stamp<BlockNumberFor<T>> {
+			Stamp {
+				block: frame_system::Pallet::<T>::block_number(),
+				time: T::Time::now().as_millis().try_into().unwrap_or(u64::MAX),
+			}
+		}
+
+		fn check_title(title: Vec<u8>) -> Result<BoundedBytes<MAX_TITLE_LEN>, DispatchError> {
+			ensure!(!title.is_empty(), Error::<T>::EmptyTitle);
+			title.try_into().map_err(|_| Error::<T>::TitleTooLong.into())
+		}
+
+		fn check_uri(uri: Vec<u8>) -> Result<BoundedBytes<MAX_URI_LEN>, DispatchError> {
+			ensure!(!uri.is_empty(), Error::<T>::EmptyUri);
+			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
+		}
+
+		fn check_keywords(keywords: Vec<Vec<u8>>) -> Result<Keywords, DispatchError> {
+			ensure!(keywords.len() <= MAX_KEYWORDS as usize, Error::<T>::TooManyKeywords);
+			let keywords = keywords
+				.into_iter()
+				.map(|k| {
+					ensure!(!k.is_empty(), Error::<T>::EmptyKeyword);
+					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k)
+						.map_err(|_| Error::<T>::KeywordTooLong.into())
+				})
+				.collect::<Result<Vec<_>, DispatchError>>()?;
+			Ok(BoundedVec::truncate_from(keywords))
+		}
+
+		fn check_description(d: DatasetDescription) -> Result<CheckedDescription, DispatchError> {
+			Ok(CheckedDescription {
+				title: Self::check_title(d.title)?,
+				description: d.description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?,
+				topic: d.topic,
+				keywords: Self::check_keywords(d.keywords)?,
+				uri: Self::check_uri(d.uri)?,
+			})
+		}
+
+		fn check_content(c: DatasetContent) -> Result<CheckedContent, DispatchError> {
+			let bbox = c.bbox.validate().map_err(|e| match e {
+				BoundingBoxError::LatitudeOutOfRange => Error::<T>::InvalidLatitude,
+				BoundingBoxError::LongitudeOutOfRange => Error::<T>::InvalidLongitude,
+				BoundingBoxError::SouthAboveNorth => Error::<T>::InvalidBoundingBox,
+			})?;
+			ensure!((1024..=32767).contains(&c.crs), Error::<T>::InvalidCrs);
+			let time = c.time.validate().map_err(|e| match e {
+				TimeRangeError::OutOfRange => Error::<T>::TimeOutOfRange,
+				TimeRangeError::EndBeforeStart => Error::<T>::EndBeforeStart,
+			})?;
+			ensure!(Self::is_media_type(&c.format), Error::<T>::InvalidMediaType);
+			let format = c.format.try_into().map_err(|_| Error::<T>::FormatTooLong)?;
+			let function =
+				HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			ensure!(c.digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
+			ensure!(c.size > 0, Error::<T>::EmptyContent);
+			let hash = ContentHash { code: c.hash_code, digest: BoundedVec::truncate_from(c.digest) };
+			Ok(CheckedContent { bbox, crs: c.crs, time, format, hash, size: c.size })
+		}
+
+		/// `type/subtype`, both parts non-empty, no spaces (parameters after
+		/// `;` allowed).
+		fn is_media_type(format: &[u8]) -> bool {
+			let essence = format.split(|b| *b == b';').next().unwrap_or_default();
+			let mut parts = essence.split(|b| *b == b'/');
+			let ok = |p: Option<&[u8]>| {
+				p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()))
+			};
+			ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+		}
+
+		/// Stores a new record under the next id and files it in the indexes.
+		fn insert_record(record: DatasetOf<T>) -> DatasetId {
+			let id = NextDatasetId::<T>::get();
+			index::insert::<T>(id, record.owner, record.extent());
+			Datasets::<T>::insert(id, record);
+			NextDatasetId::<T>::put(id.saturating_add(1));
+			id
+		}
+
+		/// A page of the datasets that match every filter of `query`, in
+		/// ascending id order. A bounding box is looked up in the spatial
+		/// index, else a time interval in the temporal index, else an owner in
+		/// the owner index; other filters are checked on the candidates'
+		/// records. At most `MAX_SEARCH_SCAN` records are read: a page may be
+		/// short and still have a `next` cursor.
+		pub fn search(query: DatasetQuery) -> Result<DatasetPage<T::AccountId, BlockNumberFor<T>>, QueryError> {
+			let query = query.validate()?;
+			let after = query.cursor.map_or(0, |c| c.saturating_add(1));
+			let indexed = match (&query.bbox, &query.time) {
+				(Some(bbox), time) => index::spatial_candidates::<T>(bbox, time.as_ref(), after),
+				(None, Some(time)) => index::temporal_candidates::<T>(time, after),
+				(None, None) => None,
+			};
+			let candidates: Box<dyn Iterator<Item = DatasetId>> = match (indexed, query.owner) {
+				(Some(ids), _) => Box::new(ids.into_iter()),
+				(None, Some(owner)) => Box::new(index::owned_by::<T>(owner, query.cursor)),
+				(None, None) => Box::new(after..NextDatasetId::<T>::get()),
+			};
+			let limit = query.limit as usize;
+			let mut items = Vec::with_capacity(limit);
+			let mut last_read = None;
+			for (read, id) in candidates.enumerate() {
+				if read >= MAX_SEARCH_SCAN as usize {
+					return Ok(DatasetPage { items, next: last_read });
+				}
+				let Some(dataset) = Datasets::<T>::get(id) else { continue };
+				if query.matches(&dataset) {
+					if items.len() == limit {
+						let next = items.last().map(|i: &DatasetItem<_, _>| i.id);
+						return Ok(DatasetPage { items, next });
+					}
+					items.push(DatasetItem { id, dataset });
+				}
+				last_read = Some(id);
+			}
+			Ok(DatasetPage { items, next: None })
+		}
+
+		/// The ids of every version of the dataset `id` belongs to, oldest
+		/// first, at most `MAX_HISTORY`; empty if `id` is unknown.
+		pub fn history(id: DatasetId) -> Vec<DatasetId> {
+			let Some(mut record) = Datasets::<T>::get(id) else { return Vec::new() };
+			let mut first = id;
+			for _ in 1..MAX_HISTORY {
+				match record.predecessor.and_then(|p| Datasets::<T>::get(p).map(|r| (p, r))) {
+					Some((p, r)) => (first, record) = (p, r),
+					None => break,
+				}
+			}
+			let mut versions = Vec::from([first]);
+			while let Some(next) = record.successor {
+				if versions.len() >= MAX_HISTORY as usize {
+					break;
+				}
+				let Some(r) = Datasets::<T>::get(next) else { break };
+				versions.push(next);
+				record = r;
+			}
+			versions
+		}
+
+		/// Checks the pallet's invariants: every record is indexed where its
+		/// extent says, and version links agree both ways.
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let mut records = 0u64;
+			for (id, d) in Datasets::<T>::iter() {
+				records += 1;
+				ensure!(id < NextDatasetId::<T>::get(), "dataset id not yet assigned");
+				ensure!(index::is_indexed::<T>(id, d.owner, d.extent()), "dataset not indexed");
+				ensure!(d.sensitivity.allows(d.policy), "open policy on sensitive data");
+				if let Some(s) = d.successor {
+					let next = Datasets::<T>::get(s).ok_or("successor missing")?;
+					ensure!(next.predecessor == Some(id), "successor does not point back");
+					ensure!(next.version == d.version + 1, "versions not consecutive");
+					ensure!(
+						matches!(d.status, DatasetStatus::Superseded | DatasetStatus::Withdrawn),
+						"replaced record not superseded"
+					);
+				}
+				if let Some(p) = d.predecessor {
+					let previous = Datasets::<T>::get(p).ok_or("predecessor missing")?;
+					ensure!(previous.successor == Some(id), "predecessor does not point forward");
+				}
+			}
+			ensure!(records == NextDatasetId::<T>::get(), "a dataset record is missing");
+			ensure!(
+				OwnerIndex::<T>::iter_keys().count() as u64 == records,
+				"owner index size differs"
+			);
+			Ok(())
+		}
+	}
+}
