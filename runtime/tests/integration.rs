@@ -255,3 +255,79 @@ fn consortium_genesis_has_no_sudo_and_five_delegates() {
 		assert_eq!(validate(signed_by(&Sr25519Keyring::Ferdie.pair(), remark())), refused());
 	});
 }
+
+fn register_dataset_call(title: &str) -> RuntimeCall {
+	use citychain_primitives::{BoundingBox, DatasetContent, DatasetDescription, TimeRange, TopicCategory};
+	RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
+		description: DatasetDescription {
+			title: title.as_bytes().to_vec(),
+			description: b"Land use plan of the central districts".to_vec(),
+			topic: TopicCategory::PlanningCadastre,
+			keywords: vec![b"land use".to_vec()],
+			uri: b"https://nrp.city.example/landuse.gpkg".to_vec(),
+		},
+		content: DatasetContent {
+			bbox: BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_165_000_000, north: 400_000_000 },
+			crs: 4547,
+			time: TimeRange { start: 1_704_067_200_000, end: None },
+			format: b"application/geopackage+sqlite3".to_vec(),
+			hash_code: 0x12,
+			digest: vec![9; 32],
+			size: 42_000_000,
+		},
+		policy: citychain_primitives::AccessPolicy::ApprovalRequired,
+		sensitivity: citychain_primitives::Sensitivity::Internal,
+	})
+}
+
+#[test]
+fn publishers_register_datasets_with_roles_from_the_departments_pallet() {
+	dev_ext().execute_with(|| {
+		let eve = Sr25519Keyring::Eve;
+		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
+		start_block();
+		assert_ok!(Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Land use"))).unwrap());
+		let record = pallet_datasets::Datasets::<Runtime>::get(0).unwrap();
+		assert_eq!((record.owner, record.publisher.clone()), (department, eve.to_account_id()));
+		assert_eq!(record.created.block, System::block_number());
+
+		// Eve loses the Publisher role: her next registration fails by name.
+		assert_ok!(Departments::set_member_roles(
+			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+			eve.to_account_id(),
+			Roles::NONE
+		));
+		let outcome =
+			Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Again"))).unwrap();
+		assert_eq!(
+			outcome.unwrap_err(),
+			sp_runtime::DispatchError::from(pallet_datasets::Error::<Runtime>::NotPublisher)
+		);
+		assert_eq!(pallet_datasets::NextDatasetId::<Runtime>::get(), 1);
+		pallet_datasets::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn dataset_search_through_the_runtime_finds_the_registration() {
+	use citychain_primitives::{BoundingBox, DatasetQuery};
+	dev_ext().execute_with(|| {
+		start_block();
+		let alice = Sr25519Keyring::Alice;
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
+		let near = BoundingBox { west: 1_163_000_000, south: 399_000_000, east: 1_163_100_000, north: 399_100_000 };
+		let page = citychain_runtime::Datasets::search(DatasetQuery { bbox: Some(near), limit: 5, ..Default::default() }).unwrap();
+		assert_eq!(page.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![0]);
+		let far = BoundingBox { west: 1_210_000_000, south: 310_000_000, east: 1_220_000_000, north: 320_000_000 };
+		let page = citychain_runtime::Datasets::search(DatasetQuery { bbox: Some(far), limit: 5, ..Default::default() }).unwrap();
+		assert!(page.items.is_empty());
+	});
+}
+
+#[test]
+fn dataset_calls_have_benchmarked_weights_that_fit_a_block() {
+	let max = citychain_runtime::configs::RuntimeBlockWeights::get().max_block;
+	let weight = register_dataset_call("Land use").get_dispatch_info().call_weight;
+	assert!(weight.ref_time() > 0, "register_dataset has a measured weight");
+	assert!(weight.ref_time() * 100 < max.ref_time(), "at least 100 registrations fit a block");
+}

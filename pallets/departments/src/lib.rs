@@ -617,7 +617,7 @@ impl<T: Config> citychain_primitives::DepartmentsBenchmarkHelper<T::AccountId> f
 		let id = NextDepartmentId::<T>::get();
 		let who: T::AccountId = frame_benchmarking::account("member", id, 0);
 		Self::do_register_department(
-			alloc::vec![b'd'; T::MaxNameLength::get() as usize],
+			alloc::vec![b'd'; <T::MaxNameLength as frame_support::traits::Get<u32>>::get() as usize],
 			kind,
 			who.clone(),
 			roles.with(Role::Admin),
