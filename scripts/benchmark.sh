@@ -30,6 +30,7 @@ log "building the runtime with runtime-benchmarks into $BENCH_TARGET"
 WASM="$BENCH_TARGET/release/wbuild/citychain-runtime/citychain_runtime.compact.compressed.wasm"
 
 declare -A DIRS=(
+	[pallet_access]=pallets/access
 	[pallet_datasets]=pallets/datasets
 	[pallet_departments]=pallets/departments
 	[pallet_governance]=pallets/governance

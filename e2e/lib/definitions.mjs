@@ -2,6 +2,23 @@
 const at = { name: 'at', type: 'BlockHash', isOptional: true };
 
 export const rpc = {
+  access: {
+    check: {
+      description: 'Whether an account may read a dataset now, on what basis, and until which block',
+      params: [{ name: 'account', type: 'AccountId' }, { name: 'dataset', type: 'u64' }, at],
+      type: 'Json',
+    },
+    get: {
+      description: 'One access contract; null if there is none with this id',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Json',
+    },
+    contracts: {
+      description: 'A page of contracts by consumer, provider, dataset and state; cursor paging',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+  },
   datasets: {
     get: {
       description: 'One dataset record; null if there is none with this id',

@@ -2,6 +2,7 @@
 //! shows under Developer → Runtime calls.
 
 use crate::{
+	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
 	datasets::{Dataset, DatasetId, DatasetPage, DatasetQuery, QueryError},
 	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
 };
@@ -52,5 +53,23 @@ sp_api::decl_runtime_apis! {
 		/// The ids of every version of the dataset `id` belongs to, oldest
 		/// first (at most `MAX_HISTORY`); empty if `id` is unknown.
 		fn history(id: DatasetId) -> Vec<DatasetId>;
+	}
+
+	/// Reads of the access contracts.
+	pub trait AccessApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// One contract.
+		fn contract(id: ContractId) -> Option<Contract<AccountId, BlockNumber>>;
+		/// Whether `who` may read `dataset` at this block, on what basis, and
+		/// until when.
+		fn check(who: AccountId, dataset: DatasetId) -> AccessCheck<BlockNumber>;
+		/// A page of the contracts that match every filter of `query`, in
+		/// ascending id order.
+		fn contracts(
+			query: ContractQuery,
+		) -> Result<ContractPage<AccountId, BlockNumber>, ContractQueryError>;
 	}
 }

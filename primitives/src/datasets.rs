@@ -309,6 +309,15 @@ impl BoundingBox {
 		core::iter::once(first).chain(second)
 	}
 
+	/// Whether every point of `inner` lies in this box.
+	pub fn contains(&self, inner: &Self) -> bool {
+		self.south <= inner.south &&
+			inner.north <= self.north &&
+			inner
+				.longitude_spans()
+				.all(|(iw, ie)| self.longitude_spans().any(|(w, e)| w <= iw && ie <= e))
+	}
+
 	/// Whether the two boxes share at least one point.
 	pub fn intersects(&self, other: &Self) -> bool {
 		self.south <= other.north &&
@@ -364,6 +373,16 @@ impl TimeRange {
 		check_interval(Some(self.start), self.end).map(|()| self)
 	}
 
+	/// Whether every instant of `interval` lies in the range.
+	pub fn contains(&self, interval: &TimeInterval) -> bool {
+		interval.start.is_some_and(|a| self.start <= a) &&
+			match (self.end, interval.end) {
+				(None, _) => true,
+				(Some(_), None) => false,
+				(Some(e), Some(b)) => b <= e,
+			}
+	}
+
 	/// Whether the range shares an instant with `interval`.
 	pub fn overlaps(&self, interval: &TimeInterval) -> bool {
 		interval.end.is_none_or(|b| self.start <= b) &&
@@ -382,6 +401,7 @@ impl TimeRange {
 	Debug,
 	Encode,
 	Decode,
+	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
 	Serialize,
@@ -660,6 +680,23 @@ mod tests {
 		assert!(!fiji.intersects(&bbox(0.0, -18.0, 10.0, -17.0)));
 		assert!(fiji.intersects(&bbox(178.0, -30.0, -179.0, 0.0)));
 		assert!(bbox(0.0, 0.0, 1.0, 1.0).intersects(&bbox(1.0, 1.0, 2.0, 2.0)), "edges count");
+	}
+
+	#[test]
+	fn containment_of_boxes_and_intervals() {
+		let city = bbox(116.0, 39.0, 117.0, 40.0);
+		assert!(city.contains(&bbox(116.2, 39.5, 116.4, 39.6)));
+		assert!(city.contains(&city));
+		assert!(!city.contains(&bbox(115.9, 39.5, 116.4, 39.6)));
+		let fiji = bbox(177.0, -19.0, -178.0, -16.0);
+		assert!(fiji.contains(&bbox(178.0, -18.0, -179.0, -17.0)));
+		assert!(fiji.contains(&bbox(-179.0, -18.0, -178.5, -17.0)));
+		assert!(!fiji.contains(&bbox(170.0, -18.0, 178.0, -17.0)));
+		let year = TimeRange { start: 0, end: Some(100) };
+		assert!(year.contains(&TimeInterval { start: Some(0), end: Some(100) }));
+		assert!(!year.contains(&TimeInterval { start: Some(50), end: None }));
+		assert!(!year.contains(&TimeInterval { start: None, end: Some(50) }));
+		assert!(TimeRange { start: 0, end: None }.contains(&TimeInterval { start: Some(5), end: None }));
 	}
 
 	#[test]

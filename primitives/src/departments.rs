@@ -215,6 +215,8 @@ pub trait DepartmentDirectory<AccountId> {
 pub trait DepartmentsBenchmarkHelper<AccountId> {
 	/// A new account holding `roles` in a new active department of `kind`.
 	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId;
+	/// Publishes `key` as the encryption key of the department of `who`.
+	fn set_encryption_key(who: &AccountId, key: EncryptionKey);
 }
 
 #[cfg(test)]

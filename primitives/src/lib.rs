@@ -9,12 +9,17 @@
 //!   with which roles.
 //! - [`datasets`]: the dataset record, its extent in space and time, the
 //!   content hash, and the search query of the registry.
+//! - [`access`]: the access contract, its states and receipt, and the
+//!   traits through which the access and dataset pallets meet
+//!   ([`DatasetRegistry`](access::DatasetRegistry),
+//!   [`OnDatasetWithdrawn`](access::OnDatasetWithdrawn)).
 //! - [`api`]: the runtime APIs the node serves over JSON-RPC.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub mod access;
 pub mod api;
 pub mod datasets;
 pub mod departments;

@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 use citychain_primitives::{
+	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
 	Dataset, DatasetId, DatasetPage, DatasetQuery, DepartmentDirectory, DepartmentId,
 	DepartmentInfo, Membership, QueryError,
 };
@@ -22,7 +23,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa,
+	Access, AccountId, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -215,6 +216,22 @@ impl_runtime_apis! {
 
 		fn history(id: DatasetId) -> Vec<DatasetId> {
 			Datasets::history(id)
+		}
+	}
+
+	impl citychain_primitives::api::AccessApi<Block, AccountId, BlockNumber> for Runtime {
+		fn contract(id: ContractId) -> Option<Contract<AccountId, BlockNumber>> {
+			pallet_access::Contracts::<Runtime>::get(id)
+		}
+
+		fn check(who: AccountId, dataset: DatasetId) -> AccessCheck<BlockNumber> {
+			Access::check(&who, dataset)
+		}
+
+		fn contracts(
+			query: ContractQuery,
+		) -> Result<ContractPage<AccountId, BlockNumber>, ContractQueryError> {
+			Access::contracts(query)
 		}
 	}
 

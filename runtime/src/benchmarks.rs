@@ -3,7 +3,34 @@
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[pallet_access, Access]
 	[pallet_datasets, Datasets]
 	[pallet_departments, Departments]
 	[pallet_governance, Governance]
 );
+
+use citychain_primitives::{
+	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind,
+	DepartmentsBenchmarkHelper, EncryptionKey, Roles,
+};
+
+use crate::{AccountId, Datasets, Departments};
+
+/// The departments and datasets pallets as one helper for the access
+/// benchmarks.
+pub struct Helper;
+
+impl DepartmentsBenchmarkHelper<AccountId> for Helper {
+	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId {
+		Departments::new_member(kind, roles)
+	}
+	fn set_encryption_key(who: &AccountId, key: EncryptionKey) {
+		<Departments as DepartmentsBenchmarkHelper<AccountId>>::set_encryption_key(who, key)
+	}
+}
+
+impl DatasetsBenchmarkHelper<AccountId> for Helper {
+	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
+		Datasets::new_dataset(publisher, policy)
+	}
+}

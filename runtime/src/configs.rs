@@ -181,7 +181,27 @@ impl pallet_departments::Config for Runtime {
 impl pallet_datasets::Config for Runtime {
 	type Departments = super::Departments;
 	type Time = super::Timestamp;
+	type OnWithdraw = super::Access;
 	type WeightInfo = pallet_datasets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::Departments;
+}
+
+parameter_types! {
+	/// Longest access term: five years.
+	pub const MaxAccessTerm: BlockNumber = 5 * 365 * DAYS;
+	/// A request unanswered for 30 days lapses.
+	pub const AccessRequestTimeout: BlockNumber = 30 * DAYS;
+}
+
+impl pallet_access::Config for Runtime {
+	type Departments = super::Departments;
+	type Datasets = super::Datasets;
+	type MaxTerm = MaxAccessTerm;
+	type RequestTimeout = AccessRequestTimeout;
+	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
+	type WeightInfo = pallet_access::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
 }

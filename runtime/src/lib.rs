@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -181,4 +181,7 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Datasets = pallet_datasets;
+
+	#[runtime::pallet_index(12)]
+	pub type Access = pallet_access;
 }

@@ -14,7 +14,7 @@ use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
 	core::RpcResult,
 	proc_macros::rpc,
-	types::{error::ErrorObject, ErrorObjectOwned},
+	types::ErrorObjectOwned,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -23,10 +23,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-use super::runtime_error;
-
-/// JSON-RPC code of invalid method parameters.
-const INVALID_PARAMS: i32 = -32602;
+use super::{invalid_params as invalid, runtime_error};
 /// The page size when a search names none (as in the STAC API).
 const DEFAULT_LIMIT: u32 = 10;
 /// The STAC version of the Items and ItemCollections.
@@ -37,10 +34,6 @@ const PROJECTION_EXTENSION: &str =
 	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
 type Record = Dataset<AccountId, BlockNumber>;
-
-fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(INVALID_PARAMS, message.into(), None::<()>)
-}
 
 /// A block and the time of its timestamp.
 #[derive(Clone, Serialize)]

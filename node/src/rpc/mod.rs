@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+mod access;
 mod datasets;
 mod departments;
 
@@ -19,14 +20,22 @@ use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
+pub use access::{Access, AccessApiServer};
 pub use datasets::{Datasets, DatasetsApiServer};
 pub use departments::{Departments, DepartmentsApiServer};
 
 /// JSON-RPC error code of a failed runtime API call.
 const RUNTIME_ERROR: i32 = 1;
 
+/// JSON-RPC code of invalid method parameters.
+const INVALID_PARAMS: i32 = -32602;
+
 fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
+}
+
+fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(INVALID_PARAMS, message.into(), None::<()>)
 }
 
 /// What the RPC modules need from the node.
@@ -47,6 +56,7 @@ where
 	C: Send + Sync + 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: citychain_primitives::api::AccessApi<Block, AccountId, BlockNumber>,
 	C::Api: citychain_primitives::api::DatasetsApi<Block, AccountId, BlockNumber>,
 	C::Api: citychain_primitives::api::DepartmentsApi<Block, AccountId, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
@@ -60,6 +70,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Access::new(client.clone()).into_rpc())?;
 	module.merge(Datasets::new(client.clone()).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 

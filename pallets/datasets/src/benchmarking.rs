@@ -14,7 +14,7 @@ fn text(len: u32) -> Vec<u8> {
 	vec![b'x'; len as usize]
 }
 
-fn description() -> DatasetDescription {
+pub(crate) fn description() -> DatasetDescription {
 	DatasetDescription {
 		title: text(MAX_TITLE_LEN),
 		description: text(MAX_DESCRIPTION_LEN),
@@ -26,7 +26,7 @@ fn description() -> DatasetDescription {
 
 /// A box filed under four cells at depth 1 (found after trying every deeper
 /// depth), a time range filed under two buckets at depth 1 (likewise).
-fn content() -> DatasetContent {
+pub(crate) fn content() -> DatasetContent {
 	let mut format = b"application/".to_vec();
 	format.resize(MAX_FORMAT_LEN as usize, b'x');
 	DatasetContent {

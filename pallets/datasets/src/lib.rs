@@ -55,6 +55,7 @@ mod tests;
 pub mod weights;
 
 pub use citychain_primitives::{
+	access::{DatasetRegistry, DatasetSummary, OnDatasetWithdrawn},
 	datasets::{
 		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY,
 		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_SEARCH_SCAN, MAX_TITLE_LEN, MAX_URI_LEN,
@@ -92,6 +93,10 @@ pub mod pallet {
 
 		/// The time of the current block, for the records' stamps.
 		type Time: UnixTime;
+
+		/// Told when a dataset is withdrawn (the access pallet revokes its
+		/// contracts).
+		type OnWithdraw: OnDatasetWithdrawn;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -405,17 +410,22 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Withdraw `dataset` for good. The record stays, as history.
+		/// Withdraw `dataset` for good. The record stays, as history; what
+		/// rests on it (its live access contracts) ends.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::withdraw_dataset())]
-		pub fn withdraw_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::withdraw_dataset().saturating_add(T::OnWithdraw::max_weight()))]
+		pub fn withdraw_dataset(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+		) -> DispatchResultWithPostInfo {
 			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			record.status = DatasetStatus::Withdrawn;
 			record.updated = Self::now();
 			Datasets::<T>::insert(dataset, record);
 			Self::deposit_event(Event::DatasetWithdrawn { dataset });
-			Ok(())
+			let hook = T::OnWithdraw::on_dataset_withdrawn(dataset);
+			Ok(Some(T::WeightInfo::withdraw_dataset().saturating_add(hook)).into())
 		}
 	}
 
@@ -637,5 +647,35 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+	}
+}
+
+impl<T: Config> DatasetRegistry for Pallet<T> {
+	fn dataset(id: DatasetId) -> Option<DatasetSummary> {
+		Datasets::<T>::get(id).map(|d| DatasetSummary {
+			owner: d.owner,
+			status: d.status,
+			policy: d.policy,
+			version: d.version,
+			bbox: d.bbox,
+			time: d.time,
+			content_hash: d.content_hash,
+		})
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> citychain_primitives::access::DatasetsBenchmarkHelper<T::AccountId> for Pallet<T> {
+	fn new_dataset(publisher: &T::AccountId, policy: AccessPolicy) -> DatasetId {
+		let id = NextDatasetId::<T>::get();
+		Self::register_dataset(
+			frame_system::RawOrigin::Signed(publisher.clone()).into(),
+			benchmarking::description(),
+			benchmarking::content(),
+			policy,
+			Sensitivity::Internal,
+		)
+		.expect("the publisher may register a valid dataset");
+		id
 	}
 }

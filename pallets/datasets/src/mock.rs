@@ -95,6 +95,31 @@ impl DepartmentsBenchmarkHelper<AccountId> for Directory {
 		Self::add_member(who, id, roles);
 		who
 	}
+
+	fn set_encryption_key(_who: &AccountId, _key: EncryptionKey) {}
+}
+
+thread_local! {
+	static WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records the datasets it is told were withdrawn.
+pub struct WithdrawalLog;
+
+impl WithdrawalLog {
+	pub fn withdrawn() -> Vec<DatasetId> {
+		WITHDRAWN.with(|w| w.borrow().clone())
+	}
+}
+
+impl OnDatasetWithdrawn for WithdrawalLog {
+	fn on_dataset_withdrawn(dataset: DatasetId) -> frame_support::weights::Weight {
+		WITHDRAWN.with(|w| w.borrow_mut().push(dataset));
+		frame_support::weights::Weight::from_parts(1_000, 0)
+	}
+	fn max_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(5_000, 0)
+	}
 }
 
 /// The clock of the tests, in ms since the epoch.
@@ -115,6 +140,7 @@ impl UnixTime for Clock {
 impl pallet_datasets::Config for Test {
 	type Departments = Directory;
 	type Time = Clock;
+	type OnWithdraw = WithdrawalLog;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Directory;
@@ -123,6 +149,7 @@ impl pallet_datasets::Config for Test {
 /// Empty registry; Transport and Planning with their members.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	MEMBERS.with(|m| m.borrow_mut().clear());
+	WITHDRAWN.with(|w| w.borrow_mut().clear());
 	DEPARTMENTS.with(|d| d.borrow_mut().clear());
 	Clock::set(1_700_000_000_000);
 	Directory::add_department(TRANSPORT, DepartmentKind::Transport);

@@ -508,8 +508,10 @@ fn withdraw_dataset_is_final_and_keeps_the_record() {
 		let withdraw = |who| Datasets::withdraw_dataset(RuntimeOrigin::signed(who), id);
 		assert_noop!(withdraw(PLANNING_PUBLISHER), Error::<Test>::NotOwner);
 		assert_noop!(withdraw(TRANSPORT_CLERK), Error::<Test>::NotPublisher);
+		assert!(WithdrawalLog::withdrawn().is_empty());
 		assert_ok!(withdraw(TRANSPORT_PUBLISHER));
 		System::assert_last_event(Event::DatasetWithdrawn { dataset: id }.into());
+		assert_eq!(WithdrawalLog::withdrawn(), vec![id], "the hook hears of it");
 		assert_eq!(record(id).status, DatasetStatus::Withdrawn);
 		assert_noop!(withdraw(TRANSPORT_PUBLISHER), Error::<Test>::DatasetWithdrawn);
 		Directory::set_status(TRANSPORT, DepartmentStatus::Retired);

@@ -627,4 +627,14 @@ impl<T: Config> citychain_primitives::DepartmentsBenchmarkHelper<T::AccountId> f
 		Self::change_council(Some(&who), None).expect("room for its council seat");
 		who
 	}
+
+	fn set_encryption_key(who: &T::AccountId, key: EncryptionKey) {
+		if let Some(record) = Members::<T>::get(who) {
+			Departments::<T>::mutate(record.department, |d| {
+				if let Some(d) = d {
+					d.encryption_key = Some(key);
+				}
+			});
+		}
+	}
 }

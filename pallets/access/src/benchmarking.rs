@@ -1,0 +1,192 @@
+//! Benchmarks of the access pallet at worst-case sizes: the longest purpose,
+//! reason and envelope, the final approval of a Restricted request (which
+//! swaps deadlines), a recorded mismatch, and full deadline and withdrawal
+//! batches.
+
+use super::*;
+use alloc::{vec, vec::Vec};
+use citychain_primitives::{
+	access::DatasetsBenchmarkHelper, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{Get, Hooks};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+
+/// The provider (Publisher and Approver), a consumer with a published key, and
+/// a regulator Approver, each of a new department, in block 1.
+fn parties<T: Config>() -> (T::AccountId, T::AccountId, T::AccountId) {
+	frame_system::Pallet::<T>::set_block_number(1u32.into());
+	let provider = T::BenchmarkHelper::new_member(
+		DepartmentKind::Planning,
+		Roles::only(Role::Publisher).with(Role::Approver),
+	);
+	let consumer = T::BenchmarkHelper::new_member(DepartmentKind::Transport, Roles::NONE);
+	T::BenchmarkHelper::set_encryption_key(&consumer, [7; 32]);
+	let regulator =
+		T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Approver));
+	(provider, consumer, regulator)
+}
+
+fn term<T: Config>() -> BlockNumberFor<T> {
+	T::MaxTerm::get()
+}
+
+fn requested<T: Config>(consumer: &T::AccountId, dataset: DatasetId) -> ContractId {
+	let id = NextContractId::<T>::get();
+	Pallet::<T>::request_access(
+		RawOrigin::Signed(consumer.clone()).into(),
+		dataset,
+		vec![b'p'; MAX_PURPOSE_LEN as usize],
+		term::<T>(),
+		None,
+	)
+	.expect("a valid request");
+	id
+}
+
+fn approved<T: Config>(provider: &T::AccountId, consumer: &T::AccountId) -> ContractId {
+	let dataset = T::BenchmarkHelper::new_dataset(provider, AccessPolicy::ApprovalRequired);
+	let id = requested::<T>(consumer, dataset);
+	Pallet::<T>::approve_request(RawOrigin::Signed(provider.clone()).into(), id, None)
+		.expect("the provider approves");
+	id
+}
+
+fn reason() -> Vec<u8> {
+	vec![b'r'; MAX_REASON_LEN as usize]
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn request_access() {
+		let (provider, consumer, _) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Open);
+		let scope = Scope { bbox: None, time: None };
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(consumer),
+			dataset,
+			vec![b'p'; MAX_PURPOSE_LEN as usize],
+			term::<T>(),
+			Some(scope),
+		);
+
+		assert_eq!(Contracts::<T>::get(0).map(|c| c.state), Some(ContractState::Approved));
+	}
+
+	#[benchmark]
+	fn approve_request() {
+		let (provider, consumer, regulator) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Restricted);
+		let id = requested::<T>(&consumer, dataset);
+		Pallet::<T>::approve_request(RawOrigin::Signed(regulator).into(), id, None)
+			.expect("the regulator approves");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, Some(vec![1; MAX_ENVELOPE_LEN as usize]));
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Approved));
+	}
+
+	#[benchmark]
+	fn reject_request() {
+		let (provider, consumer, _) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::ApprovalRequired);
+		let id = requested::<T>(&consumer, dataset);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, reason());
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Rejected));
+	}
+
+	#[benchmark]
+	fn cancel_request() {
+		let (provider, consumer, _) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::ApprovalRequired);
+		let id = requested::<T>(&consumer, dataset);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Cancelled));
+	}
+
+	#[benchmark]
+	fn revoke_access() {
+		let (provider, consumer, regulator) = parties::<T>();
+		let id = approved::<T>(&provider, &consumer);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(regulator), id, reason());
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Revoked));
+	}
+
+	#[benchmark]
+	fn relinquish_access() {
+		let (provider, consumer, _) = parties::<T>();
+		let id = approved::<T>(&provider, &consumer);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer), id);
+
+		assert_eq!(Contracts::<T>::get(id).map(|c| c.state), Some(ContractState::Relinquished));
+	}
+
+	#[benchmark]
+	fn confirm_receipt() {
+		let (provider, consumer, _) = parties::<T>();
+		let id = approved::<T>(&provider, &consumer);
+		let code = T::Datasets::dataset(0).map(|d| d.content_hash.code).unwrap_or_default();
+		let len = HashFunction::from_code(code).map(|f| f.digest_len()).unwrap_or_default();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(consumer), id, code, vec![0; len]);
+
+		assert!(matches!(Contracts::<T>::get(id).map(|c| c.receipt), Some(Receipt::Mismatch(_))));
+	}
+
+	/// `n` contracts expire in the same block.
+	#[benchmark]
+	fn process_deadlines(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
+		let (provider, consumer, _) = parties::<T>();
+		for _ in 0..n {
+			approved::<T>(&provider, &consumer);
+		}
+		let due = frame_system::Pallet::<T>::block_number() + term::<T>();
+		DeadlineCursor::<T>::put(due);
+		frame_system::Pallet::<T>::set_block_number(due);
+
+		#[block]
+		{
+			Pallet::<T>::on_initialize(due);
+		}
+
+		assert_eq!(Deadlines::<T>::iter().count(), 0);
+	}
+
+	/// A withdrawn dataset with `n` live contracts of `n` consumers.
+	#[benchmark]
+	fn revoke_by_registry(n: Linear<0, 32>) {
+		let (provider, _, _) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Open);
+		for _ in 0..n {
+			let consumer = T::BenchmarkHelper::new_member(DepartmentKind::Other, Roles::NONE);
+			requested::<T>(&consumer, dataset);
+		}
+
+		#[block]
+		{
+			<Pallet<T> as OnDatasetWithdrawn>::on_dataset_withdrawn(dataset);
+		}
+
+		assert_eq!(LiveContracts::<T>::iter_prefix(dataset).count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

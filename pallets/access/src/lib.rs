@@ -1,0 +1,862 @@
+//! # Access
+//!
+//! Access contracts between departments: steps 2 to 4 of the sharing
+//! process. A consumer department requests a dataset, the dataset's policy
+//! decides who must approve, and the consumer confirms that what it fetched
+//! off chain matches the hash on chain.
+//!
+//! ## Concepts
+//!
+//! - A **contract** ([`Contract`]) names the dataset (and the version it was
+//!   requested on), the provider and consumer departments, the requester, a
+//!   purpose, a term in blocks and an optional scope within the dataset's
+//!   extent.
+//! - Its **state** follows [`ContractState`]: `Requested` until the approvals
+//!   the dataset's policy requires are in (`Open`: none, the request is
+//!   approved in the same call; `ApprovalRequired`: the provider's Approver;
+//!   `Restricted`: the provider's Approver and a regulator's Approver, in
+//!   either order), then `Approved` until it expires, is revoked or
+//!   relinquished. A request can be rejected, cancelled, or lapse unanswered.
+//! - One live (Requested or Approved) contract per consumer department and
+//!   dataset.
+//! - **Deadlines**: a request's lapse and an approval's expiry are queued by
+//!   block and processed in `on_initialize`, at most
+//!   [`Config::MaxDeadlinesPerBlock`] per block. Every check also honours them
+//!   before the queue gets there.
+//! - A **key envelope** is the dataset key sealed (x25519 sealed box) to the
+//!   consumer department's published key; the chain never sees the key.
+//! - A **receipt**: the consumer reports the hash of what it fetched; a
+//!   mismatch is recorded and raises [`Event::HashMismatch`] for the regulator.
+//!
+//! ## Dispatchables
+//!
+//! - [`request_access`](Pallet::request_access): a member of the consumer
+//!   department asks for a dataset.
+//! - [`approve_request`](Pallet::approve_request): an Approver of the provider
+//!   (optionally attaching a key envelope) or of a regulator department.
+//! - [`reject_request`](Pallet::reject_request): an Approver of the provider,
+//!   or of a regulator for restricted data, with a reason.
+//! - [`cancel_request`](Pallet::cancel_request): the consumer withdraws a
+//!   request.
+//! - [`revoke_access`](Pallet::revoke_access): an Approver of the provider or
+//!   of a regulator ends an approved contract, with a reason.
+//! - [`relinquish_access`](Pallet::relinquish_access): the consumer gives up
+//!   an approved contract.
+//! - [`confirm_receipt`](Pallet::confirm_receipt): the consumer reports the
+//!   hash it computed.
+//!
+//! ## For other pallets
+//!
+//! [`Pallet`] implements [`OnDatasetWithdrawn`]: the registry calls it when a
+//! dataset is withdrawn, and the dataset's live contracts are revoked.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use citychain_primitives::{
+	access::{
+		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage,
+		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetWithdrawn,
+		Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
+	},
+	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
+	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
+	DepartmentId, Membership, Role, TimeInterval,
+};
+pub use frame_support::weights::Weight;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::{boxed::Box, vec::Vec};
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::{
+		traits::{Saturating, Zero},
+		BoundedVec,
+	};
+
+	/// The contract record as stored.
+	pub type ContractOf<T> =
+		Contract<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Who is a member of which department, with which roles and keys.
+		type Departments: DepartmentDirectory<Self::AccountId>;
+
+		/// The datasets that contracts are about.
+		type Datasets: DatasetRegistry;
+
+		/// Longest term of a contract, in blocks.
+		#[pallet::constant]
+		type MaxTerm: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a request waits for its approvals before it lapses.
+		#[pallet::constant]
+		type RequestTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Most lapses and expiries processed in one block; the rest wait for
+		/// the next blocks (and checks honour them meanwhile).
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Department ids are below this bound (the registry's most
+		/// departments), which bounds the live contracts of one dataset.
+		#[pallet::constant]
+		type MaxDepartments: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Makes departments and datasets for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: citychain_primitives::DepartmentsBenchmarkHelper<Self::AccountId>
+			+ citychain_primitives::access::DatasetsBenchmarkHelper<Self::AccountId>;
+	}
+
+	/// The id the next contract gets.
+	#[pallet::storage]
+	pub type NextContractId<T> = StorageValue<_, ContractId, ValueQuery>;
+
+	/// Contracts by id, kept after they end.
+	#[pallet::storage]
+	pub type Contracts<T: Config> = StorageMap<_, Twox64Concat, ContractId, ContractOf<T>>;
+
+	/// The live (Requested or Approved) contract of each dataset and consumer
+	/// department; entries go when contracts end.
+	#[pallet::storage]
+	pub type LiveContracts<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DatasetId,
+		Twox64Concat,
+		DepartmentId,
+		ContractId,
+	>;
+
+	/// Lapses and expiries to process, by block; entries go when processed or
+	/// when their contract ends otherwise.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Twox64Concat,
+		ContractId,
+		(),
+	>;
+
+	/// The first block whose deadlines are not all processed.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Contracts by consumer department: (department, contract), big-endian.
+	#[pallet::storage]
+	pub type ByConsumer<T: Config> = StorageMap<_, Identity, ([u8; 4], [u8; 8]), ()>;
+
+	/// Contracts by provider department: (department, contract), big-endian.
+	#[pallet::storage]
+	pub type ByProvider<T: Config> = StorageMap<_, Identity, ([u8; 4], [u8; 8]), ()>;
+
+	/// Contracts by dataset: (dataset, contract), big-endian.
+	#[pallet::storage]
+	pub type ByDataset<T: Config> = StorageMap<_, Identity, ([u8; 8], [u8; 8]), ()>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A consumer department asked for a dataset.
+		AccessRequested {
+			contract: ContractId,
+			dataset: DatasetId,
+			consumer: DepartmentId,
+			requester: T::AccountId,
+		},
+		/// An approval was recorded; more are needed.
+		ApprovalRecorded { contract: ContractId, approver: T::AccountId, as_regulator: bool },
+		/// All required approvals are in: access granted until `expires_at`.
+		AccessApproved { contract: ContractId, expires_at: BlockNumberFor<T> },
+		/// The request was refused.
+		RequestRejected { contract: ContractId, by: T::AccountId },
+		/// The consumer withdrew its request.
+		RequestCancelled { contract: ContractId },
+		/// The request was left unanswered past its deadline.
+		RequestLapsed { contract: ContractId },
+		/// The contract's term ran out.
+		AccessExpired { contract: ContractId },
+		/// The contract was ended by the provider, the regulator or (with
+		/// `by: None`) the withdrawal of its dataset.
+		AccessRevoked { contract: ContractId, by: Option<T::AccountId> },
+		/// The consumer gave the contract up.
+		AccessRelinquished { contract: ContractId },
+		/// The consumer's hash matches the dataset's.
+		ReceiptVerified { contract: ContractId },
+		/// The consumer's hash differs from the dataset's: a dispute for the
+		/// regulator.
+		HashMismatch {
+			contract: ContractId,
+			dataset: DatasetId,
+			provider: DepartmentId,
+			consumer: DepartmentId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller is not a member of any department.
+		NotMember,
+		/// The caller's department is suspended or retired.
+		DepartmentNotActive,
+		/// The caller does not hold the Approver role.
+		NotApprover,
+		/// The caller's department is neither the provider nor a regulator
+		/// (for this decision).
+		WrongDepartment,
+		/// The caller is not a member of the consumer department.
+		NotConsumer,
+		/// No dataset has this id.
+		UnknownDataset,
+		/// The dataset is not active (deprecated, superseded or withdrawn).
+		DatasetNotActive,
+		/// A department cannot request its own dataset.
+		OwnDataset,
+		/// The department has a live request or contract for this dataset.
+		DuplicateRequest,
+		/// The consumer department's id is not below `MaxDepartments`.
+		TooManyDepartments,
+		/// The purpose is empty.
+		EmptyPurpose,
+		/// The purpose is longer than `MAX_PURPOSE_LEN`.
+		PurposeTooLong,
+		/// The term is zero blocks.
+		ZeroTerm,
+		/// The term is longer than `MaxTerm`.
+		TermTooLong,
+		/// The scope's box or interval is not valid.
+		InvalidScope,
+		/// The scope is not within the dataset's extent.
+		ScopeOutsideExtent,
+		/// No contract has this id.
+		UnknownContract,
+		/// The contract has ended.
+		ContractEnded,
+		/// The call needs a request awaiting approval.
+		NotRequested,
+		/// The call needs an approved contract.
+		NotApproved,
+		/// The caller's side has approved already.
+		AlreadyApproved,
+		/// Only Restricted datasets need (or take) a regulator's approval.
+		RegulatorApprovalNotNeeded,
+		/// Only the provider can attach the key envelope.
+		EnvelopeFromRegulator,
+		/// The envelope is empty.
+		EmptyEnvelope,
+		/// The envelope is longer than `MAX_ENVELOPE_LEN`.
+		EnvelopeTooLong,
+		/// The consumer department has published no encryption key to seal to.
+		NoEncryptionKey,
+		/// The reason is empty.
+		EmptyReason,
+		/// The reason is longer than `MAX_REASON_LEN`.
+		ReasonTooLong,
+		/// The hash code is not a supported multihash function.
+		UnknownHashFunction,
+		/// The digest length does not match the hash function.
+		WrongDigestLength,
+		/// The hash was computed with another function than the dataset's.
+		HashFunctionDiffers,
+		/// The receipt was verified already.
+		AlreadyVerified,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let processed = Self::process_deadlines(now);
+			T::WeightInfo::process_deadlines(processed)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Ask for `dataset` for the caller's department, for `term` blocks
+		/// once approved, optionally limited to `scope`. An Open dataset is
+		/// approved at once.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::request_access())]
+		pub fn request_access(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			purpose: Vec<u8>,
+			term: BlockNumberFor<T>,
+			scope: Option<Scope>,
+		) -> DispatchResult {
+			let (requester, consumer) = Self::ensure_member(origin)?;
+			let d = T::Datasets::dataset(dataset).ok_or(Error::<T>::UnknownDataset)?;
+			ensure!(d.status == DatasetStatus::Active, Error::<T>::DatasetNotActive);
+			ensure!(d.owner != consumer, Error::<T>::OwnDataset);
+			ensure!(
+				!LiveContracts::<T>::contains_key(dataset, consumer),
+				Error::<T>::DuplicateRequest
+			);
+			ensure!(consumer < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
+			ensure!(!purpose.is_empty(), Error::<T>::EmptyPurpose);
+			let purpose: BoundedBytes<MAX_PURPOSE_LEN> =
+				purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
+			ensure!(!term.is_zero(), Error::<T>::ZeroTerm);
+			ensure!(term <= T::MaxTerm::get(), Error::<T>::TermTooLong);
+			if let Some(scope) = &scope {
+				Self::check_scope(scope, &d)?;
+			}
+			let now = frame_system::Pallet::<T>::block_number();
+			let id = NextContractId::<T>::get();
+			let mut contract = Contract {
+				dataset,
+				version: d.version,
+				provider: d.owner,
+				consumer,
+				requester: requester.clone(),
+				purpose,
+				term,
+				scope,
+				policy: d.policy,
+				state: ContractState::Requested,
+				approvals: Approvals { provider: None, regulator: None },
+				requested_at: now,
+				lapses_at: now.saturating_add(T::RequestTimeout::get()),
+				decided_at: None,
+				expires_at: None,
+				ended_at: None,
+				reason: None,
+				envelope: None,
+				receipt: Receipt::Pending,
+			};
+			Self::deposit_event(Event::AccessRequested { contract: id, dataset, consumer, requester });
+			if contract.approvals.satisfy(contract.policy) {
+				Self::grant(id, &mut contract, now);
+			} else {
+				Deadlines::<T>::insert(contract.lapses_at, id, ());
+			}
+			LiveContracts::<T>::insert(dataset, consumer, id);
+			ByConsumer::<T>::insert((consumer.to_be_bytes(), id.to_be_bytes()), ());
+			ByProvider::<T>::insert((d.owner.to_be_bytes(), id.to_be_bytes()), ());
+			ByDataset::<T>::insert((dataset.to_be_bytes(), id.to_be_bytes()), ());
+			Contracts::<T>::insert(id, contract);
+			NextContractId::<T>::put(id.saturating_add(1));
+			Ok(())
+		}
+
+		/// Approve a request as an Approver of the provider (who may attach
+		/// the dataset key sealed to the consumer department's key) or, for a
+		/// Restricted dataset, of a regulator department. The contract is
+		/// Approved once the approvals its policy requires are in.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::approve_request())]
+		pub fn approve_request(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			envelope: Option<Vec<u8>>,
+		) -> DispatchResult {
+			let (approver, as_regulator, mut c) = Self::ensure_decider(origin, contract)?;
+			match Self::state_now(&c) {
+				ContractState::Requested => {},
+				ContractState::Approved => return Err(Error::<T>::AlreadyApproved.into()),
+				_ => return Err(Error::<T>::ContractEnded.into()),
+			}
+			let slot = if as_regulator { &mut c.approvals.regulator } else { &mut c.approvals.provider };
+			ensure!(slot.is_none(), Error::<T>::AlreadyApproved);
+			*slot = Some(approver.clone());
+			if let Some(envelope) = envelope {
+				ensure!(!as_regulator, Error::<T>::EnvelopeFromRegulator);
+				ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
+				let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
+					envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
+				ensure!(
+					T::Departments::encryption_key(c.consumer).is_some(),
+					Error::<T>::NoEncryptionKey
+				);
+				c.envelope = Some(envelope);
+			}
+			Self::deposit_event(Event::ApprovalRecorded { contract, approver, as_regulator });
+			if c.approvals.satisfy(c.policy) {
+				Deadlines::<T>::remove(c.lapses_at, contract);
+				Self::grant(contract, &mut c, frame_system::Pallet::<T>::block_number());
+			}
+			Contracts::<T>::insert(contract, c);
+			Ok(())
+		}
+
+		/// Refuse a request, as an Approver of the provider or, for a
+		/// Restricted dataset, of a regulator department.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::reject_request())]
+		pub fn reject_request(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			reason: Vec<u8>,
+		) -> DispatchResult {
+			let (by, _, mut c) = Self::ensure_decider(origin, contract)?;
+			Self::ensure_state(&c, ContractState::Requested)?;
+			c.reason = Some(Self::check_reason(reason)?);
+			Self::end(contract, &mut c, ContractState::Rejected);
+			Contracts::<T>::insert(contract, c);
+			Self::deposit_event(Event::RequestRejected { contract, by });
+			Ok(())
+		}
+
+		/// Withdraw a request of the caller's department.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_request())]
+		pub fn cancel_request(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			let mut c = Self::ensure_consumer(origin, contract)?;
+			Self::ensure_state(&c, ContractState::Requested)?;
+			Self::end(contract, &mut c, ContractState::Cancelled);
+			Contracts::<T>::insert(contract, c);
+			Self::deposit_event(Event::RequestCancelled { contract });
+			Ok(())
+		}
+
+		/// End an approved contract, as an Approver of the provider or of a
+		/// regulator department.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::revoke_access())]
+		pub fn revoke_access(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			reason: Vec<u8>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let membership = Self::active_membership(&who)?;
+			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
+			let mut c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
+			ensure!(
+				membership.department == c.provider ||
+					T::Departments::is_active_regulator(membership.department),
+				Error::<T>::WrongDepartment
+			);
+			Self::ensure_state(&c, ContractState::Approved)?;
+			c.reason = Some(Self::check_reason(reason)?);
+			Self::end(contract, &mut c, ContractState::Revoked);
+			Contracts::<T>::insert(contract, c);
+			Self::deposit_event(Event::AccessRevoked { contract, by: Some(who) });
+			Ok(())
+		}
+
+		/// Give up an approved contract of the caller's department.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::relinquish_access())]
+		pub fn relinquish_access(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
+			let mut c = Self::ensure_consumer(origin, contract)?;
+			Self::ensure_state(&c, ContractState::Approved)?;
+			Self::end(contract, &mut c, ContractState::Relinquished);
+			Contracts::<T>::insert(contract, c);
+			Self::deposit_event(Event::AccessRelinquished { contract });
+			Ok(())
+		}
+
+		/// Report the hash of what the caller's department fetched under an
+		/// approved contract: a match verifies the receipt, a mismatch is
+		/// recorded and raises `HashMismatch`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::confirm_receipt())]
+		pub fn confirm_receipt(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			hash_code: u64,
+			digest: Vec<u8>,
+		) -> DispatchResult {
+			let mut c = Self::ensure_consumer(origin, contract)?;
+			Self::ensure_state(&c, ContractState::Approved)?;
+			ensure!(c.receipt != Receipt::Verified, Error::<T>::AlreadyVerified);
+			let function =
+				HashFunction::from_code(hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			ensure!(digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
+			let expected = T::Datasets::dataset(c.dataset)
+				.ok_or(Error::<T>::UnknownDataset)?
+				.content_hash;
+			ensure!(expected.code == hash_code, Error::<T>::HashFunctionDiffers);
+			if expected.digest.as_slice() == digest.as_slice() {
+				c.receipt = Receipt::Verified;
+				Self::deposit_event(Event::ReceiptVerified { contract });
+			} else {
+				let observed =
+					ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
+				c.receipt = Receipt::Mismatch(observed);
+				Self::deposit_event(Event::HashMismatch {
+					contract,
+					dataset: c.dataset,
+					provider: c.provider,
+					consumer: c.consumer,
+				});
+			}
+			Contracts::<T>::insert(contract, c);
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		fn active_membership(who: &T::AccountId) -> Result<Membership, DispatchError> {
+			let membership = T::Departments::membership(who).ok_or(Error::<T>::NotMember)?;
+			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
+			Ok(membership)
+		}
+
+		/// The signer and their department, if it is active.
+		fn ensure_member(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+			let who = ensure_signed(origin)?;
+			let department = Self::active_membership(&who)?.department;
+			Ok((who, department))
+		}
+
+		/// The contract, if the signer is a member of its consumer department.
+		fn ensure_consumer(
+			origin: OriginFor<T>,
+			contract: ContractId,
+		) -> Result<ContractOf<T>, DispatchError> {
+			let (_, department) = Self::ensure_member(origin)?;
+			let c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
+			ensure!(c.consumer == department, Error::<T>::NotConsumer);
+			Ok(c)
+		}
+
+		/// The signer, whether they decide as a regulator, and the contract,
+		/// if the signer is an Approver of the provider or, for a Restricted
+		/// dataset, of an active regulator department.
+		fn ensure_decider(
+			origin: OriginFor<T>,
+			contract: ContractId,
+		) -> Result<(T::AccountId, bool, ContractOf<T>), DispatchError> {
+			let who = ensure_signed(origin)?;
+			let membership = Self::active_membership(&who)?;
+			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
+			let c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
+			if membership.department == c.provider {
+				return Ok((who, false, c));
+			}
+			ensure!(membership.kind.is_regulator(), Error::<T>::WrongDepartment);
+			ensure!(c.policy == AccessPolicy::Restricted, Error::<T>::RegulatorApprovalNotNeeded);
+			Ok((who, true, c))
+		}
+
+		/// The contract's state at the current block, counting a lapse or an
+		/// expiry the queue has not processed yet.
+		pub fn state_now(c: &ContractOf<T>) -> ContractState {
+			let now = frame_system::Pallet::<T>::block_number();
+			match c.state {
+				ContractState::Requested if now >= c.lapses_at => ContractState::Lapsed,
+				ContractState::Approved if !c.grants_at(now) => ContractState::Expired,
+				state => state,
+			}
+		}
+
+		/// Checks that the contract is in `expected` now; names what it is in
+		/// otherwise.
+		fn ensure_state(c: &ContractOf<T>, expected: ContractState) -> DispatchResult {
+			match Self::state_now(c) {
+				s if s == expected => Ok(()),
+				ContractState::Requested => Err(Error::<T>::NotApproved.into()),
+				ContractState::Approved => Err(Error::<T>::NotRequested.into()),
+				_ => Err(Error::<T>::ContractEnded.into()),
+			}
+		}
+
+		fn check_reason(reason: Vec<u8>) -> Result<BoundedBytes<MAX_REASON_LEN>, DispatchError> {
+			ensure!(!reason.is_empty(), Error::<T>::EmptyReason);
+			reason.try_into().map_err(|_| Error::<T>::ReasonTooLong.into())
+		}
+
+		/// A scope must be a valid box and interval within the dataset's
+		/// extent.
+		fn check_scope(
+			scope: &Scope,
+			d: &citychain_primitives::access::DatasetSummary,
+		) -> DispatchResult {
+			if let Some(bbox) = scope.bbox {
+				let bbox = bbox.validate().map_err(|_| Error::<T>::InvalidScope)?;
+				ensure!(d.bbox.contains(&bbox), Error::<T>::ScopeOutsideExtent);
+			}
+			if let Some(time) = scope.time {
+				let time = time.validate().map_err(|_| Error::<T>::InvalidScope)?;
+				ensure!(d.time.contains(&time), Error::<T>::ScopeOutsideExtent);
+			}
+			Ok(())
+		}
+
+		/// Marks the contract Approved from `now` for its term and queues its
+		/// expiry.
+		fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) {
+			let expires_at = now.saturating_add(c.term);
+			c.state = ContractState::Approved;
+			c.decided_at = Some(now);
+			c.expires_at = Some(expires_at);
+			Deadlines::<T>::insert(expires_at, id, ());
+			Self::deposit_event(Event::AccessApproved { contract: id, expires_at });
+		}
+
+		/// Moves a live contract to the terminal `state` and drops it from
+		/// the live index and the deadline queue.
+		pub(crate) fn end(id: ContractId, c: &mut ContractOf<T>, state: ContractState) {
+			let now = frame_system::Pallet::<T>::block_number();
+			match c.state {
+				ContractState::Requested => {
+					Deadlines::<T>::remove(c.lapses_at, id);
+					c.decided_at = Some(now);
+				},
+				_ =>
+					if let Some(expires_at) = c.expires_at {
+						Deadlines::<T>::remove(expires_at, id);
+					},
+			}
+			LiveContracts::<T>::remove(c.dataset, c.consumer);
+			c.state = state;
+			c.ended_at = Some(now);
+		}
+
+		/// Lapses and expires the contracts whose deadlines have come, at most
+		/// `MaxDeadlinesPerBlock` (counting the blocks it steps over); returns
+		/// how many it processed.
+		pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> u32 {
+			let mut budget = T::MaxDeadlinesPerBlock::get();
+			let mut processed = 0;
+			let mut cursor = DeadlineCursor::<T>::get();
+			while cursor <= now && budget > 0 {
+				let due: Vec<ContractId> =
+					Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
+				budget = budget.saturating_sub(due.len() as u32).saturating_sub(1);
+				for id in &due {
+					Deadlines::<T>::remove(cursor, id);
+					Self::reach_deadline(*id, cursor);
+				}
+				processed += due.len() as u32;
+				if Deadlines::<T>::iter_key_prefix(cursor).next().is_some() {
+					break;
+				}
+				cursor.saturating_inc();
+			}
+			DeadlineCursor::<T>::put(cursor);
+			processed
+		}
+
+		fn reach_deadline(id: ContractId, at: BlockNumberFor<T>) {
+			let Some(mut c) = Contracts::<T>::get(id) else { return };
+			let (state, event) = match c.state {
+				ContractState::Requested if c.lapses_at == at =>
+					(ContractState::Lapsed, Event::RequestLapsed { contract: id }),
+				ContractState::Approved if c.expires_at == Some(at) =>
+					(ContractState::Expired, Event::AccessExpired { contract: id }),
+				_ => {
+					frame_support::defensive!("a deadline of a contract that has none then");
+					return;
+				},
+			};
+			LiveContracts::<T>::remove(c.dataset, c.consumer);
+			if state == ContractState::Lapsed {
+				c.decided_at = Some(at);
+			}
+			c.state = state;
+			c.ended_at = Some(at);
+			Contracts::<T>::insert(id, c);
+			Self::deposit_event(event);
+		}
+
+		/// Whether `who` may read `dataset` now, and on what basis.
+		pub fn check(who: &T::AccountId, dataset: DatasetId) -> AccessCheck<BlockNumberFor<T>> {
+			let answer = |allowed, basis, contract, expires_at| AccessCheck {
+				allowed,
+				basis,
+				contract,
+				expires_at,
+			};
+			let Some(d) = T::Datasets::dataset(dataset) else {
+				return answer(false, AccessBasis::UnknownDataset, None, None);
+			};
+			let Some(department) = T::Departments::active_department_of(who) else {
+				return answer(false, AccessBasis::NotMember, None, None);
+			};
+			if d.status == DatasetStatus::Withdrawn {
+				return answer(false, AccessBasis::Withdrawn, None, None);
+			}
+			if d.owner == department {
+				return answer(true, AccessBasis::Owner, None, None);
+			}
+			let live = LiveContracts::<T>::get(dataset, department)
+				.and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
+			match live {
+				Some((id, c)) => match Self::state_now(&c) {
+					ContractState::Approved =>
+						answer(true, AccessBasis::Contract, Some(id), c.expires_at),
+					ContractState::Expired =>
+						answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::Expired), Some(id), c.expires_at),
+					ContractState::Requested =>
+						answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::Pending), Some(id), None),
+					_ => answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::NoContract), None, None),
+				},
+				None => answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::NoContract), None, None),
+			}
+		}
+
+		fn open_or(
+			d: &citychain_primitives::access::DatasetSummary,
+			basis: AccessBasis,
+		) -> AccessBasis {
+			if d.policy == AccessPolicy::Open {
+				AccessBasis::OpenData
+			} else {
+				basis
+			}
+		}
+
+		/// A page of the contracts matching `query`, in id order. A consumer,
+		/// provider or dataset filter is looked up in its index; at most
+		/// `MAX_SEARCH_SCAN` records are read per call.
+		pub fn contracts(
+			query: ContractQuery,
+		) -> Result<ContractPage<T::AccountId, BlockNumberFor<T>>, ContractQueryError> {
+			let query = query.validate()?;
+			let from = |prefix: &[u8]| {
+				let mut raw = prefix.to_vec();
+				if let Some(c) = query.cursor {
+					raw.extend_from_slice(&c.to_be_bytes());
+				}
+				raw
+			};
+			let ids: Box<dyn Iterator<Item = ContractId>> = if let Some(d) = query.consumer {
+				let key = d.to_be_bytes();
+				Box::new(
+					ByConsumer::<T>::iter_keys_from(Self::raw::<ByConsumer<T>>(&from(&key)))
+						.take_while(move |k| k.0 == key)
+						.map(|k| u64::from_be_bytes(k.1)),
+				)
+			} else if let Some(d) = query.provider {
+				let key = d.to_be_bytes();
+				Box::new(
+					ByProvider::<T>::iter_keys_from(Self::raw::<ByProvider<T>>(&from(&key)))
+						.take_while(move |k| k.0 == key)
+						.map(|k| u64::from_be_bytes(k.1)),
+				)
+			} else if let Some(d) = query.dataset {
+				let key = d.to_be_bytes();
+				Box::new(
+					ByDataset::<T>::iter_keys_from(Self::raw::<ByDataset<T>>(&from(&key)))
+						.take_while(move |k| k.0 == key)
+						.map(|k| u64::from_be_bytes(k.1)),
+				)
+			} else {
+				let after = query.cursor.map_or(0, |c| c.saturating_add(1));
+				Box::new(after..NextContractId::<T>::get())
+			};
+			let limit = query.limit as usize;
+			let mut items = Vec::with_capacity(limit);
+			let mut last_read = None;
+			for (read, id) in ids.enumerate() {
+				if read >= MAX_SEARCH_SCAN as usize {
+					return Ok(ContractPage { items, next: last_read });
+				}
+				let Some(contract) = Contracts::<T>::get(id) else { continue };
+				if query.matches(&contract) {
+					if items.len() == limit {
+						let next = items.last().map(|i: &ContractItem<_, _>| i.id);
+						return Ok(ContractPage { items, next });
+					}
+					items.push(ContractItem { id, contract });
+				}
+				last_read = Some(id);
+			}
+			Ok(ContractPage { items, next: None })
+		}
+
+		/// The raw key from which `Map::iter_keys_from` yields the keys after
+		/// the encoded key prefix `from` (a whole key: the keys after it).
+		fn raw<Map: frame_support::storage::StoragePrefixedMap<()>>(from: &[u8]) -> Vec<u8> {
+			let mut raw = Map::final_prefix().to_vec();
+			raw.extend_from_slice(from);
+			raw
+		}
+
+		/// Checks the pallet's invariants: a live contract is in the live
+		/// index and the deadline queue and nowhere twice; an Approved one has
+		/// every approval its policy requires; an ended one is in neither.
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let mut live = 0usize;
+			for (id, c) in Contracts::<T>::iter() {
+				let indexed = LiveContracts::<T>::get(c.dataset, c.consumer) == Some(id);
+				match c.state {
+					ContractState::Requested => {
+						ensure!(indexed, "live contract not indexed");
+						ensure!(Deadlines::<T>::contains_key(c.lapses_at, id), "request without lapse");
+						ensure!(!c.approvals.satisfy(c.policy), "fully approved but Requested");
+						live += 1;
+					},
+					ContractState::Approved => {
+						ensure!(indexed, "live contract not indexed");
+						ensure!(c.approvals.satisfy(c.policy), "approved without its approvals");
+						let expires_at = c.expires_at.ok_or("approved without expiry")?;
+						ensure!(Deadlines::<T>::contains_key(expires_at, id), "approval without expiry");
+						live += 1;
+					},
+					_ => {
+						ensure!(!indexed, "ended contract still live");
+						ensure!(c.ended_at.is_some(), "ended contract without end");
+					},
+				}
+				ensure!(
+					ByConsumer::<T>::contains_key((c.consumer.to_be_bytes(), id.to_be_bytes())) &&
+						ByProvider::<T>::contains_key((c.provider.to_be_bytes(), id.to_be_bytes())) &&
+						ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
+					"contract missing from an index"
+				);
+			}
+			ensure!(LiveContracts::<T>::iter().count() == live, "stale live index entry");
+			ensure!(Deadlines::<T>::iter().count() == live, "stale deadline");
+			ensure!(
+				Deadlines::<T>::iter_keys().all(|(at, _)| at >= DeadlineCursor::<T>::get()),
+				"deadline behind the cursor"
+			);
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
+	fn on_dataset_withdrawn(dataset: DatasetId) -> Weight {
+		let mut revoked = 0u32;
+		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
+			if let Some(mut c) = Contracts::<T>::get(id) {
+				Self::end(id, &mut c, ContractState::Revoked);
+				Contracts::<T>::insert(id, c);
+				Self::deposit_event(Event::AccessRevoked { contract: id, by: None });
+				revoked += 1;
+			}
+		}
+		T::WeightInfo::revoke_by_registry(revoked)
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::revoke_by_registry(<T::MaxDepartments as frame_support::traits::Get<u32>>::get())
+	}
+}

@@ -1,0 +1,252 @@
+//! A test runtime with the access pallet, a department directory and a
+//! dataset registry kept in thread-local storage.
+
+use crate as pallet_access;
+use crate::*;
+use citychain_primitives::{
+	access::{DatasetSummary, DatasetsBenchmarkHelper},
+	DepartmentKind, DepartmentStatus, DepartmentsBenchmarkHelper, EncryptionKey, Roles,
+	TimeRange,
+};
+use core::cell::RefCell;
+use frame_support::{derive_impl, traits::ConstU32};
+use sp_runtime::{BoundedVec, BuildStorage};
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Access = pallet_access;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+}
+
+/// Planning (department 0) provides the datasets: 1 Approver and Publisher.
+pub const PLANNING: DepartmentId = 0;
+pub const PLANNER: AccountId = 1;
+/// Transport (department 1) consumes: 2 a clerk without roles, 3 an Approver.
+pub const TRANSPORT: DepartmentId = 1;
+pub const TRANSPORT_CLERK: AccountId = 2;
+pub const TRANSPORT_APPROVER: AccountId = 3;
+/// The regulator (department 2): 4 an Approver, 5 an Auditor only.
+pub const REGULATOR: DepartmentId = 2;
+pub const REGULATOR_APPROVER: AccountId = 4;
+pub const REGULATOR_AUDITOR: AccountId = 5;
+/// Environment (department 3) consumes too: 6 a clerk.
+pub const ENVIRONMENT: DepartmentId = 3;
+pub const ENVIRONMENT_CLERK: AccountId = 6;
+pub const OUTSIDER: AccountId = 9;
+
+/// Datasets 0, 1, 2 of Planning: Open, ApprovalRequired, Restricted.
+pub const OPEN: DatasetId = 0;
+pub const APPROVAL: DatasetId = 1;
+pub const RESTRICTED: DatasetId = 2;
+
+pub const TERM: u64 = 100;
+pub const TIMEOUT: u64 = 20;
+pub const MAX_DEADLINES: u32 = 4;
+
+thread_local! {
+	static MEMBERS: RefCell<BTreeMap<AccountId, (DepartmentId, Roles)>> =
+		RefCell::new(BTreeMap::new());
+	static DEPARTMENTS: RefCell<BTreeMap<DepartmentId, (DepartmentKind, DepartmentStatus, Option<EncryptionKey>)>> =
+		RefCell::new(BTreeMap::new());
+	static DATASETS: RefCell<BTreeMap<DatasetId, DatasetSummary>> = RefCell::new(BTreeMap::new());
+}
+
+/// The department directory of the tests.
+pub struct Directory;
+
+impl Directory {
+	pub fn add_department(id: DepartmentId, kind: DepartmentKind) {
+		DEPARTMENTS.with(|d| d.borrow_mut().insert(id, (kind, DepartmentStatus::Active, None)));
+	}
+
+	pub fn add_member(who: AccountId, department: DepartmentId, roles: Roles) {
+		MEMBERS.with(|m| m.borrow_mut().insert(who, (department, roles)));
+	}
+
+	pub fn set_status(id: DepartmentId, status: DepartmentStatus) {
+		DEPARTMENTS.with(|d| {
+			d.borrow_mut().entry(id).and_modify(|e| e.1 = status);
+		});
+	}
+
+	pub fn set_key(id: DepartmentId, key: EncryptionKey) {
+		DEPARTMENTS.with(|d| {
+			d.borrow_mut().entry(id).and_modify(|e| e.2 = Some(key));
+		});
+	}
+}
+
+impl DepartmentDirectory<AccountId> for Directory {
+	fn membership(who: &AccountId) -> Option<Membership> {
+		let (department, roles) = MEMBERS.with(|m| m.borrow().get(who).copied())?;
+		let (kind, status) = Self::department(department)?;
+		Some(Membership { department, kind, status, roles })
+	}
+
+	fn department(id: DepartmentId) -> Option<(DepartmentKind, DepartmentStatus)> {
+		DEPARTMENTS.with(|d| d.borrow().get(&id).map(|e| (e.0, e.1)))
+	}
+
+	fn encryption_key(id: DepartmentId) -> Option<EncryptionKey> {
+		DEPARTMENTS.with(|d| d.borrow().get(&id).and_then(|e| e.2))
+	}
+}
+
+impl DepartmentsBenchmarkHelper<AccountId> for Directory {
+	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId {
+		let id = DEPARTMENTS.with(|d| d.borrow().len() as DepartmentId);
+		let who = 1_000 + AccountId::from(id);
+		Self::add_department(id, kind);
+		Self::add_member(who, id, roles);
+		who
+	}
+
+	fn set_encryption_key(who: &AccountId, key: EncryptionKey) {
+		if let Some(m) = Self::membership(who) {
+			Self::set_key(m.department, key);
+		}
+	}
+}
+
+/// The dataset registry of the tests.
+pub struct Registry;
+
+/// The hash of every test dataset: blake2b-256 of 0xab…
+pub fn content_hash() -> ContentHash {
+	ContentHash { code: 0xb220, digest: BoundedVec::truncate_from(vec![0xab; 32]) }
+}
+
+/// Central Beijing.
+pub fn city() -> BoundingBox {
+	BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_165_500_000, north: 400_500_000 }
+}
+
+/// 2024.
+pub fn year() -> TimeRange {
+	TimeRange { start: 1_704_067_200_000, end: Some(1_735_689_599_999) }
+}
+
+impl Registry {
+	pub fn add(id: DatasetId, owner: DepartmentId, policy: AccessPolicy) {
+		let summary = DatasetSummary {
+			owner,
+			status: DatasetStatus::Active,
+			policy,
+			version: 1,
+			bbox: city(),
+			time: year(),
+			content_hash: content_hash(),
+		};
+		DATASETS.with(|d| d.borrow_mut().insert(id, summary));
+	}
+
+	pub fn set_status(id: DatasetId, status: DatasetStatus) {
+		DATASETS.with(|d| {
+			d.borrow_mut().entry(id).and_modify(|s| s.status = status);
+		});
+	}
+}
+
+impl DatasetRegistry for Registry {
+	fn dataset(id: DatasetId) -> Option<DatasetSummary> {
+		DATASETS.with(|d| d.borrow().get(&id).cloned())
+	}
+}
+
+impl DatasetsBenchmarkHelper<AccountId> for Registry {
+	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
+		let id = DATASETS.with(|d| d.borrow().len() as DatasetId);
+		let owner = Directory::membership(publisher).expect("publisher is a member").department;
+		Self::add(id, owner, policy);
+		id
+	}
+}
+
+impl pallet_access::Config for Test {
+	type Departments = Directory;
+	type Datasets = Registry;
+	type MaxTerm = ConstU64<1_000>;
+	type RequestTimeout = ConstU64<TIMEOUT>;
+	type MaxDeadlinesPerBlock = ConstU32<MAX_DEADLINES>;
+	type MaxDepartments = ConstU32<64>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockHelper;
+}
+
+/// Both benchmark helpers in one type, as the runtime's config needs.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl DepartmentsBenchmarkHelper<AccountId> for MockHelper {
+	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId {
+		Directory::new_member(kind, roles)
+	}
+	fn set_encryption_key(who: &AccountId, key: EncryptionKey) {
+		Directory::set_encryption_key(who, key)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl DatasetsBenchmarkHelper<AccountId> for MockHelper {
+	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
+		Registry::new_dataset(publisher, policy)
+	}
+}
+
+use frame_support::traits::ConstU64;
+
+/// Planning, Transport, the regulator and Environment with their members;
+/// Planning's three datasets; Transport has published its key.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	MEMBERS.with(|m| m.borrow_mut().clear());
+	DEPARTMENTS.with(|d| d.borrow_mut().clear());
+	DATASETS.with(|d| d.borrow_mut().clear());
+	Directory::add_department(PLANNING, DepartmentKind::Planning);
+	Directory::add_department(TRANSPORT, DepartmentKind::Transport);
+	Directory::add_department(REGULATOR, DepartmentKind::Regulator);
+	Directory::add_department(ENVIRONMENT, DepartmentKind::Environment);
+	Directory::set_key(TRANSPORT, [7; 32]);
+	Directory::add_member(PLANNER, PLANNING, Roles::only(Role::Approver).with(Role::Publisher));
+	Directory::add_member(TRANSPORT_CLERK, TRANSPORT, Roles::NONE);
+	Directory::add_member(TRANSPORT_APPROVER, TRANSPORT, Roles::only(Role::Approver));
+	Directory::add_member(REGULATOR_APPROVER, REGULATOR, Roles::only(Role::Approver));
+	Directory::add_member(REGULATOR_AUDITOR, REGULATOR, Roles::only(Role::Auditor));
+	Directory::add_member(ENVIRONMENT_CLERK, ENVIRONMENT, Roles::NONE);
+	Registry::add(OPEN, PLANNING, AccessPolicy::Open);
+	Registry::add(APPROVAL, PLANNING, AccessPolicy::ApprovalRequired);
+	Registry::add(RESTRICTED, PLANNING, AccessPolicy::Restricted);
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Runs the hooks of the blocks up to `n`.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Access::on_initialize(next);
+	}
+}
