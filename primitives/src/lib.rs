@@ -23,6 +23,9 @@ pub mod access;
 pub mod api;
 pub mod datasets;
 pub mod departments;
+pub mod paging;
+#[cfg(feature = "std")]
+pub mod testing;
 
 pub use api::DepartmentInfo;
 pub use datasets::{

@@ -331,3 +331,59 @@ fn dataset_calls_have_benchmarked_weights_that_fit_a_block() {
 	assert!(weight.ref_time() > 0, "register_dataset has a measured weight");
 	assert!(weight.ref_time() * 100 < max.ref_time(), "at least 100 registrations fit a block");
 }
+
+#[test]
+fn withdrawing_a_dataset_revokes_its_contracts_through_the_runtime_wiring() {
+	use citychain_primitives::access::ContractState;
+	dev_ext().execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		start_block();
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
+		let request = RuntimeCall::Access(pallet_access::Call::request_access {
+			dataset: 0,
+			purpose: b"traffic model".to_vec(),
+			term: 100,
+			scope: None,
+		});
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
+		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
+		assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed);
+
+		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 0 });
+		let info = withdraw.get_dispatch_info();
+		let outcome = Executive::apply_extrinsic(signed_by(&alice.pair(), withdraw)).unwrap();
+		assert_ok!(outcome);
+		let contract = pallet_access::Contracts::<Runtime>::get(0).unwrap();
+		assert_eq!(contract.state, ContractState::Revoked);
+		assert!(!citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed);
+		assert!(info.call_weight.ref_time() > 0, "the withdrawal's weight covers the hook");
+		pallet_access::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn approved_contracts_expire_in_on_initialize() {
+	use citychain_primitives::access::ContractState;
+	dev_ext().execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		start_block();
+		let mut call = register_dataset_call("Open land use");
+		if let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { policy, .. }) = &mut call {
+			*policy = citychain_primitives::AccessPolicy::Open;
+		}
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), call)).unwrap());
+		let request = RuntimeCall::Access(pallet_access::Call::request_access {
+			dataset: 0,
+			purpose: b"traffic model".to_vec(),
+			term: 2,
+			scope: None,
+		});
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
+		let expires_at = pallet_access::Contracts::<Runtime>::get(0).unwrap().expires_at.unwrap();
+		while System::block_number() < expires_at {
+			start_block();
+		}
+		assert_eq!(pallet_access::Contracts::<Runtime>::get(0).unwrap().state, ContractState::Expired);
+	});
+}

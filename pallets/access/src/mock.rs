@@ -3,10 +3,10 @@
 
 use crate as pallet_access;
 use crate::*;
+pub use citychain_primitives::testing::TestDirectory as Directory;
 use citychain_primitives::{
 	access::{DatasetSummary, DatasetsBenchmarkHelper},
-	DepartmentKind, DepartmentStatus, DepartmentsBenchmarkHelper, EncryptionKey, Roles,
-	TimeRange,
+	DepartmentKind, Roles, TimeRange,
 };
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::ConstU32};
@@ -60,70 +60,12 @@ pub const RESTRICTED: DatasetId = 2;
 pub const TERM: u64 = 100;
 pub const TIMEOUT: u64 = 20;
 pub const MAX_DEADLINES: u32 = 4;
+/// Department ids are below this (the benchmark tests make many departments
+/// in one thread).
+pub const MAX_DEPARTMENTS: u32 = 1_000;
 
 thread_local! {
-	static MEMBERS: RefCell<BTreeMap<AccountId, (DepartmentId, Roles)>> =
-		RefCell::new(BTreeMap::new());
-	static DEPARTMENTS: RefCell<BTreeMap<DepartmentId, (DepartmentKind, DepartmentStatus, Option<EncryptionKey>)>> =
-		RefCell::new(BTreeMap::new());
 	static DATASETS: RefCell<BTreeMap<DatasetId, DatasetSummary>> = RefCell::new(BTreeMap::new());
-}
-
-/// The department directory of the tests.
-pub struct Directory;
-
-impl Directory {
-	pub fn add_department(id: DepartmentId, kind: DepartmentKind) {
-		DEPARTMENTS.with(|d| d.borrow_mut().insert(id, (kind, DepartmentStatus::Active, None)));
-	}
-
-	pub fn add_member(who: AccountId, department: DepartmentId, roles: Roles) {
-		MEMBERS.with(|m| m.borrow_mut().insert(who, (department, roles)));
-	}
-
-	pub fn set_status(id: DepartmentId, status: DepartmentStatus) {
-		DEPARTMENTS.with(|d| {
-			d.borrow_mut().entry(id).and_modify(|e| e.1 = status);
-		});
-	}
-
-	pub fn set_key(id: DepartmentId, key: EncryptionKey) {
-		DEPARTMENTS.with(|d| {
-			d.borrow_mut().entry(id).and_modify(|e| e.2 = Some(key));
-		});
-	}
-}
-
-impl DepartmentDirectory<AccountId> for Directory {
-	fn membership(who: &AccountId) -> Option<Membership> {
-		let (department, roles) = MEMBERS.with(|m| m.borrow().get(who).copied())?;
-		let (kind, status) = Self::department(department)?;
-		Some(Membership { department, kind, status, roles })
-	}
-
-	fn department(id: DepartmentId) -> Option<(DepartmentKind, DepartmentStatus)> {
-		DEPARTMENTS.with(|d| d.borrow().get(&id).map(|e| (e.0, e.1)))
-	}
-
-	fn encryption_key(id: DepartmentId) -> Option<EncryptionKey> {
-		DEPARTMENTS.with(|d| d.borrow().get(&id).and_then(|e| e.2))
-	}
-}
-
-impl DepartmentsBenchmarkHelper<AccountId> for Directory {
-	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId {
-		let id = DEPARTMENTS.with(|d| d.borrow().len() as DepartmentId);
-		let who = 1_000 + AccountId::from(id);
-		Self::add_department(id, kind);
-		Self::add_member(who, id, roles);
-		who
-	}
-
-	fn set_encryption_key(who: &AccountId, key: EncryptionKey) {
-		if let Some(m) = Self::membership(who) {
-			Self::set_key(m.department, key);
-		}
-	}
 }
 
 /// The dataset registry of the tests.
@@ -186,7 +128,7 @@ impl pallet_access::Config for Test {
 	type MaxTerm = ConstU64<1_000>;
 	type RequestTimeout = ConstU64<TIMEOUT>;
 	type MaxDeadlinesPerBlock = ConstU32<MAX_DEADLINES>;
-	type MaxDepartments = ConstU32<64>;
+	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;
@@ -195,6 +137,9 @@ impl pallet_access::Config for Test {
 /// Both benchmark helpers in one type, as the runtime's config needs.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+use citychain_primitives::{DepartmentsBenchmarkHelper, EncryptionKey};
 
 #[cfg(feature = "runtime-benchmarks")]
 impl DepartmentsBenchmarkHelper<AccountId> for MockHelper {
@@ -218,8 +163,7 @@ use frame_support::traits::ConstU64;
 /// Planning, Transport, the regulator and Environment with their members;
 /// Planning's three datasets; Transport has published its key.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	MEMBERS.with(|m| m.borrow_mut().clear());
-	DEPARTMENTS.with(|d| d.borrow_mut().clear());
+	Directory::clear();
 	DATASETS.with(|d| d.borrow_mut().clear());
 	Directory::add_department(PLANNING, DepartmentKind::Planning);
 	Directory::add_department(TRANSPORT, DepartmentKind::Transport);

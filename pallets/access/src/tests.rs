@@ -467,6 +467,18 @@ fn contracts_are_listed_by_consumer_provider_dataset_and_state() {
 }
 
 #[test]
+fn departments_beyond_the_bound_cannot_request() {
+	new_test_ext().execute_with(|| {
+		Directory::add_department(MAX_DEPARTMENTS, citychain_primitives::DepartmentKind::Other);
+		Directory::add_member(OUTSIDER, MAX_DEPARTMENTS, citychain_primitives::Roles::NONE);
+		assert_noop!(
+			Access::request_access(RuntimeOrigin::signed(OUTSIDER), APPROVAL, b"x".to_vec(), TERM, None),
+			Error::<Test>::TooManyDepartments
+		);
+	});
+}
+
+#[test]
 fn unsigned_calls_are_refused() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(

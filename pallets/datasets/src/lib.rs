@@ -573,24 +573,15 @@ pub mod pallet {
 				(None, Some(owner)) => Box::new(index::owned_by::<T>(owner, query.cursor)),
 				(None, None) => Box::new(after..NextDatasetId::<T>::get()),
 			};
-			let limit = query.limit as usize;
-			let mut items = Vec::with_capacity(limit);
-			let mut last_read = None;
-			for (read, id) in candidates.enumerate() {
-				if read >= MAX_SEARCH_SCAN as usize {
-					return Ok(DatasetPage { items, next: last_read });
-				}
-				let Some(dataset) = Datasets::<T>::get(id) else { continue };
-				if query.matches(&dataset) {
-					if items.len() == limit {
-						let next = items.last().map(|i: &DatasetItem<_, _>| i.id);
-						return Ok(DatasetPage { items, next });
-					}
-					items.push(DatasetItem { id, dataset });
-				}
-				last_read = Some(id);
-			}
-			Ok(DatasetPage { items, next: None })
+			let (items, next) = citychain_primitives::paging::page(
+				candidates,
+				query.limit as usize,
+				MAX_SEARCH_SCAN as usize,
+				Datasets::<T>::get,
+				|d| query.matches(d),
+			);
+			let items = items.into_iter().map(|(id, dataset)| DatasetItem { id, dataset }).collect();
+			Ok(DatasetPage { items, next })
 		}
 
 		/// The ids of every version of the dataset `id` belongs to, oldest

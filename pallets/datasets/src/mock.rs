@@ -3,13 +3,11 @@
 
 use crate as pallet_datasets;
 use crate::*;
-use citychain_primitives::{
-	DepartmentKind, DepartmentStatus, DepartmentsBenchmarkHelper, EncryptionKey, Membership, Roles,
-};
+pub use citychain_primitives::testing::TestDirectory as Directory;
+use citychain_primitives::{DepartmentKind, Roles};
 use core::cell::RefCell;
 use frame_support::{derive_impl, traits::UnixTime};
 use sp_runtime::BuildStorage;
-use std::collections::BTreeMap;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -45,58 +43,7 @@ pub const TRANSPORT: DepartmentId = 0;
 pub const PLANNING: DepartmentId = 1;
 
 thread_local! {
-	static MEMBERS: RefCell<BTreeMap<AccountId, (DepartmentId, Roles)>> =
-		RefCell::new(BTreeMap::new());
-	static DEPARTMENTS: RefCell<BTreeMap<DepartmentId, (DepartmentKind, DepartmentStatus)>> =
-		RefCell::new(BTreeMap::new());
 	static NOW_MS: RefCell<u64> = const { RefCell::new(0) };
-}
-
-/// The department directory of the tests.
-pub struct Directory;
-
-impl Directory {
-	pub fn add_department(id: DepartmentId, kind: DepartmentKind) {
-		DEPARTMENTS.with(|d| d.borrow_mut().insert(id, (kind, DepartmentStatus::Active)));
-	}
-
-	pub fn add_member(who: AccountId, department: DepartmentId, roles: Roles) {
-		MEMBERS.with(|m| m.borrow_mut().insert(who, (department, roles)));
-	}
-
-	pub fn set_status(id: DepartmentId, status: DepartmentStatus) {
-		DEPARTMENTS.with(|d| {
-			d.borrow_mut().entry(id).and_modify(|e| e.1 = status);
-		});
-	}
-}
-
-impl DepartmentDirectory<AccountId> for Directory {
-	fn membership(who: &AccountId) -> Option<Membership> {
-		let (department, roles) = MEMBERS.with(|m| m.borrow().get(who).copied())?;
-		let (kind, status) = Self::department(department)?;
-		Some(Membership { department, kind, status, roles })
-	}
-
-	fn department(id: DepartmentId) -> Option<(DepartmentKind, DepartmentStatus)> {
-		DEPARTMENTS.with(|d| d.borrow().get(&id).copied())
-	}
-
-	fn encryption_key(_id: DepartmentId) -> Option<EncryptionKey> {
-		None
-	}
-}
-
-impl DepartmentsBenchmarkHelper<AccountId> for Directory {
-	fn new_member(kind: DepartmentKind, roles: Roles) -> AccountId {
-		let id = DEPARTMENTS.with(|d| d.borrow().len() as DepartmentId);
-		let who = 1_000 + AccountId::from(id);
-		Self::add_department(id, kind);
-		Self::add_member(who, id, roles);
-		who
-	}
-
-	fn set_encryption_key(_who: &AccountId, _key: EncryptionKey) {}
 }
 
 thread_local! {
@@ -148,9 +95,8 @@ impl pallet_datasets::Config for Test {
 
 /// Empty registry; Transport and Planning with their members.
 pub fn new_test_ext() -> sp_io::TestExternalities {
-	MEMBERS.with(|m| m.borrow_mut().clear());
+	Directory::clear();
 	WITHDRAWN.with(|w| w.borrow_mut().clear());
-	DEPARTMENTS.with(|d| d.borrow_mut().clear());
 	Clock::set(1_700_000_000_000);
 	Directory::add_department(TRANSPORT, DepartmentKind::Transport);
 	Directory::add_department(PLANNING, DepartmentKind::Planning);

@@ -46,8 +46,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn register_dataset() -> Weight {
 		// Proof size: measured `372`, estimated `3944` bytes.
-		// Minimum execution time: 41_802_000 picoseconds.
-		Weight::from_parts(44_937_000, 3944)
+		// Minimum execution time: 42_083_000 picoseconds.
+		Weight::from_parts(45_508_000, 3944)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
 		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 59_659_000 picoseconds.
-		Weight::from_parts(63_764_000, 7695)
+		// Minimum execution time: 61_631_000 picoseconds.
+		Weight::from_parts(66_178_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 38_908_000 picoseconds.
-		Weight::from_parts(41_132_000, 7695)
+		// Minimum execution time: 40_861_000 picoseconds.
+		Weight::from_parts(44_366_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
 		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 34_000_000 picoseconds.
-		Weight::from_parts(35_903_000, 7695)
+		// Minimum execution time: 35_082_000 picoseconds.
+		Weight::from_parts(37_095_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn deprecate_dataset() -> Weight {
 		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 33_670_000 picoseconds.
-		Weight::from_parts(35_803_000, 7695)
+		// Minimum execution time: 35_222_000 picoseconds.
+		Weight::from_parts(37_596_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -129,11 +129,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Access::LiveContracts` (r:1 w:0)
+	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn withdraw_dataset() -> Weight {
-		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 33_680_000 picoseconds.
-		Weight::from_parts(35_713_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `4892`, estimated `7695` bytes.
+		// Minimum execution time: 40_611_000 picoseconds.
+		Weight::from_parts(42_944_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -141,33 +143,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn register_dataset() -> Weight {
-		Weight::from_parts(44_937_000, 3944)
+		Weight::from_parts(45_508_000, 3944)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(63_764_000, 7695)
+		Weight::from_parts(66_178_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(41_132_000, 7695)
+		Weight::from_parts(44_366_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(35_903_000, 7695)
+		Weight::from_parts(37_095_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn deprecate_dataset() -> Weight {
-		Weight::from_parts(35_803_000, 7695)
+		Weight::from_parts(37_596_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn withdraw_dataset() -> Weight {
-		Weight::from_parts(35_713_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(42_944_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }
