@@ -31,6 +31,7 @@ WASM="$BENCH_TARGET/release/wbuild/citychain-runtime/citychain_runtime.compact.c
 
 declare -A DIRS=(
 	[pallet_access]=pallets/access
+	[pallet_audit]=pallets/audit
 	[pallet_datasets]=pallets/datasets
 	[pallet_departments]=pallets/departments
 	[pallet_governance]=pallets/governance

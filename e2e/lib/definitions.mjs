@@ -19,6 +19,18 @@ export const rpc = {
       type: 'Json',
     },
   },
+  audit: {
+    entries: {
+      description: 'A page of audit entries by department, subject, action, index or time range',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    verify: {
+      description: 'Recomputes the audit hash chain over a range; ok or the first bad index',
+      params: [{ name: 'params', type: 'Json', isOptional: true }, at],
+      type: 'Json',
+    },
+  },
   datasets: {
     get: {
       description: 'One dataset record; null if there is none with this id',

@@ -2,6 +2,7 @@
 //! shows under Developer → Runtime calls.
 
 use crate::{
+	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
 	datasets::{Dataset, DatasetId, DatasetPage, DatasetQuery, QueryError},
 	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
@@ -71,5 +72,21 @@ sp_api::decl_runtime_apis! {
 		fn contracts(
 			query: ContractQuery,
 		) -> Result<ContractPage<AccountId, BlockNumber>, ContractQueryError>;
+	}
+
+	/// Reads and verification of the audit log.
+	pub trait AuditApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// One entry, if its body is stored.
+		fn entry(index: EntryIndex) -> Option<Entry<AccountId, BlockNumber>>;
+		/// A page of the stored entries that match every filter of `query`,
+		/// in ascending index order.
+		fn entries(query: EntryQuery) -> Result<EntryPage<AccountId, BlockNumber>, AuditQueryError>;
+		/// Recomputes the hash chain over `from..=to` (default: every stored
+		/// entry) and names the first entry that does not chain.
+		fn verify(from: Option<EntryIndex>, to: Option<EntryIndex>) -> Result<Verification, AuditQueryError>;
 	}
 }

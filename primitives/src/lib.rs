@@ -13,6 +13,8 @@
 //!   traits through which the access and dataset pallets meet
 //!   ([`DatasetRegistry`](access::DatasetRegistry),
 //!   [`OnDatasetWithdrawn`](access::OnDatasetWithdrawn)).
+//! - [`audit`]: the audit entry, its actions and subjects, the hash chain,
+//!   and the [`AuditSink`](audit::AuditSink) trait the pallets record through.
 //! - [`api`]: the runtime APIs the node serves over JSON-RPC.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -21,6 +23,7 @@ extern crate alloc;
 
 pub mod access;
 pub mod api;
+pub mod audit;
 pub mod datasets;
 pub mod departments;
 pub mod paging;

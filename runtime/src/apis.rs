@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 use citychain_primitives::{
+	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
 	Dataset, DatasetId, DatasetPage, DatasetQuery, DepartmentDirectory, DepartmentId,
 	DepartmentInfo, Membership, QueryError,
@@ -23,7 +24,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	Access, AccountId, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa,
+	Access, AccountId, Audit, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -216,6 +217,25 @@ impl_runtime_apis! {
 
 		fn history(id: DatasetId) -> Vec<DatasetId> {
 			Datasets::history(id)
+		}
+	}
+
+	impl citychain_primitives::api::AuditApi<Block, AccountId, BlockNumber> for Runtime {
+		fn entry(index: EntryIndex) -> Option<Entry<AccountId, BlockNumber>> {
+			pallet_audit::Entries::<Runtime>::get(index)
+		}
+
+		fn entries(
+			query: EntryQuery,
+		) -> Result<EntryPage<AccountId, BlockNumber>, AuditQueryError> {
+			Audit::entries(query)
+		}
+
+		fn verify(
+			from: Option<EntryIndex>,
+			to: Option<EntryIndex>,
+		) -> Result<Verification, AuditQueryError> {
+			Audit::verify(from, to)
 		}
 	}
 

@@ -4,6 +4,7 @@ frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_access, Access]
+	[pallet_audit, Audit]
 	[pallet_datasets, Datasets]
 	[pallet_departments, Departments]
 	[pallet_governance, Governance]

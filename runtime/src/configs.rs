@@ -175,6 +175,7 @@ impl pallet_departments::Config for Runtime {
 	type MaxMembersPerDepartment = ConstU32<256>;
 	type MaxNameLength = ConstU32<128>;
 	type MaxUriLength = ConstU32<256>;
+	type Audit = super::Audit;
 	type WeightInfo = pallet_departments::weights::SubstrateWeight<Runtime>;
 }
 
@@ -182,6 +183,7 @@ impl pallet_datasets::Config for Runtime {
 	type Departments = super::Departments;
 	type Time = super::Timestamp;
 	type OnWithdraw = super::Access;
+	type Audit = super::Audit;
 	type WeightInfo = pallet_datasets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::Departments;
@@ -201,7 +203,40 @@ impl pallet_access::Config for Runtime {
 	type RequestTimeout = AccessRequestTimeout;
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
+	type Audit = super::Audit;
 	type WeightInfo = pallet_access::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;
+}
+
+parameter_types! {
+	/// Governance may not keep audit entry bodies for less than a year.
+	pub const MinAuditRetention: BlockNumber = 365 * DAYS;
+}
+
+/// The departments, datasets and contracts that exist: what an Auditor may
+/// flag.
+pub struct KnownSubjects;
+
+impl frame_support::traits::Contains<citychain_primitives::audit::Subject> for KnownSubjects {
+	fn contains(subject: &citychain_primitives::audit::Subject) -> bool {
+		use citychain_primitives::audit::Subject;
+		match subject {
+			Subject::Department(id) => pallet_departments::Departments::<Runtime>::contains_key(id),
+			Subject::Dataset(id) => pallet_datasets::Datasets::<Runtime>::contains_key(id),
+			Subject::Contract(id) => pallet_access::Contracts::<Runtime>::contains_key(id),
+		}
+	}
+}
+
+impl pallet_audit::Config for Runtime {
+	type Departments = super::Departments;
+	type KnownSubjects = KnownSubjects;
+	type Time = super::Timestamp;
+	type GovernanceOrigin = GovernanceOrigin;
+	type MinRetention = MinAuditRetention;
+	type MaxPrunePerBlock = ConstU32<64>;
+	type WeightInfo = pallet_audit::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = super::Departments;
 }

@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -184,4 +184,7 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Access = pallet_access;
+
+	#[runtime::pallet_index(13)]
+	pub type Audit = pallet_audit;
 }

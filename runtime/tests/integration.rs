@@ -387,3 +387,127 @@ fn approved_contracts_expire_in_on_initialize() {
 		assert_eq!(pallet_access::Contracts::<Runtime>::get(0).unwrap().state, ContractState::Expired);
 	});
 }
+
+/// The audit log's entries from `from` on, as (actor, department, action,
+/// subject).
+fn audit_since(
+	from: u64,
+) -> Vec<(
+	citychain_primitives::audit::Actor<AccountId>,
+	Option<u32>,
+	citychain_primitives::audit::AuditAction,
+	citychain_primitives::audit::Subject,
+)> {
+	(from..pallet_audit::Count::<Runtime>::get())
+		.map(|i| {
+			let b = pallet_audit::Entries::<Runtime>::get(i).unwrap().body;
+			(b.actor, b.department, b.action, b.subject)
+		})
+		.collect()
+}
+
+/// Applies `call` signed by `pair` in the current block and returns the audit
+/// entries it left.
+fn audited(
+	pair: &sr25519::Pair,
+	call: RuntimeCall,
+) -> Vec<(
+	citychain_primitives::audit::Actor<AccountId>,
+	Option<u32>,
+	citychain_primitives::audit::AuditAction,
+	citychain_primitives::audit::Subject,
+)> {
+	let before = pallet_audit::Count::<Runtime>::get();
+	let outcome = Executive::apply_extrinsic(signed_by(pair, call)).unwrap();
+	if outcome.is_err() {
+		assert_eq!(pallet_audit::Count::<Runtime>::get(), before, "a failed call records nothing");
+	}
+	audit_since(before)
+}
+
+#[test]
+fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
+	use citychain_primitives::audit::{Actor, AuditAction as A, Subject as S};
+	dev_ext().execute_with(|| {
+		start_block();
+		let (alice, bob, dave) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Dave);
+		let acct = |k: Sr25519Keyring| Actor::Account(k.to_account_id());
+		let newcomer: AccountId = sr25519::Pair::from_string("//Auditee", None).unwrap().public().into();
+		let departments = |c| RuntimeCall::Departments(c);
+		let access = |c| RuntimeCall::Access(c);
+
+		// Departments (Alice is the Admin of department 0).
+		let cases: Vec<(Sr25519Keyring, RuntimeCall, A, S)> = vec![
+			(alice, departments(pallet_departments::Call::add_member { who: newcomer.clone(), roles: Roles::NONE }), A::MemberAdded, S::Department(0)),
+			(alice, departments(pallet_departments::Call::set_member_roles { who: newcomer.clone(), roles: Roles::only(Role::Auditor) }), A::MemberRolesChanged, S::Department(0)),
+			(alice, departments(pallet_departments::Call::set_encryption_key { key: [3; 32] }), A::EncryptionKeySet, S::Department(0)),
+			(alice, departments(pallet_departments::Call::update_department { name: Some(b"NRP".to_vec()), metadata_uri: None, delegate: None }), A::DepartmentUpdated, S::Department(0)),
+			(alice, departments(pallet_departments::Call::remove_member { who: newcomer.clone() }), A::MemberRemoved, S::Department(0)),
+			// Datasets (Alice is a Publisher of department 0).
+			(alice, register_dataset_call("Land use"), A::DatasetRegistered, S::Dataset(0)),
+			(alice, RuntimeCall::Datasets(pallet_datasets::Call::update_metadata { dataset: 0, update: citychain_primitives::MetadataUpdate { title: Some(b"Land use 2024".to_vec()), ..Default::default() } }), A::MetadataUpdated, S::Dataset(0)),
+			(alice, RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 0, policy: citychain_primitives::AccessPolicy::Restricted, sensitivity: citychain_primitives::Sensitivity::Internal }), A::AccessPolicyChanged, S::Dataset(0)),
+			// Access: Bob (department 1) asks, Alice and Dave (regulator, department 3) approve.
+			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"traffic model".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(0)),
+			(alice, access(pallet_access::Call::approve_request { contract: 0, envelope: None }), A::RequestApproved { granted: false }, S::Contract(0)),
+			(dave, access(pallet_access::Call::approve_request { contract: 0, envelope: None }), A::RequestApproved { granted: true }, S::Contract(0)),
+			(bob, access(pallet_access::Call::confirm_receipt { contract: 0, hash_code: 0x12, digest: vec![9; 32] }), A::ReceiptConfirmed { matched: true }, S::Contract(0)),
+			(dave, access(pallet_access::Call::revoke_access { contract: 0, reason: b"audit".to_vec() }), A::AccessRevoked, S::Contract(0)),
+			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"again".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(1)),
+			(bob, access(pallet_access::Call::cancel_request { contract: 1 }), A::RequestCancelled, S::Contract(1)),
+			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"third".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(2)),
+			(alice, access(pallet_access::Call::reject_request { contract: 2, reason: b"no".to_vec() }), A::RequestRejected, S::Contract(2)),
+			(alice, RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 }), A::DatasetDeprecated, S::Dataset(0)),
+			(alice, RuntimeCall::Datasets(pallet_datasets::Call::publish_version { dataset: 0, content: match register_dataset_call("x") { RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) => content, _ => unreachable!() }, description: None }), A::VersionPublished, S::Dataset(1)),
+		];
+		for (signer, call, action, subject) in cases {
+			let department = Departments::membership(&signer.to_account_id()).map(|m| m.department);
+			let entries = audited(&signer.pair(), call);
+			assert_eq!(entries, vec![(acct(signer), department, action, subject)], "{action:?}");
+		}
+
+		// Relinquish, then withdrawal: one entry for the withdrawal and one
+		// per contract it revokes (here: the live one).
+		assert_eq!(audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })).len(), 1);
+		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
+		assert_eq!(audited(&alice.pair(), withdraw), vec![
+			(acct(alice), Some(0), A::DatasetWithdrawn, S::Dataset(1)),
+			(Actor::System, None, A::RevokedByWithdrawal, S::Contract(3)),
+		]);
+
+		// Governance decisions are recorded with the governance actor.
+		let before = pallet_audit::Count::<Runtime>::get();
+		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), 2, DepartmentStatus::Suspended));
+		assert_eq!(audit_since(before), vec![(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2))]);
+
+		// A failed call records nothing.
+		let failing = RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 });
+		assert!(audited(&alice.pair(), failing).is_empty());
+
+		assert!(matches!(
+			citychain_runtime::Audit::verify(None, None),
+			Ok(citychain_primitives::audit::Verification::Ok { from: 0, .. })
+		));
+		pallet_audit::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn deadlines_are_audited_as_the_system() {
+	use citychain_primitives::audit::{Actor, AuditAction as A, Subject as S};
+	dev_ext().execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		start_block();
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
+		let request = RuntimeCall::Access(pallet_access::Call::request_access { dataset: 0, purpose: b"p".to_vec(), term: 2, scope: None });
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
+		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
+		let before = pallet_audit::Count::<Runtime>::get();
+		let expires_at = pallet_access::Contracts::<Runtime>::get(0).unwrap().expires_at.unwrap();
+		while System::block_number() < expires_at {
+			start_block();
+		}
+		assert_eq!(audit_since(before), vec![(Actor::System, None, A::AccessExpired, S::Contract(0))]);
+	});
+}

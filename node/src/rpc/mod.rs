@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod audit;
 mod datasets;
 mod departments;
 
@@ -21,6 +22,7 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 pub use access::{Access, AccessApiServer};
+pub use audit::{Audit, AuditApiServer};
 pub use datasets::{Datasets, DatasetsApiServer};
 pub use departments::{Departments, DepartmentsApiServer};
 
@@ -57,6 +59,7 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: citychain_primitives::api::AccessApi<Block, AccountId, BlockNumber>,
+	C::Api: citychain_primitives::api::AuditApi<Block, AccountId, BlockNumber>,
 	C::Api: citychain_primitives::api::DatasetsApi<Block, AccountId, BlockNumber>,
 	C::Api: citychain_primitives::api::DepartmentsApi<Block, AccountId, BlockNumber>,
 	C::Api: BlockBuilder<Block>,
@@ -71,6 +74,7 @@ where
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Access::new(client.clone()).into_rpc())?;
+	module.merge(Audit::new(client.clone()).into_rpc())?;
 	module.merge(Datasets::new(client.clone()).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 

@@ -70,6 +70,7 @@ pub use citychain_primitives::{
 		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetWithdrawn,
 		Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 	},
+	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
 	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
 	DepartmentId, Membership, Role, TimeInterval,
@@ -120,6 +121,9 @@ pub mod pallet {
 		/// departments), which bounds the live contracts of one dataset.
 		#[pallet::constant]
 		type MaxDepartments: Get<u32>;
+
+		/// The audit log every call and deadline records in.
+		type Audit: AuditSink<Self::AccountId>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -356,12 +360,25 @@ pub mod pallet {
 				envelope: None,
 				receipt: Receipt::Pending,
 			};
-			Self::deposit_event(Event::AccessRequested { contract: id, dataset, consumer, requester });
-			if contract.approvals.satisfy(contract.policy) {
-				Self::grant(id, &mut contract, now);
+			let mut events = Vec::from([Event::AccessRequested {
+				contract: id,
+				dataset,
+				consumer,
+				requester: requester.clone(),
+			}]);
+			let granted = contract.approvals.satisfy(contract.policy);
+			if granted {
+				events.push(Self::grant(id, &mut contract, now));
 			} else {
 				Deadlines::<T>::insert(contract.lapses_at, id, ());
 			}
+			Self::emit(
+				Actor::Account(requester),
+				Some(consumer),
+				AuditAction::AccessRequested { granted },
+				id,
+				events,
+			);
 			LiveContracts::<T>::insert(dataset, consumer, id);
 			ByConsumer::<T>::insert((consumer.to_be_bytes(), id.to_be_bytes()), ());
 			ByProvider::<T>::insert((d.owner.to_be_bytes(), id.to_be_bytes()), ());
@@ -382,7 +399,7 @@ pub mod pallet {
 			contract: ContractId,
 			envelope: Option<Vec<u8>>,
 		) -> DispatchResult {
-			let (approver, as_regulator, mut c) = Self::ensure_decider(origin, contract)?;
+			let (approver, department, as_regulator, mut c) = Self::ensure_decider(origin, contract)?;
 			match Self::state_now(&c) {
 				ContractState::Requested => {},
 				ContractState::Approved => return Err(Error::<T>::AlreadyApproved.into()),
@@ -402,12 +419,24 @@ pub mod pallet {
 				);
 				c.envelope = Some(envelope);
 			}
-			Self::deposit_event(Event::ApprovalRecorded { contract, approver, as_regulator });
-			if c.approvals.satisfy(c.policy) {
+			let mut events = Vec::from([Event::ApprovalRecorded {
+				contract,
+				approver: approver.clone(),
+				as_regulator,
+			}]);
+			let granted = c.approvals.satisfy(c.policy);
+			if granted {
 				Deadlines::<T>::remove(c.lapses_at, contract);
-				Self::grant(contract, &mut c, frame_system::Pallet::<T>::block_number());
+				events.push(Self::grant(contract, &mut c, frame_system::Pallet::<T>::block_number()));
 			}
 			Contracts::<T>::insert(contract, c);
+			Self::emit(
+				Actor::Account(approver),
+				Some(department),
+				AuditAction::RequestApproved { granted },
+				contract,
+				events,
+			);
 			Ok(())
 		}
 
@@ -420,12 +449,18 @@ pub mod pallet {
 			contract: ContractId,
 			reason: Vec<u8>,
 		) -> DispatchResult {
-			let (by, _, mut c) = Self::ensure_decider(origin, contract)?;
+			let (by, department, _, mut c) = Self::ensure_decider(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
 			c.reason = Some(Self::check_reason(reason)?);
 			Self::end(contract, &mut c, ContractState::Rejected);
 			Contracts::<T>::insert(contract, c);
-			Self::deposit_event(Event::RequestRejected { contract, by });
+			Self::emit(
+				Actor::Account(by.clone()),
+				Some(department),
+				AuditAction::RequestRejected,
+				contract,
+				[Event::RequestRejected { contract, by }],
+			);
 			Ok(())
 		}
 
@@ -433,11 +468,18 @@ pub mod pallet {
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::cancel_request())]
 		pub fn cancel_request(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
-			let mut c = Self::ensure_consumer(origin, contract)?;
+			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
 			Self::end(contract, &mut c, ContractState::Cancelled);
+			let consumer = c.consumer;
 			Contracts::<T>::insert(contract, c);
-			Self::deposit_event(Event::RequestCancelled { contract });
+			Self::emit(
+				Actor::Account(who),
+				Some(consumer),
+				AuditAction::RequestCancelled,
+				contract,
+				[Event::RequestCancelled { contract }],
+			);
 			Ok(())
 		}
 
@@ -463,7 +505,13 @@ pub mod pallet {
 			c.reason = Some(Self::check_reason(reason)?);
 			Self::end(contract, &mut c, ContractState::Revoked);
 			Contracts::<T>::insert(contract, c);
-			Self::deposit_event(Event::AccessRevoked { contract, by: Some(who) });
+			Self::emit(
+				Actor::Account(who.clone()),
+				Some(membership.department),
+				AuditAction::AccessRevoked,
+				contract,
+				[Event::AccessRevoked { contract, by: Some(who) }],
+			);
 			Ok(())
 		}
 
@@ -471,11 +519,18 @@ pub mod pallet {
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::relinquish_access())]
 		pub fn relinquish_access(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
-			let mut c = Self::ensure_consumer(origin, contract)?;
+			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
 			Self::end(contract, &mut c, ContractState::Relinquished);
+			let consumer = c.consumer;
 			Contracts::<T>::insert(contract, c);
-			Self::deposit_event(Event::AccessRelinquished { contract });
+			Self::emit(
+				Actor::Account(who),
+				Some(consumer),
+				AuditAction::AccessRelinquished,
+				contract,
+				[Event::AccessRelinquished { contract }],
+			);
 			Ok(())
 		}
 
@@ -490,7 +545,7 @@ pub mod pallet {
 			hash_code: u64,
 			digest: Vec<u8>,
 		) -> DispatchResult {
-			let mut c = Self::ensure_consumer(origin, contract)?;
+			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
 			ensure!(c.receipt != Receipt::Verified, Error::<T>::AlreadyVerified);
 			let function =
@@ -500,21 +555,30 @@ pub mod pallet {
 				.ok_or(Error::<T>::UnknownDataset)?
 				.content_hash;
 			ensure!(expected.code == hash_code, Error::<T>::HashFunctionDiffers);
-			if expected.digest.as_slice() == digest.as_slice() {
+			let matched = expected.digest.as_slice() == digest.as_slice();
+			let event = if matched {
 				c.receipt = Receipt::Verified;
-				Self::deposit_event(Event::ReceiptVerified { contract });
+				Event::ReceiptVerified { contract }
 			} else {
 				let observed =
 					ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
 				c.receipt = Receipt::Mismatch(observed);
-				Self::deposit_event(Event::HashMismatch {
+				Event::HashMismatch {
 					contract,
 					dataset: c.dataset,
 					provider: c.provider,
 					consumer: c.consumer,
-				});
-			}
+				}
+			};
+			let consumer = c.consumer;
 			Contracts::<T>::insert(contract, c);
+			Self::emit(
+				Actor::Account(who),
+				Some(consumer),
+				AuditAction::ReceiptConfirmed { matched },
+				contract,
+				[event],
+			);
 			Ok(())
 		}
 	}
@@ -539,30 +603,30 @@ pub mod pallet {
 		fn ensure_consumer(
 			origin: OriginFor<T>,
 			contract: ContractId,
-		) -> Result<ContractOf<T>, DispatchError> {
-			let (_, department) = Self::ensure_member(origin)?;
+		) -> Result<(T::AccountId, ContractOf<T>), DispatchError> {
+			let (who, department) = Self::ensure_member(origin)?;
 			let c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			ensure!(c.consumer == department, Error::<T>::NotConsumer);
-			Ok(c)
+			Ok((who, c))
 		}
 
-		/// The signer, whether they decide as a regulator, and the contract,
-		/// if the signer is an Approver of the provider or, for a Restricted
-		/// dataset, of an active regulator department.
+		/// The signer, their department, whether they decide as a regulator,
+		/// and the contract, if the signer is an Approver of the provider or,
+		/// for a Restricted dataset, of an active regulator department.
 		fn ensure_decider(
 			origin: OriginFor<T>,
 			contract: ContractId,
-		) -> Result<(T::AccountId, bool, ContractOf<T>), DispatchError> {
+		) -> Result<(T::AccountId, DepartmentId, bool, ContractOf<T>), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let membership = Self::active_membership(&who)?;
 			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
 			let c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			if membership.department == c.provider {
-				return Ok((who, false, c));
+				return Ok((who, membership.department, false, c));
 			}
 			ensure!(membership.kind.is_regulator(), Error::<T>::WrongDepartment);
 			ensure!(c.policy == AccessPolicy::Restricted, Error::<T>::RegulatorApprovalNotNeeded);
-			Ok((who, true, c))
+			Ok((who, membership.department, true, c))
 		}
 
 		/// The contract's state at the current block, counting a lapse or an
@@ -610,14 +674,34 @@ pub mod pallet {
 		}
 
 		/// Marks the contract Approved from `now` for its term and queues its
-		/// expiry.
-		fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) {
+		/// expiry; returns the event to emit.
+		fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) -> Event<T> {
 			let expires_at = now.saturating_add(c.term);
 			c.state = ContractState::Approved;
 			c.decided_at = Some(now);
 			c.expires_at = Some(expires_at);
 			Deadlines::<T>::insert(expires_at, id, ());
-			Self::deposit_event(Event::AccessApproved { contract: id, expires_at });
+			Event::AccessApproved { contract: id, expires_at }
+		}
+
+		/// Records one audit entry for `contract`, whose details are the
+		/// call's events, and deposits the events.
+		pub(crate) fn emit(
+			actor: Actor<T::AccountId>,
+			department: Option<DepartmentId>,
+			action: AuditAction,
+			contract: ContractId,
+			events: impl IntoIterator<Item = Event<T>>,
+		) {
+			let events: Vec<Event<T>> = events.into_iter().collect();
+			T::Audit::record(
+				actor,
+				department,
+				action,
+				Subject::Contract(contract),
+				&codec::Encode::encode(&events),
+			);
+			events.into_iter().for_each(Self::deposit_event);
 		}
 
 		/// Moves a live contract to the terminal `state` and drops it from
@@ -667,11 +751,11 @@ pub mod pallet {
 
 		fn reach_deadline(id: ContractId, at: BlockNumberFor<T>) {
 			let Some(mut c) = Contracts::<T>::get(id) else { return };
-			let (state, event) = match c.state {
+			let (state, action, event) = match c.state {
 				ContractState::Requested if c.lapses_at == at =>
-					(ContractState::Lapsed, Event::RequestLapsed { contract: id }),
+					(ContractState::Lapsed, AuditAction::RequestLapsed, Event::RequestLapsed { contract: id }),
 				ContractState::Approved if c.expires_at == Some(at) =>
-					(ContractState::Expired, Event::AccessExpired { contract: id }),
+					(ContractState::Expired, AuditAction::AccessExpired, Event::AccessExpired { contract: id }),
 				_ => {
 					frame_support::defensive!("a deadline of a contract that has none then");
 					return;
@@ -684,7 +768,7 @@ pub mod pallet {
 			c.state = state;
 			c.ended_at = Some(at);
 			Contracts::<T>::insert(id, c);
-			Self::deposit_event(event);
+			Self::emit(Actor::System, None, action, id, [event]);
 		}
 
 		/// Whether `who` may read `dataset` now, and on what basis.
@@ -844,7 +928,13 @@ impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
 			if let Some(mut c) = Contracts::<T>::get(id) {
 				Self::end(id, &mut c, ContractState::Revoked);
 				Contracts::<T>::insert(id, c);
-				Self::deposit_event(Event::AccessRevoked { contract: id, by: None });
+				Self::emit(
+					Actor::System,
+					None,
+					AuditAction::RevokedByWithdrawal,
+					id,
+					[Event::AccessRevoked { contract: id, by: None }],
+				);
 				revoked += 1;
 			}
 		}

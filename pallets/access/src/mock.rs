@@ -129,6 +129,7 @@ impl pallet_access::Config for Test {
 	type RequestTimeout = ConstU64<TIMEOUT>;
 	type MaxDeadlinesPerBlock = ConstU32<MAX_DEADLINES>;
 	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
+	type Audit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;

@@ -39,6 +39,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Access::NextContractId` (r:1 w:1)
 	/// Proof: `Access::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:1)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:0 w:1)
@@ -49,12 +55,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::ByDataset` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Access::ByProvider` (r:0 w:1)
 	/// Proof: `Access::ByProvider` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn request_access() -> Weight {
-		// Proof size: measured `4928`, estimated `7695` bytes.
-		// Minimum execution time: 44_045_000 picoseconds.
-		Weight::from_parts(47_260_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size: measured `5093`, estimated `7695` bytes.
+		// Minimum execution time: 64_185_000 picoseconds.
+		Weight::from_parts(69_173_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -62,14 +74,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Departments::Departments` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:1 w:1)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:2)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn approve_request() -> Weight {
-		// Proof size: measured `1339`, estimated `6898` bytes.
-		// Minimum execution time: 32_599_000 picoseconds.
-		Weight::from_parts(34_591_000, 6898)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1506`, estimated `6898` bytes.
+		// Minimum execution time: 53_019_000 picoseconds.
+		Weight::from_parts(56_644_000, 6898)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -77,16 +101,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Departments::Departments` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:1 w:1)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:1)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:0 w:1)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn reject_request() -> Weight {
-		// Proof size: measured `1112`, estimated `4772` bytes.
-		// Minimum execution time: 28_101_000 picoseconds.
-		Weight::from_parts(29_804_000, 4772)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1279`, estimated `4772` bytes.
+		// Minimum execution time: 48_041_000 picoseconds.
+		Weight::from_parts(51_386_000, 4772)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -94,16 +130,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Departments::Departments` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:1 w:1)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:1)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:0 w:1)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn cancel_request() -> Weight {
-		// Proof size: measured `1144`, estimated `4772` bytes.
-		// Minimum execution time: 27_551_000 picoseconds.
-		Weight::from_parts(29_124_000, 4772)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1311`, estimated `4772` bytes.
+		// Minimum execution time: 47_350_000 picoseconds.
+		Weight::from_parts(51_025_000, 4772)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -111,16 +159,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Departments::Departments` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:1 w:1)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:1)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:0 w:1)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn revoke_access() -> Weight {
-		// Proof size: measured `1152`, estimated `4772` bytes.
-		// Minimum execution time: 29_474_000 picoseconds.
-		Weight::from_parts(31_286_000, 4772)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1319`, estimated `4772` bytes.
+		// Minimum execution time: 49_814_000 picoseconds.
+		Weight::from_parts(53_119_000, 4772)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -128,16 +188,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Departments::Departments` (`max_values`: None, `max_size`: Some(479), added: 2954, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:1 w:1)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:1)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:0 w:1)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn relinquish_access() -> Weight {
-		// Proof size: measured `1184`, estimated `4772` bytes.
-		// Minimum execution time: 27_250_000 picoseconds.
-		Weight::from_parts(28_943_000, 4772)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1351`, estimated `4772` bytes.
+		// Minimum execution time: 47_350_000 picoseconds.
+		Weight::from_parts(49_834_000, 4772)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -147,12 +219,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:1 w:0)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn confirm_receipt() -> Weight {
-		// Proof size: measured `5564`, estimated `7695` bytes.
-		// Minimum execution time: 35_803_000 picoseconds.
-		Weight::from_parts(38_187_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `5731`, estimated `7695` bytes.
+		// Minimum execution time: 56_224_000 picoseconds.
+		Weight::from_parts(59_218_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Access::DeadlineCursor` (r:1 w:1)
 	/// Proof: `Access::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -160,33 +244,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:64 w:64)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:0 w:64)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:64)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:64)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn process_deadlines(n: u32, ) -> Weight {
-		// Proof size: measured `15`, estimated `3493` bytes.
-		// Minimum execution time: 7_391_000 picoseconds.
-		Weight::from_parts(4_205_201, 3493)
-			.saturating_add(Weight::from_parts(13_771_928, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Proof size: measured `182`, estimated `3493` bytes.
+		// Minimum execution time: 7_301_000 picoseconds.
+		Weight::from_parts(7_846_682, 3493)
+			.saturating_add(Weight::from_parts(26_857_232, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	/// Storage: `Access::LiveContracts` (r:33 w:32)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Contracts` (r:32 w:32)
 	/// Proof: `Access::Contracts` (`max_values`: None, `max_size`: Some(1307), added: 3782, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:0 w:32)
 	/// Proof: `Access::Deadlines` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:32)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:32)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn revoke_by_registry(n: u32, ) -> Weight {
-		// Proof size: measured `0`, estimated `3501` bytes.
+		// Proof size: measured `151`, estimated `3501` bytes.
 		// Minimum execution time: 5_198_000 picoseconds.
-		Weight::from_parts(4_192_480, 3501)
-			.saturating_add(Weight::from_parts(15_284_463, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		Weight::from_parts(8_472_974, 3501)
+			.saturating_add(Weight::from_parts(27_277_382, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 }
@@ -194,55 +299,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn request_access() -> Weight {
-		Weight::from_parts(47_260_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(69_173_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn approve_request() -> Weight {
-		Weight::from_parts(34_591_000, 6898)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(56_644_000, 6898)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn reject_request() -> Weight {
-		Weight::from_parts(29_804_000, 4772)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(51_386_000, 4772)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn cancel_request() -> Weight {
-		Weight::from_parts(29_124_000, 4772)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(51_025_000, 4772)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn revoke_access() -> Weight {
-		Weight::from_parts(31_286_000, 4772)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(53_119_000, 4772)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn relinquish_access() -> Weight {
-		Weight::from_parts(28_943_000, 4772)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(49_834_000, 4772)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn confirm_receipt() -> Weight {
-		Weight::from_parts(38_187_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(59_218_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn process_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(4_205_201, 3493)
-			.saturating_add(Weight::from_parts(13_771_928, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
+		Weight::from_parts(7_846_682, 3493)
+			.saturating_add(Weight::from_parts(26_857_232, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	fn revoke_by_registry(n: u32, ) -> Weight {
-		Weight::from_parts(4_192_480, 3501)
-			.saturating_add(Weight::from_parts(15_284_463, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
+		Weight::from_parts(8_472_974, 3501)
+			.saturating_add(Weight::from_parts(27_277_382, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 }

@@ -38,6 +38,12 @@
 //!
 //! [`Pallet::search`] and [`Pallet::history`] back the `DatasetsApi` runtime
 //! API that the node serves as `datasets_*` JSON-RPC methods.
+//!
+//! ## For other pallets
+//!
+//! [`Pallet`] implements [`DatasetRegistry`] (owner, status, policy, extent
+//! and hash of a dataset), and tells [`Config::OnWithdraw`] when a dataset is
+//! withdrawn so that the access contracts resting on it end.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -56,6 +62,7 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	access::{DatasetRegistry, DatasetSummary, OnDatasetWithdrawn},
+	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
 		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY,
 		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_SEARCH_SCAN, MAX_TITLE_LEN, MAX_URI_LEN,
@@ -97,6 +104,9 @@ pub mod pallet {
 		/// Told when a dataset is withdrawn (the access pallet revokes its
 		/// contracts).
 		type OnWithdraw: OnDatasetWithdrawn;
+
+		/// The audit log every call records in.
+		type Audit: AuditSink<Self::AccountId>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -273,7 +283,13 @@ pub mod pallet {
 				updated: stamp,
 			};
 			let dataset = Self::insert_record(record);
-			Self::deposit_event(Event::DatasetRegistered { dataset, owner, publisher });
+			Self::emit(
+				publisher.clone(),
+				owner,
+				AuditAction::DatasetRegistered,
+				dataset,
+				Event::DatasetRegistered { dataset, owner, publisher },
+			);
 			Ok(())
 		}
 
@@ -318,18 +334,19 @@ pub mod pallet {
 			record.status = DatasetStatus::Active;
 			record.created = stamp;
 			record.updated = stamp;
-			let version = record.version;
+			let (version, owner) = (record.version, record.owner);
 			let new = Self::insert_record(record);
 			previous.successor = Some(new);
 			previous.status = DatasetStatus::Superseded;
 			previous.updated = stamp;
 			Datasets::<T>::insert(dataset, previous);
-			Self::deposit_event(Event::VersionPublished {
-				dataset: new,
-				predecessor: dataset,
-				version,
-				publisher,
-			});
+			Self::emit(
+				publisher.clone(),
+				owner,
+				AuditAction::VersionPublished,
+				new,
+				Event::VersionPublished { dataset: new, predecessor: dataset, version, publisher },
+			);
 			Ok(())
 		}
 
@@ -342,7 +359,7 @@ pub mod pallet {
 			dataset: DatasetId,
 			update: MetadataUpdate,
 		) -> DispatchResult {
-			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			ensure!(!update.is_empty(), Error::<T>::NothingToUpdate);
 			if let Some(title) = update.title {
@@ -362,8 +379,9 @@ pub mod pallet {
 				record.uri = Self::check_uri(uri)?;
 			}
 			record.updated = Self::now();
+			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::deposit_event(Event::MetadataUpdated { dataset });
+			Self::emit(who, owner, AuditAction::MetadataUpdated, dataset, Event::MetadataUpdated { dataset });
 			Ok(())
 		}
 
@@ -376,7 +394,7 @@ pub mod pallet {
 			policy: AccessPolicy,
 			sensitivity: Sensitivity,
 		) -> DispatchResult {
-			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			ensure!(
 				(record.policy, record.sensitivity) != (policy, sensitivity),
@@ -386,8 +404,15 @@ pub mod pallet {
 			record.policy = policy;
 			record.sensitivity = sensitivity;
 			record.updated = Self::now();
+			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::deposit_event(Event::AccessPolicyChanged { dataset, policy, sensitivity });
+			Self::emit(
+				who,
+				owner,
+				AuditAction::AccessPolicyChanged,
+				dataset,
+				Event::AccessPolicyChanged { dataset, policy, sensitivity },
+			);
 			Ok(())
 		}
 
@@ -396,7 +421,7 @@ pub mod pallet {
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::deprecate_dataset())]
 		pub fn deprecate_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResult {
-			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			match record.status {
 				DatasetStatus::Active => {},
 				DatasetStatus::Deprecated => return Err(Error::<T>::AlreadyDeprecated.into()),
@@ -405,8 +430,9 @@ pub mod pallet {
 			}
 			record.status = DatasetStatus::Deprecated;
 			record.updated = Self::now();
+			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::deposit_event(Event::DatasetDeprecated { dataset });
+			Self::emit(who, owner, AuditAction::DatasetDeprecated, dataset, Event::DatasetDeprecated { dataset });
 			Ok(())
 		}
 
@@ -418,12 +444,13 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			dataset: DatasetId,
 		) -> DispatchResultWithPostInfo {
-			let (_, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			record.status = DatasetStatus::Withdrawn;
 			record.updated = Self::now();
+			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::deposit_event(Event::DatasetWithdrawn { dataset });
+			Self::emit(who, owner, AuditAction::DatasetWithdrawn, dataset, Event::DatasetWithdrawn { dataset });
 			let hook = T::OnWithdraw::on_dataset_withdrawn(dataset);
 			Ok(Some(T::WeightInfo::withdraw_dataset().saturating_add(hook)).into())
 		}
@@ -471,6 +498,24 @@ pub mod pallet {
 			let record = Datasets::<T>::get(dataset).ok_or(Error::<T>::UnknownDataset)?;
 			ensure!(record.owner == department, Error::<T>::NotOwner);
 			Ok((who, record))
+		}
+
+		/// Records the call's entry in the audit log and deposits its event.
+		fn emit(
+			publisher: T::AccountId,
+			owner: DepartmentId,
+			action: AuditAction,
+			dataset: DatasetId,
+			event: Event<T>,
+		) {
+			T::Audit::record(
+				Actor::Account(publisher),
+				Some(owner),
+				action,
+				Subject::Dataset(dataset),
+				&codec::Encode::encode(&event),
+			);
+			Self::deposit_event(event);
 		}
 
 		fn now() -> Stamp<BlockNumberFor<T>> {

@@ -88,6 +88,7 @@ impl pallet_datasets::Config for Test {
 	type Departments = Directory;
 	type Time = Clock;
 	type OnWithdraw = WithdrawalLog;
+	type Audit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = Directory;

@@ -36,6 +36,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::NextDatasetId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OccupiedDepths` (r:1 w:1)
 	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::SpatialIndex` (r:0 w:4)
 	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:0 w:1)
@@ -44,12 +48,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::TemporalIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OwnerIndex` (r:0 w:1)
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn register_dataset() -> Weight {
 		// Proof size: measured `372`, estimated `3944` bytes.
-		// Minimum execution time: 42_083_000 picoseconds.
-		Weight::from_parts(45_508_000, 3944)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+		// Minimum execution time: 55_923_000 picoseconds.
+		Weight::from_parts(60_379_000, 3944)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -63,18 +73,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::NextDatasetId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OccupiedDepths` (r:1 w:1)
 	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::SpatialIndex` (r:0 w:4)
 	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::TemporalIndex` (r:0 w:2)
 	/// Proof: `Datasets::TemporalIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OwnerIndex` (r:0 w:1)
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
-		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 61_631_000 picoseconds.
-		Weight::from_parts(66_178_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+		// Proof size: measured `4918`, estimated `7695` bytes.
+		// Minimum execution time: 80_489_000 picoseconds.
+		Weight::from_parts(86_408_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -84,12 +104,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
-		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 40_861_000 picoseconds.
-		Weight::from_parts(44_366_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `4918`, estimated `7695` bytes.
+		// Minimum execution time: 57_856_000 picoseconds.
+		Weight::from_parts(62_332_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -99,12 +129,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
-		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 35_082_000 picoseconds.
-		Weight::from_parts(37_095_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `4918`, estimated `7695` bytes.
+		// Minimum execution time: 52_478_000 picoseconds.
+		Weight::from_parts(56_835_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -114,12 +154,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn deprecate_dataset() -> Weight {
-		// Proof size: measured `4753`, estimated `7695` bytes.
-		// Minimum execution time: 35_222_000 picoseconds.
-		Weight::from_parts(37_596_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `4918`, estimated `7695` bytes.
+		// Minimum execution time: 52_107_000 picoseconds.
+		Weight::from_parts(55_242_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -129,47 +179,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Count` (r:1 w:1)
+	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Head` (r:1 w:1)
+	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Access::LiveContracts` (r:1 w:0)
 	/// Proof: `Access::LiveContracts` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::ByDepartment` (r:0 w:1)
+	/// Proof: `Audit::ByDepartment` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn withdraw_dataset() -> Weight {
-		// Proof size: measured `4892`, estimated `7695` bytes.
-		// Minimum execution time: 40_611_000 picoseconds.
-		Weight::from_parts(42_944_000, 7695)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `5057`, estimated `7695` bytes.
+		// Minimum execution time: 57_806_000 picoseconds.
+		Weight::from_parts(62_383_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 }
 
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn register_dataset() -> Weight {
-		Weight::from_parts(45_508_000, 3944)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+		Weight::from_parts(60_379_000, 3944)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(15_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(66_178_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+		Weight::from_parts(86_408_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(16_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(44_366_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(62_332_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(37_095_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(56_835_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deprecate_dataset() -> Weight {
-		Weight::from_parts(37_596_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(55_242_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn withdraw_dataset() -> Weight {
-		Weight::from_parts(42_944_000, 7695)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(62_383_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 }

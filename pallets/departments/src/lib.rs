@@ -59,6 +59,7 @@ pub mod types;
 pub mod weights;
 
 pub use citychain_primitives::{
+	audit::{Actor, AuditAction, AuditSink, Subject},
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
 	Role, Roles,
 };
@@ -73,6 +74,7 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{ChangeMembers, InitializeMembers},
 	};
+	use codec::Encode;
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::Saturating;
 
@@ -113,6 +115,9 @@ pub mod pallet {
 		/// Longest metadata URI, in bytes.
 		#[pallet::constant]
 		type MaxUriLength: Get<u32>;
+
+		/// The audit log every call records in.
+		type Audit: AuditSink<Self::AccountId>;
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
@@ -281,7 +286,12 @@ pub mod pallet {
 				metadata_uri,
 			)?;
 			Self::change_council(Some(&admin), None)?;
-			Self::deposit_event(Event::DepartmentRegistered { department, kind, admin });
+			Self::emit(
+				Actor::Governance,
+				department,
+				AuditAction::DepartmentRegistered,
+				Event::DepartmentRegistered { department, kind, admin },
+			);
 			Ok(())
 		}
 
@@ -305,7 +315,12 @@ pub mod pallet {
 			}
 			dept.status = status;
 			Departments::<T>::insert(department, dept);
-			Self::deposit_event(Event::DepartmentStatusChanged { department, status });
+			Self::emit(
+				Actor::Governance,
+				department,
+				AuditAction::DepartmentStatusChanged,
+				Event::DepartmentStatusChanged { department, status },
+			);
 			Ok(())
 		}
 
@@ -313,9 +328,14 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::add_member())]
 		pub fn add_member(origin: OriginFor<T>, who: T::AccountId, roles: Roles) -> DispatchResult {
-			let (_, department) = Self::ensure_admin(origin)?;
+			let (admin, department) = Self::ensure_admin(origin)?;
 			Self::do_add_member(department, who.clone(), roles)?;
-			Self::deposit_event(Event::MemberAdded { department, who, roles });
+			Self::emit(
+				Actor::Account(admin),
+				department,
+				AuditAction::MemberAdded,
+				Event::MemberAdded { department, who, roles },
+			);
 			Ok(())
 		}
 
@@ -327,7 +347,7 @@ pub mod pallet {
 			who: T::AccountId,
 			roles: Roles,
 		) -> DispatchResult {
-			let (_, department) = Self::ensure_admin(origin)?;
+			let (admin, department) = Self::ensure_admin(origin)?;
 			let mut record = Self::member_of(&who, department)?;
 			let mut dept = Self::department_record(department)?;
 			ensure!(!dept.would_lose_last_admin(record.roles, roles), Error::<T>::LastAdmin);
@@ -335,7 +355,12 @@ pub mod pallet {
 			record.roles = roles;
 			Members::<T>::insert(&who, record);
 			Departments::<T>::insert(department, dept);
-			Self::deposit_event(Event::MemberRolesChanged { department, who, roles });
+			Self::emit(
+				Actor::Account(admin),
+				department,
+				AuditAction::MemberRolesChanged,
+				Event::MemberRolesChanged { department, who, roles },
+			);
 			Ok(())
 		}
 
@@ -344,7 +369,7 @@ pub mod pallet {
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::remove_member())]
 		pub fn remove_member(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
-			let (_, department) = Self::ensure_admin(origin)?;
+			let (admin, department) = Self::ensure_admin(origin)?;
 			let record = Self::member_of(&who, department)?;
 			let mut dept = Self::department_record(department)?;
 			ensure!(dept.delegate != who, Error::<T>::MemberIsDelegate);
@@ -356,7 +381,12 @@ pub mod pallet {
 			Members::<T>::remove(&who);
 			DepartmentMembers::<T>::remove(department, &who);
 			Departments::<T>::insert(department, dept);
-			Self::deposit_event(Event::MemberRemoved { department, who });
+			Self::emit(
+				Actor::Account(admin),
+				department,
+				AuditAction::MemberRemoved,
+				Event::MemberRemoved { department, who },
+			);
 			Ok(())
 		}
 
@@ -364,14 +394,19 @@ pub mod pallet {
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
-			let (_, department) = Self::ensure_admin(origin)?;
+			let (admin, department) = Self::ensure_admin(origin)?;
 			ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
 			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
 				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
 				dept.encryption_key = Some(key);
 				Ok(())
 			})?;
-			Self::deposit_event(Event::EncryptionKeySet { department, key });
+			Self::emit(
+				Actor::Account(admin),
+				department,
+				AuditAction::EncryptionKeySet,
+				Event::EncryptionKeySet { department, key },
+			);
 			Ok(())
 		}
 
@@ -386,7 +421,7 @@ pub mod pallet {
 			metadata_uri: Option<Vec<u8>>,
 			delegate: Option<T::AccountId>,
 		) -> DispatchResult {
-			let (_, department) = Self::ensure_admin(origin)?;
+			let (admin, department) = Self::ensure_admin(origin)?;
 			ensure!(
 				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
 				Error::<T>::NothingToUpdate
@@ -414,12 +449,25 @@ pub mod pallet {
 				dept.delegate = d.clone();
 			}
 			Departments::<T>::insert(department, dept);
+			// One audit entry for the call, whose details are both events.
+			let mut details = Vec::new();
 			if describes {
-				Self::deposit_event(Event::DepartmentUpdated { department });
+				let event = Event::DepartmentUpdated { department };
+				event.encode_to(&mut details);
+				Self::deposit_event(event);
 			}
 			if let Some(delegate) = new_delegate {
-				Self::deposit_event(Event::DelegateChanged { department, delegate });
+				let event = Event::DelegateChanged { department, delegate };
+				event.encode_to(&mut details);
+				Self::deposit_event(event);
 			}
+			T::Audit::record(
+				Actor::Account(admin),
+				Some(department),
+				AuditAction::DepartmentUpdated,
+				Subject::Department(department),
+				&details,
+			);
 			Ok(())
 		}
 	}
@@ -436,6 +484,18 @@ pub mod pallet {
 			ensure!(dept.status.is_active(), Error::<T>::DepartmentNotActive);
 			ensure!(record.roles.contains(Role::Admin), Error::<T>::NotAdmin);
 			Ok((who, record.department))
+		}
+
+		/// Records the call's entry in the audit log (the actor's department
+		/// is the subject department, except for governance) and deposits
+		/// its event.
+		fn emit(actor: Actor<T::AccountId>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+			let actor_department = match actor {
+				Actor::Account(_) => Some(department),
+				_ => None,
+			};
+			T::Audit::record(actor, actor_department, action, Subject::Department(department), &event.encode());
+			Self::deposit_event(event);
 		}
 
 		fn department_record(id: DepartmentId) -> Result<DepartmentOf<T>, DispatchError> {

@@ -64,6 +64,7 @@ pub const MAX_NAME: u32 = 16;
 pub const MAX_URI: u32 = 32;
 
 impl pallet_departments::Config for Test {
+	type Audit = ();
 	type GovernanceOrigin = EnsureRoot<AccountId>;
 	type Council = Council;
 	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;

@@ -1,0 +1,425 @@
+//! # Audit
+//!
+//! Step 5 of the sharing process: every state change of the departments,
+//! datasets and access pallets is appended to a hash-chained log that the
+//! regulator supervises and that anyone can verify.
+//!
+//! ## Concepts
+//!
+//! - An **entry** ([`Entry`]) has an index, block, time, actor (an account,
+//!   governance or the chain itself), the actor's department, an action from a
+//!   closed list ([`AuditAction`]), a subject (department, dataset or
+//!   contract), the digest of the action's details, and
+//!   `hash = blake2_256(previous hash ++ SCALE(body))`. [`Head`] and [`Count`]
+//!   are the chain's end.
+//! - The other pallets record through the [`AuditSink`] trait inside their own
+//!   calls, so a failed call records nothing. This pallet's [`AuditSink`]
+//!   implementation is what the runtime wires in.
+//! - Entries are indexed by department and by subject. No call edits or
+//!   deletes an entry.
+//! - **Retention**: governance may set a horizon; entry bodies older than it
+//!   are pruned in `on_idle`, keeping the hash of the last pruned entry
+//!   ([`Pruned`]) so the chain stays verifiable from there on. The pruned
+//!   bodies remain in the chain's events and in off-chain exports.
+//!
+//! ## Dispatchables
+//!
+//! - [`flag`](Pallet::flag): an Auditor annotates a subject.
+//! - [`set_retention`](Pallet::set_retention): governance sets or clears the
+//!   retention horizon.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use citychain_primitives::{
+	audit::{
+		Actor, AuditAction, AuditQueryError, AuditSink, Entry, EntryBody, EntryIndex, EntryPage,
+		EntryQuery, Hash32, Subject, Verification, MAX_NOTE_LEN, MAX_VERIFY_SPAN,
+	},
+	datasets::{BoundedBytes, MAX_SEARCH_SCAN},
+	DepartmentDirectory, DepartmentId, Role,
+};
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::{boxed::Box, vec::Vec};
+	use codec::{Decode, Encode, MaxEncodedLen};
+	use frame_support::{
+		pallet_prelude::*,
+		storage::StoragePrefixedMap,
+		traits::{Contains, UnixTime},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Saturating;
+
+	/// The entry as stored.
+	pub type EntryOf<T> = Entry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// Where the stored part of the chain starts.
+	#[derive(Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+	pub struct PrunedTo {
+		/// The first entry whose body is still stored.
+		pub before: EntryIndex,
+		/// The hash of entry `before - 1` (zeroes if nothing was pruned).
+		pub head: Hash32,
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Who is a member of which department, with which roles.
+		type Departments: DepartmentDirectory<Self::AccountId>;
+
+		/// The subjects that exist (departments, datasets, contracts).
+		type KnownSubjects: Contains<Subject>;
+
+		/// The time of the current block, for the entries.
+		type Time: UnixTime;
+
+		/// Who may set the retention horizon: Root or a council motion.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The shortest retention horizon governance may set, in blocks.
+		#[pallet::constant]
+		type MinRetention: Get<BlockNumberFor<Self>>;
+
+		/// Most entry bodies pruned in one block.
+		#[pallet::constant]
+		type MaxPrunePerBlock: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Makes auditors for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: citychain_primitives::DepartmentsBenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Entries by index.
+	#[pallet::storage]
+	pub type Entries<T: Config> = StorageMap<_, Twox64Concat, EntryIndex, EntryOf<T>>;
+
+	/// The hash of the last entry (zeroes before the first).
+	#[pallet::storage]
+	pub type Head<T> = StorageValue<_, Hash32, ValueQuery>;
+
+	/// How many entries were ever appended: the index of the next one.
+	#[pallet::storage]
+	pub type Count<T> = StorageValue<_, EntryIndex, ValueQuery>;
+
+	/// Entries by the actor's department: (department, index), big-endian.
+	#[pallet::storage]
+	pub type ByDepartment<T: Config> = StorageMap<_, Identity, ([u8; 4], [u8; 8]), ()>;
+
+	/// Entries by subject: ((kind, id), index), big-endian.
+	#[pallet::storage]
+	pub type BySubject<T: Config> = StorageMap<_, Identity, ((u8, [u8; 8]), [u8; 8]), ()>;
+
+	/// Blocks an entry body is kept; `None` keeps every body.
+	#[pallet::storage]
+	pub type Retention<T: Config> = StorageValue<_, BlockNumberFor<T>>;
+
+	/// Where the stored part of the chain starts.
+	#[pallet::storage]
+	pub type Pruned<T: Config> = StorageValue<_, PrunedTo, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An entry was appended.
+		Recorded { index: EntryIndex, action: AuditAction, subject: Subject, hash: Hash32 },
+		/// An Auditor annotated a subject (entry `index`).
+		Flagged { index: EntryIndex, subject: Subject, auditor: T::AccountId },
+		/// Governance set the retention horizon (`None`: keep everything).
+		RetentionSet { horizon: Option<BlockNumberFor<T>> },
+		/// Entry bodies before `before` were pruned; `head` is the hash of
+		/// the last pruned entry.
+		EntriesPruned { before: EntryIndex, head: Hash32 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The caller is not a member of any department.
+		NotMember,
+		/// The caller's department is suspended or retired.
+		DepartmentNotActive,
+		/// The caller does not hold the Auditor role.
+		NotAuditor,
+		/// No department, dataset or contract has this id.
+		UnknownSubject,
+		/// The note is empty.
+		EmptyNote,
+		/// The note is longer than `MAX_NOTE_LEN`.
+		NoteTooLong,
+		/// The horizon is shorter than `MinRetention`.
+		HorizonTooShort,
+		/// The horizon is the one in force.
+		NothingToUpdate,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let Some(horizon) = Retention::<T>::get() else { return Weight::zero() };
+			let per_entry = T::WeightInfo::prune(1).saturating_sub(T::WeightInfo::prune(0));
+			let base = T::WeightInfo::prune(0);
+			if remaining.any_lt(base.saturating_add(per_entry)) {
+				return Weight::zero();
+			}
+			let affordable = remaining
+				.saturating_sub(base)
+				.checked_div_per_component(&per_entry)
+				.unwrap_or(0)
+				.min(u64::from(T::MaxPrunePerBlock::get())) as u32;
+			let pruned = Self::prune(now.saturating_sub(horizon), affordable);
+			T::WeightInfo::prune(pruned)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Annotate `subject` with `note` (suspected misuse, dispute resolved,
+		/// ...), as a member with the Auditor role.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::flag())]
+		pub fn flag(origin: OriginFor<T>, subject: Subject, note: Vec<u8>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
+			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
+			ensure!(membership.roles.contains(Role::Auditor), Error::<T>::NotAuditor);
+			ensure!(T::KnownSubjects::contains(&subject), Error::<T>::UnknownSubject);
+			ensure!(!note.is_empty(), Error::<T>::EmptyNote);
+			let note: BoundedBytes<MAX_NOTE_LEN> =
+				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
+			let index = Self::append(
+				Actor::Account(who.clone()),
+				Some(membership.department),
+				AuditAction::Flagged,
+				subject,
+				&note,
+			);
+			Self::deposit_event(Event::Flagged { index, subject, auditor: who });
+			Ok(())
+		}
+
+		/// Keep entry bodies for `horizon` blocks (at least `MinRetention`);
+		/// `None` keeps them all. Older bodies are pruned when blocks have
+		/// room to spare.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_retention())]
+		pub fn set_retention(
+			origin: OriginFor<T>,
+			horizon: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Retention::<T>::get() != horizon, Error::<T>::NothingToUpdate);
+			if let Some(h) = horizon {
+				ensure!(h >= T::MinRetention::get(), Error::<T>::HorizonTooShort);
+			}
+			Retention::<T>::set(horizon);
+			Self::deposit_event(Event::RetentionSet { horizon });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Appends an entry and returns its index.
+		pub(crate) fn append(
+			actor: Actor<T::AccountId>,
+			department: Option<DepartmentId>,
+			action: AuditAction,
+			subject: Subject,
+			details: &[u8],
+		) -> EntryIndex {
+			let index = Count::<T>::get();
+			let body = EntryBody {
+				index,
+				block: frame_system::Pallet::<T>::block_number(),
+				time: T::Time::now().as_millis().try_into().unwrap_or(u64::MAX),
+				actor,
+				department,
+				action,
+				subject,
+				digest: sp_io::hashing::blake2_256(details),
+			};
+			let hash = body.chain(&Head::<T>::get());
+			if let Some(d) = department {
+				ByDepartment::<T>::insert((d.to_be_bytes(), index.to_be_bytes()), ());
+			}
+			BySubject::<T>::insert((subject.key(), index.to_be_bytes()), ());
+			Entries::<T>::insert(index, Entry { body, hash });
+			Head::<T>::put(hash);
+			Count::<T>::put(index.saturating_add(1));
+			Self::deposit_event(Event::Recorded { index, action, subject, hash });
+			index
+		}
+
+		/// Prunes up to `max` entry bodies from blocks before `cutoff`;
+		/// returns how many.
+		pub(crate) fn prune(cutoff: BlockNumberFor<T>, max: u32) -> u32 {
+			let mut pruned = Pruned::<T>::get();
+			let mut done = 0;
+			while done < max && pruned.before < Count::<T>::get() {
+				let Some(entry) = Entries::<T>::get(pruned.before) else { break };
+				if entry.body.block >= cutoff {
+					break;
+				}
+				let index = entry.body.index.to_be_bytes();
+				if let Some(d) = entry.body.department {
+					ByDepartment::<T>::remove((d.to_be_bytes(), index));
+				}
+				BySubject::<T>::remove((entry.body.subject.key(), index));
+				Entries::<T>::remove(pruned.before);
+				pruned = PrunedTo { before: pruned.before.saturating_add(1), head: entry.hash };
+				done += 1;
+			}
+			if done > 0 {
+				Pruned::<T>::put(pruned);
+				Self::deposit_event(Event::EntriesPruned { before: pruned.before, head: pruned.head });
+			}
+			done
+		}
+
+		/// A page of the stored entries matching `query`, in index order. A
+		/// department or subject filter is looked up in its index; at most
+		/// `MAX_SEARCH_SCAN` entries are read per call.
+		pub fn entries(
+			query: EntryQuery,
+		) -> Result<EntryPage<T::AccountId, BlockNumberFor<T>>, AuditQueryError> {
+			let query = query.validate()?;
+			let first = Pruned::<T>::get()
+				.before
+				.max(query.from_index.unwrap_or(0))
+				.max(query.cursor.map_or(0, |c| c.saturating_add(1)));
+			let last = Count::<T>::get().min(query.to_index.map_or(u64::MAX, |t| t.saturating_add(1)));
+			// `iter_keys_from` yields the keys after the one it is given: the
+			// key of entry `first - 1`, or the bare prefix when `first` is 0.
+			let start = |prefix: &[u8], key: Vec<u8>| {
+				let mut raw = prefix.to_vec();
+				raw.extend_from_slice(&key);
+				if let Some(before) = first.checked_sub(1) {
+					raw.extend_from_slice(&before.to_be_bytes());
+				}
+				raw
+			};
+			let ids: Box<dyn Iterator<Item = EntryIndex>> = if let Some(d) = query.department {
+				let key = d.to_be_bytes();
+				let from = start(&ByDepartment::<T>::final_prefix(), key.to_vec());
+				Box::new(
+					ByDepartment::<T>::iter_keys_from(from)
+						.take_while(move |k| k.0 == key)
+						.map(|k| u64::from_be_bytes(k.1))
+						.take_while(move |i| *i < last),
+				)
+			} else if let Some(subject) = query.subject {
+				let key = subject.key();
+				let from = start(&BySubject::<T>::final_prefix(), key.encode());
+				Box::new(
+					BySubject::<T>::iter_keys_from(from)
+						.take_while(move |k| k.0 == key)
+						.map(|k| u64::from_be_bytes(k.1))
+						.take_while(move |i| *i < last),
+				)
+			} else {
+				Box::new(first..last)
+			};
+			let (items, next) = citychain_primitives::paging::page(
+				ids,
+				query.limit as usize,
+				MAX_SEARCH_SCAN as usize,
+				Entries::<T>::get,
+				|e| query.matches(&e.body),
+			);
+			Ok(EntryPage { items: items.into_iter().map(|(_, e)| e).collect(), next })
+		}
+
+		/// Recomputes the chain over the entries `from..=to` (default: every
+		/// stored entry) from the hash before `from`; the first entry whose
+		/// hash differs, or `Ok` with the last hash. A range that ends at the
+		/// last entry is also checked against `Head`.
+		pub fn verify(
+			from: Option<EntryIndex>,
+			to: Option<EntryIndex>,
+		) -> Result<Verification, AuditQueryError> {
+			let pruned = Pruned::<T>::get();
+			let count = Count::<T>::get();
+			let from = from.unwrap_or(pruned.before);
+			if count == 0 || count == pruned.before {
+				return Ok(Verification::Empty);
+			}
+			let to = to.unwrap_or(count - 1).min(count - 1);
+			ensure!(from <= to, AuditQueryError::InvertedRange);
+			ensure!(from >= pruned.before, AuditQueryError::Pruned);
+			ensure!(to - from < MAX_VERIFY_SPAN, AuditQueryError::RangeTooLong);
+			let mut previous = if from == pruned.before {
+				pruned.head
+			} else {
+				match Entries::<T>::get(from - 1) {
+					Some(e) => e.hash,
+					None => return Ok(Verification::Broken { at: from - 1 }),
+				}
+			};
+			for index in from..=to {
+				let Some(entry) = Entries::<T>::get(index) else {
+					return Ok(Verification::Broken { at: index });
+				};
+				if entry.body.index != index || entry.body.chain(&previous) != entry.hash {
+					return Ok(Verification::Broken { at: index });
+				}
+				previous = entry.hash;
+			}
+			if to == count - 1 && previous != Head::<T>::get() {
+				return Ok(Verification::Broken { at: to });
+			}
+			Ok(Verification::Ok { from, to, head: previous })
+		}
+
+		/// Checks the pallet's invariants: the stored entries chain from the
+		/// pruning point to `Head`, and `Count` is one past the last.
+		#[cfg(any(feature = "try-runtime", feature = "std"))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let stored = Entries::<T>::iter_keys().count() as u64;
+			let pruned = Pruned::<T>::get();
+			ensure!(stored == Count::<T>::get() - pruned.before, "count differs from the entries");
+			match Self::verify(None, None).map_err(|_| "verification refused")? {
+				Verification::Ok { head, .. } =>
+					ensure!(head == Head::<T>::get(), "head differs from the last entry"),
+				Verification::Empty => ensure!(Head::<T>::get() == pruned.head, "head without entries"),
+				Verification::Broken { .. } => return Err("the hash chain is broken".into()),
+			}
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> AuditSink<T::AccountId> for Pallet<T> {
+	fn record(
+		actor: Actor<T::AccountId>,
+		department: Option<DepartmentId>,
+		action: AuditAction,
+		subject: Subject,
+		details: &[u8],
+	) {
+		Self::append(actor, department, action, subject, details);
+	}
+}
