@@ -466,19 +466,41 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			assert_eq!(entries, vec![(acct(signer), department, action, subject)], "{action:?}");
 		}
 
-		// Relinquish, then withdrawal: one entry for the withdrawal and one
-		// per contract it revokes (here: the live one).
+		// Relinquishing an approved contract (of the new, Open version).
+		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 1, policy: citychain_primitives::AccessPolicy::Open, sensitivity: citychain_primitives::Sensitivity::Internal });
+		assert_eq!(audited(&alice.pair(), open).len(), 1);
+		assert_eq!(
+			audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })),
+			vec![(acct(bob), Some(1), A::AccessRequested { granted: true }, S::Contract(3))]
+		);
+		assert_eq!(
+			audited(&bob.pair(), access(pallet_access::Call::relinquish_access { contract: 3 })),
+			vec![(acct(bob), Some(1), A::AccessRelinquished, S::Contract(3))]
+		);
+
+		// Withdrawal: one entry for the withdrawal and one per contract it
+		// revokes (here: the live one).
 		assert_eq!(audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })).len(), 1);
 		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
 		assert_eq!(audited(&alice.pair(), withdraw), vec![
 			(acct(alice), Some(0), A::DatasetWithdrawn, S::Dataset(1)),
-			(Actor::System, None, A::RevokedByWithdrawal, S::Contract(3)),
+			(Actor::System, None, A::RevokedByWithdrawal, S::Contract(4)),
 		]);
 
 		// Governance decisions are recorded with the governance actor.
 		let before = pallet_audit::Count::<Runtime>::get();
 		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), 2, DepartmentStatus::Suspended));
-		assert_eq!(audit_since(before), vec![(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2))]);
+		assert_ok!(Departments::register_department(
+			RuntimeOrigin::root(),
+			b"Water Authority".to_vec(),
+			DepartmentKind::Water,
+			newcomer.clone(),
+			Vec::new()
+		));
+		assert_eq!(audit_since(before), vec![
+			(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2)),
+			(Actor::Governance, None, A::DepartmentRegistered, S::Department(4)),
+		]);
 
 		// A failed call records nothing.
 		let failing = RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 });
