@@ -6,8 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex } from '@polkadot/util';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { hexToU8a, u8aEq, u8aToHex } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
+import { encryptionKeyPair, open, seal } from '@citychain/api';
 import { startNode, connect, submit } from './lib/node.mjs';
 
 const DEG = 10_000_000;
@@ -21,6 +22,7 @@ let bob; // consumer: Transport Bureau (department 1)
 let charlie; // another consumer: Environment Bureau (department 2)
 let dave; // City Data Regulator (department 3)
 const datasets = {};
+let transportKeys; // the Transport Bureau's x25519 key pair, kept off chain
 
 async function register(policy, sensitivity) {
   const { events } = await submit(
@@ -68,7 +70,8 @@ before(async () => {
   datasets.open = await register('Open', 'Public');
   datasets.approval = await register('ApprovalRequired', 'Internal');
   datasets.restricted = await register('Restricted', 'Confidential');
-  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(new Uint8Array(32).fill(9))), bob);
+  transportKeys = encryptionKeyPair();
+  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(transportKeys.publicKey)), bob);
 });
 
 after(async () => {
@@ -89,12 +92,19 @@ test('an open dataset is granted in the request itself', async () => {
 test('the provider approves a request with a key envelope; revocation ends access at once', async () => {
   const { id } = await requestAccess(bob, datasets.approval);
   assert.equal((await check(bob, datasets.approval)).basis, 'pending');
-  const envelope = u8aToHex(new Uint8Array(80).fill(5));
+  // Alice seals the dataset key to the Transport Bureau's published key.
+  const dataKey = randomAsU8a(32);
+  const published = (await api.rpc.departments.get(1)).toJSON().encryptionKey;
+  const envelope = u8aToHex(seal(dataKey, hexToU8a(published)));
   const { events } = await submit(api, api.tx.access.approveRequest(id, envelope), alice);
   assert.ok(events.some((e) => api.events.access.AccessApproved.is(e)));
   const c = await contract(id);
   assert.equal(c.state, 'approved');
   assert.equal(c.envelope, envelope);
+  assert.equal(hexToU8a(c.envelope).length, 80);
+  // Bob opens it with the department's secret key; nobody else can.
+  assert.ok(u8aEq(open(hexToU8a(c.envelope), transportKeys), dataKey), 'the envelope opens to the key');
+  assert.equal(open(hexToU8a(c.envelope), encryptionKeyPair()), null);
   assert.equal(c.providerApproval, alice.address);
   assert.equal((await check(bob, datasets.approval)).allowed, true);
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
-import { rpc, signedExtensions } from './definitions.mjs';
+import { rpc, signedExtensions } from '@citychain/api';
 
 /** A free TCP port on the loopback interface. */
 export function freePort() {
