@@ -65,6 +65,16 @@ ensure_stac_python() {
 	export CITYCHAIN_PYTHON="$venv/bin/python"
 }
 
+# Whether a node answers JSON-RPC on the loopback port $1.
+rpc_ready() {
+	python3 - "$1" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "system_health", "params": []}).encode()
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}", body, {"content-type": "application/json"})
+urllib.request.urlopen(req, timeout=2)
+PY
+}
+
 # Prints a free TCP port on the loopback interface.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

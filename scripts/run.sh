@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds the node and starts a development chain
-# (one validator, sample departments) with a persistent base path.
+# (one validator, sample departments) with a persistent base path; on the
+# first start, clients/js/seed.mjs fills it with sample datasets and
+# contracts.
 #
 #   ./scripts/run.sh              start (or resume) the dev chain
 #   ./scripts/run.sh --purge      wipe the dev chain's data first
@@ -31,4 +33,18 @@ cat >&2 <<MSG
   dev accounts:      see README.md ("Development accounts")
 
 MSG
-exec "$NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" --rpc-cors all
+"$NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" --rpc-cors all &
+node_pid=$!
+trap 'kill -INT "$node_pid" 2>/dev/null; wait "$node_pid"' INT TERM
+
+# Sample data, on the first start only (the seeding script checks the chain).
+for _ in $(seq 1 120); do
+	rpc_ready "$RPC_PORT" && break
+	kill -0 "$node_pid" 2>/dev/null || die "the node exited; see its log above"
+	sleep 0.5
+done
+log "seeding sample data (first start only)"
+(cd "$ROOT/clients/js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+	node seed.mjs "$ws" 2>&1 | grep -v 'RPC-CORE\|API/INIT') ||
+	log "seeding failed; the chain runs on without sample data"
+wait "$node_pid"
