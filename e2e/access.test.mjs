@@ -160,6 +160,30 @@ test('a short term expires on its own', async () => {
   });
 });
 
+test('a new department set up by governance requests data, and is rejected with a reason', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const housing = keyring.addFromUri('//HousingAdmin');
+  const { events } = await submit(
+    api,
+    api.tx.sudo.sudo(api.tx.departments.registerDepartment('Housing Bureau', 'Housing', housing.address, 'https://housing.city.example')),
+    alice,
+  );
+  const registered = events.find((e) => api.events.departments.DepartmentRegistered.is(e));
+  assert.ok(registered, 'DepartmentRegistered');
+  const department = registered.data.department.toNumber();
+  const { id } = await requestAccess(housing, datasets.approval);
+  assert.equal((await contract(id)).consumer, department);
+  await submit(api, api.tx.access.rejectRequest(id, 'Not within the purpose of the dataset'), alice);
+  const rejected = await contract(id);
+  assert.equal(rejected.state, 'rejected');
+  assert.equal(rejected.reason, 'Not within the purpose of the dataset');
+  const trail = (await api.rpc.audit.entries({ subject: { contract: id } })).toJSON().items.map((e) => e.action);
+  assert.deepEqual(trail, [{ accessRequested: { granted: false } }, 'requestRejected']);
+  const setUp = (await api.rpc.audit.entries({ subject: { department }, limit: 5 })).toJSON().items[0];
+  assert.equal(setUp.actor, 'governance');
+  assert.equal(setUp.action, 'departmentRegistered');
+});
+
 test('bad requests fail with named errors and change nothing', async () => {
   const before = (await api.query.access.nextContractId()).toNumber();
   await assert.rejects(submit(api, api.tx.access.requestAccess(datasets.approval, 'mine', 10, null), alice), /access\.OwnDataset/);
