@@ -82,7 +82,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::{boxed::Box, vec::Vec};
-	use frame_support::pallet_prelude::*;
+	use frame_support::{pallet_prelude::*, storage::StoragePrefixedMap};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
 		traits::{Saturating, Zero},
@@ -825,34 +825,15 @@ pub mod pallet {
 			query: ContractQuery,
 		) -> Result<ContractPage<T::AccountId, BlockNumberFor<T>>, ContractQueryError> {
 			let query = query.validate()?;
-			let from = |prefix: &[u8]| {
-				let mut raw = prefix.to_vec();
-				if let Some(c) = query.cursor {
-					raw.extend_from_slice(&c.to_be_bytes());
-				}
-				raw
+			let under = |prefix: &[u8], group: &[u8]| {
+				citychain_primitives::paging::ids_after([prefix, group].concat(), query.cursor)
 			};
 			let ids: Box<dyn Iterator<Item = ContractId>> = if let Some(d) = query.consumer {
-				let key = d.to_be_bytes();
-				Box::new(
-					ByConsumer::<T>::iter_keys_from(Self::raw::<ByConsumer<T>>(&from(&key)))
-						.take_while(move |k| k.0 == key)
-						.map(|k| u64::from_be_bytes(k.1)),
-				)
+				Box::new(under(&ByConsumer::<T>::final_prefix(), &d.to_be_bytes()))
 			} else if let Some(d) = query.provider {
-				let key = d.to_be_bytes();
-				Box::new(
-					ByProvider::<T>::iter_keys_from(Self::raw::<ByProvider<T>>(&from(&key)))
-						.take_while(move |k| k.0 == key)
-						.map(|k| u64::from_be_bytes(k.1)),
-				)
+				Box::new(under(&ByProvider::<T>::final_prefix(), &d.to_be_bytes()))
 			} else if let Some(d) = query.dataset {
-				let key = d.to_be_bytes();
-				Box::new(
-					ByDataset::<T>::iter_keys_from(Self::raw::<ByDataset<T>>(&from(&key)))
-						.take_while(move |k| k.0 == key)
-						.map(|k| u64::from_be_bytes(k.1)),
-				)
+				Box::new(under(&ByDataset::<T>::final_prefix(), &d.to_be_bytes()))
 			} else {
 				let after = query.cursor.map_or(0, |c| c.saturating_add(1));
 				Box::new(after..NextContractId::<T>::get())
@@ -866,14 +847,6 @@ pub mod pallet {
 			);
 			let items = items.into_iter().map(|(id, contract)| ContractItem { id, contract }).collect();
 			Ok(ContractPage { items, next })
-		}
-
-		/// The raw key from which `Map::iter_keys_from` yields the keys after
-		/// the encoded key prefix `from` (a whole key: the keys after it).
-		fn raw<Map: frame_support::storage::StoragePrefixedMap<()>>(from: &[u8]) -> Vec<u8> {
-			let mut raw = Map::final_prefix().to_vec();
-			raw.extend_from_slice(from);
-			raw
 		}
 
 		/// Checks the pallet's invariants: a live contract is in the live

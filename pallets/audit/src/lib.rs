@@ -312,34 +312,14 @@ pub mod pallet {
 				.max(query.from_index.unwrap_or(0))
 				.max(query.cursor.map_or(0, |c| c.saturating_add(1)));
 			let last = Count::<T>::get().min(query.to_index.map_or(u64::MAX, |t| t.saturating_add(1)));
-			// `iter_keys_from` yields the keys after the one it is given: the
-			// key of entry `first - 1`, or the bare prefix when `first` is 0.
-			let start = |prefix: &[u8], key: Vec<u8>| {
-				let mut raw = prefix.to_vec();
-				raw.extend_from_slice(&key);
-				if let Some(before) = first.checked_sub(1) {
-					raw.extend_from_slice(&before.to_be_bytes());
-				}
-				raw
+			let under = |prefix: &[u8], group: &[u8]| {
+				citychain_primitives::paging::ids_after([prefix, group].concat(), first.checked_sub(1))
+					.take_while(move |i| *i < last)
 			};
 			let ids: Box<dyn Iterator<Item = EntryIndex>> = if let Some(d) = query.department {
-				let key = d.to_be_bytes();
-				let from = start(&ByDepartment::<T>::final_prefix(), key.to_vec());
-				Box::new(
-					ByDepartment::<T>::iter_keys_from(from)
-						.take_while(move |k| k.0 == key)
-						.map(|k| u64::from_be_bytes(k.1))
-						.take_while(move |i| *i < last),
-				)
+				Box::new(under(&ByDepartment::<T>::final_prefix(), &d.to_be_bytes()))
 			} else if let Some(subject) = query.subject {
-				let key = subject.key();
-				let from = start(&BySubject::<T>::final_prefix(), key.encode());
-				Box::new(
-					BySubject::<T>::iter_keys_from(from)
-						.take_while(move |k| k.0 == key)
-						.map(|k| u64::from_be_bytes(k.1))
-						.take_while(move |i| *i < last),
-				)
+				Box::new(under(&BySubject::<T>::final_prefix(), &subject.key().encode()))
 			} else {
 				Box::new(first..last)
 			};

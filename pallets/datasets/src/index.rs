@@ -343,15 +343,7 @@ pub fn owned_by<T: Config>(
 	owner: DepartmentId,
 	cursor: Option<DatasetId>,
 ) -> impl Iterator<Item = DatasetId> {
-	let owner = owner.to_be_bytes();
-	// A whole key starts the iteration after itself; a bare owner before all.
-	let from = match cursor {
-		Some(id) => raw_from::<OwnerIndex<T>, _>((owner, be(id))),
-		None => raw_from::<OwnerIndex<T>, _>(owner),
-	};
-	OwnerIndex::<T>::iter_keys_from(from)
-		.take_while(move |k| k.0 == owner)
-		.map(|k| u64::from_be_bytes(k.1))
+	citychain_primitives::paging::ids_after(raw_from::<OwnerIndex<T>, _>(owner.to_be_bytes()), cursor)
 }
 
 #[cfg(test)]
