@@ -793,28 +793,20 @@ pub mod pallet {
 			}
 			let live = LiveContracts::<T>::get(dataset, department)
 				.and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
-			match live {
+			let (basis, contract, expires_at) = match live {
 				Some((id, c)) => match Self::state_now(&c) {
 					ContractState::Approved =>
-						answer(true, AccessBasis::Contract, Some(id), c.expires_at),
-					ContractState::Expired =>
-						answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::Expired), Some(id), c.expires_at),
-					ContractState::Requested =>
-						answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::Pending), Some(id), None),
-					_ => answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::NoContract), None, None),
+						return answer(true, AccessBasis::Contract, Some(id), c.expires_at),
+					ContractState::Expired => (AccessBasis::Expired, Some(id), c.expires_at),
+					ContractState::Requested => (AccessBasis::Pending, Some(id), None),
+					_ => (AccessBasis::NoContract, None, None),
 				},
-				None => answer(d.policy == AccessPolicy::Open, Self::open_or(&d, AccessBasis::NoContract), None, None),
-			}
-		}
-
-		fn open_or(
-			d: &citychain_primitives::access::DatasetSummary,
-			basis: AccessBasis,
-		) -> AccessBasis {
-			if d.policy == AccessPolicy::Open {
-				AccessBasis::OpenData
-			} else {
-				basis
+				None => (AccessBasis::NoContract, None, None),
+			};
+			// Without a granting contract, open data is still readable.
+			match d.policy {
+				AccessPolicy::Open => answer(true, AccessBasis::OpenData, contract, expires_at),
+				_ => answer(false, basis, contract, expires_at),
 			}
 		}
 
