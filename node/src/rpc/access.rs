@@ -18,7 +18,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-use super::{invalid_params, runtime_error};
+use super::{block_or_best, invalid_params, runtime_error};
 
 /// The page size when a query names none.
 const DEFAULT_LIMIT: u32 = 10;
@@ -196,7 +196,7 @@ where
 		dataset: DatasetId,
 		at: Option<Hash>,
 	) -> RpcResult<AccessCheckJson> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let c = self.client.runtime_api().check(at, account, dataset).map_err(runtime_error)?;
 		Ok(AccessCheckJson {
 			allowed: c.allowed,
@@ -207,13 +207,13 @@ where
 	}
 
 	fn get(&self, id: ContractId, at: Option<Hash>) -> RpcResult<Option<ContractJson>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let c = self.client.runtime_api().contract(at, id).map_err(runtime_error)?;
 		Ok(c.map(|c| ContractJson::new(id, c)))
 	}
 
 	fn contracts(&self, params: ContractsParams, at: Option<Hash>) -> RpcResult<ContractPageJson> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let query = ContractQuery {
 			consumer: params.consumer,
 			provider: params.provider,

@@ -19,7 +19,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::{Bytes, H256};
 use sp_runtime::traits::Block as BlockT;
 
-use super::{invalid_params, runtime_error};
+use super::{block_or_best, invalid_params, runtime_error};
 
 /// The page size when a query names none.
 const DEFAULT_LIMIT: u32 = 10;
@@ -159,7 +159,7 @@ where
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
 	fn entries(&self, params: EntriesParams, at: Option<Hash>) -> RpcResult<EntryPageJson> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let query = EntryQuery {
 			department: params.department,
 			subject: params.subject,
@@ -181,7 +181,7 @@ where
 	}
 
 	fn verify(&self, params: Option<VerifyParams>, at: Option<Hash>) -> RpcResult<VerificationJson> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let VerifyParams { from, to } = params.unwrap_or_default();
 		let outcome = self
 			.client

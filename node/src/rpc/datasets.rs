@@ -23,7 +23,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-use super::{invalid_params as invalid, runtime_error};
+use super::{block_or_best, invalid_params as invalid, runtime_error};
 /// The page size when a search names none (as in the STAC API).
 const DEFAULT_LIMIT: u32 = 10;
 /// The STAC version of the Items and ItemCollections.
@@ -469,10 +469,6 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
-	fn at(&self, at: Option<Hash>) -> Hash {
-		at.unwrap_or_else(|| self.client.info().best_hash)
-	}
-
 	fn record(&self, at: Hash, id: DatasetId) -> RpcResult<Option<Record>> {
 		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
 	}
@@ -502,11 +498,11 @@ where
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
 	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
-		Ok(self.record(self.at(at), id)?.map(|d| DatasetJson::new(id, d)))
+		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d)))
 	}
 
 	fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
-		let page = self.page(self.at(at), params.query()?)?;
+		let page = self.page(block_or_best(&*self.client, at), params.query()?)?;
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
 			next: page.next,
@@ -514,11 +510,11 @@ where
 	}
 
 	fn history(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Vec<DatasetId>> {
-		Ok(self.client.runtime_api().history(self.at(at), id).map_err(runtime_error)?)
+		Ok(self.client.runtime_api().history(block_or_best(&*self.client, at), id).map_err(runtime_error)?)
 	}
 
 	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
-		let at = self.at(at);
+		let at = block_or_best(&*self.client, at);
 		match self.record(at, id)? {
 			Some(dataset) => self.item(at, &DatasetItem { id, dataset }).map(Some),
 			None => Ok(None),
@@ -526,7 +522,7 @@ where
 	}
 
 	fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
-		let at = self.at(at);
+		let at = block_or_best(&*self.client, at);
 		let query = params.query()?;
 		let (items, next) = match params.ids()? {
 			// Named items: those that exist and match the other filters.

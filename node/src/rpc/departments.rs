@@ -14,7 +14,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-use super::runtime_error;
+use super::{block_or_best, runtime_error};
 
 /// A member of a department in an RPC answer.
 #[derive(Clone, Serialize)]
@@ -89,7 +89,7 @@ where
 		id: DepartmentId,
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<Option<DepartmentJson>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		let at = block_or_best(&*self.client, at);
 		let info = self.client.runtime_api().department(at, id).map_err(runtime_error)?;
 		Ok(info.map(Into::into))
 	}

@@ -36,6 +36,11 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
 }
 
+/// The block a query reads: `at`, or else the best block.
+fn block_or_best<C: HeaderBackend<Block>>(client: &C, at: Option<<Block as sp_runtime::traits::Block>::Hash>) -> <Block as sp_runtime::traits::Block>::Hash {
+	at.unwrap_or_else(|| client.info().best_hash)
+}
+
 fn invalid_params(message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(INVALID_PARAMS, message.into(), None::<()>)
 }
