@@ -210,7 +210,8 @@ fn be(id: DatasetId) -> [u8; 8] {
 
 /// Files a new dataset in every index.
 pub fn insert<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) {
-	let mut depths = OccupiedDepths::<T>::get();
+	let occupied = OccupiedDepths::<T>::get();
+	let mut depths = occupied;
 	let (depth, cells) = cells_of(&extent.bbox);
 	for cell in cells {
 		SpatialIndex::<T>::insert((depth, be(cell), be(id)), extent);
@@ -228,7 +229,10 @@ pub fn insert<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) {
 			OngoingIndex::<T>::insert((be(time_offset(start)), be(id)), extent);
 		},
 	}
-	OccupiedDepths::<T>::put(depths);
+	// Most datasets land on depths already in use: write only news.
+	if depths != occupied {
+		OccupiedDepths::<T>::put(depths);
+	}
 	OwnerIndex::<T>::insert((owner.to_be_bytes(), be(id)), ());
 }
 
