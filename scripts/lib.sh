@@ -17,6 +17,15 @@ NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# Installs Debian packages (as root, or through sudo).
+apt_install() {
+	log "installing Debian packages: $*"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
 # Installs the Debian packages and rustup components the build needs, only
 # when they are missing.
 ensure_prerequisites() {
@@ -24,13 +33,7 @@ ensure_prerequisites() {
 	for pkg in protobuf-compiler clang libclang-dev libssl-dev pkg-config; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 	done
-	if ((${#missing[@]})); then
-		log "installing Debian packages: ${missing[*]}"
-		local sudo=""
-		[ "$(id -u)" -eq 0 ] || sudo="sudo"
-		$sudo apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-	fi
+	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 	command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
 	# rust-toolchain.toml names the toolchain, its wasm target and rust-src;
 	# this installs whatever of it is missing (older rustup: `rustup show`).
@@ -48,13 +51,7 @@ build_node() {
 # requirements change; sets CITYCHAIN_PYTHON to its interpreter.
 ensure_stac_python() {
 	local venv="$HOME/.cache/citychain/venv-stac" req="$ROOT/e2e/stac/requirements.txt"
-	if ! python3 -c 'import ensurepip' 2>/dev/null; then
-		log "installing Debian package python3-venv"
-		local sudo=""
-		[ "$(id -u)" -eq 0 ] || sudo="sudo"
-		$sudo apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
-	fi
+	python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
 	if ! cmp -s "$req" "$venv/requirements.txt"; then
 		log "installing the STAC validators into $venv"
 		rm -rf "$venv"
