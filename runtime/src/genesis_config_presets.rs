@@ -174,3 +174,24 @@ pub fn preset_names() -> Vec<PresetId> {
 		PresetId::from(CONSORTIUM_RUNTIME_PRESET),
 	]
 }
+
+/// The genesis storage of a preset: its patch applied to the default
+/// configuration, as the node does for a chain spec built from it. For tests
+/// and benchmarks that run the runtime natively.
+#[cfg(feature = "std")]
+pub fn preset_storage(id: &str) -> Option<sp_runtime::Storage> {
+	use sp_runtime::BuildStorage;
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) =>
+				for (k, v) in patch {
+					merge(base.entry(k).or_insert(Value::Null), v);
+				},
+			(base, patch) => *base = patch,
+		}
+	}
+	let patch = serde_json::from_slice(&get_preset(&PresetId::from(id))?).ok()?;
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).ok()?;
+	merge(&mut config, patch);
+	serde_json::from_value::<RuntimeGenesisConfig>(config).ok()?.build_storage().ok()
+}

@@ -4,8 +4,7 @@
 
 use citychain_runtime::{
 	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, RuntimeOrigin, SignedPayload, System, TxExtension, UncheckedExtrinsic,
-	BuildStorage,
+	RuntimeOrigin, SignedPayload, System, TxExtension, UncheckedExtrinsic,
 };
 use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
 use codec::Encode;
@@ -20,22 +19,12 @@ use sp_runtime::{
 
 type Departments = pallet_departments::Pallet<Runtime>;
 
-/// Applies a genesis preset's JSON patch onto the default genesis config.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
-			},
-		(base, patch) => *base = patch,
-	}
+fn preset(id: &str) -> sp_runtime::Storage {
+	genesis_config_presets::preset_storage(id).expect("a preset of the runtime")
 }
 
 fn dev_ext() -> sp_io::TestExternalities {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, genesis_config_presets::development_config_genesis());
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	let mut ext = sp_io::TestExternalities::new(preset("development"));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
@@ -241,10 +230,7 @@ fn members_pay_no_fees() {
 
 #[test]
 fn consortium_genesis_has_no_sudo_and_five_delegates() {
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, genesis_config_presets::consortium_config_genesis());
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	sp_io::TestExternalities::new(config.build_storage().unwrap()).execute_with(|| {
+	sp_io::TestExternalities::new(preset("consortium")).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
 		let council = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
