@@ -25,7 +25,7 @@ pub(crate) fn description() -> DatasetDescription {
 }
 
 /// A box filed under four cells at depth 1 (found after trying every deeper
-/// depth), a time range filed under two buckets at depth 1 (likewise).
+/// depth), a time range that touches two buckets at depth 1 (likewise).
 pub(crate) fn content() -> DatasetContent {
 	let mut format = b"application/".to_vec();
 	format.resize(MAX_FORMAT_LEN as usize, b'x');

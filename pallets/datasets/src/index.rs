@@ -11,32 +11,43 @@
 //! large it is, and a box smaller than a deepest cell is filed at the deepest
 //! depth. A box across the antimeridian is the union of its two halves.
 //!
+//! Within a cell, entries are ordered by the time bucket of the dataset's
+//! range (below), then by dataset, so that the datasets of one place are
+//! sorted by when they are.
+//!
 //! A query box touches, at each depth, a rectangle of cells. Down to the
 //! deepest depth at which that rectangle has at most [`MAX_QUERY_CELLS`]
 //! cells, the query reads exactly those cells; deeper, it reads the
 //! descendants of that rectangle, one run of consecutive codes per coarse
-//! cell. Each index entry carries the dataset's extent, so candidates are
-//! filtered exactly without reading their records. Depths where nothing is
-//! filed are skipped (a bit mask in [`OccupiedDepths`]).
+//! cell. Inside a cell it reads only the buckets its time window reaches and
+//! seeks over the rest. Every entry is a key that carries the dataset's
+//! extent, so candidates are filtered exactly with one `next_key` each and
+//! without reading their records. Depths where nothing is filed are skipped
+//! (bit masks in [`OccupiedDepths`]).
 //!
 //! # Temporal: a hierarchy of time buckets, and the ongoing datasets
 //!
 //! Time (ms since the epoch, from [`MIN_TIME`] to [`MAX_TIME`]) is cut at depth
 //! `d` (0 to [`TEMPORAL_MAX_DEPTH`]) into `2^d` buckets; the deepest buckets
-//! are 2^20 ms (17.5 minutes) long. A dataset with an end is filed under the
-//! deepest depth at which its range touches at most two buckets. A query
-//! reads one run of consecutive buckets per occupied depth. Datasets without
-//! an end (ongoing) are filed by start time in [`OngoingIndex`]; a query reads
-//! the ongoing datasets that start before its end, all of which match it.
+//! are 2^20 ms (17.5 minutes) long. A range is filed at the deepest depth at
+//! which it touches at most two buckets, under the bucket of its start only:
+//! it ends in that bucket or the next, so a query reads, per occupied depth,
+//! the buckets from the one before its start's to its end's. Datasets with
+//! an end are in [`TemporalIndex`]; datasets without one (ongoing) are filed
+//! by start time in [`OngoingIndex`], and a query reads the ongoing datasets
+//! that start before its end, all of which match it. In the spatial index an
+//! ongoing range counts as running to `MAX_TIME`.
 //!
 //! # Cost
 //!
-//! A search reads at most `21 × MAX_QUERY_CELLS` runs plus the index entries
-//! inside them, which lie near the query: the work grows with the number of
-//! datasets near the query box or interval, not with the registry. Keys are
+//! A search reads at most `21 × MAX_QUERY_CELLS` runs, a seek per time
+//! depth in each occupied cell it reaches, and the entries inside the
+//! window, which lie near the query in space and time: the work grows with
+//! the number of datasets near the query, not with the registry. Keys are
 //! stored unhashed (`Identity`) so that runs are contiguous in the trie; they
 //! are derived from validated extents of member departments' datasets.
-//! See `docs/datasets-index.md` for the worst cases.
+//! See `docs/datasets.md` for the worst cases and `docs/performance.md` for
+//! measurements.
 
 use crate::{
 	pallet::{Config, OccupiedDepths, OngoingIndex, OwnerIndex, SpatialIndex, TemporalIndex},
@@ -44,7 +55,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use citychain_primitives::datasets::{MAX_LONGITUDE, MAX_LATITUDE, MAX_TIME, MIN_TIME};
-use codec::{Decode, Encode, FullCodec, MaxEncodedLen};
+use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::storage::StoragePrefixedMap;
 use scale_info::TypeInfo;
 
@@ -55,13 +66,13 @@ pub const SPATIAL_MAX_DEPTH: u8 = 20;
 pub const TEMPORAL_MAX_DEPTH: u8 = 26;
 /// Most cells a dataset's box is filed under.
 pub const MAX_CELLS_PER_DATASET: u64 = 4;
-/// Most buckets a dataset's time range is filed under.
+/// Most buckets a dataset's time range touches at the depth it is filed at.
 pub const MAX_BUCKETS_PER_DATASET: u64 = 2;
 /// Most cells per depth a query reads one by one before it reads runs of
 /// their descendants instead.
 pub const MAX_QUERY_CELLS: u64 = 64;
-/// Most index entries a search collects; a query that is less selective
-/// than this scans records in id order instead.
+/// Most index keys a search reads; a query that is less selective than
+/// this scans records in id order instead.
 pub const MAX_INDEX_CANDIDATES: usize = 40_000;
 
 /// Bits of a time offset from `MIN_TIME`.
@@ -69,27 +80,38 @@ const TIME_BITS: u8 = 46;
 const LON_SPAN: u64 = 2 * MAX_LONGITUDE as u64;
 const LAT_SPAN: u64 = 2 * MAX_LATITUDE as u64;
 
-/// A key of the spatial index: depth, Morton code, dataset (big-endian, so
-/// keys sort by cell and then by dataset).
-pub type SpatialKey = (u8, [u8; 8], [u8; 8]);
-/// A key of the temporal index: depth, bucket, dataset (big-endian).
-pub type TemporalKey = (u8, [u8; 8], [u8; 8]);
+/// A key of the spatial index: depth, Morton code, time depth, time bucket,
+/// dataset (big-endian, so keys sort by cell, then time, then dataset), and
+/// the dataset's extent.
+pub type SpatialKey = (u8, [u8; 8], u8, [u8; 8], [u8; 8], Extent);
+/// A key of the temporal index: depth, bucket, dataset (big-endian), extent.
+pub type TemporalKey = (u8, [u8; 8], [u8; 8], Extent);
 /// A key of the ongoing index: start as offset from `MIN_TIME`, dataset
-/// (big-endian).
-pub type OngoingKey = ([u8; 8], [u8; 8]);
+/// (big-endian), extent.
+pub type OngoingKey = ([u8; 8], [u8; 8], Extent);
 /// A key of the owner index: department, dataset (big-endian).
 pub type OwnerKey = ([u8; 4], [u8; 8]);
 
 /// The depths that hold index entries, one bit per depth.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Depths {
+	/// Spatial depths of the spatial index.
 	pub spatial: u32,
+	/// Time depths of the temporal index.
 	pub temporal: u32,
+	/// Time depths of the spatial index.
+	pub spatial_time: u32,
 }
 
 impl Depths {
 	fn has(mask: u32, depth: u8) -> bool {
 		mask & (1 << depth) != 0
+	}
+
+	/// The next depth in `mask` after `depth`.
+	fn after(mask: u32, depth: u8) -> Option<u8> {
+		let rest = mask.checked_shr(u32::from(depth) + 1)? << (depth + 1);
+		(rest != 0).then(|| rest.trailing_zeros() as u8)
 	}
 }
 
@@ -194,14 +216,38 @@ fn bucket(t: i64, depth: u8) -> u64 {
 	time_offset(t) >> (TIME_BITS - depth)
 }
 
-/// The depth and the buckets (first and last) a closed time range is filed
-/// under.
-pub fn buckets_of(start: i64, end: i64) -> (u8, u64, u64) {
+/// The depth and the bucket a time range is filed under: the deepest depth
+/// at which the range touches at most two buckets, and the bucket of its
+/// start (an ongoing range runs to `MAX_TIME`). A range so filed ends in
+/// its bucket or the next, which is what [`Window`] relies on.
+pub fn bucket_of(time: &TimeRange) -> (u8, u64) {
+	let end = time.end.unwrap_or(MAX_TIME);
 	let depth = (0..=TEMPORAL_MAX_DEPTH)
 		.rev()
-		.find(|d| bucket(end, *d) - bucket(start, *d) < MAX_BUCKETS_PER_DATASET)
+		.find(|d| bucket(end, *d) - bucket(time.start, *d) < MAX_BUCKETS_PER_DATASET)
 		.unwrap_or(0);
-	(depth, bucket(start, depth), bucket(end, depth))
+	(depth, bucket(time.start, depth))
+}
+
+/// The buckets a query interval reads at each time depth: from the bucket
+/// before the one its start falls in (a range filed there may reach into
+/// it) to the bucket of its end.
+struct Window {
+	start: i64,
+	end: i64,
+}
+
+impl Window {
+	fn new(time: Option<&TimeInterval>) -> Self {
+		Self {
+			start: time.and_then(|t| t.start).unwrap_or(MIN_TIME),
+			end: time.and_then(|t| t.end).unwrap_or(MAX_TIME),
+		}
+	}
+
+	fn buckets(&self, depth: u8) -> (u64, u64) {
+		(bucket(self.start, depth).saturating_sub(1), bucket(self.end, depth))
+	}
 }
 
 fn be(id: DatasetId) -> [u8; 8] {
@@ -213,21 +259,18 @@ pub fn insert<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) {
 	let occupied = OccupiedDepths::<T>::get();
 	let mut depths = occupied;
 	let (depth, cells) = cells_of(&extent.bbox);
+	let (time_depth, time_bucket) = bucket_of(&extent.time);
 	for cell in cells {
-		SpatialIndex::<T>::insert((depth, be(cell), be(id)), extent);
+		SpatialIndex::<T>::insert((depth, be(cell), time_depth, be(time_bucket), be(id), extent), ());
 	}
 	depths.spatial |= 1 << depth;
-	match extent.time {
-		TimeRange { start, end: Some(end) } => {
-			let (depth, first, last) = buckets_of(start, end);
-			for b in first..=last {
-				TemporalIndex::<T>::insert((depth, be(b), be(id)), extent);
-			}
-			depths.temporal |= 1 << depth;
+	depths.spatial_time |= 1 << time_depth;
+	match extent.time.end {
+		Some(_) => {
+			TemporalIndex::<T>::insert((time_depth, be(time_bucket), be(id), extent), ());
+			depths.temporal |= 1 << time_depth;
 		},
-		TimeRange { start, end: None } => {
-			OngoingIndex::<T>::insert((be(time_offset(start)), be(id)), extent);
-		},
+		None => OngoingIndex::<T>::insert((be(time_offset(extent.time.start)), be(id), extent), ()),
 	}
 	// Most datasets land on depths already in use: write only news.
 	if depths != occupied {
@@ -240,49 +283,51 @@ pub fn insert<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) {
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 pub fn is_indexed<T: Config>(id: DatasetId, owner: DepartmentId, extent: Extent) -> bool {
 	let (depth, cells) = cells_of(&extent.bbox);
-	let spatial = cells
-		.into_iter()
-		.all(|c| SpatialIndex::<T>::get((depth, be(c), be(id))) == Some(extent));
-	let temporal = match extent.time {
-		TimeRange { start, end: Some(end) } => {
-			let (depth, first, last) = buckets_of(start, end);
-			(first..=last).all(|b| TemporalIndex::<T>::get((depth, be(b), be(id))) == Some(extent))
-		},
-		TimeRange { start, end: None } =>
-			OngoingIndex::<T>::get((be(time_offset(start)), be(id))) == Some(extent),
+	let (time_depth, time_bucket) = bucket_of(&extent.time);
+	let spatial = cells.into_iter().all(|c| {
+		SpatialIndex::<T>::contains_key((depth, be(c), time_depth, be(time_bucket), be(id), extent))
+	});
+	let temporal = match extent.time.end {
+		Some(_) => TemporalIndex::<T>::contains_key((time_depth, be(time_bucket), be(id), extent)),
+		None => OngoingIndex::<T>::contains_key((be(time_offset(extent.time.start)), be(id), extent)),
 	};
 	spatial && temporal && OwnerIndex::<T>::contains_key((owner.to_be_bytes(), be(id)))
 }
 
-/// The raw storage key from which `Map::iter_from` yields the entries whose
-/// encoded key starts at or after `from` (a key prefix).
-fn raw_from<Map: StoragePrefixedMap<V>, V: FullCodec>(from: impl Encode) -> Vec<u8> {
-	let mut raw = Map::final_prefix().to_vec();
-	from.encode_to(&mut raw);
-	raw
+/// Reads one of the `Identity` indexes, whose keys carry everything a
+/// search needs, by raw key: each step is one `next_key`, no value is read.
+struct Scan<K> {
+	prefix: Vec<u8>,
+	read: usize,
+	_key: core::marker::PhantomData<K>,
 }
 
-/// Collects the ids of the entries whose extent meets the query, at or after
-/// `after`; `None` once more than `MAX_INDEX_CANDIDATES` entries were read.
-fn collect(
-	entries: impl Iterator<Item = ([u8; 8], Extent)>,
-	bbox: Option<&BoundingBox>,
-	time: Option<&TimeInterval>,
-	after: DatasetId,
-	into: &mut Vec<DatasetId>,
-	read: &mut usize,
-) -> Option<()> {
-	for (id, extent) in entries {
-		*read += 1;
-		if *read > MAX_INDEX_CANDIDATES {
+impl<K: Decode> Scan<K> {
+	fn of<Map: StoragePrefixedMap<()>>() -> Self {
+		Self { prefix: Map::final_prefix().to_vec(), read: 0, _key: Default::default() }
+	}
+
+	/// The raw position just before every key that starts with `key`.
+	fn at(&self, key: impl Encode) -> Vec<u8> {
+		let mut raw = self.prefix.clone();
+		key.encode_to(&mut raw);
+		raw
+	}
+
+	/// The first key after `position`, raw and decoded; `Some(None)` once
+	/// the map is exhausted; `None` once more than `MAX_INDEX_CANDIDATES`
+	/// keys were read.
+	fn next(&mut self, position: &[u8]) -> Option<Option<(Vec<u8>, K)>> {
+		self.read += 1;
+		if self.read > MAX_INDEX_CANDIDATES {
 			return None;
 		}
-		let id = u64::from_be_bytes(id);
-		if id >= after && extent.matches(bbox, time) {
-			into.push(id);
-		}
+		let raw = sp_io::storage::next_key(position).filter(|k| k.starts_with(&self.prefix));
+		Some(raw.and_then(|raw| {
+			let key = K::decode(&mut &raw[self.prefix.len()..]).ok()?;
+			Some((raw, key))
+		}))
 	}
-	Some(())
 }
 
 fn finish(mut ids: Vec<DatasetId>) -> Vec<DatasetId> {
@@ -294,24 +339,58 @@ fn finish(mut ids: Vec<DatasetId>) -> Vec<DatasetId> {
 /// The ids at or after `after`, ascending, of the datasets whose box
 /// intersects `bbox` and whose time range overlaps `time` (if given); `None`
 /// if the query is not selective enough for the index.
+///
+/// At each occupied depth the query's runs of cells are read in one pass:
+/// a key before the current run jumps to its start, and inside a cell a key
+/// outside the window's buckets jumps to the window at its time depth or
+/// to the next time depth in use, so a cell holding years of data costs a
+/// seek per time depth, not a read per dataset.
 pub fn spatial_candidates<T: Config>(
 	bbox: &BoundingBox,
 	time: Option<&TimeInterval>,
 	after: DatasetId,
 ) -> Option<Vec<DatasetId>> {
-	let occupied = OccupiedDepths::<T>::get().spatial;
+	let occupied = OccupiedDepths::<T>::get();
 	let coarse = (0..=SPATIAL_MAX_DEPTH)
 		.take_while(|d| cell_count(bbox, *d) <= MAX_QUERY_CELLS)
 		.last()
 		.unwrap_or(0);
-	let (mut ids, mut read) = (Vec::new(), 0);
-	for depth in (0..=SPATIAL_MAX_DEPTH).filter(|d| Depths::has(occupied, *d)) {
-		for (start, end) in runs(bbox, depth, coarse) {
-			let (end, from) = (end.to_be_bytes(), (depth, start.to_be_bytes()));
-			let entries = SpatialIndex::<T>::iter_from(raw_from::<SpatialIndex<T>, _>(from))
-				.take_while(|(k, _)| k.0 == depth && k.1 <= end)
-				.map(|(k, extent)| (k.2, extent));
-			collect(entries, Some(bbox), time, after, &mut ids, &mut read)?;
+	let window = Window::new(time);
+	let mut scan = Scan::<SpatialKey>::of::<SpatialIndex<T>>();
+	let mut ids = Vec::new();
+	for depth in (0..=SPATIAL_MAX_DEPTH).filter(|d| Depths::has(occupied.spatial, *d)) {
+		let runs = runs(bbox, depth, coarse);
+		let mut run = 0;
+		let mut position = scan.at((depth, be(runs[0].0)));
+		while let Some((raw, (d, cell, time_depth, b, id, extent))) = scan.next(&position)? {
+			let cell = u64::from_be_bytes(cell);
+			if d != depth {
+				break;
+			}
+			while runs.get(run).is_some_and(|r| r.1 < cell) {
+				run += 1;
+			}
+			let Some(&(start, _)) = runs.get(run) else { break };
+			if cell < start {
+				position = scan.at((depth, be(start)));
+				continue;
+			}
+			let (first, last) = window.buckets(time_depth);
+			let b = u64::from_be_bytes(b);
+			if b < first {
+				position = scan.at((depth, be(cell), time_depth, be(first)));
+			} else if b > last {
+				position = match Depths::after(occupied.spatial_time, time_depth) {
+					Some(next) => scan.at((depth, be(cell), next, be(window.buckets(next).0))),
+					None => scan.at((depth, be(cell + 1))),
+				};
+			} else {
+				let id = u64::from_be_bytes(id);
+				if id >= after && extent.matches(Some(bbox), time) {
+					ids.push(id);
+				}
+				position = raw;
+			}
 		}
 	}
 	Some(finish(ids))
@@ -325,20 +404,36 @@ pub fn temporal_candidates<T: Config>(
 	after: DatasetId,
 ) -> Option<Vec<DatasetId>> {
 	let occupied = OccupiedDepths::<T>::get().temporal;
-	let (a, b) = (time.start.unwrap_or(MIN_TIME), time.end.unwrap_or(MAX_TIME));
-	let (mut ids, mut read) = (Vec::new(), 0);
+	let window = Window::new(Some(time));
+	let mut ids = Vec::new();
+	let mut keep = |id: [u8; 8], extent: &Extent| {
+		let id = u64::from_be_bytes(id);
+		if id >= after && extent.matches(None, Some(time)) {
+			ids.push(id);
+		}
+	};
+	let mut scan = Scan::<TemporalKey>::of::<TemporalIndex<T>>();
 	for depth in (0..=TEMPORAL_MAX_DEPTH).filter(|d| Depths::has(occupied, *d)) {
-		let (first, last) = (bucket(a, depth).to_be_bytes(), bucket(b, depth).to_be_bytes());
-		let entries = TemporalIndex::<T>::iter_from(raw_from::<TemporalIndex<T>, _>((depth, first)))
-			.take_while(|(k, _)| k.0 == depth && k.1 <= last)
-			.map(|(k, extent)| (k.2, extent));
-		collect(entries, None, Some(time), after, &mut ids, &mut read)?;
+		let (first, last) = window.buckets(depth);
+		let mut position = scan.at((depth, be(first)));
+		while let Some((raw, (d, b, id, extent))) = scan.next(&position)? {
+			if d != depth || u64::from_be_bytes(b) > last {
+				break;
+			}
+			keep(id, &extent);
+			position = raw;
+		}
 	}
-	let last_start = time_offset(b).to_be_bytes();
-	let ongoing = OngoingIndex::<T>::iter_from(raw_from::<OngoingIndex<T>, _>(()))
-		.take_while(|(k, _)| k.0 <= last_start)
-		.map(|(k, extent)| (k.1, extent));
-	collect(ongoing, None, Some(time), after, &mut ids, &mut read)?;
+	let last_start = time_offset(window.end);
+	let mut ongoing = Scan::<OngoingKey>::of::<OngoingIndex<T>>();
+	let mut position = ongoing.prefix.clone();
+	while let Some((raw, (start, id, extent))) = ongoing.next(&position)? {
+		if u64::from_be_bytes(start) > last_start {
+			break;
+		}
+		keep(id, &extent);
+		position = raw;
+	}
 	Some(finish(ids))
 }
 
@@ -347,7 +442,9 @@ pub fn owned_by<T: Config>(
 	owner: DepartmentId,
 	cursor: Option<DatasetId>,
 ) -> impl Iterator<Item = DatasetId> {
-	citychain_primitives::paging::ids_after(raw_from::<OwnerIndex<T>, _>(owner.to_be_bytes()), cursor)
+	let mut prefix = OwnerIndex::<T>::final_prefix().to_vec();
+	owner.to_be_bytes().encode_to(&mut prefix);
+	citychain_primitives::paging::ids_after(prefix, cursor)
 }
 
 #[cfg(test)]
@@ -408,12 +505,42 @@ mod tests {
 	}
 
 	#[test]
-	fn time_ranges_are_filed_under_at_most_two_buckets() {
+	fn a_time_range_is_filed_under_its_start_bucket_at_the_depth_it_spans_two_buckets_at_most() {
 		let day = 86_400_000;
-		let (depth, first, last) = buckets_of(0, day);
-		assert!(last - first < 2);
+		let (depth, first) = bucket_of(&TimeRange { start: 0, end: Some(day) });
+		assert_eq!(first, bucket(0, depth));
+		assert!(bucket(day, depth) - first < 2);
 		assert!(bucket(day, depth + 1) - bucket(0, depth + 1) >= 2);
-		assert_eq!(buckets_of(5, 5).0, TEMPORAL_MAX_DEPTH);
-		assert_eq!(buckets_of(MIN_TIME, MAX_TIME), (1, 0, 1));
+		assert_eq!(bucket_of(&TimeRange { start: 5, end: Some(5) }).0, TEMPORAL_MAX_DEPTH);
+		let (depth, first) = bucket_of(&TimeRange { start: MIN_TIME, end: None });
+		assert_eq!((depth, first), (1, 0));
+	}
+
+	#[test]
+	fn a_window_reaches_every_range_filed_before_it_that_overlaps_it() {
+		let day = 86_400_000;
+		let query = TimeInterval { start: Some(10 * day), end: Some(11 * day) };
+		let window = Window::new(Some(&query));
+		for start in (0..20).map(|d| d * day) {
+			for length in [1, day / 2, day, 3 * day, 40 * day] {
+				let range = TimeRange { start, end: Some(start + length) };
+				let (depth, b) = bucket_of(&range);
+				let (first, last) = window.buckets(depth);
+				if range.overlaps(&query) {
+					assert!((first..=last).contains(&b), "{range:?} missed");
+				}
+			}
+		}
+		assert_eq!(Window::new(None).buckets(3), (0, bucket(MAX_TIME, 3)));
+	}
+
+	#[test]
+	fn the_next_depth_in_a_mask_is_found_or_none() {
+		let mask = (1 << 3) | (1 << 9) | (1 << 26);
+		assert_eq!(Depths::after(mask, 0), Some(3));
+		assert_eq!(Depths::after(mask, 3), Some(9));
+		assert_eq!(Depths::after(mask, 9), Some(26));
+		assert_eq!(Depths::after(mask, 26), None);
+		assert_eq!(Depths::after(u32::MAX, 31), None);
 	}
 }

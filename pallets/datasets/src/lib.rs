@@ -124,19 +124,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Datasets<T: Config> = StorageMap<_, Twox64Concat, DatasetId, DatasetOf<T>>;
 
-	/// Spatial index: (depth, cell, dataset) → the dataset's extent.
+	/// Spatial index: keys (depth, cell, time depth, time bucket, dataset,
+	/// extent), no values.
 	#[pallet::storage]
-	pub type SpatialIndex<T: Config> = StorageMap<_, Identity, index::SpatialKey, Extent>;
+	pub type SpatialIndex<T: Config> = StorageMap<_, Identity, index::SpatialKey, ()>;
 
-	/// Temporal index of datasets with an end: (depth, bucket, dataset) → the
-	/// dataset's extent.
+	/// Temporal index of datasets with an end: keys (depth, bucket of the
+	/// start, dataset, extent), no values.
 	#[pallet::storage]
-	pub type TemporalIndex<T: Config> = StorageMap<_, Identity, index::TemporalKey, Extent>;
+	pub type TemporalIndex<T: Config> = StorageMap<_, Identity, index::TemporalKey, ()>;
 
-	/// Temporal index of ongoing datasets: (start, dataset) → the dataset's
-	/// extent.
+	/// Temporal index of ongoing datasets: keys (start, dataset, extent), no
+	/// values.
 	#[pallet::storage]
-	pub type OngoingIndex<T: Config> = StorageMap<_, Identity, index::OngoingKey, Extent>;
+	pub type OngoingIndex<T: Config> = StorageMap<_, Identity, index::OngoingKey, ()>;
 
 	/// The datasets of each department: (department, dataset).
 	#[pallet::storage]

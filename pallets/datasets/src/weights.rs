@@ -35,16 +35,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Datasets::NextDatasetId` (r:1 w:1)
 	/// Proof: `Datasets::NextDatasetId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OccupiedDepths` (r:1 w:1)
-	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Count` (r:1 w:1)
 	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Head` (r:1 w:1)
 	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::SpatialIndex` (r:0 w:4)
-	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
+	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::Datasets` (r:0 w:1)
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4230), added: 6705, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::TemporalIndex` (r:0 w:2)
+	/// Storage: `Datasets::TemporalIndex` (r:0 w:1)
 	/// Proof: `Datasets::TemporalIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OwnerIndex` (r:0 w:1)
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
@@ -56,10 +56,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn register_dataset() -> Weight {
 		// Proof size: measured `372`, estimated `3944` bytes.
-		// Minimum execution time: 55_923_000 picoseconds.
-		Weight::from_parts(60_379_000, 3944)
+		// Minimum execution time: 53_990_000 picoseconds.
+		Weight::from_parts(57_425_000, 3944)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -71,15 +71,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::NextDatasetId` (r:1 w:1)
 	/// Proof: `Datasets::NextDatasetId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::OccupiedDepths` (r:1 w:1)
-	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::OccupiedDepths` (r:1 w:0)
+	/// Proof: `Datasets::OccupiedDepths` (`max_values`: Some(1), `max_size`: Some(12), added: 507, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Count` (r:1 w:1)
 	/// Proof: `Audit::Count` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Audit::Head` (r:1 w:1)
 	/// Proof: `Audit::Head` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::SpatialIndex` (r:0 w:4)
-	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
-	/// Storage: `Datasets::TemporalIndex` (r:0 w:2)
+	/// Proof: `Datasets::SpatialIndex` (`max_values`: None, `max_size`: Some(59), added: 2534, mode: `MaxEncodedLen`)
+	/// Storage: `Datasets::TemporalIndex` (r:0 w:1)
 	/// Proof: `Datasets::TemporalIndex` (`max_values`: None, `max_size`: Some(50), added: 2525, mode: `MaxEncodedLen`)
 	/// Storage: `Datasets::OwnerIndex` (r:0 w:1)
 	/// Proof: `Datasets::OwnerIndex` (`max_values`: None, `max_size`: Some(12), added: 2487, mode: `MaxEncodedLen`)
@@ -90,11 +90,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
-		// Proof size: measured `4918`, estimated `7695` bytes.
-		// Minimum execution time: 80_489_000 picoseconds.
-		Weight::from_parts(86_408_000, 7695)
+		// Proof size: measured `4922`, estimated `7695` bytes.
+		// Minimum execution time: 77_695_000 picoseconds.
+		Weight::from_parts(82_783_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -115,9 +115,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
-		// Proof size: measured `4918`, estimated `7695` bytes.
-		// Minimum execution time: 57_856_000 picoseconds.
-		Weight::from_parts(62_332_000, 7695)
+		// Proof size: measured `4922`, estimated `7695` bytes.
+		// Minimum execution time: 57_475_000 picoseconds.
+		Weight::from_parts(60_750_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -140,9 +140,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
-		// Proof size: measured `4918`, estimated `7695` bytes.
-		// Minimum execution time: 52_478_000 picoseconds.
-		Weight::from_parts(56_835_000, 7695)
+		// Proof size: measured `4922`, estimated `7695` bytes.
+		// Minimum execution time: 51_907_000 picoseconds.
+		Weight::from_parts(55_162_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -165,9 +165,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn deprecate_dataset() -> Weight {
-		// Proof size: measured `4918`, estimated `7695` bytes.
-		// Minimum execution time: 52_107_000 picoseconds.
-		Weight::from_parts(55_242_000, 7695)
+		// Proof size: measured `4922`, estimated `7695` bytes.
+		// Minimum execution time: 51_917_000 picoseconds.
+		Weight::from_parts(54_711_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -192,9 +192,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn withdraw_dataset() -> Weight {
-		// Proof size: measured `5057`, estimated `7695` bytes.
-		// Minimum execution time: 57_806_000 picoseconds.
-		Weight::from_parts(62_383_000, 7695)
+		// Proof size: measured `5073`, estimated `7695` bytes.
+		// Minimum execution time: 57_355_000 picoseconds.
+		Weight::from_parts(60_910_000, 7695)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -203,32 +203,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn register_dataset() -> Weight {
-		Weight::from_parts(60_379_000, 3944)
+		Weight::from_parts(57_425_000, 3944)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(86_408_000, 7695)
+		Weight::from_parts(82_783_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(14_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(62_332_000, 7695)
+		Weight::from_parts(60_750_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(56_835_000, 7695)
+		Weight::from_parts(55_162_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deprecate_dataset() -> Weight {
-		Weight::from_parts(55_242_000, 7695)
+		Weight::from_parts(54_711_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn withdraw_dataset() -> Weight {
-		Weight::from_parts(62_383_000, 7695)
+		Weight::from_parts(60_910_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
