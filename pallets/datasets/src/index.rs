@@ -442,8 +442,7 @@ pub fn owned_by<T: Config>(
 	owner: DepartmentId,
 	cursor: Option<DatasetId>,
 ) -> impl Iterator<Item = DatasetId> {
-	let mut prefix = OwnerIndex::<T>::final_prefix().to_vec();
-	owner.to_be_bytes().encode_to(&mut prefix);
+	let prefix = Scan::<OwnerKey>::of::<OwnerIndex<T>>().at(owner.to_be_bytes());
 	citychain_primitives::paging::ids_after(prefix, cursor)
 }
 
