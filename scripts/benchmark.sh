@@ -35,6 +35,7 @@ declare -A DIRS=(
 	[pallet_datasets]=pallets/datasets
 	[pallet_departments]=pallets/departments
 	[pallet_governance]=pallets/governance
+	[pallet_validator_set]=pallets/validator-set
 )
 pallets=("$@")
 ((${#pallets[@]})) || pallets=("${!DIRS[@]}")

@@ -119,6 +119,11 @@ pub enum AuditAction {
 	// Audit.
 	/// An Auditor annotated the subject.
 	Flagged,
+	// Validator set (subject: the validator's department).
+	/// Governance made the department's account a validator.
+	ValidatorAdded,
+	/// Governance removed the department's validator.
+	ValidatorRemoved,
 }
 
 /// One entry of the log, without its hash.

@@ -8,6 +8,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_datasets, Datasets]
 	[pallet_departments, Departments]
 	[pallet_governance, Governance]
+	[pallet_validator_set, ValidatorSet]
 );
 
 use citychain_primitives::{
@@ -15,7 +16,7 @@ use citychain_primitives::{
 	DepartmentsBenchmarkHelper, EncryptionKey, Roles,
 };
 
-use crate::{AccountId, Datasets, Departments};
+use crate::{AccountId, Datasets, Departments, Runtime, SessionKeys};
 
 /// The departments and datasets pallets as one helper for the access
 /// benchmarks.
@@ -33,5 +34,19 @@ impl DepartmentsBenchmarkHelper<AccountId> for Helper {
 impl DatasetsBenchmarkHelper<AccountId> for Helper {
 	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
 		Datasets::new_dataset(publisher, policy)
+	}
+}
+
+impl pallet_validator_set::BenchmarkHelper<AccountId> for Helper {
+	fn candidate() -> AccountId {
+		let who = Departments::new_member(DepartmentKind::Transport, Roles::NONE);
+		use sp_runtime::traits::{BlakeTwo256, Hash};
+		let seed: [u8; 32] = BlakeTwo256::hash(who.as_ref()).0;
+		let keys = SessionKeys {
+			aura: sp_core::sr25519::Public::from_raw(seed).into(),
+			grandpa: sp_core::ed25519::Public::from_raw(seed).into(),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(&who, keys);
+		who
 	}
 }

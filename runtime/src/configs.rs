@@ -15,13 +15,16 @@ use frame_system::{
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{
+	traits::{ConvertInto, One, OpaqueKeys},
+	Perbill,
+};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, DAYS, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	SessionKeys, System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -64,7 +67,7 @@ impl frame_system::Config for Runtime {
 impl pallet_aura::Config for Runtime {
 	type AuthorityId = AuraId;
 	type DisabledValidators = ();
-	type MaxAuthorities = ConstU32<32>;
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type AllowMultipleBlocksPerSlot = ConstBool<false>;
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
@@ -72,7 +75,7 @@ impl pallet_aura::Config for Runtime {
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
-	type MaxAuthorities = ConstU32<32>;
+	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type MaxNominators = ConstU32<0>;
 	type MaxSetIdSessionEntries = ConstU64<0>;
 	type KeyOwnerProof = sp_core::Void;
@@ -239,4 +242,63 @@ impl pallet_audit::Config for Runtime {
 	type WeightInfo = pallet_audit::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = super::Departments;
+}
+
+/// Most validators: Aura's and GRANDPA's `MaxAuthorities`.
+pub const MAX_VALIDATORS: u32 = 32;
+
+impl pallet_validator_set::Config for Runtime {
+	type GovernanceOrigin = GovernanceOrigin;
+	type Departments = super::Departments;
+	type KeysRegistered = super::Session;
+	/// Four validators tolerate one faulty or absent validator (GRANDPA needs
+	/// more than two thirds of the votes).
+	type MinValidators = ConstU32<4>;
+	type MaxValidators = ConstU32<MAX_VALIDATORS>;
+	type Audit = super::Audit;
+	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarks::Helper;
+}
+
+parameter_types! {
+	/// A session lasts a minute, so a validator change decided by governance
+	/// is in force within two minutes. Rotating costs one block's weight.
+	pub const SessionPeriod: BlockNumber = MINUTES;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+type Sessions = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// A validator is identified by its department member's account.
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession = Sessions;
+	type NextSessionRotation = Sessions;
+	type SessionManager = super::ValidatorSet;
+	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	/// Misbehaviour is handled by governance removing the validator.
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	/// Validators are admitted by governance; no deposit for keys.
+	type KeyDeposit = ();
+}
+
+impl pallet_node_authorization::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// Two nodes per department.
+	type MaxWellKnownNodes = ConstU32<{ 2 * MAX_DEPARTMENTS }>;
+	/// An encoded libp2p peer id is 38 bytes for an Ed25519 node key.
+	type MaxPeerIdLength = ConstU32<128>;
+	type AddOrigin = GovernanceOrigin;
+	type RemoveOrigin = GovernanceOrigin;
+	type SwapOrigin = GovernanceOrigin;
+	type ResetOrigin = GovernanceOrigin;
+	/// The upstream pallet ships no benchmarks, only these flat weights
+	/// (50 µs each); its calls are rare governance and node-owner calls.
+	type WeightInfo = ();
 }

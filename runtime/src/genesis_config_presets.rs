@@ -4,15 +4,21 @@
 //! Every preset uses the well-known development keys, so it is for local
 //! networks only; a real consortium builds its chain spec from `consortium`
 //! with its departments' own keys (see docs/operations.md).
+//!
+//! The authorized nodes of each preset run with the development node key of
+//! their name: the SHA-256 of the lowercase name (`alice`, `bob`, …), the
+//! convention zombienet uses, so `citychain-node --node-key
+//! $(printf alice | sha256sum | cut -c1-64)` is Alice's node.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
+};
 use alloc::{string::String, vec, vec::Vec};
 use citychain_primitives::{DepartmentKind, DepartmentStatus, Role, Roles};
 use frame_support::build_struct_json_patch;
 use pallet_departments::GenesisDepartment;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_core::OpaquePeerId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
@@ -20,9 +26,36 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 /// regulator, without sudo.
 pub const CONSORTIUM_RUNTIME_PRESET: &str = "consortium";
 
-/// A validator's Aura (sr25519) and GRANDPA (ed25519) keys from one
-/// well-known name.
+/// A validator's account and Aura key (sr25519) and GRANDPA key (ed25519)
+/// from one well-known name.
 type Validator = (Sr25519Keyring, Ed25519Keyring);
+
+/// The libp2p peer ids of the development nodes: an identity multihash of
+/// the protobuf-encoded Ed25519 public key of `sha256(name)`.
+const NODE_ALICE: [u8; 38] = sp_core::hex2array!(
+	"002408011220d5bf4a3fcce717b0388bcc2749ebc148ad9969b23f45ee1b605fd58778576ac4"
+);
+const NODE_BOB: [u8; 38] = sp_core::hex2array!(
+	"002408011220ecc1b58727f3f12b3194881a9ecb9de0b28ce7b207230d8e930fe1bce75e256c"
+);
+const NODE_CHARLIE: [u8; 38] = sp_core::hex2array!(
+	"002408011220c8bf2959a96bd99ffde4e7277b41e57331dba7f7918186c359cf7dce149bb567"
+);
+const NODE_DAVE: [u8; 38] = sp_core::hex2array!(
+	"0024080112208d9293c327662be3c0faeb579b2aedd3b2cec33d74dadedceea76b7a94dc90c0"
+);
+const NODE_EVE: [u8; 38] = sp_core::hex2array!(
+	"002408011220565a0f9555cb4f4d4e06b8111257865dccd75cc75135a9b10c9a44eca5041343"
+);
+
+/// The development nodes, each owned by the account of the same name.
+pub const DEVELOPMENT_NODES: [(&str, [u8; 38], Sr25519Keyring); 5] = [
+	("alice", NODE_ALICE, Sr25519Keyring::Alice),
+	("bob", NODE_BOB, Sr25519Keyring::Bob),
+	("charlie", NODE_CHARLIE, Sr25519Keyring::Charlie),
+	("dave", NODE_DAVE, Sr25519Keyring::Dave),
+	("eve", NODE_EVE, Sr25519Keyring::Eve),
+];
 
 fn department(
 	name: &str,
@@ -96,51 +129,68 @@ fn consortium_departments() -> Vec<GenesisDepartment<AccountId>> {
 	]
 }
 
+/// `validators` author and vote from genesis, each with its session keys;
+/// the first `nodes` of [`DEVELOPMENT_NODES`] may join the network.
 fn genesis(
-	authorities: Vec<Validator>,
+	validators: Vec<Validator>,
+	nodes: usize,
 	departments: Vec<GenesisDepartment<AccountId>>,
 	sudo: Option<Sr25519Keyring>,
 ) -> Value {
-	let (aura, grandpa): (Vec<AuraId>, Vec<GrandpaId>) =
-		authorities.into_iter().map(|(s, e)| (s.public().into(), e.public().into())).unzip();
+	let keys = validators
+		.iter()
+		.map(|(s, e)| {
+			let keys = SessionKeys { aura: s.public().into(), grandpa: e.public().into() };
+			(s.to_account_id(), s.to_account_id(), keys)
+		})
+		.collect::<Vec<_>>();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: Sr25519Keyring::well_known()
 				.map(|k| (k.to_account_id(), 1_000 * UNIT))
 				.collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig { authorities: aura },
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: grandpa.into_iter().map(|id| (id, 1)).collect::<Vec<_>>(),
-		},
 		sudo: SudoConfig { key: sudo.map(|k| k.to_account_id()) },
 		departments: pallet_departments::GenesisConfig { departments },
+		validator_set: pallet_validator_set::GenesisConfig {
+			validators: validators.iter().map(|(s, _)| s.to_account_id()).collect::<Vec<_>>(),
+		},
+		session: SessionConfig { keys },
+		node_authorization: pallet_node_authorization::GenesisConfig {
+			nodes: DEVELOPMENT_NODES[..nodes]
+				.iter()
+				.map(|(_, peer, owner)| (OpaquePeerId(peer.to_vec()), owner.to_account_id()))
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 
-/// One validator (Alice), sudo Alice, the sample departments.
+/// One validator (Alice) and her node, sudo Alice, the sample departments.
 pub fn development_config_genesis() -> Value {
 	genesis(
 		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		1,
 		sample_departments(),
 		Some(Sr25519Keyring::Alice),
 	)
 }
 
-/// Two validators (Alice, Bob), sudo Alice, the sample departments.
+/// Two validators (Alice, Bob) and their nodes, sudo Alice, the sample
+/// departments.
 pub fn local_config_genesis() -> Value {
 	genesis(
 		vec![
 			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 		],
+		2,
 		sample_departments(),
 		Some(Sr25519Keyring::Alice),
 	)
 }
 
 /// Four validator departments (Alice, Bob, Charlie, Dave) and a regulator
-/// (Eve); no sudo: governance is a 2/3 council motion.
+/// (Eve), each with a node; no sudo: governance is a 2/3 council motion.
 pub fn consortium_config_genesis() -> Value {
 	let validators = vec![
 		(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
@@ -148,7 +198,7 @@ pub fn consortium_config_genesis() -> Value {
 		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 	];
-	genesis(validators, consortium_departments(), None)
+	genesis(validators, DEVELOPMENT_NODES.len(), consortium_departments(), None)
 }
 
 /// The JSON patch of a preset.

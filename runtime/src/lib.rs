@@ -65,7 +65,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -187,4 +187,15 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Audit = pallet_audit;
+
+	// After Departments, whose genesis it reads, and before Session, whose
+	// genesis asks it for the first set.
+	#[runtime::pallet_index(14)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	#[runtime::pallet_index(15)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(16)]
+	pub type NodeAuthorization = pallet_node_authorization;
 }

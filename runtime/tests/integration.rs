@@ -159,18 +159,22 @@ fn sudo_key_may_sign_without_membership() {
 	});
 }
 
-/// Proposes `call` in the council as Alice and passes it with the votes of
-/// Alice, Bob and Charlie (3 of 4 delegates ≥ 2/3).
+/// Proposes `call` in the council of the dev chain as Alice and passes it with
+/// the votes of Alice, Bob and Charlie (3 of 4 delegates ≥ 2/3).
 fn pass_council_motion(call: RuntimeCall) {
-	let voters = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
+	pass_motion(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie], call)
+}
+
+/// Proposes `call` as the first of `voters`, who all vote aye, and closes it.
+fn pass_motion(voters: &[Sr25519Keyring], call: RuntimeCall) {
 	let length = call.encoded_size() as u32;
 	let weight = call.get_dispatch_info().call_weight;
 	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
 	let origin = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
-	assert_ok!(Council::propose(origin(voters[0]), 3, Box::new(call), length));
+	assert_ok!(Council::propose(origin(voters[0]), voters.len() as u32, Box::new(call), length));
 	let index = pallet_collective::ProposalCount::<Runtime, citychain_runtime::configs::CouncilCollective>::get() - 1;
 	for v in voters {
-		assert_ok!(Council::vote(origin(v), hash, index, true));
+		assert_ok!(Council::vote(origin(*v), hash, index, true));
 	}
 	assert_ok!(Council::close(origin(voters[0]), hash, index, weight.saturating_add(Weight::from_parts(1, 1)), length));
 }
@@ -517,5 +521,140 @@ fn deadlines_are_audited_as_the_system() {
 			start_block();
 		}
 		assert_eq!(audit_since(before), vec![(Actor::System, None, A::AccessExpired, S::Contract(0))]);
+	});
+}
+
+/// The consortium's genesis, with a keystore for generating session keys.
+fn consortium_ext() -> sp_io::TestExternalities {
+	let mut ext = sp_io::TestExternalities::new(preset("consortium"));
+	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Four of the consortium's five delegates: a 2/3 majority.
+const MAJORITY: [Sr25519Keyring; 4] =
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
+
+fn session_keys(k: Sr25519Keyring) -> citychain_runtime::SessionKeys {
+	let ed = sp_keyring::Ed25519Keyring::iter()
+		.find(|e| format!("{e:?}") == format!("{k:?}"))
+		.expect("the same names");
+	citychain_runtime::SessionKeys { aura: k.public().into(), grandpa: ed.public().into() }
+}
+
+fn aura_authorities() -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
+	pallet_aura::Authorities::<Runtime>::get().into_inner()
+}
+
+type ValidatorSet = pallet_validator_set::Pallet<Runtime>;
+type Session = pallet_session::Pallet<Runtime>;
+
+#[test]
+fn consortium_genesis_validators_author_with_their_session_keys() {
+	consortium_ext().execute_with(|| {
+		let accounts: Vec<AccountId> = MAJORITY.iter().map(|k| k.to_account_id()).collect();
+		assert_eq!(ValidatorSet::accounts(), accounts);
+		assert_eq!(Session::validators(), accounts);
+		let aura: Vec<_> = MAJORITY.iter().map(|k| session_keys(*k).aura).collect();
+		assert_eq!(aura_authorities(), aura);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
+		let nodes = pallet_node_authorization::WellKnownNodes::<Runtime>::get();
+		assert_eq!(nodes.len(), 5);
+		for (_, peer, owner) in genesis_config_presets::DEVELOPMENT_NODES {
+			let peer = sp_core::OpaquePeerId(peer.to_vec());
+			assert!(nodes.contains(&peer));
+			assert_eq!(pallet_node_authorization::Owners::<Runtime>::get(&peer), Some(owner.to_account_id()));
+		}
+	});
+}
+
+#[test]
+fn development_node_ids_are_the_peer_ids_of_their_names_keys() {
+	for (name, peer, _) in genesis_config_presets::DEVELOPMENT_NODES {
+		let secret = sp_io::hashing::sha2_256(name.as_bytes());
+		let public = sp_core::ed25519::Pair::from_seed(&secret).public();
+		// Identity multihash (0x00, 36 bytes) of the protobuf public key
+		// (field 1: key type Ed25519 = 1; field 2: 32 bytes).
+		let expected = [&[0x00, 0x24, 0x08, 0x01, 0x12, 0x20][..], public.as_ref()].concat();
+		assert_eq!(peer.to_vec(), expected, "{name}");
+	}
+}
+
+#[test]
+fn a_validator_added_by_motion_authors_from_the_session_after_next() {
+	consortium_ext().execute_with(|| {
+		let eve = Sr25519Keyring::Eve;
+		// What `author_rotateKeysWithOwner` does on Eve's node: keys, and a
+		// proof that their holder made them for Eve's account.
+		let owner = eve.to_account_id().encode();
+		let generated = citychain_runtime::SessionKeys::generate(&owner, Some(b"//Eve".to_vec()));
+		assert_eq!(generated.keys, session_keys(eve));
+		let signed = || RuntimeOrigin::signed(eve.to_account_id());
+		assert!(Session::set_keys(signed(), generated.keys.clone(), vec![]).is_err(), "a proof is required");
+		assert_ok!(Session::set_keys(signed(), generated.keys, generated.proof.encode()));
+		let before = pallet_audit::Count::<Runtime>::get();
+		pass_motion(
+			&MAJORITY,
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who: eve.to_account_id() }),
+		);
+		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
+		System::assert_has_event(
+			pallet_validator_set::Event::ValidatorAdded { who: eve.to_account_id(), department }.into(),
+		);
+		assert_eq!(
+			audit_since(before),
+			vec![(
+				citychain_primitives::audit::Actor::Governance,
+				None,
+				citychain_primitives::audit::AuditAction::ValidatorAdded,
+				citychain_primitives::audit::Subject::Department(department),
+			)]
+		);
+
+		Session::rotate_session();
+		assert_eq!(aura_authorities().len(), 4, "planned, not yet active");
+		System::assert_has_event(pallet_validator_set::Event::NewSetPlanned { session: 2, validators: 5 }.into());
+		Session::rotate_session();
+		assert_eq!(aura_authorities().len(), 5);
+		assert!(aura_authorities().contains(&session_keys(eve).aura));
+		assert!(Session::validators().contains(&eve.to_account_id()));
+
+		pass_motion(
+			&MAJORITY,
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who: eve.to_account_id() }),
+		);
+		Session::rotate_session();
+		Session::rotate_session();
+		assert_eq!(aura_authorities().len(), 4);
+		assert!(!aura_authorities().contains(&session_keys(eve).aura));
+	});
+}
+
+#[test]
+fn governance_cannot_shrink_the_set_below_four_or_add_without_keys() {
+	consortium_ext().execute_with(|| {
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		pass_motion(&MAJORITY, RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who: dave }));
+		let refused = |e: pallet_validator_set::Error<Runtime>| {
+			let e: sp_runtime::DispatchError = e.into();
+			System::events().iter().any(|r| {
+				matches!(&r.event, citychain_runtime::RuntimeEvent::Council(
+					pallet_collective::Event::Executed { result: Err(err), .. }
+				) if *err == e)
+			})
+		};
+		assert!(refused(pallet_validator_set::Error::TooFewValidators));
+		assert_eq!(ValidatorSet::accounts().len(), 4);
+
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		pass_motion(&MAJORITY, RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who: eve }));
+		assert!(refused(pallet_validator_set::Error::NoSessionKeys));
+		// A single delegate is not governance.
+		assert!(ValidatorSet::add_validator(
+			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+			Sr25519Keyring::Eve.to_account_id()
+		)
+		.is_err());
 	});
 }
