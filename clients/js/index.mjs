@@ -7,3 +7,4 @@
 //   const api = await ApiPromise.create({ provider: new WsProvider(url), rpc, signedExtensions });
 export { rpc, signedExtensions } from './definitions.mjs';
 export { encryptionKeyPair, seal, open } from './envelope.mjs';
+export { submit } from './submit.mjs';

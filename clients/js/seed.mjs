@@ -10,7 +10,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
-import { encryptionKeyPair, rpc, seal, signedExtensions } from './index.mjs';
+import { encryptionKeyPair, rpc, seal, signedExtensions, submit } from './index.mjs';
 
 const DEG = 10_000_000;
 const box = (w, s, e, n) => ({
@@ -25,17 +25,8 @@ const CENTRAL = box(116.20, 39.80, 116.55, 40.05);
 const RING = box(116.27, 39.83, 116.49, 40.00);
 
 /** Signs and sends `tx`; resolves with the block's events once included. */
-function send(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
-        reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
-      } else if (status.isInBlock) {
-        resolve(events.map((e) => e.event));
-      }
-    }).catch(reject);
-  });
+async function send(api, tx, signer) {
+  return (await submit(api, tx, signer)).events;
 }
 
 function idFrom(api, events, event, field) {

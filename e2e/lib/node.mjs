@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { rpc, signedExtensions } from '@citychain/api';
 
+export { submit } from '@citychain/api';
+
 /** A free TCP port on the loopback interface. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -88,19 +90,3 @@ export function finalizedAtLeast(api, number, timeoutMs = 60_000) {
   });
 }
 
-/**
- * Signs and submits `tx`; resolves with the events of the including block
- * once it is in a block, rejects if the pool refuses it or dispatch fails.
- */
-export function submit(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
-        reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
-      } else if (status.isInBlock) {
-        resolve({ blockHash: status.asInBlock, events: events.map((e) => e.event) });
-      }
-    }).catch(reject);
-  });
-}
