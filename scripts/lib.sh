@@ -13,6 +13,8 @@ export OPENSSL_NO_VENDOR=1
 RUSTUP_TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
 export RUSTUP_TOOLCHAIN WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
 NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
+GATEWAY_BIN="$CARGO_TARGET_DIR/release/citychain-gateway"
+CLI_BIN="$CARGO_TARGET_DIR/release/citychain"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -40,10 +42,13 @@ ensure_prerequisites() {
 	(cd "$ROOT" && { rustup toolchain install 2>/dev/null || rustup show; } >/dev/null)
 }
 
-# Builds the node (and with it the runtime's wasm) in release, once.
+# Builds the workspace's programs in release, once: the node (and with it the
+# runtime's wasm), the gateway and the `citychain` CLI. They are built
+# together so that shared dependencies get one feature set, the one
+# `cargo test --workspace` uses too.
 build_node() {
-	log "building citychain-node (release) into $CARGO_TARGET_DIR"
-	(cd "$ROOT" && cargo build --release --locked -p citychain-node)
+	log "building citychain-node, citychain-gateway and citychain (release) into $CARGO_TARGET_DIR"
+	(cd "$ROOT" && cargo build --release --locked --workspace --bins)
 }
 
 # A Python virtual environment with the STAC libraries the end-to-end tests

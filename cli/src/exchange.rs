@@ -1,0 +1,409 @@
+//! The data exchange: registering a file, approving with an encrypted copy
+//! for the consumer, and fetching through the provider's gateway.
+
+use crate::{bytes_bar, event, extent, parse_bbox, vocabulary, Context, Registration};
+use citychain_client::{
+	auth, crypt, envelope, hash, keys,
+	primitives::{
+		datasets::{DatasetContent, DatasetDescription, HashFunction},
+		TimeRange,
+	},
+	runtime::{RuntimeCall, RuntimeEvent},
+	Error,
+};
+use clap::Args;
+use futures::StreamExt;
+use serde_json::Value;
+use std::{
+	fs::{self, File},
+	io::{BufReader, BufWriter, Write},
+	path::{Path, PathBuf},
+	time::{SystemTime, UNIX_EPOCH},
+};
+
+/// How a hash-mismatch failure's message starts (exit code 3).
+pub const MISMATCH: &str = "hash mismatch";
+
+#[derive(Args)]
+pub struct RegisterArgs {
+	/// The data file.
+	file: PathBuf,
+	#[arg(long)]
+	title: String,
+	#[arg(long, default_value = "")]
+	description: String,
+	/// ISO 19115 topic category, e.g. `transportation`.
+	#[arg(long)]
+	topic: String,
+	#[arg(long = "keyword")]
+	keywords: Vec<String>,
+	/// Where consumers get the data: the provider's gateway.
+	#[arg(long)]
+	uri: String,
+	/// Media type [default: from the file's extension].
+	#[arg(long)]
+	format: Option<String>,
+	/// Take the extent from this GeoJSON file's features (default: the data
+	/// file itself when it is `.geojson`, unless --bbox and --start are given).
+	#[arg(long, value_name = "FILE")]
+	geojson: Option<PathBuf>,
+	/// west,south,east,north in degrees (WGS84).
+	#[arg(long)]
+	bbox: Option<String>,
+	/// Start of the data's time span (RFC 3339 or YYYY-MM-DD).
+	#[arg(long)]
+	start: Option<String>,
+	/// End of the data's time span; none for ongoing data.
+	#[arg(long)]
+	end: Option<String>,
+	/// EPSG code of the data's coordinate reference system.
+	#[arg(long, default_value_t = 4326)]
+	crs: u32,
+	/// `open`, `approvalRequired` or `restricted`.
+	#[arg(long, default_value = "approvalRequired")]
+	policy: String,
+	/// `public`, `internal`, `confidential` or `secret`.
+	#[arg(long, default_value = "internal")]
+	sensitivity: String,
+	/// Hash function: sha2-256, sha2-512, sha3-256, keccak-256, blake2b-256 or blake2b-512.
+	#[arg(long, default_value = "blake2b-256")]
+	hash: String,
+	/// The gateway's data store: the file is copied to `<store>/<id>/data`.
+	#[arg(long, value_name = "DIR")]
+	store: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ApproveArgs {
+	contract: u64,
+	/// The dataset's file: encrypted for the consumer department into the
+	/// store, its data key sealed to the department's key and attached.
+	#[arg(long, requires = "store")]
+	file: Option<PathBuf>,
+	/// The gateway's data store.
+	#[arg(long, value_name = "DIR")]
+	store: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct FetchArgs {
+	dataset: u64,
+	/// The provider's gateway, e.g. http://127.0.0.1:8080.
+	#[arg(long, env = "CITYCHAIN_GATEWAY")]
+	gateway: String,
+	/// Where the verified data goes.
+	#[arg(long)]
+	out: PathBuf,
+	/// Your department's x25519 key file, to open the data key.
+	#[arg(long, value_name = "FILE")]
+	encryption_key: Option<PathBuf>,
+	/// Verify only; do not report the result on chain.
+	#[arg(long)]
+	no_confirm: bool,
+}
+
+fn hash_code(name: &str) -> Result<u64, Error> {
+	[0x12, 0x13, 0x16, 0x1b, 0xb220, 0xb240]
+		.into_iter()
+		.find(|&code| HashFunction::from_code(code).is_some_and(|f| f.name() == name))
+		.ok_or_else(|| Error::Invalid(format!("unknown hash function {name:?}")))
+}
+
+fn media_type(path: &Path) -> &'static str {
+	match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+		Some("geojson") => "application/geo+json",
+		Some("json") => "application/json",
+		Some("csv") => "text/csv",
+		Some("tif" | "tiff") => "image/tiff; application=geotiff",
+		Some("gpkg") => "application/geopackage+sqlite3",
+		Some("zip") => "application/zip",
+		Some("parquet") => "application/vnd.apache.parquet",
+		_ => "application/octet-stream",
+	}
+}
+
+/// The digest of `path` under `code`, with a progress bar; and its size.
+fn digest_file(path: &Path, code: u64, what: &str) -> Result<(Vec<u8>, u64), Error> {
+	let file = File::open(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+	let bar = bytes_bar(file.metadata()?.len(), what);
+	let result = hash::digest(code, BufReader::new(file), |n| bar.inc(n));
+	bar.finish_and_clear();
+	result
+}
+
+fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Error> {
+	text.as_deref()
+		.map(|t| extent::parse_time(t).ok_or_else(|| Error::Invalid(format!("malformed {what} {t:?}"))))
+		.transpose()
+}
+
+/// Copies `file` into `<store>/<dataset>/data`.
+fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Error> {
+	let dir = store.join(dataset.to_string());
+	fs::create_dir_all(&dir)?;
+	let target = dir.join("data");
+	fs::copy(file, &target)?;
+	Ok(target)
+}
+
+pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
+	let geojson = a.geojson.clone().or_else(|| {
+		let is_geojson = media_type(&a.file) == "application/geo+json";
+		(is_geojson && (a.bbox.is_none() || a.start.is_none())).then(|| a.file.clone())
+	});
+	let found = match &geojson {
+		Some(path) => {
+			let text = fs::read(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+			let doc: Value = serde_json::from_slice(&text)
+				.map_err(|e| Error::Invalid(format!("{} is not JSON: {e}", path.display())))?;
+			extent::of_geojson(&doc)?
+		},
+		None => extent::Extent { bbox: None, time: None },
+	};
+	let bbox = match (&a.bbox, found.bbox) {
+		(Some(text), _) => parse_bbox(text)?,
+		(None, Some(b)) => b,
+		(None, None) => return Err(Error::Invalid("no extent: give --bbox or a GeoJSON file with geometries".into())),
+	};
+	let start = time_arg(&a.start, "start")?.or(found.time.map(|t| t.0));
+	let end = time_arg(&a.end, "end")?.or(found.time.map(|t| t.1));
+	let start = start.ok_or_else(|| Error::Invalid("no time: give --start or a GeoJSON file with feature times".into()))?;
+	let code = hash_code(&a.hash)?;
+	let (digest, size) = digest_file(&a.file, code, "hashing")?;
+	let registration = Registration {
+		description: DatasetDescription {
+			title: a.title.into_bytes(),
+			description: a.description.into_bytes(),
+			topic: vocabulary("topic", &a.topic)?,
+			keywords: a.keywords.into_iter().map(String::into_bytes).collect(),
+			uri: a.uri.into_bytes(),
+		},
+		content: DatasetContent {
+			bbox,
+			crs: a.crs,
+			time: TimeRange { start, end },
+			format: a.format.unwrap_or_else(|| media_type(&a.file).to_string()).into_bytes(),
+			hash_code: code,
+			digest: digest.clone(),
+			size,
+		},
+		policy: vocabulary("access policy", &a.policy)?,
+		sensitivity: vocabulary("sensitivity", &a.sensitivity)?,
+	};
+	let included = ctx.submit(registration.call()).await?;
+	let dataset = event(&included, "DatasetRegistered", |e| match e {
+		RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered { dataset, .. }) => Some(*dataset),
+		_ => None,
+	})?;
+	eprintln!(
+		"dataset {dataset}: {size} bytes, {} {}, bbox {:?}",
+		a.hash,
+		hex::encode(&digest),
+		[bbox.west, bbox.south, bbox.east, bbox.north].map(|v| v as f64 / 1e7)
+	);
+	if let Some(store) = &a.store {
+		eprintln!("stored as {}", store_file(store, dataset, &a.file)?.display());
+	}
+	println!("{dataset}");
+	Ok(())
+}
+
+/// The 0x-hex field `key` of `value` as bytes.
+fn hex_field(value: &Value, key: &str) -> Option<Vec<u8>> {
+	value[key].as_str().and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
+}
+
+async fn record(ctx: &Context, method: &str, id: u64, what: &str) -> Result<Value, Error> {
+	let found: Value = ctx.node.query(method, vec![id.into()], None).await?;
+	if found.is_null() {
+		return Err(Error::Invalid(format!("no {what} {id}")));
+	}
+	Ok(found)
+}
+
+pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
+	let mut sealed_copy = None;
+	let envelope = match (&a.file, &a.store) {
+		(Some(file), Some(store)) => {
+			let contract = record(ctx, "access_get", a.contract, "contract").await?;
+			let dataset_id = contract["dataset"].as_u64().unwrap_or_default();
+			let dataset = record(ctx, "datasets_get", dataset_id, "dataset").await?;
+			let consumer = contract["consumer"].as_u64().unwrap_or_default();
+			let department = record(ctx, "departments_get", consumer, "department").await?;
+			let recipient: [u8; 32] = hex_field(&department, "encryptionKey")
+				.and_then(|k| k.try_into().ok())
+				.ok_or_else(|| {
+					Error::Invalid(format!(
+						"department {consumer} has published no encryption key; approve without --file to share unencrypted"
+					))
+				})?;
+			// Encrypt the registered content, not some other file.
+			let code = dataset["contentHash"]["code"].as_u64().unwrap_or_default();
+			let (digest, _) = digest_file(file, code, "checking")?;
+			if Some(digest) != hex_field(&dataset["contentHash"], "digest") {
+				return Err(Error::Invalid(format!(
+					"{} is not dataset {dataset_id}'s content (its hash differs from the one on chain)",
+					file.display()
+				)));
+			}
+			let dir = store.join(dataset_id.to_string());
+			fs::create_dir_all(&dir)?;
+			let target = dir.join(format!("contract-{}.enc", a.contract));
+			let partial = dir.join(format!("contract-{}.enc.part", a.contract));
+			let key = crypt::data_key();
+			let input = File::open(file)?;
+			let bar = bytes_bar(input.metadata()?.len(), "encrypting");
+			let mut output = BufWriter::new(File::create(&partial)?);
+			crypt::encrypt(&key, BufReader::new(input), &mut output, |n| bar.inc(n))?;
+			output.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+			bar.finish_and_clear();
+			sealed_copy = Some((partial, target));
+			Some(envelope::seal(&key, &envelope::PublicKey::from(recipient)))
+		},
+		_ => None,
+	};
+	let call = RuntimeCall::Access(pallet_access::Call::approve_request { contract: a.contract, envelope });
+	match ctx.submit(call).await {
+		Ok(included) => {
+			if let Some((partial, target)) = sealed_copy {
+				fs::rename(&partial, &target)?;
+				eprintln!("encrypted copy: {}", target.display());
+			}
+			let approved = included.events.iter().any(|e| {
+				matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. }))
+			});
+			println!(
+				"contract {} {}",
+				a.contract,
+				if approved { "approved" } else { "approval recorded; the regulator's is still needed" }
+			);
+			Ok(())
+		},
+		Err(e) => {
+			if let Some((partial, _)) = sealed_copy {
+				let _ = fs::remove_file(partial);
+			}
+			Err(e)
+		},
+	}
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
+	let signer = ctx.signer()?;
+	let dataset = record(ctx, "datasets_get", a.dataset, "dataset").await?;
+	let code = dataset["contentHash"]["code"].as_u64().unwrap_or_default();
+	let expected = hex_field(&dataset["contentHash"], "digest").unwrap_or_default();
+
+	let path = format!("/data/{}", a.dataset);
+	let authorization = auth::authorization(&signer, "GET", &path, now_ms(), &auth::nonce());
+	let url = format!("{}{path}", a.gateway.trim_end_matches('/'));
+	let response = reqwest::Client::new()
+		.get(&url)
+		.header("authorization", authorization)
+		.send()
+		.await
+		.map_err(|e| Error::Connection(format!("{url}: {e}")))?;
+	let status = response.status();
+	if !status.is_success() {
+		let body: Value = response.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+		let reason = body["error"].as_str().unwrap_or("no reason given").to_string();
+		return Err(Error::Invalid(format!("the gateway refused ({}): {reason}", status.as_u16())));
+	}
+	let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
+	let contract: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
+	let key_file = match (encrypted, a.encryption_key.as_deref()) {
+		(true, None) =>
+			return Err(Error::Invalid("the data is encrypted for your department: give --encryption-key FILE".into())),
+		(_, file) => file,
+	};
+
+	let download = a.out.with_extension("download");
+	let mut file = BufWriter::new(File::create(&download)?);
+	let bar = bytes_bar(response.content_length().unwrap_or(0), "downloading");
+	let mut body = response.bytes_stream();
+	while let Some(chunk) = body.next().await {
+		let chunk = chunk.map_err(|e| Error::Connection(format!("download interrupted: {e}")))?;
+		file.write_all(&chunk)?;
+		bar.inc(chunk.len() as u64);
+	}
+	file.flush()?;
+	drop(file);
+	bar.finish_and_clear();
+
+	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
+		let contract = contract.ok_or_else(|| Error::Invalid("an encrypted delivery without a contract".into()))?;
+		let record = record(ctx, "access_get", contract, "contract").await?;
+		let sealed = hex_field(&record, "envelope")
+			.ok_or_else(|| Error::Invalid(format!("contract {contract} carries no key envelope")))?;
+		let secret = keys::read_encryption_key(key_file)?;
+		let key: [u8; crypt::KEY_LEN] = envelope::open(&sealed, &secret)?
+			.try_into()
+			.map_err(|_| Error::Invalid("the envelope does not hold a 32-byte data key".into()))?;
+		let decrypted = a.out.with_extension("decrypted");
+		let input = File::open(&download)?;
+		let bar = bytes_bar(input.metadata()?.len(), "decrypting");
+		let result = crypt::decrypt(&key, BufReader::new(input), BufWriter::new(File::create(&decrypted)?), |n| {
+			bar.inc(n)
+		});
+		bar.finish_and_clear();
+		fs::remove_file(&download)?;
+		if let Err(e) = result {
+			let _ = fs::remove_file(&decrypted);
+			return Err(e);
+		}
+		decrypted
+	} else {
+		download
+	};
+
+	let (digest, size) = digest_file(&plain, code, "verifying")?;
+	let matched = digest == expected;
+	if let (Some(contract), false) = (contract, a.no_confirm) {
+		let call = RuntimeCall::Access(pallet_access::Call::confirm_receipt {
+			contract,
+			hash_code: code,
+			digest: digest.clone(),
+		});
+		ctx.submit(call).await?;
+		eprintln!("receipt of contract {contract} reported on chain: {}", if matched { "verified" } else { "mismatch" });
+	}
+	if matched {
+		fs::rename(&plain, &a.out)?;
+		println!("{}: {size} bytes, hash verified", a.out.display());
+		Ok(())
+	} else {
+		let kept = a.out.with_extension("mismatch");
+		fs::rename(&plain, &kept)?;
+		Err(Error::Invalid(format!(
+			"{MISMATCH}: dataset {} on chain has {}, the data fetched has {} (kept as {})",
+			a.dataset,
+			hex::encode(&expected),
+			hex::encode(&digest),
+			kept.display()
+		)))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::fixed;
+
+	#[test]
+	fn hash_functions_by_name() {
+		assert_eq!(hash_code("blake2b-256").unwrap(), 0xb220);
+		assert_eq!(hash_code("sha2-256").unwrap(), 0x12);
+		assert!(hash_code("md5").is_err());
+	}
+
+	#[test]
+	fn fixed_point_rounds() {
+		assert_eq!(fixed(116.3974), 1_163_974_000);
+		assert_eq!(fixed(-0.00000005), -1);
+	}
+}

@@ -1,0 +1,411 @@
+//! `citychain`: the data officer's command line for CityChain.
+//!
+//! Register datasets from files, search the registry, request, approve
+//! (encrypting the file for the consumer and sealing its key), reject and
+//! revoke access, fetch a dataset through a provider's gateway (decrypt,
+//! verify the hash, confirm receipt on chain), and read and verify the
+//! audit log. Every state change is a signed transaction that the command
+//! waits to see finalized.
+
+mod exchange;
+mod extent;
+
+use citychain_client::{
+	keys,
+	primitives::{
+		datasets::{AccessPolicy, DatasetContent, DatasetDescription, Sensitivity},
+		BoundingBox,
+	},
+	rpc::Node,
+	runtime::{RuntimeCall, RuntimeEvent},
+	tx::{self, Included, Signer},
+	Error,
+};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+use std::{path::PathBuf, process::ExitCode};
+
+#[derive(Parser)]
+#[command(name = "citychain", version, about = "The data officer's command line for CityChain")]
+struct Cli {
+	/// The node's JSON-RPC WebSocket URL.
+	#[arg(long, global = true, env = "CITYCHAIN_NODE_URL", default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// The signing account's key file (from `citychain key account`).
+	#[arg(long, global = true, env = "CITYCHAIN_KEY", value_name = "FILE")]
+	key: Option<PathBuf>,
+	/// The signing account as a secret URI, e.g. `//Alice` on a dev chain.
+	#[arg(long, global = true, env = "CITYCHAIN_SURI", conflicts_with = "key", hide_env_values = true)]
+	suri: Option<String>,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Make key files (owner-only permissions).
+	#[command(subcommand)]
+	Key(KeyCommand),
+	/// Publish your department's x25519 public key, from its key file.
+	SetEncryptionKey {
+		#[arg(long, value_name = "FILE")]
+		encryption_key: PathBuf,
+	},
+	/// Register a dataset from a file: hash and size are computed, the extent
+	/// comes from flags or a GeoJSON file's features.
+	Register(Box<exchange::RegisterArgs>),
+	/// Search the registry (`datasets_search`).
+	Search(SearchArgs),
+	/// One dataset's record.
+	Show { dataset: u64 },
+	/// Ask for access to a dataset for your department.
+	Request {
+		dataset: u64,
+		#[arg(long)]
+		purpose: String,
+		/// Blocks of access once approved.
+		#[arg(long)]
+		term: u32,
+	},
+	/// Approve a request; with `--file`, encrypt the dataset for the consumer
+	/// into the gateway's store and attach the sealed data key.
+	Approve(exchange::ApproveArgs),
+	/// Refuse a request.
+	Reject {
+		contract: u64,
+		#[arg(long)]
+		reason: String,
+	},
+	/// End an approved contract.
+	Revoke {
+		contract: u64,
+		#[arg(long)]
+		reason: String,
+	},
+	/// One contract.
+	Contract { contract: u64 },
+	/// Contracts by department, dataset or state (`access_contracts`).
+	Contracts(ContractsArgs),
+	/// Download a dataset through its provider's gateway, decrypt, verify the
+	/// hash and confirm receipt on chain.
+	Fetch(exchange::FetchArgs),
+	/// The audit log.
+	#[command(subcommand)]
+	Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+	/// A new account (a mnemonic) in a key file; prints its SS58 address.
+	Account {
+		#[arg(long, value_name = "FILE")]
+		out: PathBuf,
+	},
+	/// A new department encryption key (x25519) in a key file; prints the
+	/// public key.
+	Encryption {
+		#[arg(long, value_name = "FILE")]
+		out: PathBuf,
+	},
+}
+
+#[derive(Args)]
+struct SearchArgs {
+	/// west,south,east,north in degrees.
+	#[arg(long)]
+	bbox: Option<String>,
+	/// An RFC 3339 instant or interval `a/b` (`..` for open).
+	#[arg(long)]
+	datetime: Option<String>,
+	#[arg(long)]
+	text: Option<String>,
+	#[arg(long)]
+	owner: Option<u32>,
+	#[arg(long)]
+	topic: Vec<String>,
+	#[arg(long)]
+	status: Option<String>,
+	#[arg(long)]
+	cursor: Option<u64>,
+	#[arg(long, default_value_t = 10)]
+	limit: u32,
+}
+
+#[derive(Args)]
+struct ContractsArgs {
+	#[arg(long)]
+	consumer: Option<u32>,
+	#[arg(long)]
+	provider: Option<u32>,
+	#[arg(long)]
+	dataset: Option<u64>,
+	#[arg(long)]
+	state: Option<String>,
+	#[arg(long)]
+	cursor: Option<u64>,
+	#[arg(long, default_value_t = 10)]
+	limit: u32,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+	/// Entries, filtered (`audit_entries`).
+	Entries {
+		/// The acting department.
+		#[arg(long)]
+		department: Option<u32>,
+		#[arg(long, conflicts_with_all = ["contract", "about_department"])]
+		dataset: Option<u64>,
+		#[arg(long, conflicts_with = "about_department")]
+		contract: Option<u64>,
+		/// Entries whose subject is this department.
+		#[arg(long)]
+		about_department: Option<u32>,
+		#[arg(long)]
+		cursor: Option<u64>,
+		#[arg(long, default_value_t = 10)]
+		limit: u32,
+	},
+	/// Re-verify the hash chain (`audit_verify`).
+	Verify {
+		#[arg(long)]
+		from: Option<u64>,
+		#[arg(long)]
+		to: Option<u64>,
+	},
+}
+
+/// What commands share: the node, and the signer once one is needed.
+pub struct Context {
+	node: Node,
+	key: Option<PathBuf>,
+	suri: Option<String>,
+}
+
+impl Context {
+	fn signer(&self) -> Result<Signer, Error> {
+		match (&self.key, &self.suri) {
+			(Some(path), _) => keys::read_account(path),
+			(None, Some(suri)) => Signer::from_suri(suri),
+			(None, None) => Err(Error::Invalid("this command signs a transaction: give --key FILE or --suri".into())),
+		}
+	}
+
+	/// Signs and submits `call`, waiting for finality; prints where it landed.
+	async fn submit(&self, call: RuntimeCall) -> Result<Included, Error> {
+		let signer = self.signer()?;
+		let spinner = ProgressBar::new_spinner().with_message("waiting for finality");
+		spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+		let included = tx::submit(&self.node, &signer, call).await;
+		spinner.finish_and_clear();
+		let included = included?;
+		let number = self.node.block_number(included.block).await?;
+		eprintln!("finalized in block #{number} ({:?})", included.block);
+		Ok(included)
+	}
+}
+
+/// A progress bar over `len` bytes, on stderr (hidden when not a terminal).
+pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
+	let bar = ProgressBar::new(len).with_message(what.to_string());
+	bar.set_style(
+		ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+			.expect("a valid template")
+			.progress_chars("=> "),
+	);
+	bar
+}
+
+fn print(value: &Value) {
+	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// The first event `pick` recognises, or an error naming `what`.
+pub fn event<T>(included: &Included, what: &str, pick: impl Fn(&RuntimeEvent) -> Option<T>) -> Result<T, Error> {
+	included
+		.events
+		.iter()
+		.find_map(pick)
+		.ok_or_else(|| Error::Invalid(format!("the transaction raised no {what} event")))
+}
+
+/// A catalogue enum (`TopicCategory`, `AccessPolicy`, ...) from its name.
+pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Result<T, Error> {
+	serde_json::from_value(json!(name)).map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+	let ctx = Context { node: Node::new(cli.node), key: cli.key, suri: cli.suri };
+	match cli.command {
+		Command::Key(KeyCommand::Account { out }) => {
+			let (pair, phrase, _) = <sp_core::sr25519::Pair as sp_core::Pair>::generate_with_phrase(None);
+			keys::write_secret(&out, &phrase)?;
+			println!("{}", sp_core::crypto::Ss58Codec::to_ss58check(&sp_core::Pair::public(&pair)));
+		},
+		Command::Key(KeyCommand::Encryption { out }) => {
+			let secret = keys::write_encryption_key(&out)?;
+			println!("0x{}", hex::encode(secret.public_key().as_bytes()));
+		},
+		Command::SetEncryptionKey { encryption_key } => {
+			let public = keys::read_encryption_key(&encryption_key)?.public_key().to_bytes();
+			let call = RuntimeCall::Departments(pallet_departments::Call::set_encryption_key { key: public });
+			ctx.submit(call).await?;
+			println!("0x{}", hex::encode(public));
+		},
+		Command::Register(args) => exchange::register(&ctx, *args).await?,
+		Command::Search(a) => {
+			let mut params = json!({ "limit": a.limit });
+			let fields = [
+				("bbox", a.bbox.map(Value::from)),
+				("datetime", a.datetime.map(Value::from)),
+				("text", a.text.map(Value::from)),
+				("owner", a.owner.map(Value::from)),
+				("status", a.status.map(Value::from)),
+				("cursor", a.cursor.map(Value::from)),
+				("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
+			];
+			for (key, value) in fields {
+				if let Some(value) = value {
+					params[key] = value;
+				}
+			}
+			print(&ctx.node.query::<Value>("datasets_search", vec![params], None).await?);
+		},
+		Command::Show { dataset } => {
+			let found: Value = ctx.node.query("datasets_get", vec![dataset.into()], None).await?;
+			if found.is_null() {
+				return Err(Error::Invalid(format!("no dataset {dataset}")));
+			}
+			print(&found);
+		},
+		Command::Request { dataset, purpose, term } => {
+			let call = RuntimeCall::Access(pallet_access::Call::request_access {
+				dataset,
+				purpose: purpose.into_bytes(),
+				term,
+				scope: None,
+			});
+			let included = ctx.submit(call).await?;
+			let contract = event(&included, "AccessRequested", |e| match e {
+				RuntimeEvent::Access(pallet_access::Event::AccessRequested { contract, .. }) => Some(*contract),
+				_ => None,
+			})?;
+			let state: Value = ctx.node.query("access_get", vec![contract.into()], Some(included.block)).await?;
+			eprintln!("contract {contract}: {}", state["state"].as_str().unwrap_or("?"));
+			println!("{contract}");
+		},
+		Command::Approve(args) => exchange::approve(&ctx, args).await?,
+		Command::Reject { contract, reason } => {
+			let call = RuntimeCall::Access(pallet_access::Call::reject_request { contract, reason: reason.into_bytes() });
+			ctx.submit(call).await?;
+			println!("contract {contract} rejected");
+		},
+		Command::Revoke { contract, reason } => {
+			let call = RuntimeCall::Access(pallet_access::Call::revoke_access { contract, reason: reason.into_bytes() });
+			ctx.submit(call).await?;
+			println!("contract {contract} revoked");
+		},
+		Command::Contract { contract } => {
+			let found: Value = ctx.node.query("access_get", vec![contract.into()], None).await?;
+			if found.is_null() {
+				return Err(Error::Invalid(format!("no contract {contract}")));
+			}
+			print(&found);
+		},
+		Command::Contracts(a) => {
+			let mut params = json!({ "limit": a.limit });
+			let fields = [
+				("consumer", a.consumer.map(Value::from)),
+				("provider", a.provider.map(Value::from)),
+				("dataset", a.dataset.map(Value::from)),
+				("state", a.state.map(Value::from)),
+				("cursor", a.cursor.map(Value::from)),
+			];
+			for (key, value) in fields {
+				if let Some(value) = value {
+					params[key] = value;
+				}
+			}
+			print(&ctx.node.query::<Value>("access_contracts", vec![params], None).await?);
+		},
+		Command::Fetch(args) => exchange::fetch(&ctx, args).await?,
+		Command::Audit(AuditCommand::Entries { department, dataset, contract, about_department, cursor, limit }) => {
+			let mut params = json!({ "limit": limit });
+			if let Some(d) = department {
+				params["department"] = d.into();
+			}
+			let subject = match (dataset, contract, about_department) {
+				(Some(d), _, _) => Some(json!({ "dataset": d })),
+				(_, Some(c), _) => Some(json!({ "contract": c })),
+				(_, _, Some(d)) => Some(json!({ "department": d })),
+				_ => None,
+			};
+			if let Some(subject) = subject {
+				params["subject"] = subject;
+			}
+			if let Some(c) = cursor {
+				params["cursor"] = c.into();
+			}
+			print(&ctx.node.query::<Value>("audit_entries", vec![params], None).await?);
+		},
+		Command::Audit(AuditCommand::Verify { from, to }) => {
+			let result: Value = ctx.node.query("audit_verify", vec![json!({ "from": from, "to": to })], None).await?;
+			print(&result);
+			if result["ok"] != json!(true) {
+				return Err(Error::Invalid("the audit log's hash chain is broken".into()));
+			}
+		},
+	}
+	Ok(())
+}
+
+/// Exit codes: 0 done, 1 failed, 3 the fetched data does not match its hash.
+#[tokio::main]
+async fn main() -> ExitCode {
+	match run(Cli::parse()).await {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(Error::Invalid(message)) if message.starts_with(exchange::MISMATCH) => {
+			eprintln!("citychain: {message}");
+			ExitCode::from(3)
+		},
+		Err(e) => {
+			eprintln!("citychain: {e}");
+			ExitCode::FAILURE
+		},
+	}
+}
+
+/// Degrees to the chain's fixed point (1e-7 degree).
+pub fn fixed(degrees: f64) -> i32 {
+	(degrees * 1e7).round() as i32
+}
+
+/// A bounding box from `west,south,east,north` in degrees.
+pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
+	let parts: Vec<f64> = text.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()
+		.map_err(|_| Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees")))?;
+	match parts[..] {
+		[w, s, e, n] => Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }),
+		_ => Err(Error::Invalid(format!("malformed bbox {text:?}: four numbers"))),
+	}
+}
+
+/// Parts of a registration the chain needs, gathered by `register`.
+pub struct Registration {
+	pub description: DatasetDescription,
+	pub content: DatasetContent,
+	pub policy: AccessPolicy,
+	pub sensitivity: Sensitivity,
+}
+
+impl Registration {
+	pub fn call(self) -> RuntimeCall {
+		RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
+			description: self.description,
+			content: self.content,
+			policy: self.policy,
+			sensitivity: self.sensitivity,
+		})
+	}
+}

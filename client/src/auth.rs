@@ -1,0 +1,218 @@
+//! The gateway's request signature.
+//!
+//! A client proves control of an account by signing, with the account's
+//! sr25519 key, the text
+//!
+//! ```text
+//! citychain-gateway/1\n<METHOD>\n<path and query>\n<time in ms>\n<nonce, 32 hex digits>
+//! ```
+//!
+//! and sending it in the request's `Authorization` header:
+//!
+//! ```text
+//! Authorization: CityChain account=<SS58>, time=<ms>, nonce=<32 hex>, signature=<128 hex>
+//! ```
+//!
+//! The gateway accepts it within a short window around its own clock and
+//! only once (the nonce). A signature over the text wrapped in
+//! `<Bytes>…</Bytes>` (what browser wallets' `signRaw` signs) is accepted
+//! too.
+
+use crate::tx::Signer;
+use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+
+/// The scheme name in the `Authorization` header.
+pub const SCHEME: &str = "CityChain";
+/// The longest `Authorization` header the gateway reads.
+pub const MAX_HEADER_LEN: usize = 400;
+/// Bytes of randomness in a nonce.
+pub const NONCE_LEN: usize = 16;
+
+/// The signed claim of a request, parsed from its `Authorization` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+	/// The account, SS58 as sent.
+	pub account: String,
+	pub public: sr25519::Public,
+	pub time_ms: u64,
+	pub nonce: [u8; NONCE_LEN],
+	pub signature: sr25519::Signature,
+}
+
+/// Why an `Authorization` header is not acceptable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthError {
+	Missing,
+	TooLong,
+	WrongScheme,
+	Malformed(&'static str),
+	BadSignature,
+}
+
+impl std::fmt::Display for AuthError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Missing => f.write_str("no Authorization header"),
+			Self::TooLong => write!(f, "Authorization header longer than {MAX_HEADER_LEN} bytes"),
+			Self::WrongScheme => write!(f, "Authorization scheme is not {SCHEME}"),
+			Self::Malformed(what) => write!(f, "malformed Authorization header: {what}"),
+			Self::BadSignature => f.write_str("the signature does not match the account and request"),
+		}
+	}
+}
+
+/// The text a request's signature covers.
+pub fn message(method: &str, path: &str, time_ms: u64, nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
+	format!("citychain-gateway/1\n{method}\n{path}\n{time_ms}\n{}", hex::encode(nonce)).into_bytes()
+}
+
+/// The `Authorization` header value for a request, signed by `signer`.
+pub fn authorization(signer: &Signer, method: &str, path: &str, time_ms: u64, nonce: &[u8; NONCE_LEN]) -> String {
+	let signature = signer.sign(&message(method, path, time_ms, nonce));
+	format!(
+		"{SCHEME} account={}, time={time_ms}, nonce={}, signature={}",
+		signer.ss58(),
+		hex::encode(nonce),
+		hex::encode(signature)
+	)
+}
+
+/// A fresh random nonce.
+pub fn nonce() -> [u8; NONCE_LEN] {
+	rand::random()
+}
+
+impl Credentials {
+	/// Parses an `Authorization` header value (not yet checking the signature).
+	pub fn parse(header: &str) -> Result<Self, AuthError> {
+		if header.len() > MAX_HEADER_LEN {
+			return Err(AuthError::TooLong);
+		}
+		let rest = header.strip_prefix(SCHEME).ok_or(AuthError::WrongScheme)?;
+		let rest = rest.strip_prefix(' ').ok_or(AuthError::WrongScheme)?;
+		let (mut account, mut time, mut nonce, mut signature) = (None, None, None, None);
+		for part in rest.split(',') {
+			let (key, value) = part.trim().split_once('=').ok_or(AuthError::Malformed("expected key=value"))?;
+			let slot = match key {
+				"account" => &mut account,
+				"time" => &mut time,
+				"nonce" => &mut nonce,
+				"signature" => &mut signature,
+				_ => return Err(AuthError::Malformed("unknown field")),
+			};
+			if slot.replace(value).is_some() {
+				return Err(AuthError::Malformed("repeated field"));
+			}
+		}
+		let account = account.ok_or(AuthError::Malformed("no account"))?;
+		let public = sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		let time = time.ok_or(AuthError::Malformed("no time"))?;
+		if time.is_empty() || time.len() > 15 || !time.bytes().all(|b| b.is_ascii_digit()) {
+			return Err(AuthError::Malformed("time is not milliseconds"));
+		}
+		let time_ms = time.parse().map_err(|_| AuthError::Malformed("time is not milliseconds"))?;
+		let nonce = fixed_hex::<NONCE_LEN>(nonce.ok_or(AuthError::Malformed("no nonce"))?)
+			.ok_or(AuthError::Malformed("nonce is not 32 hex digits"))?;
+		let signature = fixed_hex::<64>(signature.ok_or(AuthError::Malformed("no signature"))?)
+			.ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
+		Ok(Self {
+			account: account.to_string(),
+			public,
+			time_ms,
+			nonce,
+			signature: sr25519::Signature::from_raw(signature),
+		})
+	}
+
+	/// Checks the signature over `method` and `path`.
+	pub fn verify(&self, method: &str, path: &str) -> Result<(), AuthError> {
+		let text = message(method, path, self.time_ms, &self.nonce);
+		let wrapped = [b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat();
+		if sr25519::Pair::verify(&self.signature, &text, &self.public) ||
+			sr25519::Pair::verify(&self.signature, &wrapped, &self.public)
+		{
+			Ok(())
+		} else {
+			Err(AuthError::BadSignature)
+		}
+	}
+}
+
+fn fixed_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+	let text = text.strip_prefix("0x").unwrap_or(text);
+	let mut out = [0u8; N];
+	hex::decode_to_slice(text, &mut out).ok()?;
+	Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn alice() -> Signer {
+		Signer::from_suri("//Alice").unwrap()
+	}
+
+	#[test]
+	fn a_signed_header_parses_and_verifies() {
+		let nonce = [7u8; NONCE_LEN];
+		let header = authorization(&alice(), "GET", "/data/4", 1_764_000_000_000, &nonce);
+		let c = Credentials::parse(&header).unwrap();
+		assert_eq!(c.account, alice().ss58());
+		assert_eq!((c.time_ms, c.nonce), (1_764_000_000_000, nonce));
+		assert_eq!(c.verify("GET", "/data/4"), Ok(()));
+	}
+
+	#[test]
+	fn the_signature_binds_method_path_time_and_nonce() {
+		let header = authorization(&alice(), "GET", "/data/4", 1000, &[1; NONCE_LEN]);
+		let c = Credentials::parse(&header).unwrap();
+		assert_eq!(c.verify("GET", "/data/5"), Err(AuthError::BadSignature));
+		assert_eq!(c.verify("HEAD", "/data/4"), Err(AuthError::BadSignature));
+		let later = Credentials { time_ms: 1001, ..c.clone() };
+		assert_eq!(later.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+		let other_nonce = Credentials { nonce: [2; NONCE_LEN], ..c.clone() };
+		assert_eq!(other_nonce.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+		let bob = Signer::from_suri("//Bob").unwrap();
+		let claimed = Credentials { public: sr25519::Public::from_raw(bob.account().into()), ..c };
+		assert_eq!(claimed.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+	}
+
+	#[test]
+	fn a_wallet_signature_over_wrapped_bytes_is_accepted() {
+		let nonce = [3u8; NONCE_LEN];
+		let text = message("GET", "/data/1", 5, &nonce);
+		let signature = alice().sign(&[b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat());
+		let header = format!(
+			"CityChain account={}, time=5, nonce={}, signature=0x{}",
+			alice().ss58(),
+			hex::encode(nonce),
+			hex::encode(signature)
+		);
+		assert_eq!(Credentials::parse(&header).unwrap().verify("GET", "/data/1"), Ok(()));
+	}
+
+	#[test]
+	fn malformed_headers_are_named() {
+		let ok = authorization(&alice(), "GET", "/", 1, &[0; NONCE_LEN]);
+		assert_eq!(Credentials::parse("Bearer abc"), Err(AuthError::WrongScheme));
+		assert_eq!(Credentials::parse(&"x".repeat(MAX_HEADER_LEN + 1)), Err(AuthError::TooLong));
+		assert_eq!(
+			Credentials::parse(&ok.replace("time=1", "time=-1")),
+			Err(AuthError::Malformed("time is not milliseconds"))
+		);
+		assert_eq!(
+			Credentials::parse(&ok.replace("account=5", "account=X")),
+			Err(AuthError::Malformed("account is not SS58"))
+		);
+		assert_eq!(
+			Credentials::parse(&ok.replace("nonce=", "nonce=ff")),
+			Err(AuthError::Malformed("nonce is not 32 hex digits"))
+		);
+		assert_eq!(
+			Credentials::parse(&format!("{ok}, time=2")),
+			Err(AuthError::Malformed("repeated field"))
+		);
+		assert_eq!(Credentials::parse("CityChain account"), Err(AuthError::Malformed("expected key=value")));
+	}
+}

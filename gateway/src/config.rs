@@ -1,0 +1,121 @@
+//! Settings from flags, a TOML file (`--config`), and defaults, in that order.
+
+use clap::Parser;
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+/// Serves a provider department's data files to holders of an approved
+/// access contract, and a STAC API over the chain's dataset registry.
+#[derive(Debug, Default, Parser)]
+#[command(name = "citychain-gateway", version)]
+pub struct Flags {
+	/// A TOML file with any of the settings below (flags take precedence).
+	#[arg(long, value_name = "FILE")]
+	pub config: Option<PathBuf>,
+	/// The node's JSON-RPC WebSocket URL [default: ws://127.0.0.1:9944].
+	#[arg(long, value_name = "URL")]
+	pub node: Option<String>,
+	/// Address to listen on [default: 127.0.0.1:8080].
+	#[arg(long, value_name = "ADDR")]
+	pub listen: Option<SocketAddr>,
+	/// The data store: `<dataset>/data` files and `<dataset>/contract-<id>.enc`
+	/// encryptions [default: ./data].
+	#[arg(long, value_name = "DIR")]
+	pub data_dir: Option<PathBuf>,
+	/// The URL clients reach this gateway at, for links in STAC documents
+	/// [default: http://<listen>].
+	#[arg(long, value_name = "URL")]
+	pub public_url: Option<String>,
+	/// How far a request's signed time may be from the gateway's clock, in
+	/// seconds [default: 60].
+	#[arg(long, value_name = "SECONDS")]
+	pub max_clock_skew: Option<u64>,
+	/// Log lines as `text` or `json` [default: text].
+	#[arg(long, value_name = "FORMAT")]
+	pub log_format: Option<LogFormat>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+	#[default]
+	Text,
+	Json,
+}
+
+/// The settings file: the same names as the flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+	node: Option<String>,
+	listen: Option<SocketAddr>,
+	data_dir: Option<PathBuf>,
+	public_url: Option<String>,
+	max_clock_skew: Option<u64>,
+	log_format: Option<LogFormat>,
+}
+
+/// The gateway's settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+	pub node: String,
+	pub listen: SocketAddr,
+	pub data_dir: PathBuf,
+	/// Without a trailing slash.
+	pub public_url: String,
+	pub max_clock_skew_ms: u64,
+	pub log_format: LogFormat,
+}
+
+impl Settings {
+	pub fn resolve(flags: Flags) -> Result<Self, String> {
+		let file = match &flags.config {
+			Some(path) => {
+				let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+				toml::from_str::<File>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+			},
+			None => File::default(),
+		};
+		let listen = flags.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+		let public_url = flags.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+		Ok(Self {
+			node: flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+			listen,
+			data_dir: flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
+			public_url: public_url.trim_end_matches('/').to_string(),
+			max_clock_skew_ms: flags.max_clock_skew.or(file.max_clock_skew).unwrap_or(60) * 1000,
+			log_format: flags.log_format.or(file.log_format).unwrap_or_default(),
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn flags_override_the_file_which_overrides_defaults() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(&path, "node = \"ws://node:9944\"\nlisten = \"0.0.0.0:9000\"\nmax_clock_skew = 30\n").unwrap();
+		let s = Settings::resolve(Flags {
+			config: Some(path),
+			listen: Some("127.0.0.1:7000".parse().unwrap()),
+			..Default::default()
+		})
+		.unwrap();
+		assert_eq!(s.node, "ws://node:9944");
+		assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
+		assert_eq!(s.public_url, "http://127.0.0.1:7000");
+		assert_eq!(s.max_clock_skew_ms, 30_000);
+		assert_eq!(s.data_dir, PathBuf::from("data"));
+	}
+
+	#[test]
+	fn unknown_settings_are_refused() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(&path, "nodes = \"ws://x\"\n").unwrap();
+		assert!(Settings::resolve(Flags { config: Some(path), ..Default::default() }).is_err());
+	}
+}

@@ -1,0 +1,63 @@
+//! Errors as HTTP answers: a status and a JSON body `{ "code", "error" }`.
+
+use axum::{
+	http::{header, HeaderValue, StatusCode},
+	response::{IntoResponse, Response},
+	Json,
+};
+use citychain_client::Error as ClientError;
+use serde_json::json;
+
+/// An HTTP error answer.
+#[derive(Debug)]
+pub struct ApiError {
+	pub status: StatusCode,
+	pub message: String,
+}
+
+impl ApiError {
+	pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+		Self { status, message: message.into() }
+	}
+
+	pub fn bad_request(message: impl Into<String>) -> Self {
+		Self::new(StatusCode::BAD_REQUEST, message)
+	}
+
+	pub fn unauthorized(message: impl Into<String>) -> Self {
+		Self::new(StatusCode::UNAUTHORIZED, message)
+	}
+
+	pub fn forbidden(message: impl Into<String>) -> Self {
+		Self::new(StatusCode::FORBIDDEN, message)
+	}
+
+	pub fn not_found(message: impl Into<String>) -> Self {
+		Self::new(StatusCode::NOT_FOUND, message)
+	}
+}
+
+/// Node answers: invalid parameters are the client's fault (400); anything
+/// else means the node cannot be relied on now (502/503).
+impl From<ClientError> for ApiError {
+	fn from(e: ClientError) -> Self {
+		match e {
+			ClientError::Rpc { code: -32602, message } => Self::bad_request(message),
+			ClientError::Connection(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, format!("node unavailable: {m}")),
+			other => Self::new(StatusCode::BAD_GATEWAY, other.to_string()),
+		}
+	}
+}
+
+impl IntoResponse for ApiError {
+	fn into_response(self) -> Response {
+		let mut response =
+			(self.status, Json(json!({ "code": self.status.as_u16(), "error": self.message }))).into_response();
+		if self.status == StatusCode::UNAUTHORIZED {
+			response
+				.headers_mut()
+				.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(citychain_client::auth::SCHEME));
+		}
+		response
+	}
+}

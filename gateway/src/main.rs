@@ -1,0 +1,116 @@
+//! citychain-gateway: a provider department's data gateway.
+//!
+//! - `GET /data/{dataset}` (and `HEAD`, with range requests): the file, to a
+//!   signed request whose account may read the dataset on the latest
+//!   finalized block (see the `data` module).
+//! - A STAC API over the chain's registry: `/`, `/conformance`,
+//!   `/collections`, `/collections/{id}`, `/collections/{id}/items`,
+//!   `/collections/{id}/items/{item}`, `/search` (GET and POST).
+//! - `GET /health`: the node connection and its finalized block.
+
+mod config;
+mod data;
+mod error;
+mod stac;
+
+use axum::{
+	extract::{DefaultBodyLimit, State},
+	routing::get,
+	Json, Router,
+};
+use citychain_client::rpc::Node;
+use clap::Parser;
+use config::{Flags, LogFormat, Settings};
+use error::ApiError;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// Signed requests remembered at once, at most.
+const MAX_NONCES: usize = 1_000_000;
+/// The largest search body read.
+const MAX_BODY: usize = 64 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+	pub settings: Settings,
+	pub node: Node,
+	pub nonces: data::Nonces,
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+	let head = state.node.finalized_head().await?;
+	let number = state.node.block_number(head).await?;
+	Ok(Json(json!({ "node": state.node.url(), "finalized": { "number": number, "hash": head } })))
+}
+
+fn router(state: Arc<AppState>) -> Router {
+	Router::new()
+		.route("/", get(stac::landing))
+		.route("/conformance", get(stac::conformance))
+		.route("/collections", get(stac::collections))
+		.route("/collections/{id}", get(stac::one_collection))
+		.route("/collections/{id}/items", get(stac::items))
+		.route("/collections/{id}/items/{item}", get(stac::item))
+		.route("/search", get(stac::search_get).post(stac::search_post))
+		.route("/data/{dataset}", get(data::serve))
+		.route("/health", get(health))
+		.layer(DefaultBodyLimit::max(MAX_BODY))
+		.layer(
+			TraceLayer::new_for_http()
+				.make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+				.on_response(DefaultOnResponse::new().level(Level::INFO)),
+		)
+		.with_state(state)
+}
+
+async fn shutdown() {
+	let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.expect("a SIGTERM handler");
+	tokio::select! {
+		_ = tokio::signal::ctrl_c() => {},
+		_ = term.recv() => {},
+	}
+	tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() {
+	let settings = match Settings::resolve(Flags::parse()) {
+		Ok(s) => s,
+		Err(e) => {
+			eprintln!("citychain-gateway: {e}");
+			std::process::exit(2);
+		},
+	};
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+	match settings.log_format {
+		LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+		LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+	}
+	let listener = match tokio::net::TcpListener::bind(settings.listen).await {
+		Ok(l) => l,
+		Err(e) => {
+			tracing::error!("cannot listen on {}: {e}", settings.listen);
+			std::process::exit(1);
+		},
+	};
+	tracing::info!(
+		listen = %settings.listen,
+		node = %settings.node,
+		data_dir = %settings.data_dir.display(),
+		public_url = %settings.public_url,
+		"citychain-gateway serving"
+	);
+	let state = Arc::new(AppState {
+		node: Node::new(settings.node.clone()),
+		nonces: data::Nonces::new(MAX_NONCES),
+		settings,
+	});
+	if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await {
+		tracing::error!("server failed: {e}");
+		std::process::exit(1);
+	}
+}
