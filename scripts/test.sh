@@ -14,7 +14,8 @@ log "cargo test (workspace, release profile shared with the node)"
 
 log "end-to-end tests against $NODE_BIN"
 ensure_stac_python
-(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error && CITYCHAIN_NODE="$NODE_BIN" npm test)
+(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error &&
+	CITYCHAIN_NODE="$NODE_BIN" CITYCHAIN_GATEWAY="$GATEWAY_BIN" CITYCHAIN_CLI="$CLI_BIN" npm test)
 
 log "zombienet network tests"
 "$ROOT/scripts/zombienet.sh" test

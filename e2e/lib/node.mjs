@@ -24,7 +24,8 @@ export function freePort() {
 
 /**
  * Starts `citychain-node --dev` (or another chain) on free ports with a
- * throw-away base path. Resolves when its RPC answers.
+ * throw-away base path. Resolves when its RPC answers; `restart` keeps the
+ * chain's data and ports.
  */
 export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
   const bin = process.env.CITYCHAIN_NODE;
@@ -41,30 +42,43 @@ export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
     '--no-mdns',
     ...extraArgs,
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let child;
   let log = '';
-  child.stderr.on('data', (d) => { log = (log + d).slice(-20000); });
   const endpoint = `ws://127.0.0.1:${rpcPort}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited early:\n${log}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${rpcPort}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
-      });
-      if (res.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`node RPC did not come up:\n${log}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const launch = async () => {
+    child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => { log = (log + d).slice(-20000); });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`node exited early:\n${log}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${rpcPort}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+        });
+        if (res.ok) break;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`node RPC did not come up:\n${log}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const halt = async () => {
+    child.kill('SIGINT');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  };
+  await launch();
   return {
     endpoint,
     log: () => log,
+    /** Stops the node, awaits `whileDown()`, and starts it again on the same ports and chain data. */
+    async restart(whileDown = async () => {}) {
+      await halt();
+      await whileDown();
+      await launch();
+    },
     async stop() {
-      child.kill('SIGINT');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await halt();
       rmSync(basePath, { recursive: true, force: true });
     },
   };

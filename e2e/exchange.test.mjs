@@ -1,0 +1,284 @@
+// Step 4 of the sharing process off chain: the Natural Resources and
+// Planning Bureau (Alice) registers a real file with the `citychain` CLI and
+// serves it through citychain-gateway; the Transport Bureau (Bob) requests
+// it, Alice approves with an encrypted copy, and Bob fetches, decrypts,
+// verifies and confirms receipt. Then every way delivery must be refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, connect, finalizedAtLeast } from './lib/node.mjs';
+import { authorization, cli, cliOk, startGateway } from './lib/gateway.mjs';
+
+let node;
+let api;
+let gateway;
+let dir; // the test's files
+let store; // the gateway's data store
+let alice; let bob; let charlie;
+let file; // the GeoJSON data file
+let dataset; // registered from `file`
+let contract; // Bob's contract for it
+
+/** A GeoJSON file of junction counts: `n` points over Beijing through 2024. */
+function junctionCounts(n) {
+  const features = [];
+  for (let i = 0; i < n; i += 1) {
+    const lon = 116.30 + (i % 100) * 0.002;
+    const lat = 39.85 + Math.floor(i / 100) * 0.003;
+    const day = new Date(Date.UTC(2024, 0, 1) + (i % 366) * 86_400_000).toISOString();
+    features.push({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [Number(lon.toFixed(6)), Number(lat.toFixed(6))] },
+      properties: { junction: `J${i}`, datetime: day, vehicles: (i * 7919) % 5000, note: 'x'.repeat(200) },
+    });
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+const alice_ = { suri: '//Alice' };
+const bob_ = { suri: '//Bob' };
+const charlie_ = { suri: '//Charlie' };
+
+const run = (args, who) => cli(node.endpoint, args, who);
+const runOk = (args, who) => cliOk(node.endpoint, args, who);
+const contractOf = async (id) => (await api.rpc.access.get(id)).toJSON();
+
+/** The gateway's delivery log lines (JSON), as their fields. */
+function deliveries() {
+  return gateway.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    .filter((l) => l.target === 'delivery' && l.fields.message === 'delivered').map((l) => l.fields);
+}
+
+/** A signed GET of `path` at the gateway as `pair`. */
+function signedGet(pair, path, options = {}) {
+  const { headers = {}, ...auth } = options;
+  return fetch(`${gateway.url}${path}`, {
+    headers: { authorization: authorization(pair, 'GET', path, auth), ...headers },
+  });
+}
+
+/** Registers `path` as Alice with the CLI, stored in the gateway's store; the dataset id. */
+async function registerFile(path, title, extra = []) {
+  return Number(await runOk([
+    'register', path, '--title', title, '--topic', 'transportation',
+    '--keyword', 'traffic', '--uri', `${gateway.url}/data`, '--store', store, ...extra,
+  ], alice_));
+}
+
+/** Bob's contract for `id`, requested with the CLI. */
+async function requestAs(who, id, term = 1000) {
+  return Number(await runOk(['request', String(id), '--purpose', 'road safety study', '--term', String(term)], who));
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
+  dir = mkdtempSync(join(tmpdir(), 'citychain-exchange-'));
+  store = join(dir, 'store');
+  node = await startNode();
+  api = await connect(node.endpoint);
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: store });
+  file = join(dir, 'junctions.geojson');
+  writeFileSync(file, JSON.stringify(junctionCounts(6000)));
+  // The Transport Bureau publishes its encryption key.
+  await runOk(['key', 'encryption', '--out', join(dir, 'transport.x25519')]);
+  await runOk(['set-encryption-key', '--encryption-key', join(dir, 'transport.x25519')], bob_);
+});
+
+after(async () => {
+  await gateway?.stop();
+  await api?.disconnect();
+  await node?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('key files are created owner-only and never overwritten', async () => {
+  const key = join(dir, 'officer.key');
+  const address = await runOk(['key', 'account', '--out', key]);
+  assert.match(address, /^5[1-9A-HJ-NP-Za-km-z]{47}$/);
+  assert.equal(statSync(key).mode & 0o777, 0o600);
+  const again = await run(['key', 'account', '--out', key]);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /never overwritten/);
+});
+
+test('a data file is registered with its hash, size and the extent of its GeoJSON features', async () => {
+  dataset = await registerFile(file, 'Junction traffic counts 2024');
+  const d = (await api.rpc.datasets.get(dataset)).toJSON();
+  assert.equal(d.size, statSync(file).size);
+  assert.equal(d.contentHash.function, 'blake2b-256');
+  assert.deepEqual(d.bbox, [116.3, 39.85, 116.498, 40.027]);
+  assert.equal(d.time.start, Date.UTC(2024, 0, 1));
+  assert.equal(d.time.end, Date.UTC(2024, 0, 1) + 365 * 86_400_000);
+  assert.equal(d.format, 'application/geo+json');
+  assert.ok(existsSync(join(store, String(dataset), 'data')), 'copied into the store');
+});
+
+test('the full exchange: request, approve with an encrypted copy, fetch, decrypt, verify, confirm', async () => {
+  contract = await requestAs(bob_, dataset);
+  assert.equal((await contractOf(contract)).state, 'requested');
+  const approved = await runOk(['approve', String(contract), '--file', file, '--store', store], alice_);
+  assert.match(approved, /approved/);
+  const sealed = join(store, String(dataset), `contract-${contract}.enc`);
+  assert.ok(existsSync(sealed));
+  assert.ok(!readFileSync(sealed).includes(Buffer.from('junction')), 'the stored copy is encrypted');
+  assert.ok((await contractOf(contract)).envelope, 'the sealed key is on chain');
+
+  const out = join(dir, 'fetched.geojson');
+  const fetched = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', out,
+    '--encryption-key', join(dir, 'transport.x25519')], bob_);
+  assert.equal(fetched.code, 0, fetched.stderr);
+  assert.match(fetched.stdout, /hash verified/);
+  assert.deepEqual(readFileSync(out), readFileSync(file));
+  const c = await contractOf(contract);
+  assert.equal(c.receipt.status, 'verified');
+  const entries = (await api.rpc.audit.entries({ subject: { contract }, limit: 20 })).toJSON().items;
+  assert.ok(entries.some((e) => JSON.stringify(e.action).includes('receiptConfirmed')), 'receipt in the audit log');
+  assert.ok(deliveries().some((d) => d.dataset === dataset && d.basis === 'contract' && d.contract === contract));
+});
+
+test('without the encryption key the encrypted copy is useless', async () => {
+  const r = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', join(dir, 'nokey'), '--no-confirm'], bob_);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--encryption-key/);
+});
+
+test('delivery is refused without a contract, to the unsigned, forged, replayed and expired', async () => {
+  const path = `/data/${dataset}`;
+  const none = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', join(dir, 'c')], charlie_);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /\(403\).*no approved contract/);
+
+  const unsigned = await fetch(`${gateway.url}${path}`);
+  assert.equal(unsigned.status, 401);
+  assert.equal(unsigned.headers.get('www-authenticate'), 'CityChain');
+
+  const forged = await signedGet(bob, path, { signer: charlie });
+  assert.equal(forged.status, 401);
+  assert.match((await forged.json()).error, /signature does not match/);
+
+  const header = authorization(bob, 'GET', path);
+  const first = await fetch(`${gateway.url}${path}`, { headers: { authorization: header } });
+  assert.equal(first.status, 200);
+  await first.arrayBuffer();
+  const replayed = await fetch(`${gateway.url}${path}`, { headers: { authorization: header } });
+  assert.equal(replayed.status, 401);
+  assert.match((await replayed.json()).error, /already used/);
+
+  const stale = await signedGet(bob, path, { time: Date.now() - 10 * 60_000 });
+  assert.equal(stale.status, 401);
+  assert.match((await stale.json()).error, /expired/);
+  const ahead = await signedGet(bob, path, { time: Date.now() + 10 * 60_000 });
+  assert.equal(ahead.status, 401);
+
+  // Signed for another path or method.
+  const elsewhere = await fetch(`${gateway.url}${path}`, { headers: { authorization: authorization(bob, 'GET', `/data/${dataset + 1000}`) } });
+  assert.equal(elsewhere.status, 401);
+});
+
+test('bad input gets clear errors and the gateway serves on', async () => {
+  const malformed = await fetch(`${gateway.url}/data/${dataset}`, {
+    headers: { authorization: `CityChain account=${bob.address}, time=${Date.now()}, nonce=00, signature=zz` },
+  });
+  assert.equal(malformed.status, 400);
+  assert.match((await malformed.json()).error, /malformed Authorization header/);
+  assert.equal((await fetch(`${gateway.url}/data/1`, { headers: { authorization: 'Bearer x' } })).status, 401);
+  assert.equal((await signedGet(bob, '/data/999999')).status, 404);
+  for (const traversal of ['/data/..%2F..%2Fetc%2Fpasswd', '/data/..%2F..', '/data/1%2F..%2F2', '/data/-1', '/data/0x1']) {
+    const r = await signedGet(bob, traversal);
+    assert.equal(r.status, 400, traversal);
+  }
+  const long = await fetch(`${gateway.url}/data/${dataset}`, { headers: { authorization: `CityChain ${'a'.repeat(1000)}` } });
+  assert.equal(long.status, 400);
+  assert.match((await long.json()).error, /longer than/);
+
+  // Headers beyond the server's limit: answered 431 on a raw socket.
+  const status = await new Promise((resolve, reject) => {
+    const socket = tcpConnect(gateway.port, '127.0.0.1', () => {
+      socket.write(`GET /data/${dataset} HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(1 << 20)}\r\n\r\n`);
+    });
+    let text = '';
+    socket.on('data', (d) => { text += d; socket.destroy(); resolve(Number(text.split(' ')[1])); });
+    socket.on('error', (e) => (text ? null : reject(e)));
+    socket.on('close', () => resolve(Number(text.split(' ')[1]) || 0));
+  });
+  assert.ok([400, 431].includes(status), `status ${status}`);
+
+  // An aborted download does not disturb the next one.
+  const aborted = await signedGet(bob, `/data/${dataset}`);
+  const reader = aborted.body.getReader();
+  await reader.read();
+  await reader.cancel();
+  const whole = await signedGet(bob, `/data/${dataset}`);
+  assert.equal(whole.status, 200);
+  assert.equal((await whole.arrayBuffer()).byteLength, statSync(join(store, String(dataset), `contract-${contract}.enc`)).size);
+  assert.ok(gateway.alive());
+});
+
+test('range requests return the asked bytes', async () => {
+  const r = await signedGet(bob, `/data/${dataset}`, { headers: { range: 'bytes=0-99' } });
+  assert.equal(r.status, 206);
+  assert.equal(r.headers.get('content-range').split('/')[0], 'bytes 0-99');
+  const sealed = readFileSync(join(store, String(dataset), `contract-${contract}.enc`));
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), sealed.subarray(0, 100));
+  assert.equal(r.headers.get('x-citychain-contract'), String(contract));
+});
+
+test('revocation stops delivery at once', async () => {
+  await runOk(['revoke', String(contract), '--reason', 'study ended'], alice_);
+  const r = await signedGet(bob, `/data/${dataset}`);
+  assert.equal(r.status, 403);
+  const after = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', join(dir, 'late'),
+    '--encryption-key', join(dir, 'transport.x25519')], bob_);
+  assert.match(after.stderr, /\(403\)/);
+});
+
+test('expiry stops delivery when the term ends', async () => {
+  const id = await registerFile(file, 'Short-lived counts');
+  const c = await requestAs(bob_, id, 8);
+  await runOk(['approve', String(c)], alice_);
+  const ok = await signedGet(bob, `/data/${id}`);
+  assert.equal(ok.status, 200, 'delivered within the term');
+  await ok.arrayBuffer();
+  const { expiresAt } = await contractOf(c);
+  await finalizedAtLeast(api, expiresAt + 1, 90_000);
+  const late = await signedGet(bob, `/data/${id}`);
+  assert.equal(late.status, 403);
+  // `expired` until the expiry queue ends the contract, `no approved contract` after.
+  assert.match((await late.json()).error, /expired|no approved contract/);
+  assert.equal((await contractOf(c)).state, 'expired');
+});
+
+test('a tampered file fails the hash check and is reported on chain as a mismatch', async () => {
+  const id = await registerFile(file, 'Counts, tampered later');
+  const c = await requestAs(bob_, id);
+  await runOk(['approve', String(c)], alice_);
+  const stored = join(store, String(id), 'data');
+  const bytes = readFileSync(stored);
+  bytes[100] ^= 0x20;
+  writeFileSync(stored, bytes);
+  const out = join(dir, 'tampered.geojson');
+  const r = await run(['fetch', String(id), '--gateway', gateway.url, '--out', out], bob_);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /hash mismatch/);
+  assert.ok(!existsSync(out), 'the bad data is not delivered as the output');
+  const record = await contractOf(c);
+  assert.equal(record.receipt.status, 'mismatch');
+  const events = (await api.rpc.audit.entries({ subject: { contract: c }, limit: 20 })).toJSON().items;
+  assert.ok(events.some((e) => JSON.stringify(e.action).includes('"matched":false')));
+});
+
+test('open data needs no contract, and its delivery is logged', async () => {
+  const id = await registerFile(file, 'Open counts', ['--policy', 'open', '--sensitivity', 'public']);
+  const out = join(dir, 'open.geojson');
+  const r = await run(['fetch', String(id), '--gateway', gateway.url, '--out', out], charlie_);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readFileSync(out), readFileSync(file));
+  assert.ok(deliveries().some((d) => d.dataset === id && d.basis === 'openData' && d.account === charlie.address));
+});

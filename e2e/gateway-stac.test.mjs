@@ -1,0 +1,129 @@
+// citychain-gateway's STAC API read by pystac-client: collections per
+// department with their extents, item search with bbox and datetime through
+// GET and POST with paging, a collection's items, and the node restarting
+// under the gateway.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
+import { startGateway } from './lib/gateway.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEG = 10_000_000;
+let node; let api; let gateway; let dir;
+const ids = {};
+
+/** Registers a dataset as `signer` over `[w, s, e, n]` in `year`; its id. */
+async function register(signer, title, [w, s, e, n], year) {
+  const { events } = await submit(api, api.tx.datasets.registerDataset(
+    { title, description: `${title} (${year})`, topic: 'Transportation', keywords: [], uri: 'https://gw.example/data' },
+    {
+      bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
+      crs: 4326,
+      time: { start: Date.UTC(year, 0, 1), end: Date.UTC(year, 11, 31) },
+      format: 'text/csv',
+      hashCode: 0xb220,
+      digest: `0x${'ab'.repeat(32)}`,
+      size: 1000,
+    },
+    'ApprovalRequired',
+    'Internal',
+  ), signer);
+  return events.find((ev) => api.events.datasets.DatasetRegistered.is(ev)).data.dataset.toString();
+}
+
+function pystac(query) {
+  const python = process.env.CITYCHAIN_PYTHON || 'python3';
+  return new Promise((resolve, reject) => {
+    execFile(python, [join(here, 'stac', 'gateway_client.py'), gateway.url, JSON.stringify(query)],
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+  });
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  dir = mkdtempSync(join(tmpdir(), 'citychain-stac-'));
+  node = await startNode();
+  api = await connect(node.endpoint);
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: dir });
+  // Five of Alice's in the city centre over three years, one far away, one of Bob's.
+  for (let i = 0; i < 5; i += 1) {
+    ids[`centre${i}`] = await register(alice, `Centre ${i}`, [116.38 + i * 0.01, 39.90, 116.40 + i * 0.01, 39.92], 2022 + (i % 3));
+  }
+  ids.far = await register(alice, 'Far', [121.4, 31.1, 121.5, 31.2], 2023);
+  ids.bob = await register(bob, 'Bob centre', [116.39, 39.91, 116.41, 39.93], 2023);
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  await finalizedAtLeast(api, best);
+});
+
+after(async () => {
+  await gateway?.stop();
+  await api?.disconnect();
+  await node?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('pystac-client searches with bbox and datetime, pages through GET and POST, and reads collections', async () => {
+  const report = await pystac({
+    bbox: [116.35, 39.85, 116.45, 39.95], datetime: '2023-01-01T00:00:00Z/2024-12-31T23:59:59Z', limit: 2, collection: 'department-0',
+  });
+  // Centre datasets of 2023 and 2024 (i = 1, 2, 4) and Bob's of 2023.
+  const expected = [ids.centre1, ids.centre2, ids.centre4, ids.bob];
+  for (const method of ['GET', 'POST']) {
+    assert.deepEqual(report.search[method].ids, expected, method);
+    assert.equal(report.search[method].pages, 2, `${method}: two pages of two`);
+  }
+  const centre = report.collections['department-0'];
+  assert.deepEqual(centre.bbox, [116.38, 31.1, 121.5, 39.92]);
+  assert.equal(centre.interval[0], '2022-01-01T00:00:00+00:00');
+  assert.ok(report.collections['department-1'], 'a collection per department');
+  assert.deepEqual(report.collectionItems, [0, 1, 2, 3, 4].map((i) => ids[`centre${i}`]).concat(ids.far).sort());
+  assert.ok(report.oneItem);
+});
+
+test('bad STAC requests get 400 or 404 with a reason', async () => {
+  const cases = [
+    ['/search?bbox=1,2,3', 400, /malformed bbox/],
+    ['/search?datetime=yesterday', 400, /malformed datetime/],
+    ['/search?limit=0', 400, /limit must be at least 1/],
+    ['/search?sortby=id', 400, /unsupported parameter/],
+    ['/search?collections=department-0,department-1', 400, /at most one collection/],
+    ['/collections/nowhere', 404, /no collection/],
+    ['/collections/department-0/items/999999', 404, /no item/],
+    [`/collections/department-1/items/${ids.centre0}`, 404, /no item/],
+  ];
+  for (const [path, status, reason] of cases) {
+    const r = await fetch(`${gateway.url}${path}`);
+    assert.equal(r.status, status, path);
+    assert.match((await r.json()).error, reason, path);
+  }
+  const post = await fetch(`${gateway.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
+  assert.equal(post.status, 400);
+});
+
+test('the gateway reconnects when its node restarts', async () => {
+  const before = await (await fetch(`${gateway.url}/health`)).json();
+  assert.ok(before.finalized.number > 0);
+  await node.restart(async () => {
+    const down = await fetch(`${gateway.url}/health`);
+    assert.equal(down.status, 503);
+  });
+  const deadline = Date.now() + 30_000;
+  let health;
+  while (Date.now() < deadline) {
+    health = await fetch(`${gateway.url}/health`);
+    if (health.ok) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(health.status, 200);
+  const search = await fetch(`${gateway.url}/search?ids=${ids.far}`);
+  assert.equal((await search.json()).features[0].id, ids.far);
+});

@@ -1,0 +1,72 @@
+// Starts citychain-gateway next to a test node, runs the `citychain` CLI,
+// and signs gateway requests the way the CLI does.
+import { execFile, spawn } from 'node:child_process';
+import { freePort } from './node.mjs';
+
+function binary(variable) {
+  const bin = process.env[variable];
+  if (!bin) throw new Error(`${variable} must name the binary`);
+  return bin;
+}
+
+/** Starts the gateway for `endpoint` over `dataDir`; resolves once it answers. */
+export async function startGateway({ endpoint, dataDir, extraArgs = [] }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(binary('CITYCHAIN_GATEWAY'), [
+    `--node=${endpoint}`, `--listen=127.0.0.1:${port}`, `--data-dir=${dataDir}`, '--log-format=json', ...extraArgs,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d) => { log = (log + d).slice(-(16 << 20)); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited early:\n${log}`);
+    try {
+      if ((await fetch(`${url}/conformance`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`gateway did not come up:\n${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    log: () => log,
+    alive: () => child.exitCode === null,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
+/**
+ * Runs `citychain <args>` against `endpoint`; resolves with
+ * `{ code, stdout, stderr }` whatever the exit code.
+ */
+export function cli(endpoint, args, { suri, env = {} } = {}) {
+  const fullArgs = [`--node=${endpoint}`, ...(suri ? [`--suri=${suri}`] : []), ...args];
+  return new Promise((resolve) => {
+    execFile(binary('CITYCHAIN_CLI'), fullArgs, { env: { ...process.env, ...env }, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout: stdout.trim(), stderr }));
+  });
+}
+
+/** Like `cli`, but throws unless it succeeded; resolves with its stdout. */
+export async function cliOk(endpoint, args, options) {
+  const r = await cli(endpoint, args, options);
+  if (r.code !== 0) throw new Error(`citychain ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * The `Authorization` header of a gateway request signed by `pair`
+ * (citychain_client::auth): sr25519 over method, path, time and nonce.
+ */
+export function authorization(pair, method, path, { time = Date.now(), nonce, signer = pair } = {}) {
+  const n = nonce ?? Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
+  const message = `citychain-gateway/1\n${method}\n${path}\n${time}\n${n}`;
+  const signature = Buffer.from(signer.sign(new TextEncoder().encode(message))).toString('hex');
+  return `CityChain account=${pair.address}, time=${time}, nonce=${n}, signature=${signature}`;
+}
