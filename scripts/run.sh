@@ -7,12 +7,16 @@
 #   ./scripts/run.sh              start (or resume) the dev chain
 #   ./scripts/run.sh --purge      wipe the dev chain's data first
 #
-# Environment: RPC_PORT (default 9944), BASE_PATH (default
-# ~/.local/share/citychain/dev), CARGO_TARGET_DIR.
+# Beside it runs citychain-gateway (the STAC API and the data gateway) over
+# the data store $BASE_PATH/gateway-data.
+#
+# Environment: RPC_PORT (default 9944), GATEWAY_PORT (default 8080),
+# BASE_PATH (default ~/.local/share/citychain/dev), CARGO_TARGET_DIR.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RPC_PORT="${RPC_PORT:-9944}"
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 BASE_PATH="${BASE_PATH:-$HOME/.local/share/citychain/dev}"
 
 ensure_prerequisites
@@ -29,13 +33,18 @@ cat >&2 <<MSG
   CityChain dev chain
   RPC endpoint:      $ws
   polkadot.js apps:  https://polkadot.js.org/apps/?rpc=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=''))" "$ws")#/explorer
+  gateway, STAC API: http://127.0.0.1:$GATEWAY_PORT/  (data store $BASE_PATH/gateway-data)
+  command line:      $CLI_BIN --help
   base path:         $BASE_PATH
   dev accounts:      see README.md ("Development accounts")
 
 MSG
 "$NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" --rpc-cors all &
 node_pid=$!
-trap 'kill -INT "$node_pid" 2>/dev/null; wait "$node_pid"' INT TERM
+mkdir -p "$BASE_PATH/gateway-data"
+"$GATEWAY_BIN" --node "$ws" --listen "127.0.0.1:$GATEWAY_PORT" --data-dir "$BASE_PATH/gateway-data" &
+gateway_pid=$!
+trap 'kill -TERM "$gateway_pid" 2>/dev/null; kill -INT "$node_pid" 2>/dev/null; wait "$node_pid"' INT TERM
 
 # Sample data, on the first start only (the seeding script checks the chain).
 for _ in $(seq 1 120); do
