@@ -143,6 +143,32 @@ test('the full exchange: request, approve with an encrypted copy, fetch, decrypt
   assert.ok(deliveries().some((d) => d.dataset === dataset && d.basis === 'contract' && d.contract === contract));
 });
 
+test('the query commands read the registry, contracts and audit log', async () => {
+  const found = JSON.parse(await runOk(['search', '--text', 'junction', '--bbox', '116.3,39.9,116.4,40.0', '--limit', '5']));
+  assert.ok(found.items.some((d) => d.id === dataset));
+  assert.equal(JSON.parse(await runOk(['show', String(dataset)])).title, 'Junction traffic counts 2024');
+  assert.equal(JSON.parse(await runOk(['contract', String(contract)])).receipt.status, 'verified');
+  const inbox = JSON.parse(await runOk(['contracts', '--provider', '0', '--dataset', String(dataset)]));
+  assert.deepEqual(inbox.items.map((c) => c.id), [contract]);
+  const trail = JSON.parse(await runOk(['audit', 'entries', '--contract', String(contract), '--limit', '20']));
+  assert.ok(trail.items.length >= 3, 'requested, approved, receipt');
+  assert.equal(JSON.parse(await runOk(['audit', 'verify'])).ok, true);
+  const missing = await run(['show', '999999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no dataset 999999/);
+});
+
+test('a request is rejected with a reason; a wrong signer gets the named error', async () => {
+  const c = await requestAs(charlie_, dataset);
+  const notApprover = await run(['reject', String(c), '--reason', 'no'], bob_);
+  assert.equal(notApprover.code, 1);
+  assert.match(notApprover.stderr, /transaction failed: Access::/);
+  await runOk(['reject', String(c), '--reason', 'purpose not covered'], alice_);
+  const record = await contractOf(c);
+  assert.equal(record.state, 'rejected');
+  assert.equal(record.reason, 'purpose not covered');
+});
+
 test('without the encryption key the encrypted copy is useless', async () => {
   const r = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', join(dir, 'nokey'), '--no-confirm'], bob_);
   assert.notEqual(r.code, 0);

@@ -217,6 +217,17 @@ pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
 	bar
 }
 
+/// Query parameters: `limit` and the given fields.
+fn query_params<const N: usize>(limit: u32, fields: [(&str, Option<Value>); N]) -> Value {
+	let mut params = json!({ "limit": limit });
+	for (key, value) in fields {
+		if let Some(value) = value {
+			params[key] = value;
+		}
+	}
+	params
+}
+
 fn print(value: &Value) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
@@ -255,8 +266,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Register(args) => exchange::register(&ctx, *args).await?,
 		Command::Search(a) => {
-			let mut params = json!({ "limit": a.limit });
-			let fields = [
+			let params = query_params(a.limit, [
 				("bbox", a.bbox.map(Value::from)),
 				("datetime", a.datetime.map(Value::from)),
 				("text", a.text.map(Value::from)),
@@ -264,12 +274,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				("status", a.status.map(Value::from)),
 				("cursor", a.cursor.map(Value::from)),
 				("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
-			];
-			for (key, value) in fields {
-				if let Some(value) = value {
-					params[key] = value;
-				}
-			}
+			]);
 			print(&ctx.node.query::<Value>("datasets_search", vec![params], None).await?);
 		},
 		Command::Show { dataset } => {
@@ -314,39 +319,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&found);
 		},
 		Command::Contracts(a) => {
-			let mut params = json!({ "limit": a.limit });
-			let fields = [
+			let params = query_params(a.limit, [
 				("consumer", a.consumer.map(Value::from)),
 				("provider", a.provider.map(Value::from)),
 				("dataset", a.dataset.map(Value::from)),
 				("state", a.state.map(Value::from)),
 				("cursor", a.cursor.map(Value::from)),
-			];
-			for (key, value) in fields {
-				if let Some(value) = value {
-					params[key] = value;
-				}
-			}
+			]);
 			print(&ctx.node.query::<Value>("access_contracts", vec![params], None).await?);
 		},
 		Command::Fetch(args) => exchange::fetch(&ctx, args).await?,
 		Command::Audit(AuditCommand::Entries { department, dataset, contract, about_department, cursor, limit }) => {
-			let mut params = json!({ "limit": limit });
-			if let Some(d) = department {
-				params["department"] = d.into();
-			}
 			let subject = match (dataset, contract, about_department) {
 				(Some(d), _, _) => Some(json!({ "dataset": d })),
 				(_, Some(c), _) => Some(json!({ "contract": c })),
 				(_, _, Some(d)) => Some(json!({ "department": d })),
 				_ => None,
 			};
-			if let Some(subject) = subject {
-				params["subject"] = subject;
-			}
-			if let Some(c) = cursor {
-				params["cursor"] = c.into();
-			}
+			let params = query_params(limit, [
+				("department", department.map(Value::from)),
+				("subject", subject),
+				("cursor", cursor.map(Value::from)),
+			]);
 			print(&ctx.node.query::<Value>("audit_entries", vec![params], None).await?);
 		},
 		Command::Audit(AuditCommand::Verify { from, to }) => {
