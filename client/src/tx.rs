@@ -1,6 +1,9 @@
 //! Signed transactions: an sr25519 account signs a runtime call, the node
 //! gossips it, and [`submit`] resolves once its block is finalized, with the
 //! transaction's own events, or fails with the dispatch error's name.
+//!
+//! Calls and events use the runtime crate's own types, so a client is built
+//! for one runtime version and refuses to sign for another.
 
 use crate::{rpc::invalid, rpc::Node, Error, Result};
 use citychain_runtime::{
@@ -51,6 +54,14 @@ pub struct Included {
 pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<Included> {
 	let genesis = node.genesis_hash().await?;
 	let version = node.runtime_version().await?;
+	// Calls and events are encoded with the runtime this client was built with.
+	let built = citychain_runtime::VERSION.spec_version;
+	if version.spec_version != built {
+		return Err(invalid(format!(
+			"the node runs runtime spec version {}, this client was built for {built}: rebuild it from the matching release",
+			version.spec_version
+		)));
+	}
 	let nonce = node.next_index(&signer.ss58()).await?;
 	let extension: TxExtension = (
 		frame_system::CheckNonZeroSender::new(),
