@@ -48,12 +48,6 @@ const run = (args, who) => cli(node.endpoint, args, who);
 const runOk = (args, who) => cliOk(node.endpoint, args, who);
 const contractOf = async (id) => (await api.rpc.access.get(id)).toJSON();
 
-/** The gateway's delivery log lines (JSON), as their fields. */
-function deliveries() {
-  return gateway.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
-    .filter((l) => l.target === 'delivery' && l.fields.message === 'delivered').map((l) => l.fields);
-}
-
 /** A signed GET of `path` at the gateway as `pair`. */
 function signedGet(pair, path, options = {}) {
   const { headers = {}, ...auth } = options;
@@ -140,7 +134,7 @@ test('the full exchange: request, approve with an encrypted copy, fetch, decrypt
   assert.equal(c.receipt.status, 'verified');
   const entries = (await api.rpc.audit.entries({ subject: { contract }, limit: 20 })).toJSON().items;
   assert.ok(entries.some((e) => JSON.stringify(e.action).includes('receiptConfirmed')), 'receipt in the audit log');
-  assert.ok(deliveries().some((d) => d.dataset === dataset && d.basis === 'contract' && d.contract === contract));
+  assert.ok(gateway.deliveries().some((d) => d.dataset === dataset && d.basis === 'contract' && d.contract === contract));
 });
 
 test('the query commands read the registry, contracts and audit log', async () => {
@@ -306,5 +300,5 @@ test('open data needs no contract, and its delivery is logged', async () => {
   const r = await run(['fetch', String(id), '--gateway', gateway.url, '--out', out], charlie_);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readFileSync(out), readFileSync(file));
-  assert.ok(deliveries().some((d) => d.dataset === id && d.basis === 'openData' && d.account === charlie.address));
+  assert.ok(gateway.deliveries().some((d) => d.dataset === id && d.basis === 'openData' && d.account === charlie.address));
 });

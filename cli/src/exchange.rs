@@ -18,7 +18,6 @@ use std::{
 	fs::{self, File},
 	io::{BufReader, BufWriter, Write},
 	path::{Path, PathBuf},
-	time::{SystemTime, UNIX_EPOCH},
 };
 
 /// How a hash-mismatch failure's message starts (exit code 3).
@@ -213,7 +212,8 @@ fn hex_field(value: &Value, key: &str) -> Option<Vec<u8>> {
 	value[key].as_str().and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
 }
 
-async fn record(ctx: &Context, method: &str, id: u64, what: &str) -> Result<Value, Error> {
+/// The record `method` returns for `id`; an error naming `what` if there is none.
+pub async fn record(ctx: &Context, method: &str, id: u64, what: &str) -> Result<Value, Error> {
 	let found: Value = ctx.node.query(method, vec![id.into()], None).await?;
 	if found.is_null() {
 		return Err(Error::Invalid(format!("no {what} {id}")));
@@ -288,10 +288,6 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 	}
 }
 
-fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let signer = ctx.signer()?;
 	let dataset = record(ctx, "datasets_get", a.dataset, "dataset").await?;
@@ -299,7 +295,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let expected = hex_field(&dataset["contentHash"], "digest").unwrap_or_default();
 
 	let path = format!("/data/{}", a.dataset);
-	let authorization = auth::authorization(&signer, "GET", &path, now_ms(), &auth::nonce());
+	let authorization = auth::authorization(&signer, "GET", &path, auth::now_ms(), &auth::nonce());
 	let url = format!("{}{path}", a.gateway.trim_end_matches('/'));
 	let response = reqwest::Client::new()
 		.get(&url)

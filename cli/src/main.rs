@@ -278,11 +278,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&ctx.node.query::<Value>("datasets_search", vec![params], None).await?);
 		},
 		Command::Show { dataset } => {
-			let found: Value = ctx.node.query("datasets_get", vec![dataset.into()], None).await?;
-			if found.is_null() {
-				return Err(Error::Invalid(format!("no dataset {dataset}")));
-			}
-			print(&found);
+			print(&exchange::record(&ctx, "datasets_get", dataset, "dataset").await?);
 		},
 		Command::Request { dataset, purpose, term } => {
 			let call = RuntimeCall::Access(pallet_access::Call::request_access {
@@ -312,11 +308,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			println!("contract {contract} revoked");
 		},
 		Command::Contract { contract } => {
-			let found: Value = ctx.node.query("access_get", vec![contract.into()], None).await?;
-			if found.is_null() {
-				return Err(Error::Invalid(format!("no contract {contract}")));
-			}
-			print(&found);
+			print(&exchange::record(&ctx, "access_get", contract, "contract").await?);
 		},
 		Command::Contracts(a) => {
 			let params = query_params(a.limit, [

@@ -20,6 +20,7 @@
 
 use crate::tx::Signer;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The scheme name in the `Authorization` header.
 pub const SCHEME: &str = "CityChain";
@@ -75,6 +76,11 @@ pub fn authorization(signer: &Signer, method: &str, path: &str, time_ms: u64, no
 		hex::encode(nonce),
 		hex::encode(signature)
 	)
+}
+
+/// The time a request is signed at and checked against: ms since the epoch.
+pub fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// A fresh random nonce.

@@ -34,6 +34,9 @@ export async function startGateway({ endpoint, dataDir, extraArgs = [] }) {
     port,
     log: () => log,
     alive: () => child.exitCode === null,
+    /** The fields of every `delivered` line of the delivery log (JSON logs). */
+    deliveries: () => log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+      .filter((l) => l.target === 'delivery' && l.fields.message === 'delivered').map((l) => l.fields),
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

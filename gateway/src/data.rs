@@ -15,13 +15,12 @@ use axum::{
 	http::{header, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 };
-use citychain_client::auth::{AuthError, Credentials};
+use citychain_client::auth::{now_ms, AuthError, Credentials};
 use serde_json::Value;
 use std::{
 	collections::{HashMap, VecDeque},
 	path::PathBuf,
 	sync::{Arc, Mutex},
-	time::{SystemTime, UNIX_EPOCH},
 };
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -66,10 +65,6 @@ impl Nonces {
 		order.push_back((nonce, expires));
 		Ok(())
 	}
-}
-
-fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// A dataset id from the path: decimal digits only, so that nothing but a
