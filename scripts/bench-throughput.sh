@@ -11,6 +11,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_prerequisites
 build_node
-(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+npm_ci "$ROOT/e2e"
 cd "$ROOT/e2e"
 CITYCHAIN_NODE="$NODE_BIN" node bench/throughput.mjs "${1:-32}" "${2:-50}" 2>&1 | grep -v 'RPC-CORE\|API/INIT'

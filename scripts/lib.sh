@@ -16,30 +16,105 @@ NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 GATEWAY_BIN="$CARGO_TARGET_DIR/release/citychain-gateway"
 CLI_BIN="$CARGO_TARGET_DIR/release/citychain"
 
+# Runs "$2..." as the stage named $1 and records how long it took; the
+# stage that was running when the script stopped is recorded as failed.
+STAGES=() STAGE="" STAGE_START=0
+stage() {
+	STAGE=$1 STAGE_START=$SECONDS
+	log "$STAGE"
+	"${@:2}"
+	STAGES+=("$(printf '%-28s %5d s' "$STAGE" $((SECONDS - STAGE_START)))")
+	STAGE=""
+}
+
+# Prints the stages that ran, with their times and the total (an EXIT trap).
+print_stage_times() {
+	local rc=$?
+	[ -z "$STAGE" ] || STAGES+=("$(printf '%-28s %5d s  failed' "$STAGE" $((SECONDS - STAGE_START)))")
+	((${#STAGES[@]} > 0)) || return "$rc"
+	printf '\nstage times:\n' >&2
+	printf '  %s\n' "${STAGES[@]}" >&2
+	printf '  %-28s %5d s\n' "total" "$SECONDS" >&2
+	return "$rc"
+}
+
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Installs Debian packages (as root, or through sudo).
+# Installs Debian packages (as root, or through sudo) and stops, naming
+# them, unless every one of them is installed afterwards.
 apt_install() {
 	log "installing Debian packages: $*"
-	local sudo=""
+	local sudo="" pkg missing=()
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+	$sudo apt-get update -qq || log "apt-get update failed; trying the install with the cached lists"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null ||
+		log "apt-get install failed"
+	for pkg in "$@"; do deb_installed "$pkg" || missing+=("$pkg"); done
+	((${#missing[@]} == 0)) ||
+		die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}"
 }
 
-# Installs the Debian packages and rustup components the build needs, only
-# when they are missing.
+deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
+# The value of key $1 in rust-toolchain.toml: a string, or a list's items one
+# per line.
+toolchain_field() {
+	sed -n "s/^$1 *= *//p" "$ROOT/rust-toolchain.toml" | tr -d '[]"' | tr ',' '\n' | sed 's/^ *//;s/ *$//;/^$/d'
+}
+
+# Adds the pinned toolchain and exactly the targets and components that
+# rust-toolchain.toml names, for that toolchain by name, then checks that
+# they are there. Stops before any build, naming what is missing and the
+# command that installs it; install errors are shown, never discarded.
+ensure_rust_toolchain() {
+	command -v rustup >/dev/null || die "rustup is required: see https://rustup.rs"
+	local tc="$RUSTUP_TOOLCHAIN" targets components missing=() item
+	targets=$(toolchain_field targets)
+	components=$(toolchain_field components)
+	if ! rustup toolchain list | grep -q "^$tc"; then
+		log "installing the Rust toolchain $tc"
+		rustup toolchain install "$tc" --profile minimal || log "rustup toolchain install $tc failed"
+	fi
+	# shellcheck disable=SC2086 # one word per target or component
+	for item in $targets; do
+		rustup target list --installed --toolchain "$tc" 2>/dev/null | grep -qx "$item" && continue
+		log "adding the Rust target $item to $tc"
+		rustup target add "$item" --toolchain "$tc" || log "rustup target add $item failed"
+		rustup target list --installed --toolchain "$tc" 2>/dev/null | grep -qx "$item" ||
+			missing+=("target $item (rustup target add $item --toolchain $tc)")
+	done
+	for item in $components; do
+		rust_component_installed "$tc" "$item" && continue
+		log "adding the Rust component $item to $tc"
+		rustup component add "$item" --toolchain "$tc" || log "rustup component add $item failed"
+		rust_component_installed "$tc" "$item" ||
+			missing+=("component $item (rustup component add $item --toolchain $tc)")
+	done
+	if ((${#missing[@]} > 0)); then
+		printf '\033[1;31merror:\033[0m the Rust toolchain %s lacks what rust-toolchain.toml pins:\n' "$tc" >&2
+		printf '  %s\n' "${missing[@]}" >&2
+		exit 1
+	fi
+}
+
+# Whether toolchain $1 has component $2 (listed bare, as rust-src, or with
+# the host triple, as clippy-x86_64-unknown-linux-gnu).
+rust_component_installed() {
+	rustup component list --installed --toolchain "$1" 2>/dev/null | grep -q "^$2\(-[a-z0-9_]*-[a-z0-9_]*-[a-z0-9_-]*\)\?$"
+}
+
+# Installs the Rust toolchain parts and the Debian packages the build needs,
+# only when they are missing, and checks node and npm.
 ensure_prerequisites() {
+	ensure_rust_toolchain
 	local missing=() pkg
 	for pkg in protobuf-compiler clang libclang-dev libssl-dev pkg-config; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+		deb_installed "$pkg" || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
-	command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
-	# rust-toolchain.toml names the toolchain, its wasm target and rust-src;
-	# this installs whatever of it is missing (older rustup: `rustup show`).
-	(cd "$ROOT" && { rustup toolchain install 2>/dev/null || rustup show; } >/dev/null)
+	command -v node >/dev/null && command -v npm >/dev/null ||
+		die "Node.js and npm are required (Node.js 18 or later): sudo apt-get install nodejs npm"
 }
 
 # Builds the workspace's programs in release, once: the node (and with it the
@@ -53,18 +128,29 @@ build_node() {
 
 # A Python virtual environment with the STAC libraries the end-to-end tests
 # validate against (e2e/stac/requirements.txt), made or refreshed when the
-# requirements change; sets CITYCHAIN_PYTHON to its interpreter.
+# requirements change; sets CITYCHAIN_PYTHON to its interpreter. Stops,
+# naming the failed step, if the environment cannot be made.
 ensure_stac_python() {
 	local venv="$HOME/.cache/citychain/venv-stac" req="$ROOT/e2e/stac/requirements.txt"
 	python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
 	if ! cmp -s "$req" "$venv/requirements.txt"; then
 		log "installing the STAC validators into $venv"
 		rm -rf "$venv"
-		python3 -m venv "$venv"
-		"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+		python3 -m venv "$venv" || die "python3 -m venv $venv failed"
+		"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" || {
+			rm -rf "$venv"
+			die "pip could not install $req into $venv (see its output above)"
+		}
 		cp "$req" "$venv/requirements.txt"
 	fi
 	export CITYCHAIN_PYTHON="$venv/bin/python"
+}
+
+# Installs the npm packages of directory $1 exactly as its package-lock.json
+# says, or stops naming the directory.
+npm_ci() {
+	(cd "$1" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+		die "npm ci failed in $1 (see its output above)"
 }
 
 # Whether a node answers JSON-RPC on the loopback port $1.

@@ -20,6 +20,7 @@ GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 BASE_PATH="${BASE_PATH:-$HOME/.local/share/citychain/dev}"
 
 ensure_prerequisites
+npm_ci "$ROOT/clients/js"
 build_node
 
 if [ "${1:-}" = "--purge" ]; then
@@ -53,7 +54,6 @@ for _ in $(seq 1 120); do
 	sleep 0.5
 done
 log "seeding sample data (first start only)"
-(cd "$ROOT/clients/js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
-	node seed.mjs "$ws" 2>&1 | grep -v 'RPC-CORE\|API/INIT') ||
+(cd "$ROOT/clients/js" && node seed.mjs "$ws" 2>&1 | grep -v 'RPC-CORE\|API/INIT') ||
 	log "seeding failed; the chain runs on without sample data"
 wait "$node_pid"

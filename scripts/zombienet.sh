@@ -21,7 +21,7 @@ if [ ! -x "$NODE_BIN" ]; then
 fi
 
 log "installing the zombienet CLI (zombienet/package-lock.json)"
-(cd "$ZN" && npm ci --no-audit --no-fund --loglevel=error)
+npm_ci "$ZN"
 
 run_dir="$(mktemp -d "${ZOMBIENET_DIR:-${TMPDIR:-/tmp}}/citychain-zombienet.XXXXXX")"
 export CITYCHAIN_NODE="$NODE_BIN"

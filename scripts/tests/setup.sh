@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Tests the set-up of scripts/lib.sh (ensure_prerequisites) with stand-ins
+# for rustup, dpkg-query, apt-get and sudo on PATH: no network, a few
+# seconds. It must stop at once, naming what is missing and how to install
+# it, when an install fails; and go on when everything is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fails=0
+
+# A stand-in rustup. FAKE_TARGETS / FAKE_COMPONENTS: what it lists as
+# installed; every install fails, as without network. Calls are logged.
+mkdir -p "$work/bin"
+cat >"$work/bin/rustup" <<'SH'
+#!/usr/bin/env bash
+echo "rustup $*" >>"$FAKE_LOG"
+case "$1 $2" in
+"toolchain list") echo "1.95.0-x86_64-unknown-linux-gnu" ;;
+"target list") printf '%s\n' $FAKE_TARGETS ;;
+"component list") printf '%s\n' $FAKE_COMPONENTS ;;
+*) echo "error: could not download file from 'https://static.rust-lang.org'" >&2; exit 1 ;;
+esac
+SH
+# Debian packages: those in FAKE_DEBS are installed; apt-get always fails.
+cat >"$work/bin/dpkg-query" <<'SH'
+#!/usr/bin/env bash
+for pkg in $FAKE_DEBS; do [ "$pkg" = "${!#}" ] && { printf 'install ok installed'; exit 0; }; done
+exit 1
+SH
+cat >"$work/bin/apt-get" <<'SH'
+#!/usr/bin/env bash
+echo "apt-get $*" >>"$FAKE_LOG"
+echo "E: Temporary failure resolving 'deb.debian.org'" >&2
+exit 100
+SH
+printf '#!/usr/bin/env bash\nexec "$@"\n' >"$work/bin/sudo"
+chmod +x "$work/bin/"*
+
+all_debs="protobuf-compiler clang libclang-dev libssl-dev pkg-config"
+all_components="rustfmt-x86_64-unknown-linux-gnu clippy-x86_64-unknown-linux-gnu rust-src"
+
+# Runs ensure_prerequisites with the stand-ins; $1: expected exit ("ok" or
+# "fail"), then the patterns its output must contain.
+check() {
+	local name=$1 expect=$2 out="$work/out" start=$SECONDS rc=0
+	shift 2
+	: >"$work/log"
+	PATH="$work/bin:$PATH" FAKE_LOG="$work/log" timeout 60 \
+		bash -c 'source "$1/scripts/lib.sh"; ensure_prerequisites' _ "$ROOT" >"$out" 2>&1 || rc=$?
+	local took=$((SECONDS - start)) ok=1 pattern
+	if [ "$expect" = ok ]; then ((rc == 0)) || ok=0; else ((rc != 0 && rc != 124)) || ok=0; fi
+	((took < 20)) || ok=0
+	for pattern in "$@"; do grep -qF -- "$pattern" "$out" "$work/log" || { ok=0; echo "  missing: $pattern"; }; done
+	if ((ok)); then
+		echo "ok   $name (exit $rc in ${took} s)"
+	else
+		echo "FAIL $name (exit $rc in ${took} s); its output:"
+		sed 's/^/  | /' "$out"
+		fails=$((fails + 1))
+	fi
+}
+
+FAKE_DEBS=$all_debs FAKE_TARGETS="x86_64-unknown-linux-gnu" FAKE_COMPONENTS=$all_components \
+	check "stops when the wasm target cannot be added" fail \
+	"rustup target add wasm32v1-none --toolchain 1.95.0" "could not download" "wasm32v1-none"
+FAKE_DEBS=$all_debs FAKE_TARGETS="x86_64-unknown-linux-gnu wasm32v1-none" \
+	FAKE_COMPONENTS="rustfmt-x86_64-unknown-linux-gnu clippy-x86_64-unknown-linux-gnu" \
+	check "stops when rust-src cannot be added" fail \
+	"rustup component add rust-src --toolchain 1.95.0"
+FAKE_DEBS="protobuf-compiler libclang-dev libssl-dev pkg-config" \
+	FAKE_TARGETS="x86_64-unknown-linux-gnu wasm32v1-none" FAKE_COMPONENTS=$all_components \
+	check "stops when a Debian package cannot be installed" fail \
+	"missing Debian packages: clang" "sudo apt-get install clang" "Temporary failure resolving"
+FAKE_DEBS=$all_debs FAKE_TARGETS="x86_64-unknown-linux-gnu wasm32v1-none" FAKE_COMPONENTS=$all_components \
+	check "goes on when everything is installed" ok
+
+((fails == 0)) || { echo "$fails set-up test(s) failed"; exit 1; }
