@@ -27,10 +27,42 @@ stage() {
 	STAGE=""
 }
 
+# Starts "$2..." in the background as the stage named $1, its output going
+# to a log under $STAGE_LOGS; `wait_stage $1` collects it.
+declare -A BG_PID BG_START BG_LOG
+STAGE_LOGS="${STAGE_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/citychain-stages.XXXXXX")}"
+background_stage() {
+	local name=$1 log
+	log="$STAGE_LOGS/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '-').log"
+	log "$name (in the background; output in $log)"
+	BG_START[$name]=$SECONDS BG_LOG[$name]=$log
+	"${@:2}" >"$log" 2>&1 &
+	BG_PID[$name]=$!
+}
+
+# Waits for the background stage $1, prints its output, records its time;
+# stops the script if it failed.
+wait_stage() {
+	local name=$1 rc=0
+	wait "${BG_PID[$name]}" || rc=$?
+	log "$name: its output"
+	cat "${BG_LOG[$name]}" >&2
+	unset "BG_PID[$name]"
+	if ((rc != 0)); then
+		STAGES+=("$(printf '%-28s %5d s  failed' "$name" $((SECONDS - BG_START[$name])))")
+		die "$name failed (exit $rc)"
+	fi
+	STAGES+=("$(printf '%-28s %5d s  (background)' "$name" $((SECONDS - BG_START[$name])))")
+}
+
 # Prints the stages that ran, with their times and the total (an EXIT trap).
 print_stage_times() {
-	local rc=$?
+	local rc=$? name
 	[ -z "$STAGE" ] || STAGES+=("$(printf '%-28s %5d s  failed' "$STAGE" $((SECONDS - STAGE_START)))")
+	for name in "${!BG_PID[@]}"; do
+		kill "${BG_PID[$name]}" 2>/dev/null || true
+		STAGES+=("$(printf '%-28s %5d s  stopped (log: %s)' "$name" $((SECONDS - BG_START[$name])) "${BG_LOG[$name]}")")
+	done
 	((${#STAGES[@]} > 0)) || return "$rc"
 	printf '\nstage times:\n' >&2
 	printf '  %s\n' "${STAGES[@]}" >&2

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Sets up what is missing, builds the node once, and runs every test suite:
-# the set-up's own test, the workspace's Rust tests, the end-to-end tests
-# against that node, then the zombienet network tests with the same binary.
-# Prints the time of each stage at the end, also when a stage fails.
+# Sets up what is missing, builds the workspace's programs once, and runs
+# every test suite: the set-up's own test, the workspace's Rust tests, the
+# end-to-end tests against those programs, and the zombienet network tests
+# with the same node binary. Prints the time of each stage at the end, also
+# when a stage fails.
+#
+# The suites spend most of their time waiting for blocks, not computing, so
+# they run side by side once the programs are built: the Rust tests compile
+# and run in the background (at low priority), the end-to-end test files run
+# several at a time, and the zombienet network beside them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap print_stage_times EXIT
 
-cargo_test() { (cd "$ROOT" && cargo test --release --locked --workspace --no-fail-fast); }
+cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspace --no-fail-fast); }
 e2e_setup() {
 	ensure_stac_python
 	npm_ci "$ROOT/e2e"
@@ -19,9 +25,11 @@ e2e_test() {
 
 stage "set-up test" "$ROOT/scripts/tests/setup.sh"
 stage "prerequisites" ensure_prerequisites
-stage "build (workspace binaries)" build_node
-stage "cargo test" cargo_test
 stage "e2e set-up" e2e_setup
+stage "build (workspace binaries)" build_node
+background_stage "Rust tests" cargo_test
+background_stage "zombienet" "$ROOT/scripts/zombienet.sh" test
 stage "e2e tests" e2e_test
-stage "zombienet" "$ROOT/scripts/zombienet.sh" test
+wait_stage "zombienet"
+wait_stage "Rust tests"
 log "all test suites passed"
