@@ -124,6 +124,9 @@ pub enum AuditAction {
 	ValidatorAdded,
 	/// Governance removed the department's validator.
 	ValidatorRemoved,
+	// Departments, appended.
+	/// Governance set the department's transaction allowance.
+	AllowanceSet,
 }
 
 /// One entry of the log, without its hash.

@@ -102,20 +102,41 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 pub type SignedBlock = generic::SignedBlock<Block>;
 
 /// The extensions every signed transaction carries. `CheckMembership` refuses
-/// signers who are not members of an active department.
+/// signers who are not members of an active department and spends their
+/// department's allowance; `CheckMortality` refuses immortal and long-lived
+/// transactions; `CheckNonce` bounds each sender's waiting transactions (see
+/// [`permissioning`]).
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	permissioning::CheckMembership,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
-	frame_system::CheckEra<Runtime>,
-	frame_system::CheckNonce<Runtime>,
+	permissioning::CheckMortality,
+	permissioning::CheckNonce,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
+
+/// The extensions of a transaction with `nonce`, valid in `era`, as every
+/// client of this runtime signs them (no fee tip, no metadata hash).
+pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::new(),
+		permissioning::CheckMembership,
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		permissioning::CheckMortality::from(era),
+		permissioning::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	)
+}
 
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;

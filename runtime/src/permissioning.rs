@@ -1,76 +1,267 @@
 //! Permissioned transactions.
 //!
 //! CityChain is a consortium chain: only the accounts of its member
-//! departments may transact. [`CheckMembership`] is a transaction extension
-//! that refuses, when the pool validates a transaction and again when a block
-//! includes it, any signed transaction whose signer is not
+//! departments may transact, and no department may take more than its share.
+//! Three transaction extensions hold that, each checked when the pool
+//! validates a transaction and again when a block includes it:
 //!
-//! - a member of an active department (members of suspended or retired
-//!   departments are refused too),
-//! - a member of the council, or
-//! - the sudo key, on chains that have one.
+//! - [`CheckMembership`] refuses any signed transaction whose signer is not a
+//!   member of an active department (members of suspended or retired
+//!   departments are refused too), a member of the council, or the sudo key
+//!   on chains that have one (`InvalidTransaction::BadSigner`); and a call
+//!   only Root may make (`configs::ConsortiumCallFilter`,
+//!   `InvalidTransaction::Call`). A member's transaction spends its
+//!   department's allowance (`pallet_departments`: transactions and bytes per
+//!   period, set by governance): one that does not fit is invalid with
+//!   `Custom(`[`ALLOWANCE_SPENT`]`)`, and the more of its allowance a
+//!   department has left, the higher its transactions' priority, so a
+//!   department that floods the pool goes to the back of it.
+//! - [`CheckMortality`] takes the place of `frame_system`'s extension of the
+//!   same name and encoding, and refuses transactions that are immortal or
+//!   live longer than [`MAX_TRANSACTION_LIFETIME`] blocks
+//!   (`Custom(`[`TOO_LONG_LIVED`]`)`), so signed bytes cannot be replayed
+//!   later (after a member is removed and readmitted, say).
+//! - [`CheckNonce`] takes the place of `frame_system`'s, and refuses a nonce
+//!   more than [`MAX_PENDING_PER_SENDER`] ahead of the account's
+//!   (`Custom(`[`TOO_FAR_AHEAD`]`)`): no sender holds more than that many
+//!   transactions in the pool.
 //!
-//! Such a transaction is invalid with `InvalidTransaction::BadSigner`, so a
-//! non-member cannot fill the pool. Unsigned transactions and inherents are
-//! left to their own checks.
+//! Unsigned transactions and inherents are left to their own checks.
 
-use crate::{configs::CouncilCollective, AccountId, Runtime, RuntimeCall};
-use citychain_primitives::DepartmentDirectory;
+use crate::{
+	configs::{ConsortiumCallFilter, CouncilCollective},
+	AccountId, BlockNumber, Hash, Nonce, Runtime, RuntimeCall,
+};
+use citychain_primitives::{DepartmentDirectory, DepartmentId};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use frame_support::{
 	pallet_prelude::TransactionSource,
-	traits::OriginTrait,
+	traits::{Contains, OriginTrait},
 	weights::Weight,
 };
 use scale_info::TypeInfo;
 use sp_runtime::{
+	generic::Era,
 	impl_tx_ext_default,
-	traits::{DispatchInfoOf, TransactionExtension},
-	transaction_validity::{InvalidTransaction, ValidTransaction},
+	traits::{DispatchInfoOf, Dispatchable, PostDispatchInfoOf, TransactionExtension, ValidateResult},
+	transaction_validity::{InvalidTransaction, TransactionValidityError, ValidTransaction},
+	DispatchResult,
 };
 
-/// Refuses signed transactions from accounts outside the consortium.
+type Departments = pallet_departments::Pallet<Runtime>;
+type Origin = <RuntimeCall as Dispatchable>::RuntimeOrigin;
+
+/// `InvalidTransaction::Custom` code of a transaction that is immortal or
+/// whose era is longer than [`MAX_TRANSACTION_LIFETIME`].
+pub const TOO_LONG_LIVED: u8 = 1;
+
+/// `InvalidTransaction::Custom` code of a transaction that its department's
+/// allowance for this period cannot pay for.
+pub const ALLOWANCE_SPENT: u8 = 2;
+
+/// `InvalidTransaction::Custom` code of a transaction whose nonce is more
+/// than [`MAX_PENDING_PER_SENDER`] ahead of its account's.
+pub const TOO_FAR_AHEAD: u8 = 3;
+
+/// The longest a signed transaction may stay valid, in blocks (12.8 minutes):
+/// room for @polkadot/api's default of 64 to 128 blocks.
+pub const MAX_TRANSACTION_LIFETIME: BlockNumber = 256;
+
+/// The most transactions one account may have waiting: its nonce and this
+/// many after it.
+pub const MAX_PENDING_PER_SENDER: Nonce = 256;
+
+/// Priority of a transaction whose department has all of its allowance
+/// left; it falls in proportion as the department spends it.
+const FULL_ALLOWANCE_PRIORITY: u64 = 1_000_000;
+
+/// Refuses signed transactions from accounts outside the consortium, and
+/// those its department's allowance cannot pay for.
 #[derive(Encode, Decode, DecodeWithMemTracking, Default, Clone, Eq, PartialEq, Debug, TypeInfo)]
 pub struct CheckMembership;
 
 impl CheckMembership {
-	/// Whether `who` may sign transactions.
-	pub fn is_allowed(who: &AccountId) -> bool {
-		pallet_departments::Pallet::<Runtime>::active_department_of(who).is_some() ||
-			pallet_collective::Pallet::<Runtime, CouncilCollective>::is_member(who) ||
-			pallet_sudo::Key::<Runtime>::get().as_ref() == Some(who)
+	/// The department whose allowance `who`'s transactions spend; `Ok(None)`
+	/// for a council member or the sudo key outside every active department;
+	/// `Err` for anyone else.
+	fn payer(who: &AccountId) -> Result<Option<DepartmentId>, TransactionValidityError> {
+		match Departments::active_department_of(who) {
+			Some(department) => Ok(Some(department)),
+			None if pallet_collective::Pallet::<Runtime, CouncilCollective>::is_member(who) ||
+				pallet_sudo::Key::<Runtime>::get().as_ref() == Some(who) =>
+				Ok(None),
+			None => Err(InvalidTransaction::BadSigner.into()),
+		}
 	}
 }
 
 impl TransactionExtension<RuntimeCall> for CheckMembership {
 	const IDENTIFIER: &'static str = "CheckMembership";
 	type Implicit = ();
-	type Val = ();
+	/// The department that pays, found in `validate`.
+	type Val = Option<DepartmentId>;
 	type Pre = ();
 
 	/// The member record and its department, the council's members and the
-	/// sudo key: at most four reads.
+	/// sudo key; the department's allowance and what it spent, written back.
 	fn weight(&self, _call: &RuntimeCall) -> Weight {
-		<Runtime as frame_system::Config>::DbWeight::get().reads(4)
+		<Runtime as frame_system::Config>::DbWeight::get().reads_writes(6, 1)
 	}
 
 	fn validate(
 		&self,
-		origin: <RuntimeCall as sp_runtime::traits::Dispatchable>::RuntimeOrigin,
-		_call: &RuntimeCall,
+		origin: Origin,
+		call: &RuntimeCall,
 		_info: &DispatchInfoOf<RuntimeCall>,
-		_len: usize,
+		len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Encode,
 		_source: TransactionSource,
-	) -> sp_runtime::traits::ValidateResult<Self::Val, RuntimeCall> {
-		if let Some(who) = origin.as_signer() {
-			if !Self::is_allowed(who) {
-				return Err(InvalidTransaction::BadSigner.into());
-			}
+	) -> ValidateResult<Self::Val, RuntimeCall> {
+		let Some(who) = origin.as_signer() else {
+			return Ok((ValidTransaction::default(), None, origin));
+		};
+		let payer = Self::payer(who)?;
+		if !ConsortiumCallFilter::contains(call) {
+			return Err(InvalidTransaction::Call.into());
 		}
-		Ok((ValidTransaction::default(), (), origin))
+		let mut valid = ValidTransaction::default();
+		if let Some(department) = payer {
+			let ((transactions, bytes), allowance) = Departments::allowance_left(department);
+			if transactions == 0 || (bytes as usize) < len {
+				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
+			}
+			valid.priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into()) /
+				u64::from(allowance.transactions.max(1));
+		}
+		Ok((valid, payer, origin))
+	}
+
+	fn prepare(
+		self,
+		payer: Self::Val,
+		_origin: &Origin,
+		_call: &RuntimeCall,
+		_info: &DispatchInfoOf<RuntimeCall>,
+		len: usize,
+	) -> Result<Self::Pre, TransactionValidityError> {
+		match payer {
+			Some(department) if !Departments::spend_allowance(department, len as u32) =>
+				Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into()),
+			_ => Ok(()),
+		}
+	}
+}
+
+/// `frame_system::CheckMortality` for mortal transactions only. Same
+/// identifier, encoding and signed data, so every client that signs for a
+/// Substrate chain signs for this one; an immortal era, or one longer than
+/// [`MAX_TRANSACTION_LIFETIME`], is invalid with
+/// `InvalidTransaction::Custom(TOO_LONG_LIVED)`.
+#[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, Debug, TypeInfo)]
+pub struct CheckMortality(pub frame_system::CheckMortality<Runtime>);
+
+impl CheckMortality {
+	pub fn from(era: Era) -> Self {
+		Self(frame_system::CheckMortality::from(era))
+	}
+}
+
+impl TransactionExtension<RuntimeCall> for CheckMortality {
+	const IDENTIFIER: &'static str = "CheckMortality";
+	type Implicit = Hash;
+	type Val = ();
+	type Pre = ();
+
+	fn implicit(&self) -> Result<Self::Implicit, TransactionValidityError> {
+		self.0.implicit()
+	}
+
+	fn weight(&self, call: &RuntimeCall) -> Weight {
+		self.0.weight(call)
+	}
+
+	fn validate(
+		&self,
+		origin: Origin,
+		call: &RuntimeCall,
+		info: &DispatchInfoOf<RuntimeCall>,
+		len: usize,
+		self_implicit: Self::Implicit,
+		inherited_implication: &impl sp_runtime::traits::Implication,
+		source: TransactionSource,
+	) -> ValidateResult<Self::Val, RuntimeCall> {
+		match self.0 .0 {
+			Era::Mortal(period, _) if period <= MAX_TRANSACTION_LIFETIME.into() => {},
+			_ => return Err(InvalidTransaction::Custom(TOO_LONG_LIVED).into()),
+		}
+		self.0.validate(origin, call, info, len, self_implicit, inherited_implication, source)
 	}
 
 	impl_tx_ext_default!(RuntimeCall; prepare);
+}
+
+/// `frame_system::CheckNonce` with a window: same identifier, encoding and
+/// checks, and a nonce more than [`MAX_PENDING_PER_SENDER`] ahead of the
+/// account's is invalid with `InvalidTransaction::Custom(TOO_FAR_AHEAD)`.
+#[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, Debug, TypeInfo)]
+pub struct CheckNonce(pub frame_system::CheckNonce<Runtime>);
+
+impl CheckNonce {
+	pub fn from(nonce: Nonce) -> Self {
+		Self(frame_system::CheckNonce::from(nonce))
+	}
+}
+
+impl TransactionExtension<RuntimeCall> for CheckNonce {
+	const IDENTIFIER: &'static str = "CheckNonce";
+	type Implicit = ();
+	type Val = <frame_system::CheckNonce<Runtime> as TransactionExtension<RuntimeCall>>::Val;
+	type Pre = <frame_system::CheckNonce<Runtime> as TransactionExtension<RuntimeCall>>::Pre;
+
+	fn weight(&self, call: &RuntimeCall) -> Weight {
+		self.0.weight(call)
+	}
+
+	fn validate(
+		&self,
+		origin: Origin,
+		call: &RuntimeCall,
+		info: &DispatchInfoOf<RuntimeCall>,
+		len: usize,
+		self_implicit: Self::Implicit,
+		inherited_implication: &impl sp_runtime::traits::Implication,
+		source: TransactionSource,
+	) -> ValidateResult<Self::Val, RuntimeCall> {
+		if let Some(who) = origin.as_signer() {
+			let next = frame_system::Pallet::<Runtime>::account_nonce(who);
+			if self.0 .0 > next.saturating_add(MAX_PENDING_PER_SENDER) {
+				return Err(InvalidTransaction::Custom(TOO_FAR_AHEAD).into());
+			}
+		}
+		self.0.validate(origin, call, info, len, self_implicit, inherited_implication, source)
+	}
+
+	fn prepare(
+		self,
+		val: Self::Val,
+		origin: &Origin,
+		call: &RuntimeCall,
+		info: &DispatchInfoOf<RuntimeCall>,
+		len: usize,
+	) -> Result<Self::Pre, TransactionValidityError> {
+		self.0.prepare(val, origin, call, info, len)
+	}
+
+	fn post_dispatch_details(
+		pre: Self::Pre,
+		info: &DispatchInfoOf<RuntimeCall>,
+		post_info: &PostDispatchInfoOf<RuntimeCall>,
+		len: usize,
+		result: &DispatchResult,
+	) -> Result<Weight, TransactionValidityError> {
+		<frame_system::CheckNonce<Runtime> as TransactionExtension<RuntimeCall>>::post_dispatch_details(
+			pre, info, post_info, len, result,
+		)
+	}
 }

@@ -13,7 +13,8 @@
 //!   any of the roles Admin, Publisher, Approver and Auditor. Every department
 //!   always has at least one Admin. Membership makes the account exist
 //!   (it provides the account), so a new member can transact at once without
-//!   being sent funds.
+//!   being sent funds; the account is never reaped afterwards, so removal
+//!   and readmission cannot reset its nonce.
 //! - Each department names one member as its **delegate**. The delegates of
 //!   the active departments are the members of the council
 //!   ([`Config::Council`]); this pallet is the only thing that changes the
@@ -60,6 +61,7 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
+	departments::OnDepartmentStatusChanged,
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
 	Role, Roles,
 };
@@ -76,7 +78,7 @@ pub mod pallet {
 	};
 	use codec::Encode;
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::Saturating;
+	use sp_runtime::{SaturatedConversion, Saturating};
 
 	/// The department record as stored.
 	pub type DepartmentOf<T> = Department<
@@ -119,6 +121,24 @@ pub mod pallet {
 		/// The audit log every call records in.
 		type Audit: AuditSink<Self::AccountId>;
 
+		/// Told when a department stops or starts being active, so that its
+		/// validator and nodes follow; its error refuses the status change.
+		type OnStatusChanged: OnDepartmentStatusChanged;
+
+		/// Length of an allowance period, in blocks.
+		#[pallet::constant]
+		type AllowancePeriod: Get<u32>;
+
+		/// What a department may spend per period unless governance gives
+		/// it another allowance.
+		#[pallet::constant]
+		type DefaultAllowance: Get<Allowance>;
+
+		/// The most weight one change of the council's membership can cost
+		/// (`Council`'s own, with its most members and open motions); added
+		/// to the weight of every call that moves a seat.
+		type CouncilChangeWeight: Get<Weight>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -146,6 +166,14 @@ pub mod pallet {
 		(),
 		OptionQuery,
 	>;
+
+	/// The allowances governance gave departments other than the default.
+	#[pallet::storage]
+	pub type Allowances<T: Config> = StorageMap<_, Twox64Concat, DepartmentId, Allowance>;
+
+	/// What each department has spent in its latest allowance period.
+	#[pallet::storage]
+	pub type Spent<T: Config> = StorageMap<_, Twox64Concat, DepartmentId, Usage, ValueQuery>;
 
 	/// The delegates of the active departments, sorted: the council's
 	/// membership as this pallet last set it.
@@ -213,6 +241,9 @@ pub mod pallet {
 		MemberRemoved { department: DepartmentId, who: T::AccountId },
 		/// A department published a new x25519 encryption key.
 		EncryptionKeySet { department: DepartmentId, key: EncryptionKey },
+		/// Governance set a department's allowance (`None`: back to the
+		/// default).
+		AllowanceSet { department: DepartmentId, allowance: Option<Allowance> },
 	}
 
 	#[pallet::error]
@@ -247,13 +278,14 @@ pub mod pallet {
 		MemberIsDelegate,
 		/// The delegate must be a member of the department.
 		DelegateNotMember,
-		/// The key is all zeroes, which is no valid x25519 public key.
+		/// The key is an x25519 point of small order (all zeroes, say), to
+		/// which sealing would be no secret.
 		InvalidEncryptionKey,
-		/// The account is still used by other pallets and cannot lose the
-		/// membership that keeps it alive.
-		MemberAccountInUse,
 		/// An update call that changes nothing.
 		NothingToUpdate,
+		/// An allowance of no transactions or no bytes: suspend the department
+		/// instead.
+		EmptyAllowance,
 	}
 
 	#[pallet::hooks]
@@ -269,7 +301,7 @@ pub mod pallet {
 		/// Admit a department. `admin` becomes its first member, with the Admin
 		/// role, and its delegate to the council.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_department())]
+		#[pallet::weight(T::WeightInfo::register_department().saturating_add(T::CouncilChangeWeight::get()))]
 		pub fn register_department(
 			origin: OriginFor<T>,
 			name: Vec<u8>,
@@ -296,10 +328,15 @@ pub mod pallet {
 		}
 
 		/// Suspend, reactivate or retire a department. The members of a
-		/// department that is not active can no longer transact, and its
-		/// delegate leaves the council. Retirement is final.
+		/// department that is not active can no longer transact, its
+		/// delegate leaves the council, and [`Config::OnStatusChanged`] takes
+		/// its validator and nodes out. Retirement is final.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::set_department_status())]
+		#[pallet::weight(
+			T::WeightInfo::set_department_status()
+				.saturating_add(T::CouncilChangeWeight::get())
+				.saturating_add(T::OnStatusChanged::max_weight())
+		)]
 		pub fn set_department_status(
 			origin: OriginFor<T>,
 			department: DepartmentId,
@@ -312,6 +349,9 @@ pub mod pallet {
 				(true, false) => Self::change_council(None, Some(&dept.delegate))?,
 				(false, true) => Self::change_council(Some(&dept.delegate), None)?,
 				_ => {},
+			}
+			if dept.status.is_active() != status.is_active() {
+				T::OnStatusChanged::on_status_changed(department, status.is_active())?;
 			}
 			dept.status = status;
 			Departments::<T>::insert(department, dept);
@@ -365,7 +405,10 @@ pub mod pallet {
 		}
 
 		/// Remove `who` from the caller's department. The last Admin and the
-		/// delegate cannot be removed.
+		/// delegate cannot be removed. The account itself stays, with its
+		/// nonce, so none of its signed transactions can be replayed, and
+		/// nothing the member holds elsewhere (session keys, say) can block
+		/// its removal.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::remove_member())]
 		pub fn remove_member(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
@@ -374,8 +417,6 @@ pub mod pallet {
 			let mut dept = Self::department_record(department)?;
 			ensure!(dept.delegate != who, Error::<T>::MemberIsDelegate);
 			ensure!(!dept.would_lose_last_admin(record.roles, Roles::NONE), Error::<T>::LastAdmin);
-			frame_system::Pallet::<T>::dec_providers(&who)
-				.map_err(|_| Error::<T>::MemberAccountInUse)?;
 			dept.count_role_change(record.roles, Roles::NONE);
 			dept.members.saturating_dec();
 			Members::<T>::remove(&who);
@@ -395,7 +436,10 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(key != [0u8; 32], Error::<T>::InvalidEncryptionKey);
+			ensure!(
+				citychain_primitives::departments::is_valid_encryption_key(&key),
+				Error::<T>::InvalidEncryptionKey
+			);
 			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
 				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
 				dept.encryption_key = Some(key);
@@ -414,7 +458,7 @@ pub mod pallet {
 		/// fields left `None` stay as they are. A new delegate must be a member
 		/// of the department and takes the council seat at once.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::update_department())]
+		#[pallet::weight(T::WeightInfo::update_department().saturating_add(T::CouncilChangeWeight::get()))]
 		pub fn update_department(
 			origin: OriginFor<T>,
 			name: Option<Vec<u8>>,
@@ -470,6 +514,35 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+		/// Set what `department` may spend per allowance period (`None`: the
+		/// runtime's default). Takes effect at once; what was spent this
+		/// period still counts.
+		#[pallet::call_index(7)]
+		// One read (the department) and one write of a small value: the
+		// same as `set_encryption_key`, whose benchmark bounds this call.
+		#[pallet::weight(T::WeightInfo::set_encryption_key())]
+		pub fn set_allowance(
+			origin: OriginFor<T>,
+			department: DepartmentId,
+			allowance: Option<Allowance>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Departments::<T>::contains_key(department), Error::<T>::UnknownDepartment);
+			match allowance {
+				Some(a) => {
+					ensure!(a.transactions > 0 && a.bytes > 0, Error::<T>::EmptyAllowance);
+					Allowances::<T>::insert(department, a);
+				},
+				None => Allowances::<T>::remove(department),
+			}
+			Self::emit(
+				Actor::Governance,
+				department,
+				AuditAction::AllowanceSet,
+				Event::AllowanceSet { department, allowance },
+			);
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -484,6 +557,46 @@ pub mod pallet {
 			ensure!(dept.status.is_active(), Error::<T>::DepartmentNotActive);
 			ensure!(record.roles.contains(Role::Admin), Error::<T>::NotAdmin);
 			Ok((who, record.department))
+		}
+
+		/// The allowance of `department`: its own, or the default.
+		pub fn allowance_of(department: DepartmentId) -> Allowance {
+			Allowances::<T>::get(department).unwrap_or_else(T::DefaultAllowance::get)
+		}
+
+		/// The allowance period of block `now`.
+		fn period(now: BlockNumberFor<T>) -> u32 {
+			let now: u32 = now.saturated_into();
+			now / T::AllowancePeriod::get().max(1)
+		}
+
+		/// What `department` has left this period (transactions, bytes), and
+		/// its allowance.
+		pub fn allowance_left(department: DepartmentId) -> ((u32, u32), Allowance) {
+			let allowance = Self::allowance_of(department);
+			let period = Self::period(frame_system::Pallet::<T>::block_number());
+			(Spent::<T>::get(department).in_period(period).left(&allowance), allowance)
+		}
+
+		/// Spends one transaction of `len` bytes of `department`'s allowance;
+		/// `false`, spending nothing, if it does not fit.
+		pub fn spend_allowance(department: DepartmentId, len: u32) -> bool {
+			let allowance = Self::allowance_of(department);
+			let period = Self::period(frame_system::Pallet::<T>::block_number());
+			let usage = Spent::<T>::get(department).in_period(period);
+			let (transactions, bytes) = usage.left(&allowance);
+			if transactions == 0 || bytes < len {
+				return false;
+			}
+			Spent::<T>::insert(
+				department,
+				Usage {
+					period,
+					transactions: usage.transactions.saturating_add(1),
+					bytes: usage.bytes.saturating_add(len),
+				},
+			);
+			true
 		}
 
 		/// Records the call's entry in the audit log (the actor's department
@@ -571,6 +684,9 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Adds the member records and provides the account. The provider is
+		/// never taken back (one per admission), so the account and its
+		/// nonce outlive the membership.
 		fn insert_member(department: DepartmentId, who: T::AccountId, roles: Roles) {
 			frame_system::Pallet::<T>::inc_providers(&who);
 			DepartmentMembers::<T>::insert(department, &who, ());

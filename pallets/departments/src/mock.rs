@@ -63,6 +63,13 @@ pub const MAX_MEMBERS: u32 = 4;
 pub const MAX_NAME: u32 = 16;
 pub const MAX_URI: u32 = 32;
 
+/// Allowances are counted per 10 blocks.
+pub const ALLOWANCE_PERIOD: u32 = 10;
+
+frame_support::parameter_types! {
+	pub const DefaultAllowance: crate::Allowance = crate::Allowance { transactions: 3, bytes: 1_000 };
+}
+
 impl pallet_departments::Config for Test {
 	type Audit = ();
 	type GovernanceOrigin = EnsureRoot<AccountId>;
@@ -71,6 +78,10 @@ impl pallet_departments::Config for Test {
 	type MaxMembersPerDepartment = ConstU32<MAX_MEMBERS>;
 	type MaxNameLength = ConstU32<MAX_NAME>;
 	type MaxUriLength = ConstU32<MAX_URI>;
+	type OnStatusChanged = ();
+	type AllowancePeriod = ConstU32<ALLOWANCE_PERIOD>;
+	type DefaultAllowance = DefaultAllowance;
+	type CouncilChangeWeight = ();
 	type WeightInfo = ();
 }
 

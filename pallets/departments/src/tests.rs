@@ -276,13 +276,13 @@ mod remove_member {
 	use super::*;
 
 	#[test]
-	fn admin_removes_member_and_account_is_released() {
+	fn admin_removes_member_whose_account_stays() {
 		new_test_ext().execute_with(|| {
 			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
 			System::assert_last_event(Event::MemberRemoved { department: PLANNING, who: PLANNING_PUBLISHER }.into());
 			assert!(Members::<Test>::get(PLANNING_PUBLISHER).is_none());
 			assert!(!DepartmentMembers::<Test>::contains_key(PLANNING, PLANNING_PUBLISHER));
-			assert!(!System::account_exists(&PLANNING_PUBLISHER));
+			assert!(System::account_exists(&PLANNING_PUBLISHER), "kept, with its nonce");
 			assert_eq!(DepartmentRecords::<Test>::get(PLANNING).unwrap().members, 1);
 			// free to join another department now
 			assert_ok!(Departments::add_member(signed(TRANSPORT_ADMIN), PLANNING_PUBLISHER, Roles::NONE));
@@ -308,13 +308,26 @@ mod remove_member {
 	}
 
 	#[test]
-	fn keeps_accounts_other_pallets_still_use() {
+	fn is_not_blocked_by_what_the_member_holds_elsewhere() {
 		new_test_ext().execute_with(|| {
+			// session keys, for example, make the account a consumer
 			assert_ok!(frame_system::Pallet::<Test>::inc_consumers(&PLANNING_PUBLISHER));
-			assert_noop!(
-				Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER),
-				Error::<Test>::MemberAccountInUse
-			);
+			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
+			assert!(Members::<Test>::get(PLANNING_PUBLISHER).is_none());
+		});
+	}
+
+	#[test]
+	fn keeps_the_account_and_its_nonce_through_readmission() {
+		new_test_ext().execute_with(|| {
+			frame_system::Pallet::<Test>::inc_account_nonce(PLANNING_PUBLISHER);
+			frame_system::Pallet::<Test>::inc_account_nonce(PLANNING_PUBLISHER);
+			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
+			assert!(frame_system::Pallet::<Test>::account_exists(&PLANNING_PUBLISHER));
+			assert_eq!(frame_system::Pallet::<Test>::account_nonce(PLANNING_PUBLISHER), 2);
+			assert_ok!(Departments::add_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER, Roles::only(Role::Publisher)));
+			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
+			assert_eq!(frame_system::Pallet::<Test>::account_nonce(PLANNING_PUBLISHER), 2);
 		});
 	}
 
@@ -347,6 +360,12 @@ mod set_encryption_key {
 		new_test_ext().execute_with(|| {
 			assert_noop!(
 				Departments::set_encryption_key(signed(PLANNING_ADMIN), [0u8; 32]),
+				Error::<Test>::InvalidEncryptionKey
+			);
+			let mut p_plus_1 = [0xffu8; 32];
+			(p_plus_1[0], p_plus_1[31]) = (0xee, 0x7f);
+			assert_noop!(
+				Departments::set_encryption_key(signed(PLANNING_ADMIN), p_plus_1),
 				Error::<Test>::InvalidEncryptionKey
 			);
 			assert_noop!(
@@ -437,6 +456,59 @@ mod directory {
 				members,
 				vec![(PLANNING_ADMIN, Roles::only(Role::Admin)), (PLANNING_PUBLISHER, Roles::only(Role::Publisher))]
 			);
+		});
+	}
+}
+
+mod allowance {
+	use super::*;
+	use crate::{Allowance, Allowances, Spent};
+
+	#[test]
+	fn a_department_spends_its_default_allowance_per_period() {
+		new_test_ext().execute_with(|| {
+			System::set_block_number(ALLOWANCE_PERIOD as u64 * 3 + 1);
+			assert_eq!(Departments::allowance_left(PLANNING).0, (3, 1_000));
+			assert!(Departments::spend_allowance(PLANNING, 400));
+			assert!(Departments::spend_allowance(PLANNING, 400));
+			assert!(!Departments::spend_allowance(PLANNING, 400), "over the bytes");
+			assert!(Departments::spend_allowance(PLANNING, 200));
+			assert_eq!(Departments::allowance_left(PLANNING).0, (0, 0));
+			assert!(!Departments::spend_allowance(PLANNING, 1), "over the transactions");
+			assert_eq!(Departments::allowance_left(1).0, (3, 1_000), "each department its own");
+			// the next period starts afresh
+			System::set_block_number(ALLOWANCE_PERIOD as u64 * 4);
+			assert_eq!(Departments::allowance_left(PLANNING).0, (3, 1_000));
+			assert!(Departments::spend_allowance(PLANNING, 10));
+			assert_eq!(Spent::<Test>::get(PLANNING).transactions, 1);
+		});
+	}
+
+	#[test]
+	fn governance_sets_and_clears_a_departments_allowance() {
+		new_test_ext().execute_with(|| {
+			let more = Allowance { transactions: 50, bytes: 50_000 };
+			assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), PLANNING, Some(more)));
+			System::assert_last_event(Event::AllowanceSet { department: PLANNING, allowance: Some(more) }.into());
+			assert_eq!(Departments::allowance_left(PLANNING).0, (50, 50_000));
+			assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), PLANNING, None));
+			assert!(Allowances::<Test>::get(PLANNING).is_none());
+			assert_eq!(Departments::allowance_left(PLANNING).0, (3, 1_000));
+		});
+	}
+
+	#[test]
+	fn set_allowance_refuses_bad_input() {
+		new_test_ext().execute_with(|| {
+			let some = Some(Allowance { transactions: 5, bytes: 5 });
+			assert_noop!(Departments::set_allowance(signed(PLANNING_ADMIN), PLANNING, some), DispatchError::BadOrigin);
+			assert_noop!(Departments::set_allowance(RuntimeOrigin::root(), 99, some), Error::<Test>::UnknownDepartment);
+			for empty in [Allowance { transactions: 0, bytes: 5 }, Allowance { transactions: 5, bytes: 0 }] {
+				assert_noop!(
+					Departments::set_allowance(RuntimeOrigin::root(), PLANNING, Some(empty)),
+					Error::<Test>::EmptyAllowance
+				);
+			}
 		});
 	}
 }

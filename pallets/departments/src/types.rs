@@ -4,7 +4,7 @@ use alloc::{string::String, vec::Vec};
 use citychain_primitives::{
 	DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Role, Roles,
 };
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
@@ -72,4 +72,55 @@ pub struct GenesisDepartment<AccountId> {
 	pub encryption_key: Option<EncryptionKey>,
 	#[serde(default)]
 	pub metadata_uri: String,
+}
+
+/// What one department may spend in one allowance period: signed
+/// transactions, and bytes of them. No call stores more than its encoded
+/// input and a bounded record beside it (an audit entry, index keys), so
+/// the bytes bound the state a department can add per period.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct Allowance {
+	pub transactions: u32,
+	pub bytes: u32,
+}
+
+/// What a department has spent of its allowance in period `period` (the
+/// block number divided by the period's length).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+pub struct Usage {
+	pub period: u32,
+	pub transactions: u32,
+	pub bytes: u32,
+}
+
+impl Usage {
+	/// This usage as of `period`: nothing spent yet if it is a later one.
+	pub fn in_period(self, period: u32) -> Self {
+		if self.period == period {
+			self
+		} else {
+			Self { period, transactions: 0, bytes: 0 }
+		}
+	}
+
+	/// What is left of `allowance`: transactions and bytes.
+	pub fn left(&self, allowance: &Allowance) -> (u32, u32) {
+		(
+			allowance.transactions.saturating_sub(self.transactions),
+			allowance.bytes.saturating_sub(self.bytes),
+		)
+	}
 }
