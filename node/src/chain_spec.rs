@@ -37,7 +37,15 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 }
 
 /// Four validator departments and a regulator, governed by their council;
-/// no sudo.
+/// no sudo. Its keys and node ids are the well-known development ones, so it
+/// is a `Local` chain: a real consortium exports it with `build-spec`, puts
+/// its own keys, accounts and node ids in, and marks it `Live`
+/// (docs/operations.md).
 pub fn consortium_chain_spec() -> Result<ChainSpec, String> {
-	spec("CityChain Consortium", "citychain_consortium", ChainType::Live, CONSORTIUM_RUNTIME_PRESET)
+	spec(
+		"CityChain Consortium (development keys)",
+		"citychain_consortium",
+		ChainType::Local,
+		CONSORTIUM_RUNTIME_PRESET,
+	)
 }

@@ -11,6 +11,43 @@ pub type DepartmentId = u32;
 /// A department's x25519 public key, to which data keys are sealed.
 pub type EncryptionKey = [u8; 32];
 
+/// The x25519 public keys of small order (libsodium's list, compared with
+/// the unused top bit cleared): 0, 1, the two points of order 8, and p - 1,
+/// p, p + 1. Sealing a data key to one of them gives a shared secret any
+/// observer can compute.
+const SMALL_ORDER_KEYS: [[u8; 32]; 7] = {
+	let mut keys = [[0u8; 32]; 7];
+	keys[1][0] = 1;
+	keys[2] = [
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00,
+	];
+	keys[3] = [
+		0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		0x11, 0x57,
+	];
+	// p - 1, p and p + 1, with p = 2^255 - 19
+	let mut i = 4;
+	while i < 7 {
+		let mut k = [0xffu8; 32];
+		k[0] = 0xec + (i as u8 - 4);
+		k[31] = 0x7f;
+		keys[i] = k;
+		i += 1;
+	}
+	keys
+};
+
+/// Whether `key` can be a department's x25519 public key: not one of small
+/// order, to which sealing would be no secret.
+pub fn is_valid_encryption_key(key: &EncryptionKey) -> bool {
+	let mut masked = *key;
+	masked[31] &= 0x7f;
+	!SMALL_ORDER_KEYS.contains(&masked)
+}
+
 /// What a department does in the city. `Regulator` departments co-approve
 /// restricted data and audit everything.
 #[derive(
@@ -209,6 +246,36 @@ pub trait DepartmentDirectory<AccountId> {
 	}
 }
 
+/// Told when governance suspends, reactivates or retires a department, so
+/// that what rests on the department follows it: the validator-set pallet
+/// removes a suspended department's validator, the runtime its nodes.
+pub trait OnDepartmentStatusChanged {
+	/// Reacts to `department` leaving the active status (`active` false) or
+	/// returning to it; an error refuses the status change as a whole.
+	fn on_status_changed(department: DepartmentId, active: bool) -> sp_runtime::DispatchResult;
+	/// The most weight `on_status_changed` can use.
+	fn max_weight() -> sp_runtime::Weight;
+}
+
+impl OnDepartmentStatusChanged for () {
+	fn on_status_changed(_: DepartmentId, _: bool) -> sp_runtime::DispatchResult {
+		Ok(())
+	}
+	fn max_weight() -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
+	}
+}
+
+impl<A: OnDepartmentStatusChanged, B: OnDepartmentStatusChanged> OnDepartmentStatusChanged for (A, B) {
+	fn on_status_changed(department: DepartmentId, active: bool) -> sp_runtime::DispatchResult {
+		A::on_status_changed(department, active)?;
+		B::on_status_changed(department, active)
+	}
+	fn max_weight() -> sp_runtime::Weight {
+		A::max_weight().saturating_add(B::max_weight())
+	}
+}
+
 /// Makes members for the benchmarks of pallets that only know the directory:
 /// the runtime passes the departments pallet, which implements it when built
 /// with `runtime-benchmarks`.
@@ -257,5 +324,34 @@ mod tests {
 		assert!(!m.acts_as(Role::Admin));
 		m.status = DepartmentStatus::Suspended;
 		assert!(!m.acts_as(Role::Approver));
+	}
+}
+
+#[cfg(test)]
+mod encryption_key_tests {
+	use super::*;
+
+	#[test]
+	fn small_order_keys_are_refused_with_or_without_the_top_bit() {
+		for key in SMALL_ORDER_KEYS {
+			assert!(!is_valid_encryption_key(&key));
+			let mut high = key;
+			high[31] |= 0x80;
+			assert!(!is_valid_encryption_key(&high));
+		}
+		// p - 1 = 0x7fff..ffec, little-endian
+		let mut p_minus_1 = [0xff; 32];
+		p_minus_1[0] = 0xec;
+		p_minus_1[31] = 0x7f;
+		assert!(!is_valid_encryption_key(&p_minus_1));
+	}
+
+	#[test]
+	fn ordinary_keys_are_accepted() {
+		assert!(is_valid_encryption_key(&[9; 32]));
+		// the x25519 base point, u = 9
+		let mut base = [0; 32];
+		base[0] = 9;
+		assert!(is_valid_encryption_key(&base));
 	}
 }

@@ -3,7 +3,10 @@
 use frame_support::{
 	derive_impl, parameter_types,
 	dispatch::DispatchClass,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, VariantCountOf},
+	traits::{
+		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse,
+		VariantCountOf,
+	},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, Weight,
@@ -48,8 +51,32 @@ parameter_types! {
 	pub const SS58Prefix: u8 = 42;
 }
 
+/// The calls no origin but Root may dispatch: the node owners' calls of
+/// `NodeAuthorization`. In the consortium, governance decides which nodes
+/// join (well-known nodes, each owned by a department's account); a member
+/// cannot claim nodes or grow their connection sets. Signed transactions
+/// with these calls are refused at the pool (see `permissioning`).
+pub struct ConsortiumCallFilter;
+
+impl Contains<RuntimeCall> for ConsortiumCallFilter {
+	fn contains(call: &RuntimeCall) -> bool {
+		use pallet_node_authorization::Call as Nodes;
+		!matches!(
+			call,
+			RuntimeCall::NodeAuthorization(
+				Nodes::claim_node { .. } |
+					Nodes::remove_claim { .. } |
+					Nodes::transfer_node { .. } |
+					Nodes::add_connections { .. } |
+					Nodes::remove_connections { .. }
+			)
+		)
+	}
+}
+
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
+	type BaseCallFilter = ConsortiumCallFilter;
 	type Block = Block;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;
@@ -143,6 +170,13 @@ pub type GovernanceOrigin = EitherOfDiverse<
 /// Most departments, and so most council seats.
 pub const MAX_DEPARTMENTS: u32 = 64;
 
+/// Most council motions one delegate may have open at a time.
+pub const MAX_OPEN_PROPOSALS_PER_MEMBER: u32 = 2;
+
+/// Most open council motions: every seat's slots, so that no delegate can
+/// take the slots another one needs.
+pub const MAX_PROPOSALS: u32 = MAX_DEPARTMENTS * MAX_OPEN_PROPOSALS_PER_MEMBER;
+
 parameter_types! {
 	pub const CouncilMotionDuration: BlockNumber = 2 * DAYS;
 	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
@@ -153,7 +187,7 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type Proposal = RuntimeCall;
 	type RuntimeEvent = RuntimeEvent;
 	type MotionDuration = CouncilMotionDuration;
-	type MaxProposals = ConstU32<100>;
+	type MaxProposals = ConstU32<MAX_PROPOSALS>;
 	type MaxMembers = ConstU32<MAX_DEPARTMENTS>;
 	type DefaultVote = pallet_collective::PrimeDefaultVote;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
@@ -162,13 +196,36 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type MaxProposalWeight = MaxProposalWeight;
 	type DisapproveOrigin = EnsureRoot<AccountId>;
 	type KillOrigin = EnsureRoot<AccountId>;
-	type Consideration = ();
+	/// A slot of the proposer's, not a deposit: see `pallet_governance`.
+	type Consideration = pallet_governance::ProposalSlot<Runtime>;
 }
 
 impl pallet_governance::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type GovernanceOrigin = GovernanceOrigin;
+	type MaxOpenProposalsPerMember = ConstU32<MAX_OPEN_PROPOSALS_PER_MEMBER>;
 	type WeightInfo = pallet_governance::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The council's membership change at its largest: every seat and every
+	/// open motion (pallet-collective's `set_members` benchmark, which makes
+	/// the same change and more).
+	pub CouncilChangeWeight: Weight =
+		<pallet_collective::weights::SubstrateWeight<Runtime> as pallet_collective::WeightInfo>::set_members(
+			MAX_DEPARTMENTS,
+			MAX_DEPARTMENTS,
+			MAX_PROPOSALS,
+		);
+}
+
+parameter_types! {
+	/// Allowances are counted per 100 blocks (five minutes).
+	pub const AllowancePeriod: u32 = 100;
+	/// What a department may spend per period unless governance says
+	/// otherwise: 6,000 transactions (20 a second) and 8 MiB of them.
+	pub const DefaultAllowance: pallet_departments::Allowance =
+		pallet_departments::Allowance { transactions: 6_000, bytes: 8 << 20 };
 }
 
 impl pallet_departments::Config for Runtime {
@@ -179,6 +236,10 @@ impl pallet_departments::Config for Runtime {
 	type MaxNameLength = ConstU32<128>;
 	type MaxUriLength = ConstU32<256>;
 	type Audit = super::Audit;
+	type OnStatusChanged = (super::ValidatorSet, RemoveDepartmentNodes);
+	type AllowancePeriod = AllowancePeriod;
+	type DefaultAllowance = DefaultAllowance;
+	type CouncilChangeWeight = CouncilChangeWeight;
 	type WeightInfo = pallet_departments::weights::SubstrateWeight<Runtime>;
 }
 
@@ -264,9 +325,16 @@ impl pallet_validator_set::Config for Runtime {
 parameter_types! {
 	/// A session lasts a minute, so a validator change decided by governance
 	/// is in force within two minutes. Rotating costs one block's weight.
-	pub const SessionPeriod: BlockNumber = MINUTES;
+	/// Kept in storage under [`SESSION_PERIOD_KEY`] so that a test network's
+	/// raw chain spec can shorten it (`scripts/zombienet.sh` does); only Root
+	/// could change it afterwards.
+	pub storage SessionPeriod: BlockNumber = MINUTES;
 	pub const SessionOffset: BlockNumber = 0;
 }
+
+/// Where [`SessionPeriod`] is stored: `twox_128(b":SessionPeriod:")`.
+pub const SESSION_PERIOD_KEY: [u8; 16] =
+	[0xbc, 0xaa, 0x06, 0xfe, 0x04, 0xf0, 0x83, 0x27, 0x48, 0x63, 0x58, 0xaf, 0x0f, 0xd6, 0x36, 0xb8];
 
 type Sessions = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 
@@ -288,12 +356,56 @@ impl pallet_session::Config for Runtime {
 	type KeyDeposit = ();
 }
 
+/// Takes a department that stops being active off the network: its
+/// well-known nodes (those its members own) leave `NodeAuthorization`, so
+/// the other nodes stop connecting to them. Reactivation does not bring them
+/// back; governance adds them again.
+pub struct RemoveDepartmentNodes;
+
+impl citychain_primitives::departments::OnDepartmentStatusChanged for RemoveDepartmentNodes {
+	fn on_status_changed(
+		department: citychain_primitives::DepartmentId,
+		active: bool,
+	) -> sp_runtime::DispatchResult {
+		use citychain_primitives::DepartmentDirectory;
+		if active {
+			return Ok(());
+		}
+		let nodes = pallet_node_authorization::Owners::<Runtime>::iter()
+			.filter(|(_, owner)| {
+				super::Departments::membership(owner).is_some_and(|m| m.department == department)
+			})
+			.map(|(node, _)| node)
+			.collect::<alloc::vec::Vec<_>>();
+		for node in nodes {
+			super::NodeAuthorization::remove_well_known_node(RuntimeOrigin::root(), node)?;
+		}
+		Ok(())
+	}
+
+	/// Every owner read and its membership, and one removal per well-known
+	/// node at most.
+	fn max_weight() -> Weight {
+		use pallet_node_authorization::WeightInfo as _;
+		let nodes = u64::from(MAX_WELL_KNOWN_NODES);
+		<Runtime as frame_system::Config>::DbWeight::get()
+			.reads(3 * nodes)
+			.saturating_add(
+				<Runtime as pallet_node_authorization::Config>::WeightInfo::remove_well_known_node()
+					.saturating_mul(nodes),
+			)
+	}
+}
+
+/// Two nodes per department.
+pub const MAX_WELL_KNOWN_NODES: u32 = 2 * MAX_DEPARTMENTS;
+
 impl pallet_node_authorization::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// Two nodes per department.
-	type MaxWellKnownNodes = ConstU32<{ 2 * MAX_DEPARTMENTS }>;
-	/// An encoded libp2p peer id is 38 bytes for an Ed25519 node key.
-	type MaxPeerIdLength = ConstU32<128>;
+	type MaxWellKnownNodes = ConstU32<MAX_WELL_KNOWN_NODES>;
+	/// An encoded libp2p peer id is 38 bytes for an Ed25519 node key (the
+	/// pallet accepts lengths below this bound).
+	type MaxPeerIdLength = ConstU32<64>;
 	type AddOrigin = GovernanceOrigin;
 	type RemoveOrigin = GovernanceOrigin;
 	type SwapOrigin = GovernanceOrigin;

@@ -29,25 +29,23 @@ fn dev_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-fn tx_extension(who: &AccountId) -> TxExtension {
-	(
-		frame_system::CheckNonZeroSender::new(),
-		citychain_runtime::permissioning::CheckMembership,
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(System::account_nonce(who)),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	)
+/// Clients' default: mortal for 64 blocks from the parent block.
+fn default_era() -> Era {
+	Era::mortal(64, System::block_number().saturating_sub(1).into())
 }
 
 fn signed_by(pair: &sr25519::Pair, call: RuntimeCall) -> UncheckedExtrinsic {
+	signed_in(pair, call, default_era())
+}
+
+fn signed_in(pair: &sr25519::Pair, call: RuntimeCall, era: Era) -> UncheckedExtrinsic {
 	let who: AccountId = pair.public().into();
-	let ext = tx_extension(&who);
+	signed_with(pair, call, era, System::account_nonce(&who))
+}
+
+fn signed_with(pair: &sr25519::Pair, call: RuntimeCall, era: Era, nonce: u32) -> UncheckedExtrinsic {
+	let who: AccountId = pair.public().into();
+	let ext: TxExtension = citychain_runtime::tx_extension(nonce, era);
 	let payload = SignedPayload::new(call.clone(), ext.clone()).unwrap();
 	let signature = payload.using_encoded(|p| pair.sign(p));
 	UncheckedExtrinsic::new_signed(call, who.into(), signature.into(), ext)
@@ -58,8 +56,14 @@ fn remark() -> RuntimeCall {
 }
 
 fn validate(xt: UncheckedExtrinsic) -> Result<(), TransactionValidityError> {
+	validity(xt).map(|_| ())
+}
+
+fn validity(
+	xt: UncheckedExtrinsic,
+) -> Result<sp_runtime::transaction_validity::ValidTransaction, TransactionValidityError> {
 	let parent = System::block_hash(0);
-	Executive::validate_transaction(TransactionSource::External, xt, parent).map(|_| ())
+	Executive::validate_transaction(TransactionSource::External, xt, parent)
 }
 
 fn refused() -> Result<(), TransactionValidityError> {
@@ -105,6 +109,120 @@ fn pool_accepts_members_and_refuses_non_members() {
 }
 
 #[test]
+fn pool_refuses_immortal_and_long_lived_transactions() {
+	dev_ext().execute_with(|| {
+		let too_long = Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(
+			citychain_runtime::permissioning::TOO_LONG_LIVED,
+		)));
+		let alice = Sr25519Keyring::Alice.pair();
+		assert_eq!(validate(signed_in(&alice, remark(), Era::Immortal)), too_long);
+		assert_eq!(validate(signed_in(&alice, remark(), Era::mortal(512, 0))), too_long);
+		assert_ok!(validate(signed_in(&alice, remark(), Era::mortal(256, 0))));
+	});
+}
+
+#[test]
+fn members_cannot_claim_nodes_or_add_connections() {
+	dev_ext().execute_with(|| {
+		use pallet_node_authorization::Call as Nodes;
+		let peer = || sp_core::OpaquePeerId(vec![7; 38]);
+		let calls = [
+			Nodes::claim_node { node: peer() },
+			Nodes::add_connections { node: peer(), connections: vec![sp_core::OpaquePeerId(vec![8; 1_000])] },
+			Nodes::remove_connections { node: peer(), connections: vec![peer()] },
+			Nodes::transfer_node { node: peer(), owner: Sr25519Keyring::Bob.to_account_id().into() },
+			Nodes::remove_claim { node: peer() },
+		];
+		for call in calls {
+			let xt = signed_by(&Sr25519Keyring::Alice.pair(), RuntimeCall::NodeAuthorization(call));
+			assert_eq!(validate(xt), Err(TransactionValidityError::Invalid(InvalidTransaction::Call)));
+		}
+		// nor through a council motion: only Root (governance's dispatchAsRoot)
+		let claim = RuntimeCall::NodeAuthorization(Nodes::claim_node { node: peer() });
+		let origin = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+		assert!(frame_support::traits::OriginTrait::filter_call(&origin, &claim) == false);
+	});
+}
+
+#[test]
+fn a_member_with_session_keys_is_removed_and_its_old_transactions_stay_invalid() {
+	let mut ext = dev_ext();
+	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.execute_with(|| {
+		let eve = Sr25519Keyring::Eve;
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		// Eve signs a transaction, it is included, then she registers keys
+		start_block();
+		let old = signed_by(&eve.pair(), remark());
+		assert_ok!(Executive::apply_extrinsic(old.clone()).unwrap());
+		let generated =
+			citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
+		assert_ok!(citychain_runtime::Session::set_keys(
+			RuntimeOrigin::signed(eve.to_account_id()),
+			generated.keys,
+			generated.proof.encode(),
+		));
+		assert!(System::consumers(&eve.to_account_id()) > 0, "keys make the account a consumer");
+		assert_ok!(Departments::remove_member(RuntimeOrigin::signed(alice.clone()), eve.to_account_id()));
+		assert!(Departments::membership(&eve.to_account_id()).is_none());
+		// readmitted, her nonce is where it was: the old bytes stay invalid
+		assert_ok!(Departments::add_member(
+			RuntimeOrigin::signed(alice),
+			eve.to_account_id(),
+			Roles::only(Role::Publisher)
+		));
+		assert_eq!(System::account_nonce(eve.to_account_id()), 1, "the included remark");
+		assert_eq!(
+			validate(old),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
+	});
+}
+
+#[test]
+fn a_departments_allowance_bounds_it_at_the_pool_and_in_blocks_and_lowers_its_priority() {
+	use citychain_runtime::permissioning::ALLOWANCE_SPENT;
+	dev_ext().execute_with(|| {
+		let (bob, charlie) = (Sr25519Keyring::Bob, Sr25519Keyring::Charlie);
+		let transport = Departments::membership(&bob.to_account_id()).unwrap().department;
+		let allowance = pallet_departments::Allowance { transactions: 2, bytes: 10_000 };
+		assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), transport, Some(allowance)));
+		start_block();
+		let full = validity(signed_by(&bob.pair(), remark())).unwrap().priority;
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), remark())).unwrap());
+		let half = validity(signed_by(&bob.pair(), remark())).unwrap().priority;
+		assert!(half < full, "a department that spent more goes behind: {half} < {full}");
+		assert!(validity(signed_by(&charlie.pair(), remark())).unwrap().priority > half);
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), remark())).unwrap());
+		let spent = Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(ALLOWANCE_SPENT)));
+		assert_eq!(validate(signed_by(&bob.pair(), remark())), spent);
+		assert_eq!(Executive::apply_extrinsic(signed_by(&bob.pair(), remark())).map(|_| ()), spent);
+		// the others go on
+		assert_ok!(Executive::apply_extrinsic(signed_by(&charlie.pair(), remark())).unwrap());
+		// bytes count too: a transaction longer than what is left
+		let environment = Departments::membership(&charlie.to_account_id()).unwrap().department;
+		let small = pallet_departments::Allowance { transactions: 100, bytes: 500 };
+		assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), environment, Some(small)));
+		let long = RuntimeCall::System(frame_system::Call::remark { remark: vec![7; 600] });
+		assert_eq!(validate(signed_by(&charlie.pair(), long)), spent);
+	});
+}
+
+#[test]
+fn a_sender_may_have_at_most_its_window_of_transactions_waiting() {
+	use citychain_runtime::permissioning::{MAX_PENDING_PER_SENDER, TOO_FAR_AHEAD};
+	dev_ext().execute_with(|| {
+		let alice = Sr25519Keyring::Alice.pair();
+		let ahead = |n| signed_with(&alice, remark(), default_era(), n);
+		assert_ok!(validate(ahead(MAX_PENDING_PER_SENDER)));
+		assert_eq!(
+			validate(ahead(MAX_PENDING_PER_SENDER + 1)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(TOO_FAR_AHEAD)))
+		);
+	});
+}
+
+#[test]
 fn inclusion_refuses_non_members_too() {
 	dev_ext().execute_with(|| {
 		start_block();
@@ -119,12 +237,14 @@ fn inclusion_refuses_non_members_too() {
 #[test]
 fn suspended_departments_members_are_refused() {
 	dev_ext().execute_with(|| {
-		let eve = Sr25519Keyring::Eve;
-		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
+		// Transport: no validator on the dev chain (Alice's department has
+		// the only one, which the four-validator minimum keeps)
+		let bob = Sr25519Keyring::Bob;
+		let department = Departments::membership(&bob.to_account_id()).unwrap().department;
 		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Suspended));
-		assert_eq!(validate(signed_by(&eve.pair(), remark())), refused());
+		assert_eq!(validate(signed_by(&bob.pair(), remark())), refused());
 		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Active));
-		assert_ok!(validate(signed_by(&eve.pair(), remark())));
+		assert_ok!(validate(signed_by(&bob.pair(), remark())));
 	});
 }
 
@@ -165,7 +285,8 @@ fn pass_council_motion(call: RuntimeCall) {
 	pass_motion(&[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie], call)
 }
 
-/// Proposes `call` as the first of `voters`, who all vote aye, and closes it.
+/// Proposes `call` as the first of `voters`, who all vote aye, closes it and
+/// gives the proposer's slot back.
 fn pass_motion(voters: &[Sr25519Keyring], call: RuntimeCall) {
 	let length = call.encoded_size() as u32;
 	let weight = call.get_dispatch_info().call_weight;
@@ -177,6 +298,7 @@ fn pass_motion(voters: &[Sr25519Keyring], call: RuntimeCall) {
 		assert_ok!(Council::vote(origin(*v), hash, index, true));
 	}
 	assert_ok!(Council::close(origin(voters[0]), hash, index, weight.saturating_add(Weight::from_parts(1, 1)), length));
+	assert_ok!(Council::release_proposal_cost(origin(voters[0]), hash));
 }
 
 #[test]
@@ -218,6 +340,42 @@ fn a_single_delegate_cannot_act_as_governance() {
 			Box::new(call)
 		)
 		.is_err());
+	});
+}
+
+#[test]
+fn one_delegate_cannot_take_the_council_slots_a_status_motion_needs() {
+	dev_ext().execute_with(|| {
+		let bob = Sr25519Keyring::Bob;
+		let origin = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
+		let remark = |i: u8| RuntimeCall::System(frame_system::Call::remark { remark: vec![i] });
+		let propose = |k, call: RuntimeCall| {
+			let length = call.encoded_size() as u32;
+			Council::propose(origin(k), 3, Box::new(call), length)
+		};
+		let slots = citychain_runtime::configs::MAX_OPEN_PROPOSALS_PER_MEMBER;
+		for i in 0..slots as u8 {
+			assert_ok!(propose(bob, remark(i)));
+		}
+		assert_eq!(
+			propose(bob, remark(99)).map_err(|e| e.error),
+			Err(pallet_governance::Error::<Runtime>::TooManyOpenProposals.into())
+		);
+		// the others can still suspend Bob's department
+		let transport = Departments::membership(&bob.to_account_id()).unwrap().department;
+		pass_motion(
+			&[Sr25519Keyring::Alice, Sr25519Keyring::Charlie, Sr25519Keyring::Dave],
+			RuntimeCall::Departments(pallet_departments::Call::set_department_status {
+				department: transport,
+				status: DepartmentStatus::Suspended,
+			}),
+		);
+		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Suspended));
+		// and every seat together cannot fill the council's slots
+		assert!(
+			citychain_runtime::configs::MAX_PROPOSALS >=
+				citychain_runtime::configs::MAX_DEPARTMENTS * slots
+		);
 	});
 }
 
@@ -656,5 +814,50 @@ fn governance_cannot_shrink_the_set_below_four_or_add_without_keys() {
 			Sr25519Keyring::Eve.to_account_id()
 		)
 		.is_err());
+	});
+}
+
+#[test]
+fn suspending_a_department_takes_its_validator_and_nodes_out_within_the_minimum() {
+	consortium_ext().execute_with(|| {
+		let (bob, eve) = (Sr25519Keyring::Bob, Sr25519Keyring::Eve);
+		let transport = Departments::membership(&bob.to_account_id()).unwrap().department;
+		let suspend = || {
+			pallet_departments::Pallet::<Runtime>::set_department_status(
+				RuntimeOrigin::root(),
+				transport,
+				DepartmentStatus::Suspended,
+			)
+		};
+		// four validators: suspending one of them would break the minimum
+		assert_eq!(suspend(), Err(pallet_validator_set::Error::<Runtime>::TooFewValidators.into()));
+		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Active));
+
+		// with Eve's department validating too, Transport goes, with its node
+		let generated = citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
+		assert_ok!(Session::set_keys(RuntimeOrigin::signed(eve.to_account_id()), generated.keys, generated.proof.encode()));
+		assert_ok!(citychain_runtime::ValidatorSet::add_validator(RuntimeOrigin::root(), eve.to_account_id()));
+		let bob_node = sp_core::OpaquePeerId(genesis_config_presets::DEVELOPMENT_NODES[1].1.to_vec());
+		assert!(pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&bob_node));
+		assert_ok!(suspend());
+		assert!(!citychain_runtime::ValidatorSet::accounts().contains(&bob.to_account_id()));
+		assert!(!pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&bob_node));
+		assert!(pallet_node_authorization::Owners::<Runtime>::get(&bob_node).is_none());
+		Session::rotate_session();
+		Session::rotate_session();
+		assert_eq!(aura_authorities().len(), 4);
+		assert!(!aura_authorities().contains(&session_keys(bob).aura));
+		assert!(aura_authorities().contains(&session_keys(eve).aura));
+	});
+}
+
+#[test]
+fn the_session_period_is_stored_where_test_networks_shorten_it() {
+	use citychain_runtime::configs::{SessionPeriod, SESSION_PERIOD_KEY};
+	assert_eq!(SessionPeriod::key(), SESSION_PERIOD_KEY);
+	consortium_ext().execute_with(|| {
+		assert_eq!(SessionPeriod::get(), citychain_runtime::MINUTES);
+		sp_io::storage::set(&SESSION_PERIOD_KEY, &5u32.encode());
+		assert_eq!(SessionPeriod::get(), 5);
 	});
 }

@@ -64,13 +64,15 @@ async function send(api, tx, signer) {
 const MAJORITY = ['Alice', 'Bob', 'Charlie', 'Dave'];
 
 /**
- * Passes `call` by council motion: Alice proposes, the majority votes aye,
- * Alice closes. Throws unless the motion executed and the call succeeded.
+ * Passes `call` by council motion: the first of `voters` (by default the
+ * MAJORITY, Alice first) proposes, they all vote aye, the proposer closes and
+ * takes its proposal slot back. Throws unless the motion executed and the
+ * call succeeded.
  */
-async function passMotion(api, call) {
-  const [proposer, ...others] = MAJORITY.map(account);
+async function passMotion(api, call, voters = MAJORITY) {
+  const [proposer, ...others] = voters.map(account);
   const length = call.method.encodedLength;
-  const proposed = (await send(api, api.tx.council.propose(MAJORITY.length, call, length), proposer))
+  const proposed = (await send(api, api.tx.council.propose(voters.length, call, length), proposer))
     .find((e) => api.events.council.Proposed.is(e));
   const { proposalIndex, proposalHash } = proposed.data;
   await Promise.all([proposer, ...others].map(
@@ -78,6 +80,7 @@ async function passMotion(api, call) {
   ));
   const { weight } = await call.paymentInfo(proposer.address);
   const closed = await send(api, api.tx.council.close(proposalHash, proposalIndex, weight, length), proposer);
+  await send(api, api.tx.council.releaseProposalCost(proposalHash), proposer);
   const executed = closed.find((e) => api.events.council.Executed.is(e));
   if (!executed) throw new Error('the motion did not execute');
   const result = executed.data.result;

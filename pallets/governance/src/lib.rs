@@ -10,6 +10,16 @@
 //!
 //! - [`dispatch_as_root`](Pallet::dispatch_as_root): dispatch a call as Root,
 //!   reporting its result in [`Event::DispatchedAsRoot`].
+//!
+//! ## Proposal slots
+//!
+//! [`ProposalSlot`] is the council's `Consideration`: the ticket a delegate
+//! holds for each motion it proposed, at most
+//! [`Config::MaxOpenProposalsPerMember`] at a time. With the council's
+//! `MaxProposals` at least that many times its most members, no delegate can
+//! fill the slots the others need (to suspend its department, say). A
+//! ticket is given back when its motion is killed, or, once the motion is
+//! closed, by `Council.release_proposal_cost`, which anyone may call.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -53,8 +63,26 @@ pub mod pallet {
 		/// Who may dispatch as Root.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// Most council motions one account may have open (see
+		/// [`ProposalSlot`]).
+		#[pallet::constant]
+		type MaxOpenProposalsPerMember: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+	}
+
+	/// How many proposal tickets ([`ProposalSlot`]) each account holds.
+	#[pallet::storage]
+	pub type OpenProposals<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The proposer has `MaxOpenProposalsPerMember` motions open already;
+		/// closed ones give their slot back through
+		/// `Council.release_proposal_cost`.
+		TooManyOpenProposals,
 	}
 
 	#[pallet::event]
@@ -86,5 +114,66 @@ pub mod pallet {
 			});
 			Ok(actual.map(|w| w.saturating_add(T::WeightInfo::dispatch_as_root())).into())
 		}
+	}
+}
+
+/// A council proposal's ticket: one of the proposer's
+/// [`Config::MaxOpenProposalsPerMember`] slots, counted in [`OpenProposals`].
+#[derive(
+	codec::Encode,
+	codec::Decode,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+	frame_support::CloneNoBound,
+	frame_support::PartialEqNoBound,
+	frame_support::EqNoBound,
+	frame_support::DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ProposalSlot<T>(core::marker::PhantomData<fn() -> T>);
+
+impl<T: Config> ProposalSlot<T> {
+	fn release(who: &T::AccountId) {
+		OpenProposals::<T>::mutate_exists(who, |open| {
+			*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
+	}
+}
+
+impl<T: Config> frame_support::traits::Consideration<T::AccountId, u32> for ProposalSlot<T> {
+	fn new(who: &T::AccountId, _open_proposals: u32) -> Result<Self, sp_runtime::DispatchError> {
+		OpenProposals::<T>::try_mutate(who, |open| {
+			frame_support::ensure!(
+				*open < <T::MaxOpenProposalsPerMember as frame_support::traits::Get<u32>>::get(),
+				Error::<T>::TooManyOpenProposals
+			);
+			*open += 1;
+			Ok(Self(core::marker::PhantomData))
+		})
+	}
+
+	fn update(self, _who: &T::AccountId, _open_proposals: u32) -> Result<Self, sp_runtime::DispatchError> {
+		Ok(self)
+	}
+
+	fn drop(self, who: &T::AccountId) -> Result<(), sp_runtime::DispatchError> {
+		Self::release(who);
+		Ok(())
+	}
+
+	/// A killed motion gives its slot back too: the slot is no deposit.
+	fn burn(self, who: &T::AccountId) {
+		Self::release(who);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_successful(who: &T::AccountId, _open_proposals: u32) {
+		OpenProposals::<T>::remove(who);
+	}
+}
+
+impl<T: Config> frame_support::traits::MaybeConsideration<T::AccountId, u32> for ProposalSlot<T> {
+	fn is_none(&self) -> bool {
+		false
 	}
 }

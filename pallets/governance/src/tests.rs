@@ -53,3 +53,23 @@ fn weight_includes_the_inner_call() {
 	.call_weight;
 	assert!(outer.all_gte(inner.saturating_add(Weight::from_parts(1, 0))));
 }
+
+#[test]
+fn each_account_holds_at_most_its_proposal_slots() {
+	use crate::{Error, OpenProposals, ProposalSlot};
+	use frame_support::traits::Consideration;
+	new_test_ext().execute_with(|| {
+		let first = ProposalSlot::<Test>::new(&7, 0).unwrap();
+		let second = ProposalSlot::<Test>::new(&7, 1).unwrap();
+		assert_eq!(ProposalSlot::<Test>::new(&7, 2), Err(Error::<Test>::TooManyOpenProposals.into()));
+		// another account is not affected
+		let other = ProposalSlot::<Test>::new(&8, 2).unwrap();
+		assert_eq!(OpenProposals::<Test>::get(7), 2);
+		first.drop(&7).unwrap();
+		let third = ProposalSlot::<Test>::new(&7, 2).unwrap();
+		second.burn(&7);
+		third.drop(&7).unwrap();
+		other.drop(&8).unwrap();
+		assert_eq!(OpenProposals::<Test>::iter().count(), 0, "no state left behind");
+	});
+}

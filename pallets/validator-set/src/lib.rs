@@ -17,6 +17,10 @@
 //! - A removal that would leave fewer than [`Config::MinValidators`] is
 //!   refused: with Aura and GRANDPA, four validators tolerate one fault. A
 //!   smaller genesis set (a development chain) can only grow.
+//! - A department that is suspended or retired loses its validator
+//!   ([`OnDepartmentStatusChanged`]), within the same minimum: a suspension
+//!   that would leave fewer is refused until governance adds another
+//!   department's validator.
 //!
 //! ## When a change takes effect
 //!
@@ -46,6 +50,7 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
+	departments::OnDepartmentStatusChanged,
 	DepartmentDirectory, DepartmentId,
 };
 pub use weights::WeightInfo;
@@ -215,7 +220,7 @@ pub mod pallet {
 
 		/// Store the changed set for the next session plan, record the change
 		/// in the audit log against `department` and emit `event`.
-		fn apply(set: ValidatorsOf<T>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+		pub(crate) fn apply(set: ValidatorsOf<T>, department: DepartmentId, action: AuditAction, event: Event<T>) {
 			Validators::<T>::put(set);
 			PendingChange::<T>::put(true);
 			T::Audit::record(
@@ -250,5 +255,34 @@ pub mod pallet {
 		fn end_session(_end_index: u32) {}
 
 		fn start_session(_start_index: u32) {}
+	}
+}
+
+/// A department that stops being active loses its validator, from the
+/// session after next, as if governance had removed it; if that would leave
+/// fewer than `MinValidators`, the status change is refused with
+/// `TooFewValidators` (governance adds another department's validator
+/// first). A department that becomes active again gets its validator back
+/// only by `add_validator`.
+impl<T: Config> OnDepartmentStatusChanged for Pallet<T> {
+	fn on_status_changed(department: DepartmentId, active: bool) -> sp_runtime::DispatchResult {
+		if active {
+			return Ok(());
+		}
+		let mut set = Validators::<T>::get();
+		let Some(position) = set.iter().position(|(_, d)| *d == department) else {
+			return Ok(());
+		};
+		frame_support::ensure!(
+			set.len() as u32 > <T::MinValidators as frame_support::traits::Get<u32>>::get(),
+			Error::<T>::TooFewValidators
+		);
+		let (who, _) = set.remove(position);
+		Self::apply(set, department, AuditAction::ValidatorRemoved, Event::ValidatorRemoved { who, department });
+		Ok(())
+	}
+
+	fn max_weight() -> frame_support::weights::Weight {
+		T::WeightInfo::remove_validator()
 	}
 }

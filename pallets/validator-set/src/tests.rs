@@ -97,3 +97,20 @@ fn remove_validator_refuses_unknown_and_keeps_the_minimum() {
 		assert!(!PendingChange::<Test>::get());
 	});
 }
+
+#[test]
+fn a_department_that_stops_being_active_loses_its_validator() {
+	use citychain_primitives::departments::OnDepartmentStatusChanged;
+	new_test_ext().execute_with(|| {
+		assert_ok!(ValidatorSet::add_validator(council(), 13));
+		assert_ok!(ValidatorSet::on_status_changed(1, false));
+		System::assert_last_event(Event::ValidatorRemoved { who: 11, department: 1 }.into());
+		assert_eq!(ValidatorSet::new_session(3), Some(vec![10, 12, 13]));
+		// at the minimum, the status change is refused
+		assert_noop!(ValidatorSet::on_status_changed(2, false), Error::<Test>::TooFewValidators);
+		// a department without a validator, or one becoming active, changes nothing
+		assert_ok!(ValidatorSet::on_status_changed(7, false));
+		assert_ok!(ValidatorSet::on_status_changed(1, true));
+		assert_eq!(accounts(), vec![10, 12, 13]);
+	});
+}
