@@ -117,9 +117,13 @@ test('the provider approves a request with a key envelope; revocation ends acces
   assert.equal(revoked.reason, 'purpose exceeded');
 });
 
-test('restricted data needs the regulator too', async () => {
+test('restricted data needs the regulator too; confidential data goes out only encrypted', async () => {
+  const environmentKeys = encryptionKeyPair();
+  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(environmentKeys.publicKey)), charlie);
   const { id } = await requestAccess(charlie, datasets.restricted);
-  await submit(api, api.tx.access.approveRequest(id, null), alice);
+  await assert.rejects(submit(api, api.tx.access.approveRequest(id, null), alice), /access\.EnvelopeRequired/);
+  const envelope = u8aToHex(seal(randomAsU8a(32), environmentKeys.publicKey));
+  await submit(api, api.tx.access.approveRequest(id, envelope), alice);
   assert.equal((await contract(id)).state, 'requested');
   assert.equal((await check(charlie, datasets.restricted)).allowed, false);
   const { events } = await submit(api, api.tx.access.approveRequest(id, null), dave);
@@ -131,6 +135,16 @@ test('restricted data needs the regulator too', async () => {
   assert.equal((await check(charlie, datasets.restricted)).allowed, true);
   const forCharlie = (await api.rpc.access.contracts({ consumer: 2 })).toJSON();
   assert.deepEqual(forCharlie.items.map((i) => i.id), [id]);
+});
+
+test("a regulator cannot approve its own department's request", async () => {
+  const regulatorKeys = encryptionKeyPair();
+  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(regulatorKeys.publicKey)), dave);
+  const { id } = await requestAccess(dave, datasets.restricted);
+  await submit(api, api.tx.access.approveRequest(id, u8aToHex(seal(randomAsU8a(32), regulatorKeys.publicKey))), alice);
+  await assert.rejects(submit(api, api.tx.access.approveRequest(id, null), dave), /access\.OwnRequest/);
+  assert.equal((await contract(id)).state, 'requested');
+  assert.equal((await check(dave, datasets.restricted)).allowed, false);
 });
 
 test('receipt with the right hash verifies, with a wrong one raises a dispute', async () => {

@@ -62,3 +62,44 @@ test('the pool refuses a non-member department call', async () => {
     /1010.*Invalid signing address/,
   );
 });
+
+test('the pool refuses immortal transactions', async () => {
+  const alice = keyring.addFromUri('//Alice');
+  await assert.rejects(
+    api.tx.system.remarkWithEvent('forever').signAndSend(alice, { era: 0 }),
+    /1010.*Custom error: 1/,
+  );
+});
+
+test('a search with more topics than there are topic categories is refused, naming the field', async () => {
+  await assert.rejects(
+    api.rpc.datasets.search({ topics: Array(20).fill('health') }),
+    /topics: at most 19/,
+  );
+});
+
+test('a removed and readmitted member cannot replay its old transactions', async () => {
+  const alice = keyring.addFromUri('//Alice');
+  const member = keyring.addFromUri('//SmokeReplay');
+  const roles = { admin: false, publisher: true, approver: false, auditor: false };
+  await submit(api, api.tx.departments.addMember(member.address, roles), alice);
+  const signed = await api.tx.system.remarkWithEvent('once only').signAsync(member);
+  await new Promise((resolve, reject) => {
+    signed.send(({ status, dispatchError }) => {
+      if (dispatchError) reject(new Error(dispatchError.toString()));
+      else if (status.isInBlock) resolve();
+    }).catch(reject);
+  });
+  await submit(api, api.tx.departments.removeMember(member.address), alice);
+  await submit(api, api.tx.departments.addMember(member.address, roles), alice);
+  assert.equal((await api.rpc.system.accountNextIndex(member.address)).toNumber(), 1, 'the nonce survived');
+  // A restart empties the pool's memory of what it saw: the runtime's own
+  // nonce check is what refuses the replay.
+  await node.restart();
+  const fresh = await connect(node.endpoint);
+  try {
+    await assert.rejects(fresh.rpc.author.submitExtrinsic(signed.toHex()), /1010.*outdated/);
+  } finally {
+    await fresh.disconnect();
+  }
+});

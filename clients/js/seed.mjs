@@ -138,7 +138,8 @@ export async function seed(endpoint) {
     await send(api, api.tx.access.confirmReceipt(parcelsForTransport, 0xb220, a.parcels.digest), bob);
     // Restricted: the provider and the regulator approve.
     const landUse = await request(api, bob, a.landUse.id, 'Traffic model of the 2024 zoning', 180 * DAYS);
-    await send(api, api.tx.access.approveRequest(landUse, null), alice);
+    // Confidential: delivered only encrypted, so the approval carries a key.
+    await send(api, api.tx.access.approveRequest(landUse, u8aToHex(seal(randomAsU8a(32), keys.transport.publicKey))), alice);
     await send(api, api.tx.access.approveRequest(landUse, null), dave);
     // Rejected, with a reason.
     await send(api, api.tx.access.rejectRequest(noiseForNrp, 'The 2024 map is due next month; please ask for it then.'), charlie);

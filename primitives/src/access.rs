@@ -5,7 +5,7 @@
 use crate::{
 	datasets::{
 		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus,
-		TimeInterval, TimeRange,
+		Sensitivity, TimeInterval, TimeRange,
 	},
 	departments::DepartmentId,
 };
@@ -261,6 +261,7 @@ pub struct DatasetSummary {
 	pub owner: DepartmentId,
 	pub status: DatasetStatus,
 	pub policy: AccessPolicy,
+	pub sensitivity: Sensitivity,
 	pub version: u32,
 	pub bbox: BoundingBox,
 	pub time: TimeRange,

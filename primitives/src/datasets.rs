@@ -600,6 +600,8 @@ pub enum QueryError {
 	LimitTooLarge,
 	/// The text is longer than `MAX_SEARCH_TEXT_LEN`.
 	TextTooLong,
+	/// More topics than there are topic categories.
+	TooManyTopics,
 }
 
 impl DatasetQuery {
@@ -619,6 +621,11 @@ impl DatasetQuery {
 		}
 		if self.text.as_ref().is_some_and(|t| t.len() > MAX_SEARCH_TEXT_LEN as usize) {
 			return Err(QueryError::TextTooLong);
+		}
+		// Each record is matched against the list: keep it to one entry per
+		// category.
+		if self.topics.len() > TopicCategory::ALL.len() {
+			return Err(QueryError::TooManyTopics);
 		}
 		Ok(self)
 	}
@@ -670,6 +677,23 @@ mod tests {
 		);
 		assert_eq!(bbox(116.0, 41.0, 117.0, 40.0).validate(), Err(BoundingBoxError::SouthAboveNorth));
 		assert!(bbox(170.0, -20.0, -170.0, -10.0).validate().is_ok());
+	}
+
+	#[test]
+	fn a_query_names_at_most_every_topic_once() {
+		let query = |topics: Vec<TopicCategory>| DatasetQuery {
+			bbox: None,
+			time: None,
+			topics,
+			owner: None,
+			status: None,
+			text: None,
+			cursor: None,
+			limit: 10,
+		};
+		assert!(query(TopicCategory::ALL.to_vec()).validate().is_ok());
+		let flood = vec![TopicCategory::Health; 1_800_000];
+		assert_eq!(query(flood).validate().err(), Some(QueryError::TooManyTopics));
 	}
 
 	#[test]

@@ -241,6 +241,8 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 		QueryError::ZeroLimit => "limit must be at least 1".into(),
 		QueryError::LimitTooLarge => format!("limit must be at most {MAX_PAGE_SIZE}"),
 		QueryError::TextTooLong => "text is too long".to_string(),
+		QueryError::TooManyTopics =>
+			format!("topics: at most {}, one per topic category", TopicCategory::ALL.len()),
 	})
 }
 

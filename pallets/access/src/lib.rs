@@ -73,7 +73,7 @@ pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
 	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
-	DepartmentId, Membership, Role, TimeInterval,
+	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
 };
 pub use frame_support::weights::Weight;
 pub use weights::WeightInfo;
@@ -276,6 +276,12 @@ pub mod pallet {
 		EnvelopeTooLong,
 		/// The consumer department has published no encryption key to seal to.
 		NoEncryptionKey,
+		/// Confidential and secret data are delivered only encrypted: the
+		/// provider's approval must carry a key envelope.
+		EnvelopeRequired,
+		/// A regulator cannot approve its own department's request; another
+		/// regulator department must.
+		OwnRequest,
 		/// The reason is empty.
 		EmptyReason,
 		/// The reason is longer than `MAX_REASON_LEN`.
@@ -405,9 +411,17 @@ pub mod pallet {
 				ContractState::Approved => return Err(Error::<T>::AlreadyApproved.into()),
 				_ => return Err(Error::<T>::ContractEnded.into()),
 			}
+			ensure!(!as_regulator || department != c.consumer, Error::<T>::OwnRequest);
 			let slot = if as_regulator { &mut c.approvals.regulator } else { &mut c.approvals.provider };
 			ensure!(slot.is_none(), Error::<T>::AlreadyApproved);
 			*slot = Some(approver.clone());
+			if !as_regulator && envelope.is_none() {
+				let sensitivity = T::Datasets::dataset(c.dataset).map(|d| d.sensitivity);
+				ensure!(
+					sensitivity.is_some_and(|s| s < Sensitivity::Confidential),
+					Error::<T>::EnvelopeRequired
+				);
+			}
 			if let Some(envelope) = envelope {
 				ensure!(!as_regulator, Error::<T>::EnvelopeFromRegulator);
 				ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);

@@ -92,12 +92,23 @@ impl Registry {
 			owner,
 			status: DatasetStatus::Active,
 			policy,
+			sensitivity: if policy == AccessPolicy::Open {
+				Sensitivity::Public
+			} else {
+				Sensitivity::Internal
+			},
 			version: 1,
 			bbox: city(),
 			time: year(),
 			content_hash: content_hash(),
 		};
 		DATASETS.with(|d| d.borrow_mut().insert(id, summary));
+	}
+
+	pub fn set_sensitivity(id: DatasetId, sensitivity: Sensitivity) {
+		DATASETS.with(|d| {
+			d.borrow_mut().entry(id).and_modify(|s| s.sensitivity = sensitivity);
+		});
 	}
 
 	pub fn set_status(id: DatasetId, status: DatasetStatus) {

@@ -2,7 +2,7 @@ use crate::{
 	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery,
 	ContractQueryError, ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event,
 	LiveContracts, OnDatasetWithdrawn, Receipt, Scope, TimeInterval, MAX_ENVELOPE_LEN,
-	MAX_PURPOSE_LEN, MAX_REASON_LEN,
+	MAX_PURPOSE_LEN, MAX_REASON_LEN, Sensitivity,
 };
 use citychain_primitives::{BoundingBox, DepartmentStatus};
 use frame_support::{assert_noop, assert_ok};
@@ -202,6 +202,37 @@ fn approve_request_refuses_wrong_approvers_and_envelopes() {
 		assert_noop!(approve(PLANNER, approval), Error::<Test>::AlreadyApproved);
 		Directory::set_status(PLANNING, DepartmentStatus::Suspended);
 		assert_noop!(approve(PLANNER, restricted), Error::<Test>::DepartmentNotActive);
+	});
+}
+
+#[test]
+fn confidential_and_secret_data_are_approved_only_with_an_envelope() {
+	new_test_ext().execute_with(|| {
+		Registry::set_sensitivity(APPROVAL, Sensitivity::Confidential);
+		Registry::set_sensitivity(RESTRICTED, Sensitivity::Secret);
+		let confidential = request(TRANSPORT_CLERK, APPROVAL);
+		let secret = request(TRANSPORT_CLERK, RESTRICTED);
+		assert_noop!(approve(PLANNER, confidential), Error::<Test>::EnvelopeRequired);
+		assert_noop!(approve(PLANNER, secret), Error::<Test>::EnvelopeRequired);
+		// the regulator never carries the envelope; the provider must
+		assert_ok!(approve(REGULATOR_APPROVER, secret));
+		let sealed = |id| Access::approve_request(RuntimeOrigin::signed(PLANNER), id, Some(vec![1; 80]));
+		assert_ok!(sealed(confidential));
+		assert_ok!(sealed(secret));
+		assert!(contract(confidential).envelope.is_some() && contract(secret).envelope.is_some());
+		assert_eq!(contract(secret).state, ContractState::Approved);
+		try_state();
+	});
+}
+
+#[test]
+fn a_regulator_cannot_approve_its_own_departments_request() {
+	new_test_ext().execute_with(|| {
+		let own = request(REGULATOR_APPROVER, RESTRICTED);
+		assert_ok!(approve(PLANNER, own));
+		assert_noop!(approve(REGULATOR_APPROVER, own), Error::<Test>::OwnRequest);
+		assert_eq!(contract(own).state, ContractState::Requested);
+		assert_eq!(check(REGULATOR_APPROVER, RESTRICTED).0, false);
 	});
 }
 

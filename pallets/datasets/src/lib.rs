@@ -693,6 +693,7 @@ impl<T: Config> DatasetRegistry for Pallet<T> {
 			owner: d.owner,
 			status: d.status,
 			policy: d.policy,
+			sensitivity: d.sensitivity,
 			version: d.version,
 			bbox: d.bbox,
 			time: d.time,
