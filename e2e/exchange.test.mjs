@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, finalizedAtLeast } from './lib/node.mjs';
+import { startNode, connect, finalizedAtLeast, freePort } from './lib/node.mjs';
 import { authorization, cli, cliOk, startGateway } from './lib/gateway.mjs';
 
 let node;
@@ -52,7 +52,7 @@ const contractOf = async (id) => (await api.rpc.access.get(id)).toJSON();
 function signedGet(pair, path, options = {}) {
   const { headers = {}, ...auth } = options;
   return fetch(`${gateway.url}${path}`, {
-    headers: { authorization: authorization(pair, 'GET', path, auth), ...headers },
+    headers: { authorization: authorization(pair, 'GET', `${gateway.url}${path}`, auth), ...headers },
   });
 }
 
@@ -183,7 +183,7 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
   assert.equal(forged.status, 401);
   assert.match((await forged.json()).error, /signature does not match/);
 
-  const header = authorization(bob, 'GET', path);
+  const header = authorization(bob, 'GET', `${gateway.url}${path}`);
   const first = await fetch(`${gateway.url}${path}`, { headers: { authorization: header } });
   assert.equal(first.status, 200);
   await first.arrayBuffer();
@@ -197,9 +197,52 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
   const ahead = await signedGet(bob, path, { time: Date.now() + 10 * 60_000 });
   assert.equal(ahead.status, 401);
 
-  // Signed for another path or method.
-  const elsewhere = await fetch(`${gateway.url}${path}`, { headers: { authorization: authorization(bob, 'GET', `/data/${dataset + 1000}`) } });
+  // Signed for another path, or for another gateway.
+  const elsewhere = await fetch(`${gateway.url}${path}`, { headers: { authorization: authorization(bob, 'GET', `${gateway.url}/data/${dataset + 1000}`) } });
   assert.equal(elsewhere.status, 401);
+  const otherGateway = await signedGet(bob, path, { gateway: 'https://gateway.transport.city.example' });
+  assert.equal(otherGateway.status, 401);
+  assert.match((await otherGateway.json()).error, /this gateway's URL/);
+});
+
+test('a restarted gateway refuses a used signature, and each account has a request rate', async () => {
+  const port = await freePort();
+  const start = () => startGateway({ endpoint: node.endpoint, dataDir: store, port, extraArgs: ['--account-rate=3'] });
+  let limited = await start();
+  const url = `${limited.url}/data/${dataset}`;
+  const header = authorization(bob, 'GET', url);
+  const first = await fetch(url, { headers: { authorization: header } });
+  assert.equal(first.status, 200);
+  await first.arrayBuffer();
+  await limited.stop();
+  // Counts are per minute of the clock: stay inside one.
+  if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 60_000 - (Date.now() % 60_000) + 100));
+  limited = await start();
+  try {
+    const replayed = await fetch(url, { headers: { authorization: header } });
+    assert.equal(replayed.status, 401);
+    assert.match((await replayed.json()).error, /already used/);
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) {
+      const r = await fetch(url, { headers: { authorization: authorization(bob, 'GET', url) } });
+      statuses.push(r.status);
+      await r.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [200, 200, 429], 'the replay counted too: three requests a minute');
+    // another account has its own count; a non-member is refused before any nonce is kept
+    const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie');
+    const outsider = await fetch(url, { headers: { authorization: authorization(ferdie, 'GET', url) } });
+    assert.equal(outsider.status, 403);
+    assert.match((await outsider.json()).error, /not a member of an active department/);
+  } finally {
+    await limited.stop();
+  }
+});
+
+test('the CLI takes no secret on its command line', async () => {
+  const r = await run(['--suri=//Bob', 'request', String(dataset), '--purpose', 'x', '--term', '10']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--suri is not accepted.*CITYCHAIN_SURI/s);
 });
 
 test('bad input gets clear errors and the gateway serves on', async () => {

@@ -105,7 +105,10 @@ before(async () => {
   await finalizedAtLeast(api, header.number.toNumber());
   mkdirSync(join(dir, String(dataset)));
   writeFileSync(join(dir, String(dataset), 'data'), content);
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir: dir });
+  // Throughput, not the rate limits, is measured here.
+  gateway = await startGateway({
+    endpoint: node.endpoint, dataDir: dir, extraArgs: ['--account-rate=1000000', '--address-rate=1000000'],
+  });
   staticServer = await startStatic(join(dir, String(dataset), 'data'));
 });
 
@@ -120,20 +123,20 @@ after(async () => {
 test('authorized downloads under load, unauthorized attempts refused, against a static file server', async () => {
   const path = `/data/${dataset}`;
   const url = `${gateway.url}${path}`;
-  const replayable = authorization(bob, 'GET', path);
+  const replayable = authorization(bob, 'GET', url);
   await get(url, { authorization: replayable }); // used once: every later use is a replay
   const unauthorized = [
     () => ({}),
-    () => ({ authorization: authorization(bob, 'GET', path, { signer: charlie }) }),
+    () => ({ authorization: authorization(bob, 'GET', url, { signer: charlie }) }),
     () => ({ authorization: replayable }),
-    () => ({ authorization: authorization(charlie, 'GET', path) }),
+    () => ({ authorization: authorization(charlie, 'GET', url) }),
   ];
 
   const baseline = await load(DOWNLOADS, () => get(staticServer.url));
   const mixed = await load(DOWNLOADS + ATTEMPTS, (i) => (i % 3 === 0
-    ? get(url, { authorization: authorization(bob, 'GET', path) }).then((r) => ({ ...r, authorized: true }))
+    ? get(url, { authorization: authorization(bob, 'GET', url) }).then((r) => ({ ...r, authorized: true }))
     : get(url, unauthorized[i % unauthorized.length]()).then((r) => ({ ...r, authorized: false }))));
-  const gatewayOnly = await load(DOWNLOADS, () => get(url, { authorization: authorization(bob, 'GET', path) }));
+  const gatewayOnly = await load(DOWNLOADS, () => get(url, { authorization: authorization(bob, 'GET', url) }));
 
   for (const r of [...baseline.results, ...gatewayOnly.results]) {
     assert.equal(r.status, 200);

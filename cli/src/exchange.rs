@@ -87,7 +87,8 @@ pub struct ApproveArgs {
 #[derive(Args)]
 pub struct FetchArgs {
 	dataset: u64,
-	/// The provider's gateway, e.g. http://127.0.0.1:8080.
+	/// The provider's gateway as it publishes its URL, e.g.
+	/// http://127.0.0.1:8080 (requests are signed for it).
 	#[arg(long, env = "CITYCHAIN_GATEWAY")]
 	gateway: String,
 	/// Where the verified data goes.
@@ -295,8 +296,13 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let expected = hex_field(&dataset["contentHash"], "digest").unwrap_or_default();
 
 	let path = format!("/data/{}", a.dataset);
-	let authorization = auth::authorization(&signer, "GET", &path, auth::now_ms(), &auth::nonce());
-	let url = format!("{}{path}", a.gateway.trim_end_matches('/'));
+	let gateway = a.gateway.trim_end_matches('/');
+	let nonce = auth::nonce();
+	let authorization = auth::authorization(
+		&signer,
+		&auth::Request { gateway, method: "GET", path: &path, time_ms: auth::now_ms(), nonce: &nonce },
+	);
+	let url = format!("{gateway}{path}");
 	let response = reqwest::Client::new()
 		.get(&url)
 		.header("authorization", authorization)
@@ -311,7 +317,27 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	}
 	let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
 	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
-	let contract: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
+	let named: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
+	// The contract is the chain's answer, not the gateway's: the one that
+	// gives this account's department access to this dataset now.
+	let contract = match named {
+		Some(named) => {
+			let at = ctx.node.finalized_head().await?;
+			let check = ctx.node.access_check(&signer.ss58(), a.dataset, Some(at)).await?;
+			if check.contract != Some(named) {
+				return Err(Error::Invalid(format!(
+					"the gateway names contract {named}, but your department's contract for dataset {} is {}",
+					a.dataset,
+					check.contract.map_or("none".to_string(), |c| c.to_string())
+				)));
+			}
+			Some(named)
+		},
+		None => None,
+	};
+	// No more than the record's size (encrypted: with its framing).
+	let size = dataset["size"].as_u64().unwrap_or_default();
+	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) =>
 			return Err(Error::Invalid("the data is encrypted for your department: give --encryption-key FILE".into())),
@@ -322,8 +348,18 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let mut file = BufWriter::new(File::create(&download)?);
 	let bar = bytes_bar(response.content_length().unwrap_or(0), "downloading");
 	let mut body = response.bytes_stream();
+	let mut received = 0u64;
 	while let Some(chunk) = body.next().await {
 		let chunk = chunk.map_err(|e| Error::Connection(format!("download interrupted: {e}")))?;
+		received += chunk.len() as u64;
+		if received > limit {
+			drop(file);
+			let _ = fs::remove_file(&download);
+			return Err(Error::Invalid(format!(
+				"the gateway sent more than the {limit} bytes dataset {} can be; download stopped",
+				a.dataset
+			)));
+		}
 		file.write_all(&chunk)?;
 		bar.inc(chunk.len() as u64);
 	}

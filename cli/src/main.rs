@@ -35,8 +35,10 @@ struct Cli {
 	/// The signing account's key file (from `citychain key account`).
 	#[arg(long, global = true, env = "CITYCHAIN_KEY", value_name = "FILE")]
 	key: Option<PathBuf>,
-	/// The signing account as a secret URI, e.g. `//Alice` on a dev chain.
-	#[arg(long, global = true, env = "CITYCHAIN_SURI", conflicts_with = "key", hide_env_values = true)]
+	/// Refused: a secret on the command line shows in `ps` and the shell's
+	/// history. Give the key file (`--key`), or the secret URI in the
+	/// environment variable CITYCHAIN_SURI (`//Alice` on a dev chain).
+	#[arg(long, global = true, hide = true, value_name = "SECRET")]
 	suri: Option<String>,
 	#[command(subcommand)]
 	command: Command,
@@ -188,7 +190,9 @@ impl Context {
 		match (&self.key, &self.suri) {
 			(Some(path), _) => keys::read_account(path),
 			(None, Some(suri)) => Signer::from_suri(suri),
-			(None, None) => Err(Error::Invalid("this command signs a transaction: give --key FILE or --suri".into())),
+			(None, None) => Err(Error::Invalid(
+				"this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into(),
+			)),
 		}
 	}
 
@@ -247,7 +251,15 @@ pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Res
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-	let ctx = Context { node: Node::new(cli.node), key: cli.key, suri: cli.suri };
+	if cli.suri.is_some() {
+		return Err(Error::Invalid(
+			"--suri is not accepted: a secret on the command line shows in `ps` and the shell history; \
+			 use --key FILE, or set CITYCHAIN_SURI"
+				.into(),
+		));
+	}
+	let suri = std::env::var("CITYCHAIN_SURI").ok().filter(|s| !s.is_empty());
+	let ctx = Context { node: Node::new(cli.node), key: cli.key, suri };
 	match cli.command {
 		Command::Key(KeyCommand::Account { out }) => {
 			let (pair, phrase, _) = <sp_core::sr25519::Pair as sp_core::Pair>::generate_with_phrase(None);

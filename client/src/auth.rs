@@ -4,8 +4,12 @@
 //! sr25519 key, the text
 //!
 //! ```text
-//! citychain-gateway/1\n<METHOD>\n<path and query>\n<time in ms>\n<nonce, 32 hex digits>
+//! citychain-gateway/2\n<gateway URL>\n<METHOD>\n<path and query>\n<time in ms>\n<nonce, 32 hex digits>
 //! ```
+//!
+//! where the gateway URL is the one the gateway publishes (its
+//! `--public-url`, scheme and authority, no trailing slash), so that a
+//! signed request cannot be replayed at another gateway.
 //!
 //! and sending it in the request's `Authorization` header:
 //!
@@ -14,7 +18,7 @@
 //! ```
 //!
 //! The gateway accepts it within a short window around its own clock and
-//! only once (the nonce). A signature over the text wrapped in
+//! only once (the nonce, remembered across restarts). A signature over the text wrapped in
 //! `<Bytes>…</Bytes>` (what browser wallets' `signRaw` signs) is accepted
 //! too.
 
@@ -57,19 +61,40 @@ impl std::fmt::Display for AuthError {
 			Self::TooLong => write!(f, "Authorization header longer than {MAX_HEADER_LEN} bytes"),
 			Self::WrongScheme => write!(f, "Authorization scheme is not {SCHEME}"),
 			Self::Malformed(what) => write!(f, "malformed Authorization header: {what}"),
-			Self::BadSignature => f.write_str("the signature does not match the account and request"),
+			Self::BadSignature =>
+				f.write_str("the signature does not match the account, the request and this gateway's URL"),
 		}
 	}
 }
 
-/// The text a request's signature covers.
-pub fn message(method: &str, path: &str, time_ms: u64, nonce: &[u8; NONCE_LEN]) -> Vec<u8> {
-	format!("citychain-gateway/1\n{method}\n{path}\n{time_ms}\n{}", hex::encode(nonce)).into_bytes()
+/// What a signature is for: the gateway (its public URL), the request's
+/// method and path with query, and when it was signed, with which nonce.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+	pub gateway: &'a str,
+	pub method: &'a str,
+	pub path: &'a str,
+	pub time_ms: u64,
+	pub nonce: &'a [u8; NONCE_LEN],
 }
 
-/// The `Authorization` header value for a request, signed by `signer`.
-pub fn authorization(signer: &Signer, method: &str, path: &str, time_ms: u64, nonce: &[u8; NONCE_LEN]) -> String {
-	let signature = signer.sign(&message(method, path, time_ms, nonce));
+/// The text a request's signature covers.
+pub fn message(r: &Request) -> Vec<u8> {
+	format!(
+		"citychain-gateway/2\n{}\n{}\n{}\n{}\n{}",
+		r.gateway.trim_end_matches('/'),
+		r.method,
+		r.path,
+		r.time_ms,
+		hex::encode(r.nonce)
+	)
+	.into_bytes()
+}
+
+/// The `Authorization` header value for `request`, signed by `signer`.
+pub fn authorization(signer: &Signer, request: &Request) -> String {
+	let (time_ms, nonce) = (request.time_ms, request.nonce);
+	let signature = signer.sign(&message(request));
 	format!(
 		"{SCHEME} account={}, time={time_ms}, nonce={}, signature={}",
 		signer.ss58(),
@@ -130,9 +155,10 @@ impl Credentials {
 		})
 	}
 
-	/// Checks the signature over `method` and `path`.
-	pub fn verify(&self, method: &str, path: &str) -> Result<(), AuthError> {
-		let text = message(method, path, self.time_ms, &self.nonce);
+	/// Checks the signature over a request to `gateway` (its public URL)
+	/// with `method` and `path`.
+	pub fn verify(&self, gateway: &str, method: &str, path: &str) -> Result<(), AuthError> {
+		let text = message(&Request { gateway, method, path, time_ms: self.time_ms, nonce: &self.nonce });
 		let wrapped = [b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat();
 		if sr25519::Pair::verify(&self.signature, &text, &self.public) ||
 			sr25519::Pair::verify(&self.signature, &wrapped, &self.public)
@@ -155,39 +181,47 @@ fn fixed_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 mod tests {
 	use super::*;
 
+	const GATEWAY: &str = "http://127.0.0.1:8080";
+
 	fn alice() -> Signer {
 		Signer::from_suri("//Alice").unwrap()
+	}
+
+	fn signed(method: &str, path: &str, time_ms: u64, nonce: &[u8; NONCE_LEN]) -> String {
+		authorization(&alice(), &Request { gateway: GATEWAY, method, path, time_ms, nonce })
 	}
 
 	#[test]
 	fn a_signed_header_parses_and_verifies() {
 		let nonce = [7u8; NONCE_LEN];
-		let header = authorization(&alice(), "GET", "/data/4", 1_764_000_000_000, &nonce);
+		let header = signed("GET", "/data/4", 1_764_000_000_000, &nonce);
 		let c = Credentials::parse(&header).unwrap();
 		assert_eq!(c.account, alice().ss58());
 		assert_eq!((c.time_ms, c.nonce), (1_764_000_000_000, nonce));
-		assert_eq!(c.verify("GET", "/data/4"), Ok(()));
+		assert_eq!(c.verify(GATEWAY, "GET", "/data/4"), Ok(()));
+		assert_eq!(c.verify(&format!("{GATEWAY}/"), "GET", "/data/4"), Ok(()), "a trailing slash");
 	}
 
 	#[test]
-	fn the_signature_binds_method_path_time_and_nonce() {
-		let header = authorization(&alice(), "GET", "/data/4", 1000, &[1; NONCE_LEN]);
+	fn the_signature_binds_gateway_method_path_time_and_nonce() {
+		let header = signed("GET", "/data/4", 1000, &[1; NONCE_LEN]);
 		let c = Credentials::parse(&header).unwrap();
-		assert_eq!(c.verify("GET", "/data/5"), Err(AuthError::BadSignature));
-		assert_eq!(c.verify("HEAD", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(c.verify("http://gateway.other.example", "GET", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(c.verify(GATEWAY, "GET", "/data/5"), Err(AuthError::BadSignature));
+		assert_eq!(c.verify(GATEWAY, "HEAD", "/data/4"), Err(AuthError::BadSignature));
 		let later = Credentials { time_ms: 1001, ..c.clone() };
-		assert_eq!(later.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(later.verify(GATEWAY, "GET", "/data/4"), Err(AuthError::BadSignature));
 		let other_nonce = Credentials { nonce: [2; NONCE_LEN], ..c.clone() };
-		assert_eq!(other_nonce.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(other_nonce.verify(GATEWAY, "GET", "/data/4"), Err(AuthError::BadSignature));
 		let bob = Signer::from_suri("//Bob").unwrap();
 		let claimed = Credentials { public: sr25519::Public::from_raw(bob.account().into()), ..c };
-		assert_eq!(claimed.verify("GET", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(claimed.verify(GATEWAY, "GET", "/data/4"), Err(AuthError::BadSignature));
 	}
 
 	#[test]
 	fn a_wallet_signature_over_wrapped_bytes_is_accepted() {
 		let nonce = [3u8; NONCE_LEN];
-		let text = message("GET", "/data/1", 5, &nonce);
+		let text = message(&Request { gateway: GATEWAY, method: "GET", path: "/data/1", time_ms: 5, nonce: &nonce });
 		let signature = alice().sign(&[b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat());
 		let header = format!(
 			"CityChain account={}, time=5, nonce={}, signature=0x{}",
@@ -195,12 +229,12 @@ mod tests {
 			hex::encode(nonce),
 			hex::encode(signature)
 		);
-		assert_eq!(Credentials::parse(&header).unwrap().verify("GET", "/data/1"), Ok(()));
+		assert_eq!(Credentials::parse(&header).unwrap().verify(GATEWAY, "GET", "/data/1"), Ok(()));
 	}
 
 	#[test]
 	fn malformed_headers_are_named() {
-		let ok = authorization(&alice(), "GET", "/", 1, &[0; NONCE_LEN]);
+		let ok = signed("GET", "/", 1, &[0; NONCE_LEN]);
 		assert_eq!(Credentials::parse("Bearer abc"), Err(AuthError::WrongScheme));
 		assert_eq!(Credentials::parse(&"x".repeat(MAX_HEADER_LEN + 1)), Err(AuthError::TooLong));
 		assert_eq!(

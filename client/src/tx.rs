@@ -49,8 +49,12 @@ pub struct Included {
 	pub events: Vec<RuntimeEvent>,
 }
 
-/// Signs `call` as `signer` (immortal, the account's next nonce), submits it
-/// and waits until its block is finalized.
+/// How many blocks a transaction stays valid (6.4 minutes).
+pub const TRANSACTION_LIFETIME: u64 = 128;
+
+/// Signs `call` as `signer` (mortal from the finalized head for
+/// [`TRANSACTION_LIFETIME`] blocks, the account's next nonce), submits it and
+/// waits until its block is finalized.
 pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<Included> {
 	let genesis = node.genesis_hash().await?;
 	let version = node.runtime_version().await?;
@@ -63,19 +67,11 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 		)));
 	}
 	let nonce = node.next_index(&signer.ss58()).await?;
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		citychain_runtime::permissioning::CheckMembership,
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-		frame_metadata_hash_extension::CheckMetadataHash::new(false),
-		frame_system::WeightReclaim::new(),
-	);
+	// Mortal from the finalized head: the runtime refuses immortal
+	// transactions, so these bytes cannot be replayed later.
+	let birth = node.finalized_head().await?;
+	let era = Era::mortal(TRANSACTION_LIFETIME, node.block_number(birth).await?.into());
+	let extension: TxExtension = citychain_runtime::tx_extension(nonce, era);
 	// What the extensions add to the signed payload without carrying it.
 	let implicit = (
 		(),
@@ -83,7 +79,7 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 		version.spec_version,
 		version.transaction_version,
 		genesis,
-		genesis,
+		birth,
 		(),
 		(),
 		(),

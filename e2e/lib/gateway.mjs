@@ -9,9 +9,12 @@ function binary(variable) {
   return bin;
 }
 
-/** Starts the gateway for `endpoint` over `dataDir`; resolves once it answers. */
-export async function startGateway({ endpoint, dataDir, extraArgs = [] }) {
-  const port = await freePort();
+/**
+ * Starts the gateway for `endpoint` over `dataDir` (on `port`, by default a
+ * free one); resolves once it answers.
+ */
+export async function startGateway({ endpoint, dataDir, extraArgs = [], port: given }) {
+  const port = given ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(binary('CITYCHAIN_GATEWAY'), [
     `--node=${endpoint}`, `--listen=127.0.0.1:${port}`, `--data-dir=${dataDir}`, '--log-format=json', ...extraArgs,
@@ -49,9 +52,11 @@ export async function startGateway({ endpoint, dataDir, extraArgs = [] }) {
  * `{ code, stdout, stderr }` whatever the exit code.
  */
 export function cli(endpoint, args, { suri, env = {} } = {}) {
-  const fullArgs = [`--node=${endpoint}`, ...(suri ? [`--suri=${suri}`] : []), ...args];
+  const fullArgs = [`--node=${endpoint}`, ...args];
+  // The secret goes in the environment, never on the command line.
+  const secret = suri ? { CITYCHAIN_SURI: suri } : {};
   return new Promise((resolve) => {
-    execFile(binary('CITYCHAIN_CLI'), fullArgs, { env: { ...process.env, ...env }, maxBuffer: 1 << 24 },
+    execFile(binary('CITYCHAIN_CLI'), fullArgs, { env: { ...process.env, ...secret, ...env }, maxBuffer: 1 << 24 },
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout: stdout.trim(), stderr }));
   });
 }
@@ -64,12 +69,14 @@ export async function cliOk(endpoint, args, options) {
 }
 
 /**
- * The `Authorization` header of a gateway request signed by `pair`
- * (citychain_client::auth): sr25519 over method, path, time and nonce.
+ * The `Authorization` header of a gateway request for `url` signed by `pair`
+ * (citychain_client::auth): sr25519 over the gateway's URL (the origin of
+ * `url`, or `gateway`), method, path with query, time and nonce.
  */
-export function authorization(pair, method, path, { time = Date.now(), nonce, signer = pair } = {}) {
+export function authorization(pair, method, url, { time = Date.now(), nonce, signer = pair, gateway } = {}) {
   const n = nonce ?? Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
-  const message = `citychain-gateway/1\n${method}\n${path}\n${time}\n${n}`;
+  const u = new URL(url);
+  const message = `citychain-gateway/2\n${gateway ?? u.origin}\n${method}\n${u.pathname}${u.search}\n${time}\n${n}`;
   const signature = Buffer.from(signer.sign(new TextEncoder().encode(message))).toString('hex');
   return `CityChain account=${pair.address}, time=${time}, nonce=${n}, signature=${signature}`;
 }

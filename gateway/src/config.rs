@@ -30,6 +30,13 @@ pub struct Flags {
 	/// seconds [default: 60].
 	#[arg(long, value_name = "SECONDS")]
 	pub max_clock_skew: Option<u64>,
+	/// Signed data requests one account may make per minute [default: 600].
+	#[arg(long, value_name = "N")]
+	pub account_rate: Option<u32>,
+	/// Signed data requests one network address may make per minute
+	/// [default: 1200].
+	#[arg(long, value_name = "N")]
+	pub address_rate: Option<u32>,
 	/// Log lines as `text` or `json` [default: text].
 	#[arg(long, value_name = "FORMAT")]
 	pub log_format: Option<LogFormat>,
@@ -52,6 +59,8 @@ struct File {
 	data_dir: Option<PathBuf>,
 	public_url: Option<String>,
 	max_clock_skew: Option<u64>,
+	account_rate: Option<u32>,
+	address_rate: Option<u32>,
 	log_format: Option<LogFormat>,
 }
 
@@ -64,6 +73,8 @@ pub struct Settings {
 	/// Without a trailing slash.
 	pub public_url: String,
 	pub max_clock_skew_ms: u64,
+	pub account_rate: u32,
+	pub address_rate: u32,
 	pub log_format: LogFormat,
 }
 
@@ -84,6 +95,8 @@ impl Settings {
 			data_dir: flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
 			public_url: public_url.trim_end_matches('/').to_string(),
 			max_clock_skew_ms: flags.max_clock_skew.or(file.max_clock_skew).unwrap_or(60) * 1000,
+			account_rate: flags.account_rate.or(file.account_rate).unwrap_or(600),
+			address_rate: flags.address_rate.or(file.address_rate).unwrap_or(1200),
 			log_format: flags.log_format.or(file.log_format).unwrap_or_default(),
 		})
 	}
@@ -108,6 +121,7 @@ mod tests {
 		assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
 		assert_eq!(s.public_url, "http://127.0.0.1:7000");
 		assert_eq!(s.max_clock_skew_ms, 30_000);
+		assert_eq!((s.account_rate, s.address_rate), (600, 1200));
 		assert_eq!(s.data_dir, PathBuf::from("data"));
 	}
 

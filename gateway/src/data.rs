@@ -9,63 +9,22 @@
 //! without an envelope is served the plain file.
 
 use crate::{error::ApiError, AppState};
+use crate::guard::NonceError;
 use axum::{
 	body::Body,
-	extract::{Path, Request, State},
+	extract::{ConnectInfo, Path, Request, State},
 	http::{header, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 };
 use citychain_client::auth::{now_ms, AuthError, Credentials};
 use serde_json::Value;
 use std::{
-	collections::{HashMap, VecDeque},
+	net::{IpAddr, SocketAddr},
 	path::PathBuf,
-	sync::{Arc, Mutex},
+	sync::Arc,
 };
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
-
-/// Nonces seen within the clock window, so that a signed request is
-/// accepted once. Entries leave once their time is outside the window,
-/// where the time check alone refuses them.
-pub struct Nonces {
-	capacity: usize,
-	seen: Mutex<(HashMap<[u8; 16], u64>, VecDeque<([u8; 16], u64)>)>,
-}
-
-/// Why a nonce was not taken.
-#[derive(Debug, PartialEq, Eq)]
-pub enum NonceError {
-	Replayed,
-	Full,
-}
-
-impl Nonces {
-	pub fn new(capacity: usize) -> Self {
-		Self { capacity, seen: Mutex::new((HashMap::new(), VecDeque::new())) }
-	}
-
-	/// Takes `nonce` until `expires` (ms); refuses one already taken.
-	pub fn take(&self, nonce: [u8; 16], expires: u64, now: u64) -> Result<(), NonceError> {
-		let mut guard = self.seen.lock().expect("nonce table poisoned");
-		let (table, order) = &mut *guard;
-		while order.front().is_some_and(|&(_, e)| e < now) {
-			let (old, e) = order.pop_front().expect("front exists");
-			if table.get(&old) == Some(&e) {
-				table.remove(&old);
-			}
-		}
-		if table.get(&nonce).is_some_and(|&e| e >= now) {
-			return Err(NonceError::Replayed);
-		}
-		if table.len() >= self.capacity {
-			return Err(NonceError::Full);
-		}
-		table.insert(nonce, expires);
-		order.push_back((nonce, expires));
-		Ok(())
-	}
-}
 
 /// A dataset id from the path: decimal digits only, so that nothing but a
 /// number ever reaches the file system.
@@ -97,13 +56,32 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 	}
 	let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	credentials
-		.verify(request.method().as_str(), path)
-		.map_err(|e| ApiError::unauthorized(e.to_string()))?;
-	state.nonces.take(credentials.nonce, credentials.time_ms + skew, now).map_err(|e| match e {
+		.verify(&state.settings.public_url, request.method().as_str(), path)
+		.map_err(|e| ApiError::unauthorized(format!("{e} ({})", state.settings.public_url)))?;
+	Ok(credentials)
+}
+
+/// Counts the request against its account's and its address's rate.
+fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
+	let now = now_ms();
+	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now) {
+		return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests this minute; try again later"));
+	}
+	Ok(())
+}
+
+/// Takes the request's nonce, just before delivering: only a request that
+/// would be served takes a slot in the table.
+fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<(), ApiError> {
+	let expires = credentials.time_ms + state.settings.max_clock_skew_ms;
+	state.nonces.take(credentials.nonce, expires, now_ms()).map_err(|e| match e {
 		NonceError::Replayed => ApiError::unauthorized("this signed request was already used"),
 		NonceError::Full => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many requests in the clock window"),
-	})?;
-	Ok(credentials)
+		NonceError::Journal(e) => {
+			tracing::error!("cannot record a nonce: {e}");
+			ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the gateway cannot record the request")
+		},
+	})
 }
 
 /// What a requester gets: which file, and on which grounds.
@@ -152,14 +130,26 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	}
 }
 
-/// `GET`/`HEAD /data/{dataset}`, with range requests.
-pub async fn serve(State(state): State<Arc<AppState>>, Path(id): Path<String>, request: Request) -> Response {
+/// `GET`/`HEAD /data/{dataset}`, with range requests. In order: the
+/// signature (no node call), the account's and the address's rate, the
+/// access check at the finalized block (membership included), the nonce,
+/// the file.
+pub async fn serve(
+	State(state): State<Arc<AppState>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Path(id): Path<String>,
+	request: Request,
+) -> Response {
 	let refuse = |e: ApiError, request: &Request| {
 		tracing::warn!(target: "delivery", path = %request.uri(), status = e.status.as_u16(), reason = %e.message, "refused");
 		e.into_response()
 	};
 	// Checked before any await: a borrowed request cannot cross one.
-	let (dataset, credentials) = match dataset_id(&id).and_then(|d| Ok((d, authenticate(&state, &request)?))) {
+	let (dataset, credentials) = match dataset_id(&id).and_then(|d| {
+		let credentials = authenticate(&state, &request)?;
+		within_rates(&state, &credentials.account, peer.ip())?;
+		Ok((d, credentials))
+	}) {
 		Ok(ok) => ok,
 		Err(e) => return refuse(e, &request),
 	};
@@ -167,6 +157,9 @@ pub async fn serve(State(state): State<Arc<AppState>>, Path(id): Path<String>, r
 		Ok(delivery) => delivery,
 		Err(e) => return refuse(e, &request),
 	};
+	if let Err(e) = take_nonce(&state, &credentials) {
+		return refuse(e, &request);
+	}
 	if !delivery.file.is_file() {
 		let e = ApiError::not_found(if delivery.encrypted {
 			format!("the provider has not stored the encryption for contract {} here", delivery.contract.unwrap_or(0))
@@ -216,24 +209,5 @@ mod tests {
 		for bad in ["", "..", "../etc/passwd", "4/../../x", "0x10", "-1", "1e3", "123456789012345678901"] {
 			assert_eq!(dataset_id(bad).unwrap_err().status, StatusCode::BAD_REQUEST, "{bad}");
 		}
-	}
-
-	#[test]
-	fn a_nonce_is_taken_once_within_its_window() {
-		let nonces = Nonces::new(10);
-		assert_eq!(nonces.take([1; 16], 2_000, 1_000), Ok(()));
-		assert_eq!(nonces.take([1; 16], 2_000, 1_500), Err(NonceError::Replayed));
-		assert_eq!(nonces.take([2; 16], 2_000, 1_500), Ok(()));
-		// After the window the entry is gone (and the time check refuses it).
-		assert_eq!(nonces.take([1; 16], 4_000, 3_000), Ok(()));
-	}
-
-	#[test]
-	fn a_full_table_refuses_instead_of_forgetting() {
-		let nonces = Nonces::new(2);
-		nonces.take([1; 16], 10, 0).unwrap();
-		nonces.take([2; 16], 10, 0).unwrap();
-		assert_eq!(nonces.take([3; 16], 10, 0), Err(NonceError::Full));
-		assert_eq!(nonces.take([3; 16], 30, 20), Ok(()));
 	}
 }

@@ -11,6 +11,7 @@
 mod config;
 mod data;
 mod error;
+mod guard;
 mod stac;
 
 use axum::{
@@ -29,6 +30,10 @@ use tracing::Level;
 
 /// Signed requests remembered at once, at most.
 const MAX_NONCES: usize = 1_000_000;
+/// Accounts, and addresses, whose request rates are counted at once.
+const MAX_RATE_KEYS: usize = 100_000;
+/// The nonce journal, in the data store.
+const NONCE_JOURNAL: &str = ".nonces";
 /// The largest search body read.
 const MAX_BODY: usize = 64 * 1024;
 
@@ -36,7 +41,9 @@ const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
 	pub settings: Settings,
 	pub node: Node,
-	pub nonces: data::Nonces,
+	pub nonces: guard::Nonces,
+	pub account_rate: guard::RateLimit,
+	pub address_rate: guard::RateLimit,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -104,12 +111,23 @@ async fn main() {
 		public_url = %settings.public_url,
 		"citychain-gateway serving"
 	);
+	let journal = settings.data_dir.join(NONCE_JOURNAL);
+	let nonces = match guard::Nonces::open(&journal, MAX_NONCES, citychain_client::auth::now_ms()) {
+		Ok(n) => n,
+		Err(e) => {
+			tracing::error!("cannot open the nonce journal {}: {e}", journal.display());
+			std::process::exit(1);
+		},
+	};
 	let state = Arc::new(AppState {
 		node: Node::new(settings.node.clone()),
-		nonces: data::Nonces::new(MAX_NONCES),
+		nonces,
+		account_rate: guard::RateLimit::new(settings.account_rate, MAX_RATE_KEYS),
+		address_rate: guard::RateLimit::new(settings.address_rate, MAX_RATE_KEYS),
 		settings,
 	});
-	if let Err(e) = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await {
+	let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+	if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await {
 		tracing::error!("server failed: {e}");
 		std::process::exit(1);
 	}

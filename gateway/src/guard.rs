@@ -1,0 +1,205 @@
+//! What keeps one client from wearing the gateway out or replaying a signed
+//! request: the nonces of delivered requests, remembered across restarts in
+//! the data store, and request rates per account and per network address.
+
+use std::{
+	collections::{HashMap, VecDeque},
+	fs::{self, File, OpenOptions},
+	io::{self, BufRead, BufReader, Write},
+	path::{Path, PathBuf},
+	sync::Mutex,
+};
+
+/// A nonce of `citychain_client::auth`.
+type Nonce = [u8; 16];
+
+/// Nonces taken within the clock window, so that a signed request is served
+/// once. Entries leave once their time is outside the window, where the
+/// time check alone refuses them. Each taken nonce is appended to a journal
+/// in the data store, which the next start reads back (the still-live
+/// entries) and rewrites, so a restart forgets nothing a replay could use.
+pub struct Nonces {
+	capacity: usize,
+	journal: PathBuf,
+	state: Mutex<Table>,
+}
+
+struct Table {
+	seen: HashMap<Nonce, u64>,
+	order: VecDeque<(Nonce, u64)>,
+	file: File,
+}
+
+/// Why a nonce was not taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NonceError {
+	Replayed,
+	Full,
+	/// The journal could not be written: refused rather than forgotten.
+	Journal(String),
+}
+
+impl Nonces {
+	/// Opens the journal at `journal` (made if missing, with its directory),
+	/// keeping the entries that expire at `now` (ms) or later.
+	pub fn open(journal: &Path, capacity: usize, now: u64) -> io::Result<Self> {
+		if let Some(dir) = journal.parent() {
+			fs::create_dir_all(dir)?;
+		}
+		let mut order = VecDeque::new();
+		if let Ok(file) = File::open(journal) {
+			for line in BufReader::new(file).lines() {
+				if let Some(entry) = parse_entry(&line?).filter(|&(_, expires)| expires >= now) {
+					order.push_back(entry);
+				}
+			}
+		}
+		// The journal is appended in time order per request, but clocks
+		// skew: keep the queue sorted by expiry so that pruning stays exact.
+		order.make_contiguous().sort_by_key(|&(_, expires)| expires);
+		let kept: String = order.iter().map(|(n, e)| format!("{} {e}\n", hex::encode(n))).collect();
+		let compacted = journal.with_extension("compacting");
+		fs::write(&compacted, kept)?;
+		fs::rename(&compacted, journal)?;
+		let file = OpenOptions::new().append(true).open(journal)?;
+		let seen = order.iter().copied().collect();
+		Ok(Self { capacity, journal: journal.to_path_buf(), state: Mutex::new(Table { seen, order, file }) })
+	}
+
+	/// Takes `nonce` until `expires` (ms); refuses one already taken.
+	pub fn take(&self, nonce: Nonce, expires: u64, now: u64) -> Result<(), NonceError> {
+		let mut guard = self.state.lock().expect("nonce table poisoned");
+		let table = &mut *guard;
+		while table.order.front().is_some_and(|&(_, e)| e < now) {
+			let (old, e) = table.order.pop_front().expect("front exists");
+			if table.seen.get(&old) == Some(&e) {
+				table.seen.remove(&old);
+			}
+		}
+		if table.seen.get(&nonce).is_some_and(|&e| e >= now) {
+			return Err(NonceError::Replayed);
+		}
+		if table.seen.len() >= self.capacity {
+			return Err(NonceError::Full);
+		}
+		writeln!(table.file, "{} {expires}", hex::encode(nonce))
+			.map_err(|e| NonceError::Journal(format!("{}: {e}", self.journal.display())))?;
+		table.seen.insert(nonce, expires);
+		table.order.push_back((nonce, expires));
+		Ok(())
+	}
+}
+
+fn parse_entry(line: &str) -> Option<(Nonce, u64)> {
+	let (nonce, expires) = line.split_once(' ')?;
+	let mut out = [0u8; 16];
+	hex::decode_to_slice(nonce, &mut out).ok()?;
+	Some((out, expires.parse().ok()?))
+}
+
+/// At most `per_minute` requests per key (an account, an address) in each
+/// minute of the clock. Counters of past minutes are dropped when the table
+/// reaches its capacity, and a full table of current keys refuses new ones,
+/// so memory stays bounded under a flood of keys.
+pub struct RateLimit {
+	per_minute: u32,
+	capacity: usize,
+	windows: Mutex<HashMap<String, (u64, u32)>>,
+}
+
+impl RateLimit {
+	pub fn new(per_minute: u32, capacity: usize) -> Self {
+		Self { per_minute, capacity, windows: Mutex::new(HashMap::new()) }
+	}
+
+	/// Counts a request of `key` at `now` (ms); false if over the limit.
+	pub fn allow(&self, key: &str, now: u64) -> bool {
+		let minute = now / 60_000;
+		let mut windows = self.windows.lock().expect("rate table poisoned");
+		if windows.len() >= self.capacity && !windows.contains_key(key) {
+			windows.retain(|_, (m, _)| *m == minute);
+			if windows.len() >= self.capacity {
+				return false;
+			}
+		}
+		let (m, count) = windows.entry(key.to_string()).or_insert((minute, 0));
+		if *m != minute {
+			(*m, *count) = (minute, 0);
+		}
+		if *count >= self.per_minute {
+			return false;
+		}
+		*count += 1;
+		true
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn journal() -> (tempfile::TempDir, PathBuf) {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("store-not-made-yet").join("nonces");
+		(dir, path)
+	}
+
+	#[test]
+	fn a_nonce_is_taken_once_within_its_window() {
+		let (_dir, path) = journal();
+		let nonces = Nonces::open(&path, 10, 0).unwrap();
+		assert_eq!(nonces.take([1; 16], 2_000, 1_000), Ok(()));
+		assert_eq!(nonces.take([1; 16], 2_000, 1_500), Err(NonceError::Replayed));
+		assert_eq!(nonces.take([2; 16], 2_000, 1_500), Ok(()));
+		// After the window the entry is gone (and the time check refuses it).
+		assert_eq!(nonces.take([1; 16], 4_000, 3_000), Ok(()));
+	}
+
+	#[test]
+	fn a_full_table_refuses_instead_of_forgetting() {
+		let (_dir, path) = journal();
+		let nonces = Nonces::open(&path, 2, 0).unwrap();
+		nonces.take([1; 16], 10, 0).unwrap();
+		nonces.take([2; 16], 10, 0).unwrap();
+		assert_eq!(nonces.take([3; 16], 10, 0), Err(NonceError::Full));
+		assert_eq!(nonces.take([3; 16], 30, 20), Ok(()));
+	}
+
+	#[test]
+	fn a_restart_remembers_the_live_nonces_and_drops_the_expired() {
+		let (_dir, path) = journal();
+		let nonces = Nonces::open(&path, 10, 0).unwrap();
+		nonces.take([1; 16], 5_000, 1_000).unwrap();
+		nonces.take([2; 16], 1_500, 1_000).unwrap();
+		drop(nonces);
+		let reopened = Nonces::open(&path, 10, 2_000).unwrap();
+		assert_eq!(reopened.take([1; 16], 5_000, 2_000), Err(NonceError::Replayed));
+		assert_eq!(reopened.take([2; 16], 6_000, 2_000), Ok(()), "expired before the restart");
+		let lines = fs::read_to_string(&path).unwrap().lines().count();
+		assert_eq!(lines, 2, "the journal was compacted to the live entries, then appended");
+		// a damaged line is skipped, not fatal
+		fs::write(&path, "zz 1\n01010101010101010101010101010101 9000\n").unwrap();
+		let damaged = Nonces::open(&path, 10, 2_000).unwrap();
+		assert_eq!(damaged.take([1; 16], 9_000, 2_000), Err(NonceError::Replayed));
+	}
+
+	#[test]
+	fn rates_are_counted_per_key_and_minute() {
+		let limit = RateLimit::new(2, 100);
+		assert!(limit.allow("a", 0) && limit.allow("a", 1));
+		assert!(!limit.allow("a", 2));
+		assert!(limit.allow("b", 2), "another key has its own count");
+		assert!(limit.allow("a", 60_000), "a new minute");
+	}
+
+	#[test]
+	fn a_flood_of_keys_keeps_the_table_bounded() {
+		let limit = RateLimit::new(5, 3);
+		for key in ["a", "b", "c"] {
+			assert!(limit.allow(key, 0));
+		}
+		assert!(!limit.allow("d", 0), "full with keys of this minute");
+		assert!(limit.allow("d", 60_000), "last minute's keys make room");
+		assert!(limit.windows.lock().unwrap().len() <= 3);
+	}
+}
