@@ -36,7 +36,12 @@ background_stage() {
 	log="$STAGE_LOGS/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '-').log"
 	log "$name (in the background; output in $log)"
 	BG_START[$name]=$SECONDS BG_LOG[$name]=$log
-	"${@:2}" >"$log" 2>&1 &
+	(
+		"${@:2}"
+		rc=$?
+		echo $((SECONDS - BG_START[$name])) >"$log.seconds"
+		exit "$rc"
+	) >"$log" 2>&1 &
 	BG_PID[$name]=$!
 }
 
@@ -52,7 +57,7 @@ wait_stage() {
 		STAGES+=("$(printf '%-28s %5d s  failed' "$name" $((SECONDS - BG_START[$name])))")
 		die "$name failed (exit $rc)"
 	fi
-	STAGES+=("$(printf '%-28s %5d s  (background)' "$name" $((SECONDS - BG_START[$name])))")
+	STAGES+=("$(printf '%-28s %5d s  (background)' "$name" "$(cat "${BG_LOG[$name]}.seconds")")")
 }
 
 # Prints the stages that ran, with their times and the total (an EXIT trap).
