@@ -106,27 +106,18 @@ toolchain_field() {
 # command that installs it; install errors are shown, never discarded.
 ensure_rust_toolchain() {
 	command -v rustup >/dev/null || die "rustup is required: see https://rustup.rs"
-	local tc="$RUSTUP_TOOLCHAIN" targets components missing=() item
-	targets=$(toolchain_field targets)
-	components=$(toolchain_field components)
-	if ! rustup toolchain list | grep -q "^$tc"; then
+	local tc="$RUSTUP_TOOLCHAIN" missing=() kind item
+	if ! rustup toolchain list | grep "^$tc" >/dev/null; then
 		log "installing the Rust toolchain $tc"
 		rustup toolchain install "$tc" --profile minimal || log "rustup toolchain install $tc failed"
 	fi
-	# shellcheck disable=SC2086 # one word per target or component
-	for item in $targets; do
-		rustup target list --installed --toolchain "$tc" 2>/dev/null | grep -qx "$item" && continue
-		log "adding the Rust target $item to $tc"
-		rustup target add "$item" --toolchain "$tc" || log "rustup target add $item failed"
-		rustup target list --installed --toolchain "$tc" 2>/dev/null | grep -qx "$item" ||
-			missing+=("target $item (rustup target add $item --toolchain $tc)")
-	done
-	for item in $components; do
-		rust_component_installed "$tc" "$item" && continue
-		log "adding the Rust component $item to $tc"
-		rustup component add "$item" --toolchain "$tc" || log "rustup component add $item failed"
-		rust_component_installed "$tc" "$item" ||
-			missing+=("component $item (rustup component add $item --toolchain $tc)")
+	for kind in target component; do
+		for item in $(toolchain_field "${kind}s"); do
+			rust_has "$kind" "$tc" "$item" && continue
+			log "adding the Rust $kind $item to $tc"
+			rustup "$kind" add "$item" --toolchain "$tc" || log "rustup $kind add $item failed"
+			rust_has "$kind" "$tc" "$item" || missing+=("$kind $item (rustup $kind add $item --toolchain $tc)")
+		done
 	done
 	if ((${#missing[@]} > 0)); then
 		printf '\033[1;31merror:\033[0m the Rust toolchain %s lacks what rust-toolchain.toml pins:\n' "$tc" >&2
@@ -135,10 +126,11 @@ ensure_rust_toolchain() {
 	fi
 }
 
-# Whether toolchain $1 has component $2 (listed bare, as rust-src, or with
-# the host triple, as clippy-x86_64-unknown-linux-gnu).
-rust_component_installed() {
-	rustup component list --installed --toolchain "$1" 2>/dev/null | grep -q "^$2\(-[a-z0-9_]*-[a-z0-9_]*-[a-z0-9_-]*\)\?$"
+# Whether toolchain $2 has the target or component ($1) $3: listed bare
+# (wasm32v1-none, rust-src) or with the host triple
+# (clippy-x86_64-unknown-linux-gnu). rustup's own errors are shown.
+rust_has() {
+	rustup "$1" list --installed --toolchain "$2" | grep "^$3\(-[a-z0-9_]*-[a-z0-9_]*-[a-z0-9_-]*\)\?$" >/dev/null
 }
 
 # Installs the Rust toolchain parts and the Debian packages the build needs,
