@@ -142,7 +142,12 @@ pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-type Migrations = ();
+/// Storage migrations run on the next runtime upgrade; each checks its
+/// pallet's storage version, so running one twice does nothing.
+type Migrations = (
+	pallet_departments::migrations::MigrateToV1<Runtime>,
+	pallet_access::migrations::MigrateToV1<Runtime>,
+);
 
 pub type Executive = frame_executive::Executive<
 	Runtime,

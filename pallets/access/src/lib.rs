@@ -58,6 +58,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -93,7 +94,11 @@ pub mod pallet {
 	pub type ContractOf<T> =
 		Contract<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+	/// 1: [`LiveCount`] counts each dataset's live contracts.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -117,8 +122,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
-		/// Department ids are below this bound (the registry's most
-		/// departments), which bounds the live contracts of one dataset.
+		/// Most live contracts of one dataset: the registry's most standing
+		/// departments, so that each can hold one. Bounds what a withdrawal
+		/// or a policy change of one dataset touches.
 		#[pallet::constant]
 		type MaxDepartments: Get<u32>;
 
@@ -153,6 +159,11 @@ pub mod pallet {
 		DepartmentId,
 		ContractId,
 	>;
+
+	/// How many live contracts each dataset has (entries in
+	/// [`LiveContracts`]); at most `MaxDepartments`.
+	#[pallet::storage]
+	pub type LiveCount<T: Config> = StorageMap<_, Twox64Concat, DatasetId, u32, ValueQuery>;
 
 	/// Lapses and expiries to process, by block; entries go when processed or
 	/// when their contract ends otherwise.
@@ -242,8 +253,9 @@ pub mod pallet {
 		OwnDataset,
 		/// The department has a live request or contract for this dataset.
 		DuplicateRequest,
-		/// The consumer department's id is not below `MaxDepartments`.
-		TooManyDepartments,
+		/// The dataset has `MaxDepartments` live contracts already (retired
+		/// departments' contracts count until they end).
+		TooManyContracts,
 		/// The purpose is empty.
 		EmptyPurpose,
 		/// The purpose is longer than `MAX_PURPOSE_LEN`.
@@ -304,6 +316,7 @@ pub mod pallet {
 			// steps over more blocks, one read each.
 			T::WeightInfo::process_deadlines(processed)
 				.saturating_add(T::DbWeight::get().reads(u64::from(steps.saturating_sub(1))))
+				.saturating_add(Self::live_count_weight(processed))
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -318,7 +331,7 @@ pub mod pallet {
 		/// once approved, optionally limited to `scope`. An Open dataset is
 		/// approved at once.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request_access())]
+		#[pallet::weight(T::WeightInfo::request_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
 		pub fn request_access(
 			origin: OriginFor<T>,
 			dataset: DatasetId,
@@ -334,7 +347,8 @@ pub mod pallet {
 				!LiveContracts::<T>::contains_key(dataset, consumer),
 				Error::<T>::DuplicateRequest
 			);
-			ensure!(consumer < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
+			let live = LiveCount::<T>::get(dataset);
+			ensure!(live < T::MaxDepartments::get(), Error::<T>::TooManyContracts);
 			ensure!(!purpose.is_empty(), Error::<T>::EmptyPurpose);
 			let purpose: BoundedBytes<MAX_PURPOSE_LEN> =
 				purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
@@ -386,6 +400,7 @@ pub mod pallet {
 				events,
 			);
 			LiveContracts::<T>::insert(dataset, consumer, id);
+			LiveCount::<T>::insert(dataset, live.saturating_add(1));
 			ByConsumer::<T>::insert((consumer.to_be_bytes(), id.to_be_bytes()), ());
 			ByProvider::<T>::insert((d.owner.to_be_bytes(), id.to_be_bytes()), ());
 			ByDataset::<T>::insert((dataset.to_be_bytes(), id.to_be_bytes()), ());
@@ -457,7 +472,7 @@ pub mod pallet {
 		/// Refuse a request, as an Approver of the provider or, for a
 		/// Restricted dataset, of a regulator department.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reject_request())]
+		#[pallet::weight(T::WeightInfo::reject_request().saturating_add(Pallet::<T>::live_count_weight(1)))]
 		pub fn reject_request(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -480,7 +495,7 @@ pub mod pallet {
 
 		/// Withdraw a request of the caller's department.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_request())]
+		#[pallet::weight(T::WeightInfo::cancel_request().saturating_add(Pallet::<T>::live_count_weight(1)))]
 		pub fn cancel_request(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
@@ -500,7 +515,7 @@ pub mod pallet {
 		/// End an approved contract, as an Approver of the provider or of a
 		/// regulator department.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::revoke_access())]
+		#[pallet::weight(T::WeightInfo::revoke_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
 		pub fn revoke_access(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -531,7 +546,7 @@ pub mod pallet {
 
 		/// Give up an approved contract of the caller's department.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::relinquish_access())]
+		#[pallet::weight(T::WeightInfo::relinquish_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
 		pub fn relinquish_access(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
@@ -732,9 +747,24 @@ pub mod pallet {
 						Deadlines::<T>::remove(expires_at, id);
 					},
 			}
-			LiveContracts::<T>::remove(c.dataset, c.consumer);
+			Self::unlist(c);
 			c.state = state;
 			c.ended_at = Some(now);
+		}
+
+		/// Drops an ending contract from its dataset's live contracts.
+		fn unlist(c: &ContractOf<T>) {
+			LiveContracts::<T>::remove(c.dataset, c.consumer);
+			LiveCount::<T>::mutate_exists(c.dataset, |n| {
+				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+			});
+		}
+
+		/// Reading and writing the dataset's [`LiveCount`] in each of `n`
+		/// contracts started or ended, on top of the benchmarked weights,
+		/// which predate it.
+		pub(crate) fn live_count_weight(n: u32) -> Weight {
+			T::DbWeight::get().reads_writes(n.into(), n.into())
 		}
 
 		/// Lapses and expires the contracts whose deadlines have come, at most
@@ -775,7 +805,7 @@ pub mod pallet {
 					return;
 				},
 			};
-			LiveContracts::<T>::remove(c.dataset, c.consumer);
+			Self::unlist(&c);
 			if state == ContractState::Lapsed {
 				c.decided_at = Some(at);
 			}
@@ -890,6 +920,16 @@ pub mod pallet {
 				);
 			}
 			ensure!(LiveContracts::<T>::iter().count() == live, "stale live index entry");
+			for (dataset, n) in LiveCount::<T>::iter() {
+				ensure!(
+					n > 0 && LiveContracts::<T>::iter_prefix(dataset).count() as u32 == n,
+					"live count differs from the live index"
+				);
+			}
+			ensure!(
+				LiveCount::<T>::iter_values().map(|n| n as usize).sum::<usize>() == live,
+				"live count differs from the live contracts"
+			);
 			ensure!(Deadlines::<T>::iter().count() == live, "stale deadline");
 			ensure!(
 				Deadlines::<T>::iter_keys().all(|(at, _)| at >= DeadlineCursor::<T>::get()),
@@ -917,10 +957,11 @@ impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
 				revoked += 1;
 			}
 		}
-		T::WeightInfo::revoke_by_registry(revoked)
+		T::WeightInfo::revoke_by_registry(revoked).saturating_add(Pallet::<T>::live_count_weight(revoked))
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::revoke_by_registry(<T::MaxDepartments as frame_support::traits::Get<u32>>::get())
+		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
+		T::WeightInfo::revoke_by_registry(most).saturating_add(Pallet::<T>::live_count_weight(most))
 	}
 }

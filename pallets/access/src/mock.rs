@@ -62,7 +62,7 @@ pub const TIMEOUT: u64 = 20;
 pub const MAX_DEADLINES: u32 = 4;
 /// Department ids are below this (the benchmark tests make many departments
 /// in one thread).
-pub const MAX_DEPARTMENTS: u32 = 1_000;
+pub const MAX_DEPARTMENTS: u32 = 8;
 
 thread_local! {
 	static DATASETS: RefCell<BTreeMap<DatasetId, DatasetSummary>> = RefCell::new(BTreeMap::new());

@@ -498,14 +498,32 @@ fn contracts_are_listed_by_consumer_provider_dataset_and_state() {
 }
 
 #[test]
-fn departments_beyond_the_bound_cannot_request() {
+fn a_dataset_holds_at_most_max_departments_live_contracts_whatever_the_ids() {
 	new_test_ext().execute_with(|| {
-		Directory::add_department(MAX_DEPARTMENTS, citychain_primitives::DepartmentKind::Other);
-		Directory::add_member(OUTSIDER, MAX_DEPARTMENTS, citychain_primitives::Roles::NONE);
-		assert_noop!(
-			Access::request_access(RuntimeOrigin::signed(OUTSIDER), APPROVAL, b"x".to_vec(), TERM, None),
-			Error::<Test>::TooManyDepartments
-		);
+		use citychain_primitives::{DepartmentKind, Roles};
+		// Ids far beyond the cap: retired departments do not use them up.
+		let first = 5_000;
+		let mut clerks = Vec::new();
+		for i in 0..MAX_DEPARTMENTS {
+			Directory::add_department(first + i, DepartmentKind::Other);
+			Directory::add_member(100 + u64::from(i), first + i, Roles::NONE);
+			clerks.push(100 + u64::from(i));
+		}
+		let request = |who: AccountId| {
+			Access::request_access(RuntimeOrigin::signed(who), APPROVAL, b"x".to_vec(), TERM, None)
+		};
+		for clerk in &clerks[..MAX_DEPARTMENTS as usize - 1] {
+			assert_ok!(request(*clerk));
+		}
+		assert_ok!(request(TRANSPORT_CLERK));
+		assert_eq!(crate::LiveCount::<Test>::get(APPROVAL), MAX_DEPARTMENTS);
+		assert_noop!(request(*clerks.last().unwrap()), Error::<Test>::TooManyContracts);
+
+		// A contract that ends frees its place.
+		let transport = LiveContracts::<Test>::get(APPROVAL, TRANSPORT).unwrap();
+		assert_ok!(Access::cancel_request(RuntimeOrigin::signed(TRANSPORT_CLERK), transport));
+		assert_ok!(request(*clerks.last().unwrap()));
+		Access::do_try_state().unwrap();
 	});
 }
 

@@ -75,9 +75,9 @@ mod benchmarks {
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, id, DepartmentStatus::Suspended);
+		_(origin as T::RuntimeOrigin, id, DepartmentStatus::Retired);
 
-		assert_eq!(Departments::<T>::get(id).map(|d| d.status), Some(DepartmentStatus::Suspended));
+		assert_eq!(Departments::<T>::get(id).map(|d| d.status), Some(DepartmentStatus::Retired));
 		Ok(())
 	}
 

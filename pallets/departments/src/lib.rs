@@ -56,6 +56,7 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod migrations;
 pub mod types;
 pub mod weights;
 
@@ -88,7 +89,11 @@ pub mod pallet {
 		<T as Config>::MaxUriLength,
 	>;
 
+	/// 1: [`StandingDepartments`] counts the departments not retired.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -101,8 +106,8 @@ pub mod pallet {
 		/// departments.
 		type Council: ChangeMembers<Self::AccountId> + InitializeMembers<Self::AccountId>;
 
-		/// Most departments that can ever be registered (also the most council
-		/// seats).
+		/// Most departments that are not retired at once (also the most
+		/// council seats); a retired department frees its place.
 		#[pallet::constant]
 		type MaxDepartments: Get<u32>;
 
@@ -146,6 +151,11 @@ pub mod pallet {
 	/// The id the next registered department gets.
 	#[pallet::storage]
 	pub type NextDepartmentId<T> = StorageValue<_, DepartmentId, ValueQuery>;
+
+	/// How many departments are active or suspended (not retired): at most
+	/// `MaxDepartments`.
+	#[pallet::storage]
+	pub type StandingDepartments<T> = StorageValue<_, u32, ValueQuery>;
 
 	/// Departments by id.
 	#[pallet::storage]
@@ -215,6 +225,9 @@ pub mod pallet {
 						dept.status = d.status;
 					}
 				});
+				if d.status == DepartmentStatus::Retired {
+					StandingDepartments::<T>::mutate(|n| n.saturating_dec());
+				}
 			}
 			let seats = Pallet::<T>::active_delegates().expect("genesis departments fit");
 			T::Council::initialize_members(&seats);
@@ -256,7 +269,7 @@ pub mod pallet {
 		UriTooLong,
 		/// No department has this id.
 		UnknownDepartment,
-		/// `MaxDepartments` departments are registered already.
+		/// `MaxDepartments` departments are active or suspended already.
 		TooManyDepartments,
 		/// The department has `MaxMembersPerDepartment` members already.
 		TooManyMembers,
@@ -301,7 +314,11 @@ pub mod pallet {
 		/// Admit a department. `admin` becomes its first member, with the Admin
 		/// role, and its delegate to the council.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_department().saturating_add(T::CouncilChangeWeight::get()))]
+		#[pallet::weight(
+			T::WeightInfo::register_department()
+				.saturating_add(T::CouncilChangeWeight::get())
+				.saturating_add(Pallet::<T>::standing_count_weight())
+		)]
 		pub fn register_department(
 			origin: OriginFor<T>,
 			name: Vec<u8>,
@@ -336,6 +353,7 @@ pub mod pallet {
 			T::WeightInfo::set_department_status()
 				.saturating_add(T::CouncilChangeWeight::get())
 				.saturating_add(T::OnStatusChanged::max_weight())
+				.saturating_add(Pallet::<T>::standing_count_weight())
 		)]
 		pub fn set_department_status(
 			origin: OriginFor<T>,
@@ -352,6 +370,9 @@ pub mod pallet {
 			}
 			if dept.status.is_active() != status.is_active() {
 				T::OnStatusChanged::on_status_changed(department, status.is_active())?;
+			}
+			if status == DepartmentStatus::Retired {
+				StandingDepartments::<T>::mutate(|n| n.saturating_dec());
 			}
 			dept.status = status;
 			Departments::<T>::insert(department, dept);
@@ -634,6 +655,12 @@ pub mod pallet {
 			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
 		}
 
+		/// Reading and writing [`StandingDepartments`], on top of the
+		/// benchmarked weights of the calls that count departments in or out.
+		pub(crate) fn standing_count_weight() -> Weight {
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
 		/// Registers a department with `admin` as its first member and
 		/// delegate, holding `admin_roles` (which include Admin); leaves the
 		/// council to the caller.
@@ -646,9 +673,10 @@ pub mod pallet {
 		) -> Result<DepartmentId, DispatchError> {
 			let name = Self::bounded_name(name)?;
 			let metadata_uri = Self::bounded_uri(metadata_uri)?;
-			let id = NextDepartmentId::<T>::get();
-			ensure!(id < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
+			let standing = StandingDepartments::<T>::get();
+			ensure!(standing < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
 			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
+			let id = NextDepartmentId::<T>::get();
 			Departments::<T>::insert(
 				id,
 				Department {
@@ -665,6 +693,7 @@ pub mod pallet {
 			);
 			Self::insert_member(id, admin, admin_roles);
 			NextDepartmentId::<T>::put(id.saturating_add(1));
+			StandingDepartments::<T>::put(standing.saturating_add(1));
 			Ok(id)
 		}
 
@@ -740,9 +769,11 @@ pub mod pallet {
 		#[cfg(any(feature = "try-runtime", feature = "std"))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use sp_runtime::traits::Zero;
-			let mut departments = 0u32;
+			let mut standing = 0u32;
 			for (id, dept) in Departments::<T>::iter() {
-				departments += 1;
+				if dept.status != DepartmentStatus::Retired {
+					standing += 1;
+				}
 				ensure!(id < NextDepartmentId::<T>::get(), "department id not yet assigned");
 				let members = Self::members_of(id);
 				ensure!(members.len() as u32 == dept.members, "member count differs");
@@ -753,7 +784,8 @@ pub mod pallet {
 					"delegate is not a member"
 				);
 			}
-			ensure!(departments <= T::MaxDepartments::get(), "too many departments");
+			ensure!(standing == StandingDepartments::<T>::get(), "standing count differs");
+			ensure!(standing <= T::MaxDepartments::get(), "too many departments");
 			for (who, record) in Members::<T>::iter() {
 				ensure!(
 					DepartmentMembers::<T>::contains_key(record.department, &who),

@@ -114,6 +114,30 @@ mod register_department {
 			check_invariants();
 		});
 	}
+
+	#[test]
+	fn a_retired_department_frees_its_place_and_a_suspended_one_keeps_it() {
+		new_test_ext().execute_with(|| {
+			for i in 3..MAX_DEPARTMENTS {
+				register(b"Filler", DepartmentKind::Other, 100 + i as u64);
+			}
+			let register_one = || {
+				Departments::register_department(RuntimeOrigin::root(), b"X".to_vec(), DepartmentKind::Other, 10, vec![])
+			};
+			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Suspended));
+			assert_noop!(register_one(), Error::<Test>::TooManyDepartments);
+
+			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Retired));
+			assert_ok!(register_one());
+			assert_eq!(crate::StandingDepartments::<Test>::get(), MAX_DEPARTMENTS);
+			assert_eq!(NextDepartmentId::<Test>::get(), MAX_DEPARTMENTS + 1);
+			assert_noop!(
+				Departments::register_department(RuntimeOrigin::root(), b"Y".to_vec(), DepartmentKind::Other, 11, vec![]),
+				Error::<Test>::TooManyDepartments
+			);
+			check_invariants();
+		});
+	}
 }
 
 mod set_department_status {
