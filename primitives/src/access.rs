@@ -283,6 +283,27 @@ pub trait OnDatasetWithdrawn {
 	fn max_weight() -> Weight;
 }
 
+/// Told when a dataset's access policy or sensitivity changes, so that the
+/// requests still awaiting approval are decided under the new policy; the
+/// access pallet implements it.
+pub trait OnDatasetPolicyChanged {
+	/// Reacts to `dataset` now having `policy` and `sensitivity`; returns
+	/// the weight used.
+	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity)
+		-> Weight;
+	/// The most weight `on_policy_changed` can use.
+	fn max_weight() -> Weight;
+}
+
+impl OnDatasetPolicyChanged for () {
+	fn on_policy_changed(_: DatasetId, _: AccessPolicy, _: Sensitivity) -> Weight {
+		Weight::zero()
+	}
+	fn max_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 impl OnDatasetWithdrawn for () {
 	fn on_dataset_withdrawn(_dataset: DatasetId) -> Weight {
 		Weight::zero()

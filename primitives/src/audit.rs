@@ -42,6 +42,8 @@ pub enum Subject {
 	Department(DepartmentId),
 	Dataset(DatasetId),
 	Contract(ContractId),
+	/// The consortium as a whole: its council, sessions and Root.
+	Chain,
 }
 
 impl Subject {
@@ -51,6 +53,7 @@ impl Subject {
 			Self::Department(id) => (0, u64::from(*id).to_be_bytes()),
 			Self::Dataset(id) => (1, id.to_be_bytes()),
 			Self::Contract(id) => (2, id.to_be_bytes()),
+			Self::Chain => (3, [0; 8]),
 		}
 	}
 }
@@ -127,6 +130,28 @@ pub enum AuditAction {
 	// Departments, appended.
 	/// Governance set the department's transaction allowance.
 	AllowanceSet,
+	// Access, appended.
+	/// The dataset's policy changed while the request awaited approval; it
+	/// is decided under the new one. `granted`: that completed it.
+	PolicyApplied { granted: bool },
+	// The council, sessions and Root (subject `Chain`; the digest hashes the
+	// motion's hash and index, the keys, or the call).
+	/// A delegate proposed a council motion.
+	MotionProposed,
+	/// A delegate voted on a motion.
+	MotionVoted { aye: bool },
+	/// A delegate closed a motion: the council's events say whether it
+	/// passed and what its call did.
+	MotionClosed,
+	/// A delegate dispatched a call with its own single council vote.
+	CouncilExecuted,
+	/// An account set its session keys (to validate once governance adds
+	/// it).
+	SessionKeysSet,
+	/// An account removed its session keys.
+	SessionKeysPurged,
+	/// The sudo key acted (development chains only).
+	SudoCall,
 }
 
 /// One entry of the log, without its hash.

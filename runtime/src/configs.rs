@@ -247,6 +247,7 @@ impl pallet_datasets::Config for Runtime {
 	type Departments = super::Departments;
 	type Time = super::Timestamp;
 	type OnWithdraw = super::Access;
+	type OnPolicyChange = super::Access;
 	type Audit = super::Audit;
 	type WeightInfo = pallet_datasets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -278,8 +279,8 @@ parameter_types! {
 	pub const MinAuditRetention: BlockNumber = 365 * DAYS;
 }
 
-/// The departments, datasets and contracts that exist: what an Auditor may
-/// flag.
+/// The departments, datasets and contracts that exist, and the chain itself:
+/// what an Auditor may flag.
 pub struct KnownSubjects;
 
 impl frame_support::traits::Contains<citychain_primitives::audit::Subject> for KnownSubjects {
@@ -289,6 +290,7 @@ impl frame_support::traits::Contains<citychain_primitives::audit::Subject> for K
 			Subject::Department(id) => pallet_departments::Departments::<Runtime>::contains_key(id),
 			Subject::Dataset(id) => pallet_datasets::Datasets::<Runtime>::contains_key(id),
 			Subject::Contract(id) => pallet_access::Contracts::<Runtime>::contains_key(id),
+			Subject::Chain => true,
 		}
 	}
 }

@@ -21,6 +21,11 @@
 //!   live longer than [`MAX_TRANSACTION_LIFETIME`] blocks
 //!   (`Custom(`[`TOO_LONG_LIVED`]`)`), so signed bytes cannot be replayed
 //!   later (after a member is removed and readmitted, say).
+//!   It also writes the audit entries of the signed calls whose pallets keep
+//!   no audit log of their own: council motions (proposed, voted, closed,
+//!   executed), session keys (set, purged) and the sudo key's calls, with
+//!   subject `Chain` and the signer's department, once the call succeeded
+//!   (see [`audited`]).
 //! - [`CheckNonce`] takes the place of `frame_system`'s, and refuses a nonce
 //!   more than [`MAX_PENDING_PER_SENDER`] ahead of the account's
 //!   (`Custom(`[`TOO_FAR_AHEAD`]`)`): no sender holds more than that many
@@ -32,7 +37,11 @@ use crate::{
 	configs::{ConsortiumCallFilter, CouncilCollective},
 	AccountId, BlockNumber, Hash, Nonce, Runtime, RuntimeCall,
 };
-use citychain_primitives::{DepartmentDirectory, DepartmentId};
+use alloc::vec::Vec;
+use citychain_primitives::{
+	audit::{Actor, AuditAction, AuditSink, Subject},
+	DepartmentDirectory, DepartmentId,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use frame_support::{
 	pallet_prelude::TransactionSource,
@@ -75,8 +84,47 @@ pub const MAX_PENDING_PER_SENDER: Nonce = 256;
 /// left; it falls in proportion as the department spends it.
 const FULL_ALLOWANCE_PRIORITY: u64 = 1_000_000;
 
+/// What the audit log records of a signed `call` that its own pallet does
+/// not record: the action and the details its digest hashes.
+pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, Vec<u8>)> {
+	use pallet_collective::Call as Council;
+	use sp_runtime::traits::Hash as _;
+	Some(match call {
+		RuntimeCall::Council(Council::propose { proposal, .. }) =>
+			(AuditAction::MotionProposed, sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
+		RuntimeCall::Council(Council::vote { proposal, index, approve }) =>
+			(AuditAction::MotionVoted { aye: *approve }, (proposal, index).encode()),
+		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) =>
+			(AuditAction::MotionClosed, (proposal_hash, index).encode()),
+		RuntimeCall::Council(Council::execute { proposal, .. }) =>
+			(AuditAction::CouncilExecuted, proposal.encode()),
+		RuntimeCall::Session(pallet_session::Call::set_keys { keys, .. }) =>
+			(AuditAction::SessionKeysSet, keys.encode()),
+		RuntimeCall::Session(pallet_session::Call::purge_keys {}) =>
+			(AuditAction::SessionKeysPurged, Vec::new()),
+		RuntimeCall::Sudo(call) => (AuditAction::SudoCall, call.encode()),
+		_ => return None,
+	})
+}
+
+/// An audit entry to write once the call succeeds.
+pub struct PendingEntry {
+	who: AccountId,
+	department: Option<DepartmentId>,
+	action: AuditAction,
+	details: Vec<u8>,
+}
+
+/// The benchmarked cost of one audit entry (`flag` writes one, after
+/// reading the flagger's membership).
+fn audit_entry_weight() -> Weight {
+	use pallet_audit::WeightInfo;
+	<Runtime as pallet_audit::Config>::WeightInfo::flag()
+}
+
 /// Refuses signed transactions from accounts outside the consortium, and
-/// those its department's allowance cannot pay for.
+/// those its department's allowance cannot pay for; records council,
+/// session and sudo calls in the audit log.
 #[derive(Encode, Decode, DecodeWithMemTracking, Default, Clone, Eq, PartialEq, Debug, TypeInfo)]
 pub struct CheckMembership;
 
@@ -100,12 +148,18 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 	type Implicit = ();
 	/// The department that pays, found in `validate`.
 	type Val = Option<DepartmentId>;
-	type Pre = ();
+	/// The audit entry the call earns if it succeeds.
+	type Pre = Option<PendingEntry>;
 
 	/// The member record and its department, the council's members and the
-	/// sudo key; the department's allowance and what it spent, written back.
-	fn weight(&self, _call: &RuntimeCall) -> Weight {
-		<Runtime as frame_system::Config>::DbWeight::get().reads_writes(6, 1)
+	/// sudo key; the department's allowance and what it spent, written back;
+	/// and an audit entry for the calls [`audited`] names.
+	fn weight(&self, call: &RuntimeCall) -> Weight {
+		let checks = <Runtime as frame_system::Config>::DbWeight::get().reads_writes(6, 1);
+		match audited(call) {
+			Some(_) => checks.saturating_add(audit_entry_weight()),
+			None => checks,
+		}
 	}
 
 	fn validate(
@@ -140,16 +194,42 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 	fn prepare(
 		self,
 		payer: Self::Val,
-		_origin: &Origin,
-		_call: &RuntimeCall,
+		origin: &Origin,
+		call: &RuntimeCall,
 		_info: &DispatchInfoOf<RuntimeCall>,
 		len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
-		match payer {
-			Some(department) if !Departments::spend_allowance(department, len as u32) =>
-				Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into()),
-			_ => Ok(()),
+		if let Some(department) = payer {
+			if !Departments::spend_allowance(department, len as u32) {
+				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
+			}
 		}
+		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| {
+			PendingEntry { who, department: payer, action, details }
+		}))
+	}
+
+	/// Writes the call's audit entry if it succeeded; a failed call (whose
+	/// own changes were rolled back) gets the entry's weight back.
+	fn post_dispatch_details(
+		pre: Self::Pre,
+		_info: &DispatchInfoOf<RuntimeCall>,
+		_post_info: &PostDispatchInfoOf<RuntimeCall>,
+		_len: usize,
+		result: &DispatchResult,
+	) -> Result<Weight, TransactionValidityError> {
+		let Some(entry) = pre else { return Ok(Weight::zero()) };
+		if result.is_err() {
+			return Ok(audit_entry_weight());
+		}
+		pallet_audit::Pallet::<Runtime>::record(
+			Actor::Account(entry.who),
+			entry.department,
+			entry.action,
+			Subject::Chain,
+			&entry.details,
+		);
+		Ok(Weight::zero())
 	}
 }
 

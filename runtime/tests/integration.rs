@@ -614,13 +614,19 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			assert_eq!(entries, vec![(acct(signer), department, action, subject)], "{action:?}");
 		}
 
-		// Relinquishing an approved contract (of the new, Open version).
-		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 1, policy: citychain_primitives::AccessPolicy::Open, sensitivity: citychain_primitives::Sensitivity::Internal });
-		assert_eq!(audited(&alice.pair(), open).len(), 1);
+		// A request waiting on the new version (Restricted, like the first)
+		// is approved when the policy opens the data.
 		assert_eq!(
 			audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })),
-			vec![(acct(bob), Some(1), A::AccessRequested { granted: true }, S::Contract(3))]
+			vec![(acct(bob), Some(1), A::AccessRequested { granted: false }, S::Contract(3))]
 		);
+		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 1, policy: citychain_primitives::AccessPolicy::Open, sensitivity: citychain_primitives::Sensitivity::Internal });
+		assert_eq!(audited(&alice.pair(), open), vec![
+			(acct(alice), Some(0), A::AccessPolicyChanged, S::Dataset(1)),
+			(Actor::System, None, A::PolicyApplied { granted: true }, S::Contract(3)),
+		]);
+		assert_eq!(pallet_datasets::Datasets::<Runtime>::get(0).map(|d| d.policy), Some(citychain_primitives::AccessPolicy::Open), "the earlier version follows");
+		// Relinquishing an approved contract.
 		assert_eq!(
 			audited(&bob.pair(), access(pallet_access::Call::relinquish_access { contract: 3 })),
 			vec![(acct(bob), Some(1), A::AccessRelinquished, S::Contract(3))]
@@ -658,6 +664,47 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			citychain_runtime::Audit::verify(None, None),
 			Ok(citychain_primitives::audit::Verification::Ok { from: 0, .. })
 		));
+		pallet_audit::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn council_session_and_sudo_calls_are_audited_by_the_signer_on_success_only() {
+	use citychain_primitives::audit::{Actor, AuditAction as A, Subject as S};
+	let mut ext = dev_ext();
+	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.execute_with(|| {
+		start_block();
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		let acct = |k: Sr25519Keyring| Actor::Account(k.to_account_id());
+		let department = |k: Sr25519Keyring| Departments::membership(&k.to_account_id()).map(|m| m.department);
+		let motion = RuntimeCall::Departments(pallet_departments::Call::set_department_status {
+			department: 2,
+			status: DepartmentStatus::Suspended,
+		});
+		let length = motion.encoded_size() as u32;
+		let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&motion);
+		let propose = RuntimeCall::Council(pallet_collective::Call::propose {
+			threshold: 3,
+			proposal: Box::new(motion.clone()),
+			length_bound: length,
+		});
+		assert_eq!(audited(&alice.pair(), propose), vec![(acct(alice), department(alice), A::MotionProposed, S::Chain)]);
+		let entry = pallet_audit::Entries::<Runtime>::get(pallet_audit::Count::<Runtime>::get() - 1).unwrap();
+		assert_eq!(entry.body.digest, sp_io::hashing::blake2_256(&hash.encode()), "the digest names the motion");
+		let vote = |approve| RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index: 0, approve });
+		assert_eq!(audited(&bob.pair(), vote(false)), vec![(acct(bob), department(bob), A::MotionVoted { aye: false }, S::Chain)]);
+		// Voting the same way twice fails in the council: no entry.
+		assert!(audited(&bob.pair(), vote(false)).is_empty());
+
+		let keys = citychain_runtime::SessionKeys::generate(&bob.to_account_id().encode(), Some(b"//Bob".to_vec()));
+		let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() });
+		assert_eq!(audited(&bob.pair(), set_keys), vec![(acct(bob), department(bob), A::SessionKeysSet, S::Chain)]);
+		let purge = RuntimeCall::Session(pallet_session::Call::purge_keys {});
+		assert_eq!(audited(&bob.pair(), purge), vec![(acct(bob), department(bob), A::SessionKeysPurged, S::Chain)]);
+
+		let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(remark()) });
+		assert_eq!(audited(&alice.pair(), sudo), vec![(acct(alice), department(alice), A::SudoCall, S::Chain)]);
 		pallet_audit::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
@@ -855,6 +902,9 @@ fn suspending_a_department_takes_its_validator_and_nodes_out_within_the_minimum(
 fn the_session_period_is_stored_where_test_networks_shorten_it() {
 	use citychain_runtime::configs::{SessionPeriod, SESSION_PERIOD_KEY};
 	assert_eq!(SessionPeriod::key(), SESSION_PERIOD_KEY);
+	let script = include_str!("../../scripts/zombienet.sh");
+	let key = format!("0x{}", SESSION_PERIOD_KEY.iter().map(|b| format!("{b:02x}")).collect::<String>());
+	assert!(script.contains(&key), "scripts/zombienet.sh writes the session period at {key}");
 	consortium_ext().execute_with(|| {
 		assert_eq!(SessionPeriod::get(), citychain_runtime::MINUTES);
 		sp_io::storage::set(&SESSION_PERIOD_KEY, &5u32.encode());

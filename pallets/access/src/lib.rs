@@ -68,7 +68,8 @@ pub mod weights;
 pub use citychain_primitives::{
 	access::{
 		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage,
-		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetWithdrawn,
+		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetPolicyChanged,
+		OnDatasetWithdrawn,
 		Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 	},
 	audit::{Actor, AuditAction, AuditSink, Subject},
@@ -220,6 +221,11 @@ pub mod pallet {
 		AccessRevoked { contract: ContractId, by: Option<T::AccountId> },
 		/// The consumer gave the contract up.
 		AccessRelinquished { contract: ContractId },
+		/// The dataset's policy changed while the request awaited approval:
+		/// it now needs the approvals of `policy` (a provider approval
+		/// without a key envelope no longer counts for confidential or
+		/// secret data).
+		RequestPolicyChanged { contract: ContractId, policy: AccessPolicy },
 		/// The consumer's hash matches the dataset's.
 		ReceiptVerified { contract: ContractId },
 		/// The consumer's hash differs from the dataset's: a dispute for the
@@ -414,7 +420,7 @@ pub mod pallet {
 		/// Restricted dataset, of a regulator department. The contract is
 		/// Approved once the approvals its policy requires are in.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::approve_request())]
+		#[pallet::weight(T::WeightInfo::approve_request().saturating_add(Pallet::<T>::dataset_read_weight()))]
 		pub fn approve_request(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -426,16 +432,20 @@ pub mod pallet {
 				ContractState::Approved => return Err(Error::<T>::AlreadyApproved.into()),
 				_ => return Err(Error::<T>::ContractEnded.into()),
 			}
+			// A request on a version since superseded can no longer be
+			// approved (its policy is the current version's business): it
+			// lapses, and the consumer asks for the current version.
+			let d = T::Datasets::dataset(c.dataset).ok_or(Error::<T>::UnknownDataset)?;
+			ensure!(
+				matches!(d.status, DatasetStatus::Active | DatasetStatus::Deprecated),
+				Error::<T>::DatasetNotActive
+			);
 			ensure!(!as_regulator || department != c.consumer, Error::<T>::OwnRequest);
 			let slot = if as_regulator { &mut c.approvals.regulator } else { &mut c.approvals.provider };
 			ensure!(slot.is_none(), Error::<T>::AlreadyApproved);
 			*slot = Some(approver.clone());
 			if !as_regulator && envelope.is_none() {
-				let sensitivity = T::Datasets::dataset(c.dataset).map(|d| d.sensitivity);
-				ensure!(
-					sensitivity.is_some_and(|s| s < Sensitivity::Confidential),
-					Error::<T>::EnvelopeRequired
-				);
+				ensure!(!needs_envelope(d.sensitivity), Error::<T>::EnvelopeRequired);
 			}
 			if let Some(envelope) = envelope {
 				ensure!(!as_regulator, Error::<T>::EnvelopeFromRegulator);
@@ -704,7 +714,7 @@ pub mod pallet {
 
 		/// Marks the contract Approved from `now` for its term and queues its
 		/// expiry; returns the event to emit.
-		fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) -> Event<T> {
+		pub(crate) fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) -> Event<T> {
 			let expires_at = now.saturating_add(c.term);
 			c.state = ContractState::Approved;
 			c.decided_at = Some(now);
@@ -758,6 +768,11 @@ pub mod pallet {
 			LiveCount::<T>::mutate_exists(c.dataset, |n| {
 				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
 			});
+		}
+
+		/// Reading the dataset's record where the benchmark's path does not.
+		pub(crate) fn dataset_read_weight() -> Weight {
+			T::DbWeight::get().reads(1).saturating_add(Weight::from_parts(0, DATASET_PROOF))
 		}
 
 		/// Reading and writing the dataset's [`LiveCount`] in each of `n`
@@ -937,6 +952,52 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+	}
+}
+
+/// Confidential and secret data are delivered only encrypted.
+fn needs_envelope(sensitivity: Sensitivity) -> bool {
+	sensitivity >= Sensitivity::Confidential
+}
+
+/// A dataset record's largest place in a storage proof, as the datasets
+/// pallet's benchmarks measure it (`Datasets::Datasets`, `added`).
+const DATASET_PROOF: u64 = 6705;
+
+impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
+	/// Decides the dataset's pending requests under the new policy: each
+	/// takes it, loses a provider approval that carried no envelope if the
+	/// data now needs one, and is approved if its approvals now satisfy it.
+	/// Approved contracts keep their terms; the provider may revoke them.
+	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) -> Weight {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut touched = 0u32;
+		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
+			touched += 1;
+			let Some(mut c) = Contracts::<T>::get(id) else { continue };
+			if Self::state_now(&c) != ContractState::Requested {
+				continue;
+			}
+			c.policy = policy;
+			if needs_envelope(sensitivity) && c.envelope.is_none() {
+				c.approvals.provider = None;
+			}
+			let mut events = alloc::vec![Event::RequestPolicyChanged { contract: id, policy }];
+			let granted = c.approvals.satisfy(policy);
+			if granted {
+				Deadlines::<T>::remove(c.lapses_at, id);
+				events.push(Self::grant(id, &mut c, now));
+			}
+			Contracts::<T>::insert(id, c);
+			Self::emit(Actor::System, None, AuditAction::PolicyApplied { granted }, id, events);
+		}
+		// Per request the same reads and writes as a revocation by the
+		// registry: the contract, its deadlines, an event and an entry.
+		T::WeightInfo::revoke_by_registry(touched)
+	}
+
+	fn max_weight() -> Weight {
+		T::WeightInfo::revoke_by_registry(<T::MaxDepartments as frame_support::traits::Get<u32>>::get())
 	}
 }
 

@@ -111,6 +111,12 @@ impl Registry {
 		});
 	}
 
+	pub fn set_policy(id: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) {
+		DATASETS.with(|d| {
+			d.borrow_mut().entry(id).and_modify(|s| (s.policy, s.sensitivity) = (policy, sensitivity));
+		});
+	}
+
 	pub fn set_status(id: DatasetId, status: DatasetStatus) {
 		DATASETS.with(|d| {
 			d.borrow_mut().entry(id).and_modify(|s| s.status = status);

@@ -1,7 +1,7 @@
 use crate::{
 	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery,
 	ContractQueryError, ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event,
-	LiveContracts, OnDatasetWithdrawn, Receipt, Scope, TimeInterval, MAX_ENVELOPE_LEN,
+	LiveContracts, OnDatasetPolicyChanged, OnDatasetWithdrawn, Receipt, Scope, TimeInterval, MAX_ENVELOPE_LEN,
 	MAX_PURPOSE_LEN, MAX_REASON_LEN, Sensitivity,
 };
 use citychain_primitives::{BoundingBox, DepartmentStatus};
@@ -222,6 +222,80 @@ fn confidential_and_secret_data_are_approved_only_with_an_envelope() {
 		assert!(contract(confidential).envelope.is_some() && contract(secret).envelope.is_some());
 		assert_eq!(contract(secret).state, ContractState::Approved);
 		try_state();
+	});
+}
+
+#[test]
+fn pending_requests_are_decided_under_a_new_policy() {
+	new_test_ext().execute_with(|| {
+		// Restricted, provider approved: waits for the regulator.
+		let provider_approved = request(TRANSPORT_CLERK, RESTRICTED);
+		assert_ok!(approve(PLANNER, provider_approved));
+		// Restricted, nobody yet.
+		let untouched = request(ENVIRONMENT_CLERK, RESTRICTED);
+
+		// Lowered to ApprovalRequired: the provider's approval now suffices.
+		Registry::set_policy(RESTRICTED, AccessPolicy::ApprovalRequired, Sensitivity::Internal);
+		<Access as OnDatasetPolicyChanged>::on_policy_changed(
+			RESTRICTED,
+			AccessPolicy::ApprovalRequired,
+			Sensitivity::Internal,
+		);
+		let c = contract(provider_approved);
+		assert_eq!((c.state, c.policy), (ContractState::Approved, AccessPolicy::ApprovalRequired));
+		assert_eq!(check(TRANSPORT_CLERK, RESTRICTED), (true, AccessBasis::Contract));
+		System::assert_has_event(
+			Event::RequestPolicyChanged { contract: provider_approved, policy: AccessPolicy::ApprovalRequired }
+				.into(),
+		);
+		let c = contract(untouched);
+		assert_eq!((c.state, c.policy), (ContractState::Requested, AccessPolicy::ApprovalRequired));
+		try_state();
+
+	});
+}
+
+#[test]
+fn a_provider_approval_without_envelope_no_longer_counts_once_the_data_is_confidential() {
+	new_test_ext().execute_with(|| {
+		let pending = request(TRANSPORT_CLERK, RESTRICTED);
+		assert_ok!(approve(PLANNER, pending));
+		let approved = request(ENVIRONMENT_CLERK, APPROVAL);
+		assert_ok!(approve(PLANNER, approved));
+
+		for dataset in [RESTRICTED, APPROVAL] {
+			let policy = Registry::dataset(dataset).unwrap().policy;
+			Registry::set_policy(dataset, policy, Sensitivity::Confidential);
+			<Access as OnDatasetPolicyChanged>::on_policy_changed(dataset, policy, Sensitivity::Confidential);
+		}
+		let c = contract(pending);
+		assert_eq!((c.state, c.approvals.provider), (ContractState::Requested, None));
+		assert_noop!(approve(PLANNER, pending), Error::<Test>::EnvelopeRequired);
+		assert_eq!(contract(approved).state, ContractState::Approved, "an approved contract keeps its terms");
+		try_state();
+	});
+}
+
+#[test]
+fn a_policy_change_opening_the_data_approves_what_waits() {
+	new_test_ext().execute_with(|| {
+		let id = request(TRANSPORT_CLERK, APPROVAL);
+		Registry::set_policy(APPROVAL, AccessPolicy::Open, Sensitivity::Public);
+		<Access as OnDatasetPolicyChanged>::on_policy_changed(APPROVAL, AccessPolicy::Open, Sensitivity::Public);
+		assert_eq!(contract(id).state, ContractState::Approved);
+		assert!(!Deadlines::<Test>::contains_key(1 + TIMEOUT, id), "lapse dropped");
+		try_state();
+	});
+}
+
+#[test]
+fn a_request_on_a_superseded_version_cannot_be_approved() {
+	new_test_ext().execute_with(|| {
+		let id = request(TRANSPORT_CLERK, APPROVAL);
+		Registry::set_status(APPROVAL, DatasetStatus::Superseded);
+		assert_noop!(approve(PLANNER, id), Error::<Test>::DatasetNotActive);
+		Registry::set_status(APPROVAL, DatasetStatus::Deprecated);
+		assert_ok!(approve(PLANNER, id));
 	});
 }
 

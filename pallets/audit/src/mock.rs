@@ -55,6 +55,7 @@ impl Contains<Subject> for KnownSubjects {
 		match s {
 			Subject::Department(id) => *id < 4,
 			Subject::Dataset(id) | Subject::Contract(id) => *id < 10,
+			Subject::Chain => true,
 		}
 	}
 }

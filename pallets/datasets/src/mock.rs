@@ -48,6 +48,7 @@ thread_local! {
 
 thread_local! {
 	static WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
+	static POLICIES: RefCell<Vec<(DatasetId, AccessPolicy, Sensitivity)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records the datasets it is told were withdrawn.
@@ -62,6 +63,29 @@ impl WithdrawalLog {
 impl OnDatasetWithdrawn for WithdrawalLog {
 	fn on_dataset_withdrawn(dataset: DatasetId) -> frame_support::weights::Weight {
 		WITHDRAWN.with(|w| w.borrow_mut().push(dataset));
+		frame_support::weights::Weight::from_parts(1_000, 0)
+	}
+	fn max_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(5_000, 0)
+	}
+}
+
+/// Records the policy changes it is told of.
+pub struct PolicyLog;
+
+impl PolicyLog {
+	pub fn changes() -> Vec<(DatasetId, AccessPolicy, Sensitivity)> {
+		POLICIES.with(|p| p.borrow().clone())
+	}
+}
+
+impl OnDatasetPolicyChanged for PolicyLog {
+	fn on_policy_changed(
+		dataset: DatasetId,
+		policy: AccessPolicy,
+		sensitivity: Sensitivity,
+	) -> frame_support::weights::Weight {
+		POLICIES.with(|p| p.borrow_mut().push((dataset, policy, sensitivity)));
 		frame_support::weights::Weight::from_parts(1_000, 0)
 	}
 	fn max_weight() -> frame_support::weights::Weight {
@@ -88,6 +112,7 @@ impl pallet_datasets::Config for Test {
 	type Departments = Directory;
 	type Time = Clock;
 	type OnWithdraw = WithdrawalLog;
+	type OnPolicyChange = PolicyLog;
 	type Audit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -98,6 +123,7 @@ impl pallet_datasets::Config for Test {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	Directory::clear();
 	WITHDRAWN.with(|w| w.borrow_mut().clear());
+	POLICIES.with(|p| p.borrow_mut().clear());
 	Clock::set(1_700_000_000_000);
 	Directory::add_department(TRANSPORT, DepartmentKind::Transport);
 	Directory::add_department(PLANNING, DepartmentKind::Planning);
