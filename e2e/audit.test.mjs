@@ -5,7 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startNode, connect, submit } from './lib/node.mjs';
+import { cli, cliOk } from './lib/gateway.mjs';
 
 const DEG = 10_000_000;
 const data = new TextEncoder().encode('station,pm25\nA,12\n');
@@ -107,4 +111,40 @@ test('bad audit queries and flags fail clearly', async () => {
   await assert.rejects(submit(api, api.tx.audit.flag({ Dataset: 999 }, 'x'), dave), /audit\.UnknownSubject/);
   const eve = new Keyring({ type: 'sr25519' }).addFromUri('//Eve'); // a Publisher, not an Auditor
   await assert.rejects(submit(api, api.tx.audit.flag({ Dataset: dataset }, 'x'), eve), /audit\.NotAuditor/);
+});
+
+test('a checkpoint kept off chain verifies later, and a forged or altered one does not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
+  const file = join(dir, 'checkpoint.json');
+  await cliOk(node.endpoint, ['audit', 'checkpoint', '--out', file], { suri: '//Dave' });
+  const checkpoint = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(checkpoint.signer, dave.address);
+  assert.equal(checkpoint.chain, api.genesisHash.toHex());
+  const entry = (await api.rpc.audit.entries({ fromIndex: checkpoint.index, toIndex: checkpoint.index })).toJSON().items[0];
+  assert.equal(checkpoint.head, entry.hash);
+  assert.equal((await cli(node.endpoint, ['audit', 'checkpoint', '--out', file], { suri: '//Dave' })).code, 1, 'never overwrites');
+
+  // The log grows; the checkpoint still holds, up to the new last entry.
+  await submit(api, api.tx.audit.flag({ Dataset: dataset }, 'after the checkpoint'), dave);
+  const verified = JSON.parse(await cliOk(node.endpoint, ['audit', 'verify', '--checkpoint', file]));
+  assert.equal(verified.ok, true);
+  assert.equal(verified.checkpoint, checkpoint.index);
+  assert.ok(verified.verifiedTo > checkpoint.index, JSON.stringify(verified));
+
+  // Altered after signing: the signature no longer matches.
+  const altered = join(dir, 'altered.json');
+  writeFileSync(altered, JSON.stringify({ ...checkpoint, index: checkpoint.index - 1 }));
+  const refused = await cli(node.endpoint, ['audit', 'verify', '--checkpoint', altered]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /altered/);
+
+  // Signed, but of a log other than this chain's: the chain was rewritten.
+  const head = `0x${'ab'.repeat(32)}`;
+  const text = `citychain-audit-checkpoint/1\n${checkpoint.chain}\n${checkpoint.index}\n${head}`;
+  const forged = join(dir, 'forged.json');
+  const signature = `0x${Buffer.from(dave.sign(new TextEncoder().encode(text))).toString('hex')}`;
+  writeFileSync(forged, JSON.stringify({ ...checkpoint, head, signature }));
+  const rewritten = await cli(node.endpoint, ['audit', 'verify', '--checkpoint', forged]);
+  assert.equal(rewritten.code, 1);
+  assert.match(rewritten.stderr, /the log was rewritten/);
 });

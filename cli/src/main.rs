@@ -11,7 +11,7 @@ mod exchange;
 mod extent;
 
 use citychain_client::{
-	keys,
+	checkpoint, keys,
 	primitives::{
 		datasets::{AccessPolicy, DatasetContent, DatasetDescription, Sensitivity},
 		BoundingBox,
@@ -169,12 +169,24 @@ enum AuditCommand {
 		#[arg(long, default_value_t = 10)]
 		limit: u32,
 	},
-	/// Re-verify the hash chain (`audit_verify`).
+	/// Re-verify the hash chain (`audit_verify`), or, with `--checkpoint`,
+	/// that the log still holds a checkpoint and every later entry chains to
+	/// it.
 	Verify {
 		#[arg(long)]
 		from: Option<u64>,
 		#[arg(long)]
 		to: Option<u64>,
+		/// A checkpoint file written by `audit checkpoint`.
+		#[arg(long, conflicts_with_all = ["from", "to"])]
+		checkpoint: Option<PathBuf>,
+	},
+	/// Sign the finalized log's last entry hash into a checkpoint file, to
+	/// keep outside the chain.
+	Checkpoint {
+		/// Where to write it (refuses to overwrite).
+		#[arg(long)]
+		out: PathBuf,
 	},
 }
 
@@ -347,7 +359,26 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			]);
 			print(&ctx.node.query::<Value>("audit_entries", vec![params], None).await?);
 		},
-		Command::Audit(AuditCommand::Verify { from, to }) => {
+		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
+			let text = std::fs::read_to_string(&path)
+				.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&text)
+				.map_err(|e| Error::Invalid(format!("{} is not a checkpoint: {e}", path.display())))?;
+			print(&checkpoint::verify(&ctx.node, &checkpoint).await?);
+		},
+		Command::Audit(AuditCommand::Checkpoint { out }) => {
+			let checkpoint = checkpoint::take(&ctx.node, &ctx.signer()?).await?;
+			let text = serde_json::to_string_pretty(&checkpoint).expect("a checkpoint serializes");
+			std::fs::OpenOptions::new()
+				.write(true)
+				.create_new(true)
+				.open(&out)
+				.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes()))
+				.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
+			eprintln!("checkpoint of entry {} written to {}", checkpoint.index, out.display());
+			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
+		},
+		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None }) => {
 			let result: Value = ctx.node.query("audit_verify", vec![json!({ "from": from, "to": to })], None).await?;
 			print(&result);
 			if result["ok"] != json!(true) {

@@ -6,6 +6,8 @@
 //! - [`tx`]: signing a runtime call with an sr25519 account and submitting
 //!   it, waiting for finality and decoding the outcome from the block's
 //!   events.
+//! - [`checkpoint`]: the audit log's hash at one entry, signed and kept off
+//!   chain, and checked against the chain later.
 //! - [`auth`]: the gateway's request signature (an account signs method,
 //!   path, time and nonce), made by clients and checked by the gateway.
 //! - [`envelope`]: a data key sealed to a department's x25519 key
@@ -15,6 +17,7 @@
 //! - [`keys`]: key files, written and read with owner-only permissions.
 
 pub mod auth;
+pub mod checkpoint;
 pub mod crypt;
 pub mod envelope;
 pub mod hash;

@@ -1,0 +1,176 @@
+//! Audit checkpoints: the audit log's hash at one entry, signed by the
+//! account that took it (a regulator's Auditor, say) and kept off chain.
+//!
+//! The log is a hash chain, so one entry's hash pins every entry before it.
+//! A checkpoint taken today and checked later shows that nobody rewrote the
+//! log since (not even with a runtime upgrade or a fork of the whole chain):
+//! the entry at the checkpoint's index must still have the checkpoint's hash,
+//! and every entry after it must chain to it.
+
+use crate::{rpc::Node, tx::Signer, Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+
+/// The most entries one `audit_verify` call recomputes
+/// (`citychain_primitives::audit::MAX_VERIFY_SPAN`).
+const VERIFY_SPAN: u64 = citychain_primitives::audit::MAX_VERIFY_SPAN;
+
+/// A signed statement: on chain `chain`, audit entry `index` (in block
+/// `block`) has hash `head`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Checkpoint {
+	/// The chain's genesis hash.
+	pub chain: H256,
+	pub index: u64,
+	pub head: H256,
+	pub block: u32,
+	/// The signing account, SS58.
+	pub signer: String,
+	/// sr25519 over [`message`], 0x-hex.
+	pub signature: String,
+}
+
+/// The text a checkpoint's signature covers.
+pub fn message(chain: &H256, index: u64, head: &H256) -> Vec<u8> {
+	format!("citychain-audit-checkpoint/1\n{chain:?}\n{index}\n{head:?}").into_bytes()
+}
+
+impl Checkpoint {
+	pub fn sign(signer: &Signer, chain: H256, index: u64, head: H256, block: u32) -> Self {
+		let signature = signer.sign(&message(&chain, index, &head));
+		Self {
+			chain,
+			index,
+			head,
+			block,
+			signer: signer.ss58(),
+			signature: format!("0x{}", hex::encode(signature.0)),
+		}
+	}
+
+	/// Whether `signer` signed exactly this checkpoint.
+	pub fn verify_signature(&self) -> Result<()> {
+		let public = sr25519::Public::from_ss58check(&self.signer)
+			.map_err(|e| Error::Invalid(format!("the checkpoint's signer is not an SS58 account: {e:?}")))?;
+		let mut raw = [0u8; 64];
+		hex::decode_to_slice(self.signature.trim_start_matches("0x"), &mut raw)
+			.map_err(|_| Error::Invalid("the checkpoint's signature is not 64 bytes of hex".into()))?;
+		let signature = sr25519::Signature::from_raw(raw);
+		if sr25519::Pair::verify(&signature, message(&self.chain, self.index, &self.head), &public) {
+			Ok(())
+		} else {
+			Err(Error::Invalid(format!("the checkpoint is not signed by {}: it was altered", self.signer)))
+		}
+	}
+}
+
+/// The finalized log's last entry, signed by `signer`.
+pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
+	let at = node.finalized_head().await?;
+	let chain = node.genesis_hash().await?;
+	let count = audit_count(node, at).await?;
+	let index = count.checked_sub(1).ok_or_else(|| Error::Invalid("the audit log is empty: nothing to checkpoint".into()))?;
+	let last = entry(node, index, Some(at)).await?.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
+	let head: H256 = serde_json::from_value(last["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+	let block = last["block"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or_default();
+	Ok(Checkpoint::sign(signer, chain, index, head, block))
+}
+
+/// How many entries the log has had (`Audit::Count`) at block `at`.
+async fn audit_count(node: &Node, at: H256) -> Result<u64> {
+	let key = [sp_io::hashing::twox_128(b"Audit"), sp_io::hashing::twox_128(b"Count")].concat();
+	let value: Option<String> =
+		node.request("state_getStorage", vec![json!(format!("0x{}", hex::encode(key))), json!(at)]).await?;
+	let Some(value) = value else { return Ok(0) };
+	let mut raw = [0u8; 8];
+	hex::decode_to_slice(value.trim_start_matches("0x"), &mut raw)
+		.map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
+	Ok(u64::from_le_bytes(raw))
+}
+
+/// Checks `checkpoint` against the node's finalized log: the signature, the
+/// chain, the entry's hash, and that every later entry chains to it.
+/// Returns what it checked.
+pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
+	checkpoint.verify_signature()?;
+	if node.genesis_hash().await? != checkpoint.chain {
+		return Err(Error::Invalid(format!("the checkpoint is of another chain (genesis {:?})", checkpoint.chain)));
+	}
+	let at = node.finalized_head().await?;
+	let index = checkpoint.index;
+	let stored = entry(node, index, Some(at)).await?.ok_or_else(|| {
+		Error::Invalid(format!("entry {index} is not in the log (pruned, or the log is shorter than the checkpoint)"))
+	})?;
+	let hash: H256 = serde_json::from_value(stored["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+	if hash != checkpoint.head {
+		return Err(Error::Invalid(format!(
+			"entry {index} has hash {hash:?} on chain, the checkpoint says {:?}: the log was rewritten",
+			checkpoint.head
+		)));
+	}
+	let mut from = index;
+	let last = loop {
+		let to = from.saturating_add(VERIFY_SPAN - 1);
+		let range: Value = node.query("audit_verify", vec![json!({ "from": from, "to": to })], Some(at)).await?;
+		if range["ok"] != json!(true) {
+			return Err(Error::Invalid(format!("the log does not chain after the checkpoint: entry {}", range["firstBadIndex"])));
+		}
+		let reached = range["to"].as_u64().unwrap_or(from);
+		if reached < to {
+			break reached;
+		}
+		from = reached;
+	};
+	Ok(json!({
+		"ok": true,
+		"signer": checkpoint.signer,
+		"checkpoint": index,
+		"head": checkpoint.head,
+		"verifiedTo": last,
+		"at": at,
+	}))
+}
+
+/// The stored entry `index` at block `at`, if any.
+async fn entry(node: &Node, index: u64, at: Option<H256>) -> Result<Option<Value>> {
+	let page: Value = node
+		.query("audit_entries", vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })], at)
+		.await?;
+	Ok(page["items"].as_array().and_then(|items| items.first().cloned()))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn checkpoint() -> Checkpoint {
+		let alice = Signer::from_suri("//Alice").unwrap();
+		Checkpoint::sign(&alice, H256::repeat_byte(1), 41, H256::repeat_byte(2), 7)
+	}
+
+	#[test]
+	fn a_signed_checkpoint_verifies_and_round_trips_as_json() {
+		let c = checkpoint();
+		c.verify_signature().unwrap();
+		let text = serde_json::to_string(&c).unwrap();
+		assert!(text.contains("\"index\":41"), "{text}");
+		assert_eq!(serde_json::from_str::<Checkpoint>(&text).unwrap(), c);
+	}
+
+	#[test]
+	fn any_change_to_a_checkpoint_breaks_its_signature() {
+		let changes: [fn(&mut Checkpoint); 4] = [
+			|c| c.index += 1,
+			|c| c.head = H256::repeat_byte(3),
+			|c| c.chain = H256::repeat_byte(4),
+			|c| c.signer = Signer::from_suri("//Bob").unwrap().ss58(),
+		];
+		for change in changes {
+			let mut c = checkpoint();
+			change(&mut c);
+			assert!(c.verify_signature().is_err(), "{c:?}");
+		}
+	}
+}
