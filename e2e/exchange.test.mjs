@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,38 @@ test('the full exchange: request, approve with an encrypted copy, fetch, decrypt
   const entries = (await api.rpc.audit.entries({ subject: { contract }, limit: 20 })).toJSON().items;
   assert.ok(entries.some((e) => JSON.stringify(e.action).includes('receiptConfirmed')), 'receipt in the audit log');
   assert.ok(gateway.deliveries().some((d) => d.dataset === dataset && d.basis === 'contract' && d.contract === contract));
+});
+
+/** A gateway that answers every request with `headers` and `body`; its URL and a stop function. */
+async function fakeGateway(headers, body) {
+  const server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', ...headers });
+    response.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((r) => server.close(r)) };
+}
+
+test('the CLI trusts the chain, not the gateway: a foreign contract or an oversized body is refused', async () => {
+  const size = (await api.rpc.datasets.get(dataset)).toJSON().size;
+  const cases = [
+    // Alice owns the dataset: no contract gives her access, so a gateway
+    // naming one is not to be believed (nor a receipt confirmed on it).
+    [{ 'x-citychain-contract': '9999' }, readFileSync(file), /the gateway names contract 9999, but your department's contract for dataset \d+ is none/],
+    [{}, Buffer.alloc(size + 1, 0x20), new RegExp(`the gateway sent more than the ${size} bytes`)],
+  ];
+  for (const [headers, body, refusal] of cases) {
+    const fake = await fakeGateway(headers, body);
+    const out = join(dir, 'from-fake.geojson');
+    try {
+      const r = await run(['fetch', String(dataset), '--gateway', fake.url, '--out', out], alice_);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, refusal);
+      assert.ok(!existsSync(out) && !existsSync(join(dir, 'from-fake.download')), 'nothing is left behind');
+    } finally {
+      await fake.stop();
+    }
+  }
 });
 
 test('the query commands read the registry, contracts and audit log', async () => {

@@ -90,6 +90,20 @@ struct Delivery {
 	basis: String,
 	contract: Option<u64>,
 	encrypted: bool,
+	/// The contract's scope, as the `x-citychain-scope` header says it.
+	scope: Option<HeaderValue>,
+}
+
+/// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
+/// JSON, `None` without one. The gateway delivers the whole file, which is
+/// what the hash on chain covers; the scope is a condition of use that the
+/// header (and the contract) states. See docs/exchange.md.
+fn scope_header(contract: &Value) -> Option<HeaderValue> {
+	let (bbox, time) = (&contract["scopeBbox"], &contract["scopeTime"]);
+	if bbox.is_null() && time.is_null() {
+		return None;
+	}
+	HeaderValue::from_str(&serde_json::json!({ "bbox": bbox, "time": time }).to_string()).ok()
 }
 
 async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Delivery, ApiError> {
@@ -97,7 +111,8 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	let at = node.finalized_head().await?;
 	let check = node.access_check(account, dataset, Some(at)).await?;
 	let dir = state.settings.data_dir.join(dataset.to_string());
-	let plain = Delivery { file: dir.join("data"), basis: check.basis.clone(), contract: None, encrypted: false };
+	let plain =
+		Delivery { file: dir.join("data"), basis: check.basis.clone(), contract: None, encrypted: false, scope: None };
 	match (check.allowed, check.basis.as_str()) {
 		(_, "unknownDataset") => Err(ApiError::not_found(format!("no dataset {dataset} on chain"))),
 		(true, "owner") | (true, "openData") => Ok(plain),
@@ -105,15 +120,17 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 			let contract = check.contract.ok_or_else(|| ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract"))?;
 			let record: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
 			let sealed = record.as_ref().is_some_and(|c| !c["envelope"].is_null());
+			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
 				Delivery {
 					file: dir.join(format!("contract-{contract}.enc")),
 					basis: check.basis.clone(),
 					contract: Some(contract),
 					encrypted: true,
+					scope,
 				}
 			} else {
-				Delivery { contract: Some(contract), ..plain }
+				Delivery { contract: Some(contract), scope, ..plain }
 			})
 		},
 		(_, basis) => Err(ApiError::forbidden(format!(
@@ -194,6 +211,9 @@ pub async fn serve(
 	headers.insert("x-citychain-encrypted", HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }));
 	if let Some(contract) = delivery.contract {
 		headers.insert("x-citychain-contract", HeaderValue::from(contract));
+	}
+	if let Some(scope) = delivery.scope {
+		headers.insert("x-citychain-scope", scope);
 	}
 	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
 	response

@@ -44,6 +44,9 @@ pub struct AppState {
 	pub nonces: guard::Nonces,
 	pub account_rate: guard::RateLimit,
 	pub address_rate: guard::RateLimit,
+	/// The STAC collections (with their extents) of the latest finalized
+	/// block asked for.
+	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -124,6 +127,7 @@ async fn main() {
 		nonces,
 		account_rate: guard::RateLimit::new(settings.account_rate, MAX_RATE_KEYS),
 		address_rate: guard::RateLimit::new(settings.address_rate, MAX_RATE_KEYS),
+		collections: stac::PerBlock::new(),
 		settings,
 	});
 	let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -144,18 +144,62 @@ async fn collection(state: &AppState, info: &Value, at: H256) -> Result<Value, A
 	}))
 }
 
+/// A value computed once per finalized block: requests at the same head
+/// share it, and the first request after a new head recomputes it while the
+/// others wait for that answer.
+pub struct PerBlock<T> {
+	latest: tokio::sync::Mutex<Option<(H256, T)>>,
+}
+
+impl<T: Clone> PerBlock<T> {
+	pub fn new() -> Self {
+		Self { latest: tokio::sync::Mutex::new(None) }
+	}
+
+	/// The value at block `at`, from `compute` unless already known.
+	pub async fn get<F, Fut>(&self, at: H256, compute: F) -> Result<T, ApiError>
+	where
+		F: FnOnce() -> Fut,
+		Fut: std::future::Future<Output = Result<T, ApiError>>,
+	{
+		let mut latest = self.latest.lock().await;
+		if let Some((hash, value)) = latest.as_ref() {
+			if *hash == at {
+				return Ok(value.clone());
+			}
+		}
+		let value = compute().await?;
+		*latest = Some((at, value.clone()));
+		Ok(value)
+	}
+}
+
+/// Every department's collection at the finalized block `at`, computed
+/// once per block (each reads all of its department's records).
+async fn all_collections(state: &AppState, at: H256) -> Result<Arc<Vec<Value>>, ApiError> {
+	state
+		.collections
+		.get(at, || async move {
+			let mut out = Vec::new();
+			// Department ids run from 0 without gaps (retired ones stay).
+			for department in 0..MAX_DEPARTMENTS {
+				let info: Option<Value> =
+					state.node.query("departments_get", vec![department.into()], Some(at)).await?;
+				let Some(info) = info else { break };
+				out.push(collection(state, &info, at).await?);
+			}
+			Ok(Arc::new(out))
+		})
+		.await
+}
+
 /// `GET /collections`: one per department.
 pub async fn collections(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
 	let at = state.node.finalized_head().await?;
-	let mut out = Vec::new();
-	for department in 0..MAX_DEPARTMENTS {
-		let info: Option<Value> = state.node.query("departments_get", vec![department.into()], Some(at)).await?;
-		let Some(info) = info else { break };
-		out.push(collection(&state, &info, at).await?);
-	}
+	let out = all_collections(&state, at).await?;
 	let base = &state.settings.public_url;
 	Ok(Json(json!({
-		"collections": out,
+		"collections": *out,
 		"links": [link("self", format!("{base}/collections"), JSON), link("root", format!("{base}/"), JSON)],
 	})))
 }
@@ -165,11 +209,15 @@ pub async fn one_collection(
 	State(state): State<Arc<AppState>>,
 	Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-	let department = department_of(&id)?;
+	department_of(&id)?;
 	let at = state.node.finalized_head().await?;
-	let info: Option<Value> = state.node.query("departments_get", vec![department.into()], Some(at)).await?;
-	let info = info.ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))?;
-	Ok(Json(collection(&state, &info, at).await?))
+	all_collections(&state, at)
+		.await?
+		.iter()
+		.find(|c| c["id"] == json!(id))
+		.cloned()
+		.map(Json)
+		.ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))
 }
 
 /// Gives an item absolute links: self, parent, collection, root, and its
