@@ -29,20 +29,24 @@ log "building the runtime with runtime-benchmarks into $BENCH_TARGET"
 	-p citychain-runtime --features runtime-benchmarks)
 WASM="$BENCH_TARGET/release/wbuild/citychain-runtime/citychain_runtime.compact.compressed.wasm"
 
-declare -A DIRS=(
-	[pallet_access]=pallets/access
-	[pallet_audit]=pallets/audit
-	[pallet_datasets]=pallets/datasets
-	[pallet_departments]=pallets/departments
-	[pallet_governance]=pallets/governance
-	[pallet_validator_set]=pallets/validator-set
+# Where each pallet's weights go: our pallets' own weights.rs; for an
+# upstream pallet benchmarked by the runtime (runtime/src/benchmarks/), a
+# module of runtime/src/weights/.
+declare -A OUTPUTS=(
+	[pallet_access]=pallets/access/src/weights.rs
+	[pallet_audit]=pallets/audit/src/weights.rs
+	[pallet_datasets]=pallets/datasets/src/weights.rs
+	[pallet_departments]=pallets/departments/src/weights.rs
+	[pallet_governance]=pallets/governance/src/weights.rs
+	[pallet_validator_set]=pallets/validator-set/src/weights.rs
+	[pallet_node_authorization]=runtime/src/weights/node_authorization.rs
 )
 pallets=("$@")
-((${#pallets[@]})) || pallets=("${!DIRS[@]}")
+((${#pallets[@]})) || pallets=("${!OUTPUTS[@]}")
 
 for pallet in "${pallets[@]}"; do
-	dir="${DIRS[$pallet]:-}"
-	[ -n "$dir" ] || die "unknown pallet $pallet (known: ${!DIRS[*]})"
+	output="${OUTPUTS[$pallet]:-}"
+	[ -n "$output" ] || die "unknown pallet $pallet (known: ${!OUTPUTS[*]})"
 	log "benchmarking $pallet"
 	"$TOOLS/bin/frame-omni-bencher" v1 benchmark pallet \
 		--runtime "$WASM" \
@@ -51,5 +55,5 @@ for pallet in "${pallets[@]}"; do
 		--steps "$STEPS" --repeat "$REPEAT" \
 		--wasm-execution compiled \
 		--template "$ROOT/scripts/weight-template.hbs" \
-		--output "$ROOT/$dir/src/weights.rs"
+		--output "$ROOT/$output"
 done

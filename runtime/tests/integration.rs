@@ -911,3 +911,159 @@ fn the_session_period_is_stored_where_test_networks_shorten_it() {
 		assert_eq!(SessionPeriod::get(), 5);
 	});
 }
+
+// --- Declared weights against the time calls take, on their worst cases ---
+
+/// Builds the state `setup` makes in three fresh copies of the development
+/// genesis, dispatches the call `make` returns in each, and asserts that its
+/// declared weight covers the fastest of the three runs. The declared
+/// weight also prices every storage access at RocksDB's latency, which an
+/// in-memory run does not spend, so a call that fails this is priced below
+/// its computation alone.
+fn assert_declared_weight_covers(name: &str, setup: impl Fn(), make: impl Fn() -> (RuntimeCall, RuntimeOrigin)) {
+	use sp_runtime::traits::Dispatchable;
+	let (mut fastest, mut declared) = (std::time::Duration::MAX, Weight::zero());
+	for _ in 0..3 {
+		dev_ext().execute_with(|| {
+			start_block();
+			setup();
+			let (call, origin) = make();
+			declared = call.get_dispatch_info().call_weight;
+			let started = std::time::Instant::now();
+			let result = call.dispatch(origin);
+			fastest = fastest.min(started.elapsed());
+			assert!(result.is_ok(), "{name}: {result:?}");
+		});
+	}
+	let measured = fastest.as_nanos() as u64 * 1_000;
+	eprintln!("{name}: declared {} µs, measured {} µs", declared.ref_time() / 1_000_000, measured / 1_000_000);
+	assert!(declared.ref_time() >= measured, "{name}: declared {} ps < measured {measured} ps", declared.ref_time());
+}
+
+/// A dataset of department 0 in `MAX_HISTORY` versions whose current
+/// version has a request waiting from every other department the registry
+/// can hold.
+fn longest_history_with_most_requests() {
+	use citychain_primitives::datasets::MAX_HISTORY;
+	let alice = || RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+	let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { description, content, policy, sensitivity }) =
+		register_dataset_call("History")
+	else {
+		unreachable!()
+	};
+	assert_ok!(citychain_runtime::Datasets::register_dataset(alice(), description, content.clone(), policy, sensitivity));
+	for version in 0..MAX_HISTORY - 1 {
+		assert_ok!(citychain_runtime::Datasets::publish_version(alice(), version.into(), content.clone(), None));
+	}
+	let current = u64::from(MAX_HISTORY - 1);
+	let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
+	let mut i = 0u32;
+	while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
+		let admin: AccountId = sp_core::sr25519::Pair::from_string(&format!("//Requester{i}"), None).unwrap().public().into();
+		assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
+		(standing, i) = (standing + 1, i + 1);
+	}
+	for (who, record) in pallet_departments::Members::<Runtime>::iter() {
+		let active = Departments::membership(&who).is_some_and(|m| m.status.is_active());
+		if record.department != 0 && active && !pallet_access::LiveContracts::<Runtime>::contains_key(current, record.department) {
+			assert_ok!(citychain_runtime::Access::request_access(
+				RuntimeOrigin::signed(who),
+				current,
+				b"p".to_vec(),
+				100,
+				None
+			));
+		}
+	}
+	assert_eq!(pallet_access::LiveCount::<Runtime>::get(current), citychain_runtime::configs::MAX_DEPARTMENTS - 1);
+}
+
+#[test]
+fn dataset_policy_and_withdrawal_weights_cover_the_longest_history_and_most_requests() {
+	use citychain_primitives::{datasets::MAX_HISTORY, AccessPolicy, Sensitivity};
+	let current = u64::from(MAX_HISTORY - 1);
+	let alice = || RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+	assert_declared_weight_covers("set_access_policy", longest_history_with_most_requests, || {
+		let call = pallet_datasets::Call::set_access_policy {
+			dataset: current,
+			policy: AccessPolicy::Open,
+			sensitivity: Sensitivity::Public,
+		};
+		(RuntimeCall::Datasets(call), alice())
+	});
+	assert_declared_weight_covers("withdraw_dataset", longest_history_with_most_requests, || {
+		(RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: current }), alice())
+	});
+}
+
+#[test]
+fn registry_and_audit_weights_cover_their_largest_inputs() {
+	use citychain_primitives::{
+		audit::{Subject, MAX_NOTE_LEN},
+		datasets::{
+			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME, MAX_TITLE_LEN, MAX_URI_LEN, MIN_TIME,
+		},
+		BoundingBox, TimeRange,
+	};
+	let signed = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
+	assert_declared_weight_covers("register_dataset (longest texts, the whole world)", || {}, || {
+		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { mut description, mut content, policy, sensitivity }) =
+			register_dataset_call("x")
+		else {
+			unreachable!()
+		};
+		description.title = vec![b't'; MAX_TITLE_LEN as usize];
+		description.description = vec![b'd'; MAX_DESCRIPTION_LEN as usize];
+		description.keywords = (0..MAX_KEYWORDS).map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize]).collect();
+		description.uri = vec![b'u'; MAX_URI_LEN as usize];
+		content.format = [b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
+		content.bbox = BoundingBox { west: -1_800_000_000, south: -900_000_000, east: 1_800_000_000, north: 900_000_000 };
+		content.time = TimeRange { start: MIN_TIME, end: Some(MAX_TIME) };
+		let call = pallet_datasets::Call::register_dataset { description, content, policy, sensitivity };
+		(RuntimeCall::Datasets(call), signed(Sr25519Keyring::Alice))
+	});
+	assert_declared_weight_covers("audit flag (longest note)", || {}, || {
+		let call = pallet_audit::Call::flag { subject: Subject::Department(0), note: vec![b'n'; MAX_NOTE_LEN as usize] };
+		(RuntimeCall::Audit(call), signed(Sr25519Keyring::Dave))
+	});
+}
+
+#[test]
+fn council_weights_cover_a_full_council_closing_a_motion() {
+	let origin = |k: &AccountId| RuntimeOrigin::signed(k.clone());
+	let delegates = || -> Vec<AccountId> {
+		(0..citychain_runtime::configs::MAX_DEPARTMENTS)
+			.map(|i| sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None).unwrap().public().into())
+			.collect()
+	};
+	let motion = RuntimeCall::Departments(pallet_departments::Call::set_department_status {
+		department: 2,
+		status: DepartmentStatus::Suspended,
+	});
+	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&motion);
+	let full_council_voted = || {
+		let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
+		let mut new = delegates().into_iter();
+		while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
+			let admin = new.next().unwrap();
+			assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
+			standing += 1;
+		}
+		let members = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
+		let length = motion.encoded_size() as u32;
+		assert_ok!(Council::propose(origin(&members[0]), members.len() as u32, Box::new(motion.clone()), length));
+		for member in &members {
+			assert_ok!(Council::vote(origin(member), hash, 0, true));
+		}
+	};
+	assert_declared_weight_covers("council close (64 votes, executing a suspension)", full_council_voted, || {
+		let members = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
+		let call = pallet_collective::Call::close {
+			proposal_hash: hash,
+			index: 0,
+			proposal_weight_bound: motion.get_dispatch_info().call_weight,
+			length_bound: motion.encoded_size() as u32,
+		};
+		(RuntimeCall::Council(call), origin(&members[0]))
+	});
+}

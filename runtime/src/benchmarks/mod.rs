@@ -9,7 +9,13 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_departments, Departments]
 	[pallet_governance, Governance]
 	[pallet_validator_set, ValidatorSet]
+	[pallet_node_authorization, NodeAuthorizationBench::<Runtime>]
 );
+
+pub mod node_authorization;
+pub use node_authorization::Pallet as NodeAuthorizationBench;
+
+impl node_authorization::Config for Runtime {}
 
 use citychain_primitives::{
 	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind,
