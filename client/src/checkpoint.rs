@@ -80,13 +80,8 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 
 /// How many entries the log has had (`Audit::Count`) at block `at`.
 async fn audit_count(node: &Node, at: H256) -> Result<u64> {
-	let key = [sp_io::hashing::twox_128(b"Audit"), sp_io::hashing::twox_128(b"Count")].concat();
-	let value: Option<String> =
-		node.request("state_getStorage", vec![json!(format!("0x{}", hex::encode(key))), json!(at)]).await?;
-	let Some(value) = value else { return Ok(0) };
-	let mut raw = [0u8; 8];
-	hex::decode_to_slice(value.trim_start_matches("0x"), &mut raw)
-		.map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
+	let Some(value) = node.storage_value("Audit", "Count", at).await? else { return Ok(0) };
+	let raw: [u8; 8] = value.try_into().map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
 	Ok(u64::from_le_bytes(raw))
 }
 

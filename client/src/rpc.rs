@@ -133,6 +133,17 @@ impl Node {
 		self.request("chain_getFinalizedHead", vec![]).await
 	}
 
+	/// The raw value of the storage item `pallet::item` (a plain value, not
+	/// a map) at block `at`; `None` if it is not set.
+	pub async fn storage_value(&self, pallet: &str, item: &str, at: H256) -> Result<Option<Vec<u8>>> {
+		use sp_io::hashing::twox_128;
+		let key = format!("0x{}{}", hex::encode(twox_128(pallet.as_bytes())), hex::encode(twox_128(item.as_bytes())));
+		let raw: Option<String> = self.request("state_getStorage", vec![json!(key), json!(at)]).await?;
+		raw.map(|raw| hex::decode(raw.trim_start_matches("0x")))
+			.transpose()
+			.map_err(|_| invalid(format!("malformed storage value of {pallet}::{item}")))
+	}
+
 	pub async fn genesis_hash(&self) -> Result<H256> {
 		self.request("chain_getBlockHash", vec![json!(0)]).await
 	}

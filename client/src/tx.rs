@@ -13,7 +13,6 @@ use codec::{Decode, Encode};
 use frame_system::{EventRecord, Phase};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
-use sp_io::hashing::twox_128;
 use sp_runtime::{generic::Era, AccountId32, DispatchError, MultiAddress, MultiSignature};
 
 /// An account that signs: an sr25519 key pair from a secret URI (a
@@ -140,10 +139,7 @@ async fn events_of(node: &Node, hash: H256, encoded: &str) -> Result<Vec<Runtime
 		.as_array()
 		.and_then(|xts| xts.iter().position(|x| x.as_str() == Some(encoded)))
 		.ok_or_else(|| invalid("the transaction is not in the block that finalized it"))?;
-	let key = format!("0x{}{}", hex::encode(twox_128(b"System")), hex::encode(twox_128(b"Events")));
-	let raw: Option<String> = node.request("state_getStorage", vec![json!(key), json!(hash)]).await?;
-	let bytes = hex::decode(raw.unwrap_or_default().trim_start_matches("0x"))
-		.map_err(|_| invalid("malformed events storage"))?;
+	let bytes = node.storage_value("System", "Events", hash).await?.unwrap_or_default();
 	let records = Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..])
 		.map_err(|_| invalid("the block's events do not decode with this client's runtime"))?;
 	Ok(records
