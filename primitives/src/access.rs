@@ -281,6 +281,12 @@ pub trait OnDatasetWithdrawn {
 	fn on_dataset_withdrawn(dataset: DatasetId) -> Weight;
 	/// The most weight `on_dataset_withdrawn` can use.
 	fn max_weight() -> Weight;
+	/// Reacts to the withdrawal of `version`, an earlier version of a
+	/// dataset being withdrawn; what rests on it may end in a later step of
+	/// bounded work. Returns the weight used.
+	fn on_earlier_version_withdrawn(version: DatasetId) -> Weight;
+	/// The most weight `on_earlier_version_withdrawn` can use.
+	fn earlier_version_max_weight() -> Weight;
 }
 
 /// Told when a dataset's access policy or sensitivity changes, so that the
@@ -309,6 +315,12 @@ impl OnDatasetWithdrawn for () {
 		Weight::zero()
 	}
 	fn max_weight() -> Weight {
+		Weight::zero()
+	}
+	fn on_earlier_version_withdrawn(_version: DatasetId) -> Weight {
+		Weight::zero()
+	}
+	fn earlier_version_max_weight() -> Weight {
 		Weight::zero()
 	}
 }

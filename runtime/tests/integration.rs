@@ -511,6 +511,48 @@ fn withdrawing_a_dataset_revokes_its_contracts_through_the_runtime_wiring() {
 }
 
 #[test]
+fn contracts_on_an_earlier_version_end_in_the_block_that_withdraws_the_dataset() {
+	use citychain_primitives::access::ContractState;
+	dev_ext().execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		start_block();
+		let call = register_dataset_call("Land use");
+		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) = &call else {
+			unreachable!()
+		};
+		let content = content.clone();
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), call)).unwrap());
+		let request = RuntimeCall::Access(pallet_access::Call::request_access {
+			dataset: 0,
+			purpose: b"traffic model".to_vec(),
+			term: 100,
+			scope: None,
+		});
+		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
+		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
+		let publish = pallet_datasets::Call::publish_version { dataset: 0, content, description: None };
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), RuntimeCall::Datasets(publish))).unwrap());
+		assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed, "the old version's contract grants");
+
+		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
+		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), withdraw)).unwrap());
+		assert!(!citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed, "nothing granted from the withdrawal on");
+		// What `Executive::finalize_block` runs once the transactions are in.
+		let remaining = citychain_runtime::configs::RuntimeBlockWeights::get()
+			.max_block
+			.saturating_sub(System::block_weight().total());
+		<citychain_runtime::AllPalletsWithSystem as frame_support::traits::OnIdle<_>>::on_idle(
+			System::block_number(),
+			remaining,
+		);
+		assert_eq!(pallet_access::Contracts::<Runtime>::get(0).unwrap().state, ContractState::Revoked);
+		assert!(pallet_access::WithdrawnVersions::<Runtime>::iter_keys().next().is_none());
+		pallet_access::Pallet::<Runtime>::do_try_state().unwrap();
+	});
+}
+
+#[test]
 fn approved_contracts_expire_in_on_initialize() {
 	use citychain_primitives::access::ContractState;
 	dev_ext().execute_with(|| {
@@ -1065,5 +1107,45 @@ fn council_weights_cover_a_full_council_closing_a_motion() {
 			length_bound: motion.encoded_size() as u32,
 		};
 		(RuntimeCall::Council(call), origin(&members[0]))
+	});
+}
+
+#[test]
+fn upstream_weights_cover_their_largest_inputs() {
+	let signed = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
+	let largest = citychain_runtime::configs::RuntimeBlockLength::get()
+		.max
+		.get(frame_support::dispatch::DispatchClass::Normal)
+		.saturating_sub(1024) as usize;
+	let remark = move || frame_system::Call::remark_with_event { remark: vec![b'r'; largest] };
+	assert_declared_weight_covers("system remark_with_event (largest transaction)", || {}, || {
+		(RuntimeCall::System(remark()), signed(Sr25519Keyring::Dave))
+	});
+	assert_declared_weight_covers("sudo (setting as many storage items as fit)", || {}, || {
+		let items = (0..largest as u32 / 72).map(|i| (sp_io::hashing::blake2_256(&i.to_le_bytes()).to_vec(), vec![1; 32])).collect();
+		let call = pallet_sudo::Call::sudo { call: Box::new(RuntimeCall::System(frame_system::Call::set_storage { items })) };
+		(RuntimeCall::Sudo(call), signed(Sr25519Keyring::Alice))
+	});
+
+	let mut keyed = sp_io::TestExternalities::default();
+	keyed.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	let eve = Sr25519Keyring::Eve;
+	let generated = keyed.execute_with(|| {
+		citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()))
+	});
+	assert_declared_weight_covers("session set_keys", || {}, || {
+		let call = pallet_session::Call::set_keys { keys: generated.keys.clone(), proof: generated.proof.encode() };
+		(RuntimeCall::Session(call), signed(eve))
+	});
+
+	// Upgrading as many existing accounts as fit a transaction.
+	let accounts = || -> Vec<AccountId> { (0..largest as u32 / 32).map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()).into()).collect() };
+	let existing = || {
+		for who in accounts() {
+			frame_system::Account::<Runtime>::mutate(&who, |a| a.data.free = 1_000_000_000_000);
+		}
+	};
+	assert_declared_weight_covers("balances upgrade_accounts (as many as fit)", existing, || {
+		(RuntimeCall::Balances(pallet_balances::Call::upgrade_accounts { who: accounts() }), signed(Sr25519Keyring::Dave))
 	});
 }

@@ -48,7 +48,10 @@
 //! ## For other pallets
 //!
 //! [`Pallet`] implements [`OnDatasetWithdrawn`]: the registry calls it when a
-//! dataset is withdrawn, and the dataset's live contracts are revoked.
+//! dataset is withdrawn, and the dataset's live contracts are revoked; those
+//! on its earlier versions are revoked in `on_idle`, a version at a time
+//! (they grant nothing from the withdrawal on: the check answers
+//! `Withdrawn`).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -181,6 +184,11 @@ pub mod pallet {
 	/// The first block whose deadlines are not all processed.
 	#[pallet::storage]
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Earlier versions of withdrawn datasets whose live contracts are still
+	/// to be revoked; `on_idle` revokes them, a version at a time.
+	#[pallet::storage]
+	pub type WithdrawnVersions<T: Config> = StorageMap<_, Twox64Concat, DatasetId, ()>;
 
 	/// Contracts by consumer department: (department, contract), big-endian.
 	#[pallet::storage]
@@ -323,6 +331,10 @@ pub mod pallet {
 			T::WeightInfo::process_deadlines(processed)
 				.saturating_add(T::DbWeight::get().reads(u64::from(steps.saturating_sub(1))))
 				.saturating_add(Self::live_count_weight(processed))
+		}
+
+		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::revoke_on_withdrawn_versions(remaining)
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1001,8 +1013,10 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 	}
 }
 
-impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
-	fn on_dataset_withdrawn(dataset: DatasetId) -> Weight {
+impl<T: Config> Pallet<T> {
+	/// Revokes every live contract on `dataset`, a withdrawn dataset or one
+	/// of its earlier versions; returns the weight used.
+	fn revoke_on_withdrawn(dataset: DatasetId) -> Weight {
 		let mut revoked = 0u32;
 		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
 			if let Some(mut c) = Contracts::<T>::get(id) {
@@ -1018,11 +1032,51 @@ impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
 				revoked += 1;
 			}
 		}
-		T::WeightInfo::revoke_by_registry(revoked).saturating_add(Pallet::<T>::live_count_weight(revoked))
+		T::WeightInfo::revoke_by_registry(revoked).saturating_add(Self::live_count_weight(revoked))
+	}
+
+	/// The most weight [`Self::revoke_on_withdrawn`] can use: a dataset has
+	/// at most `MaxDepartments` live contracts.
+	fn revoke_on_withdrawn_max_weight() -> Weight {
+		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
+		T::WeightInfo::revoke_by_registry(most).saturating_add(Self::live_count_weight(most))
+	}
+
+	/// Revokes the live contracts of withdrawn earlier versions, a version
+	/// at a time, while `remaining` leaves room for a version's worst case;
+	/// returns the weight used.
+	pub(crate) fn revoke_on_withdrawn_versions(remaining: Weight) -> Weight {
+		let db = <T::DbWeight as frame_support::traits::Get<_>>::get();
+		// Finding the next version (a read) and dropping it (a write).
+		let step = db.reads_writes(1, 1);
+		let mut used = db.reads(1);
+		while remaining.all_gte(used.saturating_add(step).saturating_add(Self::revoke_on_withdrawn_max_weight())) {
+			let Some(version) = WithdrawnVersions::<T>::iter_keys().next() else { break };
+			WithdrawnVersions::<T>::remove(version);
+			used = used.saturating_add(step).saturating_add(Self::revoke_on_withdrawn(version));
+		}
+		used
+	}
+}
+
+impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
+	fn on_dataset_withdrawn(dataset: DatasetId) -> Weight {
+		Self::revoke_on_withdrawn(dataset)
 	}
 
 	fn max_weight() -> Weight {
-		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
-		T::WeightInfo::revoke_by_registry(most).saturating_add(Pallet::<T>::live_count_weight(most))
+		Self::revoke_on_withdrawn_max_weight()
+	}
+
+	/// Queues the version for `on_idle` if it has live contracts.
+	fn on_earlier_version_withdrawn(version: DatasetId) -> Weight {
+		if LiveCount::<T>::get(version) > 0 {
+			WithdrawnVersions::<T>::insert(version, ());
+		}
+		Self::earlier_version_max_weight()
+	}
+
+	fn earlier_version_max_weight() -> Weight {
+		<T::DbWeight as frame_support::traits::Get<_>>::get().reads_writes(1, 1)
 	}
 }

@@ -526,6 +526,39 @@ fn withdrawing_a_dataset_revokes_its_live_contracts() {
 }
 
 #[test]
+fn contracts_on_earlier_versions_of_a_withdrawn_dataset_are_revoked_as_blocks_have_room() {
+	use frame_support::{traits::Hooks, weights::Weight};
+	new_test_ext().execute_with(|| {
+		// APPROVAL and RESTRICTED stand for two earlier versions of a dataset
+		// being withdrawn; OPEN for an unrelated one.
+		let first = request(TRANSPORT_CLERK, APPROVAL);
+		assert_ok!(approve(PLANNER, first));
+		let second = request(ENVIRONMENT_CLERK, RESTRICTED);
+		let other = request(TRANSPORT_CLERK, OPEN);
+		for version in [APPROVAL, RESTRICTED] {
+			Registry::set_status(version, DatasetStatus::Withdrawn);
+			<Access as OnDatasetWithdrawn>::on_earlier_version_withdrawn(version);
+		}
+		<Access as OnDatasetWithdrawn>::on_earlier_version_withdrawn(OPEN + 40);
+		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 2, "only versions with live contracts wait");
+		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (false, AccessBasis::Withdrawn), "nothing granted meanwhile");
+
+		Access::on_idle(2, Weight::zero());
+		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 2, "no room, no work");
+		Access::on_idle(2, Access::revoke_on_withdrawn_max_weight());
+		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 1, "room for one version's worst case");
+		Access::on_idle(3, Weight::MAX);
+		assert!(crate::WithdrawnVersions::<Test>::iter_keys().next().is_none());
+		for id in [first, second] {
+			assert_eq!(contract(id).state, ContractState::Revoked);
+			System::assert_has_event(Event::AccessRevoked { contract: id, by: None }.into());
+		}
+		assert_eq!(contract(other).state, ContractState::Approved);
+		try_state();
+	});
+}
+
+#[test]
 fn access_check_names_its_basis() {
 	new_test_ext().execute_with(|| {
 		assert_eq!(check(PLANNER, APPROVAL), (true, AccessBasis::Owner));

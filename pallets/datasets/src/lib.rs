@@ -419,7 +419,7 @@ pub mod pallet {
 			);
 			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
 			let stamp = Self::now();
-			let earlier = Self::update_earlier_versions(&record, |r| {
+			let earlier = Self::update_earlier_versions(&record, |_, r| {
 				(r.policy, r.sensitivity, r.updated) = (policy, sensitivity, stamp);
 			});
 			(record.policy, record.sensitivity, record.updated) = (policy, sensitivity, stamp);
@@ -462,13 +462,14 @@ pub mod pallet {
 		}
 
 		/// Withdraw `dataset`, its current version, and every earlier version
-		/// for good. The records stay, as history; the live access contracts
-		/// of the current version end, and those of earlier versions no
-		/// longer grant access (the access check answers `Withdrawn`).
+		/// for good. The records stay, as history; [`Config::OnWithdraw`] is
+		/// told of each version: the access contracts of the current version
+		/// end at once, those of earlier versions grant nothing from now on
+		/// and end as later blocks have room.
 		#[pallet::call_index(5)]
 		#[pallet::weight(
 			T::WeightInfo::withdraw_dataset()
-				.saturating_add(Pallet::<T>::earlier_versions_weight(MAX_HISTORY - 1))
+				.saturating_add(Pallet::<T>::earlier_withdrawals_weight(MAX_HISTORY - 1))
 				.saturating_add(T::OnWithdraw::max_weight())
 		)]
 		pub fn withdraw_dataset(
@@ -478,8 +479,9 @@ pub mod pallet {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			Self::ensure_current(&record)?;
 			let stamp = Self::now();
-			let earlier = Self::update_earlier_versions(&record, |r| {
+			let earlier = Self::update_earlier_versions(&record, |id, r| {
 				(r.status, r.updated) = (DatasetStatus::Withdrawn, stamp);
+				T::OnWithdraw::on_earlier_version_withdrawn(id);
 			});
 			record.status = DatasetStatus::Withdrawn;
 			record.updated = stamp;
@@ -489,7 +491,7 @@ pub mod pallet {
 			let hook = T::OnWithdraw::on_dataset_withdrawn(dataset);
 			Ok(Some(
 				T::WeightInfo::withdraw_dataset()
-					.saturating_add(Self::earlier_versions_weight(earlier))
+					.saturating_add(Self::earlier_withdrawals_weight(earlier))
 					.saturating_add(hook),
 			)
 			.into())
@@ -529,13 +531,16 @@ pub mod pallet {
 		/// Applies `change` to every earlier version of `record` (at most
 		/// `MAX_HISTORY - 1`: `publish_version` stops there); returns how
 		/// many it changed.
-		fn update_earlier_versions(record: &DatasetOf<T>, change: impl Fn(&mut DatasetOf<T>)) -> u32 {
+		fn update_earlier_versions(
+			record: &DatasetOf<T>,
+			change: impl Fn(DatasetId, &mut DatasetOf<T>),
+		) -> u32 {
 			let mut changed = 0;
 			let mut next = record.predecessor;
 			while let Some(id) = next {
 				let Some(mut earlier) = Datasets::<T>::get(id) else { break };
 				next = earlier.predecessor;
-				change(&mut earlier);
+				change(id, &mut earlier);
 				Datasets::<T>::insert(id, earlier);
 				changed += 1;
 			}
@@ -551,6 +556,13 @@ pub mod pallet {
 			T::DbWeight::get()
 				.reads_writes(n.into(), n.into())
 				.saturating_add(Weight::from_parts(0, proof.saturating_mul(n.into())))
+		}
+
+		/// [`Self::earlier_versions_weight`] and telling
+		/// [`Config::OnWithdraw`] of each of the `n` versions.
+		pub fn earlier_withdrawals_weight(n: u32) -> Weight {
+			Self::earlier_versions_weight(n)
+				.saturating_add(T::OnWithdraw::earlier_version_max_weight().saturating_mul(n.into()))
 		}
 
 		/// The signer and their department, if the signer is a Publisher of an

@@ -48,15 +48,20 @@ thread_local! {
 
 thread_local! {
 	static WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
+	static EARLIER_WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
 	static POLICIES: RefCell<Vec<(DatasetId, AccessPolicy, Sensitivity)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records the datasets it is told were withdrawn.
+/// Records the datasets, and the earlier versions, it is told were
+/// withdrawn.
 pub struct WithdrawalLog;
 
 impl WithdrawalLog {
 	pub fn withdrawn() -> Vec<DatasetId> {
 		WITHDRAWN.with(|w| w.borrow().clone())
+	}
+	pub fn earlier_withdrawn() -> Vec<DatasetId> {
+		EARLIER_WITHDRAWN.with(|w| w.borrow().clone())
 	}
 }
 
@@ -67,6 +72,13 @@ impl OnDatasetWithdrawn for WithdrawalLog {
 	}
 	fn max_weight() -> frame_support::weights::Weight {
 		frame_support::weights::Weight::from_parts(5_000, 0)
+	}
+	fn on_earlier_version_withdrawn(version: DatasetId) -> frame_support::weights::Weight {
+		EARLIER_WITHDRAWN.with(|w| w.borrow_mut().push(version));
+		Self::earlier_version_max_weight()
+	}
+	fn earlier_version_max_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(300, 0)
 	}
 }
 
@@ -123,6 +135,7 @@ impl pallet_datasets::Config for Test {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	Directory::clear();
 	WITHDRAWN.with(|w| w.borrow_mut().clear());
+	EARLIER_WITHDRAWN.with(|w| w.borrow_mut().clear());
 	POLICIES.with(|p| p.borrow_mut().clear());
 	Clock::set(1_700_000_000_000);
 	Directory::add_department(TRANSPORT, DepartmentKind::Transport);

@@ -575,12 +575,22 @@ fn withdrawing_the_current_version_withdraws_every_earlier_one() {
 		let (v1, v2, v3) = three_versions();
 		let withdraw = |id| Datasets::withdraw_dataset(RuntimeOrigin::signed(TRANSPORT_PUBLISHER), id);
 		assert_noop!(withdraw(v1), Error::<Test>::DatasetSuperseded);
-		assert_ok!(withdraw(v3));
+		let info = withdraw(v3).unwrap();
+		assert_eq!(
+			info.actual_weight,
+			Some(
+				<() as WeightInfo>::withdraw_dataset()
+					.saturating_add(Datasets::earlier_withdrawals_weight(2))
+					.saturating_add(frame_support::weights::Weight::from_parts(1_000, 0))
+			),
+			"charged for the two earlier versions and the hooks"
+		);
 		for id in [v1, v2, v3] {
 			assert_eq!(record(id).status, DatasetStatus::Withdrawn);
 		}
 		assert_eq!(record(v1).successor, Some(v2), "the history stays walkable");
 		assert_eq!(WithdrawalLog::withdrawn(), vec![v3]);
+		assert_eq!(WithdrawalLog::earlier_withdrawn(), vec![v2, v1], "each earlier version is told, newest first");
 		assert_noop!(withdraw(v2), Error::<Test>::DatasetWithdrawn);
 		Datasets::do_try_state().unwrap();
 	});
