@@ -20,7 +20,9 @@ ensure_prerequisites
 if [ ! -x "$TOOLS/bin/frame-omni-bencher" ] ||
 	! "$TOOLS/bin/frame-omni-bencher" --version | grep -q "$OMNI_BENCHER_VERSION"; then
 	log "installing frame-omni-bencher $OMNI_BENCHER_VERSION"
-	CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" \
+	# Its own test runtime is built by substrate-wasm-builder, which must not
+	# look for it in our workspace (lib.sh's WASM_BUILD_WORKSPACE_HINT).
+	env -u WASM_BUILD_WORKSPACE_HINT CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" \
 		"frame-omni-bencher@$OMNI_BENCHER_VERSION"
 fi
 

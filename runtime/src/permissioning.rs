@@ -37,7 +37,7 @@ use crate::{
 	configs::{ConsortiumCallFilter, CouncilCollective},
 	AccountId, BlockNumber, Hash, Nonce, Runtime, RuntimeCall,
 };
-use alloc::vec::Vec;
+use alloc::{boxed::Box, vec::Vec};
 use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	DepartmentDirectory, DepartmentId,
@@ -84,25 +84,31 @@ pub const MAX_PENDING_PER_SENDER: Nonce = 256;
 /// left; it falls in proportion as the department spends it.
 const FULL_ALLOWANCE_PRIORITY: u64 = 1_000_000;
 
+/// The details of an audited call that its entry's digest hashes, computed
+/// only when the call is about to be dispatched.
+pub type AuditDetails<'a> = Box<dyn FnOnce() -> Vec<u8> + 'a>;
+
 /// What the audit log records of a signed `call` that its own pallet does
-/// not record: the action and the details its digest hashes.
-pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, Vec<u8>)> {
+/// not record: the action, known at once, and the details.
+pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, AuditDetails<'_>)> {
 	use pallet_collective::Call as Council;
 	use sp_runtime::traits::Hash as _;
 	Some(match call {
-		RuntimeCall::Council(Council::propose { proposal, .. }) =>
-			(AuditAction::MotionProposed, sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
+		RuntimeCall::Council(Council::propose { proposal, .. }) => (
+			AuditAction::MotionProposed,
+			Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
+		),
 		RuntimeCall::Council(Council::vote { proposal, index, approve }) =>
-			(AuditAction::MotionVoted { aye: *approve }, (proposal, index).encode()),
+			(AuditAction::MotionVoted { aye: *approve }, Box::new(move || (proposal, index).encode())),
 		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) =>
-			(AuditAction::MotionClosed, (proposal_hash, index).encode()),
+			(AuditAction::MotionClosed, Box::new(move || (proposal_hash, index).encode())),
 		RuntimeCall::Council(Council::execute { proposal, .. }) =>
-			(AuditAction::CouncilExecuted, proposal.encode()),
+			(AuditAction::CouncilExecuted, Box::new(move || proposal.encode())),
 		RuntimeCall::Session(pallet_session::Call::set_keys { keys, .. }) =>
-			(AuditAction::SessionKeysSet, keys.encode()),
+			(AuditAction::SessionKeysSet, Box::new(move || keys.encode())),
 		RuntimeCall::Session(pallet_session::Call::purge_keys {}) =>
-			(AuditAction::SessionKeysPurged, Vec::new()),
-		RuntimeCall::Sudo(call) => (AuditAction::SudoCall, call.encode()),
+			(AuditAction::SessionKeysPurged, Box::new(Vec::new)),
+		RuntimeCall::Sudo(call) => (AuditAction::SudoCall, Box::new(move || call.encode())),
 		_ => return None,
 	})
 }
@@ -120,6 +126,17 @@ pub struct PendingEntry {
 fn audit_entry_weight() -> Weight {
 	use pallet_audit::WeightInfo;
 	<Runtime as pallet_audit::Config>::WeightInfo::flag()
+}
+
+/// Encoding and hashing an audited call's details, which can be as long as
+/// the call (a sudo or council `execute` carries a whole call): priced as
+/// `frame_system`'s benchmarked `remark_with_event`, which hashes as many
+/// bytes.
+fn details_weight(call: &RuntimeCall) -> Weight {
+	use frame_system::WeightInfo;
+	<Runtime as frame_system::Config>::SystemWeightInfo::remark_with_event(
+		u32::try_from(call.encoded_size()).unwrap_or(u32::MAX),
+	)
 }
 
 /// Refuses signed transactions from accounts outside the consortium, and
@@ -157,7 +174,7 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 	fn weight(&self, call: &RuntimeCall) -> Weight {
 		let checks = <Runtime as frame_system::Config>::DbWeight::get().reads_writes(6, 1);
 		match audited(call) {
-			Some(_) => checks.saturating_add(audit_entry_weight()),
+			Some(_) => checks.saturating_add(audit_entry_weight()).saturating_add(details_weight(call)),
 			None => checks,
 		}
 	}
@@ -205,7 +222,7 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 			}
 		}
 		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| {
-			PendingEntry { who, department: payer, action, details }
+			PendingEntry { who, department: payer, action, details: details() }
 		}))
 	}
 
