@@ -152,6 +152,10 @@ pub enum AuditAction {
 	SessionKeysPurged,
 	/// The sudo key acted (development chains only).
 	SudoCall,
+	// Validator set, appended (actor: the system).
+	/// The department's validator was reported for an offence (a GRANDPA
+	/// equivocation); `removed`: it leaves the set (false at the minimum).
+	OffenceReported { removed: bool },
 }
 
 /// One entry of the log, without its hash.

@@ -99,14 +99,67 @@ impl pallet_aura::Config for Runtime {
 	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
 }
 
+/// How many sessions back a GRANDPA equivocation can be reported: the
+/// validator tries of as many sessions are kept (an hour at a minute a
+/// session).
+pub const REPORTABLE_SESSIONS: u32 = 64;
+
+parameter_types! {
+	/// An equivocation report stays valid in the pool while its session can
+	/// still be reported.
+	pub ReportLongevity: u64 = u64::from(REPORTABLE_SESSIONS) * u64::from(SessionPeriod::get());
+}
+
 impl pallet_grandpa::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<MAX_VALIDATORS>;
 	type MaxNominators = ConstU32<0>;
-	type MaxSetIdSessionEntries = ConstU64<0>;
-	type KeyOwnerProof = sp_core::Void;
-	type EquivocationReportSystem = ();
+	type MaxSetIdSessionEntries = ConstU64<{ REPORTABLE_SESSIONS as u64 }>;
+	/// A proof that the offender's GRANDPA key belonged to a validator of
+	/// the session, from `Historical`'s tries.
+	type KeyOwnerProof = sp_session::MembershipProof;
+	/// Reports (made by the node's GRANDPA voter, included unsigned by the
+	/// block's author) go to `Offences`, which hands them to `ValidatorSet`.
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, super::Offences, super::Historical, ReportLongevity>;
+}
+
+/// Who authored the block (reporters of offences), from Aura's slot.
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = ();
+}
+
+impl pallet_session::historical::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type FullIdentification = ();
+	type FullIdentificationOf = pallet_validator_set::NoIdentification;
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session::historical::IdentificationTuple<Self>;
+	/// An equivocating validator leaves the set, within its minimum.
+	type OnOffenceHandler = super::ValidatorSet;
+}
+
+/// Unsigned transactions the runtime itself creates: equivocation reports.
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = super::UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> super::UncheckedExtrinsic {
+		super::UncheckedExtrinsic::new_bare(call)
+	}
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -340,6 +393,33 @@ pub const SESSION_PERIOD_KEY: [u8; 16] =
 
 type Sessions = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 
+/// `ValidatorSet`'s sets, with each session's validator trie noted for
+/// offence reports and only the last [`REPORTABLE_SESSIONS`] of them kept.
+pub struct ReportableSessions;
+
+type NoteRoots = pallet_session::historical::NoteHistoricalRoot<Runtime, super::ValidatorSet>;
+
+impl pallet_session::SessionManager<AccountId> for ReportableSessions {
+	fn new_session(new_index: u32) -> Option<alloc::vec::Vec<AccountId>> {
+		if let Some(oldest) = new_index.checked_sub(REPORTABLE_SESSIONS) {
+			super::Historical::prune_up_to(oldest);
+		}
+		NoteRoots::new_session(new_index)
+	}
+
+	fn new_session_genesis(new_index: u32) -> Option<alloc::vec::Vec<AccountId>> {
+		NoteRoots::new_session_genesis(new_index)
+	}
+
+	fn start_session(start_index: u32) {
+		NoteRoots::start_session(start_index)
+	}
+
+	fn end_session(end_index: u32) {
+		NoteRoots::end_session(end_index)
+	}
+}
+
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	/// A validator is identified by its department member's account.
@@ -347,7 +427,7 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = ConvertInto;
 	type ShouldEndSession = Sessions;
 	type NextSessionRotation = Sessions;
-	type SessionManager = super::ValidatorSet;
+	type SessionManager = ReportableSessions;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	/// Misbehaviour is handled by governance removing the validator.

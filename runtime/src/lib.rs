@@ -224,4 +224,16 @@ mod runtime {
 
 	#[runtime::pallet_index(16)]
 	pub type NodeAuthorization = pallet_node_authorization;
+
+	// GRANDPA equivocation reports: the block's author reports, the
+	// session's validator tries prove the offender's keys, and offences go
+	// to ValidatorSet.
+	#[runtime::pallet_index(17)]
+	pub type Authorship = pallet_authorship;
+
+	#[runtime::pallet_index(18)]
+	pub type Historical = pallet_session::historical;
+
+	#[runtime::pallet_index(19)]
+	pub type Offences = pallet_offences;
 }

@@ -940,6 +940,89 @@ fn suspending_a_department_takes_its_validator_and_nodes_out_within_the_minimum(
 	});
 }
 
+/// Two prevotes that `key` signed in one round of the first authority set,
+/// for the blocks of hashes `targets` (an equivocation if they differ).
+fn prevote_equivocation(
+	key: sp_keyring::Ed25519Keyring,
+	round: u64,
+	targets: (u8, u8),
+) -> sp_consensus_grandpa::EquivocationProof<H256, citychain_runtime::BlockNumber> {
+	let set_id = 0;
+	let vote = |target: u8| {
+		let prevote = finality_grandpa::Prevote { target_hash: H256::repeat_byte(target), target_number: 1 };
+		let message = finality_grandpa::Message::Prevote(prevote.clone());
+		let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
+		(prevote, key.pair().sign(&payload).into())
+	};
+	let equivocation = finality_grandpa::Equivocation {
+		round_number: round,
+		identity: key.public().into(),
+		first: vote(targets.0),
+		second: vote(targets.1),
+	};
+	sp_consensus_grandpa::EquivocationProof::new(set_id, sp_consensus_grandpa::Equivocation::Prevote(equivocation))
+}
+
+#[test]
+fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_minimum() {
+	use citychain_primitives::audit::{Actor, AuditAction as A, Subject as S};
+	use frame_support::traits::KeyOwnerProofSystem;
+	use sp_keyring::Ed25519Keyring;
+	consortium_ext().execute_with(|| {
+		start_block();
+		let report = |key: Ed25519Keyring, round| {
+			let key_owner_proof = citychain_runtime::Historical::prove((
+				sp_consensus_grandpa::KEY_TYPE,
+				sp_consensus_grandpa::AuthorityId::from(key.public()),
+			))
+			.expect("a validator of this session");
+			let call = pallet_grandpa::Call::report_equivocation_unsigned {
+				equivocation_proof: Box::new(prevote_equivocation(key, round, (1, 2))),
+				key_owner_proof,
+			};
+			Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call)))
+		};
+		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+		let department = |k: Sr25519Keyring| Departments::membership(&k.to_account_id()).unwrap().department;
+		let reported = |k: Sr25519Keyring, removed| pallet_validator_set::Event::OffenceReported {
+			who: k.to_account_id(),
+			department: department(k),
+			session: 0,
+			removed,
+		};
+
+		// Four validators, the minimum: Alice stays, the report is on record.
+		let before = pallet_audit::Count::<Runtime>::get();
+		assert_ok!(report(Ed25519Keyring::Alice, 1).unwrap());
+		System::assert_has_event(reported(alice, false).into());
+		assert_eq!(audit_since(before), vec![(Actor::System, None, A::OffenceReported { removed: false }, S::Department(department(alice)))]);
+		assert_eq!(ValidatorSet::accounts().len(), 4);
+		assert_eq!(
+			report(Ed25519Keyring::Alice, 1),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)),
+			"the same offence is reported once"
+		);
+
+		// Above the minimum Bob leaves from the session after next.
+		let eve = Sr25519Keyring::Eve;
+		pallet_validator_set::Validators::<Runtime>::mutate(|set| set.try_push((eve.to_account_id(), department(eve))).unwrap());
+		assert_ok!(report(Ed25519Keyring::Bob, 2).unwrap());
+		System::assert_has_event(reported(bob, true).into());
+		assert!(!ValidatorSet::accounts().contains(&bob.to_account_id()));
+
+		// A forged report (one vote twice) is refused.
+		let forged = prevote_equivocation(Ed25519Keyring::Charlie, 3, (1, 1));
+		let key_owner_proof = citychain_runtime::Historical::prove((
+			sp_consensus_grandpa::KEY_TYPE,
+			sp_consensus_grandpa::AuthorityId::from(Ed25519Keyring::Charlie.public()),
+		))
+		.unwrap();
+		let call = pallet_grandpa::Call::report_equivocation_unsigned { equivocation_proof: Box::new(forged), key_owner_proof };
+		let outcome = Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call))).unwrap();
+		assert_eq!(outcome, Err(pallet_grandpa::Error::<Runtime>::InvalidEquivocationProof.into()));
+	});
+}
+
 #[test]
 fn the_session_period_is_stored_where_test_networks_shorten_it() {
 	use citychain_runtime::configs::{SessionPeriod, SESSION_PERIOD_KEY};

@@ -22,6 +22,11 @@
 //!   that would leave fewer is refused until governance adds another
 //!   department's validator.
 //!
+//! - A validator reported for an offence (a GRANDPA equivocation, through
+//!   `pallet-offences`) is removed as governance would remove it, within the
+//!   same minimum; at the minimum it stays, and the report is recorded for
+//!   governance to act on ([`Event::OffenceReported`]).
+//!
 //! ## When a change takes effect
 //!
 //! `pallet-session` asks for the next set at the start of every session and
@@ -154,6 +159,10 @@ pub mod pallet {
 		/// The changed set was handed to the session pallet; it is active from
 		/// session `session`.
 		NewSetPlanned { session: u32, validators: u32 },
+		/// `who`, validating for `department`, was reported for an offence
+		/// in session `session`; `removed`: it leaves from the session after
+		/// next (false when the set is at its minimum).
+		OffenceReported { who: T::AccountId, department: DepartmentId, session: u32, removed: bool },
 	}
 
 	#[pallet::error]
@@ -223,14 +232,31 @@ pub mod pallet {
 		pub(crate) fn apply(set: ValidatorsOf<T>, department: DepartmentId, action: AuditAction, event: Event<T>) {
 			Validators::<T>::put(set);
 			PendingChange::<T>::put(true);
-			T::Audit::record(
-				Actor::Governance,
-				None,
-				action,
-				Subject::Department(department),
-				&event.encode(),
-			);
+			Self::record(Actor::Governance, department, action, event);
+		}
+
+		/// Records `event` in the audit log against `department` and emits it.
+		fn record(actor: Actor<T::AccountId>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+			T::Audit::record(actor, None, action, Subject::Department(department), &event.encode());
 			Self::deposit_event(event);
+		}
+
+		/// Removes the reported validator `who` if the set stays at or above
+		/// its minimum; records the report either way. Not a validator (any
+		/// more): nothing to do.
+		pub(crate) fn punish(who: T::AccountId, session: u32) {
+			let mut set = Validators::<T>::get();
+			let Some(position) = set.iter().position(|(v, _)| *v == who) else { return };
+			let department = set[position].1;
+			let removed = set.len() as u32 > T::MinValidators::get();
+			let event = Event::OffenceReported { who, department, session, removed };
+			let action = AuditAction::OffenceReported { removed };
+			if removed {
+				set.remove(position);
+				Validators::<T>::put(set);
+				PendingChange::<T>::put(true);
+			}
+			Self::record(Actor::System, department, action, event);
 		}
 	}
 
@@ -255,6 +281,60 @@ pub mod pallet {
 		fn end_session(_end_index: u32) {}
 
 		fn start_session(_start_index: u32) {}
+	}
+
+	/// The session validators' tries that prove key ownership (for offence
+	/// reports) identify a validator by its account alone.
+	impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for Pallet<T> {
+		fn new_session(new_index: u32) -> Option<Vec<(T::AccountId, ())>> {
+			<Self as pallet_session::SessionManager<_>>::new_session(new_index)
+				.map(|set| set.into_iter().map(|who| (who, ())).collect())
+		}
+
+		fn new_session_genesis(new_index: u32) -> Option<Vec<(T::AccountId, ())>> {
+			<Self as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
+				.map(|set| set.into_iter().map(|who| (who, ())).collect())
+		}
+
+		fn start_session(start_index: u32) {
+			<Self as pallet_session::SessionManager<_>>::start_session(start_index)
+		}
+
+		fn end_session(end_index: u32) {
+			<Self as pallet_session::SessionManager<_>>::end_session(end_index)
+		}
+	}
+}
+
+/// A validator's full identification for offence reports: nothing beyond
+/// its account (no stake to slash).
+pub struct NoIdentification;
+
+impl<AccountId> sp_runtime::traits::Convert<AccountId, Option<()>> for NoIdentification {
+	fn convert(_: AccountId) -> Option<()> {
+		Some(())
+	}
+}
+
+/// Offences reported by `pallet-offences` (GRANDPA equivocations): each
+/// offender that is still a validator is removed from the session after
+/// next, unless the set is at its minimum; every report is recorded in the
+/// audit log and as [`Event::OffenceReported`]. There is no stake, so no
+/// slash: the consortium's remedy is governance (suspending the
+/// department).
+impl<T: Config, Identification>
+	sp_staking::offence::OnOffenceHandler<T::AccountId, (T::AccountId, Identification), frame_support::weights::Weight>
+	for Pallet<T>
+{
+	fn on_offence(
+		offenders: &[sp_staking::offence::OffenceDetails<T::AccountId, (T::AccountId, Identification)>],
+		_slash_fraction: &[sp_runtime::Perbill],
+		session: u32,
+	) -> frame_support::weights::Weight {
+		for details in offenders {
+			Self::punish(details.offender.0.clone(), session);
+		}
+		T::WeightInfo::remove_validator().saturating_mul(offenders.len() as u64)
 	}
 }
 

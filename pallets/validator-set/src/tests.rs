@@ -114,3 +114,32 @@ fn a_department_that_stops_being_active_loses_its_validator() {
 		assert_eq!(accounts(), vec![10, 12, 13]);
 	});
 }
+
+#[test]
+fn a_reported_validator_leaves_the_set_unless_it_is_at_its_minimum() {
+	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+	let report = |who: AccountId| {
+		let offenders = [OffenceDetails { offender: (who, ()), reporters: vec![12] }];
+		<ValidatorSet as OnOffenceHandler<_, _, _>>::on_offence(&offenders, &[sp_runtime::Perbill::zero()], 7)
+	};
+	new_test_ext().execute_with(|| {
+		assert_ok!(ValidatorSet::add_validator(council(), 13));
+		assert_eq!(ValidatorSet::new_session(2), Some(vec![10, 11, 12, 13]));
+
+		assert!(report(11).all_gt(frame_support::weights::Weight::zero()));
+		System::assert_last_event(Event::OffenceReported { who: 11, department: 1, session: 7, removed: true }.into());
+		assert_eq!(accounts(), vec![10, 12, 13]);
+		assert_eq!(ValidatorSet::new_session(3), Some(vec![10, 12, 13]), "planned for the next session");
+
+		// At the minimum the validator stays; the report is still recorded.
+		report(10);
+		System::assert_last_event(Event::OffenceReported { who: 10, department: 0, session: 7, removed: false }.into());
+		assert_eq!(accounts(), vec![10, 12, 13]);
+		assert!(!PendingChange::<Test>::get());
+
+		// No longer a validator: nothing happens.
+		let events = System::events().len();
+		report(11);
+		assert_eq!(System::events().len(), events);
+	});
+}
