@@ -330,7 +330,6 @@ pub mod pallet {
 			// steps over more blocks, one read each.
 			T::WeightInfo::process_deadlines(processed)
 				.saturating_add(T::DbWeight::get().reads(u64::from(steps.saturating_sub(1))))
-				.saturating_add(Self::live_count_weight(processed))
 		}
 
 		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -349,7 +348,7 @@ pub mod pallet {
 		/// once approved, optionally limited to `scope`. An Open dataset is
 		/// approved at once.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::request_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
+		#[pallet::weight(T::WeightInfo::request_access())]
 		pub fn request_access(
 			origin: OriginFor<T>,
 			dataset: DatasetId,
@@ -432,7 +431,7 @@ pub mod pallet {
 		/// Restricted dataset, of a regulator department. The contract is
 		/// Approved once the approvals its policy requires are in.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::approve_request().saturating_add(Pallet::<T>::dataset_read_weight()))]
+		#[pallet::weight(T::WeightInfo::approve_request())]
 		pub fn approve_request(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -494,7 +493,7 @@ pub mod pallet {
 		/// Refuse a request, as an Approver of the provider or, for a
 		/// Restricted dataset, of a regulator department.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::reject_request().saturating_add(Pallet::<T>::live_count_weight(1)))]
+		#[pallet::weight(T::WeightInfo::reject_request())]
 		pub fn reject_request(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -517,7 +516,7 @@ pub mod pallet {
 
 		/// Withdraw a request of the caller's department.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::cancel_request().saturating_add(Pallet::<T>::live_count_weight(1)))]
+		#[pallet::weight(T::WeightInfo::cancel_request())]
 		pub fn cancel_request(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
@@ -537,7 +536,7 @@ pub mod pallet {
 		/// End an approved contract, as an Approver of the provider or of a
 		/// regulator department.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::revoke_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
+		#[pallet::weight(T::WeightInfo::revoke_access())]
 		pub fn revoke_access(
 			origin: OriginFor<T>,
 			contract: ContractId,
@@ -568,7 +567,7 @@ pub mod pallet {
 
 		/// Give up an approved contract of the caller's department.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::relinquish_access().saturating_add(Pallet::<T>::live_count_weight(1)))]
+		#[pallet::weight(T::WeightInfo::relinquish_access())]
 		pub fn relinquish_access(origin: OriginFor<T>, contract: ContractId) -> DispatchResult {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
@@ -782,18 +781,6 @@ pub mod pallet {
 			});
 		}
 
-		/// Reading the dataset's record where the benchmark's path does not.
-		pub(crate) fn dataset_read_weight() -> Weight {
-			T::DbWeight::get().reads(1).saturating_add(Weight::from_parts(0, DATASET_PROOF))
-		}
-
-		/// Reading and writing the dataset's [`LiveCount`] in each of `n`
-		/// contracts started or ended, on top of the benchmarked weights,
-		/// which predate it.
-		pub(crate) fn live_count_weight(n: u32) -> Weight {
-			T::DbWeight::get().reads_writes(n.into(), n.into())
-		}
-
 		/// Lapses and expires the contracts whose deadlines have come, at most
 		/// `MaxDeadlinesPerBlock` (counting the blocks it steps over); returns
 		/// how many it processed and over how many blocks it stepped.
@@ -972,10 +959,6 @@ fn needs_envelope(sensitivity: Sensitivity) -> bool {
 	sensitivity >= Sensitivity::Confidential
 }
 
-/// A dataset record's largest place in a storage proof, as the datasets
-/// pallet's benchmarks measure it (`Datasets::Datasets`, `added`).
-const DATASET_PROOF: u64 = 6705;
-
 impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 	/// Decides the dataset's pending requests under the new policy: each
 	/// takes it, loses a provider approval that carried no envelope if the
@@ -1032,14 +1015,14 @@ impl<T: Config> Pallet<T> {
 				revoked += 1;
 			}
 		}
-		T::WeightInfo::revoke_by_registry(revoked).saturating_add(Self::live_count_weight(revoked))
+		T::WeightInfo::revoke_by_registry(revoked)
 	}
 
 	/// The most weight [`Self::revoke_on_withdrawn`] can use: a dataset has
 	/// at most `MaxDepartments` live contracts.
 	fn revoke_on_withdrawn_max_weight() -> Weight {
 		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
-		T::WeightInfo::revoke_by_registry(most).saturating_add(Self::live_count_weight(most))
+		T::WeightInfo::revoke_by_registry(most)
 	}
 
 	/// Revokes the live contracts of withdrawn earlier versions, a version

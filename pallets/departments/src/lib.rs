@@ -317,7 +317,6 @@ pub mod pallet {
 		#[pallet::weight(
 			T::WeightInfo::register_department()
 				.saturating_add(T::CouncilChangeWeight::get())
-				.saturating_add(Pallet::<T>::standing_count_weight())
 		)]
 		pub fn register_department(
 			origin: OriginFor<T>,
@@ -353,7 +352,6 @@ pub mod pallet {
 			T::WeightInfo::set_department_status()
 				.saturating_add(T::CouncilChangeWeight::get())
 				.saturating_add(T::OnStatusChanged::max_weight())
-				.saturating_add(Pallet::<T>::standing_count_weight())
 		)]
 		pub fn set_department_status(
 			origin: OriginFor<T>,
@@ -653,12 +651,6 @@ pub mod pallet {
 
 		fn bounded_uri(uri: Vec<u8>) -> Result<BoundedVec<u8, T::MaxUriLength>, DispatchError> {
 			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
-		}
-
-		/// Reading and writing [`StandingDepartments`], on top of the
-		/// benchmarked weights of the calls that count departments in or out.
-		pub(crate) fn standing_count_weight() -> Weight {
-			T::DbWeight::get().reads_writes(1, 1)
 		}
 
 		/// Registers a department with `admin` as its first member and
