@@ -24,6 +24,8 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use crate::weights::node_authorization;
+
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
@@ -492,7 +494,47 @@ impl pallet_node_authorization::Config for Runtime {
 	type RemoveOrigin = GovernanceOrigin;
 	type SwapOrigin = GovernanceOrigin;
 	type ResetOrigin = GovernanceOrigin;
-	/// The upstream pallet ships no benchmarks, only these flat weights
-	/// (50 µs each); its calls are rare governance and node-owner calls.
-	type WeightInfo = ();
+	type WeightInfo = NodeAuthorizationWeights;
 }
+
+/// `NodeAuthorization`'s weights: its governance calls as the runtime
+/// benchmarks them (`benchmarks::node_authorization`, generated into
+/// `weights::node_authorization`), a reset at its most nodes; the node
+/// owners' calls, which the call filter refuses, at a whole block, so that
+/// none could ever be included.
+pub struct NodeAuthorizationWeights;
+
+type MeasuredNodeAuthorization = node_authorization::SubstrateWeight<Runtime>;
+
+impl pallet_node_authorization::WeightInfo for NodeAuthorizationWeights {
+	fn add_well_known_node() -> Weight {
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::add_well_known_node()
+	}
+	fn remove_well_known_node() -> Weight {
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::remove_well_known_node()
+	}
+	fn swap_well_known_node() -> Weight {
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::swap_well_known_node()
+	}
+	fn reset_well_known_nodes() -> Weight {
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::reset_well_known_nodes(
+			MAX_WELL_KNOWN_NODES - 1,
+		)
+	}
+	fn claim_node() -> Weight {
+		RuntimeBlockWeights::get().max_block
+	}
+	fn remove_claim() -> Weight {
+		RuntimeBlockWeights::get().max_block
+	}
+	fn transfer_node() -> Weight {
+		RuntimeBlockWeights::get().max_block
+	}
+	fn add_connections() -> Weight {
+		RuntimeBlockWeights::get().max_block
+	}
+	fn remove_connections() -> Weight {
+		RuntimeBlockWeights::get().max_block
+	}
+}
+

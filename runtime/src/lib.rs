@@ -23,6 +23,7 @@ mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod permissioning;
+pub mod weights;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,

@@ -1232,3 +1232,49 @@ fn upstream_weights_cover_their_largest_inputs() {
 		(RuntimeCall::Balances(pallet_balances::Call::upgrade_accounts { who: accounts() }), signed(Sr25519Keyring::Dave))
 	});
 }
+
+/// A peer id as long as node authorization accepts.
+fn long_peer_id(i: u32) -> sp_core::OpaquePeerId {
+	let mut id = vec![7u8; 63];
+	id[..4].copy_from_slice(&i.to_be_bytes());
+	sp_core::OpaquePeerId(id)
+}
+
+/// The well-known nodes as many and as long as they may be, each owned.
+fn full_node_set() {
+	use citychain_runtime::configs::MAX_WELL_KNOWN_NODES;
+	let nodes: std::collections::BTreeSet<_> = (0..MAX_WELL_KNOWN_NODES).map(long_peer_id).collect();
+	for node in &nodes {
+		pallet_node_authorization::Owners::<Runtime>::insert(node, Sr25519Keyring::Alice.to_account_id());
+	}
+	pallet_node_authorization::WellKnownNodes::<Runtime>::put(nodes);
+}
+
+#[test]
+fn node_authorization_weights_cover_a_full_set_of_the_longest_ids() {
+	use citychain_runtime::configs::MAX_WELL_KNOWN_NODES;
+	use pallet_node_authorization::Call as Nodes;
+	let root = || RuntimeOrigin::root();
+	let nodes = |call| RuntimeCall::NodeAuthorization(call);
+	assert_declared_weight_covers("reset_well_known_nodes", full_node_set, || {
+		let new = (0..MAX_WELL_KNOWN_NODES - 1)
+			.map(|i| (long_peer_id(u32::MAX - i), Sr25519Keyring::Bob.to_account_id()))
+			.collect();
+		(nodes(Nodes::reset_well_known_nodes { nodes: new }), root())
+	});
+	let one_less = || {
+		full_node_set();
+		pallet_node_authorization::Pallet::<Runtime>::remove_well_known_node(root(), long_peer_id(0)).unwrap();
+	};
+	assert_declared_weight_covers("add_well_known_node", one_less, || {
+		let owner = Sr25519Keyring::Bob.to_account_id().into();
+		(nodes(Nodes::add_well_known_node { node: long_peer_id(u32::MAX), owner }), root())
+	});
+	assert_declared_weight_covers("remove_well_known_node", full_node_set, || {
+		(nodes(Nodes::remove_well_known_node { node: long_peer_id(1) }), root())
+	});
+	assert_declared_weight_covers("swap_well_known_node", full_node_set, || {
+		(nodes(Nodes::swap_well_known_node { remove: long_peer_id(1), add: long_peer_id(u32::MAX) }), root())
+	});
+}
+
