@@ -480,23 +480,30 @@ fn dataset_calls_have_benchmarked_weights_that_fit_a_block() {
 	assert!(weight.ref_time() * 100 < max.ref_time(), "at least 100 registrations fit a block");
 }
 
+/// In a new block: Alice registers `call`'s dataset (id 0), Bob asks for it
+/// and Alice approves (contract 0).
+fn bob_holds_a_contract_on_alices(call: RuntimeCall) {
+	let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
+	start_block();
+	assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), call)).unwrap());
+	let request = RuntimeCall::Access(pallet_access::Call::request_access {
+		dataset: 0,
+		purpose: b"traffic model".to_vec(),
+		term: 100,
+		scope: None,
+	});
+	assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
+	let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+	assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
+	assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed);
+}
+
 #[test]
 fn withdrawing_a_dataset_revokes_its_contracts_through_the_runtime_wiring() {
 	use citychain_primitives::access::ContractState;
 	dev_ext().execute_with(|| {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
-		start_block();
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
-		let request = RuntimeCall::Access(pallet_access::Call::request_access {
-			dataset: 0,
-			purpose: b"traffic model".to_vec(),
-			term: 100,
-			scope: None,
-		});
-		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
-		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
-		assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed);
+		bob_holds_a_contract_on_alices(register_dataset_call("Land use"));
 
 		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 0 });
 		let info = withdraw.get_dispatch_info();
@@ -515,22 +522,12 @@ fn contracts_on_an_earlier_version_end_in_the_block_that_withdraws_the_dataset()
 	use citychain_primitives::access::ContractState;
 	dev_ext().execute_with(|| {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
-		start_block();
 		let call = register_dataset_call("Land use");
 		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) = &call else {
 			unreachable!()
 		};
 		let content = content.clone();
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), call)).unwrap());
-		let request = RuntimeCall::Access(pallet_access::Call::request_access {
-			dataset: 0,
-			purpose: b"traffic model".to_vec(),
-			term: 100,
-			scope: None,
-		});
-		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
-		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
+		bob_holds_a_contract_on_alices(call);
 		let publish = pallet_datasets::Call::publish_version { dataset: 0, content, description: None };
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), RuntimeCall::Datasets(publish))).unwrap());
 		assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed, "the old version's contract grants");
