@@ -129,14 +129,9 @@ fn audit_entry_weight() -> Weight {
 }
 
 /// Encoding and hashing an audited call's details, which can be as long as
-/// the call (a sudo or council `execute` carries a whole call): priced as
-/// `frame_system`'s benchmarked `remark_with_event`, which hashes as many
-/// bytes.
+/// the call (a sudo or council `execute` carries a whole call).
 fn details_weight(call: &RuntimeCall) -> Weight {
-	use frame_system::WeightInfo;
-	<Runtime as frame_system::Config>::SystemWeightInfo::remark_with_event(
-		u32::try_from(call.encoded_size()).unwrap_or(u32::MAX),
-	)
+	crate::configs::bytes_weight(u32::try_from(call.encoded_size()).unwrap_or(u32::MAX))
 }
 
 /// Refuses signed transactions from accounts outside the consortium, and

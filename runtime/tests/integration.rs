@@ -1078,13 +1078,7 @@ fn longest_history_with_most_requests() {
 		assert_ok!(citychain_runtime::Datasets::publish_version(alice(), version.into(), content.clone(), None));
 	}
 	let current = u64::from(MAX_HISTORY - 1);
-	let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
-	let mut i = 0u32;
-	while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
-		let admin: AccountId = sp_core::sr25519::Pair::from_string(&format!("//Requester{i}"), None).unwrap().public().into();
-		assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
-		(standing, i) = (standing + 1, i + 1);
-	}
+	full_council();
 	for (who, record) in pallet_departments::Members::<Runtime>::iter() {
 		let active = Departments::membership(&who).is_some_and(|m| m.status.is_active());
 		if record.department != 0 && active && !pallet_access::LiveContracts::<Runtime>::contains_key(current, record.department) {
@@ -1150,28 +1144,33 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 	});
 }
 
+/// Registers departments until the council has its most seats (one per
+/// department); returns its members.
+fn full_council() -> Vec<AccountId> {
+	let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
+	let mut i = 0;
+	while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
+		let admin = sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None).unwrap().public().into();
+		assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
+		(standing, i) = (standing + 1, i + 1);
+	}
+	council_members()
+}
+
+fn council_members() -> Vec<AccountId> {
+	pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get()
+}
+
 #[test]
 fn council_weights_cover_a_full_council_closing_a_motion() {
 	let origin = |k: &AccountId| RuntimeOrigin::signed(k.clone());
-	let delegates = || -> Vec<AccountId> {
-		(0..citychain_runtime::configs::MAX_DEPARTMENTS)
-			.map(|i| sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None).unwrap().public().into())
-			.collect()
-	};
 	let motion = RuntimeCall::Departments(pallet_departments::Call::set_department_status {
 		department: 2,
 		status: DepartmentStatus::Suspended,
 	});
 	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&motion);
 	let full_council_voted = || {
-		let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
-		let mut new = delegates().into_iter();
-		while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
-			let admin = new.next().unwrap();
-			assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
-			standing += 1;
-		}
-		let members = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
+		let members = full_council();
 		let length = motion.encoded_size() as u32;
 		assert_ok!(Council::propose(origin(&members[0]), members.len() as u32, Box::new(motion.clone()), length));
 		for member in &members {
@@ -1179,14 +1178,57 @@ fn council_weights_cover_a_full_council_closing_a_motion() {
 		}
 	};
 	assert_declared_weight_covers("council close (64 votes, executing a suspension)", full_council_voted, || {
-		let members = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
 		let call = pallet_collective::Call::close {
 			proposal_hash: hash,
 			index: 0,
 			proposal_weight_bound: motion.get_dispatch_info().call_weight,
 			length_bound: motion.encoded_size() as u32,
 		};
-		(RuntimeCall::Council(call), origin(&members[0]))
+		(RuntimeCall::Council(call), origin(&council_members()[0]))
+	});
+}
+
+#[test]
+fn council_weights_cover_the_largest_motion_among_the_most_open_ones() {
+	use citychain_runtime::configs::{RuntimeBlockLength, MAX_PROPOSALS};
+	let origin = |k: &AccountId| RuntimeOrigin::signed(k.clone());
+	let largest = *RuntimeBlockLength::get().max.get(frame_support::dispatch::DispatchClass::Normal) as usize - 1024;
+	let motion = || RuntimeCall::System(frame_system::Call::remark { remark: vec![b'm'; largest] });
+	let length = motion().encoded_size() as u32;
+	// All slots but one taken, two motions per delegate at most.
+	let all_but_one_slot_taken = || {
+		let members = full_council();
+		for n in 0..MAX_PROPOSALS - 1 {
+			let small = RuntimeCall::System(frame_system::Call::remark { remark: n.to_le_bytes().to_vec() });
+			let proposer = &members[members.len() - 1 - (n as usize / 2)];
+			assert_ok!(Council::propose(origin(proposer), 2, Box::new(small), 64));
+		}
+	};
+	assert_declared_weight_covers("council propose (largest motion, 127 open)", all_but_one_slot_taken, || {
+		let call = pallet_collective::Call::propose { threshold: 2, proposal: Box::new(motion()), length_bound: length };
+		(RuntimeCall::Council(call), origin(&council_members()[0]))
+	});
+	assert_declared_weight_covers("council execute (largest motion, 64 seats)", || drop(full_council()), || {
+		let call = pallet_collective::Call::execute { proposal: Box::new(motion()), length_bound: length };
+		(RuntimeCall::Council(call), origin(&council_members()[0]))
+	});
+}
+
+#[test]
+fn a_grandpa_equivocation_reports_weight_covers_its_checks() {
+	use frame_support::traits::KeyOwnerProofSystem;
+	assert_declared_weight_covers("grandpa report_equivocation_unsigned", || {}, || {
+		let key = sp_keyring::Ed25519Keyring::Alice;
+		let key_owner_proof = citychain_runtime::Historical::prove((
+			sp_consensus_grandpa::KEY_TYPE,
+			sp_consensus_grandpa::AuthorityId::from(key.public()),
+		))
+		.expect("Alice validates the development chain");
+		let call = pallet_grandpa::Call::report_equivocation_unsigned {
+			equivocation_proof: Box::new(prevote_equivocation(key, 1, (1, 2))),
+			key_owner_proof,
+		};
+		(RuntimeCall::Grandpa(call), RuntimeOrigin::none())
 	});
 }
 
