@@ -28,16 +28,23 @@ let alice; let bob; let charlie;
 let dataset;
 let content;
 
-/** A separate process serving `file` at `/file` with no checks at all. */
+/**
+ * A separate process serving `file` at `/file` with no checks at all. It
+ * keeps idle connections for a minute: with Node's default of 5 s, a client
+ * slowed by a loaded machine sent its next request on a connection the
+ * server was closing ("other side closed").
+ */
 async function startStatic(file) {
   const port = await freePort();
   const code = `
     const http = require('node:http'); const fs = require('node:fs');
     const size = fs.statSync(${JSON.stringify(file)}).size;
-    http.createServer((req, res) => {
+    const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
       fs.createReadStream(${JSON.stringify(file)}).pipe(res);
-    }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(${port}, '127.0.0.1', () => console.log('ready'));`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve) => child.stdout.once('data', resolve));
   return { url: `http://127.0.0.1:${port}/file`, stop: () => child.kill() };
