@@ -1032,8 +1032,9 @@ impl<T: Config> Pallet<T> {
 		let db = <T::DbWeight as frame_support::traits::Get<_>>::get();
 		// Finding the next version (a read) and dropping it (a write).
 		let step = db.reads_writes(1, 1);
+		let worst_step = step.saturating_add(Self::revoke_on_withdrawn_max_weight());
 		let mut used = db.reads(1);
-		while remaining.all_gte(used.saturating_add(step).saturating_add(Self::revoke_on_withdrawn_max_weight())) {
+		while remaining.all_gte(used.saturating_add(worst_step)) {
 			let Some(version) = WithdrawnVersions::<T>::iter_keys().next() else { break };
 			WithdrawnVersions::<T>::remove(version);
 			used = used.saturating_add(step).saturating_add(Self::revoke_on_withdrawn(version));

@@ -230,9 +230,14 @@ pub mod pallet {
 		/// Store the changed set for the next session plan, record the change
 		/// in the audit log against `department` and emit `event`.
 		pub(crate) fn apply(set: ValidatorsOf<T>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+			Self::store(set);
+			Self::record(Actor::Governance, department, action, event);
+		}
+
+		/// Stores the changed set for the next session plan.
+		fn store(set: ValidatorsOf<T>) {
 			Validators::<T>::put(set);
 			PendingChange::<T>::put(true);
-			Self::record(Actor::Governance, department, action, event);
 		}
 
 		/// Records `event` in the audit log against `department` and emits it.
@@ -253,8 +258,7 @@ pub mod pallet {
 			let action = AuditAction::OffenceReported { removed };
 			if removed {
 				set.remove(position);
-				Validators::<T>::put(set);
-				PendingChange::<T>::put(true);
+				Self::store(set);
 			}
 			Self::record(Actor::System, department, action, event);
 		}
