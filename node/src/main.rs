@@ -1,6 +1,7 @@
 //! citychain-node: the node of the CityChain consortium chain.
 #![warn(missing_docs)]
 
+mod authorized_peers;
 mod chain_spec;
 mod cli;
 mod command;

@@ -201,7 +201,7 @@ pub fn new_full<
 				transaction_pool: Some(OffchainTransactionPoolFactory::new(
 					transaction_pool.clone(),
 				)),
-				network_provider: Arc::new(network.clone()),
+				network_provider: crate::authorized_peers::AuthorizedPeers::new(network.clone()),
 				enable_http_requests: true,
 				custom_extensions: |_| vec![],
 			})?;
