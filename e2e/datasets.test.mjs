@@ -1,5 +1,6 @@
 // The dataset registry through a running node: department publishers register
-// datasets, anyone finds them with datasets_search and datasets_stacSearch,
+// datasets, anyone finds them with datasets_search and datasets_stacSearch
+// (the node's search index, at the finalized head),
 // the STAC output validates with pystac and stac-pydantic, and bad queries get
 // clear errors.
 import { test, before, after } from 'node:test';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, submit } from './lib/node.mjs';
+import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEG = 10_000_000;
@@ -48,13 +49,20 @@ function content(bbox, start, end, bytes) {
   };
 }
 
+/** Resolves once the block that included `submitted` (a `submit` result) is finalized. */
+async function finalized(submitted) {
+  const { number } = await api.rpc.chain.getHeader(submitted.blockHash);
+  return finalizedAtLeast(api, number.toNumber());
+}
+
 async function register(signer, desc, cont, policy = 'ApprovalRequired', sensitivity = 'Internal') {
-  const { events } = await submit(
+  const submitted = await submit(
     api,
     api.tx.datasets.registerDataset(desc, cont, policy, sensitivity),
     signer,
   );
-  const registered = events.find((e) => api.events.datasets.DatasetRegistered.is(e));
+  await finalized(submitted);
+  const registered = submitted.events.find((e) => api.events.datasets.DatasetRegistered.is(e));
   assert.ok(registered, 'DatasetRegistered event');
   return registered.data.dataset.toNumber();
 }
@@ -138,6 +146,17 @@ test('datasets_search finds datasets by bbox and time', async () => {
   assert.deepEqual(await search({ text: 'TRAFFIC' }), [ids.counts]);
 });
 
+test('a search answers at the finalized head and says which block that is', async () => {
+  const page = (await api.rpc.datasets.search({ limit: 1 })).toJSON();
+  const head = await api.rpc.chain.getFinalizedHead();
+  const { number } = await api.rpc.chain.getHeader(head);
+  assert.ok(page.at.number <= number.toNumber() && page.at.number >= number.toNumber() - 2, `${page.at.number} vs #${number}`);
+  assert.equal(page.at.hash, (await api.rpc.chain.getBlockHash(page.at.number)).toHex());
+  const stac = (await api.rpc.datasets.stacSearch({ limit: 1 }, head)).toJSON();
+  assert.ok(stac.at.number >= number.toNumber(), 'never older than the block asked for');
+  assert.match(await rpcError(api.rpc.datasets.search({}, `0x${'01'.repeat(32)}`)), /at: unknown block/);
+});
+
 test('datasets_search pages with a cursor', async () => {
   const first = (await api.rpc.datasets.search({ limit: 3 })).toJSON();
   assert.equal(first.items.length, 3);
@@ -168,7 +187,7 @@ test('the DatasetsApi runtime API decodes from metadata alone', async () => {
 
 test('versions are linked both ways and shown as STAC version links', async () => {
   const bytes = new Uint8Array([4, 5, 6]);
-  const { events } = await submit(
+  const submitted = await submit(
     api,
     api.tx.datasets.publishVersion(
       ids.counts,
@@ -177,7 +196,8 @@ test('versions are linked both ways and shown as STAC version links', async () =
     ),
     bob,
   );
-  const published = events.find((e) => api.events.datasets.VersionPublished.is(e));
+  await finalized(submitted);
+  const published = submitted.events.find((e) => api.events.datasets.VersionPublished.is(e));
   ids.counts2 = published.data.dataset.toNumber();
   assert.deepEqual((await api.rpc.datasets.history(ids.counts)).toJSON(), [ids.counts, ids.counts2]);
   const old = (await api.rpc.datasets.stacItem(ids.counts)).toJSON();

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { seed } from '@citychain/api/seed.mjs';
-import { startNode, connect } from './lib/node.mjs';
+import { startNode, connect, finalizedAtLeast } from './lib/node.mjs';
 
 let node;
 let api;
@@ -12,6 +12,8 @@ before(async () => {
   node = await startNode();
   await seed(node.endpoint);
   api = await connect(node.endpoint);
+  // Search answers at the finalized head.
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
 });
 
 after(async () => {

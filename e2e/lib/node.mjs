@@ -70,6 +70,7 @@ export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
   await launch();
   return {
     endpoint,
+    basePath,
     log: () => log,
     /** Stops the node, awaits `whileDown()`, and starts it again on the same ports and chain data. */
     async restart(whileDown = async () => {}) {

@@ -7,6 +7,18 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// Whether the node keeps its search index of the dataset registry
+	/// (`<base-path>/chains/<chain>/search-index.sqlite`), which serves
+	/// `datasets_search` and `datasets_stacSearch`.
+	#[arg(long, value_enum, default_value_t = SearchIndexMode::On)]
+	pub search_index: SearchIndexMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SearchIndexMode {
+	On,
+	Off,
 }
 
 #[derive(Debug, clap::Subcommand)]

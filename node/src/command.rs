@@ -84,7 +84,18 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		Some(Subcommand::PurgeChain(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| cmd.run(config.database))
+			runner.sync_run(|config| {
+				let index = crate::search_index::path(&config.base_path.config_dir(config.chain_spec.id()));
+				let database = config.database.path().map(ToOwned::to_owned);
+				cmd.run(config.database)?;
+				// The index goes with the database it was derived from (unless
+				// the purge was declined).
+				if database.is_some_and(|db| !db.exists()) && index.exists() {
+					std::fs::remove_file(&index)?;
+					println!("{:?} removed.", index);
+				}
+				Ok(())
+			})
 		},
 		Some(Subcommand::Revert(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
@@ -104,14 +115,15 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let search_index = cli.search_index == crate::cli::SearchIndexMode::On;
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config)
+					>(config, search_index)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, search_index)
 							.map_err(sc_cli::Error::Service),
 				}
 			})

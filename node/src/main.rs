@@ -6,6 +6,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod rpc;
+mod search_index;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

@@ -137,6 +137,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	search_index: bool,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -219,12 +220,26 @@ pub fn new_full<
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	let search_index = if search_index {
+		let path = crate::search_index::path(&config.base_path.config_dir(config.chain_spec.id()));
+		let (index, follower) =
+			crate::search_index::start(client.clone(), &path).map_err(ServiceError::Other)?;
+		task_manager.spawn_handle().spawn("search-index", None, follower);
+		Some(index)
+	} else {
+		None
+	};
+
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				search_index: search_index.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

@@ -1,20 +1,22 @@
 //! `datasets_*`: the dataset registry over JSON-RPC, as CityChain records and
-//! as STAC 1.1 Items and ItemCollections.
+//! as STAC 1.1 Items and ItemCollections. Records and histories are read
+//! from state at any block; searches are answered by the node's search index
+//! at the finalized head.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
 	api::DatasetsApi as RuntimeApi,
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE},
-	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, DatasetQuery,
+	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery,
 	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TimeRange, TopicCategory,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
-	core::RpcResult,
+	core::{async_trait, RpcResult},
 	proc_macros::rpc,
-	types::ErrorObjectOwned,
+	types::{error::ErrorObject, ErrorObjectOwned},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -24,6 +26,13 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
+use crate::search_index::{Reached, SearchIndex};
+
+/// JSON-RPC error code of a search the index cannot answer.
+const SEARCH_INDEX_ERROR: i32 = 2;
+/// How long a search waits for the index to apply a block just finalized
+/// (applying one takes milliseconds).
+const INDEX_PATIENCE: Duration = Duration::from_secs(2);
 /// The page size when a search names none (as in the STAC API).
 const DEFAULT_LIMIT: u32 = 10;
 /// The STAC version of the Items and ItemCollections.
@@ -160,6 +169,25 @@ pub struct PageJson {
 	pub items: Vec<DatasetJson>,
 	/// Pass as `cursor` for the next page; `null` when there is no more.
 	pub next: Option<DatasetId>,
+	/// The finalized block the answer holds at.
+	pub at: AtJson,
+}
+
+/// The finalized block a search answer holds at.
+#[derive(Clone, Copy, Serialize)]
+pub struct AtJson {
+	pub number: BlockNumber,
+	pub hash: Hash,
+}
+
+impl From<Reached> for AtJson {
+	fn from(Reached { number, hash }: Reached) -> Self {
+		Self { number, hash }
+	}
+}
+
+fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(SEARCH_INDEX_ERROR, message.into(), None::<()>)
 }
 
 /// A bounding box parameter: `[west, south, east, north]` in degrees, or the
@@ -435,9 +463,11 @@ pub trait DatasetsApi<BlockHash> {
 	#[method(name = "datasets_get")]
 	fn get(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<DatasetJson>>;
 
-	/// A page of the datasets matching every given filter, in id order.
+	/// A page of the datasets matching every given filter, in id order, from
+	/// the search index at the finalized head (never older than `at`, which
+	/// must be finalized).
 	#[method(name = "datasets_search")]
-	fn search(&self, params: SearchParams, at: Option<BlockHash>) -> RpcResult<PageJson>;
+	async fn search(&self, params: SearchParams, at: Option<BlockHash>) -> RpcResult<PageJson>;
 
 	/// The ids of every version of the dataset, oldest first.
 	#[method(name = "datasets_history")]
@@ -447,20 +477,23 @@ pub trait DatasetsApi<BlockHash> {
 	#[method(name = "datasets_stacItem")]
 	fn stac_item(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<Value>>;
 
-	/// STAC API item search: a GeoJSON FeatureCollection of Items with a
-	/// `next` link carrying the token of the following page.
+	/// STAC API item search, from the search index like `datasets_search`: a
+	/// GeoJSON FeatureCollection of Items with a `next` link carrying the
+	/// token of the following page.
 	#[method(name = "datasets_stacSearch")]
-	fn stac_search(&self, params: StacSearchParams, at: Option<BlockHash>) -> RpcResult<Value>;
+	async fn stac_search(&self, params: StacSearchParams, at: Option<BlockHash>) -> RpcResult<Value>;
 }
 
-/// Serves `datasets_*` from the `DatasetsApi` runtime API.
+/// Serves `datasets_*`: reads from the `DatasetsApi` runtime API, searches
+/// from the node's search index.
 pub struct Datasets<C> {
 	client: Arc<C>,
+	index: Option<Arc<SearchIndex>>,
 }
 
 impl<C> Datasets<C> {
-	pub fn new(client: Arc<C>) -> Self {
-		Self { client }
+	pub fn new(client: Arc<C>, index: Option<Arc<SearchIndex>>) -> Self {
+		Self { client, index }
 	}
 }
 
@@ -475,25 +508,96 @@ where
 		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
 	}
 
-	fn page(&self, at: Hash, query: DatasetQuery) -> RpcResult<DatasetPage<AccountId, BlockNumber>> {
-		let result = self.client.runtime_api().search(at, query).map_err(runtime_error)?;
-		result.map_err(query_error)
-	}
-
 	fn latest(&self, at: Hash, id: DatasetId) -> RpcResult<DatasetId> {
 		let history = self.client.runtime_api().history(at, id).map_err(runtime_error)?;
 		Ok(history.last().copied().unwrap_or(id))
 	}
 
-	fn item(&self, at: Hash, DatasetItem { id, dataset }: &DatasetItem<AccountId, BlockNumber>) -> RpcResult<Value> {
-		let latest = match dataset.successor {
-			None => *id,
-			Some(_) => self.latest(at, *id)?,
+	/// The index, once it holds the finalized head (or, given `at`, that
+	/// finalized block), and the block it holds.
+	async fn indexed(&self, at: Option<Hash>) -> RpcResult<(Arc<SearchIndex>, Reached)> {
+		let index = self
+			.index
+			.clone()
+			.ok_or_else(|| index_error("this node runs without a search index (--search-index off)"))?;
+		let info = self.client.info();
+		let wanted = match at {
+			None => info.finalized_number,
+			Some(hash) => {
+				let number = self
+					.client
+					.number(hash)
+					.map_err(runtime_error)?
+					.ok_or_else(|| invalid(format!("at: unknown block {hash:?}")))?;
+				if number > info.finalized_number || self.client.hash(number).ok().flatten() != Some(hash) {
+					return Err(invalid(format!(
+						"at: block {hash:?} is not finalized; searches answer at the finalized head (#{})",
+						info.finalized_number
+					)));
+				}
+				number
+			},
 		};
-		Ok(stac_item(*id, dataset, latest))
+		match index.reached(wanted, INDEX_PATIENCE).await {
+			Some(reached) if reached.number >= wanted => Ok((index, reached)),
+			Some(reached) => Err(index_error(format!(
+				"the search index is at #{}, catching up to the finalized #{wanted}; try again",
+				reached.number
+			))),
+			None => Err(index_error("the search index is being built; try again")),
+		}
+	}
+
+	/// Runs `read` on the index at the finalized head off the async workers.
+	async fn from_index<T: Send + 'static>(
+		&self,
+		at: Option<Hash>,
+		read: impl FnOnce(&SearchIndex) -> Result<T, String> + Send + 'static,
+	) -> RpcResult<(T, Reached)> {
+		let (index, reached) = self.indexed(at).await?;
+		let found = tokio::task::spawn_blocking(move || read(&index))
+			.await
+			.map_err(|e| index_error(e.to_string()))?
+			.map_err(index_error)?;
+		Ok((found, reached))
 	}
 }
 
+/// The items of a STAC search and the token of the next page.
+type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<DatasetId>);
+
+/// Named items (those that exist and match the other filters) or a page of
+/// the search, each with the id of its newest version.
+fn stac_found(index: &SearchIndex, query: &DatasetQuery, ids: Option<Vec<DatasetId>>) -> Result<Found, String> {
+	let (items, next) = match ids {
+		Some(ids) => {
+			let mut items = Vec::new();
+			for id in ids.into_iter().take(query.limit as usize) {
+				if let Some(dataset) = index.record(id)?.filter(|d| query.matches(d)) {
+					items.push(DatasetItem { id, dataset });
+				}
+			}
+			(items, None)
+		},
+		None => {
+			let page = index.search(query)?;
+			(page.items, page.next)
+		},
+	};
+	let items = items
+		.into_iter()
+		.map(|item| {
+			let latest = match item.dataset.successor {
+				None => Ok(item.id),
+				Some(_) => index.latest(item.id),
+			};
+			latest.map(|latest| (item, latest))
+		})
+		.collect::<Result<_, _>>()?;
+	Ok((items, next))
+}
+
+#[async_trait]
 impl<C> DatasetsApiServer<Hash> for Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
@@ -503,11 +607,13 @@ where
 		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d)))
 	}
 
-	fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
-		let page = self.page(block_or_best(&*self.client, at), params.query()?)?;
+	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
+		let query = params.query()?;
+		let (page, reached) = self.from_index(at, move |index| index.search(&query)).await?;
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
 			next: page.next,
+			at: reached.into(),
 		})
 	}
 
@@ -517,32 +623,20 @@ where
 
 	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
 		let at = block_or_best(&*self.client, at);
-		match self.record(at, id)? {
-			Some(dataset) => self.item(at, &DatasetItem { id, dataset }).map(Some),
-			None => Ok(None),
-		}
+		let Some(dataset) = self.record(at, id)? else { return Ok(None) };
+		let latest = match dataset.successor {
+			None => id,
+			Some(_) => self.latest(at, id)?,
+		};
+		Ok(Some(stac_item(id, &dataset, latest)))
 	}
 
-	fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
-		let at = block_or_best(&*self.client, at);
+	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
 		let query = params.query()?;
-		let (items, next) = match params.ids()? {
-			// Named items: those that exist and match the other filters.
-			Some(ids) => {
-				let mut items = Vec::new();
-				for id in ids.into_iter().take(query.limit as usize) {
-					if let Some(dataset) = self.record(at, id)?.filter(|d| query.matches(d)) {
-						items.push(DatasetItem { id, dataset });
-					}
-				}
-				(items, None)
-			},
-			None => {
-				let page = self.page(at, query)?;
-				(page.items, page.next)
-			},
-		};
-		let features = items.iter().map(|i| self.item(at, i)).collect::<RpcResult<Vec<_>>>()?;
+		let ids = params.ids()?;
+		let ((items, next), reached) = self.from_index(at, move |index| stac_found(index, &query, ids)).await?;
+		let features: Vec<Value> =
+			items.iter().map(|(item, latest)| stac_item(item.id, &item.dataset, *latest)).collect();
 		let mut links = Vec::new();
 		if let Some(token) = next {
 			links.push(json!({
@@ -559,6 +653,7 @@ where
 			"features": features,
 			"links": links,
 			"token": next.map(|t| t.to_string()),
+			"at": AtJson::from(reached),
 		}))
 	}
 }

@@ -51,6 +51,8 @@ pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	/// The transaction pool.
 	pub pool: Arc<P>,
+	/// The search index, unless the node runs with `--search-index off`.
+	pub search_index: Option<Arc<crate::search_index::SearchIndex>>,
 }
 
 /// All RPC modules of a full node beyond those `sc-service` provides.
@@ -74,13 +76,13 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, search_index } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Access::new(client.clone()).into_rpc())?;
 	module.merge(Audit::new(client.clone()).into_rpc())?;
-	module.merge(Datasets::new(client.clone()).into_rpc())?;
+	module.merge(Datasets::new(client.clone(), search_index).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 
 	Ok(module)

@@ -1,0 +1,274 @@
+//! The node's search index: the dataset registry as of the finalized head,
+//! in SQLite beside the chain's database.
+//!
+//! Searching needs no consensus: this node verified every block it indexes,
+//! so an index derived from its own finalized blocks is as trustworthy as the
+//! chain. A task follows finality and applies each finalized block's dataset
+//! changes (the records its `Datasets` events name, with their earlier
+//! versions) in one SQLite transaction together with the block it reached.
+//! On start it catches up from where it stopped; an index that is missing,
+//! of another chain or node version, not on the finalized chain, or behind
+//! what the node can still read is rebuilt from the records in state at the
+//! finalized head.
+
+mod store;
+
+use std::{
+	collections::BTreeSet,
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex, MutexGuard},
+	time::{Duration, Instant},
+};
+
+use citychain_primitives::{DatasetId, DatasetPage, DatasetQuery};
+use citychain_runtime::{opaque::Block, AccountId, BlockNumber, Hash, RuntimeEvent};
+use codec::Decode;
+use futures::StreamExt;
+use sc_client_api::{BlockchainEvents, StorageProvider};
+use sp_blockchain::HeaderBackend;
+use sp_core::storage::StorageKey;
+use sp_io::hashing::{twox_128, twox_64};
+use tokio::sync::watch;
+
+pub use store::{Reached, Record};
+use store::{Stale, Store};
+
+const LOG: &str = "search-index";
+/// The file's name in the chain's directory (`<base>/chains/<id>/`).
+pub const FILE_NAME: &str = "search-index.sqlite";
+/// Records written per transaction during a rebuild.
+const REBUILD_BATCH: usize = 10_000;
+
+/// Where the index of a chain lives.
+pub fn path(chain_dir: &Path) -> PathBuf {
+	chain_dir.join(FILE_NAME)
+}
+
+fn storage_prefix(pallet: &str, item: &str) -> Vec<u8> {
+	[twox_128(pallet.as_bytes()), twox_128(item.as_bytes())].concat()
+}
+
+/// The key of one record in `Datasets::Datasets` (`Twox64Concat`).
+fn record_key(id: DatasetId) -> StorageKey {
+	let id = id.to_le_bytes();
+	StorageKey([storage_prefix("Datasets", "Datasets"), twox_64(&id).to_vec(), id.to_vec()].concat())
+}
+
+/// The dataset ids a `Datasets` event names.
+fn named(event: &RuntimeEvent) -> Option<DatasetId> {
+	use pallet_datasets::Event as E;
+	match event {
+		RuntimeEvent::Datasets(
+			E::DatasetRegistered { dataset, .. } |
+			E::VersionPublished { dataset, .. } |
+			E::MetadataUpdated { dataset } |
+			E::AccessPolicyChanged { dataset, .. } |
+			E::DatasetDeprecated { dataset } |
+			E::DatasetWithdrawn { dataset },
+		) => Some(*dataset),
+		_ => None,
+	}
+}
+
+/// The shared index: searches read it while the follower writes it.
+pub struct SearchIndex {
+	store: Mutex<Store>,
+	reached: watch::Sender<Option<Reached>>,
+}
+
+impl SearchIndex {
+	fn store(&self) -> MutexGuard<'_, Store> {
+		self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
+	/// The finalized block the index reflects; waits up to `patience` for it
+	/// to reach block `number` (a block just finalized is applied within
+	/// milliseconds).
+	pub async fn reached(&self, number: BlockNumber, patience: Duration) -> Option<Reached> {
+		let mut rx = self.reached.subscribe();
+		let ready = |r: &Option<Reached>| r.is_some_and(|r| r.number >= number);
+		let _ = tokio::time::timeout(patience, rx.wait_for(ready)).await;
+		let reached = *rx.borrow();
+		reached
+	}
+
+	pub fn search(&self, query: &DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		self.store().search(query)
+	}
+
+	pub fn record(&self, id: DatasetId) -> Result<Option<Record>, String> {
+		self.store().record(id)
+	}
+
+	pub fn latest(&self, id: DatasetId) -> Result<DatasetId, String> {
+		self.store().latest(id)
+	}
+}
+
+/// What the follower needs from the client.
+pub trait Chain:
+	HeaderBackend<Block> + StorageProvider<Block, sc_service::TFullBackend<Block>> + BlockchainEvents<Block>
+{
+}
+impl<C> Chain for C where
+	C: HeaderBackend<Block> + StorageProvider<Block, sc_service::TFullBackend<Block>> + BlockchainEvents<Block>
+{
+}
+
+/// Opens the index at `path` and returns it with the task that keeps it at
+/// the finalized head.
+pub fn start<C: Chain + Send + Sync + 'static>(
+	client: Arc<C>,
+	path: &Path,
+) -> Result<(Arc<SearchIndex>, impl std::future::Future<Output = ()>), String> {
+	let store = match Store::open(path) {
+		Ok(store) => store,
+		Err(e) => {
+			log::warn!(target: LOG, "🔎 {} is unreadable ({e}); starting a new index", path.display());
+			for suffix in ["", "-wal", "-shm"] {
+				let file = PathBuf::from(format!("{}{suffix}", path.display()));
+				if file.exists() {
+					std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
+				}
+			}
+			Store::open(path)?
+		},
+	};
+	let (reached, _) = watch::channel(None);
+	let index = Arc::new(SearchIndex { store: Mutex::new(store), reached });
+	let follower = follow(client, index.clone());
+	Ok((index, follower))
+}
+
+async fn follow<C: Chain>(client: Arc<C>, index: Arc<SearchIndex>) {
+	let mut finality = client.finality_notification_stream();
+	loop {
+		if let Err(e) = catch_up(&*client, &index) {
+			log::error!(target: LOG, "🔎 Search index not updated: {e}");
+		}
+		if finality.next().await.is_none() {
+			return;
+		}
+	}
+}
+
+/// Brings the index to the client's finalized head.
+fn catch_up<C: Chain>(client: &C, index: &SearchIndex) -> Result<(), String> {
+	let info = client.info();
+	let head = Reached { number: info.finalized_number, hash: info.finalized_hash };
+	let stale = index.store().reached(info.genesis_hash)?;
+	let from = match stale {
+		Ok(r) if client.hash(r.number).ok().flatten() == Some(r.hash) => r,
+		Ok(r) => {
+			log::warn!(target: LOG, "🔎 Indexed block #{} {} is not on the finalized chain", r.number, r.hash);
+			return rebuild(client, index, head);
+		},
+		Err(why) => {
+			if why != Stale::Empty {
+				log::warn!(target: LOG, "🔎 Search index is stale ({why:?})");
+			}
+			return rebuild(client, index, head);
+		},
+	};
+	if from.number >= head.number {
+		index.reached.send_replace(Some(from));
+		return Ok(());
+	}
+	let started = Instant::now();
+	for number in from.number + 1..=head.number {
+		let block = client
+			.hash(number)
+			.map_err(|e| e.to_string())?
+			.ok_or_else(|| format!("finalized block #{number} has no hash"))?;
+		let reached = Reached { number, hash: block };
+		match changes(client, block) {
+			Ok(records) => {
+				index.store().apply(records, reached, None)?;
+				index.reached.send_replace(Some(reached));
+			},
+			Err(e) => {
+				log::warn!(target: LOG, "🔎 Cannot read block #{number} ({e}); rebuilding from the finalized head");
+				return rebuild(client, index, head);
+			},
+		}
+	}
+	if head.number - from.number > 1 {
+		log::info!(
+			target: LOG,
+			"🔎 Search index caught up from #{} to #{} in {:.1} s",
+			from.number,
+			head.number,
+			started.elapsed().as_secs_f64()
+		);
+	}
+	Ok(())
+}
+
+/// The records block `at` changed: those its `Datasets` events name and
+/// every earlier version of each (a new version supersedes its predecessor;
+/// a withdrawal withdraws them all).
+fn changes<C: Chain>(client: &C, at: Hash) -> Result<Vec<(DatasetId, Record)>, String> {
+	let events = client
+		.storage(at, &StorageKey(storage_prefix("System", "Events")))
+		.map_err(|e| e.to_string())?
+		.map(|data| Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]))
+		.transpose()
+		.map_err(|e| format!("events: {e}"))?
+		.unwrap_or_default();
+	let mut ids = BTreeSet::new();
+	let mut records = Vec::new();
+	let mut pending: Vec<DatasetId> = events.iter().filter_map(|e| named(&e.event)).collect();
+	while let Some(id) = pending.pop() {
+		if !ids.insert(id) {
+			continue;
+		}
+		let record = read(client, at, id)?.ok_or_else(|| format!("dataset {id} named but not stored"))?;
+		pending.extend(record.predecessor);
+		records.push((id, record));
+	}
+	Ok(records)
+}
+
+fn read<C: Chain>(client: &C, at: Hash, id: DatasetId) -> Result<Option<Record>, String> {
+	client
+		.storage(at, &record_key(id))
+		.map_err(|e| e.to_string())?
+		.map(|data| Record::decode(&mut &data.0[..]).map_err(|e| format!("dataset {id}: {e}")))
+		.transpose()
+}
+
+/// Writes every record in state at `head` into an emptied index.
+fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(), String> {
+	log::info!(target: LOG, "🔎 Rebuilding the search index from the state at #{} {}", head.number, head.hash);
+	let started = Instant::now();
+	let prefix = StorageKey(storage_prefix("Datasets", "Datasets"));
+	let pairs = client.storage_pairs(head.hash, Some(&prefix), None).map_err(|e| e.to_string())?;
+	let mut store = index.store();
+	store.clear()?;
+	let mut batch = Vec::with_capacity(REBUILD_BATCH);
+	let mut total = 0;
+	// Until the last batch marks the index as built, it reads as empty.
+	let unfinished = Reached { number: 0, hash: Hash::zero() };
+	for (key, value) in pairs {
+		let id_bytes: [u8; 8] = key.0[key.0.len().saturating_sub(8)..].try_into().map_err(|_| "malformed key")?;
+		let id = DatasetId::from_le_bytes(id_bytes);
+		batch.push((id, Record::decode(&mut &value.0[..]).map_err(|e| format!("dataset {id}: {e}"))?));
+		if batch.len() == REBUILD_BATCH {
+			total += store.apply(batch.drain(..), unfinished, None)?;
+			if total % 100_000 == 0 {
+				log::info!(target: LOG, "🔎 … {total} datasets indexed");
+			}
+		}
+	}
+	total += store.apply(batch, head, Some(client.info().genesis_hash))?;
+	drop(store);
+	index.reached.send_replace(Some(head));
+	let secs = started.elapsed().as_secs_f64();
+	log::info!(
+		target: LOG,
+		"🔎 Search index rebuilt: {total} datasets at #{} in {secs:.1} s ({:.0}/s)",
+		head.number,
+		total as f64 / secs.max(1e-3)
+	);
+	Ok(())
+}

@@ -1,0 +1,519 @@
+//! The index's SQLite database: one row per dataset record (its SCALE
+//! encoding and the columns searches filter on), an R*Tree over extents in
+//! space and time, an FTS5 trigram table over titles and keywords, and the
+//! finalized block the whole reflects.
+
+use std::path::Path;
+
+use citychain_primitives::{
+	datasets::{MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
+	BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, DatasetQuery,
+};
+use citychain_runtime::{AccountId, BlockNumber, Hash};
+use codec::{Decode, Encode};
+use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, OptionalExtension};
+
+pub type Record = Dataset<AccountId, BlockNumber>;
+
+/// Bumped whenever the tables change; an index of another version is rebuilt.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Most candidate rows one search examines before it returns a (possibly
+/// short) page with a cursor to continue from: the bound on a query's work.
+pub const MAX_CANDIDATES: usize = 10_000;
+
+/// The finalized block an index reflects.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Reached {
+	pub number: BlockNumber,
+	pub hash: Hash,
+}
+
+/// Why the file cannot be used as it is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stale {
+	/// New, or left by an interrupted rebuild.
+	Empty,
+	/// Written by another version of the node.
+	Schema(i64),
+	/// Of another chain.
+	Genesis,
+}
+
+pub struct Store {
+	db: Connection,
+}
+
+const SCHEMA: &str = "
+	CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+	CREATE TABLE IF NOT EXISTS datasets (
+		id INTEGER PRIMARY KEY,
+		successor INTEGER,
+		owner INTEGER NOT NULL,
+		status INTEGER NOT NULL,
+		topic INTEGER NOT NULL,
+		record BLOB NOT NULL
+	);
+	CREATE INDEX IF NOT EXISTS datasets_owner ON datasets (owner, id);
+	CREATE VIRTUAL TABLE IF NOT EXISTS extents USING rtree (
+		slot, west, east, south, north, start, end
+	);
+	CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (
+		title, keywords, content='', contentless_delete=1, tokenize='trigram'
+	);
+";
+
+/// The R*Tree rows of a box: one, or two halves if it crosses the
+/// antimeridian. A row's slot is `2 * id + half`.
+fn halves(b: &BoundingBox) -> Vec<(i64, i32, i32)> {
+	if b.crosses_antimeridian() {
+		vec![(0, b.west, MAX_LONGITUDE), (1, -MAX_LONGITUDE, b.east)]
+	} else {
+		vec![(0, b.west, b.east)]
+	}
+}
+
+fn keywords(record: &Record) -> String {
+	record.keywords.iter().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>().join("\n")
+}
+
+fn sql_error(e: rusqlite::Error) -> String {
+	format!("search index: {e}")
+}
+
+impl Store {
+	/// Opens (creating if needed) the database at `path`.
+	pub fn open(path: &Path) -> Result<Self, String> {
+		let db = Connection::open(path).map_err(sql_error)?;
+		db.pragma_update(None, "journal_mode", "WAL").map_err(sql_error)?;
+		db.pragma_update(None, "synchronous", "NORMAL").map_err(sql_error)?;
+		db.execute_batch(SCHEMA).map_err(sql_error)?;
+		Ok(Self { db })
+	}
+
+	/// An index in memory, for tests.
+	#[cfg(test)]
+	pub fn in_memory() -> Self {
+		let db = Connection::open_in_memory().expect("memory");
+		db.execute_batch(SCHEMA).expect("schema");
+		Self { db }
+	}
+
+	fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+		self.db
+			.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+			.optional()
+			.map_err(sql_error)
+	}
+
+	/// The finalized block the index reflects, if it was built for the chain
+	/// of `genesis` by this version of the node.
+	pub fn reached(&self, genesis: Hash) -> Result<Result<Reached, Stale>, String> {
+		let schema = self.meta("schema")?.and_then(|v| Decode::decode(&mut &v[..]).ok());
+		match schema {
+			None => return Ok(Err(Stale::Empty)),
+			Some(v) if v != SCHEMA_VERSION => return Ok(Err(Stale::Schema(v))),
+			Some(_) => {},
+		}
+		if self.meta("genesis")?.as_deref() != Some(genesis.as_ref()) {
+			return Ok(Err(Stale::Genesis));
+		}
+		let reached = self.meta("reached")?.and_then(|v| <(BlockNumber, Hash)>::decode(&mut &v[..]).ok());
+		Ok(reached.map(|(number, hash)| Reached { number, hash }).ok_or(Stale::Empty))
+	}
+
+	/// Starts a rebuild: empties every table. Until `finish_rebuild` the index
+	/// reads as empty, so an interrupted rebuild starts over.
+	pub fn clear(&mut self) -> Result<(), String> {
+		self.db
+			.execute_batch(
+				"DELETE FROM meta; DELETE FROM datasets; DELETE FROM extents;
+				 INSERT INTO words (words) VALUES ('delete-all');",
+			)
+			.map_err(sql_error)
+	}
+
+	/// Writes `records` (id, record) and, in the same transaction, that the
+	/// index now reflects `reached`; with `genesis`, also marks the index as
+	/// built for that chain by this version.
+	pub fn apply(
+		&mut self,
+		records: impl IntoIterator<Item = (DatasetId, Record)>,
+		reached: Reached,
+		genesis: Option<Hash>,
+	) -> Result<usize, String> {
+		let tx = self.db.transaction().map_err(sql_error)?;
+		let mut written = 0;
+		{
+			let mut row = tx
+				.prepare_cached(
+					"INSERT OR REPLACE INTO datasets (id, successor, owner, status, topic, record)
+					 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				)
+				.map_err(sql_error)?;
+			let mut unplace = tx
+				.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)")
+				.map_err(sql_error)?;
+			let mut place = tx
+				.prepare_cached(
+					"INSERT INTO extents (slot, west, east, south, north, start, end)
+					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				)
+				.map_err(sql_error)?;
+			let mut unword = tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
+			let mut word = tx
+				.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")
+				.map_err(sql_error)?;
+			for (id, record) in records {
+				let id = id as i64;
+				row.execute(params![
+					id,
+					record.successor.map(|s| s as i64),
+					record.owner,
+					record.status as u8,
+					record.topic as u8,
+					record.encode()
+				])
+				.map_err(sql_error)?;
+				unplace.execute([2 * id]).map_err(sql_error)?;
+				for (half, west, east) in halves(&record.bbox) {
+					place
+						.execute(params![
+							2 * id + half,
+							west,
+							east,
+							record.bbox.south,
+							record.bbox.north,
+							record.time.start,
+							record.time.end.unwrap_or(MAX_TIME)
+						])
+						.map_err(sql_error)?;
+				}
+				unword.execute([id]).map_err(sql_error)?;
+				word.execute(params![id, String::from_utf8_lossy(&record.title), keywords(&record)])
+					.map_err(sql_error)?;
+				written += 1;
+			}
+		}
+		let mut set = tx
+			.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+			.map_err(sql_error)?;
+		if let Some(genesis) = genesis {
+			set.execute(params!["schema", SCHEMA_VERSION.encode()]).map_err(sql_error)?;
+			set.execute(params!["genesis", genesis.as_ref()]).map_err(sql_error)?;
+		}
+		set.execute(params!["reached", (reached.number, reached.hash).encode()]).map_err(sql_error)?;
+		drop(set);
+		tx.commit().map_err(sql_error)?;
+		Ok(written)
+	}
+
+	/// The newest version of the dataset `id` is a version of: its
+	/// successors followed to the end.
+	pub fn latest(&self, id: DatasetId) -> Result<DatasetId, String> {
+		let mut successor_of =
+			self.db.prepare_cached("SELECT successor FROM datasets WHERE id = ?1").map_err(sql_error)?;
+		let mut latest = id;
+		for _ in 0..MAX_HISTORY {
+			let next: Option<i64> =
+				successor_of.query_row([latest as i64], |r| r.get(0)).optional().map_err(sql_error)?.flatten();
+			match next {
+				Some(next) => latest = next as DatasetId,
+				None => break,
+			}
+		}
+		Ok(latest)
+	}
+
+	/// One record.
+	pub fn record(&self, id: DatasetId) -> Result<Option<Record>, String> {
+		let blob: Option<Vec<u8>> = self
+			.db
+			.query_row("SELECT record FROM datasets WHERE id = ?1", [id as i64], |r| r.get(0))
+			.optional()
+			.map_err(sql_error)?;
+		blob.map(|b| Record::decode(&mut &b[..]).map_err(|e| format!("search index: {e}"))).transpose()
+	}
+
+	/// A page of the records that match every filter of a validated `query`,
+	/// in ascending id order, as the chain's own search answers it: SQL
+	/// narrows the candidates, `DatasetQuery::matches` decides. At most
+	/// `MAX_CANDIDATES` candidates are examined; a page cut short by that
+	/// bound carries a cursor to continue from.
+	pub fn search(&self, query: &DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		let mut filters = vec!["id > ?".to_string()];
+		let mut args: Vec<Sql> = vec![Sql::Integer(query.cursor.map_or(-1, |c| c as i64))];
+		if let Some(owner) = query.owner {
+			filters.push("owner = ?".into());
+			args.push(Sql::Integer(owner.into()));
+		}
+		if let Some(status) = query.status {
+			filters.push("status = ?".into());
+			args.push(Sql::Integer(status as i64));
+		}
+		if !query.topics.is_empty() {
+			filters.push(format!("topic IN ({})", vec!["?"; query.topics.len()].join(",")));
+			args.extend(query.topics.iter().map(|t| Sql::Integer(*t as i64)));
+		}
+		if query.bbox.is_some() || query.time.is_some() {
+			let (south, north) = query.bbox.map_or((-MAX_LATITUDE, MAX_LATITUDE), |b| (b.south, b.north));
+			let (start, end) = query
+				.time
+				.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
+			let parts = query.bbox.as_ref().map_or(vec![(0, -MAX_LONGITUDE, MAX_LONGITUDE)], halves);
+			let selects = parts
+				.iter()
+				.map(|_| {
+					"SELECT slot >> 1 FROM extents WHERE west <= ? AND east >= ? AND south <= ? \
+					 AND north >= ? AND start <= ? AND end >= ?"
+				})
+				.collect::<Vec<_>>();
+			filters.push(format!("id IN ({})", selects.join(" UNION ")));
+			for (_, west, east) in parts {
+				args.extend([east, west, north, south].map(|v| Sql::Integer(v.into())));
+				args.extend([end, start].map(Sql::Integer));
+			}
+		}
+		if let Some(text) = query.text.as_ref().filter(|t| t.len() >= 3) {
+			// Trigrams narrow; `matches` checks the substring exactly.
+			let phrase = String::from_utf8_lossy(text).replace('"', "\"\"");
+			filters.push("id IN (SELECT rowid FROM words WHERE words MATCH ?)".into());
+			args.push(Sql::Text(format!("{{title keywords}} : \"{phrase}\"")));
+		}
+		let sql = format!(
+			"SELECT id, record FROM datasets WHERE {} ORDER BY id LIMIT {MAX_CANDIDATES}",
+			filters.join(" AND ")
+		);
+		let mut statement = self.db.prepare_cached(&sql).map_err(sql_error)?;
+		let mut rows = statement.query(params_from_iter(args)).map_err(sql_error)?;
+		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
+		while let Some(row) = rows.next().map_err(sql_error)? {
+			let id = row.get::<_, i64>(0).map_err(sql_error)? as DatasetId;
+			let blob: Vec<u8> = row.get(1).map_err(sql_error)?;
+			let dataset = Record::decode(&mut &blob[..]).map_err(|e| format!("search index: {e}"))?;
+			examined += 1;
+			last = Some(id);
+			if query.matches(&dataset) {
+				if items.len() == query.limit as usize {
+					// One more match exists: the page ends at the previous one.
+					let next = items.last().map(|i: &DatasetItem<_, _>| i.id);
+					return Ok(DatasetPage { items, next });
+				}
+				items.push(DatasetItem { id, dataset });
+			}
+		}
+		// Every candidate was read (no cursor), or the bound cut the scan short.
+		let next = (examined == MAX_CANDIDATES).then_some(last).flatten();
+		Ok(DatasetPage { items, next })
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use citychain_primitives::{
+		datasets::{ContentHash, Stamp, DEGREE},
+		AccessPolicy, DatasetStatus, Sensitivity, TimeInterval, TimeRange, TopicCategory,
+	};
+	use sp_runtime::BoundedVec;
+
+	/// xorshift64*: a seeded generator, so a failure can be replayed.
+	struct Rng(u64);
+	impl Rng {
+		fn next(&mut self) -> u64 {
+			self.0 ^= self.0 >> 12;
+			self.0 ^= self.0 << 25;
+			self.0 ^= self.0 >> 27;
+			self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+		}
+		fn below(&mut self, n: u64) -> u64 {
+			self.next() % n
+		}
+		fn range(&mut self, low: i64, high: i64) -> i64 {
+			low + self.below((high - low) as u64 + 1) as i64
+		}
+		fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+			from[self.below(from.len() as u64) as usize]
+		}
+	}
+
+	const WORDS: &[&str] = &["Traffic", "counts", "Parcels", "air", "quality", "roads", "river", "ab", "Noise"];
+
+	fn bbox(rng: &mut Rng) -> BoundingBox {
+		// Mostly around one city, some anywhere, some across the antimeridian.
+		let (west, south) = match rng.below(4) {
+			0 => (rng.range(-180 * DEGREE as i64, 179 * DEGREE as i64), rng.range(-89 * DEGREE as i64, 88 * DEGREE as i64)),
+			1 => (rng.range(175 * DEGREE as i64, 179 * DEGREE as i64), rng.range(-20 * DEGREE as i64, -10 * DEGREE as i64)),
+			_ => (rng.range(116 * DEGREE as i64, 117 * DEGREE as i64), rng.range(39 * DEGREE as i64, 40 * DEGREE as i64)),
+		};
+		let width = rng.range(0, 3 * DEGREE as i64);
+		let mut east = west + width;
+		if east > MAX_LONGITUDE as i64 {
+			east -= 360 * DEGREE as i64;
+		}
+		let north = (south + rng.range(0, DEGREE as i64)).min(MAX_LATITUDE as i64);
+		BoundingBox { west: west as i32, south: south as i32, east: east as i32, north: north as i32 }
+	}
+
+	fn time(rng: &mut Rng) -> TimeRange {
+		let start = rng.range(1_500_000_000_000, 1_800_000_000_000);
+		let end = match rng.below(3) {
+			0 => None,
+			1 => Some(start),
+			_ => Some(start + rng.range(0, 100_000_000_000)),
+		};
+		TimeRange { start, end }
+	}
+
+	fn record(rng: &mut Rng, id: DatasetId) -> Record {
+		let title = (0..1 + rng.below(3)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
+		let keywords = (0..rng.below(3))
+			.map(|_| BoundedVec::truncate_from(rng.pick(WORDS).to_lowercase().into_bytes()))
+			.collect::<Vec<_>>();
+		let stamp = Stamp { block: id as BlockNumber, time: id };
+		Dataset {
+			owner: rng.below(4) as u32,
+			publisher: AccountId::new([id as u8; 32]),
+			title: BoundedVec::truncate_from(title.into_bytes()),
+			description: BoundedVec::truncate_from(b"about the city".to_vec()),
+			topic: rng.pick(TopicCategory::ALL),
+			keywords: BoundedVec::truncate_from(keywords),
+			bbox: bbox(rng),
+			crs: 4326,
+			time: time(rng),
+			format: BoundedVec::truncate_from(b"application/geo+json".to_vec()),
+			content_hash: ContentHash { code: 0x12, digest: BoundedVec::truncate_from(vec![id as u8; 32]) },
+			size: id,
+			uri: BoundedVec::truncate_from(b"https://data.city.example/x".to_vec()),
+			policy: rng.pick(AccessPolicy::ALL),
+			sensitivity: rng.pick(Sensitivity::ALL),
+			version: 1,
+			predecessor: None,
+			successor: None,
+			status: rng.pick(DatasetStatus::ALL),
+			created: stamp,
+			updated: stamp,
+		}
+	}
+
+	fn query(rng: &mut Rng) -> DatasetQuery {
+		let mut q = DatasetQuery { limit: 1 + rng.below(20) as u32, ..Default::default() };
+		if rng.below(2) == 0 {
+			q.bbox = Some(bbox(rng));
+		}
+		if rng.below(2) == 0 {
+			let t = time(rng);
+			let open = rng.below(3);
+			q.time = Some(TimeInterval {
+				start: (open != 0).then_some(t.start),
+				end: (open != 1).then_some(t.end.unwrap_or(t.start)),
+			});
+		}
+		if rng.below(4) == 0 {
+			q.topics = (0..1 + rng.below(3)).map(|_| rng.pick(TopicCategory::ALL)).collect();
+			q.topics.sort();
+			q.topics.dedup();
+		}
+		if rng.below(4) == 0 {
+			q.owner = Some(rng.below(4) as u32);
+		}
+		if rng.below(4) == 0 {
+			q.status = Some(rng.pick(DatasetStatus::ALL));
+		}
+		if rng.below(3) == 0 {
+			let word = rng.pick(WORDS);
+			let cut = rng.below(word.len() as u64) as usize;
+			q.text = Some(word[cut..].to_uppercase().into_bytes());
+		}
+		q
+	}
+
+	/// Every page of a search, followed by its cursors.
+	fn all_pages(store: &Store, query: &DatasetQuery) -> Vec<DatasetId> {
+		let mut query = query.clone();
+		let mut found = Vec::new();
+		loop {
+			let page = store.search(&query).unwrap();
+			assert!(page.items.len() <= query.limit as usize);
+			found.extend(page.items.iter().map(|i| i.id));
+			match page.next {
+				Some(next) => query.cursor = Some(next),
+				None => return found,
+			}
+		}
+	}
+
+	fn reached(number: BlockNumber) -> Reached {
+		Reached { number, hash: Hash::repeat_byte(number as u8) }
+	}
+
+	#[test]
+	fn searches_answer_what_a_full_scan_of_the_records_answers() {
+		let mut rng = Rng(0x5eed_c17c_4a11_0001);
+		let mut store = Store::in_memory();
+		let mut records: Vec<Record> = Vec::new();
+		for block in 1..=30 {
+			// New records, and changes to earlier ones, block by block.
+			let mut changed = Vec::new();
+			for _ in 0..rng.below(40) {
+				let id = records.len() as DatasetId;
+				records.push(record(&mut rng, id));
+				changed.push(id);
+			}
+			for _ in 0..rng.below(5).min(records.len() as u64) {
+				let id = rng.below(records.len() as u64);
+				let fresh = record(&mut rng, id);
+				records[id as usize] = Dataset { owner: records[id as usize].owner, ..fresh };
+				changed.push(id);
+			}
+			let writes = changed.iter().map(|id| (*id, records[*id as usize].clone()));
+			store.apply(writes.collect::<Vec<_>>(), reached(block), Some(Hash::zero())).unwrap();
+			assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(block)));
+			for _ in 0..20 {
+				let q = query(&mut rng);
+				let expected: Vec<DatasetId> = (0..records.len() as DatasetId)
+					.filter(|id| q.matches(&records[*id as usize]))
+					.collect();
+				assert_eq!(all_pages(&store, &q), expected, "{q:?}");
+			}
+		}
+	}
+
+	#[test]
+	fn an_index_of_another_chain_or_version_or_an_unfinished_one_is_stale() {
+		let mut store = Store::in_memory();
+		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+		store.apply(vec![], reached(3), Some(Hash::zero())).unwrap();
+		assert_eq!(store.reached(Hash::repeat_byte(1)).unwrap(), Err(Stale::Genesis));
+		store.db.execute("UPDATE meta SET value = ?1 WHERE key = 'schema'", [(SCHEMA_VERSION + 1).encode()]).unwrap();
+		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Schema(SCHEMA_VERSION + 1)));
+		store.clear().unwrap();
+		// A rebuild's batches before the last leave it unmarked.
+		store.apply(vec![(0, record(&mut Rng(7), 0))], reached(0), None).unwrap();
+		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+	}
+
+	#[test]
+	fn a_scan_stops_at_the_candidate_bound_with_a_cursor() {
+		let mut rng = Rng(11);
+		let mut store = Store::in_memory();
+		let bound = MAX_CANDIDATES as DatasetId;
+		let titled = |rng: &mut Rng, id, title: &[u8]| {
+			let mut r = record(rng, id);
+			r.title = BoundedVec::truncate_from(title.to_vec());
+			r.keywords = BoundedVec::default();
+			(id, r)
+		};
+		let mut records: Vec<_> = (0..bound + 5).map(|id| titled(&mut rng, id, b"roads")).collect();
+		records.push(titled(&mut rng, bound + 5, b"zz river"));
+		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		// Two letters are too short for trigrams: every row is a candidate.
+		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
+		let first = store.search(&q).unwrap();
+		assert!(first.items.is_empty());
+		assert_eq!(first.next, Some(bound - 1), "the bound ends the scan, the cursor continues it");
+		let rest = store.search(&DatasetQuery { cursor: first.next, ..q }).unwrap();
+		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
+		assert_eq!(rest.next, None);
+	}
+}
