@@ -57,7 +57,14 @@ function account(name) {
 
 /** Signs and sends `tx`; resolves with its events once in a block, rejects on a dispatch error. */
 async function send(api, tx, signer) {
-  return (await modules.submit(api, tx, signer)).events;
+  return (await included(api, tx, signer)).events;
+}
+
+/** Signs and sends `tx`; resolves with its events and the number of the block that includes it. */
+async function included(api, tx, signer) {
+  const { blockHash, events } = await modules.submit(api, tx, signer);
+  const { number } = await api.rpc.chain.getHeader(blockHash);
+  return { events, number: number.toNumber() };
 }
 
 /** The four delegates whose votes are a 2/3 majority of the five. */
@@ -128,6 +135,7 @@ module.exports = {
   connectAll,
   disconnectAll,
   finalizedNumber,
+  included,
   passMotion,
   polkadot,
   report,
