@@ -250,6 +250,26 @@ test('STAC output validates with pystac and stac-pydantic', async () => {
   }
 });
 
+test('the index answers several owners, ids, keywords, policies, sensitivities and any geometry', async () => {
+  const search = async (params) =>
+    (await api.rpc.datasets.search(params)).toJSON().items.map((d) => d.id);
+  assert.deepEqual(await search({ owners: [0, 1], limit: 100 }), [ids.roads, ids.counts, ids.parcels, ids.pacific, ids.counts2]);
+  assert.deepEqual(await search({ ids: [ids.pacific, ids.roads, 4242] }), [ids.roads, ids.pacific]);
+  assert.deepEqual(await search({ keywords: ['CABLES', 'cadastre'] }), [ids.parcels, ids.pacific]);
+  assert.deepEqual(await search({ policies: ['restricted'] }), [ids.parcels]);
+  assert.deepEqual(await search({ sensitivities: ['public', 'confidential'] }), [ids.roads, ids.parcels]);
+  // A line through downtown misses the Pacific; a point east of the
+  // antimeridian finds it; a triangle whose box covers the parcels' corner
+  // but which does not reach them finds nothing there.
+  const line = { type: 'LineString', coordinates: [[116.35, 39.95], [116.45, 39.95]] };
+  assert.deepEqual(await search({ intersects: line }), [ids.roads, ids.counts, ids.parcels, ids.counts2]);
+  assert.deepEqual(await search({ intersects: { type: 'Point', coordinates: [-179, -17.5] } }), [ids.pacific]);
+  const triangle = { type: 'Polygon', coordinates: [[[116.65, 40.3], [116.9, 40.3], [116.9, 40.15], [116.65, 40.3]]] };
+  assert.deepEqual(await search({ intersects: triangle, owner: 0 }), []);
+  assert.equal((await api.rpc.datasets.search({ limit: 0 })).toJSON().items.length, 1, 'limit 0 is clamped to 1');
+  assert.equal((await api.rpc.datasets.search({ limit: 1000 })).toJSON().items.length, 5, 'limit 1000 to 100');
+});
+
 test('bad queries get clear errors', async () => {
   const cases = [
     [{ bbox: '1,2,3' }, /malformed bbox/],
@@ -257,14 +277,14 @@ test('bad queries get clear errors', async () => {
     [{ bbox: [0, 0, 1, 95] }, /latitude outside/],
     [{ datetime: 'yesterday' }, /malformed datetime/],
     [{ datetime: '2024-02-01T00:00:00Z/2024-01-01T00:00:00Z' }, /ends before it starts/],
-    [{ limit: 0 }, /limit must be at least 1/],
-    [{ limit: 101 }, /limit must be at most 100/],
     [{ colour: 'red' }, /unknown field/],
+    [{ intersects: { type: 'Point', coordinates: [200, 0] } }, /intersects: position \[200, 0\] is outside/],
+    [{ intersects: { type: 'Blob' } }, /intersects: not a GeoJSON geometry/],
+    [{ ids: Array(101).fill(1) }, /ids: at most 100/],
   ];
   for (const [params, message] of cases) {
     assert.match(await rpcError(api.rpc.datasets.search(params)), message);
   }
-  assert.match(await rpcError(api.rpc.datasets.stacSearch({ limit: 0 })), /limit must be at least 1/);
   assert.match(await rpcError(api.rpc.datasets.stacSearch({ token: 'abc' })), /malformed token/);
 });
 

@@ -27,7 +27,7 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 /// Search parameters the API takes; anything else is refused.
-const SEARCH_FIELDS: &[&str] = &["bbox", "datetime", "ids", "collections", "limit", "token"];
+const SEARCH_FIELDS: &[&str] = &["bbox", "intersects", "datetime", "ids", "collections", "limit", "token"];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
 
@@ -309,6 +309,8 @@ fn from_query(query: &BTreeMap<String, String>) -> Result<Map<String, Value>, Ap
 		let value = match key.as_str() {
 			"bbox" | "datetime" | "ids" | "token" => Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
+			"intersects" => serde_json::from_str(value)
+				.map_err(|e| ApiError::bad_request(format!("intersects is not GeoJSON: {e}")))?,
 			"limit" => value
 				.parse::<u32>()
 				.map(Value::from)
@@ -402,5 +404,10 @@ mod tests {
 		assert_eq!(Value::Object(p), json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 }));
 		let bad: BTreeMap<String, String> = [("sortby".to_string(), "x".to_string())].into_iter().collect();
 		assert!(from_query(&bad).is_err());
+		let point = r#"{"type":"Point","coordinates":[116.4,39.9]}"#;
+		let q: BTreeMap<String, String> = [("intersects".to_string(), point.to_string())].into_iter().collect();
+		assert_eq!(from_query(&q).unwrap()["intersects"]["type"], "Point");
+		let q: BTreeMap<String, String> = [("intersects".to_string(), "{oops".to_string())].into_iter().collect();
+		assert!(from_query(&q).is_err());
 	}
 }

@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
 	api::DatasetsApi as RuntimeApi,
-	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE},
+	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery,
 	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TimeRange, TopicCategory,
 };
@@ -26,7 +26,8 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
-use crate::search_index::{Reached, SearchIndex};
+use crate::search_index::{Reached, Search, SearchIndex, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
+use geo::{CoordsIter, Geometry};
 
 /// JSON-RPC error code of a search the index cannot answer.
 const SEARCH_INDEX_ERROR: i32 = 2;
@@ -274,12 +275,15 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 	})
 }
 
-/// Parameters of `datasets_search`. Every given filter must hold.
+/// Parameters of `datasets_search`. Every given filter must hold; a list
+/// filter holds if any of its values does.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SearchParams {
 	/// Datasets whose box intersects this one.
 	pub bbox: Option<BboxParam>,
+	/// Datasets whose footprint intersects this GeoJSON geometry.
+	pub intersects: Option<Value>,
 	/// Datasets whose time overlaps this STAC datetime (instant or `a/b`).
 	pub datetime: Option<String>,
 	/// Datasets of one of these topics.
@@ -287,17 +291,60 @@ pub struct SearchParams {
 	pub topics: Vec<TopicCategory>,
 	/// Datasets of this department.
 	pub owner: Option<DepartmentId>,
+	/// Datasets of one of these departments.
+	#[serde(default)]
+	pub owners: Vec<DepartmentId>,
+	/// These datasets only.
+	#[serde(default)]
+	pub ids: Vec<DatasetId>,
+	/// Datasets with one of these keywords (case-insensitively).
+	#[serde(default)]
+	pub keywords: Vec<String>,
+	#[serde(default)]
+	pub policies: Vec<AccessPolicy>,
+	#[serde(default)]
+	pub sensitivities: Vec<Sensitivity>,
 	pub status: Option<DatasetStatus>,
 	/// Occurs (case-insensitively) in the title or a keyword.
 	pub text: Option<String>,
 	/// The `next` of the previous page.
 	pub cursor: Option<DatasetId>,
-	/// 1 to 100; default 10.
+	/// Default 10; clamped to 1..=100.
 	pub limit: Option<u32>,
 }
 
+/// At most `max` values of a list parameter.
+fn at_most<T: Clone>(field: &str, values: &[T], max: usize) -> Result<Vec<T>, ErrorObjectOwned> {
+	if values.len() > max {
+		return Err(invalid(format!("{field}: at most {max}")));
+	}
+	Ok(values.to_vec())
+}
+
+/// A GeoJSON geometry of valid WGS84 positions, at most `MAX_POSITIONS`.
+fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
+	let geometry = geojson::Geometry::from_json_value(value.clone())
+		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
+	let geometry = Geometry::<f64>::try_from(geometry)
+		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
+	let mut positions = 0;
+	for c in geometry.coords_iter() {
+		positions += 1;
+		if positions > MAX_POSITIONS {
+			return Err(invalid(format!("intersects: more than {MAX_POSITIONS} positions")));
+		}
+		if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+			return Err(invalid(format!("intersects: position [{}, {}] is outside ±180, ±90", c.x, c.y)));
+		}
+	}
+	if positions == 0 {
+		return Err(invalid("intersects: the geometry is empty"));
+	}
+	Ok(geometry)
+}
+
 impl SearchParams {
-	fn query(&self) -> Result<DatasetQuery, ErrorObjectOwned> {
+	fn search(&self) -> Result<Search, ErrorObjectOwned> {
 		let query = DatasetQuery {
 			bbox: self.bbox.as_ref().map(BboxParam::parse).transpose()?,
 			time: self.datetime.as_deref().map(parse_datetime).transpose()?,
@@ -306,9 +353,21 @@ impl SearchParams {
 			status: self.status,
 			text: self.text.as_ref().map(|t| t.as_bytes().to_vec()),
 			cursor: self.cursor,
-			limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+			limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_PAGE_SIZE),
 		};
-		query.validate().map_err(query_error)
+		let keywords = at_most("keywords", &self.keywords, MAX_KEYWORDS)?;
+		if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
+			return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
+		}
+		Ok(Search {
+			query: query.validate().map_err(query_error)?,
+			owners: at_most("owners", &self.owners, MAX_OWNERS)?,
+			ids: at_most("ids", &self.ids, MAX_IDS)?,
+			keywords: keywords.into_iter().map(String::into_bytes).collect(),
+			policies: at_most("policies", &self.policies, AccessPolicy::ALL.len())?,
+			sensitivities: at_most("sensitivities", &self.sensitivities, Sensitivity::ALL.len())?,
+			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
+		})
 	}
 }
 
@@ -325,10 +384,13 @@ pub enum IdsParam {
 #[serde(deny_unknown_fields)]
 pub struct StacSearchParams {
 	pub bbox: Option<BboxParam>,
+	/// A GeoJSON geometry the items' footprints intersect.
+	pub intersects: Option<Value>,
 	pub datetime: Option<String>,
 	pub ids: Option<IdsParam>,
-	/// Collections are departments: `department-<id>`; at most one.
+	/// Collections are departments: `department-<id>`.
 	pub collections: Option<Vec<String>>,
+	/// Default 10; clamped to 1..=100.
 	pub limit: Option<u32>,
 	/// The token of the previous page's `next` link.
 	pub token: Option<String>,
@@ -343,37 +405,36 @@ fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
 }
 
 impl StacSearchParams {
-	fn query(&self) -> Result<DatasetQuery, ErrorObjectOwned> {
-		let owner = match self.collections.as_deref() {
-			None | Some([]) => None,
-			Some([c]) => Some(
+	fn search(&self) -> Result<Search, ErrorObjectOwned> {
+		let collections = self.collections.as_deref().unwrap_or_default();
+		let owners = at_most("collections", collections, MAX_OWNERS)?
+			.iter()
+			.map(|c| {
 				c.strip_prefix("department-")
 					.and_then(|d| d.parse().ok())
-					.ok_or_else(|| invalid(format!("unknown collection {c:?}")))?,
-			),
-			Some(_) => return Err(invalid("at most one collection per search")),
+					.ok_or_else(|| invalid(format!("unknown collection {c:?}")))
+			})
+			.collect::<Result<_, _>>()?;
+		let ids: Vec<String> = match &self.ids {
+			None => Vec::new(),
+			Some(IdsParam::List(l)) => l.clone(),
+			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
 		};
+		let ids = at_most("ids", &ids, MAX_IDS)?.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>()?;
 		let cursor = self.token.as_deref().map(|t| {
 			t.parse().map_err(|_| invalid(format!("malformed token {t:?}")))
 		});
 		SearchParams {
 			bbox: self.bbox.clone(),
+			intersects: self.intersects.clone(),
 			datetime: self.datetime.clone(),
-			owner,
+			owners,
+			ids,
 			cursor: cursor.transpose()?,
 			limit: self.limit,
 			..Default::default()
 		}
-		.query()
-	}
-
-	fn ids(&self) -> Result<Option<Vec<DatasetId>>, ErrorObjectOwned> {
-		let ids: Vec<String> = match &self.ids {
-			None => return Ok(None),
-			Some(IdsParam::List(l)) => l.clone(),
-			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
-		};
-		ids.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>().map(Some)
+		.search()
 	}
 }
 
@@ -563,28 +624,13 @@ where
 	}
 }
 
-/// The items of a STAC search and the token of the next page.
+/// A page of a STAC search, each item with the id of its newest version.
 type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<DatasetId>);
 
-/// Named items (those that exist and match the other filters) or a page of
-/// the search, each with the id of its newest version.
-fn stac_found(index: &SearchIndex, query: &DatasetQuery, ids: Option<Vec<DatasetId>>) -> Result<Found, String> {
-	let (items, next) = match ids {
-		Some(ids) => {
-			let mut items = Vec::new();
-			for id in ids.into_iter().take(query.limit as usize) {
-				if let Some(dataset) = index.record(id)?.filter(|d| query.matches(d)) {
-					items.push(DatasetItem { id, dataset });
-				}
-			}
-			(items, None)
-		},
-		None => {
-			let page = index.search(query)?;
-			(page.items, page.next)
-		},
-	};
-	let items = items
+fn stac_found(index: &SearchIndex, search: &Search) -> Result<Found, String> {
+	let page = index.search(search)?;
+	let items = page
+		.items
 		.into_iter()
 		.map(|item| {
 			let latest = match item.dataset.successor {
@@ -594,7 +640,7 @@ fn stac_found(index: &SearchIndex, query: &DatasetQuery, ids: Option<Vec<Dataset
 			latest.map(|latest| (item, latest))
 		})
 		.collect::<Result<_, _>>()?;
-	Ok((items, next))
+	Ok((items, page.next))
 }
 
 #[async_trait]
@@ -608,8 +654,8 @@ where
 	}
 
 	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
-		let query = params.query()?;
-		let (page, reached) = self.from_index(at, move |index| index.search(&query)).await?;
+		let search = params.search()?;
+		let (page, reached) = self.from_index(at, move |index| index.search(&search)).await?;
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
 			next: page.next,
@@ -632,9 +678,8 @@ where
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
-		let query = params.query()?;
-		let ids = params.ids()?;
-		let ((items, next), reached) = self.from_index(at, move |index| stac_found(index, &query, ids)).await?;
+		let search = params.search()?;
+		let ((items, next), reached) = self.from_index(at, move |index| stac_found(index, &search)).await?;
 		let features: Vec<Value> =
 			items.iter().map(|(item, latest)| stac_item(item.id, &item.dataset, *latest)).collect();
 		let mut links = Vec::new();
@@ -689,15 +734,35 @@ mod tests {
 	}
 
 	#[test]
-	fn search_limits_are_checked() {
-		let with_limit = |limit| SearchParams { limit: Some(limit), ..Default::default() }.query();
-		assert!(with_limit(0).is_err());
-		assert!(with_limit(MAX_PAGE_SIZE + 1).is_err());
-		assert_eq!(with_limit(MAX_PAGE_SIZE).unwrap().limit, MAX_PAGE_SIZE);
-		assert_eq!(SearchParams::default().query().unwrap().limit, DEFAULT_LIMIT);
+	fn limits_are_clamped_and_lists_bounded() {
+		let with_limit = |limit| SearchParams { limit: Some(limit), ..Default::default() }.search().unwrap().query.limit;
+		assert_eq!(with_limit(0), 1);
+		assert_eq!(with_limit(MAX_PAGE_SIZE + 1), MAX_PAGE_SIZE);
+		assert_eq!(with_limit(u32::MAX), MAX_PAGE_SIZE);
+		assert_eq!(SearchParams::default().search().unwrap().query.limit, DEFAULT_LIMIT);
 		let two = StacSearchParams { collections: Some(vec!["department-1".into(), "department-2".into()]), ..Default::default() };
-		assert!(two.query().is_err());
+		assert_eq!(two.search().unwrap().owners, vec![1, 2]);
 		let bad = StacSearchParams { token: Some("x".into()), ..Default::default() };
-		assert!(bad.query().is_err());
+		assert!(bad.search().is_err());
+		let error = |p: SearchParams| p.search().unwrap_err().message().to_string();
+		assert_eq!(error(SearchParams { ids: vec![1; MAX_IDS + 1], ..Default::default() }), format!("ids: at most {MAX_IDS}"));
+		assert_eq!(error(SearchParams { owners: vec![1; MAX_OWNERS + 1], ..Default::default() }), format!("owners: at most {MAX_OWNERS}"));
+		assert!(error(SearchParams { keywords: vec!["k".repeat(65)], ..Default::default() }).starts_with("keywords:"));
+	}
+
+	#[test]
+	fn intersects_takes_any_geojson_geometry_within_bounds() {
+		let ok = |v: Value| parse_intersects(&v).is_ok();
+		assert!(ok(json!({ "type": "Point", "coordinates": [116.4, 39.9] })));
+		assert!(ok(json!({ "type": "LineString", "coordinates": [[116.3, 39.9], [116.5, 40.0]] })));
+		assert!(ok(json!({ "type": "Polygon", "coordinates": [[[116, 39], [117, 39], [117, 40], [116, 39]]] })));
+		assert!(ok(json!({ "type": "MultiPoint", "coordinates": [[1, 2], [3, 4]] })));
+		assert!(ok(json!({ "type": "GeometryCollection", "geometries": [{ "type": "Point", "coordinates": [1, 2] }] })));
+		let error = |v: Value| parse_intersects(&v).unwrap_err().message().to_string();
+		assert!(error(json!({ "type": "Point", "coordinates": [190, 0] })).contains("outside ±180, ±90"));
+		assert!(error(json!({ "type": "Circle", "coordinates": [1, 2] })).starts_with("intersects: not a GeoJSON geometry"));
+		assert!(error(json!({ "type": "MultiPoint", "coordinates": [] })).contains("empty"));
+		let many: Vec<[f64; 2]> = (0..=MAX_POSITIONS).map(|i| [0.0, (i % 80) as f64]).collect();
+		assert!(error(json!({ "type": "MultiPoint", "coordinates": many })).contains("more than"));
 	}
 }

@@ -11,6 +11,7 @@
 //! what the node can still read is rebuilt from the records in state at the
 //! finalized head.
 
+mod query;
 mod store;
 
 use std::{
@@ -20,7 +21,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use citychain_primitives::{DatasetId, DatasetPage, DatasetQuery};
+use citychain_primitives::{DatasetId, DatasetPage};
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber, Hash, RuntimeEvent};
 use codec::Decode;
 use futures::StreamExt;
@@ -30,6 +31,7 @@ use sp_core::storage::StorageKey;
 use sp_io::hashing::{twox_128, twox_64};
 use tokio::sync::watch;
 
+pub use query::{Search, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
 pub use store::{Reached, Record};
 use store::{Stale, Store};
 
@@ -92,12 +94,8 @@ impl SearchIndex {
 		reached
 	}
 
-	pub fn search(&self, query: &DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
-		self.store().search(query)
-	}
-
-	pub fn record(&self, id: DatasetId) -> Result<Option<Record>, String> {
-		self.store().record(id)
+	pub fn search(&self, search: &Search) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		self.store().search(search)
 	}
 
 	pub fn latest(&self, id: DatasetId) -> Result<DatasetId, String> {

@@ -6,9 +6,12 @@
 use std::path::Path;
 
 use citychain_primitives::{
-	datasets::{MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
-	BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, DatasetQuery,
+	datasets::{DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
+	BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, TimeInterval,
 };
+use geo::BoundingRect;
+
+use super::query::Search;
 use citychain_runtime::{AccountId, BlockNumber, Hash};
 use codec::{Decode, Encode};
 use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, OptionalExtension};
@@ -16,7 +19,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -52,6 +55,8 @@ const SCHEMA: &str = "
 		owner INTEGER NOT NULL,
 		status INTEGER NOT NULL,
 		topic INTEGER NOT NULL,
+		policy INTEGER NOT NULL,
+		sensitivity INTEGER NOT NULL,
 		record BLOB NOT NULL
 	);
 	CREATE INDEX IF NOT EXISTS datasets_owner ON datasets (owner, id);
@@ -79,6 +84,21 @@ fn keywords(record: &Record) -> String {
 
 fn sql_error(e: rusqlite::Error) -> String {
 	format!("search index: {e}")
+}
+
+/// Narrows `filters` to the datasets whose extent rows meet `bbox` (any
+/// place if none) and `time` (any time if none).
+fn extents(filters: &mut Vec<String>, args: &mut Vec<Sql>, bbox: Option<&BoundingBox>, time: Option<&TimeInterval>) {
+	let (south, north) = bbox.map_or((-MAX_LATITUDE, MAX_LATITUDE), |b| (b.south, b.north));
+	let (start, end) = time.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
+	let parts = bbox.map_or(vec![(0, -MAX_LONGITUDE, MAX_LONGITUDE)], halves);
+	let select = "SELECT slot >> 1 FROM extents WHERE west <= ? AND east >= ? AND south <= ? \
+		AND north >= ? AND start <= ? AND end >= ?";
+	filters.push(format!("id IN ({})", vec![select; parts.len()].join(" UNION ")));
+	for (_, west, east) in parts {
+		args.extend([east, west, north, south].map(|v| Sql::Integer(v.into())));
+		args.extend([end, start].map(Sql::Integer));
+	}
 }
 
 impl Store {
@@ -147,8 +167,9 @@ impl Store {
 		{
 			let mut row = tx
 				.prepare_cached(
-					"INSERT OR REPLACE INTO datasets (id, successor, owner, status, topic, record)
-					 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+					"INSERT OR REPLACE INTO datasets
+					 (id, successor, owner, status, topic, policy, sensitivity, record)
+					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				)
 				.map_err(sql_error)?;
 			let mut unplace = tx
@@ -172,6 +193,8 @@ impl Store {
 					record.owner,
 					record.status as u8,
 					record.topic as u8,
+					record.policy as u8,
+					record.sensitivity as u8,
 					record.encode()
 				])
 				.map_err(sql_error)?;
@@ -225,60 +248,60 @@ impl Store {
 		Ok(latest)
 	}
 
-	/// One record.
-	pub fn record(&self, id: DatasetId) -> Result<Option<Record>, String> {
-		let blob: Option<Vec<u8>> = self
-			.db
-			.query_row("SELECT record FROM datasets WHERE id = ?1", [id as i64], |r| r.get(0))
-			.optional()
-			.map_err(sql_error)?;
-		blob.map(|b| Record::decode(&mut &b[..]).map_err(|e| format!("search index: {e}"))).transpose()
-	}
-
-	/// A page of the records that match every filter of a validated `query`,
-	/// in ascending id order, as the chain's own search answers it: SQL
-	/// narrows the candidates, `DatasetQuery::matches` decides. At most
+	/// A page of the records that match every filter of a validated
+	/// `search`, in ascending id order, as the chain's own search answers it:
+	/// SQL narrows the candidates, `Search::matches` (the chain's
+	/// `DatasetQuery::matches` and the index's own filters) decides. At most
 	/// `MAX_CANDIDATES` candidates are examined; a page cut short by that
 	/// bound carries a cursor to continue from.
-	pub fn search(&self, query: &DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+	pub fn search(&self, search: &Search) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		let query = &search.query;
 		let mut filters = vec!["id > ?".to_string()];
 		let mut args: Vec<Sql> = vec![Sql::Integer(query.cursor.map_or(-1, |c| c as i64))];
-		if let Some(owner) = query.owner {
-			filters.push("owner = ?".into());
-			args.push(Sql::Integer(owner.into()));
-		}
-		if let Some(status) = query.status {
-			filters.push("status = ?".into());
-			args.push(Sql::Integer(status as i64));
-		}
-		if !query.topics.is_empty() {
-			filters.push(format!("topic IN ({})", vec!["?"; query.topics.len()].join(",")));
-			args.extend(query.topics.iter().map(|t| Sql::Integer(*t as i64)));
-		}
-		if query.bbox.is_some() || query.time.is_some() {
-			let (south, north) = query.bbox.map_or((-MAX_LATITUDE, MAX_LATITUDE), |b| (b.south, b.north));
-			let (start, end) = query
-				.time
-				.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
-			let parts = query.bbox.as_ref().map_or(vec![(0, -MAX_LONGITUDE, MAX_LONGITUDE)], halves);
-			let selects = parts
-				.iter()
-				.map(|_| {
-					"SELECT slot >> 1 FROM extents WHERE west <= ? AND east >= ? AND south <= ? \
-					 AND north >= ? AND start <= ? AND end >= ?"
-				})
-				.collect::<Vec<_>>();
-			filters.push(format!("id IN ({})", selects.join(" UNION ")));
-			for (_, west, east) in parts {
-				args.extend([east, west, north, south].map(|v| Sql::Integer(v.into())));
-				args.extend([end, start].map(Sql::Integer));
+		let mut any_of = |column: &str, values: Vec<i64>| {
+			if !values.is_empty() {
+				filters.push(format!("{column} IN ({})", vec!["?"; values.len()].join(",")));
+				args.extend(values.into_iter().map(Sql::Integer));
 			}
+		};
+		any_of("owner", query.owner.into_iter().map(i64::from).collect());
+		any_of("owner", search.owners.iter().map(|o| i64::from(*o)).collect());
+		any_of("status", query.status.into_iter().map(|s| s as i64).collect());
+		any_of("topic", query.topics.iter().map(|t| *t as i64).collect());
+		any_of("policy", search.policies.iter().map(|p| *p as i64).collect());
+		any_of("sensitivity", search.sensitivities.iter().map(|s| *s as i64).collect());
+		any_of("id", search.ids.iter().map(|i| *i as i64).collect());
+		if query.bbox.is_some() || query.time.is_some() {
+			extents(&mut filters, &mut args, query.bbox.as_ref(), query.time.as_ref());
 		}
+		if let Some(rect) = search.intersects.as_ref().and_then(|g| g.bounding_rect()) {
+			// Rounded outward: the exact test against the footprint decides.
+			let fixed = |d: f64, round: fn(f64) -> f64| {
+				round(d * f64::from(DEGREE)).clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE)) as i32
+			};
+			let (min, max) = (rect.min(), rect.max());
+			let around = BoundingBox {
+				west: fixed(min.x, f64::floor),
+				south: fixed(min.y, f64::floor).max(-MAX_LATITUDE),
+				east: fixed(max.x, f64::ceil),
+				north: fixed(max.y, f64::ceil).min(MAX_LATITUDE),
+			};
+			extents(&mut filters, &mut args, Some(&around), None);
+		}
+		// Trigrams narrow (terms of three bytes or more); `matches` checks
+		// exactly.
+		let phrase = |t: &[u8]| format!("\"{}\"", String::from_utf8_lossy(t).replace('"', "\"\""));
+		let mut words = Vec::new();
 		if let Some(text) = query.text.as_ref().filter(|t| t.len() >= 3) {
-			// Trigrams narrow; `matches` checks the substring exactly.
-			let phrase = String::from_utf8_lossy(text).replace('"', "\"\"");
+			words.push(format!("{{title keywords}} : {}", phrase(text)));
+		}
+		if !search.keywords.is_empty() && search.keywords.iter().all(|k| k.len() >= 3) {
+			let any = search.keywords.iter().map(|k| format!("keywords : {}", phrase(k))).collect::<Vec<_>>();
+			words.push(format!("({})", any.join(" OR ")));
+		}
+		for expression in words {
 			filters.push("id IN (SELECT rowid FROM words WHERE words MATCH ?)".into());
-			args.push(Sql::Text(format!("{{title keywords}} : \"{phrase}\"")));
+			args.push(Sql::Text(expression));
 		}
 		let sql = format!(
 			"SELECT id, record FROM datasets WHERE {} ORDER BY id LIMIT {MAX_CANDIDATES}",
@@ -293,7 +316,7 @@ impl Store {
 			let dataset = Record::decode(&mut &blob[..]).map_err(|e| format!("search index: {e}"))?;
 			examined += 1;
 			last = Some(id);
-			if query.matches(&dataset) {
+			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
 					// One more match exists: the page ends at the previous one.
 					let next = items.last().map(|i: &DatasetItem<_, _>| i.id);
@@ -312,9 +335,10 @@ impl Store {
 mod tests {
 	use super::*;
 	use citychain_primitives::{
-		datasets::{ContentHash, Stamp, DEGREE},
-		AccessPolicy, DatasetStatus, Sensitivity, TimeInterval, TimeRange, TopicCategory,
+		datasets::{ContentHash, Stamp},
+		AccessPolicy, DatasetQuery, DatasetStatus, Sensitivity, TimeRange, TopicCategory,
 	};
+	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;
 
 	/// xorshift64*: a seeded generator, so a failure can be replayed.
@@ -396,7 +420,46 @@ mod tests {
 		}
 	}
 
-	fn query(rng: &mut Rng) -> DatasetQuery {
+	fn degrees(v: i32) -> f64 {
+		f64::from(v) / f64::from(DEGREE)
+	}
+
+	/// A point or a line somewhere a random box could be.
+	fn geometry(rng: &mut Rng) -> Geometry<f64> {
+		let a = bbox(rng);
+		let b = bbox(rng);
+		if rng.below(2) == 0 {
+			point!(x: degrees(a.west), y: degrees(a.south)).into()
+		} else {
+			line_string![(x: degrees(a.west), y: degrees(a.north)), (x: degrees(b.east), y: degrees(b.south))].into()
+		}
+	}
+
+	fn query(rng: &mut Rng, records: usize) -> Search {
+		let mut search = Search::default();
+		if rng.below(5) == 0 {
+			search.owners = (0..1 + rng.below(2)).map(|_| rng.below(4) as u32).collect();
+		}
+		if rng.below(5) == 0 {
+			search.ids = (0..1 + rng.below(8)).map(|_| rng.below(records as u64 + 2)).collect();
+		}
+		if rng.below(5) == 0 {
+			search.keywords = (0..1 + rng.below(2)).map(|_| rng.pick(WORDS).to_uppercase().into_bytes()).collect();
+		}
+		if rng.below(5) == 0 {
+			search.policies = vec![rng.pick(AccessPolicy::ALL)];
+		}
+		if rng.below(5) == 0 {
+			search.sensitivities = (0..2).map(|_| rng.pick(Sensitivity::ALL)).collect();
+		}
+		if rng.below(4) == 0 {
+			search.intersects = Some(geometry(rng));
+		}
+		search.query = dataset_query(rng);
+		search
+	}
+
+	fn dataset_query(rng: &mut Rng) -> DatasetQuery {
 		let mut q = DatasetQuery { limit: 1 + rng.below(20) as u32, ..Default::default() };
 		if rng.below(2) == 0 {
 			q.bbox = Some(bbox(rng));
@@ -429,15 +492,15 @@ mod tests {
 	}
 
 	/// Every page of a search, followed by its cursors.
-	fn all_pages(store: &Store, query: &DatasetQuery) -> Vec<DatasetId> {
-		let mut query = query.clone();
+	fn all_pages(store: &Store, search: &Search) -> Vec<DatasetId> {
+		let mut search = search.clone();
 		let mut found = Vec::new();
 		loop {
-			let page = store.search(&query).unwrap();
-			assert!(page.items.len() <= query.limit as usize);
+			let page = store.search(&search).unwrap();
+			assert!(page.items.len() <= search.query.limit as usize);
 			found.extend(page.items.iter().map(|i| i.id));
 			match page.next {
-				Some(next) => query.cursor = Some(next),
+				Some(next) => search.query.cursor = Some(next),
 				None => return found,
 			}
 		}
@@ -469,10 +532,10 @@ mod tests {
 			let writes = changed.iter().map(|id| (*id, records[*id as usize].clone()));
 			store.apply(writes.collect::<Vec<_>>(), reached(block), Some(Hash::zero())).unwrap();
 			assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(block)));
-			for _ in 0..20 {
-				let q = query(&mut rng);
+			for _ in 0..40 {
+				let q = query(&mut rng, records.len());
 				let expected: Vec<DatasetId> = (0..records.len() as DatasetId)
-					.filter(|id| q.matches(&records[*id as usize]))
+					.filter(|id| q.matches(*id, &records[*id as usize]))
 					.collect();
 				assert_eq!(all_pages(&store, &q), expected, "{q:?}");
 			}
@@ -509,10 +572,10 @@ mod tests {
 		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
 		// Two letters are too short for trigrams: every row is a candidate.
 		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
-		let first = store.search(&q).unwrap();
+		let first = store.search(&q.clone().into()).unwrap();
 		assert!(first.items.is_empty());
 		assert_eq!(first.next, Some(bound - 1), "the bound ends the scan, the cursor continues it");
-		let rest = store.search(&DatasetQuery { cursor: first.next, ..q }).unwrap();
+		let rest = store.search(&DatasetQuery { cursor: first.next, ..q }.into()).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
 	}

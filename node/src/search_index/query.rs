@@ -1,0 +1,105 @@
+//! A search of the index: the chain's `DatasetQuery` and the filters only
+//! the index answers — several owners, ids, keywords, policies,
+//! sensitivities, and any GeoJSON geometry the footprint must intersect.
+
+use citychain_primitives::{
+	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DepartmentId, Sensitivity,
+};
+use geo::{coord, Geometry, Intersects, Rect};
+
+use super::store::Record;
+
+/// Most ids one search names.
+pub const MAX_IDS: usize = 100;
+/// Most owner departments one search names.
+pub const MAX_OWNERS: usize = 64;
+/// Most keywords one search names.
+pub const MAX_KEYWORDS: usize = 16;
+/// Most positions of an `intersects` geometry.
+pub const MAX_POSITIONS: usize = 10_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+	/// Box, interval, topics, one owner, status, text, cursor, limit.
+	pub query: DatasetQuery,
+	/// Datasets of any of these departments (empty: any).
+	pub owners: Vec<DepartmentId>,
+	/// Only these datasets (empty: any).
+	pub ids: Vec<DatasetId>,
+	/// Datasets with any of these keywords, ASCII case-insensitively.
+	pub keywords: Vec<Vec<u8>>,
+	pub policies: Vec<AccessPolicy>,
+	pub sensitivities: Vec<Sensitivity>,
+	/// Datasets whose footprint intersects this geometry (degrees).
+	pub intersects: Option<Geometry<f64>>,
+}
+
+impl From<DatasetQuery> for Search {
+	fn from(query: DatasetQuery) -> Self {
+		Self { query, ..Default::default() }
+	}
+}
+
+/// The footprint of a box: one rectangle, or its two halves if it crosses
+/// the antimeridian.
+fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
+	let d = |v: i32| f64::from(v) / f64::from(DEGREE);
+	let rect = |w: f64, e: f64| Rect::new(coord! { x: w, y: d(b.south) }, coord! { x: e, y: d(b.north) });
+	if b.crosses_antimeridian() {
+		vec![rect(d(b.west), 180.0), rect(-180.0, d(b.east))]
+	} else {
+		vec![rect(d(b.west), d(b.east))]
+	}
+}
+
+impl Search {
+	/// Whether the record `id` meets every filter.
+	pub fn matches(&self, id: DatasetId, d: &Record) -> bool {
+		self.query.matches(d) &&
+			(self.ids.is_empty() || self.ids.contains(&id)) &&
+			(self.owners.is_empty() || self.owners.contains(&d.owner)) &&
+			(self.policies.is_empty() || self.policies.contains(&d.policy)) &&
+			(self.sensitivities.is_empty() || self.sensitivities.contains(&d.sensitivity)) &&
+			(self.keywords.is_empty() ||
+				d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)))) &&
+			self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use geo::{line_string, point, polygon};
+
+	fn fixed(d: f64) -> i32 {
+		(d * f64::from(DEGREE)).round() as i32
+	}
+
+	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {
+		BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }
+	}
+
+	fn touches(g: Geometry<f64>, b: BoundingBox) -> bool {
+		footprint(&b).iter().any(|r| g.intersects(r))
+	}
+
+	#[test]
+	fn geometries_meet_footprints_exactly_not_by_their_boxes() {
+		let city = bbox(116.0, 39.0, 117.0, 40.0);
+		// A triangle whose box covers the city's corner but which misses it.
+		let triangle = polygon![(x: 116.9, y: 40.5), (x: 117.5, y: 40.5), (x: 117.5, y: 39.9), (x: 116.9, y: 40.5)];
+		assert!(!touches(triangle.into(), city));
+		let crossing = line_string![(x: 115.0, y: 39.5), (x: 118.0, y: 39.5)];
+		assert!(touches(crossing.into(), city));
+		assert!(touches(point!(x: 116.5, y: 39.5).into(), city));
+		assert!(!touches(point!(x: 118.0, y: 39.5).into(), city));
+	}
+
+	#[test]
+	fn a_footprint_across_the_antimeridian_is_met_on_either_side() {
+		let fiji = bbox(177.0, -19.0, -178.0, -16.0);
+		assert!(touches(point!(x: 179.5, y: -17.0).into(), fiji));
+		assert!(touches(point!(x: -179.5, y: -17.0).into(), fiji));
+		assert!(!touches(point!(x: 0.0, y: -17.0).into(), fiji));
+	}
+}
