@@ -266,6 +266,10 @@ test('the index answers several owners, ids, keywords, policies, sensitivities a
   assert.deepEqual(await search({ intersects: { type: 'Point', coordinates: [-179, -17.5] } }), [ids.pacific]);
   const triangle = { type: 'Polygon', coordinates: [[[116.65, 40.3], [116.9, 40.3], [116.9, 40.15], [116.65, 40.3]]] };
   assert.deepEqual(await search({ intersects: triangle, owner: 0 }), []);
+  assert.deepEqual(await search({ filter: `"citychain:topic" = 'transportation' AND version = '2'` }), [ids.counts2]);
+  const json = { op: 'and', args: [{ op: '=', args: [{ property: 'citychain:owner' }, 0] }, { op: 's_intersects', args: [{ property: 'geometry' }, { type: 'Point', coordinates: [116.2, 39.8] }] }] };
+  assert.deepEqual(await search({ filter: json }), [ids.parcels]);
+  assert.deepEqual((await api.rpc.datasets.stacSearch({ filter: "title LIKE 'Land%'", 'filter-lang': 'cql2-text' })).toJSON().features.map((f) => f.id), [String(ids.parcels)]);
   assert.equal((await api.rpc.datasets.search({ limit: 0 })).toJSON().items.length, 1, 'limit 0 is clamped to 1');
   assert.equal((await api.rpc.datasets.search({ limit: 1000 })).toJSON().items.length, 5, 'limit 1000 to 100');
 });
@@ -281,6 +285,8 @@ test('bad queries get clear errors', async () => {
     [{ intersects: { type: 'Point', coordinates: [200, 0] } }, /intersects: position \[200, 0\] is outside/],
     [{ intersects: { type: 'Blob' } }, /intersects: not a GeoJSON geometry/],
     [{ ids: Array(101).fill(1) }, /ids: at most 100/],
+    [{ filter: "colour = 'red'" }, /filter: "colour" is not queryable/],
+    [{ filter: 'title = ' }, /filter: not CQL2 text/],
   ];
   for (const [params, message] of cases) {
     assert.match(await rpcError(api.rpc.datasets.search(params)), message);

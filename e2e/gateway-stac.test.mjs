@@ -101,6 +101,9 @@ test('item search takes intersects, several collections, and clamps the limit', 
   assert.deepEqual(post.features.map((f) => f.id), [ids.centre1, ids.centre2, ids.bob]);
   const both = await (await fetch(`${gateway.url}/search?collections=department-0,department-1&limit=5000`)).json();
   assert.equal(both.features.length, 7, 'a limit above the maximum is clamped, not refused');
+  const filter = encodeURIComponent("title LIKE 'Centre%' AND start_datetime >= TIMESTAMP('2024-01-01T00:00:00Z')");
+  const filtered = await (await fetch(`${gateway.url}/search?filter=${filter}&filter-lang=cql2-text&limit=100`)).json();
+  assert.deepEqual(filtered.features.map((f) => f.id), [ids.centre2]);
   const tiny = await (await fetch(`${gateway.url}/search?limit=0`)).json();
   assert.equal(tiny.features.length, 1);
 });

@@ -27,7 +27,8 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 /// Search parameters the API takes; anything else is refused.
-const SEARCH_FIELDS: &[&str] = &["bbox", "intersects", "datetime", "ids", "collections", "limit", "token"];
+const SEARCH_FIELDS: &[&str] =
+	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs"];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
 
@@ -307,7 +308,7 @@ fn from_query(query: &BTreeMap<String, String>) -> Result<Map<String, Value>, Ap
 	let mut params = Map::new();
 	for (key, value) in query {
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" => Value::from(value.as_str()),
+			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" => Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)
 				.map_err(|e| ApiError::bad_request(format!("intersects is not GeoJSON: {e}")))?,

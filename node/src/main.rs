@@ -8,6 +8,7 @@ mod command;
 mod rpc;
 mod search_index;
 mod service;
+mod stac;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

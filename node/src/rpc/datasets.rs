@@ -5,12 +5,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::DateTime;
 use citychain_primitives::{
 	api::DatasetsApi as RuntimeApi,
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery,
-	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TimeRange, TopicCategory,
+	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
@@ -26,7 +26,8 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
-use crate::search_index::{Reached, Search, SearchIndex, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
+use crate::stac::{self, bbox_degrees, hex, rfc3339, text, STAC_VERSION};
+use crate::search_index::{Filter, Reached, Search, SearchIndex, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
 use geo::{CoordsIter, Geometry};
 
 /// JSON-RPC error code of a search the index cannot answer.
@@ -36,12 +37,6 @@ const SEARCH_INDEX_ERROR: i32 = 2;
 const INDEX_PATIENCE: Duration = Duration::from_secs(2);
 /// The page size when a search names none (as in the STAC API).
 const DEFAULT_LIMIT: u32 = 10;
-/// The STAC version of the Items and ItemCollections.
-const STAC_VERSION: &str = "1.1.0";
-const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
-const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
-const PROJECTION_EXTENSION: &str =
-	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
 type Record = Dataset<AccountId, BlockNumber>;
 
@@ -104,24 +99,6 @@ pub struct DatasetJson {
 	pub updated: StampJson,
 }
 
-fn text(bytes: &[u8]) -> String {
-	String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn degrees(fixed: i32) -> f64 {
-	f64::from(fixed) / f64::from(DEGREE)
-}
-
-fn rfc3339(ms: i64) -> String {
-	DateTime::<Utc>::from_timestamp_millis(ms)
-		.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-		.unwrap_or_default()
-}
-
-fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
-	[degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]
-}
-
 impl DatasetJson {
 	fn new(id: DatasetId, d: Record) -> Self {
 		let stamp = |s: citychain_primitives::Stamp<BlockNumber>| StampJson {
@@ -158,10 +135,6 @@ impl DatasetJson {
 			updated: stamp(d.updated),
 		}
 	}
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A page of `datasets_search`.
@@ -311,6 +284,31 @@ pub struct SearchParams {
 	pub cursor: Option<DatasetId>,
 	/// Default 10; clamped to 1..=100.
 	pub limit: Option<u32>,
+	/// A CQL2 filter on the datasets' STAC Items: text (a string) or JSON
+	/// (an object).
+	pub filter: Option<Value>,
+	/// `cql2-text` or `cql2-json`; default: as the filter's type says.
+	pub filter_lang: Option<String>,
+}
+
+/// The coordinate reference systems a filter's geometries may be in.
+const FILTER_CRS: &[&str] =
+	&["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326"];
+
+/// A CQL2 filter in `lang` (default: text for a string, JSON for an object).
+fn parse_filter(filter: &Value, lang: Option<&str>) -> Result<Filter, ErrorObjectOwned> {
+	let json = match (filter, lang) {
+		(_, Some(other)) if other != "cql2-text" && other != "cql2-json" =>
+			return Err(invalid(format!("filter-lang: {other:?} is neither cql2-text nor cql2-json"))),
+		(Value::String(_), None | Some("cql2-text")) => false,
+		(Value::String(_) | Value::Object(_), Some("cql2-json")) | (Value::Object(_), None) => true,
+		_ => return Err(invalid("filter: CQL2 text is a string, CQL2 JSON an object")),
+	};
+	let source = match filter {
+		Value::String(text) => text.clone(),
+		other => other.to_string(),
+	};
+	Filter::parse(&source, json).map_err(|e| invalid(format!("filter: {e}")))
 }
 
 /// At most `max` values of a list parameter.
@@ -367,6 +365,7 @@ impl SearchParams {
 			policies: at_most("policies", &self.policies, AccessPolicy::ALL.len())?,
 			sensitivities: at_most("sensitivities", &self.sensitivities, Sensitivity::ALL.len())?,
 			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
+			filter: self.filter.as_ref().map(|f| parse_filter(f, self.filter_lang.as_deref())).transpose()?,
 		})
 	}
 }
@@ -394,10 +393,13 @@ pub struct StacSearchParams {
 	pub limit: Option<u32>,
 	/// The token of the previous page's `next` link.
 	pub token: Option<String>,
-}
-
-fn collection_id(owner: DepartmentId) -> String {
-	format!("department-{owner}")
+	/// STAC API filter extension: CQL2 text or JSON.
+	pub filter: Option<Value>,
+	#[serde(rename = "filter-lang")]
+	pub filter_lang: Option<String>,
+	/// The CRS of the filter's geometries: CRS84 (the default) or EPSG:4326.
+	#[serde(rename = "filter-crs")]
+	pub filter_crs: Option<String>,
 }
 
 fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
@@ -424,6 +426,9 @@ impl StacSearchParams {
 		let cursor = self.token.as_deref().map(|t| {
 			t.parse().map_err(|_| invalid(format!("malformed token {t:?}")))
 		});
+		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
+			return Err(invalid(format!("filter-crs: {crs:?} is not one of {}", FILTER_CRS.join(", "))));
+		}
 		SearchParams {
 			bbox: self.bbox.clone(),
 			intersects: self.intersects.clone(),
@@ -432,89 +437,12 @@ impl StacSearchParams {
 			ids,
 			cursor: cursor.transpose()?,
 			limit: self.limit,
+			filter: self.filter.clone(),
+			filter_lang: self.filter_lang.clone(),
 			..Default::default()
 		}
 		.search()
 	}
-}
-
-/// The GeoJSON geometry of a box: a polygon, or a multipolygon of its two
-/// halves if it crosses the antimeridian (RFC 7946 §3.1.9).
-fn geometry(b: &BoundingBox) -> Value {
-	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
-	let [w, s, e, n] = bbox_degrees(b);
-	if b.crosses_antimeridian() {
-		json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
-	} else {
-		json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) })
-	}
-}
-
-/// The dataset as a STAC 1.1 Item. `latest` is the id of the newest version.
-/// Links to other versions are relative to the item, as siblings in its
-/// collection (`/collections/department-<owner>/items/<id>`).
-pub fn stac_item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
-	let mut properties = json!({
-		"title": text(&d.title),
-		"description": text(&d.description),
-		"keywords": d.keywords.iter().map(|k| text(k)).collect::<Vec<_>>(),
-		"created": rfc3339(d.created.time.try_into().unwrap_or(i64::MAX)),
-		"updated": rfc3339(d.updated.time.try_into().unwrap_or(i64::MAX)),
-		"version": d.version.to_string(),
-		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
-		"proj:code": format!("EPSG:{}", d.crs),
-		"citychain:owner": d.owner,
-		"citychain:publisher": d.publisher.to_string(),
-		"citychain:topic": d.topic,
-		"citychain:status": d.status,
-		"citychain:access_policy": d.policy,
-		"citychain:sensitivity": d.sensitivity,
-		"citychain:created_block": d.created.block,
-		"citychain:updated_block": d.updated.block,
-	});
-	match d.time {
-		TimeRange { start, end: Some(end) } if end != start => {
-			properties["datetime"] = Value::Null;
-			properties["start_datetime"] = rfc3339(start).into();
-			properties["end_datetime"] = rfc3339(end).into();
-		},
-		TimeRange { start, end } => {
-			properties["datetime"] = rfc3339(start).into();
-			// STAC has no open-ended range: an ongoing dataset is stamped
-			// with its start and marked as ongoing.
-			properties["citychain:ongoing"] = end.is_none().into();
-		},
-	}
-	let link = |rel: &str, target: DatasetId| {
-		json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" })
-	};
-	let mut links = vec![
-		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
-		link("latest-version", latest),
-	];
-	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
-	links.extend(d.successor.map(|s| link("successor-version", s)));
-	json!({
-		"type": "Feature",
-		"stac_version": STAC_VERSION,
-		"stac_extensions": [FILE_EXTENSION, VERSION_EXTENSION, PROJECTION_EXTENSION],
-		"id": id.to_string(),
-		"collection": collection_id(d.owner),
-		"bbox": bbox_degrees(&d.bbox),
-		"geometry": geometry(&d.bbox),
-		"properties": properties,
-		"links": links,
-		"assets": {
-			"data": {
-				"href": text(&d.uri),
-				"type": text(&d.format),
-				"title": text(&d.title),
-				"roles": ["data"],
-				"file:checksum": hex(&d.content_hash.to_multihash()),
-				"file:size": d.size,
-			}
-		},
-	})
 }
 
 #[rpc(server)]
@@ -674,14 +602,14 @@ where
 			None => id,
 			Some(_) => self.latest(at, id)?,
 		};
-		Ok(Some(stac_item(id, &dataset, latest)))
+		Ok(Some(stac::item(id, &dataset, latest)))
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
 		let search = params.search()?;
 		let ((items, next), reached) = self.from_index(at, move |index| stac_found(index, &search)).await?;
 		let features: Vec<Value> =
-			items.iter().map(|(item, latest)| stac_item(item.id, &item.dataset, *latest)).collect();
+			items.iter().map(|(item, latest)| stac::item(item.id, &item.dataset, *latest)).collect();
 		let mut links = Vec::new();
 		if let Some(token) = next {
 			links.push(json!({
@@ -764,5 +692,18 @@ mod tests {
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": [] })).contains("empty"));
 		let many: Vec<[f64; 2]> = (0..=MAX_POSITIONS).map(|i| [0.0, (i % 80) as f64]).collect();
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": many })).contains("more than"));
+	}
+
+	#[test]
+	fn filters_name_their_language_and_crs() {
+		let error = |filter: Value, lang: Option<&str>| parse_filter(&filter, lang).unwrap_err().message().to_string();
+		assert!(parse_filter(&json!("title LIKE 'Road%'"), None).is_ok());
+		assert!(parse_filter(&json!({ "op": "=", "args": [{ "property": "version" }, "2"] }), None).is_ok());
+		assert!(parse_filter(&json!(r#"{"op":"=","args":[{"property":"version"},"2"]}"#), Some("cql2-json")).is_ok());
+		assert_eq!(error(json!("x = 1"), Some("sql")), "filter-lang: \"sql\" is neither cql2-text nor cql2-json");
+		assert_eq!(error(json!({ "op": "=" }), Some("cql2-text")), "filter: CQL2 text is a string, CQL2 JSON an object");
+		assert!(error(json!("x = 1"), None).starts_with("filter: \"x\" is not queryable"));
+		let crs = StacSearchParams { filter_crs: Some("EPSG:3857".into()), ..Default::default() };
+		assert!(crs.search().unwrap_err().message().starts_with("filter-crs:"));
 	}
 }

@@ -31,7 +31,7 @@ use sp_core::storage::StorageKey;
 use sp_io::hashing::{twox_128, twox_64};
 use tokio::sync::watch;
 
-pub use query::{Search, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
+pub use query::{Filter, Search, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
 pub use store::{Reached, Record};
 use store::{Stale, Store};
 

@@ -1,13 +1,16 @@
 //! A search of the index: the chain's `DatasetQuery` and the filters only
 //! the index answers — several owners, ids, keywords, policies,
-//! sensitivities, and any GeoJSON geometry the footprint must intersect.
+//! sensitivities, any GeoJSON geometry the footprint must intersect, and a
+//! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
 	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DepartmentId, Sensitivity,
 };
 use geo::{coord, Geometry, Intersects, Rect};
+use serde_json::Value;
 
 use super::store::Record;
+use crate::stac;
 
 /// Most ids one search names.
 pub const MAX_IDS: usize = 100;
@@ -17,6 +20,81 @@ pub const MAX_OWNERS: usize = 64;
 pub const MAX_KEYWORDS: usize = 16;
 /// Most positions of an `intersects` geometry.
 pub const MAX_POSITIONS: usize = 10_000;
+/// Longest CQL2 filter, in bytes of its text or JSON.
+pub const MAX_FILTER_BYTES: usize = 16_384;
+
+/// The properties a CQL2 filter may name: those of every dataset's STAC Item
+/// (`stac::item`).
+pub const QUERYABLES: &[&str] = &[
+	"id",
+	"collection",
+	"geometry",
+	"datetime",
+	"start_datetime",
+	"end_datetime",
+	"title",
+	"description",
+	"keywords",
+	"created",
+	"updated",
+	"version",
+	"deprecated",
+	"proj:code",
+	"citychain:owner",
+	"citychain:publisher",
+	"citychain:topic",
+	"citychain:status",
+	"citychain:access_policy",
+	"citychain:sensitivity",
+	"citychain:created_block",
+	"citychain:updated_block",
+	"citychain:ongoing",
+];
+
+/// A CQL2 filter, evaluated on each candidate's STAC Item.
+#[derive(Clone, Debug)]
+pub struct Filter(cql2::Expr);
+
+/// The properties an expression names, from its CQL2-JSON form.
+fn properties(json: &Value, names: &mut Vec<String>) {
+	match json {
+		Value::Object(map) => {
+			if let Some(Value::String(name)) = map.get("property") {
+				names.push(name.clone());
+			}
+			map.values().for_each(|v| properties(v, names));
+		},
+		Value::Array(items) => items.iter().for_each(|v| properties(v, names)),
+		_ => {},
+	}
+}
+
+impl Filter {
+	/// Parses CQL2 text (`json: false`) or CQL2 JSON; every property it names
+	/// must be queryable.
+	pub fn parse(filter: &str, json: bool) -> Result<Self, String> {
+		if filter.len() > MAX_FILTER_BYTES {
+			return Err(format!("longer than {MAX_FILTER_BYTES} bytes"));
+		}
+		let expr = if json {
+			cql2::parse_json(filter).map_err(|e| format!("not CQL2 JSON: {e}"))?
+		} else {
+			cql2::parse_text(filter).map_err(|e| format!("not CQL2 text: {e}"))?
+		};
+		let mut names = Vec::new();
+		properties(&expr.to_value().map_err(|e| e.to_string())?, &mut names);
+		if let Some(unknown) = names.iter().find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n))) {
+			return Err(format!("{unknown:?} is not queryable (queryables: {})", QUERYABLES.join(", ")));
+		}
+		Ok(Self(expr))
+	}
+
+	/// Whether the filter is true of the dataset's Item (an expression that
+	/// is false, null or undecidable for it is not).
+	fn admits(&self, id: DatasetId, d: &Record) -> bool {
+		self.0.clone().matches(Some(&stac::item(id, d, id))).unwrap_or(false)
+	}
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Search {
@@ -32,6 +110,8 @@ pub struct Search {
 	pub sensitivities: Vec<Sensitivity>,
 	/// Datasets whose footprint intersects this geometry (degrees).
 	pub intersects: Option<Geometry<f64>>,
+	/// Datasets whose STAC Item this CQL2 filter is true of.
+	pub filter: Option<Filter>,
 }
 
 impl From<DatasetQuery> for Search {
@@ -62,7 +142,8 @@ impl Search {
 			(self.sensitivities.is_empty() || self.sensitivities.contains(&d.sensitivity)) &&
 			(self.keywords.is_empty() ||
 				d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)))) &&
-			self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
+			self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r))) &&
+			self.filter.as_ref().is_none_or(|f| f.admits(id, d))
 	}
 }
 

@@ -3,7 +3,10 @@
 //! space and time, an FTS5 trigram table over titles and keywords, and the
 //! finalized block the whole reflects.
 
-use std::path::Path;
+use std::{
+	path::Path,
+	time::{Duration, Instant},
+};
 
 use citychain_primitives::{
 	datasets::{DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
@@ -24,6 +27,12 @@ const SCHEMA_VERSION: i64 = 2;
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
 pub const MAX_CANDIDATES: usize = 10_000;
+
+/// Longest a search may run in SQLite before it is interrupted.
+pub const MAX_QUERY_TIME: Duration = Duration::from_secs(2);
+
+/// SQLite instructions between two looks at the clock.
+const CLOCK_EVERY: i32 = 1_000;
 
 /// The finalized block an index reflects.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -255,6 +264,27 @@ impl Store {
 	/// `MAX_CANDIDATES` candidates are examined; a page cut short by that
 	/// bound carries a cursor to continue from.
 	pub fn search(&self, search: &Search) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		self.search_within(search, MAX_QUERY_TIME)
+	}
+
+	/// `search`, interrupted (an error) once it has run for `budget`.
+	fn search_within(
+		&self,
+		search: &Search,
+		budget: Duration,
+	) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+		let deadline = Instant::now() + budget;
+		self.db.progress_handler(CLOCK_EVERY, Some(move || Instant::now() >= deadline));
+		let page = self.run(search).map_err(|e| match e {
+			rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted =>
+				format!("the search ran for {} s and was stopped; narrow it", budget.as_secs_f64()),
+			e => sql_error(e),
+		});
+		self.db.progress_handler(0, None::<fn() -> bool>);
+		page
+	}
+
+	fn run(&self, search: &Search) -> rusqlite::Result<DatasetPage<AccountId, BlockNumber>> {
 		let query = &search.query;
 		let mut filters = vec!["id > ?".to_string()];
 		let mut args: Vec<Sql> = vec![Sql::Integer(query.cursor.map_or(-1, |c| c as i64))];
@@ -307,13 +337,14 @@ impl Store {
 			"SELECT id, record FROM datasets WHERE {} ORDER BY id LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND ")
 		);
-		let mut statement = self.db.prepare_cached(&sql).map_err(sql_error)?;
-		let mut rows = statement.query(params_from_iter(args)).map_err(sql_error)?;
+		let mut statement = self.db.prepare_cached(&sql)?;
+		let mut rows = statement.query(params_from_iter(args))?;
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
-		while let Some(row) = rows.next().map_err(sql_error)? {
-			let id = row.get::<_, i64>(0).map_err(sql_error)? as DatasetId;
-			let blob: Vec<u8> = row.get(1).map_err(sql_error)?;
-			let dataset = Record::decode(&mut &blob[..]).map_err(|e| format!("search index: {e}"))?;
+		while let Some(row) = rows.next()? {
+			let id = row.get::<_, i64>(0)? as DatasetId;
+			let blob: Vec<u8> = row.get(1)?;
+			let dataset = Record::decode(&mut &blob[..])
+				.map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e)))?;
 			examined += 1;
 			last = Some(id);
 			if search.matches(id, &dataset) {
@@ -338,6 +369,7 @@ mod tests {
 		datasets::{ContentHash, Stamp},
 		AccessPolicy, DatasetQuery, DatasetStatus, Sensitivity, TimeRange, TopicCategory,
 	};
+	use crate::search_index::Filter;
 	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;
 
@@ -578,5 +610,48 @@ mod tests {
 		let rest = store.search(&DatasetQuery { cursor: first.next, ..q }.into()).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
+	}
+
+	#[test]
+	fn a_search_that_runs_too_long_is_stopped_and_the_next_one_is_not() {
+		let mut rng = Rng(5);
+		let mut store = Store::in_memory();
+		let records: Vec<_> = (0..2_000).map(|id| (id, record(&mut rng, id))).collect();
+		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		// Two letters: no trigram filter, every row is read.
+		let everything: Search = DatasetQuery { text: Some(b"zz".to_vec()), limit: 100, ..Default::default() }.into();
+		let error = store.search_within(&everything, Duration::ZERO).unwrap_err();
+		assert_eq!(error, "the search ran for 0 s and was stopped; narrow it");
+		assert!(store.search(&everything).is_ok(), "the clock is reset for each search");
+	}
+
+	#[test]
+	fn a_cql2_filter_is_evaluated_on_each_item_as_a_full_scan_would() {
+		let mut rng = Rng(21);
+		let mut store = Store::in_memory();
+		let records: Vec<_> = (0..300).map(|id| (id, record(&mut rng, id))).collect();
+		store.apply(records.clone(), reached(1), Some(Hash::zero())).unwrap();
+		let found = |filter: &str, json: bool| {
+			let filter = Some(Filter::parse(filter, json).unwrap());
+			all_pages(&store, &Search { filter, query: DatasetQuery { limit: 100, ..Default::default() }, ..Default::default() })
+		};
+		let expected = |keep: &dyn Fn(&Record) -> bool| {
+			records.iter().filter(|(_, r)| keep(r)).map(|(id, _)| *id).collect::<Vec<_>>()
+		};
+		let health = expected(&|r| r.topic == TopicCategory::Health && [1, 2].contains(&r.owner));
+		assert!(!health.is_empty());
+		assert_eq!(found("\"citychain:topic\" = 'health' AND \"citychain:owner\" IN (1, 2)", false), health);
+		let (x, y) = (116 * DEGREE + DEGREE / 2, 39 * DEGREE + DEGREE / 2);
+		let covers = expected(&|r| {
+			let b = r.bbox;
+			let across = if b.crosses_antimeridian() { x >= b.west || x <= b.east } else { b.west <= x && x <= b.east };
+			across && b.south <= y && y <= b.north
+		});
+		assert!(!covers.is_empty());
+		let point = r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[116.5,39.5]}]}"#;
+		assert_eq!(found(point, true), covers);
+		let error = Filter::parse("colour = 'red'", false).unwrap_err();
+		assert!(error.starts_with("\"colour\" is not queryable (queryables: id, collection"), "{error}");
+		assert!(Filter::parse("title = ", false).unwrap_err().starts_with("not CQL2 text"));
 	}
 }

@@ -1,0 +1,122 @@
+//! Datasets as STAC 1.1 Items: what `datasets_stacItem` and
+//! `datasets_stacSearch` return, and what a CQL2 filter of the search index
+//! is evaluated against.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use citychain_primitives::{datasets::DEGREE, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, TimeRange};
+use citychain_runtime::{AccountId, BlockNumber};
+use serde_json::{json, Value};
+
+type Record = Dataset<AccountId, BlockNumber>;
+
+/// The STAC version of the Items and ItemCollections.
+pub const STAC_VERSION: &str = "1.1.0";
+const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
+const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
+const PROJECTION_EXTENSION: &str =
+	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
+
+pub fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn degrees(fixed: i32) -> f64 {
+	f64::from(fixed) / f64::from(DEGREE)
+}
+
+pub fn rfc3339(ms: i64) -> String {
+	DateTime::<Utc>::from_timestamp_millis(ms)
+		.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+		.unwrap_or_default()
+}
+
+pub fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
+	[degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn collection_id(owner: DepartmentId) -> String {
+	format!("department-{owner}")
+}
+
+/// The GeoJSON geometry of a box: a polygon, or a multipolygon of its two
+/// halves if it crosses the antimeridian (RFC 7946 §3.1.9).
+fn geometry(b: &BoundingBox) -> Value {
+	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
+	let [w, s, e, n] = bbox_degrees(b);
+	if b.crosses_antimeridian() {
+		json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
+	} else {
+		json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) })
+	}
+}
+
+/// The dataset as a STAC 1.1 Item. `latest` is the id of the newest version.
+/// Links to other versions are relative to the item, as siblings in its
+/// collection (`/collections/department-<owner>/items/<id>`).
+pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
+	let mut properties = json!({
+		"title": text(&d.title),
+		"description": text(&d.description),
+		"keywords": d.keywords.iter().map(|k| text(k)).collect::<Vec<_>>(),
+		"created": rfc3339(d.created.time.try_into().unwrap_or(i64::MAX)),
+		"updated": rfc3339(d.updated.time.try_into().unwrap_or(i64::MAX)),
+		"version": d.version.to_string(),
+		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
+		"proj:code": format!("EPSG:{}", d.crs),
+		"citychain:owner": d.owner,
+		"citychain:publisher": d.publisher.to_string(),
+		"citychain:topic": d.topic,
+		"citychain:status": d.status,
+		"citychain:access_policy": d.policy,
+		"citychain:sensitivity": d.sensitivity,
+		"citychain:created_block": d.created.block,
+		"citychain:updated_block": d.updated.block,
+	});
+	match d.time {
+		TimeRange { start, end: Some(end) } if end != start => {
+			properties["datetime"] = Value::Null;
+			properties["start_datetime"] = rfc3339(start).into();
+			properties["end_datetime"] = rfc3339(end).into();
+		},
+		TimeRange { start, end } => {
+			properties["datetime"] = rfc3339(start).into();
+			// STAC has no open-ended range: an ongoing dataset is stamped
+			// with its start and marked as ongoing.
+			properties["citychain:ongoing"] = end.is_none().into();
+		},
+	}
+	let link = |rel: &str, target: DatasetId| {
+		json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" })
+	};
+	let mut links = vec![
+		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
+		link("latest-version", latest),
+	];
+	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
+	links.extend(d.successor.map(|s| link("successor-version", s)));
+	json!({
+		"type": "Feature",
+		"stac_version": STAC_VERSION,
+		"stac_extensions": [FILE_EXTENSION, VERSION_EXTENSION, PROJECTION_EXTENSION],
+		"id": id.to_string(),
+		"collection": collection_id(d.owner),
+		"bbox": bbox_degrees(&d.bbox),
+		"geometry": geometry(&d.bbox),
+		"properties": properties,
+		"links": links,
+		"assets": {
+			"data": {
+				"href": text(&d.uri),
+				"type": text(&d.format),
+				"title": text(&d.title),
+				"roles": ["data"],
+				"file:checksum": hex(&d.content_hash.to_multihash()),
+				"file:size": d.size,
+			}
+		},
+	})
+}
