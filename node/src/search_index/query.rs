@@ -9,7 +9,7 @@ use citychain_primitives::{
 use geo::{coord, Geometry, Intersects, Rect};
 use serde_json::Value;
 
-use super::store::Record;
+use super::store::{halves, Record};
 use crate::stac;
 
 /// Most ids one search names.
@@ -124,12 +124,10 @@ impl From<DatasetQuery> for Search {
 /// the antimeridian.
 fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
 	let d = |v: i32| f64::from(v) / f64::from(DEGREE);
-	let rect = |w: f64, e: f64| Rect::new(coord! { x: w, y: d(b.south) }, coord! { x: e, y: d(b.north) });
-	if b.crosses_antimeridian() {
-		vec![rect(d(b.west), 180.0), rect(-180.0, d(b.east))]
-	} else {
-		vec![rect(d(b.west), d(b.east))]
-	}
+	halves(b)
+		.into_iter()
+		.map(|(_, west, east)| Rect::new(coord! { x: d(west), y: d(b.south) }, coord! { x: d(east), y: d(b.north) }))
+		.collect()
 }
 
 impl Search {

@@ -79,7 +79,7 @@ const SCHEMA: &str = "
 
 /// The R*Tree rows of a box: one, or two halves if it crosses the
 /// antimeridian. A row's slot is `2 * id + half`.
-fn halves(b: &BoundingBox) -> Vec<(i64, i32, i32)> {
+pub(super) fn halves(b: &BoundingBox) -> Vec<(i64, i32, i32)> {
 	if b.crosses_antimeridian() {
 		vec![(0, b.west, MAX_LONGITUDE), (1, -MAX_LONGITUDE, b.east)]
 	} else {
