@@ -238,6 +238,8 @@ fn read<C: Chain>(client: &C, at: Hash, id: DatasetId) -> Result<Option<Record>,
 /// Writes every record in state at `head` into an emptied index.
 fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(), String> {
 	log::info!(target: LOG, "🔎 Rebuilding the search index from the state at #{} {}", head.number, head.hash);
+	// Searches say the index is being built rather than wait on it.
+	index.reached.send_replace(None);
 	let started = Instant::now();
 	let prefix = StorageKey(storage_prefix("Datasets", "Datasets"));
 	let pairs = client.storage_pairs(head.hash, Some(&prefix), None).map_err(|e| e.to_string())?;

@@ -543,11 +543,20 @@ mod tests {
 	}
 
 	#[test]
-	fn searches_answer_what_a_full_scan_of_the_records_answers() {
+	fn searches_answer_what_a_full_scan_of_the_records_answers_across_a_restart() {
 		let mut rng = Rng(0x5eed_c17c_4a11_0001);
-		let mut store = Store::in_memory();
+		let dir = std::env::temp_dir().join(format!("citychain-index-test-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let path = dir.join("search-index.sqlite");
+		let mut store = Store::open(&path).unwrap();
 		let mut records: Vec<Record> = Vec::new();
 		for block in 1..=30 {
+			if block == 16 {
+				// The node stops and starts again: the file holds block 15.
+				drop(store);
+				store = Store::open(&path).unwrap();
+				assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(15)));
+			}
 			// New records, and changes to earlier ones, block by block.
 			let mut changed = Vec::new();
 			for _ in 0..rng.below(40) {
@@ -572,6 +581,8 @@ mod tests {
 				assert_eq!(all_pages(&store, &q), expected, "{q:?}");
 			}
 		}
+		drop(store);
+		std::fs::remove_dir_all(dir).unwrap();
 	}
 
 	#[test]
