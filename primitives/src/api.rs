@@ -4,7 +4,7 @@
 use crate::{
 	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
-	datasets::{Dataset, DatasetId, DatasetPage, DatasetQuery, QueryError},
+	datasets::{Dataset, DatasetId, DatasetPage},
 	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
 };
 use alloc::vec::Vec;
@@ -40,7 +40,10 @@ sp_api::decl_runtime_apis! {
 		fn membership(who: AccountId) -> Option<Membership>;
 	}
 
-	/// Reads and searches of the dataset registry.
+	/// Reads of the dataset registry. Searches are the node's work
+	/// (`datasets_search`, from its own index of finalized blocks); version
+	/// 2 dropped `search` and added `datasets_of`.
+	#[api_version(2)]
 	pub trait DatasetsApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -48,9 +51,13 @@ sp_api::decl_runtime_apis! {
 	{
 		/// One dataset record.
 		fn dataset(id: DatasetId) -> Option<Dataset<AccountId, BlockNumber>>;
-		/// A page of the datasets that match every filter of `query`, in
-		/// ascending id order.
-		fn search(query: DatasetQuery) -> Result<DatasetPage<AccountId, BlockNumber>, QueryError>;
+		/// A page of the datasets of `owner` after `cursor`, in ascending id
+		/// order: `limit` of them, clamped to 1..=`MAX_PAGE_SIZE`.
+		fn datasets_of(
+			owner: DepartmentId,
+			cursor: Option<DatasetId>,
+			limit: u32,
+		) -> DatasetPage<AccountId, BlockNumber>;
 		/// The ids of every version of the dataset `id` belongs to, oldest
 		/// first (at most `MAX_HISTORY`); empty if `id` is unknown.
 		fn history(id: DatasetId) -> Vec<DatasetId>;

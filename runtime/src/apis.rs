@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 use citychain_primitives::{
 	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
-	Dataset, DatasetId, DatasetPage, DatasetQuery, DepartmentDirectory, DepartmentId,
-	DepartmentInfo, Membership, QueryError,
+	Dataset, DatasetId, DatasetPage, DepartmentDirectory, DepartmentId,
+	DepartmentInfo, Membership,
 };
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
@@ -214,10 +214,12 @@ impl_runtime_apis! {
 			pallet_datasets::Datasets::<Runtime>::get(id)
 		}
 
-		fn search(
-			query: DatasetQuery,
-		) -> Result<DatasetPage<AccountId, BlockNumber>, QueryError> {
-			Datasets::search(query)
+		fn datasets_of(
+			owner: DepartmentId,
+			cursor: Option<DatasetId>,
+			limit: u32,
+		) -> DatasetPage<AccountId, BlockNumber> {
+			Datasets::datasets_of(owner, cursor, limit)
 		}
 
 		fn history(id: DatasetId) -> Vec<DatasetId> {

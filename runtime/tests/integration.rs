@@ -457,18 +457,20 @@ fn publishers_register_datasets_with_roles_from_the_departments_pallet() {
 }
 
 #[test]
-fn dataset_search_through_the_runtime_finds_the_registration() {
-	use citychain_primitives::{BoundingBox, DatasetQuery};
+fn a_departments_datasets_are_listed_through_the_runtime_in_pages() {
 	dev_ext().execute_with(|| {
 		start_block();
 		let alice = Sr25519Keyring::Alice;
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
-		let near = BoundingBox { west: 1_163_000_000, south: 399_000_000, east: 1_163_100_000, north: 399_100_000 };
-		let page = citychain_runtime::Datasets::search(DatasetQuery { bbox: Some(near), limit: 5, ..Default::default() }).unwrap();
-		assert_eq!(page.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![0]);
-		let far = BoundingBox { west: 1_210_000_000, south: 310_000_000, east: 1_220_000_000, north: 320_000_000 };
-		let page = citychain_runtime::Datasets::search(DatasetQuery { bbox: Some(far), limit: 5, ..Default::default() }).unwrap();
-		assert!(page.items.is_empty());
+		for title in ["Land use", "Roads", "Parks"] {
+			assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call(title))).unwrap());
+		}
+		let owner = pallet_datasets::Datasets::<Runtime>::get(0).unwrap().owner;
+		let first = citychain_runtime::Datasets::datasets_of(owner, None, 2);
+		assert_eq!(first.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![0, 1]);
+		assert_eq!(first.items[1].dataset.title.to_vec(), b"Roads".to_vec());
+		let rest = citychain_runtime::Datasets::datasets_of(owner, first.next, 2);
+		assert_eq!((rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), rest.next), (vec![2], None));
+		assert!(citychain_runtime::Datasets::datasets_of(owner + 1, None, 2).items.is_empty());
 	});
 }
 

@@ -1,18 +1,25 @@
-//! The search benchmark of CityChain's dataset registry: the same bbox + time
-//! queries through `DatasetsApi::search`'s code on registries of growing
-//! size and through SQLite's R*Tree on the same catalogue, and the state a
-//! dataset, a contract and an audit entry cost. See `docs/performance.md`.
+//! The search benchmark of CityChain: a node whose chain holds a seeded
+//! catalogue of the city's datasets, searched over its JSON-RPC
+//! (`datasets_search`, answered from the node's search index), against the
+//! same searches in SQLite in process on the same catalogue; and the state a
+//! dataset, a contract and an audit entry cost on chain. See
+//! `docs/performance.md`.
 
 pub mod baseline;
 pub mod catalogue;
+pub mod chain_spec;
 pub mod cost;
-pub mod counting;
+pub mod node;
+pub mod records;
 pub mod registry;
+pub mod rpc;
 
 use baseline::Baseline;
 use catalogue::{QuerySeed, Rng};
-use citychain_primitives::{datasets::MAX_PAGE_SIZE, BoundingBox, DatasetQuery, TimeInterval};
-use registry::Registry;
+use citychain_primitives::{datasets::DEGREE, BoundingBox, TimeInterval, TopicCategory};
+use geo::{coord, LineString, Polygon};
+use rpc::Rpc;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A query, calibrated so that it matches about `TARGET` datasets.
@@ -56,16 +63,107 @@ pub fn calibrated_queries(baseline: &Baseline, count: usize, seed: u64) -> Vec<Q
 	queries
 }
 
-pub fn query(q: &Query) -> DatasetQuery {
-	DatasetQuery {
-		bbox: Some(q.bbox),
-		time: Some(q.time),
-		topics: Vec::new(),
-		owner: None,
-		status: None,
-		text: None,
-		cursor: None,
-		limit: MAX_PAGE_SIZE,
+/// A page: the most a search returns at once.
+pub const LIMIT: usize = 100;
+
+/// The searches measured, each built on a calibrated bbox + time query.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+	/// The box and the time window.
+	BboxTime,
+	/// And free text (`survey`) in the title or a keyword.
+	Text,
+	/// A polygon (the diamond inscribed in the box) instead of the box.
+	Intersects,
+	/// And a CQL2 filter on the topic.
+	Filter,
+}
+
+impl Kind {
+	pub const ALL: [Kind; 4] = [Kind::BboxTime, Kind::Text, Kind::Intersects, Kind::Filter];
+
+	pub fn name(self) -> &'static str {
+		match self {
+			Kind::BboxTime => "bbox+time",
+			Kind::Text => "bbox+time+text",
+			Kind::Intersects => "intersects",
+			Kind::Filter => "bbox+time+cql2",
+		}
+	}
+}
+
+/// The text a `Text` search looks for.
+const TEXT: &str = "survey";
+/// The topic a `Filter` search's CQL2 asks for.
+const TOPIC: TopicCategory = TopicCategory::ClimatologyMeteorologyAtmosphere;
+
+/// One search, as both sides run it.
+#[derive(Clone, Debug)]
+pub struct Search {
+	pub bbox: BoundingBox,
+	pub time: TimeInterval,
+	pub text: Option<&'static str>,
+	pub polygon: Option<Polygon<f64>>,
+	pub topic: Option<TopicCategory>,
+}
+
+fn degrees(v: i32) -> f64 {
+	f64::from(v) / f64::from(DEGREE)
+}
+
+fn rfc3339(ms: i64) -> String {
+	chrono::DateTime::from_timestamp_millis(ms)
+		.expect("the catalogue's times are representable")
+		.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Search {
+	pub fn new(kind: Kind, q: &Query) -> Self {
+		let mut s = Self { bbox: q.bbox, time: q.time, text: None, polygon: None, topic: None };
+		match kind {
+			Kind::BboxTime => {},
+			Kind::Text => s.text = Some(TEXT),
+			Kind::Intersects => {
+				let (w, s_, e, n) = (degrees(q.bbox.west), degrees(q.bbox.south), degrees(q.bbox.east), degrees(q.bbox.north));
+				let (x, y) = ((w + e) / 2.0, (s_ + n) / 2.0);
+				let ring = LineString::from(vec![
+					coord! { x: x, y: s_ },
+					coord! { x: e, y: y },
+					coord! { x: x, y: n },
+					coord! { x: w, y: y },
+					coord! { x: x, y: s_ },
+				]);
+				s.polygon = Some(Polygon::new(ring, Vec::new()));
+			},
+			Kind::Filter => s.topic = Some(TOPIC),
+		}
+		s
+	}
+
+	/// The `datasets_search` parameters of this search.
+	pub fn params(&self) -> Value {
+		let time = |t: Option<i64>| t.map_or("..".to_string(), rfc3339);
+		let mut params = json!({
+			"datetime": format!("{}/{}", time(self.time.start), time(self.time.end)),
+			"limit": LIMIT,
+		});
+		match &self.polygon {
+			Some(polygon) => {
+				let ring: Vec<[f64; 2]> = polygon.exterior().coords().map(|c| [c.x, c.y]).collect();
+				params["intersects"] = json!({ "type": "Polygon", "coordinates": [ring] });
+			},
+			None => {
+				let b = self.bbox;
+				params["bbox"] = json!([degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]);
+			},
+		}
+		if let Some(text) = self.text {
+			params["text"] = json!(text);
+		}
+		if let Some(topic) = self.topic {
+			params["filter"] = json!(format!("\"citychain:topic\" = '{}'", topic.as_str()));
+		}
+		params
 	}
 }
 
@@ -77,47 +175,36 @@ pub fn percentile<T: Copy + Ord>(values: &[T], p: usize) -> T {
 	sorted[rank - 1]
 }
 
-/// The measurements of one registry size.
+/// The latencies of one kind of search at one size, over RPC and in SQLite.
 #[derive(Clone, Debug)]
 pub struct Measured {
 	pub size: usize,
-	pub queries: usize,
+	pub kind: Kind,
 	pub mean_matches: f64,
-	pub chain: Vec<Duration>,
-	pub reads: Vec<u32>,
+	pub rpc: Vec<Duration>,
 	pub sqlite: Vec<Duration>,
-	/// Queries whose page the chain cut short (index budget exceeded).
-	pub short_pages: usize,
 }
 
-/// Runs every query once to warm both sides, then once timed; checks that
-/// the chain returns exactly SQLite's ids (or a prefix when it cut the page
-/// short, counted in `short_pages`).
-pub fn measure(registry: &mut Registry, baseline: &Baseline, queries: &[Query]) -> Measured {
-	for q in queries {
-		registry.search(query(q));
-		baseline.search(&q.bbox, &q.time, MAX_PAGE_SIZE);
+/// Runs every search once on both sides to warm them, then once timed, one
+/// after the other; checks that the node answers exactly SQLite's ids.
+pub fn measure(size: usize, kind: Kind, rpc: &Rpc, baseline: &Baseline, queries: &[Query]) -> Measured {
+	let searches: Vec<Search> = queries.iter().map(|q| Search::new(kind, q)).collect();
+	for s in &searches {
+		rpc.search(&s.params());
+		baseline.search(s, LIMIT);
 	}
-	let mut m = Measured {
-		size: registry.datasets,
-		queries: queries.len(),
-		mean_matches: queries.iter().map(|q| q.matches as f64).sum::<f64>() / queries.len().max(1) as f64,
-		chain: Vec::new(),
-		reads: Vec::new(),
-		sqlite: Vec::new(),
-		short_pages: 0,
-	};
-	for q in queries {
-		let (ids, reads, took) = registry.search(query(q));
-		let (expected, baseline_took) = baseline.search(&q.bbox, &q.time, MAX_PAGE_SIZE);
-		if ids != expected {
-			assert!(expected.starts_with(&ids), "the chain's search differs from SQLite's for {q:?}");
-			m.short_pages += 1;
-		}
-		m.chain.push(took);
-		m.reads.push(reads.total());
+	let mut m = Measured { size, kind, mean_matches: 0.0, rpc: Vec::new(), sqlite: Vec::new() };
+	let mut matches = 0;
+	for s in &searches {
+		let params = s.params();
+		let (ids, took) = rpc.search(&params);
+		let (expected, baseline_took) = baseline.search(s, LIMIT);
+		assert_eq!(ids, expected, "the node's answer differs from SQLite's for {params}");
+		matches += ids.len();
+		m.rpc.push(took);
 		m.sqlite.push(baseline_took);
 	}
+	m.mean_matches = matches as f64 / searches.len().max(1) as f64;
 	m
 }
 
@@ -126,15 +213,84 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn the_chain_finds_exactly_what_sqlite_finds() {
+	fn baseline_searches_agree_with_a_full_scan() {
 		let entries = catalogue::catalogue(3_000, 7);
-		let mut registry = Registry::build(&entries, 0);
 		let baseline = Baseline::build(&entries);
 		let queries = calibrated_queries(&baseline, 40, 11);
 		assert!(queries.len() >= 30, "most query seeds calibrate");
-		let m = measure(&mut registry, &baseline, &queries);
-		assert_eq!(m.short_pages, 0);
-		assert!(m.reads.iter().all(|r| *r > 0));
+		for kind in Kind::ALL {
+			for q in &queries {
+				let search = Search::new(kind, q);
+				let expected: Vec<_> = entries
+					.iter()
+					.enumerate()
+					.map(|(id, e)| (id as u64, records::record(id, e)))
+					.filter(|(_, r)| {
+						let b = r.bbox;
+						let footprint = geo::Rect::new(
+							coord! { x: degrees(b.west), y: degrees(b.south) },
+							coord! { x: degrees(b.east), y: degrees(b.north) },
+						);
+						let place = match &search.polygon {
+							Some(p) => geo::Intersects::intersects(p, &footprint),
+							None => b.intersects(&search.bbox),
+						};
+						place &&
+							r.time.overlaps(&search.time) &&
+							search.text.is_none_or(|t| r.mentions(t.as_bytes())) &&
+							search.topic.is_none_or(|t| r.topic == t)
+					})
+					.map(|(id, _)| id)
+					.take(LIMIT)
+					.collect();
+				assert_eq!(baseline.search(&search, LIMIT).0, expected, "{kind:?} {q:?}");
+			}
+		}
+	}
+
+	#[test]
+	fn search_parameters_are_what_the_rpc_reads() {
+		let q = Query {
+			bbox: BoundingBox { west: 1_163_000_000, south: 399_000_000, east: 1_164_000_000, north: 400_000_000 },
+			time: TimeInterval { start: Some(1_704_067_200_000), end: None },
+			matches: 0,
+		};
+		let p = Search::new(Kind::Filter, &q).params();
+		assert_eq!(p["bbox"], json!([116.3, 39.9, 116.4, 40.0]));
+		assert_eq!(p["datetime"], json!("2024-01-01T00:00:00.000Z/.."));
+		assert_eq!(p["filter"], json!("\"citychain:topic\" = 'climatologyMeteorologyAtmosphere'"));
+		let p = Search::new(Kind::Intersects, &q).params();
+		assert!(p.get("bbox").is_none());
+		assert_eq!(p["intersects"]["coordinates"][0][1], json!([116.4, 39.95]));
+	}
+
+	#[test]
+	fn the_genesis_storage_holds_every_record_under_its_owner() {
+		let entries = catalogue::catalogue(30, 3);
+		let pairs = chain_spec::storage(&entries);
+		assert_eq!(pairs.len(), 2 * 30 + 1);
+		let (_, next) = pairs.last().unwrap();
+		assert_eq!(next, &30u64.to_le_bytes().to_vec());
+		let owner_keys = pairs.iter().filter(|(_, v)| v.is_empty()).count();
+		assert_eq!(owner_keys, 30);
+	}
+
+	#[test]
+	fn the_genesis_state_is_what_registering_through_the_runtime_writes() {
+		use citychain_runtime::Runtime;
+		let entries = catalogue::catalogue(20, 5);
+		let mut registry = registry::Registry::build(&entries, 0);
+		registry.execute_with(|| {
+			for (key, _) in chain_spec::storage(&entries) {
+				assert!(sp_io::storage::get(&key).is_some(), "key {key:02x?} is where the runtime writes it");
+			}
+			for (id, entry) in entries.iter().enumerate() {
+				let mut stored = pallet_datasets::Datasets::<Runtime>::get(id as u64).unwrap();
+				// The registry registers in block 1, the genesis is block 0.
+				(stored.created.block, stored.updated.block) = (0, 0);
+				assert_eq!(stored, records::record(id, entry));
+			}
+		});
 	}
 
 	#[test]

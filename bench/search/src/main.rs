@@ -1,24 +1,37 @@
 //! `citychain-search-bench [--sizes 10000,100000,1000000] [--queries 200]
-//! [--contracts 1000] [--seed 42]`: builds a registry and its SQLite baseline
-//! per size, runs the same calibrated bbox + time queries on both and prints
-//! latency, storage reads and ratios; then the state per dataset, contract
-//! and audit entry of the first registry.
+//! [--contracts 1000] [--seed 42] [--node PATH]`: per size, writes the
+//! catalogue into a development chain's genesis, starts the node on it
+//! (which builds its search index from that state: the catch-up rate), and
+//! runs the same calibrated searches over its WebSocket JSON-RPC and in
+//! SQLite in process; prints latency percentiles, ratios and growth. Then
+//! the state per dataset, contract and audit entry of a registry of the
+//! smallest size built through the runtime.
 
 use citychain_search_bench::{
-	baseline::Baseline, calibrated_queries, catalogue::catalogue, cost, measure, percentile,
-	registry::Registry, Measured, TARGET,
+	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure,
+	node::Node, percentile, registry::Registry, rpc::Rpc, Kind, Measured, TARGET,
 };
-use std::time::{Duration, Instant};
+use std::{
+	path::PathBuf,
+	time::{Duration, Instant},
+};
 
 struct Options {
 	sizes: Vec<usize>,
 	queries: usize,
 	contracts: usize,
 	seed: u64,
+	node: PathBuf,
 }
 
 fn options() -> Options {
-	let mut o = Options { sizes: vec![10_000, 100_000, 1_000_000], queries: 200, contracts: 1000, seed: 42 };
+	let mut o = Options {
+		sizes: vec![10_000, 100_000, 1_000_000],
+		queries: 200,
+		contracts: 1000,
+		seed: 42,
+		node: std::env::var_os("CITYCHAIN_NODE").map(PathBuf::from).unwrap_or_default(),
+	};
 	let args: Vec<String> = std::env::args().skip(1).collect();
 	for pair in args.chunks(2) {
 		let value = pair.get(1).unwrap_or_else(|| panic!("{} needs a value", pair[0]));
@@ -27,9 +40,11 @@ fn options() -> Options {
 			"--queries" => o.queries = value.parse().expect("a number of queries"),
 			"--contracts" => o.contracts = value.parse().expect("a number of contracts"),
 			"--seed" => o.seed = value.parse().expect("a seed"),
+			"--node" => o.node = value.into(),
 			other => panic!("unknown option {other}"),
 		}
 	}
+	assert!(o.node.is_file(), "--node (or CITYCHAIN_NODE) must name the citychain-node binary");
 	o
 }
 
@@ -38,7 +53,7 @@ fn us(d: Duration) -> f64 {
 }
 
 fn print_storage(registry: &mut Registry) {
-	let items = registry.execute_with(|| cost::items());
+	let items = registry.execute_with(cost::items);
 	println!("\nState per record (keys + values; trie nodes not counted)");
 	println!(
 		"{:<10} {:<18} {:>9} {:>12} {:>12} {:>18}",
@@ -75,73 +90,93 @@ fn print_storage(registry: &mut Registry) {
 	}
 }
 
+fn p50(values: &[Duration]) -> f64 {
+	us(percentile(values, 50))
+}
+
 fn main() {
 	let o = options();
 	println!(
-		"Search benchmark: {} calibrated bbox + time queries per size, each matching {}..{} datasets",
+		"Search benchmark: {} calibrated queries per size ({}..{} matches for bbox+time), each as {}",
 		o.queries,
 		TARGET / 2,
-		TARGET * 2
+		TARGET * 2,
+		Kind::ALL.map(Kind::name).join(", ")
 	);
+	let spec = std::env::temp_dir().join(format!("citychain-bench-search-{}.json", std::process::id()));
 	let mut results: Vec<Measured> = Vec::new();
-	for (i, &size) in o.sizes.iter().enumerate() {
+	let mut catch_up = Vec::new();
+	for &size in &o.sizes {
 		let entries = catalogue(size, o.seed);
-		let started = Instant::now();
-		let contracts = if i == 0 { o.contracts.min(size) } else { 0 };
-		let mut registry = Registry::build(&entries, contracts);
-		let chain_build = started.elapsed();
 		let started = Instant::now();
 		let baseline = Baseline::build(&entries);
 		let sqlite_build = started.elapsed();
 		let queries = calibrated_queries(&baseline, o.queries, o.seed ^ size as u64);
+		let started = Instant::now();
+		chain_spec::write(&o.node, &entries, &spec);
+		let spec_written = started.elapsed();
+		drop(entries);
+		let node = Node::start(&o.node, &spec, Duration::from_secs(3600));
+		assert_eq!(node.rebuild.datasets, size as u64, "the node indexed every dataset in its state");
 		println!(
-			"\n{size} datasets: registered in {:.1} s ({:.1} µs each), SQLite loaded in {:.1} s; {} queries calibrated",
-			chain_build.as_secs_f64(),
-			us(chain_build) / size as f64,
+			"\n{size} datasets: SQLite loaded in {:.1} s; chain spec written in {:.1} s; node up with its index \
+			 built {:.1} s after start (index rebuilt at {:.0} datasets/s); {} queries calibrated",
 			sqlite_build.as_secs_f64(),
+			spec_written.as_secs_f64(),
+			node.ready_after.as_secs_f64(),
+			node.rebuild.per_second,
 			queries.len()
 		);
-		if i == 0 {
-			print_storage(&mut registry);
+		catch_up.push((size, node.rebuild.per_second));
+		let rpc = Rpc::connect(&node.url);
+		for kind in Kind::ALL {
+			results.push(measure(size, kind, &rpc, &baseline, &queries));
 		}
-		results.push(measure(&mut registry, &baseline, &queries));
+		drop(rpc);
+		drop(node);
+		let _ = std::fs::remove_file(&spec);
 	}
 
 	println!(
-		"\n{:>9} {:>7} {:>8} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>8} {:>8} {:>6}",
-		"datasets", "queries", "matches", "chain p50", "chain p95", "reads p50", "reads p95", "sqlite p50",
-		"sqlite p95", "x p50", "x p95", "short"
+		"\n{:>9} {:<15} {:>8} {:>10} {:>10} {:>11} {:>11} {:>7} {:>7}",
+		"datasets", "search", "matches", "rpc p50", "rpc p95", "sqlite p50", "sqlite p95", "x p50", "x p95"
 	);
 	for m in &results {
-		let (c50, c95) = (percentile(&m.chain, 50), percentile(&m.chain, 95));
-		let (s50, s95) = (percentile(&m.sqlite, 50), percentile(&m.sqlite, 95));
+		let (r95, s95) = (us(percentile(&m.rpc, 95)), us(percentile(&m.sqlite, 95)));
 		println!(
-			"{:>9} {:>7} {:>8.1} {:>8.0}µs {:>8.0}µs {:>9} {:>9} {:>8.0}µs {:>8.0}µs {:>8.2} {:>8.2} {:>6}",
+			"{:>9} {:<15} {:>8.1} {:>8.0}µs {:>8.0}µs {:>9.0}µs {:>9.0}µs {:>7.2} {:>7.2}",
 			m.size,
-			m.queries,
+			m.kind.name(),
 			m.mean_matches,
-			us(c50),
-			us(c95),
-			percentile(&m.reads, 50),
-			percentile(&m.reads, 95),
-			us(s50),
-			us(s95),
-			us(c50) / us(s50),
-			us(c95) / us(s95),
-			m.short_pages
+			p50(&m.rpc),
+			r95,
+			p50(&m.sqlite),
+			s95,
+			p50(&m.rpc) / p50(&m.sqlite),
+			r95 / s95
 		);
 	}
-	if let (Some(first), Some(last)) = (results.first(), results.last()) {
-		let growth = us(percentile(&last.chain, 50)) / us(percentile(&first.chain, 50));
-		let reads = percentile(&last.reads, 50) as f64 / percentile(&first.reads, 50) as f64;
+	let (first, last) = (o.sizes[0], o.sizes[o.sizes.len() - 1]);
+	println!("\nGrowth of p50 from {first} to {last} datasets (goal: rpc no more than SQLite's)");
+	for kind in Kind::ALL {
+		let at = |size| results.iter().find(|m| m.size == size && m.kind == kind).expect("measured");
+		let (a, b) = (at(first), at(last));
 		println!(
-			"\nchain p50 at {} / at {}: {growth:.2} x latency, {reads:.2} x reads (goal <= 1.5)",
-			last.size, first.size
+			"{:<15} rpc {:.2} x, SQLite {:.2} x; rpc / SQLite p50 at {last}: {:.2} x (goal <= 2)",
+			kind.name(),
+			p50(&b.rpc) / p50(&a.rpc),
+			p50(&b.sqlite) / p50(&a.sqlite),
+			p50(&b.rpc) / p50(&b.sqlite)
 		);
-		let worst = results
-			.iter()
-			.map(|m| us(percentile(&m.chain, 50)) / us(percentile(&m.sqlite, 50)))
-			.fold(0.0, f64::max);
-		println!("chain / SQLite p50, worst size: {worst:.2} x (goal <= 3)");
+	}
+	println!("\nIndex catch-up (rebuild from state; goal >= 20000 datasets/s)");
+	for (size, rate) in catch_up {
+		println!("{size:>9} datasets: {rate:.0} datasets/s");
+	}
+
+	if o.contracts > 0 {
+		let entries = catalogue(first, o.seed);
+		let mut registry = Registry::build(&entries, o.contracts.min(first));
+		print_storage(&mut registry);
 	}
 }

@@ -1,6 +1,6 @@
 //! Benchmarks of the datasets pallet at worst-case sizes: every text at its
-//! longest, the most keywords, and an extent filed under the most index
-//! entries (four cells, two buckets) after the longest search for its depth.
+//! longest, the most keywords, the longest format and digest, so that the
+//! record written and the audit entry hashed are the largest there are.
 
 use super::*;
 use alloc::{vec, vec::Vec};
@@ -24,8 +24,7 @@ pub(crate) fn description() -> DatasetDescription {
 	}
 }
 
-/// A box filed under four cells at depth 1 (found after trying every deeper
-/// depth), a time range that touches two buckets at depth 1 (likewise).
+/// The largest content: the longest format and digest (BLAKE2b-512).
 pub(crate) fn content() -> DatasetContent {
 	let mut format = b"application/".to_vec();
 	format.resize(MAX_FORMAT_LEN as usize, b'x');

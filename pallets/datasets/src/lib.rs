@@ -18,8 +18,11 @@
 //!   content fields (extent, format, hash, size) of a record never change.
 //! - **Status**: `Active`, `Superseded`, `Deprecated` (discouraged but
 //!   current) and `Withdrawn` (final).
-//! - **Index**: a spatial grid and a temporal bucket hierarchy make a search
-//!   cost in proportion to the datasets near the query; see [`index`].
+//! - **Search** is not the runtime's work: every node keeps its own index of
+//!   the records in its finalized blocks (the node's `search_index`), which
+//!   is as trustworthy as the chain it verified. The runtime keeps only what
+//!   consensus needs: the records, their versions, and each department's
+//!   datasets in id order.
 //!
 //! ## Dispatchables
 //!
@@ -36,8 +39,9 @@
 //!
 //! ## Queries
 //!
-//! [`Pallet::search`] and [`Pallet::history`] back the `DatasetsApi` runtime
-//! API that the node serves as `datasets_*` JSON-RPC methods.
+//! [`Pallet::datasets_of`] and [`Pallet::history`] back the `DatasetsApi`
+//! runtime API (with the records themselves), which the node serves as
+//! `datasets_*` JSON-RPC methods and polkadot.js apps calls directly.
 //!
 //! ## For other pallets
 //!
@@ -53,9 +57,10 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-pub mod index;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+pub mod owners;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -65,19 +70,18 @@ pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
 		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY,
-		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_SEARCH_SCAN, MAX_TITLE_LEN, MAX_URI_LEN,
+		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
 	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription,
-	DatasetId, DatasetItem, DatasetPage, DatasetQuery, DatasetStatus, DepartmentDirectory,
-	DepartmentId, Extent, MetadataUpdate, QueryError, Role, Sensitivity, Stamp, TimeInterval,
-	TimeRange, TopicCategory,
+	DatasetId, DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId,
+	MetadataUpdate, Role, Sensitivity, Stamp, TimeRange, TopicCategory,
 };
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::{boxed::Box, vec::Vec};
+	use alloc::vec::Vec;
 	use citychain_primitives::datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS};
 	use frame_support::{pallet_prelude::*, traits::UnixTime};
 	use frame_system::pallet_prelude::*;
@@ -95,7 +99,11 @@ pub mod pallet {
 	/// Keywords as stored.
 	pub type Keywords = BoundedVec<BoundedBytes<MAX_KEYWORD_LEN>, ConstU32<MAX_KEYWORDS>>;
 
+	/// Version 1: no on-chain search index ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -133,28 +141,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Datasets<T: Config> = StorageMap<_, Twox64Concat, DatasetId, DatasetOf<T>>;
 
-	/// Spatial index: keys (depth, cell, time depth, time bucket, dataset,
-	/// extent), no values.
+	/// The datasets of each department: (department, dataset), see
+	/// [`owners`].
 	#[pallet::storage]
-	pub type SpatialIndex<T: Config> = StorageMap<_, Identity, index::SpatialKey, ()>;
-
-	/// Temporal index of datasets with an end: keys (depth, bucket of the
-	/// start, dataset, extent), no values.
-	#[pallet::storage]
-	pub type TemporalIndex<T: Config> = StorageMap<_, Identity, index::TemporalKey, ()>;
-
-	/// Temporal index of ongoing datasets: keys (start, dataset, extent), no
-	/// values.
-	#[pallet::storage]
-	pub type OngoingIndex<T: Config> = StorageMap<_, Identity, index::OngoingKey, ()>;
-
-	/// The datasets of each department: (department, dataset).
-	#[pallet::storage]
-	pub type OwnerIndex<T: Config> = StorageMap<_, Identity, index::OwnerKey, ()>;
-
-	/// The depths of the spatial and temporal indexes that hold entries.
-	#[pallet::storage]
-	pub type OccupiedDepths<T: Config> = StorageValue<_, index::Depths, ValueQuery>;
+	pub type OwnerIndex<T: Config> = StorageMap<_, Identity, owners::OwnerKey, ()>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -249,6 +239,11 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Clears what is left of the version 0 search index.
+		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			migrations::clear_legacy_index::<T>(remaining)
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -679,43 +674,35 @@ pub mod pallet {
 			ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 		}
 
-		/// Stores a new record under the next id and files it in the indexes.
+		/// Stores a new record under the next id and files it under its
+		/// owner.
 		fn insert_record(record: DatasetOf<T>) -> DatasetId {
 			let id = NextDatasetId::<T>::get();
-			index::insert::<T>(id, record.owner, record.extent());
+			owners::insert::<T>(record.owner, id);
 			Datasets::<T>::insert(id, record);
 			NextDatasetId::<T>::put(id.saturating_add(1));
 			id
 		}
 
-		/// A page of the datasets that match every filter of `query`, in
-		/// ascending id order. A bounding box is looked up in the spatial
-		/// index, else a time interval in the temporal index, else an owner in
-		/// the owner index; other filters are checked on the candidates'
-		/// records. At most `MAX_SEARCH_SCAN` records are read: a page may be
-		/// short and still have a `next` cursor.
-		pub fn search(query: DatasetQuery) -> Result<DatasetPage<T::AccountId, BlockNumberFor<T>>, QueryError> {
-			let query = query.validate()?;
-			let after = query.cursor.map_or(0, |c| c.saturating_add(1));
-			let indexed = match (&query.bbox, &query.time) {
-				(Some(bbox), time) => index::spatial_candidates::<T>(bbox, time.as_ref(), after),
-				(None, Some(time)) => index::temporal_candidates::<T>(time, after),
-				(None, None) => None,
-			};
-			let candidates: Box<dyn Iterator<Item = DatasetId>> = match (indexed, query.owner) {
-				(Some(ids), _) => Box::new(ids.into_iter()),
-				(None, Some(owner)) => Box::new(index::owned_by::<T>(owner, query.cursor)),
-				(None, None) => Box::new(after..NextDatasetId::<T>::get()),
-			};
+		/// A page of the datasets of `owner` after `cursor`, in ascending id
+		/// order: `limit` of them, clamped to 1..=`MAX_PAGE_SIZE`, and the
+		/// cursor of the next page if there is one.
+		pub fn datasets_of(
+			owner: DepartmentId,
+			cursor: Option<DatasetId>,
+			limit: u32,
+		) -> DatasetPage<T::AccountId, BlockNumberFor<T>> {
+			let limit = limit.clamp(1, MAX_PAGE_SIZE) as usize;
 			let (items, next) = citychain_primitives::paging::page(
-				candidates,
-				query.limit as usize,
-				MAX_SEARCH_SCAN as usize,
+				owners::owned_by::<T>(owner, cursor),
+				limit,
+				// Every id filed under an owner has its record.
+				limit + 1,
 				Datasets::<T>::get,
-				|d| query.matches(d),
+				|_| true,
 			);
 			let items = items.into_iter().map(|(id, dataset)| DatasetItem { id, dataset }).collect();
-			Ok(DatasetPage { items, next })
+			DatasetPage { items, next }
 		}
 
 		/// The ids of every version of the dataset `id` belongs to, oldest
@@ -741,15 +728,15 @@ pub mod pallet {
 			versions
 		}
 
-		/// Checks the pallet's invariants: every record is indexed where its
-		/// extent says, and version links agree both ways.
+		/// Checks the pallet's invariants: every record is filed under its
+		/// owner, and version links agree both ways.
 		#[cfg(any(feature = "try-runtime", feature = "std"))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let mut records = 0u64;
 			for (id, d) in Datasets::<T>::iter() {
 				records += 1;
 				ensure!(id < NextDatasetId::<T>::get(), "dataset id not yet assigned");
-				ensure!(index::is_indexed::<T>(id, d.owner, d.extent()), "dataset not indexed");
+				ensure!(owners::contains::<T>(d.owner, id), "dataset not filed under its owner");
 				ensure!(d.sensitivity.allows(d.policy), "open policy on sensitive data");
 				if let Some(s) = d.successor {
 					let next = Datasets::<T>::get(s).ok_or("successor missing")?;

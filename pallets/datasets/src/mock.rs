@@ -30,6 +30,8 @@ impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountId = AccountId;
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	// Storage priced as on a node, so that weights bound work in the tests.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 /// Transport (department 0): 1 Publisher, 2 member without roles.

@@ -1,16 +1,16 @@
 use crate::{
 	mock::*, pallet::Datasets as Records, AccessPolicy, BoundingBox, DatasetContent,
-	DatasetDescription, DatasetId, DatasetOf, DatasetQuery, DatasetStatus, Error, Event,
-	MetadataUpdate, NextDatasetId, QueryError, Sensitivity, Stamp, TimeInterval, TimeRange,
+	DatasetDescription, DatasetId, DatasetOf, DepartmentId, DatasetStatus, Error, Event,
+	MetadataUpdate, NextDatasetId, Sensitivity, Stamp, TimeRange,
 	TopicCategory, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN,
 	MAX_HISTORY, MAX_TITLE_LEN, MAX_URI_LEN, WeightInfo,
 };
 use citychain_primitives::{
+	DatasetQuery, QueryError, TimeInterval,
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE, MAX_TIME},
 	DepartmentStatus,
 };
 use frame_support::{assert_noop, assert_ok};
-use proptest::prelude::*;
 use sp_runtime::{DispatchError, DispatchResult};
 
 fn deg(d: f64) -> i32 {
@@ -95,8 +95,28 @@ fn record(id: DatasetId) -> DatasetOf<Test> {
 	Records::<Test>::get(id).expect("dataset exists")
 }
 
+/// The records `query` matches, by id: what every node's search index
+/// answers (it filters with `DatasetQuery::matches` too).
 fn search(query: DatasetQuery) -> Vec<DatasetId> {
-	Datasets::search(query).expect("valid query").items.into_iter().map(|i| i.id).collect()
+	let mut ids: Vec<_> = Records::<Test>::iter().filter(|(_, d)| query.matches(d)).map(|(id, _)| id).collect();
+	ids.sort_unstable();
+	ids
+}
+
+/// Every page of `owner`'s datasets, `limit` at a time.
+fn all_pages_of(owner: DepartmentId, limit: u32) -> Vec<DatasetId> {
+	let mut seen = Vec::new();
+	let mut cursor = None;
+	loop {
+		let page = Datasets::datasets_of(owner, cursor, limit);
+		assert!(page.items.len() <= limit.clamp(1, MAX_PAGE_SIZE) as usize);
+		assert!(page.items.iter().all(|i| i.dataset.owner == owner));
+		seen.extend(page.items.iter().map(|i| i.id));
+		match page.next {
+			Some(next) => cursor = Some(next),
+			None => return seen,
+		}
+	}
 }
 
 fn query() -> DatasetQuery {
@@ -615,10 +635,10 @@ fn a_dataset_has_at_most_max_history_versions() {
 	});
 }
 
-// --- search ---
+// --- queries ---
 
 #[test]
-fn search_filters_by_every_field() {
+fn a_query_matches_by_every_field() {
 	new_test_ext().execute_with(|| {
 		let counts = register("Junction counts");
 		let roads = register_as(
@@ -672,38 +692,35 @@ fn search_filters_by_every_field() {
 }
 
 #[test]
-fn search_pages_with_a_cursor() {
+fn datasets_of_pages_through_one_departments_datasets_in_id_order() {
 	new_test_ext().execute_with(|| {
-		let ids: Vec<_> = (0..7).map(|i| register(&format!("Counts {i}"))).collect();
-		for q in [
-			query(),
-			DatasetQuery { bbox: Some(city()), ..query() },
-			DatasetQuery { time: Some(TimeInterval::default()), ..query() },
-			DatasetQuery { owner: Some(TRANSPORT), ..query() },
-		] {
-			let mut seen = Vec::new();
-			let mut cursor = None;
-			loop {
-				let page = Datasets::search(DatasetQuery { cursor, limit: 3, ..q.clone() }).unwrap();
-				assert!(page.items.len() <= 3);
-				seen.extend(page.items.iter().map(|i| i.id));
-				match page.next {
-					Some(next) => cursor = Some(next),
-					None => break,
-				}
+		let mut transport = Vec::new();
+		let mut planning = Vec::new();
+		for i in 0..7 {
+			transport.push(register(&format!("Counts {i}")));
+			if i % 2 == 0 {
+				planning.push(register_as(PLANNING_PUBLISHER, &format!("Plan {i}"), city(), year_2024()));
 			}
-			assert_eq!(seen, ids);
 		}
-		let last = Datasets::search(DatasetQuery { cursor: Some(3), limit: 3, ..query() }).unwrap();
-		assert_eq!(last.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![4, 5, 6]);
+		for limit in [1, 3, 7, 8, MAX_PAGE_SIZE] {
+			assert_eq!(all_pages_of(TRANSPORT, limit), transport, "limit {limit}");
+			assert_eq!(all_pages_of(PLANNING, limit), planning, "limit {limit}");
+		}
+		// Limits are clamped, never refused.
+		assert_eq!(Datasets::datasets_of(TRANSPORT, None, 0).items.len(), 1);
+		let huge = Datasets::datasets_of(TRANSPORT, None, u32::MAX);
+		assert_eq!((huge.items.len(), huge.next), (7, None));
+		let last = Datasets::datasets_of(TRANSPORT, Some(transport[3]), 3);
+		assert_eq!(last.items.iter().map(|i| i.id).collect::<Vec<_>>(), transport[4..].to_vec());
 		assert_eq!(last.next, None, "no next page when nothing follows");
+		assert!(Datasets::datasets_of(99, None, 10).items.is_empty());
 	});
 }
 
 #[test]
-fn search_refuses_invalid_queries() {
+fn invalid_queries_are_named() {
 	new_test_ext().execute_with(|| {
-		let err = |q| Datasets::search(q).unwrap_err();
+		let err = |q: DatasetQuery| q.validate().unwrap_err();
 		assert_eq!(err(DatasetQuery { limit: 0, ..query() }), QueryError::ZeroLimit);
 		assert_eq!(
 			err(DatasetQuery { limit: MAX_PAGE_SIZE + 1, ..query() }),
@@ -725,86 +742,4 @@ fn search_refuses_invalid_queries() {
 			QueryError::TextTooLong
 		);
 	});
-}
-
-// --- the index returns what a full scan returns ---
-
-/// Boxes in a city and its region, some around the world and across the
-/// antimeridian, from points to continents.
-fn arb_bbox() -> impl Strategy<Value = BoundingBox> {
-	let region = (116.0f64..117.0, 39.5f64..40.5, 0.0f64..0.2, 0.0f64..0.2)
-		.prop_map(|(w, s, dw, dh)| bbox(w, s, (w + dw).min(180.0), (s + dh).min(90.0)));
-	let world = (-180.0f64..180.0, -90.0f64..90.0, 0.0f64..60.0, 0.0f64..40.0).prop_map(
-		|(w, s, dw, dh)| {
-			let e = w + dw;
-			let e = if e > 180.0 { e - 360.0 } else { e };
-			bbox(w, s, e, (s + dh).min(90.0))
-		},
-	);
-	let point = (116.0f64..117.0, 39.5f64..40.5).prop_map(|(x, y)| bbox(x, y, x, y));
-	prop_oneof![4 => region, 2 => world, 1 => point]
-}
-
-fn arb_time() -> impl Strategy<Value = TimeRange> {
-	(0i64..3_000, prop::option::of(0i64..2_000), 0u8..3).prop_map(|(start, len, scale)| {
-		let unit = [60_000, DAY, 30 * DAY][scale as usize];
-		let start = JAN_2024 + (start - 1_500) * unit;
-		TimeRange { start, end: len.map(|l| start + l * unit) }
-	})
-}
-
-fn arb_interval() -> impl Strategy<Value = TimeInterval> {
-	(prop::option::of(arb_time()), any::<bool>(), any::<bool>()).prop_map(|(t, open_start, open_end)| {
-		let t = t.unwrap_or(TimeRange { start: JAN_2024, end: None });
-		TimeInterval {
-			start: (!open_start).then_some(t.start),
-			end: if open_end { None } else { t.end.or(Some(t.start)) },
-		}
-	})
-}
-
-fn all_pages(q: DatasetQuery) -> Vec<DatasetId> {
-	let mut seen = Vec::new();
-	let mut cursor = None;
-	loop {
-		let page = Datasets::search(DatasetQuery { cursor, ..q.clone() }).unwrap();
-		seen.extend(page.items.iter().map(|i| i.id));
-		match page.next {
-			Some(next) => cursor = Some(next),
-			None => return seen,
-		}
-	}
-}
-
-proptest! {
-	#![proptest_config(ProptestConfig::with_cases(256))]
-
-	#[test]
-	fn index_search_equals_a_full_scan(
-		extents in prop::collection::vec((arb_bbox(), arb_time(), 0u32..2), 1..60),
-		queries in prop::collection::vec(
-			(prop::option::of(arb_bbox()), prop::option::of(arb_interval()), prop::option::of(0u32..2)),
-			1..8,
-		),
-		limit in 1u32..20,
-	) {
-		new_test_ext().execute_with(|| {
-			for (i, (b, t, owner)) in extents.iter().enumerate() {
-				let who = if *owner == 0 { TRANSPORT_PUBLISHER } else { PLANNING_PUBLISHER };
-				register_as(who, &format!("d{i}"), *b, *t);
-			}
-			Datasets::do_try_state().unwrap();
-			for (b, t, owner) in &queries {
-				let q = DatasetQuery { bbox: *b, time: *t, owner: *owner, limit, ..Default::default() };
-				let expected: Vec<DatasetId> = Records::<Test>::iter()
-					.filter(|(_, d)| q.matches(d))
-					.map(|(id, _)| id)
-					.collect::<std::collections::BTreeSet<_>>()
-					.into_iter()
-					.collect();
-				prop_assert_eq!(all_pages(q), expected);
-			}
-			Ok(())
-		})?;
-	}
 }
