@@ -159,11 +159,36 @@ test('a search answers at the finalized head and says which block that is', asyn
 
 test('datasets_search pages with a cursor', async () => {
   const first = (await api.rpc.datasets.search({ limit: 3 })).toJSON();
-  assert.equal(first.items.length, 3);
-  assert.equal(first.next, first.items[2].id);
+  assert.deepEqual(first.items.map((d) => d.id), [ids.roads, ids.counts, ids.parcels]);
+  assert.equal(typeof first.next, 'string', 'an opaque token');
   const second = (await api.rpc.datasets.search({ limit: 3, cursor: first.next })).toJSON();
   assert.deepEqual(second.items.map((d) => d.id), [ids.pacific]);
   assert.equal(second.next, null);
+  assert.deepEqual(second.at, first.at, 'every page answers at the block of the first');
+  assert.match(await rpcError(api.rpc.datasets.search({ cursor: 'zz' })), /cursor: malformed cursor/);
+});
+
+test('sortby orders by any sortable field, both ways, and pages in that order', async () => {
+  const titles = async (sortby, limit = 10) => {
+    const seen = [];
+    let cursor = null;
+    do {
+      const page = (await api.rpc.datasets.search({ sortby, limit, cursor })).toJSON();
+      seen.push(...page.items.map((d) => d.title));
+      cursor = page.next;
+    } while (cursor);
+    return seen;
+  };
+  const byTitle = ['Junction traffic counts 2024', 'Land parcels', 'Pacific cable landing sites', 'Road network'];
+  assert.deepEqual(await titles('title', 1), byTitle);
+  assert.deepEqual(await titles([{ field: 'title', direction: 'desc' }], 3), [...byTitle].reverse());
+  // The topic by its name; within one topic, the newest start first.
+  assert.deepEqual(await titles('+citychain:topic,-datetime'), [
+    'Land parcels', 'Junction traffic counts 2024', 'Road network', 'Pacific cable landing sites',
+  ]);
+  assert.match(await rpcError(api.rpc.datasets.search({ sortby: 'geometry' })), /sortby: "geometry" is not sortable \(sortable: id, datetime/);
+  const first = (await api.rpc.datasets.search({ sortby: 'title', limit: 1 })).toJSON();
+  assert.match(await rpcError(api.rpc.datasets.search({ cursor: first.next })), /cursor: made for another sortby/);
 });
 
 test('the DatasetsApi runtime API decodes from metadata alone', async () => {
@@ -302,4 +327,29 @@ test('a registration with a bad extent fails with a named error and changes noth
     /datasets\.WrongDigestLength/,
   );
   assert.equal((await api.query.datasets.nextDatasetId()).toNumber(), before);
+});
+
+test('a cursor answers every page at the block of the first, while new blocks arrive', async () => {
+  const first = (await api.rpc.datasets.search({ limit: 2 })).toJSON();
+  const late = await register(
+    alice,
+    description('Late arrival', 'Location', ['late']),
+    content(box(10, 10, 11, 11), '2024-01-01T00:00:00Z', null, new Uint8Array([9])),
+  );
+  const renamed = ids.parcels; // on the second page
+  await finalized(await submit(
+    api,
+    api.tx.datasets.updateMetadata(renamed, { title: 'Renamed parcels', description: null, topic: null, keywords: null, uri: null }),
+    alice,
+  ));
+  const now = (await api.rpc.datasets.search({ limit: 100 })).toJSON();
+  assert.ok(now.at.number > first.at.number);
+  assert.ok(now.items.some((d) => d.id === late), 'a fresh search sees the new dataset');
+  assert.equal(now.items.find((d) => d.id === renamed).title, 'Renamed parcels');
+  const rest = (await api.rpc.datasets.search({ limit: 100, cursor: first.next })).toJSON();
+  assert.deepEqual(rest.at, first.at);
+  assert.ok(!rest.items.some((d) => d.id === late), 'the cursor does not see it');
+  assert.equal(rest.items.find((d) => d.id === renamed).title, 'Land parcels', 'nor the new title');
+  const atFirst = (await api.rpc.datasets.search({ limit: 100 }, first.at.hash)).toJSON();
+  assert.deepEqual([...first.items, ...rest.items].map((d) => d.id), atFirst.items.map((d) => d.id));
 });

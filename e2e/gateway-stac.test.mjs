@@ -108,11 +108,30 @@ test('item search takes intersects, several collections, and clamps the limit', 
   assert.equal(tiny.features.length, 1);
 });
 
+test('item search sorts (sortby), and its next link continues in that order', async () => {
+  const newestFirst = Object.values(ids).sort((a, b) => Number(b) - Number(a)).map(String);
+  const first = await (await fetch(`${gateway.url}/search?sortby=-id&limit=4`)).json();
+  assert.deepEqual(first.features.map((f) => f.id), newestFirst.slice(0, 4));
+  const next = first.links.find((l) => l.rel === 'next');
+  assert.match(next.href, /sortby=-id/);
+  const second = await (await fetch(next.href)).json();
+  assert.deepEqual(second.features.map((f) => f.id), newestFirst.slice(4));
+  const posted = await (await fetch(`${gateway.url}/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sortby: [{ field: 'id', direction: 'desc' }], limit: 100 }),
+  })).json();
+  assert.deepEqual(posted.features.map((f) => f.id), newestFirst);
+  const conformance = await (await fetch(`${gateway.url}/conformance`)).json();
+  assert.ok(conformance.conformsTo.includes('https://api.stacspec.org/v1.0.0/item-search#sort'));
+});
+
 test('bad STAC requests get 400 or 404 with a reason', async () => {
   const cases = [
     ['/search?bbox=1,2,3', 400, /malformed bbox/],
     ['/search?datetime=yesterday', 400, /malformed datetime/],
-    ['/search?sortby=id', 400, /unsupported parameter/],
+    ['/search?fields=id', 400, /unsupported parameter/],
+    ['/search?sortby=geometry', 400, /sortby: "geometry" is not sortable/],
     ['/search?intersects={', 400, /intersects is not GeoJSON/],
     ['/search?collections=department-0,elsewhere', 400, /unknown collection/],
     ['/collections/nowhere', 404, /no collection/],

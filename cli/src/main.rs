@@ -128,8 +128,12 @@ struct SearchArgs {
 	topic: Vec<String>,
 	#[arg(long)]
 	status: Option<String>,
+	/// Sort order, e.g. `-updated,+title` (the id ends every order).
 	#[arg(long)]
-	cursor: Option<u64>,
+	sortby: Option<String>,
+	/// The `next` of the previous page.
+	#[arg(long)]
+	cursor: Option<String>,
 	#[arg(long, default_value_t = 10)]
 	limit: u32,
 }
@@ -296,6 +300,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				("text", a.text.map(Value::from)),
 				("owner", a.owner.map(Value::from)),
 				("status", a.status.map(Value::from)),
+				("sortby", a.sortby.map(Value::from)),
 				("cursor", a.cursor.map(Value::from)),
 				("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
 			]);

@@ -22,13 +22,14 @@ const CONFORMANCE: &[&str] = &[
 	"https://api.stacspec.org/v1.0.0/collections",
 	"https://api.stacspec.org/v1.0.0/ogcapi-features",
 	"https://api.stacspec.org/v1.0.0/item-search",
+	"https://api.stacspec.org/v1.0.0/item-search#sort",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 /// Search parameters the API takes; anything else is refused.
 const SEARCH_FIELDS: &[&str] =
-	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs"];
+	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs", "sortby"];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
 
@@ -86,10 +87,10 @@ async fn collection(state: &AppState, info: &Value, at: H256) -> Result<Value, A
 	let (mut west, mut south, mut east, mut north) = (180f64, 90f64, -180f64, -90f64);
 	let (mut start, mut end): (Option<i64>, Option<i64>) = (None, None);
 	let (mut any, mut ongoing) = (false, false);
-	let mut cursor: Option<u64> = None;
+	let mut cursor: Option<String> = None;
 	loop {
 		let mut params = json!({ "owner": department, "limit": 100 });
-		if let Some(c) = cursor {
+		if let Some(c) = cursor.take() {
 			params["cursor"] = c.into();
 		}
 		let page: Value = state.node.query("datasets_search", vec![params], Some(at)).await?;
@@ -113,8 +114,8 @@ async fn collection(state: &AppState, info: &Value, at: H256) -> Result<Value, A
 				None => ongoing = true,
 			}
 		}
-		match page["next"].as_u64() {
-			Some(next) => cursor = Some(next),
+		match page["next"].as_str() {
+			Some(next) => cursor = Some(next.to_string()),
 			None => break,
 		}
 	}
@@ -268,9 +269,13 @@ enum Page<'a> {
 
 /// Runs a search with node parameters `params` and renders the page.
 async fn search(state: &AppState, params: Map<String, Value>, page: Page<'_>) -> Result<Response, ApiError> {
-	let at = state.node.finalized_head().await?;
-	let mut found: Value =
-		state.node.query("datasets_stacSearch", vec![Value::Object(params)], Some(at)).await?;
+	// A next page answers at the block its token was made at; a first page
+	// at the finalized head.
+	let at = match params.contains_key("token") {
+		true => None,
+		false => Some(state.node.finalized_head().await?),
+	};
+	let mut found: Value = state.node.query("datasets_stacSearch", vec![Value::Object(params)], at).await?;
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
@@ -308,7 +313,8 @@ fn from_query(query: &BTreeMap<String, String>) -> Result<Map<String, Value>, Ap
 	let mut params = Map::new();
 	for (key, value) in query {
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" => Value::from(value.as_str()),
+			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" =>
+				Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)
 				.map_err(|e| ApiError::bad_request(format!("intersects is not GeoJSON: {e}")))?,
@@ -403,8 +409,10 @@ mod tests {
 				.collect();
 		let p = from_query(&q).unwrap();
 		assert_eq!(Value::Object(p), json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 }));
-		let bad: BTreeMap<String, String> = [("sortby".to_string(), "x".to_string())].into_iter().collect();
+		let bad: BTreeMap<String, String> = [("fields".to_string(), "x".to_string())].into_iter().collect();
 		assert!(from_query(&bad).is_err());
+		let sort: BTreeMap<String, String> = [("sortby".to_string(), "-updated, title".to_string())].into_iter().collect();
+		assert_eq!(from_query(&sort).unwrap()["sortby"], "-updated, title");
 		let point = r#"{"type":"Point","coordinates":[116.4,39.9]}"#;
 		let q: BTreeMap<String, String> = [("intersects".to_string(), point.to_string())].into_iter().collect();
 		assert_eq!(from_query(&q).unwrap()["intersects"]["type"], "Point");

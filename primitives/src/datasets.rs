@@ -583,8 +583,6 @@ pub struct DatasetQuery {
 	pub status: Option<DatasetStatus>,
 	/// Occurs, ASCII case-insensitively, in the title or a keyword.
 	pub text: Option<Vec<u8>>,
-	/// Continue after this dataset id (the `next` of the previous page).
-	pub cursor: Option<DatasetId>,
 	/// Most datasets to return, 1 to `MAX_PAGE_SIZE`.
 	pub limit: u32,
 }
@@ -688,7 +686,6 @@ mod tests {
 			owner: None,
 			status: None,
 			text: None,
-			cursor: None,
 			limit: 10,
 		};
 		assert!(query(TopicCategory::ALL.to_vec()).validate().is_ok());

@@ -1,7 +1,8 @@
 //! `datasets_*`: the dataset registry over JSON-RPC, as CityChain records and
 //! as STAC 1.1 Items and ItemCollections. Records and histories are read
 //! from state at any block; searches are answered by the node's search index
-//! at the finalized head.
+//! at a finalized block: the head, the one asked for, or the one a cursor
+//! was made at.
 
 use std::{sync::Arc, time::Duration};
 
@@ -27,7 +28,10 @@ use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
 use crate::stac::{self, bbox_degrees, hex, rfc3339, text, STAC_VERSION};
-use crate::search_index::{Filter, Reached, Search, SearchIndex, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
+use crate::search_index::{
+	Cursor, Filter, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
+	MAX_POSITIONS, MAX_SORT_KEYS,
+};
 use geo::{CoordsIter, Geometry};
 
 /// JSON-RPC error code of a search the index cannot answer.
@@ -141,8 +145,9 @@ impl DatasetJson {
 #[derive(Clone, Serialize)]
 pub struct PageJson {
 	pub items: Vec<DatasetJson>,
-	/// Pass as `cursor` for the next page; `null` when there is no more.
-	pub next: Option<DatasetId>,
+	/// Pass as `cursor` for the next page (answered at the same block);
+	/// `null` when there is no more.
+	pub next: Option<String>,
 	/// The finalized block the answer holds at.
 	pub at: AtJson,
 }
@@ -281,7 +286,10 @@ pub struct SearchParams {
 	/// Occurs (case-insensitively) in the title or a keyword.
 	pub text: Option<String>,
 	/// The `next` of the previous page.
-	pub cursor: Option<DatasetId>,
+	pub cursor: Option<String>,
+	/// Sort order: `"-updated,+title"` or `[{ "field", "direction" }]`;
+	/// the id (ascending) ends every order.
+	pub sortby: Option<SortbyParam>,
 	/// Default 10; clamped to 1..=100.
 	pub limit: Option<u32>,
 	/// A CQL2 filter on the datasets' STAC Items: text (a string) or JSON
@@ -350,15 +358,25 @@ impl SearchParams {
 			owner: self.owner,
 			status: self.status,
 			text: self.text.as_ref().map(|t| t.as_bytes().to_vec()),
-			cursor: self.cursor,
 			limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_PAGE_SIZE),
 		};
 		let keywords = at_most("keywords", &self.keywords, MAX_KEYWORDS)?;
 		if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
 			return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
 		}
+		let sort = self.sortby.as_ref().map(SortbyParam::parse).transpose()?.unwrap_or_default();
+		let cursor = self
+			.cursor
+			.as_deref()
+			.map(|t| Cursor::parse(t).ok_or_else(|| invalid(format!("cursor: malformed cursor {t:?}"))))
+			.transpose()?;
+		if cursor.as_ref().is_some_and(|c| c.keys.len() != sort.len()) {
+			return Err(invalid("cursor: made for another sortby"));
+		}
 		Ok(Search {
 			query: query.validate().map_err(query_error)?,
+			sort,
+			cursor,
 			owners: at_most("owners", &self.owners, MAX_OWNERS)?,
 			ids: at_most("ids", &self.ids, MAX_IDS)?,
 			keywords: keywords.into_iter().map(String::into_bytes).collect(),
@@ -367,6 +385,66 @@ impl SearchParams {
 			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
 			filter: self.filter.as_ref().map(|f| parse_filter(f, self.filter_lang.as_deref())).transpose()?,
 		})
+	}
+}
+
+/// One key of a `sortby` list, as STAC's sort extension POSTs it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SortbyItem {
+	pub field: String,
+	/// `asc` (the default) or `desc`.
+	pub direction: Option<String>,
+}
+
+/// `sortby` as STAC's sort extension has it: `"-updated,+title"` (GET; a
+/// `+` that a query string turned into a space counts as `+`) or a list of
+/// `{ "field", "direction" }` (POST).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SortbyParam {
+	Text(String),
+	List(Vec<SortbyItem>),
+}
+
+impl SortbyParam {
+	fn parse(&self) -> Result<Vec<SortKey>, ErrorObjectOwned> {
+		let keys: Vec<(String, bool)> = match self {
+			SortbyParam::Text(text) => text
+				.split(',')
+				.map(|k| {
+					let k = k.trim_end();
+					match k.strip_prefix('-') {
+						Some(field) => (field.trim().to_string(), true),
+						None => (k.trim_start_matches([' ', '+']).to_string(), false),
+					}
+				})
+				.collect(),
+			SortbyParam::List(items) => items
+				.iter()
+				.map(|i| match i.direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
+					None | Some("asc") => Ok((i.field.clone(), false)),
+					Some("desc") => Ok((i.field.clone(), true)),
+					Some(other) => Err(invalid(format!("sortby: direction {other:?} is neither asc nor desc"))),
+				})
+				.collect::<Result<_, _>>()?,
+		};
+		if keys.len() > MAX_SORT_KEYS {
+			return Err(invalid(format!("sortby: at most {MAX_SORT_KEYS} keys")));
+		}
+		let mut sort: Vec<SortKey> = Vec::new();
+		for (field, descending) in keys {
+			let parsed = Sortable::parse(&field).map_err(|e| invalid(format!("sortby: {e}")))?;
+			if sort.iter().any(|k| k.field == parsed) {
+				return Err(invalid(format!("sortby: {field:?} is named twice")));
+			}
+			sort.push(SortKey { field: parsed, descending });
+		}
+		// The id ends every order already.
+		if sort.last().is_some_and(|k| k.field == Sortable::Id && !k.descending) {
+			sort.pop();
+		}
+		Ok(sort)
 	}
 }
 
@@ -393,6 +471,8 @@ pub struct StacSearchParams {
 	pub limit: Option<u32>,
 	/// The token of the previous page's `next` link.
 	pub token: Option<String>,
+	/// STAC sort extension.
+	pub sortby: Option<SortbyParam>,
 	/// STAC API filter extension: CQL2 text or JSON.
 	pub filter: Option<Value>,
 	#[serde(rename = "filter-lang")]
@@ -423,9 +503,9 @@ impl StacSearchParams {
 			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
 		};
 		let ids = at_most("ids", &ids, MAX_IDS)?.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>()?;
-		let cursor = self.token.as_deref().map(|t| {
-			t.parse().map_err(|_| invalid(format!("malformed token {t:?}")))
-		});
+		if let Some(token) = &self.token {
+			Cursor::parse(token).ok_or_else(|| invalid(format!("token: malformed token {token:?}")))?;
+		}
 		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
 			return Err(invalid(format!("filter-crs: {crs:?} is not one of {}", FILTER_CRS.join(", "))));
 		}
@@ -435,7 +515,8 @@ impl StacSearchParams {
 			datetime: self.datetime.clone(),
 			owners,
 			ids,
-			cursor: cursor.transpose()?,
+			cursor: self.token.clone(),
+			sortby: self.sortby.clone(),
 			limit: self.limit,
 			filter: self.filter.clone(),
 			filter_lang: self.filter_lang.clone(),
@@ -502,16 +583,17 @@ where
 		Ok(history.last().copied().unwrap_or(id))
 	}
 
-	/// The index, once it holds the finalized head (or, given `at`, that
-	/// finalized block), and the block it holds.
-	async fn indexed(&self, at: Option<Hash>) -> RpcResult<(Arc<SearchIndex>, Reached)> {
+	/// The finalized block a search answers at — the one its cursor was made
+	/// at, else `at`, else the finalized head as the index holds it — and the
+	/// index, once it holds that block.
+	async fn indexed(&self, at: Option<Hash>, cursor: Option<BlockNumber>) -> RpcResult<(Arc<SearchIndex>, Reached)> {
 		let index = self
 			.index
 			.clone()
 			.ok_or_else(|| index_error("this node runs without a search index (--search-index off)"))?;
 		let info = self.client.info();
-		let wanted = match at {
-			None => info.finalized_number,
+		let asked = match at {
+			None => None,
 			Some(hash) => {
 				let number = self
 					.client
@@ -520,55 +602,77 @@ where
 					.ok_or_else(|| invalid(format!("at: unknown block {hash:?}")))?;
 				if number > info.finalized_number || self.client.hash(number).ok().flatten() != Some(hash) {
 					return Err(invalid(format!(
-						"at: block {hash:?} is not finalized; searches answer at the finalized head (#{})",
+						"at: block {hash:?} is not finalized; searches answer at finalized blocks (the head is #{})",
 						info.finalized_number
 					)));
 				}
-				number
+				Some(number)
 			},
 		};
-		match index.reached(wanted, INDEX_PATIENCE).await {
-			Some(reached) if reached.number >= wanted => Ok((index, reached)),
+		let wanted = match (cursor, asked) {
+			(Some(c), _) if c > info.finalized_number => return Err(invalid(format!("cursor: block #{c} is not finalized"))),
+			(Some(c), Some(a)) if c != a =>
+				return Err(invalid(format!("at: the cursor was made at #{c}; leave at out or name that block"))),
+			(Some(c), _) => Some(c),
+			(None, asked) => asked,
+		};
+		let needed = wanted.unwrap_or(info.finalized_number);
+		match index.reached(needed, INDEX_PATIENCE).await {
+			Some(reached) if reached.number >= needed => {
+				let answer = match wanted {
+					Some(number) if number != reached.number => {
+						let hash = self
+							.client
+							.hash(number)
+							.map_err(runtime_error)?
+							.ok_or_else(|| index_error(format!("finalized block #{number} has no hash")))?;
+						Reached { number, hash }
+					},
+					_ => reached,
+				};
+				Ok((index, answer))
+			},
 			Some(reached) => Err(index_error(format!(
-				"the search index is at #{}, catching up to the finalized #{wanted}; try again",
+				"the search index is at #{}, catching up to the finalized #{needed}; try again",
 				reached.number
 			))),
 			None => Err(index_error("the search index is being built; try again")),
 		}
 	}
 
-	/// Runs `read` on the index at the finalized head off the async workers.
+	/// Runs `read` on the index at the block `indexed` chooses, off the
+	/// async workers.
 	async fn from_index<T: Send + 'static>(
 		&self,
 		at: Option<Hash>,
-		read: impl FnOnce(&SearchIndex) -> Result<T, String> + Send + 'static,
+		cursor: Option<BlockNumber>,
+		read: impl FnOnce(&SearchIndex, BlockNumber) -> Result<T, String> + Send + 'static,
 	) -> RpcResult<(T, Reached)> {
-		let (index, reached) = self.indexed(at).await?;
-		let found = tokio::task::spawn_blocking(move || read(&index))
+		let (index, answer) = self.indexed(at, cursor).await?;
+		let found = tokio::task::spawn_blocking(move || read(&index, answer.number))
 			.await
 			.map_err(|e| index_error(e.to_string()))?
 			.map_err(index_error)?;
-		Ok((found, reached))
+		Ok((found, answer))
 	}
 }
 
 /// A page of a STAC search, each item with the id of its newest version.
-type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<DatasetId>);
+type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>);
 
-fn stac_found(index: &SearchIndex, search: &Search) -> Result<Found, String> {
-	let page = index.search(search)?;
-	let items = page
-		.items
+fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, String> {
+	let Page { items, next } = index.search(search, at)?;
+	let items = items
 		.into_iter()
 		.map(|item| {
 			let latest = match item.dataset.successor {
 				None => Ok(item.id),
-				Some(_) => index.latest(item.id),
+				Some(_) => index.latest(item.id, at),
 			};
 			latest.map(|latest| (item, latest))
 		})
 		.collect::<Result<_, _>>()?;
-	Ok((items, page.next))
+	Ok((items, next))
 }
 
 #[async_trait]
@@ -583,11 +687,12 @@ where
 
 	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
 		let search = params.search()?;
-		let (page, reached) = self.from_index(at, move |index| index.search(&search)).await?;
+		let cursor = search.cursor.as_ref().map(|c| c.block);
+		let (page, answered) = self.from_index(at, cursor, move |index, at| index.search(&search, at)).await?;
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
-			next: page.next,
-			at: reached.into(),
+			next: page.next.map(|c| c.token()),
+			at: answered.into(),
 		})
 	}
 
@@ -607,11 +712,14 @@ where
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
 		let search = params.search()?;
-		let ((items, next), reached) = self.from_index(at, move |index| stac_found(index, &search)).await?;
+		let cursor = search.cursor.as_ref().map(|c| c.block);
+		let ((items, next), answered) =
+			self.from_index(at, cursor, move |index, at| stac_found(index, &search, at)).await?;
+		let next = next.map(|c| c.token());
 		let features: Vec<Value> =
 			items.iter().map(|(item, latest)| stac::item(item.id, &item.dataset, *latest)).collect();
 		let mut links = Vec::new();
-		if let Some(token) = next {
+		if let Some(token) = &next {
 			links.push(json!({
 				"rel": "next",
 				"href": format!("?token={token}"),
@@ -625,8 +733,8 @@ where
 			"numberReturned": features.len(),
 			"features": features,
 			"links": links,
-			"token": next.map(|t| t.to_string()),
-			"at": AtJson::from(reached),
+			"token": next,
+			"at": AtJson::from(answered),
 		}))
 	}
 }

@@ -1,5 +1,6 @@
-//! The node's search index: the dataset registry as of the finalized head,
-//! in SQLite beside the chain's database.
+//! The node's search index: the dataset registry as of the finalized head
+//! (and of the finalized blocks of the last hour, for stable cursors), in
+//! SQLite beside the chain's database.
 //!
 //! Searching needs no consensus: this node verified every block it indexes,
 //! so an index derived from its own finalized blocks is as trustworthy as the
@@ -21,8 +22,8 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use citychain_primitives::{DatasetId, DatasetPage};
-use citychain_runtime::{opaque::Block, AccountId, BlockNumber, Hash, RuntimeEvent};
+use citychain_primitives::DatasetId;
+use citychain_runtime::{opaque::Block, BlockNumber, Hash, RuntimeEvent};
 use codec::Decode;
 use futures::StreamExt;
 use sc_client_api::{BlockchainEvents, StorageProvider};
@@ -31,8 +32,10 @@ use sp_core::storage::StorageKey;
 use sp_io::hashing::{twox_128, twox_64};
 use tokio::sync::watch;
 
-pub use query::{Filter, Search, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS};
-pub use store::{Reached, Record};
+pub use query::{
+	Cursor, Filter, Search, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
+};
+pub use store::{Page, Reached, Record};
 use store::{Stale, Store};
 
 const LOG: &str = "search-index";
@@ -94,12 +97,14 @@ impl SearchIndex {
 		reached
 	}
 
-	pub fn search(&self, search: &Search) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
-		self.store().search(search)
+	/// A page of `search` as finalized block `at` held the records.
+	pub fn search(&self, search: &Search, at: BlockNumber) -> Result<Page, String> {
+		self.store().search(search, at)
 	}
 
-	pub fn latest(&self, id: DatasetId) -> Result<DatasetId, String> {
-		self.store().latest(id)
+	/// The newest version of dataset `id` at finalized block `at`.
+	pub fn latest(&self, id: DatasetId, at: BlockNumber) -> Result<DatasetId, String> {
+		self.store().latest(id, at)
 	}
 }
 
@@ -248,7 +253,7 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	let mut batch = Vec::with_capacity(REBUILD_BATCH);
 	let mut total = 0;
 	// Until the last batch marks the index as built, it reads as empty.
-	let unfinished = Reached { number: 0, hash: Hash::zero() };
+	let unfinished = Reached { number: head.number, hash: Hash::zero() };
 	for (key, value) in pairs {
 		let id_bytes: [u8; 8] = key.0[key.0.len().saturating_sub(8)..].try_into().map_err(|_| "malformed key")?;
 		let id = DatasetId::from_le_bytes(id_bytes);

@@ -4,8 +4,11 @@
 //! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DepartmentId, Sensitivity,
+	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus, DepartmentId,
+	Sensitivity, TopicCategory,
 };
+use citychain_runtime::BlockNumber;
+use codec::{Decode, Encode};
 use geo::{coord, Geometry, Intersects, Rect};
 use serde_json::Value;
 
@@ -96,10 +99,145 @@ impl Filter {
 	}
 }
 
+/// A field results can be sorted by: every scalar queryable (not the
+/// geometry, the description, the keywords or the publisher).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sortable {
+	Id,
+	Start,
+	End,
+	Title,
+	Created,
+	Updated,
+	Version,
+	Owner,
+	Topic,
+	Status,
+	Policy,
+	Sensitivity,
+	CreatedBlock,
+	UpdatedBlock,
+}
+
+/// The names a sort key may use, as queryables name them.
+pub const SORTABLE: &[(&str, Sortable)] = &[
+	("id", Sortable::Id),
+	("datetime", Sortable::Start),
+	("start_datetime", Sortable::Start),
+	("end_datetime", Sortable::End),
+	("title", Sortable::Title),
+	("created", Sortable::Created),
+	("updated", Sortable::Updated),
+	("version", Sortable::Version),
+	("collection", Sortable::Owner),
+	("citychain:owner", Sortable::Owner),
+	("citychain:topic", Sortable::Topic),
+	("citychain:status", Sortable::Status),
+	("citychain:access_policy", Sortable::Policy),
+	("citychain:sensitivity", Sortable::Sensitivity),
+	("citychain:created_block", Sortable::CreatedBlock),
+	("citychain:updated_block", Sortable::UpdatedBlock),
+];
+
+/// Most sort keys one search names.
+pub const MAX_SORT_KEYS: usize = 4;
+
+/// `CASE column WHEN <discriminant> THEN <rank of its name> … END`: a
+/// vocabulary column sorts by the values' names, as the STAC Items show them.
+fn by_name(column: &str, names: impl Iterator<Item = &'static str>) -> String {
+	let names: Vec<&str> = names.collect();
+	let mut sorted = names.clone();
+	sorted.sort_unstable();
+	let arms: String = names
+		.iter()
+		.enumerate()
+		.map(|(i, n)| format!(" WHEN {i} THEN {}", sorted.binary_search(n).unwrap_or_default()))
+		.collect();
+	format!("(CASE {column}{arms} END)")
+}
+
+impl Sortable {
+	/// The field named `name` (with or without `properties.`).
+	pub fn parse(name: &str) -> Result<Self, String> {
+		let bare = name.strip_prefix("properties.").unwrap_or(name);
+		SORTABLE.iter().find(|(n, _)| *n == bare).map(|(_, s)| *s).ok_or_else(|| {
+			let names: Vec<&str> = SORTABLE.iter().map(|(n, _)| *n).collect();
+			format!("{name:?} is not sortable (sortable: {})", names.join(", "))
+		})
+	}
+
+	/// Its SQL expression over the index's `datasets` table.
+	pub(super) fn sql(self) -> String {
+		match self {
+			Sortable::Id => "id".into(),
+			Sortable::Start => "start_ms".into(),
+			Sortable::End => "end_ms".into(),
+			Sortable::Title => "title COLLATE NOCASE".into(),
+			Sortable::Created => "created_ms".into(),
+			Sortable::Updated => "updated_ms".into(),
+			Sortable::Version => "version".into(),
+			Sortable::Owner => "owner".into(),
+			Sortable::Topic => by_name("topic", TopicCategory::ALL.iter().map(TopicCategory::as_str)),
+			Sortable::Status => by_name("status", DatasetStatus::ALL.iter().map(DatasetStatus::as_str)),
+			Sortable::Policy => by_name("policy", AccessPolicy::ALL.iter().map(AccessPolicy::as_str)),
+			Sortable::Sensitivity => by_name("sensitivity", Sensitivity::ALL.iter().map(Sensitivity::as_str)),
+			Sortable::CreatedBlock => "created_block".into(),
+			Sortable::UpdatedBlock => "updated_block".into(),
+		}
+	}
+}
+
+/// One key of a sort order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SortKey {
+	pub field: Sortable,
+	pub descending: bool,
+}
+
+/// A sort key's value in a cursor.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Encode, Decode)]
+pub enum KeyValue {
+	Int(i64),
+	Text(String),
+}
+
+/// Where the next page starts: the finalized block the first page was
+/// answered at (every later page answers at the same block), and the sort
+/// values and id of the last row the previous page read.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct Cursor {
+	pub block: BlockNumber,
+	pub keys: Vec<KeyValue>,
+	pub id: DatasetId,
+}
+
+impl Cursor {
+	/// The opaque token clients pass back: the cursor's SCALE encoding in hex.
+	pub fn token(&self) -> String {
+		self.encode().iter().map(|b| format!("{b:02x}")).collect()
+	}
+
+	/// The cursor of a token this node made; `None` for anything else.
+	pub fn parse(token: &str) -> Option<Self> {
+		if token.len() % 2 != 0 || token.len() > 2048 {
+			return None;
+		}
+		let bytes = (0..token.len())
+			.step_by(2)
+			.map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+			.collect::<Option<Vec<u8>>>()?;
+		Self::decode(&mut &bytes[..]).ok()
+	}
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Search {
-	/// Box, interval, topics, one owner, status, text, cursor, limit.
+	/// Box, interval, topics, one owner, status, text, limit.
 	pub query: DatasetQuery,
+	/// Sort order before the id (ascending), which ends every order.
+	pub sort: Vec<SortKey>,
+	/// Where this page starts, from the previous page.
+	pub cursor: Option<Cursor>,
 	/// Datasets of any of these departments (empty: any).
 	pub owners: Vec<DepartmentId>,
 	/// Only these datasets (empty: any).

@@ -1,7 +1,16 @@
-//! The index's SQLite database: one row per dataset record (its SCALE
-//! encoding and the columns searches filter on), an R*Tree over extents in
+//! The index's SQLite database: the versions of each dataset record that
+//! finalized blocks held (its SCALE encoding, the block range it held in,
+//! and the columns searches filter and sort on), an R*Tree over extents in
 //! space and time, an FTS5 trigram table over titles and keywords, and the
 //! finalized block the whole reflects.
+//!
+//! A record changed by block `B` ends the row that held it (`until = B`) and
+//! gets a new row (`since = B`), so a search can answer at any finalized
+//! block the index still holds: what a block held is every row with
+//! `since <= B` and (`until` unset or `until > B`). Rows ended more than
+//! [`RETAIN_BLOCKS`] blocks before the head are pruned; a rebuild holds from
+//! its head on. That is what keeps a cursor stable while new blocks arrive:
+//! every page of a search answers at the block its first page did.
 
 use std::{
 	path::Path,
@@ -10,11 +19,11 @@ use std::{
 
 use citychain_primitives::{
 	datasets::{DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
-	BoundingBox, Dataset, DatasetId, DatasetItem, DatasetPage, TimeInterval,
+	BoundingBox, Dataset, DatasetId, DatasetItem, TimeInterval,
 };
 use geo::BoundingRect;
 
-use super::query::Search;
+use super::query::{Cursor, KeyValue, Search};
 use citychain_runtime::{AccountId, BlockNumber, Hash};
 use codec::{Decode, Encode};
 use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, OptionalExtension};
@@ -22,7 +31,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -30,6 +39,10 @@ pub const MAX_CANDIDATES: usize = 10_000;
 
 /// Longest a search may run in SQLite before it is interrupted.
 pub const MAX_QUERY_TIME: Duration = Duration::from_secs(2);
+
+/// How many blocks back from the head the index can still answer at: an
+/// hour of 3 s blocks. A cursor made longer ago than that has expired.
+pub const RETAIN_BLOCKS: BlockNumber = 1_200;
 
 /// SQLite instructions between two looks at the clock.
 const CLOCK_EVERY: i32 = 1_000;
@@ -52,6 +65,13 @@ pub enum Stale {
 	Genesis,
 }
 
+/// A page of a search: the records, and the cursor of the next page.
+#[derive(Clone, Debug)]
+pub struct Page {
+	pub items: Vec<DatasetItem<AccountId, BlockNumber>>,
+	pub next: Option<Cursor>,
+}
+
 pub struct Store {
 	db: Connection,
 }
@@ -59,16 +79,30 @@ pub struct Store {
 const SCHEMA: &str = "
 	CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 	CREATE TABLE IF NOT EXISTS datasets (
-		id INTEGER PRIMARY KEY,
+		rid INTEGER PRIMARY KEY,
+		id INTEGER NOT NULL,
+		since INTEGER NOT NULL,
+		until INTEGER,
 		successor INTEGER,
 		owner INTEGER NOT NULL,
 		status INTEGER NOT NULL,
 		topic INTEGER NOT NULL,
 		policy INTEGER NOT NULL,
 		sensitivity INTEGER NOT NULL,
+		start_ms INTEGER NOT NULL,
+		end_ms INTEGER NOT NULL,
+		title TEXT NOT NULL,
+		created_ms INTEGER NOT NULL,
+		updated_ms INTEGER NOT NULL,
+		version INTEGER NOT NULL,
+		created_block INTEGER NOT NULL,
+		updated_block INTEGER NOT NULL,
 		record BLOB NOT NULL
 	);
+	CREATE UNIQUE INDEX IF NOT EXISTS datasets_current ON datasets (id) WHERE until IS NULL;
+	CREATE INDEX IF NOT EXISTS datasets_id ON datasets (id, since);
 	CREATE INDEX IF NOT EXISTS datasets_owner ON datasets (owner, id);
+	CREATE INDEX IF NOT EXISTS datasets_ended ON datasets (until) WHERE until IS NOT NULL;
 	CREATE VIRTUAL TABLE IF NOT EXISTS extents USING rtree (
 		slot, west, east, south, north, start, end
 	);
@@ -77,8 +111,11 @@ const SCHEMA: &str = "
 	);
 ";
 
+/// The rows of `datasets` that block `?` (bound twice) held.
+const HELD_AT: &str = "since <= ? AND (until IS NULL OR until > ?)";
+
 /// The R*Tree rows of a box: one, or two halves if it crosses the
-/// antimeridian. A row's slot is `2 * id + half`.
+/// antimeridian. A row's slot is `2 * rid + half`.
 pub(super) fn halves(b: &BoundingBox) -> Vec<(i64, i32, i32)> {
 	if b.crosses_antimeridian() {
 		vec![(0, b.west, MAX_LONGITUDE), (1, -MAX_LONGITUDE, b.east)]
@@ -95,19 +132,44 @@ fn sql_error(e: rusqlite::Error) -> String {
 	format!("search index: {e}")
 }
 
-/// Narrows `filters` to the datasets whose extent rows meet `bbox` (any
-/// place if none) and `time` (any time if none).
+/// Narrows `filters` to the rows whose extent meets `bbox` (any place if
+/// none) and `time` (any time if none).
 fn extents(filters: &mut Vec<String>, args: &mut Vec<Sql>, bbox: Option<&BoundingBox>, time: Option<&TimeInterval>) {
 	let (south, north) = bbox.map_or((-MAX_LATITUDE, MAX_LATITUDE), |b| (b.south, b.north));
 	let (start, end) = time.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
 	let parts = bbox.map_or(vec![(0, -MAX_LONGITUDE, MAX_LONGITUDE)], halves);
 	let select = "SELECT slot >> 1 FROM extents WHERE west <= ? AND east >= ? AND south <= ? \
 		AND north >= ? AND start <= ? AND end >= ?";
-	filters.push(format!("id IN ({})", vec![select; parts.len()].join(" UNION ")));
+	filters.push(format!("rid IN ({})", vec![select; parts.len()].join(" UNION ")));
 	for (_, west, east) in parts {
 		args.extend([east, west, north, south].map(|v| Sql::Integer(v.into())));
 		args.extend([end, start].map(Sql::Integer));
 	}
+}
+
+/// Rows after the cursor in the order `(keys…, id)`: for keys `k1, k2` with
+/// values `v1, v2`, `k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND id >
+/// vid)))`, each `>` a `<` for a descending key.
+fn after(order: &[(String, bool)], cursor: &Cursor, args: &mut Vec<Sql>) -> String {
+	let mut sql = "id > ?".to_string();
+	args.push(Sql::Integer(cursor.id as i64));
+	let mut nested = Vec::new();
+	for ((expr, descending), value) in order.iter().zip(&cursor.keys).rev() {
+		let v = match value {
+			KeyValue::Int(i) => Sql::Integer(*i),
+			KeyValue::Text(t) => Sql::Text(t.clone()),
+		};
+		let op = if *descending { "<" } else { ">" };
+		sql = format!("{expr} {op} ? OR ({expr} = ? AND ({sql}))");
+		nested.push([v.clone(), v]);
+	}
+	// The arguments of the outermost key come first.
+	let inner = std::mem::take(args);
+	for pair in nested.into_iter().rev() {
+		args.extend(pair);
+	}
+	args.extend(inner);
+	format!("({sql})")
 }
 
 impl Store {
@@ -151,8 +213,20 @@ impl Store {
 		Ok(reached.map(|(number, hash)| Reached { number, hash }).ok_or(Stale::Empty))
 	}
 
-	/// Starts a rebuild: empties every table. Until `finish_rebuild` the index
-	/// reads as empty, so an interrupted rebuild starts over.
+	/// The oldest block the index can still answer at: its rebuild's head, or
+	/// `RETAIN_BLOCKS` before the block it reached.
+	pub fn oldest(&self) -> Result<BlockNumber, String> {
+		let number = |key| -> Result<BlockNumber, String> {
+			Ok(self.meta(key)?.and_then(|v| BlockNumber::decode(&mut &v[..]).ok()).unwrap_or_default())
+		};
+		let reached = self.meta("reached")?.and_then(|v| <(BlockNumber, Hash)>::decode(&mut &v[..]).ok());
+		let kept = reached.map_or(0, |(n, _)| n.saturating_sub(RETAIN_BLOCKS));
+		Ok(number("rebuilt")?.max(kept))
+	}
+
+	/// Starts a rebuild: empties every table. Until the rebuild's last
+	/// `apply` (with `genesis`) the index reads as empty, so an interrupted
+	/// rebuild starts over.
 	pub fn clear(&mut self) -> Result<(), String> {
 		self.db
 			.execute_batch(
@@ -162,9 +236,11 @@ impl Store {
 			.map_err(sql_error)
 	}
 
-	/// Writes `records` (id, record) and, in the same transaction, that the
-	/// index now reflects `reached`; with `genesis`, also marks the index as
-	/// built for that chain by this version.
+	/// Writes `records` (id, record) as they hold from block `reached` on
+	/// and, in the same transaction, that the index now reflects `reached`;
+	/// prunes the rows that ended more than `RETAIN_BLOCKS` before it. With
+	/// `genesis` (a rebuild's last batch), also marks the index as built
+	/// for that chain by this version, holding from `reached` on.
 	pub fn apply(
 		&mut self,
 		records: impl IntoIterator<Item = (DatasetId, Record)>,
@@ -172,17 +248,19 @@ impl Store {
 		genesis: Option<Hash>,
 	) -> Result<usize, String> {
 		let tx = self.db.transaction().map_err(sql_error)?;
+		let block = i64::from(reached.number);
 		let mut written = 0;
 		{
+			let mut end = tx
+				.prepare_cached("UPDATE datasets SET until = ?2 WHERE id = ?1 AND until IS NULL")
+				.map_err(sql_error)?;
 			let mut row = tx
 				.prepare_cached(
-					"INSERT OR REPLACE INTO datasets
-					 (id, successor, owner, status, topic, policy, sensitivity, record)
-					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+					"INSERT INTO datasets
+					 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
+					  title, created_ms, updated_ms, version, created_block, updated_block, record)
+					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 				)
-				.map_err(sql_error)?;
-			let mut unplace = tx
-				.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)")
 				.map_err(sql_error)?;
 			let mut place = tx
 				.prepare_cached(
@@ -190,28 +268,38 @@ impl Store {
 					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 				)
 				.map_err(sql_error)?;
-			let mut unword = tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
 			let mut word = tx
 				.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")
 				.map_err(sql_error)?;
 			for (id, record) in records {
 				let id = id as i64;
+				end.execute(params![id, block]).map_err(sql_error)?;
+				let title = String::from_utf8_lossy(&record.title).into_owned();
 				row.execute(params![
 					id,
+					block,
 					record.successor.map(|s| s as i64),
 					record.owner,
 					record.status as u8,
 					record.topic as u8,
 					record.policy as u8,
 					record.sensitivity as u8,
+					record.time.start,
+					record.time.end.unwrap_or(MAX_TIME),
+					title,
+					record.created.time as i64,
+					record.updated.time as i64,
+					record.version,
+					record.created.block,
+					record.updated.block,
 					record.encode()
 				])
 				.map_err(sql_error)?;
-				unplace.execute([2 * id]).map_err(sql_error)?;
+				let at = tx.last_insert_rowid();
 				for (half, west, east) in halves(&record.bbox) {
 					place
 						.execute(params![
-							2 * id + half,
+							2 * at + half,
 							west,
 							east,
 							record.bbox.south,
@@ -221,10 +309,25 @@ impl Store {
 						])
 						.map_err(sql_error)?;
 				}
-				unword.execute([id]).map_err(sql_error)?;
-				word.execute(params![id, String::from_utf8_lossy(&record.title), keywords(&record)])
-					.map_err(sql_error)?;
+				word.execute(params![at, title, keywords(&record)]).map_err(sql_error)?;
 				written += 1;
+			}
+		}
+		// Rows that ended before the horizon: no block the index answers at
+		// holds them any more.
+		let horizon = block - i64::from(RETAIN_BLOCKS);
+		let ended: Vec<i64> = tx
+			.prepare_cached("SELECT rid FROM datasets WHERE until <= ?1")
+			.and_then(|mut q| q.query_map([horizon], |r| r.get(0))?.collect())
+			.map_err(sql_error)?;
+		{
+			let mut unplace = tx.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)").map_err(sql_error)?;
+			let mut unword = tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
+			let mut unrow = tx.prepare_cached("DELETE FROM datasets WHERE rid = ?1").map_err(sql_error)?;
+			for rid in ended {
+				unplace.execute([2 * rid]).map_err(sql_error)?;
+				unword.execute([rid]).map_err(sql_error)?;
+				unrow.execute([rid]).map_err(sql_error)?;
 			}
 		}
 		let mut set = tx
@@ -233,6 +336,7 @@ impl Store {
 		if let Some(genesis) = genesis {
 			set.execute(params!["schema", SCHEMA_VERSION.encode()]).map_err(sql_error)?;
 			set.execute(params!["genesis", genesis.as_ref()]).map_err(sql_error)?;
+			set.execute(params!["rebuilt", reached.number.encode()]).map_err(sql_error)?;
 		}
 		set.execute(params!["reached", (reached.number, reached.hash).encode()]).map_err(sql_error)?;
 		drop(set);
@@ -240,15 +344,20 @@ impl Store {
 		Ok(written)
 	}
 
-	/// The newest version of the dataset `id` is a version of: its
-	/// successors followed to the end.
-	pub fn latest(&self, id: DatasetId) -> Result<DatasetId, String> {
-		let mut successor_of =
-			self.db.prepare_cached("SELECT successor FROM datasets WHERE id = ?1").map_err(sql_error)?;
+	/// The newest version, at block `at`, of the dataset `id`: its successors
+	/// followed to the end.
+	pub fn latest(&self, id: DatasetId, at: BlockNumber) -> Result<DatasetId, String> {
+		let mut successor_of = self
+			.db
+			.prepare_cached(&format!("SELECT successor FROM datasets WHERE id = ?1 AND {HELD_AT}"))
+			.map_err(sql_error)?;
 		let mut latest = id;
 		for _ in 0..MAX_HISTORY {
-			let next: Option<i64> =
-				successor_of.query_row([latest as i64], |r| r.get(0)).optional().map_err(sql_error)?.flatten();
+			let next: Option<i64> = successor_of
+				.query_row(params![latest as i64, at, at], |r| r.get(0))
+				.optional()
+				.map_err(sql_error)?
+				.flatten();
 			match next {
 				Some(next) => latest = next as DatasetId,
 				None => break,
@@ -258,24 +367,27 @@ impl Store {
 	}
 
 	/// A page of the records that match every filter of a validated
-	/// `search`, in ascending id order, as the chain's own search answers it:
-	/// SQL narrows the candidates, `Search::matches` (the chain's
-	/// `DatasetQuery::matches` and the index's own filters) decides. At most
-	/// `MAX_CANDIDATES` candidates are examined; a page cut short by that
-	/// bound carries a cursor to continue from.
-	pub fn search(&self, search: &Search) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
-		self.search_within(search, MAX_QUERY_TIME)
+	/// `search`, as block `at` held them (the cursor's block, if there is
+	/// one), in the search's sort order: SQL narrows the candidates and
+	/// sorts, `Search::matches` (the primitives' `DatasetQuery::matches` and
+	/// the index's own filters) decides. At most `MAX_CANDIDATES`
+	/// candidates are examined; a page cut short by that bound carries a
+	/// cursor to continue from.
+	pub fn search(&self, search: &Search, at: BlockNumber) -> Result<Page, String> {
+		self.search_within(search, at, MAX_QUERY_TIME)
 	}
 
 	/// `search`, interrupted (an error) once it has run for `budget`.
-	fn search_within(
-		&self,
-		search: &Search,
-		budget: Duration,
-	) -> Result<DatasetPage<AccountId, BlockNumber>, String> {
+	fn search_within(&self, search: &Search, at: BlockNumber, budget: Duration) -> Result<Page, String> {
+		let oldest = self.oldest()?;
+		if at < oldest {
+			return Err(format!(
+				"block #{at} is older than the search index keeps (from #{oldest}): the cursor expired; search again"
+			));
+		}
 		let deadline = Instant::now() + budget;
 		self.db.progress_handler(CLOCK_EVERY, Some(move || Instant::now() >= deadline));
-		let page = self.run(search).map_err(|e| match e {
+		let page = self.run(search, at).map_err(|e| match e {
 			rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted =>
 				format!("the search ran for {} s and was stopped; narrow it", budget.as_secs_f64()),
 			e => sql_error(e),
@@ -284,10 +396,16 @@ impl Store {
 		page
 	}
 
-	fn run(&self, search: &Search) -> rusqlite::Result<DatasetPage<AccountId, BlockNumber>> {
+	fn run(&self, search: &Search, at: BlockNumber) -> rusqlite::Result<Page> {
 		let query = &search.query;
-		let mut filters = vec!["id > ?".to_string()];
-		let mut args: Vec<Sql> = vec![Sql::Integer(query.cursor.map_or(-1, |c| c as i64))];
+		let order: Vec<(String, bool)> = search.sort.iter().map(|k| (k.field.sql(), k.descending)).collect();
+		let mut filters = vec![HELD_AT.to_string()];
+		let mut args: Vec<Sql> = vec![Sql::Integer(at.into()), Sql::Integer(at.into())];
+		if let Some(cursor) = &search.cursor {
+			let mut keyset = Vec::new();
+			filters.push(after(&order, cursor, &mut keyset));
+			args.extend(keyset);
+		}
 		let mut any_of = |column: &str, values: Vec<i64>| {
 			if !values.is_empty() {
 				filters.push(format!("{column} IN ({})", vec!["?"; values.len()].join(",")));
@@ -330,35 +448,52 @@ impl Store {
 			words.push(format!("({})", any.join(" OR ")));
 		}
 		for expression in words {
-			filters.push("id IN (SELECT rowid FROM words WHERE words MATCH ?)".into());
+			filters.push("rid IN (SELECT rowid FROM words WHERE words MATCH ?)".into());
 			args.push(Sql::Text(expression));
 		}
+		let keys: String = order.iter().map(|(expr, _)| format!(", {expr}")).collect();
+		let sort: String =
+			order.iter().map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" })).collect();
 		let sql = format!(
-			"SELECT id, record FROM datasets WHERE {} ORDER BY id LIMIT {MAX_CANDIDATES}",
+			"SELECT id, record{keys} FROM datasets WHERE {} ORDER BY {sort}id LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND ")
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
+		let cursor_at = |id: DatasetId, keys: Vec<KeyValue>| Cursor { block: at, keys, id };
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
+		let mut item_keys: Vec<Vec<KeyValue>> = Vec::new();
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
 			let blob: Vec<u8> = row.get(1)?;
 			let dataset = Record::decode(&mut &blob[..])
 				.map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e)))?;
+			let keys = (0..order.len())
+				.map(|i| match row.get::<_, Sql>(2 + i)? {
+					Sql::Integer(v) => Ok(KeyValue::Int(v)),
+					Sql::Text(t) => Ok(KeyValue::Text(t)),
+					other => Err(rusqlite::Error::InvalidColumnType(2 + i, format!("{other:?}"), other.data_type())),
+				})
+				.collect::<rusqlite::Result<Vec<_>>>()?;
 			examined += 1;
-			last = Some(id);
 			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
 					// One more match exists: the page ends at the previous one.
-					let next = items.last().map(|i: &DatasetItem<_, _>| i.id);
-					return Ok(DatasetPage { items, next });
+					let next = items
+						.last()
+						.map(|i: &DatasetItem<_, _>| i.id)
+						.zip(item_keys.pop())
+						.map(|(id, keys)| cursor_at(id, keys));
+					return Ok(Page { items, next });
 				}
 				items.push(DatasetItem { id, dataset });
+				item_keys.push(keys.clone());
 			}
+			last = Some((id, keys));
 		}
 		// Every candidate was read (no cursor), or the bound cut the scan short.
-		let next = (examined == MAX_CANDIDATES).then_some(last).flatten();
-		Ok(DatasetPage { items, next })
+		let next = (examined == MAX_CANDIDATES).then_some(last).flatten().map(|(id, keys)| cursor_at(id, keys));
+		Ok(Page { items, next })
 	}
 }
 
@@ -369,7 +504,7 @@ mod tests {
 		datasets::{ContentHash, Stamp},
 		AccessPolicy, DatasetQuery, DatasetStatus, Sensitivity, TimeRange, TopicCategory,
 	};
-	use crate::search_index::Filter;
+	use crate::search_index::{Filter, SortKey, Sortable};
 	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;
 
@@ -487,6 +622,15 @@ mod tests {
 		if rng.below(4) == 0 {
 			search.intersects = Some(geometry(rng));
 		}
+		if rng.below(3) == 0 {
+			let fields = [Sortable::Start, Sortable::End, Sortable::Title, Sortable::Owner, Sortable::Topic, Sortable::Status, Sortable::Updated];
+			for _ in 0..1 + rng.below(2) {
+				let field = rng.pick(&fields);
+				if search.sort.iter().all(|k| k.field != field) {
+					search.sort.push(SortKey { field, descending: rng.below(2) == 0 });
+				}
+			}
+		}
 		search.query = dataset_query(rng);
 		search
 	}
@@ -523,19 +667,68 @@ mod tests {
 		q
 	}
 
-	/// Every page of a search, followed by its cursors.
-	fn all_pages(store: &Store, search: &Search) -> Vec<DatasetId> {
+	/// Every page of a search at block `at`, followed by its cursors.
+	fn all_pages_at(store: &Store, search: &Search, at: BlockNumber) -> Vec<DatasetId> {
 		let mut search = search.clone();
 		let mut found = Vec::new();
 		loop {
-			let page = store.search(&search).unwrap();
+			let page = store.search(&search, at).unwrap();
 			assert!(page.items.len() <= search.query.limit as usize);
 			found.extend(page.items.iter().map(|i| i.id));
 			match page.next {
-				Some(next) => search.query.cursor = Some(next),
+				Some(next) => {
+					assert_eq!(next.block, at, "a cursor carries the block it was made at");
+					// Through its token, as a client passes it back.
+					search.cursor = Cursor::parse(&next.token());
+					assert_eq!(search.cursor.as_ref(), Some(&next));
+				},
 				None => return found,
 			}
 		}
+	}
+
+	fn all_pages(store: &Store, search: &Search) -> Vec<DatasetId> {
+		all_pages_at(store, search, 1)
+	}
+
+	/// The sort keys of a record, as `Sortable::sql` orders them.
+	fn sort_value(r: &Record, id: DatasetId, field: Sortable) -> KeyValue {
+		let by_name = |name: &str| KeyValue::Text(name.to_string());
+		match field {
+			Sortable::Id => KeyValue::Int(id as i64),
+			Sortable::Start => KeyValue::Int(r.time.start),
+			Sortable::End => KeyValue::Int(r.time.end.unwrap_or(MAX_TIME)),
+			Sortable::Title => KeyValue::Text(String::from_utf8_lossy(&r.title).to_lowercase()),
+			Sortable::Created => KeyValue::Int(r.created.time as i64),
+			Sortable::Updated => KeyValue::Int(r.updated.time as i64),
+			Sortable::Version => KeyValue::Int(r.version.into()),
+			Sortable::Owner => KeyValue::Int(r.owner.into()),
+			Sortable::Topic => by_name(r.topic.as_str()),
+			Sortable::Status => by_name(r.status.as_str()),
+			Sortable::Policy => by_name(r.policy.as_str()),
+			Sortable::Sensitivity => by_name(r.sensitivity.as_str()),
+			Sortable::CreatedBlock => KeyValue::Int(r.created.block.into()),
+			Sortable::UpdatedBlock => KeyValue::Int(r.updated.block.into()),
+		}
+	}
+
+	/// What a full scan answers: the matching ids in the search's order.
+	fn full_scan(records: &[Record], q: &Search) -> Vec<DatasetId> {
+		let mut ids: Vec<DatasetId> =
+			(0..records.len() as DatasetId).filter(|id| q.matches(*id, &records[*id as usize])).collect();
+		ids.sort_by(|a, b| {
+			let (ra, rb) = (&records[*a as usize], &records[*b as usize]);
+			q.sort
+				.iter()
+				.map(|k| {
+					let order = sort_value(ra, *a, k.field).cmp(&sort_value(rb, *b, k.field));
+					if k.descending { order.reverse() } else { order }
+				})
+				.find(|o| o.is_ne())
+				.unwrap_or(std::cmp::Ordering::Equal)
+				.then(a.cmp(b))
+		});
+		ids
 	}
 
 	fn reached(number: BlockNumber) -> Reached {
@@ -550,6 +743,8 @@ mod tests {
 		let path = dir.join("search-index.sqlite");
 		let mut store = Store::open(&path).unwrap();
 		let mut records: Vec<Record> = Vec::new();
+		// What each block held, to search the past as a cursor does.
+		let mut history: Vec<Vec<Record>> = vec![Vec::new()];
 		for block in 1..=30 {
 			if block == 16 {
 				// The node stops and starts again: the file holds block 15.
@@ -571,14 +766,16 @@ mod tests {
 				changed.push(id);
 			}
 			let writes = changed.iter().map(|id| (*id, records[*id as usize].clone()));
-			store.apply(writes.collect::<Vec<_>>(), reached(block), Some(Hash::zero())).unwrap();
+			let genesis = (block == 1).then_some(Hash::zero());
+			store.apply(writes.collect::<Vec<_>>(), reached(block), genesis).unwrap();
 			assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(block)));
+			history.push(records.clone());
 			for _ in 0..40 {
-				let q = query(&mut rng, records.len());
-				let expected: Vec<DatasetId> = (0..records.len() as DatasetId)
-					.filter(|id| q.matches(*id, &records[*id as usize]))
-					.collect();
-				assert_eq!(all_pages(&store, &q), expected, "{q:?}");
+				// At this block, or an earlier one as a cursor made then.
+				let at = if rng.below(3) == 0 { 1 + rng.below(block as u64) as BlockNumber } else { block };
+				let held = &history[at as usize];
+				let q = query(&mut rng, held.len());
+				assert_eq!(all_pages_at(&store, &q, at), full_scan(held, &q), "at #{at}: {q:?}");
 			}
 		}
 		drop(store);
@@ -595,8 +792,54 @@ mod tests {
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Schema(SCHEMA_VERSION + 1)));
 		store.clear().unwrap();
 		// A rebuild's batches before the last leave it unmarked.
-		store.apply(vec![(0, record(&mut Rng(7), 0))], reached(0), None).unwrap();
+		store.apply(vec![(0, record(&mut Rng(7), 0))], reached(3), None).unwrap();
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+	}
+
+	#[test]
+	fn old_versions_are_kept_for_retain_blocks_and_then_pruned() {
+		let mut rng = Rng(3);
+		let mut store = Store::in_memory();
+		let first = record(&mut rng, 0);
+		store.apply(vec![(0, first.clone())], reached(10), Some(Hash::zero())).unwrap();
+		let mut second = first.clone();
+		second.title = BoundedVec::truncate_from(b"renamed".to_vec());
+		store.apply(vec![(0, second)], reached(11), None).unwrap();
+		let titles = |store: &Store, at| {
+			let page = store.search(&DatasetQuery { limit: 10, ..Default::default() }.into(), at).unwrap();
+			page.items.iter().map(|i| String::from_utf8_lossy(&i.dataset.title).into_owned()).collect::<Vec<_>>()
+		};
+		assert_eq!(titles(&store, 10), vec![String::from_utf8_lossy(&first.title).into_owned()]);
+		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
+		// Before the rebuild's head nothing is known.
+		assert!(store.search(&Search::default(), 9).unwrap_err().contains("the cursor expired"));
+		// RETAIN_BLOCKS later the first version is gone, and so is block 10.
+		let later = 11 + RETAIN_BLOCKS;
+		store.apply(vec![], reached(later), None).unwrap();
+		assert_eq!(store.oldest().unwrap(), 11);
+		assert!(store.search(&Search::default(), 10).unwrap_err().contains("older than the search index keeps (from #11)"));
+		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
+		let rows: i64 = store.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
+		let extents: i64 = store.db.query_row("SELECT count(*) FROM extents", [], |r| r.get(0)).unwrap();
+		assert_eq!((rows, extents), (1, halves(&first.bbox).len() as i64));
+	}
+
+	#[test]
+	fn sortby_orders_and_pages_and_a_cursor_must_match_it() {
+		let mut rng = Rng(17);
+		let mut store = Store::in_memory();
+		let records: Vec<Record> = (0..200).map(|id| record(&mut rng, id)).collect();
+		store.apply(records.iter().cloned().enumerate().map(|(i, r)| (i as DatasetId, r)), reached(1), Some(Hash::zero())).unwrap();
+		for sort in [
+			vec![SortKey { field: Sortable::Title, descending: false }],
+			vec![SortKey { field: Sortable::Topic, descending: true }, SortKey { field: Sortable::Start, descending: false }],
+			vec![SortKey { field: Sortable::End, descending: true }],
+		] {
+			let q = Search { sort, query: DatasetQuery { limit: 7, ..Default::default() }, ..Default::default() };
+			let found = all_pages(&store, &q);
+			assert_eq!(found.len(), 200);
+			assert_eq!(found, full_scan(&records, &q));
+		}
 	}
 
 	#[test]
@@ -615,10 +858,10 @@ mod tests {
 		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
 		// Two letters are too short for trigrams: every row is a candidate.
 		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
-		let first = store.search(&q.clone().into()).unwrap();
+		let first = store.search(&q.clone().into(), 1).unwrap();
 		assert!(first.items.is_empty());
-		assert_eq!(first.next, Some(bound - 1), "the bound ends the scan, the cursor continues it");
-		let rest = store.search(&DatasetQuery { cursor: first.next, ..q }.into()).unwrap();
+		assert_eq!(first.next.as_ref().map(|c| c.id), Some(bound - 1), "the bound ends the scan, the cursor continues it");
+		let rest = store.search(&Search { cursor: first.next, ..Search::from(q) }, 1).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
 	}
@@ -631,9 +874,9 @@ mod tests {
 		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
 		// Two letters: no trigram filter, every row is read.
 		let everything: Search = DatasetQuery { text: Some(b"zz".to_vec()), limit: 100, ..Default::default() }.into();
-		let error = store.search_within(&everything, Duration::ZERO).unwrap_err();
+		let error = store.search_within(&everything, 1, Duration::ZERO).unwrap_err();
 		assert_eq!(error, "the search ran for 0 s and was stopped; narrow it");
-		assert!(store.search(&everything).is_ok(), "the clock is reset for each search");
+		assert!(store.search(&everything, 1).is_ok(), "the clock is reset for each search");
 	}
 
 	#[test]
