@@ -187,7 +187,7 @@ pub struct Measured {
 
 /// Runs every search once on both sides to warm them, then once timed, one
 /// after the other; checks that the node answers exactly SQLite's ids.
-pub fn measure(size: usize, kind: Kind, rpc: &Rpc, baseline: &Baseline, queries: &[Query]) -> Measured {
+pub fn measure(size: usize, kind: Kind, rpc: &mut Rpc, baseline: &Baseline, queries: &[Query]) -> Measured {
 	let searches: Vec<Search> = queries.iter().map(|q| Search::new(kind, q)).collect();
 	for s in &searches {
 		rpc.search(&s.params());

@@ -128,9 +128,9 @@ fn main() {
 			queries.len()
 		);
 		catch_up.push((size, node.rebuild.per_second));
-		let rpc = Rpc::connect(&node.url);
+		let mut rpc = Rpc::connect(&node.url);
 		for kind in Kind::ALL {
-			results.push(measure(size, kind, &rpc, &baseline, &queries));
+			results.push(measure(size, kind, &mut rpc, &baseline, &queries));
 		}
 		drop(rpc);
 		drop(node);

@@ -32,7 +32,7 @@ fn free_port() -> u16 {
 
 /// Reads `🔎 Search index rebuilt: N datasets at #B in S s (R/s)`.
 fn parse_rebuild(line: &str) -> Option<Rebuild> {
-	let rest = line.split("Search index rebuilt: ").nth(1)?;
+	let rest = line.split("Search index rebuilt: ").nth(1)?.trim_end();
 	let datasets = rest.split_whitespace().next()?.parse().ok()?;
 	let rate = rest.rsplit('(').next()?.strip_suffix("/s)")?;
 	Some(Rebuild { datasets, per_second: rate.trim().parse().ok()? })
@@ -52,6 +52,8 @@ impl Node {
 			.arg(format!("--rpc-port={rpc}"))
 			.arg(format!("--port={}", free_port()))
 			.args(["--alice", "--force-authoring", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			// A validator's network key is not generated for it; any will do.
+			.args(["--node-key", "0000000000000000000000000000000000000000000000000000000000000001"])
 			.stdout(Stdio::null())
 			.stderr(Stdio::piped())
 			.spawn()
@@ -77,9 +79,13 @@ impl Node {
 						tail.remove(0);
 					}
 				},
-				Err(_) => {
+				Err(why) => {
 					let _ = child.kill();
-					panic!("the node did not build its search index within {patience:?}:\n{}", tail.join("\n"));
+					let what = match why {
+						mpsc::RecvTimeoutError::Timeout => format!("did not build its search index within {patience:?}"),
+						mpsc::RecvTimeoutError::Disconnected => "exited".to_string(),
+					};
+					panic!("the node {what}:\n{}", tail.join("\n"));
 				},
 			}
 		};
@@ -101,7 +107,7 @@ mod tests {
 
 	#[test]
 	fn the_rebuild_line_is_read() {
-		let line = "2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets at #0 in 3.2 s (31250/s)";
+		let line = "2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets at #0 in 3.2 s (31250/s)    ";
 		let r = parse_rebuild(line).unwrap();
 		assert_eq!((r.datasets, r.per_second), (100_000, 31_250.0));
 		assert!(parse_rebuild("🔎 Rebuilding the search index from the state at #0").is_none());
