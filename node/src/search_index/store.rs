@@ -228,6 +228,9 @@ impl Store {
 	/// `apply` (with `genesis`) the index reads as empty, so an interrupted
 	/// rebuild starts over.
 	pub fn clear(&mut self) -> Result<(), String> {
+		// An interrupted rebuild starts over: its writes need not survive a
+		// crash until it is marked built.
+		self.db.pragma_update(None, "synchronous", "OFF").map_err(sql_error)?;
 		self.db
 			.execute_batch(
 				"DELETE FROM meta; DELETE FROM datasets; DELETE FROM extents;
@@ -341,6 +344,10 @@ impl Store {
 		set.execute(params!["reached", (reached.number, reached.hash).encode()]).map_err(sql_error)?;
 		drop(set);
 		tx.commit().map_err(sql_error)?;
+		if genesis.is_some() {
+			// A rebuild is over: writes are durable again.
+			self.db.pragma_update(None, "synchronous", "NORMAL").map_err(sql_error)?;
+		}
 		Ok(written)
 	}
 
@@ -419,31 +426,42 @@ impl Store {
 		any_of("policy", search.policies.iter().map(|p| *p as i64).collect());
 		any_of("sensitivity", search.sensitivities.iter().map(|s| *s as i64).collect());
 		any_of("id", search.ids.iter().map(|i| *i as i64).collect());
-		if query.bbox.is_some() || query.time.is_some() {
-			extents(&mut filters, &mut args, query.bbox.as_ref(), query.time.as_ref());
-		}
-		if let Some(rect) = search.intersects.as_ref().and_then(|g| g.bounding_rect()) {
-			// Rounded outward: the exact test against the footprint decides.
+		// The box around a geometry, rounded outward: the exact test against
+		// the footprint decides.
+		let around = search.intersects.as_ref().and_then(|g| g.bounding_rect()).map(|rect| {
 			let fixed = |d: f64, round: fn(f64) -> f64| {
 				round(d * f64::from(DEGREE)).clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE)) as i32
 			};
 			let (min, max) = (rect.min(), rect.max());
-			let around = BoundingBox {
+			BoundingBox {
 				west: fixed(min.x, f64::floor),
 				south: fixed(min.y, f64::floor).max(-MAX_LATITUDE),
 				east: fixed(max.x, f64::ceil),
 				north: fixed(max.y, f64::ceil).min(MAX_LATITUDE),
-			};
-			extents(&mut filters, &mut args, Some(&around), None);
+			}
+		});
+		// One R*Tree lookup in space and time together (a place and a time
+		// looked up apart would each match far more than both).
+		let place = query.bbox.is_some() || around.is_some();
+		match (query.bbox.as_ref(), around.as_ref()) {
+			(Some(bbox), Some(around)) => {
+				extents(&mut filters, &mut args, Some(bbox), query.time.as_ref());
+				extents(&mut filters, &mut args, Some(around), None);
+			},
+			(bbox, around) if place || query.time.is_some() =>
+				extents(&mut filters, &mut args, bbox.or(around), query.time.as_ref()),
+			_ => {},
 		}
-		// Trigrams narrow (terms of three bytes or more); `matches` checks
+		// Without a place, trigrams narrow (terms of three bytes or more);
+		// with one, the R*Tree has narrowed to what lies near it, and a
+		// common word would only add a long list of rows. `matches` checks
 		// exactly.
 		let phrase = |t: &[u8]| format!("\"{}\"", String::from_utf8_lossy(t).replace('"', "\"\""));
 		let mut words = Vec::new();
-		if let Some(text) = query.text.as_ref().filter(|t| t.len() >= 3) {
+		if let Some(text) = query.text.as_ref().filter(|t| t.len() >= 3 && !place) {
 			words.push(format!("{{title keywords}} : {}", phrase(text)));
 		}
-		if !search.keywords.is_empty() && search.keywords.iter().all(|k| k.len() >= 3) {
+		if !place && !search.keywords.is_empty() && search.keywords.iter().all(|k| k.len() >= 3) {
 			let any = search.keywords.iter().map(|k| format!("keywords : {}", phrase(k))).collect::<Vec<_>>();
 			words.push(format!("({})", any.join(" OR ")));
 		}
