@@ -44,15 +44,23 @@ export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
   ];
   let child;
   let log = '';
-  const endpoint = `ws://127.0.0.1:${rpcPort}`;
+  // The port the node listens on: the one asked for, unless another
+  // process took it first, when the node picks a random one and says so.
+  let port = null;
   const launch = async () => {
+    port = null;
     child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (d) => { log = (log + d).slice(-20000); });
+    child.stderr.on('data', (d) => {
+      log = (log + d).slice(-20000);
+      const announced = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/.exec(String(d));
+      if (announced) port = Number(announced[1]);
+    });
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`node exited early:\n${log}`);
       try {
-        const res = await fetch(`http://127.0.0.1:${rpcPort}`, {
+        if (port === null) throw new Error('not listening yet');
+        const res = await fetch(`http://127.0.0.1:${port}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
@@ -69,7 +77,9 @@ export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
   };
   await launch();
   return {
-    endpoint,
+    get endpoint() {
+      return `ws://127.0.0.1:${port}`;
+    },
     basePath,
     log: () => log,
     /** Stops the node, awaits `whileDown()`, and starts it again on the same ports and chain data. */
