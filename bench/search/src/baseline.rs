@@ -5,7 +5,7 @@
 //! text and topic conditions in SQL and a polygon tested exactly with `geo`
 //! on the R*Tree's candidates.
 
-use crate::{catalogue::Entry, records::record, Search};
+use crate::{catalogue::Entry, degrees, records::record, Search};
 use citychain_primitives::{datasets::DEGREE, BoundingBox, DatasetId, TimeInterval};
 use codec::Encode;
 use geo::{coord, BoundingRect, Intersects, Rect};
@@ -24,10 +24,6 @@ fn minutes(start: Option<i64>, end: Option<i64>) -> (i32, i32) {
 	let lo = start.map_or(i32::MIN, |s| s.div_euclid(MINUTE) as i32);
 	let hi = end.map_or(i32::MAX, |e| (e + MINUTE - 1).div_euclid(MINUTE) as i32);
 	(lo, hi)
-}
-
-fn degrees(v: i32) -> f64 {
-	f64::from(v) / f64::from(DEGREE)
 }
 
 fn fixed(d: f64, round: fn(f64) -> f64) -> i32 {

@@ -107,7 +107,8 @@ pub struct Search {
 	pub topic: Option<TopicCategory>,
 }
 
-fn degrees(v: i32) -> f64 {
+/// 1e-7 degrees as degrees.
+pub(crate) fn degrees(v: i32) -> f64 {
 	f64::from(v) / f64::from(DEGREE)
 }
 
