@@ -126,6 +126,23 @@ test('item search sorts (sortby), and its next link continues in that order', as
   assert.ok(conformance.conformsTo.includes('https://api.stacspec.org/v1.0.0/item-search#sort'));
 });
 
+test('item search takes free text (q): words or phrases, best matches first, paged', async () => {
+  // "Far" is in one title and its description (4 + 1), "2024" in one description (1).
+  const first = await (await fetch(`${gateway.url}/search?q=far,2024&limit=1`)).json();
+  assert.deepEqual(first.features.map((f) => f.id), [ids.far]);
+  const second = await (await fetch(first.links.find((l) => l.rel === 'next').href)).json();
+  assert.deepEqual(second.features.map((f) => f.id), [ids.centre2]);
+  assert.equal(second.links.find((l) => l.rel === 'next'), undefined);
+  const phrase = await (await fetch(`${gateway.url}/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ q: ['Bob centre'], limit: 10 }),
+  })).json();
+  assert.deepEqual(phrase.features.map((f) => f.id), [ids.bob]);
+  const conformance = await (await fetch(`${gateway.url}/conformance`)).json();
+  assert.ok(conformance.conformsTo.includes('https://api.stacspec.org/v1.0.0-rc.1/item-search#free-text'));
+});
+
 test('bad STAC requests get 400 or 404 with a reason', async () => {
   const cases = [
     ['/search?bbox=1,2,3', 400, /malformed bbox/],
@@ -133,6 +150,7 @@ test('bad STAC requests get 400 or 404 with a reason', async () => {
     ['/search?fields=id', 400, /unsupported parameter/],
     ['/search?sortby=geometry', 400, /sortby: "geometry" is not sortable/],
     ['/search?intersects={', 400, /intersects is not GeoJSON/],
+    ['/search?q=,', 400, /q: the term "" has no word in it/],
     ['/search?collections=department-0,elsewhere', 400, /unknown collection/],
     ['/collections/nowhere', 404, /no collection/],
     ['/collections/department-0/items/999999', 404, /no item/],

@@ -120,8 +120,13 @@ struct SearchArgs {
 	/// An RFC 3339 instant or interval `a/b` (`..` for open).
 	#[arg(long)]
 	datetime: Option<String>,
+	/// Occurs, case-insensitively, in the title or a keyword (also within words).
 	#[arg(long)]
 	text: Option<String>,
+	/// Free text: comma-separated words or phrases, any of which occurs in the
+	/// title, description or keywords; best matches first unless `--sortby`.
+	#[arg(long)]
+	q: Option<String>,
 	#[arg(long)]
 	owner: Option<u32>,
 	#[arg(long)]
@@ -298,6 +303,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				("bbox", a.bbox.map(Value::from)),
 				("datetime", a.datetime.map(Value::from)),
 				("text", a.text.map(Value::from)),
+				("q", a.q.map(Value::from)),
 				("owner", a.owner.map(Value::from)),
 				("status", a.status.map(Value::from)),
 				("sortby", a.sortby.map(Value::from)),

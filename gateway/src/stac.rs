@@ -23,13 +23,14 @@ const CONFORMANCE: &[&str] = &[
 	"https://api.stacspec.org/v1.0.0/ogcapi-features",
 	"https://api.stacspec.org/v1.0.0/item-search",
 	"https://api.stacspec.org/v1.0.0/item-search#sort",
+	"https://api.stacspec.org/v1.0.0-rc.1/item-search#free-text",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 /// Search parameters the API takes; anything else is refused.
 const SEARCH_FIELDS: &[&str] =
-	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs", "sortby"];
+	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs", "sortby", "q"];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
 
@@ -313,7 +314,7 @@ fn from_query(query: &BTreeMap<String, String>) -> Result<Map<String, Value>, Ap
 	let mut params = Map::new();
 	for (key, value) in query {
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" =>
+			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" | "q" =>
 				Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)

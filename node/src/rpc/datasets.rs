@@ -29,8 +29,8 @@ use sp_runtime::traits::Block as BlockT;
 use super::{block_or_best, invalid_params as invalid, runtime_error};
 use crate::stac::{self, bbox_degrees, hex, rfc3339, text, STAC_VERSION};
 use crate::search_index::{
-	Cursor, Filter, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
-	MAX_POSITIONS, MAX_SORT_KEYS,
+	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS,
+	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use geo::{CoordsIter, Geometry};
 
@@ -285,6 +285,10 @@ pub struct SearchParams {
 	pub status: Option<DatasetStatus>,
 	/// Occurs (case-insensitively) in the title or a keyword.
 	pub text: Option<String>,
+	/// Free text: terms (a comma-separated string or a list), any of which
+	/// occurs as words in the title, description or keywords; ranked by
+	/// where they occur unless `sortby` says otherwise.
+	pub q: Option<QParam>,
 	/// The `next` of the previous page.
 	pub cursor: Option<String>,
 	/// Sort order: `"-updated,+title"` or `[{ "field", "direction" }]`;
@@ -365,15 +369,13 @@ impl SearchParams {
 			return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
 		}
 		let sort = self.sortby.as_ref().map(SortbyParam::parse).transpose()?.unwrap_or_default();
+		let free_text = self.q.as_ref().map(QParam::parse).transpose()?;
 		let cursor = self
 			.cursor
 			.as_deref()
 			.map(|t| Cursor::parse(t).ok_or_else(|| invalid(format!("cursor: malformed cursor {t:?}"))))
 			.transpose()?;
-		if cursor.as_ref().is_some_and(|c| c.keys.len() != sort.len()) {
-			return Err(invalid("cursor: made for another sortby"));
-		}
-		Ok(Search {
+		let search = Search {
 			query: query.validate().map_err(query_error)?,
 			sort,
 			cursor,
@@ -384,7 +386,34 @@ impl SearchParams {
 			sensitivities: at_most("sensitivities", &self.sensitivities, Sensitivity::ALL.len())?,
 			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
 			filter: self.filter.as_ref().map(|f| parse_filter(f, self.filter_lang.as_deref())).transpose()?,
-		})
+			free_text,
+		};
+		if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
+			return Err(invalid("cursor: made for another sortby"));
+		}
+		Ok(search)
+	}
+}
+
+/// Free-text terms as STAC's free-text extension has them: a string of
+/// comma-separated terms (GET) or a list of terms (POST).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum QParam {
+	Text(String),
+	List(Vec<String>),
+}
+
+impl QParam {
+	fn parse(&self) -> Result<FreeText, ErrorObjectOwned> {
+		let terms: Vec<&str> = match self {
+			QParam::Text(text) => text.split(',').collect(),
+			QParam::List(terms) => terms.iter().map(String::as_str).collect(),
+		};
+		if terms.len() > MAX_TERMS {
+			return Err(invalid(format!("q: at most {MAX_TERMS} terms")));
+		}
+		FreeText::parse(terms).map_err(|e| invalid(format!("q: {e}")))
 	}
 }
 
@@ -473,6 +502,8 @@ pub struct StacSearchParams {
 	pub token: Option<String>,
 	/// STAC sort extension.
 	pub sortby: Option<SortbyParam>,
+	/// STAC free-text extension.
+	pub q: Option<QParam>,
 	/// STAC API filter extension: CQL2 text or JSON.
 	pub filter: Option<Value>,
 	#[serde(rename = "filter-lang")]
@@ -517,6 +548,7 @@ impl StacSearchParams {
 			ids,
 			cursor: self.token.clone(),
 			sortby: self.sortby.clone(),
+			q: self.q.clone(),
 			limit: self.limit,
 			filter: self.filter.clone(),
 			filter_lang: self.filter_lang.clone(),
@@ -767,6 +799,24 @@ mod tests {
 		for bad in [json!("1,2,3"), json!("a,b,c,d"), json!([0.0, 10.0, 1.0, 5.0]), json!([0.0, 0.0, 1.0, 95.0]), json!(["1", 0, 1, 1]), json!(7)] {
 			assert!(parse(bad.clone()).is_err(), "{bad}");
 		}
+	}
+
+	#[test]
+	fn free_text_takes_comma_separated_terms_or_a_list_and_ranks_without_sortby() {
+		let q: SearchParams = serde_json::from_value(json!({ "q": "air quality, noise" })).unwrap();
+		let search = q.search().unwrap();
+		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
+		assert_eq!(search.order(), vec![SortKey { field: Sortable::Relevance, descending: true }]);
+		let listed: StacSearchParams = serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" })).unwrap();
+		let search = listed.search().unwrap();
+		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
+		assert_eq!(search.order(), vec![SortKey { field: Sortable::Title, descending: false }]);
+		let error = |v: Value| serde_json::from_value::<SearchParams>(v).unwrap().search().unwrap_err().message().to_string();
+		assert_eq!(error(json!({ "q": "a,b,c,d,e,f,g,h,i" })), format!("q: at most {MAX_TERMS} terms"));
+		assert_eq!(error(json!({ "q": "noise,," })), "q: the term \"\" has no word in it");
+		// A cursor of a ranked search carries the rank: one key.
+		let cursor = Cursor { block: 1, keys: vec![], id: 3 }.token();
+		assert_eq!(error(json!({ "q": "noise", "cursor": cursor })), "cursor: made for another sortby");
 	}
 
 	#[test]

@@ -14,6 +14,7 @@
 
 mod query;
 mod store;
+mod text;
 
 use std::{
 	collections::BTreeSet,
@@ -36,6 +37,7 @@ pub use query::{
 	Cursor, Filter, Search, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
 };
 pub use store::{Page, Reached, Record};
+pub use text::{FreeText, MAX_TERMS};
 use store::{Stale, Store};
 
 const LOG: &str = "search-index";

@@ -12,7 +12,10 @@ use codec::{Decode, Encode};
 use geo::{coord, Geometry, Intersects, Rect};
 use serde_json::Value;
 
-use super::store::{halves, Record};
+use super::{
+	store::{halves, Record},
+	text::FreeText,
+};
 use crate::stac;
 
 /// Most ids one search names.
@@ -117,6 +120,9 @@ pub enum Sortable {
 	Sensitivity,
 	CreatedBlock,
 	UpdatedBlock,
+	/// How well a record matches the free text (`FreeText`): the order of a
+	/// free-text search with no `sortby`, highest first. Not a queryable.
+	Relevance,
 }
 
 /// The names a sort key may use, as queryables name them.
@@ -183,6 +189,7 @@ impl Sortable {
 			Sortable::Sensitivity => by_name("sensitivity", Sensitivity::ALL.iter().map(Sensitivity::as_str)),
 			Sortable::CreatedBlock => "created_block".into(),
 			Sortable::UpdatedBlock => "updated_block".into(),
+			Sortable::Relevance => "score".into(),
 		}
 	}
 }
@@ -250,6 +257,9 @@ pub struct Search {
 	pub intersects: Option<Geometry<f64>>,
 	/// Datasets whose STAC Item this CQL2 filter is true of.
 	pub filter: Option<Filter>,
+	/// Datasets in whose title, description or keywords any of these terms
+	/// occurs as words (decided by the index's word table, not `matches`).
+	pub free_text: Option<FreeText>,
 }
 
 impl From<DatasetQuery> for Search {
@@ -269,7 +279,16 @@ fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
 }
 
 impl Search {
-	/// Whether the record `id` meets every filter.
+	/// The sort order before the id: `sort`, or for a free-text search
+	/// without one, relevance (highest first).
+	pub fn order(&self) -> Vec<SortKey> {
+		match (&self.free_text, self.sort.is_empty()) {
+			(Some(_), true) => vec![SortKey { field: Sortable::Relevance, descending: true }],
+			_ => self.sort.clone(),
+		}
+	}
+
+	/// Whether the record `id` meets every filter but the free text.
 	pub fn matches(&self, id: DatasetId, d: &Record) -> bool {
 		self.query.matches(d) &&
 			(self.ids.is_empty() || self.ids.contains(&id)) &&

@@ -1,8 +1,10 @@
 //! The index's SQLite database: the versions of each dataset record that
 //! finalized blocks held (its SCALE encoding, the block range it held in,
 //! and the columns searches filter and sort on), an R*Tree over extents in
-//! space and time, an FTS5 trigram table over titles and keywords, and the
-//! finalized block the whole reflects.
+//! space and time, an FTS5 trigram table over titles and keywords (for
+//! `text`, which matches within words), an FTS5 word table over titles,
+//! descriptions and keywords (for free text, ranked), and the finalized
+//! block the whole reflects.
 //!
 //! A record changed by block `B` ends the row that held it (`until = B`) and
 //! gets a new row (`since = B`), so a search can answer at any finalized
@@ -23,7 +25,10 @@ use citychain_primitives::{
 };
 use geo::BoundingRect;
 
-use super::query::{Cursor, KeyValue, Search};
+use super::{
+	query::{Cursor, KeyValue, Search},
+	text::FreeText,
+};
 use citychain_runtime::{AccountId, BlockNumber, Hash};
 use codec::{Decode, Encode};
 use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, OptionalExtension};
@@ -31,7 +36,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -109,6 +114,10 @@ const SCHEMA: &str = "
 	CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (
 		title, keywords, content='', contentless_delete=1, tokenize='trigram'
 	);
+	CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
+		title, description, keywords, content='', contentless_delete=1,
+		tokenize='unicode61 remove_diacritics 0'
+	);
 ";
 
 /// The rows of `datasets` that block `?` (bound twice) held.
@@ -148,28 +157,40 @@ fn extents(filters: &mut Vec<String>, args: &mut Vec<Sql>, bbox: Option<&Boundin
 }
 
 /// Rows after the cursor in the order `(keys…, id)`: for keys `k1, k2` with
-/// values `v1, v2`, `k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND id >
-/// vid)))`, each `>` a `<` for a descending key.
+/// values `v1, v2`, `k1 > v1 OR (k1 = v1 AND k2 > v2) OR (k1 = v1 AND k2 = v2
+/// AND id > vid)`, each `>` a `<` for a descending key.
 fn after(order: &[(String, bool)], cursor: &Cursor, args: &mut Vec<Sql>) -> String {
-	let mut sql = "id > ?".to_string();
-	args.push(Sql::Integer(cursor.id as i64));
-	let mut nested = Vec::new();
-	for ((expr, descending), value) in order.iter().zip(&cursor.keys).rev() {
-		let v = match value {
+	let values: Vec<Sql> = cursor
+		.keys
+		.iter()
+		.map(|value| match value {
 			KeyValue::Int(i) => Sql::Integer(*i),
 			KeyValue::Text(t) => Sql::Text(t.clone()),
-		};
-		let op = if *descending { "<" } else { ">" };
-		sql = format!("{expr} {op} ? OR ({expr} = ? AND ({sql}))");
-		nested.push([v.clone(), v]);
+		})
+		.chain([Sql::Integer(cursor.id as i64)])
+		.collect();
+	let columns: Vec<(&str, bool)> = order.iter().map(|(expr, d)| (expr.as_str(), *d)).chain([("id", false)]).collect();
+	let mut any = Vec::new();
+	for (i, (expr, descending)) in columns.iter().enumerate() {
+		let mut all: Vec<String> = columns[..i].iter().map(|(e, _)| format!("{e} = ?")).collect();
+		all.push(format!("{expr} {} ?", if *descending { "<" } else { ">" }));
+		args.extend(values[..=i].iter().cloned());
+		any.push(format!("({})", all.join(" AND ")));
 	}
-	// The arguments of the outermost key come first.
-	let inner = std::mem::take(args);
-	for pair in nested.into_iter().rev() {
-		args.extend(pair);
-	}
-	args.extend(inner);
-	format!("({sql})")
+	format!("({})", any.join(" OR "))
+}
+
+/// `WITH scores (hit, score)`: the rows in which a term of `text` occurs,
+/// each with its rank (the weights of the columns each term occurs in).
+fn scores(text: &FreeText, args: &mut Vec<Sql>) -> String {
+	let hits: Vec<String> = text
+		.queries()
+		.map(|(query, weight)| {
+			args.push(Sql::Text(query));
+			format!("SELECT rowid AS hit, {weight} AS weight FROM terms WHERE terms MATCH ?")
+		})
+		.collect();
+	format!("WITH scores (hit, score) AS (SELECT hit, SUM(weight) FROM ({}) GROUP BY hit) ", hits.join(" UNION ALL "))
 }
 
 impl Store {
@@ -234,7 +255,8 @@ impl Store {
 		self.db
 			.execute_batch(
 				"DELETE FROM meta; DELETE FROM datasets; DELETE FROM extents;
-				 INSERT INTO words (words) VALUES ('delete-all');",
+				 INSERT INTO words (words) VALUES ('delete-all');
+				 INSERT INTO terms (terms) VALUES ('delete-all');",
 			)
 			.map_err(sql_error)
 	}
@@ -274,6 +296,9 @@ impl Store {
 			let mut word = tx
 				.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")
 				.map_err(sql_error)?;
+			let mut term = tx
+				.prepare_cached("INSERT INTO terms (rowid, title, description, keywords) VALUES (?1, ?2, ?3, ?4)")
+				.map_err(sql_error)?;
 			for (id, record) in records {
 				let id = id as i64;
 				end.execute(params![id, block]).map_err(sql_error)?;
@@ -312,7 +337,10 @@ impl Store {
 						])
 						.map_err(sql_error)?;
 				}
-				word.execute(params![at, title, keywords(&record)]).map_err(sql_error)?;
+				let keywords = keywords(&record);
+				word.execute(params![at, title, keywords]).map_err(sql_error)?;
+				term.execute(params![at, title, String::from_utf8_lossy(&record.description), keywords])
+					.map_err(sql_error)?;
 				written += 1;
 			}
 		}
@@ -326,10 +354,12 @@ impl Store {
 		{
 			let mut unplace = tx.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)").map_err(sql_error)?;
 			let mut unword = tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
+			let mut unterm = tx.prepare_cached("DELETE FROM terms WHERE rowid = ?1").map_err(sql_error)?;
 			let mut unrow = tx.prepare_cached("DELETE FROM datasets WHERE rid = ?1").map_err(sql_error)?;
 			for rid in ended {
 				unplace.execute([2 * rid]).map_err(sql_error)?;
 				unword.execute([rid]).map_err(sql_error)?;
+				unterm.execute([rid]).map_err(sql_error)?;
 				unrow.execute([rid]).map_err(sql_error)?;
 			}
 		}
@@ -405,9 +435,15 @@ impl Store {
 
 	fn run(&self, search: &Search, at: BlockNumber) -> rusqlite::Result<Page> {
 		let query = &search.query;
-		let order: Vec<(String, bool)> = search.sort.iter().map(|k| (k.field.sql(), k.descending)).collect();
+		let order: Vec<(String, bool)> = search.order().iter().map(|k| (k.field.sql(), k.descending)).collect();
+		// Free text joins its ranks (the rows it matches) ahead of the filters.
+		let mut args: Vec<Sql> = Vec::new();
+		let (with, join) = match &search.free_text {
+			Some(text) => (scores(text, &mut args), " JOIN scores ON hit = rid"),
+			None => (String::new(), ""),
+		};
 		let mut filters = vec![HELD_AT.to_string()];
-		let mut args: Vec<Sql> = vec![Sql::Integer(at.into()), Sql::Integer(at.into())];
+		args.extend([Sql::Integer(at.into()), Sql::Integer(at.into())]);
 		if let Some(cursor) = &search.cursor {
 			let mut keyset = Vec::new();
 			filters.push(after(&order, cursor, &mut keyset));
@@ -473,14 +509,15 @@ impl Store {
 		let sort: String =
 			order.iter().map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" })).collect();
 		let sql = format!(
-			"SELECT id, record{keys} FROM datasets WHERE {} ORDER BY {sort}id LIMIT {MAX_CANDIDATES}",
+			"{with}SELECT id, record{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND ")
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
 		let cursor_at = |id: DatasetId, keys: Vec<KeyValue>| Cursor { block: at, keys, id };
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
-		let mut item_keys: Vec<Vec<KeyValue>> = Vec::new();
+		// The id and sort values of the last match, where a full page ends.
+		let mut last_item = None;
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
 			let blob: Vec<u8> = row.get(1)?;
@@ -497,15 +534,11 @@ impl Store {
 			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
 					// One more match exists: the page ends at the previous one.
-					let next = items
-						.last()
-						.map(|i: &DatasetItem<_, _>| i.id)
-						.zip(item_keys.pop())
-						.map(|(id, keys)| cursor_at(id, keys));
+					let next = last_item.map(|(id, keys)| cursor_at(id, keys));
 					return Ok(Page { items, next });
 				}
 				items.push(DatasetItem { id, dataset });
-				item_keys.push(keys.clone());
+				last_item = Some((id, keys.clone()));
 			}
 			last = Some((id, keys));
 		}
@@ -575,7 +608,8 @@ mod tests {
 	}
 
 	fn record(rng: &mut Rng, id: DatasetId) -> Record {
-		let title = (0..1 + rng.below(3)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
+		let mut words = |most| (0..1 + rng.below(most)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
+		let (title, description) = (words(3), words(6));
 		let keywords = (0..rng.below(3))
 			.map(|_| BoundedVec::truncate_from(rng.pick(WORDS).to_lowercase().into_bytes()))
 			.collect::<Vec<_>>();
@@ -584,7 +618,7 @@ mod tests {
 			owner: rng.below(4) as u32,
 			publisher: AccountId::new([id as u8; 32]),
 			title: BoundedVec::truncate_from(title.into_bytes()),
-			description: BoundedVec::truncate_from(b"about the city".to_vec()),
+			description: BoundedVec::truncate_from(description.into_bytes()),
 			topic: rng.pick(TopicCategory::ALL),
 			keywords: BoundedVec::truncate_from(keywords),
 			bbox: bbox(rng),
@@ -639,6 +673,16 @@ mod tests {
 		}
 		if rng.below(4) == 0 {
 			search.intersects = Some(geometry(rng));
+		}
+		if rng.below(4) == 0 {
+			// Words and two-word phrases, in any case.
+			let terms: Vec<String> = (0..1 + rng.below(3))
+				.map(|_| match rng.below(3) {
+					0 => format!("{} {}", rng.pick(WORDS), rng.pick(WORDS)),
+					_ => rng.pick(WORDS).to_uppercase(),
+				})
+				.collect();
+			search.free_text = Some(FreeText::parse(terms.iter().map(String::as_str)).unwrap());
 		}
 		if rng.below(3) == 0 {
 			let fields = [Sortable::Start, Sortable::End, Sortable::Title, Sortable::Owner, Sortable::Topic, Sortable::Status, Sortable::Updated];
@@ -709,8 +753,14 @@ mod tests {
 		all_pages_at(store, search, 1)
 	}
 
+	/// How the free text of a search ranks a record, as the index does.
+	fn rank(text: &FreeText, r: &Record) -> i64 {
+		let text_of = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+		text.rank([&text_of(&r.title), &keywords(r), &text_of(&r.description)])
+	}
+
 	/// The sort keys of a record, as `Sortable::sql` orders them.
-	fn sort_value(r: &Record, id: DatasetId, field: Sortable) -> KeyValue {
+	fn sort_value(r: &Record, id: DatasetId, field: Sortable, text: Option<&FreeText>) -> KeyValue {
 		let by_name = |name: &str| KeyValue::Text(name.to_string());
 		match field {
 			Sortable::Id => KeyValue::Int(id as i64),
@@ -727,19 +777,23 @@ mod tests {
 			Sortable::Sensitivity => by_name(r.sensitivity.as_str()),
 			Sortable::CreatedBlock => KeyValue::Int(r.created.block.into()),
 			Sortable::UpdatedBlock => KeyValue::Int(r.updated.block.into()),
+			Sortable::Relevance => KeyValue::Int(text.map_or(0, |t| rank(t, r))),
 		}
 	}
 
 	/// What a full scan answers: the matching ids in the search's order.
 	fn full_scan(records: &[Record], q: &Search) -> Vec<DatasetId> {
-		let mut ids: Vec<DatasetId> =
-			(0..records.len() as DatasetId).filter(|id| q.matches(*id, &records[*id as usize])).collect();
+		let text = q.free_text.as_ref();
+		let mut ids: Vec<DatasetId> = (0..records.len() as DatasetId)
+			.filter(|id| q.matches(*id, &records[*id as usize]))
+			.filter(|id| text.is_none_or(|t| rank(t, &records[*id as usize]) > 0))
+			.collect();
 		ids.sort_by(|a, b| {
 			let (ra, rb) = (&records[*a as usize], &records[*b as usize]);
-			q.sort
+			q.order()
 				.iter()
 				.map(|k| {
-					let order = sort_value(ra, *a, k.field).cmp(&sort_value(rb, *b, k.field));
+					let order = sort_value(ra, *a, k.field, text).cmp(&sort_value(rb, *b, k.field, text));
 					if k.descending { order.reverse() } else { order }
 				})
 				.find(|o| o.is_ne())
@@ -882,6 +936,39 @@ mod tests {
 		let rest = store.search(&Search { cursor: first.next, ..Search::from(q) }, 1).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
+	}
+
+	#[test]
+	fn free_text_finds_whole_words_ranked_title_then_keywords_then_description() {
+		let mut rng = Rng(23);
+		let mut store = Store::in_memory();
+		let mut with = |id, title: &str, keywords: &[&str], description: &str| {
+			let mut r = record(&mut rng, id);
+			r.title = BoundedVec::truncate_from(title.as_bytes().to_vec());
+			r.keywords = BoundedVec::truncate_from(
+				keywords.iter().map(|k| BoundedVec::truncate_from(k.as_bytes().to_vec())).collect(),
+			);
+			r.description = BoundedVec::truncate_from(description.as_bytes().to_vec());
+			(id, r)
+		};
+		let records = vec![
+			with(0, "Ring road", &[], "Noise map of the ring road"),
+			with(1, "Noise barriers", &[], "Walls"),
+			with(2, "Night readings", &["noise"], ""),
+			with(3, "Noisescape", &["sound"], "Soundscape"),
+			with(4, "NOISE complaints", &[], "Each noise complaint"),
+		];
+		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		let text = FreeText::parse(["noise"]).unwrap();
+		let search = Search {
+			free_text: Some(text),
+			query: DatasetQuery { limit: 2, ..Default::default() },
+			..Default::default()
+		};
+		// 4 + 1, 4, 2, 1; "Noisescape" is another word.
+		assert_eq!(all_pages(&store, &search), vec![4, 1, 2, 0]);
+		let by_title = Search { sort: vec![SortKey { field: Sortable::Title, descending: false }], ..search };
+		assert_eq!(all_pages(&store, &by_title), vec![2, 1, 4, 0]);
 	}
 
 	#[test]
