@@ -77,9 +77,12 @@ test('a missing or corrupt index is rebuilt from the records in state', async ()
   await restart(async () => {
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
     writeFileSync(file, 'this is not a database '.repeat(400));
+    // What a rebuild that crashed half-way leaves beside the index.
+    writeFileSync(`${file}.rebuild`, 'half a rebuild '.repeat(400));
   });
   assert.deepEqual(await titles(), TITLES);
   assert.equal(count('Search index rebuilt: 3 datasets'), 2, node.log());
+  assert.ok(!existsSync(`${file}.rebuild`), 'the rebuild took the index\'s place');
 });
 
 test('with --search-index off the search RPC says so, and reads still work', async () => {
@@ -99,8 +102,10 @@ test('with --search-index off the search RPC says so, and reads still work', asy
 test('purge-chain removes the index with the database', async () => {
   await api.disconnect();
   await node.restart(async () => {
+    writeFileSync(`${file}.rebuild`, 'half a rebuild');
     execFileSync(process.env.CITYCHAIN_NODE, ['purge-chain', '--dev', `--base-path=${node.basePath}`, '-y'], { stdio: 'pipe' });
     assert.ok(!existsSync(file), 'the index is gone');
+    assert.ok(!existsSync(`${file}.rebuild`), 'and so is what a rebuild left');
   });
   api = await connect(node.endpoint);
   // A new chain from genesis: a new, empty index.

@@ -90,9 +90,11 @@ pub fn run() -> sc_cli::Result<()> {
 				cmd.run(config.database)?;
 				// The index goes with the database it was derived from (unless
 				// the purge was declined).
-				if database.is_some_and(|db| !db.exists()) && index.exists() {
-					std::fs::remove_file(&index)?;
-					println!("{:?} removed.", index);
+				if database.is_some_and(|db| !db.exists()) {
+					for file in crate::search_index::files(&index).into_iter().filter(|f| f.exists()) {
+						std::fs::remove_file(&file)?;
+						println!("{:?} removed.", file);
+					}
 				}
 				Ok(())
 			})

@@ -51,6 +51,12 @@ pub fn path(chain_dir: &Path) -> PathBuf {
 	chain_dir.join(FILE_NAME)
 }
 
+/// The index's file and the ones beside it: SQLite's WAL and shared memory,
+/// and a rebuild's new index until it takes the file's place.
+pub fn files(index: &Path) -> [PathBuf; 4] {
+	["", "-wal", "-shm", ".rebuild"].map(|suffix| PathBuf::from(format!("{}{suffix}", index.display())))
+}
+
 fn storage_prefix(pallet: &str, item: &str) -> Vec<u8> {
 	[twox_128(pallet.as_bytes()), twox_128(item.as_bytes())].concat()
 }
@@ -79,6 +85,8 @@ fn named(event: &RuntimeEvent) -> Option<DatasetId> {
 
 /// The shared index: searches read it while the follower writes it.
 pub struct SearchIndex {
+	/// The file of `store`.
+	path: PathBuf,
 	store: Mutex<Store>,
 	reached: watch::Sender<Option<Reached>>,
 }
@@ -130,8 +138,7 @@ pub fn start<C: Chain + Send + Sync + 'static>(
 		Ok(store) => store,
 		Err(e) => {
 			log::warn!(target: LOG, "🔎 {} is unreadable ({e}); starting a new index", path.display());
-			for suffix in ["", "-wal", "-shm"] {
-				let file = PathBuf::from(format!("{}{suffix}", path.display()));
+			for file in files(path) {
 				if file.exists() {
 					std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
 				}
@@ -140,7 +147,7 @@ pub fn start<C: Chain + Send + Sync + 'static>(
 		},
 	};
 	let (reached, _) = watch::channel(None);
-	let index = Arc::new(SearchIndex { store: Mutex::new(store), reached });
+	let index = Arc::new(SearchIndex { path: path.to_path_buf(), store: Mutex::new(store), reached });
 	let follower = follow(client, index.clone());
 	Ok((index, follower))
 }
@@ -188,7 +195,7 @@ fn catch_up<C: Chain>(client: &C, index: &SearchIndex) -> Result<(), String> {
 		let reached = Reached { number, hash: block };
 		match changes(client, block) {
 			Ok(records) => {
-				index.store().apply(records, reached, None)?;
+				index.store().apply(records, reached)?;
 				index.reached.send_replace(Some(reached));
 			},
 			Err(e) => {
@@ -242,33 +249,33 @@ fn read<C: Chain>(client: &C, at: Hash, id: DatasetId) -> Result<Option<Record>,
 		.transpose()
 }
 
-/// Writes every record in state at `head` into an emptied index.
+/// Builds a new index of every record in state at `head`, in a file beside
+/// the one in use, and puts it in that one's place.
 fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(), String> {
 	log::info!(target: LOG, "🔎 Rebuilding the search index from the state at #{} {}", head.number, head.hash);
 	// Searches say the index is being built rather than wait on it.
 	index.reached.send_replace(None);
 	let started = Instant::now();
+	let [.., beside] = files(&index.path);
+	let mut bulk = Store::create(&beside)?;
 	let prefix = StorageKey(storage_prefix("Datasets", "Datasets"));
 	let pairs = client.storage_pairs(head.hash, Some(&prefix), None).map_err(|e| e.to_string())?;
-	let mut store = index.store();
-	store.clear()?;
 	let mut batch = Vec::with_capacity(REBUILD_BATCH);
 	let mut total = 0;
-	// Until the last batch marks the index as built, it reads as empty.
-	let unfinished = Reached { number: head.number, hash: Hash::zero() };
 	for (key, value) in pairs {
 		let id_bytes: [u8; 8] = key.0[key.0.len().saturating_sub(8)..].try_into().map_err(|_| "malformed key")?;
 		let id = DatasetId::from_le_bytes(id_bytes);
 		batch.push((id, Record::decode(&mut &value.0[..]).map_err(|e| format!("dataset {id}: {e}"))?));
 		if batch.len() == REBUILD_BATCH {
-			total += store.apply(batch.drain(..), unfinished, None)?;
+			total += bulk.load(batch.drain(..), head.number)?;
 			if total % 100_000 == 0 {
 				log::info!(target: LOG, "🔎 … {total} datasets indexed");
 			}
 		}
 	}
-	total += store.apply(batch, head, Some(client.info().genesis_hash))?;
-	drop(store);
+	total += bulk.load(batch, head.number)?;
+	drop(bulk.finish(head, client.info().genesis_hash)?);
+	index.store().replace(&index.path, &beside)?;
 	index.reached.send_replace(Some(head));
 	let secs = started.elapsed().as_secs_f64();
 	log::info!(

@@ -15,7 +15,7 @@
 //! every page of a search answers at the block its first page did.
 
 use std::{
-	path::Path,
+	path::{Path, PathBuf},
 	time::{Duration, Instant},
 };
 
@@ -81,7 +81,9 @@ pub struct Store {
 	db: Connection,
 }
 
-const SCHEMA: &str = "
+/// The tables; `INDEXES` after them (a rebuild creates those last, from
+/// sorted rows, rather than row by row).
+const TABLES: &str = "
 	CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 	CREATE TABLE IF NOT EXISTS datasets (
 		rid INTEGER PRIMARY KEY,
@@ -104,10 +106,6 @@ const SCHEMA: &str = "
 		updated_block INTEGER NOT NULL,
 		record BLOB NOT NULL
 	);
-	CREATE UNIQUE INDEX IF NOT EXISTS datasets_current ON datasets (id) WHERE until IS NULL;
-	CREATE INDEX IF NOT EXISTS datasets_id ON datasets (id, since);
-	CREATE INDEX IF NOT EXISTS datasets_owner ON datasets (owner, id);
-	CREATE INDEX IF NOT EXISTS datasets_ended ON datasets (until) WHERE until IS NOT NULL;
 	CREATE VIRTUAL TABLE IF NOT EXISTS extents USING rtree (
 		slot, west, east, south, north, start, end
 	);
@@ -119,6 +117,18 @@ const SCHEMA: &str = "
 		tokenize='unicode61 remove_diacritics 0'
 	);
 ";
+
+const INDEXES: &str = "
+	CREATE UNIQUE INDEX IF NOT EXISTS datasets_current ON datasets (id) WHERE until IS NULL;
+	CREATE INDEX IF NOT EXISTS datasets_id ON datasets (id, since);
+	CREATE INDEX IF NOT EXISTS datasets_owner ON datasets (owner, id);
+	CREATE INDEX IF NOT EXISTS datasets_ended ON datasets (until) WHERE until IS NOT NULL;
+";
+
+/// SQLite's page cache while a rebuild loads, in KiB: the R*Tree and the
+/// word tables are written all over, and a small cache reads their pages
+/// back from the file again and again.
+const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// The rows of `datasets` that block `?` (bound twice) held.
 const HELD_AT: &str = "since <= ? AND (until IS NULL OR until > ?)";
@@ -193,22 +203,142 @@ fn scores(text: &FreeText, args: &mut Vec<Sql>) -> String {
 	format!("WITH scores (hit, score) AS (SELECT hit, SUM(weight) FROM ({}) GROUP BY hit) ", hits.join(" UNION ALL "))
 }
 
+/// The rollback journal of the file at `path`.
+fn journal(path: &Path) -> PathBuf {
+	PathBuf::from(format!("{}-journal", path.display()))
+}
+
+fn set_meta(db: &Connection, key: &str, value: &[u8]) -> Result<(), String> {
+	db.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
+		.and_then(|mut set| set.execute(params![key, value]))
+		.map(drop)
+		.map_err(sql_error)
+}
+
+/// Adds a row for `record` holding from block `since`, with its extent and
+/// words.
+fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqlite::Result<()> {
+	let title = String::from_utf8_lossy(&record.title);
+	let end = record.time.end.unwrap_or(MAX_TIME);
+	db.prepare_cached(
+		"INSERT INTO datasets
+		 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
+		  title, created_ms, updated_ms, version, created_block, updated_block, record)
+		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	)?
+	.execute(params![
+		id as i64,
+		since,
+		record.successor.map(|s| s as i64),
+		record.owner,
+		record.status as u8,
+		record.topic as u8,
+		record.policy as u8,
+		record.sensitivity as u8,
+		record.time.start,
+		end,
+		title,
+		record.created.time as i64,
+		record.updated.time as i64,
+		record.version,
+		record.created.block,
+		record.updated.block,
+		record.encode()
+	])?;
+	let rid = db.last_insert_rowid();
+	let mut place =
+		db.prepare_cached("INSERT INTO extents (slot, west, east, south, north, start, end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+	for (half, west, east) in halves(&record.bbox) {
+		place.execute(params![2 * rid + half, west, east, record.bbox.south, record.bbox.north, record.time.start, end])?;
+	}
+	let keywords = keywords(record);
+	db.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")?
+		.execute(params![rid, title, keywords])?;
+	db.prepare_cached("INSERT INTO terms (rowid, title, description, keywords) VALUES (?1, ?2, ?3, ?4)")?
+		.execute(params![rid, title, String::from_utf8_lossy(&record.description), keywords])?;
+	Ok(())
+}
+
+/// A new index being filled by a rebuild (`Store::create`).
+pub struct Bulk {
+	db: Connection,
+}
+
+impl Bulk {
+	fn new(db: Connection) -> Result<Self, String> {
+		// Nothing here needs to survive a crash: an unfinished file is
+		// rebuilt from scratch.
+		db.pragma_update(None, "journal_mode", "OFF").map_err(sql_error)?;
+		db.pragma_update(None, "synchronous", "OFF").map_err(sql_error)?;
+		db.pragma_update(None, "cache_size", -BULK_CACHE_KIB).map_err(sql_error)?;
+		db.execute_batch(TABLES).map_err(sql_error)?;
+		Ok(Self { db })
+	}
+
+	/// Adds `records` (id, record) as they hold from the rebuild's head on.
+	pub fn load(&mut self, records: impl IntoIterator<Item = (DatasetId, Record)>, head: BlockNumber) -> Result<usize, String> {
+		let tx = self.db.transaction().map_err(sql_error)?;
+		let mut written = 0;
+		for (id, record) in records {
+			insert(&tx, id, &record, head.into()).map_err(sql_error)?;
+			written += 1;
+		}
+		tx.commit().map_err(sql_error)?;
+		Ok(written)
+	}
+
+	/// Makes the indexes and marks the index as built for the chain of
+	/// `genesis` by this version, holding from `head` on.
+	pub fn finish(self, head: Reached, genesis: Hash) -> Result<Store, String> {
+		self.db.execute_batch(INDEXES).map_err(sql_error)?;
+		set_meta(&self.db, "schema", &SCHEMA_VERSION.encode())?;
+		set_meta(&self.db, "genesis", genesis.as_ref())?;
+		set_meta(&self.db, "rebuilt", &head.number.encode())?;
+		set_meta(&self.db, "reached", &(head.number, head.hash).encode())?;
+		Ok(Store { db: self.db })
+	}
+}
+
 impl Store {
 	/// Opens (creating if needed) the database at `path`.
 	pub fn open(path: &Path) -> Result<Self, String> {
 		let db = Connection::open(path).map_err(sql_error)?;
 		db.pragma_update(None, "journal_mode", "WAL").map_err(sql_error)?;
 		db.pragma_update(None, "synchronous", "NORMAL").map_err(sql_error)?;
-		db.execute_batch(SCHEMA).map_err(sql_error)?;
+		db.execute_batch(TABLES).map_err(sql_error)?;
+		db.execute_batch(INDEXES).map_err(sql_error)?;
 		Ok(Self { db })
 	}
 
-	/// An index in memory, for tests.
-	#[cfg(test)]
-	pub fn in_memory() -> Self {
-		let db = Connection::open_in_memory().expect("memory");
-		db.execute_batch(SCHEMA).expect("schema");
-		Self { db }
+	/// Starts a new index in a file of its own at `path` (replacing any file
+	/// there), to be filled by a rebuild: no journal, no syncing, the indexes
+	/// made at the end. A rebuild interrupted by a crash leaves only this
+	/// file, which the next rebuild replaces; the index in use is swapped for
+	/// it (`replace`) once it is complete.
+	pub fn create(path: &Path) -> Result<Bulk, String> {
+		for file in [path.to_path_buf(), journal(path)] {
+			if file.exists() {
+				std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
+			}
+		}
+		Bulk::new(Connection::open(path).map_err(sql_error)?)
+	}
+
+	/// Closes this index and puts the complete one at `built` in its place
+	/// at `path`.
+	pub fn replace(&mut self, path: &Path, built: &Path) -> Result<(), String> {
+		// Closing the last connection checkpoints the WAL and removes it, so
+		// no WAL of the old file can be applied to the new one.
+		let old = std::mem::replace(&mut self.db, Connection::open_in_memory().map_err(sql_error)?);
+		old.close().map_err(|(_, e)| sql_error(e))?;
+		for file in ["-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display()))) {
+			if file.exists() {
+				std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
+			}
+		}
+		std::fs::rename(built, path).map_err(|e| format!("moving {} to {}: {e}", built.display(), path.display()))?;
+		*self = Self::open(path)?;
+		Ok(())
 	}
 
 	fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
@@ -245,33 +375,10 @@ impl Store {
 		Ok(number("rebuilt")?.max(kept))
 	}
 
-	/// Starts a rebuild: empties every table. Until the rebuild's last
-	/// `apply` (with `genesis`) the index reads as empty, so an interrupted
-	/// rebuild starts over.
-	pub fn clear(&mut self) -> Result<(), String> {
-		// An interrupted rebuild starts over: its writes need not survive a
-		// crash until it is marked built.
-		self.db.pragma_update(None, "synchronous", "OFF").map_err(sql_error)?;
-		self.db
-			.execute_batch(
-				"DELETE FROM meta; DELETE FROM datasets; DELETE FROM extents;
-				 INSERT INTO words (words) VALUES ('delete-all');
-				 INSERT INTO terms (terms) VALUES ('delete-all');",
-			)
-			.map_err(sql_error)
-	}
-
 	/// Writes `records` (id, record) as they hold from block `reached` on
 	/// and, in the same transaction, that the index now reflects `reached`;
-	/// prunes the rows that ended more than `RETAIN_BLOCKS` before it. With
-	/// `genesis` (a rebuild's last batch), also marks the index as built
-	/// for that chain by this version, holding from `reached` on.
-	pub fn apply(
-		&mut self,
-		records: impl IntoIterator<Item = (DatasetId, Record)>,
-		reached: Reached,
-		genesis: Option<Hash>,
-	) -> Result<usize, String> {
+	/// prunes the rows that ended more than `RETAIN_BLOCKS` before it.
+	pub fn apply(&mut self, records: impl IntoIterator<Item = (DatasetId, Record)>, reached: Reached) -> Result<usize, String> {
 		let tx = self.db.transaction().map_err(sql_error)?;
 		let block = i64::from(reached.number);
 		let mut written = 0;
@@ -279,68 +386,9 @@ impl Store {
 			let mut end = tx
 				.prepare_cached("UPDATE datasets SET until = ?2 WHERE id = ?1 AND until IS NULL")
 				.map_err(sql_error)?;
-			let mut row = tx
-				.prepare_cached(
-					"INSERT INTO datasets
-					 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
-					  title, created_ms, updated_ms, version, created_block, updated_block, record)
-					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-				)
-				.map_err(sql_error)?;
-			let mut place = tx
-				.prepare_cached(
-					"INSERT INTO extents (slot, west, east, south, north, start, end)
-					 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-				)
-				.map_err(sql_error)?;
-			let mut word = tx
-				.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")
-				.map_err(sql_error)?;
-			let mut term = tx
-				.prepare_cached("INSERT INTO terms (rowid, title, description, keywords) VALUES (?1, ?2, ?3, ?4)")
-				.map_err(sql_error)?;
 			for (id, record) in records {
-				let id = id as i64;
-				end.execute(params![id, block]).map_err(sql_error)?;
-				let title = String::from_utf8_lossy(&record.title).into_owned();
-				row.execute(params![
-					id,
-					block,
-					record.successor.map(|s| s as i64),
-					record.owner,
-					record.status as u8,
-					record.topic as u8,
-					record.policy as u8,
-					record.sensitivity as u8,
-					record.time.start,
-					record.time.end.unwrap_or(MAX_TIME),
-					title,
-					record.created.time as i64,
-					record.updated.time as i64,
-					record.version,
-					record.created.block,
-					record.updated.block,
-					record.encode()
-				])
-				.map_err(sql_error)?;
-				let at = tx.last_insert_rowid();
-				for (half, west, east) in halves(&record.bbox) {
-					place
-						.execute(params![
-							2 * at + half,
-							west,
-							east,
-							record.bbox.south,
-							record.bbox.north,
-							record.time.start,
-							record.time.end.unwrap_or(MAX_TIME)
-						])
-						.map_err(sql_error)?;
-				}
-				let keywords = keywords(&record);
-				word.execute(params![at, title, keywords]).map_err(sql_error)?;
-				term.execute(params![at, title, String::from_utf8_lossy(&record.description), keywords])
-					.map_err(sql_error)?;
+				end.execute(params![id as i64, block]).map_err(sql_error)?;
+				insert(&tx, id, &record, block).map_err(sql_error)?;
 				written += 1;
 			}
 		}
@@ -363,21 +411,8 @@ impl Store {
 				unrow.execute([rid]).map_err(sql_error)?;
 			}
 		}
-		let mut set = tx
-			.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")
-			.map_err(sql_error)?;
-		if let Some(genesis) = genesis {
-			set.execute(params!["schema", SCHEMA_VERSION.encode()]).map_err(sql_error)?;
-			set.execute(params!["genesis", genesis.as_ref()]).map_err(sql_error)?;
-			set.execute(params!["rebuilt", reached.number.encode()]).map_err(sql_error)?;
-		}
-		set.execute(params!["reached", (reached.number, reached.hash).encode()]).map_err(sql_error)?;
-		drop(set);
+		set_meta(&tx, "reached", &(reached.number, reached.hash).encode())?;
 		tx.commit().map_err(sql_error)?;
-		if genesis.is_some() {
-			// A rebuild is over: writes are durable again.
-			self.db.pragma_update(None, "synchronous", "NORMAL").map_err(sql_error)?;
-		}
 		Ok(written)
 	}
 
@@ -807,6 +842,13 @@ mod tests {
 		Reached { number, hash: Hash::repeat_byte(number as u8) }
 	}
 
+	/// An index in memory, rebuilt with `records` at block `number`.
+	fn built(records: impl IntoIterator<Item = (DatasetId, Record)>, number: BlockNumber) -> Store {
+		let mut bulk = Bulk::new(Connection::open_in_memory().unwrap()).unwrap();
+		bulk.load(records, number).unwrap();
+		bulk.finish(reached(number), Hash::zero()).unwrap()
+	}
+
 	#[test]
 	fn searches_answer_what_a_full_scan_of_the_records_answers_across_a_restart() {
 		let mut rng = Rng(0x5eed_c17c_4a11_0001);
@@ -837,9 +879,21 @@ mod tests {
 				records[id as usize] = Dataset { owner: records[id as usize].owner, ..fresh };
 				changed.push(id);
 			}
+			// A block's changes name each record once, as the follower's do.
+			changed.sort_unstable();
+			changed.dedup();
 			let writes = changed.iter().map(|id| (*id, records[*id as usize].clone()));
-			let genesis = (block == 1).then_some(Hash::zero());
-			store.apply(writes.collect::<Vec<_>>(), reached(block), genesis).unwrap();
+			if block == 1 {
+				// Rebuilt beside the index in use, then put in its place.
+				let beside = dir.join("rebuild.sqlite");
+				let mut bulk = Store::create(&beside).unwrap();
+				bulk.load(writes, block).unwrap();
+				drop(bulk.finish(reached(block), Hash::zero()).unwrap());
+				store.replace(&path, &beside).unwrap();
+				assert!(!beside.exists());
+			} else {
+				store.apply(writes.collect::<Vec<_>>(), reached(block)).unwrap();
+			}
 			assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(block)));
 			history.push(records.clone());
 			for _ in 0..40 {
@@ -856,27 +910,38 @@ mod tests {
 
 	#[test]
 	fn an_index_of_another_chain_or_version_or_an_unfinished_one_is_stale() {
-		let mut store = Store::in_memory();
-		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
-		store.apply(vec![], reached(3), Some(Hash::zero())).unwrap();
+		let empty = Bulk::new(Connection::open_in_memory().unwrap()).unwrap();
+		assert_eq!(Store { db: empty.db }.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+		let store = built(vec![], 3);
+		assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(3)));
 		assert_eq!(store.reached(Hash::repeat_byte(1)).unwrap(), Err(Stale::Genesis));
 		store.db.execute("UPDATE meta SET value = ?1 WHERE key = 'schema'", [(SCHEMA_VERSION + 1).encode()]).unwrap();
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Schema(SCHEMA_VERSION + 1)));
-		store.clear().unwrap();
-		// A rebuild's batches before the last leave it unmarked.
-		store.apply(vec![(0, record(&mut Rng(7), 0))], reached(3), None).unwrap();
-		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+		// A rebuild that stops before it finishes leaves a file that reads
+		// as empty.
+		let dir = std::env::temp_dir().join(format!("citychain-index-unfinished-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let path = dir.join("rebuild.sqlite");
+		let mut bulk = Store::create(&path).unwrap();
+		bulk.load(vec![(0, record(&mut Rng(7), 0))], 3).unwrap();
+		drop(bulk);
+		assert_eq!(Store::open(&path).unwrap().reached(Hash::zero()).unwrap(), Err(Stale::Empty));
+		// The next rebuild starts over in a new file.
+		let bulk = Store::create(&path).unwrap();
+		let rows: i64 = bulk.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
+		assert_eq!(rows, 0);
+		drop(bulk);
+		std::fs::remove_dir_all(dir).unwrap();
 	}
 
 	#[test]
 	fn old_versions_are_kept_for_retain_blocks_and_then_pruned() {
 		let mut rng = Rng(3);
-		let mut store = Store::in_memory();
 		let first = record(&mut rng, 0);
-		store.apply(vec![(0, first.clone())], reached(10), Some(Hash::zero())).unwrap();
+		let mut store = built(vec![(0, first.clone())], 10);
 		let mut second = first.clone();
 		second.title = BoundedVec::truncate_from(b"renamed".to_vec());
-		store.apply(vec![(0, second)], reached(11), None).unwrap();
+		store.apply(vec![(0, second)], reached(11)).unwrap();
 		let titles = |store: &Store, at| {
 			let page = store.search(&DatasetQuery { limit: 10, ..Default::default() }.into(), at).unwrap();
 			page.items.iter().map(|i| String::from_utf8_lossy(&i.dataset.title).into_owned()).collect::<Vec<_>>()
@@ -887,7 +952,7 @@ mod tests {
 		assert!(store.search(&Search::default(), 9).unwrap_err().contains("the cursor expired"));
 		// RETAIN_BLOCKS later the first version is gone, and so is block 10.
 		let later = 11 + RETAIN_BLOCKS;
-		store.apply(vec![], reached(later), None).unwrap();
+		store.apply(vec![], reached(later)).unwrap();
 		assert_eq!(store.oldest().unwrap(), 11);
 		assert!(store.search(&Search::default(), 10).unwrap_err().contains("older than the search index keeps (from #11)"));
 		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
@@ -899,9 +964,8 @@ mod tests {
 	#[test]
 	fn sortby_orders_and_pages_and_a_cursor_must_match_it() {
 		let mut rng = Rng(17);
-		let mut store = Store::in_memory();
 		let records: Vec<Record> = (0..200).map(|id| record(&mut rng, id)).collect();
-		store.apply(records.iter().cloned().enumerate().map(|(i, r)| (i as DatasetId, r)), reached(1), Some(Hash::zero())).unwrap();
+		let store = built(records.iter().cloned().enumerate().map(|(i, r)| (i as DatasetId, r)), 1);
 		for sort in [
 			vec![SortKey { field: Sortable::Title, descending: false }],
 			vec![SortKey { field: Sortable::Topic, descending: true }, SortKey { field: Sortable::Start, descending: false }],
@@ -917,7 +981,6 @@ mod tests {
 	#[test]
 	fn a_scan_stops_at_the_candidate_bound_with_a_cursor() {
 		let mut rng = Rng(11);
-		let mut store = Store::in_memory();
 		let bound = MAX_CANDIDATES as DatasetId;
 		let titled = |rng: &mut Rng, id, title: &[u8]| {
 			let mut r = record(rng, id);
@@ -927,7 +990,7 @@ mod tests {
 		};
 		let mut records: Vec<_> = (0..bound + 5).map(|id| titled(&mut rng, id, b"roads")).collect();
 		records.push(titled(&mut rng, bound + 5, b"zz river"));
-		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		let store = built(records, 1);
 		// Two letters are too short for trigrams: every row is a candidate.
 		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
 		let first = store.search(&q.clone().into(), 1).unwrap();
@@ -941,7 +1004,6 @@ mod tests {
 	#[test]
 	fn free_text_finds_whole_words_ranked_title_then_keywords_then_description() {
 		let mut rng = Rng(23);
-		let mut store = Store::in_memory();
 		let mut with = |id, title: &str, keywords: &[&str], description: &str| {
 			let mut r = record(&mut rng, id);
 			r.title = BoundedVec::truncate_from(title.as_bytes().to_vec());
@@ -958,7 +1020,7 @@ mod tests {
 			with(3, "Noisescape", &["sound"], "Soundscape"),
 			with(4, "NOISE complaints", &[], "Each noise complaint"),
 		];
-		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		let store = built(records, 1);
 		let text = FreeText::parse(["noise"]).unwrap();
 		let search = Search {
 			free_text: Some(text),
@@ -974,9 +1036,8 @@ mod tests {
 	#[test]
 	fn a_search_that_runs_too_long_is_stopped_and_the_next_one_is_not() {
 		let mut rng = Rng(5);
-		let mut store = Store::in_memory();
 		let records: Vec<_> = (0..2_000).map(|id| (id, record(&mut rng, id))).collect();
-		store.apply(records, reached(1), Some(Hash::zero())).unwrap();
+		let store = built(records, 1);
 		// Two letters: no trigram filter, every row is read.
 		let everything: Search = DatasetQuery { text: Some(b"zz".to_vec()), limit: 100, ..Default::default() }.into();
 		let error = store.search_within(&everything, 1, Duration::ZERO).unwrap_err();
@@ -987,9 +1048,8 @@ mod tests {
 	#[test]
 	fn a_cql2_filter_is_evaluated_on_each_item_as_a_full_scan_would() {
 		let mut rng = Rng(21);
-		let mut store = Store::in_memory();
 		let records: Vec<_> = (0..300).map(|id| (id, record(&mut rng, id))).collect();
-		store.apply(records.clone(), reached(1), Some(Hash::zero())).unwrap();
+		let store = built(records.clone(), 1);
 		let found = |filter: &str, json: bool| {
 			let filter = Some(Filter::parse(filter, json).unwrap());
 			all_pages(&store, &Search { filter, query: DatasetQuery { limit: 100, ..Default::default() }, ..Default::default() })
