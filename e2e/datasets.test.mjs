@@ -146,6 +146,20 @@ test('datasets_search finds datasets by bbox and time', async () => {
   assert.deepEqual(await search({ text: 'TRAFFIC' }), [ids.counts]);
 });
 
+test('free text (q) finds whole words, best matches first; fields chooses what an item carries', async () => {
+  const search = async (params) => (await api.rpc.datasets.search(params)).toJSON().items;
+  const ranked = async (q) => (await search({ q })).map((d) => d.id);
+  // "land" is a word of "Land parcels" (title: 4), "cables" a keyword of the
+  // cable landing sites (2); "landing" and "cable" are other words.
+  assert.deepEqual(await ranked('cables, LAND'), [ids.parcels, ids.pacific]);
+  // Equal ranks (title and keyword each) keep id order.
+  assert.deepEqual(await ranked(['parcels', 'network']), [ids.roads, ids.parcels]);
+  assert.deepEqual(await ranked('published by'), [ids.roads, ids.counts, ids.parcels, ids.pacific]);
+  const slim = await search({ q: 'land', fields: ['title', 'bbox'] });
+  assert.deepEqual(slim, [{ id: ids.parcels, title: 'Land parcels', bbox: slim[0].bbox }]);
+  assert.equal(slim[0].bbox.length, 4);
+});
+
 test('a search answers at the finalized head and says which block that is', async () => {
   const page = (await api.rpc.datasets.search({ limit: 1 })).toJSON();
   const head = await api.rpc.chain.getFinalizedHead();
@@ -307,6 +321,8 @@ test('bad queries get clear errors', async () => {
     [{ ids: Array(101).fill(1) }, /ids: at most 100/],
     [{ filter: "colour = 'red'" }, /filter: "colour" is not queryable/],
     [{ filter: 'title = ' }, /filter: not CQL2 text/],
+    [{ q: '*' }, /q: the term "\*" has no word in it/],
+    [{ fields: ['colour'] }, /fields: "colour" is not a field \(fields: id, owner, publisher/],
   ];
   for (const [params, message] of cases) {
     assert.match(await rpcError(api.rpc.datasets.search(params)), message);

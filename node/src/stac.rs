@@ -35,7 +35,36 @@ pub fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
+	const DIGITS: &[u8; 16] = b"0123456789abcdef";
+	let mut text = String::with_capacity(2 * bytes.len());
+	for b in bytes {
+		text.push(DIGITS[usize::from(b >> 4)].into());
+		text.push(DIGITS[usize::from(b & 0xf)].into());
+	}
+	text
+}
+
+/// Most accounts whose SS58 address a thread remembers.
+const SS58_REMEMBERED: usize = 1024;
+
+/// The account's SS58 address. The few publishers of a consortium appear
+/// on every page of results, and encoding one is base-58 arithmetic and a
+/// hash, so each thread remembers those it made.
+pub fn ss58(account: &AccountId) -> String {
+	thread_local! {
+		static MADE: std::cell::RefCell<std::collections::HashMap<AccountId, String>> = Default::default();
+	}
+	MADE.with_borrow_mut(|made| {
+		if let Some(address) = made.get(account) {
+			return address.clone();
+		}
+		if made.len() >= SS58_REMEMBERED {
+			made.clear();
+		}
+		let address = account.to_string();
+		made.insert(account.clone(), address.clone());
+		address
+	})
 }
 
 pub fn collection_id(owner: DepartmentId) -> String {
@@ -68,7 +97,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
 		"proj:code": format!("EPSG:{}", d.crs),
 		"citychain:owner": d.owner,
-		"citychain:publisher": d.publisher.to_string(),
+		"citychain:publisher": ss58(&d.publisher),
 		"citychain:topic": d.topic,
 		"citychain:status": d.status,
 		"citychain:access_policy": d.policy,

@@ -27,7 +27,7 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
-use crate::stac::{self, bbox_degrees, hex, rfc3339, text, STAC_VERSION};
+use crate::stac::{self, bbox_degrees, hex, rfc3339, STAC_VERSION};
 use crate::search_index::{
 	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS,
 	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
@@ -72,72 +72,119 @@ pub struct TimeJson {
 	pub end: Option<i64>,
 }
 
-/// A dataset as `datasets_get` and `datasets_search` return it.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The fields of a dataset as `datasets_get` and `datasets_search` return
+/// it, in that order.
+pub const DATASET_FIELDS: [&str; 22] = [
+	"id",
+	"owner",
+	"publisher",
+	"title",
+	"description",
+	"topic",
+	"keywords",
+	"bbox",
+	"crs",
+	"time",
+	"format",
+	"contentHash",
+	"size",
+	"uri",
+	"policy",
+	"sensitivity",
+	"version",
+	"predecessor",
+	"successor",
+	"status",
+	"created",
+	"updated",
+];
+
+/// Which of `DATASET_FIELDS` an answer carries, a bit for each.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Fields(u32);
+
+impl Fields {
+	pub const ALL: Self = Self((1 << DATASET_FIELDS.len()) - 1);
+
+	/// The fields `names` name, and the id, which every answer carries.
+	fn parse(names: &[String]) -> Result<Self, ErrorObjectOwned> {
+		if names.len() > DATASET_FIELDS.len() {
+			return Err(invalid(format!("fields: at most {}", DATASET_FIELDS.len())));
+		}
+		names.iter().try_fold(Self(1), |Self(bits), name| {
+			let at = DATASET_FIELDS.iter().position(|f| f == name).ok_or_else(|| {
+				invalid(format!("fields: {name:?} is not a field (fields: {})", DATASET_FIELDS.join(", ")))
+			})?;
+			Ok(Self(bits | 1 << at))
+		})
+	}
+
+	fn has(self, name: &str) -> bool {
+		DATASET_FIELDS.iter().position(|f| *f == name).is_some_and(|at| self.0 & (1 << at) != 0)
+	}
+}
+
+/// A dataset as `datasets_get` and `datasets_search` return it: the fields
+/// of `DATASET_FIELDS` that `fields` names, each computed only if named.
+#[derive(Clone)]
 pub struct DatasetJson {
-	pub id: DatasetId,
-	pub owner: DepartmentId,
-	pub publisher: AccountId,
-	pub title: String,
-	pub description: String,
-	pub topic: TopicCategory,
-	pub keywords: Vec<String>,
-	/// `[west, south, east, north]` in degrees; `west > east` crosses the
-	/// antimeridian.
-	pub bbox: [f64; 4],
-	/// EPSG code.
-	pub crs: u32,
-	pub time: TimeJson,
-	pub format: String,
-	pub content_hash: HashJson,
-	pub size: u64,
-	pub uri: String,
-	pub policy: AccessPolicy,
-	pub sensitivity: Sensitivity,
-	pub version: u32,
-	pub predecessor: Option<DatasetId>,
-	pub successor: Option<DatasetId>,
-	pub status: DatasetStatus,
-	pub created: StampJson,
-	pub updated: StampJson,
+	id: DatasetId,
+	record: Record,
+	fields: Fields,
 }
 
 impl DatasetJson {
-	fn new(id: DatasetId, d: Record) -> Self {
-		let stamp = |s: citychain_primitives::Stamp<BlockNumber>| StampJson {
+	fn new(id: DatasetId, record: Record, fields: Fields) -> Self {
+		Self { id, record, fields }
+	}
+}
+
+impl Serialize for DatasetJson {
+	fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+		use serde::ser::SerializeMap;
+		let d = &self.record;
+		let stamp = |s: &citychain_primitives::Stamp<BlockNumber>| StampJson {
 			block: s.block,
 			time: rfc3339(s.time.try_into().unwrap_or(i64::MAX)),
 		};
-		Self {
-			id,
-			owner: d.owner,
-			publisher: d.publisher.clone(),
-			title: text(&d.title),
-			description: text(&d.description),
-			topic: d.topic,
-			keywords: d.keywords.iter().map(|k| text(k)).collect(),
-			bbox: bbox_degrees(&d.bbox),
-			crs: d.crs,
-			time: TimeJson { start: d.time.start, end: d.time.end },
-			format: text(&d.format),
-			content_hash: HashJson {
+		let mut map = serializer.serialize_map(None)?;
+		macro_rules! fields {
+			($($name:literal => $value:expr,)+) => {
+				$(if self.fields.has($name) {
+					map.serialize_entry($name, &$value)?;
+				})+
+			};
+		}
+		fields! {
+			"id" => self.id,
+			"owner" => d.owner,
+			"publisher" => stac::ss58(&d.publisher),
+			"title" => String::from_utf8_lossy(&d.title),
+			"description" => String::from_utf8_lossy(&d.description),
+			"topic" => d.topic,
+			"keywords" => d.keywords.iter().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>(),
+			"bbox" => bbox_degrees(&d.bbox),
+			"crs" => d.crs,
+			"time" => TimeJson { start: d.time.start, end: d.time.end },
+			"format" => String::from_utf8_lossy(&d.format),
+			"contentHash" => HashJson {
 				code: d.content_hash.code,
 				function: d.content_hash.function().map(|f| f.name()),
 				digest: Bytes(d.content_hash.digest.to_vec()),
 				multihash: hex(&d.content_hash.to_multihash()),
 			},
-			size: d.size,
-			uri: text(&d.uri),
-			policy: d.policy,
-			sensitivity: d.sensitivity,
-			version: d.version,
-			predecessor: d.predecessor,
-			successor: d.successor,
-			status: d.status,
-			created: stamp(d.created),
-			updated: stamp(d.updated),
+			"size" => d.size,
+			"uri" => String::from_utf8_lossy(&d.uri),
+			"policy" => d.policy,
+			"sensitivity" => d.sensitivity,
+			"version" => d.version,
+			"predecessor" => d.predecessor,
+			"successor" => d.successor,
+			"status" => d.status,
+			"created" => stamp(&d.created),
+			"updated" => stamp(&d.updated),
 		}
+		map.end()
 	}
 }
 
@@ -301,6 +348,9 @@ pub struct SearchParams {
 	pub filter: Option<Value>,
 	/// `cql2-text` or `cql2-json`; default: as the filter's type says.
 	pub filter_lang: Option<String>,
+	/// The fields of each dataset to return (`DATASET_FIELDS`; the id is
+	/// always there); default: all.
+	pub fields: Option<Vec<String>>,
 }
 
 /// The coordinate reference systems a filter's geometries may be in.
@@ -714,15 +764,16 @@ where
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
 	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
-		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d)))
+		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d, Fields::ALL)))
 	}
 
 	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
 		let search = params.search()?;
+		let fields = params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self.from_index(at, cursor, move |index, at| index.search(&search, at)).await?;
 		Ok(PageJson {
-			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset)).collect(),
+			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset, fields)).collect(),
 			next: page.next.map(|c| c.token()),
 			at: answered.into(),
 		})
