@@ -9,7 +9,9 @@ use citychain_primitives::{
 };
 use citychain_runtime::BlockNumber;
 use codec::{Decode, Encode};
+use cql2::Expr;
 use geo::{coord, Geometry, Intersects, Rect};
+use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
 use super::{
@@ -57,9 +59,126 @@ pub const QUERYABLES: &[&str] = &[
 	"citychain:ongoing",
 ];
 
-/// A CQL2 filter, evaluated on each candidate's STAC Item.
+/// A CQL2 filter, evaluated on each candidate's STAC Item, and the SQL
+/// conditions it implies (`prefilter`), which narrow the candidates first.
 #[derive(Clone, Debug)]
-pub struct Filter(cql2::Expr);
+pub struct Filter {
+	expr: cql2::Expr,
+	prefilter: Vec<Condition>,
+}
+
+/// An SQL condition over the index's `datasets` columns that every record a
+/// filter admits meets: `<sql>` with its arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+	pub sql: String,
+	pub args: Vec<Sql>,
+}
+
+/// A queryable's column: its name, how a CQL2 literal becomes its value
+/// (`None`: the literal is not of the property's type, so nothing is
+/// implied), and whether it is a number (so `<` and `>` mean the same in SQL).
+struct Column {
+	name: &'static str,
+	value: fn(&Expr) -> Option<Sql>,
+	number: bool,
+}
+
+/// The column of a queryable that SQL can compare exactly.
+fn column(property: &str) -> Option<Column> {
+	fn integer(e: &Expr) -> Option<Sql> {
+		match e {
+			Expr::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(Sql::Integer(*f as i64)),
+			_ => None,
+		}
+	}
+	// The Item's `id` and `version` are decimal strings.
+	fn decimal(e: &Expr) -> Option<Sql> {
+		match e {
+			Expr::Literal(t) => t.parse::<u64>().ok().filter(|v| v.to_string() == *t).map(|v| Sql::Integer(v as i64)),
+			_ => None,
+		}
+	}
+	fn text(e: &Expr) -> Option<Sql> {
+		match e {
+			Expr::Literal(t) => Some(Sql::Text(t.clone())),
+			_ => None,
+		}
+	}
+	fn department(e: &Expr) -> Option<Sql> {
+		match e {
+			Expr::Literal(t) => t.strip_prefix("department-").and_then(|d| d.parse::<DepartmentId>().ok()).map(|d| Sql::Integer(d.into())),
+			_ => None,
+		}
+	}
+	// A name no value has compares to none: -1 is no discriminant.
+	fn named<T: Copy + 'static>(all: &'static [T], name: fn(&T) -> &'static str, e: &Expr) -> Option<Sql> {
+		match e {
+			Expr::Literal(t) => Some(Sql::Integer(all.iter().position(|v| name(v) == t).map_or(-1, |i| i as i64))),
+			_ => None,
+		}
+	}
+	let (name, value, number): (_, fn(&Expr) -> Option<Sql>, _) = match property.strip_prefix("properties.").unwrap_or(property) {
+		"id" => ("id", decimal, false),
+		"version" => ("version", decimal, false),
+		"title" => ("title", text, false),
+		"collection" => ("owner", department, false),
+		"citychain:owner" => ("owner", integer, true),
+		"citychain:created_block" => ("created_block", integer, true),
+		"citychain:updated_block" => ("updated_block", integer, true),
+		"citychain:topic" => ("topic", |e| named(TopicCategory::ALL, |v| v.as_str(), e), false),
+		"citychain:status" => ("status", |e| named(DatasetStatus::ALL, |v| v.as_str(), e), false),
+		"citychain:access_policy" => ("policy", |e| named(AccessPolicy::ALL, |v| v.as_str(), e), false),
+		"citychain:sensitivity" => ("sensitivity", |e| named(Sensitivity::ALL, |v| v.as_str(), e), false),
+		_ => return None,
+	};
+	Some(Column { name, value, number })
+}
+
+/// The SQL conditions an expression implies: each conjunct of an `and` that
+/// compares a queryable with a column to literals (`=`, `<>`, and for
+/// numbers `<`, `<=`, `>`, `>=`; `in` a list). Anything else implies
+/// nothing here and is left to the evaluation on each candidate.
+fn implied(expr: &Expr, into: &mut Vec<Condition>) {
+	let Expr::Operation { op, args } = expr else { return };
+	let args: Vec<&Expr> = args.iter().map(|a| a.as_ref()).collect();
+	match (op.as_str(), args.as_slice()) {
+		("and", conjuncts) => conjuncts.iter().for_each(|c| implied(c, into)),
+		("in", [Expr::Property { property }, Expr::Array(values)]) => {
+			if let Some(column) = column(property) {
+				if let Some(values) = values.iter().map(|v| (column.value)(v)).collect::<Option<Vec<_>>>() {
+					let marks = vec!["?"; values.len()].join(", ");
+					into.push(Condition { sql: format!("{} IN ({marks})", column.name), args: values });
+				}
+			}
+		},
+		(op, [left, right]) => {
+			// `literal op property` is `property op' literal`.
+			let (property, literal, op) = match (left, right) {
+				(Expr::Property { property }, literal) => (property, *literal, op),
+				(literal, Expr::Property { property }) => (property, *literal, match op {
+					"<" => ">",
+					"<=" => ">=",
+					">" => "<",
+					">=" => "<=",
+					same => same,
+				}),
+				_ => return,
+			};
+			let Some(column) = column(property) else { return };
+			let sql_op = match op {
+				"=" => "=",
+				"<>" => "<>",
+				"<" | "<=" | ">" | ">=" if column.number => op,
+				_ => return,
+			};
+			if let Some(value) = (column.value)(literal) {
+				into.push(Condition { sql: format!("{} {sql_op} ?", column.name), args: vec![value] });
+			}
+		},
+		_ => {},
+	}
+}
 
 /// The properties an expression names, from its CQL2-JSON form.
 fn properties(json: &Value, names: &mut Vec<String>) {
@@ -92,13 +211,20 @@ impl Filter {
 		if let Some(unknown) = names.iter().find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n))) {
 			return Err(format!("{unknown:?} is not queryable (queryables: {})", QUERYABLES.join(", ")));
 		}
-		Ok(Self(expr))
+		let mut prefilter = Vec::new();
+		implied(&expr, &mut prefilter);
+		Ok(Self { expr, prefilter })
+	}
+
+	/// The SQL conditions every record the filter admits meets.
+	pub(super) fn prefilter(&self) -> &[Condition] {
+		&self.prefilter
 	}
 
 	/// Whether the filter is true of the dataset's Item (an expression that
 	/// is false, null or undecidable for it is not).
-	fn admits(&self, id: DatasetId, d: &Record) -> bool {
-		self.0.clone().matches(Some(&stac::item(id, d, id))).unwrap_or(false)
+	pub(super) fn admits(&self, id: DatasetId, d: &Record) -> bool {
+		self.expr.clone().matches(Some(&stac::item(id, d, id))).unwrap_or(false)
 	}
 }
 
@@ -317,6 +443,40 @@ mod tests {
 
 	fn touches(g: Geometry<f64>, b: BoundingBox) -> bool {
 		footprint(&b).iter().any(|r| g.intersects(r))
+	}
+
+	#[test]
+	fn a_filter_implies_sql_conditions_for_its_conjuncts_that_compare_columns() {
+		let prefilter = |text: &str| -> Vec<String> {
+			Filter::parse(text, false).unwrap().prefilter().iter().map(|c| format!("{} {:?}", c.sql, c.args)).collect()
+		};
+		assert_eq!(
+			prefilter("\"citychain:topic\" = 'health' AND 2 < \"citychain:owner\" AND collection IN ('department-1', 'department-3')"),
+			vec![
+				format!("topic = ? [Integer({})]", TopicCategory::ALL.iter().position(|t| *t == TopicCategory::Health).unwrap()),
+				"owner > ? [Integer(2)]".to_string(),
+				"owner IN (?, ?) [Integer(1), Integer(3)]".to_string(),
+			]
+		);
+		assert_eq!(prefilter("id = '7' AND version <> '2' AND title = 'Parcels'"), vec![
+			"id = ? [Integer(7)]".to_string(),
+			"version <> ? [Integer(2)]".to_string(),
+			"title = ? [Text(\"Parcels\")]".to_string(),
+		]);
+		// A name no value has: nothing can match.
+		assert_eq!(prefilter("\"citychain:status\" = 'lost'"), vec!["status = ? [Integer(-1)]".to_string()]);
+		// Nothing SQL could answer the same way: `or`, `not`, strings
+		// ordered, a string where the Item has a number, other properties.
+		for text in [
+			"\"citychain:owner\" = 1 OR \"citychain:owner\" = 2",
+			"NOT (\"citychain:owner\" = 1)",
+			"collection < 'department-3'",
+			"id = '007'",
+			"\"citychain:owner\" = '1'",
+			"description = 'x'",
+		] {
+			assert!(prefilter(text).is_empty(), "{text}");
+		}
 	}
 
 	#[test]

@@ -497,6 +497,12 @@ impl Store {
 		any_of("policy", search.policies.iter().map(|p| *p as i64).collect());
 		any_of("sensitivity", search.sensitivities.iter().map(|s| *s as i64).collect());
 		any_of("id", search.ids.iter().map(|i| *i as i64).collect());
+		// What the CQL2 filter implies narrows the candidates it is
+		// evaluated on.
+		for condition in search.filter.iter().flat_map(|f| f.prefilter()) {
+			filters.push(condition.sql.clone());
+			args.extend(condition.args.iter().cloned());
+		}
 		// The box around a geometry, rounded outward: the exact test against
 		// the footprint decides.
 		let around = search.intersects.as_ref().and_then(|g| g.bounding_rect()).map(|rect| {
@@ -710,6 +716,9 @@ mod tests {
 			search.intersects = Some(geometry(rng));
 		}
 		if rng.below(4) == 0 {
+			search.filter = Some(filter(rng));
+		}
+		if rng.below(4) == 0 {
 			// Words and two-word phrases, in any case.
 			let terms: Vec<String> = (0..1 + rng.below(3))
 				.map(|_| match rng.below(3) {
@@ -730,6 +739,33 @@ mod tests {
 		}
 		search.query = dataset_query(rng);
 		search
+	}
+
+	/// A CQL2 filter: comparisons SQL can narrow by (alone, in `and`s,
+	/// reversed) and ones it cannot (`or`, `not`, other properties).
+	fn filter(rng: &mut Rng) -> Filter {
+		let mut comparison = |rng: &mut Rng| -> String {
+			let topic = rng.pick(TopicCategory::ALL).as_str();
+			let op = rng.pick(&["=", "<>", "<", "<=", ">", ">="]);
+			match rng.below(9) {
+				0 => format!("\"citychain:topic\" = '{topic}'"),
+				1 => format!("\"citychain:owner\" {op} {}", rng.below(4)),
+				2 => format!("{} {op} \"citychain:owner\"", rng.below(4)),
+				3 => format!("collection IN ('department-{}', 'department-{}')", rng.below(4), rng.below(4)),
+				4 => format!("\"citychain:status\" <> '{}'", rng.pick(DatasetStatus::ALL).as_str()),
+				5 => format!("title = '{}'", rng.pick(WORDS)),
+				6 => format!("\"citychain:sensitivity\" IN ('{}', 'nonsense')", rng.pick(Sensitivity::ALL).as_str()),
+				7 => format!("version = '1' AND \"citychain:created_block\" {op} {}", rng.below(30)),
+				_ => format!("id {op} '{}'", rng.below(60)),
+			}
+		};
+		let text = match rng.below(4) {
+			0 => comparison(rng),
+			1 => format!("{} AND {}", comparison(rng), comparison(rng)),
+			2 => format!("{} OR {}", comparison(rng), comparison(rng)),
+			_ => format!("NOT ({}) AND {}", comparison(rng), comparison(rng)),
+		};
+		Filter::parse(&text, false).unwrap_or_else(|e| panic!("{text}: {e}"))
 	}
 
 	fn dataset_query(rng: &mut Rng) -> DatasetQuery {
