@@ -182,7 +182,11 @@ pub struct Measured {
 	pub size: usize,
 	pub kind: Kind,
 	pub mean_matches: f64,
+	/// Pages of whole records, as `datasets_search` answers by default.
 	pub rpc: Vec<Duration>,
+	/// The same pages with only the ids (`fields: ["id"]`): what SQLite's
+	/// side returns.
+	pub rpc_ids: Vec<Duration>,
 	pub sqlite: Vec<Duration>,
 }
 
@@ -194,15 +198,20 @@ pub fn measure(size: usize, kind: Kind, rpc: &mut Rpc, baseline: &Baseline, quer
 		rpc.search(&s.params());
 		baseline.search(s, LIMIT);
 	}
-	let mut m = Measured { size, kind, mean_matches: 0.0, rpc: Vec::new(), sqlite: Vec::new() };
+	let mut m = Measured { size, kind, mean_matches: 0.0, rpc: Vec::new(), rpc_ids: Vec::new(), sqlite: Vec::new() };
 	let mut matches = 0;
 	for s in &searches {
 		let params = s.params();
 		let (ids, took) = rpc.search(&params);
+		let mut only_ids = params.clone();
+		only_ids["fields"] = json!(["id"]);
+		let (same, took_ids) = rpc.search(&only_ids);
 		let (expected, baseline_took) = baseline.search(s, LIMIT);
 		assert_eq!(ids, expected, "the node's answer differs from SQLite's for {params}");
+		assert_eq!(same, expected, "the node's answer differs from SQLite's for {only_ids}");
 		matches += ids.len();
 		m.rpc.push(took);
+		m.rpc_ids.push(took_ids);
 		m.sqlite.push(baseline_took);
 	}
 	m.mean_matches = matches as f64 / searches.len().max(1) as f64;

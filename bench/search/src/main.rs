@@ -137,23 +137,36 @@ fn main() {
 		let _ = std::fs::remove_file(&spec);
 	}
 
+	println!("\nrpc: pages of whole records; ids: the same pages with fields [\"id\"], as SQLite's side returns");
 	println!(
-		"\n{:>9} {:<15} {:>8} {:>10} {:>10} {:>11} {:>11} {:>7} {:>7}",
-		"datasets", "search", "matches", "rpc p50", "rpc p95", "sqlite p50", "sqlite p95", "x p50", "x p95"
+		"{:>9} {:<15} {:>8} {:>10} {:>10} {:>10} {:>11} {:>11} {:>7} {:>7} {:>7}",
+		"datasets",
+		"search",
+		"matches",
+		"rpc p50",
+		"rpc p95",
+		"ids p50",
+		"sqlite p50",
+		"sqlite p95",
+		"x p50",
+		"x p95",
+		"x ids"
 	);
 	for m in &results {
 		let (r95, s95) = (us(percentile(&m.rpc, 95)), us(percentile(&m.sqlite, 95)));
 		println!(
-			"{:>9} {:<15} {:>8.1} {:>8.0}µs {:>8.0}µs {:>9.0}µs {:>9.0}µs {:>7.2} {:>7.2}",
+			"{:>9} {:<15} {:>8.1} {:>8.0}µs {:>8.0}µs {:>8.0}µs {:>9.0}µs {:>9.0}µs {:>7.2} {:>7.2} {:>7.2}",
 			m.size,
 			m.kind.name(),
 			m.mean_matches,
 			p50(&m.rpc),
 			r95,
+			p50(&m.rpc_ids),
 			p50(&m.sqlite),
 			s95,
 			p50(&m.rpc) / p50(&m.sqlite),
-			r95 / s95
+			r95 / s95,
+			p50(&m.rpc_ids) / p50(&m.sqlite)
 		);
 	}
 	let (first, last) = (o.sizes[0], o.sizes[o.sizes.len() - 1]);
@@ -162,11 +175,13 @@ fn main() {
 		let at = |size| results.iter().find(|m| m.size == size && m.kind == kind).expect("measured");
 		let (a, b) = (at(first), at(last));
 		println!(
-			"{:<15} rpc {:.2} x, SQLite {:.2} x; rpc / SQLite p50 at {last}: {:.2} x (goal <= 2)",
+			"{:<15} rpc {:.2} x (ids {:.2} x), SQLite {:.2} x; rpc / SQLite p50 at {last}: {:.2} x, ids {:.2} x (goal <= 2)",
 			kind.name(),
 			p50(&b.rpc) / p50(&a.rpc),
+			p50(&b.rpc_ids) / p50(&a.rpc_ids),
 			p50(&b.sqlite) / p50(&a.sqlite),
-			p50(&b.rpc) / p50(&b.sqlite)
+			p50(&b.rpc) / p50(&b.sqlite),
+			p50(&b.rpc_ids) / p50(&b.sqlite)
 		);
 	}
 	println!("\nIndex catch-up (rebuild from state; goal >= 20000 datasets/s)");
