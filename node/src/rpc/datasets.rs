@@ -119,8 +119,9 @@ impl Fields {
 		})
 	}
 
-	fn has(self, name: &str) -> bool {
-		DATASET_FIELDS.iter().position(|f| *f == name).is_some_and(|at| self.0 & (1 << at) != 0)
+	/// The names of the fields, in `DATASET_FIELDS` order.
+	fn names(self) -> impl Iterator<Item = &'static str> {
+		DATASET_FIELDS.into_iter().enumerate().filter(move |(at, _)| self.0 & (1 << at) != 0).map(|(_, name)| name)
 	}
 }
 
@@ -150,9 +151,13 @@ impl Serialize for DatasetJson {
 		let mut map = serializer.serialize_map(None)?;
 		macro_rules! fields {
 			($($name:literal => $value:expr,)+) => {
-				$(if self.fields.has($name) {
-					map.serialize_entry($name, &$value)?;
-				})+
+				for name in self.fields.names() {
+					match name {
+						$($name => map.serialize_entry(name, &$value)?,)+
+						// Every name of DATASET_FIELDS has its arm (tested).
+						_ => {},
+					}
+				}
 			};
 		}
 		fields! {
@@ -850,6 +855,51 @@ mod tests {
 		for bad in [json!("1,2,3"), json!("a,b,c,d"), json!([0.0, 10.0, 1.0, 5.0]), json!([0.0, 0.0, 1.0, 95.0]), json!(["1", 0, 1, 1]), json!(7)] {
 			assert!(parse(bad.clone()).is_err(), "{bad}");
 		}
+	}
+
+	#[test]
+	fn fields_choose_what_a_dataset_carries_in_order_and_the_id_is_always_there() {
+		use citychain_primitives::{
+			datasets::{ContentHash, Stamp},
+			BoundingBox, TimeRange,
+		};
+		use sp_runtime::BoundedVec;
+		fn bytes<S: sp_core::Get<u32>>(b: &[u8]) -> BoundedVec<u8, S> {
+			BoundedVec::truncate_from(b.to_vec())
+		}
+		let stamp = Stamp { block: 3, time: 1_700_000_000_000 };
+		let record = Record {
+			owner: 1,
+			publisher: AccountId::new([7; 32]),
+			title: bytes(b"Parcels"),
+			description: bytes(b"Land parcels"),
+			topic: TopicCategory::PlanningCadastre,
+			keywords: BoundedVec::truncate_from(vec![bytes(b"cadastre")]),
+			bbox: BoundingBox { west: 1_160_000_000, south: 390_000_000, east: 1_170_000_000, north: 400_000_000 },
+			crs: 4326,
+			time: TimeRange { start: 1_600_000_000_000, end: None },
+			format: bytes(b"text/csv"),
+			content_hash: ContentHash { code: 0xb220, digest: bytes(&[1; 32]) },
+			size: 10,
+			uri: bytes(b"https://data.city.example/parcels"),
+			policy: AccessPolicy::Open,
+			sensitivity: Sensitivity::Public,
+			version: 1,
+			predecessor: None,
+			successor: None,
+			status: DatasetStatus::Active,
+			created: stamp,
+			updated: stamp,
+		};
+		let keys = |fields| -> Vec<String> {
+			match serde_json::to_value(DatasetJson::new(5, record.clone(), fields)).unwrap() {
+				Value::Object(map) => map.keys().cloned().collect(),
+				other => panic!("{other}"),
+			}
+		};
+		assert_eq!(keys(Fields::ALL), DATASET_FIELDS.to_vec(), "every field, in order");
+		assert_eq!(keys(Fields::parse(&["bbox".into(), "title".into()]).unwrap()), vec!["id", "title", "bbox"]);
+		assert!(Fields::parse(&["colour".into()]).unwrap_err().message().starts_with("fields: \"colour\" is not a field"));
 	}
 
 	#[test]
