@@ -155,15 +155,14 @@ build_node() {
 	(cd "$ROOT" && cargo build --release --locked --workspace --bins)
 }
 
-# A Python virtual environment with the STAC libraries the end-to-end tests
-# validate against (e2e/stac/requirements.txt), made or refreshed when the
-# requirements change; sets CITYCHAIN_PYTHON to its interpreter. Stops,
-# naming the failed step, if the environment cannot be made.
-ensure_stac_python() {
-	local venv="$HOME/.cache/citychain/venv-stac" req="$ROOT/e2e/stac/requirements.txt"
+# A Python virtual environment at ~/.cache/citychain/$1 with the packages of
+# requirements file $2, made or refreshed when the requirements change.
+# Stops, naming the failed step, if it cannot be made.
+ensure_venv() {
+	local venv="$HOME/.cache/citychain/$1" req="$2"
 	python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
 	if ! cmp -s "$req" "$venv/requirements.txt"; then
-		log "installing the STAC validators into $venv"
+		log "installing $req into $venv"
 		rm -rf "$venv"
 		python3 -m venv "$venv" || die "python3 -m venv $venv failed"
 		"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req" || {
@@ -172,7 +171,13 @@ ensure_stac_python() {
 		}
 		cp "$req" "$venv/requirements.txt"
 	fi
-	export CITYCHAIN_PYTHON="$venv/bin/python"
+}
+
+# The STAC libraries the end-to-end tests validate against
+# (e2e/stac/requirements.txt); sets CITYCHAIN_PYTHON to their interpreter.
+ensure_stac_python() {
+	ensure_venv venv-stac "$ROOT/e2e/stac/requirements.txt"
+	export CITYCHAIN_PYTHON="$HOME/.cache/citychain/venv-stac/bin/python"
 }
 
 # Installs the npm packages of directory $1 exactly as its package-lock.json

@@ -72,14 +72,19 @@ pub fn collection_id(owner: DepartmentId) -> String {
 }
 
 /// The GeoJSON geometry of a box: a polygon, or a multipolygon of its two
-/// halves if it crosses the antimeridian (RFC 7946 §3.1.9).
+/// halves if it crosses the antimeridian (RFC 7946 §3.1.9); a box without
+/// width or height is the point or line it is (a polygon of repeated
+/// positions is invalid, and spatial databases find nothing in it).
 fn geometry(b: &BoundingBox) -> Value {
 	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
 	let [w, s, e, n] = bbox_degrees(b);
-	if b.crosses_antimeridian() {
-		json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
-	} else {
-		json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) })
+	match (b.crosses_antimeridian(), w == e, s == n) {
+		(true, _, false) =>
+			json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] }),
+		(true, _, true) => json!({ "type": "MultiLineString", "coordinates": [[[w, s], [180.0, s]], [[-180.0, s], [e, s]]] }),
+		(false, true, true) => json!({ "type": "Point", "coordinates": [w, s] }),
+		(false, false, false) => json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) }),
+		(false, _, _) => json!({ "type": "LineString", "coordinates": [[w, s], [e, n]] }),
 	}
 }
 
@@ -148,4 +153,28 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 			}
 		},
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {
+		let fixed = |d: f64| (d * f64::from(DEGREE)).round() as i32;
+		BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }
+	}
+
+	#[test]
+	fn a_box_is_a_polygon_and_a_point_or_a_line_is_what_it_is() {
+		let kind = |b: BoundingBox| geometry(&b)["type"].as_str().unwrap().to_string();
+		assert_eq!(kind(bbox(116.0, 39.0, 117.0, 40.0)), "Polygon");
+		assert_eq!(kind(bbox(179.0, -18.0, -179.0, -17.0)), "MultiPolygon");
+		assert_eq!(geometry(&bbox(116.4, 39.9, 116.4, 39.9)), json!({ "type": "Point", "coordinates": [116.4, 39.9] }));
+		assert_eq!(
+			geometry(&bbox(116.3, 39.9, 116.5, 39.9)),
+			json!({ "type": "LineString", "coordinates": [[116.3, 39.9], [116.5, 39.9]] })
+		);
+		assert_eq!(kind(bbox(116.3, 39.8, 116.3, 39.9)), "LineString");
+		assert_eq!(kind(bbox(179.0, -18.0, -179.0, -18.0)), "MultiLineString");
+	}
 }

@@ -6,6 +6,11 @@
 //! SQLite in process; prints latency percentiles, ratios and growth. Then
 //! the state per dataset, contract and audit entry of a registry of the
 //! smallest size built through the runtime.
+//!
+//! `citychain-search-bench --serve SIZE`: a node on a chain of SIZE datasets
+//! of the same catalogue, its WebSocket URL on standard output, until
+//! standard input closes (scripts/bench-stac.sh puts the gateway and
+//! stac-fastapi-pgstac in front of it).
 
 use citychain_search_bench::{
 	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure,
@@ -22,6 +27,7 @@ struct Options {
 	contracts: usize,
 	seed: u64,
 	node: PathBuf,
+	serve: Option<usize>,
 }
 
 fn options() -> Options {
@@ -31,6 +37,7 @@ fn options() -> Options {
 		contracts: 1000,
 		seed: 42,
 		node: std::env::var_os("CITYCHAIN_NODE").map(PathBuf::from).unwrap_or_default(),
+		serve: None,
 	};
 	let args: Vec<String> = std::env::args().skip(1).collect();
 	for pair in args.chunks(2) {
@@ -41,6 +48,7 @@ fn options() -> Options {
 			"--contracts" => o.contracts = value.parse().expect("a number of contracts"),
 			"--seed" => o.seed = value.parse().expect("a seed"),
 			"--node" => o.node = value.into(),
+			"--serve" => o.serve = Some(value.parse().expect("a size")),
 			other => panic!("unknown option {other}"),
 		}
 	}
@@ -94,8 +102,23 @@ fn p50(values: &[Duration]) -> f64 {
 	us(percentile(values, 50))
 }
 
+/// Runs a node on a chain of `size` datasets until standard input closes.
+fn serve(o: &Options, size: usize) {
+	let spec = std::env::temp_dir().join(format!("citychain-bench-serve-{}.json", std::process::id()));
+	chain_spec::write(&o.node, &catalogue(size, o.seed), &spec);
+	let node = Node::start(&o.node, &spec, Duration::from_secs(3600));
+	println!("{}", node.url);
+	std::io::Write::flush(&mut std::io::stdout()).expect("stdout");
+	let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+	drop(node);
+	let _ = std::fs::remove_file(&spec);
+}
+
 fn main() {
 	let o = options();
+	if let Some(size) = o.serve {
+		return serve(&o, size);
+	}
 	println!(
 		"Search benchmark: {} calibrated queries per size ({}..{} matches for bbox+time), each as {}",
 		o.queries,
