@@ -36,11 +36,16 @@ stop_node() {
 	[ -z "$NODE_PID" ] || wait "$NODE_PID" 2>/dev/null || true
 	NODE_PID=
 }
-cleanup() {
+# Stops what runs in front of the node, then the node.
+stop_servers() {
 	local pid
-	stop_node
 	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	PIDS=()
+	stop_node
+}
+cleanup() {
+	stop_servers
 	[ -d "$WORK/pg" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" stop -m fast >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
@@ -60,9 +65,9 @@ log "starting PostgreSQL $PG_VERSION in $WORK/pg"
 mkdir "$WORK/pg" && chown postgres "$WORK/pg"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -A trust -U postgres >/dev/null
 export PGHOST=127.0.0.1 PGPORT=$(free_port) PGUSER=postgres PGPASSWORD=postgres
-runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
 	-o "-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null ||
-	die "PostgreSQL did not start: $(tail -5 "$WORK/pg.log")"
+	die "PostgreSQL did not start: $(tail -5 "$WORK/pg/server.log")"
 
 for size in ${SIZES//,/ }; do
 	log "$size datasets"
@@ -81,7 +86,7 @@ for size in ${SIZES//,/ }; do
 
 	gateway_port=$(free_port)
 	"$GATEWAY_BIN" --node="$node_url" --listen="127.0.0.1:$gateway_port" --data-dir="$WORK/gateway-$size" \
-		>"$WORK/gateway-$size.log" 2>&1 &
+		>"$WORK/gateway-$size.log" 2>&1 9>&- &
 	PIDS+=($!)
 	gateway="http://127.0.0.1:$gateway_port"
 	http_ready "$gateway/conformance" || die "the gateway did not start: $(tail -5 "$WORK/gateway-$size.log")"
@@ -89,16 +94,13 @@ for size in ${SIZES//,/ }; do
 	(cd "$WORK" && "$PYTHON/python" "$ROOT/bench/stac/compare.py" load "$gateway")
 
 	pgstac_port=$(free_port)
-	"$PYTHON/uvicorn" stac_fastapi.pgstac.app:app --host 127.0.0.1 --port "$pgstac_port" --log-level warning \
-		>"$WORK/pgstac-$size.log" 2>&1 &
+	"$PYTHON/uvicorn" stac_fastapi.pgstac.app:create_app --factory --host 127.0.0.1 --port "$pgstac_port" --log-level warning \
+		>"$WORK/pgstac-$size.log" 2>&1 9>&- &
 	PIDS+=($!)
 	pgstac="http://127.0.0.1:$pgstac_port"
 	http_ready "$pgstac/conformance" || die "stac-fastapi-pgstac did not start: $(tail -5 "$WORK/pgstac-$size.log")"
 
 	(cd "$WORK" && "$PYTHON/python" "$ROOT/bench/stac/compare.py" measure "$gateway" "$pgstac" "$QUERIES")
 
-	stop_node
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	PIDS=()
+	stop_servers
 done
