@@ -859,38 +859,7 @@ mod tests {
 
 	#[test]
 	fn fields_choose_what_a_dataset_carries_in_order_and_the_id_is_always_there() {
-		use citychain_primitives::{
-			datasets::{ContentHash, Stamp},
-			BoundingBox, TimeRange,
-		};
-		use sp_runtime::BoundedVec;
-		fn bytes<S: sp_core::Get<u32>>(b: &[u8]) -> BoundedVec<u8, S> {
-			BoundedVec::truncate_from(b.to_vec())
-		}
-		let stamp = Stamp { block: 3, time: 1_700_000_000_000 };
-		let record = Record {
-			owner: 1,
-			publisher: AccountId::new([7; 32]),
-			title: bytes(b"Parcels"),
-			description: bytes(b"Land parcels"),
-			topic: TopicCategory::PlanningCadastre,
-			keywords: BoundedVec::truncate_from(vec![bytes(b"cadastre")]),
-			bbox: BoundingBox { west: 1_160_000_000, south: 390_000_000, east: 1_170_000_000, north: 400_000_000 },
-			crs: 4326,
-			time: TimeRange { start: 1_600_000_000_000, end: None },
-			format: bytes(b"text/csv"),
-			content_hash: ContentHash { code: 0xb220, digest: bytes(&[1; 32]) },
-			size: 10,
-			uri: bytes(b"https://data.city.example/parcels"),
-			policy: AccessPolicy::Open,
-			sensitivity: Sensitivity::Public,
-			version: 1,
-			predecessor: None,
-			successor: None,
-			status: DatasetStatus::Active,
-			created: stamp,
-			updated: stamp,
-		};
+		let record = crate::search_index::random_record(&mut crate::search_index::Rng(1), 5);
 		let keys = |fields| -> Vec<String> {
 			match serde_json::to_value(DatasetJson::new(5, record.clone(), fields)).unwrap() {
 				Value::Object(map) => map.keys().cloned().collect(),

@@ -38,6 +38,8 @@ pub use query::{
 };
 pub use store::{Page, Reached, Record};
 pub use text::{FreeText, MAX_TERMS};
+#[cfg(test)]
+pub(crate) use store::tests::{record as random_record, Rng};
 use store::{Stale, Store};
 
 const LOG: &str = "search-index";

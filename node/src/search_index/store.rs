@@ -601,7 +601,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
 	use super::*;
 	use citychain_primitives::{
 		datasets::{ContentHash, Stamp},
@@ -612,7 +612,7 @@ mod tests {
 	use sp_runtime::BoundedVec;
 
 	/// xorshift64*: a seeded generator, so a failure can be replayed.
-	struct Rng(u64);
+	pub(crate) struct Rng(pub(crate) u64);
 	impl Rng {
 		fn next(&mut self) -> u64 {
 			self.0 ^= self.0 >> 12;
@@ -659,7 +659,8 @@ mod tests {
 		TimeRange { start, end }
 	}
 
-	fn record(rng: &mut Rng, id: DatasetId) -> Record {
+	/// A random record: words for its text, a box mostly in one city.
+	pub(crate) fn record(rng: &mut Rng, id: DatasetId) -> Record {
 		let mut words = |most| (0..1 + rng.below(most)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
 		let (title, description) = (words(3), words(6));
 		let keywords = (0..rng.below(3))
@@ -755,7 +756,7 @@ mod tests {
 	/// A CQL2 filter: comparisons SQL can narrow by (alone, in `and`s,
 	/// reversed) and ones it cannot (`or`, `not`, other properties).
 	fn filter(rng: &mut Rng) -> Filter {
-		let mut comparison = |rng: &mut Rng| -> String {
+		let comparison = |rng: &mut Rng| -> String {
 			let topic = rng.pick(TopicCategory::ALL).as_str();
 			let op = rng.pick(&["=", "<>", "<", "<=", ">", ">="]);
 			match rng.below(9) {
