@@ -408,8 +408,18 @@ fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 	Ok(geometry)
 }
 
+/// The cursor a search continues from: the token in parameter `field`.
+fn parse_cursor(field: &str, token: Option<&str>) -> Result<Option<Cursor>, ErrorObjectOwned> {
+	token.map(|t| Cursor::parse(t).ok_or_else(|| invalid(format!("{field}: malformed {field} {t:?}")))).transpose()
+}
+
 impl SearchParams {
 	fn search(&self) -> Result<Search, ErrorObjectOwned> {
+		self.search_from("cursor", parse_cursor("cursor", self.cursor.as_deref())?)
+	}
+
+	/// The search, continuing from `cursor` (passed as parameter `field`).
+	fn search_from(&self, field: &str, cursor: Option<Cursor>) -> Result<Search, ErrorObjectOwned> {
 		let query = DatasetQuery {
 			bbox: self.bbox.as_ref().map(BboxParam::parse).transpose()?,
 			time: self.datetime.as_deref().map(parse_datetime).transpose()?,
@@ -425,11 +435,6 @@ impl SearchParams {
 		}
 		let sort = self.sortby.as_ref().map(SortbyParam::parse).transpose()?.unwrap_or_default();
 		let free_text = self.q.as_ref().map(QParam::parse).transpose()?;
-		let cursor = self
-			.cursor
-			.as_deref()
-			.map(|t| Cursor::parse(t).ok_or_else(|| invalid(format!("cursor: malformed cursor {t:?}"))))
-			.transpose()?;
 		let search = Search {
 			query: query.validate().map_err(query_error)?,
 			sort,
@@ -444,7 +449,7 @@ impl SearchParams {
 			free_text,
 		};
 		if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
-			return Err(invalid("cursor: made for another sortby"));
+			return Err(invalid(format!("{field}: made for another sortby")));
 		}
 		Ok(search)
 	}
@@ -589,9 +594,7 @@ impl StacSearchParams {
 			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
 		};
 		let ids = at_most("ids", &ids, MAX_IDS)?.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>()?;
-		if let Some(token) = &self.token {
-			Cursor::parse(token).ok_or_else(|| invalid(format!("token: malformed token {token:?}")))?;
-		}
+		let cursor = parse_cursor("token", self.token.as_deref())?;
 		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
 			return Err(invalid(format!("filter-crs: {crs:?} is not one of {}", FILTER_CRS.join(", "))));
 		}
@@ -601,7 +604,6 @@ impl StacSearchParams {
 			datetime: self.datetime.clone(),
 			owners,
 			ids,
-			cursor: self.token.clone(),
 			sortby: self.sortby.clone(),
 			q: self.q.clone(),
 			limit: self.limit,
@@ -609,7 +611,7 @@ impl StacSearchParams {
 			filter_lang: self.filter_lang.clone(),
 			..Default::default()
 		}
-		.search()
+		.search_from("token", cursor)
 	}
 }
 

@@ -359,11 +359,16 @@ impl Store {
 			.map_err(sql_error)
 	}
 
+	/// The SCALE value of `key` in `meta`; `None` if it is missing or does
+	/// not decode.
+	fn decoded<T: Decode>(&self, key: &str) -> Result<Option<T>, String> {
+		Ok(self.meta(key)?.and_then(|v| T::decode(&mut &v[..]).ok()))
+	}
+
 	/// The finalized block the index reflects, if it was built for the chain
 	/// of `genesis` by this version of the node.
 	pub fn reached(&self, genesis: Hash) -> Result<Result<Reached, Stale>, String> {
-		let schema = self.meta("schema")?.and_then(|v| Decode::decode(&mut &v[..]).ok());
-		match schema {
+		match self.decoded::<i64>("schema")? {
 			None => return Ok(Err(Stale::Empty)),
 			Some(v) if v != SCHEMA_VERSION => return Ok(Err(Stale::Schema(v))),
 			Some(_) => {},
@@ -371,19 +376,16 @@ impl Store {
 		if self.meta("genesis")?.as_deref() != Some(genesis.as_ref()) {
 			return Ok(Err(Stale::Genesis));
 		}
-		let reached = self.meta("reached")?.and_then(|v| <(BlockNumber, Hash)>::decode(&mut &v[..]).ok());
+		let reached = self.decoded::<(BlockNumber, Hash)>("reached")?;
 		Ok(reached.map(|(number, hash)| Reached { number, hash }).ok_or(Stale::Empty))
 	}
 
 	/// The oldest block the index can still answer at: its rebuild's head, or
 	/// `RETAIN_BLOCKS` before the block it reached.
 	pub fn oldest(&self) -> Result<BlockNumber, String> {
-		let number = |key| -> Result<BlockNumber, String> {
-			Ok(self.meta(key)?.and_then(|v| BlockNumber::decode(&mut &v[..]).ok()).unwrap_or_default())
-		};
-		let reached = self.meta("reached")?.and_then(|v| <(BlockNumber, Hash)>::decode(&mut &v[..]).ok());
+		let reached = self.decoded::<(BlockNumber, Hash)>("reached")?;
 		let kept = reached.map_or(0, |(n, _)| n.saturating_sub(RETAIN_BLOCKS));
-		Ok(number("rebuilt")?.max(kept))
+		Ok(self.decoded::<BlockNumber>("rebuilt")?.unwrap_or_default().max(kept))
 	}
 
 	/// Writes `records` (id, record) as they hold from block `reached` on
