@@ -27,11 +27,11 @@ run_dir="$(mktemp -d "${ZOMBIENET_DIR:-${TMPDIR:-/tmp}}/citychain-zombienet.XXXX
 export CITYCHAIN_NODE="$NODE_BIN"
 export CHAIN_SPEC="$run_dir/consortium-raw.json"
 "$NODE_BIN" build-spec --chain consortium --raw --disable-default-bootnode >"$CHAIN_SPEC" 2>/dev/null
-# Sessions of SESSION_BLOCKS blocks (default 5, 15 s) instead of a minute, so
-# that validator changes take effect within 30 s: the runtime reads its
+# Sessions of SESSION_BLOCKS blocks (default 3, 9 s) instead of a minute, so
+# that validator changes take effect within 20 s: the runtime reads its
 # session period from this key (configs::SESSION_PERIOD_KEY, checked by the
 # runtime's tests).
-python3 - "$CHAIN_SPEC" "${SESSION_BLOCKS:-5}" <<'PY'
+python3 - "$CHAIN_SPEC" "${SESSION_BLOCKS:-3}" <<'PY'
 import json, sys
 path, blocks = sys.argv[1], int(sys.argv[2])
 spec = json.load(open(path))
