@@ -34,16 +34,6 @@ pub fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
 	[degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-	const DIGITS: &[u8; 16] = b"0123456789abcdef";
-	let mut text = String::with_capacity(2 * bytes.len());
-	for b in bytes {
-		text.push(DIGITS[usize::from(b >> 4)].into());
-		text.push(DIGITS[usize::from(b & 0xf)].into());
-	}
-	text
-}
-
 /// Most accounts whose SS58 address a thread remembers.
 const SS58_REMEMBERED: usize = 1024;
 
@@ -148,7 +138,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 				"type": text(&d.format),
 				"title": text(&d.title),
 				"roles": ["data"],
-				"file:checksum": hex(&d.content_hash.to_multihash()),
+				"file:checksum": hex::encode(d.content_hash.to_multihash()),
 				"file:size": d.size,
 			}
 		},

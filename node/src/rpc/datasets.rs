@@ -27,7 +27,7 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error};
-use crate::stac::{self, bbox_degrees, hex, rfc3339, STAC_VERSION};
+use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
 use crate::search_index::{
 	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS,
 	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
@@ -176,7 +176,7 @@ impl Serialize for DatasetJson {
 				code: d.content_hash.code,
 				function: d.content_hash.function().map(|f| f.name()),
 				digest: Bytes(d.content_hash.digest.to_vec()),
-				multihash: hex(&d.content_hash.to_multihash()),
+				multihash: hex::encode(d.content_hash.to_multihash()),
 			},
 			"size" => d.size,
 			"uri" => String::from_utf8_lossy(&d.uri),

@@ -347,18 +347,15 @@ pub struct Cursor {
 impl Cursor {
 	/// The opaque token clients pass back: the cursor's SCALE encoding in hex.
 	pub fn token(&self) -> String {
-		self.encode().iter().map(|b| format!("{b:02x}")).collect()
+		hex::encode(self.encode())
 	}
 
 	/// The cursor of a token this node made; `None` for anything else.
 	pub fn parse(token: &str) -> Option<Self> {
-		if token.len() % 2 != 0 || token.len() > 2048 {
+		if token.len() > 2048 {
 			return None;
 		}
-		let bytes = (0..token.len())
-			.step_by(2)
-			.map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-			.collect::<Option<Vec<u8>>>()?;
+		let bytes = hex::decode(token).ok()?;
 		Self::decode(&mut &bytes[..]).ok()
 	}
 }
