@@ -140,11 +140,7 @@ pub fn start<C: Chain + Send + Sync + 'static>(
 		Ok(store) => store,
 		Err(e) => {
 			log::warn!(target: LOG, "🔎 {} is unreadable ({e}); starting a new index", path.display());
-			for file in files(path) {
-				if file.exists() {
-					std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
-				}
-			}
+			store::remove(files(path))?;
 			Store::open(path)?
 		},
 	};

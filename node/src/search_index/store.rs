@@ -212,9 +212,12 @@ fn scores(text: &FreeText, args: &mut Vec<Sql>) -> String {
 	format!("WITH scores (hit, score) AS (SELECT hit, SUM(weight) FROM ({}) GROUP BY hit) ", hits.join(" UNION ALL "))
 }
 
-/// The rollback journal of the file at `path`.
-fn journal(path: &Path) -> PathBuf {
-	PathBuf::from(format!("{}-journal", path.display()))
+/// Removes those of `files` that exist.
+pub(super) fn remove(files: impl IntoIterator<Item = PathBuf>) -> Result<(), String> {
+	for file in files.into_iter().filter(|f| f.exists()) {
+		std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
+	}
+	Ok(())
 }
 
 fn set_meta(db: &Connection, key: &str, value: &[u8]) -> Result<(), String> {
@@ -327,11 +330,8 @@ impl Store {
 	/// file, which the next rebuild replaces; the index in use is swapped for
 	/// it (`replace`) once it is complete.
 	pub fn create(path: &Path) -> Result<Bulk, String> {
-		for file in [path.to_path_buf(), journal(path)] {
-			if file.exists() {
-				std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
-			}
-		}
+		// No journal to remove: `Bulk` turns it off before it writes.
+		remove([path.to_path_buf()])?;
 		Bulk::new(Connection::open(path).map_err(sql_error)?)
 	}
 
@@ -342,11 +342,8 @@ impl Store {
 		// no WAL of the old file can be applied to the new one.
 		let old = std::mem::replace(&mut self.db, Connection::open_in_memory().map_err(sql_error)?);
 		old.close().map_err(|(_, e)| sql_error(e))?;
-		for file in ["-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display()))) {
-			if file.exists() {
-				std::fs::remove_file(&file).map_err(|e| format!("removing {}: {e}", file.display()))?;
-			}
-		}
+		let [_, wal, shm, _] = super::files(path);
+		remove([wal, shm])?;
 		std::fs::rename(built, path).map_err(|e| format!("moving {} to {}: {e}", built.display(), path.display()))?;
 		*self = Self::open(path)?;
 		Ok(())
