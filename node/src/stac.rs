@@ -64,7 +64,7 @@ pub fn collection_id(owner: DepartmentId) -> String {
 /// The GeoJSON geometry of a box: a polygon, or a multipolygon of its two
 /// halves if it crosses the antimeridian (RFC 7946 §3.1.9); a box without
 /// width or height is the point or line it is (a polygon of repeated
-/// positions is invalid, and spatial databases find nothing in it).
+/// positions is not a valid simple-feature polygon).
 fn geometry(b: &BoundingBox) -> Value {
 	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
 	let [w, s, e, n] = bbox_degrees(b);
