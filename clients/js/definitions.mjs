@@ -53,8 +53,18 @@ export const rpc = {
       type: 'Json',
     },
     stacSearch: {
-      description: 'STAC API item search (bbox, datetime, ids, collections, limit, token) → ItemCollection',
+      description: 'STAC API item search (bbox, intersects, datetime, ids, collections, limit, token, sortby, q, filter, reader) → ItemCollection',
       params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    extent: {
+      description: 'How many of a department\'s datasets a reader may see, and their extent ({ owner, reader? })',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    queryables: {
+      description: 'The properties a search filter may name, as JSON Schema',
+      params: [],
       type: 'Json',
     },
   },

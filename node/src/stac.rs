@@ -3,7 +3,10 @@
 //! is evaluated against.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use citychain_primitives::{datasets::DEGREE, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, TimeRange};
+use citychain_primitives::{
+	datasets::DEGREE, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, Sensitivity,
+	TimeRange, TopicCategory,
+};
 use citychain_runtime::{AccountId, BlockNumber};
 use serde_json::{json, Value};
 
@@ -142,6 +145,52 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 				"file:size": d.size,
 			}
 		},
+	})
+}
+
+/// The JSON Schema of the properties a CQL2 filter may name
+/// (`search_index::QUERYABLES`), as OGC API - Features - Part 3 serves
+/// queryables; the gateway adds its `$id`.
+pub fn queryables() -> Value {
+	fn names<T>(all: &[T], name: fn(&T) -> &'static str) -> Vec<&'static str> {
+		all.iter().map(name).collect()
+	}
+	let string = |title: &str| json!({ "title": title, "type": "string" });
+	let time = |title: &str| json!({ "title": title, "type": "string", "format": "date-time" });
+	let integer = |title: &str| json!({ "title": title, "type": "integer", "minimum": 0 });
+	let boolean = |title: &str| json!({ "title": title, "type": "boolean" });
+	let one_of = |title: &str, values: Vec<&str>| json!({ "title": title, "type": "string", "enum": values });
+	json!({
+		"$schema": "https://json-schema.org/draft/2019-09/schema",
+		"type": "object",
+		"title": "CityChain datasets",
+		"description": "The properties of a dataset's STAC Item that a CQL2 filter may name; any other name is refused.",
+		"properties": {
+			"id": { "title": "Item id: the dataset's id on chain, in decimal", "type": "string" },
+			"collection": { "title": "Collection: department-<owner>", "type": "string", "pattern": "^department-[0-9]+$" },
+			"geometry": { "title": "Footprint", "format": "geometry-any" },
+			"datetime": time("Instant (null for a period)"),
+			"start_datetime": time("Start of the period"),
+			"end_datetime": time("End of the period"),
+			"title": string("Title"),
+			"description": string("Description"),
+			"keywords": { "title": "Keywords", "type": "array", "items": { "type": "string" } },
+			"created": time("Registered"),
+			"updated": time("Last changed"),
+			"version": { "title": "Version number, in decimal", "type": "string" },
+			"deprecated": boolean("Deprecated or withdrawn"),
+			"proj:code": string("Coordinate reference system of the data (EPSG:<code>)"),
+			"citychain:owner": integer("Owner department's id"),
+			"citychain:publisher": string("Publishing account (SS58)"),
+			"citychain:topic": one_of("Topic category (ISO 19115)", names(TopicCategory::ALL, TopicCategory::as_str)),
+			"citychain:status": one_of("Status", names(DatasetStatus::ALL, DatasetStatus::as_str)),
+			"citychain:access_policy": one_of("Access policy", names(AccessPolicy::ALL, AccessPolicy::as_str)),
+			"citychain:sensitivity": one_of("Sensitivity", names(Sensitivity::ALL, Sensitivity::as_str)),
+			"citychain:created_block": integer("Block it was registered in"),
+			"citychain:updated_block": integer("Block it last changed in"),
+			"citychain:ongoing": boolean("Still being collected (no end time)"),
+		},
+		"additionalProperties": false,
 	})
 }
 

@@ -63,7 +63,8 @@ fn bounded<const N: u32>(bytes: Vec<u8>) -> BoundedBytes<N> {
 }
 
 /// The record `register_dataset` stores for entry `id` registered in block 0
-/// at [`NOW`] with policy `ApprovalRequired` and sensitivity `Internal`.
+/// at [`NOW`] with policy `ApprovalRequired` and sensitivity `Public` (so
+/// that an anonymous STAC reader sees the whole catalogue).
 pub fn record(id: usize, entry: &Entry) -> Record {
 	let (description, content) = registration(id, entry);
 	let (owner, publisher) = publisher(id);
@@ -89,7 +90,7 @@ pub fn record(id: usize, entry: &Entry) -> Record {
 		size: content.size,
 		uri: bounded(description.uri),
 		policy: AccessPolicy::ApprovalRequired,
-		sensitivity: Sensitivity::Internal,
+		sensitivity: Sensitivity::Public,
 		version: 1,
 		predecessor: None,
 		successor: None,

@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::DateTime;
 use citychain_primitives::{
-	api::DatasetsApi as RuntimeApi,
+	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery,
 	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
@@ -26,10 +26,10 @@ use sp_blockchain::HeaderBackend;
 use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
-use super::{block_or_best, invalid_params as invalid, runtime_error};
+use super::{block_or_best, invalid_params as invalid, runtime_error, visibility};
 use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
 use crate::search_index::{
-	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS,
+	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS,
 	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use geo::{CoordsIter, Geometry};
@@ -231,7 +231,7 @@ pub struct BboxParam(pub Value);
 
 impl BboxParam {
 	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
-		let malformed = || invalid(format!("malformed bbox {}: expected four numbers", self.0));
+		let malformed = || invalid(format!("malformed bbox {}: expected four (or six) numbers", self.0));
 		let numbers: Vec<f64> = match &self.0 {
 			Value::Array(items) =>
 				items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?,
@@ -242,8 +242,10 @@ impl BboxParam {
 				.map_err(|_| malformed())?,
 			_ => return Err(malformed()),
 		};
-		let [west, south, east, north] = numbers[..] else {
-			return Err(invalid("malformed bbox: expected [west, south, east, north]"));
+		// A 3D box (STAC: min and max elevation too) is searched in 2D.
+		let (west, south, east, north) = match numbers[..] {
+			[west, south, east, north] | [west, south, _, east, north, _] => (west, south, east, north),
+			_ => return Err(invalid("malformed bbox: expected [west, south, east, north] or six numbers with elevations")),
 		};
 		let fixed = |d: f64| {
 			if d.is_finite() && d.abs() <= 180.0 {
@@ -356,6 +358,9 @@ pub struct SearchParams {
 	/// The fields of each dataset to return (`DATASET_FIELDS`; the id is
 	/// always there); default: all.
 	pub fields: Option<Vec<String>>,
+	/// Only what this reader may see: `"anonymous"` or an SS58 address (see
+	/// `visibility`); default: every record.
+	pub reader: Option<String>,
 }
 
 /// The coordinate reference systems a filter's geometries may be in.
@@ -390,6 +395,7 @@ fn at_most<T: Clone>(field: &str, values: &[T], max: usize) -> Result<Vec<T>, Er
 fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 	let geometry = geojson::Geometry::from_json_value(value.clone())
 		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
+	well_formed(&geometry.value).map_err(|e| invalid(format!("intersects: {e}")))?;
 	let geometry = Geometry::<f64>::try_from(geometry)
 		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
 	let mut positions = 0;
@@ -406,6 +412,32 @@ fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 		return Err(invalid("intersects: the geometry is empty"));
 	}
 	Ok(geometry)
+}
+
+/// Whether a GeoJSON geometry is what RFC 7946 says it must be: lines of two
+/// positions or more, polygon rings of four or more that end where they
+/// start (geo would close an open ring silently).
+fn well_formed(value: &geojson::Value) -> Result<(), String> {
+	use geojson::Value as G;
+	let line = |l: &Vec<geojson::Position>| match l.len() {
+		n if n >= 2 => Ok(()),
+		n => Err(format!("a line of {n} position(s); a LineString has two or more")),
+	};
+	let polygon = |rings: &Vec<Vec<geojson::Position>>| {
+		rings.iter().try_for_each(|r| match (r.len(), r.first() == r.last()) {
+			(n, _) if n < 4 => Err(format!("a polygon ring of {n} position(s); a ring has four or more")),
+			(_, false) => Err("a polygon ring that does not end where it starts".to_string()),
+			_ => Ok(()),
+		})
+	};
+	match value {
+		G::Point(_) | G::MultiPoint(_) => Ok(()),
+		G::LineString(l) => line(l),
+		G::MultiLineString(ls) => ls.iter().try_for_each(line),
+		G::Polygon(p) => polygon(p),
+		G::MultiPolygon(ps) => ps.iter().try_for_each(polygon),
+		G::GeometryCollection(gs) => gs.iter().try_for_each(|g| well_formed(&g.value)),
+	}
 }
 
 /// The cursor a search continues from: the token in parameter `field`.
@@ -447,6 +479,7 @@ impl SearchParams {
 			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
 			filter: self.filter.as_ref().map(|f| parse_filter(f, self.filter_lang.as_deref())).transpose()?,
 			free_text,
+			visible: None,
 		};
 		if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
 			return Err(invalid(format!("{field}: made for another sortby")));
@@ -571,6 +604,30 @@ pub struct StacSearchParams {
 	/// The CRS of the filter's geometries: CRS84 (the default) or EPSG:4326.
 	#[serde(rename = "filter-crs")]
 	pub filter_crs: Option<String>,
+	/// As in `datasets_search`.
+	pub reader: Option<String>,
+}
+
+/// Parameters of `datasets_extent`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtentParams {
+	pub owner: DepartmentId,
+	/// As in `datasets_search`.
+	pub reader: Option<String>,
+}
+
+/// What `datasets_extent` answers.
+#[derive(Clone, Serialize)]
+pub struct ExtentJson {
+	/// The records the reader may see.
+	pub count: u64,
+	/// `[west, south, east, north]` in degrees around their footprints;
+	/// `null` without records.
+	pub bbox: Option<[f64; 4]>,
+	/// `[start, end]` in RFC 3339; `end` is `null` if one is ongoing.
+	pub interval: [Option<String>; 2],
+	pub at: AtJson,
 }
 
 fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
@@ -595,6 +652,9 @@ impl StacSearchParams {
 		};
 		let ids = at_most("ids", &ids, MAX_IDS)?.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>()?;
 		let cursor = parse_cursor("token", self.token.as_deref())?;
+		if self.bbox.is_some() && self.intersects.is_some() {
+			return Err(invalid("bbox and intersects: give one or the other, not both"));
+		}
 		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
 			return Err(invalid(format!("filter-crs: {crs:?} is not one of {}", FILTER_CRS.join(", "))));
 		}
@@ -609,6 +669,7 @@ impl StacSearchParams {
 			limit: self.limit,
 			filter: self.filter.clone(),
 			filter_lang: self.filter_lang.clone(),
+			reader: self.reader.clone(),
 			..Default::default()
 		}
 		.search_from("token", cursor)
@@ -641,6 +702,17 @@ pub trait DatasetsApi<BlockHash> {
 	/// token of the following page.
 	#[method(name = "datasets_stacSearch")]
 	async fn stac_search(&self, params: StacSearchParams, at: Option<BlockHash>) -> RpcResult<Value>;
+
+	/// How many of a department's datasets a reader may see, and their
+	/// extent in space and time, from the search index like
+	/// `datasets_search`.
+	#[method(name = "datasets_extent")]
+	async fn extent(&self, params: ExtentParams, at: Option<BlockHash>) -> RpcResult<ExtentJson>;
+
+	/// The properties a search's CQL2 filter may name, as the `properties`
+	/// of a JSON Schema (OGC API - Features - Part 3 queryables).
+	#[method(name = "datasets_queryables")]
+	fn queryables(&self) -> RpcResult<Value>;
 }
 
 /// Serves `datasets_*`: reads from the `DatasetsApi` runtime API, searches
@@ -661,7 +733,7 @@ type Hash = <Block as BlockT>::Hash;
 impl<C> Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber> + AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn record(&self, at: Hash, id: DatasetId) -> RpcResult<Option<Record>> {
 		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
@@ -730,15 +802,20 @@ where
 	}
 
 	/// Runs `read` on the index at the block `indexed` chooses, off the
-	/// async workers.
+	/// async workers, with what `reader` may see at that block.
 	async fn from_index<T: Send + 'static>(
 		&self,
 		at: Option<Hash>,
 		cursor: Option<BlockNumber>,
-		read: impl FnOnce(&SearchIndex, BlockNumber) -> Result<T, String> + Send + 'static,
+		reader: Option<&str>,
+		read: impl FnOnce(&SearchIndex, Option<Visible>, BlockNumber) -> Result<T, String> + Send + 'static,
 	) -> RpcResult<(T, Reached)> {
 		let (index, answer) = self.indexed(at, cursor).await?;
-		let found = tokio::task::spawn_blocking(move || read(&index, answer.number))
+		let visible = match reader {
+			Some(reader) => visibility::visible_to(&*self.client, reader, answer)?,
+			None => None,
+		};
+		let found = tokio::task::spawn_blocking(move || read(&index, visible, answer.number))
 			.await
 			.map_err(|e| index_error(e.to_string()))?
 			.map_err(index_error)?;
@@ -768,7 +845,7 @@ fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<F
 impl<C> DatasetsApiServer<Hash> for Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber> + AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
 		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d, Fields::ALL)))
@@ -778,7 +855,11 @@ where
 		let search = params.search()?;
 		let fields = params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
-		let (page, answered) = self.from_index(at, cursor, move |index, at| index.search(&search, at)).await?;
+		let (page, answered) = self
+			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
+				index.search(&Search { visible, ..search }, at)
+			})
+			.await?;
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset, fields)).collect(),
 			next: page.next.map(|c| c.token()),
@@ -803,8 +884,11 @@ where
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
 		let search = params.search()?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
-		let ((items, next), answered) =
-			self.from_index(at, cursor, move |index, at| stac_found(index, &search, at)).await?;
+		let ((items, next), answered) = self
+			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
+				stac_found(index, &Search { visible, ..search }, at)
+			})
+			.await?;
 		let next = next.map(|c| c.token());
 		let features: Vec<Value> =
 			items.iter().map(|(item, latest)| stac::item(item.id, &item.dataset, *latest)).collect();
@@ -827,6 +911,25 @@ where
 			"at": AtJson::from(answered),
 		}))
 	}
+
+	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<ExtentJson> {
+		let owner = params.owner;
+		let (extent, answered) = self
+			.from_index(at, None, params.reader.as_deref(), move |index, visible, at| {
+				index.extent(owner, visible.as_ref(), at)
+			})
+			.await?;
+		Ok(ExtentJson {
+			count: extent.count,
+			bbox: extent.bbox,
+			interval: [extent.start.map(rfc3339), extent.end.map(rfc3339)],
+			at: answered.into(),
+		})
+	}
+
+	fn queryables(&self) -> RpcResult<Value> {
+		Ok(stac::queryables())
+	}
 }
 
 #[cfg(test)]
@@ -844,6 +947,30 @@ mod tests {
 		for bad in ["2024-13-01T00:00:00Z", "yesterday", "../..", "", "2024-01-02T00:00:00Z/2024-01-01T00:00:00Z"] {
 			assert!(parse_datetime(bad).is_err(), "{bad}");
 		}
+	}
+
+	#[test]
+	fn intersects_refuses_open_rings_and_short_lines() {
+		let shape = |kind: &str, coordinates: Value| parse_intersects(&json!({ "type": kind, "coordinates": coordinates }));
+		assert!(shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 0]]])).is_ok());
+		let open = shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 1]]])).unwrap_err();
+		assert!(open.message().contains("does not end where it starts"), "{}", open.message());
+		assert!(shape("Polygon", json!([[[0, 0], [1, 1]]])).unwrap_err().message().contains("four or more"));
+		assert!(shape("MultiPolygon", json!([[[[0, 0], [1, 1], [0, 0]]]])).is_err());
+		assert!(shape("LineString", json!([[0, 0]])).unwrap_err().message().contains("two or more"));
+		assert!(shape("MultiLineString", json!([[[0, 0], [1, 1]], [[2, 2]]])).is_err());
+		let collection = json!({ "type": "GeometryCollection", "geometries": [{ "type": "LineString", "coordinates": [[0, 0]] }] });
+		assert!(parse_intersects(&collection).is_err());
+	}
+
+	#[test]
+	fn a_stac_search_takes_a_3d_bbox_in_2d_and_not_both_bbox_and_intersects() {
+		let search = |params: Value| serde_json::from_value::<StacSearchParams>(params).unwrap().search();
+		let flat = search(json!({ "bbox": [100.0, 0.0, 105.0, 1.0] })).unwrap().query.bbox;
+		assert_eq!(search(json!({ "bbox": [100.0, 0.0, -5.0, 105.0, 1.0, 80.0] })).unwrap().query.bbox, flat);
+		assert!(search(json!({ "bbox": [1.0, 2.0, 3.0, 4.0, 5.0] })).is_err());
+		let both = json!({ "bbox": [0, 0, 1, 1], "intersects": { "type": "Point", "coordinates": [0.5, 0.5] } });
+		assert!(search(both).unwrap_err().message().starts_with("bbox and intersects"));
 	}
 
 	#[test]

@@ -8,6 +8,7 @@ mod access;
 mod audit;
 mod datasets;
 mod departments;
+mod visibility;
 
 use std::sync::Arc;
 

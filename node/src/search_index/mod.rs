@@ -23,7 +23,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use citychain_primitives::DatasetId;
+use citychain_primitives::{DatasetId, DepartmentId};
 use citychain_runtime::{opaque::Block, BlockNumber, Hash, RuntimeEvent};
 use codec::Decode;
 use futures::StreamExt;
@@ -34,9 +34,9 @@ use sp_io::hashing::{twox_128, twox_64};
 use tokio::sync::watch;
 
 pub use query::{
-	Cursor, Filter, Search, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
+	Cursor, Filter, Search, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
 };
-pub use store::{Page, Reached, Record};
+pub use store::{Extent, Page, Reached, Record};
 pub use text::{FreeText, MAX_TERMS};
 #[cfg(test)]
 pub(crate) use store::tests::{record as random_record, Rng};
@@ -112,6 +112,12 @@ impl SearchIndex {
 	/// A page of `search` as finalized block `at` held the records.
 	pub fn search(&self, search: &Search, at: BlockNumber) -> Result<Page, String> {
 		self.store().search(search, at)
+	}
+
+	/// The extent of department `owner`'s records that `visible` admits, at
+	/// finalized block `at`.
+	pub fn extent(&self, owner: DepartmentId, visible: Option<&Visible>, at: BlockNumber) -> Result<Extent, String> {
+		self.store().extent(owner, visible, at)
 	}
 
 	/// The newest version of dataset `id` at finalized block `at`.

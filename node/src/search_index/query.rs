@@ -383,6 +383,41 @@ pub struct Search {
 	/// Datasets in whose title, description or keywords any of these terms
 	/// occurs as words (decided by the index's word table, not `matches`).
 	pub free_text: Option<FreeText>,
+	/// What the reader may see (`None`: everything).
+	pub visible: Option<Visible>,
+}
+
+/// The datasets a reader may see: those of the listed sensitivities, its
+/// own department's, and those it holds a live contract for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Visible {
+	pub sensitivities: Vec<Sensitivity>,
+	pub department: Option<DepartmentId>,
+	pub contracted: Vec<DatasetId>,
+}
+
+impl Visible {
+	/// Whether the reader may see the record `id`.
+	pub fn admits(&self, id: DatasetId, d: &Record) -> bool {
+		self.sensitivities.contains(&d.sensitivity) || self.department == Some(d.owner) || self.contracted.contains(&id)
+	}
+
+	/// The same as an SQL condition over the index's `datasets` columns.
+	pub fn condition(&self) -> Condition {
+		let mut any = Vec::new();
+		let mut args = Vec::new();
+		let mut list = |column: &str, values: Vec<i64>| {
+			if !values.is_empty() {
+				any.push(format!("{column} IN ({})", vec!["?"; values.len()].join(",")));
+				args.extend(values.into_iter().map(Sql::Integer));
+			}
+		};
+		list("sensitivity", self.sensitivities.iter().map(|s| *s as i64).collect());
+		list("owner", self.department.into_iter().map(i64::from).collect());
+		list("id", self.contracted.iter().map(|i| *i as i64).collect());
+		let sql = if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) };
+		Condition { sql, args }
+	}
 }
 
 impl From<DatasetQuery> for Search {
@@ -421,7 +456,8 @@ impl Search {
 			(self.keywords.is_empty() ||
 				d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)))) &&
 			self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r))) &&
-			self.filter.as_ref().is_none_or(|f| f.admits(id, d))
+			self.filter.as_ref().is_none_or(|f| f.admits(id, d)) &&
+			self.visible.as_ref().is_none_or(|v| v.admits(id, d))
 	}
 }
 
@@ -440,6 +476,16 @@ mod tests {
 
 	fn touches(g: Geometry<f64>, b: BoundingBox) -> bool {
 		footprint(&b).iter().any(|r| g.intersects(r))
+	}
+
+	#[test]
+	fn the_queryables_schema_describes_exactly_what_filters_may_name() {
+		let schema = crate::stac::queryables();
+		let mut described: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+		let mut queryable = QUERYABLES.to_vec();
+		described.sort_unstable();
+		queryable.sort_unstable();
+		assert_eq!(described, queryable);
 	}
 
 	#[test]

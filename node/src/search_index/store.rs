@@ -21,12 +21,12 @@ use std::{
 
 use citychain_primitives::{
 	datasets::{DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
-	BoundingBox, Dataset, DatasetId, DatasetItem, TimeInterval,
+	BoundingBox, Dataset, DatasetId, DatasetItem, DepartmentId, TimeInterval,
 };
 use geo::BoundingRect;
 
 use super::{
-	query::{Cursor, KeyValue, Search},
+	query::{Condition, Cursor, KeyValue, Search, Visible},
 	text::FreeText,
 };
 use citychain_runtime::{AccountId, BlockNumber, Hash};
@@ -36,7 +36,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -57,6 +57,18 @@ const CLOCK_EVERY: i32 = 1_000;
 pub struct Reached {
 	pub number: BlockNumber,
 	pub hash: Hash,
+}
+
+/// How many records of one department a reader may see, the box around
+/// their footprints (degrees; all longitudes if one crosses the
+/// antimeridian) and the time they span (`end` `None`: one is ongoing).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Extent {
+	pub count: u64,
+	/// `[west, south, east, north]`; `None` without records.
+	pub bbox: Option<[f64; 4]>,
+	pub start: Option<i64>,
+	pub end: Option<i64>,
 }
 
 /// Why the file cannot be used as it is.
@@ -98,6 +110,10 @@ const TABLES: &str = "
 		sensitivity INTEGER NOT NULL,
 		start_ms INTEGER NOT NULL,
 		end_ms INTEGER NOT NULL,
+		west INTEGER NOT NULL,
+		south INTEGER NOT NULL,
+		east INTEGER NOT NULL,
+		north INTEGER NOT NULL,
 		title TEXT NOT NULL,
 		created_ms INTEGER NOT NULL,
 		updated_ms INTEGER NOT NULL,
@@ -235,8 +251,8 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 	db.prepare_cached(
 		"INSERT INTO datasets
 		 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
-		  title, created_ms, updated_ms, version, created_block, updated_block, record)
-		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+		  west, south, east, north, title, created_ms, updated_ms, version, created_block, updated_block, record)
+		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
 	)?
 	.execute(params![
 		id as i64,
@@ -249,6 +265,10 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 		record.sensitivity as u8,
 		record.time.start,
 		end,
+		record.bbox.west,
+		record.bbox.south,
+		record.bbox.east,
+		record.bbox.north,
 		title,
 		record.created.time as i64,
 		record.updated.time as i64,
@@ -448,6 +468,39 @@ impl Store {
 		Ok(latest)
 	}
 
+	/// The extent, at block `at`, of the records of department `owner` that
+	/// `visible` admits (`None`: all).
+	pub fn extent(&self, owner: DepartmentId, visible: Option<&Visible>, at: BlockNumber) -> Result<Extent, String> {
+		let mut args = vec![Sql::Integer(at.into()), Sql::Integer(at.into()), Sql::Integer(owner.into())];
+		let mut filters = format!("{HELD_AT} AND owner = ?");
+		if let Some(Condition { sql, args: values }) = visible.map(Visible::condition) {
+			filters.push_str(&format!(" AND {sql}"));
+			args.extend(values);
+		}
+		// A box across the antimeridian has its west east of its east.
+		let sql = format!(
+			"SELECT count(*), min(west), min(south), max(east), max(north), max(west > east), min(start_ms), max(end_ms)
+			 FROM datasets WHERE {filters}"
+		);
+		let degrees = |v: i32| f64::from(v) / f64::from(DEGREE);
+		self.db
+			.prepare_cached(&sql)
+			.and_then(|mut statement| {
+				statement.query_row(params_from_iter(args), |r| {
+					let count = r.get::<_, i64>(0)? as u64;
+					let across: Option<bool> = r.get(5)?;
+					let end: Option<i64> = r.get(7)?;
+					let bbox = match (r.get::<_, Option<i32>>(1)?, r.get::<_, Option<i32>>(2)?, r.get::<_, Option<i32>>(3)?, r.get::<_, Option<i32>>(4)?) {
+						(Some(_), Some(s), Some(_), Some(n)) if across == Some(true) => Some([-180.0, degrees(s), 180.0, degrees(n)]),
+						(Some(w), Some(s), Some(e), Some(n)) => Some([degrees(w), degrees(s), degrees(e), degrees(n)]),
+						_ => None,
+					};
+					Ok(Extent { count, bbox, start: r.get(6)?, end: end.filter(|&e| e != MAX_TIME) })
+				})
+			})
+			.map_err(sql_error)
+	}
+
 	/// A page of the records that match every filter of a validated
 	/// `search`, as block `at` held them (the cursor's block, if there is
 	/// one), in the search's sort order: SQL narrows the candidates and
@@ -512,6 +565,10 @@ impl Store {
 		for condition in search.filter.iter().flat_map(|f| f.prefilter()) {
 			filters.push(condition.sql.clone());
 			args.extend(condition.args.iter().cloned());
+		}
+		if let Some(Condition { sql, args: values }) = search.visible.as_ref().map(Visible::condition) {
+			filters.push(sql);
+			args.extend(values);
 		}
 		// The box around a geometry, rounded outward: the exact test against
 		// the footprint decides.
@@ -727,6 +784,9 @@ pub(super) mod tests {
 			search.intersects = Some(geometry(rng));
 		}
 		if rng.below(4) == 0 {
+			search.visible = Some(visible(rng, records));
+		}
+		if rng.below(4) == 0 {
 			search.filter = Some(filter(rng));
 		}
 		if rng.below(4) == 0 {
@@ -754,6 +814,14 @@ pub(super) mod tests {
 
 	/// A CQL2 filter: comparisons SQL can narrow by (alone, in `and`s,
 	/// reversed) and ones it cannot (`or`, `not`, other properties).
+	fn visible(rng: &mut Rng, records: usize) -> Visible {
+		Visible {
+			sensitivities: (0..rng.below(3)).map(|_| rng.pick(Sensitivity::ALL)).collect(),
+			department: (rng.below(2) == 0).then(|| rng.below(4) as DepartmentId),
+			contracted: (0..rng.below(4)).map(|_| rng.below(records as u64 + 2)).collect(),
+		}
+	}
+
 	fn filter(rng: &mut Rng) -> Filter {
 		let comparison = |rng: &mut Rng| -> String {
 			let topic = rng.pick(TopicCategory::ALL).as_str();
@@ -953,6 +1021,39 @@ pub(super) mod tests {
 		}
 		drop(store);
 		std::fs::remove_dir_all(dir).unwrap();
+	}
+
+	#[test]
+	fn a_department_extent_covers_exactly_the_records_a_reader_may_see() {
+		let mut rng = Rng(0x5eed_c17c_4a11_e7e7);
+		let records: Vec<Record> = (0..300).map(|id| record(&mut rng, id)).collect();
+		let store = built(records.iter().cloned().enumerate().map(|(id, r)| (id as DatasetId, r)), 1);
+		for round in 0..60 {
+			let owner = rng.below(4) as DepartmentId;
+			let visible = (round % 3 != 0).then(|| visible(&mut rng, records.len()));
+			let seen: Vec<(DatasetId, &Record)> = records
+				.iter()
+				.enumerate()
+				.map(|(id, r)| (id as DatasetId, r))
+				.filter(|(id, r)| r.owner == owner && visible.as_ref().is_none_or(|v| v.admits(*id, r)))
+				.collect();
+			let extent = store.extent(owner, visible.as_ref(), 1).unwrap();
+			assert_eq!(extent.count, seen.len() as u64, "{visible:?}");
+			assert_eq!(extent.start, seen.iter().map(|(_, r)| r.time.start).min());
+			let ongoing = seen.iter().any(|(_, r)| r.time.end.is_none());
+			let end = seen.iter().filter_map(|(_, r)| r.time.end).max();
+			assert_eq!(extent.end, if ongoing { None } else { end });
+			let Some([w, s, e, n]) = extent.bbox else {
+				assert!(seen.is_empty());
+				continue;
+			};
+			let across = seen.iter().any(|(_, r)| r.bbox.crosses_antimeridian());
+			let west = if across { -180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.west)).fold(180.0, f64::min) };
+			let east = if across { 180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.east)).fold(-180.0, f64::max) };
+			let south = seen.iter().map(|(_, r)| degrees(r.bbox.south)).fold(90.0, f64::min);
+			let north = seen.iter().map(|(_, r)| degrees(r.bbox.north)).fold(-90.0, f64::max);
+			assert_eq!([w, s, e, n], [west, south, east, north]);
+		}
 	}
 
 	#[test]

@@ -1,0 +1,80 @@
+//! Who may see which dataset records, for searches that name a `reader`:
+//! anyone sees the `public` ones; a member of an active department also the
+//! `internal` and `confidential` ones, its own department's, and those it
+//! holds a live contract for; a member of an active regulator every one.
+//! The gateway names the reader it authenticated; the node's own RPC is not
+//! authenticated, so a search without a `reader` sees every record (see
+//! docs/exchange.md).
+
+use citychain_primitives::{
+	access::{ContractQuery, ContractState, MAX_CONTRACT_PAGE},
+	api::{AccessApi, DepartmentsApi},
+	Sensitivity,
+};
+use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
+use jsonrpsee::core::RpcResult;
+use sp_api::ProvideRuntimeApi;
+use sp_core::crypto::Ss58Codec;
+
+use super::{invalid_params as invalid, runtime_error};
+use crate::search_index::{Reached, Visible};
+
+/// The `reader` of a search nobody signed.
+pub const ANONYMOUS: &str = "anonymous";
+/// Most live contracts of a reader's department a search takes into account;
+/// a department holding more gets an error rather than a partial view.
+pub const MAX_READER_CONTRACTS: usize = 10_000;
+
+/// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`;
+/// `None` if every record.
+pub fn visible_to<C>(client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visible>>
+where
+	C: ProvideRuntimeApi<Block>,
+	C::Api: AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
+{
+	let public = Visible { sensitivities: vec![Sensitivity::Public], ..Default::default() };
+	if reader == ANONYMOUS {
+		return Ok(Some(public));
+	}
+	let account = AccountId::from_ss58check(reader)
+		.map_err(|_| invalid(format!("reader: {reader:?} is neither {ANONYMOUS:?} nor an SS58 address")))?;
+	let api = client.runtime_api();
+	let membership = api.membership(at.hash, account).map_err(runtime_error)?;
+	let Some(member) = membership.filter(|m| m.status.is_active()) else { return Ok(Some(public)) };
+	if member.kind.is_regulator() {
+		return Ok(None);
+	}
+	let mut contracted = Vec::new();
+	let mut cursor = None;
+	loop {
+		let query = ContractQuery {
+			consumer: Some(member.department),
+			provider: None,
+			dataset: None,
+			state: Some(ContractState::Approved),
+			cursor,
+			limit: MAX_CONTRACT_PAGE,
+		};
+		let page = api
+			.contracts(at.hash, query)
+			.map_err(runtime_error)?
+			.map_err(|e| runtime_error(format!("contracts of the reader's department: {e:?}")))?;
+		contracted.extend(page.items.iter().filter(|c| c.contract.grants_at(at.number)).map(|c| c.contract.dataset));
+		if contracted.len() > MAX_READER_CONTRACTS {
+			return Err(invalid(format!(
+				"reader: its department holds more than {MAX_READER_CONTRACTS} live contracts, more than a search takes into account"
+			)));
+		}
+		match page.next {
+			Some(next) => cursor = Some(next),
+			None => break,
+		}
+	}
+	contracted.sort_unstable();
+	contracted.dedup();
+	Ok(Some(Visible {
+		sensitivities: vec![Sensitivity::Public, Sensitivity::Internal, Sensitivity::Confidential],
+		department: Some(member.department),
+		contracted,
+	}))
+}
