@@ -92,6 +92,17 @@ enum Command {
 	/// Download a dataset through its provider's gateway, decrypt, verify the
 	/// hash and confirm receipt on chain.
 	Fetch(exchange::FetchArgs),
+	/// A read token for a gateway's STAC API: STAC clients that send it
+	/// (`Authorization: Bearer <token>`) see the catalogue as your account
+	/// may, until it expires. Prints the token.
+	Token {
+		/// The gateway as it publishes its URL, e.g. http://127.0.0.1:8080.
+		#[arg(long, env = "CITYCHAIN_GATEWAY")]
+		gateway: String,
+		/// Hours until it expires (at most 720).
+		#[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+		hours: u64,
+	},
 	/// The audit log.
 	#[command(subcommand)]
 	Audit(AuditCommand),
@@ -356,6 +367,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&ctx.node.query::<Value>("access_contracts", vec![params], None).await?);
 		},
 		Command::Fetch(args) => exchange::fetch(&ctx, args).await?,
+		Command::Token { gateway, hours } => {
+			let expires = citychain_client::auth::now_ms() + hours * 3600 * 1000;
+			println!("{}", citychain_client::auth::mint_token(&ctx.signer()?, &gateway, expires));
+		},
 		Command::Audit(AuditCommand::Entries { department, dataset, contract, about_department, cursor, limit }) => {
 			let subject = match (dataset, contract, about_department) {
 				(Some(d), _, _) => Some(json!({ "dataset": d })),

@@ -21,6 +21,17 @@
 //! only once (the nonce, remembered across restarts). A signature over the text wrapped in
 //! `<Bytes>…</Bytes>` (what browser wallets' `signRaw` signs) is accepted
 //! too.
+//!
+//! STAC clients cannot sign each request, so for reading the catalogue an
+//! account may instead mint a read token: its signature over
+//!
+//! ```text
+//! citychain-gateway-token/1\n<gateway URL>\n<account SS58>\n<expiry in ms>
+//! ```
+//!
+//! sent as `Authorization: Bearer <account>.<expiry>.<signature, 128 hex>`.
+//! It reads as the account until the expiry, at most
+//! `MAX_TOKEN_LIFETIME_MS` ahead; it never fetches data files.
 
 use crate::tx::Signer;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
@@ -32,6 +43,11 @@ pub const SCHEME: &str = "CityChain";
 pub const MAX_HEADER_LEN: usize = 400;
 /// Bytes of randomness in a nonce.
 pub const NONCE_LEN: usize = 16;
+
+/// The scheme of a read token in the `Authorization` header.
+pub const TOKEN_SCHEME: &str = "Bearer";
+/// The furthest ahead a read token's expiry may be: 30 days.
+pub const MAX_TOKEN_LIFETIME_MS: u64 = 30 * 24 * 3600 * 1000;
 
 /// The signed claim of a request, parsed from its `Authorization` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +119,71 @@ pub fn authorization(signer: &Signer, request: &Request) -> String {
 	)
 }
 
+/// The text a read token's signature covers.
+pub fn token_message(gateway: &str, account: &str, expires_ms: u64) -> Vec<u8> {
+	format!("citychain-gateway-token/1\n{}\n{account}\n{expires_ms}", gateway.trim_end_matches('/')).into_bytes()
+}
+
+/// A read token for `gateway` (its public URL), signed by `signer`, valid
+/// until `expires_ms`.
+pub fn mint_token(signer: &Signer, gateway: &str, expires_ms: u64) -> String {
+	let account = signer.ss58();
+	let signature = signer.sign(&token_message(gateway, &account, expires_ms));
+	format!("{account}.{expires_ms}.{}", hex::encode(signature))
+}
+
+/// A read token, parsed from `Authorization: Bearer <token>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+	/// The account, SS58 as sent.
+	pub account: String,
+	pub public: sr25519::Public,
+	pub expires_ms: u64,
+	pub signature: sr25519::Signature,
+}
+
+impl Token {
+	/// Parses an `Authorization` header value (not yet checking the signature).
+	pub fn parse(header: &str) -> Result<Self, AuthError> {
+		if header.len() > MAX_HEADER_LEN {
+			return Err(AuthError::TooLong);
+		}
+		let token = header
+			.strip_prefix(TOKEN_SCHEME)
+			.and_then(|rest| rest.strip_prefix(' '))
+			.ok_or(AuthError::WrongScheme)?;
+		let mut parts = token.trim().split('.');
+		let (Some(account), Some(expires), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+		else {
+			return Err(AuthError::Malformed("a token is <account>.<expiry>.<signature>"));
+		};
+		let public = sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		if expires.is_empty() || expires.len() > 15 || !expires.bytes().all(|b| b.is_ascii_digit()) {
+			return Err(AuthError::Malformed("expiry is not milliseconds"));
+		}
+		let expires_ms = expires.parse().map_err(|_| AuthError::Malformed("expiry is not milliseconds"))?;
+		let signature = fixed_hex::<64>(signature).ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
+		Ok(Self { account: account.to_string(), public, expires_ms, signature: sr25519::Signature::from_raw(signature) })
+	}
+
+	/// Checks the signature over a token for `gateway` (its public URL).
+	pub fn verify(&self, gateway: &str) -> Result<(), AuthError> {
+		let text = token_message(gateway, &self.account, self.expires_ms);
+		if signed_by(&self.signature, &text, &self.public) {
+			Ok(())
+		} else {
+			Err(AuthError::BadSignature)
+		}
+	}
+}
+
+/// Whether `signature` is `public`'s over `text`, or over `text` wrapped in
+/// `<Bytes>…</Bytes>` as browser wallets sign.
+fn signed_by(signature: &sr25519::Signature, text: &[u8], public: &sr25519::Public) -> bool {
+	let wrapped = [b"<Bytes>".as_slice(), text, b"</Bytes>"].concat();
+	sr25519::Pair::verify(signature, text, public) || sr25519::Pair::verify(signature, &wrapped, public)
+}
+
 /// The time a request is signed at and checked against: ms since the epoch.
 pub fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
@@ -159,10 +240,7 @@ impl Credentials {
 	/// with `method` and `path`.
 	pub fn verify(&self, gateway: &str, method: &str, path: &str) -> Result<(), AuthError> {
 		let text = message(&Request { gateway, method, path, time_ms: self.time_ms, nonce: &self.nonce });
-		let wrapped = [b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat();
-		if sr25519::Pair::verify(&self.signature, &text, &self.public) ||
-			sr25519::Pair::verify(&self.signature, &wrapped, &self.public)
-		{
+		if signed_by(&self.signature, &text, &self.public) {
 			Ok(())
 		} else {
 			Err(AuthError::BadSignature)
@@ -230,6 +308,29 @@ mod tests {
 			hex::encode(signature)
 		);
 		assert_eq!(Credentials::parse(&header).unwrap().verify(GATEWAY, "GET", "/data/1"), Ok(()));
+	}
+
+	#[test]
+	fn a_read_token_binds_account_expiry_and_gateway() {
+		let token = mint_token(&alice(), GATEWAY, 1_800_000_000_000);
+		let parsed = Token::parse(&format!("Bearer {token}")).unwrap();
+		assert_eq!((parsed.account.as_str(), parsed.expires_ms), (alice().ss58().as_str(), 1_800_000_000_000));
+		assert_eq!(parsed.verify(GATEWAY), Ok(()));
+		assert_eq!(parsed.verify("http://gateway.other.example"), Err(AuthError::BadSignature));
+		let later = Token { expires_ms: 1_800_000_000_001, ..parsed.clone() };
+		assert_eq!(later.verify(GATEWAY), Err(AuthError::BadSignature));
+		let bob = Signer::from_suri("//Bob").unwrap();
+		let claimed = Token { public: sr25519::Public::from_raw(bob.account().into()), ..parsed };
+		assert_eq!(claimed.verify(GATEWAY), Err(AuthError::BadSignature));
+		assert_eq!(Token::parse(&format!("CityChain {token}")), Err(AuthError::WrongScheme));
+		assert_eq!(
+			Token::parse(&format!("Bearer {token}.x")),
+			Err(AuthError::Malformed("a token is <account>.<expiry>.<signature>"))
+		);
+		assert_eq!(
+			Token::parse(&format!("Bearer {}", token.replace(".1800", ".-1800"))),
+			Err(AuthError::Malformed("expiry is not milliseconds"))
+		);
 	}
 
 	#[test]
