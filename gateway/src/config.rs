@@ -40,6 +40,10 @@ pub struct Flags {
 	/// Log lines as `text` or `json` [default: text].
 	#[arg(long, value_name = "FORMAT")]
 	pub log_format: Option<LogFormat>,
+	/// An origin browsers may call the gateway from, e.g.
+	/// `https://portal.city.example`; repeat for several [default: any].
+	#[arg(long = "cors-origin", value_name = "ORIGIN")]
+	pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -62,6 +66,7 @@ struct File {
 	account_rate: Option<u32>,
 	address_rate: Option<u32>,
 	log_format: Option<LogFormat>,
+	cors_origins: Option<Vec<String>>,
 }
 
 /// The gateway's settings.
@@ -76,6 +81,8 @@ pub struct Settings {
 	pub account_rate: u32,
 	pub address_rate: u32,
 	pub log_format: LogFormat,
+	/// Origins browsers may call from; empty: any.
+	pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -98,6 +105,10 @@ impl Settings {
 			account_rate: flags.account_rate.or(file.account_rate).unwrap_or(600),
 			address_rate: flags.address_rate.or(file.address_rate).unwrap_or(1200),
 			log_format: flags.log_format.or(file.log_format).unwrap_or_default(),
+			cors_origins: match flags.cors_origins {
+				flags if !flags.is_empty() => flags,
+				_ => file.cors_origins.unwrap_or_default(),
+			},
 		})
 	}
 }
@@ -123,6 +134,18 @@ mod tests {
 		assert_eq!(s.max_clock_skew_ms, 30_000);
 		assert_eq!((s.account_rate, s.address_rate), (600, 1200));
 		assert_eq!(s.data_dir, PathBuf::from("data"));
+		assert!(s.cors_origins.is_empty(), "any origin by default");
+	}
+
+	#[test]
+	fn cors_origins_come_from_flags_or_the_file() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(&path, "cors_origins = [\"https://portal.example\"]\n").unwrap();
+		let from_file = Settings::resolve(Flags { config: Some(path.clone()), ..Default::default() }).unwrap();
+		assert_eq!(from_file.cors_origins, ["https://portal.example"]);
+		let flags = Flags { config: Some(path), cors_origins: vec!["https://gis.example".into()], ..Default::default() };
+		assert_eq!(Settings::resolve(flags).unwrap().cors_origins, ["https://gis.example"]);
 	}
 
 	#[test]

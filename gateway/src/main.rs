@@ -4,14 +4,23 @@
 //!   signed request whose account may read the dataset on the latest
 //!   finalized block (see the `data` module).
 //! - A STAC API over the chain's registry: `/`, `/conformance`,
-//!   `/collections`, `/collections/{id}`, `/collections/{id}/items`,
-//!   `/collections/{id}/items/{item}`, `/search` (GET and POST).
+//!   `/queryables`, `/collections` (with collection search),
+//!   `/collections/{id}`, `/collections/{id}/queryables`,
+//!   `/collections/{id}/items`, `/collections/{id}/items/{item}`, `/search`
+//!   (GET and POST), and the `citychain` extension's schema; each answer
+//!   holds what the request's reader may see (see the `reader` module).
+//! - `/api` (OpenAPI 3.0) and `/api.html`: every route described.
 //! - `GET /health`: the node connection and its finalized block.
+//!
+//! Browsers reach every route from other origins (CORS, `--cors-origin`).
 
 mod config;
 mod data;
 mod error;
+mod fields;
 mod guard;
+mod openapi;
+mod reader;
 mod stac;
 
 use axum::{
@@ -25,7 +34,10 @@ use config::{Flags, LogFormat, Settings};
 use error::ApiError;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::{
+	cors::{AllowOrigin, CorsLayer},
+	trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
 use tracing::Level;
 
 /// Signed requests remembered at once, at most.
@@ -45,7 +57,7 @@ pub struct AppState {
 	pub account_rate: guard::RateLimit,
 	pub address_rate: guard::RateLimit,
 	/// The STAC collections (with their extents) of the latest finalized
-	/// block asked for.
+	/// block asked for, per reader.
 	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
 }
 
@@ -55,12 +67,45 @@ async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiEr
 	Ok(Json(json!({ "node": state.node.url(), "finalized": { "number": number, "hash": head } })))
 }
 
+/// Cross-origin reads and signed requests from browsers: any origin unless
+/// the settings name some.
+fn cors(origins: &[String]) -> CorsLayer {
+	use axum::http::{header, HeaderName, HeaderValue, Method};
+	let allow = match origins {
+		[] => AllowOrigin::any(),
+		some => AllowOrigin::list(some.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
+	};
+	CorsLayer::new()
+		.allow_origin(allow)
+		.allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+		.allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE])
+		.expose_headers(
+			[
+				"content-range",
+				"content-length",
+				"accept-ranges",
+				"x-citychain-basis",
+				"x-citychain-contract",
+				"x-citychain-encrypted",
+				"x-citychain-scope",
+			]
+			.map(HeaderName::from_static),
+		)
+		.max_age(std::time::Duration::from_secs(3600))
+}
+
 fn router(state: Arc<AppState>) -> Router {
+	let cors = cors(&state.settings.cors_origins);
 	Router::new()
 		.route("/", get(stac::landing))
+		.route("/api", get(openapi::api))
+		.route("/api.html", get(openapi::page))
 		.route("/conformance", get(stac::conformance))
+		.route("/queryables", get(stac::queryables))
+		.route(stac::EXTENSION_PATH, get(stac::extension_schema))
 		.route("/collections", get(stac::collections))
 		.route("/collections/{id}", get(stac::one_collection))
+		.route("/collections/{id}/queryables", get(stac::collection_queryables))
 		.route("/collections/{id}/items", get(stac::items))
 		.route("/collections/{id}/items/{item}", get(stac::item))
 		.route("/search", get(stac::search_get).post(stac::search_post))
@@ -72,6 +117,7 @@ fn router(state: Arc<AppState>) -> Router {
 				.make_span_with(DefaultMakeSpan::new().level(Level::INFO))
 				.on_response(DefaultOnResponse::new().level(Level::INFO)),
 		)
+		.layer(cors)
 		.with_state(state)
 }
 

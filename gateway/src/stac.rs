@@ -1,9 +1,12 @@
-//! A STAC API (core, collections, features, item search) over the chain's
-//! registry as of the latest finalized block. A collection is a department
-//! (`department-<id>`); its items are the department's datasets, as the
-//! node's `datasets_stacItem` renders them, with absolute links.
+//! A STAC API (core, collections, features, item search with the filter,
+//! sort, fields and free-text extensions, collection search) over the
+//! chain's registry as of the latest finalized block. A collection is a
+//! department (`department-<id>`); its items are the department's datasets,
+//! as the node's `datasets_stacSearch` renders them, with absolute links and
+//! the `citychain` extension. Every answer holds only what the request's
+//! reader may see (see the `reader` module).
 
-use crate::{error::ApiError, AppState};
+use crate::{error::ApiError, fields::Fields, reader::Reader, AppState};
 use axum::{
 	extract::{Path, Query, State},
 	http::{header, HeaderValue},
@@ -17,30 +20,55 @@ use std::{collections::BTreeMap, sync::Arc};
 const STAC_VERSION: &str = "1.1.0";
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
+const SCHEMA: &str = "application/schema+json";
+const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+/// Where the gateway serves the JSON Schema of the `citychain:*` fields.
+pub const EXTENSION_PATH: &str = "/extensions/citychain/v1.0.0/schema.json";
 const CONFORMANCE: &[&str] = &[
 	"https://api.stacspec.org/v1.0.0/core",
 	"https://api.stacspec.org/v1.0.0/collections",
 	"https://api.stacspec.org/v1.0.0/ogcapi-features",
+	"https://api.stacspec.org/v1.0.0/ogcapi-features#fields",
+	"https://api.stacspec.org/v1.0.0/ogcapi-features#sort",
 	"https://api.stacspec.org/v1.0.0/item-search",
+	"https://api.stacspec.org/v1.0.0/item-search#fields",
 	"https://api.stacspec.org/v1.0.0/item-search#sort",
+	"https://api.stacspec.org/v1.0.0-rc.2/item-search#filter",
 	"https://api.stacspec.org/v1.0.0-rc.1/item-search#free-text",
+	"https://api.stacspec.org/v1.0.0-rc.1/collection-search",
+	"https://api.stacspec.org/v1.0.0-rc.1/collection-search#free-text",
+	"http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/simple-query",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 ];
 /// Search parameters the API takes; anything else is refused.
-const SEARCH_FIELDS: &[&str] =
-	&["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs", "sortby", "q"];
+const SEARCH_FIELDS: &[&str] = &[
+	"bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs",
+	"sortby", "q", "fields",
+];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
+/// Collections per page of a collection search, at most and by default.
+const MAX_COLLECTIONS: usize = 100;
+/// Readers whose collections of the latest block are kept.
+const READERS_KEPT: usize = 256;
 
 fn link(rel: &str, href: String, media_type: &str) -> Value {
 	json!({ "rel": rel, "href": href, "type": media_type })
 }
 
-fn geojson(value: Value) -> Response {
+fn typed(value: Value, media_type: &'static str) -> Response {
 	let mut response = Json(value).into_response();
-	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON));
+	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
 	response
 }
 
@@ -52,13 +80,16 @@ pub async fn landing(State(state): State<Arc<AppState>>) -> Json<Value> {
 		"stac_version": STAC_VERSION,
 		"id": "citychain",
 		"title": "CityChain datasets",
-		"description": "The spatio-temporal datasets registered on CityChain by the city's departments, as of the latest finalized block. Data files are served at /data/{id} to signed requests under an approved access contract.",
+		"description": "The spatio-temporal datasets registered on CityChain by the city's departments, as of the latest finalized block. Anonymous readers see public datasets; a request signed by a member's account, or carrying a read token, sees what the account may see. Data files are served at /data/{id} to signed requests under an approved access contract.",
 		"conformsTo": CONFORMANCE,
 		"links": [
 			link("self", format!("{base}/"), JSON),
 			link("root", format!("{base}/"), JSON),
+			link("service-desc", format!("{base}/api"), crate::openapi::OPENAPI),
+			link("service-doc", format!("{base}/api.html"), "text/html"),
 			link("conformance", format!("{base}/conformance"), JSON),
 			link("data", format!("{base}/collections"), JSON),
+			link(QUERYABLES_REL, format!("{base}/queryables"), SCHEMA),
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "GET" },
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST" },
 		],
@@ -70,6 +101,70 @@ pub async fn conformance() -> Json<Value> {
 	Json(json!({ "conformsTo": CONFORMANCE }))
 }
 
+/// The queryables at `url`: the node's JSON Schema with its `$id`.
+async fn queryables_at(state: &AppState, url: String) -> Result<Response, ApiError> {
+	let mut schema: Value = state.node.query("datasets_queryables", vec![], None).await?;
+	schema["$id"] = url.into();
+	Ok(typed(schema, SCHEMA))
+}
+
+/// `GET /queryables`.
+pub async fn queryables(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+	queryables_at(&state, format!("{}/queryables", state.settings.public_url)).await
+}
+
+/// `GET /collections/{id}/queryables`: the same properties for every
+/// collection.
+pub async fn collection_queryables(
+	State(state): State<Arc<AppState>>,
+	Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+	department_of(&id)?;
+	queryables_at(&state, format!("{}/collections/{id}/queryables", state.settings.public_url)).await
+}
+
+/// `GET /extensions/citychain/v1.0.0/schema.json`: the JSON Schema of the
+/// `citychain:*` fields of Items, from the node's queryables.
+pub async fn extension_schema(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+	let queryables: Value = state.node.query("datasets_queryables", vec![], None).await?;
+	Ok(typed(extension(&state.settings.public_url, &queryables), SCHEMA))
+}
+
+/// The `citychain` STAC extension's schema, served at `base` + `EXTENSION_PATH`:
+/// an Item that declares it has every `citychain:*` property of the
+/// queryables (all but `citychain:ongoing`, which only a dataset without an
+/// end has), each of its type, and no other `citychain:*` property.
+fn extension(base: &str, queryables: &Value) -> Value {
+	let fields: Map<String, Value> = queryables["properties"]
+		.as_object()
+		.into_iter()
+		.flatten()
+		.filter(|(name, _)| name.starts_with("citychain:"))
+		.map(|(name, schema)| (name.clone(), schema.clone()))
+		.collect();
+	let required: Vec<&String> = fields.keys().filter(|n| *n != "citychain:ongoing").collect();
+	let id = format!("{base}{EXTENSION_PATH}");
+	json!({
+		"$schema": "http://json-schema.org/draft-07/schema#",
+		"$id": id,
+		"title": "CityChain",
+		"description": "The fields CityChain adds to the STAC Items of its datasets: the owner department, the publishing account, the topic, status, access policy and sensitivity, and the blocks it was registered and last changed in.",
+		"type": "object",
+		"required": ["type", "properties", "stac_extensions"],
+		"properties": {
+			"type": { "const": "Feature" },
+			"stac_extensions": { "type": "array", "contains": { "const": id } },
+			"properties": {
+				"type": "object",
+				"required": required,
+				"properties": fields,
+				"patternProperties": { "^(?!citychain:)": {} },
+				"additionalProperties": false,
+			},
+		},
+	})
+}
+
 /// The department id of a collection id `department-<id>`.
 fn department_of(collection: &str) -> Result<u32, ApiError> {
 	collection
@@ -79,56 +174,18 @@ fn department_of(collection: &str) -> Result<u32, ApiError> {
 		.ok_or_else(|| ApiError::not_found(format!("no collection {collection:?}")))
 }
 
-/// The collection of department `info` (a `departments_get` answer), with
-/// the extent of its datasets.
-async fn collection(state: &AppState, info: &Value, at: H256) -> Result<Value, ApiError> {
-	let base = &state.settings.public_url;
+/// The collection of department `info` (a `departments_get` answer) with
+/// `extent` (a `datasets_extent` answer: what the reader may see).
+fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 	let department = info["id"].as_u64().unwrap_or_default();
 	let id = format!("department-{department}");
-	let (mut west, mut south, mut east, mut north) = (180f64, 90f64, -180f64, -90f64);
-	let (mut start, mut end): (Option<i64>, Option<i64>) = (None, None);
-	let (mut any, mut ongoing) = (false, false);
-	let mut cursor: Option<String> = None;
-	loop {
-		let mut params = json!({ "owner": department, "limit": 100 });
-		if let Some(c) = cursor.take() {
-			params["cursor"] = c.into();
-		}
-		let page: Value = state.node.query("datasets_search", vec![params], Some(at)).await?;
-		for d in page["items"].as_array().into_iter().flatten() {
-			let b: Vec<f64> = d["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
-			if let [w, s, e, n] = b[..] {
-				any = true;
-				if w > e {
-					// Across the antimeridian: the union spans every longitude.
-					(west, east) = (-180.0, 180.0);
-				} else {
-					(west, east) = (west.min(w), east.max(e));
-				}
-				(south, north) = (south.min(s), north.max(n));
-			}
-			if let Some(s) = d["time"]["start"].as_i64() {
-				start = Some(start.map_or(s, |t| t.min(s)));
-			}
-			match d["time"]["end"].as_i64() {
-				Some(e) => end = Some(end.map_or(e, |t| t.max(e))),
-				None => ongoing = true,
-			}
-		}
-		match page["next"].as_str() {
-			Some(next) => cursor = Some(next.to_string()),
-			None => break,
-		}
-	}
-	let bbox = if any { json!([[west, south, east, north]]) } else { json!([[-180.0, -90.0, 180.0, 90.0]]) };
-	let iso = |ms: Option<i64>| {
-		ms.and_then(|ms| chrono::DateTime::from_timestamp_millis(ms))
-			.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+	let bbox = match extent["bbox"] {
+		Value::Array(ref b) if b.len() == 4 => json!([b]),
+		_ => json!([[-180.0, -90.0, 180.0, 90.0]]),
 	};
-	let interval = json!([[iso(start), if ongoing { None } else { iso(end) }]]);
 	let name = info["name"].as_str().unwrap_or_default();
 	let kind = info["kind"].as_str().unwrap_or_default();
-	Ok(json!({
+	json!({
 		"type": "Collection",
 		"stac_version": STAC_VERSION,
 		"id": id,
@@ -136,85 +193,202 @@ async fn collection(state: &AppState, info: &Value, at: H256) -> Result<Value, A
 		"description": format!("Datasets registered on CityChain by {name} ({kind}, department {department})."),
 		"keywords": [kind],
 		"license": "other",
-		"providers": [{ "name": name, "roles": ["producer", "licensor", "host"] }],
-		"extent": { "spatial": { "bbox": bbox }, "temporal": { "interval": interval } },
+		"providers": [{ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] }],
+		"extent": { "spatial": { "bbox": bbox }, "temporal": { "interval": [extent["interval"]] } },
+		"citychain:datasets": extent["count"],
 		"links": [
 			link("self", format!("{base}/collections/{id}"), JSON),
 			link("root", format!("{base}/"), JSON),
 			link("parent", format!("{base}/"), JSON),
 			link("items", format!("{base}/collections/{id}/items"), GEOJSON),
+			link(QUERYABLES_REL, format!("{base}/collections/{id}/queryables"), SCHEMA),
 		],
-	}))
+	})
 }
 
-/// A value computed once per finalized block: requests at the same head
-/// share it, and the first request after a new head recomputes it while the
-/// others wait for that answer.
+/// Values computed once per finalized block and reader: requests at the same
+/// head share them, and the first request after a new head recomputes its
+/// reader's while the others wait for that answer.
 pub struct PerBlock<T> {
-	latest: tokio::sync::Mutex<Option<(H256, T)>>,
+	latest: tokio::sync::Mutex<(H256, BTreeMap<String, T>)>,
 }
 
 impl<T: Clone> PerBlock<T> {
 	pub fn new() -> Self {
-		Self { latest: tokio::sync::Mutex::new(None) }
+		Self { latest: tokio::sync::Mutex::new((H256::zero(), BTreeMap::new())) }
 	}
 
-	/// The value at block `at`, from `compute` unless already known.
-	pub async fn get<F, Fut>(&self, at: H256, compute: F) -> Result<T, ApiError>
+	/// `reader`'s value at block `at`, from `compute` unless already known.
+	pub async fn get<F, Fut>(&self, at: H256, reader: &Reader, compute: F) -> Result<T, ApiError>
 	where
 		F: FnOnce() -> Fut,
 		Fut: std::future::Future<Output = Result<T, ApiError>>,
 	{
 		let mut latest = self.latest.lock().await;
-		if let Some((hash, value)) = latest.as_ref() {
-			if *hash == at {
-				return Ok(value.clone());
-			}
+		if latest.0 != at {
+			*latest = (at, BTreeMap::new());
+		}
+		if let Some(value) = latest.1.get(&reader.0) {
+			return Ok(value.clone());
 		}
 		let value = compute().await?;
-		*latest = Some((at, value.clone()));
+		if latest.1.len() >= READERS_KEPT {
+			latest.1.clear();
+		}
+		latest.1.insert(reader.0.clone(), value.clone());
 		Ok(value)
 	}
 }
 
-/// Every department's collection at the finalized block `at`, computed
-/// once per block (each reads all of its department's records).
-async fn all_collections(state: &AppState, at: H256) -> Result<Arc<Vec<Value>>, ApiError> {
+/// Every department's collection at the finalized block `at` as `reader`
+/// sees it, computed once per block and reader.
+async fn all_collections(state: &AppState, at: H256, reader: &Reader) -> Result<Arc<Vec<Value>>, ApiError> {
 	state
 		.collections
-		.get(at, || async move {
+		.get(at, reader, || async move {
 			let mut out = Vec::new();
 			// Department ids run from 0 without gaps (retired ones stay).
 			for department in 0..MAX_DEPARTMENTS {
 				let info: Option<Value> =
 					state.node.query("departments_get", vec![department.into()], Some(at)).await?;
 				let Some(info) = info else { break };
-				out.push(collection(state, &info, at).await?);
+				let extent: Value = state
+					.node
+					.query("datasets_extent", vec![json!({ "owner": department, "reader": reader.0 })], Some(at))
+					.await?;
+				out.push(collection(&state.settings.public_url, &info, &extent));
 			}
 			Ok(Arc::new(out))
 		})
 		.await
 }
 
-/// `GET /collections`: one per department.
-pub async fn collections(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+/// What a collection search asks (`GET /collections?bbox=…&datetime=…&q=…`).
+#[derive(Debug, Default)]
+struct CollectionSearch {
+	bbox: Option<[f64; 4]>,
+	/// Milliseconds; open ends as `None`.
+	interval: Option<(Option<i64>, Option<i64>)>,
+	terms: Vec<String>,
+	limit: usize,
+	offset: usize,
+}
+
+fn rfc3339_ms(text: &str) -> Result<i64, ApiError> {
+	chrono::DateTime::parse_from_rfc3339(text)
+		.map(|t| t.timestamp_millis())
+		.map_err(|_| ApiError::bad_request(format!("datetime: {text:?} is not an RFC 3339 time")))
+}
+
+impl CollectionSearch {
+	fn parse(query: &BTreeMap<String, String>) -> Result<Self, ApiError> {
+		let mut search = Self { limit: MAX_COLLECTIONS, ..Default::default() };
+		for (key, value) in query {
+			match key.as_str() {
+				"bbox" => {
+					let b: Vec<f64> = value.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>()
+						.map_err(|_| ApiError::bad_request(format!("bbox: {value:?} is not four numbers")))?;
+					let [w, s, e, n] = b[..] else { return Err(ApiError::bad_request("bbox: four numbers: west,south,east,north")) };
+					if !(s <= n && [w, e].iter().all(|x| x.abs() <= 180.0) && [s, n].iter().all(|y| y.abs() <= 90.0)) {
+						return Err(ApiError::bad_request(format!("bbox: {value:?} is not a box in degrees")));
+					}
+					search.bbox = Some([w, s, e, n]);
+				},
+				"datetime" => {
+					let open = |t: &str| if t.is_empty() || t == ".." { Ok(None) } else { rfc3339_ms(t).map(Some) };
+					search.interval = Some(match value.split_once('/') {
+						Some((a, b)) => (open(a)?, open(b)?),
+						None => {
+							let t = rfc3339_ms(value)?;
+							(Some(t), Some(t))
+						},
+					});
+				},
+				"q" => search.terms = value.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect(),
+				"limit" => search.limit = parse_limit(value)?.min(MAX_COLLECTIONS as u64) as usize,
+				"token" => search.offset = value.parse().map_err(|_| ApiError::bad_request(format!("token: {value:?} is not from a next link")))?,
+				other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
+			}
+		}
+		Ok(search)
+	}
+
+	/// Whether collection `c`'s extent and text match.
+	fn matches(&self, c: &Value) -> bool {
+		let b: Vec<f64> = c["extent"]["spatial"]["bbox"][0].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+		let in_space = match (self.bbox, &b[..]) {
+			(None, _) => true,
+			(Some([w, s, e, n]), &[cw, cs, ce, cn]) => {
+				// Boxes across the antimeridian as two halves each.
+				let halves = |w: f64, e: f64| if w > e { vec![(w, 180.0), (-180.0, e)] } else { vec![(w, e)] };
+				s <= cn && cs <= n && halves(w, e).iter().any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
+			},
+			_ => false,
+		};
+		let time = |v: &Value| v.as_str().and_then(|t| rfc3339_ms(t).ok());
+		let (start, end) = (time(&c["extent"]["temporal"]["interval"][0][0]), time(&c["extent"]["temporal"]["interval"][0][1]));
+		let in_time = match self.interval {
+			None => true,
+			Some((from, to)) => from.is_none_or(|f| end.is_none_or(|e| f <= e)) && to.is_none_or(|t| start.is_none_or(|s| s <= t)),
+		};
+		let text = [&c["title"], &c["description"]]
+			.iter()
+			.filter_map(|v| v.as_str())
+			.chain(c["keywords"].as_array().into_iter().flatten().filter_map(Value::as_str))
+			.collect::<Vec<_>>()
+			.join(" ")
+			.to_lowercase();
+		let words: Vec<&str> = text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+		let has = |term: &str| {
+			let wanted: Vec<&str> = term.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+			!wanted.is_empty() && words.windows(wanted.len()).any(|w| w == &wanted[..])
+		};
+		in_space && in_time && (self.terms.is_empty() || self.terms.iter().any(|t| has(t)))
+	}
+}
+
+/// `GET /collections`: one per department, or those a collection search
+/// matches, a page at a time.
+pub async fn collections(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+	let search = CollectionSearch::parse(&query)?;
 	let at = state.node.finalized_head().await?;
-	let out = all_collections(&state, at).await?;
+	let all = all_collections(&state, at, &reader).await?;
+	let matching: Vec<&Value> = all.iter().filter(|c| search.matches(c)).collect();
+	let page: Vec<Value> = matching.iter().skip(search.offset).take(search.limit).map(|c| (*c).clone()).collect();
 	let base = &state.settings.public_url;
+	let mut links = vec![link("root", format!("{base}/"), JSON)];
+	let mut this = query.clone();
+	this.remove("token");
+	let href = |q: &BTreeMap<String, String>| match serde_urlencoded::to_string(q).unwrap_or_default() {
+		q if q.is_empty() => format!("{base}/collections"),
+		q => format!("{base}/collections?{q}"),
+	};
+	links.push(link("self", href(&query), JSON));
+	if search.offset + page.len() < matching.len() {
+		this.insert("token".into(), (search.offset + page.len()).to_string());
+		links.push(link("next", href(&this), JSON));
+	}
 	Ok(Json(json!({
-		"collections": *out,
-		"links": [link("self", format!("{base}/collections"), JSON), link("root", format!("{base}/"), JSON)],
+		"collections": page,
+		"numberMatched": matching.len(),
+		"numberReturned": page.len(),
+		"links": links,
 	})))
 }
 
 /// `GET /collections/{id}`.
 pub async fn one_collection(
 	State(state): State<Arc<AppState>>,
+	reader: Reader,
 	Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
 	department_of(&id)?;
 	let at = state.node.finalized_head().await?;
-	all_collections(&state, at)
+	all_collections(&state, at, &reader)
 		.await?
 		.iter()
 		.find(|c| c["id"] == json!(id))
@@ -223,8 +397,8 @@ pub async fn one_collection(
 		.ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))
 }
 
-/// Gives an item absolute links: self, parent, collection, root, and its
-/// version links.
+/// Gives an item absolute links (self, parent, collection, root, and its
+/// version links) and declares the `citychain` extension.
 fn with_links(base: &str, mut item: Value) -> Value {
 	let id = item["id"].as_str().unwrap_or_default().to_string();
 	let collection = item["collection"].as_str().unwrap_or_default().to_string();
@@ -244,21 +418,31 @@ fn with_links(base: &str, mut item: Value) -> Value {
 		}
 	}
 	item["links"] = Value::Array(links);
+	if let Some(extensions) = item["stac_extensions"].as_array_mut() {
+		extensions.push(format!("{base}{EXTENSION_PATH}").into());
+	}
 	item
 }
 
-/// `GET /collections/{collection}/items/{item}`.
-pub async fn item(
-	State(state): State<Arc<AppState>>,
-	Path((collection, item)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-	department_of(&collection)?;
-	let id = crate::data::dataset_id(&item).map_err(|_| ApiError::not_found(format!("no item {item:?}")))?;
-	let at = state.node.finalized_head().await?;
-	let found: Option<Value> = state.node.query("datasets_stacItem", vec![id.into()], Some(at)).await?;
-	match found {
-		Some(found) if found["collection"] == collection => Ok(geojson(with_links(&state.settings.public_url, found))),
-		_ => Err(ApiError::not_found(format!("no item {item} in {collection}"))),
+/// A `limit` from a query string: a positive integer; above the maximum,
+/// the maximum (the node clamps to its page size).
+fn parse_limit(text: &str) -> Result<u64, ApiError> {
+	if text.is_empty() || text.len() > 100 || !text.bytes().all(|b| b.is_ascii_digit()) {
+		return Err(ApiError::bad_request(format!("limit: {text:?} is not a positive integer")));
+	}
+	match text.parse::<u64>() {
+		Ok(0) => Err(ApiError::bad_request("limit: must be at least 1")),
+		Ok(n) => Ok(n),
+		Err(_) => Ok(u64::MAX),
+	}
+}
+
+/// A `limit` from a JSON body, as `parse_limit`.
+fn body_limit(value: &Value) -> Result<Value, ApiError> {
+	match value {
+		Value::Number(n) if n.as_u64().is_some_and(|n| n >= 1) => Ok(n.as_u64().unwrap_or(1).min(u32::MAX.into()).into()),
+		Value::Number(n) if n.as_f64().is_some_and(|f| f >= 1.0 && f.fract() == 0.0) => Ok(u32::MAX.into()),
+		other => Err(ApiError::bad_request(format!("limit: {other} is not a positive integer"))),
 	}
 }
 
@@ -268,14 +452,22 @@ enum Page<'a> {
 	Post { body: &'a Map<String, Value> },
 }
 
-/// Runs a search with node parameters `params` and renders the page.
-async fn search(state: &AppState, params: Map<String, Value>, page: Page<'_>) -> Result<Response, ApiError> {
+/// Runs a search with node parameters `params` as `reader` and renders the
+/// page with the attributes `fields` asks for.
+async fn search(
+	state: &AppState,
+	mut params: Map<String, Value>,
+	reader: &Reader,
+	fields: Option<Fields>,
+	page: Page<'_>,
+) -> Result<Response, ApiError> {
 	// A next page answers at the block its token was made at; a first page
 	// at the finalized head.
 	let at = match params.contains_key("token") {
 		true => None,
 		false => Some(state.node.finalized_head().await?),
 	};
+	params.insert("reader".into(), reader.0.clone().into());
 	let mut found: Value = state.node.query("datasets_stacSearch", vec![Value::Object(params)], at).await?;
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
@@ -284,8 +476,19 @@ async fn search(state: &AppState, params: Map<String, Value>, page: Page<'_>) ->
 		.unwrap_or_default()
 		.into_iter()
 		.map(|f| with_links(base, f))
+		.map(|f| match &fields {
+			Some(fields) => fields.apply(f),
+			None => f,
+		})
 		.collect();
 	let mut links = vec![link("root", format!("{base}/"), JSON)];
+	links.push(match &page {
+		Page::Get { path, query } => match serde_urlencoded::to_string(query).unwrap_or_default() {
+			q if q.is_empty() => link("self", format!("{base}{path}"), GEOJSON),
+			q => link("self", format!("{base}{path}?{q}"), GEOJSON),
+		},
+		Page::Post { body } => json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body }),
+	});
 	if let Some(token) = found["token"].as_str() {
 		links.push(match page {
 			Page::Get { path, query } => {
@@ -301,61 +504,86 @@ async fn search(state: &AppState, params: Map<String, Value>, page: Page<'_>) ->
 			},
 		});
 	}
-	Ok(geojson(json!({
-		"type": "FeatureCollection",
-		"numberReturned": features.len(),
-		"features": features,
-		"links": links,
-	})))
+	Ok(typed(
+		json!({
+			"type": "FeatureCollection",
+			"stac_version": STAC_VERSION,
+			"numberReturned": features.len(),
+			"features": features,
+			"links": links,
+		}),
+		GEOJSON,
+	))
 }
 
-/// Node parameters from a GET query string.
-fn from_query(query: &BTreeMap<String, String>) -> Result<Map<String, Value>, ApiError> {
+/// Node parameters and the fields asked for, from a GET query string.
+fn from_query(query: &BTreeMap<String, String>) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
 	let mut params = Map::new();
+	let mut fields = None;
 	for (key, value) in query {
 		let value = match key.as_str() {
 			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" | "q" =>
 				Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)
-				.map_err(|e| ApiError::bad_request(format!("intersects is not GeoJSON: {e}")))?,
-			"limit" => value
-				.parse::<u32>()
-				.map(Value::from)
-				.map_err(|_| ApiError::bad_request(format!("limit is not a number: {value:?}")))?,
+				.map_err(|e| ApiError::bad_request(format!("intersects: not GeoJSON: {e}")))?,
+			"limit" => parse_limit(value)?.min(u32::MAX.into()).into(),
+			"fields" => {
+				fields = Some(Fields::from_query(value)?);
+				continue;
+			},
 			other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
 		};
 		params.insert(key.clone(), value);
 	}
-	Ok(params)
+	Ok((params, fields))
 }
 
 /// `GET /search`.
 pub async fn search_get(
 	State(state): State<Arc<AppState>>,
+	reader: Reader,
 	Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-	let params = from_query(&query)?;
-	search(&state, params, Page::Get { path: "/search", query: &query }).await
+	let (params, fields) = from_query(&query)?;
+	search(&state, params, &reader, fields, Page::Get { path: "/search", query: &query }).await
 }
 
 /// `POST /search`: the same parameters as a JSON body.
 pub async fn search_post(
 	State(state): State<Arc<AppState>>,
+	reader: Reader,
 	Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
 	let Value::Object(body) = body else { return Err(ApiError::bad_request("the search body is not a JSON object")) };
-	// Clients send unused parameters as null.
+	// Clients send unused parameters as null; `fields` says what to leave
+	// out, and null says nothing.
 	if let Some((other, _)) = body.iter().find(|(k, v)| !v.is_null() && !SEARCH_FIELDS.contains(&k.as_str())) {
 		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
 	}
-	let params = body.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
-	search(&state, params, Page::Post { body: &body }).await
+	let fields = match body.get("fields") {
+		None => None,
+		Some(Value::Null) => return Err(ApiError::bad_request("fields: an object with include and exclude lists, not null")),
+		Some(f) => Some(Fields::from_body(f)?),
+	};
+	let mut params = Map::new();
+	for (key, value) in body.iter().filter(|(k, v)| !v.is_null() && *k != "fields") {
+		let value = match (key.as_str(), value) {
+			("limit", limit) => body_limit(limit)?,
+			("bbox", Value::String(_)) => return Err(ApiError::bad_request("bbox: a list of four (or six) numbers, not a string")),
+			// Some clients send one collection as a string.
+			("collections", Value::String(c)) => c.split(',').map(|c| Value::from(c.trim())).collect(),
+			_ => value.clone(),
+		};
+		params.insert(key.clone(), value);
+	}
+	search(&state, params, &reader, fields, Page::Post { body: &body }).await
 }
 
 /// `GET /collections/{id}/items`: a search within one collection.
 pub async fn items(
 	State(state): State<Arc<AppState>>,
+	reader: Reader,
 	Path(id): Path<String>,
 	Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
@@ -364,15 +592,37 @@ pub async fn items(
 	if query.get("collections").is_some_and(|c| c != &id) {
 		return Err(ApiError::bad_request(format!("the items of {id} are not in another collection")));
 	}
-	let mut params = from_query(&query)?;
+	let (mut params, fields) = from_query(&query)?;
 	params.insert("collections".into(), json!([id]));
 	let path = format!("/collections/{id}/items");
-	search(&state, params, Page::Get { path: &path, query: &query }).await
+	search(&state, params, &reader, fields, Page::Get { path: &path, query: &query }).await
+}
+
+/// `GET /collections/{collection}/items/{item}`: found if the reader may
+/// see it.
+pub async fn item(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Path((collection, item)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+	department_of(&collection)?;
+	let id = crate::data::dataset_id(&item).map_err(|_| ApiError::not_found(format!("no item {item:?}")))?;
+	let at = state.node.finalized_head().await?;
+	let params = json!({ "ids": [id.to_string()], "collections": [&collection], "reader": reader.0 });
+	let mut found: Value = state.node.query("datasets_stacSearch", vec![params], Some(at)).await?;
+	match found["features"].as_array_mut().and_then(|f| f.pop()) {
+		Some(feature) => Ok(typed(with_links(&state.settings.public_url, feature), GEOJSON)),
+		None => Err(ApiError::not_found(format!("no item {item} in {collection}"))),
+	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	fn query(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+		pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+	}
 
 	#[test]
 	fn collection_ids_name_departments() {
@@ -383,41 +633,90 @@ mod tests {
 	}
 
 	#[test]
-	fn items_get_absolute_links() {
+	fn items_get_absolute_links_and_the_citychain_extension() {
 		let item = json!({
-			"id": "5", "collection": "department-1",
+			"id": "5", "collection": "department-1", "stac_extensions": ["https://stac-extensions.github.io/file/v2.1.0/schema.json"],
 			"links": [
 				{ "rel": "collection", "href": "..", "type": JSON },
 				{ "rel": "latest-version", "href": "./7", "type": GEOJSON },
 				{ "rel": "predecessor-version", "href": "./2", "type": GEOJSON },
 			],
 		});
-		let links = with_links("http://gw", item)["links"].clone();
+		let item = with_links("http://gw", item);
+		let links = item["links"].clone();
 		let href = |rel: &str| links.as_array().unwrap().iter().find(|l| l["rel"] == rel).unwrap()["href"].clone();
 		assert_eq!(href("self"), "http://gw/collections/department-1/items/5");
 		assert_eq!(href("collection"), "http://gw/collections/department-1");
 		assert_eq!(href("latest-version"), "http://gw/collections/department-1/items/7");
 		assert_eq!(href("predecessor-version"), "http://gw/collections/department-1/items/2");
 		assert_eq!(links.as_array().unwrap().len(), 6);
+		assert_eq!(item["stac_extensions"][1], format!("http://gw{EXTENSION_PATH}"));
 	}
 
 	#[test]
 	fn query_strings_become_node_parameters() {
-		let q: BTreeMap<String, String> =
-			[("bbox", "1,2,3,4"), ("collections", "department-1"), ("limit", "5")]
-				.into_iter()
-				.map(|(k, v)| (k.to_string(), v.to_string()))
-				.collect();
-		let p = from_query(&q).unwrap();
+		let (p, fields) = from_query(&query(&[("bbox", "1,2,3,4"), ("collections", "department-1"), ("limit", "5")])).unwrap();
 		assert_eq!(Value::Object(p), json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 }));
-		let bad: BTreeMap<String, String> = [("fields".to_string(), "x".to_string())].into_iter().collect();
-		assert!(from_query(&bad).is_err());
-		let sort: BTreeMap<String, String> = [("sortby".to_string(), "-updated, title".to_string())].into_iter().collect();
-		assert_eq!(from_query(&sort).unwrap()["sortby"], "-updated, title");
+		assert!(fields.is_none());
+		assert!(from_query(&query(&[("colour", "x")])).is_err());
+		assert_eq!(from_query(&query(&[("sortby", "-updated, title")])).unwrap().0["sortby"], "-updated, title");
 		let point = r#"{"type":"Point","coordinates":[116.4,39.9]}"#;
-		let q: BTreeMap<String, String> = [("intersects".to_string(), point.to_string())].into_iter().collect();
-		assert_eq!(from_query(&q).unwrap()["intersects"]["type"], "Point");
-		let q: BTreeMap<String, String> = [("intersects".to_string(), "{oops".to_string())].into_iter().collect();
-		assert!(from_query(&q).is_err());
+		assert_eq!(from_query(&query(&[("intersects", point)])).unwrap().0["intersects"]["type"], "Point");
+		assert!(from_query(&query(&[("intersects", "{oops")])).is_err());
+		assert!(from_query(&query(&[("fields", "id,-geometry")])).unwrap().1.is_some());
+	}
+
+	#[test]
+	fn a_limit_above_the_maximum_is_the_maximum_and_a_non_positive_one_is_refused() {
+		assert_eq!(from_query(&query(&[("limit", "100000000000000000000000")])).unwrap().0["limit"], u32::MAX);
+		for bad in ["0", "-1", "1.5", "ten", ""] {
+			let error = from_query(&query(&[("limit", bad)])).unwrap_err();
+			assert!(error.message.starts_with("limit:"), "{bad}: {}", error.message);
+		}
+		assert_eq!(body_limit(&json!(1e30)).unwrap(), u32::MAX);
+		assert_eq!(body_limit(&json!(7)).unwrap(), 7);
+		for bad in [json!(0), json!(-3), json!(2.5), json!("5"), json!(null)] {
+			assert!(body_limit(&bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn collection_search_matches_extent_time_and_words() {
+		let c = json!({
+			"title": "Transport Bureau", "description": "Datasets of the Transport Bureau", "keywords": ["Operator"],
+			"extent": {
+				"spatial": { "bbox": [[116.3, 39.8, 116.5, 40.0]] },
+				"temporal": { "interval": [["2022-01-01T00:00:00.000Z", "2023-12-31T00:00:00.000Z"]] },
+			},
+		});
+		let matches = |pairs: &[(&str, &str)]| CollectionSearch::parse(&query(pairs)).unwrap().matches(&c);
+		assert!(matches(&[]));
+		assert!(matches(&[("bbox", "116.4,39.9,117,41")]));
+		assert!(!matches(&[("bbox", "100,10,110,20")]));
+		assert!(matches(&[("bbox", "170,30,117,41")]), "a box across the antimeridian");
+		assert!(matches(&[("datetime", "2023-06-01T00:00:00Z/..")]));
+		assert!(!matches(&[("datetime", "2024-01-01T00:00:00Z/2024-02-01T00:00:00Z")]));
+		assert!(matches(&[("q", "bureau,nothing")]));
+		assert!(matches(&[("q", "transport bureau")]));
+		assert!(!matches(&[("q", "bureau transport")]));
+		assert!(!matches(&[("q", "port")]), "whole words");
+		for bad in [("bbox", "1,2,3"), ("datetime", "yesterday"), ("limit", "0"), ("token", "x"), ("colour", "red")] {
+			assert!(CollectionSearch::parse(&query(&[bad])).is_err(), "{bad:?}");
+		}
+	}
+
+	#[test]
+	fn the_extension_schema_requires_every_citychain_field_but_ongoing() {
+		let queryables = json!({ "properties": {
+			"title": { "type": "string" },
+			"citychain:owner": { "type": "integer" },
+			"citychain:ongoing": { "type": "boolean" },
+		} });
+		let schema = extension("http://gw", &queryables);
+		assert_eq!(schema["$id"], format!("http://gw{EXTENSION_PATH}"));
+		assert_eq!(schema["properties"]["properties"]["required"], json!(["citychain:owner"]));
+		let mut fields: Vec<&String> = schema["properties"]["properties"]["properties"].as_object().unwrap().keys().collect();
+		fields.sort_unstable();
+		assert_eq!(fields, ["citychain:ongoing", "citychain:owner"]);
 	}
 }

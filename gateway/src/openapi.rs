@@ -1,0 +1,201 @@
+//! The API's description: `/api`, an OpenAPI 3.0 document of every route
+//! (the landing page's `service-desc`), and `/api.html`, the same as a page
+//! for people (its `service-doc`).
+
+use crate::AppState;
+use axum::{
+	extract::State,
+	http::{header, HeaderValue},
+	response::{Html, IntoResponse, Response},
+	Json,
+};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The media type of an OpenAPI 3.0 document in JSON.
+pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+fn parameter(name: &str, location: &str, description: &str, schema: Value) -> Value {
+	json!({ "name": name, "in": location, "description": description, "required": location == "path", "schema": schema })
+}
+
+fn reference(name: &str) -> Value {
+	json!({ "$ref": format!("#/components/parameters/{name}") })
+}
+
+fn answer(description: &str, media: &str) -> Value {
+	json!({ "description": description, "content": { media: { "schema": { "type": "object" } } } })
+}
+
+fn errors() -> Value {
+	json!({ "description": "Bad parameters (400), no such resource (404), or the node unavailable (502, 503)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
+	json!({ "get": {
+		"summary": summary,
+		"parameters": parameters,
+		"responses": { "200": answer(summary, media), "default": errors() },
+	} })
+}
+
+/// Item search's parameters in a query string.
+fn search_parameters() -> Vec<Value> {
+	["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "sortby", "fields", "filter", "filter-lang", "filter-crs", "q"]
+		.iter()
+		.map(|p| reference(p))
+		.collect()
+}
+
+/// The OpenAPI document of the gateway at `base` (its public URL).
+pub fn document(base: &str) -> Value {
+	let collection_id = parameter("collectionId", "path", "A department's collection: department-<id>", json!({ "type": "string" }));
+	let string = json!({ "type": "string" });
+	let geojson = "application/geo+json";
+	let json_type = "application/json";
+	let mut items = get("The collection's datasets as Items (item search within it)", search_parameters(), geojson);
+	items["get"]["parameters"].as_array_mut().expect("a list").insert(0, collection_id.clone());
+	json!({
+		"openapi": "3.0.3",
+		"info": {
+			"title": "CityChain data gateway",
+			"version": env!("CARGO_PKG_VERSION"),
+			"description": "A STAC API over the datasets registered on CityChain, as of the latest finalized block, and a department's data files under approved access contracts. Anonymous readers see public datasets; requests signed by a member's account, or carrying a read token minted from it, see what the account may see (docs/exchange.md).",
+		},
+		"servers": [{ "url": base }],
+		"paths": {
+			"/": get("Landing page", vec![], json_type),
+			"/api": get("This document", vec![], OPENAPI),
+			"/api.html": get("This document for people", vec![], "text/html"),
+			"/conformance": get("Conformance classes implemented", vec![], json_type),
+			"/queryables": get("Properties a CQL2 filter may name, as JSON Schema", vec![], "application/schema+json"),
+			"/collections": get("Collections (one per department) with the extent of what the reader may see; collection search", vec![reference("bbox"), reference("datetime"), reference("q"), reference("limit"), reference("token")], json_type),
+			"/collections/{collectionId}": get("One collection", vec![collection_id.clone()], json_type),
+			"/collections/{collectionId}/queryables": get("Properties a CQL2 filter on the collection's items may name", vec![collection_id.clone()], "application/schema+json"),
+			"/collections/{collectionId}/items": items,
+			"/collections/{collectionId}/items/{featureId}": get("One Item", vec![collection_id, parameter("featureId", "path", "The dataset's id", string.clone())], geojson),
+			"/search": {
+				"get": {
+					"summary": "Item search",
+					"parameters": search_parameters(),
+					"responses": { "200": answer("An ItemCollection", geojson), "default": errors() },
+				},
+				"post": {
+					"summary": "Item search with a JSON body",
+					"requestBody": { "required": true, "content": { json_type: { "schema": { "$ref": "#/components/schemas/Search" } } } },
+					"responses": { "200": answer("An ItemCollection", geojson), "default": errors() },
+				},
+			},
+			"/extensions/citychain/v1.0.0/schema.json": get("JSON Schema of the citychain:* fields of Items", vec![], "application/schema+json"),
+			"/data/{dataset}": {
+				"get": {
+					"summary": "A dataset's file, to a signed request under an approved contract (range requests supported)",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", string.clone()), parameter("Range", "header", "Bytes wanted", string)],
+					"responses": {
+						"200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+						"206": { "description": "Part of the file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+						"default": errors(),
+					},
+				},
+			},
+			"/health": get("The node connection and its finalized block", vec![], json_type),
+		},
+		"components": {
+			"securitySchemes": {
+				"CityChainSignature": { "type": "apiKey", "in": "header", "name": "Authorization", "description": "CityChain account=<SS58>, time=<ms>, nonce=<32 hex>, signature=<128 hex>: sr25519 over the gateway URL, method, path and query, time and nonce" },
+				"ReadToken": { "type": "http", "scheme": "bearer", "description": "<account>.<expiry ms>.<signature>: minted with `citychain token`" },
+			},
+			"parameters": {
+				"bbox": parameter("bbox", "query", "west,south,east,north in degrees (west > east crosses the antimeridian)", json!({ "type": "string" })),
+				"intersects": parameter("intersects", "query", "A GeoJSON geometry the footprints intersect", json!({ "type": "string" })),
+				"datetime": parameter("datetime", "query", "An RFC 3339 instant or interval (open ends as ..)", json!({ "type": "string" })),
+				"ids": parameter("ids", "query", "Item ids, comma-separated", json!({ "type": "string" })),
+				"collections": parameter("collections", "query", "Collection ids, comma-separated", json!({ "type": "string" })),
+				"limit": parameter("limit", "query", "Items per page; above the maximum, the maximum", json!({ "type": "integer", "minimum": 1 })),
+				"token": parameter("token", "query", "Continues a search (from a next link)", json!({ "type": "string" })),
+				"sortby": parameter("sortby", "query", "Sort keys, e.g. -updated,+title", json!({ "type": "string" })),
+				"fields": parameter("fields", "query", "Attributes to include, or with - exclude, e.g. id,properties.title,-geometry", json!({ "type": "string" })),
+				"filter": parameter("filter", "query", "A CQL2 filter on the queryables", json!({ "type": "string" })),
+				"filter-lang": parameter("filter-lang", "query", "cql2-text or cql2-json", json!({ "type": "string", "enum": ["cql2-text", "cql2-json"] })),
+				"filter-crs": parameter("filter-crs", "query", "The CRS of the filter's geometries", json!({ "type": "string" })),
+				"q": parameter("q", "query", "Free text: words or phrases, comma-separated", json!({ "type": "string" })),
+			},
+			"schemas": {
+				"Error": { "type": "object", "required": ["code", "error"], "properties": { "code": { "type": "integer" }, "error": { "type": "string" } } },
+				"Search": {
+					"type": "object",
+					"properties": {
+						"bbox": { "type": "array", "items": { "type": "number" }, "minItems": 4, "maxItems": 4 },
+						"intersects": { "type": "object" },
+						"datetime": { "type": "string" },
+						"ids": { "type": "array", "items": { "type": "string" } },
+						"collections": { "type": "array", "items": { "type": "string" } },
+						"limit": { "type": "integer", "minimum": 1 },
+						"token": { "type": "string" },
+						"sortby": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "direction": { "type": "string", "enum": ["asc", "desc"] } } } },
+						"fields": { "type": "object", "properties": { "include": { "type": "array", "items": { "type": "string" } }, "exclude": { "type": "array", "items": { "type": "string" } } } },
+						"filter": { "oneOf": [{ "type": "string" }, { "type": "object" }] },
+						"filter-lang": { "type": "string", "enum": ["cql2-text", "cql2-json"] },
+						"filter-crs": { "type": "string" },
+						"q": { "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }] },
+					},
+				},
+			},
+		},
+		"security": [{}, { "CityChainSignature": [] }, { "ReadToken": [] }],
+	})
+}
+
+/// `GET /api`.
+pub async fn api(State(state): State<Arc<AppState>>) -> Response {
+	let mut response = Json(document(&state.settings.public_url)).into_response();
+	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(OPENAPI));
+	response
+}
+
+fn escape(text: &str) -> String {
+	text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `GET /api.html`: the document's routes and their parameters.
+pub async fn page(State(state): State<Arc<AppState>>) -> Html<String> {
+	let doc = document(&state.settings.public_url);
+	let mut rows = String::new();
+	for (path, methods) in doc["paths"].as_object().into_iter().flatten() {
+		for (method, operation) in methods.as_object().into_iter().flatten() {
+			let parameters: Vec<String> = operation["parameters"]
+				.as_array()
+				.into_iter()
+				.flatten()
+				.map(|p| match p["$ref"].as_str() {
+					Some(r) => r.rsplit('/').next().unwrap_or_default().to_string(),
+					None => p["name"].as_str().unwrap_or_default().to_string(),
+				})
+				.collect();
+			rows.push_str(&format!(
+				"<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+				method.to_uppercase(),
+				escape(path),
+				escape(operation["summary"].as_str().unwrap_or_default()),
+				escape(&parameters.join(", "))
+			));
+		}
+	}
+	let mut parameters = String::new();
+	for (name, p) in doc["components"]["parameters"].as_object().into_iter().flatten() {
+		parameters.push_str(&format!(
+			"<tr><td><code>{}</code></td><td>{}</td></tr>\n",
+			escape(name),
+			escape(p["description"].as_str().unwrap_or_default())
+		));
+	}
+	Html(format!(
+		"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+		 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:.2em .6em;vertical-align:top}}</style></head>\
+		 <body><h1>{title}</h1><p>{description}</p><p>Machine-readable: <a href=\"api\">OpenAPI 3.0</a>.</p>\
+		 <h2>Routes</h2><table>{rows}</table><h2>Parameters</h2><table>{parameters}</table></body></html>\n",
+		title = escape(doc["info"]["title"].as_str().unwrap_or_default()),
+		description = escape(doc["info"]["description"].as_str().unwrap_or_default()),
+	))
+}
