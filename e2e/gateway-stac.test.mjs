@@ -108,7 +108,7 @@ test('item search takes intersects, several collections, and clamps the limit', 
   assert.equal(huge.features.length, 7, 'however large');
 });
 
-test('item search sorts (sortby), and its next link continues in that order', async () => {
+test('item search sorts (sortby); its next link continues in that order and prev leads back', async () => {
   const newestFirst = Object.values(ids).sort((a, b) => Number(b) - Number(a)).map(String);
   const first = await (await fetch(`${gateway.url}/search?sortby=-id&limit=4`)).json();
   assert.deepEqual(first.features.map((f) => f.id), newestFirst.slice(0, 4));
@@ -116,6 +116,12 @@ test('item search sorts (sortby), and its next link continues in that order', as
   assert.match(next.href, /sortby=-id/);
   const second = await (await fetch(next.href)).json();
   assert.deepEqual(second.features.map((f) => f.id), newestFirst.slice(4));
+  assert.equal(first.links.find((l) => l.rel === 'prev'), undefined, 'the first page has no prev');
+  const back = await (await fetch(second.links.find((l) => l.rel === 'prev').href)).json();
+  assert.deepEqual(back.features.map((f) => f.id), newestFirst.slice(0, 4), 'prev leads back to the first page');
+  assert.equal(back.links.find((l) => l.rel === 'prev'), undefined);
+  assert.deepEqual((await (await fetch(back.links.find((l) => l.rel === 'next').href)).json()).features.map((f) => f.id),
+    newestFirst.slice(4));
   const posted = await (await fetch(`${gateway.url}/search`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -446,7 +446,8 @@ fn body_limit(value: &Value) -> Result<Value, ApiError> {
 	}
 }
 
-/// Where a search's pages are fetched from, for the `next` link.
+/// Where a search's pages are fetched from, for the `self`, `next` and
+/// `prev` links.
 enum Page<'a> {
 	Get { path: &'a str, query: &'a BTreeMap<String, String> },
 	Post { body: &'a Map<String, Value> },
@@ -489,18 +490,19 @@ async fn search(
 		},
 		Page::Post { body } => json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body }),
 	});
-	if let Some(token) = found["token"].as_str() {
-		links.push(match page {
+	for (rel, token) in [("next", &found["token"]), ("prev", &found["prevToken"])] {
+		let Some(token) = token.as_str() else { continue };
+		links.push(match &page {
 			Page::Get { path, query } => {
-				let mut next = query.clone();
-				next.insert("token".into(), token.into());
-				let query = serde_urlencoded::to_string(&next).unwrap_or_default();
-				json!({ "rel": "next", "href": format!("{base}{path}?{query}"), "type": GEOJSON, "method": "GET" })
+				let mut other = (*query).clone();
+				other.insert("token".into(), token.into());
+				let query = serde_urlencoded::to_string(&other).unwrap_or_default();
+				json!({ "rel": rel, "href": format!("{base}{path}?{query}"), "type": GEOJSON, "method": "GET" })
 			},
 			Page::Post { body } => {
-				let mut next = body.clone();
-				next.insert("token".into(), token.into());
-				json!({ "rel": "next", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": next })
+				let mut other = (*body).clone();
+				other.insert("token".into(), token.into());
+				json!({ "rel": rel, "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": other })
 			},
 		});
 	}

@@ -200,6 +200,8 @@ pub struct PageJson {
 	/// Pass as `cursor` for the next page (answered at the same block);
 	/// `null` when there is no more.
 	pub next: Option<String>,
+	/// Pass as `cursor` for the page before; `null` on the first page.
+	pub prev: Option<String>,
 	/// The finalized block the answer holds at.
 	pub at: AtJson,
 }
@@ -823,11 +825,12 @@ where
 	}
 }
 
-/// A page of a STAC search, each item with the id of its newest version.
-type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>);
+/// A page of a STAC search, each item with the id of its newest version,
+/// and where the next and the previous page start.
+type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>, Option<Cursor>);
 
 fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, String> {
-	let Page { items, next } = index.search(search, at)?;
+	let Page { items, next, prev } = index.search(search, at)?;
 	let items = items
 		.into_iter()
 		.map(|item| {
@@ -838,7 +841,7 @@ fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<F
 			latest.map(|latest| (item, latest))
 		})
 		.collect::<Result<_, _>>()?;
-	Ok((items, next))
+	Ok((items, next, prev))
 }
 
 #[async_trait]
@@ -863,6 +866,7 @@ where
 		Ok(PageJson {
 			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset, fields)).collect(),
 			next: page.next.map(|c| c.token()),
+			prev: page.prev.map(|c| c.token()),
 			at: answered.into(),
 		})
 	}
@@ -884,23 +888,21 @@ where
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
 		let search = params.search()?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
-		let ((items, next), answered) = self
+		let ((items, next, prev), answered) = self
 			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
 				stac_found(index, &Search { visible, ..search }, at)
 			})
 			.await?;
-		let next = next.map(|c| c.token());
+		let (next, prev) = (next.map(|c| c.token()), prev.map(|c| c.token()));
 		let features: Vec<Value> =
 			items.iter().map(|(item, latest)| stac::item(item.id, &item.dataset, *latest)).collect();
-		let mut links = Vec::new();
-		if let Some(token) = &next {
-			links.push(json!({
-				"rel": "next",
-				"href": format!("?token={token}"),
-				"type": "application/geo+json",
-				"method": "GET",
-			}));
-		}
+		let links: Vec<Value> = [("next", &next), ("prev", &prev)]
+			.into_iter()
+			.filter_map(|(rel, token)| token.as_ref().map(|t| (rel, t)))
+			.map(|(rel, token)| {
+				json!({ "rel": rel, "href": format!("?token={token}"), "type": "application/geo+json", "method": "GET" })
+			})
+			.collect();
 		Ok(json!({
 			"type": "FeatureCollection",
 			"stac_version": STAC_VERSION,
@@ -908,6 +910,7 @@ where
 			"features": features,
 			"links": links,
 			"token": next,
+			"prevToken": prev,
 			"at": AtJson::from(answered),
 		}))
 	}
@@ -1014,7 +1017,7 @@ mod tests {
 		assert_eq!(error(json!({ "q": "a,b,c,d,e,f,g,h,i" })), format!("q: at most {MAX_TERMS} terms"));
 		assert_eq!(error(json!({ "q": "noise,," })), "q: the term \"\" has no word in it");
 		// A cursor of a ranked search carries the rank: one key.
-		let cursor = Cursor { block: 1, keys: vec![], id: 3 }.token();
+		let cursor = Cursor { block: 1, keys: vec![], id: 3, backward: false }.token();
 		assert_eq!(error(json!({ "q": "noise", "cursor": cursor })), "cursor: made for another sortby");
 	}
 

@@ -334,14 +334,16 @@ pub enum KeyValue {
 	Text(String),
 }
 
-/// Where the next page starts: the finalized block the first page was
-/// answered at (every later page answers at the same block), and the sort
-/// values and id of the last row the previous page read.
+/// Where a page starts: the finalized block the first page was answered at
+/// (every later page answers at the same block), the sort values and id of
+/// the row it starts after (or, `backward`, before), and which way it reads.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 pub struct Cursor {
 	pub block: BlockNumber,
 	pub keys: Vec<KeyValue>,
 	pub id: DatasetId,
+	/// The page before this row (a `prev` link), rather than after it.
+	pub backward: bool,
 }
 
 impl Cursor {

@@ -87,6 +87,8 @@ pub enum Stale {
 pub struct Page {
 	pub items: Vec<DatasetItem<AccountId, BlockNumber>>,
 	pub next: Option<Cursor>,
+	/// The page before this one, if one is.
+	pub prev: Option<Cursor>,
 }
 
 pub struct Store {
@@ -195,6 +197,9 @@ fn extents(filters: &mut Vec<String>, args: &mut Vec<Sql>, bbox: Option<&Boundin
 /// values `v1, v2`, `k1 > v1 OR (k1 = v1 AND k2 > v2) OR (k1 = v1 AND k2 = v2
 /// AND id > vid)`, each `>` a `<` for a descending key.
 fn after(order: &[(String, bool)], cursor: &Cursor, args: &mut Vec<Sql>) -> String {
+	// `order` is the order of the scan: reversed for a backward cursor, the
+	// id's included.
+	let id_descending = cursor.backward;
 	let values: Vec<Sql> = cursor
 		.keys
 		.iter()
@@ -204,7 +209,8 @@ fn after(order: &[(String, bool)], cursor: &Cursor, args: &mut Vec<Sql>) -> Stri
 		})
 		.chain([Sql::Integer(cursor.id as i64)])
 		.collect();
-	let columns: Vec<(&str, bool)> = order.iter().map(|(expr, d)| (expr.as_str(), *d)).chain([("id", false)]).collect();
+	let columns: Vec<(&str, bool)> =
+		order.iter().map(|(expr, d)| (expr.as_str(), *d)).chain([("id", id_descending)]).collect();
 	let mut any = Vec::new();
 	for (i, (expr, descending)) in columns.iter().enumerate() {
 		let mut all: Vec<String> = columns[..i].iter().map(|(e, _)| format!("{e} = ?")).collect();
@@ -533,7 +539,11 @@ impl Store {
 
 	fn run(&self, search: &Search, at: BlockNumber) -> rusqlite::Result<Page> {
 		let query = &search.query;
-		let order: Vec<(String, bool)> = search.order().iter().map(|k| (k.field.sql(), k.descending)).collect();
+		// A backward cursor reads the order reversed from where it stands;
+		// its page is turned round at the end.
+		let backward = search.cursor.as_ref().is_some_and(|c| c.backward);
+		let order: Vec<(String, bool)> =
+			search.order().iter().map(|k| (k.field.sql(), k.descending != backward)).collect();
 		// Free text joins its ranks (the rows it matches) ahead of the filters.
 		let mut args: Vec<Sql> = Vec::new();
 		let (with, join) = match &search.free_text {
@@ -617,15 +627,20 @@ impl Store {
 		let sort: String =
 			order.iter().map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" })).collect();
 		let sql = format!(
-			"{with}SELECT id, record{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id LIMIT {MAX_CANDIDATES}",
-			filters.join(" AND ")
+			"{with}SELECT id, record{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
+			filters.join(" AND "),
+			if backward { " DESC" } else { "" }
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
-		let cursor_at = |id: DatasetId, keys: Vec<KeyValue>| Cursor { block: at, keys, id };
+		let cursor_at = |(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor { block: at, keys, id, backward };
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
-		// The id and sort values of the last match, where a full page ends.
-		let mut last_item = None;
+		// The id and sort values of the first and the last match in the
+		// scan's order: where a page starts and ends.
+		let (mut first_item, mut last_item) = (None, None);
+		// Where the scan would go on: after the last match if one more
+		// exists, after the last row read if the bound cut the scan short.
+		let mut onward = None;
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
 			let blob: Vec<u8> = row.get(1)?;
@@ -641,18 +656,30 @@ impl Store {
 			examined += 1;
 			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
-					// One more match exists: the page ends at the previous one.
-					let next = last_item.map(|(id, keys)| cursor_at(id, keys));
-					return Ok(Page { items, next });
+					onward = last_item.take();
+					break;
 				}
 				items.push(DatasetItem { id, dataset });
+				first_item.get_or_insert_with(|| (id, keys.clone()));
 				last_item = Some((id, keys.clone()));
 			}
 			last = Some((id, keys));
 		}
-		// Every candidate was read (no cursor), or the bound cut the scan short.
-		let next = (examined == MAX_CANDIDATES).then_some(last).flatten().map(|(id, keys)| cursor_at(id, keys));
-		Ok(Page { items, next })
+		if onward.is_none() && examined == MAX_CANDIDATES {
+			onward = last;
+		}
+		let cursor = search.cursor.as_ref();
+		Ok(if backward {
+			// Read from the cursor back: the next page starts after the
+			// match nearest the cursor (the one it came from, if none).
+			items.reverse();
+			let next = first_item.map(|f| cursor_at(f, false)).or_else(|| cursor.map(|c| Cursor { backward: false, ..c.clone() }));
+			Page { items, next, prev: onward.map(|o| cursor_at(o, true)) }
+		} else {
+			// A page a cursor led to has pages before it.
+			let prev = cursor.map(|c| first_item.map(|f| cursor_at(f, true)).unwrap_or_else(|| Cursor { backward: true, ..c.clone() }));
+			Page { items, next: onward.map(|o| cursor_at(o, false)), prev }
+		})
 	}
 }
 
@@ -880,12 +907,15 @@ pub(super) mod tests {
 	}
 
 	/// Every page of a search at block `at`, followed by its cursors.
+	/// Every page's ids, following `next` from the first page; then checks
+	/// that following `prev` from the last page reads them all back.
 	fn all_pages_at(store: &Store, search: &Search, at: BlockNumber) -> Vec<DatasetId> {
 		let mut search = search.clone();
 		let mut found = Vec::new();
-		loop {
+		let last = loop {
 			let page = store.search(&search, at).unwrap();
 			assert!(page.items.len() <= search.query.limit as usize);
+			assert_eq!(page.prev.is_some(), search.cursor.is_some(), "a page a cursor led to has a prev");
 			found.extend(page.items.iter().map(|i| i.id));
 			match page.next {
 				Some(next) => {
@@ -894,9 +924,23 @@ pub(super) mod tests {
 					search.cursor = Cursor::parse(&next.token());
 					assert_eq!(search.cursor.as_ref(), Some(&next));
 				},
-				None => return found,
+				None => break page,
 			}
+		};
+		let mut back: Vec<DatasetId> = last.items.iter().rev().map(|i| i.id).collect();
+		let mut prev = last.prev;
+		while let Some(cursor) = prev {
+			search.cursor = Cursor::parse(&cursor.token());
+			let page = store.search(&search, at).unwrap();
+			assert!(page.items.len() <= search.query.limit as usize);
+			let next = page.next.as_ref().expect("a page before another has a next");
+			assert_eq!(next.backward, false);
+			back.extend(page.items.iter().rev().map(|i| i.id));
+			prev = page.prev;
 		}
+		back.reverse();
+		assert_eq!(back, found, "prev pages read back what next pages read");
+		found
 	}
 
 	fn all_pages(store: &Store, search: &Search) -> Vec<DatasetId> {
