@@ -247,7 +247,7 @@ test('versions are linked both ways and shown as STAC version links', async () =
   );
 });
 
-test('datasets_stacSearch answers STAC item search with next tokens', async () => {
+test('datasets_stacSearch answers STAC item search with next and prev tokens', async () => {
   const search = async (params) => (await api.rpc.datasets.stacSearch(params)).toJSON();
   const page1 = await search({ bbox: '116.38,39.90,116.42,39.93', datetime: '2024-01-01T00:00:00Z/..', limit: 1 });
   assert.equal(page1.type, 'FeatureCollection');
@@ -257,7 +257,10 @@ test('datasets_stacSearch answers STAC item search with next tokens', async () =
   assert.equal(next.href, `?token=${page1.token}`);
   const page2 = await search({ bbox: '116.38,39.90,116.42,39.93', datetime: '2024-01-01T00:00:00Z/..', limit: 5, token: page1.token });
   assert.deepEqual(page2.features.map((f) => f.id), [String(ids.counts), String(ids.counts2)]);
-  assert.equal(page2.links.length, 0);
+  assert.deepEqual(page2.links.map((l) => l.rel), ['prev'], 'the last page leads back only');
+  assert.equal(page1.prevToken, null);
+  const back = await search({ bbox: '116.38,39.90,116.42,39.93', datetime: '2024-01-01T00:00:00Z/..', limit: 1, token: page2.prevToken });
+  assert.deepEqual(back.features.map((f) => f.id), [String(ids.roads)]);
   const named = await search({ ids: [String(ids.pacific), '424242'] });
   assert.deepEqual(named.features.map((f) => f.id), [String(ids.pacific)]);
   assert.equal(named.features[0].geometry.type, 'MultiPolygon');

@@ -91,6 +91,9 @@ before(async () => {
     const { events } = await submit(api, api.tx.datasets.registerDataset(d, c, 'ApprovalRequired', level === 'SecretToo' ? 'Secret' : level), k.bob);
     secret[level] = events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toString();
   }
+  // A second version of Bob's first public dataset.
+  const [, content] = description('Survey 1-0', [116.2, 39.81, 116.22, 39.83], [Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1)]);
+  await submit(api, api.tx.datasets.publishVersion(PER_DEPARTMENT, content, null), k.bob);
   const charlieKey = encryptionKeyPair(new TextEncoder().encode('citychain e2e charlie key'.padEnd(32, '.')).slice(0, 32));
   await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(charlieKey.publicKey)), k.charlie);
   const { events } = await submit(api, api.tx.access.requestAccess(secret.Secret, 'flood model', 1000, null), k.charlie);
@@ -199,7 +202,8 @@ async function seen(headers) {
   return {
     search: search.features.map((f) => levels[f.id]).sort(),
     items: items.sort(),
-    count: collection['citychain:datasets'] - PER_DEPARTMENT,
+    // Bob's public ones: one per survey, and the second version of one.
+    count: collection['citychain:datasets'] - (PER_DEPARTMENT + 1),
   };
 }
 
@@ -237,5 +241,30 @@ test('each reader sees exactly what its role allows, and a forged or expired cla
   for (const headers of claims) {
     const r = await (await fetch(`${gateway.url}/search?q=restricted&limit=100`, { headers })).json();
     assert.equal(r.features.length, 0, headers.authorization);
+  }
+});
+
+test('an item links to its record, its versions and its audit trail on chain, for whoever may see it', async () => {
+  const first = String(PER_DEPARTMENT);
+  const item = await (await fetch(`${gateway.url}/collections/department-1/items/${first}`)).json();
+  const href = (rel) => item.links.find((l) => l.rel === rel).href;
+  const record = await (await fetch(href('describedby'))).json();
+  assert.equal(record.id, PER_DEPARTMENT);
+  assert.equal(record.owner, 1);
+  const versions = await (await fetch(href('version-history'))).json();
+  assert.equal(versions.numberMatched, 2);
+  assert.deepEqual(versions.features.map((f) => f.properties.version), ['2', '1'], 'newest first');
+  const one = await (await fetch(`${href('version-history')}?limit=1`)).json();
+  assert.equal(one.features.length, 1);
+  const rest = await (await fetch(one.links.find((l) => l.rel === 'next').href)).json();
+  assert.deepEqual(rest.features.map((f) => f.properties.version), ['1']);
+  const audit = await (await fetch(href('citychain:audit'))).json();
+  assert.ok(audit.items.some((e) => e.action === 'datasetRegistered'), JSON.stringify(audit.items));
+  // A secret dataset's trail is as hidden as the dataset.
+  for (const part of ['', '/record', '/versions', '/audit']) {
+    const url = `${gateway.url}/collections/department-1/items/${secret.Secret}${part}`;
+    assert.equal((await fetch(url)).status, 404, `anonymous: ${part}`);
+    const bob = { authorization: authorization(k.bob, 'GET', url) };
+    assert.equal((await fetch(url, { headers: bob })).status, 200, `the owner: ${part}`);
   }
 });

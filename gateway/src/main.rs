@@ -6,8 +6,9 @@
 //! - A STAC API over the chain's registry: `/`, `/conformance`,
 //!   `/queryables`, `/collections` (with collection search),
 //!   `/collections/{id}`, `/collections/{id}/queryables`,
-//!   `/collections/{id}/items`, `/collections/{id}/items/{item}`, `/search`
-//!   (GET and POST), and the `citychain` extension's schema; each answer
+//!   `/collections/{id}/items`, `/collections/{id}/items/{item}` (with its
+//!   `record`, `versions` and `audit` trail), `/search` (GET and POST), and
+//!   the `citychain` extension's schema; each answer
 //!   holds what the request's reader may see (see the `reader` module).
 //! - `/api` (OpenAPI 3.0) and `/api.html`: every route described.
 //! - `GET /health`: the node connection and its finalized block.
@@ -108,6 +109,9 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/queryables", get(stac::collection_queryables))
 		.route("/collections/{id}/items", get(stac::items))
 		.route("/collections/{id}/items/{item}", get(stac::item))
+		.route("/collections/{id}/items/{item}/record", get(stac::record))
+		.route("/collections/{id}/items/{item}/versions", get(stac::versions))
+		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
 		.route("/data/{dataset}", get(data::serve))
 		.route("/health", get(health))

@@ -51,6 +51,7 @@ fn search_parameters() -> Vec<Value> {
 pub fn document(base: &str) -> Value {
 	let collection_id = parameter("collectionId", "path", "A department's collection: department-<id>", json!({ "type": "string" }));
 	let string = json!({ "type": "string" });
+	let feature_id = parameter("featureId", "path", "The dataset's id", string.clone());
 	let geojson = "application/geo+json";
 	let json_type = "application/json";
 	let mut items = get("The collection's datasets as Items (item search within it)", search_parameters(), geojson);
@@ -73,7 +74,10 @@ pub fn document(base: &str) -> Value {
 			"/collections/{collectionId}": get("One collection", vec![collection_id.clone()], json_type),
 			"/collections/{collectionId}/queryables": get("Properties a CQL2 filter on the collection's items may name", vec![collection_id.clone()], "application/schema+json"),
 			"/collections/{collectionId}/items": items,
-			"/collections/{collectionId}/items/{featureId}": get("One Item", vec![collection_id, parameter("featureId", "path", "The dataset's id", string.clone())], geojson),
+			"/collections/{collectionId}/items/{featureId}": get("One Item", vec![collection_id.clone(), feature_id.clone()], geojson),
+			"/collections/{collectionId}/items/{featureId}/record": get("The dataset's record on chain", vec![collection_id.clone(), feature_id.clone()], json_type),
+			"/collections/{collectionId}/items/{featureId}/versions": get("Every version the reader may see, newest first", vec![collection_id.clone(), feature_id.clone(), reference("limit"), reference("token")], geojson),
+			"/collections/{collectionId}/items/{featureId}/audit": get("The audit log's entries about the dataset", vec![collection_id, feature_id, reference("limit"), reference("token")], json_type),
 			"/search": {
 				"get": {
 					"summary": "Item search",

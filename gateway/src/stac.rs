@@ -397,8 +397,9 @@ pub async fn one_collection(
 		.ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))
 }
 
-/// Gives an item absolute links (self, parent, collection, root, and its
-/// version links) and declares the `citychain` extension.
+/// Gives an item absolute links (self, parent, collection, root, its
+/// version links, and to the chain: its record, its versions and its audit
+/// trail) and declares the `citychain` extension.
 fn with_links(base: &str, mut item: Value) -> Value {
 	let id = item["id"].as_str().unwrap_or_default().to_string();
 	let collection = item["collection"].as_str().unwrap_or_default().to_string();
@@ -417,6 +418,12 @@ fn with_links(base: &str, mut item: Value) -> Value {
 			}
 		}
 	}
+	let this = format!("{items}/{id}");
+	links.extend([
+		json!({ "rel": "describedby", "href": format!("{this}/record"), "type": JSON, "title": "The dataset's record on chain" }),
+		json!({ "rel": "version-history", "href": format!("{this}/versions"), "type": GEOJSON, "title": "Every version, newest first" }),
+		json!({ "rel": "citychain:audit", "href": format!("{this}/audit"), "type": JSON, "title": "The audit log's entries about the dataset" }),
+	]);
 	item["links"] = Value::Array(links);
 	if let Some(extensions) = item["stac_extensions"].as_array_mut() {
 		extensions.push(format!("{base}{EXTENSION_PATH}").into());
@@ -600,6 +607,19 @@ pub async fn items(
 	search(&state, params, &reader, fields, Page::Get { path: &path, query: &query }).await
 }
 
+/// Item `item` of `collection` at the finalized head, if the reader may see
+/// it: the head, the dataset's id and the Item.
+async fn visible_item(state: &AppState, reader: &Reader, collection: &str, item: &str) -> Result<(H256, u64, Value), ApiError> {
+	department_of(collection)?;
+	let missing = || ApiError::not_found(format!("no item {item:?} in {collection}"));
+	let id = crate::data::dataset_id(item).map_err(|_| missing())?;
+	let at = state.node.finalized_head().await?;
+	let params = json!({ "ids": [id.to_string()], "collections": [collection], "reader": reader.0 });
+	let mut found: Value = state.node.query("datasets_stacSearch", vec![params], Some(at)).await?;
+	let feature = found["features"].as_array_mut().and_then(|f| f.pop()).ok_or_else(missing)?;
+	Ok((at, id, feature))
+}
+
 /// `GET /collections/{collection}/items/{item}`: found if the reader may
 /// see it.
 pub async fn item(
@@ -607,15 +627,100 @@ pub async fn item(
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-	department_of(&collection)?;
-	let id = crate::data::dataset_id(&item).map_err(|_| ApiError::not_found(format!("no item {item:?}")))?;
-	let at = state.node.finalized_head().await?;
-	let params = json!({ "ids": [id.to_string()], "collections": [&collection], "reader": reader.0 });
-	let mut found: Value = state.node.query("datasets_stacSearch", vec![params], Some(at)).await?;
-	match found["features"].as_array_mut().and_then(|f| f.pop()) {
-		Some(feature) => Ok(typed(with_links(&state.settings.public_url, feature), GEOJSON)),
-		None => Err(ApiError::not_found(format!("no item {item} in {collection}"))),
+	let (_, _, feature) = visible_item(&state, &reader, &collection, &item).await?;
+	Ok(typed(with_links(&state.settings.public_url, feature), GEOJSON))
+}
+
+/// `GET /collections/{collection}/items/{item}/record`: the dataset's record
+/// on chain (`datasets_get`), to a reader who may see the Item.
+pub async fn record(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Path((collection, item)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
+	Ok(Json(state.node.query("datasets_get", vec![id.into()], Some(at)).await?))
+}
+
+/// An offset into a list from a `token` query parameter (a `next` link's).
+fn offset(query: &BTreeMap<String, String>) -> Result<usize, ApiError> {
+	query
+		.get("token")
+		.map(|t| t.parse().map_err(|_| ApiError::bad_request(format!("token: {t:?} is not from a next link"))))
+		.transpose()
+		.map(Option::unwrap_or_default)
+}
+
+/// A page's `next` link: `url` with the query and the offset `next`.
+fn next_link(url: &str, query: &BTreeMap<String, String>, next: usize, media_type: &str) -> Value {
+	let mut query = query.clone();
+	query.insert("token".into(), next.to_string());
+	link("next", format!("{url}?{}", serde_urlencoded::to_string(&query).unwrap_or_default()), media_type)
+}
+
+/// `GET /collections/{collection}/items/{item}/versions`: every version of
+/// the dataset the reader may see, newest first, `limit` (1 to 100, default
+/// 10) at a time.
+pub async fn versions(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Path((collection, item)): Path<(String, String)>,
+	Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
+		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
 	}
+	let limit = query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64) as usize;
+	let start = offset(&query)?;
+	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
+	let mut history: Vec<u64> = state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
+	history.reverse();
+	let page: Vec<String> = history.iter().skip(start).take(limit).map(u64::to_string).collect();
+	let params = json!({ "ids": page, "reader": reader.0, "limit": limit, "sortby": "-id" });
+	let found: Value = match page.is_empty() {
+		true => json!({ "features": [] }),
+		false => state.node.query("datasets_stacSearch", vec![params], Some(at)).await?,
+	};
+	let base = &state.settings.public_url;
+	let features: Vec<Value> =
+		found["features"].as_array().into_iter().flatten().map(|f| with_links(base, f.clone())).collect();
+	let url = format!("{base}/collections/{collection}/items/{item}/versions");
+	let mut links = vec![link("root", format!("{base}/"), JSON), link("self", url.clone(), GEOJSON)];
+	if start + limit < history.len() {
+		links.push(next_link(&url, &query, start + limit, GEOJSON));
+	}
+	Ok(typed(
+		json!({ "type": "FeatureCollection", "stac_version": STAC_VERSION, "numberMatched": history.len(), "numberReturned": features.len(), "features": features, "links": links }),
+		GEOJSON,
+	))
+}
+
+/// `GET /collections/{collection}/items/{item}/audit`: the audit log's
+/// entries about the dataset (`audit_entries`), to a reader who may see the
+/// Item; `limit` (1 to 100, default 10) and `token` (a `next` link's).
+pub async fn audit(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Path((collection, item)): Path<(String, String)>,
+	Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
+		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
+	}
+	let limit = query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64);
+	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
+	let mut params = json!({ "subject": { "dataset": id }, "limit": limit });
+	if query.contains_key("token") {
+		params["cursor"] = offset(&query)?.into();
+	}
+	let mut page: Value = state.node.query("audit_entries", vec![params], Some(at)).await?;
+	let url = format!("{}/collections/{collection}/items/{item}/audit", state.settings.public_url);
+	let mut links = vec![link("self", url.clone(), JSON)];
+	if let Some(next) = page["next"].as_u64() {
+		links.push(next_link(&url, &query, next as usize, JSON));
+	}
+	page["links"] = links.into();
+	Ok(Json(page))
 }
 
 #[cfg(test)]
@@ -651,7 +756,10 @@ mod tests {
 		assert_eq!(href("collection"), "http://gw/collections/department-1");
 		assert_eq!(href("latest-version"), "http://gw/collections/department-1/items/7");
 		assert_eq!(href("predecessor-version"), "http://gw/collections/department-1/items/2");
-		assert_eq!(links.as_array().unwrap().len(), 6);
+		assert_eq!(href("describedby"), "http://gw/collections/department-1/items/5/record");
+		assert_eq!(href("version-history"), "http://gw/collections/department-1/items/5/versions");
+		assert_eq!(href("citychain:audit"), "http://gw/collections/department-1/items/5/audit");
+		assert_eq!(links.as_array().unwrap().len(), 9);
 		assert_eq!(item["stac_extensions"][1], format!("http://gw{EXTENSION_PATH}"));
 	}
 
