@@ -8,7 +8,7 @@ import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNode, connect, submit } from './lib/node.mjs';
+import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
 import { cli, cliOk } from './lib/gateway.mjs';
 
 const DEG = 10_000_000;
@@ -124,8 +124,10 @@ test('a checkpoint kept off chain verifies later, and a forged or altered one do
   assert.equal(checkpoint.head, entry.hash);
   assert.equal((await cli(node.endpoint, ['audit', 'checkpoint', '--out', file], { suri: '//Dave' })).code, 1, 'never overwrites');
 
-  // The log grows; the checkpoint still holds, up to the new last entry.
-  await submit(api, api.tx.audit.flag({ Dataset: dataset }, 'after the checkpoint'), dave);
+  // The log grows; the checkpoint still holds, up to the new last entry
+  // (verification reads the finalized log: wait for the entry's block).
+  const { blockHash } = await submit(api, api.tx.audit.flag({ Dataset: dataset }, 'after the checkpoint'), dave);
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader(blockHash)).number.toNumber());
   const verified = JSON.parse(await cliOk(node.endpoint, ['audit', 'verify', '--checkpoint', file]));
   assert.equal(verified.ok, true);
   assert.equal(verified.checkpoint, checkpoint.index);

@@ -175,7 +175,8 @@ fn department_of(collection: &str) -> Result<u32, ApiError> {
 }
 
 /// The collection of department `info` (a `departments_get` answer) with
-/// `extent` (a `datasets_extent` answer: what the reader may see).
+/// `extent` (a `datasets_extent` answer: what the reader may see); the
+/// department is its provider, with its web page if it names one.
 fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 	let department = info["id"].as_u64().unwrap_or_default();
 	let id = format!("department-{department}");
@@ -185,6 +186,11 @@ fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 	};
 	let name = info["name"].as_str().unwrap_or_default();
 	let kind = info["kind"].as_str().unwrap_or_default();
+	let mut provider = json!({ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] });
+	// The department's own page, when its directory entry names a web one.
+	if let Some(url) = info["metadataUri"].as_str().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+		provider["url"] = url.into();
+	}
 	json!({
 		"type": "Collection",
 		"stac_version": STAC_VERSION,
@@ -193,7 +199,7 @@ fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 		"description": format!("Datasets registered on CityChain by {name} ({kind}, department {department})."),
 		"keywords": [kind],
 		"license": "other",
-		"providers": [{ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] }],
+		"providers": [provider],
 		"extent": { "spatial": { "bbox": bbox }, "temporal": { "interval": [extent["interval"]] } },
 		"citychain:datasets": extent["count"],
 		"links": [
@@ -813,6 +819,21 @@ mod tests {
 		for bad in [("bbox", "1,2,3"), ("datetime", "yesterday"), ("limit", "0"), ("token", "x"), ("colour", "red")] {
 			assert!(CollectionSearch::parse(&query(&[bad])).is_err(), "{bad:?}");
 		}
+	}
+
+	#[test]
+	fn a_collection_is_its_department_with_the_extent_a_reader_may_see() {
+		let info = json!({ "id": 1, "name": "Transport Bureau", "kind": "transport", "metadataUri": "https://transport.city.example/about" });
+		let extent = json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
+		let c = collection("http://gw", &info, &extent);
+		assert_eq!(c["id"], "department-1");
+		assert_eq!(c["providers"][0]["url"], "https://transport.city.example/about");
+		assert_eq!(c["extent"]["spatial"]["bbox"], json!([[116.2, 39.8, 116.5, 40.0]]));
+		assert_eq!(c["extent"]["temporal"]["interval"], json!([["2024-01-01T00:00:00.000Z", null]]));
+		assert_eq!(c["citychain:datasets"], 3);
+		let bare = collection("http://gw", &json!({ "id": 2, "metadataUri": "ipfs://x" }), &json!({ "count": 0, "bbox": null, "interval": [null, null] }));
+		assert!(bare["providers"][0].get("url").is_none(), "only a web page is a provider's url");
+		assert_eq!(bare["extent"]["spatial"]["bbox"], json!([[-180.0, -90.0, 180.0, 90.0]]));
 	}
 
 	#[test]
