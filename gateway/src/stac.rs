@@ -475,14 +475,10 @@ async fn search(
 	fields: Option<Fields>,
 	page: Page<'_>,
 ) -> Result<Response, ApiError> {
-	// A next page answers at the block its token was made at; a first page
-	// at the finalized head.
-	let at = match params.contains_key("token") {
-		true => None,
-		false => Some(state.node.finalized_head().await?),
-	};
+	// The node answers a first page at the finalized head, and a next (or
+	// prev) page at the block its token was made at.
 	params.insert("reader".into(), reader.0.clone().into());
-	let mut found: Value = state.node.query("datasets_stacSearch", vec![Value::Object(params)], at).await?;
+	let mut found: Value = state.node.query("datasets_stacSearch", vec![Value::Object(params)], None).await?;
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
