@@ -64,3 +64,70 @@ fn vouched(state: &AppState, header: &str, method: &str, path: &str, now: u64) -
 		None
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		config::{Flags, Settings},
+		guard::{Nonces, RateLimit},
+		stac::PerBlock,
+	};
+	use citychain_client::{
+		auth::{authorization, mint_token, nonce, Request},
+		rpc::Node,
+		tx::Signer,
+	};
+
+	const NOW: u64 = 1_800_000_000_000;
+
+	fn state(dir: &std::path::Path) -> AppState {
+		let settings = Settings::resolve(Flags::default()).unwrap();
+		AppState {
+			node: Node::new(settings.node.clone()),
+			nonces: Nonces::open(&dir.join("nonces"), 100, NOW).unwrap(),
+			account_rate: RateLimit::new(10, 10),
+			address_rate: RateLimit::new(10, 10),
+			collections: PerBlock::new(),
+			settings,
+		}
+	}
+
+	#[test]
+	fn a_read_token_vouches_for_its_account_until_it_expires_and_at_its_gateway_only() {
+		let dir = tempfile::tempdir().unwrap();
+		let state = state(dir.path());
+		let alice = Signer::from_suri("//Alice").unwrap();
+		let gateway = state.settings.public_url.clone();
+		let bearer = |gateway: &str, expires: u64| format!("Bearer {}", mint_token(&alice, gateway, expires));
+		let vouch = |header: &str| vouched(&state, header, "GET", "/search", NOW);
+		assert_eq!(vouch(&bearer(&gateway, NOW + 60_000)), Some(alice.ss58()));
+		assert_eq!(vouch(&bearer(&gateway, NOW - 1)), None, "expired");
+		assert_eq!(vouch(&bearer(&gateway, NOW + MAX_TOKEN_LIFETIME_MS + 1)), None, "longer-lived than allowed");
+		assert_eq!(vouch(&bearer("http://gateway.elsewhere.example", NOW + 60_000)), None, "another gateway's");
+		let forged = bearer(&gateway, NOW + 60_000).replace(&format!(".{}.", NOW + 60_000), &format!(".{}.", NOW + 120_000));
+		assert_eq!(vouch(&forged), None, "an expiry it was not signed with");
+		for garbage in ["Bearer", "Bearer x.y.z", "Basic abc", ""] {
+			assert_eq!(vouch(garbage), None, "{garbage}");
+		}
+	}
+
+	#[test]
+	fn a_signed_request_vouches_once_within_the_clock_window_for_its_path() {
+		let dir = tempfile::tempdir().unwrap();
+		let state = state(dir.path());
+		let bob = Signer::from_suri("//Bob").unwrap();
+		let gateway = state.settings.public_url.clone();
+		let signed = |path: &str, time_ms: u64| {
+			authorization(&bob, &Request { gateway: &gateway, method: "GET", path, time_ms, nonce: &nonce() })
+		};
+		let header = signed("/search?q=roads", NOW);
+		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), Some(bob.ss58()));
+		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), None, "replayed");
+		assert_eq!(vouched(&state, &signed("/search?q=roads", NOW), "GET", "/search?q=rivers", NOW), None, "another path");
+		assert_eq!(vouched(&state, &signed("/search", NOW), "POST", "/search", NOW), None, "another method");
+		let skew = state.settings.max_clock_skew_ms;
+		assert_eq!(vouched(&state, &signed("/search", NOW - skew - 1), "GET", "/search", NOW), None, "too old");
+		assert_eq!(vouched(&state, &signed("/search", NOW + skew + 1), "GET", "/search", NOW), None, "from the future");
+	}
+}
