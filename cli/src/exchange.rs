@@ -167,7 +167,8 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	};
 	let start = time_arg(&a.start, "start")?.or(found.time.map(|t| t.0));
 	let end = time_arg(&a.end, "end")?.or(found.time.map(|t| t.1));
-	let start = start.ok_or_else(|| Error::Invalid("no time: give --start or a GeoJSON file with feature times".into()))?;
+	let start =
+		start.ok_or_else(|| Error::Invalid("no time: give --start or a GeoJSON file with feature times".into()))?;
 	let code = hash_code(&a.hash)?;
 	let (digest, size) = digest_file(&a.file, code, "hashing")?;
 	let registration = Registration {
@@ -231,9 +232,8 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 			let dataset = record(ctx, "datasets_get", dataset_id, "dataset").await?;
 			let consumer = contract["consumer"].as_u64().unwrap_or_default();
 			let department = record(ctx, "departments_get", consumer, "department").await?;
-			let recipient: [u8; 32] = hex_field(&department, "encryptionKey")
-				.and_then(|k| k.try_into().ok())
-				.ok_or_else(|| {
+			let recipient: [u8; 32] =
+				hex_field(&department, "encryptionKey").and_then(|k| k.try_into().ok()).ok_or_else(|| {
 					Error::Invalid(format!(
 						"department {consumer} has published no encryption key; approve without --file to share unencrypted"
 					))
@@ -270,9 +270,10 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 				fs::rename(&partial, &target)?;
 				eprintln!("encrypted copy: {}", target.display());
 			}
-			let approved = included.events.iter().any(|e| {
-				matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. }))
-			});
+			let approved = included
+				.events
+				.iter()
+				.any(|e| matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. })));
 			println!(
 				"contract {} {}",
 				a.contract,
@@ -339,8 +340,9 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let size = dataset["size"].as_u64().unwrap_or_default();
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
-		(true, None) =>
-			return Err(Error::Invalid("the data is encrypted for your department: give --encryption-key FILE".into())),
+		(true, None) => {
+			return Err(Error::Invalid("the data is encrypted for your department: give --encryption-key FILE".into()))
+		},
 		(_, file) => file,
 	};
 
@@ -379,9 +381,8 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		let decrypted = a.out.with_extension("decrypted");
 		let input = File::open(&download)?;
 		let bar = bytes_bar(input.metadata()?.len(), "decrypting");
-		let result = crypt::decrypt(&key, BufReader::new(input), BufWriter::new(File::create(&decrypted)?), |n| {
-			bar.inc(n)
-		});
+		let result =
+			crypt::decrypt(&key, BufReader::new(input), BufWriter::new(File::create(&decrypted)?), |n| bar.inc(n));
 		bar.finish_and_clear();
 		fs::remove_file(&download)?;
 		if let Err(e) = result {
@@ -402,7 +403,10 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 			digest: digest.clone(),
 		});
 		ctx.submit(call).await?;
-		eprintln!("receipt of contract {contract} reported on chain: {}", if matched { "verified" } else { "mismatch" });
+		eprintln!(
+			"receipt of contract {contract} reported on chain: {}",
+			if matched { "verified" } else { "mismatch" }
+		);
 	}
 	if matched {
 		fs::rename(&plain, &a.out)?;

@@ -101,7 +101,10 @@ mod tests {
 			extent.bbox,
 			Some(BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_164_500_000, north: 400_100_000 })
 		);
-		assert_eq!(extent.time, Some((parse_time("2024-01-15").unwrap(), parse_time("2024-06-30T23:59:59.5Z").unwrap())));
+		assert_eq!(
+			extent.time,
+			Some((parse_time("2024-01-15").unwrap(), parse_time("2024-06-30T23:59:59.5Z").unwrap()))
+		);
 	}
 
 	#[test]

@@ -222,9 +222,9 @@ impl Context {
 		match (&self.key, &self.suri) {
 			(Some(path), _) => keys::read_account(path),
 			(None, Some(suri)) => Signer::from_suri(suri),
-			(None, None) => Err(Error::Invalid(
-				"this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into(),
-			)),
+			(None, None) => {
+				Err(Error::Invalid("this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into()))
+			},
 		}
 	}
 
@@ -310,17 +310,20 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Register(args) => exchange::register(&ctx, *args).await?,
 		Command::Search(a) => {
-			let params = query_params(a.limit, [
-				("bbox", a.bbox.map(Value::from)),
-				("datetime", a.datetime.map(Value::from)),
-				("text", a.text.map(Value::from)),
-				("q", a.q.map(Value::from)),
-				("owner", a.owner.map(Value::from)),
-				("status", a.status.map(Value::from)),
-				("sortby", a.sortby.map(Value::from)),
-				("cursor", a.cursor.map(Value::from)),
-				("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
-			]);
+			let params = query_params(
+				a.limit,
+				[
+					("bbox", a.bbox.map(Value::from)),
+					("datetime", a.datetime.map(Value::from)),
+					("text", a.text.map(Value::from)),
+					("q", a.q.map(Value::from)),
+					("owner", a.owner.map(Value::from)),
+					("status", a.status.map(Value::from)),
+					("sortby", a.sortby.map(Value::from)),
+					("cursor", a.cursor.map(Value::from)),
+					("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
+				],
+			);
 			print(&ctx.node.query::<Value>("datasets_search", vec![params], None).await?);
 		},
 		Command::Show { dataset } => {
@@ -344,12 +347,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,
 		Command::Reject { contract, reason } => {
-			let call = RuntimeCall::Access(pallet_access::Call::reject_request { contract, reason: reason.into_bytes() });
+			let call =
+				RuntimeCall::Access(pallet_access::Call::reject_request { contract, reason: reason.into_bytes() });
 			ctx.submit(call).await?;
 			println!("contract {contract} rejected");
 		},
 		Command::Revoke { contract, reason } => {
-			let call = RuntimeCall::Access(pallet_access::Call::revoke_access { contract, reason: reason.into_bytes() });
+			let call =
+				RuntimeCall::Access(pallet_access::Call::revoke_access { contract, reason: reason.into_bytes() });
 			ctx.submit(call).await?;
 			println!("contract {contract} revoked");
 		},
@@ -357,13 +362,16 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&exchange::record(&ctx, "access_get", contract, "contract").await?);
 		},
 		Command::Contracts(a) => {
-			let params = query_params(a.limit, [
-				("consumer", a.consumer.map(Value::from)),
-				("provider", a.provider.map(Value::from)),
-				("dataset", a.dataset.map(Value::from)),
-				("state", a.state.map(Value::from)),
-				("cursor", a.cursor.map(Value::from)),
-			]);
+			let params = query_params(
+				a.limit,
+				[
+					("consumer", a.consumer.map(Value::from)),
+					("provider", a.provider.map(Value::from)),
+					("dataset", a.dataset.map(Value::from)),
+					("state", a.state.map(Value::from)),
+					("cursor", a.cursor.map(Value::from)),
+				],
+			);
 			print(&ctx.node.query::<Value>("access_contracts", vec![params], None).await?);
 		},
 		Command::Fetch(args) => exchange::fetch(&ctx, args).await?,
@@ -378,11 +386,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				(_, _, Some(d)) => Some(json!({ "department": d })),
 				_ => None,
 			};
-			let params = query_params(limit, [
-				("department", department.map(Value::from)),
-				("subject", subject),
-				("cursor", cursor.map(Value::from)),
-			]);
+			let params = query_params(
+				limit,
+				[
+					("department", department.map(Value::from)),
+					("subject", subject),
+					("cursor", cursor.map(Value::from)),
+				],
+			);
 			print(&ctx.node.query::<Value>("audit_entries", vec![params], None).await?);
 		},
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
@@ -438,7 +449,10 @@ pub fn fixed(degrees: f64) -> i32 {
 
 /// A bounding box from `west,south,east,north` in degrees.
 pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
-	let parts: Vec<f64> = text.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()
+	let parts: Vec<f64> = text
+		.split(',')
+		.map(|p| p.trim().parse::<f64>())
+		.collect::<Result<_, _>>()
 		.map_err(|_| Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees")))?;
 	match parts[..] {
 		[w, s, e, n] => Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }),

@@ -77,8 +77,9 @@ impl std::fmt::Display for AuthError {
 			Self::TooLong => write!(f, "Authorization header longer than {MAX_HEADER_LEN} bytes"),
 			Self::WrongScheme => write!(f, "Authorization scheme is not {SCHEME}"),
 			Self::Malformed(what) => write!(f, "malformed Authorization header: {what}"),
-			Self::BadSignature =>
-				f.write_str("the signature does not match the account, the request and this gateway's URL"),
+			Self::BadSignature => {
+				f.write_str("the signature does not match the account, the request and this gateway's URL")
+			},
 		}
 	}
 }
@@ -148,22 +149,27 @@ impl Token {
 		if header.len() > MAX_HEADER_LEN {
 			return Err(AuthError::TooLong);
 		}
-		let token = header
-			.strip_prefix(TOKEN_SCHEME)
-			.and_then(|rest| rest.strip_prefix(' '))
-			.ok_or(AuthError::WrongScheme)?;
+		let token =
+			header.strip_prefix(TOKEN_SCHEME).and_then(|rest| rest.strip_prefix(' ')).ok_or(AuthError::WrongScheme)?;
 		let mut parts = token.trim().split('.');
-		let (Some(account), Some(expires), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+		let (Some(account), Some(expires), Some(signature), None) =
+			(parts.next(), parts.next(), parts.next(), parts.next())
 		else {
 			return Err(AuthError::Malformed("a token is <account>.<expiry>.<signature>"));
 		};
-		let public = sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		let public =
+			sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
 		if expires.is_empty() || expires.len() > 15 || !expires.bytes().all(|b| b.is_ascii_digit()) {
 			return Err(AuthError::Malformed("expiry is not milliseconds"));
 		}
 		let expires_ms = expires.parse().map_err(|_| AuthError::Malformed("expiry is not milliseconds"))?;
 		let signature = fixed_hex::<64>(signature).ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
-		Ok(Self { account: account.to_string(), public, expires_ms, signature: sr25519::Signature::from_raw(signature) })
+		Ok(Self {
+			account: account.to_string(),
+			public,
+			expires_ms,
+			signature: sr25519::Signature::from_raw(signature),
+		})
 	}
 
 	/// Checks the signature over a token for `gateway` (its public URL).
@@ -217,7 +223,8 @@ impl Credentials {
 			}
 		}
 		let account = account.ok_or(AuthError::Malformed("no account"))?;
-		let public = sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		let public =
+			sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
 		let time = time.ok_or(AuthError::Malformed("no time"))?;
 		if time.is_empty() || time.len() > 15 || !time.bytes().all(|b| b.is_ascii_digit()) {
 			return Err(AuthError::Malformed("time is not milliseconds"));
@@ -350,10 +357,7 @@ mod tests {
 			Credentials::parse(&ok.replace("nonce=", "nonce=ff")),
 			Err(AuthError::Malformed("nonce is not 32 hex digits"))
 		);
-		assert_eq!(
-			Credentials::parse(&format!("{ok}, time=2")),
-			Err(AuthError::Malformed("repeated field"))
-		);
+		assert_eq!(Credentials::parse(&format!("{ok}, time=2")), Err(AuthError::Malformed("repeated field")));
 		assert_eq!(Credentials::parse("CityChain account"), Err(AuthError::Malformed("expected key=value")));
 	}
 }

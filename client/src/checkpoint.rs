@@ -40,14 +40,7 @@ pub fn message(chain: &H256, index: u64, head: &H256) -> Vec<u8> {
 impl Checkpoint {
 	pub fn sign(signer: &Signer, chain: H256, index: u64, head: H256, block: u32) -> Self {
 		let signature = signer.sign(&message(&chain, index, &head));
-		Self {
-			chain,
-			index,
-			head,
-			block,
-			signer: signer.ss58(),
-			signature: format!("0x{}", hex::encode(signature.0)),
-		}
+		Self { chain, index, head, block, signer: signer.ss58(), signature: format!("0x{}", hex::encode(signature.0)) }
 	}
 
 	/// Whether `signer` signed exactly this checkpoint.
@@ -71,8 +64,10 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 	let at = node.finalized_head().await?;
 	let chain = node.genesis_hash().await?;
 	let count = audit_count(node, at).await?;
-	let index = count.checked_sub(1).ok_or_else(|| Error::Invalid("the audit log is empty: nothing to checkpoint".into()))?;
-	let last = entry(node, index, Some(at)).await?.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
+	let index =
+		count.checked_sub(1).ok_or_else(|| Error::Invalid("the audit log is empty: nothing to checkpoint".into()))?;
+	let last =
+		entry(node, index, Some(at)).await?.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
 	let head: H256 = serde_json::from_value(last["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
 	let block = last["block"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or_default();
 	Ok(Checkpoint::sign(signer, chain, index, head, block))
@@ -110,7 +105,10 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 		let to = from.saturating_add(VERIFY_SPAN - 1);
 		let range: Value = node.query("audit_verify", vec![json!({ "from": from, "to": to })], Some(at)).await?;
 		if range["ok"] != json!(true) {
-			return Err(Error::Invalid(format!("the log does not chain after the checkpoint: entry {}", range["firstBadIndex"])));
+			return Err(Error::Invalid(format!(
+				"the log does not chain after the checkpoint: entry {}",
+				range["firstBadIndex"]
+			)));
 		}
 		let reached = range["to"].as_u64().unwrap_or(from);
 		if reached < to {
@@ -130,9 +128,8 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 
 /// The stored entry `index` at block `at`, if any.
 async fn entry(node: &Node, index: u64, at: Option<H256>) -> Result<Option<Value>> {
-	let page: Value = node
-		.query("audit_entries", vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })], at)
-		.await?;
+	let page: Value =
+		node.query("audit_entries", vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })], at).await?;
 	Ok(page["items"].as_array().and_then(|items| items.first().cloned()))
 }
 

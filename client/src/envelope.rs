@@ -18,9 +18,7 @@ pub fn generate() -> SecretKey {
 
 /// Seals `message` so that only the holder of `recipient`'s secret opens it.
 pub fn seal(message: &[u8], recipient: &PublicKey) -> Vec<u8> {
-	recipient
-		.seal(&mut rand::rngs::OsRng, message)
-		.expect("sealing into a growable buffer cannot fail")
+	recipient.seal(&mut rand::rngs::OsRng, message).expect("sealing into a growable buffer cannot fail")
 }
 
 /// Opens an envelope sealed to `secret`'s public key.

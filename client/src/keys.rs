@@ -26,10 +26,7 @@ pub fn write_secret(path: &Path, secret: &str) -> Result<()> {
 
 /// Reads the secret in `path`, refusing a file that group or others can read.
 pub fn read_secret(path: &Path) -> Result<String> {
-	let mode = fs::metadata(path)
-		.map_err(|e| invalid(format!("{}: {e}", path.display())))?
-		.permissions()
-		.mode();
+	let mode = fs::metadata(path).map_err(|e| invalid(format!("{}: {e}", path.display())))?.permissions().mode();
 	if mode & 0o077 != 0 {
 		return Err(invalid(format!(
 			"{} is accessible to others (mode {:o}); chmod 600 it",

@@ -144,7 +144,8 @@ mod tests {
 		std::fs::write(&path, "cors_origins = [\"https://portal.example\"]\n").unwrap();
 		let from_file = Settings::resolve(Flags { config: Some(path.clone()), ..Default::default() }).unwrap();
 		assert_eq!(from_file.cors_origins, ["https://portal.example"]);
-		let flags = Flags { config: Some(path), cors_origins: vec!["https://gis.example".into()], ..Default::default() };
+		let flags =
+			Flags { config: Some(path), cors_origins: vec!["https://gis.example".into()], ..Default::default() };
 		assert_eq!(Settings::resolve(flags).unwrap().cors_origins, ["https://gis.example"]);
 	}
 

@@ -8,8 +8,8 @@
 //! contract whose approval carried a key envelope). A contract approved
 //! without an envelope is served the plain file.
 
-use crate::{error::ApiError, AppState};
 use crate::guard::NonceError;
+use crate::{error::ApiError, AppState};
 use axum::{
 	body::Body,
 	extract::{ConnectInfo, Path, Request, State},
@@ -117,7 +117,9 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 		(_, "unknownDataset") => Err(ApiError::not_found(format!("no dataset {dataset} on chain"))),
 		(true, "owner") | (true, "openData") => Ok(plain),
 		(true, "contract") => {
-			let contract = check.contract.ok_or_else(|| ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract"))?;
+			let contract = check
+				.contract
+				.ok_or_else(|| ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract"))?;
 			let record: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
 			let sealed = record.as_ref().is_some_and(|c| !c["envelope"].is_null());
 			let scope = record.as_ref().and_then(scope_header);
@@ -208,7 +210,8 @@ pub async fn serve(
 	let headers: &mut HeaderMap = response.headers_mut();
 	headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 	headers.insert("x-citychain-basis", HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")));
-	headers.insert("x-citychain-encrypted", HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }));
+	headers
+		.insert("x-citychain-encrypted", HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }));
 	if let Some(contract) = delivery.contract {
 		headers.insert("x-citychain-contract", HeaderValue::from(contract));
 	}

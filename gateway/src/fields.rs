@@ -57,7 +57,9 @@ fn checked(paths: Vec<String>) -> Result<Vec<String>, ApiError> {
 	}
 	for p in &paths {
 		if p.is_empty() || p.len() > MAX_PATH_LEN || p.split('.').any(str::is_empty) {
-			return Err(ApiError::bad_request(format!("fields: {p:?} is not a dotted path of at most {MAX_PATH_LEN} bytes")));
+			return Err(ApiError::bad_request(format!(
+				"fields: {p:?} is not a dotted path of at most {MAX_PATH_LEN} bytes"
+			)));
 		}
 	}
 	Ok(paths)
@@ -95,7 +97,11 @@ impl Fields {
 				Some(Value::Null) => Ok(Some(Vec::new())),
 				Some(Value::Array(items)) => items
 					.iter()
-					.map(|i| i.as_str().map(str::to_string).ok_or_else(|| ApiError::bad_request(format!("fields.{name}: strings only"))))
+					.map(|i| {
+						i.as_str()
+							.map(str::to_string)
+							.ok_or_else(|| ApiError::bad_request(format!("fields.{name}: strings only")))
+					})
 					.collect::<Result<Vec<_>, _>>()
 					.and_then(checked)
 					.map(Some),
@@ -126,12 +132,15 @@ impl Fields {
 		let (mut out, included): (Value, &[String]) = match &self.start {
 			Start::Whole => (item.clone(), &[]),
 			Start::Default => (pick(&mut DEFAULT.iter().copied()), &[]),
-			Start::Include(include) => (pick(&mut ALWAYS.iter().copied().chain(include.iter().map(String::as_str))), include),
+			Start::Include(include) => {
+				(pick(&mut ALWAYS.iter().copied().chain(include.iter().map(String::as_str))), include)
+			},
 		};
 		for path in &self.exclude {
 			// What is included stays, with what leads to it; an exclusion
 			// inside an included attribute narrows it.
-			let keeps = |i: &String| i == path || i.strip_prefix(path.as_str()).is_some_and(|rest| rest.starts_with('.'));
+			let keeps =
+				|i: &String| i == path || i.strip_prefix(path.as_str()).is_some_and(|rest| rest.starts_with('.'));
 			if !included.iter().any(keeps) {
 				remove(&mut out, path);
 			}
@@ -188,10 +197,12 @@ mod tests {
 
 	#[test]
 	fn empty_fields_return_the_default_set() {
-		for fields in [Fields::from_query("").unwrap(), Fields::from_body(&json!({})).unwrap(),
+		for fields in [
+			Fields::from_query("").unwrap(),
+			Fields::from_body(&json!({})).unwrap(),
 			Fields::from_body(&json!({ "include": null, "exclude": null })).unwrap(),
-			Fields::from_body(&json!({ "include": [], "exclude": [] })).unwrap()]
-		{
+			Fields::from_body(&json!({ "include": [], "exclude": [] })).unwrap(),
+		] {
 			let out = fields.apply(item());
 			assert_eq!(keys(&out), ["assets", "bbox", "geometry", "id", "links", "properties", "stac_version", "type"]);
 			assert_eq!(out["properties"], json!({ "datetime": "2024-01-01T00:00:00Z" }));
@@ -206,9 +217,15 @@ mod tests {
 			v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
 			v
 		};
-		assert_eq!(Fields::from_query("+id,properties.title").unwrap().apply(item()), with(json!({ "properties": { "title": "T" } })));
+		assert_eq!(
+			Fields::from_query("+id,properties.title").unwrap().apply(item()),
+			with(json!({ "properties": { "title": "T" } }))
+		);
 		let geometry = with(json!({ "geometry": { "type": "Point" } }));
-		assert_eq!(Fields::from_body(&json!({ "include": ["geometry"], "exclude": ["geometry"] })).unwrap().apply(item()), geometry);
+		assert_eq!(
+			Fields::from_body(&json!({ "include": ["geometry"], "exclude": ["geometry"] })).unwrap().apply(item()),
+			geometry
+		);
 		assert_eq!(Fields::from_query("+geometry,-geometry").unwrap().apply(item()), geometry);
 		assert_eq!(
 			Fields::from_query("-properties,+properties.title").unwrap().apply(item()),

@@ -41,15 +41,30 @@ fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
 
 /// Item search's parameters in a query string.
 fn search_parameters() -> Vec<Value> {
-	["bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "sortby", "fields", "filter", "filter-lang", "filter-crs", "q"]
-		.iter()
-		.map(|p| reference(p))
-		.collect()
+	[
+		"bbox",
+		"intersects",
+		"datetime",
+		"ids",
+		"collections",
+		"limit",
+		"token",
+		"sortby",
+		"fields",
+		"filter",
+		"filter-lang",
+		"filter-crs",
+		"q",
+	]
+	.iter()
+	.map(|p| reference(p))
+	.collect()
 }
 
 /// The OpenAPI document of the gateway at `base` (its public URL).
 pub fn document(base: &str) -> Value {
-	let collection_id = parameter("collectionId", "path", "A department's collection: department-<id>", json!({ "type": "string" }));
+	let collection_id =
+		parameter("collectionId", "path", "A department's collection: department-<id>", json!({ "type": "string" }));
 	let string = json!({ "type": "string" });
 	let feature_id = parameter("featureId", "path", "The dataset's id", string.clone());
 	let geojson = "application/geo+json";

@@ -105,7 +105,8 @@ mod tests {
 		assert_eq!(vouch(&bearer(&gateway, NOW - 1)), None, "expired");
 		assert_eq!(vouch(&bearer(&gateway, NOW + MAX_TOKEN_LIFETIME_MS + 1)), None, "longer-lived than allowed");
 		assert_eq!(vouch(&bearer("http://gateway.elsewhere.example", NOW + 60_000)), None, "another gateway's");
-		let forged = bearer(&gateway, NOW + 60_000).replace(&format!(".{}.", NOW + 60_000), &format!(".{}.", NOW + 120_000));
+		let forged =
+			bearer(&gateway, NOW + 60_000).replace(&format!(".{}.", NOW + 60_000), &format!(".{}.", NOW + 120_000));
 		assert_eq!(vouch(&forged), None, "an expiry it was not signed with");
 		for garbage in ["Bearer", "Bearer x.y.z", "Basic abc", ""] {
 			assert_eq!(vouch(garbage), None, "{garbage}");
@@ -124,7 +125,11 @@ mod tests {
 		let header = signed("/search?q=roads", NOW);
 		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), Some(bob.ss58()));
 		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), None, "replayed");
-		assert_eq!(vouched(&state, &signed("/search?q=roads", NOW), "GET", "/search?q=rivers", NOW), None, "another path");
+		assert_eq!(
+			vouched(&state, &signed("/search?q=roads", NOW), "GET", "/search?q=rivers", NOW),
+			None,
+			"another path"
+		);
 		assert_eq!(vouched(&state, &signed("/search", NOW), "POST", "/search", NOW), None, "another method");
 		let skew = state.settings.max_clock_skew_ms;
 		assert_eq!(vouched(&state, &signed("/search", NOW - skew - 1), "GET", "/search", NOW), None, "too old");

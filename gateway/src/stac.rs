@@ -52,8 +52,19 @@ const CONFORMANCE: &[&str] = &[
 ];
 /// Search parameters the API takes; anything else is refused.
 const SEARCH_FIELDS: &[&str] = &[
-	"bbox", "intersects", "datetime", "ids", "collections", "limit", "token", "filter", "filter-lang", "filter-crs",
-	"sortby", "q", "fields",
+	"bbox",
+	"intersects",
+	"datetime",
+	"ids",
+	"collections",
+	"limit",
+	"token",
+	"filter",
+	"filter-lang",
+	"filter-crs",
+	"sortby",
+	"q",
+	"fields",
 ];
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
@@ -292,9 +303,14 @@ impl CollectionSearch {
 		for (key, value) in query {
 			match key.as_str() {
 				"bbox" => {
-					let b: Vec<f64> = value.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>()
+					let b: Vec<f64> = value
+						.split(',')
+						.map(|v| v.trim().parse::<f64>())
+						.collect::<Result<_, _>>()
 						.map_err(|_| ApiError::bad_request(format!("bbox: {value:?} is not four numbers")))?;
-					let [w, s, e, n] = b[..] else { return Err(ApiError::bad_request("bbox: four numbers: west,south,east,north")) };
+					let [w, s, e, n] = b[..] else {
+						return Err(ApiError::bad_request("bbox: four numbers: west,south,east,north"));
+					};
 					if !(s <= n && [w, e].iter().all(|x| x.abs() <= 180.0) && [s, n].iter().all(|y| y.abs() <= 90.0)) {
 						return Err(ApiError::bad_request(format!("bbox: {value:?} is not a box in degrees")));
 					}
@@ -310,9 +326,15 @@ impl CollectionSearch {
 						},
 					});
 				},
-				"q" => search.terms = value.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect(),
+				"q" => {
+					search.terms = value.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect()
+				},
 				"limit" => search.limit = parse_limit(value)?.min(MAX_COLLECTIONS as u64) as usize,
-				"token" => search.offset = value.parse().map_err(|_| ApiError::bad_request(format!("token: {value:?} is not from a next link")))?,
+				"token" => {
+					search.offset = value
+						.parse()
+						.map_err(|_| ApiError::bad_request(format!("token: {value:?} is not from a next link")))?
+				},
 				other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
 			}
 		}
@@ -321,21 +343,26 @@ impl CollectionSearch {
 
 	/// Whether collection `c`'s extent and text match.
 	fn matches(&self, c: &Value) -> bool {
-		let b: Vec<f64> = c["extent"]["spatial"]["bbox"][0].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+		let b: Vec<f64> =
+			c["extent"]["spatial"]["bbox"][0].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
 		let in_space = match (self.bbox, &b[..]) {
 			(None, _) => true,
 			(Some([w, s, e, n]), &[cw, cs, ce, cn]) => {
 				// Boxes across the antimeridian as two halves each.
 				let halves = |w: f64, e: f64| if w > e { vec![(w, 180.0), (-180.0, e)] } else { vec![(w, e)] };
-				s <= cn && cs <= n && halves(w, e).iter().any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
+				s <= cn
+					&& cs <= n && halves(w, e).iter().any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
 			},
 			_ => false,
 		};
 		let time = |v: &Value| v.as_str().and_then(|t| rfc3339_ms(t).ok());
-		let (start, end) = (time(&c["extent"]["temporal"]["interval"][0][0]), time(&c["extent"]["temporal"]["interval"][0][1]));
+		let (start, end) =
+			(time(&c["extent"]["temporal"]["interval"][0][0]), time(&c["extent"]["temporal"]["interval"][0][1]));
 		let in_time = match self.interval {
 			None => true,
-			Some((from, to)) => from.is_none_or(|f| end.is_none_or(|e| f <= e)) && to.is_none_or(|t| start.is_none_or(|s| s <= t)),
+			Some((from, to)) => {
+				from.is_none_or(|f| end.is_none_or(|e| f <= e)) && to.is_none_or(|t| start.is_none_or(|s| s <= t))
+			},
 		};
 		let text = [&c["title"], &c["description"]]
 			.iter()
@@ -453,7 +480,9 @@ fn parse_limit(text: &str) -> Result<u64, ApiError> {
 /// A `limit` from a JSON body, as `parse_limit`.
 fn body_limit(value: &Value) -> Result<Value, ApiError> {
 	match value {
-		Value::Number(n) if n.as_u64().is_some_and(|n| n >= 1) => Ok(n.as_u64().unwrap_or(1).min(u32::MAX.into()).into()),
+		Value::Number(n) if n.as_u64().is_some_and(|n| n >= 1) => {
+			Ok(n.as_u64().unwrap_or(1).min(u32::MAX.into()).into())
+		},
 		Value::Number(n) if n.as_f64().is_some_and(|f| f >= 1.0 && f.fract() == 0.0) => Ok(u32::MAX.into()),
 		other => Err(ApiError::bad_request(format!("limit: {other} is not a positive integer"))),
 	}
@@ -497,7 +526,9 @@ async fn search(
 			q if q.is_empty() => link("self", format!("{base}{path}"), GEOJSON),
 			q => link("self", format!("{base}{path}?{q}"), GEOJSON),
 		},
-		Page::Post { body } => json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body }),
+		Page::Post { body } => {
+			json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body })
+		},
 	});
 	for (rel, token) in [("next", &found["token"]), ("prev", &found["prevToken"])] {
 		let Some(token) = token.as_str() else { continue };
@@ -533,8 +564,9 @@ fn from_query(query: &BTreeMap<String, String>) -> Result<(Map<String, Value>, O
 	let mut fields = None;
 	for (key, value) in query {
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" | "q" =>
-				Value::from(value.as_str()),
+			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" | "q" => {
+				Value::from(value.as_str())
+			},
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)
 				.map_err(|e| ApiError::bad_request(format!("intersects: not GeoJSON: {e}")))?,
@@ -574,14 +606,18 @@ pub async fn search_post(
 	}
 	let fields = match body.get("fields") {
 		None => None,
-		Some(Value::Null) => return Err(ApiError::bad_request("fields: an object with include and exclude lists, not null")),
+		Some(Value::Null) => {
+			return Err(ApiError::bad_request("fields: an object with include and exclude lists, not null"))
+		},
 		Some(f) => Some(Fields::from_body(f)?),
 	};
 	let mut params = Map::new();
 	for (key, value) in body.iter().filter(|(k, v)| !v.is_null() && *k != "fields") {
 		let value = match (key.as_str(), value) {
 			("limit", limit) => body_limit(limit)?,
-			("bbox", Value::String(_)) => return Err(ApiError::bad_request("bbox: a list of four (or six) numbers, not a string")),
+			("bbox", Value::String(_)) => {
+				return Err(ApiError::bad_request("bbox: a list of four (or six) numbers, not a string"))
+			},
 			// Some clients send one collection as a string.
 			("collections", Value::String(c)) => c.split(',').map(|c| Value::from(c.trim())).collect(),
 			_ => value.clone(),
@@ -611,7 +647,12 @@ pub async fn items(
 
 /// Item `item` of `collection` at the finalized head, if the reader may see
 /// it: the head, the dataset's id and the Item.
-async fn visible_item(state: &AppState, reader: &Reader, collection: &str, item: &str) -> Result<(H256, u64, Value), ApiError> {
+async fn visible_item(
+	state: &AppState,
+	reader: &Reader,
+	collection: &str,
+	item: &str,
+) -> Result<(H256, u64, Value), ApiError> {
 	department_of(collection)?;
 	let missing = || ApiError::not_found(format!("no item {item:?} in {collection}"));
 	let id = crate::data::dataset_id(item).map_err(|_| missing())?;
@@ -672,7 +713,8 @@ pub async fn versions(
 	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
 		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
 	}
-	let limit = query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64) as usize;
+	let limit =
+		query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64) as usize;
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
 	let mut history: Vec<u64> = state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
@@ -767,7 +809,8 @@ mod tests {
 
 	#[test]
 	fn query_strings_become_node_parameters() {
-		let (p, fields) = from_query(&query(&[("bbox", "1,2,3,4"), ("collections", "department-1"), ("limit", "5")])).unwrap();
+		let (p, fields) =
+			from_query(&query(&[("bbox", "1,2,3,4"), ("collections", "department-1"), ("limit", "5")])).unwrap();
 		assert_eq!(Value::Object(p), json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 }));
 		assert!(fields.is_none());
 		assert!(from_query(&query(&[("colour", "x")])).is_err());
@@ -820,14 +863,19 @@ mod tests {
 	#[test]
 	fn a_collection_is_its_department_with_the_extent_a_reader_may_see() {
 		let info = json!({ "id": 1, "name": "Transport Bureau", "kind": "transport", "metadataUri": "https://transport.city.example/about" });
-		let extent = json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
+		let extent =
+			json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
 		let c = collection("http://gw", &info, &extent);
 		assert_eq!(c["id"], "department-1");
 		assert_eq!(c["providers"][0]["url"], "https://transport.city.example/about");
 		assert_eq!(c["extent"]["spatial"]["bbox"], json!([[116.2, 39.8, 116.5, 40.0]]));
 		assert_eq!(c["extent"]["temporal"]["interval"], json!([["2024-01-01T00:00:00.000Z", null]]));
 		assert_eq!(c["citychain:datasets"], 3);
-		let bare = collection("http://gw", &json!({ "id": 2, "metadataUri": "ipfs://x" }), &json!({ "count": 0, "bbox": null, "interval": [null, null] }));
+		let bare = collection(
+			"http://gw",
+			&json!({ "id": 2, "metadataUri": "ipfs://x" }),
+			&json!({ "count": 0, "bbox": null, "interval": [null, null] }),
+		);
 		assert!(bare["providers"][0].get("url").is_none(), "only a web page is a provider's url");
 		assert_eq!(bare["extent"]["spatial"]["bbox"], json!([[-180.0, -90.0, 180.0, 90.0]]));
 	}
@@ -842,7 +890,8 @@ mod tests {
 		let schema = extension("http://gw", &queryables);
 		assert_eq!(schema["$id"], format!("http://gw{EXTENSION_PATH}"));
 		assert_eq!(schema["properties"]["properties"]["required"], json!(["citychain:owner"]));
-		let mut fields: Vec<&String> = schema["properties"]["properties"]["properties"].as_object().unwrap().keys().collect();
+		let mut fields: Vec<&String> =
+			schema["properties"]["properties"]["properties"].as_object().unwrap().keys().collect();
 		fields.sort_unstable();
 		assert_eq!(fields, ["citychain:ongoing", "citychain:owner"]);
 	}

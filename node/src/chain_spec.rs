@@ -42,10 +42,5 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 /// its own keys, accounts and node ids in, and marks it `Live`
 /// (docs/operations.md).
 pub fn consortium_chain_spec() -> Result<ChainSpec, String> {
-	spec(
-		"CityChain Consortium (development keys)",
-		"citychain_consortium",
-		ChainType::Local,
-		CONSORTIUM_RUNTIME_PRESET,
-	)
+	spec("CityChain Consortium (development keys)", "citychain_consortium", ChainType::Local, CONSORTIUM_RUNTIME_PRESET)
 }

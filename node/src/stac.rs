@@ -16,8 +16,7 @@ type Record = Dataset<AccountId, BlockNumber>;
 pub const STAC_VERSION: &str = "1.1.0";
 const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
 const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
-const PROJECTION_EXTENSION: &str =
-	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
+const PROJECTION_EXTENSION: &str = "https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
@@ -72,9 +71,12 @@ fn geometry(b: &BoundingBox) -> Value {
 	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
 	let [w, s, e, n] = bbox_degrees(b);
 	match (b.crosses_antimeridian(), w == e, s == n) {
-		(true, _, false) =>
-			json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] }),
-		(true, _, true) => json!({ "type": "MultiLineString", "coordinates": [[[w, s], [180.0, s]], [[-180.0, s], [e, s]]] }),
+		(true, _, false) => {
+			json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
+		},
+		(true, _, true) => {
+			json!({ "type": "MultiLineString", "coordinates": [[[w, s], [180.0, s]], [[-180.0, s], [e, s]]] })
+		},
 		(false, true, true) => json!({ "type": "Point", "coordinates": [w, s] }),
 		(false, false, false) => json!({ "type": "Polygon", "coordinates": ring(w, s, e, n) }),
 		(false, _, _) => json!({ "type": "LineString", "coordinates": [[w, s], [e, n]] }),
@@ -116,13 +118,9 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 			properties["citychain:ongoing"] = end.is_none().into();
 		},
 	}
-	let link = |rel: &str, target: DatasetId| {
-		json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" })
-	};
-	let mut links = vec![
-		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
-		link("latest-version", latest),
-	];
+	let link = |rel: &str, target: DatasetId| json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" });
+	let mut links =
+		vec![json!({ "rel": "collection", "href": "..", "type": "application/json" }), link("latest-version", latest)];
 	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
 	links.extend(d.successor.map(|s| link("successor-version", s)));
 	json!({

@@ -4,16 +4,16 @@
 
 use crate::{
 	datasets::{
-		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus,
-		Sensitivity, TimeInterval, TimeRange,
+		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus, Sensitivity, TimeInterval,
+		TimeRange,
 	},
 	departments::DepartmentId,
 };
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use sp_runtime::Weight;
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
+use sp_runtime::Weight;
 
 /// Identifier of an access contract, assigned in order of request from 0.
 pub type ContractId = u64;
@@ -76,10 +76,7 @@ impl ContractState {
 }
 
 /// What the consumer reported after fetching the data.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum Receipt {
 	/// Nothing reported yet.
 	#[default]
@@ -92,8 +89,7 @@ pub enum Receipt {
 
 /// A part of a dataset's extent a request is limited to.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct Scope {
 	pub bbox: Option<BoundingBox>,
@@ -101,10 +97,7 @@ pub struct Scope {
 }
 
 /// Who approved a request so far.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct Approvals<AccountId> {
 	/// The Approver of the providing department.
 	pub provider: Option<AccountId>,
@@ -167,9 +160,7 @@ impl<AccountId, BlockNumber: PartialOrd + Copy> Contract<AccountId, BlockNumber>
 }
 
 /// Why an account may or may not read a dataset.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum AccessBasis {
 	/// The account's department owns the dataset.
@@ -234,10 +225,10 @@ impl ContractQuery {
 	}
 
 	pub fn matches<A, B>(&self, c: &Contract<A, B>) -> bool {
-		self.consumer.is_none_or(|d| d == c.consumer) &&
-			self.provider.is_none_or(|d| d == c.provider) &&
-			self.dataset.is_none_or(|d| d == c.dataset) &&
-			self.state.is_none_or(|s| s == c.state)
+		self.consumer.is_none_or(|d| d == c.consumer)
+			&& self.provider.is_none_or(|d| d == c.provider)
+			&& self.dataset.is_none_or(|d| d == c.dataset)
+			&& self.state.is_none_or(|s| s == c.state)
 	}
 }
 
@@ -295,8 +286,7 @@ pub trait OnDatasetWithdrawn {
 pub trait OnDatasetPolicyChanged {
 	/// Reacts to `dataset` now having `policy` and `sensitivity`; returns
 	/// the weight used.
-	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity)
-		-> Weight;
+	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) -> Weight;
 	/// The most weight `on_policy_changed` can use.
 	fn max_weight() -> Weight;
 }

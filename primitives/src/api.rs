@@ -2,8 +2,8 @@
 //! shows under Developer → Runtime calls.
 
 use crate::{
-	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
+	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	datasets::{Dataset, DatasetId, DatasetPage},
 	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
 };

@@ -59,9 +59,7 @@ impl Subject {
 }
 
 /// Who caused an entry.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub enum Actor<AccountId> {
 	/// A signed call of this account.
 	Account(AccountId),
@@ -106,15 +104,21 @@ pub enum AuditAction {
 	DatasetWithdrawn,
 	// Access.
 	/// `granted`: the dataset is Open and the request was approved at once.
-	AccessRequested { granted: bool },
+	AccessRequested {
+		granted: bool,
+	},
 	/// `granted`: this approval completed the contract.
-	RequestApproved { granted: bool },
+	RequestApproved {
+		granted: bool,
+	},
 	RequestRejected,
 	RequestCancelled,
 	AccessRevoked,
 	AccessRelinquished,
 	/// `matched`: the consumer's hash equals the dataset's.
-	ReceiptConfirmed { matched: bool },
+	ReceiptConfirmed {
+		matched: bool,
+	},
 	RequestLapsed,
 	AccessExpired,
 	/// The contract's dataset was withdrawn.
@@ -133,13 +137,17 @@ pub enum AuditAction {
 	// Access, appended.
 	/// The dataset's policy changed while the request awaited approval; it
 	/// is decided under the new one. `granted`: that completed it.
-	PolicyApplied { granted: bool },
+	PolicyApplied {
+		granted: bool,
+	},
 	// The council, sessions and Root (subject `Chain`; the digest hashes the
 	// motion's hash and index, the keys, or the call).
 	/// A delegate proposed a council motion.
 	MotionProposed,
 	/// A delegate voted on a motion.
-	MotionVoted { aye: bool },
+	MotionVoted {
+		aye: bool,
+	},
 	/// A delegate closed a motion: the council's events say whether it
 	/// passed and what its call did.
 	MotionClosed,
@@ -155,7 +163,9 @@ pub enum AuditAction {
 	// Validator set, appended (actor: the system).
 	/// The department's validator was reported for an offence (a GRANDPA
 	/// equivocation); `removed`: it leaves the set (false at the minimum).
-	OffenceReported { removed: bool },
+	OffenceReported {
+		removed: bool,
+	},
 }
 
 /// One entry of the log, without its hash.
@@ -263,14 +273,12 @@ impl EntryQuery {
 	}
 
 	pub fn matches<A, B>(&self, e: &EntryBody<A, B>) -> bool {
-		let within = |v: u64, a: Option<u64>, b: Option<u64>| {
-			a.is_none_or(|a| a <= v) && b.is_none_or(|b| v <= b)
-		};
-		self.department.is_none_or(|d| e.department == Some(d)) &&
-			self.subject.is_none_or(|s| s == e.subject) &&
-			self.action.is_none_or(|a| a == e.action) &&
-			within(e.index, self.from_index, self.to_index) &&
-			within(e.time, self.from_time, self.to_time)
+		let within = |v: u64, a: Option<u64>, b: Option<u64>| a.is_none_or(|a| a <= v) && b.is_none_or(|b| v <= b);
+		self.department.is_none_or(|d| e.department == Some(d))
+			&& self.subject.is_none_or(|s| s == e.subject)
+			&& self.action.is_none_or(|a| a == e.action)
+			&& within(e.index, self.from_index, self.to_index)
+			&& within(e.time, self.from_time, self.to_time)
 	}
 }
 

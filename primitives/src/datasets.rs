@@ -202,17 +202,7 @@ impl HashFunction {
 
 /// A content hash in the parts of a multihash: the multicodec code of the
 /// hash function and the digest.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
 pub struct ContentHash {
 	/// Multicodec code, e.g. `0x12` sha2-256, `0xb220` blake2b-256.
 	pub code: u64,
@@ -311,19 +301,16 @@ impl BoundingBox {
 
 	/// Whether every point of `inner` lies in this box.
 	pub fn contains(&self, inner: &Self) -> bool {
-		self.south <= inner.south &&
-			inner.north <= self.north &&
-			inner
-				.longitude_spans()
-				.all(|(iw, ie)| self.longitude_spans().any(|(w, e)| w <= iw && ie <= e))
+		self.south <= inner.south
+			&& inner.north <= self.north
+			&& inner.longitude_spans().all(|(iw, ie)| self.longitude_spans().any(|(w, e)| w <= iw && ie <= e))
 	}
 
 	/// Whether the two boxes share at least one point.
 	pub fn intersects(&self, other: &Self) -> bool {
-		self.south <= other.north &&
-			other.south <= self.north &&
-			self.longitude_spans()
-				.any(|(w, e)| other.longitude_spans().any(|(ow, oe)| w <= oe && ow <= e))
+		self.south <= other.north
+			&& other.south <= self.north
+			&& self.longitude_spans().any(|(w, e)| other.longitude_spans().any(|(ow, oe)| w <= oe && ow <= e))
 	}
 }
 
@@ -375,8 +362,8 @@ impl TimeRange {
 
 	/// Whether every instant of `interval` lies in the range.
 	pub fn contains(&self, interval: &TimeInterval) -> bool {
-		interval.start.is_some_and(|a| self.start <= a) &&
-			match (self.end, interval.end) {
+		interval.start.is_some_and(|a| self.start <= a)
+			&& match (self.end, interval.end) {
 				(None, _) => true,
 				(Some(_), None) => false,
 				(Some(e), Some(b)) => b <= e,
@@ -385,8 +372,7 @@ impl TimeRange {
 
 	/// Whether the range shares an instant with `interval`.
 	pub fn overlaps(&self, interval: &TimeInterval) -> bool {
-		interval.end.is_none_or(|b| self.start <= b) &&
-			interval.start.is_none_or(|a| self.end.is_none_or(|e| a <= e))
+		interval.end.is_none_or(|b| self.start <= b) && interval.start.is_none_or(|a| self.end.is_none_or(|e| a <= e))
 	}
 }
 
@@ -421,9 +407,7 @@ impl TimeInterval {
 /// Where and when a dataset's content lies: what the spatial and temporal
 /// indexes store beside each entry, so that a search filters candidates
 /// without reading their records.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Extent {
 	pub bbox: BoundingBox,
 	pub time: TimeRange,
@@ -438,17 +422,7 @@ impl Extent {
 }
 
 /// A block and the time of its timestamp (ms since the Unix epoch).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Stamp<BlockNumber> {
 	pub block: BlockNumber,
 	pub time: u64,
@@ -456,16 +430,7 @@ pub struct Stamp<BlockNumber> {
 
 /// The catalogue record of one version of a dataset, modelled on a STAC Item
 /// and an ISO 19115 record. Text is UTF-8.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	MaxEncodedLen,
-	TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Dataset<AccountId, BlockNumber> {
 	/// The department that publishes the dataset.
 	pub owner: DepartmentId,
@@ -505,21 +470,17 @@ impl<AccountId, BlockNumber> Dataset<AccountId, BlockNumber> {
 	/// Whether `needle` (ASCII case-insensitive) occurs in the title or in a
 	/// keyword.
 	pub fn mentions(&self, needle: &[u8]) -> bool {
-		contains_ignore_case(&self.title, needle) ||
-			self.keywords.iter().any(|k| contains_ignore_case(k, needle))
+		contains_ignore_case(&self.title, needle) || self.keywords.iter().any(|k| contains_ignore_case(k, needle))
 	}
 }
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-	needle.is_empty() ||
-		haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+	needle.is_empty() || haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// The descriptive part of a dataset as a call gives it: what may change
 /// without a new version.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct DatasetDescription {
 	pub title: Vec<u8>,
 	pub description: Vec<u8>,
@@ -530,9 +491,7 @@ pub struct DatasetDescription {
 
 /// The content part of a dataset as a call gives it: what only a new version
 /// may change.
-#[derive(
-	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct DatasetContent {
 	pub bbox: BoundingBox,
 	pub crs: u32,
@@ -545,17 +504,7 @@ pub struct DatasetContent {
 }
 
 /// A change of descriptive fields; `None` leaves a field as it is.
-#[derive(
-	Clone,
-	PartialEq,
-	Eq,
-	Default,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	TypeInfo,
-)]
+#[derive(Clone, PartialEq, Eq, Default, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct MetadataUpdate {
 	pub title: Option<Vec<u8>>,
 	pub description: Option<Vec<u8>>,
@@ -630,11 +579,11 @@ impl DatasetQuery {
 
 	/// Whether a record meets every filter.
 	pub fn matches<A, B>(&self, dataset: &Dataset<A, B>) -> bool {
-		dataset.extent().matches(self.bbox.as_ref(), self.time.as_ref()) &&
-			(self.topics.is_empty() || self.topics.contains(&dataset.topic)) &&
-			self.owner.is_none_or(|o| o == dataset.owner) &&
-			self.status.is_none_or(|s| s == dataset.status) &&
-			self.text.as_ref().is_none_or(|t| dataset.mentions(t))
+		dataset.extent().matches(self.bbox.as_ref(), self.time.as_ref())
+			&& (self.topics.is_empty() || self.topics.contains(&dataset.topic))
+			&& self.owner.is_none_or(|o| o == dataset.owner)
+			&& self.status.is_none_or(|s| s == dataset.status)
+			&& self.text.as_ref().is_none_or(|t| dataset.mentions(t))
 	}
 }
 
@@ -665,14 +614,8 @@ mod tests {
 	#[test]
 	fn bounding_box_validation_names_the_fault() {
 		assert!(bbox(116.0, 39.0, 117.0, 40.0).validate().is_ok());
-		assert_eq!(
-			bbox(116.0, 39.0, 117.0, 91.0).validate(),
-			Err(BoundingBoxError::LatitudeOutOfRange)
-		);
-		assert_eq!(
-			bbox(-181.0, 39.0, 117.0, 40.0).validate(),
-			Err(BoundingBoxError::LongitudeOutOfRange)
-		);
+		assert_eq!(bbox(116.0, 39.0, 117.0, 91.0).validate(), Err(BoundingBoxError::LatitudeOutOfRange));
+		assert_eq!(bbox(-181.0, 39.0, 117.0, 40.0).validate(), Err(BoundingBoxError::LongitudeOutOfRange));
 		assert_eq!(bbox(116.0, 41.0, 117.0, 40.0).validate(), Err(BoundingBoxError::SouthAboveNorth));
 		assert!(bbox(170.0, -20.0, -170.0, -10.0).validate().is_ok());
 	}
@@ -728,14 +671,8 @@ mod tests {
 		let closed = TimeRange { start: 1_000, end: Some(2_000) };
 		assert!(closed.overlaps(&TimeInterval { start: Some(2_000), end: None }));
 		assert!(!closed.overlaps(&TimeInterval { start: Some(2_001), end: None }));
-		assert_eq!(
-			TimeRange { start: 5, end: Some(4) }.validate(),
-			Err(TimeRangeError::EndBeforeStart)
-		);
-		assert_eq!(
-			TimeRange { start: MIN_TIME - 1, end: None }.validate(),
-			Err(TimeRangeError::OutOfRange)
-		);
+		assert_eq!(TimeRange { start: 5, end: Some(4) }.validate(), Err(TimeRangeError::EndBeforeStart));
+		assert_eq!(TimeRange { start: MIN_TIME - 1, end: None }.validate(), Err(TimeRangeError::OutOfRange));
 	}
 
 	#[test]

@@ -3,10 +3,9 @@
 
 use alloc::vec::Vec;
 use citychain_primitives::{
-	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
-	Dataset, DatasetId, DatasetPage, DepartmentDirectory, DepartmentId,
-	DepartmentInfo, Membership,
+	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
+	Dataset, DatasetId, DatasetPage, DepartmentDirectory, DepartmentId, DepartmentInfo, Membership,
 };
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
@@ -25,8 +24,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	Access, AccountId, Audit, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa, Historical,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
 
 impl_runtime_apis! {

@@ -1,12 +1,10 @@
 //! Configuration of each pallet of the runtime.
 
 use frame_support::{
-	derive_impl, parameter_types,
+	derive_impl,
 	dispatch::DispatchClass,
-	traits::{
-		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse,
-		VariantCountOf,
-	},
+	parameter_types,
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse, VariantCountOf},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, Weight,
@@ -27,9 +25,9 @@ use sp_version::RuntimeVersion;
 use crate::weights::node_authorization;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	SessionKeys, System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
+	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, System, DAYS,
+	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -66,11 +64,11 @@ impl Contains<RuntimeCall> for ConsortiumCallFilter {
 		!matches!(
 			call,
 			RuntimeCall::NodeAuthorization(
-				Nodes::claim_node { .. } |
-					Nodes::remove_claim { .. } |
-					Nodes::transfer_node { .. } |
-					Nodes::add_connections { .. } |
-					Nodes::remove_connections { .. }
+				Nodes::claim_node { .. }
+					| Nodes::remove_claim { .. }
+					| Nodes::transfer_node { .. }
+					| Nodes::add_connections { .. }
+					| Nodes::remove_connections { .. }
 			)
 		)
 	}
@@ -502,18 +500,13 @@ impl pallet_session::Config for Runtime {
 pub struct RemoveDepartmentNodes;
 
 impl citychain_primitives::departments::OnDepartmentStatusChanged for RemoveDepartmentNodes {
-	fn on_status_changed(
-		department: citychain_primitives::DepartmentId,
-		active: bool,
-	) -> sp_runtime::DispatchResult {
+	fn on_status_changed(department: citychain_primitives::DepartmentId, active: bool) -> sp_runtime::DispatchResult {
 		use citychain_primitives::DepartmentDirectory;
 		if active {
 			return Ok(());
 		}
 		let nodes = pallet_node_authorization::Owners::<Runtime>::iter()
-			.filter(|(_, owner)| {
-				super::Departments::membership(owner).is_some_and(|m| m.department == department)
-			})
+			.filter(|(_, owner)| super::Departments::membership(owner).is_some_and(|m| m.department == department))
 			.map(|(node, _)| node)
 			.collect::<alloc::vec::Vec<_>>();
 		for node in nodes {
@@ -527,12 +520,9 @@ impl citychain_primitives::departments::OnDepartmentStatusChanged for RemoveDepa
 	fn max_weight() -> Weight {
 		use pallet_node_authorization::WeightInfo as _;
 		let nodes = u64::from(MAX_WELL_KNOWN_NODES);
-		<Runtime as frame_system::Config>::DbWeight::get()
-			.reads(3 * nodes)
-			.saturating_add(
-				<Runtime as pallet_node_authorization::Config>::WeightInfo::remove_well_known_node()
-					.saturating_mul(nodes),
-			)
+		<Runtime as frame_system::Config>::DbWeight::get().reads(3 * nodes).saturating_add(
+			<Runtime as pallet_node_authorization::Config>::WeightInfo::remove_well_known_node().saturating_mul(nodes),
+		)
 	}
 }
 
@@ -572,9 +562,7 @@ impl pallet_node_authorization::WeightInfo for NodeAuthorizationWeights {
 		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::swap_well_known_node()
 	}
 	fn reset_well_known_nodes() -> Weight {
-		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::reset_well_known_nodes(
-			MAX_WELL_KNOWN_NODES - 1,
-		)
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::reset_well_known_nodes(MAX_WELL_KNOWN_NODES - 1)
 	}
 	fn claim_node() -> Weight {
 		RuntimeBlockWeights::get().max_block
@@ -592,4 +580,3 @@ impl pallet_node_authorization::WeightInfo for NodeAuthorizationWeights {
 		RuntimeBlockWeights::get().max_block
 	}
 }
-

@@ -94,20 +94,24 @@ pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, AuditDetails<'_>)> {
 	use pallet_collective::Call as Council;
 	use sp_runtime::traits::Hash as _;
 	Some(match call {
-		RuntimeCall::Council(Council::propose { proposal, .. }) => (
-			AuditAction::MotionProposed,
-			Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
-		),
-		RuntimeCall::Council(Council::vote { proposal, index, approve }) =>
-			(AuditAction::MotionVoted { aye: *approve }, Box::new(move || (proposal, index).encode())),
-		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) =>
-			(AuditAction::MotionClosed, Box::new(move || (proposal_hash, index).encode())),
-		RuntimeCall::Council(Council::execute { proposal, .. }) =>
-			(AuditAction::CouncilExecuted, Box::new(move || proposal.encode())),
-		RuntimeCall::Session(pallet_session::Call::set_keys { keys, .. }) =>
-			(AuditAction::SessionKeysSet, Box::new(move || keys.encode())),
-		RuntimeCall::Session(pallet_session::Call::purge_keys {}) =>
-			(AuditAction::SessionKeysPurged, Box::new(Vec::new)),
+		RuntimeCall::Council(Council::propose { proposal, .. }) => {
+			(AuditAction::MotionProposed, Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()))
+		},
+		RuntimeCall::Council(Council::vote { proposal, index, approve }) => {
+			(AuditAction::MotionVoted { aye: *approve }, Box::new(move || (proposal, index).encode()))
+		},
+		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) => {
+			(AuditAction::MotionClosed, Box::new(move || (proposal_hash, index).encode()))
+		},
+		RuntimeCall::Council(Council::execute { proposal, .. }) => {
+			(AuditAction::CouncilExecuted, Box::new(move || proposal.encode()))
+		},
+		RuntimeCall::Session(pallet_session::Call::set_keys { keys, .. }) => {
+			(AuditAction::SessionKeysSet, Box::new(move || keys.encode()))
+		},
+		RuntimeCall::Session(pallet_session::Call::purge_keys {}) => {
+			(AuditAction::SessionKeysPurged, Box::new(Vec::new))
+		},
 		RuntimeCall::Sudo(call) => (AuditAction::SudoCall, Box::new(move || call.encode())),
 		_ => return None,
 	})
@@ -147,9 +151,11 @@ impl CheckMembership {
 	fn payer(who: &AccountId) -> Result<Option<DepartmentId>, TransactionValidityError> {
 		match Departments::active_department_of(who) {
 			Some(department) => Ok(Some(department)),
-			None if pallet_collective::Pallet::<Runtime, CouncilCollective>::is_member(who) ||
-				pallet_sudo::Key::<Runtime>::get().as_ref() == Some(who) =>
-				Ok(None),
+			None if pallet_collective::Pallet::<Runtime, CouncilCollective>::is_member(who)
+				|| pallet_sudo::Key::<Runtime>::get().as_ref() == Some(who) =>
+			{
+				Ok(None)
+			},
 			None => Err(InvalidTransaction::BadSigner.into()),
 		}
 	}
@@ -197,8 +203,8 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 			if transactions == 0 || (bytes as usize) < len {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
-			valid.priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into()) /
-				u64::from(allowance.transactions.max(1));
+			valid.priority =
+				FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into()) / u64::from(allowance.transactions.max(1));
 		}
 		Ok((valid, payer, origin))
 	}
@@ -216,8 +222,11 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
 		}
-		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| {
-			PendingEntry { who, department: payer, action, details: details() }
+		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| PendingEntry {
+			who,
+			department: payer,
+			action,
+			details: details(),
 		}))
 	}
 

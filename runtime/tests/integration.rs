@@ -2,11 +2,11 @@
 //! pool (`validate_transaction`) and at inclusion (`apply_extrinsic`), free
 //! transactions for members, and governance by council motion.
 
-use citychain_runtime::{
-	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall,
-	RuntimeOrigin, SignedPayload, System, TxExtension, UncheckedExtrinsic,
-};
 use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
+use citychain_runtime::{
+	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall, RuntimeOrigin,
+	SignedPayload, System, TxExtension, UncheckedExtrinsic,
+};
 use codec::Encode;
 use frame_support::{assert_ok, dispatch::GetDispatchInfo, weights::Weight};
 use sp_core::{crypto::Pair, sr25519, H256};
@@ -92,7 +92,10 @@ fn dev_genesis_has_sample_departments_and_council() {
 		assert!(Departments::membership(&Sr25519Keyring::Ferdie.to_account_id()).is_none());
 		let regulator = Departments::membership(&Sr25519Keyring::Dave.to_account_id()).unwrap();
 		assert!(Departments::is_active_regulator(regulator.department));
-		assert_eq!(pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get().len(), 4);
+		assert_eq!(
+			pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get().len(),
+			4
+		);
 		pallet_departments::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
@@ -172,10 +175,7 @@ fn a_member_with_session_keys_is_removed_and_its_old_transactions_stay_invalid()
 			Roles::only(Role::Publisher)
 		));
 		assert_eq!(System::account_nonce(eve.to_account_id()), 1, "the included remark");
-		assert_eq!(
-			validate(old),
-			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
-		);
+		assert_eq!(validate(old), Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)));
 	});
 }
 
@@ -372,10 +372,7 @@ fn one_delegate_cannot_take_the_council_slots_a_status_motion_needs() {
 		);
 		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Suspended));
 		// and every seat together cannot fill the council's slots
-		assert!(
-			citychain_runtime::configs::MAX_PROPOSALS >=
-				citychain_runtime::configs::MAX_DEPARTMENTS * slots
-		);
+		assert!(citychain_runtime::configs::MAX_PROPOSALS >= citychain_runtime::configs::MAX_DEPARTMENTS * slots);
 	});
 }
 
@@ -445,8 +442,7 @@ fn publishers_register_datasets_with_roles_from_the_departments_pallet() {
 			eve.to_account_id(),
 			Roles::NONE
 		));
-		let outcome =
-			Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Again"))).unwrap();
+		let outcome = Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Again"))).unwrap();
 		assert_eq!(
 			outcome.unwrap_err(),
 			sp_runtime::DispatchError::from(pallet_datasets::Error::<Runtime>::NotPublisher)
@@ -536,7 +532,10 @@ fn contracts_on_an_earlier_version_end_in_the_block_that_withdraws_the_dataset()
 
 		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), withdraw)).unwrap());
-		assert!(!citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed, "nothing granted from the withdrawal on");
+		assert!(
+			!citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed,
+			"nothing granted from the withdrawal on"
+		);
 		// What `Executive::finalize_block` runs once the transactions are in.
 		let remaining = citychain_runtime::configs::RuntimeBlockWeights::get()
 			.max_block
@@ -627,27 +626,151 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 
 		// Departments (Alice is the Admin of department 0).
 		let cases: Vec<(Sr25519Keyring, RuntimeCall, A, S)> = vec![
-			(alice, departments(pallet_departments::Call::add_member { who: newcomer.clone(), roles: Roles::NONE }), A::MemberAdded, S::Department(0)),
-			(alice, departments(pallet_departments::Call::set_member_roles { who: newcomer.clone(), roles: Roles::only(Role::Auditor) }), A::MemberRolesChanged, S::Department(0)),
-			(alice, departments(pallet_departments::Call::set_encryption_key { key: [3; 32] }), A::EncryptionKeySet, S::Department(0)),
-			(alice, departments(pallet_departments::Call::update_department { name: Some(b"NRP".to_vec()), metadata_uri: None, delegate: None }), A::DepartmentUpdated, S::Department(0)),
-			(alice, departments(pallet_departments::Call::remove_member { who: newcomer.clone() }), A::MemberRemoved, S::Department(0)),
+			(
+				alice,
+				departments(pallet_departments::Call::add_member { who: newcomer.clone(), roles: Roles::NONE }),
+				A::MemberAdded,
+				S::Department(0),
+			),
+			(
+				alice,
+				departments(pallet_departments::Call::set_member_roles {
+					who: newcomer.clone(),
+					roles: Roles::only(Role::Auditor),
+				}),
+				A::MemberRolesChanged,
+				S::Department(0),
+			),
+			(
+				alice,
+				departments(pallet_departments::Call::set_encryption_key { key: [3; 32] }),
+				A::EncryptionKeySet,
+				S::Department(0),
+			),
+			(
+				alice,
+				departments(pallet_departments::Call::update_department {
+					name: Some(b"NRP".to_vec()),
+					metadata_uri: None,
+					delegate: None,
+				}),
+				A::DepartmentUpdated,
+				S::Department(0),
+			),
+			(
+				alice,
+				departments(pallet_departments::Call::remove_member { who: newcomer.clone() }),
+				A::MemberRemoved,
+				S::Department(0),
+			),
 			// Datasets (Alice is a Publisher of department 0).
 			(alice, register_dataset_call("Land use"), A::DatasetRegistered, S::Dataset(0)),
-			(alice, RuntimeCall::Datasets(pallet_datasets::Call::update_metadata { dataset: 0, update: citychain_primitives::MetadataUpdate { title: Some(b"Land use 2024".to_vec()), ..Default::default() } }), A::MetadataUpdated, S::Dataset(0)),
-			(alice, RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 0, policy: citychain_primitives::AccessPolicy::Restricted, sensitivity: citychain_primitives::Sensitivity::Internal }), A::AccessPolicyChanged, S::Dataset(0)),
+			(
+				alice,
+				RuntimeCall::Datasets(pallet_datasets::Call::update_metadata {
+					dataset: 0,
+					update: citychain_primitives::MetadataUpdate {
+						title: Some(b"Land use 2024".to_vec()),
+						..Default::default()
+					},
+				}),
+				A::MetadataUpdated,
+				S::Dataset(0),
+			),
+			(
+				alice,
+				RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy {
+					dataset: 0,
+					policy: citychain_primitives::AccessPolicy::Restricted,
+					sensitivity: citychain_primitives::Sensitivity::Internal,
+				}),
+				A::AccessPolicyChanged,
+				S::Dataset(0),
+			),
 			// Access: Bob (department 1) asks, Alice and Dave (regulator, department 3) approve.
-			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"traffic model".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(0)),
-			(alice, access(pallet_access::Call::approve_request { contract: 0, envelope: None }), A::RequestApproved { granted: false }, S::Contract(0)),
-			(dave, access(pallet_access::Call::approve_request { contract: 0, envelope: None }), A::RequestApproved { granted: true }, S::Contract(0)),
-			(bob, access(pallet_access::Call::confirm_receipt { contract: 0, hash_code: 0x12, digest: vec![9; 32] }), A::ReceiptConfirmed { matched: true }, S::Contract(0)),
-			(dave, access(pallet_access::Call::revoke_access { contract: 0, reason: b"audit".to_vec() }), A::AccessRevoked, S::Contract(0)),
-			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"again".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(1)),
+			(
+				bob,
+				access(pallet_access::Call::request_access {
+					dataset: 0,
+					purpose: b"traffic model".to_vec(),
+					term: 100,
+					scope: None,
+				}),
+				A::AccessRequested { granted: false },
+				S::Contract(0),
+			),
+			(
+				alice,
+				access(pallet_access::Call::approve_request { contract: 0, envelope: None }),
+				A::RequestApproved { granted: false },
+				S::Contract(0),
+			),
+			(
+				dave,
+				access(pallet_access::Call::approve_request { contract: 0, envelope: None }),
+				A::RequestApproved { granted: true },
+				S::Contract(0),
+			),
+			(
+				bob,
+				access(pallet_access::Call::confirm_receipt { contract: 0, hash_code: 0x12, digest: vec![9; 32] }),
+				A::ReceiptConfirmed { matched: true },
+				S::Contract(0),
+			),
+			(
+				dave,
+				access(pallet_access::Call::revoke_access { contract: 0, reason: b"audit".to_vec() }),
+				A::AccessRevoked,
+				S::Contract(0),
+			),
+			(
+				bob,
+				access(pallet_access::Call::request_access {
+					dataset: 0,
+					purpose: b"again".to_vec(),
+					term: 100,
+					scope: None,
+				}),
+				A::AccessRequested { granted: false },
+				S::Contract(1),
+			),
 			(bob, access(pallet_access::Call::cancel_request { contract: 1 }), A::RequestCancelled, S::Contract(1)),
-			(bob, access(pallet_access::Call::request_access { dataset: 0, purpose: b"third".to_vec(), term: 100, scope: None }), A::AccessRequested { granted: false }, S::Contract(2)),
-			(alice, access(pallet_access::Call::reject_request { contract: 2, reason: b"no".to_vec() }), A::RequestRejected, S::Contract(2)),
-			(alice, RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 }), A::DatasetDeprecated, S::Dataset(0)),
-			(alice, RuntimeCall::Datasets(pallet_datasets::Call::publish_version { dataset: 0, content: match register_dataset_call("x") { RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) => content, _ => unreachable!() }, description: None }), A::VersionPublished, S::Dataset(1)),
+			(
+				bob,
+				access(pallet_access::Call::request_access {
+					dataset: 0,
+					purpose: b"third".to_vec(),
+					term: 100,
+					scope: None,
+				}),
+				A::AccessRequested { granted: false },
+				S::Contract(2),
+			),
+			(
+				alice,
+				access(pallet_access::Call::reject_request { contract: 2, reason: b"no".to_vec() }),
+				A::RequestRejected,
+				S::Contract(2),
+			),
+			(
+				alice,
+				RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 }),
+				A::DatasetDeprecated,
+				S::Dataset(0),
+			),
+			(
+				alice,
+				RuntimeCall::Datasets(pallet_datasets::Call::publish_version {
+					dataset: 0,
+					content: match register_dataset_call("x") {
+						RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) => content,
+						_ => unreachable!(),
+					},
+					description: None,
+				}),
+				A::VersionPublished,
+				S::Dataset(1),
+			),
 		];
 		for (signer, call, action, subject) in cases {
 			let department = Departments::membership(&signer.to_account_id()).map(|m| m.department);
@@ -658,15 +781,34 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 		// A request waiting on the new version (Restricted, like the first)
 		// is approved when the policy opens the data.
 		assert_eq!(
-			audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })),
+			audited(
+				&bob.pair(),
+				access(pallet_access::Call::request_access {
+					dataset: 1,
+					purpose: b"v2".to_vec(),
+					term: 100,
+					scope: None
+				})
+			),
 			vec![(acct(bob), Some(1), A::AccessRequested { granted: false }, S::Contract(3))]
 		);
-		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy { dataset: 1, policy: citychain_primitives::AccessPolicy::Open, sensitivity: citychain_primitives::Sensitivity::Internal });
-		assert_eq!(audited(&alice.pair(), open), vec![
-			(acct(alice), Some(0), A::AccessPolicyChanged, S::Dataset(1)),
-			(Actor::System, None, A::PolicyApplied { granted: true }, S::Contract(3)),
-		]);
-		assert_eq!(pallet_datasets::Datasets::<Runtime>::get(0).map(|d| d.policy), Some(citychain_primitives::AccessPolicy::Open), "the earlier version follows");
+		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy {
+			dataset: 1,
+			policy: citychain_primitives::AccessPolicy::Open,
+			sensitivity: citychain_primitives::Sensitivity::Internal,
+		});
+		assert_eq!(
+			audited(&alice.pair(), open),
+			vec![
+				(acct(alice), Some(0), A::AccessPolicyChanged, S::Dataset(1)),
+				(Actor::System, None, A::PolicyApplied { granted: true }, S::Contract(3)),
+			]
+		);
+		assert_eq!(
+			pallet_datasets::Datasets::<Runtime>::get(0).map(|d| d.policy),
+			Some(citychain_primitives::AccessPolicy::Open),
+			"the earlier version follows"
+		);
 		// Relinquishing an approved contract.
 		assert_eq!(
 			audited(&bob.pair(), access(pallet_access::Call::relinquish_access { contract: 3 })),
@@ -675,12 +817,27 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 
 		// Withdrawal: one entry for the withdrawal and one per contract it
 		// revokes (here: the live one).
-		assert_eq!(audited(&bob.pair(), access(pallet_access::Call::request_access { dataset: 1, purpose: b"v2".to_vec(), term: 100, scope: None })).len(), 1);
+		assert_eq!(
+			audited(
+				&bob.pair(),
+				access(pallet_access::Call::request_access {
+					dataset: 1,
+					purpose: b"v2".to_vec(),
+					term: 100,
+					scope: None
+				})
+			)
+			.len(),
+			1
+		);
 		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
-		assert_eq!(audited(&alice.pair(), withdraw), vec![
-			(acct(alice), Some(0), A::DatasetWithdrawn, S::Dataset(1)),
-			(Actor::System, None, A::RevokedByWithdrawal, S::Contract(4)),
-		]);
+		assert_eq!(
+			audited(&alice.pair(), withdraw),
+			vec![
+				(acct(alice), Some(0), A::DatasetWithdrawn, S::Dataset(1)),
+				(Actor::System, None, A::RevokedByWithdrawal, S::Contract(4)),
+			]
+		);
 
 		// Governance decisions are recorded with the governance actor.
 		let before = pallet_audit::Count::<Runtime>::get();
@@ -692,10 +849,13 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			newcomer.clone(),
 			Vec::new()
 		));
-		assert_eq!(audit_since(before), vec![
-			(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2)),
-			(Actor::Governance, None, A::DepartmentRegistered, S::Department(4)),
-		]);
+		assert_eq!(
+			audit_since(before),
+			vec![
+				(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2)),
+				(Actor::Governance, None, A::DepartmentRegistered, S::Department(4)),
+			]
+		);
 
 		// A failed call records nothing.
 		let failing = RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 });
@@ -730,16 +890,23 @@ fn council_session_and_sudo_calls_are_audited_by_the_signer_on_success_only() {
 			proposal: Box::new(motion.clone()),
 			length_bound: length,
 		});
-		assert_eq!(audited(&alice.pair(), propose), vec![(acct(alice), department(alice), A::MotionProposed, S::Chain)]);
+		assert_eq!(
+			audited(&alice.pair(), propose),
+			vec![(acct(alice), department(alice), A::MotionProposed, S::Chain)]
+		);
 		let entry = pallet_audit::Entries::<Runtime>::get(pallet_audit::Count::<Runtime>::get() - 1).unwrap();
 		assert_eq!(entry.body.digest, sp_io::hashing::blake2_256(&hash.encode()), "the digest names the motion");
 		let vote = |approve| RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index: 0, approve });
-		assert_eq!(audited(&bob.pair(), vote(false)), vec![(acct(bob), department(bob), A::MotionVoted { aye: false }, S::Chain)]);
+		assert_eq!(
+			audited(&bob.pair(), vote(false)),
+			vec![(acct(bob), department(bob), A::MotionVoted { aye: false }, S::Chain)]
+		);
 		// Voting the same way twice fails in the council: no entry.
 		assert!(audited(&bob.pair(), vote(false)).is_empty());
 
 		let keys = citychain_runtime::SessionKeys::generate(&bob.to_account_id().encode(), Some(b"//Bob".to_vec()));
-		let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() });
+		let set_keys =
+			RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() });
 		assert_eq!(audited(&bob.pair(), set_keys), vec![(acct(bob), department(bob), A::SessionKeysSet, S::Chain)]);
 		let purge = RuntimeCall::Session(pallet_session::Call::purge_keys {});
 		assert_eq!(audited(&bob.pair(), purge), vec![(acct(bob), department(bob), A::SessionKeysPurged, S::Chain)]);
@@ -757,7 +924,12 @@ fn deadlines_are_audited_as_the_system() {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		start_block();
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
-		let request = RuntimeCall::Access(pallet_access::Call::request_access { dataset: 0, purpose: b"p".to_vec(), term: 2, scope: None });
+		let request = RuntimeCall::Access(pallet_access::Call::request_access {
+			dataset: 0,
+			purpose: b"p".to_vec(),
+			term: 2,
+			scope: None,
+		});
 		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
 		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
@@ -783,9 +955,7 @@ const MAJORITY: [Sr25519Keyring; 4] =
 	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 
 fn session_keys(k: Sr25519Keyring) -> citychain_runtime::SessionKeys {
-	let ed = sp_keyring::Ed25519Keyring::iter()
-		.find(|e| format!("{e:?}") == format!("{k:?}"))
-		.expect("the same names");
+	let ed = sp_keyring::Ed25519Keyring::iter().find(|e| format!("{e:?}") == format!("{k:?}")).expect("the same names");
 	citychain_runtime::SessionKeys { aura: k.public().into(), grandpa: ed.public().into() }
 }
 
@@ -922,8 +1092,13 @@ fn suspending_a_department_takes_its_validator_and_nodes_out_within_the_minimum(
 		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Active));
 
 		// with Eve's department validating too, Transport goes, with its node
-		let generated = citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
-		assert_ok!(Session::set_keys(RuntimeOrigin::signed(eve.to_account_id()), generated.keys, generated.proof.encode()));
+		let generated =
+			citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
+		assert_ok!(Session::set_keys(
+			RuntimeOrigin::signed(eve.to_account_id()),
+			generated.keys,
+			generated.proof.encode()
+		));
 		assert_ok!(citychain_runtime::ValidatorSet::add_validator(RuntimeOrigin::root(), eve.to_account_id()));
 		let bob_node = sp_core::OpaquePeerId(genesis_config_presets::DEVELOPMENT_NODES[1].1.to_vec());
 		assert!(pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&bob_node));
@@ -994,7 +1169,10 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 		let before = pallet_audit::Count::<Runtime>::get();
 		assert_ok!(report(Ed25519Keyring::Alice, 1).unwrap());
 		System::assert_has_event(reported(alice, false).into());
-		assert_eq!(audit_since(before), vec![(Actor::System, None, A::OffenceReported { removed: false }, S::Department(department(alice)))]);
+		assert_eq!(
+			audit_since(before),
+			vec![(Actor::System, None, A::OffenceReported { removed: false }, S::Department(department(alice)))]
+		);
 		assert_eq!(ValidatorSet::accounts().len(), 4);
 		assert_eq!(
 			report(Ed25519Keyring::Alice, 1),
@@ -1004,7 +1182,9 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 
 		// Above the minimum Bob leaves from the session after next.
 		let eve = Sr25519Keyring::Eve;
-		pallet_validator_set::Validators::<Runtime>::mutate(|set| set.try_push((eve.to_account_id(), department(eve))).unwrap());
+		pallet_validator_set::Validators::<Runtime>::mutate(|set| {
+			set.try_push((eve.to_account_id(), department(eve))).unwrap()
+		});
 		assert_ok!(report(Ed25519Keyring::Bob, 2).unwrap());
 		System::assert_has_event(reported(bob, true).into());
 		assert!(!ValidatorSet::accounts().contains(&bob.to_account_id()));
@@ -1016,7 +1196,10 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 			sp_consensus_grandpa::AuthorityId::from(Ed25519Keyring::Charlie.public()),
 		))
 		.unwrap();
-		let call = pallet_grandpa::Call::report_equivocation_unsigned { equivocation_proof: Box::new(forged), key_owner_proof };
+		let call = pallet_grandpa::Call::report_equivocation_unsigned {
+			equivocation_proof: Box::new(forged),
+			key_owner_proof,
+		};
 		let outcome = Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call))).unwrap();
 		assert_eq!(outcome, Err(pallet_grandpa::Error::<Runtime>::InvalidEquivocationProof.into()));
 	});
@@ -1075,7 +1258,13 @@ fn longest_history_with_most_requests() {
 	else {
 		unreachable!()
 	};
-	assert_ok!(citychain_runtime::Datasets::register_dataset(alice(), description, content.clone(), policy, sensitivity));
+	assert_ok!(citychain_runtime::Datasets::register_dataset(
+		alice(),
+		description,
+		content.clone(),
+		policy,
+		sensitivity
+	));
 	for version in 0..MAX_HISTORY - 1 {
 		assert_ok!(citychain_runtime::Datasets::publish_version(alice(), version.into(), content.clone(), None));
 	}
@@ -1083,7 +1272,9 @@ fn longest_history_with_most_requests() {
 	full_council();
 	for (who, record) in pallet_departments::Members::<Runtime>::iter() {
 		let active = Departments::membership(&who).is_some_and(|m| m.status.is_active());
-		if record.department != 0 && active && !pallet_access::LiveContracts::<Runtime>::contains_key(current, record.department) {
+		if record.department != 0
+			&& active && !pallet_access::LiveContracts::<Runtime>::contains_key(current, record.department)
+		{
 			assert_ok!(citychain_runtime::Access::request_access(
 				RuntimeOrigin::signed(who),
 				current,
@@ -1119,31 +1310,46 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 	use citychain_primitives::{
 		audit::{Subject, MAX_NOTE_LEN},
 		datasets::{
-			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME, MAX_TITLE_LEN, MAX_URI_LEN, MIN_TIME,
+			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME, MAX_TITLE_LEN, MAX_URI_LEN,
+			MIN_TIME,
 		},
 		BoundingBox, TimeRange,
 	};
 	let signed = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
-	assert_declared_weight_covers("register_dataset (longest texts, the whole world)", || {}, || {
-		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { mut description, mut content, policy, sensitivity }) =
-			register_dataset_call("x")
-		else {
-			unreachable!()
-		};
-		description.title = vec![b't'; MAX_TITLE_LEN as usize];
-		description.description = vec![b'd'; MAX_DESCRIPTION_LEN as usize];
-		description.keywords = (0..MAX_KEYWORDS).map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize]).collect();
-		description.uri = vec![b'u'; MAX_URI_LEN as usize];
-		content.format = [b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
-		content.bbox = BoundingBox { west: -1_800_000_000, south: -900_000_000, east: 1_800_000_000, north: 900_000_000 };
-		content.time = TimeRange { start: MIN_TIME, end: Some(MAX_TIME) };
-		let call = pallet_datasets::Call::register_dataset { description, content, policy, sensitivity };
-		(RuntimeCall::Datasets(call), signed(Sr25519Keyring::Alice))
-	});
-	assert_declared_weight_covers("audit flag (longest note)", || {}, || {
-		let call = pallet_audit::Call::flag { subject: Subject::Department(0), note: vec![b'n'; MAX_NOTE_LEN as usize] };
-		(RuntimeCall::Audit(call), signed(Sr25519Keyring::Dave))
-	});
+	assert_declared_weight_covers(
+		"register_dataset (longest texts, the whole world)",
+		|| {},
+		|| {
+			let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
+				mut description,
+				mut content,
+				policy,
+				sensitivity,
+			}) = register_dataset_call("x")
+			else {
+				unreachable!()
+			};
+			description.title = vec![b't'; MAX_TITLE_LEN as usize];
+			description.description = vec![b'd'; MAX_DESCRIPTION_LEN as usize];
+			description.keywords = (0..MAX_KEYWORDS).map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize]).collect();
+			description.uri = vec![b'u'; MAX_URI_LEN as usize];
+			content.format = [b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
+			content.bbox =
+				BoundingBox { west: -1_800_000_000, south: -900_000_000, east: 1_800_000_000, north: 900_000_000 };
+			content.time = TimeRange { start: MIN_TIME, end: Some(MAX_TIME) };
+			let call = pallet_datasets::Call::register_dataset { description, content, policy, sensitivity };
+			(RuntimeCall::Datasets(call), signed(Sr25519Keyring::Alice))
+		},
+	);
+	assert_declared_weight_covers(
+		"audit flag (longest note)",
+		|| {},
+		|| {
+			let call =
+				pallet_audit::Call::flag { subject: Subject::Department(0), note: vec![b'n'; MAX_NOTE_LEN as usize] };
+			(RuntimeCall::Audit(call), signed(Sr25519Keyring::Dave))
+		},
+	);
 }
 
 /// Registers departments until the council has its most seats (one per
@@ -1153,7 +1359,13 @@ fn full_council() -> Vec<AccountId> {
 	let mut i = 0;
 	while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
 		let admin = sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None).unwrap().public().into();
-		assert_ok!(Departments::register_department(RuntimeOrigin::root(), b"Bureau".to_vec(), DepartmentKind::Other, admin, Vec::new()));
+		assert_ok!(Departments::register_department(
+			RuntimeOrigin::root(),
+			b"Bureau".to_vec(),
+			DepartmentKind::Other,
+			admin,
+			Vec::new()
+		));
 		(standing, i) = (standing + 1, i + 1);
 	}
 	council_members()
@@ -1207,31 +1419,40 @@ fn council_weights_cover_the_largest_motion_among_the_most_open_ones() {
 		}
 	};
 	assert_declared_weight_covers("council propose (largest motion, 127 open)", all_but_one_slot_taken, || {
-		let call = pallet_collective::Call::propose { threshold: 2, proposal: Box::new(motion()), length_bound: length };
+		let call =
+			pallet_collective::Call::propose { threshold: 2, proposal: Box::new(motion()), length_bound: length };
 		(RuntimeCall::Council(call), origin(&council_members()[0]))
 	});
-	assert_declared_weight_covers("council execute (largest motion, 64 seats)", || drop(full_council()), || {
-		let call = pallet_collective::Call::execute { proposal: Box::new(motion()), length_bound: length };
-		(RuntimeCall::Council(call), origin(&council_members()[0]))
-	});
+	assert_declared_weight_covers(
+		"council execute (largest motion, 64 seats)",
+		|| drop(full_council()),
+		|| {
+			let call = pallet_collective::Call::execute { proposal: Box::new(motion()), length_bound: length };
+			(RuntimeCall::Council(call), origin(&council_members()[0]))
+		},
+	);
 }
 
 #[test]
 fn a_grandpa_equivocation_reports_weight_covers_its_checks() {
 	use frame_support::traits::KeyOwnerProofSystem;
-	assert_declared_weight_covers("grandpa report_equivocation_unsigned", || {}, || {
-		let key = sp_keyring::Ed25519Keyring::Alice;
-		let key_owner_proof = citychain_runtime::Historical::prove((
-			sp_consensus_grandpa::KEY_TYPE,
-			sp_consensus_grandpa::AuthorityId::from(key.public()),
-		))
-		.expect("Alice validates the development chain");
-		let call = pallet_grandpa::Call::report_equivocation_unsigned {
-			equivocation_proof: Box::new(prevote_equivocation(key, 1, (1, 2))),
-			key_owner_proof,
-		};
-		(RuntimeCall::Grandpa(call), RuntimeOrigin::none())
-	});
+	assert_declared_weight_covers(
+		"grandpa report_equivocation_unsigned",
+		|| {},
+		|| {
+			let key = sp_keyring::Ed25519Keyring::Alice;
+			let key_owner_proof = citychain_runtime::Historical::prove((
+				sp_consensus_grandpa::KEY_TYPE,
+				sp_consensus_grandpa::AuthorityId::from(key.public()),
+			))
+			.expect("Alice validates the development chain");
+			let call = pallet_grandpa::Call::report_equivocation_unsigned {
+				equivocation_proof: Box::new(prevote_equivocation(key, 1, (1, 2))),
+				key_owner_proof,
+			};
+			(RuntimeCall::Grandpa(call), RuntimeOrigin::none())
+		},
+	);
 }
 
 #[test]
@@ -1242,14 +1463,24 @@ fn upstream_weights_cover_their_largest_inputs() {
 		.get(frame_support::dispatch::DispatchClass::Normal)
 		.saturating_sub(1024) as usize;
 	let remark = move || frame_system::Call::remark_with_event { remark: vec![b'r'; largest] };
-	assert_declared_weight_covers("system remark_with_event (largest transaction)", || {}, || {
-		(RuntimeCall::System(remark()), signed(Sr25519Keyring::Dave))
-	});
-	assert_declared_weight_covers("sudo (setting as many storage items as fit)", || {}, || {
-		let items = (0..largest as u32 / 72).map(|i| (sp_io::hashing::blake2_256(&i.to_le_bytes()).to_vec(), vec![1; 32])).collect();
-		let call = pallet_sudo::Call::sudo { call: Box::new(RuntimeCall::System(frame_system::Call::set_storage { items })) };
-		(RuntimeCall::Sudo(call), signed(Sr25519Keyring::Alice))
-	});
+	assert_declared_weight_covers(
+		"system remark_with_event (largest transaction)",
+		|| {},
+		|| (RuntimeCall::System(remark()), signed(Sr25519Keyring::Dave)),
+	);
+	assert_declared_weight_covers(
+		"sudo (setting as many storage items as fit)",
+		|| {},
+		|| {
+			let items = (0..largest as u32 / 72)
+				.map(|i| (sp_io::hashing::blake2_256(&i.to_le_bytes()).to_vec(), vec![1; 32]))
+				.collect();
+			let call = pallet_sudo::Call::sudo {
+				call: Box::new(RuntimeCall::System(frame_system::Call::set_storage { items })),
+			};
+			(RuntimeCall::Sudo(call), signed(Sr25519Keyring::Alice))
+		},
+	);
 
 	let mut keyed = sp_io::TestExternalities::default();
 	keyed.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
@@ -1257,20 +1488,29 @@ fn upstream_weights_cover_their_largest_inputs() {
 	let generated = keyed.execute_with(|| {
 		citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()))
 	});
-	assert_declared_weight_covers("session set_keys", || {}, || {
-		let call = pallet_session::Call::set_keys { keys: generated.keys.clone(), proof: generated.proof.encode() };
-		(RuntimeCall::Session(call), signed(eve))
-	});
+	assert_declared_weight_covers(
+		"session set_keys",
+		|| {},
+		|| {
+			let call = pallet_session::Call::set_keys { keys: generated.keys.clone(), proof: generated.proof.encode() };
+			(RuntimeCall::Session(call), signed(eve))
+		},
+	);
 
 	// Upgrading as many existing accounts as fit a transaction.
-	let accounts = || -> Vec<AccountId> { (0..largest as u32 / 32).map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()).into()).collect() };
+	let accounts = || -> Vec<AccountId> {
+		(0..largest as u32 / 32).map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()).into()).collect()
+	};
 	let existing = || {
 		for who in accounts() {
 			frame_system::Account::<Runtime>::mutate(&who, |a| a.data.free = 1_000_000_000_000);
 		}
 	};
 	assert_declared_weight_covers("balances upgrade_accounts (as many as fit)", existing, || {
-		(RuntimeCall::Balances(pallet_balances::Call::upgrade_accounts { who: accounts() }), signed(Sr25519Keyring::Dave))
+		(
+			RuntimeCall::Balances(pallet_balances::Call::upgrade_accounts { who: accounts() }),
+			signed(Sr25519Keyring::Dave),
+		)
 	});
 }
 
@@ -1318,4 +1558,3 @@ fn node_authorization_weights_cover_a_full_set_of_the_longest_ids() {
 		(nodes(Nodes::swap_well_known_node { remove: long_peer_id(1), add: long_peer_id(u32::MAX) }), root())
 	});
 }
-

@@ -150,9 +150,7 @@ pub fn catalogue(count: usize, seed: u64) -> Vec<Entry> {
 	kinds.extend(std::iter::repeat_n(Kind::City, city));
 	kinds.extend(std::iter::repeat_n(Kind::Region, region));
 	let fine = count - city - region;
-	for (kind, share) in
-		[(Kind::Sensor, 35), (Kind::District, 30), (Kind::Tile, 20), (Kind::Corridor, 15)]
-	{
+	for (kind, share) in [(Kind::Sensor, 35), (Kind::District, 30), (Kind::Tile, 20), (Kind::Corridor, 15)] {
 		kinds.extend(std::iter::repeat_n(kind, fine * share / 100));
 	}
 	kinds.extend(std::iter::repeat_n(Kind::Sensor, count - kinds.len()));

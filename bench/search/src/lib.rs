@@ -125,7 +125,8 @@ impl Search {
 			Kind::BboxTime => {},
 			Kind::Text => s.text = Some(TEXT),
 			Kind::Intersects => {
-				let (w, s_, e, n) = (degrees(q.bbox.west), degrees(q.bbox.south), degrees(q.bbox.east), degrees(q.bbox.north));
+				let (w, s_, e, n) =
+					(degrees(q.bbox.west), degrees(q.bbox.south), degrees(q.bbox.east), degrees(q.bbox.north));
 				let (x, y) = ((w + e) / 2.0, (s_ + n) / 2.0);
 				let ring = LineString::from(vec![
 					coord! { x: x, y: s_ },
@@ -245,10 +246,10 @@ mod tests {
 							Some(p) => geo::Intersects::intersects(p, &footprint),
 							None => b.intersects(&search.bbox),
 						};
-						place &&
-							r.time.overlaps(&search.time) &&
-							search.text.is_none_or(|t| r.mentions(t.as_bytes())) &&
-							search.topic.is_none_or(|t| r.topic == t)
+						place
+							&& r.time.overlaps(&search.time)
+							&& search.text.is_none_or(|t| r.mentions(t.as_bytes()))
+							&& search.topic.is_none_or(|t| r.topic == t)
 					})
 					.map(|(id, _)| id)
 					.take(LIMIT)

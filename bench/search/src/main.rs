@@ -13,8 +13,8 @@
 //! stac-fastapi-pgstac in front of it).
 
 use citychain_search_bench::{
-	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure,
-	node::Node, percentile, registry::Registry, rpc::Rpc, Kind, Measured, TARGET,
+	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure, node::Node, percentile,
+	registry::Registry, rpc::Rpc, Kind, Measured, TARGET,
 };
 use std::{
 	path::PathBuf,

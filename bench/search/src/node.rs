@@ -82,7 +82,9 @@ impl Node {
 				Err(why) => {
 					let _ = child.kill();
 					let what = match why {
-						mpsc::RecvTimeoutError::Timeout => format!("did not build its search index within {patience:?}"),
+						mpsc::RecvTimeoutError::Timeout => {
+							format!("did not build its search index within {patience:?}")
+						},
 						mpsc::RecvTimeoutError::Disconnected => "exited".to_string(),
 					};
 					panic!("the node {what}:\n{}", tail.join("\n"));

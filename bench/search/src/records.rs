@@ -15,8 +15,7 @@ pub const NOW: u64 = 1_795_564_800_000;
 
 /// The publishers of the development chain, one per department: Alice's is
 /// department 0, Bob's 1, Charlie's 2.
-pub const PUBLISHERS: [Sr25519Keyring; 3] =
-	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
+pub const PUBLISHERS: [Sr25519Keyring; 3] = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
 
 /// The record as the runtime stores it.
 pub type Record = Dataset<AccountId32, u32>;
@@ -41,8 +40,7 @@ pub fn registration(id: usize, entry: &Entry) -> (DatasetDescription, DatasetCon
 		.into_bytes(),
 		topic: entry.kind.topic(),
 		keywords: vec![entry.kind.name().as_bytes().to_vec(), b"beijing".to_vec()],
-		uri: format!("https://data.city.example/{}/{id}.parquet", entry.kind.topic().as_str())
-			.into_bytes(),
+		uri: format!("https://data.city.example/{}/{id}.parquet", entry.kind.topic().as_str()).into_bytes(),
 	};
 	let mut digest = [0u8; 32];
 	digest[..8].copy_from_slice(&(id as u64).to_le_bytes());
@@ -75,13 +73,7 @@ pub fn record(id: usize, entry: &Entry) -> Record {
 		title: bounded(description.title),
 		description: bounded(description.description),
 		topic: description.topic,
-		keywords: description
-			.keywords
-			.into_iter()
-			.map(bounded)
-			.collect::<Vec<_>>()
-			.try_into()
-			.expect("two keywords"),
+		keywords: description.keywords.into_iter().map(bounded).collect::<Vec<_>>().try_into().expect("two keywords"),
 		bbox: content.bbox,
 		crs: content.crs,
 		time: content.time,

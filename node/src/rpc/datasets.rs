@@ -10,8 +10,8 @@ use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
-	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery,
-	DatasetStatus, DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
+	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery, DatasetStatus, DepartmentId, QueryError,
+	Sensitivity, TimeInterval, TopicCategory,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
@@ -27,11 +27,11 @@ use sp_core::Bytes;
 use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility};
-use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
 use crate::search_index::{
 	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS,
 	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
+use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
 use geo::{CoordsIter, Geometry};
 
 /// JSON-RPC error code of a search the index cannot answer.
@@ -235,19 +235,20 @@ impl BboxParam {
 	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
 		let malformed = || invalid(format!("malformed bbox {}: expected four (or six) numbers", self.0));
 		let numbers: Vec<f64> = match &self.0 {
-			Value::Array(items) =>
-				items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?,
-			Value::String(t) => t
-				.split(',')
-				.map(|p| p.trim().parse::<f64>())
-				.collect::<Result<_, _>>()
-				.map_err(|_| malformed())?,
+			Value::Array(items) => items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?,
+			Value::String(t) => {
+				t.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| malformed())?
+			},
 			_ => return Err(malformed()),
 		};
 		// A 3D box (STAC: min and max elevation too) is searched in 2D.
 		let (west, south, east, north) = match numbers[..] {
 			[west, south, east, north] | [west, south, _, east, north, _] => (west, south, east, north),
-			_ => return Err(invalid("malformed bbox: expected [west, south, east, north] or six numbers with elevations")),
+			_ => {
+				return Err(invalid(
+					"malformed bbox: expected [west, south, east, north] or six numbers with elevations",
+				))
+			},
 		};
 		let fixed = |d: f64| {
 			if d.is_finite() && d.abs() <= 180.0 {
@@ -256,8 +257,7 @@ impl BboxParam {
 				Err(invalid(format!("bbox coordinate {d} is outside ±180")))
 			}
 		};
-		let bbox =
-			BoundingBox { west: fixed(west)?, south: fixed(south)?, east: fixed(east)?, north: fixed(north)? };
+		let bbox = BoundingBox { west: fixed(west)?, south: fixed(south)?, east: fixed(east)?, north: fixed(north)? };
 		bbox.validate().map_err(|e| query_error(QueryError::InvalidBoundingBox(e)))
 	}
 }
@@ -291,21 +291,19 @@ fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
 
 fn query_error(e: QueryError) -> ErrorObjectOwned {
 	invalid(match e {
-		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) =>
-			"bbox latitude outside ±90".into(),
-		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) =>
-			"bbox longitude outside ±180".into(),
-		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) =>
-			"bbox south is above north".into(),
-		QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart) =>
-			"datetime interval ends before it starts".into(),
-		QueryError::InvalidTimeInterval(TimeRangeError::OutOfRange) =>
-			"datetime outside the years 855 BCE to 3084".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) => "bbox latitude outside ±90".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) => "bbox longitude outside ±180".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) => "bbox south is above north".into(),
+		QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart) => {
+			"datetime interval ends before it starts".into()
+		},
+		QueryError::InvalidTimeInterval(TimeRangeError::OutOfRange) => {
+			"datetime outside the years 855 BCE to 3084".into()
+		},
 		QueryError::ZeroLimit => "limit must be at least 1".into(),
 		QueryError::LimitTooLarge => format!("limit must be at most {MAX_PAGE_SIZE}"),
 		QueryError::TextTooLong => "text is too long".to_string(),
-		QueryError::TooManyTopics =>
-			format!("topics: at most {}, one per topic category", TopicCategory::ALL.len()),
+		QueryError::TooManyTopics => format!("topics: at most {}, one per topic category", TopicCategory::ALL.len()),
 	})
 }
 
@@ -372,8 +370,9 @@ const FILTER_CRS: &[&str] =
 /// A CQL2 filter in `lang` (default: text for a string, JSON for an object).
 fn parse_filter(filter: &Value, lang: Option<&str>) -> Result<Filter, ErrorObjectOwned> {
 	let json = match (filter, lang) {
-		(_, Some(other)) if other != "cql2-text" && other != "cql2-json" =>
-			return Err(invalid(format!("filter-lang: {other:?} is neither cql2-text nor cql2-json"))),
+		(_, Some(other)) if other != "cql2-text" && other != "cql2-json" => {
+			return Err(invalid(format!("filter-lang: {other:?} is neither cql2-text nor cql2-json")))
+		},
 		(Value::String(_), None | Some("cql2-text")) => false,
 		(Value::String(_) | Value::Object(_), Some("cql2-json")) | (Value::Object(_), None) => true,
 		_ => return Err(invalid("filter: CQL2 text is a string, CQL2 JSON an object")),
@@ -735,7 +734,9 @@ type Hash = <Block as BlockT>::Hash;
 impl<C> Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: RuntimeApi<Block, AccountId, BlockNumber> + AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber>
+		+ AccessApi<Block, AccountId, BlockNumber>
+		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn record(&self, at: Hash, id: DatasetId) -> RpcResult<Option<Record>> {
 		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
@@ -773,9 +774,12 @@ where
 			},
 		};
 		let wanted = match (cursor, asked) {
-			(Some(c), _) if c > info.finalized_number => return Err(invalid(format!("cursor: block #{c} is not finalized"))),
-			(Some(c), Some(a)) if c != a =>
-				return Err(invalid(format!("at: the cursor was made at #{c}; leave at out or name that block"))),
+			(Some(c), _) if c > info.finalized_number => {
+				return Err(invalid(format!("cursor: block #{c} is not finalized")))
+			},
+			(Some(c), Some(a)) if c != a => {
+				return Err(invalid(format!("at: the cursor was made at #{c}; leave at out or name that block")))
+			},
 			(Some(c), _) => Some(c),
 			(None, asked) => asked,
 		};
@@ -848,7 +852,9 @@ fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<F
 impl<C> DatasetsApiServer<Hash> for Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: RuntimeApi<Block, AccountId, BlockNumber> + AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber>
+		+ AccessApi<Block, AccountId, BlockNumber>
+		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
 		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d, Fields::ALL)))
@@ -954,7 +960,8 @@ mod tests {
 
 	#[test]
 	fn intersects_refuses_open_rings_and_short_lines() {
-		let shape = |kind: &str, coordinates: Value| parse_intersects(&json!({ "type": kind, "coordinates": coordinates }));
+		let shape =
+			|kind: &str, coordinates: Value| parse_intersects(&json!({ "type": kind, "coordinates": coordinates }));
 		assert!(shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 0]]])).is_ok());
 		let open = shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 1]]])).unwrap_err();
 		assert!(open.message().contains("does not end where it starts"), "{}", open.message());
@@ -962,7 +969,8 @@ mod tests {
 		assert!(shape("MultiPolygon", json!([[[[0, 0], [1, 1], [0, 0]]]])).is_err());
 		assert!(shape("LineString", json!([[0, 0]])).unwrap_err().message().contains("two or more"));
 		assert!(shape("MultiLineString", json!([[[0, 0], [1, 1]], [[2, 2]]])).is_err());
-		let collection = json!({ "type": "GeometryCollection", "geometries": [{ "type": "LineString", "coordinates": [[0, 0]] }] });
+		let collection =
+			json!({ "type": "GeometryCollection", "geometries": [{ "type": "LineString", "coordinates": [[0, 0]] }] });
 		assert!(parse_intersects(&collection).is_err());
 	}
 
@@ -984,7 +992,14 @@ mod tests {
 		let list: BboxParam = serde_json::from_str("[116.2, 39.8, 116.5, 40]").unwrap();
 		assert_eq!(list.parse().unwrap(), b);
 		assert!(parse(json!([179.0, -20.0, -179.0, -10.0])).is_ok());
-		for bad in [json!("1,2,3"), json!("a,b,c,d"), json!([0.0, 10.0, 1.0, 5.0]), json!([0.0, 0.0, 1.0, 95.0]), json!(["1", 0, 1, 1]), json!(7)] {
+		for bad in [
+			json!("1,2,3"),
+			json!("a,b,c,d"),
+			json!([0.0, 10.0, 1.0, 5.0]),
+			json!([0.0, 0.0, 1.0, 95.0]),
+			json!(["1", 0, 1, 1]),
+			json!(7),
+		] {
 			assert!(parse(bad.clone()).is_err(), "{bad}");
 		}
 	}
@@ -1000,7 +1015,10 @@ mod tests {
 		};
 		assert_eq!(keys(Fields::ALL), DATASET_FIELDS.to_vec(), "every field, in order");
 		assert_eq!(keys(Fields::parse(&["bbox".into(), "title".into()]).unwrap()), vec!["id", "title", "bbox"]);
-		assert!(Fields::parse(&["colour".into()]).unwrap_err().message().starts_with("fields: \"colour\" is not a field"));
+		assert!(Fields::parse(&["colour".into()])
+			.unwrap_err()
+			.message()
+			.starts_with("fields: \"colour\" is not a field"));
 	}
 
 	#[test]
@@ -1009,11 +1027,13 @@ mod tests {
 		let search = q.search().unwrap();
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Relevance, descending: true }]);
-		let listed: StacSearchParams = serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" })).unwrap();
+		let listed: StacSearchParams =
+			serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" })).unwrap();
 		let search = listed.search().unwrap();
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Title, descending: false }]);
-		let error = |v: Value| serde_json::from_value::<SearchParams>(v).unwrap().search().unwrap_err().message().to_string();
+		let error =
+			|v: Value| serde_json::from_value::<SearchParams>(v).unwrap().search().unwrap_err().message().to_string();
 		assert_eq!(error(json!({ "q": "a,b,c,d,e,f,g,h,i" })), format!("q: at most {MAX_TERMS} terms"));
 		assert_eq!(error(json!({ "q": "noise,," })), "q: the term \"\" has no word in it");
 		// A cursor of a ranked search carries the rank: one key.
@@ -1023,18 +1043,28 @@ mod tests {
 
 	#[test]
 	fn limits_are_clamped_and_lists_bounded() {
-		let with_limit = |limit| SearchParams { limit: Some(limit), ..Default::default() }.search().unwrap().query.limit;
+		let with_limit =
+			|limit| SearchParams { limit: Some(limit), ..Default::default() }.search().unwrap().query.limit;
 		assert_eq!(with_limit(0), 1);
 		assert_eq!(with_limit(MAX_PAGE_SIZE + 1), MAX_PAGE_SIZE);
 		assert_eq!(with_limit(u32::MAX), MAX_PAGE_SIZE);
 		assert_eq!(SearchParams::default().search().unwrap().query.limit, DEFAULT_LIMIT);
-		let two = StacSearchParams { collections: Some(vec!["department-1".into(), "department-2".into()]), ..Default::default() };
+		let two = StacSearchParams {
+			collections: Some(vec!["department-1".into(), "department-2".into()]),
+			..Default::default()
+		};
 		assert_eq!(two.search().unwrap().owners, vec![1, 2]);
 		let bad = StacSearchParams { token: Some("x".into()), ..Default::default() };
 		assert!(bad.search().is_err());
 		let error = |p: SearchParams| p.search().unwrap_err().message().to_string();
-		assert_eq!(error(SearchParams { ids: vec![1; MAX_IDS + 1], ..Default::default() }), format!("ids: at most {MAX_IDS}"));
-		assert_eq!(error(SearchParams { owners: vec![1; MAX_OWNERS + 1], ..Default::default() }), format!("owners: at most {MAX_OWNERS}"));
+		assert_eq!(
+			error(SearchParams { ids: vec![1; MAX_IDS + 1], ..Default::default() }),
+			format!("ids: at most {MAX_IDS}")
+		);
+		assert_eq!(
+			error(SearchParams { owners: vec![1; MAX_OWNERS + 1], ..Default::default() }),
+			format!("owners: at most {MAX_OWNERS}")
+		);
 		assert!(error(SearchParams { keywords: vec!["k".repeat(65)], ..Default::default() }).starts_with("keywords:"));
 	}
 
@@ -1045,10 +1075,14 @@ mod tests {
 		assert!(ok(json!({ "type": "LineString", "coordinates": [[116.3, 39.9], [116.5, 40.0]] })));
 		assert!(ok(json!({ "type": "Polygon", "coordinates": [[[116, 39], [117, 39], [117, 40], [116, 39]]] })));
 		assert!(ok(json!({ "type": "MultiPoint", "coordinates": [[1, 2], [3, 4]] })));
-		assert!(ok(json!({ "type": "GeometryCollection", "geometries": [{ "type": "Point", "coordinates": [1, 2] }] })));
+		assert!(ok(
+			json!({ "type": "GeometryCollection", "geometries": [{ "type": "Point", "coordinates": [1, 2] }] })
+		));
 		let error = |v: Value| parse_intersects(&v).unwrap_err().message().to_string();
 		assert!(error(json!({ "type": "Point", "coordinates": [190, 0] })).contains("outside ±180, ±90"));
-		assert!(error(json!({ "type": "Circle", "coordinates": [1, 2] })).starts_with("intersects: not a GeoJSON geometry"));
+		assert!(
+			error(json!({ "type": "Circle", "coordinates": [1, 2] })).starts_with("intersects: not a GeoJSON geometry")
+		);
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": [] })).contains("empty"));
 		let many: Vec<[f64; 2]> = (0..=MAX_POSITIONS).map(|i| [0.0, (i % 80) as f64]).collect();
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": many })).contains("more than"));
@@ -1061,7 +1095,10 @@ mod tests {
 		assert!(parse_filter(&json!({ "op": "=", "args": [{ "property": "version" }, "2"] }), None).is_ok());
 		assert!(parse_filter(&json!(r#"{"op":"=","args":[{"property":"version"},"2"]}"#), Some("cql2-json")).is_ok());
 		assert_eq!(error(json!("x = 1"), Some("sql")), "filter-lang: \"sql\" is neither cql2-text nor cql2-json");
-		assert_eq!(error(json!({ "op": "=" }), Some("cql2-text")), "filter: CQL2 text is a string, CQL2 JSON an object");
+		assert_eq!(
+			error(json!({ "op": "=" }), Some("cql2-text")),
+			"filter: CQL2 text is a string, CQL2 JSON an object"
+		);
 		assert!(error(json!("x = 1"), None).starts_with("filter: \"x\" is not queryable"));
 		let crs = StacSearchParams { filter_crs: Some("EPSG:3857".into()), ..Default::default() };
 		assert!(crs.search().unwrap_err().message().starts_with("filter-crs:"));

@@ -38,7 +38,10 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 }
 
 /// The block a query reads: `at`, or else the best block.
-fn block_or_best<C: HeaderBackend<Block>>(client: &C, at: Option<<Block as sp_runtime::traits::Block>::Hash>) -> <Block as sp_runtime::traits::Block>::Hash {
+fn block_or_best<C: HeaderBackend<Block>>(
+	client: &C,
+	at: Option<<Block as sp_runtime::traits::Block>::Hash>,
+) -> <Block as sp_runtime::traits::Block>::Hash {
 	at.unwrap_or_else(|| client.info().best_hash)
 }
 
@@ -57,9 +60,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// All RPC modules of a full node beyond those `sc-service` provides.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
-) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+pub fn create_full<C, P>(deps: FullDeps<C, P>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>,
 	C: HeaderBackend<Block> + HeaderMetadata<Block, Error = BlockChainError> + 'static,

@@ -36,11 +36,11 @@ use tokio::sync::watch;
 pub use query::{
 	Cursor, Filter, Search, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
 };
-pub use store::{Extent, Page, Reached, Record};
-pub use text::{FreeText, MAX_TERMS};
 #[cfg(test)]
 pub(crate) use store::tests::{record as random_record, Rng};
+pub use store::{Extent, Page, Reached, Record};
 use store::{Stale, Store};
+pub use text::{FreeText, MAX_TERMS};
 
 const LOG: &str = "search-index";
 /// The file's name in the chain's directory (`<base>/chains/<id>/`).
@@ -74,12 +74,12 @@ fn named(event: &RuntimeEvent) -> Option<DatasetId> {
 	use pallet_datasets::Event as E;
 	match event {
 		RuntimeEvent::Datasets(
-			E::DatasetRegistered { dataset, .. } |
-			E::VersionPublished { dataset, .. } |
-			E::MetadataUpdated { dataset } |
-			E::AccessPolicyChanged { dataset, .. } |
-			E::DatasetDeprecated { dataset } |
-			E::DatasetWithdrawn { dataset },
+			E::DatasetRegistered { dataset, .. }
+			| E::VersionPublished { dataset, .. }
+			| E::MetadataUpdated { dataset }
+			| E::AccessPolicyChanged { dataset, .. }
+			| E::DatasetDeprecated { dataset }
+			| E::DatasetWithdrawn { dataset },
 		) => Some(*dataset),
 		_ => None,
 	}

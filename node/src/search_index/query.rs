@@ -4,8 +4,8 @@
 //! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus, DepartmentId,
-	Sensitivity, TopicCategory,
+	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus, DepartmentId, Sensitivity,
+	TopicCategory,
 };
 use citychain_runtime::BlockNumber;
 use codec::{Decode, Encode};
@@ -107,7 +107,10 @@ fn column(property: &str) -> Option<Column> {
 	}
 	fn department(e: &Expr) -> Option<Sql> {
 		match e {
-			Expr::Literal(t) => t.strip_prefix("department-").and_then(|d| d.parse::<DepartmentId>().ok()).map(|d| Sql::Integer(d.into())),
+			Expr::Literal(t) => t
+				.strip_prefix("department-")
+				.and_then(|d| d.parse::<DepartmentId>().ok())
+				.map(|d| Sql::Integer(d.into())),
 			_ => None,
 		}
 	}
@@ -118,20 +121,21 @@ fn column(property: &str) -> Option<Column> {
 			_ => None,
 		}
 	}
-	let (name, value, number): (_, fn(&Expr) -> Option<Sql>, _) = match property.strip_prefix("properties.").unwrap_or(property) {
-		"id" => ("id", decimal, false),
-		"version" => ("version", decimal, false),
-		"title" => ("title", text, false),
-		"collection" => ("owner", department, false),
-		"citychain:owner" => ("owner", integer, true),
-		"citychain:created_block" => ("created_block", integer, true),
-		"citychain:updated_block" => ("updated_block", integer, true),
-		"citychain:topic" => ("topic", |e| named(TopicCategory::ALL, |v| v.as_str(), e), false),
-		"citychain:status" => ("status", |e| named(DatasetStatus::ALL, |v| v.as_str(), e), false),
-		"citychain:access_policy" => ("policy", |e| named(AccessPolicy::ALL, |v| v.as_str(), e), false),
-		"citychain:sensitivity" => ("sensitivity", |e| named(Sensitivity::ALL, |v| v.as_str(), e), false),
-		_ => return None,
-	};
+	let (name, value, number): (_, fn(&Expr) -> Option<Sql>, _) =
+		match property.strip_prefix("properties.").unwrap_or(property) {
+			"id" => ("id", decimal, false),
+			"version" => ("version", decimal, false),
+			"title" => ("title", text, false),
+			"collection" => ("owner", department, false),
+			"citychain:owner" => ("owner", integer, true),
+			"citychain:created_block" => ("created_block", integer, true),
+			"citychain:updated_block" => ("updated_block", integer, true),
+			"citychain:topic" => ("topic", |e| named(TopicCategory::ALL, |v| v.as_str(), e), false),
+			"citychain:status" => ("status", |e| named(DatasetStatus::ALL, |v| v.as_str(), e), false),
+			"citychain:access_policy" => ("policy", |e| named(AccessPolicy::ALL, |v| v.as_str(), e), false),
+			"citychain:sensitivity" => ("sensitivity", |e| named(Sensitivity::ALL, |v| v.as_str(), e), false),
+			_ => return None,
+		};
 	Some(Column { name, value, number })
 }
 
@@ -156,13 +160,17 @@ fn implied(expr: &Expr, into: &mut Vec<Condition>) {
 			// `literal op property` is `property op' literal`.
 			let (property, literal, op) = match (left, right) {
 				(Expr::Property { property }, literal) => (property, *literal, op),
-				(literal, Expr::Property { property }) => (property, *literal, match op {
-					"<" => ">",
-					"<=" => ">=",
-					">" => "<",
-					">=" => "<=",
-					same => same,
-				}),
+				(literal, Expr::Property { property }) => (
+					property,
+					*literal,
+					match op {
+						"<" => ">",
+						"<=" => ">=",
+						">" => "<",
+						">=" => "<=",
+						same => same,
+					},
+				),
 				_ => return,
 			};
 			let Some(column) = column(property) else { return };
@@ -208,7 +216,8 @@ impl Filter {
 		};
 		let mut names = Vec::new();
 		properties(&expr.to_value().map_err(|e| e.to_string())?, &mut names);
-		if let Some(unknown) = names.iter().find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n))) {
+		if let Some(unknown) = names.iter().find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n)))
+		{
 			return Err(format!("{unknown:?} is not queryable (queryables: {})", QUERYABLES.join(", ")));
 		}
 		let mut prefilter = Vec::new();
@@ -450,16 +459,16 @@ impl Search {
 
 	/// Whether the record `id` meets every filter but the free text.
 	pub fn matches(&self, id: DatasetId, d: &Record) -> bool {
-		self.query.matches(d) &&
-			(self.ids.is_empty() || self.ids.contains(&id)) &&
-			(self.owners.is_empty() || self.owners.contains(&d.owner)) &&
-			(self.policies.is_empty() || self.policies.contains(&d.policy)) &&
-			(self.sensitivities.is_empty() || self.sensitivities.contains(&d.sensitivity)) &&
-			(self.keywords.is_empty() ||
-				d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)))) &&
-			self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r))) &&
-			self.filter.as_ref().is_none_or(|f| f.admits(id, d)) &&
-			self.visible.as_ref().is_none_or(|v| v.admits(id, d))
+		self.query.matches(d)
+			&& (self.ids.is_empty() || self.ids.contains(&id))
+			&& (self.owners.is_empty() || self.owners.contains(&d.owner))
+			&& (self.policies.is_empty() || self.policies.contains(&d.policy))
+			&& (self.sensitivities.is_empty() || self.sensitivities.contains(&d.sensitivity))
+			&& (self.keywords.is_empty()
+				|| d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k))))
+			&& self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
+			&& self.filter.as_ref().is_none_or(|f| f.admits(id, d))
+			&& self.visible.as_ref().is_none_or(|v| v.admits(id, d))
 	}
 }
 
@@ -503,11 +512,14 @@ mod tests {
 				"owner IN (?, ?) [Integer(1), Integer(3)]".to_string(),
 			]
 		);
-		assert_eq!(prefilter("id = '7' AND version <> '2' AND title = 'Parcels'"), vec![
-			"id = ? [Integer(7)]".to_string(),
-			"version <> ? [Integer(2)]".to_string(),
-			"title = ? [Text(\"Parcels\")]".to_string(),
-		]);
+		assert_eq!(
+			prefilter("id = '7' AND version <> '2' AND title = 'Parcels'"),
+			vec![
+				"id = ? [Integer(7)]".to_string(),
+				"version <> ? [Integer(2)]".to_string(),
+				"title = ? [Text(\"Parcels\")]".to_string(),
+			]
+		);
 		// A name no value has: nothing can match.
 		assert_eq!(prefilter("\"citychain:status\" = 'lost'"), vec!["status = ? [Integer(-1)]".to_string()]);
 		// Nothing SQL could answer the same way: `or`, `not`, strings

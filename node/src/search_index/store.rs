@@ -284,10 +284,19 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 		record.encode()
 	])?;
 	let rid = db.last_insert_rowid();
-	let mut place =
-		db.prepare_cached("INSERT INTO extents (slot, west, east, south, north, start, end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+	let mut place = db.prepare_cached(
+		"INSERT INTO extents (slot, west, east, south, north, start, end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	)?;
 	for (half, west, east) in halves(&record.bbox) {
-		place.execute(params![2 * rid + half, west, east, record.bbox.south, record.bbox.north, record.time.start, end])?;
+		place.execute(params![
+			2 * rid + half,
+			west,
+			east,
+			record.bbox.south,
+			record.bbox.north,
+			record.time.start,
+			end
+		])?;
 	}
 	let keywords = keywords(record);
 	db.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")?
@@ -314,7 +323,11 @@ impl Bulk {
 	}
 
 	/// Adds `records` (id, record) as they hold from the rebuild's head on.
-	pub fn load(&mut self, records: impl IntoIterator<Item = (DatasetId, Record)>, head: BlockNumber) -> Result<usize, String> {
+	pub fn load(
+		&mut self,
+		records: impl IntoIterator<Item = (DatasetId, Record)>,
+		head: BlockNumber,
+	) -> Result<usize, String> {
 		let tx = self.db.transaction().map_err(sql_error)?;
 		let mut written = 0;
 		for (id, record) in records {
@@ -376,10 +389,7 @@ impl Store {
 	}
 
 	fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-		self.db
-			.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-			.optional()
-			.map_err(sql_error)
+		self.db.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(sql_error)
 	}
 
 	/// The SCALE value of `key` in `meta`; `None` if it is missing or does
@@ -414,7 +424,11 @@ impl Store {
 	/// Writes `records` (id, record) as they hold from block `reached` on
 	/// and, in the same transaction, that the index now reflects `reached`;
 	/// prunes the rows that ended more than `RETAIN_BLOCKS` before it.
-	pub fn apply(&mut self, records: impl IntoIterator<Item = (DatasetId, Record)>, reached: Reached) -> Result<usize, String> {
+	pub fn apply(
+		&mut self,
+		records: impl IntoIterator<Item = (DatasetId, Record)>,
+		reached: Reached,
+	) -> Result<usize, String> {
 		let tx = self.db.transaction().map_err(sql_error)?;
 		let block = i64::from(reached.number);
 		let mut written = 0;
@@ -496,8 +510,15 @@ impl Store {
 					let count = r.get::<_, i64>(0)? as u64;
 					let across: Option<bool> = r.get(5)?;
 					let end: Option<i64> = r.get(7)?;
-					let bbox = match (r.get::<_, Option<i32>>(1)?, r.get::<_, Option<i32>>(2)?, r.get::<_, Option<i32>>(3)?, r.get::<_, Option<i32>>(4)?) {
-						(Some(_), Some(s), Some(_), Some(n)) if across == Some(true) => Some([-180.0, degrees(s), 180.0, degrees(n)]),
+					let bbox = match (
+						r.get::<_, Option<i32>>(1)?,
+						r.get::<_, Option<i32>>(2)?,
+						r.get::<_, Option<i32>>(3)?,
+						r.get::<_, Option<i32>>(4)?,
+					) {
+						(Some(_), Some(s), Some(_), Some(n)) if across == Some(true) => {
+							Some([-180.0, degrees(s), 180.0, degrees(n)])
+						},
 						(Some(w), Some(s), Some(e), Some(n)) => Some([degrees(w), degrees(s), degrees(e), degrees(n)]),
 						_ => None,
 					};
@@ -529,8 +550,9 @@ impl Store {
 		let deadline = Instant::now() + budget;
 		self.db.progress_handler(CLOCK_EVERY, Some(move || Instant::now() >= deadline));
 		let page = self.run(search, at).map_err(|e| match e {
-			rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted =>
-				format!("the search ran for {} s and was stopped; narrow it", budget.as_secs_f64()),
+			rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted => {
+				format!("the search ran for {} s and was stopped; narrow it", budget.as_secs_f64())
+			},
 			e => sql_error(e),
 		});
 		self.db.progress_handler(0, None::<fn() -> bool>);
@@ -602,8 +624,9 @@ impl Store {
 				extents(&mut filters, &mut args, Some(bbox), query.time.as_ref());
 				extents(&mut filters, &mut args, Some(around), None);
 			},
-			(bbox, around) if place || query.time.is_some() =>
-				extents(&mut filters, &mut args, bbox.or(around), query.time.as_ref()),
+			(bbox, around) if place || query.time.is_some() => {
+				extents(&mut filters, &mut args, bbox.or(around), query.time.as_ref())
+			},
 			_ => {},
 		}
 		// Without a place, trigrams narrow (terms of three bytes or more);
@@ -633,7 +656,8 @@ impl Store {
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
-		let cursor_at = |(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor { block: at, keys, id, backward };
+		let cursor_at =
+			|(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor { block: at, keys, id, backward };
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
 		// The id and sort values of the first and the last match in the
 		// scan's order: where a page starts and ends.
@@ -673,11 +697,15 @@ impl Store {
 			// Read from the cursor back: the next page starts after the
 			// match nearest the cursor (the one it came from, if none).
 			items.reverse();
-			let next = first_item.map(|f| cursor_at(f, false)).or_else(|| cursor.map(|c| Cursor { backward: false, ..c.clone() }));
+			let next = first_item
+				.map(|f| cursor_at(f, false))
+				.or_else(|| cursor.map(|c| Cursor { backward: false, ..c.clone() }));
 			Page { items, next, prev: onward.map(|o| cursor_at(o, true)) }
 		} else {
 			// A page a cursor led to has pages before it.
-			let prev = cursor.map(|c| first_item.map(|f| cursor_at(f, true)).unwrap_or_else(|| Cursor { backward: true, ..c.clone() }));
+			let prev = cursor.map(|c| {
+				first_item.map(|f| cursor_at(f, true)).unwrap_or_else(|| Cursor { backward: true, ..c.clone() })
+			});
 			Page { items, next: onward.map(|o| cursor_at(o, false)), prev }
 		})
 	}
@@ -686,11 +714,11 @@ impl Store {
 #[cfg(test)]
 pub(super) mod tests {
 	use super::*;
+	use crate::search_index::{Filter, SortKey, Sortable};
 	use citychain_primitives::{
 		datasets::{ContentHash, Stamp},
 		AccessPolicy, DatasetQuery, DatasetStatus, Sensitivity, TimeRange, TopicCategory,
 	};
-	use crate::search_index::{Filter, SortKey, Sortable};
 	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;
 
@@ -719,9 +747,17 @@ pub(super) mod tests {
 	fn bbox(rng: &mut Rng) -> BoundingBox {
 		// Mostly around one city, some anywhere, some across the antimeridian.
 		let (west, south) = match rng.below(4) {
-			0 => (rng.range(-180 * DEGREE as i64, 179 * DEGREE as i64), rng.range(-89 * DEGREE as i64, 88 * DEGREE as i64)),
-			1 => (rng.range(175 * DEGREE as i64, 179 * DEGREE as i64), rng.range(-20 * DEGREE as i64, -10 * DEGREE as i64)),
-			_ => (rng.range(116 * DEGREE as i64, 117 * DEGREE as i64), rng.range(39 * DEGREE as i64, 40 * DEGREE as i64)),
+			0 => (
+				rng.range(-180 * DEGREE as i64, 179 * DEGREE as i64),
+				rng.range(-89 * DEGREE as i64, 88 * DEGREE as i64),
+			),
+			1 => (
+				rng.range(175 * DEGREE as i64, 179 * DEGREE as i64),
+				rng.range(-20 * DEGREE as i64, -10 * DEGREE as i64),
+			),
+			_ => {
+				(rng.range(116 * DEGREE as i64, 117 * DEGREE as i64), rng.range(39 * DEGREE as i64, 40 * DEGREE as i64))
+			},
 		};
 		let width = rng.range(0, 3 * DEGREE as i64);
 		let mut east = west + width;
@@ -827,7 +863,15 @@ pub(super) mod tests {
 			search.free_text = Some(FreeText::parse(terms.iter().map(String::as_str)).unwrap());
 		}
 		if rng.below(3) == 0 {
-			let fields = [Sortable::Start, Sortable::End, Sortable::Title, Sortable::Owner, Sortable::Topic, Sortable::Status, Sortable::Updated];
+			let fields = [
+				Sortable::Start,
+				Sortable::End,
+				Sortable::Title,
+				Sortable::Owner,
+				Sortable::Topic,
+				Sortable::Status,
+				Sortable::Updated,
+			];
 			for _ in 0..1 + rng.below(2) {
 				let field = rng.pick(&fields);
 				if search.sort.iter().all(|k| k.field != field) {
@@ -988,7 +1032,11 @@ pub(super) mod tests {
 				.iter()
 				.map(|k| {
 					let order = sort_value(ra, *a, k.field, text).cmp(&sort_value(rb, *b, k.field, text));
-					if k.descending { order.reverse() } else { order }
+					if k.descending {
+						order.reverse()
+					} else {
+						order
+					}
 				})
 				.find(|o| o.is_ne())
 				.unwrap_or(std::cmp::Ordering::Equal)
@@ -1092,8 +1140,10 @@ pub(super) mod tests {
 				continue;
 			};
 			let across = seen.iter().any(|(_, r)| r.bbox.crosses_antimeridian());
-			let west = if across { -180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.west)).fold(180.0, f64::min) };
-			let east = if across { 180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.east)).fold(-180.0, f64::max) };
+			let west =
+				if across { -180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.west)).fold(180.0, f64::min) };
+			let east =
+				if across { 180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.east)).fold(-180.0, f64::max) };
 			let south = seen.iter().map(|(_, r)| degrees(r.bbox.south)).fold(90.0, f64::min);
 			let north = seen.iter().map(|(_, r)| degrees(r.bbox.north)).fold(-90.0, f64::max);
 			assert_eq!([w, s, e, n], [west, south, east, north]);
@@ -1146,7 +1196,10 @@ pub(super) mod tests {
 		let later = 11 + RETAIN_BLOCKS;
 		store.apply(vec![], reached(later)).unwrap();
 		assert_eq!(store.oldest().unwrap(), 11);
-		assert!(store.search(&Search::default(), 10).unwrap_err().contains("older than the search index keeps (from #11)"));
+		assert!(store
+			.search(&Search::default(), 10)
+			.unwrap_err()
+			.contains("older than the search index keeps (from #11)"));
 		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
 		let rows: i64 = store.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
 		let extents: i64 = store.db.query_row("SELECT count(*) FROM extents", [], |r| r.get(0)).unwrap();
@@ -1160,7 +1213,10 @@ pub(super) mod tests {
 		let store = built(records.iter().cloned().enumerate().map(|(i, r)| (i as DatasetId, r)), 1);
 		for sort in [
 			vec![SortKey { field: Sortable::Title, descending: false }],
-			vec![SortKey { field: Sortable::Topic, descending: true }, SortKey { field: Sortable::Start, descending: false }],
+			vec![
+				SortKey { field: Sortable::Topic, descending: true },
+				SortKey { field: Sortable::Start, descending: false },
+			],
 			vec![SortKey { field: Sortable::End, descending: true }],
 		] {
 			let q = Search { sort, query: DatasetQuery { limit: 7, ..Default::default() }, ..Default::default() };
@@ -1187,7 +1243,11 @@ pub(super) mod tests {
 		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
 		let first = store.search(&q.clone().into(), 1).unwrap();
 		assert!(first.items.is_empty());
-		assert_eq!(first.next.as_ref().map(|c| c.id), Some(bound - 1), "the bound ends the scan, the cursor continues it");
+		assert_eq!(
+			first.next.as_ref().map(|c| c.id),
+			Some(bound - 1),
+			"the bound ends the scan, the cursor continues it"
+		);
 		let rest = store.search(&Search { cursor: first.next, ..Search::from(q) }, 1).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
@@ -1244,7 +1304,10 @@ pub(super) mod tests {
 		let store = built(records.clone(), 1);
 		let found = |filter: &str, json: bool| {
 			let filter = Some(Filter::parse(filter, json).unwrap());
-			all_pages(&store, &Search { filter, query: DatasetQuery { limit: 100, ..Default::default() }, ..Default::default() })
+			all_pages(
+				&store,
+				&Search { filter, query: DatasetQuery { limit: 100, ..Default::default() }, ..Default::default() },
+			)
 		};
 		let expected = |keep: &dyn Fn(&Record) -> bool| {
 			records.iter().filter(|(_, r)| keep(r)).map(|(id, _)| *id).collect::<Vec<_>>()
@@ -1259,7 +1322,8 @@ pub(super) mod tests {
 			across && b.south <= y && y <= b.north
 		});
 		assert!(!covers.is_empty());
-		let point = r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[116.5,39.5]}]}"#;
+		let point =
+			r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[116.5,39.5]}]}"#;
 		assert_eq!(found(point, true), covers);
 		let error = Filter::parse("colour = 'red'", false).unwrap_err();
 		assert!(error.starts_with("\"colour\" is not queryable (queryables: id, collection"), "{error}");

@@ -70,15 +70,14 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	access::{
-		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage,
-		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetPolicyChanged,
-		OnDatasetWithdrawn,
-		Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
+		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage, ContractQuery,
+		ContractQueryError, ContractState, DatasetRegistry, OnDatasetPolicyChanged, OnDatasetWithdrawn, Receipt, Scope,
+		MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 	},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
-	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
-	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
+	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory, DepartmentId, Membership,
+	Role, Sensitivity, TimeInterval,
 };
 pub use frame_support::weights::Weight;
 pub use weights::WeightInfo;
@@ -95,8 +94,7 @@ pub mod pallet {
 	};
 
 	/// The contract record as stored.
-	pub type ContractOf<T> =
-		Contract<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	pub type ContractOf<T> = Contract<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
 	/// 1: [`LiveCount`] counts each dataset's live contracts.
 	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -155,14 +153,8 @@ pub mod pallet {
 	/// The live (Requested or Approved) contract of each dataset and consumer
 	/// department; entries go when contracts end.
 	#[pallet::storage]
-	pub type LiveContracts<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		DatasetId,
-		Twox64Concat,
-		DepartmentId,
-		ContractId,
-	>;
+	pub type LiveContracts<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DatasetId, Twox64Concat, DepartmentId, ContractId>;
 
 	/// How many live contracts each dataset has (entries in
 	/// [`LiveContracts`]); at most `MaxDepartments`.
@@ -172,14 +164,7 @@ pub mod pallet {
 	/// Lapses and expiries to process, by block; entries go when processed or
 	/// when their contract ends otherwise.
 	#[pallet::storage]
-	pub type Deadlines<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		Twox64Concat,
-		ContractId,
-		(),
-	>;
+	pub type Deadlines<T: Config> = StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, ContractId, ()>;
 
 	/// The first block whose deadlines are not all processed.
 	#[pallet::storage]
@@ -206,12 +191,7 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A consumer department asked for a dataset.
-		AccessRequested {
-			contract: ContractId,
-			dataset: DatasetId,
-			consumer: DepartmentId,
-			requester: T::AccountId,
-		},
+		AccessRequested { contract: ContractId, dataset: DatasetId, consumer: DepartmentId, requester: T::AccountId },
 		/// An approval was recorded; more are needed.
 		ApprovalRecorded { contract: ContractId, approver: T::AccountId, as_regulator: bool },
 		/// All required approvals are in: access granted until `expires_at`.
@@ -238,12 +218,7 @@ pub mod pallet {
 		ReceiptVerified { contract: ContractId },
 		/// The consumer's hash differs from the dataset's: a dispute for the
 		/// regulator.
-		HashMismatch {
-			contract: ContractId,
-			dataset: DatasetId,
-			provider: DepartmentId,
-			consumer: DepartmentId,
-		},
+		HashMismatch { contract: ContractId, dataset: DatasetId, provider: DepartmentId, consumer: DepartmentId },
 	}
 
 	#[pallet::error]
@@ -360,15 +335,11 @@ pub mod pallet {
 			let d = T::Datasets::dataset(dataset).ok_or(Error::<T>::UnknownDataset)?;
 			ensure!(d.status == DatasetStatus::Active, Error::<T>::DatasetNotActive);
 			ensure!(d.owner != consumer, Error::<T>::OwnDataset);
-			ensure!(
-				!LiveContracts::<T>::contains_key(dataset, consumer),
-				Error::<T>::DuplicateRequest
-			);
+			ensure!(!LiveContracts::<T>::contains_key(dataset, consumer), Error::<T>::DuplicateRequest);
 			let live = LiveCount::<T>::get(dataset);
 			ensure!(live < T::MaxDepartments::get(), Error::<T>::TooManyContracts);
 			ensure!(!purpose.is_empty(), Error::<T>::EmptyPurpose);
-			let purpose: BoundedBytes<MAX_PURPOSE_LEN> =
-				purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
+			let purpose: BoundedBytes<MAX_PURPOSE_LEN> = purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
 			ensure!(!term.is_zero(), Error::<T>::ZeroTerm);
 			ensure!(term <= T::MaxTerm::get(), Error::<T>::TermTooLong);
 			if let Some(scope) = &scope {
@@ -397,25 +368,15 @@ pub mod pallet {
 				envelope: None,
 				receipt: Receipt::Pending,
 			};
-			let mut events = Vec::from([Event::AccessRequested {
-				contract: id,
-				dataset,
-				consumer,
-				requester: requester.clone(),
-			}]);
+			let mut events =
+				Vec::from([Event::AccessRequested { contract: id, dataset, consumer, requester: requester.clone() }]);
 			let granted = contract.approvals.satisfy(contract.policy);
 			if granted {
 				events.push(Self::grant(id, &mut contract, now));
 			} else {
 				Deadlines::<T>::insert(contract.lapses_at, id, ());
 			}
-			Self::emit(
-				Actor::Account(requester),
-				Some(consumer),
-				AuditAction::AccessRequested { granted },
-				id,
-				events,
-			);
+			Self::emit(Actor::Account(requester), Some(consumer), AuditAction::AccessRequested { granted }, id, events);
 			LiveContracts::<T>::insert(dataset, consumer, id);
 			LiveCount::<T>::insert(dataset, live.saturating_add(1));
 			ByConsumer::<T>::insert((consumer.to_be_bytes(), id.to_be_bytes()), ());
@@ -463,17 +424,11 @@ pub mod pallet {
 				ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
 				let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
 					envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
-				ensure!(
-					T::Departments::encryption_key(c.consumer).is_some(),
-					Error::<T>::NoEncryptionKey
-				);
+				ensure!(T::Departments::encryption_key(c.consumer).is_some(), Error::<T>::NoEncryptionKey);
 				c.envelope = Some(envelope);
 			}
-			let mut events = Vec::from([Event::ApprovalRecorded {
-				contract,
-				approver: approver.clone(),
-				as_regulator,
-			}]);
+			let mut events =
+				Vec::from([Event::ApprovalRecorded { contract, approver: approver.clone(), as_regulator }]);
 			let granted = c.approvals.satisfy(c.policy);
 			if granted {
 				Deadlines::<T>::remove(c.lapses_at, contract);
@@ -494,11 +449,7 @@ pub mod pallet {
 		/// Restricted dataset, of a regulator department.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reject_request())]
-		pub fn reject_request(
-			origin: OriginFor<T>,
-			contract: ContractId,
-			reason: Vec<u8>,
-		) -> DispatchResult {
+		pub fn reject_request(origin: OriginFor<T>, contract: ContractId, reason: Vec<u8>) -> DispatchResult {
 			let (by, department, _, mut c) = Self::ensure_decider(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
 			c.reason = Some(Self::check_reason(reason)?);
@@ -537,18 +488,13 @@ pub mod pallet {
 		/// regulator department.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::revoke_access())]
-		pub fn revoke_access(
-			origin: OriginFor<T>,
-			contract: ContractId,
-			reason: Vec<u8>,
-		) -> DispatchResult {
+		pub fn revoke_access(origin: OriginFor<T>, contract: ContractId, reason: Vec<u8>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let membership = Self::active_membership(&who)?;
 			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
 			let mut c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			ensure!(
-				membership.department == c.provider ||
-					T::Departments::is_active_regulator(membership.department),
+				membership.department == c.provider || T::Departments::is_active_regulator(membership.department),
 				Error::<T>::WrongDepartment
 			);
 			Self::ensure_state(&c, ContractState::Approved)?;
@@ -598,27 +544,18 @@ pub mod pallet {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
 			ensure!(c.receipt != Receipt::Verified, Error::<T>::AlreadyVerified);
-			let function =
-				HashFunction::from_code(hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			let function = HashFunction::from_code(hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
 			ensure!(digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
-			let expected = T::Datasets::dataset(c.dataset)
-				.ok_or(Error::<T>::UnknownDataset)?
-				.content_hash;
+			let expected = T::Datasets::dataset(c.dataset).ok_or(Error::<T>::UnknownDataset)?.content_hash;
 			ensure!(expected.code == hash_code, Error::<T>::HashFunctionDiffers);
 			let matched = expected.digest.as_slice() == digest.as_slice();
 			let event = if matched {
 				c.receipt = Receipt::Verified;
 				Event::ReceiptVerified { contract }
 			} else {
-				let observed =
-					ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
+				let observed = ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
 				c.receipt = Receipt::Mismatch(observed);
-				Event::HashMismatch {
-					contract,
-					dataset: c.dataset,
-					provider: c.provider,
-					consumer: c.consumer,
-				}
+				Event::HashMismatch { contract, dataset: c.dataset, provider: c.provider, consumer: c.consumer }
 			};
 			let consumer = c.consumer;
 			Contracts::<T>::insert(contract, c);
@@ -641,9 +578,7 @@ pub mod pallet {
 		}
 
 		/// The signer and their department, if it is active.
-		fn ensure_member(
-			origin: OriginFor<T>,
-		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+		fn ensure_member(origin: OriginFor<T>) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let department = Self::active_membership(&who)?.department;
 			Ok((who, department))
@@ -708,10 +643,7 @@ pub mod pallet {
 
 		/// A scope must be a valid box and interval within the dataset's
 		/// extent.
-		fn check_scope(
-			scope: &Scope,
-			d: &citychain_primitives::access::DatasetSummary,
-		) -> DispatchResult {
+		fn check_scope(scope: &Scope, d: &citychain_primitives::access::DatasetSummary) -> DispatchResult {
 			if let Some(bbox) = scope.bbox {
 				let bbox = bbox.validate().map_err(|_| Error::<T>::InvalidScope)?;
 				ensure!(d.bbox.contains(&bbox), Error::<T>::ScopeOutsideExtent);
@@ -744,13 +676,7 @@ pub mod pallet {
 			events: impl IntoIterator<Item = Event<T>>,
 		) {
 			let events: Vec<Event<T>> = events.into_iter().collect();
-			T::Audit::record(
-				actor,
-				department,
-				action,
-				Subject::Contract(contract),
-				&codec::Encode::encode(&events),
-			);
+			T::Audit::record(actor, department, action, Subject::Contract(contract), &codec::Encode::encode(&events));
 			events.into_iter().for_each(Self::deposit_event);
 		}
 
@@ -763,10 +689,11 @@ pub mod pallet {
 					Deadlines::<T>::remove(c.lapses_at, id);
 					c.decided_at = Some(now);
 				},
-				_ =>
+				_ => {
 					if let Some(expires_at) = c.expires_at {
 						Deadlines::<T>::remove(expires_at, id);
-					},
+					}
+				},
 			}
 			Self::unlist(c);
 			c.state = state;
@@ -776,9 +703,7 @@ pub mod pallet {
 		/// Drops an ending contract from its dataset's live contracts.
 		fn unlist(c: &ContractOf<T>) {
 			LiveContracts::<T>::remove(c.dataset, c.consumer);
-			LiveCount::<T>::mutate_exists(c.dataset, |n| {
-				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
-			});
+			LiveCount::<T>::mutate_exists(c.dataset, |n| *n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0));
 		}
 
 		/// Lapses and expires the contracts whose deadlines have come, at most
@@ -789,8 +714,7 @@ pub mod pallet {
 			let (mut processed, mut steps) = (0, 0);
 			let mut cursor = DeadlineCursor::<T>::get();
 			while cursor <= now && budget > 0 {
-				let due: Vec<ContractId> =
-					Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
+				let due: Vec<ContractId> = Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
 				budget = budget.saturating_sub(due.len() as u32).saturating_sub(1);
 				steps += 1;
 				for id in &due {
@@ -810,10 +734,12 @@ pub mod pallet {
 		fn reach_deadline(id: ContractId, at: BlockNumberFor<T>) {
 			let Some(mut c) = Contracts::<T>::get(id) else { return };
 			let (state, action, event) = match c.state {
-				ContractState::Requested if c.lapses_at == at =>
-					(ContractState::Lapsed, AuditAction::RequestLapsed, Event::RequestLapsed { contract: id }),
-				ContractState::Approved if c.expires_at == Some(at) =>
-					(ContractState::Expired, AuditAction::AccessExpired, Event::AccessExpired { contract: id }),
+				ContractState::Requested if c.lapses_at == at => {
+					(ContractState::Lapsed, AuditAction::RequestLapsed, Event::RequestLapsed { contract: id })
+				},
+				ContractState::Approved if c.expires_at == Some(at) => {
+					(ContractState::Expired, AuditAction::AccessExpired, Event::AccessExpired { contract: id })
+				},
 				_ => {
 					frame_support::defensive!("a deadline of a contract that has none then");
 					return;
@@ -831,12 +757,7 @@ pub mod pallet {
 
 		/// Whether `who` may read `dataset` now, and on what basis.
 		pub fn check(who: &T::AccountId, dataset: DatasetId) -> AccessCheck<BlockNumberFor<T>> {
-			let answer = |allowed, basis, contract, expires_at| AccessCheck {
-				allowed,
-				basis,
-				contract,
-				expires_at,
-			};
+			let answer = |allowed, basis, contract, expires_at| AccessCheck { allowed, basis, contract, expires_at };
 			let Some(d) = T::Datasets::dataset(dataset) else {
 				return answer(false, AccessBasis::UnknownDataset, None, None);
 			};
@@ -849,12 +770,11 @@ pub mod pallet {
 			if d.owner == department {
 				return answer(true, AccessBasis::Owner, None, None);
 			}
-			let live = LiveContracts::<T>::get(dataset, department)
-				.and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
+			let live =
+				LiveContracts::<T>::get(dataset, department).and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
 			let (basis, contract, expires_at) = match live {
 				Some((id, c)) => match Self::state_now(&c) {
-					ContractState::Approved =>
-						return answer(true, AccessBasis::Contract, Some(id), c.expires_at),
+					ContractState::Approved => return answer(true, AccessBasis::Contract, Some(id), c.expires_at),
 					ContractState::Expired => (AccessBasis::Expired, Some(id), c.expires_at),
 					ContractState::Requested => (AccessBasis::Pending, Some(id), None),
 					_ => (AccessBasis::NoContract, None, None),
@@ -927,9 +847,9 @@ pub mod pallet {
 					},
 				}
 				ensure!(
-					ByConsumer::<T>::contains_key((c.consumer.to_be_bytes(), id.to_be_bytes())) &&
-						ByProvider::<T>::contains_key((c.provider.to_be_bytes(), id.to_be_bytes())) &&
-						ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
+					ByConsumer::<T>::contains_key((c.consumer.to_be_bytes(), id.to_be_bytes()))
+						&& ByProvider::<T>::contains_key((c.provider.to_be_bytes(), id.to_be_bytes()))
+						&& ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
 					"contract missing from an index"
 				);
 			}

@@ -92,11 +92,7 @@ impl Registry {
 			owner,
 			status: DatasetStatus::Active,
 			policy,
-			sensitivity: if policy == AccessPolicy::Open {
-				Sensitivity::Public
-			} else {
-				Sensitivity::Internal
-			},
+			sensitivity: if policy == AccessPolicy::Open { Sensitivity::Public } else { Sensitivity::Internal },
 			version: 1,
 			bbox: city(),
 			time: year(),

@@ -1,8 +1,7 @@
 use crate::{
-	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery,
-	ContractQueryError, ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event,
-	LiveContracts, OnDatasetPolicyChanged, OnDatasetWithdrawn, Receipt, Scope, TimeInterval, MAX_ENVELOPE_LEN,
-	MAX_PURPOSE_LEN, MAX_REASON_LEN, Sensitivity,
+	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery, ContractQueryError,
+	ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event, LiveContracts, OnDatasetPolicyChanged,
+	OnDatasetWithdrawn, Receipt, Scope, Sensitivity, TimeInterval, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 };
 use citychain_primitives::{BoundingBox, DepartmentStatus};
 use frame_support::{assert_noop, assert_ok};
@@ -49,13 +48,8 @@ fn an_open_dataset_is_approved_in_the_request() {
 		assert_eq!((c.provider, c.consumer, c.requester), (PLANNING, TRANSPORT, TRANSPORT_CLERK));
 		assert_eq!((c.decided_at, c.expires_at), (Some(1), Some(1 + TERM)));
 		System::assert_has_event(
-			Event::AccessRequested {
-				contract: id,
-				dataset: OPEN,
-				consumer: TRANSPORT,
-				requester: TRANSPORT_CLERK,
-			}
-			.into(),
+			Event::AccessRequested { contract: id, dataset: OPEN, consumer: TRANSPORT, requester: TRANSPORT_CLERK }
+				.into(),
 		);
 		System::assert_last_event(Event::AccessApproved { contract: id, expires_at: 1 + TERM }.into());
 		assert_eq!(Access::check(&TRANSPORT_CLERK, OPEN).contract, Some(id));
@@ -93,30 +87,13 @@ fn request_access_refuses_bad_requests() {
 		);
 		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 0, None), Error::<Test>::ZeroTerm);
 		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 1_001, None), Error::<Test>::TermTooLong);
-		let outside = Scope {
-			bbox: Some(BoundingBox { west: 1_160_000_000, ..city() }),
-			time: None,
-		};
-		assert_noop!(
-			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(outside)),
-			Error::<Test>::ScopeOutsideExtent
-		);
-		let late = Scope {
-			bbox: None,
-			time: Some(TimeInterval { start: Some(year().start), end: None }),
-		};
-		assert_noop!(
-			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(late)),
-			Error::<Test>::ScopeOutsideExtent
-		);
-		let inverted = Scope {
-			bbox: Some(BoundingBox { south: 400_000_000, north: 399_000_000, ..city() }),
-			time: None,
-		};
-		assert_noop!(
-			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(inverted)),
-			Error::<Test>::InvalidScope
-		);
+		let outside = Scope { bbox: Some(BoundingBox { west: 1_160_000_000, ..city() }), time: None };
+		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(outside)), Error::<Test>::ScopeOutsideExtent);
+		let late = Scope { bbox: None, time: Some(TimeInterval { start: Some(year().start), end: None }) };
+		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(late)), Error::<Test>::ScopeOutsideExtent);
+		let inverted =
+			Scope { bbox: Some(BoundingBox { south: 400_000_000, north: 399_000_000, ..city() }), time: None };
+		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(inverted)), Error::<Test>::InvalidScope);
 		Registry::set_status(APPROVAL, DatasetStatus::Deprecated);
 		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, None), Error::<Test>::DatasetNotActive);
 		Registry::set_status(APPROVAL, DatasetStatus::Active);
@@ -128,10 +105,7 @@ fn request_access_refuses_bad_requests() {
 			time: Some(TimeInterval { start: Some(year().start), end: Some(year().start + 1) }),
 		};
 		assert_ok!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 1_000, Some(inside)));
-		assert_noop!(
-			req(TRANSPORT_APPROVER, APPROVAL, purpose(), TERM, None),
-			Error::<Test>::DuplicateRequest
-		);
+		assert_noop!(req(TRANSPORT_APPROVER, APPROVAL, purpose(), TERM, None), Error::<Test>::DuplicateRequest);
 	});
 }
 
@@ -191,10 +165,7 @@ fn approve_request_refuses_wrong_approvers_and_envelopes() {
 		let with = |who, id, envelope| Access::approve_request(RuntimeOrigin::signed(who), id, Some(envelope));
 		assert_noop!(with(REGULATOR_APPROVER, restricted, vec![1; 80]), Error::<Test>::EnvelopeFromRegulator);
 		assert_noop!(with(PLANNER, approval, Vec::new()), Error::<Test>::EmptyEnvelope);
-		assert_noop!(
-			with(PLANNER, approval, vec![1; MAX_ENVELOPE_LEN as usize + 1]),
-			Error::<Test>::EnvelopeTooLong
-		);
+		assert_noop!(with(PLANNER, approval, vec![1; MAX_ENVELOPE_LEN as usize + 1]), Error::<Test>::EnvelopeTooLong);
 		assert_noop!(with(PLANNER, restricted, vec![1; 80]), Error::<Test>::NoEncryptionKey);
 		assert_ok!(approve(PLANNER, restricted));
 		assert_noop!(approve(PLANNER, restricted), Error::<Test>::AlreadyApproved);
@@ -245,13 +216,11 @@ fn pending_requests_are_decided_under_a_new_policy() {
 		assert_eq!((c.state, c.policy), (ContractState::Approved, AccessPolicy::ApprovalRequired));
 		assert_eq!(check(TRANSPORT_CLERK, RESTRICTED), (true, AccessBasis::Contract));
 		System::assert_has_event(
-			Event::RequestPolicyChanged { contract: provider_approved, policy: AccessPolicy::ApprovalRequired }
-				.into(),
+			Event::RequestPolicyChanged { contract: provider_approved, policy: AccessPolicy::ApprovalRequired }.into(),
 		);
 		let c = contract(untouched);
 		assert_eq!((c.state, c.policy), (ContractState::Requested, AccessPolicy::ApprovalRequired));
 		try_state();
-
 	});
 }
 
@@ -348,7 +317,10 @@ fn cancel_request_only_by_the_consumer_and_only_while_requested() {
 		let id = request(TRANSPORT_CLERK, APPROVAL);
 		let cancel = |who| Access::cancel_request(RuntimeOrigin::signed(who), id);
 		assert_noop!(cancel(ENVIRONMENT_CLERK), Error::<Test>::NotConsumer);
-		assert_noop!(Access::cancel_request(RuntimeOrigin::signed(TRANSPORT_CLERK), 42), Error::<Test>::UnknownContract);
+		assert_noop!(
+			Access::cancel_request(RuntimeOrigin::signed(TRANSPORT_CLERK), 42),
+			Error::<Test>::UnknownContract
+		);
 		assert_ok!(cancel(TRANSPORT_APPROVER));
 		System::assert_last_event(Event::RequestCancelled { contract: id }.into());
 		assert_eq!(contract(id).state, ContractState::Cancelled);
@@ -368,10 +340,7 @@ fn revoke_access_by_provider_or_regulator_ends_access_at_once() {
 		assert_ok!(approve(PLANNER, id));
 		assert_noop!(revoke(TRANSPORT_APPROVER, id), Error::<Test>::WrongDepartment);
 		assert_noop!(revoke(REGULATOR_AUDITOR, id), Error::<Test>::NotApprover);
-		assert_noop!(
-			Access::revoke_access(RuntimeOrigin::signed(PLANNER), id, Vec::new()),
-			Error::<Test>::EmptyReason
-		);
+		assert_noop!(Access::revoke_access(RuntimeOrigin::signed(PLANNER), id, Vec::new()), Error::<Test>::EmptyReason);
 		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (true, AccessBasis::Contract));
 		assert_ok!(revoke(REGULATOR_APPROVER, id));
 		System::assert_last_event(Event::AccessRevoked { contract: id, by: Some(REGULATOR_APPROVER) }.into());
@@ -410,9 +379,8 @@ fn relinquish_access_by_the_consumer() {
 fn confirm_receipt_verifies_a_match_and_records_a_mismatch() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, OPEN);
-		let confirm = |who, code, digest: Vec<u8>| {
-			Access::confirm_receipt(RuntimeOrigin::signed(who), id, code, digest)
-		};
+		let confirm =
+			|who, code, digest: Vec<u8>| Access::confirm_receipt(RuntimeOrigin::signed(who), id, code, digest);
 		assert_noop!(confirm(PLANNER, 0xb220, vec![0xab; 32]), Error::<Test>::NotConsumer);
 		assert_noop!(confirm(TRANSPORT_CLERK, 0x99, vec![0xab; 32]), Error::<Test>::UnknownHashFunction);
 		assert_noop!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 31]), Error::<Test>::WrongDigestLength);
@@ -420,8 +388,7 @@ fn confirm_receipt_verifies_a_match_and_records_a_mismatch() {
 
 		assert_ok!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xcd; 32]));
 		System::assert_last_event(
-			Event::HashMismatch { contract: id, dataset: OPEN, provider: PLANNING, consumer: TRANSPORT }
-				.into(),
+			Event::HashMismatch { contract: id, dataset: OPEN, provider: PLANNING, consumer: TRANSPORT }.into(),
 		);
 		assert!(matches!(contract(id).receipt, Receipt::Mismatch(ref h) if h.digest.to_vec() == vec![0xcd; 32]));
 
@@ -483,9 +450,8 @@ fn more_expiries_than_the_bound_spill_over_and_checks_honour_them_meanwhile() {
 			})
 			.collect();
 		run_to_block(1 + TERM);
-		let expired = |ids: &[ContractId]| {
-			ids.iter().filter(|id| contract(**id).state == ContractState::Expired).count()
-		};
+		let expired =
+			|ids: &[ContractId]| ids.iter().filter(|id| contract(**id).state == ContractState::Expired).count();
 		assert_eq!(expired(&ids), MAX_DEADLINES as usize, "only the bound in one block");
 		assert_eq!(DeadlineCursor::<Test>::get(), 1 + TERM);
 		for i in 0..extra {
@@ -588,13 +554,17 @@ fn contracts_are_listed_by_consumer_provider_dataset_and_state() {
 		assert_eq!(ids(ContractQuery { consumer: Some(TRANSPORT), ..Default::default() }), vec![a, b]);
 		assert_eq!(ids(ContractQuery { provider: Some(PLANNING), ..Default::default() }), vec![a, b, c, d]);
 		assert_eq!(ids(ContractQuery { dataset: Some(APPROVAL), ..Default::default() }), vec![b, c]);
-		assert_eq!(
-			ids(ContractQuery { state: Some(ContractState::Requested), ..Default::default() }),
-			vec![b, c, d]
-		);
-		let page = Access::contracts(ContractQuery { provider: Some(PLANNING), limit: 3, ..Default::default() }).unwrap();
+		assert_eq!(ids(ContractQuery { state: Some(ContractState::Requested), ..Default::default() }), vec![b, c, d]);
+		let page =
+			Access::contracts(ContractQuery { provider: Some(PLANNING), limit: 3, ..Default::default() }).unwrap();
 		assert_eq!(page.next, Some(c));
-		let rest = Access::contracts(ContractQuery { provider: Some(PLANNING), cursor: page.next, limit: 3, ..Default::default() }).unwrap();
+		let rest = Access::contracts(ContractQuery {
+			provider: Some(PLANNING),
+			cursor: page.next,
+			limit: 3,
+			..Default::default()
+		})
+		.unwrap();
 		assert_eq!((rest.items.len(), rest.next), (1, None));
 		assert_eq!(Access::contracts(ContractQuery::default()).unwrap_err(), ContractQueryError::ZeroLimit);
 		assert_eq!(
@@ -616,9 +586,8 @@ fn a_dataset_holds_at_most_max_departments_live_contracts_whatever_the_ids() {
 			Directory::add_member(100 + u64::from(i), first + i, Roles::NONE);
 			clerks.push(100 + u64::from(i));
 		}
-		let request = |who: AccountId| {
-			Access::request_access(RuntimeOrigin::signed(who), APPROVAL, b"x".to_vec(), TERM, None)
-		};
+		let request =
+			|who: AccountId| Access::request_access(RuntimeOrigin::signed(who), APPROVAL, b"x".to_vec(), TERM, None);
 		for clerk in &clerks[..MAX_DEPARTMENTS as usize - 1] {
 			assert_ok!(request(*clerk));
 		}

@@ -11,8 +11,7 @@ use frame_system::RawOrigin;
 /// `n` entries recorded in block 1, by an auditor of a new department.
 fn entries<T: Config>(n: u32) -> T::AccountId {
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
-	let auditor =
-		T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Auditor));
+	let auditor = T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Auditor));
 	let department = T::Departments::membership(&auditor).map(|m| m.department);
 	for i in 0..n {
 		Pallet::<T>::append(
@@ -43,8 +42,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_retention() -> Result<(), BenchmarkError> {
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let horizon = T::MinRetention::get();
 
 		#[extrinsic_call]

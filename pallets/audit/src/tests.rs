@@ -1,7 +1,6 @@
 use crate::{
-	mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink, ByDepartment,
-	BySubject, Count, EntryQuery, Error, Event, Head, Pruned, Retention, Subject, Verification,
-	MAX_NOTE_LEN,
+	mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink, ByDepartment, BySubject, Count,
+	EntryQuery, Error, Event, Head, Pruned, Retention, Subject, Verification, MAX_NOTE_LEN,
 };
 use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
 use sp_runtime::DispatchError;
@@ -45,12 +44,10 @@ fn flag_annotates_a_subject_as_an_auditor() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Audit::flag(RuntimeOrigin::signed(AUDITOR), Subject::Contract(3), b"suspected misuse".to_vec()));
 		let e = Entries::<Test>::get(0).unwrap().body;
-		assert_eq!((e.actor, e.department, e.action, e.subject), (
-			Actor::Account(AUDITOR),
-			Some(REGULATOR),
-			AuditAction::Flagged,
-			Subject::Contract(3)
-		));
+		assert_eq!(
+			(e.actor, e.department, e.action, e.subject),
+			(Actor::Account(AUDITOR), Some(REGULATOR), AuditAction::Flagged, Subject::Contract(3))
+		);
 		assert_eq!(e.digest, sp_io::hashing::blake2_256(b"suspected misuse"));
 		System::assert_last_event(Event::Flagged { index: 0, subject: Subject::Contract(3), auditor: AUDITOR }.into());
 	});
@@ -71,10 +68,7 @@ fn flag_refuses_bad_input() {
 		);
 		Directory::set_status(REGULATOR, citychain_primitives::DepartmentStatus::Suspended);
 		assert_noop!(flag(AUDITOR, Subject::Dataset(1), b"x".to_vec()), Error::<Test>::DepartmentNotActive);
-		assert_noop!(
-			Audit::flag(RuntimeOrigin::none(), Subject::Dataset(1), b"x".to_vec()),
-			DispatchError::BadOrigin
-		);
+		assert_noop!(Audit::flag(RuntimeOrigin::none(), Subject::Dataset(1), b"x".to_vec()), DispatchError::BadOrigin);
 		assert_eq!(Count::<Test>::get(), 0);
 	});
 }
@@ -118,7 +112,13 @@ fn entries_filter_by_department_subject_action_index_and_time() {
 		record(7, Subject::Dataset(1), AuditAction::DatasetRegistered);
 		set_block(5);
 		record(8, Subject::Contract(1), AuditAction::AccessRequested { granted: true });
-		<Audit as AuditSink<AccountId>>::record(Actor::System, None, AuditAction::AccessExpired, Subject::Contract(1), b"");
+		<Audit as AuditSink<AccountId>>::record(
+			Actor::System,
+			None,
+			AuditAction::AccessExpired,
+			Subject::Contract(1),
+			b"",
+		);
 		assert_ok!(Audit::flag(RuntimeOrigin::signed(AUDITOR), Subject::Dataset(1), b"checked".to_vec()));
 		assert_eq!(indexes(EntryQuery { department: Some(3), ..Default::default() }), vec![0, 1]);
 		assert_eq!(indexes(EntryQuery { department: Some(REGULATOR), ..Default::default() }), vec![3]);

@@ -4,9 +4,7 @@
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use citychain_primitives::{
-	datasets::DEGREE, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
-};
+use citychain_primitives::{datasets::DEGREE, DepartmentKind, DepartmentsBenchmarkHelper, Roles};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 
@@ -68,13 +66,7 @@ mod benchmarks {
 		let who = publisher::<T>();
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(who),
-			description(),
-			content(),
-			AccessPolicy::Restricted,
-			Sensitivity::Secret,
-		);
+		_(RawOrigin::Signed(who), description(), content(), AccessPolicy::Restricted, Sensitivity::Secret);
 
 		assert_eq!(NextDatasetId::<T>::get(), 1);
 	}

@@ -69,12 +69,12 @@ pub use citychain_primitives::{
 	access::{DatasetRegistry, DatasetSummary, OnDatasetPolicyChanged, OnDatasetWithdrawn},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
-		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY,
-		MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
+		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS, MAX_KEYWORD_LEN,
+		MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
-	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription,
-	DatasetId, DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId,
-	MetadataUpdate, Role, Sensitivity, Stamp, TimeRange, TopicCategory,
+	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId, DatasetItem,
+	DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, MetadataUpdate, Role, Sensitivity, Stamp, TimeRange,
+	TopicCategory,
 };
 pub use weights::WeightInfo;
 
@@ -93,8 +93,7 @@ pub mod pallet {
 	pub const MAP_ENTRY_PROOF_OVERHEAD: u64 = 2475;
 
 	/// The dataset record as stored.
-	pub type DatasetOf<T> =
-		Dataset<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+	pub type DatasetOf<T> = Dataset<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
 	/// Keywords as stored.
 	pub type Keywords = BoundedVec<BoundedBytes<MAX_KEYWORD_LEN>, ConstU32<MAX_KEYWORDS>>;
@@ -152,20 +151,11 @@ pub mod pallet {
 		/// A department filed a new dataset.
 		DatasetRegistered { dataset: DatasetId, owner: DepartmentId, publisher: T::AccountId },
 		/// A new version of `predecessor` was filed as `dataset`.
-		VersionPublished {
-			dataset: DatasetId,
-			predecessor: DatasetId,
-			version: u32,
-			publisher: T::AccountId,
-		},
+		VersionPublished { dataset: DatasetId, predecessor: DatasetId, version: u32, publisher: T::AccountId },
 		/// Descriptive fields of a dataset changed.
 		MetadataUpdated { dataset: DatasetId },
 		/// A dataset's access policy or sensitivity changed.
-		AccessPolicyChanged {
-			dataset: DatasetId,
-			policy: AccessPolicy,
-			sensitivity: Sensitivity,
-		},
+		AccessPolicyChanged { dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity },
 		/// A dataset was deprecated.
 		DatasetDeprecated { dataset: DatasetId },
 		/// A dataset was withdrawn.
@@ -359,11 +349,7 @@ pub mod pallet {
 		/// keywords, URI. Content fields need a new version.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::update_metadata())]
-		pub fn update_metadata(
-			origin: OriginFor<T>,
-			dataset: DatasetId,
-			update: MetadataUpdate,
-		) -> DispatchResult {
+		pub fn update_metadata(origin: OriginFor<T>, dataset: DatasetId, update: MetadataUpdate) -> DispatchResult {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			ensure!(!update.is_empty(), Error::<T>::NothingToUpdate);
@@ -371,8 +357,7 @@ pub mod pallet {
 				record.title = Self::check_title(title)?;
 			}
 			if let Some(description) = update.description {
-				record.description =
-					description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
+				record.description = description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
 			}
 			if let Some(topic) = update.topic {
 				record.topic = topic;
@@ -408,10 +393,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			Self::ensure_current(&record)?;
-			ensure!(
-				(record.policy, record.sensitivity) != (policy, sensitivity),
-				Error::<T>::NothingToUpdate
-			);
+			ensure!((record.policy, record.sensitivity) != (policy, sensitivity), Error::<T>::NothingToUpdate);
 			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
 			let stamp = Self::now();
 			let earlier = Self::update_earlier_versions(&record, |_, r| {
@@ -467,10 +449,7 @@ pub mod pallet {
 				.saturating_add(Pallet::<T>::earlier_withdrawals_weight(MAX_HISTORY - 1))
 				.saturating_add(T::OnWithdraw::max_weight())
 		)]
-		pub fn withdraw_dataset(
-			origin: OriginFor<T>,
-			dataset: DatasetId,
-		) -> DispatchResultWithPostInfo {
+		pub fn withdraw_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResultWithPostInfo {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			Self::ensure_current(&record)?;
 			let stamp = Self::now();
@@ -526,10 +505,7 @@ pub mod pallet {
 		/// Applies `change` to every earlier version of `record` (at most
 		/// `MAX_HISTORY - 1`: `publish_version` stops there); returns how
 		/// many it changed.
-		fn update_earlier_versions(
-			record: &DatasetOf<T>,
-			change: impl Fn(DatasetId, &mut DatasetOf<T>),
-		) -> u32 {
+		fn update_earlier_versions(record: &DatasetOf<T>, change: impl Fn(DatasetId, &mut DatasetOf<T>)) -> u32 {
 			let mut changed = 0;
 			let mut next = record.predecessor;
 			while let Some(id) = next {
@@ -562,9 +538,7 @@ pub mod pallet {
 
 		/// The signer and their department, if the signer is a Publisher of an
 		/// active department.
-		pub fn ensure_publisher(
-			origin: OriginFor<T>,
-		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+		pub fn ensure_publisher(origin: OriginFor<T>) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
 			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
@@ -625,8 +599,7 @@ pub mod pallet {
 				.into_iter()
 				.map(|k| {
 					ensure!(!k.is_empty(), Error::<T>::EmptyKeyword);
-					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k)
-						.map_err(|_| Error::<T>::KeywordTooLong.into())
+					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k).map_err(|_| Error::<T>::KeywordTooLong.into())
 				})
 				.collect::<Result<Vec<_>, DispatchError>>()?;
 			Ok(BoundedVec::truncate_from(keywords))
@@ -655,8 +628,7 @@ pub mod pallet {
 			})?;
 			ensure!(Self::is_media_type(&c.format), Error::<T>::InvalidMediaType);
 			let format = c.format.try_into().map_err(|_| Error::<T>::FormatTooLong)?;
-			let function =
-				HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			let function = HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
 			ensure!(c.digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
 			ensure!(c.size > 0, Error::<T>::EmptyContent);
 			let hash = ContentHash { code: c.hash_code, digest: BoundedVec::truncate_from(c.digest) };
@@ -668,9 +640,7 @@ pub mod pallet {
 		fn is_media_type(format: &[u8]) -> bool {
 			let essence = format.split(|b| *b == b';').next().unwrap_or_default();
 			let mut parts = essence.split(|b| *b == b'/');
-			let ok = |p: Option<&[u8]>| {
-				p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()))
-			};
+			let ok = |p: Option<&[u8]>| p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()));
 			ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 		}
 
@@ -753,10 +723,7 @@ pub mod pallet {
 				}
 			}
 			ensure!(records == NextDatasetId::<T>::get(), "a dataset record is missing");
-			ensure!(
-				OwnerIndex::<T>::iter_keys().count() as u64 == records,
-				"owner index size differs"
-			);
+			ensure!(OwnerIndex::<T>::iter_keys().count() as u64 == records, "owner index size differs");
 			Ok(())
 		}
 	}

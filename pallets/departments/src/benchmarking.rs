@@ -55,8 +55,7 @@ mod benchmarks {
 	#[benchmark]
 	fn register_department() -> Result<(), BenchmarkError> {
 		fill_departments::<T>();
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
 		let id = NextDepartmentId::<T>::get();
 
@@ -71,8 +70,7 @@ mod benchmarks {
 	fn set_department_status() -> Result<(), BenchmarkError> {
 		fill_departments::<T>();
 		let (id, _) = department_with_admin::<T>();
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, DepartmentStatus::Retired);

@@ -9,13 +9,8 @@ use frame_support::{
 
 /// Version 0 to 1: counts the departments that are not retired into
 /// [`StandingDepartments`], which the cap on departments now reads.
-pub type MigrateToV1<T> = VersionedMigration<
-	0,
-	1,
-	CountStandingDepartments<T>,
-	Pallet<T>,
-	<T as frame_system::Config>::DbWeight,
->;
+pub type MigrateToV1<T> =
+	VersionedMigration<0, 1, CountStandingDepartments<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
 
 /// The unversioned step of [`MigrateToV1`].
 pub struct CountStandingDepartments<T>(core::marker::PhantomData<T>);

@@ -65,7 +65,13 @@ mod register_department {
 	fn requires_governance() {
 		new_test_ext().execute_with(|| {
 			assert_noop!(
-				Departments::register_department(signed(PLANNING_ADMIN), b"X".to_vec(), DepartmentKind::Other, 10, vec![]),
+				Departments::register_department(
+					signed(PLANNING_ADMIN),
+					b"X".to_vec(),
+					DepartmentKind::Other,
+					10,
+					vec![]
+				),
 				DispatchError::BadOrigin
 			);
 		});
@@ -80,11 +86,23 @@ mod register_department {
 				Error::<Test>::EmptyName
 			);
 			assert_noop!(
-				Departments::register_department(root(), vec![b'a'; MAX_NAME as usize + 1], DepartmentKind::Other, 10, vec![]),
+				Departments::register_department(
+					root(),
+					vec![b'a'; MAX_NAME as usize + 1],
+					DepartmentKind::Other,
+					10,
+					vec![]
+				),
 				Error::<Test>::NameTooLong
 			);
 			assert_noop!(
-				Departments::register_department(root(), b"X".to_vec(), DepartmentKind::Other, 10, vec![b'u'; MAX_URI as usize + 1]),
+				Departments::register_department(
+					root(),
+					b"X".to_vec(),
+					DepartmentKind::Other,
+					10,
+					vec![b'u'; MAX_URI as usize + 1]
+				),
 				Error::<Test>::UriTooLong
 			);
 		});
@@ -94,7 +112,13 @@ mod register_department {
 	fn rejects_admin_who_is_already_a_member() {
 		new_test_ext().execute_with(|| {
 			assert_noop!(
-				Departments::register_department(RuntimeOrigin::root(), b"X".to_vec(), DepartmentKind::Other, PLANNING_PUBLISHER, vec![]),
+				Departments::register_department(
+					RuntimeOrigin::root(),
+					b"X".to_vec(),
+					DepartmentKind::Other,
+					PLANNING_PUBLISHER,
+					vec![]
+				),
 				Error::<Test>::AlreadyMember
 			);
 		});
@@ -107,7 +131,13 @@ mod register_department {
 				register(b"Filler", DepartmentKind::Other, 100 + i as u64);
 			}
 			assert_noop!(
-				Departments::register_department(RuntimeOrigin::root(), b"X".to_vec(), DepartmentKind::Other, 10, vec![]),
+				Departments::register_department(
+					RuntimeOrigin::root(),
+					b"X".to_vec(),
+					DepartmentKind::Other,
+					10,
+					vec![]
+				),
 				Error::<Test>::TooManyDepartments
 			);
 			assert_eq!(Council::members().len(), MAX_DEPARTMENTS as usize);
@@ -122,9 +152,19 @@ mod register_department {
 				register(b"Filler", DepartmentKind::Other, 100 + i as u64);
 			}
 			let register_one = || {
-				Departments::register_department(RuntimeOrigin::root(), b"X".to_vec(), DepartmentKind::Other, 10, vec![])
+				Departments::register_department(
+					RuntimeOrigin::root(),
+					b"X".to_vec(),
+					DepartmentKind::Other,
+					10,
+					vec![],
+				)
 			};
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Suspended));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Suspended
+			));
 			assert_noop!(register_one(), Error::<Test>::TooManyDepartments);
 
 			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Retired));
@@ -132,7 +172,13 @@ mod register_department {
 			assert_eq!(crate::StandingDepartments::<Test>::get(), MAX_DEPARTMENTS);
 			assert_eq!(NextDepartmentId::<Test>::get(), MAX_DEPARTMENTS + 1);
 			assert_noop!(
-				Departments::register_department(RuntimeOrigin::root(), b"Y".to_vec(), DepartmentKind::Other, 11, vec![]),
+				Departments::register_department(
+					RuntimeOrigin::root(),
+					b"Y".to_vec(),
+					DepartmentKind::Other,
+					11,
+					vec![]
+				),
 				Error::<Test>::TooManyDepartments
 			);
 			check_invariants();
@@ -146,7 +192,11 @@ mod set_department_status {
 	#[test]
 	fn suspension_removes_delegate_from_council_and_reactivation_restores_it() {
 		new_test_ext().execute_with(|| {
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Suspended));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Suspended
+			));
 			System::assert_last_event(
 				Event::DepartmentStatusChanged { department: TRANSPORT, status: DepartmentStatus::Suspended }.into(),
 			);
@@ -225,11 +275,12 @@ mod add_member {
 	fn only_admins_of_active_departments() {
 		new_test_ext().execute_with(|| {
 			assert_noop!(Departments::add_member(signed(OUTSIDER), 20, Roles::NONE), Error::<Test>::NotMember);
-			assert_noop!(
-				Departments::add_member(signed(PLANNING_PUBLISHER), 20, Roles::NONE),
-				Error::<Test>::NotAdmin
-			);
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), PLANNING, DepartmentStatus::Suspended));
+			assert_noop!(Departments::add_member(signed(PLANNING_PUBLISHER), 20, Roles::NONE), Error::<Test>::NotAdmin);
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				PLANNING,
+				DepartmentStatus::Suspended
+			));
 			assert_noop!(
 				Departments::add_member(signed(PLANNING_ADMIN), 20, Roles::NONE),
 				Error::<Test>::DepartmentNotActive
@@ -349,7 +400,11 @@ mod remove_member {
 			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
 			assert!(frame_system::Pallet::<Test>::account_exists(&PLANNING_PUBLISHER));
 			assert_eq!(frame_system::Pallet::<Test>::account_nonce(PLANNING_PUBLISHER), 2);
-			assert_ok!(Departments::add_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER, Roles::only(Role::Publisher)));
+			assert_ok!(Departments::add_member(
+				signed(PLANNING_ADMIN),
+				PLANNING_PUBLISHER,
+				Roles::only(Role::Publisher)
+			));
 			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
 			assert_eq!(frame_system::Pallet::<Test>::account_nonce(PLANNING_PUBLISHER), 2);
 		});
@@ -413,7 +468,9 @@ mod update_department {
 				Some(PLANNING_PUBLISHER)
 			));
 			System::assert_has_event(Event::DepartmentUpdated { department: PLANNING }.into());
-			System::assert_last_event(Event::DelegateChanged { department: PLANNING, delegate: PLANNING_PUBLISHER }.into());
+			System::assert_last_event(
+				Event::DelegateChanged { department: PLANNING, delegate: PLANNING_PUBLISHER }.into(),
+			);
 			let dept = DepartmentRecords::<Test>::get(PLANNING).unwrap();
 			assert_eq!(dept.name.to_vec(), b"Planning Bureau".to_vec());
 			assert_eq!(dept.metadata_uri.to_vec(), b"ipfs://planning".to_vec());
@@ -461,11 +518,18 @@ mod directory {
 	fn reports_roles_status_and_regulators() {
 		new_test_ext().execute_with(|| {
 			let m = Departments::membership(&PLANNING_PUBLISHER).unwrap();
-			assert_eq!((m.department, m.kind, m.roles), (PLANNING, DepartmentKind::Planning, Roles::only(Role::Publisher)));
+			assert_eq!(
+				(m.department, m.kind, m.roles),
+				(PLANNING, DepartmentKind::Planning, Roles::only(Role::Publisher))
+			);
 			assert!(Departments::membership(&OUTSIDER).is_none());
 			assert!(Departments::is_active_regulator(REGULATOR));
 			assert!(!Departments::is_active_regulator(PLANNING));
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), REGULATOR, DepartmentStatus::Suspended));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				REGULATOR,
+				DepartmentStatus::Suspended
+			));
 			assert!(!Departments::is_active_regulator(REGULATOR));
 			assert_eq!(Departments::department_where(&REGULATOR_ADMIN, Role::Auditor), None);
 		});

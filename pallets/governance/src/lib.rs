@@ -74,8 +74,7 @@ pub mod pallet {
 
 	/// How many proposal tickets ([`ProposalSlot`]) each account holds.
 	#[pallet::storage]
-	pub type OpenProposals<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+	pub type OpenProposals<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::error]
 	pub enum Error<T> {
@@ -109,9 +108,7 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
 			let actual = result.map_or_else(|e| e.post_info.actual_weight, |p| p.actual_weight);
-			Self::deposit_event(Event::DispatchedAsRoot {
-				result: result.map(|_| ()).map_err(|e| e.error),
-			});
+			Self::deposit_event(Event::DispatchedAsRoot { result: result.map(|_| ()).map_err(|e| e.error) });
 			Ok(actual.map(|w| w.saturating_add(T::WeightInfo::dispatch_as_root())).into())
 		}
 	}

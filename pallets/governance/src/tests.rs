@@ -14,10 +14,7 @@ fn governance_dispatches_root_only_call() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(Governance::dispatch_as_root(RuntimeOrigin::signed(1), set_heap_pages()));
 		System::assert_last_event(Event::DispatchedAsRoot { result: Ok(()) }.into());
-		assert_eq!(
-			frame_support::storage::unhashed::get::<u64>(HEAP_PAGES),
-			Some(64)
-		);
+		assert_eq!(frame_support::storage::unhashed::get::<u64>(HEAP_PAGES), Some(64));
 	});
 }
 

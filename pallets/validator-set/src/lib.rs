@@ -138,10 +138,7 @@ pub mod pallet {
 			for who in &self.validators {
 				let department = T::Departments::active_department_of(who)
 					.expect("a genesis validator is a member of an active department");
-				assert!(
-					!set.iter().any(|(_, d)| *d == department),
-					"a department has at most one genesis validator"
-				);
+				assert!(!set.iter().any(|(_, d)| *d == department), "a department has at most one genesis validator");
 				set.try_push((who.clone(), department)).expect("at most MaxValidators genesis validators");
 			}
 			Validators::<T>::put(set);
@@ -192,8 +189,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_validator())]
 		pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let department =
-				T::Departments::active_department_of(&who).ok_or(Error::<T>::NotActiveMember)?;
+			let department = T::Departments::active_department_of(&who).ok_or(Error::<T>::NotActiveMember)?;
 			let mut set = Validators::<T>::get();
 			ensure!(!set.iter().any(|(v, _)| *v == who), Error::<T>::AlreadyValidator);
 			ensure!(!set.iter().any(|(_, d)| *d == department), Error::<T>::DepartmentHasValidator);
@@ -270,10 +266,7 @@ pub mod pallet {
 				return None;
 			}
 			let validators = Self::accounts();
-			Self::deposit_event(Event::NewSetPlanned {
-				session: new_index,
-				validators: validators.len() as u32,
-			});
+			Self::deposit_event(Event::NewSetPlanned { session: new_index, validators: validators.len() as u32 });
 			Some(validators)
 		}
 

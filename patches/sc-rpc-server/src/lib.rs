@@ -28,15 +28,11 @@ use std::{error::Error as StdError, net::SocketAddr, sync::Arc, time::Duration};
 use futures::future::BoxFuture;
 use jsonrpsee::{
 	core::BoxError,
-	server::{
-		serve_with_graceful_shutdown, stop_channel, ws, PingConfig, ServerHandle, StopHandle,
-	},
+	server::{serve_with_graceful_shutdown, stop_channel, ws, PingConfig, ServerHandle, StopHandle},
 	Methods, RpcModule,
 };
 use tower::Service;
-use utils::{
-	build_rpc_api, deny_unsafe, format_listen_addrs, get_proxy_ip, ListenAddrError, RpcSettings,
-};
+use utils::{build_rpc_api, deny_unsafe, format_listen_addrs, get_proxy_ip, ListenAddrError, RpcSettings};
 
 pub use ip_network::IpNetwork;
 pub use jsonrpsee::{
@@ -88,24 +84,14 @@ impl RpcSpawnHandle {
 }
 
 impl sp_core::traits::SpawnNamed for RpcSpawnHandle {
-	fn spawn_blocking(
-		&self,
-		_name: &'static str,
-		_group: Option<&'static str>,
-		future: BoxFuture<'static, ()>,
-	) {
+	fn spawn_blocking(&self, _name: &'static str, _group: Option<&'static str>, future: BoxFuture<'static, ()>) {
 		let handle = self.handle.clone();
 		self.handle.spawn_blocking(move || {
 			handle.block_on(future);
 		});
 	}
 
-	fn spawn(
-		&self,
-		_name: &'static str,
-		_group: Option<&'static str>,
-		future: BoxFuture<'static, ()>,
-	) {
+	fn spawn(&self, _name: &'static str, _group: Option<&'static str>, future: BoxFuture<'static, ()>) {
 		self.handle.spawn(future);
 	}
 }
@@ -122,11 +108,7 @@ pub struct Server {
 
 impl Server {
 	/// Creates a new Server.
-	pub fn new(
-		handle: ServerHandle,
-		listen_addrs: Vec<SocketAddr>,
-		rpc_runtime: tokio::runtime::Runtime,
-	) -> Server {
+	pub fn new(handle: ServerHandle, listen_addrs: Vec<SocketAddr>, rpc_runtime: tokio::runtime::Runtime) -> Server {
 		Server { handle, listen_addrs, rpc_runtime: Some(rpc_runtime) }
 	}
 
@@ -144,11 +126,7 @@ impl Server {
 	/// Returns the spawn handle for tasks on the dedicated RPC runtime.
 	pub fn spawn_handle(&self) -> Arc<dyn sp_core::traits::SpawnNamed> {
 		Arc::new(RpcSpawnHandle::new(
-			self.rpc_runtime
-				.as_ref()
-				.expect("rpc_runtime is only taken in Drop; qed")
-				.handle()
-				.clone(),
+			self.rpc_runtime.as_ref().expect("rpc_runtime is only taken in Drop; qed").handle().clone(),
 		))
 	}
 }
@@ -167,10 +145,7 @@ impl Drop for Server {
 }
 
 /// Trait for providing subscription IDs that can be cloned.
-pub trait SubscriptionIdProvider:
-	jsonrpsee::core::traits::IdProvider + dyn_clone::DynClone
-{
-}
+pub trait SubscriptionIdProvider: jsonrpsee::core::traits::IdProvider + dyn_clone::DynClone {}
 
 dyn_clone::clone_trait_object!(SubscriptionIdProvider);
 
@@ -204,11 +179,7 @@ impl RuntimeGuard {
 	}
 
 	fn handle(&self) -> tokio::runtime::Handle {
-		self.0
-			.as_ref()
-			.expect("runtime is only taken in `into_inner` and `Drop`; qed")
-			.handle()
-			.clone()
+		self.0.as_ref().expect("runtime is only taken in `into_inner` and `Drop`; qed").handle().clone()
 	}
 
 	/// Hands the runtime over to the [`Server`], which owns it from then on.
@@ -239,8 +210,7 @@ pub async fn start_server<M>(config: Config<M>) -> Result<Server, Box<dyn StdErr
 where
 	M: Send + Sync,
 {
-	let Config { endpoints, metrics, rpc_api, id_provider, request_logger_limit, rpc_runtime } =
-		config;
+	let Config { endpoints, metrics, rpc_api, id_provider, request_logger_limit, rpc_runtime } = config;
 
 	// Held as a guard so that every early error return below shuts the runtime down
 	let rpc_runtime = RuntimeGuard::new(rpc_runtime);
@@ -254,12 +224,7 @@ where
 		let known: Vec<&'static str> = rpc_api.method_names().collect();
 		m.with_known_methods(known)
 	});
-	let cfg = PerConnection {
-		methods: rpc_api.into(),
-		metrics,
-		tokio_handle: rpc_handle.clone(),
-		stop_handle,
-	};
+	let cfg = PerConnection { methods: rpc_api.into(), metrics, tokio_handle: rpc_handle.clone(), stop_handle };
 
 	let mut local_addrs = Vec::new();
 
@@ -354,21 +319,16 @@ where
 				let service_builder2 = service_builder.clone();
 				let rate_limit_whitelisted_ips2 = rate_limit_whitelisted_ips.clone();
 
-				let svc =
-					tower::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-						req.extensions_mut().insert(deny_unsafe);
+				let svc = tower::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+					req.extensions_mut().insert(deny_unsafe);
 
-						let PerConnection { methods, metrics, tokio_handle, stop_handle } =
-							cfg2.clone();
-						let service_builder = service_builder2.clone();
+					let PerConnection { methods, metrics, tokio_handle, stop_handle } = cfg2.clone();
+					let service_builder = service_builder2.clone();
 
-						let proxy_ip =
-							if rate_limit_trust_proxy_headers { get_proxy_ip(&req) } else { None };
+					let proxy_ip = if rate_limit_trust_proxy_headers { get_proxy_ip(&req) } else { None };
 
-						let rate_limit_cfg = if rate_limit_whitelisted_ips2
-							.iter()
-							.any(|ips| ips.contains(proxy_ip.unwrap_or(ip)))
-						{
+					let rate_limit_cfg =
+						if rate_limit_whitelisted_ips2.iter().any(|ips| ips.contains(proxy_ip.unwrap_or(ip))) {
 							log::debug!(target: "rpc", "ip={ip}, proxy_ip={:?} is trusted, disabling rate-limit", proxy_ip);
 							None
 						} else {
@@ -378,56 +338,48 @@ where
 							rate_limit
 						};
 
-						let is_websocket = ws::is_upgrade_request(&req);
-						let transport_label = if is_websocket { "ws" } else { "http" };
+					let is_websocket = ws::is_upgrade_request(&req);
+					let transport_label = if is_websocket { "ws" } else { "http" };
 
-						let middleware_layer = match (metrics, rate_limit_cfg) {
-							(None, None) => None,
-							(Some(metrics), None) => Some(
-								MiddlewareLayer::new()
-									.with_metrics(Metrics::new(metrics, transport_label)),
-							),
-							(None, Some(rate_limit)) =>
-								Some(MiddlewareLayer::new().with_rate_limit_per_minute(rate_limit)),
-							(Some(metrics), Some(rate_limit)) => Some(
-								MiddlewareLayer::new()
-									.with_metrics(Metrics::new(metrics, transport_label))
-									.with_rate_limit_per_minute(rate_limit),
-							),
-						};
+					let middleware_layer = match (metrics, rate_limit_cfg) {
+						(None, None) => None,
+						(Some(metrics), None) => {
+							Some(MiddlewareLayer::new().with_metrics(Metrics::new(metrics, transport_label)))
+						},
+						(None, Some(rate_limit)) => Some(MiddlewareLayer::new().with_rate_limit_per_minute(rate_limit)),
+						(Some(metrics), Some(rate_limit)) => Some(
+							MiddlewareLayer::new()
+								.with_metrics(Metrics::new(metrics, transport_label))
+								.with_rate_limit_per_minute(rate_limit),
+						),
+					};
 
-						let rpc_middleware = RpcServiceBuilder::new()
-							.rpc_logger(request_logger_limit)
-							.option_layer(middleware_layer.clone());
-						let mut svc = service_builder
-							.set_rpc_middleware(rpc_middleware)
-							.build(methods, stop_handle);
+					let rpc_middleware = RpcServiceBuilder::new()
+						.rpc_logger(request_logger_limit)
+						.option_layer(middleware_layer.clone());
+					let mut svc = service_builder.set_rpc_middleware(rpc_middleware).build(methods, stop_handle);
 
-						async move {
-							if is_websocket {
-								let on_disconnect = svc.on_session_closed();
+					async move {
+						if is_websocket {
+							let on_disconnect = svc.on_session_closed();
 
-								// Spawn a task to handle when the connection is closed.
-								tokio_handle.spawn(async move {
-									let now = std::time::Instant::now();
-									middleware_layer.as_ref().map(|m| m.ws_connect());
-									on_disconnect.await;
-									middleware_layer.as_ref().map(|m| m.ws_disconnect(now));
-								});
-							}
-
-							// https://github.com/rust-lang/rust/issues/102211 the error type can't be inferred
-							// to be `Box<dyn std::error::Error + Send + Sync>` so we need to
-							// convert it to a concrete type as workaround.
-							svc.call(req).await.map_err(|e| BoxError::from(e))
+							// Spawn a task to handle when the connection is closed.
+							tokio_handle.spawn(async move {
+								let now = std::time::Instant::now();
+								middleware_layer.as_ref().map(|m| m.ws_connect());
+								on_disconnect.await;
+								middleware_layer.as_ref().map(|m| m.ws_disconnect(now));
+							});
 						}
-					});
 
-				cfg.tokio_handle.spawn(serve_with_graceful_shutdown(
-					sock,
-					svc,
-					cfg.stop_handle.clone().shutdown(),
-				));
+						// https://github.com/rust-lang/rust/issues/102211 the error type can't be inferred
+						// to be `Box<dyn std::error::Error + Send + Sync>` so we need to
+						// convert it to a concrete type as workaround.
+						svc.call(req).await.map_err(|e| BoxError::from(e))
+					}
+				});
+
+				cfg.tokio_handle.spawn(serve_with_graceful_shutdown(sock, svc, cfg.stop_handle.clone().shutdown()));
 			}
 		});
 	}

@@ -78,8 +78,8 @@ impl OptimizationOptions {
 
 	/// The passes over a module's bytes.
 	pub fn apply(&self, bytes: &[u8]) -> Result<Vec<u8>, OptimizationError> {
-		let mut module: Module =
-			parity_wasm::deserialize_buffer(bytes).map_err(|e: parity_wasm::elements::Error| OptimizationError::NotMvp(e.to_string()))?;
+		let mut module: Module = parity_wasm::deserialize_buffer(bytes)
+			.map_err(|e: parity_wasm::elements::Error| OptimizationError::NotMvp(e.to_string()))?;
 		let strip_dwarf = self.passes.contains(&Pass::StripDwarf);
 		let keep_names = self.debug_info;
 		module.sections_mut().retain(|section| match section {

@@ -100,8 +100,7 @@ mod benchmarks {
 		fill::<T>(most::<T>());
 		let origin = T::ResetOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let owner: T::AccountId = account("owner", 2, 0);
-		let nodes: Vec<(PeerId, T::AccountId)> =
-			(0..n).map(|i| (peer::<T>(u32::MAX - i), owner.clone())).collect();
+		let nodes: Vec<(PeerId, T::AccountId)> = (0..n).map(|i| (peer::<T>(u32::MAX - i), owner.clone())).collect();
 
 		#[block]
 		{
