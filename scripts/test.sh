@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Sets up what is missing, builds the workspace's programs once, and runs
-# every test suite: the set-up's own test, the workspace's Rust tests, the
-# end-to-end tests against those programs, and the zombienet network tests
-# with the same node binary. Prints the time of each stage at the end, also
-# when a stage fails.
+# Sets up what is missing, checks the Rust code's format, builds the
+# workspace's programs once, and runs every test suite: the set-up's own
+# test, the workspace's Rust tests, the end-to-end tests against those
+# programs, and the zombienet network tests with the same node binary.
+# Prints the time of each stage at the end, also when a stage fails.
 #
 # The suites spend most of their time waiting for blocks, not computing, so
 # they run side by side once the programs are built: the Rust tests compile
@@ -13,6 +13,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap print_stage_times EXIT
 
+cargo_fmt_check() {
+	(cd "$ROOT" && cargo fmt --all --check) || die "the Rust code is not formatted as .rustfmt.toml says: run 'cargo fmt --all'"
+}
 cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspace --no-fail-fast); }
 e2e_setup() {
 	ensure_stac_python
@@ -25,6 +28,7 @@ e2e_test() {
 
 stage "set-up test" "$ROOT/scripts/tests/setup.sh"
 stage "prerequisites" ensure_prerequisites
+stage "format (cargo fmt --check)" cargo_fmt_check
 stage "e2e set-up" e2e_setup
 stage "build (workspace binaries)" build_node
 background_stage "Rust tests" cargo_test
