@@ -39,26 +39,9 @@ fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
 	} })
 }
 
-/// Item search's parameters in a query string.
+/// Item search's parameters in a query string: those the gateway takes.
 fn search_parameters() -> Vec<Value> {
-	[
-		"bbox",
-		"intersects",
-		"datetime",
-		"ids",
-		"collections",
-		"limit",
-		"token",
-		"sortby",
-		"fields",
-		"filter",
-		"filter-lang",
-		"filter-crs",
-		"q",
-	]
-	.iter()
-	.map(|p| reference(p))
-	.collect()
+	crate::stac::SEARCH_FIELDS.iter().map(|p| reference(p)).collect()
 }
 
 /// The OpenAPI document of the gateway at `base` (its public URL).

@@ -50,8 +50,9 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 ];
-/// Search parameters the API takes; anything else is refused.
-const SEARCH_FIELDS: &[&str] = &[
+/// Search parameters the API takes (and `/api` describes); anything else is
+/// refused.
+pub const SEARCH_FIELDS: &[&str] = &[
 	"bbox",
 	"intersects",
 	"datetime",
@@ -317,7 +318,13 @@ impl CollectionSearch {
 					search.bbox = Some([w, s, e, n]);
 				},
 				"datetime" => {
-					let open = |t: &str| if t.is_empty() || t == ".." { Ok(None) } else { rfc3339_ms(t).map(Some) };
+					let open = |t: &str| {
+						if t.is_empty() || t == ".." {
+							Ok(None)
+						} else {
+							rfc3339_ms(t).map(Some)
+						}
+					};
 					search.interval = Some(match value.split_once('/') {
 						Some((a, b)) => (open(a)?, open(b)?),
 						None => {
@@ -330,11 +337,7 @@ impl CollectionSearch {
 					search.terms = value.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect()
 				},
 				"limit" => search.limit = parse_limit(value)?.min(MAX_COLLECTIONS as u64) as usize,
-				"token" => {
-					search.offset = value
-						.parse()
-						.map_err(|_| ApiError::bad_request(format!("token: {value:?} is not from a next link")))?
-				},
+				"token" => search.offset = offset(query)?,
 				other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
 			}
 		}
@@ -349,7 +352,13 @@ impl CollectionSearch {
 			(None, _) => true,
 			(Some([w, s, e, n]), &[cw, cs, ce, cn]) => {
 				// Boxes across the antimeridian as two halves each.
-				let halves = |w: f64, e: f64| if w > e { vec![(w, 180.0), (-180.0, e)] } else { vec![(w, e)] };
+				let halves = |w: f64, e: f64| {
+					if w > e {
+						vec![(w, 180.0), (-180.0, e)]
+					} else {
+						vec![(w, e)]
+					}
+				};
 				s <= cn
 					&& cs <= n && halves(w, e).iter().any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
 			},
@@ -393,17 +402,10 @@ pub async fn collections(
 	let matching: Vec<&Value> = all.iter().filter(|c| search.matches(c)).collect();
 	let page: Vec<Value> = matching.iter().skip(search.offset).take(search.limit).map(|c| (*c).clone()).collect();
 	let base = &state.settings.public_url;
-	let mut links = vec![link("root", format!("{base}/"), JSON)];
-	let mut this = query.clone();
-	this.remove("token");
-	let href = |q: &BTreeMap<String, String>| match serde_urlencoded::to_string(q).unwrap_or_default() {
-		q if q.is_empty() => format!("{base}/collections"),
-		q => format!("{base}/collections?{q}"),
-	};
-	links.push(link("self", href(&query), JSON));
+	let url = format!("{base}/collections");
+	let mut links = vec![link("root", format!("{base}/"), JSON), link("self", with_query(&url, &query), JSON)];
 	if search.offset + page.len() < matching.len() {
-		this.insert("token".into(), (search.offset + page.len()).to_string());
-		links.push(link("next", href(&this), JSON));
+		links.push(next_link(&url, &query, search.offset + page.len(), JSON));
 	}
 	Ok(Json(json!({
 		"collections": page,
@@ -522,10 +524,7 @@ async fn search(
 		.collect();
 	let mut links = vec![link("root", format!("{base}/"), JSON)];
 	links.push(match &page {
-		Page::Get { path, query } => match serde_urlencoded::to_string(query).unwrap_or_default() {
-			q if q.is_empty() => link("self", format!("{base}{path}"), GEOJSON),
-			q => link("self", format!("{base}{path}?{q}"), GEOJSON),
-		},
+		Page::Get { path, query } => link("self", with_query(&format!("{base}{path}"), query), GEOJSON),
 		Page::Post { body } => {
 			json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body })
 		},
@@ -536,8 +535,7 @@ async fn search(
 			Page::Get { path, query } => {
 				let mut other = (*query).clone();
 				other.insert("token".into(), token.into());
-				let query = serde_urlencoded::to_string(&other).unwrap_or_default();
-				json!({ "rel": rel, "href": format!("{base}{path}?{query}"), "type": GEOJSON, "method": "GET" })
+				json!({ "rel": rel, "href": with_query(&format!("{base}{path}"), &other), "type": GEOJSON, "method": "GET" })
 			},
 			Page::Post { body } => {
 				let mut other = (*body).clone();
@@ -598,7 +596,9 @@ pub async fn search_post(
 	reader: Reader,
 	Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-	let Value::Object(body) = body else { return Err(ApiError::bad_request("the search body is not a JSON object")) };
+	let Value::Object(body) = body else {
+		return Err(ApiError::bad_request("the search body is not a JSON object"));
+	};
 	// Clients send unused parameters as null; `fields` says what to leave
 	// out, and null says nothing.
 	if let Some((other, _)) = body.iter().find(|(k, v)| !v.is_null() && !SEARCH_FIELDS.contains(&k.as_str())) {
@@ -694,11 +694,28 @@ fn offset(query: &BTreeMap<String, String>) -> Result<usize, ApiError> {
 		.map(Option::unwrap_or_default)
 }
 
+/// `url` with `query` as its query string, if there is one.
+fn with_query(url: &str, query: &BTreeMap<String, String>) -> String {
+	match serde_urlencoded::to_string(query).unwrap_or_default() {
+		q if q.is_empty() => url.to_string(),
+		q => format!("{url}?{q}"),
+	}
+}
+
 /// A page's `next` link: `url` with the query and the offset `next`.
 fn next_link(url: &str, query: &BTreeMap<String, String>, next: usize, media_type: &str) -> Value {
 	let mut query = query.clone();
 	query.insert("token".into(), next.to_string());
-	link("next", format!("{url}?{}", serde_urlencoded::to_string(&query).unwrap_or_default()), media_type)
+	link("next", with_query(url, &query), media_type)
+}
+
+/// The page size of a list of an item's versions or audit entries: `limit`
+/// (1 to 100, default 10); `token` is the only other parameter.
+fn list_limit(query: &BTreeMap<String, String>) -> Result<u64, ApiError> {
+	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
+		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
+	}
+	Ok(query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64))
 }
 
 /// `GET /collections/{collection}/items/{item}/versions`: every version of
@@ -710,11 +727,7 @@ pub async fn versions(
 	Path((collection, item)): Path<(String, String)>,
 	Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
-	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
-		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
-	}
-	let limit =
-		query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64) as usize;
+	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
 	let mut history: Vec<u64> = state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
@@ -748,10 +761,7 @@ pub async fn audit(
 	Path((collection, item)): Path<(String, String)>,
 	Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
-		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
-	}
-	let limit = query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64);
+	let limit = list_limit(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
 	let mut params = json!({ "subject": { "dataset": id }, "limit": limit });
 	if query.contains_key("token") {
