@@ -415,20 +415,30 @@ impl Visible {
 
 	/// The same as an SQL condition over the index's `datasets` columns.
 	pub fn condition(&self) -> Condition {
-		let mut any = Vec::new();
-		let mut args = Vec::new();
-		let mut list = |column: &str, values: Vec<i64>| {
-			if !values.is_empty() {
-				any.push(format!("{column} IN ({})", vec!["?"; values.len()].join(",")));
-				args.extend(values.into_iter().map(Sql::Integer));
-			}
-		};
-		list("sensitivity", self.sensitivities.iter().map(|s| *s as i64).collect());
-		list("owner", self.department.into_iter().map(i64::from).collect());
-		list("id", self.contracted.iter().map(|i| *i as i64).collect());
-		let sql = if any.is_empty() { "0".to_string() } else { format!("({})", any.join(" OR ")) };
-		Condition { sql, args }
+		let any: Vec<Condition> = [
+			one_of("sensitivity", self.sensitivities.iter().map(|s| *s as i64).collect()),
+			one_of("owner", self.department.into_iter().map(i64::from).collect()),
+			one_of("id", self.contracted.iter().map(|i| *i as i64).collect()),
+		]
+		.into_iter()
+		.flatten()
+		.collect();
+		match any.is_empty() {
+			true => Condition { sql: "0".into(), args: Vec::new() },
+			false => Condition {
+				sql: format!("({})", any.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>().join(" OR ")),
+				args: any.into_iter().flat_map(|c| c.args).collect(),
+			},
+		}
 	}
+}
+
+/// `column IN (?, …)` over `values`; `None` without values.
+pub fn one_of(column: &str, values: Vec<i64>) -> Option<Condition> {
+	(!values.is_empty()).then(|| Condition {
+		sql: format!("{column} IN ({})", vec!["?"; values.len()].join(",")),
+		args: values.into_iter().map(Sql::Integer).collect(),
+	})
 }
 
 impl From<DatasetQuery> for Search {

@@ -26,7 +26,7 @@ use citychain_primitives::{
 use geo::BoundingRect;
 
 use super::{
-	query::{Condition, Cursor, KeyValue, Search, Visible},
+	query::{one_of, Condition, Cursor, KeyValue, Search, Visible},
 	text::FreeText,
 };
 use citychain_runtime::{AccountId, BlockNumber, Hash};
@@ -579,19 +579,19 @@ impl Store {
 			filters.push(after(&order, cursor, &mut keyset));
 			args.extend(keyset);
 		}
-		let mut any_of = |column: &str, values: Vec<i64>| {
-			if !values.is_empty() {
-				filters.push(format!("{column} IN ({})", vec!["?"; values.len()].join(",")));
-				args.extend(values.into_iter().map(Sql::Integer));
-			}
-		};
-		any_of("owner", query.owner.into_iter().map(i64::from).collect());
-		any_of("owner", search.owners.iter().map(|o| i64::from(*o)).collect());
-		any_of("status", query.status.into_iter().map(|s| s as i64).collect());
-		any_of("topic", query.topics.iter().map(|t| *t as i64).collect());
-		any_of("policy", search.policies.iter().map(|p| *p as i64).collect());
-		any_of("sensitivity", search.sensitivities.iter().map(|s| *s as i64).collect());
-		any_of("id", search.ids.iter().map(|i| *i as i64).collect());
+		let lists = [
+			one_of("owner", query.owner.into_iter().map(i64::from).collect()),
+			one_of("owner", search.owners.iter().map(|o| i64::from(*o)).collect()),
+			one_of("status", query.status.into_iter().map(|s| s as i64).collect()),
+			one_of("topic", query.topics.iter().map(|t| *t as i64).collect()),
+			one_of("policy", search.policies.iter().map(|p| *p as i64).collect()),
+			one_of("sensitivity", search.sensitivities.iter().map(|s| *s as i64).collect()),
+			one_of("id", search.ids.iter().map(|i| *i as i64).collect()),
+		];
+		for Condition { sql, args: values } in lists.into_iter().flatten() {
+			filters.push(sql);
+			args.extend(values);
+		}
 		// What the CQL2 filter implies narrows the candidates it is
 		// evaluated on.
 		for condition in search.filter.iter().flat_map(|f| f.prefilter()) {
