@@ -110,7 +110,12 @@ fn hash_code(name: &str) -> Result<u64, Error> {
 }
 
 fn media_type(path: &Path) -> &'static str {
-	match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+	match path
+		.extension()
+		.and_then(|e| e.to_str())
+		.map(str::to_ascii_lowercase)
+		.as_deref()
+	{
 		Some("geojson") => "application/geo+json",
 		Some("json") => "application/json",
 		Some("csv") => "text/csv",
@@ -133,7 +138,9 @@ fn digest_file(path: &Path, code: u64, what: &str) -> Result<(Vec<u8>, u64), Err
 
 fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Error> {
 	text.as_deref()
-		.map(|t| extent::parse_time(t).ok_or_else(|| Error::Invalid(format!("malformed {what} {t:?}"))))
+		.map(|t| {
+			extent::parse_time(t).ok_or_else(|| Error::Invalid(format!("malformed {what} {t:?}")))
+		})
 		.transpose()
 }
 
@@ -153,7 +160,8 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	});
 	let found = match &geojson {
 		Some(path) => {
-			let text = fs::read(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+			let text =
+				fs::read(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
 			let doc: Value = serde_json::from_slice(&text)
 				.map_err(|e| Error::Invalid(format!("{} is not JSON: {e}", path.display())))?;
 			extent::of_geojson(&doc)?
@@ -163,12 +171,17 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	let bbox = match (&a.bbox, found.bbox) {
 		(Some(text), _) => parse_bbox(text)?,
 		(None, Some(b)) => b,
-		(None, None) => return Err(Error::Invalid("no extent: give --bbox or a GeoJSON file with geometries".into())),
+		(None, None) => {
+			return Err(Error::Invalid(
+				"no extent: give --bbox or a GeoJSON file with geometries".into(),
+			))
+		},
 	};
 	let start = time_arg(&a.start, "start")?.or(found.time.map(|t| t.0));
 	let end = time_arg(&a.end, "end")?.or(found.time.map(|t| t.1));
-	let start =
-		start.ok_or_else(|| Error::Invalid("no time: give --start or a GeoJSON file with feature times".into()))?;
+	let start = start.ok_or_else(|| {
+		Error::Invalid("no time: give --start or a GeoJSON file with feature times".into())
+	})?;
 	let code = hash_code(&a.hash)?;
 	let (digest, size) = digest_file(&a.file, code, "hashing")?;
 	let registration = Registration {
@@ -193,7 +206,9 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	};
 	let included = ctx.submit(registration.call()).await?;
 	let dataset = event(&included, "DatasetRegistered", |e| match e {
-		RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered { dataset, .. }) => Some(*dataset),
+		RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered { dataset, .. }) => {
+			Some(*dataset)
+		},
 		_ => None,
 	})?;
 	eprintln!(
@@ -263,21 +278,27 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 		},
 		_ => None,
 	};
-	let call = RuntimeCall::Access(pallet_access::Call::approve_request { contract: a.contract, envelope });
+	let call = RuntimeCall::Access(pallet_access::Call::approve_request {
+		contract: a.contract,
+		envelope,
+	});
 	match ctx.submit(call).await {
 		Ok(included) => {
 			if let Some((partial, target)) = sealed_copy {
 				fs::rename(&partial, &target)?;
 				eprintln!("encrypted copy: {}", target.display());
 			}
-			let approved = included
-				.events
-				.iter()
-				.any(|e| matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. })));
+			let approved = included.events.iter().any(|e| {
+				matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. }))
+			});
 			println!(
 				"contract {} {}",
 				a.contract,
-				if approved { "approved" } else { "approval recorded; the regulator's is still needed" }
+				if approved {
+					"approved"
+				} else {
+					"approval recorded; the regulator's is still needed"
+				}
 			);
 			Ok(())
 		},
@@ -301,7 +322,13 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let nonce = auth::nonce();
 	let authorization = auth::authorization(
 		&signer,
-		&auth::Request { gateway, method: "GET", path: &path, time_ms: auth::now_ms(), nonce: &nonce },
+		&auth::Request {
+			gateway,
+			method: "GET",
+			path: &path,
+			time_ms: auth::now_ms(),
+			nonce: &nonce,
+		},
 	);
 	let url = format!("{gateway}{path}");
 	let response = reqwest::Client::new()
@@ -312,11 +339,17 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		.map_err(|e| Error::Connection(format!("{url}: {e}")))?;
 	let status = response.status();
 	if !status.is_success() {
-		let body: Value = response.bytes().await.ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+		let body: Value = response
+			.bytes()
+			.await
+			.ok()
+			.and_then(|b| serde_json::from_slice(&b).ok())
+			.unwrap_or_default();
 		let reason = body["error"].as_str().unwrap_or("no reason given").to_string();
 		return Err(Error::Invalid(format!("the gateway refused ({}): {reason}", status.as_u16())));
 	}
-	let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+	let header =
+		|name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
 	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
 	let named: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
 	// The contract is the chain's answer, not the gateway's: the one that
@@ -341,7 +374,9 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) => {
-			return Err(Error::Invalid("the data is encrypted for your department: give --encryption-key FILE".into()))
+			return Err(Error::Invalid(
+				"the data is encrypted for your department: give --encryption-key FILE".into(),
+			))
 		},
 		(_, file) => file,
 	};
@@ -370,10 +405,12 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	bar.finish_and_clear();
 
 	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
-		let contract = contract.ok_or_else(|| Error::Invalid("an encrypted delivery without a contract".into()))?;
+		let contract = contract
+			.ok_or_else(|| Error::Invalid("an encrypted delivery without a contract".into()))?;
 		let record = record(ctx, "access_get", contract, "contract").await?;
-		let sealed = hex_field(&record, "envelope")
-			.ok_or_else(|| Error::Invalid(format!("contract {contract} carries no key envelope")))?;
+		let sealed = hex_field(&record, "envelope").ok_or_else(|| {
+			Error::Invalid(format!("contract {contract} carries no key envelope"))
+		})?;
 		let secret = keys::read_encryption_key(key_file)?;
 		let key: [u8; crypt::KEY_LEN] = envelope::open(&sealed, &secret)?
 			.try_into()
@@ -381,8 +418,12 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		let decrypted = a.out.with_extension("decrypted");
 		let input = File::open(&download)?;
 		let bar = bytes_bar(input.metadata()?.len(), "decrypting");
-		let result =
-			crypt::decrypt(&key, BufReader::new(input), BufWriter::new(File::create(&decrypted)?), |n| bar.inc(n));
+		let result = crypt::decrypt(
+			&key,
+			BufReader::new(input),
+			BufWriter::new(File::create(&decrypted)?),
+			|n| bar.inc(n),
+		);
 		bar.finish_and_clear();
 		fs::remove_file(&download)?;
 		if let Err(e) = result {

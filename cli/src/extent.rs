@@ -14,7 +14,8 @@ pub struct Extent {
 	pub time: Option<(i64, i64)>,
 }
 
-const TIME_PROPERTIES: &[&str] = &["datetime", "start_datetime", "end_datetime", "time", "timestamp", "date"];
+const TIME_PROPERTIES: &[&str] =
+	&["datetime", "start_datetime", "end_datetime", "time", "timestamp", "date"];
 
 /// An RFC 3339 instant or a `YYYY-MM-DD` date (midnight UTC), as ms.
 pub fn parse_time(text: &str) -> Option<i64> {
@@ -37,7 +38,9 @@ fn positions(coordinates: &Value, out: &mut impl FnMut(f64, f64)) {
 
 fn geometry(g: &Value, out: &mut impl FnMut(f64, f64)) {
 	match g["type"].as_str() {
-		Some("GeometryCollection") => g["geometries"].as_array().into_iter().flatten().for_each(|g| geometry(g, out)),
+		Some("GeometryCollection") => {
+			g["geometries"].as_array().into_iter().flatten().for_each(|g| geometry(g, out))
+		},
 		Some(_) => positions(&g["coordinates"], out),
 		None => {},
 	}
@@ -46,7 +49,9 @@ fn geometry(g: &Value, out: &mut impl FnMut(f64, f64)) {
 /// The extent of a GeoJSON FeatureCollection, Feature or geometry.
 pub fn of_geojson(doc: &Value) -> Result<Extent, Error> {
 	let features: Vec<&Value> = match doc["type"].as_str() {
-		Some("FeatureCollection") => doc["features"].as_array().map(|f| f.iter().collect()).unwrap_or_default(),
+		Some("FeatureCollection") => {
+			doc["features"].as_array().map(|f| f.iter().collect()).unwrap_or_default()
+		},
 		Some("Feature") => vec![doc],
 		Some(_) => return Ok(extent_of(std::iter::once((doc, &Value::Null)))),
 		None => return Err(Error::Invalid("not a GeoJSON document (no \"type\")".into())),
@@ -99,11 +104,19 @@ mod tests {
 		let extent = of_geojson(&doc).unwrap();
 		assert_eq!(
 			extent.bbox,
-			Some(BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_164_500_000, north: 400_100_000 })
+			Some(BoundingBox {
+				west: 1_162_000_000,
+				south: 398_000_000,
+				east: 1_164_500_000,
+				north: 400_100_000
+			})
 		);
 		assert_eq!(
 			extent.time,
-			Some((parse_time("2024-01-15").unwrap(), parse_time("2024-06-30T23:59:59.5Z").unwrap()))
+			Some((
+				parse_time("2024-01-15").unwrap(),
+				parse_time("2024-06-30T23:59:59.5Z").unwrap()
+			))
 		);
 	}
 

@@ -222,9 +222,9 @@ impl Context {
 		match (&self.key, &self.suri) {
 			(Some(path), _) => keys::read_account(path),
 			(None, Some(suri)) => Signer::from_suri(suri),
-			(None, None) => {
-				Err(Error::Invalid("this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into()))
-			},
+			(None, None) => Err(Error::Invalid(
+				"this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into(),
+			)),
 		}
 	}
 
@@ -246,9 +246,11 @@ impl Context {
 pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
 	let bar = ProgressBar::new(len).with_message(what.to_string());
 	bar.set_style(
-		ProgressStyle::with_template("{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-			.expect("a valid template")
-			.progress_chars("=> "),
+		ProgressStyle::with_template(
+			"{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+		)
+		.expect("a valid template")
+		.progress_chars("=> "),
 	);
 	bar
 }
@@ -269,7 +271,11 @@ fn print(value: &Value) {
 }
 
 /// The first event `pick` recognises, or an error naming `what`.
-pub fn event<T>(included: &Included, what: &str, pick: impl Fn(&RuntimeEvent) -> Option<T>) -> Result<T, Error> {
+pub fn event<T>(
+	included: &Included,
+	what: &str,
+	pick: impl Fn(&RuntimeEvent) -> Option<T>,
+) -> Result<T, Error> {
 	included
 		.events
 		.iter()
@@ -279,7 +285,8 @@ pub fn event<T>(included: &Included, what: &str, pick: impl Fn(&RuntimeEvent) ->
 
 /// A catalogue enum (`TopicCategory`, `AccessPolicy`, ...) from its name.
 pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Result<T, Error> {
-	serde_json::from_value(json!(name)).map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
+	serde_json::from_value(json!(name))
+		.map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
@@ -294,7 +301,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
 	let ctx = Context { node: Node::new(cli.node), key: cli.key, suri };
 	match cli.command {
 		Command::Key(KeyCommand::Account { out }) => {
-			let (pair, phrase, _) = <sp_core::sr25519::Pair as sp_core::Pair>::generate_with_phrase(None);
+			let (pair, phrase, _) =
+				<sp_core::sr25519::Pair as sp_core::Pair>::generate_with_phrase(None);
 			keys::write_secret(&out, &phrase)?;
 			println!("{}", sp_core::crypto::Ss58Codec::to_ss58check(&sp_core::Pair::public(&pair)));
 		},
@@ -304,7 +312,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::SetEncryptionKey { encryption_key } => {
 			let public = keys::read_encryption_key(&encryption_key)?.public_key().to_bytes();
-			let call = RuntimeCall::Departments(pallet_departments::Call::set_encryption_key { key: public });
+			let call = RuntimeCall::Departments(pallet_departments::Call::set_encryption_key {
+				key: public,
+			});
 			ctx.submit(call).await?;
 			println!("0x{}", hex::encode(public));
 		},
@@ -338,23 +348,32 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			});
 			let included = ctx.submit(call).await?;
 			let contract = event(&included, "AccessRequested", |e| match e {
-				RuntimeEvent::Access(pallet_access::Event::AccessRequested { contract, .. }) => Some(*contract),
+				RuntimeEvent::Access(pallet_access::Event::AccessRequested {
+					contract, ..
+				}) => Some(*contract),
 				_ => None,
 			})?;
-			let state: Value = ctx.node.query("access_get", vec![contract.into()], Some(included.block)).await?;
+			let state: Value = ctx
+				.node
+				.query("access_get", vec![contract.into()], Some(included.block))
+				.await?;
 			eprintln!("contract {contract}: {}", state["state"].as_str().unwrap_or("?"));
 			println!("{contract}");
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,
 		Command::Reject { contract, reason } => {
-			let call =
-				RuntimeCall::Access(pallet_access::Call::reject_request { contract, reason: reason.into_bytes() });
+			let call = RuntimeCall::Access(pallet_access::Call::reject_request {
+				contract,
+				reason: reason.into_bytes(),
+			});
 			ctx.submit(call).await?;
 			println!("contract {contract} rejected");
 		},
 		Command::Revoke { contract, reason } => {
-			let call =
-				RuntimeCall::Access(pallet_access::Call::revoke_access { contract, reason: reason.into_bytes() });
+			let call = RuntimeCall::Access(pallet_access::Call::revoke_access {
+				contract,
+				reason: reason.into_bytes(),
+			});
 			ctx.submit(call).await?;
 			println!("contract {contract} revoked");
 		},
@@ -379,7 +398,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			let expires = citychain_client::auth::now_ms() + hours * 3600 * 1000;
 			println!("{}", citychain_client::auth::mint_token(&ctx.signer()?, &gateway, expires));
 		},
-		Command::Audit(AuditCommand::Entries { department, dataset, contract, about_department, cursor, limit }) => {
+		Command::Audit(AuditCommand::Entries {
+			department,
+			dataset,
+			contract,
+			about_department,
+			cursor,
+			limit,
+		}) => {
 			let subject = match (dataset, contract, about_department) {
 				(Some(d), _, _) => Some(json!({ "dataset": d })),
 				(_, Some(c), _) => Some(json!({ "contract": c })),
@@ -399,8 +425,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
 			let text = std::fs::read_to_string(&path)
 				.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
-			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&text)
-				.map_err(|e| Error::Invalid(format!("{} is not a checkpoint: {e}", path.display())))?;
+			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&text).map_err(|e| {
+				Error::Invalid(format!("{} is not a checkpoint: {e}", path.display()))
+			})?;
 			print(&checkpoint::verify(&ctx.node, &checkpoint).await?);
 		},
 		Command::Audit(AuditCommand::Checkpoint { out }) => {
@@ -416,7 +443,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},
 		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None }) => {
-			let result: Value = ctx.node.query("audit_verify", vec![json!({ "from": from, "to": to })], None).await?;
+			let result: Value = ctx
+				.node
+				.query("audit_verify", vec![json!({ "from": from, "to": to })], None)
+				.await?;
 			print(&result);
 			if result["ok"] != json!(true) {
 				return Err(Error::Invalid("the audit log's hash chain is broken".into()));
@@ -453,9 +483,13 @@ pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
 		.split(',')
 		.map(|p| p.trim().parse::<f64>())
 		.collect::<Result<_, _>>()
-		.map_err(|_| Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees")))?;
+		.map_err(|_| {
+			Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees"))
+		})?;
 	match parts[..] {
-		[w, s, e, n] => Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }),
+		[w, s, e, n] => {
+			Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) })
+		},
 		_ => Err(Error::Invalid(format!("malformed bbox {text:?}: four numbers"))),
 	}
 }

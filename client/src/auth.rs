@@ -77,9 +77,9 @@ impl std::fmt::Display for AuthError {
 			Self::TooLong => write!(f, "Authorization header longer than {MAX_HEADER_LEN} bytes"),
 			Self::WrongScheme => write!(f, "Authorization scheme is not {SCHEME}"),
 			Self::Malformed(what) => write!(f, "malformed Authorization header: {what}"),
-			Self::BadSignature => {
-				f.write_str("the signature does not match the account, the request and this gateway's URL")
-			},
+			Self::BadSignature => f.write_str(
+				"the signature does not match the account, the request and this gateway's URL",
+			),
 		}
 	}
 }
@@ -122,7 +122,8 @@ pub fn authorization(signer: &Signer, request: &Request) -> String {
 
 /// The text a read token's signature covers.
 pub fn token_message(gateway: &str, account: &str, expires_ms: u64) -> Vec<u8> {
-	format!("citychain-gateway-token/1\n{}\n{account}\n{expires_ms}", gateway.trim_end_matches('/')).into_bytes()
+	format!("citychain-gateway-token/1\n{}\n{account}\n{expires_ms}", gateway.trim_end_matches('/'))
+		.into_bytes()
 }
 
 /// A read token for `gateway` (its public URL), signed by `signer`, valid
@@ -149,21 +150,27 @@ impl Token {
 		if header.len() > MAX_HEADER_LEN {
 			return Err(AuthError::TooLong);
 		}
-		let token =
-			header.strip_prefix(TOKEN_SCHEME).and_then(|rest| rest.strip_prefix(' ')).ok_or(AuthError::WrongScheme)?;
+		let token = header
+			.strip_prefix(TOKEN_SCHEME)
+			.and_then(|rest| rest.strip_prefix(' '))
+			.ok_or(AuthError::WrongScheme)?;
 		let mut parts = token.trim().split('.');
 		let (Some(account), Some(expires), Some(signature), None) =
 			(parts.next(), parts.next(), parts.next(), parts.next())
 		else {
 			return Err(AuthError::Malformed("a token is <account>.<expiry>.<signature>"));
 		};
-		let public =
-			sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
-		if expires.is_empty() || expires.len() > 15 || !expires.bytes().all(|b| b.is_ascii_digit()) {
+		let public = sr25519::Public::from_ss58check(account)
+			.map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		if expires.is_empty() || expires.len() > 15 || !expires.bytes().all(|b| b.is_ascii_digit())
+		{
 			return Err(AuthError::Malformed("expiry is not milliseconds"));
 		}
-		let expires_ms = expires.parse().map_err(|_| AuthError::Malformed("expiry is not milliseconds"))?;
-		let signature = fixed_hex::<64>(signature).ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
+		let expires_ms = expires
+			.parse()
+			.map_err(|_| AuthError::Malformed("expiry is not milliseconds"))?;
+		let signature = fixed_hex::<64>(signature)
+			.ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
 		Ok(Self {
 			account: account.to_string(),
 			public,
@@ -187,12 +194,16 @@ impl Token {
 /// `<Bytes>…</Bytes>` as browser wallets sign.
 fn signed_by(signature: &sr25519::Signature, text: &[u8], public: &sr25519::Public) -> bool {
 	let wrapped = [b"<Bytes>".as_slice(), text, b"</Bytes>"].concat();
-	sr25519::Pair::verify(signature, text, public) || sr25519::Pair::verify(signature, &wrapped, public)
+	sr25519::Pair::verify(signature, text, public)
+		|| sr25519::Pair::verify(signature, &wrapped, public)
 }
 
 /// The time a request is signed at and checked against: ms since the epoch.
 pub fn now_ms() -> u64 {
-	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+	SystemTime::now()
+		.duration_since(UNIX_EPOCH)
+		.map(|d| d.as_millis() as u64)
+		.unwrap_or(0)
 }
 
 /// A fresh random nonce.
@@ -210,7 +221,8 @@ impl Credentials {
 		let rest = rest.strip_prefix(' ').ok_or(AuthError::WrongScheme)?;
 		let (mut account, mut time, mut nonce, mut signature) = (None, None, None, None);
 		for part in rest.split(',') {
-			let (key, value) = part.trim().split_once('=').ok_or(AuthError::Malformed("expected key=value"))?;
+			let (key, value) =
+				part.trim().split_once('=').ok_or(AuthError::Malformed("expected key=value"))?;
 			let slot = match key {
 				"account" => &mut account,
 				"time" => &mut time,
@@ -223,8 +235,8 @@ impl Credentials {
 			}
 		}
 		let account = account.ok_or(AuthError::Malformed("no account"))?;
-		let public =
-			sr25519::Public::from_ss58check(account).map_err(|_| AuthError::Malformed("account is not SS58"))?;
+		let public = sr25519::Public::from_ss58check(account)
+			.map_err(|_| AuthError::Malformed("account is not SS58"))?;
 		let time = time.ok_or(AuthError::Malformed("no time"))?;
 		if time.is_empty() || time.len() > 15 || !time.bytes().all(|b| b.is_ascii_digit()) {
 			return Err(AuthError::Malformed("time is not milliseconds"));
@@ -246,7 +258,8 @@ impl Credentials {
 	/// Checks the signature over a request to `gateway` (its public URL)
 	/// with `method` and `path`.
 	pub fn verify(&self, gateway: &str, method: &str, path: &str) -> Result<(), AuthError> {
-		let text = message(&Request { gateway, method, path, time_ms: self.time_ms, nonce: &self.nonce });
+		let text =
+			message(&Request { gateway, method, path, time_ms: self.time_ms, nonce: &self.nonce });
 		if signed_by(&self.signature, &text, &self.public) {
 			Ok(())
 		} else {
@@ -291,7 +304,10 @@ mod tests {
 	fn the_signature_binds_gateway_method_path_time_and_nonce() {
 		let header = signed("GET", "/data/4", 1000, &[1; NONCE_LEN]);
 		let c = Credentials::parse(&header).unwrap();
-		assert_eq!(c.verify("http://gateway.other.example", "GET", "/data/4"), Err(AuthError::BadSignature));
+		assert_eq!(
+			c.verify("http://gateway.other.example", "GET", "/data/4"),
+			Err(AuthError::BadSignature)
+		);
 		assert_eq!(c.verify(GATEWAY, "GET", "/data/5"), Err(AuthError::BadSignature));
 		assert_eq!(c.verify(GATEWAY, "HEAD", "/data/4"), Err(AuthError::BadSignature));
 		let later = Credentials { time_ms: 1001, ..c.clone() };
@@ -306,7 +322,13 @@ mod tests {
 	#[test]
 	fn a_wallet_signature_over_wrapped_bytes_is_accepted() {
 		let nonce = [3u8; NONCE_LEN];
-		let text = message(&Request { gateway: GATEWAY, method: "GET", path: "/data/1", time_ms: 5, nonce: &nonce });
+		let text = message(&Request {
+			gateway: GATEWAY,
+			method: "GET",
+			path: "/data/1",
+			time_ms: 5,
+			nonce: &nonce,
+		});
 		let signature = alice().sign(&[b"<Bytes>".as_slice(), &text, b"</Bytes>"].concat());
 		let header = format!(
 			"CityChain account={}, time=5, nonce={}, signature=0x{}",
@@ -321,7 +343,10 @@ mod tests {
 	fn a_read_token_binds_account_expiry_and_gateway() {
 		let token = mint_token(&alice(), GATEWAY, 1_800_000_000_000);
 		let parsed = Token::parse(&format!("Bearer {token}")).unwrap();
-		assert_eq!((parsed.account.as_str(), parsed.expires_ms), (alice().ss58().as_str(), 1_800_000_000_000));
+		assert_eq!(
+			(parsed.account.as_str(), parsed.expires_ms),
+			(alice().ss58().as_str(), 1_800_000_000_000)
+		);
 		assert_eq!(parsed.verify(GATEWAY), Ok(()));
 		assert_eq!(parsed.verify("http://gateway.other.example"), Err(AuthError::BadSignature));
 		let later = Token { expires_ms: 1_800_000_000_001, ..parsed.clone() };
@@ -357,7 +382,13 @@ mod tests {
 			Credentials::parse(&ok.replace("nonce=", "nonce=ff")),
 			Err(AuthError::Malformed("nonce is not 32 hex digits"))
 		);
-		assert_eq!(Credentials::parse(&format!("{ok}, time=2")), Err(AuthError::Malformed("repeated field")));
-		assert_eq!(Credentials::parse("CityChain account"), Err(AuthError::Malformed("expected key=value")));
+		assert_eq!(
+			Credentials::parse(&format!("{ok}, time=2")),
+			Err(AuthError::Malformed("repeated field"))
+		);
+		assert_eq!(
+			Credentials::parse("CityChain account"),
+			Err(AuthError::Malformed("expected key=value"))
+		);
 	}
 }

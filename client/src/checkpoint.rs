@@ -40,21 +40,34 @@ pub fn message(chain: &H256, index: u64, head: &H256) -> Vec<u8> {
 impl Checkpoint {
 	pub fn sign(signer: &Signer, chain: H256, index: u64, head: H256, block: u32) -> Self {
 		let signature = signer.sign(&message(&chain, index, &head));
-		Self { chain, index, head, block, signer: signer.ss58(), signature: format!("0x{}", hex::encode(signature.0)) }
+		Self {
+			chain,
+			index,
+			head,
+			block,
+			signer: signer.ss58(),
+			signature: format!("0x{}", hex::encode(signature.0)),
+		}
 	}
 
 	/// Whether `signer` signed exactly this checkpoint.
 	pub fn verify_signature(&self) -> Result<()> {
-		let public = sr25519::Public::from_ss58check(&self.signer)
-			.map_err(|e| Error::Invalid(format!("the checkpoint's signer is not an SS58 account: {e:?}")))?;
+		let public = sr25519::Public::from_ss58check(&self.signer).map_err(|e| {
+			Error::Invalid(format!("the checkpoint's signer is not an SS58 account: {e:?}"))
+		})?;
 		let mut raw = [0u8; 64];
-		hex::decode_to_slice(self.signature.trim_start_matches("0x"), &mut raw)
-			.map_err(|_| Error::Invalid("the checkpoint's signature is not 64 bytes of hex".into()))?;
+		hex::decode_to_slice(self.signature.trim_start_matches("0x"), &mut raw).map_err(|_| {
+			Error::Invalid("the checkpoint's signature is not 64 bytes of hex".into())
+		})?;
 		let signature = sr25519::Signature::from_raw(raw);
-		if sr25519::Pair::verify(&signature, message(&self.chain, self.index, &self.head), &public) {
+		if sr25519::Pair::verify(&signature, message(&self.chain, self.index, &self.head), &public)
+		{
 			Ok(())
 		} else {
-			Err(Error::Invalid(format!("the checkpoint is not signed by {}: it was altered", self.signer)))
+			Err(Error::Invalid(format!(
+				"the checkpoint is not signed by {}: it was altered",
+				self.signer
+			)))
 		}
 	}
 }
@@ -64,11 +77,14 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 	let at = node.finalized_head().await?;
 	let chain = node.genesis_hash().await?;
 	let count = audit_count(node, at).await?;
-	let index =
-		count.checked_sub(1).ok_or_else(|| Error::Invalid("the audit log is empty: nothing to checkpoint".into()))?;
-	let last =
-		entry(node, index, Some(at)).await?.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
-	let head: H256 = serde_json::from_value(last["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+	let index = count
+		.checked_sub(1)
+		.ok_or_else(|| Error::Invalid("the audit log is empty: nothing to checkpoint".into()))?;
+	let last = entry(node, index, Some(at))
+		.await?
+		.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
+	let head: H256 =
+		serde_json::from_value(last["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
 	let block = last["block"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or_default();
 	Ok(Checkpoint::sign(signer, chain, index, head, block))
 }
@@ -76,7 +92,9 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 /// How many entries the log has had (`Audit::Count`) at block `at`.
 async fn audit_count(node: &Node, at: H256) -> Result<u64> {
 	let Some(value) = node.storage_value("Audit", "Count", at).await? else { return Ok(0) };
-	let raw: [u8; 8] = value.try_into().map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
+	let raw: [u8; 8] = value
+		.try_into()
+		.map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
 	Ok(u64::from_le_bytes(raw))
 }
 
@@ -86,14 +104,20 @@ async fn audit_count(node: &Node, at: H256) -> Result<u64> {
 pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 	checkpoint.verify_signature()?;
 	if node.genesis_hash().await? != checkpoint.chain {
-		return Err(Error::Invalid(format!("the checkpoint is of another chain (genesis {:?})", checkpoint.chain)));
+		return Err(Error::Invalid(format!(
+			"the checkpoint is of another chain (genesis {:?})",
+			checkpoint.chain
+		)));
 	}
 	let at = node.finalized_head().await?;
 	let index = checkpoint.index;
 	let stored = entry(node, index, Some(at)).await?.ok_or_else(|| {
-		Error::Invalid(format!("entry {index} is not in the log (pruned, or the log is shorter than the checkpoint)"))
+		Error::Invalid(format!(
+			"entry {index} is not in the log (pruned, or the log is shorter than the checkpoint)"
+		))
 	})?;
-	let hash: H256 = serde_json::from_value(stored["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+	let hash: H256 = serde_json::from_value(stored["hash"].clone())
+		.map_err(|e| Error::Invalid(e.to_string()))?;
 	if hash != checkpoint.head {
 		return Err(Error::Invalid(format!(
 			"entry {index} has hash {hash:?} on chain, the checkpoint says {:?}: the log was rewritten",
@@ -103,7 +127,9 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 	let mut from = index;
 	let last = loop {
 		let to = from.saturating_add(VERIFY_SPAN - 1);
-		let range: Value = node.query("audit_verify", vec![json!({ "from": from, "to": to })], Some(at)).await?;
+		let range: Value = node
+			.query("audit_verify", vec![json!({ "from": from, "to": to })], Some(at))
+			.await?;
 		if range["ok"] != json!(true) {
 			return Err(Error::Invalid(format!(
 				"the log does not chain after the checkpoint: entry {}",
@@ -128,8 +154,13 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 
 /// The stored entry `index` at block `at`, if any.
 async fn entry(node: &Node, index: u64, at: Option<H256>) -> Result<Option<Value>> {
-	let page: Value =
-		node.query("audit_entries", vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })], at).await?;
+	let page: Value = node
+		.query(
+			"audit_entries",
+			vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })],
+			at,
+		)
+		.await?;
 	Ok(page["items"].as_array().and_then(|items| items.first().cloned()))
 }
 

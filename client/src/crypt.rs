@@ -56,12 +56,14 @@ pub fn encrypt(
 	loop {
 		let next_len = if len == CHUNK { read_full(&mut input, &mut next)? } else { 0 };
 		if next_len == 0 {
-			let sealed = stream.encrypt_last(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
+			let sealed =
+				stream.encrypt_last(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
 			output.write_all(&sealed)?;
 			progress(len as u64);
 			return Ok(output.flush()?);
 		}
-		let sealed = stream.encrypt_next(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
+		let sealed =
+			stream.encrypt_next(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
 		output.write_all(&sealed)?;
 		progress(len as u64);
 		std::mem::swap(&mut chunk, &mut next);
@@ -152,7 +154,8 @@ mod tests {
 		let plain = vec![5u8; 2 * CHUNK + 10];
 		let mut sealed = Vec::new();
 		encrypt(&key, &plain[..], &mut sealed, |_| {}).unwrap();
-		let fails = |key: &[u8; KEY_LEN], bytes: &[u8]| decrypt(key, bytes, Vec::new(), |_| {}).is_err();
+		let fails =
+			|key: &[u8; KEY_LEN], bytes: &[u8]| decrypt(key, bytes, Vec::new(), |_| {}).is_err();
 		assert!(fails(&data_key(), &sealed));
 		let mut flipped = sealed.clone();
 		flipped[100] ^= 1;

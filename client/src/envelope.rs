@@ -18,7 +18,9 @@ pub fn generate() -> SecretKey {
 
 /// Seals `message` so that only the holder of `recipient`'s secret opens it.
 pub fn seal(message: &[u8], recipient: &PublicKey) -> Vec<u8> {
-	recipient.seal(&mut rand::rngs::OsRng, message).expect("sealing into a growable buffer cannot fail")
+	recipient
+		.seal(&mut rand::rngs::OsRng, message)
+		.expect("sealing into a growable buffer cannot fail")
 }
 
 /// Opens an envelope sealed to `secret`'s public key.
@@ -26,7 +28,9 @@ pub fn open(envelope: &[u8], secret: &SecretKey) -> Result<Vec<u8>> {
 	if envelope.len() < OVERHEAD {
 		return Err(invalid("the key envelope is too short"));
 	}
-	secret.unseal(envelope).map_err(|_| invalid("the key envelope was not sealed to this department's key"))
+	secret
+		.unseal(envelope)
+		.map_err(|_| invalid("the key envelope was not sealed to this department's key"))
 }
 
 #[cfg(test)]

@@ -60,7 +60,11 @@ impl Hasher {
 }
 
 /// The digest under `code` of everything `input` yields, and its length.
-pub fn digest(code: u64, mut input: impl Read, mut progress: impl FnMut(u64)) -> Result<(Vec<u8>, u64)> {
+pub fn digest(
+	code: u64,
+	mut input: impl Read,
+	mut progress: impl FnMut(u64),
+) -> Result<(Vec<u8>, u64)> {
 	let mut hasher = Hasher::new(code)?;
 	let mut buf = vec![0u8; 256 * 1024];
 	let mut size = 0u64;
@@ -85,10 +89,22 @@ mod tests {
 	#[test]
 	fn known_digests_of_abc() {
 		let hex_of = |code| hex::encode(digest(code, &b"abc"[..], |_| {}).unwrap().0);
-		assert_eq!(hex_of(0x12), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-		assert_eq!(hex_of(0x16), "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532");
-		assert_eq!(hex_of(0x1b), "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
-		assert_eq!(hex_of(0xb220), "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+		assert_eq!(
+			hex_of(0x12),
+			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+		);
+		assert_eq!(
+			hex_of(0x16),
+			"3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"
+		);
+		assert_eq!(
+			hex_of(0x1b),
+			"4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+		);
+		assert_eq!(
+			hex_of(0xb220),
+			"bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"
+		);
 		assert!(hex_of(0x13).starts_with("ddaf35a193617aba"));
 		assert!(hex_of(0xb240).starts_with("ba80a53f981c4d0d"));
 	}

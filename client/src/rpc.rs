@@ -90,7 +90,11 @@ impl Node {
 	}
 
 	/// Calls `method` with positional `params`.
-	pub async fn request<R: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<R> {
+	pub async fn request<R: DeserializeOwned>(
+		&self,
+		method: &str,
+		params: Vec<Value>,
+	) -> Result<R> {
 		let mut retried = false;
 		loop {
 			let client = self.client().await?;
@@ -135,10 +139,20 @@ impl Node {
 
 	/// The raw value of the storage item `pallet::item` (a plain value, not
 	/// a map) at block `at`; `None` if it is not set.
-	pub async fn storage_value(&self, pallet: &str, item: &str, at: H256) -> Result<Option<Vec<u8>>> {
+	pub async fn storage_value(
+		&self,
+		pallet: &str,
+		item: &str,
+		at: H256,
+	) -> Result<Option<Vec<u8>>> {
 		use sp_io::hashing::twox_128;
-		let key = format!("0x{}{}", hex::encode(twox_128(pallet.as_bytes())), hex::encode(twox_128(item.as_bytes())));
-		let raw: Option<String> = self.request("state_getStorage", vec![json!(key), json!(at)]).await?;
+		let key = format!(
+			"0x{}{}",
+			hex::encode(twox_128(pallet.as_bytes())),
+			hex::encode(twox_128(item.as_bytes()))
+		);
+		let raw: Option<String> =
+			self.request("state_getStorage", vec![json!(key), json!(at)]).await?;
 		raw.map(|raw| hex::decode(raw.trim_start_matches("0x")))
 			.transpose()
 			.map_err(|_| invalid(format!("malformed storage value of {pallet}::{item}")))
@@ -155,7 +169,8 @@ impl Node {
 	/// The number of the block `hash`.
 	pub async fn block_number(&self, hash: H256) -> Result<u32> {
 		let header: Value = self.request("chain_getHeader", vec![json!(hash)]).await?;
-		let number = header["number"].as_str().ok_or_else(|| invalid("a header without a number"))?;
+		let number =
+			header["number"].as_str().ok_or_else(|| invalid("a header without a number"))?;
 		u32::from_str_radix(number.trim_start_matches("0x"), 16)
 			.map_err(|_| invalid("a header with a malformed number"))
 	}
@@ -166,7 +181,12 @@ impl Node {
 	}
 
 	/// `access_check` of `account` (SS58) for `dataset` at block `at`.
-	pub async fn access_check(&self, account: &str, dataset: u64, at: Option<H256>) -> Result<AccessCheck> {
+	pub async fn access_check(
+		&self,
+		account: &str,
+		dataset: u64,
+		at: Option<H256>,
+	) -> Result<AccessCheck> {
 		self.query("access_check", vec![json!(account), json!(dataset)], at).await
 	}
 }

@@ -6,7 +6,9 @@
 //! for one runtime version and refuses to sign for another.
 
 use crate::{rpc::invalid, rpc::Node, Error, Result};
-use citychain_runtime::{RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, TxExtension, UncheckedExtrinsic};
+use citychain_runtime::{
+	RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, TxExtension, UncheckedExtrinsic,
+};
 use codec::{Decode, Encode};
 use frame_system::{EventRecord, Phase};
 use serde_json::{json, Value};
@@ -70,7 +72,19 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 	let era = Era::mortal(TRANSACTION_LIFETIME, node.block_number(birth).await?.into());
 	let extension: TxExtension = citychain_runtime::tx_extension(nonce, era);
 	// What the extensions add to the signed payload without carrying it.
-	let implicit = ((), (), version.spec_version, version.transaction_version, genesis, birth, (), (), (), None, ());
+	let implicit = (
+		(),
+		(),
+		version.spec_version,
+		version.transaction_version,
+		genesis,
+		birth,
+		(),
+		(),
+		(),
+		None,
+		(),
+	);
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
 	let xt = UncheckedExtrinsic::new_signed(
@@ -82,7 +96,11 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 	let encoded = format!("0x{}", hex::encode(xt.encode()));
 
 	let mut watch = node
-		.subscribe::<Value>("author_submitAndWatchExtrinsic", vec![json!(encoded)], "author_unwatchExtrinsic")
+		.subscribe::<Value>(
+			"author_submitAndWatchExtrinsic",
+			vec![json!(encoded)],
+			"author_unwatchExtrinsic",
+		)
 		.await
 		.map_err(|e| match e {
 			Error::Rpc { message, .. } => Error::Rejected(message),
@@ -92,7 +110,11 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 		let status = match watch.next().await {
 			Some(Ok(status)) => status,
 			Some(Err(e)) => return Err(Error::Connection(e.to_string())),
-			None => return Err(Error::Connection("the node closed the transaction's subscription".into())),
+			None => {
+				return Err(Error::Connection(
+					"the node closed the transaction's subscription".into(),
+				))
+			},
 		};
 		if let Some(hash) = status.get("finalized") {
 			break serde_json::from_value::<H256>(hash.clone())
@@ -109,7 +131,9 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 
 	let events = events_of(node, block, &encoded).await?;
 	if let Some(error) = events.iter().find_map(|e| match e {
-		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => Some(*dispatch_error),
+		RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => {
+			Some(*dispatch_error)
+		},
 		_ => None,
 	}) {
 		return Err(Error::Dispatch(describe(error)));
@@ -127,7 +151,11 @@ async fn events_of(node: &Node, hash: H256, encoded: &str) -> Result<Vec<Runtime
 	let bytes = node.storage_value("System", "Events", hash).await?.unwrap_or_default();
 	let records = Vec::<EventRecord<RuntimeEvent, H256>>::decode(&mut &bytes[..])
 		.map_err(|_| invalid("the block's events do not decode with this client's runtime"))?;
-	Ok(records.into_iter().filter(|r| r.phase == Phase::ApplyExtrinsic(index as u32)).map(|r| r.event).collect())
+	Ok(records
+		.into_iter()
+		.filter(|r| r.phase == Phase::ApplyExtrinsic(index as u32))
+		.map(|r| r.event)
+		.collect())
 }
 
 /// A dispatch error by name, e.g. `Access::NotApprover`.

@@ -89,13 +89,20 @@ impl Settings {
 	pub fn resolve(flags: Flags) -> Result<Self, String> {
 		let file = match &flags.config {
 			Some(path) => {
-				let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+				let text = std::fs::read_to_string(path)
+					.map_err(|e| format!("{}: {e}", path.display()))?;
 				toml::from_str::<File>(&text).map_err(|e| format!("{}: {e}", path.display()))?
 			},
 			None => File::default(),
 		};
-		let listen = flags.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-		let public_url = flags.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+		let listen = flags
+			.listen
+			.or(file.listen)
+			.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+		let public_url = flags
+			.public_url
+			.or(file.public_url)
+			.unwrap_or_else(|| format!("http://{listen}"));
 		Ok(Self {
 			node: flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
 			listen,
@@ -121,7 +128,11 @@ mod tests {
 	fn flags_override_the_file_which_overrides_defaults() {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("gateway.toml");
-		std::fs::write(&path, "node = \"ws://node:9944\"\nlisten = \"0.0.0.0:9000\"\nmax_clock_skew = 30\n").unwrap();
+		std::fs::write(
+			&path,
+			"node = \"ws://node:9944\"\nlisten = \"0.0.0.0:9000\"\nmax_clock_skew = 30\n",
+		)
+		.unwrap();
 		let s = Settings::resolve(Flags {
 			config: Some(path),
 			listen: Some("127.0.0.1:7000".parse().unwrap()),
@@ -142,10 +153,14 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let path = dir.path().join("gateway.toml");
 		std::fs::write(&path, "cors_origins = [\"https://portal.example\"]\n").unwrap();
-		let from_file = Settings::resolve(Flags { config: Some(path.clone()), ..Default::default() }).unwrap();
+		let from_file =
+			Settings::resolve(Flags { config: Some(path.clone()), ..Default::default() }).unwrap();
 		assert_eq!(from_file.cors_origins, ["https://portal.example"]);
-		let flags =
-			Flags { config: Some(path), cors_origins: vec!["https://gis.example".into()], ..Default::default() };
+		let flags = Flags {
+			config: Some(path),
+			cors_origins: vec!["https://gis.example".into()],
+			..Default::default()
+		};
 		assert_eq!(Settings::resolve(flags).unwrap().cors_origins, ["https://gis.example"]);
 	}
 

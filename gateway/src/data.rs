@@ -41,7 +41,9 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 		.headers()
 		.get(header::AUTHORIZATION)
 		.ok_or_else(|| ApiError::unauthorized(AuthError::Missing.to_string()))?;
-	let header = header.to_str().map_err(|_| ApiError::bad_request("the Authorization header is not text"))?;
+	let header = header
+		.to_str()
+		.map_err(|_| ApiError::bad_request("the Authorization header is not text"))?;
 	let credentials = Credentials::parse(header).map_err(|e| match e {
 		AuthError::WrongScheme => ApiError::unauthorized(e.to_string()),
 		_ => ApiError::bad_request(e.to_string()),
@@ -52,7 +54,9 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 		return Err(ApiError::unauthorized("the signed request has expired; sign it again"));
 	}
 	if credentials.time_ms > now + skew {
-		return Err(ApiError::unauthorized("the signed request's time is ahead of the gateway's clock"));
+		return Err(ApiError::unauthorized(
+			"the signed request's time is ahead of the gateway's clock",
+		));
 	}
 	let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	credentials
@@ -64,8 +68,12 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 /// Counts the request against its account's and its address's rate.
 fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
 	let now = now_ms();
-	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now) {
-		return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests this minute; try again later"));
+	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now)
+	{
+		return Err(ApiError::new(
+			StatusCode::TOO_MANY_REQUESTS,
+			"too many requests this minute; try again later",
+		));
 	}
 	Ok(())
 }
@@ -76,7 +84,9 @@ fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<(), ApiErro
 	let expires = credentials.time_ms + state.settings.max_clock_skew_ms;
 	state.nonces.take(credentials.nonce, expires, now_ms()).map_err(|e| match e {
 		NonceError::Replayed => ApiError::unauthorized("this signed request was already used"),
-		NonceError::Full => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many requests in the clock window"),
+		NonceError::Full => {
+			ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too many requests in the clock window")
+		},
 		NonceError::Journal(e) => {
 			tracing::error!("cannot record a nonce: {e}");
 			ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the gateway cannot record the request")
@@ -111,16 +121,22 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	let at = node.finalized_head().await?;
 	let check = node.access_check(account, dataset, Some(at)).await?;
 	let dir = state.settings.data_dir.join(dataset.to_string());
-	let plain =
-		Delivery { file: dir.join("data"), basis: check.basis.clone(), contract: None, encrypted: false, scope: None };
+	let plain = Delivery {
+		file: dir.join("data"),
+		basis: check.basis.clone(),
+		contract: None,
+		encrypted: false,
+		scope: None,
+	};
 	match (check.allowed, check.basis.as_str()) {
 		(_, "unknownDataset") => Err(ApiError::not_found(format!("no dataset {dataset} on chain"))),
 		(true, "owner") | (true, "openData") => Ok(plain),
 		(true, "contract") => {
-			let contract = check
-				.contract
-				.ok_or_else(|| ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract"))?;
-			let record: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
+			let contract = check.contract.ok_or_else(|| {
+				ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract")
+			})?;
+			let record: Option<Value> =
+				node.query("access_get", vec![contract.into()], Some(at)).await?;
 			let sealed = record.as_ref().is_some_and(|c| !c["envelope"].is_null());
 			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
@@ -140,7 +156,8 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 			match basis {
 				"pending" => "the request is not approved yet",
 				"expired" => "the contract has expired",
-				"noContract" => "no approved contract (never requested, or rejected, revoked or ended)",
+				"noContract" =>
+					"no approved contract (never requested, or rejected, revoked or ended)",
 				"notMember" => "the account is not a member of an active department",
 				"withdrawn" => "the dataset is withdrawn",
 				other => other,
@@ -181,14 +198,22 @@ pub async fn serve(
 	}
 	if !delivery.file.is_file() {
 		let e = ApiError::not_found(if delivery.encrypted {
-			format!("the provider has not stored the encryption for contract {} here", delivery.contract.unwrap_or(0))
+			format!(
+				"the provider has not stored the encryption for contract {} here",
+				delivery.contract.unwrap_or(0)
+			)
 		} else {
 			format!("the provider has not stored dataset {dataset} here")
 		});
 		tracing::warn!(target: "delivery", dataset, account = %credentials.account, status = 404, reason = %e.message, "refused");
 		return e.into_response();
 	}
-	let range = request.headers().get(header::RANGE).and_then(|r| r.to_str().ok()).unwrap_or("").to_string();
+	let range = request
+		.headers()
+		.get(header::RANGE)
+		.and_then(|r| r.to_str().ok())
+		.unwrap_or("")
+		.to_string();
 	let method = request.method().clone();
 	let mut response = match ServeFile::new(&delivery.file).oneshot(request).await {
 		Ok(response) => response.map(Body::new),
@@ -209,9 +234,14 @@ pub async fn serve(
 	);
 	let headers: &mut HeaderMap = response.headers_mut();
 	headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-	headers.insert("x-citychain-basis", HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")));
-	headers
-		.insert("x-citychain-encrypted", HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }));
+	headers.insert(
+		"x-citychain-basis",
+		HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")),
+	);
+	headers.insert(
+		"x-citychain-encrypted",
+		HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }),
+	);
 	if let Some(contract) = delivery.contract {
 		headers.insert("x-citychain-contract", HeaderValue::from(contract));
 	}
@@ -229,7 +259,9 @@ mod tests {
 	#[test]
 	fn only_decimal_ids_reach_the_store() {
 		assert_eq!(dataset_id("42").unwrap(), 42);
-		for bad in ["", "..", "../etc/passwd", "4/../../x", "0x10", "-1", "1e3", "123456789012345678901"] {
+		for bad in
+			["", "..", "../etc/passwd", "4/../../x", "0x10", "-1", "1e3", "123456789012345678901"]
+		{
 			assert_eq!(dataset_id(bad).unwrap_err().status, StatusCode::BAD_REQUEST, "{bad}");
 		}
 	}

@@ -43,7 +43,9 @@ impl From<ClientError> for ApiError {
 	fn from(e: ClientError) -> Self {
 		match e {
 			ClientError::Rpc { code: -32602, message } => Self::bad_request(message),
-			ClientError::Connection(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, format!("node unavailable: {m}")),
+			ClientError::Connection(m) => {
+				Self::new(StatusCode::SERVICE_UNAVAILABLE, format!("node unavailable: {m}"))
+			},
 			other => Self::new(StatusCode::BAD_GATEWAY, other.to_string()),
 		}
 	}
@@ -52,11 +54,13 @@ impl From<ClientError> for ApiError {
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
 		let mut response =
-			(self.status, Json(json!({ "code": self.status.as_u16(), "error": self.message }))).into_response();
+			(self.status, Json(json!({ "code": self.status.as_u16(), "error": self.message })))
+				.into_response();
 		if self.status == StatusCode::UNAUTHORIZED {
-			response
-				.headers_mut()
-				.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(citychain_client::auth::SCHEME));
+			response.headers_mut().insert(
+				header::WWW_AUTHENTICATE,
+				HeaderValue::from_static(citychain_client::auth::SCHEME),
+			);
 		}
 		response
 	}

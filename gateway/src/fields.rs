@@ -89,7 +89,9 @@ impl Fields {
 			return Err(ApiError::bad_request("fields: an object with include and exclude lists"));
 		};
 		if let Some(other) = object.keys().find(|k| *k != "include" && *k != "exclude") {
-			return Err(ApiError::bad_request(format!("fields: unknown member {other:?} (include, exclude)")));
+			return Err(ApiError::bad_request(format!(
+				"fields: unknown member {other:?} (include, exclude)"
+			)));
 		}
 		let list = |name: &str| -> Result<Option<Vec<String>>, ApiError> {
 			match object.get(name) {
@@ -98,9 +100,9 @@ impl Fields {
 				Some(Value::Array(items)) => items
 					.iter()
 					.map(|i| {
-						i.as_str()
-							.map(str::to_string)
-							.ok_or_else(|| ApiError::bad_request(format!("fields.{name}: strings only")))
+						i.as_str().map(str::to_string).ok_or_else(|| {
+							ApiError::bad_request(format!("fields.{name}: strings only"))
+						})
 					})
 					.collect::<Result<Vec<_>, _>>()
 					.and_then(checked)
@@ -132,15 +134,17 @@ impl Fields {
 		let (mut out, included): (Value, &[String]) = match &self.start {
 			Start::Whole => (item.clone(), &[]),
 			Start::Default => (pick(&mut DEFAULT.iter().copied()), &[]),
-			Start::Include(include) => {
-				(pick(&mut ALWAYS.iter().copied().chain(include.iter().map(String::as_str))), include)
-			},
+			Start::Include(include) => (
+				pick(&mut ALWAYS.iter().copied().chain(include.iter().map(String::as_str))),
+				include,
+			),
 		};
 		for path in &self.exclude {
 			// What is included stays, with what leads to it; an exclusion
 			// inside an included attribute narrows it.
-			let keeps =
-				|i: &String| i == path || i.strip_prefix(path.as_str()).is_some_and(|rest| rest.starts_with('.'));
+			let keeps = |i: &String| {
+				i == path || i.strip_prefix(path.as_str()).is_some_and(|rest| rest.starts_with('.'))
+			};
 			if !included.iter().any(keeps) {
 				remove(&mut out, path);
 			}
@@ -204,14 +208,18 @@ mod tests {
 			Fields::from_body(&json!({ "include": [], "exclude": [] })).unwrap(),
 		] {
 			let out = fields.apply(item());
-			assert_eq!(keys(&out), ["assets", "bbox", "geometry", "id", "links", "properties", "stac_version", "type"]);
+			assert_eq!(
+				keys(&out),
+				["assets", "bbox", "geometry", "id", "links", "properties", "stac_version", "type"]
+			);
 			assert_eq!(out["properties"], json!({ "datetime": "2024-01-01T00:00:00Z" }));
 		}
 	}
 
 	#[test]
 	fn includes_return_them_with_what_identifies_the_item_and_win_over_excludes() {
-		let always = json!({ "type": "Feature", "id": "1", "collection": "department-0", "links": [] });
+		let always =
+			json!({ "type": "Feature", "id": "1", "collection": "department-0", "links": [] });
 		let with = |extra: Value| {
 			let mut v = always.clone();
 			v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
@@ -223,7 +231,9 @@ mod tests {
 		);
 		let geometry = with(json!({ "geometry": { "type": "Point" } }));
 		assert_eq!(
-			Fields::from_body(&json!({ "include": ["geometry"], "exclude": ["geometry"] })).unwrap().apply(item()),
+			Fields::from_body(&json!({ "include": ["geometry"], "exclude": ["geometry"] }))
+				.unwrap()
+				.apply(item()),
 			geometry
 		);
 		assert_eq!(Fields::from_query("+geometry,-geometry").unwrap().apply(item()), geometry);
@@ -231,17 +241,29 @@ mod tests {
 			Fields::from_query("-properties,+properties.title").unwrap().apply(item()),
 			with(json!({ "properties": { "title": "T" } }))
 		);
-		assert_eq!(Fields::from_query("properties.title,-links").unwrap().apply(item())["links"], Value::Null);
+		assert_eq!(
+			Fields::from_query("properties.title,-links").unwrap().apply(item())["links"],
+			Value::Null
+		);
 	}
 
 	#[test]
 	fn excludes_alone_drop_from_the_whole_item_or_from_the_default_set() {
 		let out = Fields::from_query("-geometry,-properties.title").unwrap().apply(item());
 		assert!(out.get("geometry").is_none() && out.get("collection").is_some());
-		assert_eq!(out["properties"], json!({ "datetime": "2024-01-01T00:00:00Z", "citychain:owner": 0 }));
+		assert_eq!(
+			out["properties"],
+			json!({ "datetime": "2024-01-01T00:00:00Z", "citychain:owner": 0 })
+		);
 		for include in [json!([]), json!(null)] {
-			let out = Fields::from_body(&json!({ "exclude": ["geometry"], "include": include })).unwrap().apply(item());
-			assert!(out.get("geometry").is_none() && out.get("collection").is_none() && out.get("assets").is_some());
+			let out = Fields::from_body(&json!({ "exclude": ["geometry"], "include": include }))
+				.unwrap()
+				.apply(item());
+			assert!(
+				out.get("geometry").is_none()
+					&& out.get("collection").is_none()
+					&& out.get("assets").is_some()
+			);
 		}
 		let out = Fields::from_body(&json!({ "exclude": ["geometry"] })).unwrap().apply(item());
 		assert!(out.get("geometry").is_none() && out["properties"]["title"] == "T");

@@ -63,7 +63,11 @@ impl Nonces {
 		fs::rename(&compacted, journal)?;
 		let file = OpenOptions::new().append(true).open(journal)?;
 		let seen = order.iter().copied().collect();
-		Ok(Self { capacity, journal: journal.to_path_buf(), state: Mutex::new(Table { seen, order, file }) })
+		Ok(Self {
+			capacity,
+			journal: journal.to_path_buf(),
+			state: Mutex::new(Table { seen, order, file }),
+		})
 	}
 
 	/// Takes `nonce` until `expires` (ms); refuses one already taken.

@@ -126,8 +126,8 @@ fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn shutdown() {
-	let mut term =
-		tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("a SIGTERM handler");
+	let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		.expect("a SIGTERM handler");
 	tokio::select! {
 		_ = tokio::signal::ctrl_c() => {},
 		_ = term.recv() => {},

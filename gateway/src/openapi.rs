@@ -46,14 +46,25 @@ fn search_parameters() -> Vec<Value> {
 
 /// The OpenAPI document of the gateway at `base` (its public URL).
 pub fn document(base: &str) -> Value {
-	let collection_id =
-		parameter("collectionId", "path", "A department's collection: department-<id>", json!({ "type": "string" }));
+	let collection_id = parameter(
+		"collectionId",
+		"path",
+		"A department's collection: department-<id>",
+		json!({ "type": "string" }),
+	);
 	let string = json!({ "type": "string" });
 	let feature_id = parameter("featureId", "path", "The dataset's id", string.clone());
 	let geojson = "application/geo+json";
 	let json_type = "application/json";
-	let mut items = get("The collection's datasets as Items (item search within it)", search_parameters(), geojson);
-	items["get"]["parameters"].as_array_mut().expect("a list").insert(0, collection_id.clone());
+	let mut items = get(
+		"The collection's datasets as Items (item search within it)",
+		search_parameters(),
+		geojson,
+	);
+	items["get"]["parameters"]
+		.as_array_mut()
+		.expect("a list")
+		.insert(0, collection_id.clone());
 	json!({
 		"openapi": "3.0.3",
 		"info": {
@@ -152,12 +163,17 @@ pub fn document(base: &str) -> Value {
 /// `GET /api`.
 pub async fn api(State(state): State<Arc<AppState>>) -> Response {
 	let mut response = Json(document(&state.settings.public_url)).into_response();
-	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(OPENAPI));
+	response
+		.headers_mut()
+		.insert(header::CONTENT_TYPE, HeaderValue::from_static(OPENAPI));
 	response
 }
 
 fn escape(text: &str) -> String {
-	text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+	text.replace('&', "&amp;")
+		.replace('<', "&lt;")
+		.replace('>', "&gt;")
+		.replace('"', "&quot;")
 }
 
 /// `GET /api.html`: the document's routes and their parameters.

@@ -13,7 +13,9 @@ use axum::{
 	extract::FromRequestParts,
 	http::{header, request::Parts},
 };
-use citychain_client::auth::{now_ms, Credentials, Token, MAX_TOKEN_LIFETIME_MS, SCHEME, TOKEN_SCHEME};
+use citychain_client::auth::{
+	now_ms, Credentials, Token, MAX_TOKEN_LIFETIME_MS, SCHEME, TOKEN_SCHEME,
+};
 use std::{convert::Infallible, sync::Arc};
 
 /// The node's name of a reader nobody vouches for.
@@ -32,14 +34,20 @@ impl Reader {
 impl FromRequestParts<Arc<AppState>> for Reader {
 	type Rejection = Infallible;
 
-	async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Infallible> {
-		let Some(header) = parts.headers.get(header::AUTHORIZATION).and_then(|h| h.to_str().ok()) else {
+	async fn from_request_parts(
+		parts: &mut Parts,
+		state: &Arc<AppState>,
+	) -> Result<Self, Infallible> {
+		let Some(header) = parts.headers.get(header::AUTHORIZATION).and_then(|h| h.to_str().ok())
+		else {
 			return Ok(Self::anonymous());
 		};
 		let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
 		let account = vouched(state, header, parts.method.as_str(), path, now_ms());
 		if account.is_none() {
-			tracing::debug!("an Authorization header that vouches for nobody: reading as anonymous");
+			tracing::debug!(
+				"an Authorization header that vouches for nobody: reading as anonymous"
+			);
 		}
 		Ok(account.map_or_else(Self::anonymous, Self))
 	}
@@ -99,14 +107,24 @@ mod tests {
 		let state = state(dir.path());
 		let alice = Signer::from_suri("//Alice").unwrap();
 		let gateway = state.settings.public_url.clone();
-		let bearer = |gateway: &str, expires: u64| format!("Bearer {}", mint_token(&alice, gateway, expires));
+		let bearer = |gateway: &str, expires: u64| {
+			format!("Bearer {}", mint_token(&alice, gateway, expires))
+		};
 		let vouch = |header: &str| vouched(&state, header, "GET", "/search", NOW);
 		assert_eq!(vouch(&bearer(&gateway, NOW + 60_000)), Some(alice.ss58()));
 		assert_eq!(vouch(&bearer(&gateway, NOW - 1)), None, "expired");
-		assert_eq!(vouch(&bearer(&gateway, NOW + MAX_TOKEN_LIFETIME_MS + 1)), None, "longer-lived than allowed");
-		assert_eq!(vouch(&bearer("http://gateway.elsewhere.example", NOW + 60_000)), None, "another gateway's");
-		let forged =
-			bearer(&gateway, NOW + 60_000).replace(&format!(".{}.", NOW + 60_000), &format!(".{}.", NOW + 120_000));
+		assert_eq!(
+			vouch(&bearer(&gateway, NOW + MAX_TOKEN_LIFETIME_MS + 1)),
+			None,
+			"longer-lived than allowed"
+		);
+		assert_eq!(
+			vouch(&bearer("http://gateway.elsewhere.example", NOW + 60_000)),
+			None,
+			"another gateway's"
+		);
+		let forged = bearer(&gateway, NOW + 60_000)
+			.replace(&format!(".{}.", NOW + 60_000), &format!(".{}.", NOW + 120_000));
 		assert_eq!(vouch(&forged), None, "an expiry it was not signed with");
 		for garbage in ["Bearer", "Bearer x.y.z", "Basic abc", ""] {
 			assert_eq!(vouch(garbage), None, "{garbage}");
@@ -120,7 +138,10 @@ mod tests {
 		let bob = Signer::from_suri("//Bob").unwrap();
 		let gateway = state.settings.public_url.clone();
 		let signed = |path: &str, time_ms: u64| {
-			authorization(&bob, &Request { gateway: &gateway, method: "GET", path, time_ms, nonce: &nonce() })
+			authorization(
+				&bob,
+				&Request { gateway: &gateway, method: "GET", path, time_ms, nonce: &nonce() },
+			)
 		};
 		let header = signed("/search?q=roads", NOW);
 		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), Some(bob.ss58()));
@@ -130,9 +151,21 @@ mod tests {
 			None,
 			"another path"
 		);
-		assert_eq!(vouched(&state, &signed("/search", NOW), "POST", "/search", NOW), None, "another method");
+		assert_eq!(
+			vouched(&state, &signed("/search", NOW), "POST", "/search", NOW),
+			None,
+			"another method"
+		);
 		let skew = state.settings.max_clock_skew_ms;
-		assert_eq!(vouched(&state, &signed("/search", NOW - skew - 1), "GET", "/search", NOW), None, "too old");
-		assert_eq!(vouched(&state, &signed("/search", NOW + skew + 1), "GET", "/search", NOW), None, "from the future");
+		assert_eq!(
+			vouched(&state, &signed("/search", NOW - skew - 1), "GET", "/search", NOW),
+			None,
+			"too old"
+		);
+		assert_eq!(
+			vouched(&state, &signed("/search", NOW + skew + 1), "GET", "/search", NOW),
+			None,
+			"from the future"
+		);
 	}
 }

@@ -80,7 +80,9 @@ fn link(rel: &str, href: String, media_type: &str) -> Value {
 
 fn typed(value: Value, media_type: &'static str) -> Response {
 	let mut response = Json(value).into_response();
-	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+	response
+		.headers_mut()
+		.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
 	response
 }
 
@@ -132,7 +134,8 @@ pub async fn collection_queryables(
 	Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
 	department_of(&id)?;
-	queryables_at(&state, format!("{}/collections/{id}/queryables", state.settings.public_url)).await
+	queryables_at(&state, format!("{}/collections/{id}/queryables", state.settings.public_url))
+		.await
 }
 
 /// `GET /extensions/citychain/v1.0.0/schema.json`: the JSON Schema of the
@@ -200,7 +203,10 @@ fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 	let kind = info["kind"].as_str().unwrap_or_default();
 	let mut provider = json!({ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] });
 	// The department's own page, when its directory entry names a web one.
-	if let Some(url) = info["metadataUri"].as_str().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+	if let Some(url) = info["metadataUri"]
+		.as_str()
+		.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+	{
 		provider["url"] = url.into();
 	}
 	json!({
@@ -260,7 +266,11 @@ impl<T: Clone> PerBlock<T> {
 
 /// Every department's collection at the finalized block `at` as `reader`
 /// sees it, computed once per block and reader.
-async fn all_collections(state: &AppState, at: H256, reader: &Reader) -> Result<Arc<Vec<Value>>, ApiError> {
+async fn all_collections(
+	state: &AppState,
+	at: H256,
+	reader: &Reader,
+) -> Result<Arc<Vec<Value>>, ApiError> {
 	state
 		.collections
 		.get(at, reader, || async move {
@@ -272,7 +282,11 @@ async fn all_collections(state: &AppState, at: H256, reader: &Reader) -> Result<
 				let Some(info) = info else { break };
 				let extent: Value = state
 					.node
-					.query("datasets_extent", vec![json!({ "owner": department, "reader": reader.0 })], Some(at))
+					.query(
+						"datasets_extent",
+						vec![json!({ "owner": department, "reader": reader.0 })],
+						Some(at),
+					)
 					.await?;
 				out.push(collection(&state.settings.public_url, &info, &extent));
 			}
@@ -308,12 +322,21 @@ impl CollectionSearch {
 						.split(',')
 						.map(|v| v.trim().parse::<f64>())
 						.collect::<Result<_, _>>()
-						.map_err(|_| ApiError::bad_request(format!("bbox: {value:?} is not four numbers")))?;
+						.map_err(|_| {
+							ApiError::bad_request(format!("bbox: {value:?} is not four numbers"))
+						})?;
 					let [w, s, e, n] = b[..] else {
-						return Err(ApiError::bad_request("bbox: four numbers: west,south,east,north"));
+						return Err(ApiError::bad_request(
+							"bbox: four numbers: west,south,east,north",
+						));
 					};
-					if !(s <= n && [w, e].iter().all(|x| x.abs() <= 180.0) && [s, n].iter().all(|y| y.abs() <= 90.0)) {
-						return Err(ApiError::bad_request(format!("bbox: {value:?} is not a box in degrees")));
+					if !(s <= n
+						&& [w, e].iter().all(|x| x.abs() <= 180.0)
+						&& [s, n].iter().all(|y| y.abs() <= 90.0))
+					{
+						return Err(ApiError::bad_request(format!(
+							"bbox: {value:?} is not a box in degrees"
+						)));
 					}
 					search.bbox = Some([w, s, e, n]);
 				},
@@ -334,11 +357,17 @@ impl CollectionSearch {
 					});
 				},
 				"q" => {
-					search.terms = value.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect()
+					search.terms = value
+						.split(',')
+						.map(|t| t.trim().to_lowercase())
+						.filter(|t| !t.is_empty())
+						.collect()
 				},
 				"limit" => search.limit = parse_limit(value)?.min(MAX_COLLECTIONS as u64) as usize,
 				"token" => search.offset = offset(query)?,
-				other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
+				other => {
+					return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")))
+				},
 			}
 		}
 		Ok(search)
@@ -346,8 +375,12 @@ impl CollectionSearch {
 
 	/// Whether collection `c`'s extent and text match.
 	fn matches(&self, c: &Value) -> bool {
-		let b: Vec<f64> =
-			c["extent"]["spatial"]["bbox"][0].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+		let b: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
+			.as_array()
+			.into_iter()
+			.flatten()
+			.filter_map(Value::as_f64)
+			.collect();
 		let in_space = match (self.bbox, &b[..]) {
 			(None, _) => true,
 			(Some([w, s, e, n]), &[cw, cs, ce, cn]) => {
@@ -360,17 +393,22 @@ impl CollectionSearch {
 					}
 				};
 				s <= cn
-					&& cs <= n && halves(w, e).iter().any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
+					&& cs <= n && halves(w, e)
+					.iter()
+					.any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
 			},
 			_ => false,
 		};
 		let time = |v: &Value| v.as_str().and_then(|t| rfc3339_ms(t).ok());
-		let (start, end) =
-			(time(&c["extent"]["temporal"]["interval"][0][0]), time(&c["extent"]["temporal"]["interval"][0][1]));
+		let (start, end) = (
+			time(&c["extent"]["temporal"]["interval"][0][0]),
+			time(&c["extent"]["temporal"]["interval"][0][1]),
+		);
 		let in_time = match self.interval {
 			None => true,
 			Some((from, to)) => {
-				from.is_none_or(|f| end.is_none_or(|e| f <= e)) && to.is_none_or(|t| start.is_none_or(|s| s <= t))
+				from.is_none_or(|f| end.is_none_or(|e| f <= e))
+					&& to.is_none_or(|t| start.is_none_or(|s| s <= t))
 			},
 		};
 		let text = [&c["title"], &c["description"]]
@@ -380,9 +418,11 @@ impl CollectionSearch {
 			.collect::<Vec<_>>()
 			.join(" ")
 			.to_lowercase();
-		let words: Vec<&str> = text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+		let words: Vec<&str> =
+			text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
 		let has = |term: &str| {
-			let wanted: Vec<&str> = term.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+			let wanted: Vec<&str> =
+				term.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
 			!wanted.is_empty() && words.windows(wanted.len()).any(|w| w == &wanted[..])
 		};
 		in_space && in_time && (self.terms.is_empty() || self.terms.iter().any(|t| has(t)))
@@ -400,10 +440,16 @@ pub async fn collections(
 	let at = state.node.finalized_head().await?;
 	let all = all_collections(&state, at, &reader).await?;
 	let matching: Vec<&Value> = all.iter().filter(|c| search.matches(c)).collect();
-	let page: Vec<Value> = matching.iter().skip(search.offset).take(search.limit).map(|c| (*c).clone()).collect();
+	let page: Vec<Value> = matching
+		.iter()
+		.skip(search.offset)
+		.take(search.limit)
+		.map(|c| (*c).clone())
+		.collect();
 	let base = &state.settings.public_url;
 	let url = format!("{base}/collections");
-	let mut links = vec![link("root", format!("{base}/"), JSON), link("self", with_query(&url, &query), JSON)];
+	let mut links =
+		vec![link("root", format!("{base}/"), JSON), link("self", with_query(&url, &query), JSON)];
 	if search.offset + page.len() < matching.len() {
 		links.push(next_link(&url, &query, search.offset + page.len(), JSON));
 	}
@@ -485,7 +531,9 @@ fn body_limit(value: &Value) -> Result<Value, ApiError> {
 		Value::Number(n) if n.as_u64().is_some_and(|n| n >= 1) => {
 			Ok(n.as_u64().unwrap_or(1).min(u32::MAX.into()).into())
 		},
-		Value::Number(n) if n.as_f64().is_some_and(|f| f >= 1.0 && f.fract() == 0.0) => Ok(u32::MAX.into()),
+		Value::Number(n) if n.as_f64().is_some_and(|f| f >= 1.0 && f.fract() == 0.0) => {
+			Ok(u32::MAX.into())
+		},
 		other => Err(ApiError::bad_request(format!("limit: {other} is not a positive integer"))),
 	}
 }
@@ -509,7 +557,10 @@ async fn search(
 	// The node answers a first page at the finalized head, and a next (or
 	// prev) page at the block its token was made at.
 	params.insert("reader".into(), reader.0.clone().into());
-	let mut found: Value = state.node.query("datasets_stacSearch", vec![Value::Object(params)], None).await?;
+	let mut found: Value = state
+		.node
+		.query("datasets_stacSearch", vec![Value::Object(params)], None)
+		.await?;
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
@@ -557,14 +608,15 @@ async fn search(
 }
 
 /// Node parameters and the fields asked for, from a GET query string.
-fn from_query(query: &BTreeMap<String, String>) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
+fn from_query(
+	query: &BTreeMap<String, String>,
+) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
 	let mut params = Map::new();
 	let mut fields = None;
 	for (key, value) in query {
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs" | "sortby" | "q" => {
-				Value::from(value.as_str())
-			},
+			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs"
+			| "sortby" | "q" => Value::from(value.as_str()),
 			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
 			"intersects" => serde_json::from_str(value)
 				.map_err(|e| ApiError::bad_request(format!("intersects: not GeoJSON: {e}")))?,
@@ -601,13 +653,17 @@ pub async fn search_post(
 	};
 	// Clients send unused parameters as null; `fields` says what to leave
 	// out, and null says nothing.
-	if let Some((other, _)) = body.iter().find(|(k, v)| !v.is_null() && !SEARCH_FIELDS.contains(&k.as_str())) {
+	if let Some((other, _)) =
+		body.iter().find(|(k, v)| !v.is_null() && !SEARCH_FIELDS.contains(&k.as_str()))
+	{
 		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
 	}
 	let fields = match body.get("fields") {
 		None => None,
 		Some(Value::Null) => {
-			return Err(ApiError::bad_request("fields: an object with include and exclude lists, not null"))
+			return Err(ApiError::bad_request(
+				"fields: an object with include and exclude lists, not null",
+			))
 		},
 		Some(f) => Some(Fields::from_body(f)?),
 	};
@@ -616,10 +672,14 @@ pub async fn search_post(
 		let value = match (key.as_str(), value) {
 			("limit", limit) => body_limit(limit)?,
 			("bbox", Value::String(_)) => {
-				return Err(ApiError::bad_request("bbox: a list of four (or six) numbers, not a string"))
+				return Err(ApiError::bad_request(
+					"bbox: a list of four (or six) numbers, not a string",
+				))
 			},
 			// Some clients send one collection as a string.
-			("collections", Value::String(c)) => c.split(',').map(|c| Value::from(c.trim())).collect(),
+			("collections", Value::String(c)) => {
+				c.split(',').map(|c| Value::from(c.trim())).collect()
+			},
 			_ => value.clone(),
 		};
 		params.insert(key.clone(), value);
@@ -637,7 +697,9 @@ pub async fn items(
 	department_of(&id)?;
 	// Clients may repeat the collection as a parameter; another one is an error.
 	if query.get("collections").is_some_and(|c| c != &id) {
-		return Err(ApiError::bad_request(format!("the items of {id} are not in another collection")));
+		return Err(ApiError::bad_request(format!(
+			"the items of {id} are not in another collection"
+		)));
 	}
 	let (mut params, fields) = from_query(&query)?;
 	params.insert("collections".into(), json!([id]));
@@ -657,7 +719,8 @@ async fn visible_item(
 	let missing = || ApiError::not_found(format!("no item {item:?} in {collection}"));
 	let id = crate::data::dataset_id(item).map_err(|_| missing())?;
 	let at = state.node.finalized_head().await?;
-	let params = json!({ "ids": [id.to_string()], "collections": [collection], "reader": reader.0 });
+	let params =
+		json!({ "ids": [id.to_string()], "collections": [collection], "reader": reader.0 });
 	let mut found: Value = state.node.query("datasets_stacSearch", vec![params], Some(at)).await?;
 	let feature = found["features"].as_array_mut().and_then(|f| f.pop()).ok_or_else(missing)?;
 	Ok((at, id, feature))
@@ -689,7 +752,10 @@ pub async fn record(
 fn offset(query: &BTreeMap<String, String>) -> Result<usize, ApiError> {
 	query
 		.get("token")
-		.map(|t| t.parse().map_err(|_| ApiError::bad_request(format!("token: {t:?} is not from a next link"))))
+		.map(|t| {
+			t.parse()
+				.map_err(|_| ApiError::bad_request(format!("token: {t:?} is not from a next link")))
+		})
 		.transpose()
 		.map(Option::unwrap_or_default)
 }
@@ -715,7 +781,12 @@ fn list_limit(query: &BTreeMap<String, String>) -> Result<u64, ApiError> {
 	if let Some(other) = query.keys().find(|k| *k != "limit" && *k != "token") {
 		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
 	}
-	Ok(query.get("limit").map(|l| parse_limit(l)).transpose()?.unwrap_or(10).min(MAX_COLLECTIONS as u64))
+	Ok(query
+		.get("limit")
+		.map(|l| parse_limit(l))
+		.transpose()?
+		.unwrap_or(10)
+		.min(MAX_COLLECTIONS as u64))
 }
 
 /// `GET /collections/{collection}/items/{item}/versions`: every version of
@@ -730,7 +801,8 @@ pub async fn versions(
 	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	let mut history: Vec<u64> = state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
+	let mut history: Vec<u64> =
+		state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
 	history.reverse();
 	let page: Vec<String> = history.iter().skip(start).take(limit).map(u64::to_string).collect();
 	let params = json!({ "ids": page, "reader": reader.0, "limit": limit, "sortby": "-id" });
@@ -739,10 +811,15 @@ pub async fn versions(
 		false => state.node.query("datasets_stacSearch", vec![params], Some(at)).await?,
 	};
 	let base = &state.settings.public_url;
-	let features: Vec<Value> =
-		found["features"].as_array().into_iter().flatten().map(|f| with_links(base, f.clone())).collect();
+	let features: Vec<Value> = found["features"]
+		.as_array()
+		.into_iter()
+		.flatten()
+		.map(|f| with_links(base, f.clone()))
+		.collect();
 	let url = format!("{base}/collections/{collection}/items/{item}/versions");
-	let mut links = vec![link("root", format!("{base}/"), JSON), link("self", url.clone(), GEOJSON)];
+	let mut links =
+		vec![link("root", format!("{base}/"), JSON), link("self", url.clone(), GEOJSON)];
 	if start + limit < history.len() {
 		links.push(next_link(&url, &query, start + limit, GEOJSON));
 	}
@@ -788,7 +865,9 @@ mod tests {
 	#[test]
 	fn collection_ids_name_departments() {
 		assert_eq!(department_of("department-12").unwrap(), 12);
-		for bad in ["department-", "dept-1", "department-1x", "department-99999999999", "department-../1"] {
+		for bad in
+			["department-", "dept-1", "department-1x", "department-99999999999", "department-../1"]
+		{
 			assert!(department_of(bad).is_err(), "{bad}");
 		}
 	}
@@ -805,7 +884,9 @@ mod tests {
 		});
 		let item = with_links("http://gw", item);
 		let links = item["links"].clone();
-		let href = |rel: &str| links.as_array().unwrap().iter().find(|l| l["rel"] == rel).unwrap()["href"].clone();
+		let href = |rel: &str| {
+			links.as_array().unwrap().iter().find(|l| l["rel"] == rel).unwrap()["href"].clone()
+		};
 		assert_eq!(href("self"), "http://gw/collections/department-1/items/5");
 		assert_eq!(href("collection"), "http://gw/collections/department-1");
 		assert_eq!(href("latest-version"), "http://gw/collections/department-1/items/7");
@@ -819,21 +900,37 @@ mod tests {
 
 	#[test]
 	fn query_strings_become_node_parameters() {
-		let (p, fields) =
-			from_query(&query(&[("bbox", "1,2,3,4"), ("collections", "department-1"), ("limit", "5")])).unwrap();
-		assert_eq!(Value::Object(p), json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 }));
+		let (p, fields) = from_query(&query(&[
+			("bbox", "1,2,3,4"),
+			("collections", "department-1"),
+			("limit", "5"),
+		]))
+		.unwrap();
+		assert_eq!(
+			Value::Object(p),
+			json!({ "bbox": "1,2,3,4", "collections": ["department-1"], "limit": 5 })
+		);
 		assert!(fields.is_none());
 		assert!(from_query(&query(&[("colour", "x")])).is_err());
-		assert_eq!(from_query(&query(&[("sortby", "-updated, title")])).unwrap().0["sortby"], "-updated, title");
+		assert_eq!(
+			from_query(&query(&[("sortby", "-updated, title")])).unwrap().0["sortby"],
+			"-updated, title"
+		);
 		let point = r#"{"type":"Point","coordinates":[116.4,39.9]}"#;
-		assert_eq!(from_query(&query(&[("intersects", point)])).unwrap().0["intersects"]["type"], "Point");
+		assert_eq!(
+			from_query(&query(&[("intersects", point)])).unwrap().0["intersects"]["type"],
+			"Point"
+		);
 		assert!(from_query(&query(&[("intersects", "{oops")])).is_err());
 		assert!(from_query(&query(&[("fields", "id,-geometry")])).unwrap().1.is_some());
 	}
 
 	#[test]
 	fn a_limit_above_the_maximum_is_the_maximum_and_a_non_positive_one_is_refused() {
-		assert_eq!(from_query(&query(&[("limit", "100000000000000000000000")])).unwrap().0["limit"], u32::MAX);
+		assert_eq!(
+			from_query(&query(&[("limit", "100000000000000000000000")])).unwrap().0["limit"],
+			u32::MAX
+		);
 		for bad in ["0", "-1", "1.5", "ten", ""] {
 			let error = from_query(&query(&[("limit", bad)])).unwrap_err();
 			assert!(error.message.starts_with("limit:"), "{bad}: {}", error.message);
@@ -854,7 +951,8 @@ mod tests {
 				"temporal": { "interval": [["2022-01-01T00:00:00.000Z", "2023-12-31T00:00:00.000Z"]] },
 			},
 		});
-		let matches = |pairs: &[(&str, &str)]| CollectionSearch::parse(&query(pairs)).unwrap().matches(&c);
+		let matches =
+			|pairs: &[(&str, &str)]| CollectionSearch::parse(&query(pairs)).unwrap().matches(&c);
 		assert!(matches(&[]));
 		assert!(matches(&[("bbox", "116.4,39.9,117,41")]));
 		assert!(!matches(&[("bbox", "100,10,110,20")]));
@@ -865,7 +963,13 @@ mod tests {
 		assert!(matches(&[("q", "transport bureau")]));
 		assert!(!matches(&[("q", "bureau transport")]));
 		assert!(!matches(&[("q", "port")]), "whole words");
-		for bad in [("bbox", "1,2,3"), ("datetime", "yesterday"), ("limit", "0"), ("token", "x"), ("colour", "red")] {
+		for bad in [
+			("bbox", "1,2,3"),
+			("datetime", "yesterday"),
+			("limit", "0"),
+			("token", "x"),
+			("colour", "red"),
+		] {
 			assert!(CollectionSearch::parse(&query(&[bad])).is_err(), "{bad:?}");
 		}
 	}
@@ -873,13 +977,15 @@ mod tests {
 	#[test]
 	fn a_collection_is_its_department_with_the_extent_a_reader_may_see() {
 		let info = json!({ "id": 1, "name": "Transport Bureau", "kind": "transport", "metadataUri": "https://transport.city.example/about" });
-		let extent =
-			json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
+		let extent = json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
 		let c = collection("http://gw", &info, &extent);
 		assert_eq!(c["id"], "department-1");
 		assert_eq!(c["providers"][0]["url"], "https://transport.city.example/about");
 		assert_eq!(c["extent"]["spatial"]["bbox"], json!([[116.2, 39.8, 116.5, 40.0]]));
-		assert_eq!(c["extent"]["temporal"]["interval"], json!([["2024-01-01T00:00:00.000Z", null]]));
+		assert_eq!(
+			c["extent"]["temporal"]["interval"],
+			json!([["2024-01-01T00:00:00.000Z", null]])
+		);
 		assert_eq!(c["citychain:datasets"], 3);
 		let bare = collection(
 			"http://gw",
@@ -900,8 +1006,11 @@ mod tests {
 		let schema = extension("http://gw", &queryables);
 		assert_eq!(schema["$id"], format!("http://gw{EXTENSION_PATH}"));
 		assert_eq!(schema["properties"]["properties"]["required"], json!(["citychain:owner"]));
-		let mut fields: Vec<&String> =
-			schema["properties"]["properties"]["properties"].as_object().unwrap().keys().collect();
+		let mut fields: Vec<&String> = schema["properties"]["properties"]["properties"]
+			.as_object()
+			.unwrap()
+			.keys()
+			.collect();
 		fields.sort_unstable();
 		assert_eq!(fields, ["citychain:ongoing", "citychain:owner"]);
 	}

@@ -19,8 +19,8 @@ use std::{
 };
 
 use sc_network::{
-	config::MultiaddrWithPeerId, Multiaddr, NetworkPeers, NetworkStateInfo, ObservedRole, PeerId, ProtocolName,
-	ReputationChange,
+	config::MultiaddrWithPeerId, Multiaddr, NetworkPeers, NetworkStateInfo, ObservedRole, PeerId,
+	ProtocolName, ReputationChange,
 };
 
 /// The last authorization settings passed on; `None` until the first call.
@@ -125,15 +125,27 @@ impl<N: NetworkPeers + Send + Sync> NetworkPeers for AuthorizedPeers<N> {
 		self.network.remove_reserved_peer(peer_id)
 	}
 
-	fn set_reserved_peers(&self, protocol: ProtocolName, peers: HashSet<Multiaddr>) -> Result<(), String> {
+	fn set_reserved_peers(
+		&self,
+		protocol: ProtocolName,
+		peers: HashSet<Multiaddr>,
+	) -> Result<(), String> {
 		self.network.set_reserved_peers(protocol, peers)
 	}
 
-	fn add_peers_to_reserved_set(&self, protocol: ProtocolName, peers: HashSet<Multiaddr>) -> Result<(), String> {
+	fn add_peers_to_reserved_set(
+		&self,
+		protocol: ProtocolName,
+		peers: HashSet<Multiaddr>,
+	) -> Result<(), String> {
 		self.network.add_peers_to_reserved_set(protocol, peers)
 	}
 
-	fn remove_peers_from_reserved_set(&self, protocol: ProtocolName, peers: Vec<PeerId>) -> Result<(), String> {
+	fn remove_peers_from_reserved_set(
+		&self,
+		protocol: ProtocolName,
+		peers: Vec<PeerId>,
+	) -> Result<(), String> {
 		self.network.remove_peers_from_reserved_set(protocol, peers)
 	}
 

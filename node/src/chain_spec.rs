@@ -28,12 +28,22 @@ fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<Cha
 
 /// One validator (Alice), sudo, the sample departments.
 pub fn development_chain_spec() -> Result<ChainSpec, String> {
-	spec("CityChain Development", "citychain_dev", ChainType::Development, sp_genesis_builder::DEV_RUNTIME_PRESET)
+	spec(
+		"CityChain Development",
+		"citychain_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
 }
 
 /// Two validators (Alice, Bob), sudo, the sample departments.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	spec("CityChain Local", "citychain_local", ChainType::Local, sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET)
+	spec(
+		"CityChain Local",
+		"citychain_local",
+		ChainType::Local,
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }
 
 /// Four validator departments and a regulator, governed by their council;
@@ -42,5 +52,10 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 /// its own keys, accounts and node ids in, and marks it `Live`
 /// (docs/operations.md).
 pub fn consortium_chain_spec() -> Result<ChainSpec, String> {
-	spec("CityChain Consortium (development keys)", "citychain_consortium", ChainType::Local, CONSORTIUM_RUNTIME_PRESET)
+	spec(
+		"CityChain Consortium (development keys)",
+		"citychain_consortium",
+		ChainType::Local,
+		CONSORTIUM_RUNTIME_PRESET,
+	)
 }

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, Sensitivity,
-	TimeRange, TopicCategory,
+	datasets::DEGREE, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId,
+	Sensitivity, TimeRange, TopicCategory,
 };
 use citychain_runtime::{AccountId, BlockNumber};
 use serde_json::{json, Value};
@@ -16,7 +16,8 @@ type Record = Dataset<AccountId, BlockNumber>;
 pub const STAC_VERSION: &str = "1.1.0";
 const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
 const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
-const PROJECTION_EXTENSION: &str = "https://stac-extensions.github.io/projection/v2.0.0/schema.json";
+const PROJECTION_EXTENSION: &str =
+	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
@@ -119,8 +120,10 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 		},
 	}
 	let link = |rel: &str, target: DatasetId| json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" });
-	let mut links =
-		vec![json!({ "rel": "collection", "href": "..", "type": "application/json" }), link("latest-version", latest)];
+	let mut links = vec![
+		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
+		link("latest-version", latest),
+	];
 	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
 	links.extend(d.successor.map(|s| link("successor-version", s)));
 	json!({
@@ -206,7 +209,10 @@ mod tests {
 		let kind = |b: BoundingBox| geometry(&b)["type"].as_str().unwrap().to_string();
 		assert_eq!(kind(bbox(116.0, 39.0, 117.0, 40.0)), "Polygon");
 		assert_eq!(kind(bbox(179.0, -18.0, -179.0, -17.0)), "MultiPolygon");
-		assert_eq!(geometry(&bbox(116.4, 39.9, 116.4, 39.9)), json!({ "type": "Point", "coordinates": [116.4, 39.9] }));
+		assert_eq!(
+			geometry(&bbox(116.4, 39.9, 116.4, 39.9)),
+			json!({ "type": "Point", "coordinates": [116.4, 39.9] })
+		);
 		assert_eq!(
 			geometry(&bbox(116.3, 39.9, 116.5, 39.9)),
 			json!({ "type": "LineString", "coordinates": [[116.3, 39.9], [116.5, 39.9]] })

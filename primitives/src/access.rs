@@ -4,8 +4,8 @@
 
 use crate::{
 	datasets::{
-		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus, Sensitivity, TimeInterval,
-		TimeRange,
+		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus,
+		Sensitivity, TimeInterval, TimeRange,
 	},
 	departments::DepartmentId,
 };
@@ -76,7 +76,18 @@ impl ContractState {
 }
 
 /// What the consumer reported after fetching the data.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
 pub enum Receipt {
 	/// Nothing reported yet.
 	#[default]
@@ -89,7 +100,17 @@ pub enum Receipt {
 
 /// A part of a dataset's extent a request is limited to.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub struct Scope {
 	pub bbox: Option<BoundingBox>,
@@ -97,7 +118,18 @@ pub struct Scope {
 }
 
 /// Who approved a request so far.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
 pub struct Approvals<AccountId> {
 	/// The Approver of the providing department.
 	pub provider: Option<AccountId>,
@@ -286,7 +318,11 @@ pub trait OnDatasetWithdrawn {
 pub trait OnDatasetPolicyChanged {
 	/// Reacts to `dataset` now having `policy` and `sensitivity`; returns
 	/// the weight used.
-	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) -> Weight;
+	fn on_policy_changed(
+		dataset: DatasetId,
+		policy: AccessPolicy,
+		sensitivity: Sensitivity,
+	) -> Weight;
 	/// The most weight `on_policy_changed` can use.
 	fn max_weight() -> Weight;
 }

@@ -5,7 +5,9 @@ use crate::{
 	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
 	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	datasets::{Dataset, DatasetId, DatasetPage},
-	departments::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles},
+	departments::{
+		DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles,
+	},
 };
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};

@@ -59,7 +59,9 @@ impl Subject {
 }
 
 /// Who caused an entry.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub enum Actor<AccountId> {
 	/// A signed call of this account.
 	Account(AccountId),
@@ -265,7 +267,8 @@ impl EntryQuery {
 			l if l > MAX_ENTRY_PAGE => return Err(AuditQueryError::LimitTooLarge),
 			_ => {},
 		}
-		let inverted = |a: Option<u64>, b: Option<u64>| matches!((a, b), (Some(a), Some(b)) if b < a);
+		let inverted =
+			|a: Option<u64>, b: Option<u64>| matches!((a, b), (Some(a), Some(b)) if b < a);
 		if inverted(self.from_index, self.to_index) || inverted(self.from_time, self.to_time) {
 			return Err(AuditQueryError::InvertedRange);
 		}
@@ -273,7 +276,9 @@ impl EntryQuery {
 	}
 
 	pub fn matches<A, B>(&self, e: &EntryBody<A, B>) -> bool {
-		let within = |v: u64, a: Option<u64>, b: Option<u64>| a.is_none_or(|a| a <= v) && b.is_none_or(|b| v <= b);
+		let within = |v: u64, a: Option<u64>, b: Option<u64>| {
+			a.is_none_or(|a| a <= v) && b.is_none_or(|b| v <= b)
+		};
 		self.department.is_none_or(|d| e.department == Some(d))
 			&& self.subject.is_none_or(|s| s == e.subject)
 			&& self.action.is_none_or(|a| a == e.action)

@@ -202,7 +202,9 @@ impl HashFunction {
 
 /// A content hash in the parts of a multihash: the multicodec code of the
 /// hash function and the digest.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub struct ContentHash {
 	/// Multicodec code, e.g. `0x12` sha2-256, `0xb220` blake2b-256.
 	pub code: u64,
@@ -303,14 +305,18 @@ impl BoundingBox {
 	pub fn contains(&self, inner: &Self) -> bool {
 		self.south <= inner.south
 			&& inner.north <= self.north
-			&& inner.longitude_spans().all(|(iw, ie)| self.longitude_spans().any(|(w, e)| w <= iw && ie <= e))
+			&& inner
+				.longitude_spans()
+				.all(|(iw, ie)| self.longitude_spans().any(|(w, e)| w <= iw && ie <= e))
 	}
 
 	/// Whether the two boxes share at least one point.
 	pub fn intersects(&self, other: &Self) -> bool {
 		self.south <= other.north
 			&& other.south <= self.north
-			&& self.longitude_spans().any(|(w, e)| other.longitude_spans().any(|(ow, oe)| w <= oe && ow <= e))
+			&& self
+				.longitude_spans()
+				.any(|(w, e)| other.longitude_spans().any(|(ow, oe)| w <= oe && ow <= e))
 	}
 }
 
@@ -372,7 +378,8 @@ impl TimeRange {
 
 	/// Whether the range shares an instant with `interval`.
 	pub fn overlaps(&self, interval: &TimeInterval) -> bool {
-		interval.end.is_none_or(|b| self.start <= b) && interval.start.is_none_or(|a| self.end.is_none_or(|e| a <= e))
+		interval.end.is_none_or(|b| self.start <= b)
+			&& interval.start.is_none_or(|a| self.end.is_none_or(|e| a <= e))
 	}
 }
 
@@ -470,7 +477,8 @@ impl<AccountId, BlockNumber> Dataset<AccountId, BlockNumber> {
 	/// Whether `needle` (ASCII case-insensitive) occurs in the title or in a
 	/// keyword.
 	pub fn mentions(&self, needle: &[u8]) -> bool {
-		contains_ignore_case(&self.title, needle) || self.keywords.iter().any(|k| contains_ignore_case(k, needle))
+		contains_ignore_case(&self.title, needle)
+			|| self.keywords.iter().any(|k| contains_ignore_case(k, needle))
 	}
 }
 
@@ -614,9 +622,18 @@ mod tests {
 	#[test]
 	fn bounding_box_validation_names_the_fault() {
 		assert!(bbox(116.0, 39.0, 117.0, 40.0).validate().is_ok());
-		assert_eq!(bbox(116.0, 39.0, 117.0, 91.0).validate(), Err(BoundingBoxError::LatitudeOutOfRange));
-		assert_eq!(bbox(-181.0, 39.0, 117.0, 40.0).validate(), Err(BoundingBoxError::LongitudeOutOfRange));
-		assert_eq!(bbox(116.0, 41.0, 117.0, 40.0).validate(), Err(BoundingBoxError::SouthAboveNorth));
+		assert_eq!(
+			bbox(116.0, 39.0, 117.0, 91.0).validate(),
+			Err(BoundingBoxError::LatitudeOutOfRange)
+		);
+		assert_eq!(
+			bbox(-181.0, 39.0, 117.0, 40.0).validate(),
+			Err(BoundingBoxError::LongitudeOutOfRange)
+		);
+		assert_eq!(
+			bbox(116.0, 41.0, 117.0, 40.0).validate(),
+			Err(BoundingBoxError::SouthAboveNorth)
+		);
 		assert!(bbox(170.0, -20.0, -170.0, -10.0).validate().is_ok());
 	}
 
@@ -660,7 +677,9 @@ mod tests {
 		assert!(year.contains(&TimeInterval { start: Some(0), end: Some(100) }));
 		assert!(!year.contains(&TimeInterval { start: Some(50), end: None }));
 		assert!(!year.contains(&TimeInterval { start: None, end: Some(50) }));
-		assert!(TimeRange { start: 0, end: None }.contains(&TimeInterval { start: Some(5), end: None }));
+		assert!(
+			TimeRange { start: 0, end: None }.contains(&TimeInterval { start: Some(5), end: None })
+		);
 	}
 
 	#[test]
@@ -671,8 +690,14 @@ mod tests {
 		let closed = TimeRange { start: 1_000, end: Some(2_000) };
 		assert!(closed.overlaps(&TimeInterval { start: Some(2_000), end: None }));
 		assert!(!closed.overlaps(&TimeInterval { start: Some(2_001), end: None }));
-		assert_eq!(TimeRange { start: 5, end: Some(4) }.validate(), Err(TimeRangeError::EndBeforeStart));
-		assert_eq!(TimeRange { start: MIN_TIME - 1, end: None }.validate(), Err(TimeRangeError::OutOfRange));
+		assert_eq!(
+			TimeRange { start: 5, end: Some(4) }.validate(),
+			Err(TimeRangeError::EndBeforeStart)
+		);
+		assert_eq!(
+			TimeRange { start: MIN_TIME - 1, end: None }.validate(),
+			Err(TimeRangeError::OutOfRange)
+		);
 	}
 
 	#[test]

@@ -32,11 +32,11 @@ pub mod testing;
 
 pub use api::DepartmentInfo;
 pub use datasets::{
-	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId, DatasetItem,
-	DatasetPage, DatasetQuery, DatasetStatus, Extent, MetadataUpdate, QueryError, Sensitivity, Stamp, TimeInterval,
-	TimeRange, TopicCategory,
+	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
+	DatasetItem, DatasetPage, DatasetQuery, DatasetStatus, Extent, MetadataUpdate, QueryError,
+	Sensitivity, Stamp, TimeInterval, TimeRange, TopicCategory,
 };
 pub use departments::{
-	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, DepartmentsBenchmarkHelper, EncryptionKey,
-	Membership, Role, Roles,
+	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
+	DepartmentsBenchmarkHelper, EncryptionKey, Membership, Role, Roles,
 };

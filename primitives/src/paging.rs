@@ -76,7 +76,8 @@ mod tests {
 				let key = [b"index".as_slice(), &[group], &id.to_be_bytes()].concat();
 				sp_io::storage::set(&key, &[]);
 			}
-			let group = |g: u8, after| super::ids_after([b"index".as_slice(), &[g]].concat(), after);
+			let group =
+				|g: u8, after| super::ids_after([b"index".as_slice(), &[g]].concat(), after);
 			assert_eq!(group(1, None).collect::<Vec<_>>(), vec![3, 5, 260]);
 			assert_eq!(group(1, Some(3)).collect::<Vec<_>>(), vec![5, 260]);
 			assert_eq!(group(1, Some(4)).collect::<Vec<_>>(), vec![5, 260]);

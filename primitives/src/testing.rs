@@ -3,8 +3,8 @@
 //! has its own; [`TestDirectory::clear`] empties it.
 
 use crate::departments::{
-	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, DepartmentsBenchmarkHelper, EncryptionKey,
-	Membership, Roles,
+	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
+	DepartmentsBenchmarkHelper, EncryptionKey, Membership, Roles,
 };
 use core::cell::RefCell;
 use std::collections::BTreeMap;

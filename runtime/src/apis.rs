@@ -23,9 +23,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	Access, AccountId, Audit, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive, Grandpa, Historical,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
-	VERSION,
+	Access, AccountId, Audit, Aura, Balance, Block, BlockNumber, Datasets, Departments, Executive,
+	Grandpa, Historical, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	SessionKeys, System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {

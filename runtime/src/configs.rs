@@ -4,7 +4,10 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse, VariantCountOf},
+	traits::{
+		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse,
+		VariantCountOf,
+	},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, Weight,
@@ -25,9 +28,9 @@ use sp_version::RuntimeVersion;
 use crate::weights::node_authorization;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, System, DAYS,
-	EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	SessionKeys, System, DAYS, EXISTENTIAL_DEPOSIT, MINUTES, SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -121,8 +124,12 @@ impl pallet_grandpa::Config for Runtime {
 	type KeyOwnerProof = sp_session::MembershipProof;
 	/// Reports (made by the node's GRANDPA voter, included unsigned by the
 	/// block's author) go to `Offences`, which hands them to `ValidatorSet`.
-	type EquivocationReportSystem =
-		pallet_grandpa::EquivocationReportSystem<Self, super::Offences, super::Historical, ReportLongevity>;
+	type EquivocationReportSystem = pallet_grandpa::EquivocationReportSystem<
+		Self,
+		super::Offences,
+		super::Historical,
+		ReportLongevity,
+	>;
 }
 
 /// Who authored the block (reporters of offences), from Aura's slot.
@@ -443,8 +450,9 @@ parameter_types! {
 }
 
 /// Where [`SessionPeriod`] is stored: `twox_128(b":SessionPeriod:")`.
-pub const SESSION_PERIOD_KEY: [u8; 16] =
-	[0xbc, 0xaa, 0x06, 0xfe, 0x04, 0xf0, 0x83, 0x27, 0x48, 0x63, 0x58, 0xaf, 0x0f, 0xd6, 0x36, 0xb8];
+pub const SESSION_PERIOD_KEY: [u8; 16] = [
+	0xbc, 0xaa, 0x06, 0xfe, 0x04, 0xf0, 0x83, 0x27, 0x48, 0x63, 0x58, 0xaf, 0x0f, 0xd6, 0x36, 0xb8,
+];
 
 type Sessions = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
 
@@ -500,13 +508,18 @@ impl pallet_session::Config for Runtime {
 pub struct RemoveDepartmentNodes;
 
 impl citychain_primitives::departments::OnDepartmentStatusChanged for RemoveDepartmentNodes {
-	fn on_status_changed(department: citychain_primitives::DepartmentId, active: bool) -> sp_runtime::DispatchResult {
+	fn on_status_changed(
+		department: citychain_primitives::DepartmentId,
+		active: bool,
+	) -> sp_runtime::DispatchResult {
 		use citychain_primitives::DepartmentDirectory;
 		if active {
 			return Ok(());
 		}
 		let nodes = pallet_node_authorization::Owners::<Runtime>::iter()
-			.filter(|(_, owner)| super::Departments::membership(owner).is_some_and(|m| m.department == department))
+			.filter(|(_, owner)| {
+				super::Departments::membership(owner).is_some_and(|m| m.department == department)
+			})
 			.map(|(node, _)| node)
 			.collect::<alloc::vec::Vec<_>>();
 		for node in nodes {
@@ -520,9 +533,13 @@ impl citychain_primitives::departments::OnDepartmentStatusChanged for RemoveDepa
 	fn max_weight() -> Weight {
 		use pallet_node_authorization::WeightInfo as _;
 		let nodes = u64::from(MAX_WELL_KNOWN_NODES);
-		<Runtime as frame_system::Config>::DbWeight::get().reads(3 * nodes).saturating_add(
-			<Runtime as pallet_node_authorization::Config>::WeightInfo::remove_well_known_node().saturating_mul(nodes),
-		)
+		<Runtime as frame_system::Config>::DbWeight::get()
+			.reads(3 * nodes)
+			.saturating_add(
+				<Runtime as pallet_node_authorization::Config>::WeightInfo::remove_well_known_node(
+				)
+				.saturating_mul(nodes),
+			)
 	}
 }
 
@@ -562,7 +579,9 @@ impl pallet_node_authorization::WeightInfo for NodeAuthorizationWeights {
 		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::swap_well_known_node()
 	}
 	fn reset_well_known_nodes() -> Weight {
-		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::reset_well_known_nodes(MAX_WELL_KNOWN_NODES - 1)
+		<MeasuredNodeAuthorization as node_authorization::WeightInfo>::reset_well_known_nodes(
+			MAX_WELL_KNOWN_NODES - 1,
+		)
 	}
 	fn claim_node() -> Weight {
 		RuntimeBlockWeights::get().max_block

@@ -10,7 +10,9 @@
 //! convention zombienet uses, so `citychain-node --node-key
 //! $(printf alice | sha256sum | cut -c1-64)` is Alice's node.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, UNIT,
+};
 use alloc::{string::String, vec, vec::Vec};
 use citychain_primitives::{DepartmentKind, DepartmentStatus, Role, Roles};
 use frame_support::build_struct_json_patch;
@@ -30,16 +32,21 @@ type Validator = (Sr25519Keyring, Ed25519Keyring);
 
 /// The libp2p peer ids of the development nodes: an identity multihash of
 /// the protobuf-encoded Ed25519 public key of `sha256(name)`.
-const NODE_ALICE: [u8; 38] =
-	sp_core::hex2array!("002408011220d5bf4a3fcce717b0388bcc2749ebc148ad9969b23f45ee1b605fd58778576ac4");
-const NODE_BOB: [u8; 38] =
-	sp_core::hex2array!("002408011220ecc1b58727f3f12b3194881a9ecb9de0b28ce7b207230d8e930fe1bce75e256c");
-const NODE_CHARLIE: [u8; 38] =
-	sp_core::hex2array!("002408011220c8bf2959a96bd99ffde4e7277b41e57331dba7f7918186c359cf7dce149bb567");
-const NODE_DAVE: [u8; 38] =
-	sp_core::hex2array!("0024080112208d9293c327662be3c0faeb579b2aedd3b2cec33d74dadedceea76b7a94dc90c0");
-const NODE_EVE: [u8; 38] =
-	sp_core::hex2array!("002408011220565a0f9555cb4f4d4e06b8111257865dccd75cc75135a9b10c9a44eca5041343");
+const NODE_ALICE: [u8; 38] = sp_core::hex2array!(
+	"002408011220d5bf4a3fcce717b0388bcc2749ebc148ad9969b23f45ee1b605fd58778576ac4"
+);
+const NODE_BOB: [u8; 38] = sp_core::hex2array!(
+	"002408011220ecc1b58727f3f12b3194881a9ecb9de0b28ce7b207230d8e930fe1bce75e256c"
+);
+const NODE_CHARLIE: [u8; 38] = sp_core::hex2array!(
+	"002408011220c8bf2959a96bd99ffde4e7277b41e57331dba7f7918186c359cf7dce149bb567"
+);
+const NODE_DAVE: [u8; 38] = sp_core::hex2array!(
+	"0024080112208d9293c327662be3c0faeb579b2aedd3b2cec33d74dadedceea76b7a94dc90c0"
+);
+const NODE_EVE: [u8; 38] = sp_core::hex2array!(
+	"002408011220565a0f9555cb4f4d4e06b8111257865dccd75cc75135a9b10c9a44eca5041343"
+);
 
 /// The development nodes, each owned by the account of the same name.
 pub const DEVELOPMENT_NODES: [(&str, [u8; 38], Sr25519Keyring); 5] = [
@@ -111,7 +118,12 @@ fn consortium_departments() -> Vec<GenesisDepartment<AccountId>> {
 			"https://nrp.city.example/about",
 		),
 		department("Transport Bureau", DepartmentKind::Transport, vec![(Bob, Roles::ALL)], ""),
-		department("Ecology and Environment Bureau", DepartmentKind::Environment, vec![(Charlie, Roles::ALL)], ""),
+		department(
+			"Ecology and Environment Bureau",
+			DepartmentKind::Environment,
+			vec![(Charlie, Roles::ALL)],
+			"",
+		),
 		department("Water Authority", DepartmentKind::Water, vec![(Dave, Roles::ALL)], ""),
 		department("City Data Regulator", DepartmentKind::Regulator, vec![(Eve, Roles::ALL)], ""),
 	]
@@ -134,7 +146,9 @@ fn genesis(
 		.collect::<Vec<_>>();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: Sr25519Keyring::well_known().map(|k| (k.to_account_id(), 1_000 * UNIT)).collect::<Vec<_>>(),
+			balances: Sr25519Keyring::well_known()
+				.map(|k| (k.to_account_id(), 1_000 * UNIT))
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: sudo.map(|k| k.to_account_id()) },
 		departments: pallet_departments::GenesisConfig { departments },
@@ -153,14 +167,22 @@ fn genesis(
 
 /// One validator (Alice) and her node, sudo Alice, the sample departments.
 pub fn development_config_genesis() -> Value {
-	genesis(vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)], 1, sample_departments(), Some(Sr25519Keyring::Alice))
+	genesis(
+		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		1,
+		sample_departments(),
+		Some(Sr25519Keyring::Alice),
+	)
 }
 
 /// Two validators (Alice, Bob) and their nodes, sudo Alice, the sample
 /// departments.
 pub fn local_config_genesis() -> Value {
 	genesis(
-		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice), (Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
+		vec![
+			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
 		2,
 		sample_departments(),
 		Some(Sr25519Keyring::Alice),
@@ -187,7 +209,11 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		CONSORTIUM_RUNTIME_PRESET => consortium_config_genesis(),
 		_ => return None,
 	};
-	Some(serde_json::to_string(&patch).expect("serialization to json is expected to work. qed.").into_bytes())
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
 }
 
 /// The names of the presets.
@@ -218,5 +244,8 @@ pub fn preset_storage(id: &str) -> Option<sp_runtime::Storage> {
 	let patch = serde_json::from_slice(&get_preset(&PresetId::from(id))?).ok()?;
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).ok()?;
 	merge(&mut config, patch);
-	serde_json::from_value::<RuntimeGenesisConfig>(config).ok()?.build_storage().ok()
+	serde_json::from_value::<RuntimeGenesisConfig>(config)
+		.ok()?
+		.build_storage()
+		.ok()
 }

@@ -139,13 +139,16 @@ pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
 	)
 }
 
-pub type UncheckedExtrinsic = generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on the next runtime upgrade; each checks its
 /// pallet's storage version, so running one twice does nothing.
-type Migrations =
-	(pallet_departments::migrations::MigrateToV1<Runtime>, pallet_access::migrations::MigrateToV1<Runtime>);
+type Migrations = (
+	pallet_departments::migrations::MigrateToV1<Runtime>,
+	pallet_access::migrations::MigrateToV1<Runtime>,
+);
 
 pub type Executive = frame_executive::Executive<
 	Runtime,

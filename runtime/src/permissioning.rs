@@ -52,7 +52,9 @@ use scale_info::TypeInfo;
 use sp_runtime::{
 	generic::Era,
 	impl_tx_ext_default,
-	traits::{DispatchInfoOf, Dispatchable, PostDispatchInfoOf, TransactionExtension, ValidateResult},
+	traits::{
+		DispatchInfoOf, Dispatchable, PostDispatchInfoOf, TransactionExtension, ValidateResult,
+	},
 	transaction_validity::{InvalidTransaction, TransactionValidityError, ValidTransaction},
 	DispatchResult,
 };
@@ -94,12 +96,14 @@ pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, AuditDetails<'_>)> {
 	use pallet_collective::Call as Council;
 	use sp_runtime::traits::Hash as _;
 	Some(match call {
-		RuntimeCall::Council(Council::propose { proposal, .. }) => {
-			(AuditAction::MotionProposed, Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()))
-		},
-		RuntimeCall::Council(Council::vote { proposal, index, approve }) => {
-			(AuditAction::MotionVoted { aye: *approve }, Box::new(move || (proposal, index).encode()))
-		},
+		RuntimeCall::Council(Council::propose { proposal, .. }) => (
+			AuditAction::MotionProposed,
+			Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
+		),
+		RuntimeCall::Council(Council::vote { proposal, index, approve }) => (
+			AuditAction::MotionVoted { aye: *approve },
+			Box::new(move || (proposal, index).encode()),
+		),
 		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) => {
 			(AuditAction::MotionClosed, Box::new(move || (proposal_hash, index).encode()))
 		},
@@ -175,7 +179,9 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 	fn weight(&self, call: &RuntimeCall) -> Weight {
 		let checks = <Runtime as frame_system::Config>::DbWeight::get().reads_writes(6, 1);
 		match audited(call) {
-			Some(_) => checks.saturating_add(audit_entry_weight()).saturating_add(details_weight(call)),
+			Some(_) => {
+				checks.saturating_add(audit_entry_weight()).saturating_add(details_weight(call))
+			},
 			None => checks,
 		}
 	}
@@ -203,8 +209,8 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 			if transactions == 0 || (bytes as usize) < len {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
-			valid.priority =
-				FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into()) / u64::from(allowance.transactions.max(1));
+			valid.priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into())
+				/ u64::from(allowance.transactions.max(1));
 		}
 		Ok((valid, payer, origin))
 	}
@@ -222,11 +228,8 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
 		}
-		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| PendingEntry {
-			who,
-			department: payer,
-			action,
-			details: details(),
+		Ok(origin.as_signer().cloned().zip(audited(call)).map(|(who, (action, details))| {
+			PendingEntry { who, department: payer, action, details: details() }
 		}))
 	}
 
@@ -296,7 +299,8 @@ impl TransactionExtension<RuntimeCall> for CheckMortality {
 			Era::Mortal(period, _) if period <= MAX_TRANSACTION_LIFETIME.into() => {},
 			_ => return Err(InvalidTransaction::Custom(TOO_LONG_LIVED).into()),
 		}
-		self.0.validate(origin, call, info, len, self_implicit, inherited_implication, source)
+		self.0
+			.validate(origin, call, info, len, self_implicit, inherited_implication, source)
 	}
 
 	impl_tx_ext_default!(RuntimeCall; prepare);
@@ -340,7 +344,8 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 				return Err(InvalidTransaction::Custom(TOO_FAR_AHEAD).into());
 			}
 		}
-		self.0.validate(origin, call, info, len, self_implicit, inherited_implication, source)
+		self.0
+			.validate(origin, call, info, len, self_implicit, inherited_implication, source)
 	}
 
 	fn prepare(

@@ -4,8 +4,8 @@
 
 use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
 use citychain_runtime::{
-	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall, RuntimeOrigin,
-	SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	genesis_config_presets, AccountId, Council, Executive, Governance, Runtime, RuntimeCall,
+	RuntimeOrigin, SignedPayload, System, TxExtension, UncheckedExtrinsic,
 };
 use codec::Encode;
 use frame_support::{assert_ok, dispatch::GetDispatchInfo, weights::Weight};
@@ -43,7 +43,12 @@ fn signed_in(pair: &sr25519::Pair, call: RuntimeCall, era: Era) -> UncheckedExtr
 	signed_with(pair, call, era, System::account_nonce(&who))
 }
 
-fn signed_with(pair: &sr25519::Pair, call: RuntimeCall, era: Era, nonce: u32) -> UncheckedExtrinsic {
+fn signed_with(
+	pair: &sr25519::Pair,
+	call: RuntimeCall,
+	era: Era,
+	nonce: u32,
+) -> UncheckedExtrinsic {
 	let who: AccountId = pair.public().into();
 	let ext: TxExtension = citychain_runtime::tx_extension(nonce, era);
 	let payload = SignedPayload::new(call.clone(), ext.clone()).unwrap();
@@ -131,14 +136,23 @@ fn members_cannot_claim_nodes_or_add_connections() {
 		let peer = || sp_core::OpaquePeerId(vec![7; 38]);
 		let calls = [
 			Nodes::claim_node { node: peer() },
-			Nodes::add_connections { node: peer(), connections: vec![sp_core::OpaquePeerId(vec![8; 1_000])] },
+			Nodes::add_connections {
+				node: peer(),
+				connections: vec![sp_core::OpaquePeerId(vec![8; 1_000])],
+			},
 			Nodes::remove_connections { node: peer(), connections: vec![peer()] },
-			Nodes::transfer_node { node: peer(), owner: Sr25519Keyring::Bob.to_account_id().into() },
+			Nodes::transfer_node {
+				node: peer(),
+				owner: Sr25519Keyring::Bob.to_account_id().into(),
+			},
 			Nodes::remove_claim { node: peer() },
 		];
 		for call in calls {
 			let xt = signed_by(&Sr25519Keyring::Alice.pair(), RuntimeCall::NodeAuthorization(call));
-			assert_eq!(validate(xt), Err(TransactionValidityError::Invalid(InvalidTransaction::Call)));
+			assert_eq!(
+				validate(xt),
+				Err(TransactionValidityError::Invalid(InvalidTransaction::Call))
+			);
 		}
 		// nor through a council motion: only Root (governance's dispatchAsRoot)
 		let claim = RuntimeCall::NodeAuthorization(Nodes::claim_node { node: peer() });
@@ -150,7 +164,9 @@ fn members_cannot_claim_nodes_or_add_connections() {
 #[test]
 fn a_member_with_session_keys_is_removed_and_its_old_transactions_stay_invalid() {
 	let mut ext = dev_ext();
-	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| {
 		let eve = Sr25519Keyring::Eve;
 		let alice = Sr25519Keyring::Alice.to_account_id();
@@ -158,15 +174,20 @@ fn a_member_with_session_keys_is_removed_and_its_old_transactions_stay_invalid()
 		start_block();
 		let old = signed_by(&eve.pair(), remark());
 		assert_ok!(Executive::apply_extrinsic(old.clone()).unwrap());
-		let generated =
-			citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
+		let generated = citychain_runtime::SessionKeys::generate(
+			&eve.to_account_id().encode(),
+			Some(b"//Eve".to_vec()),
+		);
 		assert_ok!(citychain_runtime::Session::set_keys(
 			RuntimeOrigin::signed(eve.to_account_id()),
 			generated.keys,
 			generated.proof.encode(),
 		));
 		assert!(System::consumers(&eve.to_account_id()) > 0, "keys make the account a consumer");
-		assert_ok!(Departments::remove_member(RuntimeOrigin::signed(alice.clone()), eve.to_account_id()));
+		assert_ok!(Departments::remove_member(
+			RuntimeOrigin::signed(alice.clone()),
+			eve.to_account_id()
+		));
 		assert!(Departments::membership(&eve.to_account_id()).is_none());
 		// readmitted, her nonce is where it was: the old bytes stay invalid
 		assert_ok!(Departments::add_member(
@@ -175,7 +196,10 @@ fn a_member_with_session_keys_is_removed_and_its_old_transactions_stay_invalid()
 			Roles::only(Role::Publisher)
 		));
 		assert_eq!(System::account_nonce(eve.to_account_id()), 1, "the included remark");
-		assert_eq!(validate(old), Err(TransactionValidityError::Invalid(InvalidTransaction::Stale)));
+		assert_eq!(
+			validate(old),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
 	});
 }
 
@@ -194,7 +218,8 @@ fn a_departments_allowance_bounds_it_at_the_pool_and_in_blocks_and_lowers_its_pr
 		assert!(half < full, "a department that spent more goes behind: {half} < {full}");
 		assert!(validity(signed_by(&charlie.pair(), remark())).unwrap().priority > half);
 		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), remark())).unwrap());
-		let spent = Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(ALLOWANCE_SPENT)));
+		let spent =
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(ALLOWANCE_SPENT)));
 		assert_eq!(validate(signed_by(&bob.pair(), remark())), spent);
 		assert_eq!(Executive::apply_extrinsic(signed_by(&bob.pair(), remark())).map(|_| ()), spent);
 		// the others go on
@@ -230,7 +255,9 @@ fn inclusion_refuses_non_members_too() {
 			Executive::apply_extrinsic(signed_by(&Sr25519Keyring::Ferdie.pair(), remark())),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner))
 		);
-		assert_ok!(Executive::apply_extrinsic(signed_by(&Sr25519Keyring::Eve.pair(), remark())).unwrap());
+		assert_ok!(
+			Executive::apply_extrinsic(signed_by(&Sr25519Keyring::Eve.pair(), remark())).unwrap()
+		);
 	});
 }
 
@@ -241,9 +268,17 @@ fn suspended_departments_members_are_refused() {
 		// the only one, which the four-validator minimum keeps)
 		let bob = Sr25519Keyring::Bob;
 		let department = Departments::membership(&bob.to_account_id()).unwrap().department;
-		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Suspended));
+		assert_ok!(Departments::set_department_status(
+			RuntimeOrigin::root(),
+			department,
+			DepartmentStatus::Suspended
+		));
 		assert_eq!(validate(signed_by(&bob.pair(), remark())), refused());
-		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), department, DepartmentStatus::Active));
+		assert_ok!(Departments::set_department_status(
+			RuntimeOrigin::root(),
+			department,
+			DepartmentStatus::Active
+		));
 		assert_ok!(validate(signed_by(&bob.pair(), remark())));
 	});
 }
@@ -293,11 +328,21 @@ fn pass_motion(voters: &[Sr25519Keyring], call: RuntimeCall) {
 	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
 	let origin = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());
 	assert_ok!(Council::propose(origin(voters[0]), voters.len() as u32, Box::new(call), length));
-	let index = pallet_collective::ProposalCount::<Runtime, citychain_runtime::configs::CouncilCollective>::get() - 1;
+	let index = pallet_collective::ProposalCount::<
+		Runtime,
+		citychain_runtime::configs::CouncilCollective,
+	>::get()
+		- 1;
 	for v in voters {
 		assert_ok!(Council::vote(origin(*v), hash, index, true));
 	}
-	assert_ok!(Council::close(origin(voters[0]), hash, index, weight.saturating_add(Weight::from_parts(1, 1)), length));
+	assert_ok!(Council::close(
+		origin(voters[0]),
+		hash,
+		index,
+		weight.saturating_add(Weight::from_parts(1, 1)),
+		length
+	));
 	assert_ok!(Council::release_proposal_cost(origin(voters[0]), hash));
 }
 
@@ -322,12 +367,18 @@ fn council_motion_registers_a_department() {
 fn council_motion_upgrades_the_runtime_as_root() {
 	dev_ext().execute_with(|| {
 		let code = citychain_runtime::WASM_BINARY.expect("wasm built").to_vec();
-		let upgrade = RuntimeCall::System(frame_system::Call::set_code_without_checks { code: code.clone() });
+		let upgrade =
+			RuntimeCall::System(frame_system::Call::set_code_without_checks { code: code.clone() });
 		pass_council_motion(RuntimeCall::Governance(pallet_governance::Call::dispatch_as_root {
 			call: Box::new(upgrade),
 		}));
-		System::assert_has_event(pallet_governance::Event::DispatchedAsRoot { result: Ok(()) }.into());
-		assert_eq!(sp_io::storage::get(sp_core::storage::well_known_keys::CODE).map(|c| c.to_vec()), Some(code));
+		System::assert_has_event(
+			pallet_governance::Event::DispatchedAsRoot { result: Ok(()) }.into(),
+		);
+		assert_eq!(
+			sp_io::storage::get(sp_core::storage::well_known_keys::CODE).map(|c| c.to_vec()),
+			Some(code)
+		);
 	});
 }
 
@@ -370,9 +421,15 @@ fn one_delegate_cannot_take_the_council_slots_a_status_motion_needs() {
 				status: DepartmentStatus::Suspended,
 			}),
 		);
-		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Suspended));
+		assert_eq!(
+			Departments::department(transport).map(|d| d.1),
+			Some(DepartmentStatus::Suspended)
+		);
 		// and every seat together cannot fill the council's slots
-		assert!(citychain_runtime::configs::MAX_PROPOSALS >= citychain_runtime::configs::MAX_DEPARTMENTS * slots);
+		assert!(
+			citychain_runtime::configs::MAX_PROPOSALS
+				>= citychain_runtime::configs::MAX_DEPARTMENTS * slots
+		);
 	});
 }
 
@@ -392,7 +449,10 @@ fn consortium_genesis_has_no_sudo_and_five_delegates() {
 	sp_io::TestExternalities::new(preset("consortium")).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 4);
-		let council = pallet_collective::Members::<Runtime, citychain_runtime::configs::CouncilCollective>::get();
+		let council = pallet_collective::Members::<
+			Runtime,
+			citychain_runtime::configs::CouncilCollective,
+		>::get();
 		assert_eq!(council.len(), 5);
 		let eve = Departments::membership(&Sr25519Keyring::Eve.to_account_id()).unwrap();
 		assert!(Departments::is_active_regulator(eve.department));
@@ -402,7 +462,9 @@ fn consortium_genesis_has_no_sudo_and_five_delegates() {
 }
 
 fn register_dataset_call(title: &str) -> RuntimeCall {
-	use citychain_primitives::{BoundingBox, DatasetContent, DatasetDescription, TimeRange, TopicCategory};
+	use citychain_primitives::{
+		BoundingBox, DatasetContent, DatasetDescription, TimeRange, TopicCategory,
+	};
 	RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
 		description: DatasetDescription {
 			title: title.as_bytes().to_vec(),
@@ -412,7 +474,12 @@ fn register_dataset_call(title: &str) -> RuntimeCall {
 			uri: b"https://nrp.city.example/landuse.gpkg".to_vec(),
 		},
 		content: DatasetContent {
-			bbox: BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_165_000_000, north: 400_000_000 },
+			bbox: BoundingBox {
+				west: 1_162_000_000,
+				south: 398_000_000,
+				east: 1_165_000_000,
+				north: 400_000_000,
+			},
 			crs: 4547,
 			time: TimeRange { start: 1_704_067_200_000, end: None },
 			format: b"application/geopackage+sqlite3".to_vec(),
@@ -431,7 +498,11 @@ fn publishers_register_datasets_with_roles_from_the_departments_pallet() {
 		let eve = Sr25519Keyring::Eve;
 		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
 		start_block();
-		assert_ok!(Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Land use"))).unwrap());
+		assert_ok!(Executive::apply_extrinsic(signed_by(
+			&eve.pair(),
+			register_dataset_call("Land use")
+		))
+		.unwrap());
 		let record = pallet_datasets::Datasets::<Runtime>::get(0).unwrap();
 		assert_eq!((record.owner, record.publisher.clone()), (department, eve.to_account_id()));
 		assert_eq!(record.created.block, System::block_number());
@@ -442,7 +513,9 @@ fn publishers_register_datasets_with_roles_from_the_departments_pallet() {
 			eve.to_account_id(),
 			Roles::NONE
 		));
-		let outcome = Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Again"))).unwrap();
+		let outcome =
+			Executive::apply_extrinsic(signed_by(&eve.pair(), register_dataset_call("Again")))
+				.unwrap();
 		assert_eq!(
 			outcome.unwrap_err(),
 			sp_runtime::DispatchError::from(pallet_datasets::Error::<Runtime>::NotPublisher)
@@ -458,14 +531,21 @@ fn a_departments_datasets_are_listed_through_the_runtime_in_pages() {
 		start_block();
 		let alice = Sr25519Keyring::Alice;
 		for title in ["Land use", "Roads", "Parks"] {
-			assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call(title))).unwrap());
+			assert_ok!(Executive::apply_extrinsic(signed_by(
+				&alice.pair(),
+				register_dataset_call(title)
+			))
+			.unwrap());
 		}
 		let owner = pallet_datasets::Datasets::<Runtime>::get(0).unwrap().owner;
 		let first = citychain_runtime::Datasets::datasets_of(owner, None, 2);
 		assert_eq!(first.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![0, 1]);
 		assert_eq!(first.items[1].dataset.title.to_vec(), b"Roads".to_vec());
 		let rest = citychain_runtime::Datasets::datasets_of(owner, first.next, 2);
-		assert_eq!((rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), rest.next), (vec![2], None));
+		assert_eq!(
+			(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), rest.next),
+			(vec![2], None)
+		);
 		assert!(citychain_runtime::Datasets::datasets_of(owner + 1, None, 2).items.is_empty());
 	});
 }
@@ -491,7 +571,8 @@ fn bob_holds_a_contract_on_alices(call: RuntimeCall) {
 		scope: None,
 	});
 	assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
-	let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+	let approve =
+		RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
 	assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
 	assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed);
 }
@@ -503,7 +584,8 @@ fn withdrawing_a_dataset_revokes_its_contracts_through_the_runtime_wiring() {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		bob_holds_a_contract_on_alices(register_dataset_call("Land use"));
 
-		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 0 });
+		let withdraw =
+			RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 0 });
 		let info = withdraw.get_dispatch_info();
 		let outcome = Executive::apply_extrinsic(signed_by(&alice.pair(), withdraw)).unwrap();
 		assert_ok!(outcome);
@@ -521,16 +603,26 @@ fn contracts_on_an_earlier_version_end_in_the_block_that_withdraws_the_dataset()
 	dev_ext().execute_with(|| {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		let call = register_dataset_call("Land use");
-		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) = &call else {
+		let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) = &call
+		else {
 			unreachable!()
 		};
 		let content = content.clone();
 		bob_holds_a_contract_on_alices(call);
-		let publish = pallet_datasets::Call::publish_version { dataset: 0, content, description: None };
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), RuntimeCall::Datasets(publish))).unwrap());
-		assert!(citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed, "the old version's contract grants");
+		let publish =
+			pallet_datasets::Call::publish_version { dataset: 0, content, description: None };
+		assert_ok!(Executive::apply_extrinsic(signed_by(
+			&alice.pair(),
+			RuntimeCall::Datasets(publish)
+		))
+		.unwrap());
+		assert!(
+			citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed,
+			"the old version's contract grants"
+		);
 
-		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
+		let withdraw =
+			RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), withdraw)).unwrap());
 		assert!(
 			!citychain_runtime::Access::check(&bob.to_account_id(), 0).allowed,
@@ -544,7 +636,10 @@ fn contracts_on_an_earlier_version_end_in_the_block_that_withdraws_the_dataset()
 			System::block_number(),
 			remaining,
 		);
-		assert_eq!(pallet_access::Contracts::<Runtime>::get(0).unwrap().state, ContractState::Revoked);
+		assert_eq!(
+			pallet_access::Contracts::<Runtime>::get(0).unwrap().state,
+			ContractState::Revoked
+		);
 		assert!(pallet_access::WithdrawnVersions::<Runtime>::iter_keys().next().is_none());
 		pallet_access::Pallet::<Runtime>::do_try_state().unwrap();
 	});
@@ -557,7 +652,9 @@ fn approved_contracts_expire_in_on_initialize() {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		start_block();
 		let mut call = register_dataset_call("Open land use");
-		if let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { policy, .. }) = &mut call {
+		if let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { policy, .. }) =
+			&mut call
+		{
 			*policy = citychain_primitives::AccessPolicy::Open;
 		}
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), call)).unwrap());
@@ -572,7 +669,10 @@ fn approved_contracts_expire_in_on_initialize() {
 		while System::block_number() < expires_at {
 			start_block();
 		}
-		assert_eq!(pallet_access::Contracts::<Runtime>::get(0).unwrap().state, ContractState::Expired);
+		assert_eq!(
+			pallet_access::Contracts::<Runtime>::get(0).unwrap().state,
+			ContractState::Expired
+		);
 	});
 }
 
@@ -620,7 +720,8 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 		start_block();
 		let (alice, bob, dave) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Dave);
 		let acct = |k: Sr25519Keyring| Actor::Account(k.to_account_id());
-		let newcomer: AccountId = sr25519::Pair::from_string("//Auditee", None).unwrap().public().into();
+		let newcomer: AccountId =
+			sr25519::Pair::from_string("//Auditee", None).unwrap().public().into();
 		let departments = |c| RuntimeCall::Departments(c);
 		let access = |c| RuntimeCall::Access(c);
 
@@ -628,7 +729,10 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 		let cases: Vec<(Sr25519Keyring, RuntimeCall, A, S)> = vec![
 			(
 				alice,
-				departments(pallet_departments::Call::add_member { who: newcomer.clone(), roles: Roles::NONE }),
+				departments(pallet_departments::Call::add_member {
+					who: newcomer.clone(),
+					roles: Roles::NONE,
+				}),
 				A::MemberAdded,
 				S::Department(0),
 			),
@@ -713,13 +817,20 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			),
 			(
 				bob,
-				access(pallet_access::Call::confirm_receipt { contract: 0, hash_code: 0x12, digest: vec![9; 32] }),
+				access(pallet_access::Call::confirm_receipt {
+					contract: 0,
+					hash_code: 0x12,
+					digest: vec![9; 32],
+				}),
 				A::ReceiptConfirmed { matched: true },
 				S::Contract(0),
 			),
 			(
 				dave,
-				access(pallet_access::Call::revoke_access { contract: 0, reason: b"audit".to_vec() }),
+				access(pallet_access::Call::revoke_access {
+					contract: 0,
+					reason: b"audit".to_vec(),
+				}),
 				A::AccessRevoked,
 				S::Contract(0),
 			),
@@ -734,7 +845,12 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 				A::AccessRequested { granted: false },
 				S::Contract(1),
 			),
-			(bob, access(pallet_access::Call::cancel_request { contract: 1 }), A::RequestCancelled, S::Contract(1)),
+			(
+				bob,
+				access(pallet_access::Call::cancel_request { contract: 1 }),
+				A::RequestCancelled,
+				S::Contract(1),
+			),
 			(
 				bob,
 				access(pallet_access::Call::request_access {
@@ -763,7 +879,10 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 				RuntimeCall::Datasets(pallet_datasets::Call::publish_version {
 					dataset: 0,
 					content: match register_dataset_call("x") {
-						RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { content, .. }) => content,
+						RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
+							content,
+							..
+						}) => content,
 						_ => unreachable!(),
 					},
 					description: None,
@@ -830,7 +949,8 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			.len(),
 			1
 		);
-		let withdraw = RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
+		let withdraw =
+			RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: 1 });
 		assert_eq!(
 			audited(&alice.pair(), withdraw),
 			vec![
@@ -841,7 +961,11 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 
 		// Governance decisions are recorded with the governance actor.
 		let before = pallet_audit::Count::<Runtime>::get();
-		assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), 2, DepartmentStatus::Suspended));
+		assert_ok!(Departments::set_department_status(
+			RuntimeOrigin::root(),
+			2,
+			DepartmentStatus::Suspended
+		));
 		assert_ok!(Departments::register_department(
 			RuntimeOrigin::root(),
 			b"Water Authority".to_vec(),
@@ -858,7 +982,8 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 		);
 
 		// A failed call records nothing.
-		let failing = RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 });
+		let failing =
+			RuntimeCall::Datasets(pallet_datasets::Call::deprecate_dataset { dataset: 0 });
 		assert!(audited(&alice.pair(), failing).is_empty());
 
 		assert!(matches!(
@@ -873,12 +998,15 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 fn council_session_and_sudo_calls_are_audited_by_the_signer_on_success_only() {
 	use citychain_primitives::audit::{Actor, AuditAction as A, Subject as S};
 	let mut ext = dev_ext();
-	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| {
 		start_block();
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		let acct = |k: Sr25519Keyring| Actor::Account(k.to_account_id());
-		let department = |k: Sr25519Keyring| Departments::membership(&k.to_account_id()).map(|m| m.department);
+		let department =
+			|k: Sr25519Keyring| Departments::membership(&k.to_account_id()).map(|m| m.department);
 		let motion = RuntimeCall::Departments(pallet_departments::Call::set_department_status {
 			department: 2,
 			status: DepartmentStatus::Suspended,
@@ -894,9 +1022,21 @@ fn council_session_and_sudo_calls_are_audited_by_the_signer_on_success_only() {
 			audited(&alice.pair(), propose),
 			vec![(acct(alice), department(alice), A::MotionProposed, S::Chain)]
 		);
-		let entry = pallet_audit::Entries::<Runtime>::get(pallet_audit::Count::<Runtime>::get() - 1).unwrap();
-		assert_eq!(entry.body.digest, sp_io::hashing::blake2_256(&hash.encode()), "the digest names the motion");
-		let vote = |approve| RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index: 0, approve });
+		let entry =
+			pallet_audit::Entries::<Runtime>::get(pallet_audit::Count::<Runtime>::get() - 1)
+				.unwrap();
+		assert_eq!(
+			entry.body.digest,
+			sp_io::hashing::blake2_256(&hash.encode()),
+			"the digest names the motion"
+		);
+		let vote = |approve| {
+			RuntimeCall::Council(pallet_collective::Call::vote {
+				proposal: hash,
+				index: 0,
+				approve,
+			})
+		};
 		assert_eq!(
 			audited(&bob.pair(), vote(false)),
 			vec![(acct(bob), department(bob), A::MotionVoted { aye: false }, S::Chain)]
@@ -904,15 +1044,29 @@ fn council_session_and_sudo_calls_are_audited_by_the_signer_on_success_only() {
 		// Voting the same way twice fails in the council: no entry.
 		assert!(audited(&bob.pair(), vote(false)).is_empty());
 
-		let keys = citychain_runtime::SessionKeys::generate(&bob.to_account_id().encode(), Some(b"//Bob".to_vec()));
-		let set_keys =
-			RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() });
-		assert_eq!(audited(&bob.pair(), set_keys), vec![(acct(bob), department(bob), A::SessionKeysSet, S::Chain)]);
+		let keys = citychain_runtime::SessionKeys::generate(
+			&bob.to_account_id().encode(),
+			Some(b"//Bob".to_vec()),
+		);
+		let set_keys = RuntimeCall::Session(pallet_session::Call::set_keys {
+			keys: keys.keys,
+			proof: keys.proof.encode(),
+		});
+		assert_eq!(
+			audited(&bob.pair(), set_keys),
+			vec![(acct(bob), department(bob), A::SessionKeysSet, S::Chain)]
+		);
 		let purge = RuntimeCall::Session(pallet_session::Call::purge_keys {});
-		assert_eq!(audited(&bob.pair(), purge), vec![(acct(bob), department(bob), A::SessionKeysPurged, S::Chain)]);
+		assert_eq!(
+			audited(&bob.pair(), purge),
+			vec![(acct(bob), department(bob), A::SessionKeysPurged, S::Chain)]
+		);
 
 		let sudo = RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(remark()) });
-		assert_eq!(audited(&alice.pair(), sudo), vec![(acct(alice), department(alice), A::SudoCall, S::Chain)]);
+		assert_eq!(
+			audited(&alice.pair(), sudo),
+			vec![(acct(alice), department(alice), A::SudoCall, S::Chain)]
+		);
 		pallet_audit::Pallet::<Runtime>::do_try_state().unwrap();
 	});
 }
@@ -923,7 +1077,11 @@ fn deadlines_are_audited_as_the_system() {
 	dev_ext().execute_with(|| {
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
 		start_block();
-		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), register_dataset_call("Land use"))).unwrap());
+		assert_ok!(Executive::apply_extrinsic(signed_by(
+			&alice.pair(),
+			register_dataset_call("Land use")
+		))
+		.unwrap());
 		let request = RuntimeCall::Access(pallet_access::Call::request_access {
 			dataset: 0,
 			purpose: b"p".to_vec(),
@@ -931,21 +1089,29 @@ fn deadlines_are_audited_as_the_system() {
 			scope: None,
 		});
 		assert_ok!(Executive::apply_extrinsic(signed_by(&bob.pair(), request)).unwrap());
-		let approve = RuntimeCall::Access(pallet_access::Call::approve_request { contract: 0, envelope: None });
+		let approve = RuntimeCall::Access(pallet_access::Call::approve_request {
+			contract: 0,
+			envelope: None,
+		});
 		assert_ok!(Executive::apply_extrinsic(signed_by(&alice.pair(), approve)).unwrap());
 		let before = pallet_audit::Count::<Runtime>::get();
 		let expires_at = pallet_access::Contracts::<Runtime>::get(0).unwrap().expires_at.unwrap();
 		while System::block_number() < expires_at {
 			start_block();
 		}
-		assert_eq!(audit_since(before), vec![(Actor::System, None, A::AccessExpired, S::Contract(0))]);
+		assert_eq!(
+			audit_since(before),
+			vec![(Actor::System, None, A::AccessExpired, S::Contract(0))]
+		);
 	});
 }
 
 /// The consortium's genesis, with a keystore for generating session keys.
 fn consortium_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(preset("consortium"));
-	ext.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
@@ -955,7 +1121,9 @@ const MAJORITY: [Sr25519Keyring; 4] =
 	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave];
 
 fn session_keys(k: Sr25519Keyring) -> citychain_runtime::SessionKeys {
-	let ed = sp_keyring::Ed25519Keyring::iter().find(|e| format!("{e:?}") == format!("{k:?}")).expect("the same names");
+	let ed = sp_keyring::Ed25519Keyring::iter()
+		.find(|e| format!("{e:?}") == format!("{k:?}"))
+		.expect("the same names");
 	citychain_runtime::SessionKeys { aura: k.public().into(), grandpa: ed.public().into() }
 }
 
@@ -980,7 +1148,10 @@ fn consortium_genesis_validators_author_with_their_session_keys() {
 		for (_, peer, owner) in genesis_config_presets::DEVELOPMENT_NODES {
 			let peer = sp_core::OpaquePeerId(peer.to_vec());
 			assert!(nodes.contains(&peer));
-			assert_eq!(pallet_node_authorization::Owners::<Runtime>::get(&peer), Some(owner.to_account_id()));
+			assert_eq!(
+				pallet_node_authorization::Owners::<Runtime>::get(&peer),
+				Some(owner.to_account_id())
+			);
 		}
 	});
 }
@@ -1007,16 +1178,22 @@ fn a_validator_added_by_motion_authors_from_the_session_after_next() {
 		let generated = citychain_runtime::SessionKeys::generate(&owner, Some(b"//Eve".to_vec()));
 		assert_eq!(generated.keys, session_keys(eve));
 		let signed = || RuntimeOrigin::signed(eve.to_account_id());
-		assert!(Session::set_keys(signed(), generated.keys.clone(), vec![]).is_err(), "a proof is required");
+		assert!(
+			Session::set_keys(signed(), generated.keys.clone(), vec![]).is_err(),
+			"a proof is required"
+		);
 		assert_ok!(Session::set_keys(signed(), generated.keys, generated.proof.encode()));
 		let before = pallet_audit::Count::<Runtime>::get();
 		pass_motion(
 			&MAJORITY,
-			RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who: eve.to_account_id() }),
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
+				who: eve.to_account_id(),
+			}),
 		);
 		let department = Departments::membership(&eve.to_account_id()).unwrap().department;
 		System::assert_has_event(
-			pallet_validator_set::Event::ValidatorAdded { who: eve.to_account_id(), department }.into(),
+			pallet_validator_set::Event::ValidatorAdded { who: eve.to_account_id(), department }
+				.into(),
 		);
 		assert_eq!(
 			audit_since(before),
@@ -1030,7 +1207,9 @@ fn a_validator_added_by_motion_authors_from_the_session_after_next() {
 
 		Session::rotate_session();
 		assert_eq!(aura_authorities().len(), 4, "planned, not yet active");
-		System::assert_has_event(pallet_validator_set::Event::NewSetPlanned { session: 2, validators: 5 }.into());
+		System::assert_has_event(
+			pallet_validator_set::Event::NewSetPlanned { session: 2, validators: 5 }.into(),
+		);
 		Session::rotate_session();
 		assert_eq!(aura_authorities().len(), 5);
 		assert!(aura_authorities().contains(&session_keys(eve).aura));
@@ -1038,7 +1217,9 @@ fn a_validator_added_by_motion_authors_from_the_session_after_next() {
 
 		pass_motion(
 			&MAJORITY,
-			RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who: eve.to_account_id() }),
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator {
+				who: eve.to_account_id(),
+			}),
 		);
 		Session::rotate_session();
 		Session::rotate_session();
@@ -1051,7 +1232,10 @@ fn a_validator_added_by_motion_authors_from_the_session_after_next() {
 fn governance_cannot_shrink_the_set_below_four_or_add_without_keys() {
 	consortium_ext().execute_with(|| {
 		let dave = Sr25519Keyring::Dave.to_account_id();
-		pass_motion(&MAJORITY, RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who: dave }));
+		pass_motion(
+			&MAJORITY,
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::remove_validator { who: dave }),
+		);
 		let refused = |e: pallet_validator_set::Error<Runtime>| {
 			let e: sp_runtime::DispatchError = e.into();
 			System::events().iter().any(|r| {
@@ -1064,7 +1248,10 @@ fn governance_cannot_shrink_the_set_below_four_or_add_without_keys() {
 		assert_eq!(ValidatorSet::accounts().len(), 4);
 
 		let eve = Sr25519Keyring::Eve.to_account_id();
-		pass_motion(&MAJORITY, RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who: eve }));
+		pass_motion(
+			&MAJORITY,
+			RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator { who: eve }),
+		);
 		assert!(refused(pallet_validator_set::Error::NoSessionKeys));
 		// A single delegate is not governance.
 		assert!(ValidatorSet::add_validator(
@@ -1092,15 +1279,21 @@ fn suspending_a_department_takes_its_validator_and_nodes_out_within_the_minimum(
 		assert_eq!(Departments::department(transport).map(|d| d.1), Some(DepartmentStatus::Active));
 
 		// with Eve's department validating too, Transport goes, with its node
-		let generated =
-			citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()));
+		let generated = citychain_runtime::SessionKeys::generate(
+			&eve.to_account_id().encode(),
+			Some(b"//Eve".to_vec()),
+		);
 		assert_ok!(Session::set_keys(
 			RuntimeOrigin::signed(eve.to_account_id()),
 			generated.keys,
 			generated.proof.encode()
 		));
-		assert_ok!(citychain_runtime::ValidatorSet::add_validator(RuntimeOrigin::root(), eve.to_account_id()));
-		let bob_node = sp_core::OpaquePeerId(genesis_config_presets::DEVELOPMENT_NODES[1].1.to_vec());
+		assert_ok!(citychain_runtime::ValidatorSet::add_validator(
+			RuntimeOrigin::root(),
+			eve.to_account_id()
+		));
+		let bob_node =
+			sp_core::OpaquePeerId(genesis_config_presets::DEVELOPMENT_NODES[1].1.to_vec());
 		assert!(pallet_node_authorization::WellKnownNodes::<Runtime>::get().contains(&bob_node));
 		assert_ok!(suspend());
 		assert!(!citychain_runtime::ValidatorSet::accounts().contains(&bob.to_account_id()));
@@ -1123,7 +1316,8 @@ fn prevote_equivocation(
 ) -> sp_consensus_grandpa::EquivocationProof<H256, citychain_runtime::BlockNumber> {
 	let set_id = 0;
 	let vote = |target: u8| {
-		let prevote = finality_grandpa::Prevote { target_hash: H256::repeat_byte(target), target_number: 1 };
+		let prevote =
+			finality_grandpa::Prevote { target_hash: H256::repeat_byte(target), target_number: 1 };
 		let message = finality_grandpa::Message::Prevote(prevote.clone());
 		let payload = sp_consensus_grandpa::localized_payload(round, set_id, &message);
 		(prevote, key.pair().sign(&payload).into())
@@ -1134,7 +1328,10 @@ fn prevote_equivocation(
 		first: vote(targets.0),
 		second: vote(targets.1),
 	};
-	sp_consensus_grandpa::EquivocationProof::new(set_id, sp_consensus_grandpa::Equivocation::Prevote(equivocation))
+	sp_consensus_grandpa::EquivocationProof::new(
+		set_id,
+		sp_consensus_grandpa::Equivocation::Prevote(equivocation),
+	)
 }
 
 #[test]
@@ -1157,7 +1354,8 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 			Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call)))
 		};
 		let (alice, bob) = (Sr25519Keyring::Alice, Sr25519Keyring::Bob);
-		let department = |k: Sr25519Keyring| Departments::membership(&k.to_account_id()).unwrap().department;
+		let department =
+			|k: Sr25519Keyring| Departments::membership(&k.to_account_id()).unwrap().department;
 		let reported = |k: Sr25519Keyring, removed| pallet_validator_set::Event::OffenceReported {
 			who: k.to_account_id(),
 			department: department(k),
@@ -1171,7 +1369,12 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 		System::assert_has_event(reported(alice, false).into());
 		assert_eq!(
 			audit_since(before),
-			vec![(Actor::System, None, A::OffenceReported { removed: false }, S::Department(department(alice)))]
+			vec![(
+				Actor::System,
+				None,
+				A::OffenceReported { removed: false },
+				S::Department(department(alice))
+			)]
 		);
 		assert_eq!(ValidatorSet::accounts().len(), 4);
 		assert_eq!(
@@ -1200,7 +1403,9 @@ fn a_grandpa_equivocation_is_reported_and_takes_the_validator_out_within_the_min
 			equivocation_proof: Box::new(forged),
 			key_owner_proof,
 		};
-		let outcome = Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call))).unwrap();
+		let outcome =
+			Executive::apply_extrinsic(UncheckedExtrinsic::new_bare(RuntimeCall::Grandpa(call)))
+				.unwrap();
 		assert_eq!(outcome, Err(pallet_grandpa::Error::<Runtime>::InvalidEquivocationProof.into()));
 	});
 }
@@ -1210,7 +1415,8 @@ fn the_session_period_is_stored_where_test_networks_shorten_it() {
 	use citychain_runtime::configs::{SessionPeriod, SESSION_PERIOD_KEY};
 	assert_eq!(SessionPeriod::key(), SESSION_PERIOD_KEY);
 	let script = include_str!("../../scripts/zombienet.sh");
-	let key = format!("0x{}", SESSION_PERIOD_KEY.iter().map(|b| format!("{b:02x}")).collect::<String>());
+	let key =
+		format!("0x{}", SESSION_PERIOD_KEY.iter().map(|b| format!("{b:02x}")).collect::<String>());
 	assert!(script.contains(&key), "scripts/zombienet.sh writes the session period at {key}");
 	consortium_ext().execute_with(|| {
 		assert_eq!(SessionPeriod::get(), citychain_runtime::MINUTES);
@@ -1227,7 +1433,11 @@ fn the_session_period_is_stored_where_test_networks_shorten_it() {
 /// weight also prices every storage access at RocksDB's latency, which an
 /// in-memory run does not spend, so a call that fails this is priced below
 /// its computation alone.
-fn assert_declared_weight_covers(name: &str, setup: impl Fn(), make: impl Fn() -> (RuntimeCall, RuntimeOrigin)) {
+fn assert_declared_weight_covers(
+	name: &str,
+	setup: impl Fn(),
+	make: impl Fn() -> (RuntimeCall, RuntimeOrigin),
+) {
 	use sp_runtime::traits::Dispatchable;
 	let (mut fastest, mut declared) = (std::time::Duration::MAX, Weight::zero());
 	for _ in 0..3 {
@@ -1243,8 +1453,16 @@ fn assert_declared_weight_covers(name: &str, setup: impl Fn(), make: impl Fn() -
 		});
 	}
 	let measured = fastest.as_nanos() as u64 * 1_000;
-	eprintln!("{name}: declared {} µs, measured {} µs", declared.ref_time() / 1_000_000, measured / 1_000_000);
-	assert!(declared.ref_time() >= measured, "{name}: declared {} ps < measured {measured} ps", declared.ref_time());
+	eprintln!(
+		"{name}: declared {} µs, measured {} µs",
+		declared.ref_time() / 1_000_000,
+		measured / 1_000_000
+	);
+	assert!(
+		declared.ref_time() >= measured,
+		"{name}: declared {} ps < measured {measured} ps",
+		declared.ref_time()
+	);
 }
 
 /// A dataset of department 0 in `MAX_HISTORY` versions whose current
@@ -1253,8 +1471,12 @@ fn assert_declared_weight_covers(name: &str, setup: impl Fn(), make: impl Fn() -
 fn longest_history_with_most_requests() {
 	use citychain_primitives::datasets::MAX_HISTORY;
 	let alice = || RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
-	let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset { description, content, policy, sensitivity }) =
-		register_dataset_call("History")
+	let RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
+		description,
+		content,
+		policy,
+		sensitivity,
+	}) = register_dataset_call("History")
 	else {
 		unreachable!()
 	};
@@ -1266,15 +1488,22 @@ fn longest_history_with_most_requests() {
 		sensitivity
 	));
 	for version in 0..MAX_HISTORY - 1 {
-		assert_ok!(citychain_runtime::Datasets::publish_version(alice(), version.into(), content.clone(), None));
+		assert_ok!(citychain_runtime::Datasets::publish_version(
+			alice(),
+			version.into(),
+			content.clone(),
+			None
+		));
 	}
 	let current = u64::from(MAX_HISTORY - 1);
 	full_council();
 	for (who, record) in pallet_departments::Members::<Runtime>::iter() {
 		let active = Departments::membership(&who).is_some_and(|m| m.status.is_active());
 		if record.department != 0
-			&& active && !pallet_access::LiveContracts::<Runtime>::contains_key(current, record.department)
-		{
+			&& active && !pallet_access::LiveContracts::<Runtime>::contains_key(
+			current,
+			record.department,
+		) {
 			assert_ok!(citychain_runtime::Access::request_access(
 				RuntimeOrigin::signed(who),
 				current,
@@ -1284,7 +1513,10 @@ fn longest_history_with_most_requests() {
 			));
 		}
 	}
-	assert_eq!(pallet_access::LiveCount::<Runtime>::get(current), citychain_runtime::configs::MAX_DEPARTMENTS - 1);
+	assert_eq!(
+		pallet_access::LiveCount::<Runtime>::get(current),
+		citychain_runtime::configs::MAX_DEPARTMENTS - 1
+	);
 }
 
 #[test]
@@ -1301,7 +1533,10 @@ fn dataset_policy_and_withdrawal_weights_cover_the_longest_history_and_most_requ
 		(RuntimeCall::Datasets(call), alice())
 	});
 	assert_declared_weight_covers("withdraw_dataset", longest_history_with_most_requests, || {
-		(RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: current }), alice())
+		(
+			RuntimeCall::Datasets(pallet_datasets::Call::withdraw_dataset { dataset: current }),
+			alice(),
+		)
 	});
 }
 
@@ -1310,8 +1545,8 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 	use citychain_primitives::{
 		audit::{Subject, MAX_NOTE_LEN},
 		datasets::{
-			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME, MAX_TITLE_LEN, MAX_URI_LEN,
-			MIN_TIME,
+			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME,
+			MAX_TITLE_LEN, MAX_URI_LEN, MIN_TIME,
 		},
 		BoundingBox, TimeRange,
 	};
@@ -1331,13 +1566,25 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 			};
 			description.title = vec![b't'; MAX_TITLE_LEN as usize];
 			description.description = vec![b'd'; MAX_DESCRIPTION_LEN as usize];
-			description.keywords = (0..MAX_KEYWORDS).map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize]).collect();
+			description.keywords = (0..MAX_KEYWORDS)
+				.map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize])
+				.collect();
 			description.uri = vec![b'u'; MAX_URI_LEN as usize];
-			content.format = [b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
-			content.bbox =
-				BoundingBox { west: -1_800_000_000, south: -900_000_000, east: 1_800_000_000, north: 900_000_000 };
+			content.format =
+				[b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
+			content.bbox = BoundingBox {
+				west: -1_800_000_000,
+				south: -900_000_000,
+				east: 1_800_000_000,
+				north: 900_000_000,
+			};
 			content.time = TimeRange { start: MIN_TIME, end: Some(MAX_TIME) };
-			let call = pallet_datasets::Call::register_dataset { description, content, policy, sensitivity };
+			let call = pallet_datasets::Call::register_dataset {
+				description,
+				content,
+				policy,
+				sensitivity,
+			};
 			(RuntimeCall::Datasets(call), signed(Sr25519Keyring::Alice))
 		},
 	);
@@ -1345,8 +1592,10 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 		"audit flag (longest note)",
 		|| {},
 		|| {
-			let call =
-				pallet_audit::Call::flag { subject: Subject::Department(0), note: vec![b'n'; MAX_NOTE_LEN as usize] };
+			let call = pallet_audit::Call::flag {
+				subject: Subject::Department(0),
+				note: vec![b'n'; MAX_NOTE_LEN as usize],
+			};
 			(RuntimeCall::Audit(call), signed(Sr25519Keyring::Dave))
 		},
 	);
@@ -1358,7 +1607,10 @@ fn full_council() -> Vec<AccountId> {
 	let mut standing = pallet_departments::StandingDepartments::<Runtime>::get();
 	let mut i = 0;
 	while standing < citychain_runtime::configs::MAX_DEPARTMENTS {
-		let admin = sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None).unwrap().public().into();
+		let admin = sp_core::sr25519::Pair::from_string(&format!("//Delegate{i}"), None)
+			.unwrap()
+			.public()
+			.into();
 		assert_ok!(Departments::register_department(
 			RuntimeOrigin::root(),
 			b"Bureau".to_vec(),
@@ -1386,48 +1638,72 @@ fn council_weights_cover_a_full_council_closing_a_motion() {
 	let full_council_voted = || {
 		let members = full_council();
 		let length = motion.encoded_size() as u32;
-		assert_ok!(Council::propose(origin(&members[0]), members.len() as u32, Box::new(motion.clone()), length));
+		assert_ok!(Council::propose(
+			origin(&members[0]),
+			members.len() as u32,
+			Box::new(motion.clone()),
+			length
+		));
 		for member in &members {
 			assert_ok!(Council::vote(origin(member), hash, 0, true));
 		}
 	};
-	assert_declared_weight_covers("council close (64 votes, executing a suspension)", full_council_voted, || {
-		let call = pallet_collective::Call::close {
-			proposal_hash: hash,
-			index: 0,
-			proposal_weight_bound: motion.get_dispatch_info().call_weight,
-			length_bound: motion.encoded_size() as u32,
-		};
-		(RuntimeCall::Council(call), origin(&council_members()[0]))
-	});
+	assert_declared_weight_covers(
+		"council close (64 votes, executing a suspension)",
+		full_council_voted,
+		|| {
+			let call = pallet_collective::Call::close {
+				proposal_hash: hash,
+				index: 0,
+				proposal_weight_bound: motion.get_dispatch_info().call_weight,
+				length_bound: motion.encoded_size() as u32,
+			};
+			(RuntimeCall::Council(call), origin(&council_members()[0]))
+		},
+	);
 }
 
 #[test]
 fn council_weights_cover_the_largest_motion_among_the_most_open_ones() {
 	use citychain_runtime::configs::{RuntimeBlockLength, MAX_PROPOSALS};
 	let origin = |k: &AccountId| RuntimeOrigin::signed(k.clone());
-	let largest = *RuntimeBlockLength::get().max.get(frame_support::dispatch::DispatchClass::Normal) as usize - 1024;
+	let largest = *RuntimeBlockLength::get()
+		.max
+		.get(frame_support::dispatch::DispatchClass::Normal) as usize
+		- 1024;
 	let motion = || RuntimeCall::System(frame_system::Call::remark { remark: vec![b'm'; largest] });
 	let length = motion().encoded_size() as u32;
 	// All slots but one taken, two motions per delegate at most.
 	let all_but_one_slot_taken = || {
 		let members = full_council();
 		for n in 0..MAX_PROPOSALS - 1 {
-			let small = RuntimeCall::System(frame_system::Call::remark { remark: n.to_le_bytes().to_vec() });
+			let small = RuntimeCall::System(frame_system::Call::remark {
+				remark: n.to_le_bytes().to_vec(),
+			});
 			let proposer = &members[members.len() - 1 - (n as usize / 2)];
 			assert_ok!(Council::propose(origin(proposer), 2, Box::new(small), 64));
 		}
 	};
-	assert_declared_weight_covers("council propose (largest motion, 127 open)", all_but_one_slot_taken, || {
-		let call =
-			pallet_collective::Call::propose { threshold: 2, proposal: Box::new(motion()), length_bound: length };
-		(RuntimeCall::Council(call), origin(&council_members()[0]))
-	});
+	assert_declared_weight_covers(
+		"council propose (largest motion, 127 open)",
+		all_but_one_slot_taken,
+		|| {
+			let call = pallet_collective::Call::propose {
+				threshold: 2,
+				proposal: Box::new(motion()),
+				length_bound: length,
+			};
+			(RuntimeCall::Council(call), origin(&council_members()[0]))
+		},
+	);
 	assert_declared_weight_covers(
 		"council execute (largest motion, 64 seats)",
 		|| drop(full_council()),
 		|| {
-			let call = pallet_collective::Call::execute { proposal: Box::new(motion()), length_bound: length };
+			let call = pallet_collective::Call::execute {
+				proposal: Box::new(motion()),
+				length_bound: length,
+			};
 			(RuntimeCall::Council(call), origin(&council_members()[0]))
 		},
 	);
@@ -1483,23 +1759,33 @@ fn upstream_weights_cover_their_largest_inputs() {
 	);
 
 	let mut keyed = sp_io::TestExternalities::default();
-	keyed.register_extension(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
+	keyed.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	let eve = Sr25519Keyring::Eve;
 	let generated = keyed.execute_with(|| {
-		citychain_runtime::SessionKeys::generate(&eve.to_account_id().encode(), Some(b"//Eve".to_vec()))
+		citychain_runtime::SessionKeys::generate(
+			&eve.to_account_id().encode(),
+			Some(b"//Eve".to_vec()),
+		)
 	});
 	assert_declared_weight_covers(
 		"session set_keys",
 		|| {},
 		|| {
-			let call = pallet_session::Call::set_keys { keys: generated.keys.clone(), proof: generated.proof.encode() };
+			let call = pallet_session::Call::set_keys {
+				keys: generated.keys.clone(),
+				proof: generated.proof.encode(),
+			};
 			(RuntimeCall::Session(call), signed(eve))
 		},
 	);
 
 	// Upgrading as many existing accounts as fit a transaction.
 	let accounts = || -> Vec<AccountId> {
-		(0..largest as u32 / 32).map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()).into()).collect()
+		(0..largest as u32 / 32)
+			.map(|i| sp_io::hashing::blake2_256(&i.to_le_bytes()).into())
+			.collect()
 	};
 	let existing = || {
 		for who in accounts() {
@@ -1524,9 +1810,13 @@ fn long_peer_id(i: u32) -> sp_core::OpaquePeerId {
 /// The well-known nodes as many and as long as they may be, each owned.
 fn full_node_set() {
 	use citychain_runtime::configs::MAX_WELL_KNOWN_NODES;
-	let nodes: std::collections::BTreeSet<_> = (0..MAX_WELL_KNOWN_NODES).map(long_peer_id).collect();
+	let nodes: std::collections::BTreeSet<_> =
+		(0..MAX_WELL_KNOWN_NODES).map(long_peer_id).collect();
 	for node in &nodes {
-		pallet_node_authorization::Owners::<Runtime>::insert(node, Sr25519Keyring::Alice.to_account_id());
+		pallet_node_authorization::Owners::<Runtime>::insert(
+			node,
+			Sr25519Keyring::Alice.to_account_id(),
+		);
 	}
 	pallet_node_authorization::WellKnownNodes::<Runtime>::put(nodes);
 }
@@ -1545,7 +1835,11 @@ fn node_authorization_weights_cover_a_full_set_of_the_longest_ids() {
 	});
 	let one_less = || {
 		full_node_set();
-		pallet_node_authorization::Pallet::<Runtime>::remove_well_known_node(root(), long_peer_id(0)).unwrap();
+		pallet_node_authorization::Pallet::<Runtime>::remove_well_known_node(
+			root(),
+			long_peer_id(0),
+		)
+		.unwrap();
 	};
 	assert_declared_weight_covers("add_well_known_node", one_less, || {
 		let owner = Sr25519Keyring::Bob.to_account_id().into();
@@ -1555,6 +1849,12 @@ fn node_authorization_weights_cover_a_full_set_of_the_longest_ids() {
 		(nodes(Nodes::remove_well_known_node { node: long_peer_id(1) }), root())
 	});
 	assert_declared_weight_covers("swap_well_known_node", full_node_set, || {
-		(nodes(Nodes::swap_well_known_node { remove: long_peer_id(1), add: long_peer_id(u32::MAX) }), root())
+		(
+			nodes(Nodes::swap_well_known_node {
+				remove: long_peer_id(1),
+				add: long_peer_id(u32::MAX),
+			}),
+			root(),
+		)
 	});
 }

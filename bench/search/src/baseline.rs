@@ -45,8 +45,10 @@ impl Baseline {
 		.expect("the schema is valid");
 		let tx = db.transaction().expect("a transaction");
 		{
-			let mut dataset = tx.prepare("INSERT INTO datasets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
-			let mut extent = tx.prepare("INSERT INTO extents VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
+			let mut dataset =
+				tx.prepare("INSERT INTO datasets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
+			let mut extent =
+				tx.prepare("INSERT INTO extents VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").unwrap();
 			for (id, entry) in entries.iter().enumerate() {
 				let b = entry.bbox;
 				let (t0, t1) = minutes(Some(entry.time.start), entry.time.end);
@@ -65,7 +67,9 @@ impl Baseline {
 						r.encode()
 					])
 					.unwrap();
-				extent.execute(params![id as i64, b.west, b.east, b.south, b.north, t0, t1]).unwrap();
+				extent
+					.execute(params![id as i64, b.west, b.east, b.south, b.north, t0, t1])
+					.unwrap();
 			}
 		}
 		tx.commit().expect("the catalogue commits");
@@ -91,11 +95,14 @@ impl Baseline {
 
 	/// How many datasets meet a bbox + time query.
 	pub fn count(&self, bbox: &BoundingBox, time: &TimeInterval) -> usize {
-		let sql = format!("SELECT count(*) FROM extents e JOIN datasets d ON d.id = e.id WHERE {WHERE}");
+		let sql =
+			format!("SELECT count(*) FROM extents e JOIN datasets d ON d.id = e.id WHERE {WHERE}");
 		self.db
 			.prepare_cached(&sql)
 			.unwrap()
-			.query_row(rusqlite::params_from_iter(Self::bind(bbox, time)), |row| row.get::<_, i64>(0))
+			.query_row(rusqlite::params_from_iter(Self::bind(bbox, time)), |row| {
+				row.get::<_, i64>(0)
+			})
 			.unwrap() as usize
 	}
 
@@ -124,7 +131,9 @@ impl Baseline {
 		if let Some(text) = search.text {
 			values.push(text.to_lowercase().into());
 			let n = values.len();
-			sql.push_str(&format!(" AND (instr(d.title, ?{n}) > 0 OR instr(d.keywords, ?{n}) > 0)"));
+			sql.push_str(&format!(
+				" AND (instr(d.title, ?{n}) > 0 OR instr(d.keywords, ?{n}) > 0)"
+			));
 		}
 		if let Some(topic) = search.topic {
 			values.push(topic.as_str().to_string().into());

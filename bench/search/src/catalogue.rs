@@ -122,7 +122,12 @@ fn bbox(west: f64, south: f64, east: f64, north: f64, within: [f64; 4]) -> Bound
 	let clamp = |v: f64, lo: f64, hi: f64| v.clamp(lo, hi);
 	let (w, e) = (clamp(west, within[0], within[2]), clamp(east, within[0], within[2]));
 	let (s, n) = (clamp(south, within[1], within[3]), clamp(north, within[1], within[3]));
-	BoundingBox { west: fixed(w.min(e)), south: fixed(s.min(n)), east: fixed(w.max(e)), north: fixed(s.max(n)) }
+	BoundingBox {
+		west: fixed(w.min(e)),
+		south: fixed(s.min(n)),
+		east: fixed(w.max(e)),
+		north: fixed(s.max(n)),
+	}
 }
 
 /// A point of the urban area: denser towards the centre.
@@ -150,7 +155,9 @@ pub fn catalogue(count: usize, seed: u64) -> Vec<Entry> {
 	kinds.extend(std::iter::repeat_n(Kind::City, city));
 	kinds.extend(std::iter::repeat_n(Kind::Region, region));
 	let fine = count - city - region;
-	for (kind, share) in [(Kind::Sensor, 35), (Kind::District, 30), (Kind::Tile, 20), (Kind::Corridor, 15)] {
+	for (kind, share) in
+		[(Kind::Sensor, 35), (Kind::District, 30), (Kind::Tile, 20), (Kind::Corridor, 15)]
+	{
 		kinds.extend(std::iter::repeat_n(kind, fine * share / 100));
 	}
 	kinds.extend(std::iter::repeat_n(Kind::Sensor, count - kinds.len()));

@@ -31,8 +31,12 @@ pub fn storage(entries: &[Entry]) -> Vec<(Vec<u8>, Vec<u8>)> {
 	for (id, entry) in entries.iter().enumerate() {
 		let record = records::record(id, entry);
 		let id = id as u64;
-		pairs.push(([datasets.as_slice(), &twox_64(&id.encode()), &id.encode()].concat(), record.encode()));
-		let owner_key = [owners.as_slice(), &record.owner.to_be_bytes(), &id.to_be_bytes()].concat();
+		pairs.push((
+			[datasets.as_slice(), &twox_64(&id.encode()), &id.encode()].concat(),
+			record.encode(),
+		));
+		let owner_key =
+			[owners.as_slice(), &record.owner.to_be_bytes(), &id.to_be_bytes()].concat();
 		pairs.push((owner_key, Vec::new()));
 	}
 	pairs.push((item("Datasets", "NextDatasetId"), (entries.len() as u64).encode()));
@@ -46,7 +50,11 @@ pub fn write(node: &Path, entries: &[Entry], out: &Path) {
 		.args(["build-spec", "--chain", "dev", "--raw", "--disable-default-bootnode"])
 		.output()
 		.expect("the node runs");
-	assert!(built.status.success(), "build-spec failed: {}", String::from_utf8_lossy(&built.stderr));
+	assert!(
+		built.status.success(),
+		"build-spec failed: {}",
+		String::from_utf8_lossy(&built.stderr)
+	);
 	let mut spec: Value = serde_json::from_slice(&built.stdout).expect("a JSON chain spec");
 	let top: &mut Map<String, Value> = spec
 		.pointer_mut("/genesis/raw/top")

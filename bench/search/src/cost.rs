@@ -41,7 +41,10 @@ pub fn items() -> Vec<Item> {
 	let mut items = Vec::new();
 	for (pallet, storage) in pallets {
 		for entry in &storage.entries {
-			let prefix = frame_support::storage::storage_prefix(storage.prefix.as_bytes(), entry.name.as_bytes());
+			let prefix = frame_support::storage::storage_prefix(
+				storage.prefix.as_bytes(),
+				entry.name.as_bytes(),
+			);
 			let mut item = Item {
 				pallet: pallet.to_string(),
 				name: entry.name.to_string(),
@@ -55,7 +58,8 @@ pub fn items() -> Vec<Item> {
 				item.key_bytes += key.len() as u64;
 				item.value_bytes += value.len() as u64;
 			}
-			while let Some(next) = sp_io::storage::next_key(&key).filter(|k| k.starts_with(&prefix)) {
+			while let Some(next) = sp_io::storage::next_key(&key).filter(|k| k.starts_with(&prefix))
+			{
 				let value = sp_io::storage::get(&next).unwrap_or_default();
 				item.entries += 1;
 				item.key_bytes += next.len() as u64;

@@ -125,8 +125,12 @@ impl Search {
 			Kind::BboxTime => {},
 			Kind::Text => s.text = Some(TEXT),
 			Kind::Intersects => {
-				let (w, s_, e, n) =
-					(degrees(q.bbox.west), degrees(q.bbox.south), degrees(q.bbox.east), degrees(q.bbox.north));
+				let (w, s_, e, n) = (
+					degrees(q.bbox.west),
+					degrees(q.bbox.south),
+					degrees(q.bbox.east),
+					degrees(q.bbox.north),
+				);
 				let (x, y) = ((w + e) / 2.0, (s_ + n) / 2.0);
 				let ring = LineString::from(vec![
 					coord! { x: x, y: s_ },
@@ -156,7 +160,8 @@ impl Search {
 			},
 			None => {
 				let b = self.bbox;
-				params["bbox"] = json!([degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]);
+				params["bbox"] =
+					json!([degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]);
 			},
 		}
 		if let Some(text) = self.text {
@@ -193,13 +198,26 @@ pub struct Measured {
 
 /// Runs every search once on both sides to warm them, then once timed, one
 /// after the other; checks that the node answers exactly SQLite's ids.
-pub fn measure(size: usize, kind: Kind, rpc: &mut Rpc, baseline: &Baseline, queries: &[Query]) -> Measured {
+pub fn measure(
+	size: usize,
+	kind: Kind,
+	rpc: &mut Rpc,
+	baseline: &Baseline,
+	queries: &[Query],
+) -> Measured {
 	let searches: Vec<Search> = queries.iter().map(|q| Search::new(kind, q)).collect();
 	for s in &searches {
 		rpc.search(&s.params());
 		baseline.search(s, LIMIT);
 	}
-	let mut m = Measured { size, kind, mean_matches: 0.0, rpc: Vec::new(), rpc_ids: Vec::new(), sqlite: Vec::new() };
+	let mut m = Measured {
+		size,
+		kind,
+		mean_matches: 0.0,
+		rpc: Vec::new(),
+		rpc_ids: Vec::new(),
+		sqlite: Vec::new(),
+	};
 	let mut matches = 0;
 	for s in &searches {
 		let params = s.params();
@@ -262,7 +280,12 @@ mod tests {
 	#[test]
 	fn search_parameters_are_what_the_rpc_reads() {
 		let q = Query {
-			bbox: BoundingBox { west: 1_163_000_000, south: 399_000_000, east: 1_164_000_000, north: 400_000_000 },
+			bbox: BoundingBox {
+				west: 1_163_000_000,
+				south: 399_000_000,
+				east: 1_164_000_000,
+				north: 400_000_000,
+			},
 			time: TimeInterval { start: Some(1_704_067_200_000), end: None },
 			matches: 0,
 		};
@@ -293,7 +316,10 @@ mod tests {
 		let mut registry = registry::Registry::build(&entries, 0);
 		registry.execute_with(|| {
 			for (key, _) in chain_spec::storage(&entries) {
-				assert!(sp_io::storage::get(&key).is_some(), "key {key:02x?} is where the runtime writes it");
+				assert!(
+					sp_io::storage::get(&key).is_some(),
+					"key {key:02x?} is where the runtime writes it"
+				);
 			}
 			for (id, entry) in entries.iter().enumerate() {
 				let mut stored = pallet_datasets::Datasets::<Runtime>::get(id as u64).unwrap();

@@ -13,8 +13,8 @@
 //! stac-fastapi-pgstac in front of it).
 
 use citychain_search_bench::{
-	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure, node::Node, percentile,
-	registry::Registry, rpc::Rpc, Kind, Measured, TARGET,
+	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure,
+	node::Node, percentile, registry::Registry, rpc::Rpc, Kind, Measured, TARGET,
 };
 use std::{
 	path::PathBuf,
@@ -67,7 +67,9 @@ fn print_storage(registry: &mut Registry) {
 		"{:<10} {:<18} {:>9} {:>12} {:>12} {:>18}",
 		"pallet", "item", "entries", "bytes", "per record", "w/o item prefix"
 	);
-	for (pallet, record) in [("Datasets", "Datasets"), ("Access", "Contracts"), ("Audit", "Entries")] {
+	for (pallet, record) in
+		[("Datasets", "Datasets"), ("Access", "Contracts"), ("Audit", "Entries")]
+	{
 		let of_pallet: Vec<_> = items.iter().filter(|i| i.pallet == pallet).collect();
 		let main = of_pallet.iter().find(|i| i.name == record).expect("the record item");
 		let n = main.entries.max(1) as f64;
@@ -104,7 +106,8 @@ fn p50(values: &[Duration]) -> f64 {
 
 /// Runs a node on a chain of `size` datasets until standard input closes.
 fn serve(o: &Options, size: usize) {
-	let spec = std::env::temp_dir().join(format!("citychain-bench-serve-{}.json", std::process::id()));
+	let spec =
+		std::env::temp_dir().join(format!("citychain-bench-serve-{}.json", std::process::id()));
 	chain_spec::write(&o.node, &catalogue(size, o.seed), &spec);
 	let node = Node::start(&o.node, &spec, Duration::from_secs(3600));
 	println!("{}", node.url);
@@ -126,7 +129,8 @@ fn main() {
 		TARGET * 2,
 		Kind::ALL.map(Kind::name).join(", ")
 	);
-	let spec = std::env::temp_dir().join(format!("citychain-bench-search-{}.json", std::process::id()));
+	let spec =
+		std::env::temp_dir().join(format!("citychain-bench-search-{}.json", std::process::id()));
 	let mut results: Vec<Measured> = Vec::new();
 	let mut catch_up = Vec::new();
 	for &size in &o.sizes {
@@ -140,7 +144,10 @@ fn main() {
 		let spec_written = started.elapsed();
 		drop(entries);
 		let node = Node::start(&o.node, &spec, Duration::from_secs(3600));
-		assert_eq!(node.rebuild.datasets, size as u64, "the node indexed every dataset in its state");
+		assert_eq!(
+			node.rebuild.datasets, size as u64,
+			"the node indexed every dataset in its state"
+		);
 		println!(
 			"\n{size} datasets: SQLite loaded in {:.1} s; chain spec written in {:.1} s; node up with its index \
 			 built {:.1} s after start (index rebuilt at {:.0} datasets/s); {} queries calibrated",
@@ -195,7 +202,8 @@ fn main() {
 	let (first, last) = (o.sizes[0], o.sizes[o.sizes.len() - 1]);
 	println!("\nGrowth of p50 from {first} to {last} datasets (goal: rpc no more than SQLite's)");
 	for kind in Kind::ALL {
-		let at = |size| results.iter().find(|m| m.size == size && m.kind == kind).expect("measured");
+		let at =
+			|size| results.iter().find(|m| m.size == size && m.kind == kind).expect("measured");
 		let (a, b) = (at(first), at(last));
 		println!(
 			"{:<15} rpc {:.2} x (ids {:.2} x), SQLite {:.2} x; rpc / SQLite p50 at {last}: {:.2} x, ids {:.2} x (goal <= 2)",

@@ -27,7 +27,10 @@ pub struct Node {
 }
 
 fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|l| l.local_addr())
+		.expect("a free port")
+		.port()
 }
 
 /// Reads `🔎 Search index rebuilt: N datasets at #B in S s (R/s)`.
@@ -42,7 +45,8 @@ impl Node {
 	/// Starts the node on `spec` and waits (at most `patience`) until its
 	/// search index is built.
 	pub fn start(bin: &Path, spec: &Path, patience: Duration) -> Self {
-		let base = std::env::temp_dir().join(format!("citychain-bench-search-{}", std::process::id()));
+		let base =
+			std::env::temp_dir().join(format!("citychain-bench-search-{}", std::process::id()));
 		let _ = std::fs::remove_dir_all(&base);
 		let rpc = free_port();
 		let started = Instant::now();
@@ -51,9 +55,18 @@ impl Node {
 			.arg(format!("--base-path={}", base.display()))
 			.arg(format!("--rpc-port={rpc}"))
 			.arg(format!("--port={}", free_port()))
-			.args(["--alice", "--force-authoring", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args([
+				"--alice",
+				"--force-authoring",
+				"--no-prometheus",
+				"--no-telemetry",
+				"--no-mdns",
+			])
 			// A validator's network key is not generated for it; any will do.
-			.args(["--node-key", "0000000000000000000000000000000000000000000000000000000000000001"])
+			.args([
+				"--node-key",
+				"0000000000000000000000000000000000000000000000000000000000000001",
+			])
 			.stdout(Stdio::null())
 			.stderr(Stdio::piped())
 			.spawn()
@@ -91,7 +104,13 @@ impl Node {
 				},
 			}
 		};
-		Self { child, base, url: format!("ws://127.0.0.1:{rpc}"), ready_after: started.elapsed(), rebuild }
+		Self {
+			child,
+			base,
+			url: format!("ws://127.0.0.1:{rpc}"),
+			ready_after: started.elapsed(),
+			rebuild,
+		}
 	}
 }
 

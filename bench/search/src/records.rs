@@ -4,8 +4,8 @@
 
 use crate::catalogue::Entry;
 use citychain_primitives::{
-	datasets::BoundedBytes, AccessPolicy, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetStatus,
-	DepartmentId, Sensitivity, Stamp,
+	datasets::BoundedBytes, AccessPolicy, ContentHash, Dataset, DatasetContent, DatasetDescription,
+	DatasetStatus, DepartmentId, Sensitivity, Stamp,
 };
 use sp_core::crypto::AccountId32;
 use sp_keyring::Sr25519Keyring;
@@ -15,7 +15,8 @@ pub const NOW: u64 = 1_795_564_800_000;
 
 /// The publishers of the development chain, one per department: Alice's is
 /// department 0, Bob's 1, Charlie's 2.
-pub const PUBLISHERS: [Sr25519Keyring; 3] = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
+pub const PUBLISHERS: [Sr25519Keyring; 3] =
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie];
 
 /// The record as the runtime stores it.
 pub type Record = Dataset<AccountId32, u32>;
@@ -40,7 +41,8 @@ pub fn registration(id: usize, entry: &Entry) -> (DatasetDescription, DatasetCon
 		.into_bytes(),
 		topic: entry.kind.topic(),
 		keywords: vec![entry.kind.name().as_bytes().to_vec(), b"beijing".to_vec()],
-		uri: format!("https://data.city.example/{}/{id}.parquet", entry.kind.topic().as_str()).into_bytes(),
+		uri: format!("https://data.city.example/{}/{id}.parquet", entry.kind.topic().as_str())
+			.into_bytes(),
 	};
 	let mut digest = [0u8; 32];
 	digest[..8].copy_from_slice(&(id as u64).to_le_bytes());
@@ -57,7 +59,9 @@ pub fn registration(id: usize, entry: &Entry) -> (DatasetDescription, DatasetCon
 }
 
 fn bounded<const N: u32>(bytes: Vec<u8>) -> BoundedBytes<N> {
-	bytes.try_into().expect("the catalogue's fields are within the runtime's bounds")
+	bytes
+		.try_into()
+		.expect("the catalogue's fields are within the runtime's bounds")
 }
 
 /// The record `register_dataset` stores for entry `id` registered in block 0
@@ -73,12 +77,21 @@ pub fn record(id: usize, entry: &Entry) -> Record {
 		title: bounded(description.title),
 		description: bounded(description.description),
 		topic: description.topic,
-		keywords: description.keywords.into_iter().map(bounded).collect::<Vec<_>>().try_into().expect("two keywords"),
+		keywords: description
+			.keywords
+			.into_iter()
+			.map(bounded)
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("two keywords"),
 		bbox: content.bbox,
 		crs: content.crs,
 		time: content.time,
 		format: bounded(content.format),
-		content_hash: ContentHash { code: content.hash_code, digest: content.digest.try_into().expect("32 bytes") },
+		content_hash: ContentHash {
+			code: content.hash_code,
+			digest: content.digest.try_into().expect("32 bytes"),
+		},
 		size: content.size,
 		uri: bounded(description.uri),
 		policy: AccessPolicy::ApprovalRequired,

@@ -25,8 +25,8 @@ impl Registry {
 	/// Registers every entry, then `contracts` approved contracts on the
 	/// first datasets of departments other than the consumer's.
 	pub fn build(entries: &[Entry], contracts: usize) -> Self {
-		let storage =
-			genesis_config_presets::preset_storage("development").expect("the runtime has a development preset");
+		let storage = genesis_config_presets::preset_storage("development")
+			.expect("the runtime has a development preset");
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			System::set_block_number(1);
@@ -46,8 +46,11 @@ impl Registry {
 				}
 			}
 			let consumer = Sr25519Keyring::Dave.to_account_id();
-			pallet_departments::Pallet::<Runtime>::set_encryption_key(RuntimeOrigin::signed(consumer.clone()), [5; 32])
-				.expect("the regulator's delegate administers its department");
+			pallet_departments::Pallet::<Runtime>::set_encryption_key(
+				RuntimeOrigin::signed(consumer.clone()),
+				[5; 32],
+			)
+			.expect("the regulator's delegate administers its department");
 			for id in 0..contracts {
 				let provider = publisher(id).1.to_account_id();
 				let contract = pallet_access::NextContractId::<Runtime>::get();
@@ -59,8 +62,12 @@ impl Registry {
 					None,
 				)
 				.expect("the regulator may request any dataset");
-				Access::approve_request(RuntimeOrigin::signed(provider), contract, Some(vec![7; 80]))
-					.expect("the provider approves");
+				Access::approve_request(
+					RuntimeOrigin::signed(provider),
+					contract,
+					Some(vec![7; 80]),
+				)
+				.expect("the provider approves");
 				if id % 1000 == 999 {
 					System::reset_events();
 				}

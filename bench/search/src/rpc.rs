@@ -17,7 +17,8 @@ pub struct Rpc {
 
 impl Rpc {
 	pub fn connect(url: &str) -> Self {
-		let (mut socket, _) = tungstenite::connect(url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+		let (mut socket, _) =
+			tungstenite::connect(url).unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
 		if let MaybeTlsStream::Plain(tcp) = socket.get_mut() {
 			tcp.set_nodelay(true).expect("TCP_NODELAY");
 		}
@@ -30,7 +31,9 @@ impl Rpc {
 		self.id += 1;
 		let request = json!({ "jsonrpc": "2.0", "id": self.id, "method": "datasets_search", "params": [params] });
 		let started = Instant::now();
-		self.socket.send(Message::text(request.to_string())).expect("the request is sent");
+		self.socket
+			.send(Message::text(request.to_string()))
+			.expect("the request is sent");
 		let answer: Value = loop {
 			match self.socket.read().expect("an answer") {
 				Message::Text(text) => break serde_json::from_str(&text).expect("JSON"),
@@ -39,7 +42,9 @@ impl Rpc {
 			}
 		};
 		let elapsed = started.elapsed();
-		let page = answer.get("result").unwrap_or_else(|| panic!("datasets_search {params}: {answer}"));
+		let page = answer
+			.get("result")
+			.unwrap_or_else(|| panic!("datasets_search {params}: {answer}"));
 		let ids = page["items"]
 			.as_array()
 			.expect("a page has items")

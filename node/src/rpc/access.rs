@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use citychain_primitives::{
 	access::{
-		AccessBasis, Contract, ContractId, ContractQuery, ContractQueryError, ContractState, Receipt, MAX_CONTRACT_PAGE,
+		AccessBasis, Contract, ContractId, ContractQuery, ContractQueryError, ContractState,
+		Receipt, MAX_CONTRACT_PAGE,
 	},
 	api::AccessApi as RuntimeApi,
 	AccessPolicy, DatasetId, DepartmentId,
@@ -90,7 +91,9 @@ impl ContractJson {
 			requester: c.requester,
 			purpose: text(&c.purpose),
 			term: c.term,
-			scope_bbox: scope.bbox.map(|b| [degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]),
+			scope_bbox: scope
+				.bbox
+				.map(|b| [degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]),
 			scope_time: scope.time,
 			policy: c.policy,
 			state: c.state,
@@ -106,7 +109,9 @@ impl ContractJson {
 			receipt: match c.receipt {
 				Receipt::Pending => ReceiptJson { status: "pending", observed: None },
 				Receipt::Verified => ReceiptJson { status: "verified", observed: None },
-				Receipt::Mismatch(h) => ReceiptJson { status: "mismatch", observed: Some(Bytes(h.digest.to_vec())) },
+				Receipt::Mismatch(h) => {
+					ReceiptJson { status: "mismatch", observed: Some(Bytes(h.digest.to_vec())) }
+				},
 			},
 		}
 	}
@@ -147,7 +152,12 @@ pub trait AccessApi<BlockHash> {
 	/// Whether `account` may read `dataset` at block `at` (default: best
 	/// block), on what basis and until when.
 	#[method(name = "access_check")]
-	fn check(&self, account: AccountId, dataset: DatasetId, at: Option<BlockHash>) -> RpcResult<AccessCheckJson>;
+	fn check(
+		&self,
+		account: AccountId,
+		dataset: DatasetId,
+		at: Option<BlockHash>,
+	) -> RpcResult<AccessCheckJson>;
 
 	/// One contract; `null` if there is none with this id.
 	#[method(name = "access_get")]
@@ -156,7 +166,11 @@ pub trait AccessApi<BlockHash> {
 	/// A page of contracts by consumer, provider, dataset and state, in id
 	/// order.
 	#[method(name = "access_contracts")]
-	fn contracts(&self, params: ContractsParams, at: Option<BlockHash>) -> RpcResult<ContractPageJson>;
+	fn contracts(
+		&self,
+		params: ContractsParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<ContractPageJson>;
 }
 
 /// Serves `access_*` from the `AccessApi` runtime API.
@@ -177,10 +191,20 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
-	fn check(&self, account: AccountId, dataset: DatasetId, at: Option<Hash>) -> RpcResult<AccessCheckJson> {
+	fn check(
+		&self,
+		account: AccountId,
+		dataset: DatasetId,
+		at: Option<Hash>,
+	) -> RpcResult<AccessCheckJson> {
 		let at = block_or_best(&*self.client, at);
 		let c = self.client.runtime_api().check(at, account, dataset).map_err(runtime_error)?;
-		Ok(AccessCheckJson { allowed: c.allowed, basis: c.basis, contract: c.contract, expires_at: c.expires_at })
+		Ok(AccessCheckJson {
+			allowed: c.allowed,
+			basis: c.basis,
+			contract: c.contract,
+			expires_at: c.expires_at,
+		})
 	}
 
 	fn get(&self, id: ContractId, at: Option<Hash>) -> RpcResult<Option<ContractJson>> {
@@ -199,7 +223,12 @@ where
 			cursor: params.cursor,
 			limit: params.limit.unwrap_or(DEFAULT_LIMIT),
 		};
-		let page = self.client.runtime_api().contracts(at, query).map_err(runtime_error)?.map_err(query_error)?;
+		let page = self
+			.client
+			.runtime_api()
+			.contracts(at, query)
+			.map_err(runtime_error)?
+			.map_err(query_error)?;
 		Ok(ContractPageJson {
 			items: page.items.into_iter().map(|i| ContractJson::new(i.id, i.contract)).collect(),
 			next: page.next,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use citychain_primitives::{
 	api::AuditApi as RuntimeApi,
 	audit::{
-		Actor, AuditAction, AuditQueryError, Entry, EntryIndex, EntryQuery, Subject, Verification, MAX_ENTRY_PAGE,
-		MAX_VERIFY_SPAN,
+		Actor, AuditAction, AuditQueryError, Entry, EntryIndex, EntryQuery, Subject, Verification,
+		MAX_ENTRY_PAGE, MAX_VERIFY_SPAN,
 	},
 	DepartmentId,
 };
@@ -137,7 +137,11 @@ pub trait AuditApi<BlockHash> {
 	/// Recomputes the hash chain over a range and returns ok or the first bad
 	/// index.
 	#[method(name = "audit_verify")]
-	fn verify(&self, params: Option<VerifyParams>, at: Option<BlockHash>) -> RpcResult<VerificationJson>;
+	fn verify(
+		&self,
+		params: Option<VerifyParams>,
+		at: Option<BlockHash>,
+	) -> RpcResult<VerificationJson>;
 }
 
 /// Serves `audit_*` from the `AuditApi` runtime API.
@@ -171,14 +175,31 @@ where
 			cursor: params.cursor,
 			limit: params.limit.unwrap_or(DEFAULT_LIMIT),
 		};
-		let page = self.client.runtime_api().entries(at, query).map_err(runtime_error)?.map_err(query_error)?;
-		Ok(EntryPageJson { items: page.items.into_iter().map(Into::into).collect(), next: page.next })
+		let page = self
+			.client
+			.runtime_api()
+			.entries(at, query)
+			.map_err(runtime_error)?
+			.map_err(query_error)?;
+		Ok(EntryPageJson {
+			items: page.items.into_iter().map(Into::into).collect(),
+			next: page.next,
+		})
 	}
 
-	fn verify(&self, params: Option<VerifyParams>, at: Option<Hash>) -> RpcResult<VerificationJson> {
+	fn verify(
+		&self,
+		params: Option<VerifyParams>,
+		at: Option<Hash>,
+	) -> RpcResult<VerificationJson> {
 		let at = block_or_best(&*self.client, at);
 		let VerifyParams { from, to } = params.unwrap_or_default();
-		let outcome = self.client.runtime_api().verify(at, from, to).map_err(runtime_error)?.map_err(query_error)?;
+		let outcome = self
+			.client
+			.runtime_api()
+			.verify(at, from, to)
+			.map_err(runtime_error)?
+			.map_err(query_error)?;
 		Ok(match outcome {
 			Verification::Ok { from, to, head } => VerificationJson {
 				ok: true,
@@ -190,8 +211,12 @@ where
 			Verification::Broken { at } => {
 				VerificationJson { ok: false, from, to, head: None, first_bad_index: Some(at) }
 			},
-			Verification::Empty => {
-				VerificationJson { ok: true, from: None, to: None, head: None, first_bad_index: None }
+			Verification::Empty => VerificationJson {
+				ok: true,
+				from: None,
+				to: None,
+				head: None,
+				first_bad_index: None,
 			},
 		})
 	}

@@ -10,8 +10,8 @@ use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
-	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery, DatasetStatus, DepartmentId, QueryError,
-	Sensitivity, TimeInterval, TopicCategory,
+	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery, DatasetStatus,
+	DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
@@ -28,8 +28,8 @@ use sp_runtime::traits::Block as BlockT;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility};
 use crate::search_index::{
-	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS,
-	MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
+	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, Visible,
+	MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
 use geo::{CoordsIter, Geometry};
@@ -113,7 +113,10 @@ impl Fields {
 		}
 		names.iter().try_fold(Self(1), |Self(bits), name| {
 			let at = DATASET_FIELDS.iter().position(|f| f == name).ok_or_else(|| {
-				invalid(format!("fields: {name:?} is not a field (fields: {})", DATASET_FIELDS.join(", ")))
+				invalid(format!(
+					"fields: {name:?} is not a field (fields: {})",
+					DATASET_FIELDS.join(", ")
+				))
 			})?;
 			Ok(Self(bits | 1 << at))
 		})
@@ -121,7 +124,11 @@ impl Fields {
 
 	/// The names of the fields, in `DATASET_FIELDS` order.
 	fn names(self) -> impl Iterator<Item = &'static str> {
-		DATASET_FIELDS.into_iter().enumerate().filter(move |(at, _)| self.0 & (1 << at) != 0).map(|(_, name)| name)
+		DATASET_FIELDS
+			.into_iter()
+			.enumerate()
+			.filter(move |(at, _)| self.0 & (1 << at) != 0)
+			.map(|(_, name)| name)
 	}
 }
 
@@ -233,12 +240,17 @@ pub struct BboxParam(pub Value);
 
 impl BboxParam {
 	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
-		let malformed = || invalid(format!("malformed bbox {}: expected four (or six) numbers", self.0));
+		let malformed =
+			|| invalid(format!("malformed bbox {}: expected four (or six) numbers", self.0));
 		let numbers: Vec<f64> = match &self.0 {
-			Value::Array(items) => items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?,
-			Value::String(t) => {
-				t.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| malformed())?
+			Value::Array(items) => {
+				items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?
 			},
+			Value::String(t) => t
+				.split(',')
+				.map(|p| p.trim().parse::<f64>())
+				.collect::<Result<_, _>>()
+				.map_err(|_| malformed())?,
 			_ => return Err(malformed()),
 		};
 		// A 3D box (STAC: min and max elevation too) is searched in 2D.
@@ -257,7 +269,12 @@ impl BboxParam {
 				Err(invalid(format!("bbox coordinate {d} is outside ±180")))
 			}
 		};
-		let bbox = BoundingBox { west: fixed(west)?, south: fixed(south)?, east: fixed(east)?, north: fixed(north)? };
+		let bbox = BoundingBox {
+			west: fixed(west)?,
+			south: fixed(south)?,
+			east: fixed(east)?,
+			north: fixed(north)?,
+		};
 		bbox.validate().map_err(|e| query_error(QueryError::InvalidBoundingBox(e)))
 	}
 }
@@ -291,9 +308,15 @@ fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
 
 fn query_error(e: QueryError) -> ErrorObjectOwned {
 	invalid(match e {
-		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) => "bbox latitude outside ±90".into(),
-		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) => "bbox longitude outside ±180".into(),
-		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) => "bbox south is above north".into(),
+		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) => {
+			"bbox latitude outside ±90".into()
+		},
+		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) => {
+			"bbox longitude outside ±180".into()
+		},
+		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) => {
+			"bbox south is above north".into()
+		},
 		QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart) => {
 			"datetime interval ends before it starts".into()
 		},
@@ -303,7 +326,9 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 		QueryError::ZeroLimit => "limit must be at least 1".into(),
 		QueryError::LimitTooLarge => format!("limit must be at most {MAX_PAGE_SIZE}"),
 		QueryError::TextTooLong => "text is too long".to_string(),
-		QueryError::TooManyTopics => format!("topics: at most {}, one per topic category", TopicCategory::ALL.len()),
+		QueryError::TooManyTopics => {
+			format!("topics: at most {}, one per topic category", TopicCategory::ALL.len())
+		},
 	})
 }
 
@@ -371,7 +396,9 @@ const FILTER_CRS: &[&str] =
 fn parse_filter(filter: &Value, lang: Option<&str>) -> Result<Filter, ErrorObjectOwned> {
 	let json = match (filter, lang) {
 		(_, Some(other)) if other != "cql2-text" && other != "cql2-json" => {
-			return Err(invalid(format!("filter-lang: {other:?} is neither cql2-text nor cql2-json")))
+			return Err(invalid(format!(
+				"filter-lang: {other:?} is neither cql2-text nor cql2-json"
+			)))
 		},
 		(Value::String(_), None | Some("cql2-text")) => false,
 		(Value::String(_) | Value::Object(_), Some("cql2-json")) | (Value::Object(_), None) => true,
@@ -406,7 +433,10 @@ fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 			return Err(invalid(format!("intersects: more than {MAX_POSITIONS} positions")));
 		}
 		if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
-			return Err(invalid(format!("intersects: position [{}, {}] is outside ±180, ±90", c.x, c.y)));
+			return Err(invalid(format!(
+				"intersects: position [{}, {}] is outside ±180, ±90",
+				c.x, c.y
+			)));
 		}
 	}
 	if positions == 0 {
@@ -426,7 +456,9 @@ fn well_formed(value: &geojson::Value) -> Result<(), String> {
 	};
 	let polygon = |rings: &Vec<Vec<geojson::Position>>| {
 		rings.iter().try_for_each(|r| match (r.len(), r.first() == r.last()) {
-			(n, _) if n < 4 => Err(format!("a polygon ring of {n} position(s); a ring has four or more")),
+			(n, _) if n < 4 => {
+				Err(format!("a polygon ring of {n} position(s); a ring has four or more"))
+			},
 			(_, false) => Err("a polygon ring that does not end where it starts".to_string()),
 			_ => Ok(()),
 		})
@@ -443,7 +475,11 @@ fn well_formed(value: &geojson::Value) -> Result<(), String> {
 
 /// The cursor a search continues from: the token in parameter `field`.
 fn parse_cursor(field: &str, token: Option<&str>) -> Result<Option<Cursor>, ErrorObjectOwned> {
-	token.map(|t| Cursor::parse(t).ok_or_else(|| invalid(format!("{field}: malformed {field} {t:?}")))).transpose()
+	token
+		.map(|t| {
+			Cursor::parse(t).ok_or_else(|| invalid(format!("{field}: malformed {field} {t:?}")))
+		})
+		.transpose()
 }
 
 impl SearchParams {
@@ -464,7 +500,9 @@ impl SearchParams {
 		};
 		let keywords = at_most("keywords", &self.keywords, MAX_KEYWORDS)?;
 		if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
-			return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
+			return Err(invalid(format!(
+				"keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes"
+			)));
 		}
 		let sort = self.sortby.as_ref().map(SortbyParam::parse).transpose()?.unwrap_or_default();
 		let free_text = self.q.as_ref().map(QParam::parse).transpose()?;
@@ -478,7 +516,11 @@ impl SearchParams {
 			policies: at_most("policies", &self.policies, AccessPolicy::ALL.len())?,
 			sensitivities: at_most("sensitivities", &self.sensitivities, Sensitivity::ALL.len())?,
 			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
-			filter: self.filter.as_ref().map(|f| parse_filter(f, self.filter_lang.as_deref())).transpose()?,
+			filter: self
+				.filter
+				.as_ref()
+				.map(|f| parse_filter(f, self.filter_lang.as_deref()))
+				.transpose()?,
 			free_text,
 			visible: None,
 		};
@@ -548,7 +590,9 @@ impl SortbyParam {
 				.map(|i| match i.direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
 					None | Some("asc") => Ok((i.field.clone(), false)),
 					Some("desc") => Ok((i.field.clone(), true)),
-					Some(other) => Err(invalid(format!("sortby: direction {other:?} is neither asc nor desc"))),
+					Some(other) => {
+						Err(invalid(format!("sortby: direction {other:?} is neither asc nor desc")))
+					},
 				})
 				.collect::<Result<_, _>>()?,
 		};
@@ -651,13 +695,19 @@ impl StacSearchParams {
 			Some(IdsParam::List(l)) => l.clone(),
 			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
 		};
-		let ids = at_most("ids", &ids, MAX_IDS)?.iter().map(|i| parse_dataset_id(i)).collect::<Result<_, _>>()?;
+		let ids = at_most("ids", &ids, MAX_IDS)?
+			.iter()
+			.map(|i| parse_dataset_id(i))
+			.collect::<Result<_, _>>()?;
 		let cursor = parse_cursor("token", self.token.as_deref())?;
 		if self.bbox.is_some() && self.intersects.is_some() {
 			return Err(invalid("bbox and intersects: give one or the other, not both"));
 		}
 		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
-			return Err(invalid(format!("filter-crs: {crs:?} is not one of {}", FILTER_CRS.join(", "))));
+			return Err(invalid(format!(
+				"filter-crs: {crs:?} is not one of {}",
+				FILTER_CRS.join(", ")
+			)));
 		}
 		SearchParams {
 			bbox: self.bbox.clone(),
@@ -702,7 +752,11 @@ pub trait DatasetsApi<BlockHash> {
 	/// GeoJSON FeatureCollection of Items with a `next` link carrying the
 	/// token of the following page.
 	#[method(name = "datasets_stacSearch")]
-	async fn stac_search(&self, params: StacSearchParams, at: Option<BlockHash>) -> RpcResult<Value>;
+	async fn stac_search(
+		&self,
+		params: StacSearchParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<Value>;
 
 	/// How many of a department's datasets a reader may see, and their
 	/// extent in space and time, from the search index like
@@ -750,11 +804,14 @@ where
 	/// The finalized block a search answers at — the one its cursor was made
 	/// at, else `at`, else the finalized head as the index holds it — and the
 	/// index, once it holds that block.
-	async fn indexed(&self, at: Option<Hash>, cursor: Option<BlockNumber>) -> RpcResult<(Arc<SearchIndex>, Reached)> {
-		let index = self
-			.index
-			.clone()
-			.ok_or_else(|| index_error("this node runs without a search index (--search-index off)"))?;
+	async fn indexed(
+		&self,
+		at: Option<Hash>,
+		cursor: Option<BlockNumber>,
+	) -> RpcResult<(Arc<SearchIndex>, Reached)> {
+		let index = self.index.clone().ok_or_else(|| {
+			index_error("this node runs without a search index (--search-index off)")
+		})?;
 		let info = self.client.info();
 		let asked = match at {
 			None => None,
@@ -764,7 +821,9 @@ where
 					.number(hash)
 					.map_err(runtime_error)?
 					.ok_or_else(|| invalid(format!("at: unknown block {hash:?}")))?;
-				if number > info.finalized_number || self.client.hash(number).ok().flatten() != Some(hash) {
+				if number > info.finalized_number
+					|| self.client.hash(number).ok().flatten() != Some(hash)
+				{
 					return Err(invalid(format!(
 						"at: block {hash:?} is not finalized; searches answer at finalized blocks (the head is #{})",
 						info.finalized_number
@@ -778,7 +837,9 @@ where
 				return Err(invalid(format!("cursor: block #{c} is not finalized")))
 			},
 			(Some(c), Some(a)) if c != a => {
-				return Err(invalid(format!("at: the cursor was made at #{c}; leave at out or name that block")))
+				return Err(invalid(format!(
+					"at: the cursor was made at #{c}; leave at out or name that block"
+				)))
 			},
 			(Some(c), _) => Some(c),
 			(None, asked) => asked,
@@ -788,11 +849,10 @@ where
 			Some(reached) if reached.number >= needed => {
 				let answer = match wanted {
 					Some(number) if number != reached.number => {
-						let hash = self
-							.client
-							.hash(number)
-							.map_err(runtime_error)?
-							.ok_or_else(|| index_error(format!("finalized block #{number} has no hash")))?;
+						let hash =
+							self.client.hash(number).map_err(runtime_error)?.ok_or_else(|| {
+								index_error(format!("finalized block #{number} has no hash"))
+							})?;
 						Reached { number, hash }
 					},
 					_ => reached,
@@ -814,7 +874,9 @@ where
 		at: Option<Hash>,
 		cursor: Option<BlockNumber>,
 		reader: Option<&str>,
-		read: impl FnOnce(&SearchIndex, Option<Visible>, BlockNumber) -> Result<T, String> + Send + 'static,
+		read: impl FnOnce(&SearchIndex, Option<Visible>, BlockNumber) -> Result<T, String>
+			+ Send
+			+ 'static,
 	) -> RpcResult<(T, Reached)> {
 		let (index, answer) = self.indexed(at, cursor).await?;
 		let visible = match reader {
@@ -831,7 +893,8 @@ where
 
 /// A page of a STAC search, each item with the id of its newest version,
 /// and where the next and the previous page start.
-type Found = (Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>, Option<Cursor>);
+type Found =
+	(Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>, Option<Cursor>);
 
 fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, String> {
 	let Page { items, next, prev } = index.search(search, at)?;
@@ -857,12 +920,15 @@ where
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
-		Ok(self.record(block_or_best(&*self.client, at), id)?.map(|d| DatasetJson::new(id, d, Fields::ALL)))
+		Ok(self
+			.record(block_or_best(&*self.client, at), id)?
+			.map(|d| DatasetJson::new(id, d, Fields::ALL)))
 	}
 
 	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
 		let search = params.search()?;
-		let fields = params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
+		let fields =
+			params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
 			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
@@ -870,7 +936,11 @@ where
 			})
 			.await?;
 		Ok(PageJson {
-			items: page.items.into_iter().map(|i| DatasetJson::new(i.id, i.dataset, fields)).collect(),
+			items: page
+				.items
+				.into_iter()
+				.map(|i| DatasetJson::new(i.id, i.dataset, fields))
+				.collect(),
 			next: page.next.map(|c| c.token()),
 			prev: page.prev.map(|c| c.token()),
 			at: answered.into(),
@@ -878,7 +948,11 @@ where
 	}
 
 	fn history(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Vec<DatasetId>> {
-		Ok(self.client.runtime_api().history(block_or_best(&*self.client, at), id).map_err(runtime_error)?)
+		Ok(self
+			.client
+			.runtime_api()
+			.history(block_or_best(&*self.client, at), id)
+			.map_err(runtime_error)?)
 	}
 
 	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
@@ -900,8 +974,10 @@ where
 			})
 			.await?;
 		let (next, prev) = (next.map(|c| c.token()), prev.map(|c| c.token()));
-		let features: Vec<Value> =
-			items.iter().map(|(item, latest)| stac::item(item.id, &item.dataset, *latest)).collect();
+		let features: Vec<Value> = items
+			.iter()
+			.map(|(item, latest)| stac::item(item.id, &item.dataset, *latest))
+			.collect();
 		let links: Vec<Value> = [("next", &next), ("prev", &prev)]
 			.into_iter()
 			.filter_map(|(rel, token)| token.as_ref().map(|t| (rel, t)))
@@ -948,37 +1024,59 @@ mod tests {
 	#[test]
 	fn datetime_accepts_instants_and_open_intervals() {
 		let t = parse_datetime("2024-01-01T00:00:00Z").unwrap();
-		assert_eq!(t, TimeInterval { start: Some(1_704_067_200_000), end: Some(1_704_067_200_000) });
+		assert_eq!(
+			t,
+			TimeInterval { start: Some(1_704_067_200_000), end: Some(1_704_067_200_000) }
+		);
 		let open = parse_datetime("2024-01-01T00:00:00Z/..").unwrap();
 		assert_eq!(open, TimeInterval { start: Some(1_704_067_200_000), end: None });
 		let open = parse_datetime("/2024-01-01T08:00:00+08:00").unwrap();
 		assert_eq!(open, TimeInterval { start: None, end: Some(1_704_067_200_000) });
-		for bad in ["2024-13-01T00:00:00Z", "yesterday", "../..", "", "2024-01-02T00:00:00Z/2024-01-01T00:00:00Z"] {
+		for bad in [
+			"2024-13-01T00:00:00Z",
+			"yesterday",
+			"../..",
+			"",
+			"2024-01-02T00:00:00Z/2024-01-01T00:00:00Z",
+		] {
 			assert!(parse_datetime(bad).is_err(), "{bad}");
 		}
 	}
 
 	#[test]
 	fn intersects_refuses_open_rings_and_short_lines() {
-		let shape =
-			|kind: &str, coordinates: Value| parse_intersects(&json!({ "type": kind, "coordinates": coordinates }));
+		let shape = |kind: &str, coordinates: Value| {
+			parse_intersects(&json!({ "type": kind, "coordinates": coordinates }))
+		};
 		assert!(shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 0]]])).is_ok());
 		let open = shape("Polygon", json!([[[0, 0], [1, 0], [1, 1], [0, 1]]])).unwrap_err();
 		assert!(open.message().contains("does not end where it starts"), "{}", open.message());
-		assert!(shape("Polygon", json!([[[0, 0], [1, 1]]])).unwrap_err().message().contains("four or more"));
+		assert!(shape("Polygon", json!([[[0, 0], [1, 1]]]))
+			.unwrap_err()
+			.message()
+			.contains("four or more"));
 		assert!(shape("MultiPolygon", json!([[[[0, 0], [1, 1], [0, 0]]]])).is_err());
-		assert!(shape("LineString", json!([[0, 0]])).unwrap_err().message().contains("two or more"));
+		assert!(shape("LineString", json!([[0, 0]]))
+			.unwrap_err()
+			.message()
+			.contains("two or more"));
 		assert!(shape("MultiLineString", json!([[[0, 0], [1, 1]], [[2, 2]]])).is_err());
-		let collection =
-			json!({ "type": "GeometryCollection", "geometries": [{ "type": "LineString", "coordinates": [[0, 0]] }] });
+		let collection = json!({ "type": "GeometryCollection", "geometries": [{ "type": "LineString", "coordinates": [[0, 0]] }] });
 		assert!(parse_intersects(&collection).is_err());
 	}
 
 	#[test]
 	fn a_stac_search_takes_a_3d_bbox_in_2d_and_not_both_bbox_and_intersects() {
-		let search = |params: Value| serde_json::from_value::<StacSearchParams>(params).unwrap().search();
+		let search =
+			|params: Value| serde_json::from_value::<StacSearchParams>(params).unwrap().search();
 		let flat = search(json!({ "bbox": [100.0, 0.0, 105.0, 1.0] })).unwrap().query.bbox;
-		assert_eq!(search(json!({ "bbox": [100.0, 0.0, -5.0, 105.0, 1.0, 80.0] })).unwrap().query.bbox, flat);
+		assert_eq!(
+			search(json!({ "bbox": [100.0, 0.0, -5.0, 105.0, 1.0, 80.0] }))
+				.unwrap()
+				.query
+				.bbox,
+			flat
+		);
 		assert!(search(json!({ "bbox": [1.0, 2.0, 3.0, 4.0, 5.0] })).is_err());
 		let both = json!({ "bbox": [0, 0, 1, 1], "intersects": { "type": "Point", "coordinates": [0.5, 0.5] } });
 		assert!(search(both).unwrap_err().message().starts_with("bbox and intersects"));
@@ -988,7 +1086,15 @@ mod tests {
 	fn bbox_accepts_lists_and_strings() {
 		let parse = |v: Value| BboxParam(v).parse();
 		let b = parse(json!("116.2, 39.8,116.5,40")).unwrap();
-		assert_eq!(b, BoundingBox { west: 1_162_000_000, south: 398_000_000, east: 1_165_000_000, north: 400_000_000 });
+		assert_eq!(
+			b,
+			BoundingBox {
+				west: 1_162_000_000,
+				south: 398_000_000,
+				east: 1_165_000_000,
+				north: 400_000_000
+			}
+		);
 		let list: BboxParam = serde_json::from_str("[116.2, 39.8, 116.5, 40]").unwrap();
 		assert_eq!(list.parse().unwrap(), b);
 		assert!(parse(json!([179.0, -20.0, -179.0, -10.0])).is_ok());
@@ -1014,7 +1120,10 @@ mod tests {
 			}
 		};
 		assert_eq!(keys(Fields::ALL), DATASET_FIELDS.to_vec(), "every field, in order");
-		assert_eq!(keys(Fields::parse(&["bbox".into(), "title".into()]).unwrap()), vec!["id", "title", "bbox"]);
+		assert_eq!(
+			keys(Fields::parse(&["bbox".into(), "title".into()]).unwrap()),
+			vec!["id", "title", "bbox"]
+		);
 		assert!(Fields::parse(&["colour".into()])
 			.unwrap_err()
 			.message()
@@ -1028,23 +1137,41 @@ mod tests {
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Relevance, descending: true }]);
 		let listed: StacSearchParams =
-			serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" })).unwrap();
+			serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" }))
+				.unwrap();
 		let search = listed.search().unwrap();
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Title, descending: false }]);
-		let error =
-			|v: Value| serde_json::from_value::<SearchParams>(v).unwrap().search().unwrap_err().message().to_string();
-		assert_eq!(error(json!({ "q": "a,b,c,d,e,f,g,h,i" })), format!("q: at most {MAX_TERMS} terms"));
+		let error = |v: Value| {
+			serde_json::from_value::<SearchParams>(v)
+				.unwrap()
+				.search()
+				.unwrap_err()
+				.message()
+				.to_string()
+		};
+		assert_eq!(
+			error(json!({ "q": "a,b,c,d,e,f,g,h,i" })),
+			format!("q: at most {MAX_TERMS} terms")
+		);
 		assert_eq!(error(json!({ "q": "noise,," })), "q: the term \"\" has no word in it");
 		// A cursor of a ranked search carries the rank: one key.
 		let cursor = Cursor { block: 1, keys: vec![], id: 3, backward: false }.token();
-		assert_eq!(error(json!({ "q": "noise", "cursor": cursor })), "cursor: made for another sortby");
+		assert_eq!(
+			error(json!({ "q": "noise", "cursor": cursor })),
+			"cursor: made for another sortby"
+		);
 	}
 
 	#[test]
 	fn limits_are_clamped_and_lists_bounded() {
-		let with_limit =
-			|limit| SearchParams { limit: Some(limit), ..Default::default() }.search().unwrap().query.limit;
+		let with_limit = |limit| {
+			SearchParams { limit: Some(limit), ..Default::default() }
+				.search()
+				.unwrap()
+				.query
+				.limit
+		};
 		assert_eq!(with_limit(0), 1);
 		assert_eq!(with_limit(MAX_PAGE_SIZE + 1), MAX_PAGE_SIZE);
 		assert_eq!(with_limit(u32::MAX), MAX_PAGE_SIZE);
@@ -1065,7 +1192,8 @@ mod tests {
 			error(SearchParams { owners: vec![1; MAX_OWNERS + 1], ..Default::default() }),
 			format!("owners: at most {MAX_OWNERS}")
 		);
-		assert!(error(SearchParams { keywords: vec!["k".repeat(65)], ..Default::default() }).starts_with("keywords:"));
+		assert!(error(SearchParams { keywords: vec!["k".repeat(65)], ..Default::default() })
+			.starts_with("keywords:"));
 	}
 
 	#[test]
@@ -1073,16 +1201,18 @@ mod tests {
 		let ok = |v: Value| parse_intersects(&v).is_ok();
 		assert!(ok(json!({ "type": "Point", "coordinates": [116.4, 39.9] })));
 		assert!(ok(json!({ "type": "LineString", "coordinates": [[116.3, 39.9], [116.5, 40.0]] })));
-		assert!(ok(json!({ "type": "Polygon", "coordinates": [[[116, 39], [117, 39], [117, 40], [116, 39]]] })));
+		assert!(ok(
+			json!({ "type": "Polygon", "coordinates": [[[116, 39], [117, 39], [117, 40], [116, 39]]] })
+		));
 		assert!(ok(json!({ "type": "MultiPoint", "coordinates": [[1, 2], [3, 4]] })));
 		assert!(ok(
 			json!({ "type": "GeometryCollection", "geometries": [{ "type": "Point", "coordinates": [1, 2] }] })
 		));
 		let error = |v: Value| parse_intersects(&v).unwrap_err().message().to_string();
-		assert!(error(json!({ "type": "Point", "coordinates": [190, 0] })).contains("outside ±180, ±90"));
-		assert!(
-			error(json!({ "type": "Circle", "coordinates": [1, 2] })).starts_with("intersects: not a GeoJSON geometry")
-		);
+		assert!(error(json!({ "type": "Point", "coordinates": [190, 0] }))
+			.contains("outside ±180, ±90"));
+		assert!(error(json!({ "type": "Circle", "coordinates": [1, 2] }))
+			.starts_with("intersects: not a GeoJSON geometry"));
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": [] })).contains("empty"));
 		let many: Vec<[f64; 2]> = (0..=MAX_POSITIONS).map(|i| [0.0, (i % 80) as f64]).collect();
 		assert!(error(json!({ "type": "MultiPoint", "coordinates": many })).contains("more than"));
@@ -1090,11 +1220,24 @@ mod tests {
 
 	#[test]
 	fn filters_name_their_language_and_crs() {
-		let error = |filter: Value, lang: Option<&str>| parse_filter(&filter, lang).unwrap_err().message().to_string();
+		let error = |filter: Value, lang: Option<&str>| {
+			parse_filter(&filter, lang).unwrap_err().message().to_string()
+		};
 		assert!(parse_filter(&json!("title LIKE 'Road%'"), None).is_ok());
-		assert!(parse_filter(&json!({ "op": "=", "args": [{ "property": "version" }, "2"] }), None).is_ok());
-		assert!(parse_filter(&json!(r#"{"op":"=","args":[{"property":"version"},"2"]}"#), Some("cql2-json")).is_ok());
-		assert_eq!(error(json!("x = 1"), Some("sql")), "filter-lang: \"sql\" is neither cql2-text nor cql2-json");
+		assert!(parse_filter(
+			&json!({ "op": "=", "args": [{ "property": "version" }, "2"] }),
+			None
+		)
+		.is_ok());
+		assert!(parse_filter(
+			&json!(r#"{"op":"=","args":[{"property":"version"},"2"]}"#),
+			Some("cql2-json")
+		)
+		.is_ok());
+		assert_eq!(
+			error(json!("x = 1"), Some("sql")),
+			"filter-lang: \"sql\" is neither cql2-text nor cql2-json"
+		);
 		assert_eq!(
 			error(json!({ "op": "=" }), Some("cql2-text")),
 			"filter: CQL2 text is a string, CQL2 JSON an object"

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use citychain_primitives::{
-	api::DepartmentsApi as RuntimeApi, DepartmentId, DepartmentInfo, DepartmentKind, DepartmentStatus, Roles,
+	api::DepartmentsApi as RuntimeApi, DepartmentId, DepartmentInfo, DepartmentKind,
+	DepartmentStatus, Roles,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -50,7 +51,11 @@ impl From<DepartmentInfo<AccountId, BlockNumber>> for DepartmentJson {
 			encryption_key: d.encryption_key.map(|k| Bytes(k.to_vec())),
 			metadata_uri: String::from_utf8_lossy(&d.metadata_uri).into_owned(),
 			registered_at: d.registered_at,
-			members: d.members.into_iter().map(|(account, roles)| MemberJson { account, roles }).collect(),
+			members: d
+				.members
+				.into_iter()
+				.map(|(account, roles)| MemberJson { account, roles })
+				.collect(),
 		}
 	}
 }
@@ -79,7 +84,11 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
 {
-	fn get(&self, id: DepartmentId, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Option<DepartmentJson>> {
+	fn get(
+		&self,
+		id: DepartmentId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<DepartmentJson>> {
 		let at = block_or_best(&*self.client, at);
 		let info = self.client.runtime_api().department(at, id).map_err(runtime_error)?;
 		Ok(info.map(Into::into))

@@ -30,14 +30,16 @@ pub const MAX_READER_CONTRACTS: usize = 10_000;
 pub fn visible_to<C>(client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visible>>
 where
 	C: ProvideRuntimeApi<Block>,
-	C::Api: AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
+	C::Api:
+		AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	let public = Visible { sensitivities: vec![Sensitivity::Public], ..Default::default() };
 	if reader == ANONYMOUS {
 		return Ok(Some(public));
 	}
-	let account = AccountId::from_ss58check(reader)
-		.map_err(|_| invalid(format!("reader: {reader:?} is neither {ANONYMOUS:?} nor an SS58 address")))?;
+	let account = AccountId::from_ss58check(reader).map_err(|_| {
+		invalid(format!("reader: {reader:?} is neither {ANONYMOUS:?} nor an SS58 address"))
+	})?;
 	let api = client.runtime_api();
 	let membership = api.membership(at.hash, account).map_err(runtime_error)?;
 	let Some(member) = membership.filter(|m| m.status.is_active()) else { return Ok(Some(public)) };
@@ -59,7 +61,12 @@ where
 			.contracts(at.hash, query)
 			.map_err(runtime_error)?
 			.map_err(|e| runtime_error(format!("contracts of the reader's department: {e:?}")))?;
-		contracted.extend(page.items.iter().filter(|c| c.contract.grants_at(at.number)).map(|c| c.contract.dataset));
+		contracted.extend(
+			page.items
+				.iter()
+				.filter(|c| c.contract.grants_at(at.number))
+				.map(|c| c.contract.dataset),
+		);
 		if contracted.len() > MAX_READER_CONTRACTS {
 			return Err(invalid(format!(
 				"reader: its department holds more than {MAX_READER_CONTRACTS} live contracts, more than a search takes into account"

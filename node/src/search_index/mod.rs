@@ -34,7 +34,8 @@ use sp_io::hashing::{twox_128, twox_64};
 use tokio::sync::watch;
 
 pub use query::{
-	Cursor, Filter, Search, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS,
+	Cursor, Filter, Search, SortKey, Sortable, Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
+	MAX_POSITIONS, MAX_SORT_KEYS,
 };
 #[cfg(test)]
 pub(crate) use store::tests::{record as random_record, Rng};
@@ -56,7 +57,8 @@ pub fn path(chain_dir: &Path) -> PathBuf {
 /// The index's file and the ones beside it: SQLite's WAL and shared memory,
 /// and a rebuild's new index until it takes the file's place.
 pub fn files(index: &Path) -> [PathBuf; 4] {
-	["", "-wal", "-shm", ".rebuild"].map(|suffix| PathBuf::from(format!("{}{suffix}", index.display())))
+	["", "-wal", "-shm", ".rebuild"]
+		.map(|suffix| PathBuf::from(format!("{}{suffix}", index.display())))
 }
 
 fn storage_prefix(pallet: &str, item: &str) -> Vec<u8> {
@@ -66,7 +68,9 @@ fn storage_prefix(pallet: &str, item: &str) -> Vec<u8> {
 /// The key of one record in `Datasets::Datasets` (`Twox64Concat`).
 fn record_key(id: DatasetId) -> StorageKey {
 	let id = id.to_le_bytes();
-	StorageKey([storage_prefix("Datasets", "Datasets"), twox_64(&id).to_vec(), id.to_vec()].concat())
+	StorageKey(
+		[storage_prefix("Datasets", "Datasets"), twox_64(&id).to_vec(), id.to_vec()].concat(),
+	)
 }
 
 /// The dataset ids a `Datasets` event names.
@@ -116,7 +120,12 @@ impl SearchIndex {
 
 	/// The extent of department `owner`'s records that `visible` admits, at
 	/// finalized block `at`.
-	pub fn extent(&self, owner: DepartmentId, visible: Option<&Visible>, at: BlockNumber) -> Result<Extent, String> {
+	pub fn extent(
+		&self,
+		owner: DepartmentId,
+		visible: Option<&Visible>,
+		at: BlockNumber,
+	) -> Result<Extent, String> {
 		self.store().extent(owner, visible, at)
 	}
 
@@ -128,11 +137,15 @@ impl SearchIndex {
 
 /// What the follower needs from the client.
 pub trait Chain:
-	HeaderBackend<Block> + StorageProvider<Block, sc_service::TFullBackend<Block>> + BlockchainEvents<Block>
+	HeaderBackend<Block>
+	+ StorageProvider<Block, sc_service::TFullBackend<Block>>
+	+ BlockchainEvents<Block>
 {
 }
 impl<C> Chain for C where
-	C: HeaderBackend<Block> + StorageProvider<Block, sc_service::TFullBackend<Block>> + BlockchainEvents<Block>
+	C: HeaderBackend<Block>
+		+ StorageProvider<Block, sc_service::TFullBackend<Block>>
+		+ BlockchainEvents<Block>
 {
 }
 
@@ -151,7 +164,8 @@ pub fn start<C: Chain + Send + Sync + 'static>(
 		},
 	};
 	let (reached, _) = watch::channel(None);
-	let index = Arc::new(SearchIndex { path: path.to_path_buf(), store: Mutex::new(store), reached });
+	let index =
+		Arc::new(SearchIndex { path: path.to_path_buf(), store: Mutex::new(store), reached });
 	let follower = follow(client, index.clone());
 	Ok((index, follower))
 }
@@ -238,7 +252,8 @@ fn changes<C: Chain>(client: &C, at: Hash) -> Result<Vec<(DatasetId, Record)>, S
 		if !ids.insert(id) {
 			continue;
 		}
-		let record = read(client, at, id)?.ok_or_else(|| format!("dataset {id} named but not stored"))?;
+		let record =
+			read(client, at, id)?.ok_or_else(|| format!("dataset {id} named but not stored"))?;
 		pending.extend(record.predecessor);
 		records.push((id, record));
 	}
@@ -263,13 +278,19 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	let [.., beside] = files(&index.path);
 	let mut bulk = Store::create(&beside)?;
 	let prefix = StorageKey(storage_prefix("Datasets", "Datasets"));
-	let pairs = client.storage_pairs(head.hash, Some(&prefix), None).map_err(|e| e.to_string())?;
+	let pairs = client
+		.storage_pairs(head.hash, Some(&prefix), None)
+		.map_err(|e| e.to_string())?;
 	let mut batch = Vec::with_capacity(REBUILD_BATCH);
 	let mut total = 0;
 	for (key, value) in pairs {
-		let id_bytes: [u8; 8] = key.0[key.0.len().saturating_sub(8)..].try_into().map_err(|_| "malformed key")?;
+		let id_bytes: [u8; 8] =
+			key.0[key.0.len().saturating_sub(8)..].try_into().map_err(|_| "malformed key")?;
 		let id = DatasetId::from_le_bytes(id_bytes);
-		batch.push((id, Record::decode(&mut &value.0[..]).map_err(|e| format!("dataset {id}: {e}"))?));
+		batch.push((
+			id,
+			Record::decode(&mut &value.0[..]).map_err(|e| format!("dataset {id}: {e}"))?,
+		));
 		if batch.len() == REBUILD_BATCH {
 			total += bulk.load(batch.drain(..), head.number)?;
 			if total % 100_000 == 0 {

@@ -4,8 +4,8 @@
 //! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus, DepartmentId, Sensitivity,
-	TopicCategory,
+	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
+	DepartmentId, Sensitivity, TopicCategory,
 };
 use citychain_runtime::BlockNumber;
 use codec::{Decode, Encode};
@@ -95,7 +95,11 @@ fn column(property: &str) -> Option<Column> {
 	// The Item's `id` and `version` are decimal strings.
 	fn decimal(e: &Expr) -> Option<Sql> {
 		match e {
-			Expr::Literal(t) => t.parse::<u64>().ok().filter(|v| v.to_string() == *t).map(|v| Sql::Integer(v as i64)),
+			Expr::Literal(t) => t
+				.parse::<u64>()
+				.ok()
+				.filter(|v| v.to_string() == *t)
+				.map(|v| Sql::Integer(v as i64)),
 			_ => None,
 		}
 	}
@@ -115,27 +119,39 @@ fn column(property: &str) -> Option<Column> {
 		}
 	}
 	// A name no value has compares to none: -1 is no discriminant.
-	fn named<T: Copy + 'static>(all: &'static [T], name: fn(&T) -> &'static str, e: &Expr) -> Option<Sql> {
+	fn named<T: Copy + 'static>(
+		all: &'static [T],
+		name: fn(&T) -> &'static str,
+		e: &Expr,
+	) -> Option<Sql> {
 		match e {
-			Expr::Literal(t) => Some(Sql::Integer(all.iter().position(|v| name(v) == t).map_or(-1, |i| i as i64))),
+			Expr::Literal(t) => {
+				Some(Sql::Integer(all.iter().position(|v| name(v) == t).map_or(-1, |i| i as i64)))
+			},
 			_ => None,
 		}
 	}
-	let (name, value, number): (_, fn(&Expr) -> Option<Sql>, _) =
-		match property.strip_prefix("properties.").unwrap_or(property) {
-			"id" => ("id", decimal, false),
-			"version" => ("version", decimal, false),
-			"title" => ("title", text, false),
-			"collection" => ("owner", department, false),
-			"citychain:owner" => ("owner", integer, true),
-			"citychain:created_block" => ("created_block", integer, true),
-			"citychain:updated_block" => ("updated_block", integer, true),
-			"citychain:topic" => ("topic", |e| named(TopicCategory::ALL, |v| v.as_str(), e), false),
-			"citychain:status" => ("status", |e| named(DatasetStatus::ALL, |v| v.as_str(), e), false),
-			"citychain:access_policy" => ("policy", |e| named(AccessPolicy::ALL, |v| v.as_str(), e), false),
-			"citychain:sensitivity" => ("sensitivity", |e| named(Sensitivity::ALL, |v| v.as_str(), e), false),
-			_ => return None,
-		};
+	let (name, value, number): (_, fn(&Expr) -> Option<Sql>, _) = match property
+		.strip_prefix("properties.")
+		.unwrap_or(property)
+	{
+		"id" => ("id", decimal, false),
+		"version" => ("version", decimal, false),
+		"title" => ("title", text, false),
+		"collection" => ("owner", department, false),
+		"citychain:owner" => ("owner", integer, true),
+		"citychain:created_block" => ("created_block", integer, true),
+		"citychain:updated_block" => ("updated_block", integer, true),
+		"citychain:topic" => ("topic", |e| named(TopicCategory::ALL, |v| v.as_str(), e), false),
+		"citychain:status" => ("status", |e| named(DatasetStatus::ALL, |v| v.as_str(), e), false),
+		"citychain:access_policy" => {
+			("policy", |e| named(AccessPolicy::ALL, |v| v.as_str(), e), false)
+		},
+		"citychain:sensitivity" => {
+			("sensitivity", |e| named(Sensitivity::ALL, |v| v.as_str(), e), false)
+		},
+		_ => return None,
+	};
 	Some(Column { name, value, number })
 }
 
@@ -150,9 +166,14 @@ fn implied(expr: &Expr, into: &mut Vec<Condition>) {
 		("and", conjuncts) => conjuncts.iter().for_each(|c| implied(c, into)),
 		("in", [Expr::Property { property }, Expr::Array(values)]) => {
 			if let Some(column) = column(property) {
-				if let Some(values) = values.iter().map(|v| (column.value)(v)).collect::<Option<Vec<_>>>() {
+				if let Some(values) =
+					values.iter().map(|v| (column.value)(v)).collect::<Option<Vec<_>>>()
+				{
 					let marks = vec!["?"; values.len()].join(", ");
-					into.push(Condition { sql: format!("{} IN ({marks})", column.name), args: values });
+					into.push(Condition {
+						sql: format!("{} IN ({marks})", column.name),
+						args: values,
+					});
 				}
 			}
 		},
@@ -181,7 +202,10 @@ fn implied(expr: &Expr, into: &mut Vec<Condition>) {
 				_ => return,
 			};
 			if let Some(value) = (column.value)(literal) {
-				into.push(Condition { sql: format!("{} {sql_op} ?", column.name), args: vec![value] });
+				into.push(Condition {
+					sql: format!("{} {sql_op} ?", column.name),
+					args: vec![value],
+				});
 			}
 		},
 		_ => {},
@@ -216,9 +240,14 @@ impl Filter {
 		};
 		let mut names = Vec::new();
 		properties(&expr.to_value().map_err(|e| e.to_string())?, &mut names);
-		if let Some(unknown) = names.iter().find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n)))
+		if let Some(unknown) = names
+			.iter()
+			.find(|n| !QUERYABLES.contains(&n.strip_prefix("properties.").unwrap_or(n)))
 		{
-			return Err(format!("{unknown:?} is not queryable (queryables: {})", QUERYABLES.join(", ")));
+			return Err(format!(
+				"{unknown:?} is not queryable (queryables: {})",
+				QUERYABLES.join(", ")
+			));
 		}
 		let mut prefilter = Vec::new();
 		implied(&expr, &mut prefilter);
@@ -318,10 +347,18 @@ impl Sortable {
 			Sortable::Updated => "updated_ms".into(),
 			Sortable::Version => "version".into(),
 			Sortable::Owner => "owner".into(),
-			Sortable::Topic => by_name("topic", TopicCategory::ALL.iter().map(TopicCategory::as_str)),
-			Sortable::Status => by_name("status", DatasetStatus::ALL.iter().map(DatasetStatus::as_str)),
-			Sortable::Policy => by_name("policy", AccessPolicy::ALL.iter().map(AccessPolicy::as_str)),
-			Sortable::Sensitivity => by_name("sensitivity", Sensitivity::ALL.iter().map(Sensitivity::as_str)),
+			Sortable::Topic => {
+				by_name("topic", TopicCategory::ALL.iter().map(TopicCategory::as_str))
+			},
+			Sortable::Status => {
+				by_name("status", DatasetStatus::ALL.iter().map(DatasetStatus::as_str))
+			},
+			Sortable::Policy => {
+				by_name("policy", AccessPolicy::ALL.iter().map(AccessPolicy::as_str))
+			},
+			Sortable::Sensitivity => {
+				by_name("sensitivity", Sensitivity::ALL.iter().map(Sensitivity::as_str))
+			},
 			Sortable::CreatedBlock => "created_block".into(),
 			Sortable::UpdatedBlock => "updated_block".into(),
 			Sortable::Relevance => "score".into(),
@@ -410,7 +447,9 @@ pub struct Visible {
 impl Visible {
 	/// Whether the reader may see the record `id`.
 	pub fn admits(&self, id: DatasetId, d: &Record) -> bool {
-		self.sensitivities.contains(&d.sensitivity) || self.department == Some(d.owner) || self.contracted.contains(&id)
+		self.sensitivities.contains(&d.sensitivity)
+			|| self.department == Some(d.owner)
+			|| self.contracted.contains(&id)
 	}
 
 	/// The same as an SQL condition over the index's `datasets` columns.
@@ -426,7 +465,10 @@ impl Visible {
 		match any.is_empty() {
 			true => Condition { sql: "0".into(), args: Vec::new() },
 			false => Condition {
-				sql: format!("({})", any.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>().join(" OR ")),
+				sql: format!(
+					"({})",
+					any.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>().join(" OR ")
+				),
 				args: any.into_iter().flat_map(|c| c.args).collect(),
 			},
 		}
@@ -453,7 +495,9 @@ fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
 	let d = |v: i32| f64::from(v) / f64::from(DEGREE);
 	halves(b)
 		.into_iter()
-		.map(|(_, west, east)| Rect::new(coord! { x: d(west), y: d(b.south) }, coord! { x: d(east), y: d(b.north) }))
+		.map(|(_, west, east)| {
+			Rect::new(coord! { x: d(west), y: d(b.south) }, coord! { x: d(east), y: d(b.north) })
+		})
 		.collect()
 }
 
@@ -475,8 +519,13 @@ impl Search {
 			&& (self.policies.is_empty() || self.policies.contains(&d.policy))
 			&& (self.sensitivities.is_empty() || self.sensitivities.contains(&d.sensitivity))
 			&& (self.keywords.is_empty()
-				|| d.keywords.iter().any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k))))
-			&& self.intersects.as_ref().is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
+				|| d.keywords
+					.iter()
+					.any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k))))
+			&& self
+				.intersects
+				.as_ref()
+				.is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
 			&& self.filter.as_ref().is_none_or(|f| f.admits(id, d))
 			&& self.visible.as_ref().is_none_or(|v| v.admits(id, d))
 	}
@@ -502,7 +551,8 @@ mod tests {
 	#[test]
 	fn the_queryables_schema_describes_exactly_what_filters_may_name() {
 		let schema = crate::stac::queryables();
-		let mut described: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+		let mut described: Vec<&str> =
+			schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
 		let mut queryable = QUERYABLES.to_vec();
 		described.sort_unstable();
 		queryable.sort_unstable();
@@ -512,7 +562,12 @@ mod tests {
 	#[test]
 	fn a_filter_implies_sql_conditions_for_its_conjuncts_that_compare_columns() {
 		let prefilter = |text: &str| -> Vec<String> {
-			Filter::parse(text, false).unwrap().prefilter().iter().map(|c| format!("{} {:?}", c.sql, c.args)).collect()
+			Filter::parse(text, false)
+				.unwrap()
+				.prefilter()
+				.iter()
+				.map(|c| format!("{} {:?}", c.sql, c.args))
+				.collect()
 		};
 		assert_eq!(
 			prefilter("\"citychain:topic\" = 'health' AND 2 < \"citychain:owner\" AND collection IN ('department-1', 'department-3')"),
@@ -531,7 +586,10 @@ mod tests {
 			]
 		);
 		// A name no value has: nothing can match.
-		assert_eq!(prefilter("\"citychain:status\" = 'lost'"), vec!["status = ? [Integer(-1)]".to_string()]);
+		assert_eq!(
+			prefilter("\"citychain:status\" = 'lost'"),
+			vec!["status = ? [Integer(-1)]".to_string()]
+		);
 		// Nothing SQL could answer the same way: `or`, `not`, strings
 		// ordered, a string where the Item has a number, other properties.
 		for text in [

@@ -171,7 +171,12 @@ pub(super) fn halves(b: &BoundingBox) -> Vec<(i64, i32, i32)> {
 }
 
 fn keywords(record: &Record) -> String {
-	record.keywords.iter().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>().join("\n")
+	record
+		.keywords
+		.iter()
+		.map(|k| String::from_utf8_lossy(k))
+		.collect::<Vec<_>>()
+		.join("\n")
 }
 
 fn sql_error(e: rusqlite::Error) -> String {
@@ -180,9 +185,15 @@ fn sql_error(e: rusqlite::Error) -> String {
 
 /// Narrows `filters` to the rows whose extent meets `bbox` (any place if
 /// none) and `time` (any time if none).
-fn extents(filters: &mut Vec<String>, args: &mut Vec<Sql>, bbox: Option<&BoundingBox>, time: Option<&TimeInterval>) {
+fn extents(
+	filters: &mut Vec<String>,
+	args: &mut Vec<Sql>,
+	bbox: Option<&BoundingBox>,
+	time: Option<&TimeInterval>,
+) {
 	let (south, north) = bbox.map_or((-MAX_LATITUDE, MAX_LATITUDE), |b| (b.south, b.north));
-	let (start, end) = time.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
+	let (start, end) = time
+		.map_or((MIN_TIME, MAX_TIME), |t| (t.start.unwrap_or(MIN_TIME), t.end.unwrap_or(MAX_TIME)));
 	let parts = bbox.map_or(vec![(0, -MAX_LONGITUDE, MAX_LONGITUDE)], halves);
 	let select = "SELECT slot >> 1 FROM extents WHERE west <= ? AND east >= ? AND south <= ? \
 		AND north >= ? AND start <= ? AND end >= ?";
@@ -209,8 +220,11 @@ fn after(order: &[(String, bool)], cursor: &Cursor, args: &mut Vec<Sql>) -> Stri
 		})
 		.chain([Sql::Integer(cursor.id as i64)])
 		.collect();
-	let columns: Vec<(&str, bool)> =
-		order.iter().map(|(expr, d)| (expr.as_str(), *d)).chain([("id", id_descending)]).collect();
+	let columns: Vec<(&str, bool)> = order
+		.iter()
+		.map(|(expr, d)| (expr.as_str(), *d))
+		.chain([("id", id_descending)])
+		.collect();
 	let mut any = Vec::new();
 	for (i, (expr, descending)) in columns.iter().enumerate() {
 		let mut all: Vec<String> = columns[..i].iter().map(|(e, _)| format!("{e} = ?")).collect();
@@ -231,7 +245,10 @@ fn scores(text: &FreeText, args: &mut Vec<Sql>) -> String {
 			format!("SELECT rowid AS hit, {weight} AS weight FROM terms WHERE terms MATCH ?")
 		})
 		.collect();
-	format!("WITH scores (hit, score) AS (SELECT hit, SUM(weight) FROM ({}) GROUP BY hit) ", hits.join(" UNION ALL "))
+	format!(
+		"WITH scores (hit, score) AS (SELECT hit, SUM(weight) FROM ({}) GROUP BY hit) ",
+		hits.join(" UNION ALL ")
+	)
 }
 
 /// Removes those of `files` that exist.
@@ -301,8 +318,10 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 	let keywords = keywords(record);
 	db.prepare_cached("INSERT INTO words (rowid, title, keywords) VALUES (?1, ?2, ?3)")?
 		.execute(params![rid, title, keywords])?;
-	db.prepare_cached("INSERT INTO terms (rowid, title, description, keywords) VALUES (?1, ?2, ?3, ?4)")?
-		.execute(params![rid, title, String::from_utf8_lossy(&record.description), keywords])?;
+	db.prepare_cached(
+		"INSERT INTO terms (rowid, title, description, keywords) VALUES (?1, ?2, ?3, ?4)",
+	)?
+	.execute(params![rid, title, String::from_utf8_lossy(&record.description), keywords])?;
 	Ok(())
 }
 
@@ -383,13 +402,17 @@ impl Store {
 		old.close().map_err(|(_, e)| sql_error(e))?;
 		let [_, wal, shm, _] = super::files(path);
 		remove([wal, shm])?;
-		std::fs::rename(built, path).map_err(|e| format!("moving {} to {}: {e}", built.display(), path.display()))?;
+		std::fs::rename(built, path)
+			.map_err(|e| format!("moving {} to {}: {e}", built.display(), path.display()))?;
 		*self = Self::open(path)?;
 		Ok(())
 	}
 
 	fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
-		self.db.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(sql_error)
+		self.db
+			.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+			.optional()
+			.map_err(sql_error)
 	}
 
 	/// The SCALE value of `key` in `meta`; `None` if it is missing or does
@@ -450,10 +473,15 @@ impl Store {
 			.and_then(|mut q| q.query_map([horizon], |r| r.get(0))?.collect())
 			.map_err(sql_error)?;
 		{
-			let mut unplace = tx.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)").map_err(sql_error)?;
-			let mut unword = tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
-			let mut unterm = tx.prepare_cached("DELETE FROM terms WHERE rowid = ?1").map_err(sql_error)?;
-			let mut unrow = tx.prepare_cached("DELETE FROM datasets WHERE rid = ?1").map_err(sql_error)?;
+			let mut unplace = tx
+				.prepare_cached("DELETE FROM extents WHERE slot IN (?1, ?1 + 1)")
+				.map_err(sql_error)?;
+			let mut unword =
+				tx.prepare_cached("DELETE FROM words WHERE rowid = ?1").map_err(sql_error)?;
+			let mut unterm =
+				tx.prepare_cached("DELETE FROM terms WHERE rowid = ?1").map_err(sql_error)?;
+			let mut unrow =
+				tx.prepare_cached("DELETE FROM datasets WHERE rid = ?1").map_err(sql_error)?;
 			for rid in ended {
 				unplace.execute([2 * rid]).map_err(sql_error)?;
 				unword.execute([rid]).map_err(sql_error)?;
@@ -490,8 +518,14 @@ impl Store {
 
 	/// The extent, at block `at`, of the records of department `owner` that
 	/// `visible` admits (`None`: all).
-	pub fn extent(&self, owner: DepartmentId, visible: Option<&Visible>, at: BlockNumber) -> Result<Extent, String> {
-		let mut args = vec![Sql::Integer(at.into()), Sql::Integer(at.into()), Sql::Integer(owner.into())];
+	pub fn extent(
+		&self,
+		owner: DepartmentId,
+		visible: Option<&Visible>,
+		at: BlockNumber,
+	) -> Result<Extent, String> {
+		let mut args =
+			vec![Sql::Integer(at.into()), Sql::Integer(at.into()), Sql::Integer(owner.into())];
 		let mut filters = format!("{HELD_AT} AND owner = ?");
 		if let Some(Condition { sql, args: values }) = visible.map(Visible::condition) {
 			filters.push_str(&format!(" AND {sql}"));
@@ -519,10 +553,17 @@ impl Store {
 						(Some(_), Some(s), Some(_), Some(n)) if across == Some(true) => {
 							Some([-180.0, degrees(s), 180.0, degrees(n)])
 						},
-						(Some(w), Some(s), Some(e), Some(n)) => Some([degrees(w), degrees(s), degrees(e), degrees(n)]),
+						(Some(w), Some(s), Some(e), Some(n)) => {
+							Some([degrees(w), degrees(s), degrees(e), degrees(n)])
+						},
 						_ => None,
 					};
-					Ok(Extent { count, bbox, start: r.get(6)?, end: end.filter(|&e| e != MAX_TIME) })
+					Ok(Extent {
+						count,
+						bbox,
+						start: r.get(6)?,
+						end: end.filter(|&e| e != MAX_TIME),
+					})
 				})
 			})
 			.map_err(sql_error)
@@ -540,7 +581,12 @@ impl Store {
 	}
 
 	/// `search`, interrupted (an error) once it has run for `budget`.
-	fn search_within(&self, search: &Search, at: BlockNumber, budget: Duration) -> Result<Page, String> {
+	fn search_within(
+		&self,
+		search: &Search,
+		at: BlockNumber,
+		budget: Duration,
+	) -> Result<Page, String> {
 		let oldest = self.oldest()?;
 		if at < oldest {
 			return Err(format!(
@@ -550,7 +596,9 @@ impl Store {
 		let deadline = Instant::now() + budget;
 		self.db.progress_handler(CLOCK_EVERY, Some(move || Instant::now() >= deadline));
 		let page = self.run(search, at).map_err(|e| match e {
-			rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted => {
+			rusqlite::Error::SqliteFailure(f, _)
+				if f.code == rusqlite::ErrorCode::OperationInterrupted =>
+			{
 				format!("the search ran for {} s and was stopped; narrow it", budget.as_secs_f64())
 			},
 			e => sql_error(e),
@@ -564,8 +612,11 @@ impl Store {
 		// A backward cursor reads the order reversed from where it stands;
 		// its page is turned round at the end.
 		let backward = search.cursor.as_ref().is_some_and(|c| c.backward);
-		let order: Vec<(String, bool)> =
-			search.order().iter().map(|k| (k.field.sql(), k.descending != backward)).collect();
+		let order: Vec<(String, bool)> = search
+			.order()
+			.iter()
+			.map(|k| (k.field.sql(), k.descending != backward))
+			.collect();
 		// Free text joins its ranks (the rows it matches) ahead of the filters.
 		let mut args: Vec<Sql> = Vec::new();
 		let (with, join) = match &search.free_text {
@@ -598,7 +649,9 @@ impl Store {
 			filters.push(condition.sql.clone());
 			args.extend(condition.args.iter().cloned());
 		}
-		if let Some(Condition { sql, args: values }) = search.visible.as_ref().map(Visible::condition) {
+		if let Some(Condition { sql, args: values }) =
+			search.visible.as_ref().map(Visible::condition)
+		{
 			filters.push(sql);
 			args.extend(values);
 		}
@@ -606,7 +659,8 @@ impl Store {
 		// the footprint decides.
 		let around = search.intersects.as_ref().and_then(|g| g.bounding_rect()).map(|rect| {
 			let fixed = |d: f64, round: fn(f64) -> f64| {
-				round(d * f64::from(DEGREE)).clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE)) as i32
+				round(d * f64::from(DEGREE))
+					.clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE)) as i32
 			};
 			let (min, max) = (rect.min(), rect.max());
 			BoundingBox {
@@ -639,7 +693,11 @@ impl Store {
 			words.push(format!("{{title keywords}} : {}", phrase(text)));
 		}
 		if !place && !search.keywords.is_empty() && search.keywords.iter().all(|k| k.len() >= 3) {
-			let any = search.keywords.iter().map(|k| format!("keywords : {}", phrase(k))).collect::<Vec<_>>();
+			let any = search
+				.keywords
+				.iter()
+				.map(|k| format!("keywords : {}", phrase(k)))
+				.collect::<Vec<_>>();
 			words.push(format!("({})", any.join(" OR ")));
 		}
 		for expression in words {
@@ -647,8 +705,10 @@ impl Store {
 			args.push(Sql::Text(expression));
 		}
 		let keys: String = order.iter().map(|(expr, _)| format!(", {expr}")).collect();
-		let sort: String =
-			order.iter().map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" })).collect();
+		let sort: String = order
+			.iter()
+			.map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" }))
+			.collect();
 		let sql = format!(
 			"{with}SELECT id, record{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND "),
@@ -656,8 +716,12 @@ impl Store {
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
-		let cursor_at =
-			|(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor { block: at, keys, id, backward };
+		let cursor_at = |(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor {
+			block: at,
+			keys,
+			id,
+			backward,
+		};
 		let (mut items, mut examined, mut last) = (Vec::new(), 0, None);
 		// The id and sort values of the first and the last match in the
 		// scan's order: where a page starts and ends.
@@ -668,13 +732,22 @@ impl Store {
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
 			let blob: Vec<u8> = row.get(1)?;
-			let dataset = Record::decode(&mut &blob[..])
-				.map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(e)))?;
+			let dataset = Record::decode(&mut &blob[..]).map_err(|e| {
+				rusqlite::Error::FromSqlConversionFailure(
+					1,
+					rusqlite::types::Type::Blob,
+					Box::new(e),
+				)
+			})?;
 			let keys = (0..order.len())
 				.map(|i| match row.get::<_, Sql>(2 + i)? {
 					Sql::Integer(v) => Ok(KeyValue::Int(v)),
 					Sql::Text(t) => Ok(KeyValue::Text(t)),
-					other => Err(rusqlite::Error::InvalidColumnType(2 + i, format!("{other:?}"), other.data_type())),
+					other => Err(rusqlite::Error::InvalidColumnType(
+						2 + i,
+						format!("{other:?}"),
+						other.data_type(),
+					)),
 				})
 				.collect::<rusqlite::Result<Vec<_>>>()?;
 			examined += 1;
@@ -704,7 +777,9 @@ impl Store {
 		} else {
 			// A page a cursor led to has pages before it.
 			let prev = cursor.map(|c| {
-				first_item.map(|f| cursor_at(f, true)).unwrap_or_else(|| Cursor { backward: true, ..c.clone() })
+				first_item
+					.map(|f| cursor_at(f, true))
+					.unwrap_or_else(|| Cursor { backward: true, ..c.clone() })
 			});
 			Page { items, next: onward.map(|o| cursor_at(o, false)), prev }
 		})
@@ -742,7 +817,8 @@ pub(super) mod tests {
 		}
 	}
 
-	const WORDS: &[&str] = &["Traffic", "counts", "Parcels", "air", "quality", "roads", "river", "ab", "Noise"];
+	const WORDS: &[&str] =
+		&["Traffic", "counts", "Parcels", "air", "quality", "roads", "river", "ab", "Noise"];
 
 	fn bbox(rng: &mut Rng) -> BoundingBox {
 		// Mostly around one city, some anywhere, some across the antimeridian.
@@ -755,9 +831,10 @@ pub(super) mod tests {
 				rng.range(175 * DEGREE as i64, 179 * DEGREE as i64),
 				rng.range(-20 * DEGREE as i64, -10 * DEGREE as i64),
 			),
-			_ => {
-				(rng.range(116 * DEGREE as i64, 117 * DEGREE as i64), rng.range(39 * DEGREE as i64, 40 * DEGREE as i64))
-			},
+			_ => (
+				rng.range(116 * DEGREE as i64, 117 * DEGREE as i64),
+				rng.range(39 * DEGREE as i64, 40 * DEGREE as i64),
+			),
 		};
 		let width = rng.range(0, 3 * DEGREE as i64);
 		let mut east = west + width;
@@ -765,7 +842,12 @@ pub(super) mod tests {
 			east -= 360 * DEGREE as i64;
 		}
 		let north = (south + rng.range(0, DEGREE as i64)).min(MAX_LATITUDE as i64);
-		BoundingBox { west: west as i32, south: south as i32, east: east as i32, north: north as i32 }
+		BoundingBox {
+			west: west as i32,
+			south: south as i32,
+			east: east as i32,
+			north: north as i32,
+		}
 	}
 
 	fn time(rng: &mut Rng) -> TimeRange {
@@ -780,7 +862,8 @@ pub(super) mod tests {
 
 	/// A random record: words for its text, a box mostly in one city.
 	pub(crate) fn record(rng: &mut Rng, id: DatasetId) -> Record {
-		let mut words = |most| (0..1 + rng.below(most)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
+		let mut words =
+			|most| (0..1 + rng.below(most)).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
 		let (title, description) = (words(3), words(6));
 		let keywords = (0..rng.below(3))
 			.map(|_| BoundedVec::truncate_from(rng.pick(WORDS).to_lowercase().into_bytes()))
@@ -797,7 +880,10 @@ pub(super) mod tests {
 			crs: 4326,
 			time: time(rng),
 			format: BoundedVec::truncate_from(b"application/geo+json".to_vec()),
-			content_hash: ContentHash { code: 0x12, digest: BoundedVec::truncate_from(vec![id as u8; 32]) },
+			content_hash: ContentHash {
+				code: 0x12,
+				digest: BoundedVec::truncate_from(vec![id as u8; 32]),
+			},
 			size: id,
 			uri: BoundedVec::truncate_from(b"https://data.city.example/x".to_vec()),
 			policy: rng.pick(AccessPolicy::ALL),
@@ -835,7 +921,9 @@ pub(super) mod tests {
 			search.ids = (0..1 + rng.below(8)).map(|_| rng.below(records as u64 + 2)).collect();
 		}
 		if rng.below(5) == 0 {
-			search.keywords = (0..1 + rng.below(2)).map(|_| rng.pick(WORDS).to_uppercase().into_bytes()).collect();
+			search.keywords = (0..1 + rng.below(2))
+				.map(|_| rng.pick(WORDS).to_uppercase().into_bytes())
+				.collect();
 		}
 		if rng.below(5) == 0 {
 			search.policies = vec![rng.pick(AccessPolicy::ALL)];
@@ -901,11 +989,20 @@ pub(super) mod tests {
 				0 => format!("\"citychain:topic\" = '{topic}'"),
 				1 => format!("\"citychain:owner\" {op} {}", rng.below(4)),
 				2 => format!("{} {op} \"citychain:owner\"", rng.below(4)),
-				3 => format!("collection IN ('department-{}', 'department-{}')", rng.below(4), rng.below(4)),
+				3 => format!(
+					"collection IN ('department-{}', 'department-{}')",
+					rng.below(4),
+					rng.below(4)
+				),
 				4 => format!("\"citychain:status\" <> '{}'", rng.pick(DatasetStatus::ALL).as_str()),
 				5 => format!("title = '{}'", rng.pick(WORDS)),
-				6 => format!("\"citychain:sensitivity\" IN ('{}', 'nonsense')", rng.pick(Sensitivity::ALL).as_str()),
-				7 => format!("version = '1' AND \"citychain:created_block\" {op} {}", rng.below(30)),
+				6 => format!(
+					"\"citychain:sensitivity\" IN ('{}', 'nonsense')",
+					rng.pick(Sensitivity::ALL).as_str()
+				),
+				7 => {
+					format!("version = '1' AND \"citychain:created_block\" {op} {}", rng.below(30))
+				},
 				_ => format!("id {op} '{}'", rng.below(60)),
 			}
 		};
@@ -959,7 +1056,11 @@ pub(super) mod tests {
 		let last = loop {
 			let page = store.search(&search, at).unwrap();
 			assert!(page.items.len() <= search.query.limit as usize);
-			assert_eq!(page.prev.is_some(), search.cursor.is_some(), "a page a cursor led to has a prev");
+			assert_eq!(
+				page.prev.is_some(),
+				search.cursor.is_some(),
+				"a page a cursor led to has a prev"
+			);
 			found.extend(page.items.iter().map(|i| i.id));
 			match page.next {
 				Some(next) => {
@@ -1031,7 +1132,8 @@ pub(super) mod tests {
 			q.order()
 				.iter()
 				.map(|k| {
-					let order = sort_value(ra, *a, k.field, text).cmp(&sort_value(rb, *b, k.field, text));
+					let order =
+						sort_value(ra, *a, k.field, text).cmp(&sort_value(rb, *b, k.field, text));
 					if k.descending {
 						order.reverse()
 					} else {
@@ -1105,7 +1207,11 @@ pub(super) mod tests {
 			history.push(records.clone());
 			for _ in 0..40 {
 				// At this block, or an earlier one as a cursor made then.
-				let at = if rng.below(3) == 0 { 1 + rng.below(block as u64) as BlockNumber } else { block };
+				let at = if rng.below(3) == 0 {
+					1 + rng.below(block as u64) as BlockNumber
+				} else {
+					block
+				};
 				let held = &history[at as usize];
 				let q = query(&mut rng, held.len());
 				assert_eq!(all_pages_at(&store, &q, at), full_scan(held, &q), "at #{at}: {q:?}");
@@ -1119,7 +1225,8 @@ pub(super) mod tests {
 	fn a_department_extent_covers_exactly_the_records_a_reader_may_see() {
 		let mut rng = Rng(0x5eed_c17c_4a11_e7e7);
 		let records: Vec<Record> = (0..300).map(|id| record(&mut rng, id)).collect();
-		let store = built(records.iter().cloned().enumerate().map(|(id, r)| (id as DatasetId, r)), 1);
+		let store =
+			built(records.iter().cloned().enumerate().map(|(id, r)| (id as DatasetId, r)), 1);
 		for round in 0..60 {
 			let owner = rng.below(4) as DepartmentId;
 			let visible = (round % 3 != 0).then(|| visible(&mut rng, records.len()));
@@ -1127,7 +1234,9 @@ pub(super) mod tests {
 				.iter()
 				.enumerate()
 				.map(|(id, r)| (id as DatasetId, r))
-				.filter(|(id, r)| r.owner == owner && visible.as_ref().is_none_or(|v| v.admits(*id, r)))
+				.filter(|(id, r)| {
+					r.owner == owner && visible.as_ref().is_none_or(|v| v.admits(*id, r))
+				})
 				.collect();
 			let extent = store.extent(owner, visible.as_ref(), 1).unwrap();
 			assert_eq!(extent.count, seen.len() as u64, "{visible:?}");
@@ -1140,10 +1249,16 @@ pub(super) mod tests {
 				continue;
 			};
 			let across = seen.iter().any(|(_, r)| r.bbox.crosses_antimeridian());
-			let west =
-				if across { -180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.west)).fold(180.0, f64::min) };
-			let east =
-				if across { 180.0 } else { seen.iter().map(|(_, r)| degrees(r.bbox.east)).fold(-180.0, f64::max) };
+			let west = if across {
+				-180.0
+			} else {
+				seen.iter().map(|(_, r)| degrees(r.bbox.west)).fold(180.0, f64::min)
+			};
+			let east = if across {
+				180.0
+			} else {
+				seen.iter().map(|(_, r)| degrees(r.bbox.east)).fold(-180.0, f64::max)
+			};
 			let south = seen.iter().map(|(_, r)| degrees(r.bbox.south)).fold(90.0, f64::min);
 			let north = seen.iter().map(|(_, r)| degrees(r.bbox.north)).fold(-90.0, f64::max);
 			assert_eq!([w, s, e, n], [west, south, east, north]);
@@ -1157,11 +1272,18 @@ pub(super) mod tests {
 		let store = built(vec![], 3);
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(3)));
 		assert_eq!(store.reached(Hash::repeat_byte(1)).unwrap(), Err(Stale::Genesis));
-		store.db.execute("UPDATE meta SET value = ?1 WHERE key = 'schema'", [(SCHEMA_VERSION + 1).encode()]).unwrap();
+		store
+			.db
+			.execute(
+				"UPDATE meta SET value = ?1 WHERE key = 'schema'",
+				[(SCHEMA_VERSION + 1).encode()],
+			)
+			.unwrap();
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Err(Stale::Schema(SCHEMA_VERSION + 1)));
 		// A rebuild that stops before it finishes leaves a file that reads
 		// as empty.
-		let dir = std::env::temp_dir().join(format!("citychain-index-unfinished-{}", std::process::id()));
+		let dir =
+			std::env::temp_dir().join(format!("citychain-index-unfinished-{}", std::process::id()));
 		std::fs::create_dir_all(&dir).unwrap();
 		let path = dir.join("rebuild.sqlite");
 		let mut bulk = Store::create(&path).unwrap();
@@ -1170,7 +1292,8 @@ pub(super) mod tests {
 		assert_eq!(Store::open(&path).unwrap().reached(Hash::zero()).unwrap(), Err(Stale::Empty));
 		// The next rebuild starts over in a new file.
 		let bulk = Store::create(&path).unwrap();
-		let rows: i64 = bulk.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
+		let rows: i64 =
+			bulk.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
 		assert_eq!(rows, 0);
 		drop(bulk);
 		std::fs::remove_dir_all(dir).unwrap();
@@ -1185,8 +1308,13 @@ pub(super) mod tests {
 		second.title = BoundedVec::truncate_from(b"renamed".to_vec());
 		store.apply(vec![(0, second)], reached(11)).unwrap();
 		let titles = |store: &Store, at| {
-			let page = store.search(&DatasetQuery { limit: 10, ..Default::default() }.into(), at).unwrap();
-			page.items.iter().map(|i| String::from_utf8_lossy(&i.dataset.title).into_owned()).collect::<Vec<_>>()
+			let page = store
+				.search(&DatasetQuery { limit: 10, ..Default::default() }.into(), at)
+				.unwrap();
+			page.items
+				.iter()
+				.map(|i| String::from_utf8_lossy(&i.dataset.title).into_owned())
+				.collect::<Vec<_>>()
 		};
 		assert_eq!(titles(&store, 10), vec![String::from_utf8_lossy(&first.title).into_owned()]);
 		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
@@ -1201,8 +1329,10 @@ pub(super) mod tests {
 			.unwrap_err()
 			.contains("older than the search index keeps (from #11)"));
 		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
-		let rows: i64 = store.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
-		let extents: i64 = store.db.query_row("SELECT count(*) FROM extents", [], |r| r.get(0)).unwrap();
+		let rows: i64 =
+			store.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
+		let extents: i64 =
+			store.db.query_row("SELECT count(*) FROM extents", [], |r| r.get(0)).unwrap();
 		assert_eq!((rows, extents), (1, halves(&first.bbox).len() as i64));
 	}
 
@@ -1219,7 +1349,11 @@ pub(super) mod tests {
 			],
 			vec![SortKey { field: Sortable::End, descending: true }],
 		] {
-			let q = Search { sort, query: DatasetQuery { limit: 7, ..Default::default() }, ..Default::default() };
+			let q = Search {
+				sort,
+				query: DatasetQuery { limit: 7, ..Default::default() },
+				..Default::default()
+			};
 			let found = all_pages(&store, &q);
 			assert_eq!(found.len(), 200);
 			assert_eq!(found, full_scan(&records, &q));
@@ -1260,7 +1394,10 @@ pub(super) mod tests {
 			let mut r = record(&mut rng, id);
 			r.title = BoundedVec::truncate_from(title.as_bytes().to_vec());
 			r.keywords = BoundedVec::truncate_from(
-				keywords.iter().map(|k| BoundedVec::truncate_from(k.as_bytes().to_vec())).collect(),
+				keywords
+					.iter()
+					.map(|k| BoundedVec::truncate_from(k.as_bytes().to_vec()))
+					.collect(),
 			);
 			r.description = BoundedVec::truncate_from(description.as_bytes().to_vec());
 			(id, r)
@@ -1281,7 +1418,8 @@ pub(super) mod tests {
 		};
 		// 4 + 1, 4, 2, 1; "Noisescape" is another word.
 		assert_eq!(all_pages(&store, &search), vec![4, 1, 2, 0]);
-		let by_title = Search { sort: vec![SortKey { field: Sortable::Title, descending: false }], ..search };
+		let by_title =
+			Search { sort: vec![SortKey { field: Sortable::Title, descending: false }], ..search };
 		assert_eq!(all_pages(&store, &by_title), vec![2, 1, 4, 0]);
 	}
 
@@ -1291,7 +1429,8 @@ pub(super) mod tests {
 		let records: Vec<_> = (0..2_000).map(|id| (id, record(&mut rng, id))).collect();
 		let store = built(records, 1);
 		// Two letters: no trigram filter, every row is read.
-		let everything: Search = DatasetQuery { text: Some(b"zz".to_vec()), limit: 100, ..Default::default() }.into();
+		let everything: Search =
+			DatasetQuery { text: Some(b"zz".to_vec()), limit: 100, ..Default::default() }.into();
 		let error = store.search_within(&everything, 1, Duration::ZERO).unwrap_err();
 		assert_eq!(error, "the search ran for 0 s and was stopped; narrow it");
 		assert!(store.search(&everything, 1).is_ok(), "the clock is reset for each search");
@@ -1306,7 +1445,11 @@ pub(super) mod tests {
 			let filter = Some(Filter::parse(filter, json).unwrap());
 			all_pages(
 				&store,
-				&Search { filter, query: DatasetQuery { limit: 100, ..Default::default() }, ..Default::default() },
+				&Search {
+					filter,
+					query: DatasetQuery { limit: 100, ..Default::default() },
+					..Default::default()
+				},
 			)
 		};
 		let expected = |keep: &dyn Fn(&Record) -> bool| {
@@ -1314,19 +1457,28 @@ pub(super) mod tests {
 		};
 		let health = expected(&|r| r.topic == TopicCategory::Health && [1, 2].contains(&r.owner));
 		assert!(!health.is_empty());
-		assert_eq!(found("\"citychain:topic\" = 'health' AND \"citychain:owner\" IN (1, 2)", false), health);
+		assert_eq!(
+			found("\"citychain:topic\" = 'health' AND \"citychain:owner\" IN (1, 2)", false),
+			health
+		);
 		let (x, y) = (116 * DEGREE + DEGREE / 2, 39 * DEGREE + DEGREE / 2);
 		let covers = expected(&|r| {
 			let b = r.bbox;
-			let across = if b.crosses_antimeridian() { x >= b.west || x <= b.east } else { b.west <= x && x <= b.east };
+			let across = if b.crosses_antimeridian() {
+				x >= b.west || x <= b.east
+			} else {
+				b.west <= x && x <= b.east
+			};
 			across && b.south <= y && y <= b.north
 		});
 		assert!(!covers.is_empty());
-		let point =
-			r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[116.5,39.5]}]}"#;
+		let point = r#"{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[116.5,39.5]}]}"#;
 		assert_eq!(found(point, true), covers);
 		let error = Filter::parse("colour = 'red'", false).unwrap_err();
-		assert!(error.starts_with("\"colour\" is not queryable (queryables: id, collection"), "{error}");
+		assert!(
+			error.starts_with("\"colour\" is not queryable (queryables: id, collection"),
+			"{error}"
+		);
 		assert!(Filter::parse("title = ", false).unwrap_err().starts_with("not CQL2 text"));
 	}
 }

@@ -21,7 +21,10 @@ pub(super) const WEIGHTS: [(&str, i64); 3] = [("title", 4), ("keywords", 2), ("d
 /// The words of a text as the index's tokenizer (FTS5 `unicode61`, no
 /// diacritics folding) sees them: runs of letters and digits, lower-cased.
 pub fn words(text: &str) -> Vec<String> {
-	text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+	text.split(|c: char| !c.is_alphanumeric())
+		.filter(|w| !w.is_empty())
+		.map(str::to_lowercase)
+		.collect()
 }
 
 /// The terms of a free-text search, each the words of a phrase.
@@ -63,7 +66,9 @@ impl FreeText {
 	pub(super) fn queries(&self) -> impl Iterator<Item = (String, i64)> + '_ {
 		self.0.iter().flat_map(|term| {
 			let phrase = term.join(" ");
-			WEIGHTS.iter().map(move |(column, weight)| (format!("{column} : \"{phrase}\""), *weight))
+			WEIGHTS
+				.iter()
+				.map(move |(column, weight)| (format!("{column} : \"{phrase}\""), *weight))
 		})
 	}
 
@@ -75,7 +80,10 @@ impl FreeText {
 		self.0
 			.iter()
 			.flat_map(|term| {
-				columns.iter().zip(WEIGHTS).filter(|(words, _)| words.windows(term.len()).any(|w| w == &term[..]))
+				columns
+					.iter()
+					.zip(WEIGHTS)
+					.filter(|(words, _)| words.windows(term.len()).any(|w| w == &term[..]))
 			})
 			.map(|(_, (_, weight))| weight)
 			.sum()
@@ -94,19 +102,32 @@ mod tests {
 		assert_eq!(queries[0], ("title : \"air quality\"".to_string(), 4));
 		assert_eq!(queries.len(), 6);
 		// FTS5 syntax in a term is only a separator.
-		assert_eq!(FreeText::parse(["a* OR \"b\" NEAR(c)"]).unwrap().0, vec![vec!["a", "or", "b", "near", "c"]]);
+		assert_eq!(
+			FreeText::parse(["a* OR \"b\" NEAR(c)"]).unwrap().0,
+			vec![vec!["a", "or", "b", "near", "c"]]
+		);
 		assert!(FreeText::parse(["\"*\""]).unwrap_err().contains("has no word"));
 		assert!(FreeText::parse(Vec::<&str>::new()).is_err());
 		let many: Vec<String> = (0..=MAX_TERMS).map(|i| format!("w{i}")).collect();
-		assert_eq!(FreeText::parse(many.iter().map(String::as_str)).unwrap_err(), format!("at most {MAX_TERMS} terms"));
-		assert!(FreeText::parse([&*"w ".repeat(MAX_TERM_WORDS + 1)]).unwrap_err().contains("words"));
-		assert!(FreeText::parse([&*"w".repeat(MAX_TERM_BYTES + 1)]).unwrap_err().contains("bytes"));
+		assert_eq!(
+			FreeText::parse(many.iter().map(String::as_str)).unwrap_err(),
+			format!("at most {MAX_TERMS} terms")
+		);
+		assert!(FreeText::parse([&*"w ".repeat(MAX_TERM_WORDS + 1)])
+			.unwrap_err()
+			.contains("words"));
+		assert!(FreeText::parse([&*"w".repeat(MAX_TERM_BYTES + 1)])
+			.unwrap_err()
+			.contains("bytes"));
 	}
 
 	#[test]
 	fn a_rank_counts_where_each_term_occurs() {
 		let text = FreeText::parse(["air quality", "noise"]).unwrap();
-		assert_eq!(text.rank(["Air quality stations", "air\nnoise", "hourly noise and air quality"]), 4 + 2 + 1 + 1);
+		assert_eq!(
+			text.rank(["Air quality stations", "air\nnoise", "hourly noise and air quality"]),
+			4 + 2 + 1 + 1
+		);
 		assert_eq!(text.rank(["Quality of air", "", ""]), 0, "a phrase's words in another order");
 	}
 }

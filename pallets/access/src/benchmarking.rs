@@ -5,7 +5,9 @@
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use citychain_primitives::{access::DatasetsBenchmarkHelper, DepartmentKind, DepartmentsBenchmarkHelper, Roles};
+use citychain_primitives::{
+	access::DatasetsBenchmarkHelper, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -14,11 +16,14 @@ use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 /// a regulator Approver, each of a new department, in block 1.
 fn parties<T: Config>() -> (T::AccountId, T::AccountId, T::AccountId) {
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
-	let provider =
-		T::BenchmarkHelper::new_member(DepartmentKind::Planning, Roles::only(Role::Publisher).with(Role::Approver));
+	let provider = T::BenchmarkHelper::new_member(
+		DepartmentKind::Planning,
+		Roles::only(Role::Publisher).with(Role::Approver),
+	);
 	let consumer = T::BenchmarkHelper::new_member(DepartmentKind::Transport, Roles::NONE);
 	T::BenchmarkHelper::set_encryption_key(&consumer, [7; 32]);
-	let regulator = T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Approver));
+	let regulator =
+		T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Approver));
 	(provider, consumer, regulator)
 }
 
@@ -42,7 +47,8 @@ fn requested<T: Config>(consumer: &T::AccountId, dataset: DatasetId) -> Contract
 fn approved<T: Config>(provider: &T::AccountId, consumer: &T::AccountId) -> ContractId {
 	let dataset = T::BenchmarkHelper::new_dataset(provider, AccessPolicy::ApprovalRequired);
 	let id = requested::<T>(consumer, dataset);
-	Pallet::<T>::approve_request(RawOrigin::Signed(provider.clone()).into(), id, None).expect("the provider approves");
+	Pallet::<T>::approve_request(RawOrigin::Signed(provider.clone()).into(), id, None)
+		.expect("the provider approves");
 	id
 }
 
@@ -61,7 +67,13 @@ mod benchmarks {
 		let scope = Scope { bbox: None, time: None };
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(consumer), dataset, vec![b'p'; MAX_PURPOSE_LEN as usize], term::<T>(), Some(scope));
+		_(
+			RawOrigin::Signed(consumer),
+			dataset,
+			vec![b'p'; MAX_PURPOSE_LEN as usize],
+			term::<T>(),
+			Some(scope),
+		);
 
 		assert_eq!(Contracts::<T>::get(0).map(|c| c.state), Some(ContractState::Approved));
 	}
@@ -71,7 +83,8 @@ mod benchmarks {
 		let (provider, consumer, regulator) = parties::<T>();
 		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Restricted);
 		let id = requested::<T>(&consumer, dataset);
-		Pallet::<T>::approve_request(RawOrigin::Signed(regulator).into(), id, None).expect("the regulator approves");
+		Pallet::<T>::approve_request(RawOrigin::Signed(regulator).into(), id, None)
+			.expect("the regulator approves");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider), id, Some(vec![1; MAX_ENVELOPE_LEN as usize]));

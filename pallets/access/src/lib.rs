@@ -70,14 +70,14 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	access::{
-		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage, ContractQuery,
-		ContractQueryError, ContractState, DatasetRegistry, OnDatasetPolicyChanged, OnDatasetWithdrawn, Receipt, Scope,
-		MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
+		AccessBasis, AccessCheck, Approvals, Contract, ContractId, ContractItem, ContractPage,
+		ContractQuery, ContractQueryError, ContractState, DatasetRegistry, OnDatasetPolicyChanged,
+		OnDatasetWithdrawn, Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 	},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
-	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory, DepartmentId, Membership,
-	Role, Sensitivity, TimeInterval,
+	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
+	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
 };
 pub use frame_support::weights::Weight;
 pub use weights::WeightInfo;
@@ -164,7 +164,8 @@ pub mod pallet {
 	/// Lapses and expiries to process, by block; entries go when processed or
 	/// when their contract ends otherwise.
 	#[pallet::storage]
-	pub type Deadlines<T: Config> = StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, ContractId, ()>;
+	pub type Deadlines<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, ContractId, ()>;
 
 	/// The first block whose deadlines are not all processed.
 	#[pallet::storage]
@@ -191,7 +192,12 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A consumer department asked for a dataset.
-		AccessRequested { contract: ContractId, dataset: DatasetId, consumer: DepartmentId, requester: T::AccountId },
+		AccessRequested {
+			contract: ContractId,
+			dataset: DatasetId,
+			consumer: DepartmentId,
+			requester: T::AccountId,
+		},
 		/// An approval was recorded; more are needed.
 		ApprovalRecorded { contract: ContractId, approver: T::AccountId, as_regulator: bool },
 		/// All required approvals are in: access granted until `expires_at`.
@@ -218,7 +224,12 @@ pub mod pallet {
 		ReceiptVerified { contract: ContractId },
 		/// The consumer's hash differs from the dataset's: a dispute for the
 		/// regulator.
-		HashMismatch { contract: ContractId, dataset: DatasetId, provider: DepartmentId, consumer: DepartmentId },
+		HashMismatch {
+			contract: ContractId,
+			dataset: DatasetId,
+			provider: DepartmentId,
+			consumer: DepartmentId,
+		},
 	}
 
 	#[pallet::error]
@@ -335,11 +346,15 @@ pub mod pallet {
 			let d = T::Datasets::dataset(dataset).ok_or(Error::<T>::UnknownDataset)?;
 			ensure!(d.status == DatasetStatus::Active, Error::<T>::DatasetNotActive);
 			ensure!(d.owner != consumer, Error::<T>::OwnDataset);
-			ensure!(!LiveContracts::<T>::contains_key(dataset, consumer), Error::<T>::DuplicateRequest);
+			ensure!(
+				!LiveContracts::<T>::contains_key(dataset, consumer),
+				Error::<T>::DuplicateRequest
+			);
 			let live = LiveCount::<T>::get(dataset);
 			ensure!(live < T::MaxDepartments::get(), Error::<T>::TooManyContracts);
 			ensure!(!purpose.is_empty(), Error::<T>::EmptyPurpose);
-			let purpose: BoundedBytes<MAX_PURPOSE_LEN> = purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
+			let purpose: BoundedBytes<MAX_PURPOSE_LEN> =
+				purpose.try_into().map_err(|_| Error::<T>::PurposeTooLong)?;
 			ensure!(!term.is_zero(), Error::<T>::ZeroTerm);
 			ensure!(term <= T::MaxTerm::get(), Error::<T>::TermTooLong);
 			if let Some(scope) = &scope {
@@ -368,15 +383,25 @@ pub mod pallet {
 				envelope: None,
 				receipt: Receipt::Pending,
 			};
-			let mut events =
-				Vec::from([Event::AccessRequested { contract: id, dataset, consumer, requester: requester.clone() }]);
+			let mut events = Vec::from([Event::AccessRequested {
+				contract: id,
+				dataset,
+				consumer,
+				requester: requester.clone(),
+			}]);
 			let granted = contract.approvals.satisfy(contract.policy);
 			if granted {
 				events.push(Self::grant(id, &mut contract, now));
 			} else {
 				Deadlines::<T>::insert(contract.lapses_at, id, ());
 			}
-			Self::emit(Actor::Account(requester), Some(consumer), AuditAction::AccessRequested { granted }, id, events);
+			Self::emit(
+				Actor::Account(requester),
+				Some(consumer),
+				AuditAction::AccessRequested { granted },
+				id,
+				events,
+			);
 			LiveContracts::<T>::insert(dataset, consumer, id);
 			LiveCount::<T>::insert(dataset, live.saturating_add(1));
 			ByConsumer::<T>::insert((consumer.to_be_bytes(), id.to_be_bytes()), ());
@@ -398,7 +423,8 @@ pub mod pallet {
 			contract: ContractId,
 			envelope: Option<Vec<u8>>,
 		) -> DispatchResult {
-			let (approver, department, as_regulator, mut c) = Self::ensure_decider(origin, contract)?;
+			let (approver, department, as_regulator, mut c) =
+				Self::ensure_decider(origin, contract)?;
 			match Self::state_now(&c) {
 				ContractState::Requested => {},
 				ContractState::Approved => return Err(Error::<T>::AlreadyApproved.into()),
@@ -413,7 +439,8 @@ pub mod pallet {
 				Error::<T>::DatasetNotActive
 			);
 			ensure!(!as_regulator || department != c.consumer, Error::<T>::OwnRequest);
-			let slot = if as_regulator { &mut c.approvals.regulator } else { &mut c.approvals.provider };
+			let slot =
+				if as_regulator { &mut c.approvals.regulator } else { &mut c.approvals.provider };
 			ensure!(slot.is_none(), Error::<T>::AlreadyApproved);
 			*slot = Some(approver.clone());
 			if !as_regulator && envelope.is_none() {
@@ -424,15 +451,25 @@ pub mod pallet {
 				ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
 				let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
 					envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
-				ensure!(T::Departments::encryption_key(c.consumer).is_some(), Error::<T>::NoEncryptionKey);
+				ensure!(
+					T::Departments::encryption_key(c.consumer).is_some(),
+					Error::<T>::NoEncryptionKey
+				);
 				c.envelope = Some(envelope);
 			}
-			let mut events =
-				Vec::from([Event::ApprovalRecorded { contract, approver: approver.clone(), as_regulator }]);
+			let mut events = Vec::from([Event::ApprovalRecorded {
+				contract,
+				approver: approver.clone(),
+				as_regulator,
+			}]);
 			let granted = c.approvals.satisfy(c.policy);
 			if granted {
 				Deadlines::<T>::remove(c.lapses_at, contract);
-				events.push(Self::grant(contract, &mut c, frame_system::Pallet::<T>::block_number()));
+				events.push(Self::grant(
+					contract,
+					&mut c,
+					frame_system::Pallet::<T>::block_number(),
+				));
 			}
 			Contracts::<T>::insert(contract, c);
 			Self::emit(
@@ -449,7 +486,11 @@ pub mod pallet {
 		/// Restricted dataset, of a regulator department.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::reject_request())]
-		pub fn reject_request(origin: OriginFor<T>, contract: ContractId, reason: Vec<u8>) -> DispatchResult {
+		pub fn reject_request(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			reason: Vec<u8>,
+		) -> DispatchResult {
 			let (by, department, _, mut c) = Self::ensure_decider(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Requested)?;
 			c.reason = Some(Self::check_reason(reason)?);
@@ -488,13 +529,18 @@ pub mod pallet {
 		/// regulator department.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::revoke_access())]
-		pub fn revoke_access(origin: OriginFor<T>, contract: ContractId, reason: Vec<u8>) -> DispatchResult {
+		pub fn revoke_access(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			reason: Vec<u8>,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let membership = Self::active_membership(&who)?;
 			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
 			let mut c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			ensure!(
-				membership.department == c.provider || T::Departments::is_active_regulator(membership.department),
+				membership.department == c.provider
+					|| T::Departments::is_active_regulator(membership.department),
 				Error::<T>::WrongDepartment
 			);
 			Self::ensure_state(&c, ContractState::Approved)?;
@@ -544,18 +590,26 @@ pub mod pallet {
 			let (who, mut c) = Self::ensure_consumer(origin, contract)?;
 			Self::ensure_state(&c, ContractState::Approved)?;
 			ensure!(c.receipt != Receipt::Verified, Error::<T>::AlreadyVerified);
-			let function = HashFunction::from_code(hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			let function =
+				HashFunction::from_code(hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
 			ensure!(digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
-			let expected = T::Datasets::dataset(c.dataset).ok_or(Error::<T>::UnknownDataset)?.content_hash;
+			let expected =
+				T::Datasets::dataset(c.dataset).ok_or(Error::<T>::UnknownDataset)?.content_hash;
 			ensure!(expected.code == hash_code, Error::<T>::HashFunctionDiffers);
 			let matched = expected.digest.as_slice() == digest.as_slice();
 			let event = if matched {
 				c.receipt = Receipt::Verified;
 				Event::ReceiptVerified { contract }
 			} else {
-				let observed = ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
+				let observed =
+					ContentHash { code: hash_code, digest: BoundedVec::truncate_from(digest) };
 				c.receipt = Receipt::Mismatch(observed);
-				Event::HashMismatch { contract, dataset: c.dataset, provider: c.provider, consumer: c.consumer }
+				Event::HashMismatch {
+					contract,
+					dataset: c.dataset,
+					provider: c.provider,
+					consumer: c.consumer,
+				}
 			};
 			let consumer = c.consumer;
 			Contracts::<T>::insert(contract, c);
@@ -578,7 +632,9 @@ pub mod pallet {
 		}
 
 		/// The signer and their department, if it is active.
-		fn ensure_member(origin: OriginFor<T>) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+		fn ensure_member(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let department = Self::active_membership(&who)?.department;
 			Ok((who, department))
@@ -643,7 +699,10 @@ pub mod pallet {
 
 		/// A scope must be a valid box and interval within the dataset's
 		/// extent.
-		fn check_scope(scope: &Scope, d: &citychain_primitives::access::DatasetSummary) -> DispatchResult {
+		fn check_scope(
+			scope: &Scope,
+			d: &citychain_primitives::access::DatasetSummary,
+		) -> DispatchResult {
 			if let Some(bbox) = scope.bbox {
 				let bbox = bbox.validate().map_err(|_| Error::<T>::InvalidScope)?;
 				ensure!(d.bbox.contains(&bbox), Error::<T>::ScopeOutsideExtent);
@@ -657,7 +716,11 @@ pub mod pallet {
 
 		/// Marks the contract Approved from `now` for its term and queues its
 		/// expiry; returns the event to emit.
-		pub(crate) fn grant(id: ContractId, c: &mut ContractOf<T>, now: BlockNumberFor<T>) -> Event<T> {
+		pub(crate) fn grant(
+			id: ContractId,
+			c: &mut ContractOf<T>,
+			now: BlockNumberFor<T>,
+		) -> Event<T> {
 			let expires_at = now.saturating_add(c.term);
 			c.state = ContractState::Approved;
 			c.decided_at = Some(now);
@@ -676,7 +739,13 @@ pub mod pallet {
 			events: impl IntoIterator<Item = Event<T>>,
 		) {
 			let events: Vec<Event<T>> = events.into_iter().collect();
-			T::Audit::record(actor, department, action, Subject::Contract(contract), &codec::Encode::encode(&events));
+			T::Audit::record(
+				actor,
+				department,
+				action,
+				Subject::Contract(contract),
+				&codec::Encode::encode(&events),
+			);
 			events.into_iter().for_each(Self::deposit_event);
 		}
 
@@ -703,7 +772,9 @@ pub mod pallet {
 		/// Drops an ending contract from its dataset's live contracts.
 		fn unlist(c: &ContractOf<T>) {
 			LiveContracts::<T>::remove(c.dataset, c.consumer);
-			LiveCount::<T>::mutate_exists(c.dataset, |n| *n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0));
+			LiveCount::<T>::mutate_exists(c.dataset, |n| {
+				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+			});
 		}
 
 		/// Lapses and expires the contracts whose deadlines have come, at most
@@ -714,7 +785,8 @@ pub mod pallet {
 			let (mut processed, mut steps) = (0, 0);
 			let mut cursor = DeadlineCursor::<T>::get();
 			while cursor <= now && budget > 0 {
-				let due: Vec<ContractId> = Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
+				let due: Vec<ContractId> =
+					Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
 				budget = budget.saturating_sub(due.len() as u32).saturating_sub(1);
 				steps += 1;
 				for id in &due {
@@ -734,12 +806,16 @@ pub mod pallet {
 		fn reach_deadline(id: ContractId, at: BlockNumberFor<T>) {
 			let Some(mut c) = Contracts::<T>::get(id) else { return };
 			let (state, action, event) = match c.state {
-				ContractState::Requested if c.lapses_at == at => {
-					(ContractState::Lapsed, AuditAction::RequestLapsed, Event::RequestLapsed { contract: id })
-				},
-				ContractState::Approved if c.expires_at == Some(at) => {
-					(ContractState::Expired, AuditAction::AccessExpired, Event::AccessExpired { contract: id })
-				},
+				ContractState::Requested if c.lapses_at == at => (
+					ContractState::Lapsed,
+					AuditAction::RequestLapsed,
+					Event::RequestLapsed { contract: id },
+				),
+				ContractState::Approved if c.expires_at == Some(at) => (
+					ContractState::Expired,
+					AuditAction::AccessExpired,
+					Event::AccessExpired { contract: id },
+				),
 				_ => {
 					frame_support::defensive!("a deadline of a contract that has none then");
 					return;
@@ -757,7 +833,12 @@ pub mod pallet {
 
 		/// Whether `who` may read `dataset` now, and on what basis.
 		pub fn check(who: &T::AccountId, dataset: DatasetId) -> AccessCheck<BlockNumberFor<T>> {
-			let answer = |allowed, basis, contract, expires_at| AccessCheck { allowed, basis, contract, expires_at };
+			let answer = |allowed, basis, contract, expires_at| AccessCheck {
+				allowed,
+				basis,
+				contract,
+				expires_at,
+			};
 			let Some(d) = T::Datasets::dataset(dataset) else {
 				return answer(false, AccessBasis::UnknownDataset, None, None);
 			};
@@ -770,11 +851,13 @@ pub mod pallet {
 			if d.owner == department {
 				return answer(true, AccessBasis::Owner, None, None);
 			}
-			let live =
-				LiveContracts::<T>::get(dataset, department).and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
+			let live = LiveContracts::<T>::get(dataset, department)
+				.and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
 			let (basis, contract, expires_at) = match live {
 				Some((id, c)) => match Self::state_now(&c) {
-					ContractState::Approved => return answer(true, AccessBasis::Contract, Some(id), c.expires_at),
+					ContractState::Approved => {
+						return answer(true, AccessBasis::Contract, Some(id), c.expires_at)
+					},
 					ContractState::Expired => (AccessBasis::Expired, Some(id), c.expires_at),
 					ContractState::Requested => (AccessBasis::Pending, Some(id), None),
 					_ => (AccessBasis::NoContract, None, None),
@@ -815,7 +898,8 @@ pub mod pallet {
 				Contracts::<T>::get,
 				|c| query.matches(c),
 			);
-			let items = items.into_iter().map(|(id, contract)| ContractItem { id, contract }).collect();
+			let items =
+				items.into_iter().map(|(id, contract)| ContractItem { id, contract }).collect();
 			Ok(ContractPage { items, next })
 		}
 
@@ -830,7 +914,10 @@ pub mod pallet {
 				match c.state {
 					ContractState::Requested => {
 						ensure!(indexed, "live contract not indexed");
-						ensure!(Deadlines::<T>::contains_key(c.lapses_at, id), "request without lapse");
+						ensure!(
+							Deadlines::<T>::contains_key(c.lapses_at, id),
+							"request without lapse"
+						);
 						ensure!(!c.approvals.satisfy(c.policy), "fully approved but Requested");
 						live += 1;
 					},
@@ -838,7 +925,10 @@ pub mod pallet {
 						ensure!(indexed, "live contract not indexed");
 						ensure!(c.approvals.satisfy(c.policy), "approved without its approvals");
 						let expires_at = c.expires_at.ok_or("approved without expiry")?;
-						ensure!(Deadlines::<T>::contains_key(expires_at, id), "approval without expiry");
+						ensure!(
+							Deadlines::<T>::contains_key(expires_at, id),
+							"approval without expiry"
+						);
 						live += 1;
 					},
 					_ => {
@@ -848,8 +938,10 @@ pub mod pallet {
 				}
 				ensure!(
 					ByConsumer::<T>::contains_key((c.consumer.to_be_bytes(), id.to_be_bytes()))
-						&& ByProvider::<T>::contains_key((c.provider.to_be_bytes(), id.to_be_bytes()))
-						&& ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
+						&& ByProvider::<T>::contains_key((
+							c.provider.to_be_bytes(),
+							id.to_be_bytes()
+						)) && ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
 					"contract missing from an index"
 				);
 			}
@@ -884,7 +976,11 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 	/// takes it, loses a provider approval that carried no envelope if the
 	/// data now needs one, and is approved if its approvals now satisfy it.
 	/// Approved contracts keep their terms; the provider may revoke them.
-	fn on_policy_changed(dataset: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) -> Weight {
+	fn on_policy_changed(
+		dataset: DatasetId,
+		policy: AccessPolicy,
+		sensitivity: Sensitivity,
+	) -> Weight {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut touched = 0u32;
 		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
@@ -912,7 +1008,9 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::revoke_by_registry(<T::MaxDepartments as frame_support::traits::Get<u32>>::get())
+		T::WeightInfo::revoke_by_registry(
+			<T::MaxDepartments as frame_support::traits::Get<u32>>::get(),
+		)
 	}
 }
 

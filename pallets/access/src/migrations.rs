@@ -9,8 +9,13 @@ use frame_support::{
 
 /// Version 0 to 1: counts each dataset's live contracts into [`LiveCount`],
 /// which bounds them now that department ids no longer do.
-pub type MigrateToV1<T> =
-	VersionedMigration<0, 1, CountLiveContracts<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+pub type MigrateToV1<T> = VersionedMigration<
+	0,
+	1,
+	CountLiveContracts<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
 
 /// The unversioned step of [`MigrateToV1`].
 pub struct CountLiveContracts<T>(core::marker::PhantomData<T>);

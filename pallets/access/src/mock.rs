@@ -92,7 +92,11 @@ impl Registry {
 			owner,
 			status: DatasetStatus::Active,
 			policy,
-			sensitivity: if policy == AccessPolicy::Open { Sensitivity::Public } else { Sensitivity::Internal },
+			sensitivity: if policy == AccessPolicy::Open {
+				Sensitivity::Public
+			} else {
+				Sensitivity::Internal
+			},
 			version: 1,
 			bbox: city(),
 			time: year(),
@@ -109,7 +113,9 @@ impl Registry {
 
 	pub fn set_policy(id: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) {
 		DATASETS.with(|d| {
-			d.borrow_mut().entry(id).and_modify(|s| (s.policy, s.sensitivity) = (policy, sensitivity));
+			d.borrow_mut()
+				.entry(id)
+				.and_modify(|s| (s.policy, s.sensitivity) = (policy, sensitivity));
 		});
 	}
 

@@ -1,7 +1,8 @@
 use crate::{
-	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery, ContractQueryError,
-	ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event, LiveContracts, OnDatasetPolicyChanged,
-	OnDatasetWithdrawn, Receipt, Scope, Sensitivity, TimeInterval, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
+	mock::*, pallet::Contracts, AccessBasis, AccessPolicy, ContractId, ContractOf, ContractQuery,
+	ContractQueryError, ContractState, DatasetStatus, DeadlineCursor, Deadlines, Error, Event,
+	LiveContracts, OnDatasetPolicyChanged, OnDatasetWithdrawn, Receipt, Scope, Sensitivity,
+	TimeInterval, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 };
 use citychain_primitives::{BoundingBox, DepartmentStatus};
 use frame_support::{assert_noop, assert_ok};
@@ -48,10 +49,17 @@ fn an_open_dataset_is_approved_in_the_request() {
 		assert_eq!((c.provider, c.consumer, c.requester), (PLANNING, TRANSPORT, TRANSPORT_CLERK));
 		assert_eq!((c.decided_at, c.expires_at), (Some(1), Some(1 + TERM)));
 		System::assert_has_event(
-			Event::AccessRequested { contract: id, dataset: OPEN, consumer: TRANSPORT, requester: TRANSPORT_CLERK }
-				.into(),
+			Event::AccessRequested {
+				contract: id,
+				dataset: OPEN,
+				consumer: TRANSPORT,
+				requester: TRANSPORT_CLERK,
+			}
+			.into(),
 		);
-		System::assert_last_event(Event::AccessApproved { contract: id, expires_at: 1 + TERM }.into());
+		System::assert_last_event(
+			Event::AccessApproved { contract: id, expires_at: 1 + TERM }.into(),
+		);
 		assert_eq!(Access::check(&TRANSPORT_CLERK, OPEN).contract, Some(id));
 		try_state();
 	});
@@ -62,7 +70,10 @@ fn a_request_for_approval_waits_with_a_lapse_deadline() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, APPROVAL);
 		let c = contract(id);
-		assert_eq!((c.state, c.lapses_at, c.expires_at), (ContractState::Requested, 1 + TIMEOUT, None));
+		assert_eq!(
+			(c.state, c.lapses_at, c.expires_at),
+			(ContractState::Requested, 1 + TIMEOUT, None)
+		);
 		assert!(Deadlines::<Test>::contains_key(1 + TIMEOUT, id));
 		assert_eq!(LiveContracts::<Test>::get(APPROVAL, TRANSPORT), Some(id));
 		assert_eq!(check(TRANSPORT_APPROVER, APPROVAL), (false, AccessBasis::Pending));
@@ -78,34 +89,65 @@ fn request_access_refuses_bad_requests() {
 		};
 		let purpose = || b"analysis".to_vec();
 		assert_noop!(req(OUTSIDER, APPROVAL, purpose(), TERM, None), Error::<Test>::NotMember);
-		assert_noop!(req(TRANSPORT_CLERK, 99, purpose(), TERM, None), Error::<Test>::UnknownDataset);
+		assert_noop!(
+			req(TRANSPORT_CLERK, 99, purpose(), TERM, None),
+			Error::<Test>::UnknownDataset
+		);
 		assert_noop!(req(PLANNER, APPROVAL, purpose(), TERM, None), Error::<Test>::OwnDataset);
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, Vec::new(), TERM, None), Error::<Test>::EmptyPurpose);
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, Vec::new(), TERM, None),
+			Error::<Test>::EmptyPurpose
+		);
 		assert_noop!(
 			req(TRANSPORT_CLERK, APPROVAL, vec![b'p'; MAX_PURPOSE_LEN as usize + 1], TERM, None),
 			Error::<Test>::PurposeTooLong
 		);
 		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 0, None), Error::<Test>::ZeroTerm);
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 1_001, None), Error::<Test>::TermTooLong);
-		let outside = Scope { bbox: Some(BoundingBox { west: 1_160_000_000, ..city() }), time: None };
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(outside)), Error::<Test>::ScopeOutsideExtent);
-		let late = Scope { bbox: None, time: Some(TimeInterval { start: Some(year().start), end: None }) };
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(late)), Error::<Test>::ScopeOutsideExtent);
-		let inverted =
-			Scope { bbox: Some(BoundingBox { south: 400_000_000, north: 399_000_000, ..city() }), time: None };
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(inverted)), Error::<Test>::InvalidScope);
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), 1_001, None),
+			Error::<Test>::TermTooLong
+		);
+		let outside =
+			Scope { bbox: Some(BoundingBox { west: 1_160_000_000, ..city() }), time: None };
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(outside)),
+			Error::<Test>::ScopeOutsideExtent
+		);
+		let late =
+			Scope { bbox: None, time: Some(TimeInterval { start: Some(year().start), end: None }) };
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(late)),
+			Error::<Test>::ScopeOutsideExtent
+		);
+		let inverted = Scope {
+			bbox: Some(BoundingBox { south: 400_000_000, north: 399_000_000, ..city() }),
+			time: None,
+		};
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, Some(inverted)),
+			Error::<Test>::InvalidScope
+		);
 		Registry::set_status(APPROVAL, DatasetStatus::Deprecated);
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, None), Error::<Test>::DatasetNotActive);
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, None),
+			Error::<Test>::DatasetNotActive
+		);
 		Registry::set_status(APPROVAL, DatasetStatus::Active);
 		Directory::set_status(TRANSPORT, DepartmentStatus::Suspended);
-		assert_noop!(req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, None), Error::<Test>::DepartmentNotActive);
+		assert_noop!(
+			req(TRANSPORT_CLERK, APPROVAL, purpose(), TERM, None),
+			Error::<Test>::DepartmentNotActive
+		);
 		Directory::set_status(TRANSPORT, DepartmentStatus::Active);
 		let inside = Scope {
 			bbox: Some(BoundingBox { west: 1_163_000_000, east: 1_164_000_000, ..city() }),
 			time: Some(TimeInterval { start: Some(year().start), end: Some(year().start + 1) }),
 		};
 		assert_ok!(req(TRANSPORT_CLERK, APPROVAL, purpose(), 1_000, Some(inside)));
-		assert_noop!(req(TRANSPORT_APPROVER, APPROVAL, purpose(), TERM, None), Error::<Test>::DuplicateRequest);
+		assert_noop!(
+			req(TRANSPORT_APPROVER, APPROVAL, purpose(), TERM, None),
+			Error::<Test>::DuplicateRequest
+		);
 	});
 }
 
@@ -118,12 +160,17 @@ fn the_provider_approves_and_attaches_a_key_envelope() {
 		run_to_block(5);
 		assert_ok!(Access::approve_request(RuntimeOrigin::signed(PLANNER), id, Some(vec![1; 80])));
 		let c = contract(id);
-		assert_eq!((c.state, c.expires_at, c.decided_at), (ContractState::Approved, Some(5 + TERM), Some(5)));
+		assert_eq!(
+			(c.state, c.expires_at, c.decided_at),
+			(ContractState::Approved, Some(5 + TERM), Some(5))
+		);
 		assert_eq!(c.approvals.provider, Some(PLANNER));
 		assert_eq!(c.envelope.map(|e| e.len()), Some(80));
 		assert!(!Deadlines::<Test>::contains_key(1 + TIMEOUT, id), "lapse dropped");
 		assert!(Deadlines::<Test>::contains_key(5 + TERM, id), "expiry queued");
-		System::assert_last_event(Event::AccessApproved { contract: id, expires_at: 5 + TERM }.into());
+		System::assert_last_event(
+			Event::AccessApproved { contract: id, expires_at: 5 + TERM }.into(),
+		);
 		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (true, AccessBasis::Contract));
 		try_state();
 	});
@@ -135,7 +182,8 @@ fn approve_requires_regulator_for_restricted_in_either_order() {
 		let first = request(TRANSPORT_CLERK, RESTRICTED);
 		assert_ok!(approve(PLANNER, first));
 		System::assert_last_event(
-			Event::ApprovalRecorded { contract: first, approver: PLANNER, as_regulator: false }.into(),
+			Event::ApprovalRecorded { contract: first, approver: PLANNER, as_regulator: false }
+				.into(),
 		);
 		assert_eq!(contract(first).state, ContractState::Requested);
 		assert_ok!(approve(REGULATOR_APPROVER, first));
@@ -147,7 +195,10 @@ fn approve_requires_regulator_for_restricted_in_either_order() {
 		assert_ok!(approve(PLANNER, second));
 		let c = contract(second);
 		assert_eq!(c.state, ContractState::Approved);
-		assert_eq!((c.approvals.provider, c.approvals.regulator), (Some(PLANNER), Some(REGULATOR_APPROVER)));
+		assert_eq!(
+			(c.approvals.provider, c.approvals.regulator),
+			(Some(PLANNER), Some(REGULATOR_APPROVER))
+		);
 		try_state();
 	});
 }
@@ -161,11 +212,22 @@ fn approve_request_refuses_wrong_approvers_and_envelopes() {
 		assert_noop!(approve(OUTSIDER, approval), Error::<Test>::NotMember);
 		assert_noop!(approve(REGULATOR_AUDITOR, approval), Error::<Test>::NotApprover);
 		assert_noop!(approve(TRANSPORT_APPROVER, approval), Error::<Test>::WrongDepartment);
-		assert_noop!(approve(REGULATOR_APPROVER, approval), Error::<Test>::RegulatorApprovalNotNeeded);
-		let with = |who, id, envelope| Access::approve_request(RuntimeOrigin::signed(who), id, Some(envelope));
-		assert_noop!(with(REGULATOR_APPROVER, restricted, vec![1; 80]), Error::<Test>::EnvelopeFromRegulator);
+		assert_noop!(
+			approve(REGULATOR_APPROVER, approval),
+			Error::<Test>::RegulatorApprovalNotNeeded
+		);
+		let with = |who, id, envelope| {
+			Access::approve_request(RuntimeOrigin::signed(who), id, Some(envelope))
+		};
+		assert_noop!(
+			with(REGULATOR_APPROVER, restricted, vec![1; 80]),
+			Error::<Test>::EnvelopeFromRegulator
+		);
 		assert_noop!(with(PLANNER, approval, Vec::new()), Error::<Test>::EmptyEnvelope);
-		assert_noop!(with(PLANNER, approval, vec![1; MAX_ENVELOPE_LEN as usize + 1]), Error::<Test>::EnvelopeTooLong);
+		assert_noop!(
+			with(PLANNER, approval, vec![1; MAX_ENVELOPE_LEN as usize + 1]),
+			Error::<Test>::EnvelopeTooLong
+		);
 		assert_noop!(with(PLANNER, restricted, vec![1; 80]), Error::<Test>::NoEncryptionKey);
 		assert_ok!(approve(PLANNER, restricted));
 		assert_noop!(approve(PLANNER, restricted), Error::<Test>::AlreadyApproved);
@@ -187,7 +249,8 @@ fn confidential_and_secret_data_are_approved_only_with_an_envelope() {
 		assert_noop!(approve(PLANNER, secret), Error::<Test>::EnvelopeRequired);
 		// the regulator never carries the envelope; the provider must
 		assert_ok!(approve(REGULATOR_APPROVER, secret));
-		let sealed = |id| Access::approve_request(RuntimeOrigin::signed(PLANNER), id, Some(vec![1; 80]));
+		let sealed =
+			|id| Access::approve_request(RuntimeOrigin::signed(PLANNER), id, Some(vec![1; 80]));
 		assert_ok!(sealed(confidential));
 		assert_ok!(sealed(secret));
 		assert!(contract(confidential).envelope.is_some() && contract(secret).envelope.is_some());
@@ -216,7 +279,11 @@ fn pending_requests_are_decided_under_a_new_policy() {
 		assert_eq!((c.state, c.policy), (ContractState::Approved, AccessPolicy::ApprovalRequired));
 		assert_eq!(check(TRANSPORT_CLERK, RESTRICTED), (true, AccessBasis::Contract));
 		System::assert_has_event(
-			Event::RequestPolicyChanged { contract: provider_approved, policy: AccessPolicy::ApprovalRequired }.into(),
+			Event::RequestPolicyChanged {
+				contract: provider_approved,
+				policy: AccessPolicy::ApprovalRequired,
+			}
+			.into(),
 		);
 		let c = contract(untouched);
 		assert_eq!((c.state, c.policy), (ContractState::Requested, AccessPolicy::ApprovalRequired));
@@ -235,12 +302,20 @@ fn a_provider_approval_without_envelope_no_longer_counts_once_the_data_is_confid
 		for dataset in [RESTRICTED, APPROVAL] {
 			let policy = Registry::dataset(dataset).unwrap().policy;
 			Registry::set_policy(dataset, policy, Sensitivity::Confidential);
-			<Access as OnDatasetPolicyChanged>::on_policy_changed(dataset, policy, Sensitivity::Confidential);
+			<Access as OnDatasetPolicyChanged>::on_policy_changed(
+				dataset,
+				policy,
+				Sensitivity::Confidential,
+			);
 		}
 		let c = contract(pending);
 		assert_eq!((c.state, c.approvals.provider), (ContractState::Requested, None));
 		assert_noop!(approve(PLANNER, pending), Error::<Test>::EnvelopeRequired);
-		assert_eq!(contract(approved).state, ContractState::Approved, "an approved contract keeps its terms");
+		assert_eq!(
+			contract(approved).state,
+			ContractState::Approved,
+			"an approved contract keeps its terms"
+		);
 		try_state();
 	});
 }
@@ -250,7 +325,11 @@ fn a_policy_change_opening_the_data_approves_what_waits() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, APPROVAL);
 		Registry::set_policy(APPROVAL, AccessPolicy::Open, Sensitivity::Public);
-		<Access as OnDatasetPolicyChanged>::on_policy_changed(APPROVAL, AccessPolicy::Open, Sensitivity::Public);
+		<Access as OnDatasetPolicyChanged>::on_policy_changed(
+			APPROVAL,
+			AccessPolicy::Open,
+			Sensitivity::Public,
+		);
 		assert_eq!(contract(id).state, ContractState::Approved);
 		assert!(!Deadlines::<Test>::contains_key(1 + TIMEOUT, id), "lapse dropped");
 		try_state();
@@ -294,12 +373,19 @@ fn a_request_cannot_be_approved_once_its_lapse_is_due() {
 fn reject_request_ends_a_request_with_its_reason() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, RESTRICTED);
-		let reject = |who, reason: &[u8]| Access::reject_request(RuntimeOrigin::signed(who), id, reason.to_vec());
+		let reject = |who, reason: &[u8]| {
+			Access::reject_request(RuntimeOrigin::signed(who), id, reason.to_vec())
+		};
 		assert_noop!(reject(PLANNER, b""), Error::<Test>::EmptyReason);
-		assert_noop!(reject(PLANNER, &[b'r'; MAX_REASON_LEN as usize + 1]), Error::<Test>::ReasonTooLong);
+		assert_noop!(
+			reject(PLANNER, &[b'r'; MAX_REASON_LEN as usize + 1]),
+			Error::<Test>::ReasonTooLong
+		);
 		assert_noop!(reject(TRANSPORT_APPROVER, b"no"), Error::<Test>::WrongDepartment);
 		assert_ok!(reject(REGULATOR_APPROVER, b"personal data"));
-		System::assert_last_event(Event::RequestRejected { contract: id, by: REGULATOR_APPROVER }.into());
+		System::assert_last_event(
+			Event::RequestRejected { contract: id, by: REGULATOR_APPROVER }.into(),
+		);
 		let c = contract(id);
 		assert_eq!((c.state, c.ended_at), (ContractState::Rejected, Some(1)));
 		assert_eq!(c.reason.unwrap().to_vec(), b"personal data".to_vec());
@@ -326,7 +412,10 @@ fn cancel_request_only_by_the_consumer_and_only_while_requested() {
 		assert_eq!(contract(id).state, ContractState::Cancelled);
 		assert_noop!(cancel(TRANSPORT_CLERK), Error::<Test>::ContractEnded);
 		let open = request(TRANSPORT_CLERK, OPEN);
-		assert_noop!(Access::cancel_request(RuntimeOrigin::signed(TRANSPORT_CLERK), open), Error::<Test>::NotRequested);
+		assert_noop!(
+			Access::cancel_request(RuntimeOrigin::signed(TRANSPORT_CLERK), open),
+			Error::<Test>::NotRequested
+		);
 		try_state();
 	});
 }
@@ -335,15 +424,21 @@ fn cancel_request_only_by_the_consumer_and_only_while_requested() {
 fn revoke_access_by_provider_or_regulator_ends_access_at_once() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, APPROVAL);
-		let revoke = |who, id| Access::revoke_access(RuntimeOrigin::signed(who), id, b"misuse".to_vec());
+		let revoke =
+			|who, id| Access::revoke_access(RuntimeOrigin::signed(who), id, b"misuse".to_vec());
 		assert_noop!(revoke(PLANNER, id), Error::<Test>::NotApproved);
 		assert_ok!(approve(PLANNER, id));
 		assert_noop!(revoke(TRANSPORT_APPROVER, id), Error::<Test>::WrongDepartment);
 		assert_noop!(revoke(REGULATOR_AUDITOR, id), Error::<Test>::NotApprover);
-		assert_noop!(Access::revoke_access(RuntimeOrigin::signed(PLANNER), id, Vec::new()), Error::<Test>::EmptyReason);
+		assert_noop!(
+			Access::revoke_access(RuntimeOrigin::signed(PLANNER), id, Vec::new()),
+			Error::<Test>::EmptyReason
+		);
 		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (true, AccessBasis::Contract));
 		assert_ok!(revoke(REGULATOR_APPROVER, id));
-		System::assert_last_event(Event::AccessRevoked { contract: id, by: Some(REGULATOR_APPROVER) }.into());
+		System::assert_last_event(
+			Event::AccessRevoked { contract: id, by: Some(REGULATOR_APPROVER) }.into(),
+		);
 		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (false, AccessBasis::NoContract));
 		assert!(!Deadlines::<Test>::contains_key(1 + TERM, id));
 		assert_noop!(revoke(PLANNER, id), Error::<Test>::ContractEnded);
@@ -379,27 +474,53 @@ fn relinquish_access_by_the_consumer() {
 fn confirm_receipt_verifies_a_match_and_records_a_mismatch() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, OPEN);
-		let confirm =
-			|who, code, digest: Vec<u8>| Access::confirm_receipt(RuntimeOrigin::signed(who), id, code, digest);
+		let confirm = |who, code, digest: Vec<u8>| {
+			Access::confirm_receipt(RuntimeOrigin::signed(who), id, code, digest)
+		};
 		assert_noop!(confirm(PLANNER, 0xb220, vec![0xab; 32]), Error::<Test>::NotConsumer);
-		assert_noop!(confirm(TRANSPORT_CLERK, 0x99, vec![0xab; 32]), Error::<Test>::UnknownHashFunction);
-		assert_noop!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 31]), Error::<Test>::WrongDigestLength);
-		assert_noop!(confirm(TRANSPORT_CLERK, 0x12, vec![0xab; 32]), Error::<Test>::HashFunctionDiffers);
+		assert_noop!(
+			confirm(TRANSPORT_CLERK, 0x99, vec![0xab; 32]),
+			Error::<Test>::UnknownHashFunction
+		);
+		assert_noop!(
+			confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 31]),
+			Error::<Test>::WrongDigestLength
+		);
+		assert_noop!(
+			confirm(TRANSPORT_CLERK, 0x12, vec![0xab; 32]),
+			Error::<Test>::HashFunctionDiffers
+		);
 
 		assert_ok!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xcd; 32]));
 		System::assert_last_event(
-			Event::HashMismatch { contract: id, dataset: OPEN, provider: PLANNING, consumer: TRANSPORT }.into(),
+			Event::HashMismatch {
+				contract: id,
+				dataset: OPEN,
+				provider: PLANNING,
+				consumer: TRANSPORT,
+			}
+			.into(),
 		);
-		assert!(matches!(contract(id).receipt, Receipt::Mismatch(ref h) if h.digest.to_vec() == vec![0xcd; 32]));
+		assert!(
+			matches!(contract(id).receipt, Receipt::Mismatch(ref h) if h.digest.to_vec() == vec![0xcd; 32])
+		);
 
 		assert_ok!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 32]));
 		System::assert_last_event(Event::ReceiptVerified { contract: id }.into());
 		assert_eq!(contract(id).receipt, Receipt::Verified);
-		assert_noop!(confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 32]), Error::<Test>::AlreadyVerified);
+		assert_noop!(
+			confirm(TRANSPORT_CLERK, 0xb220, vec![0xab; 32]),
+			Error::<Test>::AlreadyVerified
+		);
 
 		let pending = request(TRANSPORT_CLERK, APPROVAL);
 		assert_noop!(
-			Access::confirm_receipt(RuntimeOrigin::signed(TRANSPORT_CLERK), pending, 0xb220, vec![0xab; 32]),
+			Access::confirm_receipt(
+				RuntimeOrigin::signed(TRANSPORT_CLERK),
+				pending,
+				0xb220,
+				vec![0xab; 32]
+			),
 			Error::<Test>::NotApproved
 		);
 	});
@@ -450,8 +571,9 @@ fn more_expiries_than_the_bound_spill_over_and_checks_honour_them_meanwhile() {
 			})
 			.collect();
 		run_to_block(1 + TERM);
-		let expired =
-			|ids: &[ContractId]| ids.iter().filter(|id| contract(**id).state == ContractState::Expired).count();
+		let expired = |ids: &[ContractId]| {
+			ids.iter().filter(|id| contract(**id).state == ContractState::Expired).count()
+		};
 		assert_eq!(expired(&ids), MAX_DEADLINES as usize, "only the bound in one block");
 		assert_eq!(DeadlineCursor::<Test>::get(), 1 + TERM);
 		for i in 0..extra {
@@ -506,13 +628,25 @@ fn contracts_on_earlier_versions_of_a_withdrawn_dataset_are_revoked_as_blocks_ha
 			<Access as OnDatasetWithdrawn>::on_earlier_version_withdrawn(version);
 		}
 		<Access as OnDatasetWithdrawn>::on_earlier_version_withdrawn(OPEN + 40);
-		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 2, "only versions with live contracts wait");
-		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (false, AccessBasis::Withdrawn), "nothing granted meanwhile");
+		assert_eq!(
+			crate::WithdrawnVersions::<Test>::iter_keys().count(),
+			2,
+			"only versions with live contracts wait"
+		);
+		assert_eq!(
+			check(TRANSPORT_CLERK, APPROVAL),
+			(false, AccessBasis::Withdrawn),
+			"nothing granted meanwhile"
+		);
 
 		Access::on_idle(2, Weight::zero());
 		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 2, "no room, no work");
 		Access::on_idle(2, Access::revoke_on_withdrawn_max_weight());
-		assert_eq!(crate::WithdrawnVersions::<Test>::iter_keys().count(), 1, "room for one version's worst case");
+		assert_eq!(
+			crate::WithdrawnVersions::<Test>::iter_keys().count(),
+			1,
+			"room for one version's worst case"
+		);
 		Access::on_idle(3, Weight::MAX);
 		assert!(crate::WithdrawnVersions::<Test>::iter_keys().next().is_none());
 		for id in [first, second] {
@@ -535,7 +669,10 @@ fn access_check_names_its_basis() {
 		let id = request(TRANSPORT_CLERK, APPROVAL);
 		assert_ok!(approve(PLANNER, id));
 		let answer = Access::check(&TRANSPORT_APPROVER, APPROVAL);
-		assert_eq!((answer.allowed, answer.contract, answer.expires_at), (true, Some(id), Some(1 + TERM)));
+		assert_eq!(
+			(answer.allowed, answer.contract, answer.expires_at),
+			(true, Some(id), Some(1 + TERM))
+		);
 		Directory::set_status(TRANSPORT, DepartmentStatus::Suspended);
 		assert_eq!(check(TRANSPORT_CLERK, APPROVAL), (false, AccessBasis::NotMember));
 	});
@@ -549,14 +686,35 @@ fn contracts_are_listed_by_consumer_provider_dataset_and_state() {
 		let c = request(ENVIRONMENT_CLERK, APPROVAL);
 		let d = request(ENVIRONMENT_CLERK, RESTRICTED);
 		let ids = |q: ContractQuery| -> Vec<ContractId> {
-			Access::contracts(ContractQuery { limit: 10, ..q }).unwrap().items.iter().map(|i| i.id).collect()
+			Access::contracts(ContractQuery { limit: 10, ..q })
+				.unwrap()
+				.items
+				.iter()
+				.map(|i| i.id)
+				.collect()
 		};
-		assert_eq!(ids(ContractQuery { consumer: Some(TRANSPORT), ..Default::default() }), vec![a, b]);
-		assert_eq!(ids(ContractQuery { provider: Some(PLANNING), ..Default::default() }), vec![a, b, c, d]);
-		assert_eq!(ids(ContractQuery { dataset: Some(APPROVAL), ..Default::default() }), vec![b, c]);
-		assert_eq!(ids(ContractQuery { state: Some(ContractState::Requested), ..Default::default() }), vec![b, c, d]);
-		let page =
-			Access::contracts(ContractQuery { provider: Some(PLANNING), limit: 3, ..Default::default() }).unwrap();
+		assert_eq!(
+			ids(ContractQuery { consumer: Some(TRANSPORT), ..Default::default() }),
+			vec![a, b]
+		);
+		assert_eq!(
+			ids(ContractQuery { provider: Some(PLANNING), ..Default::default() }),
+			vec![a, b, c, d]
+		);
+		assert_eq!(
+			ids(ContractQuery { dataset: Some(APPROVAL), ..Default::default() }),
+			vec![b, c]
+		);
+		assert_eq!(
+			ids(ContractQuery { state: Some(ContractState::Requested), ..Default::default() }),
+			vec![b, c, d]
+		);
+		let page = Access::contracts(ContractQuery {
+			provider: Some(PLANNING),
+			limit: 3,
+			..Default::default()
+		})
+		.unwrap();
 		assert_eq!(page.next, Some(c));
 		let rest = Access::contracts(ContractQuery {
 			provider: Some(PLANNING),
@@ -566,7 +724,10 @@ fn contracts_are_listed_by_consumer_provider_dataset_and_state() {
 		})
 		.unwrap();
 		assert_eq!((rest.items.len(), rest.next), (1, None));
-		assert_eq!(Access::contracts(ContractQuery::default()).unwrap_err(), ContractQueryError::ZeroLimit);
+		assert_eq!(
+			Access::contracts(ContractQuery::default()).unwrap_err(),
+			ContractQueryError::ZeroLimit
+		);
 		assert_eq!(
 			Access::contracts(ContractQuery { limit: 101, ..Default::default() }).unwrap_err(),
 			ContractQueryError::LimitTooLarge
@@ -586,8 +747,9 @@ fn a_dataset_holds_at_most_max_departments_live_contracts_whatever_the_ids() {
 			Directory::add_member(100 + u64::from(i), first + i, Roles::NONE);
 			clerks.push(100 + u64::from(i));
 		}
-		let request =
-			|who: AccountId| Access::request_access(RuntimeOrigin::signed(who), APPROVAL, b"x".to_vec(), TERM, None);
+		let request = |who: AccountId| {
+			Access::request_access(RuntimeOrigin::signed(who), APPROVAL, b"x".to_vec(), TERM, None)
+		};
 		for clerk in &clerks[..MAX_DEPARTMENTS as usize - 1] {
 			assert_ok!(request(*clerk));
 		}
@@ -628,8 +790,14 @@ enum Op {
 	Advance(u64),
 }
 
-const ACTORS: [AccountId; 6] =
-	[PLANNER, TRANSPORT_CLERK, TRANSPORT_APPROVER, REGULATOR_APPROVER, REGULATOR_AUDITOR, ENVIRONMENT_CLERK];
+const ACTORS: [AccountId; 6] = [
+	PLANNER,
+	TRANSPORT_CLERK,
+	TRANSPORT_APPROVER,
+	REGULATOR_APPROVER,
+	REGULATOR_AUDITOR,
+	ENVIRONMENT_CLERK,
+];
 
 fn arb_op() -> impl Strategy<Value = Op> {
 	let who = 0..ACTORS.len();

@@ -11,7 +11,8 @@ use frame_system::RawOrigin;
 /// `n` entries recorded in block 1, by an auditor of a new department.
 fn entries<T: Config>(n: u32) -> T::AccountId {
 	frame_system::Pallet::<T>::set_block_number(1u32.into());
-	let auditor = T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Auditor));
+	let auditor =
+		T::BenchmarkHelper::new_member(DepartmentKind::Regulator, Roles::only(Role::Auditor));
 	let department = T::Departments::membership(&auditor).map(|m| m.department);
 	for i in 0..n {
 		Pallet::<T>::append(
@@ -35,14 +36,19 @@ mod benchmarks {
 		let department = T::Departments::membership(&auditor).map(|m| m.department).unwrap_or(0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(auditor), Subject::Department(department), vec![b'n'; MAX_NOTE_LEN as usize]);
+		_(
+			RawOrigin::Signed(auditor),
+			Subject::Department(department),
+			vec![b'n'; MAX_NOTE_LEN as usize],
+		);
 
 		assert_eq!(Count::<T>::get(), 2);
 	}
 
 	#[benchmark]
 	fn set_retention() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let horizon = T::MinRetention::get();
 
 		#[extrinsic_call]

@@ -44,8 +44,8 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	audit::{
-		Actor, AuditAction, AuditQueryError, AuditSink, Entry, EntryBody, EntryIndex, EntryPage, EntryQuery, Hash32,
-		Subject, Verification, MAX_NOTE_LEN, MAX_VERIFY_SPAN,
+		Actor, AuditAction, AuditQueryError, AuditSink, Entry, EntryBody, EntryIndex, EntryPage,
+		EntryQuery, Hash32, Subject, Verification, MAX_NOTE_LEN, MAX_VERIFY_SPAN,
 	},
 	datasets::{BoundedBytes, MAX_SEARCH_SCAN},
 	DepartmentDirectory, DepartmentId, Role,
@@ -69,7 +69,9 @@ pub mod pallet {
 	pub type EntryOf<T> = Entry<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
 	/// Where the stored part of the chain starts.
-	#[derive(Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
+	#[derive(
+		Clone, Copy, PartialEq, Eq, Default, Debug, Encode, Decode, MaxEncodedLen, TypeInfo,
+	)]
 	pub struct PrunedTo {
 		/// The first entry whose body is still stored.
 		pub before: EntryIndex,
@@ -209,7 +211,8 @@ pub mod pallet {
 			ensure!(membership.roles.contains(Role::Auditor), Error::<T>::NotAuditor);
 			ensure!(T::KnownSubjects::contains(&subject), Error::<T>::UnknownSubject);
 			ensure!(!note.is_empty(), Error::<T>::EmptyNote);
-			let note: BoundedBytes<MAX_NOTE_LEN> = note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
+			let note: BoundedBytes<MAX_NOTE_LEN> =
+				note.try_into().map_err(|_| Error::<T>::NoteTooLong)?;
 			let index = Self::append(
 				Actor::Account(who.clone()),
 				Some(membership.department),
@@ -226,7 +229,10 @@ pub mod pallet {
 		/// room to spare.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::set_retention())]
-		pub fn set_retention(origin: OriginFor<T>, horizon: Option<BlockNumberFor<T>>) -> DispatchResult {
+		pub fn set_retention(
+			origin: OriginFor<T>,
+			horizon: Option<BlockNumberFor<T>>,
+		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(Retention::<T>::get() != horizon, Error::<T>::NothingToUpdate);
 			if let Some(h) = horizon {
@@ -291,7 +297,10 @@ pub mod pallet {
 			}
 			if done > 0 {
 				Pruned::<T>::put(pruned);
-				Self::deposit_event(Event::EntriesPruned { before: pruned.before, head: pruned.head });
+				Self::deposit_event(Event::EntriesPruned {
+					before: pruned.before,
+					head: pruned.head,
+				});
 			}
 			done
 		}
@@ -299,16 +308,22 @@ pub mod pallet {
 		/// A page of the stored entries matching `query`, in index order. A
 		/// department or subject filter is looked up in its index; at most
 		/// `MAX_SEARCH_SCAN` entries are read per call.
-		pub fn entries(query: EntryQuery) -> Result<EntryPage<T::AccountId, BlockNumberFor<T>>, AuditQueryError> {
+		pub fn entries(
+			query: EntryQuery,
+		) -> Result<EntryPage<T::AccountId, BlockNumberFor<T>>, AuditQueryError> {
 			let query = query.validate()?;
 			let first = Pruned::<T>::get()
 				.before
 				.max(query.from_index.unwrap_or(0))
 				.max(query.cursor.map_or(0, |c| c.saturating_add(1)));
-			let last = Count::<T>::get().min(query.to_index.map_or(u64::MAX, |t| t.saturating_add(1)));
+			let last =
+				Count::<T>::get().min(query.to_index.map_or(u64::MAX, |t| t.saturating_add(1)));
 			let under = |prefix: &[u8], group: &[u8]| {
-				citychain_primitives::paging::ids_after([prefix, group].concat(), first.checked_sub(1))
-					.take_while(move |i| *i < last)
+				citychain_primitives::paging::ids_after(
+					[prefix, group].concat(),
+					first.checked_sub(1),
+				)
+				.take_while(move |i| *i < last)
 			};
 			let ids: Box<dyn Iterator<Item = EntryIndex>> = if let Some(d) = query.department {
 				Box::new(under(&ByDepartment::<T>::final_prefix(), &d.to_be_bytes()))
@@ -331,7 +346,10 @@ pub mod pallet {
 		/// stored entry) from the hash before `from`; the first entry whose
 		/// hash differs, or `Ok` with the last hash. A range that ends at the
 		/// last entry is also checked against `Head`.
-		pub fn verify(from: Option<EntryIndex>, to: Option<EntryIndex>) -> Result<Verification, AuditQueryError> {
+		pub fn verify(
+			from: Option<EntryIndex>,
+			to: Option<EntryIndex>,
+		) -> Result<Verification, AuditQueryError> {
 			let pruned = Pruned::<T>::get();
 			let count = Count::<T>::get();
 			let from = from.unwrap_or(pruned.before);
@@ -373,8 +391,12 @@ pub mod pallet {
 			let pruned = Pruned::<T>::get();
 			ensure!(stored == Count::<T>::get() - pruned.before, "count differs from the entries");
 			match Self::verify(None, None).map_err(|_| "verification refused")? {
-				Verification::Ok { head, .. } => ensure!(head == Head::<T>::get(), "head differs from the last entry"),
-				Verification::Empty => ensure!(Head::<T>::get() == pruned.head, "head without entries"),
+				Verification::Ok { head, .. } => {
+					ensure!(head == Head::<T>::get(), "head differs from the last entry")
+				},
+				Verification::Empty => {
+					ensure!(Head::<T>::get() == pruned.head, "head without entries")
+				},
 				Verification::Broken { .. } => return Err("the hash chain is broken".into()),
 			}
 			Ok(())

@@ -1,16 +1,28 @@
 use crate::{
-	mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink, ByDepartment, BySubject, Count,
-	EntryQuery, Error, Event, Head, Pruned, Retention, Subject, Verification, MAX_NOTE_LEN,
+	mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink, ByDepartment,
+	BySubject, Count, EntryQuery, Error, Event, Head, Pruned, Retention, Subject, Verification,
+	MAX_NOTE_LEN,
 };
 use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
 use sp_runtime::DispatchError;
 
 fn record(who: AccountId, subject: Subject, action: AuditAction) {
-	<Audit as AuditSink<AccountId>>::record(Actor::Account(who), Some(3), action, subject, b"details");
+	<Audit as AuditSink<AccountId>>::record(
+		Actor::Account(who),
+		Some(3),
+		action,
+		subject,
+		b"details",
+	);
 }
 
 fn indexes(q: EntryQuery) -> Vec<u64> {
-	Audit::entries(EntryQuery { limit: 100, ..q }).unwrap().items.iter().map(|e| e.body.index).collect()
+	Audit::entries(EntryQuery { limit: 100, ..q })
+		.unwrap()
+		.items
+		.iter()
+		.map(|e| e.body.index)
+		.collect()
 }
 
 #[test]
@@ -42,33 +54,52 @@ fn recording_chains_each_entry_to_the_previous_hash() {
 #[test]
 fn flag_annotates_a_subject_as_an_auditor() {
 	new_test_ext().execute_with(|| {
-		assert_ok!(Audit::flag(RuntimeOrigin::signed(AUDITOR), Subject::Contract(3), b"suspected misuse".to_vec()));
+		assert_ok!(Audit::flag(
+			RuntimeOrigin::signed(AUDITOR),
+			Subject::Contract(3),
+			b"suspected misuse".to_vec()
+		));
 		let e = Entries::<Test>::get(0).unwrap().body;
 		assert_eq!(
 			(e.actor, e.department, e.action, e.subject),
 			(Actor::Account(AUDITOR), Some(REGULATOR), AuditAction::Flagged, Subject::Contract(3))
 		);
 		assert_eq!(e.digest, sp_io::hashing::blake2_256(b"suspected misuse"));
-		System::assert_last_event(Event::Flagged { index: 0, subject: Subject::Contract(3), auditor: AUDITOR }.into());
+		System::assert_last_event(
+			Event::Flagged { index: 0, subject: Subject::Contract(3), auditor: AUDITOR }.into(),
+		);
 	});
 }
 
 #[test]
 fn flag_refuses_bad_input() {
 	new_test_ext().execute_with(|| {
-		let flag = |who, subject, note: Vec<u8>| Audit::flag(RuntimeOrigin::signed(who), subject, note);
+		let flag =
+			|who, subject, note: Vec<u8>| Audit::flag(RuntimeOrigin::signed(who), subject, note);
 		assert_noop!(flag(OUTSIDER, Subject::Dataset(1), b"x".to_vec()), Error::<Test>::NotMember);
 		assert_noop!(flag(APPROVER, Subject::Dataset(1), b"x".to_vec()), Error::<Test>::NotAuditor);
-		assert_noop!(flag(AUDITOR, Subject::Dataset(10), b"x".to_vec()), Error::<Test>::UnknownSubject);
-		assert_noop!(flag(AUDITOR, Subject::Department(4), b"x".to_vec()), Error::<Test>::UnknownSubject);
+		assert_noop!(
+			flag(AUDITOR, Subject::Dataset(10), b"x".to_vec()),
+			Error::<Test>::UnknownSubject
+		);
+		assert_noop!(
+			flag(AUDITOR, Subject::Department(4), b"x".to_vec()),
+			Error::<Test>::UnknownSubject
+		);
 		assert_noop!(flag(AUDITOR, Subject::Dataset(1), Vec::new()), Error::<Test>::EmptyNote);
 		assert_noop!(
 			flag(AUDITOR, Subject::Dataset(1), vec![b'n'; MAX_NOTE_LEN as usize + 1]),
 			Error::<Test>::NoteTooLong
 		);
 		Directory::set_status(REGULATOR, citychain_primitives::DepartmentStatus::Suspended);
-		assert_noop!(flag(AUDITOR, Subject::Dataset(1), b"x".to_vec()), Error::<Test>::DepartmentNotActive);
-		assert_noop!(Audit::flag(RuntimeOrigin::none(), Subject::Dataset(1), b"x".to_vec()), DispatchError::BadOrigin);
+		assert_noop!(
+			flag(AUDITOR, Subject::Dataset(1), b"x".to_vec()),
+			Error::<Test>::DepartmentNotActive
+		);
+		assert_noop!(
+			Audit::flag(RuntimeOrigin::none(), Subject::Dataset(1), b"x".to_vec()),
+			DispatchError::BadOrigin
+		);
 		assert_eq!(Count::<Test>::get(), 0);
 	});
 }
@@ -85,7 +116,10 @@ fn verify_points_at_a_tampered_entry() {
 		entry.body.actor = Actor::Account(99);
 		Entries::<Test>::insert(2, entry);
 		assert_eq!(Audit::verify(None, None), Ok(Verification::Broken { at: 2 }));
-		assert_eq!(Audit::verify(Some(3), None), Ok(Verification::Ok { from: 3, to: 4, head: Head::<Test>::get() }));
+		assert_eq!(
+			Audit::verify(Some(3), None),
+			Ok(Verification::Ok { from: 3, to: 4, head: Head::<Test>::get() })
+		);
 		assert!(Audit::do_try_state().is_err());
 		// A removed entry is found too.
 		Entries::<Test>::remove(3);
@@ -119,21 +153,48 @@ fn entries_filter_by_department_subject_action_index_and_time() {
 			Subject::Contract(1),
 			b"",
 		);
-		assert_ok!(Audit::flag(RuntimeOrigin::signed(AUDITOR), Subject::Dataset(1), b"checked".to_vec()));
+		assert_ok!(Audit::flag(
+			RuntimeOrigin::signed(AUDITOR),
+			Subject::Dataset(1),
+			b"checked".to_vec()
+		));
 		assert_eq!(indexes(EntryQuery { department: Some(3), ..Default::default() }), vec![0, 1]);
-		assert_eq!(indexes(EntryQuery { department: Some(REGULATOR), ..Default::default() }), vec![3]);
-		assert_eq!(indexes(EntryQuery { subject: Some(Subject::Dataset(1)), ..Default::default() }), vec![0, 3]);
-		assert_eq!(indexes(EntryQuery { subject: Some(Subject::Contract(1)), ..Default::default() }), vec![1, 2]);
-		assert_eq!(indexes(EntryQuery { action: Some(AuditAction::AccessExpired), ..Default::default() }), vec![2]);
-		assert_eq!(indexes(EntryQuery { from_index: Some(1), to_index: Some(2), ..Default::default() }), vec![1, 2]);
-		assert_eq!(indexes(EntryQuery { from_time: Some(5_000), ..Default::default() }), vec![1, 2, 3]);
 		assert_eq!(
-			indexes(EntryQuery { subject: Some(Subject::Contract(1)), from_index: Some(2), ..Default::default() }),
+			indexes(EntryQuery { department: Some(REGULATOR), ..Default::default() }),
+			vec![3]
+		);
+		assert_eq!(
+			indexes(EntryQuery { subject: Some(Subject::Dataset(1)), ..Default::default() }),
+			vec![0, 3]
+		);
+		assert_eq!(
+			indexes(EntryQuery { subject: Some(Subject::Contract(1)), ..Default::default() }),
+			vec![1, 2]
+		);
+		assert_eq!(
+			indexes(EntryQuery { action: Some(AuditAction::AccessExpired), ..Default::default() }),
+			vec![2]
+		);
+		assert_eq!(
+			indexes(EntryQuery { from_index: Some(1), to_index: Some(2), ..Default::default() }),
+			vec![1, 2]
+		);
+		assert_eq!(
+			indexes(EntryQuery { from_time: Some(5_000), ..Default::default() }),
+			vec![1, 2, 3]
+		);
+		assert_eq!(
+			indexes(EntryQuery {
+				subject: Some(Subject::Contract(1)),
+				from_index: Some(2),
+				..Default::default()
+			}),
 			vec![2]
 		);
 		let page = Audit::entries(EntryQuery { limit: 2, ..Default::default() }).unwrap();
 		assert_eq!(page.next, Some(1));
-		let rest = Audit::entries(EntryQuery { limit: 2, cursor: page.next, ..Default::default() }).unwrap();
+		let rest = Audit::entries(EntryQuery { limit: 2, cursor: page.next, ..Default::default() })
+			.unwrap();
 		assert_eq!((rest.items.len(), rest.next), (2, None));
 		let subject_page = Audit::entries(EntryQuery {
 			subject: Some(Subject::Contract(1)),
@@ -151,13 +212,26 @@ fn entries_refuse_bad_queries() {
 	new_test_ext().execute_with(|| {
 		let err = |q| Audit::entries(q).unwrap_err();
 		assert_eq!(err(EntryQuery::default()), AuditQueryError::ZeroLimit);
-		assert_eq!(err(EntryQuery { limit: 101, ..Default::default() }), AuditQueryError::LimitTooLarge);
 		assert_eq!(
-			err(EntryQuery { limit: 5, from_index: Some(3), to_index: Some(2), ..Default::default() }),
+			err(EntryQuery { limit: 101, ..Default::default() }),
+			AuditQueryError::LimitTooLarge
+		);
+		assert_eq!(
+			err(EntryQuery {
+				limit: 5,
+				from_index: Some(3),
+				to_index: Some(2),
+				..Default::default()
+			}),
 			AuditQueryError::InvertedRange
 		);
 		assert_eq!(
-			err(EntryQuery { limit: 5, from_time: Some(3), to_time: Some(2), ..Default::default() }),
+			err(EntryQuery {
+				limit: 5,
+				from_time: Some(3),
+				to_time: Some(2),
+				..Default::default()
+			}),
 			AuditQueryError::InvertedRange
 		);
 	});
@@ -166,12 +240,18 @@ fn entries_refuse_bad_queries() {
 #[test]
 fn set_retention_is_for_governance_and_bounded_below() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Audit::set_retention(RuntimeOrigin::signed(AUDITOR), Some(100)), DispatchError::BadOrigin);
+		assert_noop!(
+			Audit::set_retention(RuntimeOrigin::signed(AUDITOR), Some(100)),
+			DispatchError::BadOrigin
+		);
 		assert_noop!(
 			Audit::set_retention(RuntimeOrigin::root(), Some(MIN_RETENTION - 1)),
 			Error::<Test>::HorizonTooShort
 		);
-		assert_noop!(Audit::set_retention(RuntimeOrigin::root(), None), Error::<Test>::NothingToUpdate);
+		assert_noop!(
+			Audit::set_retention(RuntimeOrigin::root(), None),
+			Error::<Test>::NothingToUpdate
+		);
 		assert_ok!(Audit::set_retention(RuntimeOrigin::root(), Some(MIN_RETENTION)));
 		System::assert_last_event(Event::RetentionSet { horizon: Some(MIN_RETENTION) }.into());
 		assert_eq!(Retention::<Test>::get(), Some(MIN_RETENTION));

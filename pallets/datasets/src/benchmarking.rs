@@ -27,7 +27,12 @@ pub(crate) fn content() -> DatasetContent {
 	let mut format = b"application/".to_vec();
 	format.resize(MAX_FORMAT_LEN as usize, b'x');
 	DatasetContent {
-		bbox: BoundingBox { west: -100 * DEGREE, south: -50 * DEGREE, east: 100 * DEGREE, north: 50 * DEGREE },
+		bbox: BoundingBox {
+			west: -100 * DEGREE,
+			south: -50 * DEGREE,
+			east: 100 * DEGREE,
+			north: 50 * DEGREE,
+		},
 		crs: 4326,
 		time: TimeRange { start: -(1 << 44), end: Some(1 << 44) },
 		format,
@@ -66,7 +71,13 @@ mod benchmarks {
 		let who = publisher::<T>();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), description(), content(), AccessPolicy::Restricted, Sensitivity::Secret);
+		_(
+			RawOrigin::Signed(who),
+			description(),
+			content(),
+			AccessPolicy::Restricted,
+			Sensitivity::Secret,
+		);
 
 		assert_eq!(NextDatasetId::<T>::get(), 1);
 	}

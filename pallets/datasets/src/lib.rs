@@ -69,12 +69,12 @@ pub use citychain_primitives::{
 	access::{DatasetRegistry, DatasetSummary, OnDatasetPolicyChanged, OnDatasetWithdrawn},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
-		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS, MAX_KEYWORD_LEN,
-		MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
+		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS,
+		MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
-	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId, DatasetItem,
-	DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, MetadataUpdate, Role, Sensitivity, Stamp, TimeRange,
-	TopicCategory,
+	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
+	DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, MetadataUpdate,
+	Role, Sensitivity, Stamp, TimeRange, TopicCategory,
 };
 pub use weights::WeightInfo;
 
@@ -151,7 +151,12 @@ pub mod pallet {
 		/// A department filed a new dataset.
 		DatasetRegistered { dataset: DatasetId, owner: DepartmentId, publisher: T::AccountId },
 		/// A new version of `predecessor` was filed as `dataset`.
-		VersionPublished { dataset: DatasetId, predecessor: DatasetId, version: u32, publisher: T::AccountId },
+		VersionPublished {
+			dataset: DatasetId,
+			predecessor: DatasetId,
+			version: u32,
+			publisher: T::AccountId,
+		},
 		/// Descriptive fields of a dataset changed.
 		MetadataUpdated { dataset: DatasetId },
 		/// A dataset's access policy or sensitivity changed.
@@ -349,7 +354,11 @@ pub mod pallet {
 		/// keywords, URI. Content fields need a new version.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::update_metadata())]
-		pub fn update_metadata(origin: OriginFor<T>, dataset: DatasetId, update: MetadataUpdate) -> DispatchResult {
+		pub fn update_metadata(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			update: MetadataUpdate,
+		) -> DispatchResult {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			ensure!(record.status != DatasetStatus::Withdrawn, Error::<T>::DatasetWithdrawn);
 			ensure!(!update.is_empty(), Error::<T>::NothingToUpdate);
@@ -357,7 +366,8 @@ pub mod pallet {
 				record.title = Self::check_title(title)?;
 			}
 			if let Some(description) = update.description {
-				record.description = description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
+				record.description =
+					description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
 			}
 			if let Some(topic) = update.topic {
 				record.topic = topic;
@@ -371,7 +381,13 @@ pub mod pallet {
 			record.updated = Self::now();
 			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::emit(who, owner, AuditAction::MetadataUpdated, dataset, Event::MetadataUpdated { dataset });
+			Self::emit(
+				who,
+				owner,
+				AuditAction::MetadataUpdated,
+				dataset,
+				Event::MetadataUpdated { dataset },
+			);
 			Ok(())
 		}
 
@@ -393,7 +409,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			Self::ensure_current(&record)?;
-			ensure!((record.policy, record.sensitivity) != (policy, sensitivity), Error::<T>::NothingToUpdate);
+			ensure!(
+				(record.policy, record.sensitivity) != (policy, sensitivity),
+				Error::<T>::NothingToUpdate
+			);
 			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
 			let stamp = Self::now();
 			let earlier = Self::update_earlier_versions(&record, |_, r| {
@@ -434,7 +453,13 @@ pub mod pallet {
 			record.updated = Self::now();
 			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::emit(who, owner, AuditAction::DatasetDeprecated, dataset, Event::DatasetDeprecated { dataset });
+			Self::emit(
+				who,
+				owner,
+				AuditAction::DatasetDeprecated,
+				dataset,
+				Event::DatasetDeprecated { dataset },
+			);
 			Ok(())
 		}
 
@@ -449,7 +474,10 @@ pub mod pallet {
 				.saturating_add(Pallet::<T>::earlier_withdrawals_weight(MAX_HISTORY - 1))
 				.saturating_add(T::OnWithdraw::max_weight())
 		)]
-		pub fn withdraw_dataset(origin: OriginFor<T>, dataset: DatasetId) -> DispatchResultWithPostInfo {
+		pub fn withdraw_dataset(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+		) -> DispatchResultWithPostInfo {
 			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
 			Self::ensure_current(&record)?;
 			let stamp = Self::now();
@@ -461,7 +489,13 @@ pub mod pallet {
 			record.updated = stamp;
 			let owner = record.owner;
 			Datasets::<T>::insert(dataset, record);
-			Self::emit(who, owner, AuditAction::DatasetWithdrawn, dataset, Event::DatasetWithdrawn { dataset });
+			Self::emit(
+				who,
+				owner,
+				AuditAction::DatasetWithdrawn,
+				dataset,
+				Event::DatasetWithdrawn { dataset },
+			);
 			let hook = T::OnWithdraw::on_dataset_withdrawn(dataset);
 			Ok(Some(
 				T::WeightInfo::withdraw_dataset()
@@ -505,7 +539,10 @@ pub mod pallet {
 		/// Applies `change` to every earlier version of `record` (at most
 		/// `MAX_HISTORY - 1`: `publish_version` stops there); returns how
 		/// many it changed.
-		fn update_earlier_versions(record: &DatasetOf<T>, change: impl Fn(DatasetId, &mut DatasetOf<T>)) -> u32 {
+		fn update_earlier_versions(
+			record: &DatasetOf<T>,
+			change: impl Fn(DatasetId, &mut DatasetOf<T>),
+		) -> u32 {
 			let mut changed = 0;
 			let mut next = record.predecessor;
 			while let Some(id) = next {
@@ -523,7 +560,8 @@ pub mod pallet {
 		/// largest encoding (plus the trie overhead frame-benchmarking counts
 		/// for a map entry) in the proof.
 		pub fn earlier_versions_weight(n: u32) -> Weight {
-			let proof = (DatasetOf::<T>::max_encoded_len() as u64).saturating_add(MAP_ENTRY_PROOF_OVERHEAD);
+			let proof =
+				(DatasetOf::<T>::max_encoded_len() as u64).saturating_add(MAP_ENTRY_PROOF_OVERHEAD);
 			T::DbWeight::get()
 				.reads_writes(n.into(), n.into())
 				.saturating_add(Weight::from_parts(0, proof.saturating_mul(n.into())))
@@ -532,13 +570,16 @@ pub mod pallet {
 		/// [`Self::earlier_versions_weight`] and telling
 		/// [`Config::OnWithdraw`] of each of the `n` versions.
 		pub fn earlier_withdrawals_weight(n: u32) -> Weight {
-			Self::earlier_versions_weight(n)
-				.saturating_add(T::OnWithdraw::earlier_version_max_weight().saturating_mul(n.into()))
+			Self::earlier_versions_weight(n).saturating_add(
+				T::OnWithdraw::earlier_version_max_weight().saturating_mul(n.into()),
+			)
 		}
 
 		/// The signer and their department, if the signer is a Publisher of an
 		/// active department.
-		pub fn ensure_publisher(origin: OriginFor<T>) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+		pub fn ensure_publisher(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
 			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
@@ -599,7 +640,8 @@ pub mod pallet {
 				.into_iter()
 				.map(|k| {
 					ensure!(!k.is_empty(), Error::<T>::EmptyKeyword);
-					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k).map_err(|_| Error::<T>::KeywordTooLong.into())
+					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k)
+						.map_err(|_| Error::<T>::KeywordTooLong.into())
 				})
 				.collect::<Result<Vec<_>, DispatchError>>()?;
 			Ok(BoundedVec::truncate_from(keywords))
@@ -608,7 +650,10 @@ pub mod pallet {
 		fn check_description(d: DatasetDescription) -> Result<CheckedDescription, DispatchError> {
 			Ok(CheckedDescription {
 				title: Self::check_title(d.title)?,
-				description: d.description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?,
+				description: d
+					.description
+					.try_into()
+					.map_err(|_| Error::<T>::DescriptionTooLong)?,
 				topic: d.topic,
 				keywords: Self::check_keywords(d.keywords)?,
 				uri: Self::check_uri(d.uri)?,
@@ -628,10 +673,12 @@ pub mod pallet {
 			})?;
 			ensure!(Self::is_media_type(&c.format), Error::<T>::InvalidMediaType);
 			let format = c.format.try_into().map_err(|_| Error::<T>::FormatTooLong)?;
-			let function = HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
+			let function =
+				HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
 			ensure!(c.digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
 			ensure!(c.size > 0, Error::<T>::EmptyContent);
-			let hash = ContentHash { code: c.hash_code, digest: BoundedVec::truncate_from(c.digest) };
+			let hash =
+				ContentHash { code: c.hash_code, digest: BoundedVec::truncate_from(c.digest) };
 			Ok(CheckedContent { bbox, crs: c.crs, time, format, hash, size: c.size })
 		}
 
@@ -640,7 +687,9 @@ pub mod pallet {
 		fn is_media_type(format: &[u8]) -> bool {
 			let essence = format.split(|b| *b == b';').next().unwrap_or_default();
 			let mut parts = essence.split(|b| *b == b'/');
-			let ok = |p: Option<&[u8]>| p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()));
+			let ok = |p: Option<&[u8]>| {
+				p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()))
+			};
 			ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 		}
 
@@ -671,7 +720,8 @@ pub mod pallet {
 				Datasets::<T>::get,
 				|_| true,
 			);
-			let items = items.into_iter().map(|(id, dataset)| DatasetItem { id, dataset }).collect();
+			let items =
+				items.into_iter().map(|(id, dataset)| DatasetItem { id, dataset }).collect();
 			DatasetPage { items, next }
 		}
 
@@ -723,7 +773,10 @@ pub mod pallet {
 				}
 			}
 			ensure!(records == NextDatasetId::<T>::get(), "a dataset record is missing");
-			ensure!(OwnerIndex::<T>::iter_keys().count() as u64 == records, "owner index size differs");
+			ensure!(
+				OwnerIndex::<T>::iter_keys().count() as u64 == records,
+				"owner index size differs"
+			);
 			Ok(())
 		}
 	}

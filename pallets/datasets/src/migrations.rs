@@ -16,7 +16,8 @@ use frame_support::{
 };
 
 /// The storage items of version 0 that version 1 no longer has.
-pub const LEGACY_ITEMS: [&str; 4] = ["SpatialIndex", "TemporalIndex", "OngoingIndex", "OccupiedDepths"];
+pub const LEGACY_ITEMS: [&str; 4] =
+	["SpatialIndex", "TemporalIndex", "OngoingIndex", "OccupiedDepths"];
 
 /// Most legacy keys removed in one block.
 pub const MAX_KEYS_PER_BLOCK: u32 = 4_096;
@@ -39,7 +40,10 @@ pub fn clear_legacy_index<T: Config>(limit: Weight) -> Weight {
 	let reserved = check.saturating_add(db.writes(1));
 	let per_key = db.reads_writes(1, 1);
 	// Storage priced at nothing (a test runtime): as many as the cap allows.
-	let room = limit.saturating_sub(reserved).checked_div_per_component(&per_key).unwrap_or(u64::MAX);
+	let room = limit
+		.saturating_sub(reserved)
+		.checked_div_per_component(&per_key)
+		.unwrap_or(u64::MAX);
 	let mut keys = u32::try_from(room).unwrap_or(u32::MAX).min(MAX_KEYS_PER_BLOCK);
 	if limit.any_lt(reserved) || keys == 0 {
 		return check;
@@ -74,7 +78,9 @@ mod tests {
 				let prefix = legacy_prefix::<Test>(item);
 				let mut count = 0;
 				let mut key = prefix.to_vec();
-				while let Some(next) = sp_io::storage::next_key(&key).filter(|k| k.starts_with(&prefix)) {
+				while let Some(next) =
+					sp_io::storage::next_key(&key).filter(|k| k.starts_with(&prefix))
+				{
 					count += 1;
 					key = next;
 				}
@@ -100,9 +106,11 @@ mod tests {
 			unhashed::put_raw(&untouched, b"record");
 		});
 		ext.commit_all().unwrap();
-		let db: frame_support::weights::RuntimeDbWeight = <Test as frame_system::Config>::DbWeight::get();
+		let db: frame_support::weights::RuntimeDbWeight =
+			<Test as frame_system::Config>::DbWeight::get();
 		let mut block = |limit: Weight| {
-			let (used, left) = ext.execute_with(|| (clear_legacy_index::<Test>(limit), legacy_keys()));
+			let (used, left) =
+				ext.execute_with(|| (clear_legacy_index::<Test>(limit), legacy_keys()));
 			ext.commit_all().unwrap();
 			(used, left)
 		};
@@ -111,7 +119,10 @@ mod tests {
 		assert_eq!(block(db.reads(1)), (db.reads(1), 12_000));
 
 		// Room for 100 keys: exactly 100 go, within the room.
-		let room = db.reads(1).saturating_add(db.writes(1)).saturating_add(db.reads_writes(100, 100));
+		let room = db
+			.reads(1)
+			.saturating_add(db.writes(1))
+			.saturating_add(db.reads_writes(100, 100));
 		let (used, left) = block(room);
 		assert_eq!(left, 11_900);
 		assert!(used.all_lte(room));

@@ -29,7 +29,10 @@ pub fn contains<T: Config>(owner: DepartmentId, id: DatasetId) -> bool {
 }
 
 /// The ids after `cursor`, ascending, of the datasets of `owner`.
-pub fn owned_by<T: Config>(owner: DepartmentId, cursor: Option<DatasetId>) -> impl Iterator<Item = DatasetId> {
+pub fn owned_by<T: Config>(
+	owner: DepartmentId,
+	cursor: Option<DatasetId>,
+) -> impl Iterator<Item = DatasetId> {
 	let mut prefix = OwnerIndex::<T>::final_prefix().to_vec();
 	prefix.extend_from_slice(&owner.to_be_bytes());
 	citychain_primitives::paging::ids_after(prefix, cursor)

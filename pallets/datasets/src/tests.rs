@@ -1,8 +1,9 @@
 use crate::{
-	mock::*, pallet::Datasets as Records, AccessPolicy, BoundingBox, DatasetContent, DatasetDescription, DatasetId,
-	DatasetOf, DatasetStatus, DepartmentId, Error, Event, MetadataUpdate, NextDatasetId, Sensitivity, Stamp, TimeRange,
-	TopicCategory, WeightInfo, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS, MAX_KEYWORD_LEN,
-	MAX_TITLE_LEN, MAX_URI_LEN,
+	mock::*, pallet::Datasets as Records, AccessPolicy, BoundingBox, DatasetContent,
+	DatasetDescription, DatasetId, DatasetOf, DatasetStatus, DepartmentId, Error, Event,
+	MetadataUpdate, NextDatasetId, Sensitivity, Stamp, TimeRange, TopicCategory, WeightInfo,
+	MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TITLE_LEN,
+	MAX_URI_LEN,
 };
 use citychain_primitives::{
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE, MAX_TIME},
@@ -96,7 +97,10 @@ fn record(id: DatasetId) -> DatasetOf<Test> {
 /// The records `query` matches, by id: what every node's search index
 /// answers (it filters with `DatasetQuery::matches` too).
 fn search(query: DatasetQuery) -> Vec<DatasetId> {
-	let mut ids: Vec<_> = Records::<Test>::iter().filter(|(_, d)| query.matches(d)).map(|(id, _)| id).collect();
+	let mut ids: Vec<_> = Records::<Test>::iter()
+		.filter(|(_, d)| query.matches(d))
+		.map(|(id, _)| id)
+		.collect();
 	ids.sort_unstable();
 	ids
 }
@@ -138,7 +142,12 @@ fn register_dataset_files_the_record_with_owner_publisher_and_stamps() {
 		assert_eq!(d.updated, d.created);
 		assert_eq!(NextDatasetId::<Test>::get(), 1);
 		System::assert_last_event(
-			Event::DatasetRegistered { dataset: 0, owner: TRANSPORT, publisher: TRANSPORT_PUBLISHER }.into(),
+			Event::DatasetRegistered {
+				dataset: 0,
+				owner: TRANSPORT,
+				publisher: TRANSPORT_PUBLISHER,
+			}
+			.into(),
 		);
 		Datasets::do_try_state().unwrap();
 	});
@@ -182,7 +191,10 @@ fn register_dataset_refuses_bad_descriptions() {
 			register_description(d)
 		};
 		assert_noop!(with(|d| d.title.clear()), Error::<Test>::EmptyTitle);
-		assert_noop!(with(|d| d.title = vec![b't'; MAX_TITLE_LEN as usize + 1]), Error::<Test>::TitleTooLong);
+		assert_noop!(
+			with(|d| d.title = vec![b't'; MAX_TITLE_LEN as usize + 1]),
+			Error::<Test>::TitleTooLong
+		);
 		assert_noop!(
 			with(|d| d.description = vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1]),
 			Error::<Test>::DescriptionTooLong
@@ -197,7 +209,10 @@ fn register_dataset_refuses_bad_descriptions() {
 			Error::<Test>::KeywordTooLong
 		);
 		assert_noop!(with(|d| d.uri.clear()), Error::<Test>::EmptyUri);
-		assert_noop!(with(|d| d.uri = vec![b'u'; MAX_URI_LEN as usize + 1]), Error::<Test>::UriTooLong);
+		assert_noop!(
+			with(|d| d.uri = vec![b'u'; MAX_URI_LEN as usize + 1]),
+			Error::<Test>::UriTooLong
+		);
 		assert_ok!(with(|d| {
 			d.title = vec![b't'; MAX_TITLE_LEN as usize];
 			d.keywords = vec![vec![b'k'; MAX_KEYWORD_LEN as usize]; MAX_KEYWORDS as usize];
@@ -214,8 +229,14 @@ fn register_dataset_refuses_bad_extents() {
 		assert_noop!(with_box(bbox(180.5, 39.0, 117.0, 40.0)), Error::<Test>::InvalidLongitude);
 		assert_noop!(with_box(bbox(116.0, 41.0, 117.0, 40.0)), Error::<Test>::InvalidBoundingBox);
 		let with_time = |t| register_content(content(city(), t));
-		assert_noop!(with_time(TimeRange { start: JAN_2024, end: Some(JAN_2024 - 1) }), Error::<Test>::EndBeforeStart);
-		assert_noop!(with_time(TimeRange { start: JAN_2024, end: Some(MAX_TIME + 1) }), Error::<Test>::TimeOutOfRange);
+		assert_noop!(
+			with_time(TimeRange { start: JAN_2024, end: Some(JAN_2024 - 1) }),
+			Error::<Test>::EndBeforeStart
+		);
+		assert_noop!(
+			with_time(TimeRange { start: JAN_2024, end: Some(MAX_TIME + 1) }),
+			Error::<Test>::TimeOutOfRange
+		);
 		// Across the antimeridian, a point, an instant and an ongoing range are fine.
 		assert_ok!(with_box(bbox(179.0, -18.0, -179.0, -16.0)));
 		assert_ok!(with_box(bbox(116.4, 39.9, 116.4, 39.9)));
@@ -294,11 +315,23 @@ fn publish_version_links_both_ways_and_supersedes_the_old_record() {
 		));
 		let v2 = v1 + 1;
 		System::assert_last_event(
-			Event::VersionPublished { dataset: v2, predecessor: v1, version: 2, publisher: TRANSPORT_PUBLISHER }.into(),
+			Event::VersionPublished {
+				dataset: v2,
+				predecessor: v1,
+				version: 2,
+				publisher: TRANSPORT_PUBLISHER,
+			}
+			.into(),
 		);
 		let (old, new) = (record(v1), record(v2));
-		assert_eq!((old.status, old.successor, old.updated.block), (DatasetStatus::Superseded, Some(v2), 5));
-		assert_eq!((new.status, new.predecessor, new.version), (DatasetStatus::Active, Some(v1), 2));
+		assert_eq!(
+			(old.status, old.successor, old.updated.block),
+			(DatasetStatus::Superseded, Some(v2), 5)
+		);
+		assert_eq!(
+			(new.status, new.predecessor, new.version),
+			(DatasetStatus::Active, Some(v1), 2)
+		);
 		assert_eq!((new.title.clone(), new.policy), (old.title.clone(), old.policy));
 		assert_eq!(new.bbox, new_box);
 		assert_ok!(Datasets::publish_version(
@@ -320,8 +353,14 @@ fn publish_version_links_both_ways_and_supersedes_the_old_record() {
 fn publish_version_refuses_superseded_withdrawn_and_foreign_datasets() {
 	new_test_ext().execute_with(|| {
 		let v1 = register("Counts");
-		let publish =
-			|who, id| Datasets::publish_version(RuntimeOrigin::signed(who), id, content(city(), year_2024()), None);
+		let publish = |who, id| {
+			Datasets::publish_version(
+				RuntimeOrigin::signed(who),
+				id,
+				content(city(), year_2024()),
+				None,
+			)
+		};
 		assert_noop!(publish(TRANSPORT_PUBLISHER, 42), Error::<Test>::UnknownDataset);
 		assert_noop!(publish(PLANNING_PUBLISHER, v1), Error::<Test>::NotOwner);
 		assert_noop!(publish(TRANSPORT_CLERK, v1), Error::<Test>::NotPublisher);
@@ -370,7 +409,11 @@ fn update_metadata_changes_descriptive_fields_only() {
 			topic: Some(TopicCategory::Society),
 			..Default::default()
 		};
-		assert_ok!(Datasets::update_metadata(RuntimeOrigin::signed(TRANSPORT_PUBLISHER), id, update));
+		assert_ok!(Datasets::update_metadata(
+			RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
+			id,
+			update
+		));
 		System::assert_last_event(Event::MetadataUpdated { dataset: id }.into());
 		let after = record(id);
 		assert_eq!(after.title.to_vec(), b"Junction counts".to_vec());
@@ -387,16 +430,26 @@ fn update_metadata_refuses_empty_invalid_and_unauthorised_updates() {
 	new_test_ext().execute_with(|| {
 		let id = register("Counts");
 		let update = |who, u| Datasets::update_metadata(RuntimeOrigin::signed(who), id, u);
-		assert_noop!(update(TRANSPORT_PUBLISHER, MetadataUpdate::default()), Error::<Test>::NothingToUpdate);
+		assert_noop!(
+			update(TRANSPORT_PUBLISHER, MetadataUpdate::default()),
+			Error::<Test>::NothingToUpdate
+		);
 		let empty_title = MetadataUpdate { title: Some(Vec::new()), ..Default::default() };
 		assert_noop!(update(TRANSPORT_PUBLISHER, empty_title), Error::<Test>::EmptyTitle);
-		let long_uri = MetadataUpdate { uri: Some(vec![b'u'; MAX_URI_LEN as usize + 1]), ..Default::default() };
+		let long_uri = MetadataUpdate {
+			uri: Some(vec![b'u'; MAX_URI_LEN as usize + 1]),
+			..Default::default()
+		};
 		assert_noop!(update(TRANSPORT_PUBLISHER, long_uri), Error::<Test>::UriTooLong);
-		let long_desc =
-			MetadataUpdate { description: Some(vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1]), ..Default::default() };
+		let long_desc = MetadataUpdate {
+			description: Some(vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1]),
+			..Default::default()
+		};
 		assert_noop!(update(TRANSPORT_PUBLISHER, long_desc), Error::<Test>::DescriptionTooLong);
-		let many =
-			MetadataUpdate { keywords: Some(vec![b"k".to_vec(); MAX_KEYWORDS as usize + 1]), ..Default::default() };
+		let many = MetadataUpdate {
+			keywords: Some(vec![b"k".to_vec(); MAX_KEYWORDS as usize + 1]),
+			..Default::default()
+		};
 		assert_noop!(update(TRANSPORT_PUBLISHER, many), Error::<Test>::TooManyKeywords);
 		let title = MetadataUpdate { title: Some(b"New".to_vec()), ..Default::default() };
 		assert_noop!(update(PLANNING_PUBLISHER, title.clone()), Error::<Test>::NotOwner);
@@ -426,7 +479,10 @@ fn set_access_policy_changes_policy_and_sensitivity() {
 			.into(),
 		);
 		let d = record(id);
-		assert_eq!((d.policy, d.sensitivity), (AccessPolicy::Restricted, Sensitivity::Confidential));
+		assert_eq!(
+			(d.policy, d.sensitivity),
+			(AccessPolicy::Restricted, Sensitivity::Confidential)
+		);
 	});
 }
 
@@ -443,7 +499,10 @@ fn set_access_policy_refuses_no_change_open_sensitive_data_and_strangers() {
 			set(TRANSPORT_PUBLISHER, AccessPolicy::Open, Sensitivity::Secret),
 			Error::<Test>::PolicyTooPermissive
 		);
-		assert_noop!(set(PLANNING_PUBLISHER, AccessPolicy::Open, Sensitivity::Public), Error::<Test>::NotOwner);
+		assert_noop!(
+			set(PLANNING_PUBLISHER, AccessPolicy::Open, Sensitivity::Public),
+			Error::<Test>::NotOwner
+		);
 		assert_noop!(
 			Datasets::set_access_policy(
 				RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
@@ -535,10 +594,16 @@ fn a_policy_change_reaches_every_earlier_version_and_the_access_pallet() {
 		let info = set(v3).unwrap();
 		for id in [v1, v2, v3] {
 			let d = record(id);
-			assert_eq!((d.policy, d.sensitivity), (AccessPolicy::Restricted, Sensitivity::Confidential));
+			assert_eq!(
+				(d.policy, d.sensitivity),
+				(AccessPolicy::Restricted, Sensitivity::Confidential)
+			);
 		}
 		assert_eq!(record(v1).status, DatasetStatus::Superseded, "only the policy changes");
-		assert_eq!(PolicyLog::changes(), vec![(v3, AccessPolicy::Restricted, Sensitivity::Confidential)]);
+		assert_eq!(
+			PolicyLog::changes(),
+			vec![(v3, AccessPolicy::Restricted, Sensitivity::Confidential)]
+		);
 		// Charged for the two earlier versions it walked, not for the most.
 		let charged = info.actual_weight.expect("refunded to what it did");
 		assert_eq!(
@@ -555,7 +620,8 @@ fn a_policy_change_reaches_every_earlier_version_and_the_access_pallet() {
 fn withdrawing_the_current_version_withdraws_every_earlier_one() {
 	new_test_ext().execute_with(|| {
 		let (v1, v2, v3) = three_versions();
-		let withdraw = |id| Datasets::withdraw_dataset(RuntimeOrigin::signed(TRANSPORT_PUBLISHER), id);
+		let withdraw =
+			|id| Datasets::withdraw_dataset(RuntimeOrigin::signed(TRANSPORT_PUBLISHER), id);
 		assert_noop!(withdraw(v1), Error::<Test>::DatasetSuperseded);
 		let info = withdraw(v3).unwrap();
 		assert_eq!(
@@ -572,7 +638,11 @@ fn withdrawing_the_current_version_withdraws_every_earlier_one() {
 		}
 		assert_eq!(record(v1).successor, Some(v2), "the history stays walkable");
 		assert_eq!(WithdrawalLog::withdrawn(), vec![v3]);
-		assert_eq!(WithdrawalLog::earlier_withdrawn(), vec![v2, v1], "each earlier version is told, newest first");
+		assert_eq!(
+			WithdrawalLog::earlier_withdrawn(),
+			vec![v2, v1],
+			"each earlier version is told, newest first"
+		);
 		assert_noop!(withdraw(v2), Error::<Test>::DatasetWithdrawn);
 		Datasets::do_try_state().unwrap();
 	});
@@ -627,12 +697,26 @@ fn a_query_matches_by_every_field() {
 		let before = TimeInterval { start: None, end: Some(JAN_2024 - 500 * DAY) };
 		assert_eq!(search(DatasetQuery { time: Some(before), ..query() }), vec![harbour]);
 		assert_eq!(search(DatasetQuery { owner: Some(PLANNING), ..query() }), vec![roads]);
-		assert_eq!(search(DatasetQuery { topics: vec![TopicCategory::Oceans], ..query() }), vec![harbour]);
-		assert_eq!(search(DatasetQuery { status: Some(DatasetStatus::Deprecated), ..query() }), vec![counts]);
-		assert_eq!(search(DatasetQuery { text: Some(b"JUNCTIONS".to_vec()), ..query() }), vec![counts, roads, harbour]);
+		assert_eq!(
+			search(DatasetQuery { topics: vec![TopicCategory::Oceans], ..query() }),
+			vec![harbour]
+		);
+		assert_eq!(
+			search(DatasetQuery { status: Some(DatasetStatus::Deprecated), ..query() }),
+			vec![counts]
+		);
+		assert_eq!(
+			search(DatasetQuery { text: Some(b"JUNCTIONS".to_vec()), ..query() }),
+			vec![counts, roads, harbour]
+		);
 		assert_eq!(search(DatasetQuery { text: Some(b"road".to_vec()), ..query() }), vec![roads]);
 		assert_eq!(
-			search(DatasetQuery { bbox: Some(downtown), owner: Some(TRANSPORT), time: Some(mid_2024), ..query() }),
+			search(DatasetQuery {
+				bbox: Some(downtown),
+				owner: Some(TRANSPORT),
+				time: Some(mid_2024),
+				..query()
+			}),
 			vec![counts]
 		);
 	});
@@ -646,7 +730,12 @@ fn datasets_of_pages_through_one_departments_datasets_in_id_order() {
 		for i in 0..7 {
 			transport.push(register(&format!("Counts {i}")));
 			if i % 2 == 0 {
-				planning.push(register_as(PLANNING_PUBLISHER, &format!("Plan {i}"), city(), year_2024()));
+				planning.push(register_as(
+					PLANNING_PUBLISHER,
+					&format!("Plan {i}"),
+					city(),
+					year_2024(),
+				));
 			}
 		}
 		for limit in [1, 3, 7, 8, MAX_PAGE_SIZE] {
@@ -669,15 +758,24 @@ fn invalid_queries_are_named() {
 	new_test_ext().execute_with(|| {
 		let err = |q: DatasetQuery| q.validate().unwrap_err();
 		assert_eq!(err(DatasetQuery { limit: 0, ..query() }), QueryError::ZeroLimit);
-		assert_eq!(err(DatasetQuery { limit: MAX_PAGE_SIZE + 1, ..query() }), QueryError::LimitTooLarge);
+		assert_eq!(
+			err(DatasetQuery { limit: MAX_PAGE_SIZE + 1, ..query() }),
+			QueryError::LimitTooLarge
+		);
 		assert_eq!(
 			err(DatasetQuery { bbox: Some(bbox(0.0, 10.0, 1.0, 5.0)), ..query() }),
 			QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth)
 		);
 		assert_eq!(
-			err(DatasetQuery { time: Some(TimeInterval { start: Some(10), end: Some(5) }), ..query() }),
+			err(DatasetQuery {
+				time: Some(TimeInterval { start: Some(10), end: Some(5) }),
+				..query()
+			}),
 			QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart)
 		);
-		assert_eq!(err(DatasetQuery { text: Some(vec![b'a'; 65]), ..query() }), QueryError::TextTooLong);
+		assert_eq!(
+			err(DatasetQuery { text: Some(vec![b'a'; 65]), ..query() }),
+			QueryError::TextTooLong
+		);
 	});
 }

@@ -55,12 +55,19 @@ mod benchmarks {
 	#[benchmark]
 	fn register_department() -> Result<(), BenchmarkError> {
 		fill_departments::<T>();
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let admin: T::AccountId = account("admin", 0, 0);
 		let id = NextDepartmentId::<T>::get();
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, max_name::<T>(), DepartmentKind::Water, admin, max_uri::<T>());
+		_(
+			origin as T::RuntimeOrigin,
+			max_name::<T>(),
+			DepartmentKind::Water,
+			admin,
+			max_uri::<T>(),
+		);
 
 		assert!(Departments::<T>::contains_key(id));
 		Ok(())
@@ -70,7 +77,8 @@ mod benchmarks {
 	fn set_department_status() -> Result<(), BenchmarkError> {
 		fill_departments::<T>();
 		let (id, _) = department_with_admin::<T>();
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, DepartmentStatus::Retired);
@@ -132,7 +140,12 @@ mod benchmarks {
 		Pallet::<T>::do_add_member(id, delegate.clone(), Roles::NONE).expect("room for a member");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(admin), Some(max_name::<T>()), Some(max_uri::<T>()), Some(delegate.clone()));
+		_(
+			RawOrigin::Signed(admin),
+			Some(max_name::<T>()),
+			Some(max_uri::<T>()),
+			Some(delegate.clone()),
+		);
 
 		assert_eq!(Departments::<T>::get(id).map(|d| d.delegate), Some(delegate));
 	}

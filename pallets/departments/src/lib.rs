@@ -63,7 +63,8 @@ pub mod weights;
 pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	departments::OnDepartmentStatusChanged,
-	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Role, Roles,
+	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership,
+	Role, Roles,
 };
 pub use types::*;
 pub use weights::WeightInfo;
@@ -166,8 +167,15 @@ pub mod pallet {
 
 	/// The member accounts of each department, for listing them.
 	#[pallet::storage]
-	pub type DepartmentMembers<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, DepartmentId, Blake2_128Concat, T::AccountId, (), OptionQuery>;
+	pub type DepartmentMembers<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DepartmentId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
 
 	/// The allowances governance gave departments other than the default.
 	#[pallet::storage]
@@ -180,7 +188,8 @@ pub mod pallet {
 	/// The delegates of the active departments, sorted: the council's
 	/// membership as this pallet last set it.
 	#[pallet::storage]
-	pub type CouncilSeats<T: Config> = StorageValue<_, BoundedVec<T::AccountId, T::MaxDepartments>, ValueQuery>;
+	pub type CouncilSeats<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxDepartments>, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -194,7 +203,10 @@ pub mod pallet {
 			for d in &self.departments {
 				let ((delegate, delegate_roles), others) =
 					d.members.split_first().expect("a genesis department has members");
-				assert!(delegate_roles.contains(Role::Admin), "a genesis department's first member is an Admin");
+				assert!(
+					delegate_roles.contains(Role::Admin),
+					"a genesis department's first member is an Admin"
+				);
 				let id = Pallet::<T>::do_register_department(
 					d.name.as_bytes().to_vec(),
 					d.kind,
@@ -204,7 +216,8 @@ pub mod pallet {
 				)
 				.expect("genesis department is valid");
 				for (who, roles) in others {
-					Pallet::<T>::do_add_member(id, who.clone(), *roles).expect("genesis member is valid");
+					Pallet::<T>::do_add_member(id, who.clone(), *roles)
+						.expect("genesis member is valid");
 				}
 				Departments::<T>::mutate(id, |dept| {
 					if let Some(dept) = dept {
@@ -313,8 +326,13 @@ pub mod pallet {
 			metadata_uri: Vec<u8>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let department =
-				Self::do_register_department(name, kind, admin.clone(), Roles::only(Role::Admin), metadata_uri)?;
+			let department = Self::do_register_department(
+				name,
+				kind,
+				admin.clone(),
+				Roles::only(Role::Admin),
+				metadata_uri,
+			)?;
 			Self::change_council(Some(&admin), None)?;
 			Self::emit(
 				Actor::Governance,
@@ -341,7 +359,8 @@ pub mod pallet {
 			status: DepartmentStatus,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let mut dept = Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
+			let mut dept =
+				Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
 			ensure!(dept.status.can_transition_to(&status), Error::<T>::InvalidStatusTransition);
 			match (dept.status.is_active(), status.is_active()) {
 				(true, false) => Self::change_council(None, Some(&dept.delegate))?,
@@ -383,7 +402,11 @@ pub mod pallet {
 		/// Replace the roles of `who`, a member of the caller's department.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::set_member_roles())]
-		pub fn set_member_roles(origin: OriginFor<T>, who: T::AccountId, roles: Roles) -> DispatchResult {
+		pub fn set_member_roles(
+			origin: OriginFor<T>,
+			who: T::AccountId,
+			roles: Roles,
+		) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
 			let mut record = Self::member_of(&who, department)?;
 			let mut dept = Self::department_record(department)?;
@@ -433,7 +456,10 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(citychain_primitives::departments::is_valid_encryption_key(&key), Error::<T>::InvalidEncryptionKey);
+			ensure!(
+				citychain_primitives::departments::is_valid_encryption_key(&key),
+				Error::<T>::InvalidEncryptionKey
+			);
 			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
 				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
 				dept.encryption_key = Some(key);
@@ -460,7 +486,10 @@ pub mod pallet {
 			delegate: Option<T::AccountId>,
 		) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(name.is_some() || metadata_uri.is_some() || delegate.is_some(), Error::<T>::NothingToUpdate);
+			ensure!(
+				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
+				Error::<T>::NothingToUpdate
+			);
 			let mut dept = Self::department_record(department)?;
 			let name = name.map(Self::bounded_name).transpose()?;
 			let metadata_uri = metadata_uri.map(Self::bounded_uri).transpose()?;
@@ -539,7 +568,9 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// The signer and their department, if the signer is an Admin of an
 		/// active department.
-		pub fn ensure_admin(origin: OriginFor<T>) -> Result<(T::AccountId, DepartmentId), DispatchError> {
+		pub fn ensure_admin(
+			origin: OriginFor<T>,
+		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
 			let record = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
 			let dept = Self::department_record(record.department)?;
@@ -591,12 +622,23 @@ pub mod pallet {
 		/// Records the call's entry in the audit log (the actor's department
 		/// is the subject department, except for governance) and deposits
 		/// its event.
-		fn emit(actor: Actor<T::AccountId>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+		fn emit(
+			actor: Actor<T::AccountId>,
+			department: DepartmentId,
+			action: AuditAction,
+			event: Event<T>,
+		) {
 			let actor_department = match actor {
 				Actor::Account(_) => Some(department),
 				_ => None,
 			};
-			T::Audit::record(actor, actor_department, action, Subject::Department(department), &event.encode());
+			T::Audit::record(
+				actor,
+				actor_department,
+				action,
+				Subject::Department(department),
+				&event.encode(),
+			);
 			Self::deposit_event(event);
 		}
 
@@ -605,7 +647,10 @@ pub mod pallet {
 		}
 
 		/// The member record of `who` if `who` belongs to `department`.
-		fn member_of(who: &T::AccountId, department: DepartmentId) -> Result<MemberRecord, DispatchError> {
+		fn member_of(
+			who: &T::AccountId,
+			department: DepartmentId,
+		) -> Result<MemberRecord, DispatchError> {
 			Members::<T>::get(who)
 				.filter(|r| r.department == department)
 				.ok_or_else(|| Error::<T>::NotMemberOfDepartment.into())
@@ -657,7 +702,11 @@ pub mod pallet {
 		}
 
 		/// Adds `who` to `department` with `roles`.
-		pub(crate) fn do_add_member(department: DepartmentId, who: T::AccountId, roles: Roles) -> DispatchResult {
+		pub(crate) fn do_add_member(
+			department: DepartmentId,
+			who: T::AccountId,
+			roles: Roles,
+		) -> DispatchResult {
 			let mut dept = Self::department_record(department)?;
 			ensure!(!Members::<T>::contains_key(&who), Error::<T>::AlreadyMember);
 			ensure!(dept.members < T::MaxMembersPerDepartment::get(), Error::<T>::TooManyMembers);
@@ -678,9 +727,12 @@ pub mod pallet {
 		}
 
 		/// The sorted delegates of all active departments.
-		fn active_delegates() -> Result<BoundedVec<T::AccountId, T::MaxDepartments>, DispatchError> {
-			let mut delegates: Vec<_> =
-				Departments::<T>::iter_values().filter(|d| d.status.is_active()).map(|d| d.delegate).collect();
+		fn active_delegates() -> Result<BoundedVec<T::AccountId, T::MaxDepartments>, DispatchError>
+		{
+			let mut delegates: Vec<_> = Departments::<T>::iter_values()
+				.filter(|d| d.status.is_active())
+				.map(|d| d.delegate)
+				.collect();
 			delegates.sort();
 			delegates.try_into().map_err(|_| Error::<T>::TooManyDepartments.into())
 		}
@@ -731,7 +783,10 @@ pub mod pallet {
 				ensure!(members.len() as u32 == dept.members, "member count differs");
 				let admins = members.iter().filter(|(_, r)| r.contains(Role::Admin)).count() as u32;
 				ensure!(admins == dept.admins && !admins.is_zero(), "admin count differs or is 0");
-				ensure!(members.iter().any(|(who, _)| *who == dept.delegate), "delegate is not a member");
+				ensure!(
+					members.iter().any(|(who, _)| *who == dept.delegate),
+					"delegate is not a member"
+				);
 			}
 			ensure!(standing == StandingDepartments::<T>::get(), "standing count differs");
 			ensure!(standing <= T::MaxDepartments::get(), "too many departments");
@@ -751,7 +806,12 @@ impl<T: Config> DepartmentDirectory<T::AccountId> for Pallet<T> {
 	fn membership(who: &T::AccountId) -> Option<Membership> {
 		let record = Members::<T>::get(who)?;
 		let dept = Departments::<T>::get(record.department)?;
-		Some(Membership { department: record.department, kind: dept.kind, status: dept.status, roles: record.roles })
+		Some(Membership {
+			department: record.department,
+			kind: dept.kind,
+			status: dept.status,
+			roles: record.roles,
+		})
 	}
 
 	fn department(id: DepartmentId) -> Option<(DepartmentKind, DepartmentStatus)> {

@@ -9,8 +9,13 @@ use frame_support::{
 
 /// Version 0 to 1: counts the departments that are not retired into
 /// [`StandingDepartments`], which the cap on departments now reads.
-pub type MigrateToV1<T> =
-	VersionedMigration<0, 1, CountStandingDepartments<T>, Pallet<T>, <T as frame_system::Config>::DbWeight>;
+pub type MigrateToV1<T> = VersionedMigration<
+	0,
+	1,
+	CountStandingDepartments<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
 
 /// The unversioned step of [`MigrateToV1`].
 pub struct CountStandingDepartments<T>(core::marker::PhantomData<T>);
@@ -40,7 +45,8 @@ mod tests {
 	fn counts_the_departments_not_retired_and_sets_the_version() {
 		new_test_ext().execute_with(|| {
 			let standing = StandingDepartments::<Test>::get();
-			let first = crate::Departments::<Test>::iter_keys().next().expect("a genesis department");
+			let first =
+				crate::Departments::<Test>::iter_keys().next().expect("a genesis department");
 			crate::Departments::<Test>::mutate(first, |d| {
 				d.as_mut().expect("exists").status = DepartmentStatus::Retired
 			});

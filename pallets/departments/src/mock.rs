@@ -97,7 +97,11 @@ pub const PLANNING: u32 = 0;
 pub const TRANSPORT: u32 = 1;
 pub const REGULATOR: u32 = 2;
 
-fn department(name: &str, kind: DepartmentKind, members: Vec<(AccountId, Roles)>) -> GenesisDepartment<AccountId> {
+fn department(
+	name: &str,
+	kind: DepartmentKind,
+	members: Vec<(AccountId, Roles)>,
+) -> GenesisDepartment<AccountId> {
 	GenesisDepartment {
 		name: name.into(),
 		kind,
@@ -114,7 +118,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		department(
 			"Planning",
 			DepartmentKind::Planning,
-			vec![(PLANNING_ADMIN, Roles::only(Role::Admin)), (PLANNING_PUBLISHER, Roles::only(Role::Publisher))],
+			vec![
+				(PLANNING_ADMIN, Roles::only(Role::Admin)),
+				(PLANNING_PUBLISHER, Roles::only(Role::Publisher)),
+			],
 		),
 		department("Transport", DepartmentKind::Transport, vec![(TRANSPORT_ADMIN, Roles::ALL)]),
 		department("Regulator", DepartmentKind::Regulator, vec![(REGULATOR_ADMIN, Roles::ALL)]),

@@ -1,4 +1,7 @@
-use crate::{mock::*, DepartmentMembers, Departments as DepartmentRecords, Error, Event, Members, NextDepartmentId};
+use crate::{
+	mock::*, DepartmentMembers, Departments as DepartmentRecords, Error, Event, Members,
+	NextDepartmentId,
+};
 use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
@@ -50,12 +53,23 @@ mod register_department {
 		new_test_ext().execute_with(|| {
 			let id = register(b"Water", DepartmentKind::Water, 10);
 			let dept = DepartmentRecords::<Test>::get(id).unwrap();
-			assert_eq!((dept.kind, dept.status, dept.delegate), (DepartmentKind::Water, DepartmentStatus::Active, 10));
-			assert_eq!(Members::<Test>::get(10).map(|m| (m.department, m.roles)), Some((id, Roles::only(Role::Admin))));
+			assert_eq!(
+				(dept.kind, dept.status, dept.delegate),
+				(DepartmentKind::Water, DepartmentStatus::Active, 10)
+			);
+			assert_eq!(
+				Members::<Test>::get(10).map(|m| (m.department, m.roles)),
+				Some((id, Roles::only(Role::Admin)))
+			);
 			assert!(Council::members().contains(&10));
 			assert!(System::account_exists(&10));
 			System::assert_last_event(
-				Event::DepartmentRegistered { department: id, kind: DepartmentKind::Water, admin: 10 }.into(),
+				Event::DepartmentRegistered {
+					department: id,
+					kind: DepartmentKind::Water,
+					admin: 10,
+				}
+				.into(),
 			);
 			check_invariants();
 		});
@@ -167,7 +181,11 @@ mod register_department {
 			));
 			assert_noop!(register_one(), Error::<Test>::TooManyDepartments);
 
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Retired));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Retired
+			));
 			assert_ok!(register_one());
 			assert_eq!(crate::StandingDepartments::<Test>::get(), MAX_DEPARTMENTS);
 			assert_eq!(NextDepartmentId::<Test>::get(), MAX_DEPARTMENTS + 1);
@@ -198,13 +216,21 @@ mod set_department_status {
 				DepartmentStatus::Suspended
 			));
 			System::assert_last_event(
-				Event::DepartmentStatusChanged { department: TRANSPORT, status: DepartmentStatus::Suspended }.into(),
+				Event::DepartmentStatusChanged {
+					department: TRANSPORT,
+					status: DepartmentStatus::Suspended,
+				}
+				.into(),
 			);
 			assert!(!Council::members().contains(&TRANSPORT_ADMIN));
 			assert_eq!(Departments::active_department_of(&TRANSPORT_ADMIN), None);
 			check_invariants();
 
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Active));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Active
+			));
 			assert!(Council::members().contains(&TRANSPORT_ADMIN));
 			assert_eq!(Departments::active_department_of(&TRANSPORT_ADMIN), Some(TRANSPORT));
 			check_invariants();
@@ -214,10 +240,18 @@ mod set_department_status {
 	#[test]
 	fn retirement_is_final() {
 		new_test_ext().execute_with(|| {
-			assert_ok!(Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Retired));
+			assert_ok!(Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Retired
+			));
 			assert!(!Council::members().contains(&TRANSPORT_ADMIN));
 			assert_noop!(
-				Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Active),
+				Departments::set_department_status(
+					RuntimeOrigin::root(),
+					TRANSPORT,
+					DepartmentStatus::Active
+				),
 				Error::<Test>::InvalidStatusTransition
 			);
 		});
@@ -227,15 +261,27 @@ mod set_department_status {
 	fn rejects_same_status_unknown_department_and_plain_signed_origin() {
 		new_test_ext().execute_with(|| {
 			assert_noop!(
-				Departments::set_department_status(RuntimeOrigin::root(), TRANSPORT, DepartmentStatus::Active),
+				Departments::set_department_status(
+					RuntimeOrigin::root(),
+					TRANSPORT,
+					DepartmentStatus::Active
+				),
 				Error::<Test>::InvalidStatusTransition
 			);
 			assert_noop!(
-				Departments::set_department_status(RuntimeOrigin::root(), 42, DepartmentStatus::Suspended),
+				Departments::set_department_status(
+					RuntimeOrigin::root(),
+					42,
+					DepartmentStatus::Suspended
+				),
 				Error::<Test>::UnknownDepartment
 			);
 			assert_noop!(
-				Departments::set_department_status(signed(REGULATOR_ADMIN), TRANSPORT, DepartmentStatus::Suspended),
+				Departments::set_department_status(
+					signed(REGULATOR_ADMIN),
+					TRANSPORT,
+					DepartmentStatus::Suspended
+				),
 				DispatchError::BadOrigin
 			);
 		});
@@ -251,7 +297,9 @@ mod add_member {
 			let roles = Roles::only(Role::Approver);
 			assert!(!System::account_exists(&20));
 			assert_ok!(Departments::add_member(signed(PLANNING_ADMIN), 20, roles));
-			System::assert_last_event(Event::MemberAdded { department: PLANNING, who: 20, roles }.into());
+			System::assert_last_event(
+				Event::MemberAdded { department: PLANNING, who: 20, roles }.into(),
+			);
 			assert!(System::account_exists(&20));
 			assert_eq!(Departments::department_where(&20, Role::Approver), Some(PLANNING));
 			assert_eq!(Departments::department_where(&20, Role::Publisher), None);
@@ -274,8 +322,14 @@ mod add_member {
 	#[test]
 	fn only_admins_of_active_departments() {
 		new_test_ext().execute_with(|| {
-			assert_noop!(Departments::add_member(signed(OUTSIDER), 20, Roles::NONE), Error::<Test>::NotMember);
-			assert_noop!(Departments::add_member(signed(PLANNING_PUBLISHER), 20, Roles::NONE), Error::<Test>::NotAdmin);
+			assert_noop!(
+				Departments::add_member(signed(OUTSIDER), 20, Roles::NONE),
+				Error::<Test>::NotMember
+			);
+			assert_noop!(
+				Departments::add_member(signed(PLANNING_PUBLISHER), 20, Roles::NONE),
+				Error::<Test>::NotAdmin
+			);
 			assert_ok!(Departments::set_department_status(
 				RuntimeOrigin::root(),
 				PLANNING,
@@ -285,7 +339,10 @@ mod add_member {
 				Departments::add_member(signed(PLANNING_ADMIN), 20, Roles::NONE),
 				Error::<Test>::DepartmentNotActive
 			);
-			assert_noop!(Departments::add_member(RuntimeOrigin::root(), 20, Roles::NONE), DispatchError::BadOrigin);
+			assert_noop!(
+				Departments::add_member(RuntimeOrigin::root(), 20, Roles::NONE),
+				DispatchError::BadOrigin
+			);
 		});
 	}
 
@@ -310,13 +367,22 @@ mod set_member_roles {
 	fn admin_changes_roles_and_counts_admins() {
 		new_test_ext().execute_with(|| {
 			let roles = Roles::only(Role::Admin).with(Role::Publisher);
-			assert_ok!(Departments::set_member_roles(signed(PLANNING_ADMIN), PLANNING_PUBLISHER, roles));
+			assert_ok!(Departments::set_member_roles(
+				signed(PLANNING_ADMIN),
+				PLANNING_PUBLISHER,
+				roles
+			));
 			System::assert_last_event(
-				Event::MemberRolesChanged { department: PLANNING, who: PLANNING_PUBLISHER, roles }.into(),
+				Event::MemberRolesChanged { department: PLANNING, who: PLANNING_PUBLISHER, roles }
+					.into(),
 			);
 			assert_eq!(DepartmentRecords::<Test>::get(PLANNING).unwrap().admins, 2);
 			// with a second admin, the first may drop the role
-			assert_ok!(Departments::set_member_roles(signed(PLANNING_ADMIN), PLANNING_ADMIN, Roles::NONE));
+			assert_ok!(Departments::set_member_roles(
+				signed(PLANNING_ADMIN),
+				PLANNING_ADMIN,
+				Roles::NONE
+			));
 			assert_eq!(DepartmentRecords::<Test>::get(PLANNING).unwrap().admins, 1);
 			check_invariants();
 		});
@@ -326,7 +392,11 @@ mod set_member_roles {
 	fn keeps_the_last_admin() {
 		new_test_ext().execute_with(|| {
 			assert_noop!(
-				Departments::set_member_roles(signed(PLANNING_ADMIN), PLANNING_ADMIN, Roles::only(Role::Publisher)),
+				Departments::set_member_roles(
+					signed(PLANNING_ADMIN),
+					PLANNING_ADMIN,
+					Roles::only(Role::Publisher)
+				),
 				Error::<Test>::LastAdmin
 			);
 		});
@@ -340,7 +410,11 @@ mod set_member_roles {
 				Error::<Test>::NotMemberOfDepartment
 			);
 			assert_noop!(
-				Departments::set_member_roles(signed(PLANNING_PUBLISHER), PLANNING_PUBLISHER, Roles::ALL),
+				Departments::set_member_roles(
+					signed(PLANNING_PUBLISHER),
+					PLANNING_PUBLISHER,
+					Roles::ALL
+				),
 				Error::<Test>::NotAdmin
 			);
 		});
@@ -354,13 +428,19 @@ mod remove_member {
 	fn admin_removes_member_whose_account_stays() {
 		new_test_ext().execute_with(|| {
 			assert_ok!(Departments::remove_member(signed(PLANNING_ADMIN), PLANNING_PUBLISHER));
-			System::assert_last_event(Event::MemberRemoved { department: PLANNING, who: PLANNING_PUBLISHER }.into());
+			System::assert_last_event(
+				Event::MemberRemoved { department: PLANNING, who: PLANNING_PUBLISHER }.into(),
+			);
 			assert!(Members::<Test>::get(PLANNING_PUBLISHER).is_none());
 			assert!(!DepartmentMembers::<Test>::contains_key(PLANNING, PLANNING_PUBLISHER));
 			assert!(System::account_exists(&PLANNING_PUBLISHER), "kept, with its nonce");
 			assert_eq!(DepartmentRecords::<Test>::get(PLANNING).unwrap().members, 1);
 			// free to join another department now
-			assert_ok!(Departments::add_member(signed(TRANSPORT_ADMIN), PLANNING_PUBLISHER, Roles::NONE));
+			assert_ok!(Departments::add_member(
+				signed(TRANSPORT_ADMIN),
+				PLANNING_PUBLISHER,
+				Roles::NONE
+			));
 			check_invariants();
 		});
 	}
@@ -373,8 +453,16 @@ mod remove_member {
 				Error::<Test>::MemberIsDelegate
 			);
 			// a second admin who is not the delegate; then the delegate drops Admin
-			assert_ok!(Departments::set_member_roles(signed(PLANNING_ADMIN), PLANNING_PUBLISHER, Roles::ALL));
-			assert_ok!(Departments::set_member_roles(signed(PLANNING_ADMIN), PLANNING_ADMIN, Roles::NONE));
+			assert_ok!(Departments::set_member_roles(
+				signed(PLANNING_ADMIN),
+				PLANNING_PUBLISHER,
+				Roles::ALL
+			));
+			assert_ok!(Departments::set_member_roles(
+				signed(PLANNING_ADMIN),
+				PLANNING_ADMIN,
+				Roles::NONE
+			));
 			assert_noop!(
 				Departments::remove_member(signed(PLANNING_PUBLISHER), PLANNING_PUBLISHER),
 				Error::<Test>::LastAdmin
@@ -417,7 +505,10 @@ mod remove_member {
 				Departments::remove_member(signed(PLANNING_ADMIN), TRANSPORT_ADMIN),
 				Error::<Test>::NotMemberOfDepartment
 			);
-			assert_noop!(Departments::remove_member(signed(OUTSIDER), PLANNING_ADMIN), Error::<Test>::NotMember);
+			assert_noop!(
+				Departments::remove_member(signed(OUTSIDER), PLANNING_ADMIN),
+				Error::<Test>::NotMember
+			);
 		});
 	}
 }
@@ -429,7 +520,9 @@ mod set_encryption_key {
 	fn admin_publishes_key() {
 		new_test_ext().execute_with(|| {
 			assert_ok!(Departments::set_encryption_key(signed(PLANNING_ADMIN), [9u8; 32]));
-			System::assert_last_event(Event::EncryptionKeySet { department: PLANNING, key: [9u8; 32] }.into());
+			System::assert_last_event(
+				Event::EncryptionKeySet { department: PLANNING, key: [9u8; 32] }.into(),
+			);
 			assert_eq!(Departments::encryption_key(PLANNING), Some([9u8; 32]));
 		});
 	}
@@ -469,7 +562,8 @@ mod update_department {
 			));
 			System::assert_has_event(Event::DepartmentUpdated { department: PLANNING }.into());
 			System::assert_last_event(
-				Event::DelegateChanged { department: PLANNING, delegate: PLANNING_PUBLISHER }.into(),
+				Event::DelegateChanged { department: PLANNING, delegate: PLANNING_PUBLISHER }
+					.into(),
 			);
 			let dept = DepartmentRecords::<Test>::get(PLANNING).unwrap();
 			assert_eq!(dept.name.to_vec(), b"Planning Bureau".to_vec());
@@ -485,18 +579,34 @@ mod update_department {
 	fn rejects_bad_input() {
 		new_test_ext().execute_with(|| {
 			let admin = || signed(PLANNING_ADMIN);
-			assert_noop!(Departments::update_department(admin(), None, None, None), Error::<Test>::NothingToUpdate);
+			assert_noop!(
+				Departments::update_department(admin(), None, None, None),
+				Error::<Test>::NothingToUpdate
+			);
 			assert_noop!(
 				Departments::update_department(admin(), None, None, Some(PLANNING_ADMIN)),
 				Error::<Test>::NothingToUpdate
 			);
-			assert_noop!(Departments::update_department(admin(), Some(vec![]), None, None), Error::<Test>::EmptyName);
 			assert_noop!(
-				Departments::update_department(admin(), Some(vec![b'a'; MAX_NAME as usize + 1]), None, None),
+				Departments::update_department(admin(), Some(vec![]), None, None),
+				Error::<Test>::EmptyName
+			);
+			assert_noop!(
+				Departments::update_department(
+					admin(),
+					Some(vec![b'a'; MAX_NAME as usize + 1]),
+					None,
+					None
+				),
 				Error::<Test>::NameTooLong
 			);
 			assert_noop!(
-				Departments::update_department(admin(), None, Some(vec![b'u'; MAX_URI as usize + 1]), None),
+				Departments::update_department(
+					admin(),
+					None,
+					Some(vec![b'u'; MAX_URI as usize + 1]),
+					None
+				),
 				Error::<Test>::UriTooLong
 			);
 			assert_noop!(
@@ -504,7 +614,12 @@ mod update_department {
 				Error::<Test>::DelegateNotMember
 			);
 			assert_noop!(
-				Departments::update_department(signed(PLANNING_PUBLISHER), Some(b"X".to_vec()), None, None),
+				Departments::update_department(
+					signed(PLANNING_PUBLISHER),
+					Some(b"X".to_vec()),
+					None,
+					None
+				),
 				Error::<Test>::NotAdmin
 			);
 		});
@@ -542,7 +657,10 @@ mod directory {
 			members.sort_by_key(|(who, _)| *who);
 			assert_eq!(
 				members,
-				vec![(PLANNING_ADMIN, Roles::only(Role::Admin)), (PLANNING_PUBLISHER, Roles::only(Role::Publisher))]
+				vec![
+					(PLANNING_ADMIN, Roles::only(Role::Admin)),
+					(PLANNING_PUBLISHER, Roles::only(Role::Publisher))
+				]
 			);
 		});
 	}
@@ -577,7 +695,9 @@ mod allowance {
 		new_test_ext().execute_with(|| {
 			let more = Allowance { transactions: 50, bytes: 50_000 };
 			assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), PLANNING, Some(more)));
-			System::assert_last_event(Event::AllowanceSet { department: PLANNING, allowance: Some(more) }.into());
+			System::assert_last_event(
+				Event::AllowanceSet { department: PLANNING, allowance: Some(more) }.into(),
+			);
 			assert_eq!(Departments::allowance_left(PLANNING).0, (50, 50_000));
 			assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), PLANNING, None));
 			assert!(Allowances::<Test>::get(PLANNING).is_none());
@@ -589,9 +709,17 @@ mod allowance {
 	fn set_allowance_refuses_bad_input() {
 		new_test_ext().execute_with(|| {
 			let some = Some(Allowance { transactions: 5, bytes: 5 });
-			assert_noop!(Departments::set_allowance(signed(PLANNING_ADMIN), PLANNING, some), DispatchError::BadOrigin);
-			assert_noop!(Departments::set_allowance(RuntimeOrigin::root(), 99, some), Error::<Test>::UnknownDepartment);
-			for empty in [Allowance { transactions: 0, bytes: 5 }, Allowance { transactions: 5, bytes: 0 }] {
+			assert_noop!(
+				Departments::set_allowance(signed(PLANNING_ADMIN), PLANNING, some),
+				DispatchError::BadOrigin
+			);
+			assert_noop!(
+				Departments::set_allowance(RuntimeOrigin::root(), 99, some),
+				Error::<Test>::UnknownDepartment
+			);
+			for empty in
+				[Allowance { transactions: 0, bytes: 5 }, Allowance { transactions: 5, bytes: 0 }]
+			{
 				assert_noop!(
 					Departments::set_allowance(RuntimeOrigin::root(), PLANNING, Some(empty)),
 					Error::<Test>::EmptyAllowance

@@ -1,7 +1,9 @@
 //! Records kept by the departments pallet.
 
 use alloc::{string::String, vec::Vec};
-use citychain_primitives::{DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Role, Roles};
+use citychain_primitives::{
+	DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Role, Roles,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{traits::Get, BoundedVec};
 use scale_info::TypeInfo;
@@ -116,6 +118,9 @@ impl Usage {
 
 	/// What is left of `allowance`: transactions and bytes.
 	pub fn left(&self, allowance: &Allowance) -> (u32, u32) {
-		(allowance.transactions.saturating_sub(self.transactions), allowance.bytes.saturating_sub(self.bytes))
+		(
+			allowance.transactions.saturating_sub(self.transactions),
+			allowance.bytes.saturating_sub(self.bytes),
+		)
 	}
 }

@@ -74,7 +74,8 @@ pub mod pallet {
 
 	/// How many proposal tickets ([`ProposalSlot`]) each account holds.
 	#[pallet::storage]
-	pub type OpenProposals<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+	pub type OpenProposals<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::error]
 	pub enum Error<T> {
@@ -108,7 +109,9 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
 			let actual = result.map_or_else(|e| e.post_info.actual_weight, |p| p.actual_weight);
-			Self::deposit_event(Event::DispatchedAsRoot { result: result.map(|_| ()).map_err(|e| e.error) });
+			Self::deposit_event(Event::DispatchedAsRoot {
+				result: result.map(|_| ()).map_err(|e| e.error),
+			});
 			Ok(actual.map(|w| w.saturating_add(T::WeightInfo::dispatch_as_root())).into())
 		}
 	}
@@ -149,7 +152,11 @@ impl<T: Config> frame_support::traits::Consideration<T::AccountId, u32> for Prop
 		})
 	}
 
-	fn update(self, _who: &T::AccountId, _open_proposals: u32) -> Result<Self, sp_runtime::DispatchError> {
+	fn update(
+		self,
+		_who: &T::AccountId,
+		_open_proposals: u32,
+	) -> Result<Self, sp_runtime::DispatchError> {
 		Ok(self)
 	}
 

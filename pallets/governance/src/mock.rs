@@ -31,7 +31,8 @@ ord_parameter_types! {
 
 impl pallet_governance::Config for Test {
 	type RuntimeCall = RuntimeCall;
-	type GovernanceOrigin = frame_support::traits::EitherOfDiverse<EnsureRoot<u64>, EnsureSignedBy<Council, u64>>;
+	type GovernanceOrigin =
+		frame_support::traits::EitherOfDiverse<EnsureRoot<u64>, EnsureSignedBy<Council, u64>>;
 	type MaxOpenProposalsPerMember = frame_support::traits::ConstU32<2>;
 	type WeightInfo = ();
 }

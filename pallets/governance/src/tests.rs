@@ -22,10 +22,15 @@ fn governance_dispatches_root_only_call() {
 fn inner_failure_is_reported_in_the_event() {
 	new_test_ext().execute_with(|| {
 		// no upgrade was authorized, so applying one fails
-		let call = Box::new(RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code: vec![1, 2, 3] }));
+		let call = Box::new(RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+			code: vec![1, 2, 3],
+		}));
 		assert_ok!(Governance::dispatch_as_root(RuntimeOrigin::signed(1), call));
 		System::assert_last_event(
-			Event::DispatchedAsRoot { result: Err(frame_system::Error::<Test>::NothingAuthorized.into()) }.into(),
+			Event::DispatchedAsRoot {
+				result: Err(frame_system::Error::<Test>::NothingAuthorized.into()),
+			}
+			.into(),
 		);
 	});
 }
@@ -37,16 +42,20 @@ fn others_may_not_dispatch_as_root() {
 			Governance::dispatch_as_root(RuntimeOrigin::signed(2), set_heap_pages()),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Governance::dispatch_as_root(RuntimeOrigin::none(), set_heap_pages()), DispatchError::BadOrigin);
+		assert_noop!(
+			Governance::dispatch_as_root(RuntimeOrigin::none(), set_heap_pages()),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
 #[test]
 fn weight_includes_the_inner_call() {
-	let inner = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&*set_heap_pages()).call_weight;
-	let outer = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&RuntimeCall::Governance(
-		crate::Call::dispatch_as_root { call: set_heap_pages() },
-	))
+	let inner =
+		frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&*set_heap_pages()).call_weight;
+	let outer = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+		&RuntimeCall::Governance(crate::Call::dispatch_as_root { call: set_heap_pages() }),
+	)
 	.call_weight;
 	assert!(outer.all_gte(inner.saturating_add(Weight::from_parts(1, 0))));
 }
@@ -58,7 +67,10 @@ fn each_account_holds_at_most_its_proposal_slots() {
 	new_test_ext().execute_with(|| {
 		let first = ProposalSlot::<Test>::new(&7, 0).unwrap();
 		let second = ProposalSlot::<Test>::new(&7, 1).unwrap();
-		assert_eq!(ProposalSlot::<Test>::new(&7, 2), Err(Error::<Test>::TooManyOpenProposals.into()));
+		assert_eq!(
+			ProposalSlot::<Test>::new(&7, 2),
+			Err(Error::<Test>::TooManyOpenProposals.into())
+		);
 		// another account is not affected
 		let other = ProposalSlot::<Test>::new(&8, 2).unwrap();
 		assert_eq!(OpenProposals::<Test>::get(7), 2);

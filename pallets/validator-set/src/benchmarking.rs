@@ -7,7 +7,8 @@ use frame_support::traits::{EnsureOrigin, Get};
 
 /// Fills the set to `MaxValidators - 1`, leaving room for one more.
 fn fill<T: Config>() -> Vec<T::AccountId> {
-	let accounts: Vec<_> = (1..T::MaxValidators::get()).map(|_| T::BenchmarkHelper::candidate()).collect();
+	let accounts: Vec<_> =
+		(1..T::MaxValidators::get()).map(|_| T::BenchmarkHelper::candidate()).collect();
 	let set = accounts
 		.iter()
 		.map(|who| (who.clone(), T::Departments::active_department_of(who).expect("a member")))
@@ -22,7 +23,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn add_validator() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		fill::<T>();
 		let who = T::BenchmarkHelper::candidate();
 
@@ -36,7 +38,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn remove_validator() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let accounts = fill::<T>();
 		// The first is the worst case: every other entry moves.
 		let who = accounts[0].clone();

@@ -77,8 +77,10 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The validators: each account with the department it validates for.
-	pub type ValidatorsOf<T> =
-		BoundedVec<(<T as frame_system::Config>::AccountId, DepartmentId), <T as Config>::MaxValidators>;
+	pub type ValidatorsOf<T> = BoundedVec<
+		(<T as frame_system::Config>::AccountId, DepartmentId),
+		<T as Config>::MaxValidators,
+	>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -138,8 +140,12 @@ pub mod pallet {
 			for who in &self.validators {
 				let department = T::Departments::active_department_of(who)
 					.expect("a genesis validator is a member of an active department");
-				assert!(!set.iter().any(|(_, d)| *d == department), "a department has at most one genesis validator");
-				set.try_push((who.clone(), department)).expect("at most MaxValidators genesis validators");
+				assert!(
+					!set.iter().any(|(_, d)| *d == department),
+					"a department has at most one genesis validator"
+				);
+				set.try_push((who.clone(), department))
+					.expect("at most MaxValidators genesis validators");
 			}
 			Validators::<T>::put(set);
 		}
@@ -189,12 +195,14 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::add_validator())]
 		pub fn add_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let department = T::Departments::active_department_of(&who).ok_or(Error::<T>::NotActiveMember)?;
+			let department =
+				T::Departments::active_department_of(&who).ok_or(Error::<T>::NotActiveMember)?;
 			let mut set = Validators::<T>::get();
 			ensure!(!set.iter().any(|(v, _)| *v == who), Error::<T>::AlreadyValidator);
 			ensure!(!set.iter().any(|(_, d)| *d == department), Error::<T>::DepartmentHasValidator);
 			ensure!(T::KeysRegistered::is_registered(&who), Error::<T>::NoSessionKeys);
-			set.try_push((who.clone(), department)).map_err(|_| Error::<T>::TooManyValidators)?;
+			set.try_push((who.clone(), department))
+				.map_err(|_| Error::<T>::TooManyValidators)?;
 			let event = Event::ValidatorAdded { who, department };
 			Self::apply(set, department, AuditAction::ValidatorAdded, event);
 			Ok(())
@@ -208,7 +216,8 @@ pub mod pallet {
 		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut set = Validators::<T>::get();
-			let position = set.iter().position(|(v, _)| *v == who).ok_or(Error::<T>::NotValidator)?;
+			let position =
+				set.iter().position(|(v, _)| *v == who).ok_or(Error::<T>::NotValidator)?;
 			ensure!(set.len() as u32 > T::MinValidators::get(), Error::<T>::TooFewValidators);
 			let (_, department) = set.remove(position);
 			let event = Event::ValidatorRemoved { who, department };
@@ -225,7 +234,12 @@ pub mod pallet {
 
 		/// Store the changed set for the next session plan, record the change
 		/// in the audit log against `department` and emit `event`.
-		pub(crate) fn apply(set: ValidatorsOf<T>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+		pub(crate) fn apply(
+			set: ValidatorsOf<T>,
+			department: DepartmentId,
+			action: AuditAction,
+			event: Event<T>,
+		) {
 			Self::store(set);
 			Self::record(Actor::Governance, department, action, event);
 		}
@@ -237,7 +251,12 @@ pub mod pallet {
 		}
 
 		/// Records `event` in the audit log against `department` and emits it.
-		fn record(actor: Actor<T::AccountId>, department: DepartmentId, action: AuditAction, event: Event<T>) {
+		fn record(
+			actor: Actor<T::AccountId>,
+			department: DepartmentId,
+			action: AuditAction,
+			event: Event<T>,
+		) {
 			T::Audit::record(actor, None, action, Subject::Department(department), &event.encode());
 			Self::deposit_event(event);
 		}
@@ -266,7 +285,10 @@ pub mod pallet {
 				return None;
 			}
 			let validators = Self::accounts();
-			Self::deposit_event(Event::NewSetPlanned { session: new_index, validators: validators.len() as u32 });
+			Self::deposit_event(Event::NewSetPlanned {
+				session: new_index,
+				validators: validators.len() as u32,
+			});
 			Some(validators)
 		}
 
@@ -320,11 +342,17 @@ impl<AccountId> sp_runtime::traits::Convert<AccountId, Option<()>> for NoIdentif
 /// slash: the consortium's remedy is governance (suspending the
 /// department).
 impl<T: Config, Identification>
-	sp_staking::offence::OnOffenceHandler<T::AccountId, (T::AccountId, Identification), frame_support::weights::Weight>
-	for Pallet<T>
+	sp_staking::offence::OnOffenceHandler<
+		T::AccountId,
+		(T::AccountId, Identification),
+		frame_support::weights::Weight,
+	> for Pallet<T>
 {
 	fn on_offence(
-		offenders: &[sp_staking::offence::OffenceDetails<T::AccountId, (T::AccountId, Identification)>],
+		offenders: &[sp_staking::offence::OffenceDetails<
+			T::AccountId,
+			(T::AccountId, Identification),
+		>],
 		_slash_fraction: &[sp_runtime::Perbill],
 		session: u32,
 	) -> frame_support::weights::Weight {
@@ -355,7 +383,12 @@ impl<T: Config> OnDepartmentStatusChanged for Pallet<T> {
 			Error::<T>::TooFewValidators
 		);
 		let (who, _) = set.remove(position);
-		Self::apply(set, department, AuditAction::ValidatorRemoved, Event::ValidatorRemoved { who, department });
+		Self::apply(
+			set,
+			department,
+			AuditAction::ValidatorRemoved,
+			Event::ValidatorRemoved { who, department },
+		);
 		Ok(())
 	}
 

@@ -63,8 +63,10 @@ pub const MIN_VALIDATORS: u32 = 3;
 pub const MAX_VALIDATORS: u32 = 5;
 
 impl pallet_validator_set::Config for Test {
-	type GovernanceOrigin =
-		frame_support::traits::EitherOfDiverse<EnsureRoot<AccountId>, EnsureSignedBy<Council, AccountId>>;
+	type GovernanceOrigin = frame_support::traits::EitherOfDiverse<
+		EnsureRoot<AccountId>,
+		EnsureSignedBy<Council, AccountId>,
+	>;
 	type Departments = Directory;
 	type KeysRegistered = Keys;
 	type MinValidators = ConstU32<MIN_VALIDATORS>;

@@ -48,8 +48,14 @@ fn root_may_add_and_remove() {
 #[test]
 fn only_governance_changes_the_set() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(ValidatorSet::add_validator(RuntimeOrigin::signed(13), 13), DispatchError::BadOrigin);
-		assert_noop!(ValidatorSet::remove_validator(RuntimeOrigin::signed(10), 10), DispatchError::BadOrigin);
+		assert_noop!(
+			ValidatorSet::add_validator(RuntimeOrigin::signed(13), 13),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			ValidatorSet::remove_validator(RuntimeOrigin::signed(10), 10),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
@@ -60,7 +66,10 @@ fn add_validator_refuses_bad_candidates() {
 		Directory::set_status(4, DepartmentStatus::Suspended);
 		assert_noop!(ValidatorSet::add_validator(council(), 14), Error::<Test>::NotActiveMember);
 		assert_noop!(ValidatorSet::add_validator(council(), 11), Error::<Test>::AlreadyValidator);
-		assert_noop!(ValidatorSet::add_validator(council(), 20), Error::<Test>::DepartmentHasValidator);
+		assert_noop!(
+			ValidatorSet::add_validator(council(), 20),
+			Error::<Test>::DepartmentHasValidator
+		);
 		assert_noop!(ValidatorSet::add_validator(council(), 16), Error::<Test>::NoSessionKeys);
 	});
 }
@@ -93,7 +102,10 @@ fn remove_validator_plans_the_smaller_set() {
 fn remove_validator_refuses_unknown_and_keeps_the_minimum() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(ValidatorSet::remove_validator(council(), 13), Error::<Test>::NotValidator);
-		assert_noop!(ValidatorSet::remove_validator(council(), 10), Error::<Test>::TooFewValidators);
+		assert_noop!(
+			ValidatorSet::remove_validator(council(), 10),
+			Error::<Test>::TooFewValidators
+		);
 		assert!(!PendingChange::<Test>::get());
 	});
 }
@@ -120,20 +132,32 @@ fn a_reported_validator_leaves_the_set_unless_it_is_at_its_minimum() {
 	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
 	let report = |who: AccountId| {
 		let offenders = [OffenceDetails { offender: (who, ()), reporters: vec![12] }];
-		<ValidatorSet as OnOffenceHandler<_, _, _>>::on_offence(&offenders, &[sp_runtime::Perbill::zero()], 7)
+		<ValidatorSet as OnOffenceHandler<_, _, _>>::on_offence(
+			&offenders,
+			&[sp_runtime::Perbill::zero()],
+			7,
+		)
 	};
 	new_test_ext().execute_with(|| {
 		assert_ok!(ValidatorSet::add_validator(council(), 13));
 		assert_eq!(ValidatorSet::new_session(2), Some(vec![10, 11, 12, 13]));
 
 		assert!(report(11).all_gt(frame_support::weights::Weight::zero()));
-		System::assert_last_event(Event::OffenceReported { who: 11, department: 1, session: 7, removed: true }.into());
+		System::assert_last_event(
+			Event::OffenceReported { who: 11, department: 1, session: 7, removed: true }.into(),
+		);
 		assert_eq!(accounts(), vec![10, 12, 13]);
-		assert_eq!(ValidatorSet::new_session(3), Some(vec![10, 12, 13]), "planned for the next session");
+		assert_eq!(
+			ValidatorSet::new_session(3),
+			Some(vec![10, 12, 13]),
+			"planned for the next session"
+		);
 
 		// At the minimum the validator stays; the report is still recorded.
 		report(10);
-		System::assert_last_event(Event::OffenceReported { who: 10, department: 0, session: 7, removed: false }.into());
+		System::assert_last_event(
+			Event::OffenceReported { who: 10, department: 0, session: 7, removed: false }.into(),
+		);
 		assert_eq!(accounts(), vec![10, 12, 13]);
 		assert!(!PendingChange::<Test>::get());
 

@@ -28,11 +28,15 @@ use std::{error::Error as StdError, net::SocketAddr, sync::Arc, time::Duration};
 use futures::future::BoxFuture;
 use jsonrpsee::{
 	core::BoxError,
-	server::{serve_with_graceful_shutdown, stop_channel, ws, PingConfig, ServerHandle, StopHandle},
+	server::{
+		serve_with_graceful_shutdown, stop_channel, ws, PingConfig, ServerHandle, StopHandle,
+	},
 	Methods, RpcModule,
 };
 use tower::Service;
-use utils::{build_rpc_api, deny_unsafe, format_listen_addrs, get_proxy_ip, ListenAddrError, RpcSettings};
+use utils::{
+	build_rpc_api, deny_unsafe, format_listen_addrs, get_proxy_ip, ListenAddrError, RpcSettings,
+};
 
 pub use ip_network::IpNetwork;
 pub use jsonrpsee::{
@@ -84,14 +88,24 @@ impl RpcSpawnHandle {
 }
 
 impl sp_core::traits::SpawnNamed for RpcSpawnHandle {
-	fn spawn_blocking(&self, _name: &'static str, _group: Option<&'static str>, future: BoxFuture<'static, ()>) {
+	fn spawn_blocking(
+		&self,
+		_name: &'static str,
+		_group: Option<&'static str>,
+		future: BoxFuture<'static, ()>,
+	) {
 		let handle = self.handle.clone();
 		self.handle.spawn_blocking(move || {
 			handle.block_on(future);
 		});
 	}
 
-	fn spawn(&self, _name: &'static str, _group: Option<&'static str>, future: BoxFuture<'static, ()>) {
+	fn spawn(
+		&self,
+		_name: &'static str,
+		_group: Option<&'static str>,
+		future: BoxFuture<'static, ()>,
+	) {
 		self.handle.spawn(future);
 	}
 }
@@ -108,7 +122,11 @@ pub struct Server {
 
 impl Server {
 	/// Creates a new Server.
-	pub fn new(handle: ServerHandle, listen_addrs: Vec<SocketAddr>, rpc_runtime: tokio::runtime::Runtime) -> Server {
+	pub fn new(
+		handle: ServerHandle,
+		listen_addrs: Vec<SocketAddr>,
+		rpc_runtime: tokio::runtime::Runtime,
+	) -> Server {
 		Server { handle, listen_addrs, rpc_runtime: Some(rpc_runtime) }
 	}
 
@@ -126,7 +144,11 @@ impl Server {
 	/// Returns the spawn handle for tasks on the dedicated RPC runtime.
 	pub fn spawn_handle(&self) -> Arc<dyn sp_core::traits::SpawnNamed> {
 		Arc::new(RpcSpawnHandle::new(
-			self.rpc_runtime.as_ref().expect("rpc_runtime is only taken in Drop; qed").handle().clone(),
+			self.rpc_runtime
+				.as_ref()
+				.expect("rpc_runtime is only taken in Drop; qed")
+				.handle()
+				.clone(),
 		))
 	}
 }
@@ -145,7 +167,10 @@ impl Drop for Server {
 }
 
 /// Trait for providing subscription IDs that can be cloned.
-pub trait SubscriptionIdProvider: jsonrpsee::core::traits::IdProvider + dyn_clone::DynClone {}
+pub trait SubscriptionIdProvider:
+	jsonrpsee::core::traits::IdProvider + dyn_clone::DynClone
+{
+}
 
 dyn_clone::clone_trait_object!(SubscriptionIdProvider);
 
@@ -179,7 +204,11 @@ impl RuntimeGuard {
 	}
 
 	fn handle(&self) -> tokio::runtime::Handle {
-		self.0.as_ref().expect("runtime is only taken in `into_inner` and `Drop`; qed").handle().clone()
+		self.0
+			.as_ref()
+			.expect("runtime is only taken in `into_inner` and `Drop`; qed")
+			.handle()
+			.clone()
 	}
 
 	/// Hands the runtime over to the [`Server`], which owns it from then on.
@@ -210,7 +239,8 @@ pub async fn start_server<M>(config: Config<M>) -> Result<Server, Box<dyn StdErr
 where
 	M: Send + Sync,
 {
-	let Config { endpoints, metrics, rpc_api, id_provider, request_logger_limit, rpc_runtime } = config;
+	let Config { endpoints, metrics, rpc_api, id_provider, request_logger_limit, rpc_runtime } =
+		config;
 
 	// Held as a guard so that every early error return below shuts the runtime down
 	let rpc_runtime = RuntimeGuard::new(rpc_runtime);
@@ -224,7 +254,12 @@ where
 		let known: Vec<&'static str> = rpc_api.method_names().collect();
 		m.with_known_methods(known)
 	});
-	let cfg = PerConnection { methods: rpc_api.into(), metrics, tokio_handle: rpc_handle.clone(), stop_handle };
+	let cfg = PerConnection {
+		methods: rpc_api.into(),
+		metrics,
+		tokio_handle: rpc_handle.clone(),
+		stop_handle,
+	};
 
 	let mut local_addrs = Vec::new();
 

@@ -224,7 +224,9 @@ pub(crate) fn build_rpc_api<M: Send + Sync + 'static>(mut rpc_api: RpcModule<M>)
 	rpc_api
 }
 
-pub(crate) fn try_into_cors(maybe_cors: Option<Vec<String>>) -> Result<CorsLayer, Box<dyn StdError + Send + Sync>> {
+pub(crate) fn try_into_cors(
+	maybe_cors: Option<Vec<String>>,
+) -> Result<CorsLayer, Box<dyn StdError + Send + Sync>> {
 	if let Some(cors) = maybe_cors {
 		let mut list = Vec::new();
 
@@ -266,7 +268,11 @@ pub(crate) fn get_proxy_ip<B>(req: &http::Request<B>) -> Option<IpAddr> {
 		return Some(ip);
 	}
 
-	if let Some(ip) = req.headers().get(&X_REAL_IP).and_then(|v| v.to_str().ok()).and_then(|v| IpAddr::from_str(v).ok())
+	if let Some(ip) = req
+		.headers()
+		.get(&X_REAL_IP)
+		.and_then(|v| v.to_str().ok())
+		.and_then(|v| IpAddr::from_str(v).ok())
 	{
 		return Some(ip);
 	}
@@ -332,8 +338,10 @@ mod tests {
 	fn ip_from_forwarded_works() {
 		let mut req = request();
 
-		req.headers_mut()
-			.insert(&FORWARDED, HeaderValue::from_static("for=192.0.2.60;proto=http;by=203.0.113.43;host=example.com"));
+		req.headers_mut().insert(
+			&FORWARDED,
+			HeaderValue::from_static("for=192.0.2.60;proto=http;by=203.0.113.43;host=example.com"),
+		);
 		let ip = get_proxy_ip(&req);
 		assert_eq!(Some(IpAddr::from_str("192.0.2.60").unwrap()), ip);
 	}
@@ -353,7 +361,8 @@ mod tests {
 	fn ip_from_x_forwarded_works() {
 		let mut req = request();
 
-		req.headers_mut().insert(&X_FORWARDED_FOR, HeaderValue::from_static("127.0.0.1,192.0.2.60,0.0.0.1"));
+		req.headers_mut()
+			.insert(&X_FORWARDED_FOR, HeaderValue::from_static("127.0.0.1,192.0.2.60,0.0.0.1"));
 		let ip = get_proxy_ip(&req);
 		assert_eq!(Some(IpAddr::from_str("127.0.0.1").unwrap()), ip);
 	}

@@ -70,7 +70,11 @@ impl OptimizationOptions {
 
 	/// Reads `infile`, runs the passes, writes `outfile` (which may be the
 	/// same file).
-	pub fn run(&self, infile: impl AsRef<Path>, outfile: impl AsRef<Path>) -> Result<(), OptimizationError> {
+	pub fn run(
+		&self,
+		infile: impl AsRef<Path>,
+		outfile: impl AsRef<Path>,
+	) -> Result<(), OptimizationError> {
 		let bytes = std::fs::read(infile).map_err(OptimizationError::Read)?;
 		let out = self.apply(&bytes)?;
 		std::fs::write(outfile, out).map_err(|e| OptimizationError::Write(e.to_string()))
@@ -129,7 +133,10 @@ mod tests {
 
 	#[test]
 	fn strip_dwarf_drops_the_debug_sections_and_keeps_names_and_code() {
-		let input = module(MVP_BODY, &[(".debug_info", b"dwarf"), ("name", b"\x00\x00"), ("producers", b"\x00")]);
+		let input = module(
+			MVP_BODY,
+			&[(".debug_info", b"dwarf"), ("name", b"\x00\x00"), ("producers", b"\x00")],
+		);
 		let out = OptimizationOptions::new_opt_level_0()
 			.mvp_features_only()
 			.debug_info(true)
@@ -148,7 +155,10 @@ mod tests {
 	#[test]
 	fn without_debug_info_the_names_go_too() {
 		let input = module(MVP_BODY, &[(".debug_line", b"x"), ("name", b"\x00\x00")]);
-		let out = OptimizationOptions::new_opt_level_0().add_pass(Pass::StripDwarf).apply(&input).unwrap();
+		let out = OptimizationOptions::new_opt_level_0()
+			.add_pass(Pass::StripDwarf)
+			.apply(&input)
+			.unwrap();
 		assert!(custom_names(&out).is_empty());
 	}
 
@@ -169,7 +179,10 @@ mod tests {
 		std::fs::create_dir_all(&dir).unwrap();
 		let path = dir.join("m.wasm");
 		std::fs::write(&path, module(MVP_BODY, &[(".debug_str", b"s")])).unwrap();
-		OptimizationOptions::new_opt_level_0().add_pass(Pass::StripDwarf).run(&path, &path).unwrap();
+		OptimizationOptions::new_opt_level_0()
+			.add_pass(Pass::StripDwarf)
+			.run(&path, &path)
+			.unwrap();
 		assert!(custom_names(&std::fs::read(&path).unwrap()).is_empty());
 		std::fs::remove_dir_all(dir).unwrap();
 	}

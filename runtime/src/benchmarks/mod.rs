@@ -18,8 +18,8 @@ pub use node_authorization::Pallet as NodeAuthorizationBench;
 impl node_authorization::Config for Runtime {}
 
 use citychain_primitives::{
-	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind, DepartmentsBenchmarkHelper,
-	EncryptionKey, Roles,
+	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind,
+	DepartmentsBenchmarkHelper, EncryptionKey, Roles,
 };
 
 use crate::{AccountId, Datasets, Departments, Runtime, SessionKeys};

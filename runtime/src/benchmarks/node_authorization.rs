@@ -52,13 +52,18 @@ mod benchmarks {
 	#[benchmark]
 	fn add_well_known_node() -> Result<(), BenchmarkError> {
 		fill::<T>(most::<T>() - 1);
-		let origin = T::AddOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::AddOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let node = peer::<T>(u32::MAX);
 		let owner = T::Lookup::unlookup(account("owner", 1, 0));
 
 		#[block]
 		{
-			pallet_node_authorization::Pallet::<T>::add_well_known_node(origin, node.clone(), owner)?;
+			pallet_node_authorization::Pallet::<T>::add_well_known_node(
+				origin,
+				node.clone(),
+				owner,
+			)?;
 		}
 
 		assert_eq!(WellKnownNodes::<T>::get().len() as u32, most::<T>());
@@ -68,11 +73,15 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_well_known_node() -> Result<(), BenchmarkError> {
 		let nodes = fill::<T>(most::<T>());
-		let origin = T::RemoveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::RemoveOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
 		#[block]
 		{
-			pallet_node_authorization::Pallet::<T>::remove_well_known_node(origin, nodes[0].clone())?;
+			pallet_node_authorization::Pallet::<T>::remove_well_known_node(
+				origin,
+				nodes[0].clone(),
+			)?;
 		}
 
 		assert!(!WellKnownNodes::<T>::get().contains(&nodes[0]));
@@ -82,12 +91,17 @@ mod benchmarks {
 	#[benchmark]
 	fn swap_well_known_node() -> Result<(), BenchmarkError> {
 		let nodes = fill::<T>(most::<T>());
-		let origin = T::SwapOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::SwapOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let new = peer::<T>(u32::MAX);
 
 		#[block]
 		{
-			pallet_node_authorization::Pallet::<T>::swap_well_known_node(origin, nodes[0].clone(), new.clone())?;
+			pallet_node_authorization::Pallet::<T>::swap_well_known_node(
+				origin,
+				nodes[0].clone(),
+				new.clone(),
+			)?;
 		}
 
 		assert!(WellKnownNodes::<T>::get().contains(&new));
@@ -98,9 +112,11 @@ mod benchmarks {
 	#[benchmark]
 	fn reset_well_known_nodes(n: Linear<1, { most::<T>() - 1 }>) -> Result<(), BenchmarkError> {
 		fill::<T>(most::<T>());
-		let origin = T::ResetOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::ResetOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let owner: T::AccountId = account("owner", 2, 0);
-		let nodes: Vec<(PeerId, T::AccountId)> = (0..n).map(|i| (peer::<T>(u32::MAX - i), owner.clone())).collect();
+		let nodes: Vec<(PeerId, T::AccountId)> =
+			(0..n).map(|i| (peer::<T>(u32::MAX - i), owner.clone())).collect();
 
 		#[block]
 		{

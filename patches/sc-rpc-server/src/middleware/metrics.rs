@@ -27,7 +27,8 @@ use std::{
 use jsonrpsee::{types::Request, MethodResponse};
 use prometheus::core::{GenericCounter, GenericGauge};
 use prometheus_endpoint::{
-	register, Counter, CounterVec, HistogramOpts, HistogramVec, Opts, PrometheusError, Registry, U64,
+	register, Counter, CounterVec, HistogramOpts, HistogramVec, Opts, PrometheusError, Registry,
+	U64,
 };
 
 /// Total number of RPC threads created.
@@ -43,8 +44,19 @@ pub(crate) static RPC_THREADS_ALIVE: LazyLock<GenericGauge<U64>> = LazyLock::new
 });
 
 /// Histogram time buckets in microseconds.
-const HISTOGRAM_BUCKETS: [f64; 11] =
-	[5.0, 25.0, 100.0, 500.0, 1_000.0, 2_500.0, 10_000.0, 25_000.0, 100_000.0, 1_000_000.0, 10_000_000.0];
+const HISTOGRAM_BUCKETS: [f64; 11] = [
+	5.0,
+	25.0,
+	100.0,
+	500.0,
+	1_000.0,
+	2_500.0,
+	10_000.0,
+	25_000.0,
+	100_000.0,
+	1_000_000.0,
+	10_000_000.0,
+];
 
 /// Metrics for RPC middleware storing information about the number of requests started/completed,
 /// calls started/completed and their timings.
@@ -82,8 +94,11 @@ impl RpcMetrics {
 			Ok(Some(Self {
 				calls_time: register(
 					HistogramVec::new(
-						HistogramOpts::new("substrate_rpc_calls_time", "Total time [μs] of processed RPC calls")
-							.buckets(HISTOGRAM_BUCKETS.to_vec()),
+						HistogramOpts::new(
+							"substrate_rpc_calls_time",
+							"Total time [μs] of processed RPC calls",
+						)
+						.buckets(HISTOGRAM_BUCKETS.to_vec()),
 						&["protocol", "method", "is_rate_limited"],
 					)?,
 					metrics_registry,
@@ -110,32 +125,47 @@ impl RpcMetrics {
 				)?,
 				calls_rejected: register(
 					CounterVec::new(
-						Opts::new("substrate_rpc_calls_rejected", "Number of RPC calls rejected due to rate limiting"),
+						Opts::new(
+							"substrate_rpc_calls_rejected",
+							"Number of RPC calls rejected due to rate limiting",
+						),
 						&["protocol", "method"],
 					)?,
 					metrics_registry,
 				)?,
 				calls_retried: register(
 					CounterVec::new(
-						Opts::new("substrate_rpc_calls_retried", "Number of rate limit retries for RPC calls"),
+						Opts::new(
+							"substrate_rpc_calls_retried",
+							"Number of rate limit retries for RPC calls",
+						),
 						&["protocol", "method"],
 					)?,
 					metrics_registry,
 				)?,
 				ws_sessions_opened: register(
-					Counter::new("substrate_rpc_sessions_opened", "Number of persistent RPC sessions opened")?,
+					Counter::new(
+						"substrate_rpc_sessions_opened",
+						"Number of persistent RPC sessions opened",
+					)?,
 					metrics_registry,
 				)?
 				.into(),
 				ws_sessions_closed: register(
-					Counter::new("substrate_rpc_sessions_closed", "Number of persistent RPC sessions closed")?,
+					Counter::new(
+						"substrate_rpc_sessions_closed",
+						"Number of persistent RPC sessions closed",
+					)?,
 					metrics_registry,
 				)?
 				.into(),
 				ws_sessions_time: register(
 					HistogramVec::new(
-						HistogramOpts::new("substrate_rpc_sessions_time", "Total time [s] for each websocket session")
-							.buckets(HISTOGRAM_BUCKETS.to_vec()),
+						HistogramOpts::new(
+							"substrate_rpc_sessions_time",
+							"Total time [s] for each websocket session",
+						)
+						.buckets(HISTOGRAM_BUCKETS.to_vec()),
 						&["protocol"],
 					)?,
 					metrics_registry,
@@ -182,7 +212,9 @@ impl RpcMetrics {
 			req.params(),
 		);
 
-		self.calls_started.with_label_values(&[transport_label, self.method_label(req)]).inc();
+		self.calls_started
+			.with_label_values(&[transport_label, self.method_label(req)])
+			.inc();
 	}
 
 	pub(crate) fn on_rejected(&self, req: &Request, transport_label: &'static str) {
@@ -191,7 +223,9 @@ impl RpcMetrics {
 			"[{transport_label}] {} call rejected due to rate limiting",
 			req.method_name(),
 		);
-		self.calls_rejected.with_label_values(&[transport_label, self.method_label(req)]).inc();
+		self.calls_rejected
+			.with_label_values(&[transport_label, self.method_label(req)])
+			.inc();
 	}
 
 	pub(crate) fn on_retry(&self, req: &Request, transport_label: &'static str) {
@@ -200,7 +234,9 @@ impl RpcMetrics {
 			"[{transport_label}] {} call retrying due to rate limiting",
 			req.method_name(),
 		);
-		self.calls_retried.with_label_values(&[transport_label, self.method_label(req)]).inc();
+		self.calls_retried
+			.with_label_values(&[transport_label, self.method_label(req)])
+			.inc();
 	}
 
 	pub(crate) fn on_response(
@@ -223,7 +259,11 @@ impl RpcMetrics {
 		);
 		let method = self.method_label(req);
 		self.calls_time
-			.with_label_values(&[transport_label, method, if is_rate_limited { "true" } else { "false" }])
+			.with_label_values(&[
+				transport_label,
+				method,
+				if is_rate_limited { "true" } else { "false" },
+			])
 			.observe(micros as _);
 		self.calls_finished
 			.with_label_values(&[
@@ -271,7 +311,13 @@ impl Metrics {
 		self.inner.on_retry(req, self.transport_label)
 	}
 
-	pub(crate) fn on_response(&self, req: &Request, rp: &MethodResponse, is_rate_limited: bool, now: Instant) {
+	pub(crate) fn on_response(
+		&self,
+		req: &Request,
+		rp: &MethodResponse,
+		is_rate_limited: bool,
+		now: Instant,
+	) {
 		self.inner.on_response(req, rp, is_rate_limited, self.transport_label, now)
 	}
 }
@@ -295,7 +341,10 @@ mod tests {
 	}
 
 	fn metrics_with(known: &[&'static str]) -> RpcMetrics {
-		RpcMetrics::new(Some(&Registry::new())).unwrap().unwrap().with_known_methods(known.iter().copied())
+		RpcMetrics::new(Some(&Registry::new()))
+			.unwrap()
+			.unwrap()
+			.with_known_methods(known.iter().copied())
 	}
 
 	#[test]

@@ -127,7 +127,8 @@ where
 
 					if let Err(rejected) = limit.inner.check() {
 						metrics.as_ref().map(|m| m.on_retry(&req));
-						tokio::time::sleep(jitter + rejected.wait_time_from(limit.clock.now())).await;
+						tokio::time::sleep(jitter + rejected.wait_time_from(limit.clock.now()))
+							.await;
 					} else {
 						break;
 					}

@@ -68,7 +68,8 @@ where
 {
 	type Response = S::Response;
 	type Error = Box<dyn Error + Send + Sync + 'static>;
-	type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+	type Future =
+		Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
 
 	fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
 		self.0.poll_ready(cx).map_err(Into::into)
@@ -98,7 +99,9 @@ where
 
 		async move {
 			Ok(match maybe_intercept {
-				InterceptRequest::Deny => http_response(StatusCode::METHOD_NOT_ALLOWED, HttpBody::empty()),
+				InterceptRequest::Deny => {
+					http_response(StatusCode::METHOD_NOT_ALLOWED, HttpBody::empty())
+				},
 				InterceptRequest::No => fut.await.map_err(|err| err.into())?,
 				InterceptRequest::Health => {
 					let res = fut.await.map_err(|err| err.into())?;
@@ -111,7 +114,10 @@ where
 				InterceptRequest::Readiness => {
 					let res = fut.await.map_err(|err| err.into())?;
 					match parse_rpc_response(res.into_body()).await {
-						Ok(health) if (!health.is_syncing && health.peers > 0) || !health.should_have_peers => {
+						Ok(health)
+							if (!health.is_syncing && health.peers > 0)
+								|| !health.should_have_peers =>
+						{
 							http_ok_response(HttpBody::empty())
 						},
 						_ => http_internal_error(),
@@ -153,7 +159,9 @@ fn http_internal_error() -> HttpResponse {
 	http_response(hyper::StatusCode::INTERNAL_SERVER_ERROR, HttpBody::empty())
 }
 
-async fn parse_rpc_response(body: HttpBody) -> Result<Health, Box<dyn Error + Send + Sync + 'static>> {
+async fn parse_rpc_response(
+	body: HttpBody,
+) -> Result<Health, Box<dyn Error + Send + Sync + 'static>> {
 	use http_body_util::BodyExt;
 
 	let bytes = body.collect().await?.to_bytes();

@@ -39,6 +39,9 @@ impl RateLimit {
 	/// Create a new `RateLimit` per minute.
 	pub fn per_minute(n: NonZeroU32) -> Self {
 		let clock = QuantaClock::default();
-		Self { inner: Arc::new(RateLimitInner::direct_with_clock(Quota::per_minute(n), &clock)), clock }
+		Self {
+			inner: Arc::new(RateLimitInner::direct_with_clock(Quota::per_minute(n), &clock)),
+			clock,
+		}
 	}
 }
