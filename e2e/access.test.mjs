@@ -34,6 +34,7 @@ async function register(policy, sensitivity) {
         topic: 'PlanningCadastre',
         keywords: ['land use'],
         uri: 'https://nrp.city.example/landuse.geojson',
+        license: { expression: 'CC-BY-4.0', url: null },
       },
       {
         bbox: { west: 116.2 * DEG, south: 39.8 * DEG, east: 116.6 * DEG, north: 40.1 * DEG },

@@ -32,7 +32,7 @@ before(async () => {
 
   // 1. register
   const registered = await submit(api, api.tx.datasets.registerDataset(
-    { title: 'Air quality stations', description: 'PM2.5 by station', topic: 'Environment', keywords: ['air'], uri: 'https://nrp.city.example/air.csv' },
+    { title: 'Air quality stations', description: 'PM2.5 by station', topic: 'Environment', keywords: ['air'], uri: 'https://nrp.city.example/air.csv', license: { expression: 'CC-BY-4.0', url: null } },
     {
       bbox: { west: 116.2 * DEG, south: 39.8 * DEG, east: 116.6 * DEG, north: 40.1 * DEG },
       crs: 4326, time: { start: Date.parse('2024-01-01T00:00:00Z'), end: null },

@@ -31,7 +31,7 @@ after(async () => {
 
 function registration(title) {
   return api.tx.datasets.registerDataset(
-    { title, description: '', topic: 'Location', keywords: [], uri: `https://data.city.example/${title}` },
+    { title, description: '', topic: 'Location', keywords: [], uri: `https://data.city.example/${title}`, license: { expression: 'CC-BY-4.0', url: null } },
     {
       bbox: { west: 116.3 * DEG, south: 39.9 * DEG, east: 116.4 * DEG, north: 40.0 * DEG },
       crs: 4326, time: { start: Date.parse('2024-01-01T00:00:00Z'), end: null },

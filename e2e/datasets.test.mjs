@@ -34,6 +34,7 @@ function description(title, topic, keywords) {
     topic,
     keywords,
     uri: `https://data.city.example/${encodeURIComponent(title)}.geojson`,
+    license: { expression: 'CC-BY-4.0', url: null },
   };
 }
 
@@ -126,7 +127,36 @@ test('datasets_get returns the record as registered', async () => {
   assert.match(d.contentHash.multihash, /^a0e40220[0-9a-f]{64}$/);
   assert.equal(d.status, 'active');
   assert.equal(d.policy, 'approvalRequired');
+  assert.deepEqual(d.license, { expression: 'CC-BY-4.0', url: null });
   assert.ok((await api.rpc.datasets.get(9999)).isEmpty, 'null for an unknown id');
+});
+
+test('a licence is an SPDX expression, or other with its terms, in the record and its STAC Item', async () => {
+  const relicensed = { expression: 'LicenseRef-Transport-Open-1.0 OR ODbL-1.0', url: 'https://transport.city.example/terms' };
+  await finalized(await submit(
+    api,
+    api.tx.datasets.updateMetadata(ids.counts, { title: null, description: null, topic: null, keywords: null, uri: null, license: relicensed }),
+    bob,
+  ));
+  assert.deepEqual((await api.rpc.datasets.get(ids.counts)).toJSON().license, relicensed);
+  const item = (await api.rpc.datasets.stacItem(ids.counts)).toJSON();
+  assert.equal(item.properties.license, relicensed.expression);
+  assert.deepEqual(
+    item.links.filter((l) => l.rel === 'license').map((l) => l.href),
+    ['https://transport.city.example/terms', 'https://spdx.org/licenses/ODbL-1.0.html'],
+  );
+  const filtered = (await api.rpc.datasets.stacSearch({ filter: `license = '${relicensed.expression}'` })).toJSON();
+  assert.deepEqual(filtered.features.map((f) => f.id), [String(ids.counts)]);
+
+  const update = (license) => submit(
+    api,
+    api.tx.datasets.updateMetadata(ids.counts, { title: null, description: null, topic: null, keywords: null, uri: null, license }),
+    bob,
+  );
+  await assert.rejects(update({ expression: 'CC BY 4.0', url: null }), /datasets\.InvalidLicense/);
+  await assert.rejects(update({ expression: 'other', url: null }), /datasets\.LicenseUrlMissing/);
+  await assert.rejects(update({ expression: 'MIT', url: '' }), /datasets\.EmptyLicenseUrl/);
+  assert.deepEqual((await api.rpc.datasets.get(ids.counts)).toJSON().license, relicensed, 'unchanged');
 });
 
 test('datasets_search finds datasets by bbox and time', async () => {
@@ -358,7 +388,7 @@ test('a cursor answers every page at the block of the first, while new blocks ar
   const renamed = ids.parcels; // on the second page
   await finalized(await submit(
     api,
-    api.tx.datasets.updateMetadata(renamed, { title: 'Renamed parcels', description: null, topic: null, keywords: null, uri: null }),
+    api.tx.datasets.updateMetadata(renamed, { title: 'Renamed parcels', description: null, topic: null, keywords: null, uri: null, license: null }),
     alice,
   ));
   const now = (await api.rpc.datasets.search({ limit: 100 })).toJSON();

@@ -61,7 +61,7 @@ function signedGet(pair, path, options = {}) {
 async function registerFile(path, title, extra = []) {
   return Number(await runOk([
     'register', path, '--title', title, '--topic', 'transportation',
-    '--keyword', 'traffic', '--uri', `${gateway.url}/data`, '--store', store, ...extra,
+    '--keyword', 'traffic', '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store, ...extra,
   ], alice_));
 }
 

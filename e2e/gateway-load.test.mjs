@@ -91,7 +91,7 @@ before(async () => {
   api = await connect(node.endpoint);
   content = randomBytes(FILE_SIZE);
   const { events } = await submit(api, api.tx.datasets.registerDataset(
-    { title: 'Load test raster', description: '', topic: 'Elevation', keywords: [], uri: 'http://127.0.0.1/data' },
+    { title: 'Load test raster', description: '', topic: 'Elevation', keywords: [], uri: 'http://127.0.0.1/data', license: { expression: 'CC-BY-4.0', url: null } },
     {
       bbox: { west: 116 * DEG, south: 39 * DEG, east: 117 * DEG, north: 40 * DEG },
       crs: 4326,

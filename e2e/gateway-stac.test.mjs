@@ -22,7 +22,7 @@ const ids = {};
 /** Registers a dataset as `signer` over `[w, s, e, n]` in `year`; its id. */
 async function register(signer, title, [w, s, e, n], year) {
   const { events } = await submit(api, api.tx.datasets.registerDataset(
-    { title, description: `${title} (${year})`, topic: 'Transportation', keywords: [], uri: 'https://gw.example/data' },
+    { title, description: `${title} (${year})`, topic: 'Transportation', keywords: [], uri: 'https://gw.example/data', license: { expression: 'CC-BY-4.0', url: null } },
     {
       bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
       crs: 4326,

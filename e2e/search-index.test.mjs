@@ -40,7 +40,7 @@ before(async () => {
   let last;
   for (const [i, title] of TITLES.entries()) {
     last = await submit(api, api.tx.datasets.registerDataset(
-      { title, description: `${title} of the city`, topic: 'Structure', keywords: ['street'], uri: `https://data.city.example/${i}` },
+      { title, description: `${title} of the city`, topic: 'Structure', keywords: ['street'], uri: `https://data.city.example/${i}`, license: { expression: 'CC-BY-4.0', url: null } },
       {
         bbox: { west: 116.3 * DEG, south: 39.9 * DEG, east: 116.4 * DEG, north: 40.0 * DEG },
         crs: 4326, time: { start: Date.parse('2025-01-01T00:00:00Z'), end: null },

@@ -28,7 +28,7 @@ const secret = {}; // Bob's datasets of each sensitivity
 /** A registration's description and content: over `[w, s, e, n]` during `[start, end]` (ms). */
 function description(title, [w, s, e, n], [start, end], words = []) {
   return [
-    { title, description: `${title}, surveyed from ${new Date(start).toISOString()}`, topic: 'Transportation', keywords: words, uri: `https://data.city.example/${encodeURIComponent(title)}` },
+    { title, description: `${title}, surveyed from ${new Date(start).toISOString()}`, topic: 'Transportation', keywords: words, uri: `https://data.city.example/${encodeURIComponent(title)}`, license: { expression: 'CC-BY-4.0', url: null } },
     {
       bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
       crs: 4326,

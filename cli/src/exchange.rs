@@ -6,7 +6,7 @@ use citychain_client::{
 	auth, crypt, envelope, hash, keys,
 	primitives::{
 		datasets::{DatasetContent, DatasetDescription, HashFunction},
-		TimeRange,
+		LicenseInput, TimeRange,
 	},
 	runtime::{RuntimeCall, RuntimeEvent},
 	Error,
@@ -39,6 +39,13 @@ pub struct RegisterArgs {
 	/// Where consumers get the data: the provider's gateway.
 	#[arg(long)]
 	uri: String,
+	/// The data's licence: an SPDX licence expression (`CC-BY-4.0`,
+	/// `ODbL-1.0 OR CC-BY-SA-4.0`), or `other` with --license-url.
+	#[arg(long)]
+	license: String,
+	/// Where the licence's terms are; required for `other` and `LicenseRef-`.
+	#[arg(long, value_name = "URL")]
+	license_url: Option<String>,
 	/// Media type [default: from the file's extension].
 	#[arg(long)]
 	format: Option<String>,
@@ -191,6 +198,10 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 			topic: vocabulary("topic", &a.topic)?,
 			keywords: a.keywords.into_iter().map(String::into_bytes).collect(),
 			uri: a.uri.into_bytes(),
+			license: LicenseInput {
+				expression: a.license.into_bytes(),
+				url: a.license_url.map(String::into_bytes),
+			},
 		},
 		content: DatasetContent {
 			bbox,

@@ -36,7 +36,10 @@ function idFrom(api, events, event, field) {
 async function register(api, signer, d) {
   const content = new TextEncoder().encode(`${d.title}\n${d.uri}\n`); // stands in for the file
   const events = await send(api, api.tx.datasets.registerDataset(
-    { title: d.title, description: d.description, topic: d.topic, keywords: d.keywords, uri: d.uri },
+    {
+      title: d.title, description: d.description, topic: d.topic, keywords: d.keywords, uri: d.uri,
+      license: { expression: d.license, url: d.licenseUrl ?? null },
+    },
     {
       bbox: d.bbox, crs: d.crs ?? 4326, time: d.time, format: d.format,
       hashCode: 0xb220, digest: blake2AsHex(content, 256), size: d.size,
@@ -76,18 +79,21 @@ export async function seed(endpoint) {
       landUse: await register(api, alice, {
         title: 'Land use plan 2024', description: 'Zoning of the central districts: residential, commercial, industrial, green space.',
         topic: 'PlanningCadastre', keywords: ['land use', 'zoning', 'planning'], uri: 'https://nrp.beijing.example/landuse-2024.gpkg',
+        license: 'LicenseRef-NRP-Restricted-1.0', licenseUrl: 'https://nrp.beijing.example/terms/restricted-1.0',
         bbox: CENTRAL, crs: 4547, time: { start: day('2024-01-01'), end: day('2024-12-31') }, format: 'application/geopackage+sqlite3',
         size: 48_211_968, policy: 'Restricted', sensitivity: 'Confidential',
       }),
       parcels: await register(api, alice, {
         title: 'Cadastral parcels', description: 'Parcel boundaries with parcel numbers and land-use class.',
         topic: 'PlanningCadastre', keywords: ['cadastre', 'parcels'], uri: 'https://nrp.beijing.example/parcels.geojson',
+        license: 'other', licenseUrl: 'https://nrp.beijing.example/terms/cadastre',
         bbox: BEIJING, time: { start: day('2023-06-30'), end: null }, format: 'application/geo+json',
         size: 132_120_576, policy: 'ApprovalRequired', sensitivity: 'Internal',
       }),
       baseMap: await register(api, alice, {
         title: 'Orthophoto base map 2023', description: '0.5 m orthophoto mosaic of the municipality.',
         topic: 'ImageryBaseMapsEarthCover', keywords: ['orthophoto', 'imagery'], uri: 'https://nrp.beijing.example/ortho-2023.tif',
+        license: 'CC-BY-4.0',
         bbox: BEIJING, time: { start: day('2023-04-01'), end: day('2023-05-15') }, format: 'image/tiff; application=geotiff',
         size: 9_663_676_416, policy: 'Open', sensitivity: 'Public',
       }),
@@ -96,12 +102,14 @@ export async function seed(endpoint) {
       roads: await register(api, bob, {
         title: 'Road network', description: 'Centre lines of all public roads with class, lanes and speed limits.',
         topic: 'Transportation', keywords: ['roads', 'network'], uri: 'https://transport.beijing.example/roads.geojson',
+        license: 'ODbL-1.0',
         bbox: BEIJING, time: { start: day('2020-01-01'), end: null }, format: 'application/geo+json',
         size: 61_865_984, policy: 'Open', sensitivity: 'Public',
       }),
       busGps: await register(api, bob, {
         title: 'Bus GPS traces, March 2024', description: 'One-second GPS fixes of every bus inside the fifth ring road.',
         topic: 'Transportation', keywords: ['bus', 'gps', 'trajectories'], uri: 'https://transport.beijing.example/bus-gps-2024-03.parquet',
+        license: 'CC-BY-NC-4.0',
         bbox: RING, time: { start: day('2024-03-01'), end: day('2024-03-31') }, format: 'application/vnd.apache.parquet',
         size: 3_221_225_472, policy: 'ApprovalRequired', sensitivity: 'Internal',
       }),
@@ -110,12 +118,14 @@ export async function seed(endpoint) {
       air: await register(api, charlie, {
         title: 'Air quality stations, hourly', description: 'PM2.5, PM10, NO2 and O3 at 35 monitoring stations.',
         topic: 'ClimatologyMeteorologyAtmosphere', keywords: ['air quality', 'pm2.5'], uri: 'https://env.beijing.example/air-hourly.csv',
+        license: 'CC0-1.0',
         bbox: BEIJING, time: { start: day('2019-01-01'), end: null }, format: 'text/csv',
         size: 402_653_184, policy: 'Open', sensitivity: 'Public',
       }),
       noise: await register(api, charlie, {
         title: 'Road traffic noise map', description: 'Lden noise levels along main roads, 10 m grid.',
         topic: 'Environment', keywords: ['noise', 'traffic'], uri: 'https://env.beijing.example/noise-2023.tif',
+        license: 'CC-BY-4.0',
         bbox: CENTRAL, time: { start: day('2023-01-01'), end: day('2023-12-31') }, format: 'image/tiff; application=geotiff',
         size: 805_306_368, policy: 'ApprovalRequired', sensitivity: 'Internal',
       }),

@@ -98,7 +98,7 @@ async function main() {
     const firstDataset = (await api.query.datasets.nextDatasetId()).toNumber();
     results.registrations = await blast(api, perAccount(providers, await nonces(api, providers), (a, i) =>
       api.tx.datasets.registerDataset(
-        { title: `Survey ${a}-${i}`, description: 'Throughput benchmark', topic: 'Location', keywords: ['bench'], uri: `https://bench.example/${a}/${i}` },
+        { title: `Survey ${a}-${i}`, description: 'Throughput benchmark', topic: 'Location', keywords: ['bench'], uri: `https://bench.example/${a}/${i}`, license: { expression: 'CC-BY-4.0', url: null } },
         {
           bbox: { west: fixed(116.2 + a * 0.01), south: fixed(39.8 + i * 0.001), east: fixed(116.21 + a * 0.01), north: fixed(39.801 + i * 0.001) },
           crs: 4326, time: { start: Date.parse('2024-01-01T00:00:00Z'), end: null },

@@ -5,7 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
 	datasets::DEGREE, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId,
-	Sensitivity, TimeRange, TopicCategory,
+	License, Sensitivity, TimeRange, TopicCategory,
 };
 use citychain_runtime::{AccountId, BlockNumber};
 use serde_json::{json, Value};
@@ -88,6 +88,7 @@ fn geometry(b: &BoundingBox) -> Value {
 /// Links to other versions are relative to the item, as siblings in its
 /// collection (`/collections/department-<owner>/items/<id>`).
 pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
+	let license = d.license.as_ref();
 	let mut properties = json!({
 		"title": text(&d.title),
 		"description": text(&d.description),
@@ -96,6 +97,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 		"updated": rfc3339(d.updated.time.try_into().unwrap_or(i64::MAX)),
 		"version": d.version.to_string(),
 		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
+		"license": license.map_or("other".into(), |l| text(&l.expression)),
 		"proj:code": format!("EPSG:{}", d.crs),
 		"citychain:owner": d.owner,
 		"citychain:publisher": ss58(&d.publisher),
@@ -126,6 +128,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 	];
 	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
 	links.extend(d.successor.map(|s| link("successor-version", s)));
+	links.extend(license.into_iter().flat_map(license_links));
 	json!({
 		"type": "Feature",
 		"stac_version": STAC_VERSION,
@@ -147,6 +150,22 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 			}
 		},
 	})
+}
+
+/// The `license` links of a licence: its terms where the record names
+/// them, and the SPDX page of each listed licence and exception.
+fn license_links(license: &License) -> Vec<Value> {
+	let terms = license
+		.url
+		.as_ref()
+		.map(|url| json!({ "rel": "license", "href": text(url), "title": "Terms of use" }));
+	terms
+		.into_iter()
+		.chain(license.identifiers().into_iter().map(|id| {
+			let id = text(id);
+			json!({ "rel": "license", "href": format!("https://spdx.org/licenses/{id}.html"), "type": "text/html", "title": id })
+		}))
+		.collect()
 }
 
 /// The JSON Schema of the properties a CQL2 filter may name
@@ -180,6 +199,7 @@ pub fn queryables() -> Value {
 			"updated": time("Last changed"),
 			"version": { "title": "Version number, in decimal", "type": "string" },
 			"deprecated": boolean("Deprecated or withdrawn"),
+			"license": string("Licence: an SPDX licence expression, or other"),
 			"proj:code": string("Coordinate reference system of the data (EPSG:<code>)"),
 			"citychain:owner": integer("Owner department's id"),
 			"citychain:publisher": string("Publishing account (SS58)"),
@@ -219,5 +239,37 @@ mod tests {
 		);
 		assert_eq!(kind(bbox(116.3, 39.8, 116.3, 39.9)), "LineString");
 		assert_eq!(kind(bbox(179.0, -18.0, -179.0, -18.0)), "MultiLineString");
+	}
+
+	#[test]
+	fn a_licence_links_its_terms_and_each_spdx_licence() {
+		let license = |expression: &str, url: Option<&str>| {
+			License::new(citychain_primitives::LicenseInput {
+				expression: expression.into(),
+				url: url.map(Into::into),
+			})
+			.unwrap()
+		};
+		let hrefs = |l: &License| {
+			license_links(l)
+				.iter()
+				.map(|l| l["href"].as_str().unwrap().to_string())
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(
+			hrefs(&license("GPL-2.0+ WITH Classpath-exception-2.0", None)),
+			[
+				"https://spdx.org/licenses/GPL-2.0.html",
+				"https://spdx.org/licenses/Classpath-exception-2.0.html"
+			]
+		);
+		assert_eq!(
+			hrefs(&license("other", Some("https://city.example/terms"))),
+			["https://city.example/terms"]
+		);
+		assert_eq!(
+			hrefs(&license("CC-BY-4.0 OR LicenseRef-City", Some("https://city.example/t"))),
+			["https://city.example/t", "https://spdx.org/licenses/CC-BY-4.0.html"]
+		);
 	}
 }

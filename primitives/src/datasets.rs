@@ -1,7 +1,10 @@
 //! Datasets: the catalogue record of a spatio-temporal dataset whose content
 //! stays off chain, and the geometry of its extent in space and time.
 
-use crate::departments::DepartmentId;
+use crate::{
+	departments::DepartmentId,
+	license::{License, LicenseInput},
+};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -458,6 +461,9 @@ pub struct Dataset<AccountId, BlockNumber> {
 	pub size: u64,
 	/// Where the content can be fetched.
 	pub uri: BoundedBytes<MAX_URI_LEN>,
+	/// The licence of the content; `None` on records filed before the
+	/// registry recorded licences (storage version 2).
+	pub license: Option<License>,
 	pub policy: AccessPolicy,
 	pub sensitivity: Sensitivity,
 	/// 1 for the first version, one more for each successor.
@@ -495,6 +501,7 @@ pub struct DatasetDescription {
 	pub topic: TopicCategory,
 	pub keywords: Vec<Vec<u8>>,
 	pub uri: Vec<u8>,
+	pub license: LicenseInput,
 }
 
 /// The content part of a dataset as a call gives it: what only a new version
@@ -519,6 +526,7 @@ pub struct MetadataUpdate {
 	pub topic: Option<TopicCategory>,
 	pub keywords: Option<Vec<Vec<u8>>>,
 	pub uri: Option<Vec<u8>>,
+	pub license: Option<LicenseInput>,
 }
 
 impl MetadataUpdate {

@@ -9,6 +9,7 @@
 //!   with which roles.
 //! - [`datasets`]: the dataset record, its extent in space and time, the
 //!   content hash, and the search query of the registry.
+//! - [`license`]: the licence of a dataset's content, an SPDX expression.
 //! - [`access`]: the access contract, its states and receipt, and the
 //!   traits through which the access and dataset pallets meet
 //!   ([`DatasetRegistry`](access::DatasetRegistry),
@@ -26,6 +27,7 @@ pub mod api;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
+pub mod license;
 pub mod paging;
 #[cfg(feature = "std")]
 pub mod testing;
@@ -40,3 +42,4 @@ pub use departments::{
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
 	DepartmentsBenchmarkHelper, EncryptionKey, Membership, Role, Roles,
 };
+pub use license::{License, LicenseInput};

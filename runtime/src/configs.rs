@@ -92,6 +92,36 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	type MultiBlockMigrator = super::MultiBlockMigrations;
+}
+
+parameter_types! {
+	/// What a block may spend on multi-block migrations: half of its
+	/// weight, the rest left for the inherents and the block's accounting.
+	/// Transactions wait while migrations run.
+	pub MigrationServiceWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+/// The storage migrations that may take many blocks; each returns at once
+/// on a chain past its version.
+impl pallet_migrations::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type Migrations = (
+		pallet_datasets::migrations::v1::ClearLegacyIndex<Runtime>,
+		pallet_datasets::migrations::v2::RecordLicenses<
+			Runtime,
+			pallet_datasets::weights::SubstrateWeight<Runtime>,
+		>,
+	);
+	#[cfg(feature = "runtime-benchmarks")]
+	type Migrations = pallet_migrations::mock_helpers::MockedMigrations;
+	type CursorMaxLen = ConstU32<65_536>;
+	type IdentifierMaxLen = ConstU32<256>;
+	type MigrationStatusHandler = ();
+	type FailedMigrationHandler = frame_support::migrations::FreezeChainOnFailedMigration;
+	type MaxServiceWeight = MigrationServiceWeight;
+	type WeightInfo = pallet_migrations::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {

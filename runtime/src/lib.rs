@@ -66,7 +66,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -237,4 +237,7 @@ mod runtime {
 
 	#[runtime::pallet_index(19)]
 	pub type Offences = pallet_offences;
+
+	#[runtime::pallet_index(20)]
+	pub type MultiBlockMigrations = pallet_migrations;
 }

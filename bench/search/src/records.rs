@@ -5,7 +5,7 @@
 use crate::catalogue::Entry;
 use citychain_primitives::{
 	datasets::BoundedBytes, AccessPolicy, ContentHash, Dataset, DatasetContent, DatasetDescription,
-	DatasetStatus, DepartmentId, Sensitivity, Stamp,
+	DatasetStatus, DepartmentId, License, LicenseInput, Sensitivity, Stamp,
 };
 use sp_core::crypto::AccountId32;
 use sp_keyring::Sr25519Keyring;
@@ -43,6 +43,7 @@ pub fn registration(id: usize, entry: &Entry) -> (DatasetDescription, DatasetCon
 		keywords: vec![entry.kind.name().as_bytes().to_vec(), b"beijing".to_vec()],
 		uri: format!("https://data.city.example/{}/{id}.parquet", entry.kind.topic().as_str())
 			.into_bytes(),
+		license: LicenseInput { expression: b"CC-BY-4.0".to_vec(), url: None },
 	};
 	let mut digest = [0u8; 32];
 	digest[..8].copy_from_slice(&(id as u64).to_le_bytes());
@@ -94,6 +95,7 @@ pub fn record(id: usize, entry: &Entry) -> Record {
 		},
 		size: content.size,
 		uri: bounded(description.uri),
+		license: Some(License::new(description.license).expect("a valid licence")),
 		policy: AccessPolicy::ApprovalRequired,
 		sensitivity: Sensitivity::Public,
 		version: 1,

@@ -65,6 +65,14 @@ pub struct HashJson {
 	pub multihash: String,
 }
 
+/// A dataset's licence: an SPDX licence expression or `other`, and where
+/// its terms are.
+#[derive(Clone, Serialize)]
+pub struct LicenseJson<'a> {
+	pub expression: std::borrow::Cow<'a, str>,
+	pub url: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// The time a dataset covers, in ms since the epoch; no end: ongoing.
 #[derive(Clone, Serialize)]
 pub struct TimeJson {
@@ -74,7 +82,7 @@ pub struct TimeJson {
 
 /// The fields of a dataset as `datasets_get` and `datasets_search` return
 /// it, in that order.
-pub const DATASET_FIELDS: [&str; 22] = [
+pub const DATASET_FIELDS: [&str; 23] = [
 	"id",
 	"owner",
 	"publisher",
@@ -89,6 +97,7 @@ pub const DATASET_FIELDS: [&str; 22] = [
 	"contentHash",
 	"size",
 	"uri",
+	"license",
 	"policy",
 	"sensitivity",
 	"version",
@@ -187,6 +196,10 @@ impl Serialize for DatasetJson {
 			},
 			"size" => d.size,
 			"uri" => String::from_utf8_lossy(&d.uri),
+			"license" => d.license.as_ref().map(|l| LicenseJson {
+				expression: String::from_utf8_lossy(&l.expression),
+				url: l.url.as_ref().map(|u| String::from_utf8_lossy(u)),
+			}),
 			"policy" => d.policy,
 			"sensitivity" => d.sensitivity,
 			"version" => d.version,

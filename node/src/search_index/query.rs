@@ -47,6 +47,7 @@ pub const QUERYABLES: &[&str] = &[
 	"updated",
 	"version",
 	"deprecated",
+	"license",
 	"proj:code",
 	"citychain:owner",
 	"citychain:publisher",

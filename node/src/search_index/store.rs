@@ -792,7 +792,8 @@ pub(super) mod tests {
 	use crate::search_index::{Filter, SortKey, Sortable};
 	use citychain_primitives::{
 		datasets::{ContentHash, Stamp},
-		AccessPolicy, DatasetQuery, DatasetStatus, Sensitivity, TimeRange, TopicCategory,
+		AccessPolicy, DatasetQuery, DatasetStatus, License, LicenseInput, Sensitivity, TimeRange,
+		TopicCategory,
 	};
 	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;
@@ -886,6 +887,12 @@ pub(super) mod tests {
 			},
 			size: id,
 			uri: BoundedVec::truncate_from(b"https://data.city.example/x".to_vec()),
+			license: [None, Some("CC-BY-4.0"), Some("ODbL-1.0 OR CC-BY-SA-4.0")]
+				[rng.below(3) as usize]
+				.map(|expression| {
+					License::new(LicenseInput { expression: expression.into(), url: None })
+						.expect("a valid licence")
+				}),
 			policy: rng.pick(AccessPolicy::ALL),
 			sensitivity: rng.pick(Sensitivity::ALL),
 			version: 1,
@@ -985,7 +992,7 @@ pub(super) mod tests {
 		let comparison = |rng: &mut Rng| -> String {
 			let topic = rng.pick(TopicCategory::ALL).as_str();
 			let op = rng.pick(&["=", "<>", "<", "<=", ">", ">="]);
-			match rng.below(9) {
+			match rng.below(10) {
 				0 => format!("\"citychain:topic\" = '{topic}'"),
 				1 => format!("\"citychain:owner\" {op} {}", rng.below(4)),
 				2 => format!("{} {op} \"citychain:owner\"", rng.below(4)),
@@ -1003,6 +1010,7 @@ pub(super) mod tests {
 				7 => {
 					format!("version = '1' AND \"citychain:created_block\" {op} {}", rng.below(30))
 				},
+				8 => format!("license = '{}'", rng.pick(&["CC-BY-4.0", "other", "ODbL-1.0"])),
 				_ => format!("id {op} '{}'", rng.below(60)),
 			}
 		};

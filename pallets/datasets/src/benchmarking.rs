@@ -4,7 +4,9 @@
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use citychain_primitives::{datasets::DEGREE, DepartmentKind, DepartmentsBenchmarkHelper, Roles};
+use citychain_primitives::{
+	datasets::DEGREE, license::MAX_LICENSE_LEN, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 
@@ -19,7 +21,18 @@ pub(crate) fn description() -> DatasetDescription {
 		topic: TopicCategory::Transportation,
 		keywords: vec![text(MAX_KEYWORD_LEN); MAX_KEYWORDS as usize],
 		uri: text(MAX_URI_LEN),
+		license: license(),
 	}
+}
+
+/// The costliest licence to check: an expression of the most terms at the
+/// longest, one of them custom, so that the longest URL goes with it.
+pub(crate) fn license() -> LicenseInput {
+	let mut expression = b"LicenseRef-x".to_vec();
+	while expression.len() + b" OR A".len() <= MAX_LICENSE_LEN as usize {
+		expression.extend_from_slice(b" OR A");
+	}
+	LicenseInput { expression, url: Some(text(MAX_URI_LEN)) }
 }
 
 /// The largest content: the longest format and digest (BLAKE2b-512).
@@ -104,6 +117,7 @@ mod benchmarks {
 			topic: Some(TopicCategory::Location),
 			keywords: Some(d.keywords),
 			uri: Some(d.uri),
+			license: Some(d.license),
 		};
 
 		#[extrinsic_call]
@@ -143,6 +157,22 @@ mod benchmarks {
 		_(RawOrigin::Signed(who), id);
 
 		assert_eq!(Datasets::<T>::get(id).map(|d| d.status), Some(DatasetStatus::Withdrawn));
+	}
+
+	/// The migration to version 2 rewriting one record of the largest size.
+	#[benchmark]
+	fn upgrade_record_v2() {
+		let who = publisher::<T>();
+		let id = registered::<T>(&who);
+		let record = Datasets::<T>::get(id).expect("registered");
+		migrations::v2::old::Datasets::<T>::insert(id, migrations::v2::downgrade(record));
+
+		#[block]
+		{
+			assert!(migrations::v2::upgrade_record::<T>(id));
+		}
+
+		assert_eq!(Datasets::<T>::get(id).map(|d| d.license), Some(None));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -73,8 +73,8 @@ pub use citychain_primitives::{
 		MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
 	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
-	DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, MetadataUpdate,
-	Role, Sensitivity, Stamp, TimeRange, TopicCategory,
+	DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, License,
+	LicenseInput, MetadataUpdate, Role, Sensitivity, Stamp, TimeRange, TopicCategory,
 };
 pub use weights::WeightInfo;
 
@@ -82,7 +82,10 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use citychain_primitives::datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS};
+	use citychain_primitives::{
+		datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS},
+		license::LicenseError,
+	};
 	use frame_support::{pallet_prelude::*, traits::UnixTime};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::ConstU32;
@@ -98,8 +101,9 @@ pub mod pallet {
 	/// Keywords as stored.
 	pub type Keywords = BoundedVec<BoundedBytes<MAX_KEYWORD_LEN>, ConstU32<MAX_KEYWORDS>>;
 
-	/// Version 1: no on-chain search index ([`crate::migrations`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 1: no on-chain search index; version 2: records state their
+	/// licence ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -230,15 +234,21 @@ pub mod pallet {
 		TooManyVersions,
 		/// An update that changes nothing.
 		NothingToUpdate,
+		/// The licence is neither an SPDX licence expression nor `other`.
+		InvalidLicense,
+		/// The licence expression is longer than `MAX_LICENSE_LEN`.
+		LicenseTooLong,
+		/// The licence is `other` or names a `LicenseRef-`, and no URL says
+		/// where its terms are.
+		LicenseUrlMissing,
+		/// The licence URL is empty.
+		EmptyLicenseUrl,
+		/// The licence URL is longer than `MAX_URI_LEN`.
+		LicenseUrlTooLong,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Clears what is left of the version 0 search index.
-		fn on_idle(_now: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			migrations::clear_legacy_index::<T>(remaining)
-		}
-
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -276,6 +286,7 @@ pub mod pallet {
 				content_hash: content.hash,
 				size: content.size,
 				uri: description.uri,
+				license: Some(description.license),
 				policy,
 				sensitivity,
 				version: 1,
@@ -320,6 +331,7 @@ pub mod pallet {
 				record.topic = d.topic;
 				record.keywords = d.keywords;
 				record.uri = d.uri;
+				record.license = Some(d.license);
 			}
 			record.publisher = publisher.clone();
 			record.bbox = content.bbox;
@@ -351,7 +363,7 @@ pub mod pallet {
 		}
 
 		/// Change descriptive fields of `dataset`: title, description, topic,
-		/// keywords, URI. Content fields need a new version.
+		/// keywords, URI, licence. Content fields need a new version.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::update_metadata())]
 		pub fn update_metadata(
@@ -377,6 +389,9 @@ pub mod pallet {
 			}
 			if let Some(uri) = update.uri {
 				record.uri = Self::check_uri(uri)?;
+			}
+			if let Some(license) = update.license {
+				record.license = Some(Self::check_license(license)?);
 			}
 			record.updated = Self::now();
 			let owner = record.owner;
@@ -513,6 +528,7 @@ pub mod pallet {
 		topic: TopicCategory,
 		keywords: Keywords,
 		uri: BoundedBytes<MAX_URI_LEN>,
+		license: License,
 	}
 
 	/// The content fields of a call, checked and bounded.
@@ -634,6 +650,19 @@ pub mod pallet {
 			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
 		}
 
+		fn check_license(license: LicenseInput) -> Result<License, DispatchError> {
+			License::new(license).map_err(|e| {
+				match e {
+					LicenseError::Invalid => Error::<T>::InvalidLicense,
+					LicenseError::TooLong => Error::<T>::LicenseTooLong,
+					LicenseError::UrlMissing => Error::<T>::LicenseUrlMissing,
+					LicenseError::EmptyUrl => Error::<T>::EmptyLicenseUrl,
+					LicenseError::UrlTooLong => Error::<T>::LicenseUrlTooLong,
+				}
+				.into()
+			})
+		}
+
 		fn check_keywords(keywords: Vec<Vec<u8>>) -> Result<Keywords, DispatchError> {
 			ensure!(keywords.len() <= MAX_KEYWORDS as usize, Error::<T>::TooManyKeywords);
 			let keywords = keywords
@@ -657,6 +686,7 @@ pub mod pallet {
 				topic: d.topic,
 				keywords: Self::check_keywords(d.keywords)?,
 				uri: Self::check_uri(d.uri)?,
+				license: Self::check_license(d.license)?,
 			})
 		}
 

@@ -23,6 +23,9 @@ mod runtime {
 
 	#[runtime::pallet_index(1)]
 	pub type Datasets = pallet_datasets;
+
+	#[runtime::pallet_index(2)]
+	pub type Migrator = pallet_migrations;
 }
 
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
@@ -32,6 +35,23 @@ impl frame_system::Config for Test {
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 	// Storage priced as on a node, so that weights bound work in the tests.
 	type DbWeight = frame_support::weights::constants::RocksDbWeight;
+	type MultiBlockMigrator = Migrator;
+}
+
+frame_support::parameter_types! {
+	/// What a block may spend on migrations; a test sets it.
+	pub storage MigratorServiceWeight: frame_support::weights::Weight =
+		frame_support::weights::Weight::from_parts(1_000_000_000_000, u64::MAX);
+}
+
+#[derive_impl(pallet_migrations::config_preludes::TestDefaultConfig)]
+impl pallet_migrations::Config for Test {
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type Migrations =
+		(migrations::v1::ClearLegacyIndex<Test>, migrations::v2::RecordLicenses<Test, ()>);
+	#[cfg(feature = "runtime-benchmarks")]
+	type Migrations = pallet_migrations::mock_helpers::MockedMigrations;
+	type MaxServiceWeight = MigratorServiceWeight;
 }
 
 /// Transport (department 0): 1 Publisher, 2 member without roles.

@@ -9,6 +9,7 @@ use citychain_primitives::{
 	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE, MAX_TIME},
 	DatasetQuery, DepartmentStatus, QueryError, TimeInterval,
 };
+use citychain_primitives::{license::MAX_LICENSE_LEN, LicenseInput};
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::{DispatchError, DispatchResult};
 
@@ -35,7 +36,12 @@ fn description(title: &str) -> DatasetDescription {
 		topic: TopicCategory::Transportation,
 		keywords: vec![b"traffic".to_vec(), b"junctions".to_vec()],
 		uri: b"https://data.transport.city.example/counts.parquet".to_vec(),
+		license: license("CC-BY-4.0", None),
 	}
+}
+
+fn license(expression: &str, url: Option<&str>) -> LicenseInput {
+	LicenseInput { expression: expression.into(), url: url.map(Into::into) }
 }
 
 fn content(bbox: BoundingBox, time: TimeRange) -> DatasetContent {
@@ -138,6 +144,8 @@ fn register_dataset_files_the_record_with_owner_publisher_and_stamps() {
 		assert_eq!((d.version, d.predecessor, d.successor), (1, None, None));
 		assert_eq!(d.status, DatasetStatus::Active);
 		assert_eq!(d.content_hash.code, 0xb220);
+		let license = d.license.expect("a new record states its licence");
+		assert_eq!((&license.expression[..], license.url), (&b"CC-BY-4.0"[..], None));
 		assert_eq!(d.created, Stamp { block: 7, time: 1_700_000_000_000 });
 		assert_eq!(d.updated, d.created);
 		assert_eq!(NextDatasetId::<Test>::get(), 1);
@@ -217,6 +225,30 @@ fn register_dataset_refuses_bad_descriptions() {
 			d.title = vec![b't'; MAX_TITLE_LEN as usize];
 			d.keywords = vec![vec![b'k'; MAX_KEYWORD_LEN as usize]; MAX_KEYWORDS as usize];
 		}));
+	});
+}
+
+#[test]
+fn register_dataset_refuses_bad_licences() {
+	new_test_ext().execute_with(|| {
+		let with = |expression: &str, url: Option<&str>| {
+			let mut d = description("Counts");
+			d.license = license(expression, url);
+			register_description(d)
+		};
+		assert_noop!(with("CC BY 4.0", None), Error::<Test>::InvalidLicense);
+		assert_noop!(with("", None), Error::<Test>::InvalidLicense);
+		assert_noop!(
+			with(&"A".repeat(MAX_LICENSE_LEN as usize + 1), None),
+			Error::<Test>::LicenseTooLong
+		);
+		assert_noop!(with("other", None), Error::<Test>::LicenseUrlMissing);
+		assert_noop!(with("LicenseRef-City-Terms", None), Error::<Test>::LicenseUrlMissing);
+		assert_noop!(with("MIT", Some("")), Error::<Test>::EmptyLicenseUrl);
+		let long = "u".repeat(MAX_URI_LEN as usize + 1);
+		assert_noop!(with("MIT", Some(&long)), Error::<Test>::LicenseUrlTooLong);
+		assert_ok!(with("other", Some("https://city.example/terms")));
+		assert_ok!(with("ODbL-1.0 OR CC-BY-SA-4.0", None));
 	});
 }
 
@@ -333,6 +365,7 @@ fn publish_version_links_both_ways_and_supersedes_the_old_record() {
 			(DatasetStatus::Active, Some(v1), 2)
 		);
 		assert_eq!((new.title.clone(), new.policy), (old.title.clone(), old.policy));
+		assert_eq!(new.license, old.license, "a version keeps the licence it is not given");
 		assert_eq!(new.bbox, new_box);
 		assert_ok!(Datasets::publish_version(
 			RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
@@ -341,8 +374,19 @@ fn publish_version_links_both_ways_and_supersedes_the_old_record() {
 			Some(description("Counts, revised")),
 		));
 		assert_eq!(record(v2 + 1).title.to_vec(), b"Counts, revised".to_vec());
-		for id in [v1, v2, v2 + 1] {
-			assert_eq!(Datasets::history(id), vec![v1, v2, v2 + 1]);
+		let mut relicensed = description("Counts, relicensed");
+		relicensed.license = license("CC0-1.0", None);
+		assert_ok!(Datasets::publish_version(
+			RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
+			v2 + 1,
+			content(new_box, year_2024()),
+			Some(relicensed),
+		));
+		let v4 = record(v2 + 2);
+		assert_eq!(v4.license.map(|l| l.expression.to_vec()), Some(b"CC0-1.0".to_vec()));
+		assert_eq!(record(v2 + 1).license, old.license, "an earlier version keeps its own");
+		for id in [v1, v2, v2 + 1, v2 + 2] {
+			assert_eq!(Datasets::history(id), vec![v1, v2, v2 + 1, v2 + 2]);
 		}
 		assert!(Datasets::history(99).is_empty());
 		Datasets::do_try_state().unwrap();
@@ -422,6 +466,19 @@ fn update_metadata_changes_descriptive_fields_only() {
 		assert_eq!(after.description, before.description);
 		assert_eq!((after.content_hash.clone(), after.bbox), (before.content_hash, before.bbox));
 		assert_eq!(after.updated.block, 3);
+		assert_eq!(after.license, before.license);
+		let relicense = MetadataUpdate {
+			license: Some(license("LicenseRef-Transport-1", Some("https://transport.example/t"))),
+			..Default::default()
+		};
+		assert_ok!(Datasets::update_metadata(
+			RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
+			id,
+			relicense
+		));
+		let license = record(id).license.unwrap();
+		assert_eq!(license.expression.to_vec(), b"LicenseRef-Transport-1".to_vec());
+		assert_eq!(license.url.map(|u| u.to_vec()), Some(b"https://transport.example/t".to_vec()));
 	});
 }
 
@@ -451,6 +508,8 @@ fn update_metadata_refuses_empty_invalid_and_unauthorised_updates() {
 			..Default::default()
 		};
 		assert_noop!(update(TRANSPORT_PUBLISHER, many), Error::<Test>::TooManyKeywords);
+		let custom = MetadataUpdate { license: Some(license("other", None)), ..Default::default() };
+		assert_noop!(update(TRANSPORT_PUBLISHER, custom), Error::<Test>::LicenseUrlMissing);
 		let title = MetadataUpdate { title: Some(b"New".to_vec()), ..Default::default() };
 		assert_noop!(update(PLANNING_PUBLISHER, title.clone()), Error::<Test>::NotOwner);
 		assert_ok!(Datasets::withdraw_dataset(RuntimeOrigin::signed(TRANSPORT_PUBLISHER), id));

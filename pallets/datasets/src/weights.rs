@@ -21,6 +21,7 @@ pub trait WeightInfo {
 	fn set_access_policy() -> Weight;
 	fn deprecate_dataset() -> Weight;
 	fn withdraw_dataset() -> Weight;
+	fn upgrade_record_v2() -> Weight;
 }
 
 /// Measured weights, with storage priced by the runtime's `DbWeight`.
@@ -188,6 +189,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	fn upgrade_record_v2() -> Weight {
+		Weight::from_parts(30_000_000, 7695)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
@@ -221,5 +227,10 @@ impl WeightInfo for () {
 		Weight::from_parts(152_926_000, 7695)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
+	}
+	fn upgrade_record_v2() -> Weight {
+		Weight::from_parts(30_000_000, 7695)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }
