@@ -6,7 +6,17 @@
 const { connect, finalizedNumber, report, waitFor } = require('./lib');
 
 async function processStart(prometheusUri) {
-  const text = await (await fetch(prometheusUri)).text();
+  // The restarted process opens its Prometheus port a moment after
+  // zombienet sees it up: ask until it answers.
+  let text;
+  await waitFor(`${prometheusUri} to answer`, async () => {
+    try {
+      text = await (await fetch(prometheusUri)).text();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000, 200);
   const line = text.split('\n').find((l) => l.startsWith('substrate_process_start_time_seconds'));
   if (!line) throw new Error(`no process start time at ${prometheusUri}`);
   return Number(line.trim().split(/\s+/).pop()) * 1000;

@@ -12,7 +12,7 @@ async function run(node, networkInfo) {
     const start = Date.now();
     const title = `Bus stops ${start}`;
     const events = await send(api, api.tx.datasets.registerDataset(
-      { title, description: 'Stops of the city bus network.', topic: 'Transportation', keywords: ['bus'], uri: 'https://transport.example/stops.geojson' },
+      { title, description: 'Stops of the city bus network.', topic: 'Transportation', keywords: ['bus'], uri: 'https://transport.example/stops.geojson', license: { expression: 'CC-BY-4.0', url: null } },
       {
         bbox: { west: Math.round(116.30 * DEG), south: Math.round(39.85 * DEG), east: Math.round(116.45 * DEG), north: Math.round(39.98 * DEG) },
         crs: 4326, time: { start: Date.parse('2025-01-01T00:00:00Z'), end: null },

@@ -16,7 +16,7 @@ async function run(node, networkInfo) {
     const api = apis[node];
     const start = Date.now();
     const { events, number } = await included(api, api.tx.datasets.registerDataset(
-      { title: TITLE, description: 'Gauges on the river.', topic: 'InlandWaters', keywords: ['flood'], uri: 'https://water.example/gauges.geojson' },
+      { title: TITLE, description: 'Gauges on the river.', topic: 'InlandWaters', keywords: ['flood'], uri: 'https://water.example/gauges.geojson', license: { expression: 'CC0-1.0', url: null } },
       {
         bbox: { west: Math.round(116.20 * DEG), south: Math.round(39.80 * DEG), east: Math.round(116.30 * DEG), north: Math.round(39.90 * DEG) },
         crs: 4326, time: { start: Date.parse('2025-01-01T00:00:00Z'), end: null },

@@ -113,8 +113,8 @@ pub mod v2 {
 	};
 	use citychain_primitives::{
 		datasets::{MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_TITLE_LEN, MAX_URI_LEN},
-		AccessPolicy, BoundingBox, ContentHash, DatasetStatus, Sensitivity, Stamp, TimeRange,
-		TopicCategory,
+		AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetStatus, Sensitivity, Stamp,
+		TimeRange, TopicCategory,
 	};
 	use codec::{Decode, Encode, MaxEncodedLen};
 	use frame_support::{storage::StoragePrefixedMap, storage_alias, Twox64Concat};
@@ -147,61 +147,33 @@ pub mod v2 {
 		pub updated: Stamp<BlockNumber>,
 	}
 
+	/// `$record` with the fields of `$d` that versions 1 and 2 share, and
+	/// `$extra`.
+	macro_rules! shared_fields {
+		($record:ident, $d:ident, { $($extra:tt)* }) => {
+			$record {
+				owner: $d.owner, publisher: $d.publisher, title: $d.title,
+				description: $d.description, topic: $d.topic, keywords: $d.keywords,
+				bbox: $d.bbox, crs: $d.crs, time: $d.time, format: $d.format,
+				content_hash: $d.content_hash, size: $d.size, uri: $d.uri,
+				policy: $d.policy, sensitivity: $d.sensitivity, version: $d.version,
+				predecessor: $d.predecessor, successor: $d.successor, status: $d.status,
+				created: $d.created, updated: $d.updated,
+				$($extra)*
+			}
+		};
+	}
+
 	/// The record of version 1 as version 2 has it: its licence unknown.
-	pub fn upgrade<A, B>(d: DatasetV1<A, B>) -> citychain_primitives::Dataset<A, B> {
-		citychain_primitives::Dataset {
-			owner: d.owner,
-			publisher: d.publisher,
-			title: d.title,
-			description: d.description,
-			topic: d.topic,
-			keywords: d.keywords,
-			bbox: d.bbox,
-			crs: d.crs,
-			time: d.time,
-			format: d.format,
-			content_hash: d.content_hash,
-			size: d.size,
-			uri: d.uri,
-			license: None,
-			policy: d.policy,
-			sensitivity: d.sensitivity,
-			version: d.version,
-			predecessor: d.predecessor,
-			successor: d.successor,
-			status: d.status,
-			created: d.created,
-			updated: d.updated,
-		}
+	pub fn upgrade<A, B>(d: DatasetV1<A, B>) -> Dataset<A, B> {
+		shared_fields!(Dataset, d, { license: None })
 	}
 
 	/// A record of version 2 as version 1 stored it, for tests and
 	/// benchmarks to start from.
 	#[cfg(any(feature = "std", feature = "runtime-benchmarks"))]
-	pub fn downgrade<A, B>(d: citychain_primitives::Dataset<A, B>) -> DatasetV1<A, B> {
-		DatasetV1 {
-			owner: d.owner,
-			publisher: d.publisher,
-			title: d.title,
-			description: d.description,
-			topic: d.topic,
-			keywords: d.keywords,
-			bbox: d.bbox,
-			crs: d.crs,
-			time: d.time,
-			format: d.format,
-			content_hash: d.content_hash,
-			size: d.size,
-			uri: d.uri,
-			policy: d.policy,
-			sensitivity: d.sensitivity,
-			version: d.version,
-			predecessor: d.predecessor,
-			successor: d.successor,
-			status: d.status,
-			created: d.created,
-			updated: d.updated,
-		}
+	pub fn downgrade<A, B>(d: Dataset<A, B>) -> DatasetV1<A, B> {
+		shared_fields!(DatasetV1, d, {})
 	}
 
 	/// Version 1's records, as version 1 stores them.
