@@ -21,6 +21,20 @@ use frame_support::{
 /// The identifier of this pallet's migrations.
 const MIGRATIONS_ID: &[u8; 18] = b"citychain:datasets";
 
+/// `Ok` if `meter` has room for `reserved` and one item costing `per_item`;
+/// else the error that tells `pallet-migrations` what one step needs.
+fn ensure_room(
+	meter: &WeightMeter,
+	reserved: Weight,
+	per_item: Weight,
+) -> Result<(), SteppedMigrationError> {
+	let required = reserved.saturating_add(per_item);
+	if meter.remaining().any_lt(required) {
+		return Err(SteppedMigrationError::InsufficientWeight { required });
+	}
+	Ok(())
+}
+
 /// The weight of `meter` left for items that each cost `per_item`, after
 /// `reserved`: at most `cap` items (all of them when items cost nothing, as
 /// in a test runtime).
@@ -71,11 +85,7 @@ pub mod v1 {
 			let db = T::DbWeight::get();
 			let reserved = db.reads_writes(1, 1);
 			let per_key = db.reads_writes(1, 1);
-			if meter.remaining().any_lt(reserved.saturating_add(per_key)) {
-				return Err(SteppedMigrationError::InsufficientWeight {
-					required: reserved.saturating_add(per_key),
-				});
-			}
+			ensure_room(meter, reserved, per_key)?;
 			meter.consume(db.reads(1));
 			if Pallet::<T>::on_chain_storage_version() >= 1 {
 				return Ok(None);
@@ -226,11 +236,7 @@ pub mod v2 {
 			let db = T::DbWeight::get();
 			let reserved = db.reads_writes(2, 1);
 			let per_record = W::upgrade_record_v2();
-			if meter.remaining().any_lt(reserved.saturating_add(per_record)) {
-				return Err(SteppedMigrationError::InsufficientWeight {
-					required: reserved.saturating_add(per_record),
-				});
-			}
+			ensure_room(meter, reserved, per_record)?;
 			meter.consume(db.reads(2));
 			if Pallet::<T>::on_chain_storage_version() != 1 {
 				return Ok(None);
