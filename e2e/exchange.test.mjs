@@ -378,3 +378,42 @@ test('open data needs no contract, and its delivery is logged', async () => {
   assert.deepEqual(readFileSync(out), readFileSync(file));
   assert.ok(gateway.deliveries().some((d) => d.dataset === id && d.basis === 'openData' && d.account === charlie.address));
 });
+
+test('files are stored over HTTP only by the owner\'s officers, and only as registered', async () => {
+  const small = join(dir, 'counts.csv');
+  const content = 'junction,vehicles\nJ1,120\n';
+  writeFileSync(small, content);
+  const id = Number(await runOk(['register', small, '--title', 'Uploaded counts', '--topic', 'transportation',
+    '--license', 'CC0-1.0', '--uri', `${gateway.url}/data`, '--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01'], alice_));
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
+  const path = `/data/${id}`;
+  const put = (pair, body, target = path, auth = {}) => fetch(`${gateway.url}${target}`, {
+    method: 'PUT', body, headers: pair ? { authorization: authorization(pair, 'PUT', `${gateway.url}${target}`, auth) } : {},
+  });
+  const refused = async (r, status, pattern) => {
+    assert.equal(r.status, status);
+    assert.match((await r.json()).error, pattern);
+  };
+  await refused(await put(null, content), 401, /Authorization/);
+  await refused(await put(bob, content), 403, /only a publisher of department \d+/);
+  await refused(await put(alice, content.replace('120', '121')), 400, /not the record's content hash/);
+  await refused(await put(alice, `${content}more`), 413, /longer than the \d+ bytes/);
+  await refused(await put(alice, content.slice(1)), 400, /has \d+ bytes; the record says/);
+  assert.ok(!existsSync(join(store, String(id), 'data')), 'nothing refused reaches the store');
+  const nonce = 'ab'.repeat(16);
+  const stored = await put(alice, content, path, { nonce });
+  assert.equal(stored.status, 201);
+  assert.deepEqual(await stored.json(), { dataset: id, contract: null, size: content.length });
+  assert.equal(readFileSync(join(store, String(id), 'data'), 'utf8'), content);
+  await refused(await put(alice, content, path, { nonce }), 401, /already used/);
+  assert.equal(await (await signedGet(bob, path)).status, 403, 'stored is not shared: Bob has no contract');
+
+  // A contract's encrypted delivery: only with a key envelope, and only an encrypted file of the right length.
+  const plainContract = await requestAs(bob_, id);
+  await runOk(['approve', String(plainContract)], alice_);
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
+  const encryptedLength = 8 + 19 + content.length + 16;
+  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?contract=${plainContract}`), 409, /without a key envelope/);
+  await refused(await put(alice, 'x', `${path}?contract=${plainContract + 1000}`), 404, /no contract/);
+  await refused(await put(alice, content, `${path}?contract=${plainContract}&x=1`), 400, /unknown field/);
+});

@@ -44,6 +44,18 @@ pub struct Flags {
 	/// `https://portal.city.example`; repeat for several [default: any].
 	#[arg(long = "cors-origin", value_name = "ORIGIN")]
 	pub cors_origins: Vec<String>,
+	/// The built portal (`web/dist`), served at `/explorer/` [default: none].
+	#[arg(long, value_name = "DIR")]
+	pub explorer_dir: Option<PathBuf>,
+	/// The node's WebSocket URL as browsers reach it, for the portal
+	/// [default: --node].
+	#[arg(long, value_name = "URL")]
+	pub explorer_node: Option<String>,
+	/// The portal's base map: an XYZ raster tile URL template such as
+	/// `https://tiles.city.example/{z}/{x}/{y}.png` [default: none, a plain
+	/// background with a graticule].
+	#[arg(long, value_name = "URL")]
+	pub explorer_tiles: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -67,6 +79,9 @@ struct File {
 	address_rate: Option<u32>,
 	log_format: Option<LogFormat>,
 	cors_origins: Option<Vec<String>>,
+	explorer_dir: Option<PathBuf>,
+	explorer_node: Option<String>,
+	explorer_tiles: Option<String>,
 }
 
 /// The gateway's settings.
@@ -83,6 +98,12 @@ pub struct Settings {
 	pub log_format: LogFormat,
 	/// Origins browsers may call from; empty: any.
 	pub cors_origins: Vec<String>,
+	/// The built portal, if this gateway serves it.
+	pub explorer_dir: Option<PathBuf>,
+	/// The node URL the portal connects to.
+	pub explorer_node: String,
+	/// The portal's base map tiles, if any.
+	pub explorer_tiles: Option<String>,
 }
 
 impl Settings {
@@ -103,8 +124,15 @@ impl Settings {
 			.public_url
 			.or(file.public_url)
 			.unwrap_or_else(|| format!("http://{listen}"));
+		let node = flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
 		Ok(Self {
-			node: flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+			explorer_dir: flags.explorer_dir.or(file.explorer_dir),
+			explorer_node: flags
+				.explorer_node
+				.or(file.explorer_node)
+				.unwrap_or_else(|| node.clone()),
+			explorer_tiles: flags.explorer_tiles.or(file.explorer_tiles),
+			node,
 			listen,
 			data_dir: flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
 			public_url: public_url.trim_end_matches('/').to_string(),

@@ -36,7 +36,7 @@ pub fn dataset_id(text: &str) -> Result<u64, ApiError> {
 }
 
 /// Checks the request's signature, time and nonce; the signer's account.
-fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
+pub(crate) fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
 	let header = request
 		.headers()
 		.get(header::AUTHORIZATION)
@@ -66,7 +66,7 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 }
 
 /// Counts the request against its account's and its address's rate.
-fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
+pub(crate) fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
 	let now = now_ms();
 	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now)
 	{
@@ -80,7 +80,7 @@ fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), Api
 
 /// Takes the request's nonce, just before delivering: only a request that
 /// would be served takes a slot in the table.
-fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<(), ApiError> {
+pub(crate) fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<(), ApiError> {
 	let expires = credentials.time_ms + state.settings.max_clock_skew_ms;
 	state.nonces.take(credentials.nonce, expires, now_ms()).map_err(|e| match e {
 		NonceError::Replayed => ApiError::unauthorized("this signed request was already used"),

@@ -11,6 +11,11 @@
 //!   the `citychain` extension's schema; each answer
 //!   holds what the request's reader may see (see the `reader` module).
 //! - `/api` (OpenAPI 3.0) and `/api.html`: every route described.
+//! - `PUT /data/{dataset}`: the owning department stores the file, or a
+//!   contract's encrypted delivery, checked against the chain (see the
+//!   `upload` module).
+//! - `/explorer/`: the portal, with `--explorer-dir` (see the `explorer`
+//!   module); a browser opening `/` is sent there.
 //! - `GET /health`: the node connection and its finalized block.
 //!
 //! Browsers reach every route from other origins (CORS, `--cors-origin`).
@@ -18,11 +23,13 @@
 mod config;
 mod data;
 mod error;
+mod explorer;
 mod fields;
 mod guard;
 mod openapi;
 mod reader;
 mod stac;
+mod upload;
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
@@ -78,7 +85,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 	};
 	CorsLayer::new()
 		.allow_origin(allow)
-		.allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+		.allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::OPTIONS])
 		.allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE])
 		.expose_headers(
 			[
@@ -97,7 +104,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 fn router(state: Arc<AppState>) -> Router {
 	let cors = cors(&state.settings.cors_origins);
-	Router::new()
+	explorer::routes(&state)
 		.route("/", get(stac::landing))
 		.route("/api", get(openapi::api))
 		.route("/api.html", get(openapi::page))
@@ -113,7 +120,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/items/{item}/versions", get(stac::versions))
 		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
-		.route("/data/{dataset}", get(data::serve))
+		.route("/data/{dataset}", get(data::serve).put(upload::store))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
 		.layer(

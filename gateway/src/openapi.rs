@@ -111,7 +111,18 @@ pub fn document(base: &str) -> Value {
 						"default": errors(),
 					},
 				},
+				"put": {
+					"summary": "Stores the dataset's file (a Publisher of the owner; its size and hash must be the record's), or with ?contract= a contract's encrypted delivery (an Approver of the owner)",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", json!({ "type": "string" })), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
+					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+					"responses": {
+						"201": { "description": "Stored", "content": { "application/json": { "schema": { "type": "object" } } } },
+						"default": errors(),
+					},
+				},
 			},
+			"/explorer/config.json": get("The portal's settings: the node URL browsers use, this gateway's URL, the base map tiles", vec![], json_type),
 			"/health": get("The node connection and its finalized block", vec![], json_type),
 		},
 		"components": {

@@ -9,7 +9,7 @@
 use crate::{error::ApiError, fields::Fields, reader::Reader, AppState};
 use axum::{
 	extract::{Path, Query, State},
-	http::{header, HeaderValue},
+	http::{header, HeaderMap, HeaderValue},
 	response::{IntoResponse, Response},
 	Json,
 };
@@ -87,9 +87,14 @@ fn typed(value: Value, media_type: &'static str) -> Response {
 }
 
 /// `GET /`: the landing page.
-pub async fn landing(State(state): State<Arc<AppState>>) -> Json<Value> {
+/// `GET /`: the landing page; a browser is sent to the portal if the gateway
+/// serves it.
+pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+	if let Some(redirect) = crate::explorer::redirect(&state, &headers) {
+		return redirect;
+	}
 	let base = &state.settings.public_url;
-	Json(json!({
+	let mut landing = json!({
 		"type": "Catalog",
 		"stac_version": STAC_VERSION,
 		"id": "citychain",
@@ -107,7 +112,12 @@ pub async fn landing(State(state): State<Arc<AppState>>) -> Json<Value> {
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "GET" },
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST" },
 		],
-	}))
+	});
+	if state.settings.explorer_dir.is_some() {
+		let portal = link("alternate", format!("{base}{}/", crate::explorer::PATH), "text/html");
+		landing["links"].as_array_mut().expect("links").push(portal);
+	}
+	Json(landing).into_response()
 }
 
 /// `GET /conformance`.

@@ -1,0 +1,214 @@
+//! `PUT /data/{dataset}`: the owning department puts a file into the data
+//! store from anywhere it can sign a request, such as the portal in a
+//! browser:
+//!
+//! - without a query, the dataset's file, from a Publisher of the owner; it
+//!   is kept only if its size and hash are those of the record on chain;
+//! - with `?contract=<id>`, a contract's encrypted delivery, from an Approver
+//!   of the owner, for a live (requested or approved) contract of this
+//!   dataset whose provider approval carried a key envelope (a restricted
+//!   dataset's contract may still wait for the regulator); it must have the layout and the exact length of
+//!   the file's encryption (`citychain_client::crypt`). Only the consumer's
+//!   key can check its content, and a mismatch shows in its receipt.
+//!
+//! The body streams to a temporary file beside the target and is renamed
+//! over it once checked, so a failed or refused upload leaves the store as
+//! it was. It may not be longer than what it must be.
+
+use crate::{
+	data::{authenticate, dataset_id, take_nonce, within_rates},
+	error::ApiError,
+	AppState,
+};
+use axum::{
+	extract::{rejection::QueryRejection, ConnectInfo, Path, Query, Request, State},
+	http::StatusCode,
+	Json,
+};
+use citychain_client::{crypt, hash::Hasher};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use tokio::io::AsyncWriteExt;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+	contract: Option<u64>,
+}
+
+/// What an upload must be.
+struct Expected {
+	file: PathBuf,
+	size: u64,
+	/// The record's hash function and digest, for the plain file.
+	hash: Option<(u64, Vec<u8>)>,
+}
+
+fn hex_bytes(value: &Value) -> Option<Vec<u8>> {
+	hex::decode(value.as_str()?.trim_start_matches("0x")).ok()
+}
+
+/// Whether `account` holds `role` in department `owner`, which is active.
+async fn ensure_role(
+	state: &AppState,
+	account: &str,
+	owner: u64,
+	role: &str,
+	at: sp_core::H256,
+) -> Result<(), ApiError> {
+	let department: Option<Value> =
+		state.node.query("departments_get", vec![owner.into()], Some(at)).await?;
+	let department = department.unwrap_or_default();
+	let holds = department["status"] == "Active"
+		&& department["members"].as_array().is_some_and(|members| {
+			members.iter().any(|m| m["account"] == account && m["roles"][role] == true)
+		});
+	if holds {
+		Ok(())
+	} else {
+		Err(ApiError::forbidden(format!(
+			"only a {role} of department {owner}, which owns the dataset, may store its files here"
+		)))
+	}
+}
+
+async fn expected(
+	state: &AppState,
+	account: &str,
+	dataset: u64,
+	target: &Target,
+) -> Result<Expected, ApiError> {
+	let node = &state.node;
+	let at = node.finalized_head().await?;
+	let record: Option<Value> = node.query("datasets_get", vec![dataset.into()], Some(at)).await?;
+	let record =
+		record.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
+	let owner = record["owner"].as_u64().unwrap_or(u64::MAX);
+	let size = record["size"].as_u64().unwrap_or(0);
+	let dir = state.settings.data_dir.join(dataset.to_string());
+	let Some(contract) = target.contract else {
+		ensure_role(state, account, owner, "publisher", at).await?;
+		let code = record["contentHash"]["code"].as_u64().unwrap_or(0);
+		let digest = hex_bytes(&record["contentHash"]["digest"]).unwrap_or_default();
+		return Ok(Expected { file: dir.join("data"), size, hash: Some((code, digest)) });
+	};
+	ensure_role(state, account, owner, "approver", at).await?;
+	let c: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
+	let c = c.ok_or_else(|| ApiError::not_found(format!("no contract {contract} on chain")))?;
+	if c["dataset"].as_u64() != Some(dataset) {
+		return Err(ApiError::bad_request(format!(
+			"contract {contract} is for dataset {}, not {dataset}",
+			c["dataset"]
+		)));
+	}
+	let live = c["state"] == "requested" || c["state"] == "approved";
+	if !live || c["envelope"].is_null() {
+		return Err(ApiError::new(
+			StatusCode::CONFLICT,
+			format!(
+				"contract {contract} is {}{}: only a live contract whose provider approval carried \
+				 a key envelope is delivered encrypted",
+				c["state"].as_str().unwrap_or("unknown"),
+				if c["envelope"].is_null() { " without a key envelope" } else { "" }
+			),
+		));
+	}
+	Ok(Expected {
+		file: dir.join(format!("contract-{contract}.enc")),
+		size: crypt::encrypted_len(size),
+		hash: None,
+	})
+}
+
+/// Streams `request`'s body into `temp`, checking it against `want`.
+async fn receive(
+	request: Request,
+	temp: &std::path::Path,
+	want: &Expected,
+) -> Result<(), ApiError> {
+	let mut hasher = match &want.hash {
+		Some((code, _)) => Some(Hasher::new(*code).map_err(|e| {
+			ApiError::new(StatusCode::CONFLICT, format!("the record's hash function: {e}"))
+		})?),
+		None => None,
+	};
+	let mut out = tokio::fs::File::create(temp).await.map_err(store_error)?;
+	let mut body = request.into_body().into_data_stream();
+	let (mut size, mut head) = (0u64, Vec::with_capacity(crypt::MAGIC.len()));
+	while let Some(chunk) = body.next().await {
+		let chunk =
+			chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
+		size += chunk.len() as u64;
+		if size > want.size {
+			return Err(ApiError::new(
+				StatusCode::PAYLOAD_TOO_LARGE,
+				format!("the file is longer than the {} bytes it must be", want.size),
+			));
+		}
+		if head.len() < crypt::MAGIC.len() {
+			let take = (crypt::MAGIC.len() - head.len()).min(chunk.len());
+			head.extend_from_slice(&chunk[..take]);
+		}
+		if let Some(h) = hasher.as_mut() {
+			h.update(&chunk);
+		}
+		out.write_all(&chunk).await.map_err(store_error)?;
+	}
+	if size != want.size {
+		return Err(ApiError::bad_request(format!(
+			"the file has {size} bytes; the record says {}",
+			want.size
+		)));
+	}
+	if let (Some(h), Some((_, digest))) = (hasher, &want.hash) {
+		if h.finish() != *digest {
+			return Err(ApiError::bad_request(
+				"the file's hash is not the record's content hash: it is not the registered file",
+			));
+		}
+	} else if head != crypt::MAGIC {
+		return Err(ApiError::bad_request("the body is not a CityChain encrypted file"));
+	}
+	out.sync_all().await.map_err(store_error)
+}
+
+fn store_error(e: std::io::Error) -> ApiError {
+	tracing::error!(target: "upload", "cannot write to the data store: {e}");
+	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
+}
+
+/// `PUT /data/{dataset}[?contract=<id>]`. In order: the signature, the
+/// rates, the record and the signer's role at the finalized block, the
+/// nonce, then the body.
+pub async fn store(
+	State(state): State<Arc<AppState>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Path(id): Path<String>,
+	target: Result<Query<Target>, QueryRejection>,
+	request: Request,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
+	let (dataset, credentials) = dataset_id(&id).and_then(|d| {
+		let credentials = authenticate(&state, &request)?;
+		within_rates(&state, &credentials.account, peer.ip())?;
+		Ok((d, credentials))
+	})?;
+	let want = expected(&state, &credentials.account, dataset, &target).await?;
+	take_nonce(&state, &credentials)?;
+	let dir = want.file.parent().expect("a file in a dataset's directory");
+	tokio::fs::create_dir_all(dir).await.map_err(store_error)?;
+	let temp = dir.join(format!(".upload-{}", hex::encode(credentials.nonce)));
+	if let Err(e) = receive(request, &temp, &want).await {
+		let _ = tokio::fs::remove_file(&temp).await;
+		tracing::warn!(target: "upload", dataset, account = %credentials.account, reason = %e.message, "refused");
+		return Err(e);
+	}
+	tokio::fs::rename(&temp, &want.file).await.map_err(store_error)?;
+	tracing::info!(target: "upload", dataset, contract = target.contract, account = %credentials.account, size = want.size, "stored");
+	Ok((
+		StatusCode::CREATED,
+		Json(json!({ "dataset": dataset, "contract": target.contract, "size": want.size })),
+	))
+}
