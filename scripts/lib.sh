@@ -187,6 +187,28 @@ npm_ci() {
 		die "npm ci failed in $1 (see its output above)"
 }
 
+# Debian's chromium, for the portal's browser tests (driven by playwright-core
+# through its path; nothing is downloaded at run time).
+ensure_chromium() {
+	command -v chromium >/dev/null || apt_install chromium
+}
+
+# The portal (web/), built into web/dist when its sources changed since the
+# last build (the hash of the sources is kept in web/dist/.sources).
+build_portal() {
+	local web="$ROOT/web" sum
+	sum="$(cd "$web" && cat package-lock.json index.html vite.config.ts tsconfig.json $(find src -type f | sort) |
+		sha256sum | cut -d' ' -f1)"
+	if [ "$(cat "$web/dist/.sources" 2>/dev/null)" != "$sum" ]; then
+		npm_ci "$web"
+		log "building the portal (web/dist)"
+		local out
+		out="$(cd "$web" && npm run --silent build 2>&1)" ||
+			{ printf '%s\n' "$out" >&2; die "the portal did not build (above): cd web && npm run build"; }
+		echo "$sum" >"$web/dist/.sources"
+	fi
+}
+
 # Whether a node answers JSON-RPC on the loopback port $1.
 rpc_ready() {
 	python3 - "$1" <<'PY' 2>/dev/null

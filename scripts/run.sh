@@ -7,8 +7,9 @@
 #   ./scripts/run.sh              start (or resume) the dev chain
 #   ./scripts/run.sh --purge      wipe the dev chain's data first
 #
-# Beside it runs citychain-gateway (the STAC API and the data gateway) over
-# the data store $BASE_PATH/gateway-data.
+# Beside it runs citychain-gateway (the STAC API, the data gateway and the
+# portal, built from web/ when its sources changed) over the data store
+# $BASE_PATH/gateway-data.
 #
 # Environment: RPC_PORT (default 9944), GATEWAY_PORT (default 8080),
 # BASE_PATH (default ~/.local/share/citychain/dev), CARGO_TARGET_DIR.
@@ -22,6 +23,7 @@ BASE_PATH="${BASE_PATH:-$HOME/.local/share/citychain/dev}"
 ensure_prerequisites
 npm_ci "$ROOT/clients/js"
 build_node
+build_portal
 
 if [ "${1:-}" = "--purge" ]; then
 	log "purging $BASE_PATH"
@@ -32,6 +34,7 @@ ws="ws://127.0.0.1:$RPC_PORT"
 cat >&2 <<MSG
 
   CityChain dev chain
+  portal:            http://127.0.0.1:$GATEWAY_PORT/explorer/  (open it in a browser)
   RPC endpoint:      $ws
   polkadot.js apps:  https://polkadot.js.org/apps/?rpc=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=''))" "$ws")#/explorer
   gateway, STAC API: http://127.0.0.1:$GATEWAY_PORT/  (data store $BASE_PATH/gateway-data)
@@ -43,7 +46,8 @@ MSG
 "$NODE_BIN" --dev --base-path "$BASE_PATH" --rpc-port "$RPC_PORT" --rpc-cors all &
 node_pid=$!
 mkdir -p "$BASE_PATH/gateway-data"
-"$GATEWAY_BIN" --node "$ws" --listen "127.0.0.1:$GATEWAY_PORT" --data-dir "$BASE_PATH/gateway-data" &
+"$GATEWAY_BIN" --node "$ws" --listen "127.0.0.1:$GATEWAY_PORT" --data-dir "$BASE_PATH/gateway-data" \
+	--explorer-dir "$ROOT/web/dist" &
 gateway_pid=$!
 trap 'kill -TERM "$gateway_pid" 2>/dev/null; kill -INT "$node_pid" 2>/dev/null; wait "$node_pid"' INT TERM
 

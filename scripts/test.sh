@@ -19,7 +19,9 @@ cargo_fmt_check() {
 cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspace --no-fail-fast); }
 e2e_setup() {
 	ensure_stac_python
+	ensure_chromium
 	npm_ci "$ROOT/e2e"
+	build_portal
 }
 e2e_test() {
 	(cd "$ROOT/e2e" &&

@@ -1,0 +1,310 @@
+// The portal (web/) in a real browser: Debian's chromium driven by
+// playwright-core, against a dev node with the sample data and a gateway
+// serving the built portal. Three users in three browser contexts go through
+// the five sharing steps; then a tampered delivery, a wrong key file, a
+// non-member, and the node restarting under an open page.
+//
+// Needs the built portal (web/dist: `npm run build` in web/) and chromium
+// (CITYCHAIN_CHROMIUM, default /usr/bin/chromium). Screenshots go to
+// $CITYCHAIN_SCREENSHOTS (default web/test-results).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { seed } from '@citychain/api/seed.mjs';
+import { connect, startNode, submit } from './lib/node.mjs';
+import { startGateway } from './lib/gateway.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DIST = join(here, '..', 'web', 'dist');
+const SHOTS = process.env.CITYCHAIN_SCREENSHOTS ?? join(here, '..', 'web', 'test-results');
+const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
+// Chromium as root, headless, without the background connections this
+// machine's closed network refuses.
+const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-gl=swiftshader',
+  '--enable-unsafe-swiftshader'];
+// The Transport department's x25519 secret, as clients/js/seed.mjs derives it.
+const TRANSPORT_KEY = new TextEncoder().encode('citychain dev transport key'.padEnd(32, '.')).slice(0, 32);
+const DAY = 28_800;
+
+let node;
+let gateway;
+let api;
+let browser;
+let dataDir;
+const metrics = {};
+const users = {};
+
+/** A page signed in as `name` (a development account), its console errors collected. */
+async function open(name) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const opened = Date.now();
+  await page.goto(`${gateway.url}/`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  await page.waitForSelector('#side[data-results]');
+  const shown = Date.now() - opened;
+  if (name) {
+    const was = await page.textContent('#who');
+    await page.selectOption('#account', { label: `${name} (development)` });
+    await page.waitForFunction((w) => document.getElementById('who').textContent !== w, was);
+  }
+  return { page, context, errors, shown };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** Drags a box on the map from (x1, y1) to (x2, y2), fractions of the map's size. */
+async function drag(page, [x1, y1], [x2, y2]) {
+  const box = await page.locator('#map canvas').boundingBox();
+  const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
+  await page.mouse.move(...at(x1, y1));
+  await page.mouse.down();
+  await page.mouse.move(...at(x2, y2), { steps: 8 });
+  await page.mouse.up();
+}
+
+async function hashChange(page, pattern) {
+  await page.waitForFunction((p) => new RegExp(p).test(location.hash), pattern.source, { timeout: 60_000 });
+  return page.evaluate(() => location.hash);
+}
+
+/** Waits until contract `id` is in `state` at the finalized block (which the gateway reads). */
+async function contractState(id, state) {
+  for (let i = 0; i < 120; i += 1) {
+    const c = (await api.rpc.access.get(id, await api.rpc.chain.getFinalizedHead())).toJSON();
+    if (c?.state === state) return c;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`contract ${id} did not become ${state}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(join(DIST, 'index.html')), 'the portal is built: npm run build in web/');
+  mkdirSync(SHOTS, { recursive: true });
+  await cryptoWaitReady();
+  node = await startNode();
+  await seed(node.endpoint);
+  api = await connect(node.endpoint);
+  dataDir = mkdtempSync(join(tmpdir(), 'citychain-portal-'));
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir, extraArgs: [`--explorer-dir=${DIST}`] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  for (const name of ['Alice', 'Bob', 'Dave']) users[name] = await open(name);
+  metrics.catalogueShownMs = Math.max(...Object.values(users).map((u) => u.shown));
+});
+
+after(async () => {
+  await browser?.close();
+  await api?.disconnect();
+  await gateway?.stop();
+  await node?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  const gz = readdirSync(join(DIST, 'assets')).reduce((n, f) => n + gzipSync(readFileSync(join(DIST, 'assets', f))).length, 0);
+  metrics.appGzipKiB = Math.round(gz / 1024);
+  console.log(`portal metrics: ${JSON.stringify(metrics)}`);
+});
+
+test('a browser opening / is sent to the portal; STAC clients get the landing page', async () => {
+  const { page } = users.Alice;
+  assert.match(page.url(), /\/explorer\/$/);
+  const landing = await (await fetch(`${gateway.url}/`, { headers: { accept: 'application/json' } })).json();
+  assert.equal(landing.type, 'Catalog');
+  assert.ok(landing.links.some((l) => l.rel === 'alternate' && l.href.endsWith('/explorer/')));
+  const config = await (await fetch(`${gateway.url}/explorer/config.json`)).json();
+  assert.equal(config.node, node.endpoint);
+  assert.equal(config.tiles, null);
+});
+
+test('the catalogue shows the seeded datasets on the map and follows map moves', async () => {
+  const { page } = users.Bob;
+  const count = Number(await page.getAttribute('#side', 'data-results'));
+  assert.ok(count >= 7, `seeded datasets listed: ${count}`);
+  assert.ok(await page.locator('.result', { hasText: 'Road network' }).count() === 1);
+  await shot(page, '1-catalogue');
+  // A map move searches again: the time until the list is updated.
+  const generation = Number(await page.getAttribute('#side', 'data-generation'));
+  const moved = await (async () => {
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 200, box.y + box.height / 2 + 50, { steps: 5 });
+    const t0 = Date.now();
+    await page.mouse.up();
+    await page.waitForFunction((g) => Number(document.getElementById('side').dataset.generation) > g, generation);
+    return Date.now() - t0;
+  })();
+  metrics.mapMoveToResultsMs = moved;
+  // Filters: a topic narrows the list to it.
+  await page.selectOption('select[name=topic]', 'transportation');
+  await page.waitForFunction(() => [...document.querySelectorAll('.result .meta')].every((m) => m.textContent.includes('Transportation')));
+  await page.selectOption('select[name=topic]', '');
+});
+
+test('the five sharing steps, by three departments in three browsers', async () => {
+  const { Alice, Bob, Dave } = users;
+  // Step 1: Alice publishes a GeoJSON file; its extent is drawn on the map.
+  const geojson = Buffer.from(JSON.stringify({
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: { name: 'Temple of Heaven park' }, geometry: { type: 'Polygon', coordinates: [[[116.40, 39.87], [116.42, 39.87], [116.42, 39.89], [116.40, 39.89], [116.40, 39.87]]] } }],
+  }));
+  const digest = blake2AsHex(geojson, 256);
+  await Alice.page.goto(`${gateway.url}/explorer/#/publish`);
+  await Alice.page.setInputFiles('input[name=file]', { name: 'parks-2024.geojson', mimeType: 'application/geo+json', buffer: geojson });
+  await Alice.page.waitForSelector(`.hash-info:has-text("${digest}")`);
+  await Alice.page.click('#extent-draw');
+  await drag(Alice.page, [0.45, 0.45], [0.55, 0.55]);
+  await Alice.page.fill('input[name=title]', 'Parks 2024');
+  await Alice.page.fill('textarea[name=description]', 'Park boundaries of the central districts.');
+  await Alice.page.fill('input[name=keywords]', 'parks, green space');
+  await Alice.page.fill('input[name=start]', '2024-01-01');
+  await Alice.page.fill('input[name=end]', '2024-12-31');
+  await Alice.page.selectOption('select[name=policy]', 'Restricted');
+  await Alice.page.selectOption('select[name=sensitivity]', 'Confidential');
+  await shot(Alice.page, '2-publish');
+  await Alice.page.click('form.publish button[type=submit]');
+  const datasetHash = await hashChange(Alice.page, /^#\/dataset\/\d+$/);
+  const dataset = Number(datasetHash.split('/')[2]);
+  await Alice.page.waitForSelector('h2.title:has-text("Parks 2024")');
+  const record = (await api.rpc.datasets.get(dataset)).toJSON();
+  assert.equal(record.contentHash.digest, digest);
+  assert.equal(record.size, geojson.length);
+  assert.equal(record.policy, 'restricted');
+  assert.deepEqual(readFileSync(join(dataDir, String(dataset), 'data')), geojson, 'stored at the gateway');
+  await Alice.page.waitForSelector('.tx[data-state=finalized]');
+
+  // Step 2: Bob finds it by a drawn box and a time range, and requests it.
+  await Bob.page.goto(`${gateway.url}/explorer/#/`);
+  await Bob.page.waitForSelector('#side[data-results]');
+  await Bob.page.fill('input[name=from]', '2024-06-01');
+  await Bob.page.fill('input[name=to]', '2024-06-30');
+  await Bob.page.dispatchEvent('form.search', 'change');
+  await Bob.page.click('#draw-box');
+  await drag(Bob.page, [0.3, 0.3], [0.7, 0.7]);
+  await Bob.page.waitForSelector('.result:has-text("Parks 2024")');
+  assert.equal(await Bob.page.locator('.result', { hasText: 'Orthophoto base map 2023' }).count(), 0, 'outside the time range');
+  await shot(Bob.page, '3-find');
+  await Bob.page.click('.result a:has-text("Parks 2024")');
+  await Bob.page.waitForSelector('form.request');
+  await Bob.page.fill('textarea[name=purpose]', 'Cycle route planning along park edges');
+  await Bob.page.fill('input[name=days]', '30');
+  await Bob.page.click('form.request button[type=submit]');
+  const contract = Number((await hashChange(Bob.page, /^#\/contract\/\d+$/)).split('/')[2]);
+  await Bob.page.waitForSelector('.facts >> text=Requested');
+
+  // Step 3: Alice approves with a key envelope; the regulator's approval is still missing.
+  await Alice.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await Alice.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
+  await Alice.page.waitForSelector('form.decide');
+  assert.ok(await Alice.page.isChecked('input[name=sealed]'), 'a confidential dataset is delivered encrypted');
+  await Alice.page.setInputFiles('input[name=data]', { name: 'parks-2024.geojson', mimeType: 'application/geo+json', buffer: geojson });
+  await shot(Alice.page, '4-decide');
+  await Alice.page.click('form.decide button[type=submit]');
+  await Alice.page.waitForFunction(() => [...document.querySelectorAll('dd')].some((d) => d.textContent === 'the regulator\'s approval'), null, { timeout: 60_000 });
+  assert.ok(existsSync(join(dataDir, String(dataset), `contract-${contract}.enc`)), 'the encrypted delivery is stored');
+
+  // The regulator approves from its inbox.
+  await Dave.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await Dave.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
+  await Dave.page.waitForSelector('form.decide');
+  await Dave.page.click('form.decide button[type=submit]');
+  await contractState(contract, 'approved');
+
+  // Step 4: Bob downloads; a wrong key file is refused clearly, the right one decrypts and verifies.
+  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await Bob.page.waitForSelector('.download input[name=key]:visible');
+  await Bob.page.setInputFiles('.download input[name=key]', { name: 'wrong.key', mimeType: 'text/plain', buffer: Buffer.from(`${'ab'.repeat(32)}\n`) });
+  await Bob.page.click('#download');
+  await Bob.page.waitForSelector('.download .note.error:has-text("does not open the contract\'s key envelope")');
+  await Bob.page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: Buffer.from(`${u8aToHex(TRANSPORT_KEY).slice(2)}\n`) });
+  await Bob.page.click('#download');
+  await Bob.page.waitForSelector(`.download .note.ok:has-text("Verified")`);
+  await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
+  const [download] = await Promise.all([Bob.page.waitForEvent('download'), Bob.page.click('a.save')]);
+  assert.deepEqual(readFileSync(await download.path()), geojson, 'the saved file is the registered one');
+  await shot(Bob.page, '5-verified');
+  assert.equal((await contractState(contract, 'approved')).receipt.status, 'verified');
+
+  // Step 5: the regulator verifies the audit chain and flags the contract.
+  await Dave.page.goto(`${gateway.url}/explorer/#/audit`);
+  await Dave.page.click('#verify');
+  await Dave.page.waitForSelector('#browser-verdict.ok');
+  await Dave.page.waitForSelector('#node-verdict.ok');
+  await Dave.page.selectOption('form.flag select[name=kind]', 'Contract');
+  await Dave.page.fill('form.flag input[name=id]', String(contract));
+  await Dave.page.fill('form.flag textarea[name=note]', 'Confidential parks data shared for cycle routes: reviewed.');
+  await Dave.page.click('form.flag button[type=submit]');
+  await Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`, { timeout: 60_000 });
+  await shot(Dave.page, '6-audit');
+
+  for (const [name, u] of Object.entries(users)) assert.deepEqual(u.errors, [], `${name}'s console`);
+});
+
+test('a tampered delivery shows a mismatch and reports it on chain', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  const content = Buffer.from('id,noise\n1,55\n');
+  const ev = (await submit(api, api.tx.datasets.registerDataset(
+    { title: 'Noise samples', description: 'x', topic: 'Environment', keywords: [], uri: 'https://nrp.example/noise.csv', license: { expression: 'CC0-1.0', url: null } },
+    { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'text/csv', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
+    'ApprovalRequired', 'Internal'), alice)).events;
+  const dataset = ev.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
+  mkdirSync(join(dataDir, String(dataset)), { recursive: true });
+  writeFileSync(join(dataDir, String(dataset), 'data'), Buffer.from('id,noise\n1,35\n')); // altered after registration
+  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'check', 10 * DAY, null), bob)).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await submit(api, api.tx.access.approveRequest(contract, null), alice);
+  await contractState(contract, 'approved');
+
+  const { page } = users.Bob;
+  await page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await page.waitForSelector('#download');
+  await page.click('#download');
+  await page.waitForSelector('.download .note.error:has-text("Mismatch")');
+  await page.waitForSelector('.download .note.info:has-text("mismatch is reported")', { timeout: 60_000 });
+  await shot(page, '7-mismatch');
+  assert.equal((await api.rpc.access.get(contract)).toJSON().receipt.status, 'mismatch');
+  // The regulator sees it as a dispute.
+  await users.Dave.page.goto(`${gateway.url}/explorer/#/audit`);
+  await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
+});
+
+test('a non-member reads the catalogue and is told why it cannot act', async () => {
+  const ferdie = await open('Ferdie');
+  assert.match(await ferdie.page.textContent('#who'), /not a member/);
+  await ferdie.page.goto(`${gateway.url}/explorer/#/publish`);
+  await ferdie.page.waitForSelector('.note.readonly:has-text("not a member of any department")');
+  await ferdie.page.goto(`${gateway.url}/explorer/#/dataset/0`);
+  await ferdie.page.waitForSelector('.note.readonly:has-text("the chain refuses its transactions")');
+  await shot(ferdie.page, '8-non-member');
+  assert.deepEqual(ferdie.errors, []);
+  await ferdie.context.close();
+});
+
+test('the page says when the node is down and recovers when it is back', async () => {
+  const watcher = await open('Charlie');
+  const before = Number(await watcher.page.getAttribute('#side', 'data-at'));
+  await node.restart(async () => {
+    await watcher.page.waitForSelector('#banner:not([hidden])', { timeout: 30_000 });
+    assert.match(await watcher.page.textContent('#banner'), /cannot be reached/);
+    await shot(watcher.page, '9-node-down');
+  });
+  await watcher.page.waitForSelector('#banner[hidden]', { state: 'attached', timeout: 60_000 });
+  await watcher.page.waitForFunction((b) => Number(document.getElementById('side').dataset.at) >= b && document.querySelectorAll('.result').length > 0, before, { timeout: 60_000 });
+  // Only the lost connection was reported while the node was down.
+  const unexpected = watcher.errors.filter((e) => !/WebSocket|API-WS|disconnected|ERR_CONNECTION_REFUSED|1006/.test(e));
+  assert.deepEqual(unexpected, []);
+  await watcher.context.close();
+});

@@ -1,0 +1,85 @@
+// Who is acting: accounts from a browser wallet (the polkadot{.js}
+// extension protocol) and, on a development chain, the development accounts;
+// the account's department and roles; signing for transactions and for the
+// gateway.
+import { web3Accounts, web3Enable, web3FromAddress } from '@polkadot/extension-dapp';
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { call, departments, type Department } from './chain';
+
+export interface Account {
+  address: string;
+  name: string;
+  source: 'dev' | string;
+  /** The development account's key pair; wallet accounts sign in the wallet. */
+  pair?: KeyringPair;
+}
+
+export interface Membership {
+  department: Department;
+  roles: Department['members'][number]['roles'];
+}
+
+export const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+
+/** Wallet accounts, then (on a development chain) the development accounts. */
+export async function listAccounts(): Promise<Account[]> {
+  const found: Account[] = [];
+  const extensions = await web3Enable('CityChain portal');
+  if (extensions.length > 0) {
+    for (const a of await web3Accounts({ ss58Format: 42 })) {
+      found.push({ address: a.address, name: a.meta.name ?? a.address, source: a.meta.source });
+    }
+  }
+  const type = await call<string | object>('system_chainType');
+  if (type === 'Development' || type === 'Local') {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    for (const name of DEV_ACCOUNTS) {
+      const pair = keyring.addFromUri(`//${name}`, { name });
+      found.push({ address: pair.address, name, source: 'dev', pair });
+    }
+  }
+  return found;
+}
+
+/** The account's department and roles; null if it is in none. */
+export async function membershipOf(address: string): Promise<Membership | null> {
+  for (const department of await departments()) {
+    const m = department.members.find((x) => x.account === address);
+    if (m) return { department, roles: m.roles };
+  }
+  return null;
+}
+
+/** What `signAndSend` takes for this account: the pair, or the address with the wallet's signer. */
+export async function txSigner(account: Account): Promise<[KeyringPair | string, object]> {
+  if (account.pair) return [account.pair, {}];
+  const injector = await web3FromAddress(account.address);
+  return [account.address, { signer: injector.signer }];
+}
+
+/**
+ * Signs `message` for the gateway. A wallet signs the `<Bytes>`-wrapped
+ * message (the gateway accepts both forms); a development account signs it
+ * as it is.
+ */
+export async function signMessage(account: Account, message: string): Promise<string> {
+  if (account.pair) return u8aToHex(account.pair.sign(stringToU8a(message))).slice(2);
+  const injector = await web3FromAddress(account.address);
+  if (!injector.signer.signRaw) throw new Error('the wallet cannot sign messages');
+  const { signature } = await injector.signer.signRaw({ address: account.address, data: u8aToHex(stringToU8a(message)), type: 'bytes' });
+  return u8aToHex(hexToU8a(signature)).slice(2);
+}
+
+/** The `Authorization` header of a signed gateway request (citychain_client::auth). */
+export async function authorization(account: Account, method: string, url: string, gateway: string): Promise<string> {
+  const u = new URL(url);
+  const time = Date.now();
+  const nonce = u8aToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2);
+  const message = `citychain-gateway/2\n${gateway}\n${method}\n${u.pathname}${u.search}\n${time}\n${nonce}`;
+  const signature = await signMessage(account, message);
+  return `CityChain account=${account.address}, time=${time}, nonce=${nonce}, signature=${signature}`;
+}

@@ -1,0 +1,189 @@
+// A dataset's page: every field of the record, its versions as a timeline,
+// its STAC Item, its contracts, its audit trail; and what the account may do
+// with it: request access, download, publish a version, deprecate, withdraw.
+import { allPages, call, config, departmentName, departments, heads } from './chain';
+import { current, refusal } from './session';
+import { send, type Build } from './tx';
+import { drawBox, map, showBox } from './map';
+import { trail } from './audit';
+import { downloadPanel } from './download';
+import { h, facts, field, note, show } from './ui';
+import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, short, type Bbox } from './units';
+
+export interface Dataset {
+  id: number; owner: number; publisher: string; title: string; description: string; topic: string;
+  keywords: string[]; bbox: Bbox; crs: number; time: { start: number; end: number | null }; format: string;
+  contentHash: { code: number; function: string; digest: string; multihash: string }; size: number; uri: string;
+  license: { expression: string; url: string | null } | null; policy: string; sensitivity: string; version: number;
+  predecessor: number | null; successor: number | null; status: string;
+  created: { block: number; time: string }; updated: { block: number; time: string };
+}
+export interface Contract {
+  id: number; dataset: number; version: number; provider: number; consumer: number; requester: string;
+  purpose: string; term: number; scopeBbox: Bbox | null; scopeTime: { start: number | null; end: number | null } | null;
+  policy: string; state: string; providerApproval: string | null; regulatorApproval: string | null;
+  requestedAt: number; lapsesAt: number; decidedAt: number | null; expiresAt: number | null; endedAt: number | null;
+  reason: string | null; envelope: string | null; receipt: { status: string; observed: string | null };
+}
+
+/** Every contract matching `query`, following the cursor (at most `max`). */
+export function allContracts(query: Record<string, unknown>, max = 1000): Promise<Contract[]> {
+  return allPages<Contract>('access_contracts', query, max);
+}
+
+/** A block number as the date it falls on, counted from the best block. */
+export function blockDate(block: number): string {
+  return date(Date.now() + (block - (heads.best?.number ?? block)) * 3000);
+}
+
+async function versions(d: Dataset): Promise<HTMLElement> {
+  const ids: number[] = await call('datasets_history', d.id);
+  const records = await Promise.all(ids.map((id) => call<Dataset>('datasets_get', id)));
+  return h('ol', { class: 'timeline' }, records.map((v) =>
+    h('li', { class: v.id === d.id ? 'this' : '' },
+      h('a', { href: `#/dataset/${v.id}` }, `version ${v.version}`), ' · ', words(v.status), ' · ', dateTime(v.created.time))));
+}
+
+async function contractsSection(d: Dataset): Promise<HTMLElement> {
+  const contracts = await allContracts({ dataset: d.id });
+  const counts = new Map<string, number>();
+  for (const c of contracts) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  const mine = current.membership?.department;
+  const sees = mine && (mine.id === d.owner || mine.kind === 'Regulator');
+  const list = sees
+    ? h('ul', { class: 'contracts' }, await Promise.all(contracts.map(async (c) =>
+      h('li', {}, h('a', { href: `#/contract/${c.id}` }, `contract ${c.id}`), ` · ${words(c.state)} · ${await departmentName(c.consumer)} · “${c.purpose}”`))))
+    : null;
+  return h('section', {}, h('h3', {}, 'Contracts'),
+    h('p', {}, contracts.length === 0 ? 'none' : [...counts].map(([s, n]) => `${n} ${words(s).toLowerCase()}`).join(', ')), list);
+}
+
+function requestForm(d: Dataset): HTMLElement {
+  let scope: Bbox | null = null;
+  const term = h('input', { type: 'number', name: 'days', min: 1, max: 3650, value: 90, required: true });
+  const until = h('small', { class: 'until' });
+  const showUntil = () => { until.textContent = `until about ${date(Date.now() + Number(term.value) * 86_400_000)}`; };
+  term.addEventListener('input', showUntil);
+  showUntil();
+  const scopeText = h('span', {}, 'the whole dataset');
+  const form = h('form', { class: 'request' },
+    h('h3', {}, 'Request access'),
+    field('Purpose', h('textarea', { name: 'purpose', required: true, maxlength: 256, rows: 2 })),
+    field('Term (days)', term), until,
+    h('div', { class: 'row' }, 'Area: ', scopeText, h('button', { type: 'button', onclick: async () => {
+      const box = await drawBox();
+      const [w, s, e, n] = d.bbox;
+      const inside: Bbox = [Math.max(w, box[0]), Math.max(s, box[1]), Math.min(e, box[2]), Math.min(n, box[3])];
+      if (inside[0] >= inside[2] || inside[1] >= inside[3]) {
+        note(form, 'error', 'The drawn area does not overlap the dataset\'s extent.');
+        showBox(d.bbox);
+        return;
+      }
+      scope = inside;
+      showBox(scope);
+      scopeText.textContent = bboxText(scope);
+    } }, 'Draw a scope')),
+    h('div', { class: 'row' }, field('Scope from', h('input', { type: 'date', name: 'from' })), field('to', h('input', { type: 'date', name: 'to' }))),
+    h('button', { type: 'submit' }, 'Request'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    const from = parseDate(String(f.get('from')));
+    const to = parseDate(String(f.get('to')));
+    const chainScope = scope || from !== null || to !== null
+      ? { bbox: scope ? toChainBox(scope) : null, time: from !== null || to !== null ? { start: from, end: to } : null }
+      : null;
+    try {
+      const r = await send(`Request dataset ${d.id}`,
+        (api) => api.tx.access.requestAccess(d.id, String(f.get('purpose')), Number(f.get('days')) * BLOCKS_PER_DAY, chainScope), current.account!);
+      const ev = r.events.find(({ event }) => event.section === 'access' && event.method === 'AccessRequested');
+      const id = (ev!.event.data as any).contract.toNumber();
+      location.hash = `#/contract/${id}`;
+    } catch (err) {
+      note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+    }
+  });
+  return form;
+}
+
+function ownerActions(d: Dataset): HTMLElement {
+  const box = h('section', { class: 'actions' }, h('h3', {}, 'Your dataset'));
+  const act = async (label: string, build: Build) => {
+    try {
+      await send(label, build, current.account!);
+      void openDataset(d.id);
+    } catch (err) {
+      note(box, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+    }
+  };
+  if (d.status === 'active' || d.status === 'deprecated') {
+    box.append(h('a', { class: 'button', href: `#/publish/${d.id}` }, 'Publish a new version'));
+  }
+  if (d.status === 'active') box.append(h('button', { onclick: () => act(`Deprecate dataset ${d.id}`, (api) => api.tx.datasets.deprecateDataset(d.id)) }, 'Deprecate'));
+  if (d.status !== 'withdrawn') {
+    box.append(h('button', { class: 'danger', onclick: () => {
+      if (confirm(`Withdraw “${d.title}”? Its contracts are revoked and it can no longer be requested.`)) void act(`Withdraw dataset ${d.id}`, (api) => api.tx.datasets.withdrawDataset(d.id));
+    } }, 'Withdraw'));
+  }
+  return box;
+}
+
+async function actions(d: Dataset): Promise<HTMLElement | null> {
+  const why = refusal();
+  if (why) return why;
+  const mine = current.membership!.department.id === d.owner;
+  if (mine && current.membership!.roles.publisher) return ownerActions(d);
+  const check: { allowed: boolean; basis: string; contract: number | null } = await call('access_check', current.account!.address, d.id);
+  if (check.allowed) return downloadPanel(d, check.contract);
+  if (check.basis === 'pending') return h('p', {}, 'Your department\'s request is waiting for approval: ', h('a', { href: `#/contract/${check.contract}` }, `contract ${check.contract}`));
+  if (check.basis === 'withdrawn') return h('p', {}, 'The dataset is withdrawn: it can no longer be requested.');
+  if (d.successor !== null) return h('p', {}, 'A newer version exists: ', h('a', { href: `#/dataset/${d.successor}` }, 'request that one'), '.');
+  return requestForm(d);
+}
+
+/** Shows dataset `id`. */
+export async function openDataset(id: number): Promise<void> {
+  const d = await call<Dataset | null>('datasets_get', id);
+  if (!d) {
+    show(h('h2', {}, `Dataset ${id}`), h('p', {}, 'There is no dataset with this id.'));
+    return;
+  }
+  showBox(d.bbox);
+  map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 60, maxZoom: 14, duration: 0 });
+  const owners = new Map((await departments()).map((x) => [x.id, x.name]));
+  const stacUrl = `${config.gateway}/collections/department-${d.owner}/items/${d.id}`;
+  const item = await call('datasets_stacItem', d.id);
+  const todo = await actions(d);
+  const page = show(
+    h('p', {}, h('a', { href: '#/' }, '← catalogue')),
+    h('h2', { class: 'title' }, d.title),
+    h('p', {}, d.description),
+    facts([
+      ['Dataset', `${d.id} (version ${d.version})`],
+      ['Status', words(d.status)],
+      ['Owner', owners.get(d.owner) ?? String(d.owner)],
+      ['Publisher', h('span', { title: d.publisher }, short(d.publisher))],
+      ['Topic', words(d.topic)],
+      ['Keywords', d.keywords.join(', ') || '—'],
+      ['Extent', bboxText(d.bbox)],
+      ['CRS', `EPSG:${d.crs}`],
+      ['Time', `${date(d.time.start)} – ${date(d.time.end)}`],
+      ['Format', d.format],
+      ['Size', bytes(d.size)],
+      ['Content hash', h('code', { class: 'hash' }, `${d.contentHash.function} ${d.contentHash.digest}`)],
+      ['Location', h('code', {}, d.uri)],
+      ['Licence', d.license ? [d.license.expression, d.license.url ? h('a', { href: d.license.url, rel: 'license', class: 'terms' }, 'terms') : ''] : 'not stated'],
+      ['Access policy', words(d.policy)],
+      ['Sensitivity', words(d.sensitivity)],
+      ['Registered', `${dateTime(d.created.time)} (block #${d.created.block})`],
+      ['Updated', `${dateTime(d.updated.time)} (block #${d.updated.block})`],
+    ]),
+    todo,
+    h('section', {}, h('h3', {}, 'Versions'), await versions(d)),
+    h('section', {}, h('h3', {}, 'STAC Item'), h('p', {}, h('a', { href: stacUrl, target: '_blank' }, stacUrl)),
+      h('details', {}, h('summary', {}, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(item, null, 2)))),
+    await contractsSection(d),
+    h('section', {}, h('h3', {}, 'Audit trail'), await trail({ subject: { dataset: d.id } })),
+  );
+  page.dataset.dataset = String(d.id);
+}

@@ -1,0 +1,83 @@
+// Sending a transaction and showing it: pending → in block → finalized, or
+// the error's name and its documentation from the metadata.
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { EventRecord } from '@polkadot/types/interfaces';
+import type { ApiPromise } from '@polkadot/api';
+import { chainApi } from './chain';
+import { txSigner, type Account } from './accounts';
+import { h } from './ui';
+
+export interface Included {
+  blockHash: string;
+  events: EventRecord[];
+}
+
+/** Why the pool refused a transaction, in words. */
+function poolRefusal(message: string): string {
+  if (/Invalid signing address|1010.*signing/i.test(message)) {
+    return 'The chain refused the transaction: the account is not a member of an active department (Invalid signing address).';
+  }
+  return `The node refused the transaction: ${message}`;
+}
+
+/**
+ * Signs and submits `tx` as `account`, showing its progress in the
+ * transaction panel; resolves once it is finalized, rejects with the
+ * error's name and documentation if the pool refuses it or it fails.
+ */
+/** Builds a transaction once the API (the runtime's metadata) is ready. */
+export type Build = (api: ApiPromise) => SubmittableExtrinsic<'promise'>;
+
+export function send(label: string, build: Build, account: Account): Promise<Included> {
+  const state = h('span', { class: 'tx-state' }, 'signing…');
+  const detail = h('small', {});
+  const item = h('div', { class: 'tx', 'data-state': 'pending' }, h('strong', {}, label), ' ', state, detail);
+  document.getElementById('txs')!.prepend(item);
+  const set = (s: string, text: string, more = '') => {
+    item.dataset.state = s;
+    state.textContent = text;
+    detail.textContent = more;
+  };
+  return new Promise((resolve, reject) => {
+    let included: Included | null = null;
+    const fail = (message: string, more = '') => {
+      set('failed', `failed: ${message}`, more);
+      reject(Object.assign(new Error(message), { detail: more }));
+    };
+    Promise.all([chainApi(), txSigner(account)])
+      .then(([api, [signer, options]]) =>
+        build(api).signAndSend(signer as never, options, ({ status, events, dispatchError }) => {
+          if (status.isReady || status.isBroadcast) set('pending', 'pending');
+          if (dispatchError) {
+            if (dispatchError.isModule) {
+              const meta = api.registry.findMetaError(dispatchError.asModule);
+              fail(`${meta.section}.${meta.name}`, meta.docs.join(' '));
+            } else fail(dispatchError.toString());
+          } else if (status.isInBlock) {
+            included = { blockHash: status.asInBlock.toHex(), events: events as EventRecord[] };
+            set('in-block', `in block ${status.asInBlock.toHex().slice(0, 10)}…`);
+          } else if (status.isFinalized && included) {
+            set('finalized', 'finalized');
+            resolve(included);
+          } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+            fail(`the transaction was ${status.type.toLowerCase()}`);
+          }
+        }),
+      )
+      .catch((e: Error) => fail(poolRefusal(e.message)));
+  });
+}
+
+/** The first event `section.method` among `events`, as JSON data. */
+export function eventData(events: EventRecord[], section: string, method: string): Record<string, any> | null {
+  const e = events.find(({ event }) => event.section === section && event.method === method);
+  return e ? (e.event.data.toJSON() as any) ?? null : null;
+}
+
+/** The named field of event `section.method` as a number. */
+export function eventId(result: Included, section: string, method: string, field: string): number {
+  const e = result.events.find(({ event }) => event.section === section && event.method === method);
+  if (!e) throw new Error(`no ${section}.${method} event`);
+  const data = e.event.data as unknown as Record<string, { toNumber(): number }>;
+  return data[field].toNumber();
+}
