@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex } from '@polkadot/util';
+import { hexToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { seed } from '@citychain/api/seed.mjs';
 import { connect, startNode, submit } from './lib/node.mjs';
@@ -55,6 +55,8 @@ async function open(name) {
   await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
   await page.waitForSelector('#side[data-results]');
   const shown = Date.now() - opened;
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])));
+  (metrics.startup ??= {})[name ?? 'anonymous'] = marks;
   if (name) {
     const was = await page.textContent('#who');
     await page.selectOption('#account', { label: `${name} (development)` });
@@ -252,6 +254,45 @@ test('the five sharing steps, by three departments in three browsers', async () 
   for (const [name, u] of Object.entries(users)) assert.deepEqual(u.errors, [], `${name}'s console`);
 });
 
+test('an owner publishes a new version, deprecates and withdraws it; a request is rejected with a reason', async () => {
+  const { page } = users.Alice;
+  const parks = (await api.rpc.datasets.search({ q: 'Parks 2024', limit: 1 })).toJSON().items[0];
+  await page.goto(`${gateway.url}/explorer/#/dataset/${parks.id}`);
+  await page.click('a.button:has-text("Publish a new version")');
+  await page.waitForSelector('form.publish');
+  assert.equal(await page.inputValue('input[name=title]'), 'Parks 2024', 'the form starts from the current version');
+  const v2 = Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: [] }));
+  await page.setInputFiles('input[name=file]', { name: 'parks-2024-v2.geojson', mimeType: 'application/geo+json', buffer: v2 });
+  await page.waitForSelector(`.hash-info:has-text("${blake2AsHex(v2, 256)}")`);
+  await page.click('form.publish button[type=submit]');
+  const next = Number((await hashChange(page, new RegExp(`^#/dataset/(?!${parks.id}$)\\d+$`))).split('/')[2]);
+  await page.waitForSelector('.timeline li.this:has-text("version 2")');
+  assert.equal(await page.locator('.timeline li').count(), 2);
+  await page.click('button:has-text("Deprecate")');
+  await page.waitForSelector('.facts dd:text-is("Deprecated")', { timeout: 60_000 });
+  assert.equal((await api.rpc.datasets.get(next)).toJSON().status, 'deprecated');
+  page.once('dialog', (d) => d.accept());
+  await page.click('button.danger:has-text("Withdraw")');
+  await page.waitForSelector('.facts dd:text-is("Withdrawn")', { timeout: 60_000 });
+  assert.equal((await api.rpc.datasets.get(parks.id)).toJSON().status, 'withdrawn', 'with its earlier version');
+
+  // Charlie's department asks for the noise map's owner's other data; Charlie rejects Alice's request with a reason.
+  const keyring = new Keyring({ type: 'sr25519' });
+  const noise = (await api.rpc.datasets.search({ q: 'Road traffic noise map', limit: 1 })).toJSON().items[0];
+  const charlie = await open('Charlie');
+  const requested = (await submit(api, api.tx.access.requestAccess(noise.id, 'Noise along the new parks', 10 * DAY, null), keyring.addFromUri('//Alice'))).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await contractState(contract, 'requested');
+  await charlie.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await charlie.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
+  await charlie.page.fill('textarea[name=reason]', 'The 2024 map is not final yet.');
+  await charlie.page.click('form.decide button.danger');
+  await charlie.page.waitForSelector('.facts strong.state:text-is("Rejected")', { timeout: 60_000 });
+  assert.equal((await api.rpc.access.get(contract)).toJSON().reason, 'The 2024 map is not final yet.');
+  assert.deepEqual(charlie.errors, []);
+  await charlie.context.close();
+});
+
 test('a tampered delivery shows a mismatch and reports it on chain', async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
@@ -279,6 +320,80 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   // The regulator sees it as a dispute.
   await users.Dave.page.goto(`${gateway.url}/explorer/#/audit`);
   await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
+});
+
+test('a failed transaction shows the error\'s name and its documentation', async () => {
+  const { page } = users.Alice;
+  await page.goto(`${gateway.url}/explorer/#/publish`);
+  await page.setInputFiles('input[name=file]', { name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n') });
+  await page.waitForSelector('.hash-info:has-text("blake2b-256")');
+  await page.click('#extent-view');
+  await page.fill('input[name=start]', '2024-01-01');
+  await page.fill('input[name=license]', 'not a licence');
+  await page.click('form.publish button[type=submit]');
+  const failed = page.locator('.tx[data-state=failed]', { hasText: 'datasets.InvalidLicense' });
+  await failed.waitFor({ timeout: 60_000 });
+  assert.match(await failed.textContent(), /neither an SPDX licence expression nor `other`/);
+  await page.waitForSelector('form.publish .note.error:has-text("datasets.InvalidLicense")');
+  assert.match(await page.evaluate(() => location.hash), /^#\/publish$/, 'the form stays, filled, to be corrected');
+  assert.deepEqual(users.Alice.errors, []);
+});
+
+test('a wallet account (polkadot{.js} extension protocol) signs transactions and gateway requests', async () => {
+  // A stand-in extension in the page; it signs with Charlie's key here, in the test.
+  const charlie = new Keyring({ type: 'sr25519' }).addFromUri('//Charlie');
+  const signed = { payloads: 0, raws: 0 };
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.exposeFunction('walletSignPayload', (payload) => {
+    signed.payloads += 1;
+    return api.registry.createType('ExtrinsicPayload', payload, { version: payload.version }).sign(charlie).signature;
+  });
+  await context.exposeFunction('walletSignRaw', (data) => {
+    signed.raws += 1;
+    return u8aToHex(charlie.sign(u8aWrapBytes(hexToU8a(data))));
+  });
+  await context.addInitScript((address) => {
+    window.injectedWeb3 = {
+      'test-wallet': {
+        version: '1.0.0',
+        enable: async () => ({
+          accounts: { get: async () => [{ address, name: 'Charlie in a wallet', type: 'sr25519' }], subscribe: (cb) => { cb([{ address, name: 'Charlie in a wallet', type: 'sr25519' }]); return () => {}; } },
+          signer: {
+            signPayload: async (payload) => ({ id: 1, signature: await window.walletSignPayload(payload) }),
+            signRaw: async ({ data }) => ({ id: 2, signature: await window.walletSignRaw(data) }),
+          },
+        }),
+      },
+    };
+  }, charlie.address);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${gateway.url}/explorer/`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.selectOption('#account', { label: 'Charlie in a wallet (test-wallet)' });
+  await page.waitForFunction(() => /Ecology and Environment/.test(document.getElementById('who').textContent));
+
+  // A download of open data, signed by the wallet over the <Bytes>-wrapped message.
+  const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
+  mkdirSync(join(dataDir, String(roads.id)), { recursive: true });
+  writeFileSync(join(dataDir, String(roads.id), 'data'), `${roads.title}\n${roads.uri}\n`); // as clients/js/seed.mjs registered it
+  await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await page.click('#download');
+  await page.waitForSelector('.download .note.ok:has-text("Verified")');
+  assert.equal(signed.raws, 1);
+
+  // A request, signed by the wallet from the transaction's payload.
+  const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
+  await page.goto(`${gateway.url}/explorer/#/dataset/${parcels.id}`);
+  await page.fill('textarea[name=purpose]', 'Flood risk by parcel');
+  await page.click('form.request button[type=submit]');
+  const contract = Number((await hashChange(page, /^#\/contract\/\d+$/)).split('/')[2]);
+  const c = (await api.rpc.access.get(contract)).toJSON();
+  assert.equal(c.requester, charlie.address);
+  assert.equal(signed.payloads, 1);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('a non-member reads the catalogue and is told why it cannot act', async () => {

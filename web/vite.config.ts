@@ -7,16 +7,10 @@ export default defineConfig({
   resolve: { preserveSymlinks: true },
   build: {
     outDir: 'dist',
-    // The map library and the chain client are large and change rarely: own files, cached apart.
+    // The map library is large and changes rarely: its own file, cached apart.
+    // The chain client's modules follow the pages' dynamic imports.
     rolldownOptions: {
-      output: {
-        codeSplitting: {
-          groups: [
-            { name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ },
-            { name: 'polkadot', test: /node_modules[\\/](@polkadot|@noble|@scure|@substrate|bn\.js|rxjs)/ },
-          ],
-        },
-      },
+      output: { codeSplitting: { groups: [{ name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ }] } },
     },
     chunkSizeWarningLimit: 1200,
   },

@@ -22,7 +22,7 @@ export interface Membership {
   roles: Department['members'][number]['roles'];
 }
 
-export const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 
 /** Wallet accounts, then (on a development chain) the development accounts. */
 export async function listAccounts(): Promise<Account[]> {
@@ -66,7 +66,7 @@ export async function txSigner(account: Account): Promise<[KeyringPair | string,
  * message (the gateway accepts both forms); a development account signs it
  * as it is.
  */
-export async function signMessage(account: Account, message: string): Promise<string> {
+async function signMessage(account: Account, message: string): Promise<string> {
   if (account.pair) return u8aToHex(account.pair.sign(stringToU8a(message))).slice(2);
   const injector = await web3FromAddress(account.address);
   if (!injector.signer.signRaw) throw new Error('the wallet cannot sign messages');

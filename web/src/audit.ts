@@ -5,12 +5,12 @@
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { allPages, call, departmentName, departments } from './chain';
-import { current, refusal } from './session';
+import { current, refusal } from './state';
 import { send } from './tx';
 import { h, field, note, select, show } from './ui';
 import { dateTime, short, words } from './units';
 
-export interface Entry {
+interface Entry {
   index: number; block: number; time: number; actor: string; department: number | null;
   action: string | Record<string, Record<string, boolean>>; subject: Record<string, number> | string;
   digest: string | null; hash: string; body: string;
@@ -52,7 +52,7 @@ export async function trail(query: Query): Promise<HTMLElement> {
  * the first, in the browser; the index of the first entry whose hash does
  * not match, or null.
  */
-export async function verifyInBrowser(): Promise<{ count: number; head: string | null; firstBad: number | null }> {
+async function verifyInBrowser(): Promise<{ count: number; head: string | null; firstBad: number | null }> {
   let previous: Uint8Array = new Uint8Array(32);
   let count = 0;
   let head: string | null = null;

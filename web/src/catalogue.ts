@@ -2,7 +2,7 @@
 // topic, owner, policy and free text; a result list in sync with the
 // footprints on the map; more results as the list scrolls.
 import { call, departments, onFinalizedEvents } from './chain';
-import { current } from './session';
+import { current } from './state';
 import { drawBox, highlight, map, showBox, showFootprints, viewBox } from './map';
 import type { MapLayerMouseEvent } from 'maplibre-gl';
 import { h, field, select, show } from './ui';
@@ -109,6 +109,7 @@ async function render(page: Page, started: number | null): Promise<void> {
   side.dataset.at = String(page.at.number);
   side.dataset.generation = String(state.generation);
   if (started !== null) side.dataset.searchMs = String(Math.round(performance.now() - started));
+  if (performance.getEntriesByName('results shown').length === 0) performance.mark('results shown');
   const sentinel = state.list!.querySelector('.more');
   if (sentinel) {
     const io = new IntersectionObserver((entries) => {
@@ -139,12 +140,20 @@ function timeSlider(form: HTMLFormElement): HTMLElement {
   return h('fieldset', { class: 'time' }, h('legend', {}, 'Time range'), h('div', { class: 'sliders' }, a, b), h('div', { class: 'dates' }, from, ' – ', to));
 }
 
-/** Shows the catalogue in the side pane and searches. */
-export async function openCatalogue(): Promise<void> {
+/** Reads what the search form offers (topics, departments): call it as soon as the node answers. */
+export async function prefetch(): Promise<void> {
   if (topics.length === 0) {
-    const schema = await call<{ properties: Record<string, { enum?: string[] }> }>('datasets_queryables');
+    const [schema] = await Promise.all([
+      call<{ properties: Record<string, { enum?: string[] }> }>('datasets_queryables'),
+      departments(),
+    ]);
     topics = schema.properties['citychain:topic']?.enum ?? [];
   }
+}
+
+/** Shows the catalogue in the side pane and searches. */
+export async function openCatalogue(): Promise<void> {
+  await prefetch();
   const owners = await departments();
   const form = h('form', { class: 'search', onsubmit: (e: Event) => e.preventDefault() },
     field('Text', h('input', { type: 'search', name: 'q', placeholder: 'words in title, description, keywords' })),

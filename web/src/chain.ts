@@ -1,8 +1,9 @@
 // The connection to the node: @polkadot/api with CityChain's definitions
 // (clients/js), the gateway's settings, and plain-JSON calls of the custom
 // RPC methods.
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { rpc, signedExtensions } from '@citychain/api';
+import type { ApiPromise } from '@polkadot/api';
+import { WsProvider } from '@polkadot/rpc-provider/ws';
+import { rpc, signedExtensions } from '@citychain/api/definitions.mjs';
 
 export interface Config {
   /** The node's WebSocket URL. */
@@ -46,13 +47,13 @@ export function chainApi(): Promise<ApiPromise> {
   return apiPromise;
 }
 
-export interface Head { number: number; hash: string }
+interface Head { number: number; hash: string }
 export const heads = { best: null as Head | null, finalized: null as Head | null };
 const finalizedListeners: ((h: Head) => void)[] = [];
 const connectionListeners: ((up: boolean) => void)[] = [];
 
 /** Calls `f` with every new finalized head. */
-export function onFinalized(f: (h: Head) => void): void {
+function onFinalized(f: (h: Head) => void): void {
   finalizedListeners.push(f);
 }
 
@@ -72,7 +73,9 @@ export async function connect(c: Config): Promise<void> {
   provider.on('disconnected', () => connectionListeners.forEach((f) => f(false)));
   provider.on('connected', () => connectionListeners.forEach((f) => f(true)));
   await provider.isReady;
-  apiPromise = ApiPromise.create({ provider, rpc, signedExtensions, noInitWarn: true, throwOnConnect: false });
+  // The full API is a large module: it loads while the catalogue is drawn.
+  apiPromise = import('@polkadot/api').then(({ ApiPromise }) =>
+    ApiPromise.create({ provider, rpc, signedExtensions, noInitWarn: true, throwOnConnect: false }));
   const follow = (kind: 'best' | 'finalized', type: string, method: string) =>
     provider.subscribe(type, method, [], (error: Error | null, header: { number: string }) => {
       if (error) return;
@@ -110,11 +113,13 @@ let departmentsCache: Promise<Department[]> | null = null;
 export function departments(): Promise<Department[]> {
   departmentsCache ??= (async () => {
     const found: Department[] = [];
-    // Ids are given out in order and departments are never deleted.
-    for (let id = 0; id < 1024; id += 1) {
-      const d = await call<Department | null>('departments_get', id);
-      if (!d) break;
-      found.push(d);
+    // Ids are given out in order and departments are never deleted: read
+    // them 16 at a time until the first id without one.
+    for (let first = 0; first < 1024; first += 16) {
+      const batch = await Promise.all(Array.from({ length: 16 }, (_, i) => call<Department | null>('departments_get', first + i)));
+      const end = batch.indexOf(null);
+      found.push(...(end < 0 ? batch : batch.slice(0, end)) as Department[]);
+      if (end >= 0) break;
     }
     return found;
   })();

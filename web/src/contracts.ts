@@ -4,7 +4,7 @@
 // a key envelope, its encrypted delivery stored at the gateway) and reject.
 import { call, config, departmentName, departments } from './chain';
 import { authorization } from './accounts';
-import { current, refusal } from './session';
+import { current, refusal } from './state';
 import { send, type Build } from './tx';
 import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
 import { allContracts, blockDate, type Contract, type Dataset } from './dataset';

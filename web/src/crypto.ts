@@ -57,8 +57,8 @@ export function openEnvelope(envelopeHex: string, secret: Uint8Array): Uint8Arra
 const MAGIC = new Uint8Array([0x43, 0x43, 0x45, 0x4e, 0x43, 0, 0, 1]); // CCENC\0\0\x01
 const PREFIX = 19;
 const TAG = 16;
-export const CHUNK = 64 * 1024;
-export const HEADER = MAGIC.length + PREFIX;
+const CHUNK = 64 * 1024;
+const HEADER = MAGIC.length + PREFIX;
 
 function nonce(prefix: Uint8Array, counter: number, last: boolean): Uint8Array {
   const n = new Uint8Array(24);

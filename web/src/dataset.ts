@@ -2,7 +2,7 @@
 // its STAC Item, its contracts, its audit trail; and what the account may do
 // with it: request access, download, publish a version, deprecate, withdraw.
 import { allPages, call, config, departmentName, departments, heads } from './chain';
-import { current, refusal } from './session';
+import { current, refusal } from './state';
 import { send, type Build } from './tx';
 import { drawBox, map, showBox } from './map';
 import { trail } from './audit';
@@ -120,9 +120,9 @@ function ownerActions(d: Dataset): HTMLElement {
     box.append(h('a', { class: 'button', href: `#/publish/${d.id}` }, 'Publish a new version'));
   }
   if (d.status === 'active') box.append(h('button', { onclick: () => act(`Deprecate dataset ${d.id}`, (api) => api.tx.datasets.deprecateDataset(d.id)) }, 'Deprecate'));
-  if (d.status !== 'withdrawn') {
+  if (d.status === 'active' || d.status === 'deprecated') {
     box.append(h('button', { class: 'danger', onclick: () => {
-      if (confirm(`Withdraw “${d.title}”? Its contracts are revoked and it can no longer be requested.`)) void act(`Withdraw dataset ${d.id}`, (api) => api.tx.datasets.withdrawDataset(d.id));
+      if (confirm(`Withdraw “${d.title}” and its earlier versions? Their contracts are revoked and they can no longer be requested.`)) void act(`Withdraw dataset ${d.id}`, (api) => api.tx.datasets.withdrawDataset(d.id));
     } }, 'Withdraw'));
   }
   return box;

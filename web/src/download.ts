@@ -4,7 +4,7 @@
 // the record, saved, and the receipt reported on chain.
 import { call, config } from './chain';
 import { authorization } from './accounts';
-import { current } from './session';
+import { current } from './state';
 import { send } from './tx';
 import { Decryptor, HASHES, openEnvelope, readKeyFile } from './crypto';
 import { h, note } from './ui';

@@ -3,12 +3,7 @@
 import './style.css';
 import { config, connect, forgetDepartments, loadConfig, onConnection, onFinalizedEvents, saveSettings } from './chain';
 import { createMap } from './map';
-import { onAccountChange, setUpSession } from './session';
-import { closeCatalogue, openCatalogue, wireMap } from './catalogue';
-import { openDataset } from './dataset';
-import { openContract, openInbox, openMyContracts } from './contracts';
-import { openPublish } from './publish';
-import { openAudit } from './audit';
+import { closeCatalogue, openCatalogue, prefetch, wireMap } from './catalogue';
 import { engaged, h, field, note, show, trackEngagement } from './ui';
 
 function openSettings(): void {
@@ -57,13 +52,14 @@ async function draw(): Promise<void> {
   if (parts[0] !== '') closeCatalogue();
   document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('here', a.getAttribute('href') === `#/${parts[0]}`));
   try {
+    // Pages other than the catalogue (and the modules that sign) load when first opened.
     switch (parts[0]) {
-      case 'dataset': return await openDataset(id);
-      case 'contract': return await openContract(id);
-      case 'publish': return await openPublish(parts[1] ? id : undefined);
-      case 'contracts': return await openMyContracts();
-      case 'inbox': return await openInbox();
-      case 'audit': return await openAudit(parts[1] === 'department' ? Number(parts[2]) : undefined);
+      case 'dataset': return await (await import('./dataset')).openDataset(id);
+      case 'contract': return await (await import('./contracts')).openContract(id);
+      case 'publish': return await (await import('./publish')).openPublish(parts[1] ? id : undefined);
+      case 'contracts': return await (await import('./contracts')).openMyContracts();
+      case 'inbox': return await (await import('./contracts')).openInbox();
+      case 'audit': return await (await import('./audit')).openAudit(parts[1] === 'department' ? Number(parts[2]) : undefined);
       case 'settings': return openSettings();
       default: return await openCatalogue();
     }
@@ -73,13 +69,20 @@ async function draw(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  performance.mark('started');
   const c = await loadConfig();
   show(h('p', { class: 'loading' }, `Connecting to ${c.node}…`));
-  await Promise.all([connect(c), createMap(c.tiles)]);
+  await Promise.all([
+    connect(c).then(() => { performance.mark('connected'); return prefetch(); }),
+    createMap(c.tiles).then(() => performance.mark('map loaded')),
+  ]);
   wireMap();
-  await setUpSession();
   window.addEventListener('hashchange', () => void route());
-  onAccountChange(() => void route());
+  await route();
+  // The accounts (wallets, keys) load after the first page is drawn.
+  const session = await import('./session');
+  session.onAccountChange(() => void route());
+  await session.setUpSession();
   // Pages follow finalized changes of what they show, until the user starts
   // working with them (the catalogue follows on its own).
   trackEngagement();
@@ -89,7 +92,6 @@ async function main(): Promise<void> {
   });
   // After a reconnection the chain may have moved on: read everything again.
   onConnection((up) => { if (up) { forgetDepartments(); void route(); } });
-  await route();
   document.body.dataset.ready = 'true';
 }
 

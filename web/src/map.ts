@@ -81,7 +81,7 @@ export function viewBox(): Bbox {
   return [clamp(west, 180), clamp(b.getSouth(), 90), clamp(east, 180), clamp(b.getNorth(), 90)];
 }
 
-export function boxPolygon([w, s, e, n]: Bbox): GeoJSON.Polygon {
+function boxPolygon([w, s, e, n]: Bbox): GeoJSON.Polygon {
   return { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
 }
 

@@ -4,7 +4,7 @@
 // department's gateway, which checks it against the record.
 import { call, config } from './chain';
 import { authorization } from './accounts';
-import { current, refusal } from './session';
+import { current, refusal } from './state';
 import { send, eventId } from './tx';
 import { DEFAULT_HASH, HASHES, hashFile } from './crypto';
 import { drawBox, map, showBox, viewBox } from './map';
@@ -20,7 +20,7 @@ const FORMATS: Record<string, string> = {
 };
 
 /** Stores `file` at the gateway as dataset `id`'s file. */
-export async function storeAtGateway(id: number, file: Blob): Promise<void> {
+async function storeAtGateway(id: number, file: Blob): Promise<void> {
   const url = `${config.gateway}/data/${id}`;
   const r = await fetch(url, { method: 'PUT', body: file, headers: { authorization: await authorization(current.account!, 'PUT', url, config.gateway) } });
   if (!r.ok) throw new Error(`the gateway did not store the file: ${(await r.json().catch(() => ({ error: r.statusText }))).error}`);

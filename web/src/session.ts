@@ -1,39 +1,17 @@
-// The signed-in account and what it may do; the header that shows it with
-// the chain's best and finalized blocks.
-import { listAccounts, membershipOf, type Account, type Membership } from './accounts';
+// The account menu: wallet and development accounts, the chosen account's
+// department and roles in the header, with the chain's best and finalized
+// blocks.
+import { listAccounts, membershipOf, type Account } from './accounts';
+import { current } from './state';
 import { heads, onConnection } from './chain';
 import { h } from './ui';
 import { words } from './units';
 
-export const current = {
-  account: null as Account | null,
-  membership: null as Membership | null,
-};
 const ACCOUNT_KEY = 'citychain.account';
 const changeListeners: (() => void)[] = [];
 
 export function onAccountChange(f: () => void): void {
   changeListeners.push(f);
-}
-
-/** Why the account cannot act, or null if it may. */
-export function cannotAct(role?: 'publisher' | 'approver' | 'auditor' | 'admin'): string | null {
-  if (!current.account) return 'Choose an account in the header to act; without one the portal is read-only.';
-  const m = current.membership;
-  if (!m) {
-    return `${current.account.name} is not a member of any department: the chain refuses its transactions, so it can read the catalogue but not act. A department's Admin can add it.`;
-  }
-  if (m.department.status !== 'Active') {
-    return `${m.department.name} is ${m.department.status.toLowerCase()}: its members cannot act until governance reactivates it.`;
-  }
-  if (role && !m.roles[role]) return `${current.account.name} does not hold the ${words(role)} role in ${m.department.name}.`;
-  return null;
-}
-
-/** A paragraph saying why the account cannot act with `role`, or null. */
-export function refusal(role?: 'publisher' | 'approver' | 'auditor' | 'admin'): HTMLElement | null {
-  const why = cannotAct(role);
-  return why ? h('p', { class: 'note readonly', role: 'note' }, why) : null;
 }
 
 async function choose(account: Account | null): Promise<void> {

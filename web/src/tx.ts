@@ -7,10 +7,13 @@ import { chainApi } from './chain';
 import { txSigner, type Account } from './accounts';
 import { h } from './ui';
 
-export interface Included {
+interface Included {
   blockHash: string;
   events: EventRecord[];
 }
+
+const MAX_SHOWN = 4;
+const FINALIZED_SHOWN_MS = 15_000;
 
 /** Why the pool refused a transaction, in words. */
 function poolRefusal(message: string): string {
@@ -32,7 +35,10 @@ export function send(label: string, build: Build, account: Account): Promise<Inc
   const state = h('span', { class: 'tx-state' }, 'signing…');
   const detail = h('small', {});
   const item = h('div', { class: 'tx', 'data-state': 'pending' }, h('strong', {}, label), ' ', state, detail);
-  document.getElementById('txs')!.prepend(item);
+  const panel = document.getElementById('txs')!;
+  panel.prepend(item);
+  // The panel shows the latest few; a finalized one goes after a while.
+  while (panel.childElementCount > MAX_SHOWN) panel.lastElementChild!.remove();
   const set = (s: string, text: string, more = '') => {
     item.dataset.state = s;
     state.textContent = text;
@@ -58,6 +64,7 @@ export function send(label: string, build: Build, account: Account): Promise<Inc
             set('in-block', `in block ${status.asInBlock.toHex().slice(0, 10)}…`);
           } else if (status.isFinalized && included) {
             set('finalized', 'finalized');
+            setTimeout(() => item.remove(), FINALIZED_SHOWN_MS);
             resolve(included);
           } else if (status.isDropped || status.isInvalid || status.isUsurped) {
             fail(`the transaction was ${status.type.toLowerCase()}`);
@@ -66,12 +73,6 @@ export function send(label: string, build: Build, account: Account): Promise<Inc
       )
       .catch((e: Error) => fail(poolRefusal(e.message)));
   });
-}
-
-/** The first event `section.method` among `events`, as JSON data. */
-export function eventData(events: EventRecord[], section: string, method: string): Record<string, any> | null {
-  const e = events.find(({ event }) => event.section === section && event.method === method);
-  return e ? (e.event.data.toJSON() as any) ?? null : null;
 }
 
 /** The named field of event `section.method` as a number. */

@@ -1,7 +1,7 @@
 // What the chain stores, as people read it: degrees, dates, sizes, names.
 
 /** Fixed-point units of a coordinate on chain: 1e-7 degrees. */
-export const DEG = 10_000_000;
+const DEG = 10_000_000;
 /** Blocks per day at one block every 3 s. */
 export const BLOCKS_PER_DAY = 28_800;
 
