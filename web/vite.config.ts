@@ -3,8 +3,12 @@ import { defineConfig } from 'vite';
 // Served by citychain-gateway at /explorer/ (--explorer-dir web/dist).
 export default defineConfig({
   base: '/explorer/',
-  // @citychain/api is linked from ../clients/js: its imports resolve here.
-  resolve: { preserveSymlinks: true },
+  // @citychain/api is linked from ../clients/js: its imports resolve here,
+  // also when clients/js has its own node_modules (one copy of each).
+  resolve: {
+    preserveSymlinks: true,
+    dedupe: ['@polkadot/api', '@polkadot/keyring', '@polkadot/util', '@polkadot/util-crypto', 'tweetnacl'],
+  },
   build: {
     outDir: 'dist',
     // The map library is large and changes rarely: its own file, cached apart.
