@@ -155,6 +155,34 @@ test('the catalogue shows the seeded datasets on the map and follows map moves',
   await page.selectOption('select[name=topic]', '');
 });
 
+test('the result list loads more as it scrolls', async () => {
+  // 30 more public datasets in view, 10 from each of three departments.
+  const keyring = new Keyring({ type: 'sr25519' });
+  await Promise.all(['//Alice', '//Bob', '//Charlie'].map(async (uri, d) => {
+    const who = keyring.addFromUri(uri);
+    for (let i = 0; i < 10; i += 1) {
+      const content = `station ${d}-${i}`;
+      const west = 1163000000 + i * 1000000;
+      await submit(api, api.tx.datasets.registerDataset(
+        { title: `Weather station ${d}-${i}`, description: 'Hourly readings.', topic: 'ClimatologyMeteorologyAtmosphere', keywords: ['weather'], uri: 'https://city.example/station.csv', license: { expression: 'CC0-1.0', url: null } },
+        { bbox: { west, south: 399000000, east: west + 100000, north: 399100000 }, crs: 4326, time: { start: Date.parse('2025-01-01'), end: null }, format: 'text/csv', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
+        'Open', 'Public'), who);
+    }
+  }));
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  while ((await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() < head) await new Promise((r) => setTimeout(r, 500));
+  const { page } = users.Bob;
+  await page.goto(`${gateway.url}/explorer/#/`);
+  await page.fill('input[name=q]', 'weather');
+  await page.waitForFunction(() => document.querySelectorAll('.result').length === 25 && document.querySelector('.results .more'));
+  await page.locator('.results .more').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll('.result').length === 30 && !document.querySelector('.results .more'));
+  assert.match(await page.textContent('.summary'), /^30 datasets in view/);
+  // Without the text, a first page of all 39 again.
+  await page.fill('input[name=q]', '');
+  await page.waitForFunction(() => document.querySelectorAll('.result').length === 25 && !document.querySelector('.result a')?.textContent?.startsWith('Weather'));
+});
+
 test('the five sharing steps, by three departments in three browsers', async () => {
   const { Alice, Bob, Dave } = users;
   // Step 1: Alice publishes a GeoJSON file; its extent is drawn on the map.

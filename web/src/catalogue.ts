@@ -25,6 +25,8 @@ const state = {
   list: null as HTMLElement | null,
   summary: null as HTMLElement | null,
   shown: [] as Item[],
+  /** The search the list shows: its next page continues it with `next`. */
+  params: {} as Record<string, unknown>,
   next: null as string | null,
   /** Increases with every new search, so a late answer of an older one is dropped. */
   generation: 0,
@@ -75,15 +77,17 @@ export async function search(): Promise<void> {
   if (!state.active) return;
   const generation = ++state.generation;
   const started = performance.now();
+  const asked = params();
   let page: Page;
   try {
-    page = await call<Page>('datasets_search', params());
+    page = await call<Page>('datasets_search', asked);
   } catch (e) {
     if (generation === state.generation) state.summary!.textContent = `The search failed: ${(e as Error).message}`;
     return;
   }
   if (generation !== state.generation) return;
   state.shown = page.items;
+  state.params = asked;
   state.next = page.next;
   await render(page, started);
 }
@@ -91,7 +95,13 @@ export async function search(): Promise<void> {
 async function more(): Promise<void> {
   if (!state.next || !state.active) return;
   const generation = state.generation;
-  const page = await call<Page>('datasets_search', { ...params(), cursor: state.next });
+  let page: Page;
+  try {
+    page = await call<Page>('datasets_search', { ...state.params, cursor: state.next });
+  } catch (e) {
+    if (generation === state.generation) state.summary!.textContent = `More results could not be read: ${(e as Error).message}`;
+    return;
+  }
   if (generation !== state.generation) return;
   state.shown = state.shown.concat(page.items);
   state.next = page.next;
