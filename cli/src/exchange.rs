@@ -8,6 +8,7 @@ use citychain_client::{
 		datasets::{DatasetContent, DatasetDescription, HashFunction},
 		LicenseInput, TimeRange,
 	},
+	rpc::hex_field,
 	runtime::{RuntimeCall, RuntimeEvent},
 	Error,
 };
@@ -233,11 +234,6 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	}
 	println!("{dataset}");
 	Ok(())
-}
-
-/// The 0x-hex field `key` of `value` as bytes.
-fn hex_field(value: &Value, key: &str) -> Option<Vec<u8>> {
-	value[key].as_str().and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
 }
 
 /// The record `method` returns for `id`; an error naming `what` if there is none.

@@ -212,6 +212,12 @@ fn rpc_error(e: ClientError) -> Error {
 	}
 }
 
+/// The 0x-hex field `key` of a JSON answer `value` as bytes; `None` if it is
+/// missing, null or not hex.
+pub fn hex_field(value: &Value, key: &str) -> Option<Vec<u8>> {
+	value[key].as_str().and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
+}
+
 pub(crate) fn invalid(message: impl Into<String>) -> Error {
 	Error::Invalid(message.into())
 }

@@ -36,7 +36,7 @@ pub fn dataset_id(text: &str) -> Result<u64, ApiError> {
 }
 
 /// Checks the request's signature, time and nonce; the signer's account.
-pub(crate) fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
+fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
 	let header = request
 		.headers()
 		.get(header::AUTHORIZATION)
@@ -66,7 +66,7 @@ pub(crate) fn authenticate(state: &AppState, request: &Request) -> Result<Creden
 }
 
 /// Counts the request against its account's and its address's rate.
-pub(crate) fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
+fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
 	let now = now_ms();
 	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now)
 	{
@@ -76,6 +76,21 @@ pub(crate) fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Res
 		));
 	}
 	Ok(())
+}
+
+/// A signed request for `/data/{id}`, checked before any node call: the
+/// dataset id, the signature and time, and the account's and the address's
+/// rate. The dataset and the signer's credentials.
+pub(crate) fn signed_request(
+	state: &AppState,
+	id: &str,
+	peer: SocketAddr,
+	request: &Request,
+) -> Result<(u64, Credentials), ApiError> {
+	let dataset = dataset_id(id)?;
+	let credentials = authenticate(state, request)?;
+	within_rates(state, &credentials.account, peer.ip())?;
+	Ok((dataset, credentials))
 }
 
 /// Takes the request's nonce, just before delivering: only a request that
@@ -181,11 +196,7 @@ pub async fn serve(
 		e.into_response()
 	};
 	// Checked before any await: a borrowed request cannot cross one.
-	let (dataset, credentials) = match dataset_id(&id).and_then(|d| {
-		let credentials = authenticate(&state, &request)?;
-		within_rates(&state, &credentials.account, peer.ip())?;
-		Ok((d, credentials))
-	}) {
+	let (dataset, credentials) = match signed_request(&state, &id, peer, &request) {
 		Ok(ok) => ok,
 		Err(e) => return refuse(e, &request),
 	};

@@ -86,7 +86,6 @@ fn typed(value: Value, media_type: &'static str) -> Response {
 	response
 }
 
-/// `GET /`: the landing page.
 /// `GET /`: the landing page; a browser is sent to the portal if the gateway
 /// serves it.
 pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {

@@ -7,16 +7,17 @@
 //! - with `?contract=<id>`, a contract's encrypted delivery, from an Approver
 //!   of the owner, for a live (requested or approved) contract of this
 //!   dataset whose provider approval carried a key envelope (a restricted
-//!   dataset's contract may still wait for the regulator); it must have the layout and the exact length of
-//!   the file's encryption (`citychain_client::crypt`). Only the consumer's
-//!   key can check its content, and a mismatch shows in its receipt.
+//!   dataset's contract may still wait for the regulator); it must have the
+//!   layout and the exact length of the file's encryption
+//!   (`citychain_client::crypt`). Only the consumer's key can check its
+//!   content, and a mismatch shows in its receipt.
 //!
 //! The body streams to a temporary file beside the target and is renamed
 //! over it once checked, so a failed or refused upload leaves the store as
 //! it was. It may not be longer than what it must be.
 
 use crate::{
-	data::{authenticate, dataset_id, take_nonce, within_rates},
+	data::{signed_request, take_nonce},
 	error::ApiError,
 	AppState,
 };
@@ -25,7 +26,7 @@ use axum::{
 	http::StatusCode,
 	Json,
 };
-use citychain_client::{crypt, hash::Hasher};
+use citychain_client::{crypt, hash::Hasher, rpc::hex_field};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -44,10 +45,6 @@ struct Expected {
 	size: u64,
 	/// The record's hash function and digest, for the plain file.
 	hash: Option<(u64, Vec<u8>)>,
-}
-
-fn hex_bytes(value: &Value) -> Option<Vec<u8>> {
-	hex::decode(value.as_str()?.trim_start_matches("0x")).ok()
 }
 
 /// Whether `account` holds `role` in department `owner`, which is active.
@@ -91,7 +88,7 @@ async fn expected(
 	let Some(contract) = target.contract else {
 		ensure_role(state, account, owner, "publisher", at).await?;
 		let code = record["contentHash"]["code"].as_u64().unwrap_or(0);
-		let digest = hex_bytes(&record["contentHash"]["digest"]).unwrap_or_default();
+		let digest = hex_field(&record["contentHash"], "digest").unwrap_or_default();
 		return Ok(Expected { file: dir.join("data"), size, hash: Some((code, digest)) });
 	};
 	ensure_role(state, account, owner, "approver", at).await?;
@@ -190,11 +187,7 @@ pub async fn store(
 	request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
 	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
-	let (dataset, credentials) = dataset_id(&id).and_then(|d| {
-		let credentials = authenticate(&state, &request)?;
-		within_rates(&state, &credentials.account, peer.ip())?;
-		Ok((d, credentials))
-	})?;
+	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
 	let want = expected(&state, &credentials.account, dataset, &target).await?;
 	take_nonce(&state, &credentials)?;
 	let dir = want.file.parent().expect("a file in a dataset's directory");
