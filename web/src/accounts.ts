@@ -83,3 +83,14 @@ export async function authorization(account: Account, method: string, url: strin
   const signature = await signMessage(account, message);
   return `CityChain account=${account.address}, time=${time}, nonce=${nonce}, signature=${signature}`;
 }
+
+/**
+ * Stores `body` at the gateway with a request signed by `account` (`PUT
+ * /data/{dataset}[?contract=…]`); throws with the gateway's reason if it
+ * refuses.
+ */
+export async function storeAtGateway(account: Account, gateway: string, path: string, body: Blob): Promise<void> {
+  const url = `${gateway}${path}`;
+  const r = await fetch(url, { method: 'PUT', body, headers: { authorization: await authorization(account, 'PUT', url, gateway) } });
+  if (!r.ok) throw new Error((await r.json().catch(() => ({ error: r.statusText }))).error);
+}

@@ -6,7 +6,7 @@ import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { allPages, call, departmentName, departments } from './chain';
 import { current, refusal } from './state';
-import { send } from './tx';
+import { send, failure } from './tx';
 import { h, field, note, select, show } from './ui';
 import { dateTime, short, words } from './units';
 
@@ -81,7 +81,7 @@ function flagForm(): HTMLElement {
       note(form, 'ok', 'Flagged: the entry is in the audit log.');
       void openAudit();
     } catch (err) {
-      note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(form, 'error', failure(err));
     }
   });
   return form;

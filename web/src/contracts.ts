@@ -3,9 +3,9 @@
 // of requests for the department's datasets, with approve (optionally with
 // a key envelope, its encrypted delivery stored at the gateway) and reject.
 import { call, config, departmentName, departments } from './chain';
-import { authorization } from './accounts';
+import { storeAtGateway } from './accounts';
 import { current, refusal } from './state';
-import { send, type Build } from './tx';
+import { send, type Build, failure } from './tx';
 import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
 import { allContracts, blockDate, type Contract, type Dataset } from './dataset';
 import { downloadPanel } from './download';
@@ -85,7 +85,7 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
         await send(`Reject contract ${c.id}`, (api) => api.tx.access.rejectRequest(c.id, reason), current.account!);
         void openContract(c.id);
       } catch (err) {
-        note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+        note(form, 'error', failure(err));
       }
     } }, 'Reject'));
   form.addEventListener('submit', async (e) => {
@@ -106,12 +106,11 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
       const key = keyFile.files?.[0] ? await readKeyFile(keyFile.files[0], 'the data key file') : crypto.getRandomValues(new Uint8Array(32));
       const encrypted = await encryptFile(file, key, (n) => { progress.value = d.size / 2 + n / 2; });
       await send(`Approve contract ${c.id} with an envelope`, (api) => api.tx.access.approveRequest(c.id, sealKey(key, consumerKey)), current.account!);
-      const url = `${config.gateway}/data/${d.id}?contract=${c.id}`;
-      const r = await fetch(url, { method: 'PUT', body: encrypted, headers: { authorization: await authorization(current.account!, 'PUT', url, config.gateway) } });
-      if (!r.ok) throw new Error(`Approved, but the gateway did not store the encrypted file: ${(await r.json()).error}`);
+      await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?contract=${c.id}`, encrypted)
+        .catch((e: Error) => { throw new Error(`Approved, but the gateway did not store the encrypted file: ${e.message}`); });
       void openContract(c.id);
     } catch (err) {
-      note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(form, 'error', failure(err));
     }
   });
   return form;
@@ -123,7 +122,7 @@ function simpleAction(label: string, title: string, build: Build, id: number): H
       await send(title, build, current.account!);
       void openContract(id);
     } catch (err) {
-      note(b.parentElement!, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(b.parentElement!, 'error', failure(err));
     }
   } }, label);
   return b;

@@ -3,7 +3,7 @@
 // with it: request access, download, publish a version, deprecate, withdraw.
 import { allPages, call, config, departmentName, departments, heads } from './chain';
 import { current, refusal } from './state';
-import { send, type Build } from './tx';
+import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
 import { trail } from './audit';
 import { downloadPanel } from './download';
@@ -100,7 +100,7 @@ function requestForm(d: Dataset): HTMLElement {
       const id = (ev!.event.data as any).contract.toNumber();
       location.hash = `#/contract/${id}`;
     } catch (err) {
-      note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(form, 'error', failure(err));
     }
   });
   return form;
@@ -113,7 +113,7 @@ function ownerActions(d: Dataset): HTMLElement {
       await send(label, build, current.account!);
       void openDataset(d.id);
     } catch (err) {
-      note(box, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(box, 'error', failure(err));
     }
   };
   if (d.status === 'active' || d.status === 'deprecated') {

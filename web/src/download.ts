@@ -5,7 +5,7 @@
 import { call, config } from './chain';
 import { authorization } from './accounts';
 import { current } from './state';
-import { send } from './tx';
+import { send, failure } from './tx';
 import { Decryptor, HASHES, openEnvelope, readKeyFile } from './crypto';
 import { h, note } from './ui';
 import { bytes } from './units';
@@ -89,7 +89,7 @@ export async function downloadPanel(d: Dataset, contract: number | null): Promis
         note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
       }
     } catch (err) {
-      note(panel, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`.trim());
+      note(panel, 'error', failure(err));
     }
   }
   return panel;

@@ -3,9 +3,9 @@
 // the map; or publish a new version of one. The file is then stored at the
 // department's gateway, which checks it against the record.
 import { call, config } from './chain';
-import { authorization } from './accounts';
+import { storeAtGateway } from './accounts';
 import { current, refusal } from './state';
-import { send, eventId } from './tx';
+import { send, eventId, failure } from './tx';
 import { DEFAULT_HASH, HASHES, hashFile } from './crypto';
 import { drawBox, map, showBox, viewBox } from './map';
 import { h, field, note, select, show } from './ui';
@@ -18,13 +18,6 @@ const FORMATS: Record<string, string> = {
   tiff: 'image/tiff; application=geotiff', gpkg: 'application/geopackage+sqlite3', parquet: 'application/vnd.apache.parquet',
   zip: 'application/zip', pdf: 'application/pdf',
 };
-
-/** Stores `file` at the gateway as dataset `id`'s file. */
-async function storeAtGateway(id: number, file: Blob): Promise<void> {
-  const url = `${config.gateway}/data/${id}`;
-  const r = await fetch(url, { method: 'PUT', body: file, headers: { authorization: await authorization(current.account!, 'PUT', url, config.gateway) } });
-  if (!r.ok) throw new Error(`the gateway did not store the file: ${(await r.json().catch(() => ({ error: r.statusText }))).error}`);
-}
 
 /** The publish form; with `predecessor`, for a new version of that dataset. */
 export async function openPublish(predecessor?: number): Promise<void> {
@@ -124,10 +117,13 @@ export async function openPublish(predecessor?: number): Promise<void> {
         ? await send(`Publish version of dataset ${before.id}`, (api) => api.tx.datasets.publishVersion(before.id, chainContent, description), current.account!)
         : await send(`Register “${description.title}”`, (api) => api.tx.datasets.registerDataset(description, chainContent, String(f.get('policy')), String(f.get('sensitivity'))), current.account!);
       const id = before ? eventId(result, 'datasets', 'VersionPublished', 'dataset') : eventId(result, 'datasets', 'DatasetRegistered', 'dataset');
-      if (f.get('store')) await storeAtGateway(id, content.file);
+      if (f.get('store')) {
+        await storeAtGateway(current.account!, config.gateway, `/data/${id}`, content.file)
+          .catch((e: Error) => { throw new Error(`the gateway did not store the file: ${e.message}`); });
+      }
       location.hash = `#/dataset/${id}`;
     } catch (err) {
-      note(form, 'error', `${(err as Error).message} ${(err as any).detail ?? ''}`);
+      note(form, 'error', failure(err));
     }
   });
   show(form);

@@ -82,3 +82,8 @@ export function eventId(result: Included, section: string, method: string, field
   const data = e.event.data as unknown as Record<string, { toNumber(): number }>;
   return data[field].toNumber();
 }
+
+/** What a failed action says: the error, and the documentation a dispatch error carries. */
+export function failure(err: unknown): string {
+  return `${(err as Error).message} ${(err as { detail?: string }).detail ?? ''}`.trim();
+}
