@@ -6,14 +6,12 @@
 //! for one runtime version and refuses to sign for another.
 
 use crate::{rpc::invalid, rpc::Node, Error, Result};
-use citychain_runtime::{
-	RuntimeCall, RuntimeError, RuntimeEvent, SignedPayload, TxExtension, UncheckedExtrinsic,
-};
+use citychain_runtime::{RuntimeCall, RuntimeError, RuntimeEvent};
 use codec::{Decode, Encode};
 use frame_system::{EventRecord, Phase};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
-use sp_runtime::{generic::Era, AccountId32, DispatchError, MultiAddress, MultiSignature};
+use sp_runtime::{generic::Era, AccountId32, DispatchError};
 
 /// An account that signs: an sr25519 key pair from a secret URI (a
 /// mnemonic, a `0x` seed, or a development URI such as `//Alice`).
@@ -70,29 +68,7 @@ pub async fn submit(node: &Node, signer: &Signer, call: RuntimeCall) -> Result<I
 	// transactions, so these bytes cannot be replayed later.
 	let birth = node.finalized_head().await?;
 	let era = Era::mortal(TRANSACTION_LIFETIME, node.block_number(birth).await?.into());
-	let extension: TxExtension = citychain_runtime::tx_extension(nonce, era);
-	// What the extensions add to the signed payload without carrying it.
-	let implicit = (
-		(),
-		(),
-		version.spec_version,
-		version.transaction_version,
-		genesis,
-		birth,
-		(),
-		(),
-		(),
-		None,
-		(),
-	);
-	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
-	let xt = UncheckedExtrinsic::new_signed(
-		call,
-		MultiAddress::Id(signer.account()),
-		MultiSignature::Sr25519(signature),
-		extension,
-	);
+	let xt = citychain_runtime::signed_transaction(call, &signer.pair, nonce, era, genesis, birth);
 	let encoded = format!("0x{}", hex::encode(xt.encode()));
 
 	let mut watch = node

@@ -64,16 +64,39 @@ pub struct ConsortiumCallFilter;
 impl Contains<RuntimeCall> for ConsortiumCallFilter {
 	fn contains(call: &RuntimeCall) -> bool {
 		use pallet_node_authorization::Call as Nodes;
-		!matches!(
-			call,
+		match call {
 			RuntimeCall::NodeAuthorization(
 				Nodes::claim_node { .. }
-					| Nodes::remove_claim { .. }
-					| Nodes::transfer_node { .. }
-					| Nodes::add_connections { .. }
-					| Nodes::remove_connections { .. }
-			)
-		)
+				| Nodes::remove_claim { .. }
+				| Nodes::transfer_node { .. }
+				| Nodes::add_connections { .. }
+				| Nodes::remove_connections { .. },
+			) => false,
+			// A batch may carry the calls whose pallets record their own audit
+			// entries; the calls `permissioning` audits for the signer
+			// (council, session keys, sudo) go one per transaction.
+			RuntimeCall::Utility(_) => batched(call).is_some_and(|calls| {
+				calls
+					.iter()
+					.all(|c| Self::contains(c) && crate::permissioning::audited(c).is_none())
+			}),
+			_ => true,
+		}
+	}
+}
+
+/// The calls of a `Utility` batch (`batch`, `batch_all`, `force_batch`);
+/// `None` for any other call, the other `Utility` calls included (signed
+/// origins may not use them: `ConsortiumCallFilter`).
+pub fn batched(call: &RuntimeCall) -> Option<&[RuntimeCall]> {
+	use pallet_utility::Call as Utility;
+	match call {
+		RuntimeCall::Utility(
+			Utility::batch { calls }
+			| Utility::batch_all { calls }
+			| Utility::force_batch { calls },
+		) => Some(calls),
+		_ => None,
 	}
 }
 
@@ -240,6 +263,15 @@ impl pallet_transaction_payment::Config for Runtime {
 	type LengthToFee = NoFee;
 	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+/// Batches, so that a department registers or approves many at once; each
+/// call in a batch spends its department's allowance (`permissioning`).
+impl pallet_utility::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type PalletsOrigin = crate::OriginCaller;
+	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {

@@ -66,10 +66,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -106,7 +106,8 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 /// signers who are not members of an active department and spends their
 /// department's allowance; `CheckMortality` refuses immortal and long-lived
 /// transactions; `CheckNonce` bounds each sender's waiting transactions (see
-/// [`permissioning`]).
+/// [`permissioning`]). There is no fee extension: transactions cost nothing
+/// (see `configs`), so charging a fee of zero would only cost weight.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	permissioning::CheckMembership,
@@ -116,13 +117,12 @@ pub type TxExtension = (
 	permissioning::CheckMortality,
 	permissioning::CheckNonce,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 
 /// The extensions of a transaction with `nonce`, valid in `era`, as every
-/// client of this runtime signs them (no fee tip, no metadata hash).
+/// client of this runtime signs them (no metadata hash).
 pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::new(),
@@ -133,7 +133,6 @@ pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
 		permissioning::CheckMortality::from(era),
 		permissioning::CheckNonce::from(nonce),
 		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
 		frame_metadata_hash_extension::CheckMetadataHash::new(false),
 		frame_system::WeightReclaim::new(),
 	)
@@ -142,6 +141,44 @@ pub fn tx_extension(nonce: Nonce, era: generic::Era) -> TxExtension {
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// `call` signed by `signer` with `nonce`, valid in `era` (which begins at
+/// block `birth`) on the chain whose genesis block is `genesis`, for this
+/// runtime's version: the transaction every client of this runtime builds.
+#[cfg(feature = "std")]
+pub fn signed_transaction(
+	call: RuntimeCall,
+	signer: &sp_core::sr25519::Pair,
+	nonce: Nonce,
+	era: generic::Era,
+	genesis: Hash,
+	birth: Hash,
+) -> UncheckedExtrinsic {
+	use codec::Encode;
+	use sp_core::Pair;
+	let extension = tx_extension(nonce, era);
+	// What the extensions add to the signed payload without carrying it.
+	let implicit = (
+		(),
+		(),
+		VERSION.spec_version,
+		VERSION.transaction_version,
+		genesis,
+		birth,
+		(),
+		(),
+		None,
+		(),
+	);
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	UncheckedExtrinsic::new_signed(
+		call,
+		MultiAddress::Id(signer.public().into()),
+		MultiSignature::Sr25519(signature),
+		extension,
+	)
+}
 
 /// Storage migrations run on the next runtime upgrade; each checks its
 /// pallet's storage version, so running one twice does nothing.
@@ -240,4 +277,7 @@ mod runtime {
 
 	#[runtime::pallet_index(20)]
 	pub type MultiBlockMigrations = pallet_migrations;
+
+	#[runtime::pallet_index(21)]
+	pub type Utility = pallet_utility;
 }

@@ -121,6 +121,15 @@ pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, AuditDetails<'_>)> {
 	})
 }
 
+/// How many calls a transaction carrying `call` makes, for its department's
+/// allowance: each call of a `Utility` batch, one otherwise.
+pub fn calls_in(call: &RuntimeCall) -> u32 {
+	match crate::configs::batched(call) {
+		Some(calls) => calls.iter().map(calls_in).fold(0u32, u32::saturating_add).max(1),
+		None => 1,
+	}
+}
+
 /// An audit entry to write once the call succeeds.
 pub struct PendingEntry {
 	who: AccountId,
@@ -206,7 +215,7 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 		let mut valid = ValidTransaction::default();
 		if let Some(department) = payer {
 			let ((transactions, bytes), allowance) = Departments::allowance_left(department);
-			if transactions == 0 || (bytes as usize) < len {
+			if transactions < calls_in(call) || (bytes as usize) < len {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
 			valid.priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into())
@@ -224,7 +233,7 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 		len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
 		if let Some(department) = payer {
-			if !Departments::spend_allowance(department, len as u32) {
+			if !Departments::spend_allowance(department, calls_in(call), len as u32) {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
 		}

@@ -598,21 +598,22 @@ pub mod pallet {
 			(Spent::<T>::get(department).in_period(period).left(&allowance), allowance)
 		}
 
-		/// Spends one transaction of `len` bytes of `department`'s allowance;
-		/// `false`, spending nothing, if it does not fit.
-		pub fn spend_allowance(department: DepartmentId, len: u32) -> bool {
+		/// Spends `calls` transactions (a batch counts each call it carries)
+		/// and `len` bytes of `department`'s allowance; `false`, spending
+		/// nothing, if they do not fit.
+		pub fn spend_allowance(department: DepartmentId, calls: u32, len: u32) -> bool {
 			let allowance = Self::allowance_of(department);
 			let period = Self::period(frame_system::Pallet::<T>::block_number());
 			let usage = Spent::<T>::get(department).in_period(period);
 			let (transactions, bytes) = usage.left(&allowance);
-			if transactions == 0 || bytes < len {
+			if transactions < calls.max(1) || bytes < len {
 				return false;
 			}
 			Spent::<T>::insert(
 				department,
 				Usage {
 					period,
-					transactions: usage.transactions.saturating_add(1),
+					transactions: usage.transactions.saturating_add(calls.max(1)),
 					bytes: usage.bytes.saturating_add(len),
 				},
 			);

@@ -675,18 +675,27 @@ mod allowance {
 		new_test_ext().execute_with(|| {
 			System::set_block_number(ALLOWANCE_PERIOD as u64 * 3 + 1);
 			assert_eq!(Departments::allowance_left(PLANNING).0, (3, 1_000));
-			assert!(Departments::spend_allowance(PLANNING, 400));
-			assert!(Departments::spend_allowance(PLANNING, 400));
-			assert!(!Departments::spend_allowance(PLANNING, 400), "over the bytes");
-			assert!(Departments::spend_allowance(PLANNING, 200));
+			assert!(Departments::spend_allowance(PLANNING, 1, 400));
+			assert!(
+				!Departments::spend_allowance(PLANNING, 3, 10),
+				"a batch over the transactions"
+			);
+			assert!(Departments::spend_allowance(PLANNING, 1, 400));
+			assert!(!Departments::spend_allowance(PLANNING, 1, 400), "over the bytes");
+			assert_eq!(
+				Departments::allowance_left(PLANNING).0,
+				(1, 200),
+				"nothing spent by a refusal"
+			);
+			assert!(Departments::spend_allowance(PLANNING, 1, 200));
 			assert_eq!(Departments::allowance_left(PLANNING).0, (0, 0));
-			assert!(!Departments::spend_allowance(PLANNING, 1), "over the transactions");
+			assert!(!Departments::spend_allowance(PLANNING, 1, 1), "over the transactions");
 			assert_eq!(Departments::allowance_left(1).0, (3, 1_000), "each department its own");
 			// the next period starts afresh
 			System::set_block_number(ALLOWANCE_PERIOD as u64 * 4);
 			assert_eq!(Departments::allowance_left(PLANNING).0, (3, 1_000));
-			assert!(Departments::spend_allowance(PLANNING, 10));
-			assert_eq!(Spent::<Test>::get(PLANNING).transactions, 1);
+			assert!(Departments::spend_allowance(PLANNING, 2, 10));
+			assert_eq!(Spent::<Test>::get(PLANNING).transactions, 2, "a batch of two calls");
 		});
 	}
 

@@ -3,6 +3,11 @@
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_sudo, Sudo]
+	[pallet_timestamp, Timestamp]
+	[pallet_utility, Utility]
 	[pallet_access, Access]
 	[pallet_audit, Audit]
 	[pallet_datasets, Datasets]
