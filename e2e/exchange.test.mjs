@@ -115,6 +115,30 @@ test('a data file is registered with its hash, size and the extent of its GeoJSO
   assert.ok(existsSync(join(store, String(dataset), 'data')), 'copied into the store');
 });
 
+test('several files are registered in one transaction, each with its own title and extent', async () => {
+  const sheets = [0, 1, 2].map((i) => {
+    const sheet = join(dir, `sheet-${i}.geojson`);
+    const counts = junctionCounts(10);
+    for (const f of counts.features) f.geometry.coordinates[0] += i;
+    writeFileSync(sheet, JSON.stringify(counts));
+    return sheet;
+  });
+  const refused = await run(['register', ...sheets, '--title', 'Same title', '--topic', 'transportation',
+    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`], alice_);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /\{name\}/);
+  const before = (await api.query.system.number()).toNumber();
+  const ids = (await runOk(['register', ...sheets, '--title', 'Junction counts, {name}', '--topic', 'transportation',
+    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store], alice_)).split('\n').map(Number);
+  assert.equal(ids.length, 3);
+  const records = await Promise.all(ids.map(async (id) => (await api.rpc.datasets.get(id)).toJSON()));
+  assert.deepEqual(records.map((d) => d.title), [0, 1, 2].map((i) => `Junction counts, sheet-${i}`));
+  assert.deepEqual(records.map((d) => d.bbox[0]), [116.3, 117.3, 118.3], 'each file its own extent');
+  assert.equal(new Set(records.map((d) => d.created.block)).size, 1, 'one transaction, one block');
+  assert.ok(records[0].created.block > before);
+  for (const id of ids) assert.ok(existsSync(join(store, String(id), 'data')));
+});
+
 test('the full exchange: request, approve with an encrypted copy, fetch, decrypt, verify, confirm', async () => {
   contract = await requestAs(bob_, dataset);
   assert.equal((await contractOf(contract)).state, 'requested');

@@ -1,7 +1,7 @@
 //! The data exchange: registering a file, approving with an encrypted copy
 //! for the consumer, and fetching through the provider's gateway.
 
-use crate::{bytes_bar, event, extent, parse_bbox, vocabulary, Context, Registration};
+use crate::{bytes_bar, extent, parse_bbox, vocabulary, Context, Registration};
 use citychain_client::{
 	auth, crypt, envelope, hash, keys,
 	primitives::{
@@ -9,7 +9,7 @@ use citychain_client::{
 		LicenseInput, TimeRange,
 	},
 	rpc::hex_field,
-	runtime::{RuntimeCall, RuntimeEvent},
+	runtime::{RuntimeCall, RuntimeEvent, UtilityCall},
 	Error,
 };
 use clap::Args;
@@ -26,8 +26,14 @@ pub const MISMATCH: &str = "hash mismatch";
 
 #[derive(Args)]
 pub struct RegisterArgs {
-	/// The data file.
-	file: PathBuf,
+	/// The data files: one dataset each, all registered in one transaction
+	/// (a `Utility.batch_all`, so all or none; at most
+	/// [`MAX_FILES_PER_TRANSACTION`] per transaction, more go in the next).
+	#[arg(required = true, value_name = "FILE")]
+	files: Vec<PathBuf>,
+	/// The title; `{name}` stands for the file's name without its extension,
+	/// and is required when several files are given, so that each dataset
+	/// has its own title.
 	#[arg(long)]
 	title: String,
 	#[arg(long, default_value = "")]
@@ -37,7 +43,8 @@ pub struct RegisterArgs {
 	topic: String,
 	#[arg(long = "keyword")]
 	keywords: Vec<String>,
-	/// Where consumers get the data: the provider's gateway.
+	/// Where consumers get the data: the provider's gateway (`{name}` as in
+	/// --title).
 	#[arg(long)]
 	uri: String,
 	/// The data's licence: an SPDX licence expression (`CC-BY-4.0`,
@@ -161,10 +168,71 @@ fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Error>
 	Ok(target)
 }
 
+/// The most datasets `register` puts in one transaction: a batch well inside
+/// a block's weight and length, and a department's allowance.
+pub const MAX_FILES_PER_TRANSACTION: usize = 64;
+
 pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
+	if a.files.len() > 1 && !a.title.contains("{name}") {
+		return Err(Error::Invalid(
+			"several files: --title must contain {name} so that each dataset has its own title"
+				.into(),
+		));
+	}
+	for files in a.files.chunks(MAX_FILES_PER_TRANSACTION) {
+		let registrations =
+			files.iter().map(|file| registration(&a, file)).collect::<Result<Vec<_>, _>>()?;
+		let mut calls: Vec<RuntimeCall> = registrations.iter().map(|r| r.clone().call()).collect();
+		let call = match calls.len() {
+			1 => calls.remove(0),
+			_ => RuntimeCall::Utility(UtilityCall::batch_all { calls }),
+		};
+		let included = ctx.submit(call).await?;
+		let datasets: Vec<u64> = included
+			.events
+			.iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered {
+					dataset,
+					..
+				}) => Some(*dataset),
+				_ => None,
+			})
+			.collect();
+		if datasets.len() != files.len() {
+			return Err(Error::Invalid(format!(
+				"the transaction raised {} DatasetRegistered events for {} files",
+				datasets.len(),
+				files.len()
+			)));
+		}
+		for ((dataset, file), r) in datasets.into_iter().zip(files).zip(&registrations) {
+			let content = &r.content;
+			let bbox = content.bbox;
+			eprintln!(
+				"dataset {dataset} ({}): {} bytes, {} {}, bbox {:?}",
+				file.display(),
+				content.size,
+				a.hash,
+				hex::encode(&content.digest),
+				[bbox.west, bbox.south, bbox.east, bbox.north].map(|v| v as f64 / 1e7)
+			);
+			if let Some(store) = &a.store {
+				eprintln!("stored as {}", store_file(store, dataset, file)?.display());
+			}
+			println!("{dataset}");
+		}
+	}
+	Ok(())
+}
+
+/// What registering `file` with the options `a` asks of the chain: its
+/// hash and size, its extent from `a` or from GeoJSON, the texts with
+/// `{name}` filled in.
+fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 	let geojson = a.geojson.clone().or_else(|| {
-		let is_geojson = media_type(&a.file) == "application/geo+json";
-		(is_geojson && (a.bbox.is_none() || a.start.is_none())).then(|| a.file.clone())
+		let is_geojson = media_type(file) == "application/geo+json";
+		(is_geojson && (a.bbox.is_none() || a.start.is_none())).then(|| file.to_path_buf())
 	});
 	let found = match &geojson {
 		Some(path) => {
@@ -180,60 +248,48 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 		(Some(text), _) => parse_bbox(text)?,
 		(None, Some(b)) => b,
 		(None, None) => {
-			return Err(Error::Invalid(
-				"no extent: give --bbox or a GeoJSON file with geometries".into(),
-			))
+			return Err(Error::Invalid(format!(
+				"{}: no extent: give --bbox or a GeoJSON file with geometries",
+				file.display()
+			)))
 		},
 	};
 	let start = time_arg(&a.start, "start")?.or(found.time.map(|t| t.0));
 	let end = time_arg(&a.end, "end")?.or(found.time.map(|t| t.1));
 	let start = start.ok_or_else(|| {
-		Error::Invalid("no time: give --start or a GeoJSON file with feature times".into())
+		Error::Invalid(format!(
+			"{}: no time: give --start or a GeoJSON file with feature times",
+			file.display()
+		))
 	})?;
+	let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+	let named = |text: &str| text.replace("{name}", &name).into_bytes();
 	let code = hash_code(&a.hash)?;
-	let (digest, size) = digest_file(&a.file, code, "hashing")?;
-	let registration = Registration {
+	let (digest, size) = digest_file(file, code, "hashing")?;
+	Ok(Registration {
 		description: DatasetDescription {
-			title: a.title.into_bytes(),
-			description: a.description.into_bytes(),
+			title: named(&a.title),
+			description: named(&a.description),
 			topic: vocabulary("topic", &a.topic)?,
-			keywords: a.keywords.into_iter().map(String::into_bytes).collect(),
-			uri: a.uri.into_bytes(),
+			keywords: a.keywords.iter().map(|k| k.clone().into_bytes()).collect(),
+			uri: named(&a.uri),
 			license: LicenseInput {
-				expression: a.license.into_bytes(),
-				url: a.license_url.map(String::into_bytes),
+				expression: a.license.clone().into_bytes(),
+				url: a.license_url.clone().map(String::into_bytes),
 			},
 		},
 		content: DatasetContent {
 			bbox,
 			crs: a.crs,
 			time: TimeRange { start, end },
-			format: a.format.unwrap_or_else(|| media_type(&a.file).to_string()).into_bytes(),
+			format: a.format.clone().unwrap_or_else(|| media_type(file).to_string()).into_bytes(),
 			hash_code: code,
-			digest: digest.clone(),
+			digest,
 			size,
 		},
 		policy: vocabulary("access policy", &a.policy)?,
 		sensitivity: vocabulary("sensitivity", &a.sensitivity)?,
-	};
-	let included = ctx.submit(registration.call()).await?;
-	let dataset = event(&included, "DatasetRegistered", |e| match e {
-		RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered { dataset, .. }) => {
-			Some(*dataset)
-		},
-		_ => None,
-	})?;
-	eprintln!(
-		"dataset {dataset}: {size} bytes, {} {}, bbox {:?}",
-		a.hash,
-		hex::encode(&digest),
-		[bbox.west, bbox.south, bbox.east, bbox.north].map(|v| v as f64 / 1e7)
-	);
-	if let Some(store) = &a.store {
-		eprintln!("stored as {}", store_file(store, dataset, &a.file)?.display());
-	}
-	println!("{dataset}");
-	Ok(())
+	})
 }
 
 /// The record `method` returns for `id`; an error naming `what` if there is none.

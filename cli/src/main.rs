@@ -495,6 +495,7 @@ pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
 }
 
 /// Parts of a registration the chain needs, gathered by `register`.
+#[derive(Clone)]
 pub struct Registration {
 	pub description: DatasetDescription,
 	pub content: DatasetContent,
