@@ -1,144 +1,335 @@
-// Throughput against a running dev node: signed `Balances.transfer_keep_alive`
-// as the baseline, then `Datasets.register_dataset`, then
-// `Access.request_access` + `Access.approve_request` pairs, each sent at once
-// from many accounts with consecutive nonces. Prints included and finalized
-// transactions per second, the ratio of each workload to the baseline
-// measured in the same run, and the block fullness reached.
+// Throughput against a freshly started dev node: how many sharing steps the
+// chain includes per second, against transfers measured in the same run.
 //
-//   CITYCHAIN_NODE=<binary> node e2e/bench/throughput.mjs [accounts] [per account]
+// Every transaction is signed before its workload starts (mortal, explicit
+// nonces, from up to 250 member accounts per side) and sent with plain
+// `author_submitExtrinsic` over one connection: no subscription per
+// transaction. Blocks are followed as they arrive; each workload is sized
+// to fill at least BLOCKS blocks (from its calls' weights and the block's
+// limit). Workloads:
+//
+//   transfers     Balances.transfer_keep_alive (the baseline)
+//   register      Datasets.register_dataset
+//   request       Access.request_access (ApprovalRequired datasets)
+//   approve       Access.approve_request
+//   confirm       Access.confirm_receipt (the fetched file's digest)
+//   mix           the four steps at once, registrations and approvals in
+//                 Utility.batch_all of BATCH calls, as a department batches
+//
+// Prints, per workload: calls, transactions, blocks, calls included per
+// second and finalized per second, the ratio to transfers, the mean and
+// fullest block (share of the normal-class weight limit), and the longest
+// time the node took to author one of its blocks (its log).
+//
+//   CITYCHAIN_NODE=<binary> node e2e/bench/throughput.mjs [blocks (10)] [batch (16)]
 import { Keyring } from '@polkadot/keyring';
+import { WsProvider } from '@polkadot/api';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { hexToU8a } from '@polkadot/util';
 import { startNode, connect } from '../lib/node.mjs';
 
-const ACCOUNTS = Number(process.argv[2] ?? 16);
-const PER_ACCOUNT = Number(process.argv[3] ?? 25);
+const BLOCKS = Number(process.argv[2] ?? 10);
+const BATCH = Number(process.argv[3] ?? 16);
+// Below the runtime's limit of 256 waiting transactions per sender.
+const PER_ACCOUNT = 240;
+const MAX_ACCOUNTS = 250;
 const fixed = (degrees) => Math.round(degrees * 10_000_000);
+// Every benchmark dataset has this content, so a receipt needs no lookup:
+// ids are given in the order blocks include the transactions, not sent.
+const DIGEST = blake2AsHex('citychain throughput benchmark', 256);
 
-/** Sends every [tx, signer, nonce] at once; resolves with the blocks that included them. */
-async function blast(api, batch) {
+/** Follows best and finalized blocks: which of our transactions each included, and when. */
+class Tracker {
+  constructor(api, raw) {
+    this.api = api;
+    this.raw = raw;
+    this.waiting = new Map(); // extrinsic hash -> calls it carries
+    this.blocks = []; // { number, hash, at, ours, calls }
+    this.finalized = 0;
+    this.finalizedAt = new Map(); // block number -> time it was seen finalized
+    this.queue = Promise.resolve();
+  }
+
+  async start() {
+    await this.api.rpc.chain.subscribeNewHeads((header) => {
+      const at = Date.now();
+      const number = header.number.toNumber();
+      const hash = header.hash.toHex();
+      this.queue = this.queue.then(() => this.block(number, hash, at));
+    });
+    await this.api.rpc.chain.subscribeFinalizedHeads((header) => {
+      this.finalized = header.number.toNumber();
+      this.finalizedAt.set(this.finalized, Date.now());
+    });
+  }
+
+  async block(number, hash, at) {
+    const { block } = await this.raw.send('chain_getBlock', [hash]);
+    let ours = 0;
+    let calls = 0;
+    for (const xt of block.extrinsics) {
+      const h = blake2AsHex(hexToU8a(xt), 256);
+      const n = this.waiting.get(h);
+      if (n !== undefined) {
+        this.waiting.delete(h);
+        ours += 1;
+        calls += n;
+      }
+    }
+    if (ours > 0) this.blocks.push({ number, hash, at, ours, calls });
+  }
+
+  /** Resolves when none of `hashes` is waiting any more and the last block including one is finalized. */
+  async settle(timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.waiting.size > 0 || this.blocks.length === 0
+      || this.finalized < this.blocks[this.blocks.length - 1].number) {
+      if (Date.now() > deadline) throw new Error(`${this.waiting.size} transactions were never included`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.queue;
+  }
+
+  /** The time the first finalized head at or above `number` was seen. */
+  finalizedTime(number) {
+    let best = Infinity;
+    for (const [n, t] of this.finalizedAt) if (n >= number && t < best) best = t;
+    return best;
+  }
+}
+
+/** Signs `calls` ([tx, pair, callCount]) for the current head with explicit nonces; returns [hex, hash, calls]. */
+async function signAll(api, items) {
+  const head = await api.rpc.chain.getHeader();
+  const blockHash = head.hash;
+  const era = api.registry.createType('ExtrinsicEra', { current: head.number.toNumber(), period: 256 });
+  const nonces = new Map();
+  const signed = [];
+  for (const [tx, pair, calls] of items) {
+    if (!nonces.has(pair.address)) nonces.set(pair.address, (await api.rpc.system.accountNextIndex(pair.address)).toNumber());
+    const nonce = nonces.get(pair.address);
+    nonces.set(pair.address, nonce + 1);
+    tx.sign(pair, {
+      blockHash, era, nonce, genesisHash: api.genesisHash, runtimeVersion: api.runtimeVersion,
+      signedExtensions: api.registry.signedExtensions,
+    });
+    signed.push([tx.toHex(), tx.hash.toHex(), calls]);
+  }
+  return signed;
+}
+
+/** Sends every signed transaction, `window` at a time; the pool's refusals fail the run. */
+async function sendAll(raw, signed, window = 256) {
+  let next = 0;
+  const worker = async () => {
+    while (next < signed.length) {
+      const [hex] = signed[next];
+      next += 1;
+      await raw.send('author_submitExtrinsic', [hex]);
+    }
+  };
+  await Promise.all([...Array(window)].map(worker));
+}
+
+/** Runs one workload: signs `items`, sends them, waits until all are finalized; its figures. */
+async function workload(ctx, name, items) {
+  const { api, raw, tracker } = ctx;
+  const signed = await signAll(api, items);
+  tracker.blocks = [];
+  for (const [, hash, calls] of signed) tracker.waiting.set(hash, calls);
   const started = Date.now();
-  const blocks = new Set();
-  let finalizedAt = 0;
-  let includedAt = 0;
-  let finalized = 0;
-  await Promise.all(batch.map(([tx, signer, nonce]) => new Promise((resolve, reject) => {
-    let included = false;
-    tx.signAndSend(signer, { nonce }, ({ status, dispatchError }) => {
-      if (dispatchError) return reject(new Error(`dispatch failed: ${dispatchError.toString()}`));
-      if (status.isInBlock && !included) {
-        included = true;
-        blocks.add(status.asInBlock.toHex());
-        includedAt = Math.max(includedAt, Date.now());
-      }
-      if (status.isFinalized) {
-        finalized += 1;
-        finalizedAt = Math.max(finalizedAt, Date.now());
-        resolve();
-      }
-    }).catch(reject);
-  })));
+  await sendAll(raw, signed);
+  const sent = Date.now();
+  await tracker.settle(600_000);
+  const blocks = tracker.blocks;
+  const last = blocks[blocks.length - 1];
+  const calls = signed.reduce((n, [, , c]) => n + c, 0);
+  const failed = await failures(api, blocks);
+  if (failed.length) throw new Error(`${name}: ${failed.length} calls failed, e.g. ${failed[0]}`);
+  const full = await fullness(api, blocks);
   return {
-    count: batch.length,
-    finalized,
-    included: (includedAt - started) / 1000,
-    final: (finalizedAt - started) / 1000,
-    blocks: [...blocks],
+    name,
+    calls,
+    transactions: signed.length,
+    blocks: blocks.length,
+    sendSeconds: (sent - started) / 1000,
+    included: calls / ((last.at - started) / 1000),
+    finalized: calls / ((tracker.finalizedTime(last.number) - started) / 1000),
+    meanFull: full.reduce((a, b) => a + b, 0) / full.length,
+    maxFull: Math.max(...full),
+    authoring: Math.max(...blocks.map((b) => ctx.authoring.get(b.number) ?? 0)),
+    perBlock: Math.max(...blocks.map((b) => b.calls)),
   };
 }
 
-/** The highest share of the normal-class block weight limit used by `blocks`. */
+/** The dispatch errors in `blocks` (every call here should succeed). */
+async function failures(api, blocks) {
+  const out = [];
+  for (const { hash } of blocks) {
+    const events = await (await api.at(hash)).query.system.events();
+    for (const { event } of events) {
+      if (api.events.system.ExtrinsicFailed.is(event)) out.push(event.data.dispatchError.toString());
+      if (api.events.utility.BatchInterrupted.is(event)) out.push(event.data.error.toString());
+    }
+  }
+  return out;
+}
+
+/** Each block's share of the normal-class weight limit, in %. */
 async function fullness(api, blocks) {
   const limit = api.consts.system.blockWeights.perClass.normal.maxTotal.unwrap().refTime.toBigInt();
-  let max = 0;
-  for (const hash of blocks) {
+  const out = [];
+  for (const { hash } of blocks) {
     const used = (await (await api.at(hash)).query.system.blockWeight()).normal.refTime.toBigInt();
-    max = Math.max(max, Number((used * 10_000n) / limit) / 100);
+    out.push(Number((used * 10_000n) / limit) / 100);
   }
-  return max;
+  return out;
 }
 
-async function nonces(api, signers) {
-  return Promise.all(signers.map(async (s) => (await api.rpc.system.accountNextIndex(s.address)).toNumber()));
+/** How many transactions of `tx` fit the normal class of one block, by weight and by length. */
+async function perBlock(api, tx, signer) {
+  const info = await tx.paymentInfo(signer);
+  const weights = api.consts.system.blockWeights;
+  const normal = weights.perClass.normal;
+  const limit = normal.maxTotal.unwrap().refTime.toBigInt() - weights.baseBlock.refTime.toBigInt();
+  const each = info.weight.refTime.toBigInt() + normal.baseExtrinsic.refTime.toBigInt();
+  const byWeight = Number(limit / each);
+  const length = api.consts.system.blockLength.max.normal.toNumber();
+  return Math.min(byWeight, Math.floor(length / (tx.encodedLength + 100)));
 }
 
-function perAccount(signers, firstNonces, make) {
-  const batch = [];
-  signers.forEach((signer, a) => {
-    for (let i = 0; i < PER_ACCOUNT; i += 1) batch.push([make(a, i), signer, firstNonces[a] + i]);
-  });
-  return batch;
+/** Spreads `count` transactions over `signers`, at most PER_ACCOUNT each. */
+function assign(signers, count) {
+  if (count > signers.length * PER_ACCOUNT) throw new Error(`${count} transactions need more than ${signers.length} accounts`);
+  return (i) => signers[i % signers.length];
+}
+
+function registration(api, a, i) {
+  return api.tx.datasets.registerDataset(
+    { title: `Survey ${a}-${i}`, description: 'Throughput benchmark', topic: 'Location', keywords: ['bench'], uri: `https://bench.example/${a}/${i}`, license: { expression: 'CC-BY-4.0', url: null } },
+    {
+      bbox: { west: fixed(116.2 + (a % 100) * 0.01), south: fixed(39.8 + (i % 100) * 0.001), east: fixed(116.21 + (a % 100) * 0.01), north: fixed(39.801 + (i % 100) * 0.001) },
+      crs: 4326, time: { start: Date.parse('2024-01-01T00:00:00Z'), end: null },
+      format: 'application/geo+json', hashCode: 0xb220, digest: DIGEST, size: 1024,
+    },
+    'ApprovalRequired', 'Internal',
+  );
 }
 
 async function main() {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
   const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
-  // Every transaction is watched on one connection: allow that many subscriptions.
-  const node = await startNode({ extraArgs: ['--rpc-max-subscriptions-per-connection=16384'] });
+  const authoring = new Map();
+  const node = await startNode({
+    extraArgs: ['--pool-limit=200000', '--pool-kbytes=1000000', '--rpc-max-request-size=64', '--rpc-max-response-size=512'],
+    onLog: (text) => {
+      for (const m of text.matchAll(/Prepared block for proposing at (\d+) \((\d+) ms\)/g)) authoring.set(Number(m[1]), Number(m[2]));
+    },
+  });
   const api = await connect(node.endpoint);
+  const raw = new WsProvider(node.endpoint);
+  await raw.isReady;
+  const tracker = new Tracker(api, raw);
+  await tracker.start();
+  const ctx = { api, raw, tracker, authoring };
   try {
-    // Publishers and approvers in department 0, requesters in department 1.
-    const providers = [...Array(ACCOUNTS)].map((_, i) => keyring.addFromUri(`//Provider${i}`));
-    const consumers = [...Array(ACCOUNTS)].map((_, i) => keyring.addFromUri(`//Consumer${i}`));
-    const roles = { admin: false, publisher: true, approver: true, auditor: false };
-    const [aliceNonce, bobNonce] = await nonces(api, [alice, bob]);
-    await blast(api, [
-      ...providers.map((p, i) => [api.tx.departments.addMember(p.address, roles), alice, aliceNonce + i]),
-      ...consumers.map((c, i) => [api.tx.departments.addMember(c.address, roles), bob, bobNonce + i]),
-    ]);
-    const unit = 10n ** 12n;
-    const fundNonce = (await nonces(api, [alice]))[0];
-    await blast(api, providers.map((p, i) => [api.tx.balances.transferKeepAlive(p.address, 10n * unit), alice, fundNonce + i]));
-
-    const results = {};
-    // Baseline: transfers.
-    results.transfers = await blast(api, perAccount(providers, await nonces(api, providers),
-      () => api.tx.balances.transferKeepAlive(alice.address, unit / 100n)));
-    // Dataset registrations.
-    const firstDataset = (await api.query.datasets.nextDatasetId()).toNumber();
-    results.registrations = await blast(api, perAccount(providers, await nonces(api, providers), (a, i) =>
-      api.tx.datasets.registerDataset(
-        { title: `Survey ${a}-${i}`, description: 'Throughput benchmark', topic: 'Location', keywords: ['bench'], uri: `https://bench.example/${a}/${i}`, license: { expression: 'CC-BY-4.0', url: null } },
-        {
-          bbox: { west: fixed(116.2 + a * 0.01), south: fixed(39.8 + i * 0.001), east: fixed(116.21 + a * 0.01), north: fixed(39.801 + i * 0.001) },
-          crs: 4326, time: { start: Date.parse('2024-01-01T00:00:00Z'), end: null },
-          format: 'application/geo+json', hashCode: 0xb220, digest: blake2AsHex(`${a}-${i}`, 256), size: 1024,
-        },
-        'ApprovalRequired', 'Internal',
-      )));
-    // Request + approve pairs: consumer a requests provider a's datasets, then
-    // provider a approves them.
-    const firstContract = (await api.query.access.nextContractId()).toNumber();
-    const requests = await blast(api, perAccount(consumers, await nonces(api, consumers), (a, i) =>
-      api.tx.access.requestAccess(firstDataset + a * PER_ACCOUNT + i, 'benchmark', 1000, null)));
-    const byDataset = new Map();
-    for (let id = firstContract; id < firstContract + ACCOUNTS * PER_ACCOUNT; id += 1) {
-      const c = (await api.rpc.access.get(id)).toJSON();
-      byDataset.set(c.dataset, id);
-    }
-    const approvals = await blast(api, perAccount(providers, await nonces(api, providers), (a, i) =>
-      api.tx.access.approveRequest(byDataset.get(firstDataset + a * PER_ACCOUNT + i), null)));
-    results.pairs = {
-      count: requests.count + approvals.count,
-      finalized: requests.finalized + approvals.finalized,
-      included: requests.included + approvals.included,
-      final: requests.final + approvals.final,
-      blocks: [...requests.blocks, ...approvals.blocks],
+    // Capacity of one block for each call, from the runtime's weights.
+    const probe = registration(api, 0, 0);
+    const caps = {
+      transfers: await perBlock(api, api.tx.balances.transferKeepAlive(bob.address, 1n), alice),
+      register: await perBlock(api, probe, alice),
+      request: await perBlock(api, api.tx.access.requestAccess(0, 'benchmark', 1000, null), bob),
+      approve: await perBlock(api, api.tx.access.approveRequest(0, null), alice),
+      confirm: await perBlock(api, api.tx.access.confirmReceipt(0, 0xb220, DIGEST), bob),
     };
+    const size = (cap) => cap * (BLOCKS + 1);
+    // The mix: each dataset goes one step further; K of each step.
+    const mixEach = Math.ceil(size(Math.min(caps.register, caps.request, caps.approve, caps.confirm)) / 4);
+    const registered = Math.max(size(caps.register), size(caps.request) + mixEach, size(caps.approve) + 2 * mixEach, size(caps.confirm) + 3 * mixEach);
+    const most = Math.max(size(caps.transfers), registered);
+    const accounts = Math.min(MAX_ACCOUNTS, Math.ceil(most / PER_ACCOUNT));
+    console.log(`capacity per block: ${JSON.stringify(caps)}; ${registered} datasets, ${accounts} accounts per side`);
 
-    const base = results.transfers.count / results.transfers.included;
-    const baseFinal = results.transfers.count / results.transfers.final;
-    console.log(`\n${ACCOUNTS} accounts × ${PER_ACCOUNT} transactions per workload, 3 s blocks\n`);
-    console.log('workload               txs  included tx/s  finalized tx/s  ratio (incl.)  ratio (fin.)  max block fullness');
-    for (const [name, r] of Object.entries(results)) {
-      const inc = r.count / r.included;
-      const fin = r.count / r.final;
-      const full = await fullness(api, r.blocks);
-      console.log(`${name.padEnd(20)} ${String(r.count).padStart(5)}  ${inc.toFixed(1).padStart(14)}  ${fin.toFixed(1).padStart(14)}  ${(inc / base).toFixed(2).padStart(13)}  ${(fin / baseFinal).toFixed(2).padStart(12)}  ${full.toFixed(1).padStart(17)} %`);
+    // Members in department 0 (publishers, approvers) and 1 (requesters), and
+    // allowances a bulk load needs (governance would grant them).
+    const providers = [...Array(accounts)].map((_, i) => keyring.addFromUri(`//Provider${i}`));
+    const consumers = [...Array(accounts)].map((_, i) => keyring.addFromUri(`//Consumer${i}`));
+    const roles = { admin: false, publisher: true, approver: true, auditor: false };
+    const big = { transactions: 4_000_000_000, bytes: 4_000_000_000 };
+    const setup = [
+      [api.tx.sudo.sudo(api.tx.utility.batchAll([0, 1].map((d) => api.tx.departments.setAllowance(d, big)))), alice, 2],
+    ];
+    for (let i = 0; i < accounts; i += 50) {
+      setup.push([api.tx.utility.batchAll(providers.slice(i, i + 50).map((p) => api.tx.departments.addMember(p.address, roles))), alice, 50]);
+      setup.push([api.tx.utility.batchAll(consumers.slice(i, i + 50).map((c) => api.tx.departments.addMember(c.address, roles))), bob, 50]);
+      // Funds for the baseline's transfers.
+      setup.push([api.tx.utility.batchAll(providers.slice(i, i + 50).map((p) => api.tx.balances.transferKeepAlive(p.address, 10n ** 12n))), alice, 50]);
     }
-    const granted = (await api.rpc.access.contracts({ provider: 0, state: 'approved', limit: 100 })).toJSON().items.length;
-    console.log(`\nall included and finalized; approved contracts (first page): ${granted}; audit chain ok: ${(await api.rpc.audit.verify()).toJSON().ok}`);
+    await workload(ctx, 'setup', setup);
+
+    const results = [];
+    const run = async (name, items) => {
+      const r = await workload(ctx, name, items);
+      results.push(r);
+      console.log(`${name}: ${r.calls} calls in ${r.blocks} blocks (sent in ${r.sendSeconds.toFixed(1)} s)`);
+      return r;
+    };
+    const from = (signers, count, make) => {
+      const who = assign(signers, count);
+      return [...Array(count)].map((_, i) => [make(i), who(i), 1]);
+    };
+    const transfers = size(caps.transfers);
+    await run('transfers', from(providers, transfers, () => api.tx.balances.transferKeepAlive(alice.address, 1n)));
+
+    // Datasets firstDataset.., all ApprovalRequired, owned by department 0.
+    const firstDataset = (await api.query.datasets.nextDatasetId()).toNumber();
+    const who = assign(providers, registered);
+    await run('register', [...Array(registered)].map((_, i) => [registration(api, i % accounts, i), who(i), 1]));
+    const dataset = (i) => firstDataset + i;
+
+    // Requests for datasets mixEach..registered; the first mixEach are left for the mix.
+    const firstContract = (await api.query.access.nextContractId()).toNumber();
+    const requested = registered - mixEach;
+    await run('request', from(consumers, requested, (i) => api.tx.access.requestAccess(dataset(mixEach + i), 'benchmark', 100_000, null)));
+    // Contracts firstContract.. in inclusion order, all requested.
+    const contract = (i) => firstContract + i;
+
+    // Approvals by the owner's approvers (any member of department 0 with the role).
+    const approved = requested - mixEach;
+    await run('approve', from(providers, approved, (i) => api.tx.access.approveRequest(contract(mixEach + i), null)));
+
+    // Receipts: the consumer department's members confirm with the registered digest.
+    const confirmed = approved - mixEach;
+    await run('confirm', from(consumers, confirmed, (i) => api.tx.access.confirmReceipt(contract(2 * mixEach + i), 0xb220, DIGEST)));
+
+    // The mix: K new registrations and K approvals in batches, K requests and K receipts.
+    const mix = [];
+    const batched = (count, make, signers) => {
+      const each = assign(signers, Math.ceil(count / BATCH));
+      for (let b = 0; b * BATCH < count; b += 1) {
+        const calls = [...Array(Math.min(BATCH, count - b * BATCH))].map((_, j) => make(b * BATCH + j));
+        mix.push([api.tx.utility.batchAll(calls), each(b), calls.length]);
+      }
+    };
+    batched(mixEach, (i) => registration(api, i % accounts, registered + i), providers);
+    batched(mixEach, (i) => api.tx.access.approveRequest(contract(i), null), providers);
+    mix.push(...from(consumers, mixEach, (i) => api.tx.access.requestAccess(dataset(i), 'benchmark', 100_000, null)));
+    mix.push(...from(consumers, mixEach, (i) => api.tx.access.confirmReceipt(contract(mixEach + i), 0xb220, DIGEST)));
+    // Interleaved, as departments would send them.
+    mix.sort((x, y) => (x[1].address < y[1].address ? -1 : 1));
+    await run('mix', mix);
+
+    const base = results.find((r) => r.name === 'transfers');
+    console.log(`\nat least ${BLOCKS} full blocks per workload; batches of ${BATCH} in the mix; 3 s blocks\n`);
+    console.log('workload     calls    txs  blocks  calls/s incl.  calls/s fin.  ratio incl.  ratio fin.  mean full  max full  max calls/block  max authoring');
+    for (const r of results) {
+      console.log(`${r.name.padEnd(10)} ${String(r.calls).padStart(7)} ${String(r.transactions).padStart(6)} ${String(r.blocks).padStart(7)}  ${r.included.toFixed(1).padStart(13)}  ${r.finalized.toFixed(1).padStart(12)}  ${(r.included / base.included).toFixed(2).padStart(11)}  ${(r.finalized / base.finalized).toFixed(2).padStart(10)}  ${r.meanFull.toFixed(1).padStart(8)} %  ${r.maxFull.toFixed(1).padStart(6)} %  ${String(r.perBlock).padStart(15)}  ${String(r.authoring).padStart(10)} ms`);
+    }
+    const verify = (await api.rpc.audit.verify()).toJSON();
+    console.log(`\nevery call succeeded; audit chain ok: ${verify.ok}`);
   } finally {
+    await raw.disconnect();
     await api.disconnect();
     await node.stop();
   }

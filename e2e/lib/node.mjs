@@ -25,9 +25,9 @@ export function freePort() {
 /**
  * Starts `citychain-node --dev` (or another chain) on free ports with a
  * throw-away base path. Resolves when its RPC answers; `restart` keeps the
- * chain's data and ports.
+ * chain's data and ports. `onLog` sees the node's log as it is written.
  */
-export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
+export async function startNode({ chain = 'dev', extraArgs = [], onLog = () => {} } = {}) {
   const bin = process.env.CITYCHAIN_NODE;
   if (!bin) throw new Error('CITYCHAIN_NODE must name the citychain-node binary');
   const [rpcPort, p2pPort, promPort] = [await freePort(), await freePort(), await freePort()];
@@ -51,6 +51,7 @@ export async function startNode({ chain = 'dev', extraArgs = [] } = {}) {
     port = null;
     child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (d) => {
+      onLog(String(d));
       log = (log + d).slice(-20000);
       const announced = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/.exec(String(d));
       if (announced) port = Number(announced[1]);
