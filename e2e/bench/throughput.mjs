@@ -18,8 +18,11 @@
 //
 // Prints, per workload: calls, transactions, blocks, calls included per
 // second and finalized per second, the ratio to transfers, the mean and
-// fullest block (share of the normal-class weight limit), and the longest
-// time the node took to author one of its blocks (its log).
+// fullest block (share of the normal-class weight limit), the longest time
+// the node took to author one of its blocks (its log), and the time the
+// runtime takes to execute the fullest block again as an importing node
+// does (`Core_execute_block` at its parent, the seal taken off, best of 3;
+// without the database commit).
 //
 //   CITYCHAIN_NODE=<binary> node e2e/bench/throughput.mjs [blocks (10)] [batch (16)]
 import { Keyring } from '@polkadot/keyring';
@@ -37,6 +40,25 @@ const fixed = (degrees) => Math.round(degrees * 10_000_000);
 // Every benchmark dataset has this content, so a receipt needs no lookup:
 // ids are given in the order blocks include the transactions, not sent.
 const DIGEST = blake2AsHex('citychain throughput benchmark', 256);
+
+/** Milliseconds the runtime takes to execute block `hash` again at its parent (best of 3). */
+async function executeTime(api, raw, hash) {
+  const { block } = await raw.send('chain_getBlock', [hash]);
+  const header = api.createType('Header', block.header);
+  // An importing node executes the block without the author's seal.
+  const logs = header.digest.logs.filter((log) => !log.isSeal);
+  const unsealed = api.createType('Block', {
+    header: { ...header.toJSON(), digest: { logs: logs.map((l) => l.toHex()) } },
+    extrinsics: block.extrinsics,
+  });
+  let best = Infinity;
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    await raw.send('state_call', ['Core_execute_block', unsealed.toHex(), header.parentHash.toHex()]);
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
 
 /** Follows best and finalized blocks: which of our transactions each included, and when. */
 class Tracker {
@@ -147,6 +169,7 @@ async function workload(ctx, name, items) {
   const failed = await failures(api, blocks);
   if (failed.length) throw new Error(`${name}: ${failed.length} calls failed, e.g. ${failed[0]}`);
   const full = await fullness(api, blocks);
+  const fullest = blocks[full.indexOf(Math.max(...full))];
   return {
     name,
     calls,
@@ -158,6 +181,7 @@ async function workload(ctx, name, items) {
     meanFull: full.reduce((a, b) => a + b, 0) / full.length,
     maxFull: Math.max(...full),
     authoring: Math.max(...blocks.map((b) => ctx.authoring.get(b.number) ?? 0)),
+    executeMs: await executeTime(api, raw, fullest.hash),
     perBlock: Math.max(...blocks.map((b) => b.calls)),
   };
 }
@@ -322,9 +346,9 @@ async function main() {
 
     const base = results.find((r) => r.name === 'transfers');
     console.log(`\nat least ${BLOCKS} full blocks per workload; batches of ${BATCH} in the mix; 3 s blocks\n`);
-    console.log('workload     calls    txs  blocks  calls/s incl.  calls/s fin.  ratio incl.  ratio fin.  mean full  max full  max calls/block  max authoring');
+    console.log('workload     calls    txs  blocks  calls/s incl.  calls/s fin.  ratio incl.  ratio fin.  mean full  max full  max calls/block  max authoring  execute fullest');
     for (const r of results) {
-      console.log(`${r.name.padEnd(10)} ${String(r.calls).padStart(7)} ${String(r.transactions).padStart(6)} ${String(r.blocks).padStart(7)}  ${r.included.toFixed(1).padStart(13)}  ${r.finalized.toFixed(1).padStart(12)}  ${(r.included / base.included).toFixed(2).padStart(11)}  ${(r.finalized / base.finalized).toFixed(2).padStart(10)}  ${r.meanFull.toFixed(1).padStart(8)} %  ${r.maxFull.toFixed(1).padStart(6)} %  ${String(r.perBlock).padStart(15)}  ${String(r.authoring).padStart(10)} ms`);
+      console.log(`${r.name.padEnd(10)} ${String(r.calls).padStart(7)} ${String(r.transactions).padStart(6)} ${String(r.blocks).padStart(7)}  ${r.included.toFixed(1).padStart(13)}  ${r.finalized.toFixed(1).padStart(12)}  ${(r.included / base.included).toFixed(2).padStart(11)}  ${(r.finalized / base.finalized).toFixed(2).padStart(10)}  ${r.meanFull.toFixed(1).padStart(8)} %  ${r.maxFull.toFixed(1).padStart(6)} %  ${String(r.perBlock).padStart(15)}  ${String(r.authoring).padStart(10)} ms  ${r.executeMs.toFixed(0).padStart(12)} ms`);
     }
     const verify = (await api.rpc.audit.verify()).toJSON();
     console.log(`\nevery call succeeded; audit chain ok: ${verify.ok}`);
