@@ -51,4 +51,11 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Measure this machine and this node's database for the runtime's
+	/// weights (built with `--features runtime-benchmarks`; see
+	/// scripts/benchmark.sh).
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 }

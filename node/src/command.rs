@@ -120,6 +120,11 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Subcommand::Benchmark(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| crate::benchmarking::run(cmd, config))
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let search_index = cli.search_index == crate::cli::SearchIndexMode::On;

@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 mod authorized_peers;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;

@@ -318,7 +318,6 @@ impl_runtime_apis! {
 			use crate::benchmarks::NodeAuthorizationBench;
 
 			impl frame_system_benchmarking::Config for Runtime {}
-			impl frame_system_benchmarking::extensions::Config for Runtime {}
 			impl baseline::Config for Runtime {}
 
 			use frame_support::traits::WhitelistedStorageKeys;

@@ -8,10 +8,7 @@ use frame_support::{
 		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Contains, EitherOfDiverse,
 		VariantCountOf,
 	},
-	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		ConstantMultiplier, Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, ConstantMultiplier, Weight},
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
@@ -25,7 +22,10 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use crate::weights::node_authorization;
+use crate::weights::{
+	self, block_weights::BlockExecutionWeight, extrinsic_weights::ExtrinsicBaseWeight,
+	node_authorization, paritydb_weights::constants::ParityDbWeight,
+};
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
@@ -40,10 +40,10 @@ parameter_types! {
 	pub const Version: RuntimeVersion = VERSION;
 
 	/// A third of the 3 s slot for computation, leaving time to import and
-	/// gossip the block.
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+	/// gossip the block; the base weights of a block and of a transaction
+	/// as `benchmark overhead` measured them on this machine.
+	pub RuntimeBlockWeights: BlockWeights = block_weights(
 		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
 	);
 	/// 5 MiB, 75 % of it for normal transactions.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
@@ -52,6 +52,25 @@ parameter_types! {
 		.build();
 	/// The generic Substrate address format.
 	pub const SS58Prefix: u8 = 42;
+}
+
+/// `max` for a block: 75 % of it for normal transactions, the rest kept for
+/// operational ones, the measured base weights.
+fn block_weights(max: Weight) -> BlockWeights {
+	let normal = NORMAL_DISPATCH_RATIO * max;
+	BlockWeights::builder()
+		.base_block(BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |class| {
+			class.base_extrinsic = ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |class| class.max_total = Some(normal))
+		.for_class(DispatchClass::Operational, |class| {
+			class.max_total = Some(max);
+			class.reserved = Some(max - normal);
+		})
+		.avg_block_initialization(Perbill::from_percent(10))
+		.build()
+		.expect("the normal class fits in the block; qed")
 }
 
 /// The calls no origin but Root may dispatch: the node owners' calls of
@@ -110,7 +129,10 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	type DbWeight = RocksDbWeight;
+	/// This node's ParityDb, measured (`benchmark storage`).
+	type DbWeight = ParityDbWeight;
+	type SystemWeightInfo = weights::frame_system::WeightInfo<Runtime>;
+	type ExtensionsWeightInfo = weights::frame_system_extensions::WeightInfo<Runtime>;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
@@ -226,7 +248,7 @@ impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
 	type OnTimestampSet = Aura;
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-	type WeightInfo = ();
+	type WeightInfo = weights::pallet_timestamp::WeightInfo<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {
@@ -238,7 +260,7 @@ impl pallet_balances::Config for Runtime {
 	type DustRemoval = ();
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = System;
-	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_balances::WeightInfo<Runtime>;
 	type FreezeIdentifier = RuntimeFreezeReason;
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -271,13 +293,13 @@ impl pallet_utility::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type PalletsOrigin = crate::OriginCaller;
-	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_utility::WeightInfo<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
-	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_sudo::WeightInfo<Runtime>;
 }
 
 /// The council: the delegates of the active departments.

@@ -11,6 +11,9 @@
 //! of the same catalogue, its WebSocket URL on standard output, until
 //! standard input closes (scripts/bench-stac.sh puts the gateway and
 //! stac-fastapi-pgstac in front of it).
+//!
+//! `citychain-search-bench --spec SIZE --out FILE`: only writes that chain
+//! spec (scripts/benchmark.sh measures the database on its state).
 
 use citychain_search_bench::{
 	baseline::Baseline, calibrated_queries, catalogue::catalogue, chain_spec, cost, measure,
@@ -28,6 +31,8 @@ struct Options {
 	seed: u64,
 	node: PathBuf,
 	serve: Option<usize>,
+	spec: Option<usize>,
+	out: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -38,6 +43,8 @@ fn options() -> Options {
 		seed: 42,
 		node: std::env::var_os("CITYCHAIN_NODE").map(PathBuf::from).unwrap_or_default(),
 		serve: None,
+		spec: None,
+		out: None,
 	};
 	let args: Vec<String> = std::env::args().skip(1).collect();
 	for pair in args.chunks(2) {
@@ -49,6 +56,8 @@ fn options() -> Options {
 			"--seed" => o.seed = value.parse().expect("a seed"),
 			"--node" => o.node = value.into(),
 			"--serve" => o.serve = Some(value.parse().expect("a size")),
+			"--spec" => o.spec = Some(value.parse().expect("a size")),
+			"--out" => o.out = Some(value.into()),
 			other => panic!("unknown option {other}"),
 		}
 	}
@@ -121,6 +130,10 @@ fn main() {
 	let o = options();
 	if let Some(size) = o.serve {
 		return serve(&o, size);
+	}
+	if let Some(size) = o.spec {
+		let out = o.out.as_ref().expect("--spec needs --out FILE");
+		return chain_spec::write(&o.node, &catalogue(size, o.seed), out);
 	}
 	println!(
 		"Search benchmark: {} calibrated queries per size ({}..{} matches for bbox+time), each as {}",
