@@ -51,8 +51,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn register_dataset() -> Weight {
 		// Proof size: measured `395`, estimated `3944` bytes.
-		// Minimum execution time: 49_413_000 picoseconds.
-		Weight::from_parts(130_765_000, 3944)
+		// Minimum execution time: 72_946_000 picoseconds.
+		Weight::from_parts(77_956_000, 3944)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
 		// Proof size: measured `5490`, estimated `8341` bytes.
-		// Minimum execution time: 73_319_000 picoseconds.
-		Weight::from_parts(186_109_000, 8341)
+		// Minimum execution time: 105_968_000 picoseconds.
+		Weight::from_parts(111_219_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `5490`, estimated `8341` bytes.
-		// Minimum execution time: 62_432_000 picoseconds.
-		Weight::from_parts(155_332_000, 8341)
+		// Minimum execution time: 90_900_000 picoseconds.
+		Weight::from_parts(95_128_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
 		// Proof size: measured `5490`, estimated `8341` bytes.
-		// Minimum execution time: 58_827_000 picoseconds.
-		Weight::from_parts(139_041_000, 8341)
+		// Minimum execution time: 87_094_000 picoseconds.
+		Weight::from_parts(91_131_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -157,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn deprecate_dataset() -> Weight {
 		// Proof size: measured `5490`, estimated `8341` bytes.
-		// Minimum execution time: 52_789_000 picoseconds.
-		Weight::from_parts(143_028_000, 8341)
+		// Minimum execution time: 79_329_000 picoseconds.
+		Weight::from_parts(82_885_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -184,8 +184,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(149), added: 2624, mode: `MaxEncodedLen`)
 	fn withdraw_dataset() -> Weight {
 		// Proof size: measured `5490`, estimated `8341` bytes.
-		// Minimum execution time: 57_766_000 picoseconds.
-		Weight::from_parts(152_926_000, 8341)
+		// Minimum execution time: 86_633_000 picoseconds.
+		Weight::from_parts(90_690_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -193,8 +193,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4876), added: 7351, mode: `MaxEncodedLen`)
 	fn upgrade_record_v2() -> Weight {
 		// Proof size: measured `4285`, estimated `8341` bytes.
-		// Minimum execution time: 13_671_000 picoseconds.
-		Weight::from_parts(18_698_000, 8341)
+		// Minimum execution time: 19_656_000 picoseconds.
+		Weight::from_parts(21_040_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -203,37 +203,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn register_dataset() -> Weight {
-		Weight::from_parts(130_765_000, 3944)
+		Weight::from_parts(77_956_000, 3944)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(186_109_000, 8341)
+		Weight::from_parts(111_219_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(155_332_000, 8341)
+		Weight::from_parts(95_128_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(139_041_000, 8341)
+		Weight::from_parts(91_131_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deprecate_dataset() -> Weight {
-		Weight::from_parts(143_028_000, 8341)
+		Weight::from_parts(82_885_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn withdraw_dataset() -> Weight {
-		Weight::from_parts(152_926_000, 8341)
+		Weight::from_parts(90_690_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn upgrade_record_v2() -> Weight {
-		Weight::from_parts(18_698_000, 8341)
+		Weight::from_parts(21_040_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -13,4 +13,6 @@ pub mod pallet_balances;
 pub mod pallet_sudo;
 pub mod pallet_timestamp;
 pub mod pallet_utility;
+// The storage template documents the fields of a value with doc comments.
+#[allow(unused_doc_comments)]
 pub mod paritydb_weights;
