@@ -1,7 +1,7 @@
 //! The data exchange: registering a file, approving with an encrypted copy
 //! for the consumer, and fetching through the provider's gateway.
 
-use crate::{bytes_bar, extent, parse_bbox, vocabulary, Context, Registration};
+use crate::{bytes_bar, events, extent, parse_bbox, vocabulary, Context, Registration};
 use citychain_client::{
 	auth, crypt, envelope, hash, keys,
 	primitives::{
@@ -188,17 +188,13 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 			_ => RuntimeCall::Utility(UtilityCall::batch_all { calls }),
 		};
 		let included = ctx.submit(call).await?;
-		let datasets: Vec<u64> = included
-			.events
-			.iter()
-			.filter_map(|e| match e {
-				RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered {
-					dataset,
-					..
-				}) => Some(*dataset),
-				_ => None,
-			})
-			.collect();
+		let datasets: Vec<u64> = events(&included, |e| match e {
+			RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered {
+				dataset, ..
+			}) => Some(*dataset),
+			_ => None,
+		})
+		.collect();
 		if datasets.len() != files.len() {
 			return Err(Error::Invalid(format!(
 				"the transaction raised {} DatasetRegistered events for {} files",

@@ -270,16 +270,22 @@ fn print(value: &Value) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
+/// Every event `pick` recognises, in the order the transaction raised them.
+pub fn events<'a, T>(
+	included: &'a Included,
+	pick: impl Fn(&RuntimeEvent) -> Option<T> + 'a,
+) -> impl Iterator<Item = T> + 'a {
+	included.events.iter().filter_map(pick)
+}
+
 /// The first event `pick` recognises, or an error naming `what`.
 pub fn event<T>(
 	included: &Included,
 	what: &str,
 	pick: impl Fn(&RuntimeEvent) -> Option<T>,
 ) -> Result<T, Error> {
-	included
-		.events
-		.iter()
-		.find_map(pick)
+	events(included, pick)
+		.next()
 		.ok_or_else(|| Error::Invalid(format!("the transaction raised no {what} event")))
 }
 
