@@ -275,15 +275,15 @@ async function main() {
     // The mix: each dataset goes one step further; K of each step, in
     // rounds of a batch of BATCH registrations, a batch of BATCH approvals,
     // BATCH requests and BATCH receipts.
-    const round = [
-      await cost(api, api.tx.utility.batchAll([...Array(BATCH)].map(() => probe)), alice),
-      await cost(api, api.tx.utility.batchAll([...Array(BATCH)].map(() => api.tx.access.approveRequest(0, null))), alice),
-      ...[api.tx.access.requestAccess(0, 'benchmark', 1000, null), api.tx.access.confirmReceipt(0, 0xb220, DIGEST)]
-        .map(async (tx) => ({ ...(await cost(api, tx, bob)), times: BigInt(BATCH) })),
-    ];
-    const rounds = await Promise.all(round);
-    const roundWeight = rounds.reduce((sum, r) => sum + r.each * (r.times ?? 1n), 0n);
-    caps.mix = Number((rounds[0].room * BigInt(4 * BATCH)) / roundWeight);
+    const batchOf = (tx) => api.tx.utility.batchAll([...Array(BATCH)].map(() => tx));
+    const round = await Promise.all([
+      [batchOf(probe), alice, 1n],
+      [batchOf(api.tx.access.approveRequest(0, null)), alice, 1n],
+      [api.tx.access.requestAccess(0, 'benchmark', 1000, null), bob, BigInt(BATCH)],
+      [api.tx.access.confirmReceipt(0, 0xb220, DIGEST), bob, BigInt(BATCH)],
+    ].map(async ([tx, signer, times]) => ({ ...(await cost(api, tx, signer)), times })));
+    const roundWeight = round.reduce((sum, r) => sum + r.each * r.times, 0n);
+    caps.mix = Number((round[0].room * BigInt(4 * BATCH)) / roundWeight);
     const mixEach = Math.ceil(size(caps.mix) / 4);
     const registered = Math.max(size(caps.register), size(caps.request) + mixEach, size(caps.approve) + 2 * mixEach, size(caps.confirm) + 3 * mixEach);
     const most = Math.max(size(caps.transfers), registered);
