@@ -10,7 +10,7 @@ use sc_service::{Configuration, PartialComponents};
 use sp_inherents::{InherentData, InherentDataProvider};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{generic::Era, OpaqueExtrinsic};
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 /// Runs `cmd` on the node's chain and database.
 pub fn run(cmd: &BenchmarkCmd, config: Configuration) -> sc_cli::Result<()> {
@@ -30,7 +30,7 @@ pub fn run(cmd: &BenchmarkCmd, config: Configuration) -> sc_cli::Result<()> {
 		},
 		BenchmarkCmd::Overhead(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
-			let remarks = RemarkBuilder { client: client.clone() };
+			let remarks = RemarkBuilder::new(&client)?;
 			cmd.run(
 				config.chain_spec.name().into(),
 				client,
@@ -42,7 +42,7 @@ pub fn run(cmd: &BenchmarkCmd, config: Configuration) -> sc_cli::Result<()> {
 		},
 		BenchmarkCmd::Extrinsic(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
-			let remarks = RemarkBuilder { client: client.clone() };
+			let remarks = RemarkBuilder::new(&client)?;
 			let factory = frame_benchmarking_cli::ExtrinsicFactory(vec![Box::new(remarks)]);
 			cmd.run(client, inherent_data()?, Vec::new(), &factory)
 		},
@@ -51,9 +51,25 @@ pub fn run(cmd: &BenchmarkCmd, config: Configuration) -> sc_cli::Result<()> {
 }
 
 /// Empty `System::remark` transactions signed by //Alice (a member on the
-/// development chains), as the overhead benchmark needs them.
+/// development chains), as the overhead benchmark needs them; all valid
+/// from the best block when the builder was made.
 struct RemarkBuilder {
-	client: Arc<FullClient>,
+	signer: sp_core::sr25519::Pair,
+	genesis: citychain_runtime::Hash,
+	birth: citychain_runtime::Hash,
+	era: Era,
+}
+
+impl RemarkBuilder {
+	fn new(client: &FullClient) -> sc_cli::Result<Self> {
+		let genesis = client.block_hash(0)?.ok_or("no genesis block")?;
+		let info = client.info();
+		let era = Era::mortal(
+			u64::from(citychain_runtime::permissioning::MAX_TRANSACTION_LIFETIME),
+			info.best_number.into(),
+		);
+		Ok(Self { signer: Sr25519Keyring::Alice.pair(), genesis, birth: info.best_hash, era })
+	}
 }
 
 impl ExtrinsicBuilder for RemarkBuilder {
@@ -66,19 +82,13 @@ impl ExtrinsicBuilder for RemarkBuilder {
 	}
 
 	fn build(&self, nonce: u32) -> Result<OpaqueExtrinsic, &'static str> {
-		let genesis = self.client.block_hash(0).ok().flatten().ok_or("no genesis block")?;
-		let info = self.client.info();
-		let era = Era::mortal(
-			u64::from(citychain_runtime::permissioning::MAX_TRANSACTION_LIFETIME),
-			info.best_number.into(),
-		);
 		let xt = citychain_runtime::signed_transaction(
 			SystemCall::remark { remark: Vec::new() }.into(),
-			&Sr25519Keyring::Alice.pair(),
+			&self.signer,
 			nonce,
-			era,
-			genesis,
-			info.best_hash,
+			self.era,
+			self.genesis,
+			self.birth,
 		);
 		Ok(xt.into())
 	}
