@@ -39,9 +39,12 @@ declare -A OUTPUTS=(
 	[pallet_sudo]=runtime/src/weights/pallet_sudo.rs
 	[pallet_timestamp]=runtime/src/weights/pallet_timestamp.rs
 	[pallet_utility]=runtime/src/weights/pallet_utility.rs
+	[pallet_session]=runtime/src/weights/pallet_session.rs
+	[pallet_collective]=runtime/src/weights/pallet_collective.rs
+	[pallet_migrations]=runtime/src/weights/pallet_migrations.rs
 )
 # The upstream pallets, whose files implement the pallet's own trait.
-UPSTREAM="frame_system frame_system_extensions pallet_balances pallet_sudo pallet_timestamp pallet_utility"
+UPSTREAM="frame_system frame_system_extensions pallet_balances pallet_sudo pallet_timestamp pallet_utility pallet_session pallet_collective pallet_migrations"
 
 ensure_prerequisites
 log "building citychain-node with runtime-benchmarks into $BENCH_TARGET"

@@ -12,7 +12,7 @@ use frame_support::{
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
-	EnsureNever, EnsureRoot,
+	EnsureRoot,
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -166,7 +166,7 @@ impl pallet_migrations::Config for Runtime {
 	type MigrationStatusHandler = ();
 	type FailedMigrationHandler = frame_support::migrations::FreezeChainOnFailedMigration;
 	type MaxServiceWeight = MigrationServiceWeight;
-	type WeightInfo = pallet_migrations::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_migrations::WeightInfo<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -336,7 +336,11 @@ impl pallet_collective::Config<CouncilCollective> for Runtime {
 	type DefaultVote = pallet_collective::PrimeDefaultVote;
 	type WeightInfo = CouncilWeights;
 	/// Only the departments pallet changes the council's membership.
-	type SetMembersOrigin = EnsureNever<()>;
+	#[cfg(not(feature = "runtime-benchmarks"))]
+	type SetMembersOrigin = frame_system::EnsureNever<()>;
+	/// pallet-collective's benchmarks set the members as Root.
+	#[cfg(feature = "runtime-benchmarks")]
+	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
 	type DisapproveOrigin = EnsureRoot<AccountId>;
 	type KillOrigin = EnsureRoot<AccountId>;
@@ -351,51 +355,51 @@ pub fn bytes_weight(bytes: u32) -> Weight {
 	<Runtime as frame_system::Config>::SystemWeightInfo::remark_with_event(bytes)
 }
 
-/// The council's weights: upstream's, plus, for each call that takes a
-/// motion of `b` bytes, hashing and copying them at this chain's price
-/// ([`bytes_weight`]); upstream's per-byte price is below what a motion as
-/// large as a transaction costs here (runtime test
+/// The council's weights: measured here (`weights::pallet_collective`),
+/// plus, for each call that takes a motion of `b` bytes, hashing and copying
+/// them at this chain's price ([`bytes_weight`]): the benchmark's motions are
+/// at most 1 KiB, a motion may be as large as a transaction (runtime test
 /// `council_weights_cover_the_largest_motion_among_the_most_open_ones`).
 pub struct CouncilWeights;
 
-type UpstreamCouncil = pallet_collective::weights::SubstrateWeight<Runtime>;
+type MeasuredCouncil = weights::pallet_collective::WeightInfo<Runtime>;
 
 impl pallet_collective::WeightInfo for CouncilWeights {
 	fn set_members(m: u32, n: u32, p: u32) -> Weight {
-		UpstreamCouncil::set_members(m, n, p)
+		MeasuredCouncil::set_members(m, n, p)
 	}
 	fn execute(b: u32, m: u32) -> Weight {
-		UpstreamCouncil::execute(b, m).saturating_add(bytes_weight(b))
+		MeasuredCouncil::execute(b, m).saturating_add(bytes_weight(b))
 	}
 	fn propose_execute(b: u32, m: u32) -> Weight {
-		UpstreamCouncil::propose_execute(b, m).saturating_add(bytes_weight(b))
+		MeasuredCouncil::propose_execute(b, m).saturating_add(bytes_weight(b))
 	}
 	fn propose_proposed(b: u32, m: u32, p: u32) -> Weight {
-		UpstreamCouncil::propose_proposed(b, m, p).saturating_add(bytes_weight(b))
+		MeasuredCouncil::propose_proposed(b, m, p).saturating_add(bytes_weight(b))
 	}
 	fn vote(m: u32) -> Weight {
-		UpstreamCouncil::vote(m)
+		MeasuredCouncil::vote(m)
 	}
 	fn close_early_disapproved(m: u32, p: u32) -> Weight {
-		UpstreamCouncil::close_early_disapproved(m, p)
+		MeasuredCouncil::close_early_disapproved(m, p)
 	}
 	fn close_early_approved(b: u32, m: u32, p: u32) -> Weight {
-		UpstreamCouncil::close_early_approved(b, m, p).saturating_add(bytes_weight(b))
+		MeasuredCouncil::close_early_approved(b, m, p).saturating_add(bytes_weight(b))
 	}
 	fn close_disapproved(m: u32, p: u32) -> Weight {
-		UpstreamCouncil::close_disapproved(m, p)
+		MeasuredCouncil::close_disapproved(m, p)
 	}
 	fn close_approved(b: u32, m: u32, p: u32) -> Weight {
-		UpstreamCouncil::close_approved(b, m, p).saturating_add(bytes_weight(b))
+		MeasuredCouncil::close_approved(b, m, p).saturating_add(bytes_weight(b))
 	}
 	fn disapprove_proposal(p: u32) -> Weight {
-		UpstreamCouncil::disapprove_proposal(p)
+		MeasuredCouncil::disapprove_proposal(p)
 	}
 	fn kill(d: u32, p: u32) -> Weight {
-		UpstreamCouncil::kill(d, p)
+		MeasuredCouncil::kill(d, p)
 	}
 	fn release_proposal_cost() -> Weight {
-		UpstreamCouncil::release_proposal_cost()
+		MeasuredCouncil::release_proposal_cost()
 	}
 }
 
@@ -411,7 +415,7 @@ parameter_types! {
 	/// open motion (pallet-collective's `set_members` benchmark, which makes
 	/// the same change and more).
 	pub CouncilChangeWeight: Weight =
-		<pallet_collective::weights::SubstrateWeight<Runtime> as pallet_collective::WeightInfo>::set_members(
+		<weights::pallet_collective::WeightInfo<Runtime> as pallet_collective::WeightInfo>::set_members(
 			MAX_DEPARTMENTS,
 			MAX_DEPARTMENTS,
 			MAX_PROPOSALS,
@@ -439,6 +443,7 @@ impl pallet_departments::Config for Runtime {
 	type AllowancePeriod = AllowancePeriod;
 	type DefaultAllowance = DefaultAllowance;
 	type CouncilChangeWeight = CouncilChangeWeight;
+	type TransactionChecksPerBlock = crate::permissioning::ChecksPerBlock;
 	type WeightInfo = pallet_departments::weights::SubstrateWeight<Runtime>;
 }
 
@@ -579,7 +584,7 @@ impl pallet_session::Config for Runtime {
 	type Keys = SessionKeys;
 	/// Misbehaviour is handled by governance removing the validator.
 	type DisablingStrategy = ();
-	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = weights::pallet_session::WeightInfo<Runtime>;
 	type Currency = Balances;
 	/// Validators are admitted by governance; no deposit for keys.
 	type KeyDeposit = ();

@@ -637,6 +637,49 @@ fn a_departments_datasets_are_listed_through_the_runtime_in_pages() {
 	});
 }
 
+/// Values every call of a kind reads and writes are charged once a block,
+/// not by each call: the benchmarks leave out (whitelist) exactly these keys
+/// of our pallets, and the pallets' `on_initialize` charges each one read
+/// and one write. A key whitelisted without its charge fails here; so does
+/// a departments pallet that stops charging the membership checks' values.
+#[test]
+fn keys_left_out_of_call_weights_are_charged_once_a_block() {
+	use frame_support::traits::{Hooks, WhitelistedStorageKeys};
+	use std::collections::BTreeSet;
+	// Upstream's: frame_system's, Balances' issuance, Authorship's author,
+	// TransactionPayment's multiplier and credit.
+	let upstream = [b"System".as_slice(), b"Balances", b"Authorship", b"TransactionPayment"]
+		.map(sp_io::hashing::twox_128);
+	let ours: BTreeSet<Vec<u8>> =
+		citychain_runtime::AllPalletsWithSystem::whitelisted_storage_keys()
+			.into_iter()
+			.map(|k| k.key)
+			.filter(|k| !upstream.iter().any(|p| k.starts_with(p)))
+			.collect();
+	let charged: BTreeSet<Vec<u8>> = [
+		pallet_audit::Head::<Runtime>::hashed_key(),
+		pallet_audit::Count::<Runtime>::hashed_key(),
+		pallet_datasets::NextDatasetId::<Runtime>::hashed_key(),
+		pallet_access::NextContractId::<Runtime>::hashed_key(),
+	]
+	.iter()
+	.map(|k| k.to_vec())
+	.collect();
+	assert_eq!(ours, charged);
+	dev_ext().execute_with(|| {
+		let db = <Runtime as frame_system::Config>::DbWeight::get();
+		let n = System::block_number();
+		assert!(pallet_audit::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(2, 2)));
+		assert!(pallet_datasets::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(1, 1)));
+		assert!(pallet_access::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(1, 1)));
+		// CheckMembership charges a transaction its signer's record only:
+		// every department's record, allowance and spending, the council
+		// and the sudo key are charged here.
+		let most = u64::from(citychain_runtime::configs::MAX_DEPARTMENTS);
+		assert!(Departments::on_initialize(n).all_gte(db.reads_writes(3 * most + 2, most)));
+	});
+}
+
 #[test]
 fn dataset_calls_have_benchmarked_weights_that_fit_a_block() {
 	let max = citychain_runtime::configs::RuntimeBlockWeights::get().max_block;

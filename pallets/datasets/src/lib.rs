@@ -136,8 +136,10 @@ pub mod pallet {
 		type BenchmarkHelper: citychain_primitives::DepartmentsBenchmarkHelper<Self::AccountId>;
 	}
 
-	/// The id the next registered dataset record gets.
+	/// The id the next registered dataset record gets. Whitelisted: charged
+	/// once a block, in `on_initialize`, not by each registration.
 	#[pallet::storage]
+	#[pallet::whitelist_storage]
 	pub type NextDatasetId<T> = StorageValue<_, DatasetId, ValueQuery>;
 
 	/// Dataset records by id.
@@ -249,6 +251,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// [`NextDatasetId`], whitelisted: read and written once a block
+		/// however many registrations the block holds.
+		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

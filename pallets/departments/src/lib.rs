@@ -139,6 +139,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type DefaultAllowance: Get<Allowance>;
 
+		/// The weight of the values every member's transaction reads (and
+		/// writes) that are the same for all transactions of a block: each
+		/// department's record, allowance and spending, bounded by
+		/// `MaxDepartments`, and whatever else the runtime's transaction
+		/// checks read. `on_initialize` charges it once a block, so the
+		/// checks charge each transaction only for its signer's own record.
+		type TransactionChecksPerBlock: Get<Weight>;
+
 		/// The most weight one change of the council's membership can cost
 		/// (`Council`'s own, with its most members and open motions); added
 		/// to the weight of every call that moves a seat.
@@ -303,6 +311,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// [`Config::TransactionChecksPerBlock`]: after their first access in
+		/// a block those values are in the block's overlay, and the block
+		/// commits each once.
+		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
+			T::TransactionChecksPerBlock::get()
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

@@ -82,6 +82,7 @@ impl pallet_departments::Config for Test {
 	type AllowancePeriod = ConstU32<ALLOWANCE_PERIOD>;
 	type DefaultAllowance = DefaultAllowance;
 	type CouncilChangeWeight = ();
+	type TransactionChecksPerBlock = ();
 	type WeightInfo = ();
 }
 

@@ -15,12 +15,26 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_governance, Governance]
 	[pallet_validator_set, ValidatorSet]
 	[pallet_node_authorization, NodeAuthorizationBench::<Runtime>]
+	[pallet_session, SessionBench::<Runtime>]
+	[pallet_collective, Council]
+	[pallet_migrations, MultiBlockMigrations]
 );
 
 pub mod node_authorization;
 pub use node_authorization::Pallet as NodeAuthorizationBench;
 
 impl node_authorization::Config for Runtime {}
+
+pub mod session;
+pub use session::Pallet as SessionBench;
+
+impl session::Config for Runtime {
+	fn generate_keys_and_proof(owner: &AccountId) -> (SessionKeys, alloc::vec::Vec<u8>) {
+		use codec::Encode;
+		let generated = SessionKeys::generate(&owner.encode(), None);
+		(generated.keys, generated.proof.encode())
+	}
+}
 
 use citychain_primitives::{
 	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind,
