@@ -372,7 +372,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			department: DepartmentId,
 			status: DepartmentStatus,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let mut dept =
 				Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
@@ -382,7 +382,10 @@ pub mod pallet {
 				(false, true) => Self::change_council(Some(&dept.delegate), None)?,
 				_ => {},
 			}
-			if dept.status.is_active() != status.is_active() {
+			// Neither the council nor the validators and nodes change when
+			// the department stays (in)active: that part is refunded.
+			let moves_seat = dept.status.is_active() != status.is_active();
+			if moves_seat {
 				T::OnStatusChanged::on_status_changed(department, status.is_active())?;
 			}
 			if status == DepartmentStatus::Retired {
@@ -396,7 +399,15 @@ pub mod pallet {
 				AuditAction::DepartmentStatusChanged,
 				Event::DepartmentStatusChanged { department, status },
 			);
-			Ok(())
+			let actual = T::WeightInfo::set_department_status();
+			Ok(Some(if moves_seat {
+				actual
+					.saturating_add(T::CouncilChangeWeight::get())
+					.saturating_add(T::OnStatusChanged::max_weight())
+			} else {
+				actual
+			})
+			.into())
 		}
 
 		/// Admit `who` to the caller's department with `roles`.
@@ -499,7 +510,7 @@ pub mod pallet {
 			name: Option<Vec<u8>>,
 			metadata_uri: Option<Vec<u8>>,
 			delegate: Option<T::AccountId>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let (admin, department) = Self::ensure_admin(origin)?;
 			ensure!(
 				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
@@ -516,6 +527,7 @@ pub mod pallet {
 				_ => None,
 			};
 			let describes = name.is_some() || metadata_uri.is_some();
+			let changes_delegate = new_delegate.is_some();
 			ensure!(describes || new_delegate.is_some(), Error::<T>::NothingToUpdate);
 			if let Some(name) = name {
 				dept.name = name;
@@ -547,8 +559,16 @@ pub mod pallet {
 				Subject::Department(department),
 				&details,
 			);
-			Ok(())
+			// The council's change is refunded when the delegate stays.
+			let actual = T::WeightInfo::update_department();
+			Ok(Some(if changes_delegate {
+				actual.saturating_add(T::CouncilChangeWeight::get())
+			} else {
+				actual
+			})
+			.into())
 		}
+
 		/// Set what `department` may spend per allowance period (`None`: the
 		/// runtime's default). Takes effect at once; what was spent this
 		/// period still counts.

@@ -68,6 +68,9 @@ pub const ALLOWANCE_PERIOD: u32 = 10;
 
 frame_support::parameter_types! {
 	pub const DefaultAllowance: crate::Allowance = crate::Allowance { transactions: 3, bytes: 1_000 };
+	/// Not zero, so that the tests see whether a call charges it.
+	pub const CouncilChangeWeight: frame_support::weights::Weight =
+		frame_support::weights::Weight::from_parts(1_000_000, 1_000);
 }
 
 impl pallet_departments::Config for Test {
@@ -81,7 +84,7 @@ impl pallet_departments::Config for Test {
 	type OnStatusChanged = ();
 	type AllowancePeriod = ConstU32<ALLOWANCE_PERIOD>;
 	type DefaultAllowance = DefaultAllowance;
-	type CouncilChangeWeight = ();
+	type CouncilChangeWeight = CouncilChangeWeight;
 	type TransactionChecksPerBlock = ();
 	type WeightInfo = ();
 }

@@ -1,6 +1,6 @@
 use crate::{
 	mock::*, DepartmentMembers, Departments as DepartmentRecords, Error, Event, Members,
-	NextDepartmentId,
+	NextDepartmentId, WeightInfo,
 };
 use citychain_primitives::{DepartmentDirectory, DepartmentKind, DepartmentStatus, Role, Roles};
 use frame_support::{assert_noop, assert_ok};
@@ -206,6 +206,27 @@ mod register_department {
 
 mod set_department_status {
 	use super::*;
+
+	#[test]
+	fn refunds_the_seat_change_when_the_department_stays_inactive() {
+		new_test_ext().execute_with(|| {
+			let base = <() as WeightInfo>::set_department_status();
+			let suspended = Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Suspended,
+			)
+			.unwrap();
+			assert_eq!(suspended.actual_weight, Some(base + CouncilChangeWeight::get()));
+			let retired = Departments::set_department_status(
+				RuntimeOrigin::root(),
+				TRANSPORT,
+				DepartmentStatus::Retired,
+			)
+			.unwrap();
+			assert_eq!(retired.actual_weight, Some(base));
+		});
+	}
 
 	#[test]
 	fn suspension_removes_delegate_from_council_and_reactivation_restores_it() {
@@ -550,6 +571,29 @@ mod set_encryption_key {
 
 mod update_department {
 	use super::*;
+
+	#[test]
+	fn refunds_the_council_change_when_the_delegate_stays() {
+		new_test_ext().execute_with(|| {
+			let base = <() as WeightInfo>::update_department();
+			let renamed = Departments::update_department(
+				signed(PLANNING_ADMIN),
+				Some(b"Planning Bureau".to_vec()),
+				None,
+				Some(PLANNING_ADMIN),
+			)
+			.unwrap();
+			assert_eq!(renamed.actual_weight, Some(base));
+			let moved = Departments::update_department(
+				signed(PLANNING_ADMIN),
+				None,
+				None,
+				Some(PLANNING_PUBLISHER),
+			)
+			.unwrap();
+			assert_eq!(moved.actual_weight, Some(base + CouncilChangeWeight::get()));
+		});
+	}
 
 	#[test]
 	fn admin_renames_and_changes_delegate() {
