@@ -22,13 +22,19 @@
 // the node took to author one of its blocks (its log), and the time the
 // runtime takes to execute the fullest block again as an importing node
 // does (`Core_execute_block` at its parent, the seal taken off, best of 3;
-// without the database commit).
+// without the database commit), and what a second node spends importing
+// the workload's blocks (`substrate_block_verification_and_import_time`:
+// the mean, and the histogram's bucket that holds the slowest). The second
+// node (//Bob's development node, authorized by sudo) is stopped while a
+// workload runs, so that it takes no CPU from the author, and syncs the
+// workload's blocks after it.
 //
 //   CITYCHAIN_NODE=<binary> node e2e/bench/throughput.mjs [blocks (10)] [batch (16)]
 import { Keyring } from '@polkadot/keyring';
 import { WsProvider } from '@polkadot/api';
-import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { hexToU8a } from '@polkadot/util';
+import { createHash } from 'node:crypto';
+import { base58Encode, blake2AsHex, cryptoWaitReady, ed25519PairFromSeed } from '@polkadot/util-crypto';
+import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { startNode, connect } from '../lib/node.mjs';
 
 const BLOCKS = Number(process.argv[2] ?? 10);
@@ -40,6 +46,56 @@ const fixed = (degrees) => Math.round(degrees * 10_000_000);
 // Every benchmark dataset has this content, so a receipt needs no lookup:
 // ids are given in the order blocks include the transactions, not sent.
 const DIGEST = blake2AsHex('citychain throughput benchmark', 256);
+
+/**
+ * A development node of the chain specs: its node key `sha256(name)` (the
+ * convention zombienet uses) and its libp2p peer id, an identity multihash
+ * of the protobuf-encoded Ed25519 public key (hex and base58).
+ */
+function devNode(name) {
+  const key = createHash('sha256').update(name).digest();
+  const peer = u8aConcat([0x00, 0x24, 0x08, 0x01, 0x12, 0x20], ed25519PairFromSeed(key).publicKey);
+  return { key: key.toString('hex'), peer: u8aToHex(peer), id: base58Encode(peer) };
+}
+
+/** The best block number of the node at `endpoint` (ws://), over HTTP. */
+async function bestNumber(endpoint) {
+  const res = await fetch(endpoint.replace('ws://', 'http://'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
+  });
+  return parseInt((await res.json()).result.number, 16);
+}
+
+/**
+ * The follower's block imports since it started, from its Prometheus
+ * histogram: how many, the mean in ms, and the upper bound in ms of the
+ * bucket that holds the slowest.
+ */
+async function importTimes(metrics) {
+  const text = await (await fetch(metrics)).text();
+  const name = 'substrate_block_verification_and_import_time';
+  const value = (suffix) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const count = value('count');
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))]
+    .map(([, le, n]) => [le === '+Inf' ? Infinity : Number(le), Number(n)]);
+  const slowest = buckets.filter(([, n]) => n >= count).reduce((a, [le]) => Math.min(a, le), Infinity);
+  return { count, meanMs: (value('sum') / count) * 1000, slowestMs: slowest * 1000 };
+}
+
+/** Restarts the follower after `run` (which it sits out), lets it sync to `number`; its imports. */
+async function followed(follower, run) {
+  let result;
+  await follower.restart(async () => { result = await run(); });
+  const target = result.lastNumber;
+  const deadline = Date.now() + 600_000;
+  while ((await bestNumber(follower.endpoint)) < target) {
+    if (Date.now() > deadline) throw new Error(`the follower did not reach #${target}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { ...result, imported: await importTimes(follower.metrics) };
+}
 
 /** Milliseconds the runtime takes to execute block `hash` again at its parent (best of 3). */
 async function executeTime(api, raw, hash) {
@@ -183,6 +239,7 @@ async function workload(ctx, name, items) {
     authoring: Math.max(...blocks.map((b) => ctx.authoring.get(b.number) ?? 0)),
     executeMs: await executeTime(api, raw, fullest.hash),
     perBlock: Math.max(...blocks.map((b) => b.calls)),
+    lastNumber: last.number,
   };
 }
 
@@ -249,8 +306,9 @@ async function main() {
   const keyring = new Keyring({ type: 'sr25519' });
   const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
   const authoring = new Map();
+  const [aliceNode, bobNode] = [devNode('alice'), devNode('bob')];
   const node = await startNode({
-    extraArgs: ['--pool-limit=200000', '--pool-kbytes=1000000', '--rpc-max-request-size=64', '--rpc-max-response-size=512'],
+    extraArgs: [`--node-key=${aliceNode.key}`, '--pool-limit=200000', '--pool-kbytes=1000000', '--rpc-max-request-size=64', '--rpc-max-response-size=512'],
     onLog: (text) => {
       for (const m of text.matchAll(/Prepared block for proposing at (\d+) \((\d+) ms\)/g)) authoring.set(Number(m[1]), Number(m[2]));
     },
@@ -261,6 +319,7 @@ async function main() {
   const tracker = new Tracker(api, raw);
   await tracker.start();
   const ctx = { api, raw, tracker, authoring };
+  let follower;
   try {
     // Capacity of one block for each call, from the runtime's weights.
     const probe = registration(api, 0, 0);
@@ -297,7 +356,12 @@ async function main() {
     const roles = { admin: false, publisher: true, approver: true, auditor: false };
     const big = { transactions: 4_000_000_000, bytes: 4_000_000_000 };
     const setup = [
-      [api.tx.sudo.sudo(api.tx.utility.batchAll([0, 1].map((d) => api.tx.departments.setAllowance(d, big)))), alice, 2],
+      [api.tx.sudo.sudo(api.tx.utility.batchAll([
+        ...[0, 1].map((d) => api.tx.departments.setAllowance(d, big)),
+        // The follower: the author's node (Alice's, a well-known node of the
+        // development chain) then accepts it.
+        api.tx.nodeAuthorization.addWellKnownNode(bobNode.peer, bob.address),
+      ])), alice, 3],
     ];
     for (let i = 0; i < accounts; i += 50) {
       setup.push([api.tx.utility.batchAll(providers.slice(i, i + 50).map((p) => api.tx.departments.addMember(p.address, roles))), alice, 50]);
@@ -306,10 +370,14 @@ async function main() {
       setup.push([api.tx.utility.batchAll(providers.slice(i, i + 50).map((p) => api.tx.balances.transferKeepAlive(p.address, 10n ** 12n))), alice, 50]);
     }
     await workload(ctx, 'setup', setup);
+    follower = await startNode({
+      authoring: false,
+      extraArgs: [`--node-key=${bobNode.key}`, `--bootnodes=/ip4/127.0.0.1/tcp/${node.p2pPort}/p2p/${aliceNode.id}`],
+    });
 
     const results = [];
     const run = async (name, items) => {
-      const r = await workload(ctx, name, items);
+      const r = await followed(follower, () => workload(ctx, name, items));
       results.push(r);
       console.log(`${name}: ${r.calls} calls in ${r.blocks} blocks (sent in ${r.sendSeconds.toFixed(1)} s)`);
       return r;
@@ -361,9 +429,9 @@ async function main() {
 
     const base = results.find((r) => r.name === 'transfers');
     console.log(`\nat least ${BLOCKS} full blocks per workload; batches of ${BATCH} in the mix; 3 s blocks\n`);
-    console.log('workload     calls    txs  blocks  calls/s incl.  calls/s fin.  ratio incl.  ratio fin.  mean full  max full  max calls/block  max authoring  execute fullest');
+    console.log('workload     calls    txs  blocks  calls/s incl.  calls/s fin.  ratio incl.  ratio fin.  mean full  max full  max calls/block  max authoring  execute fullest  imports  import mean  import slowest');
     for (const r of results) {
-      console.log(`${r.name.padEnd(10)} ${String(r.calls).padStart(7)} ${String(r.transactions).padStart(6)} ${String(r.blocks).padStart(7)}  ${r.included.toFixed(1).padStart(13)}  ${r.finalized.toFixed(1).padStart(12)}  ${(r.included / base.included).toFixed(2).padStart(11)}  ${(r.finalized / base.finalized).toFixed(2).padStart(10)}  ${r.meanFull.toFixed(1).padStart(8)} %  ${r.maxFull.toFixed(1).padStart(6)} %  ${String(r.perBlock).padStart(15)}  ${String(r.authoring).padStart(10)} ms  ${r.executeMs.toFixed(0).padStart(12)} ms`);
+      console.log(`${r.name.padEnd(10)} ${String(r.calls).padStart(7)} ${String(r.transactions).padStart(6)} ${String(r.blocks).padStart(7)}  ${r.included.toFixed(1).padStart(13)}  ${r.finalized.toFixed(1).padStart(12)}  ${(r.included / base.included).toFixed(2).padStart(11)}  ${(r.finalized / base.finalized).toFixed(2).padStart(10)}  ${r.meanFull.toFixed(1).padStart(8)} %  ${r.maxFull.toFixed(1).padStart(6)} %  ${String(r.perBlock).padStart(15)}  ${String(r.authoring).padStart(10)} ms  ${r.executeMs.toFixed(0).padStart(12)} ms  ${String(r.imported.count).padStart(7)}  ${r.imported.meanMs.toFixed(0).padStart(8)} ms  ${`≤ ${r.imported.slowestMs}`.padStart(11)} ms`);
     }
     // The node verifies at most 100 000 entries per call: the chain in spans.
     const entries = (await api.query.audit.count()).toNumber();
@@ -376,6 +444,7 @@ async function main() {
   } finally {
     await raw.disconnect();
     await api.disconnect();
+    await follower?.stop();
     await node.stop();
   }
 }

@@ -26,14 +26,16 @@ export function freePort() {
  * Starts `citychain-node --dev` (or another chain) on free ports with a
  * throw-away base path. Resolves when its RPC answers; `restart` keeps the
  * chain's data and ports. `onLog` sees the node's log as it is written.
+ * `authoring: false` runs the development chain without `--dev`'s
+ * validator key: a node that only follows.
  */
-export async function startNode({ chain = 'dev', extraArgs = [], onLog = () => {} } = {}) {
+export async function startNode({ chain = 'dev', authoring = true, extraArgs = [], onLog = () => {} } = {}) {
   const bin = process.env.CITYCHAIN_NODE;
   if (!bin) throw new Error('CITYCHAIN_NODE must name the citychain-node binary');
   const [rpcPort, p2pPort, promPort] = [await freePort(), await freePort(), await freePort()];
   const basePath = mkdtempSync(join(tmpdir(), 'citychain-e2e-'));
   const args = [
-    chain === 'dev' ? '--dev' : `--chain=${chain}`,
+    chain === 'dev' && authoring ? '--dev' : `--chain=${chain}`,
     `--base-path=${basePath}`,
     `--rpc-port=${rpcPort}`,
     `--port=${p2pPort}`,
@@ -82,6 +84,8 @@ export async function startNode({ chain = 'dev', extraArgs = [], onLog = () => {
       return `ws://127.0.0.1:${port}`;
     },
     basePath,
+    p2pPort,
+    metrics: `http://127.0.0.1:${promPort}/metrics`,
     log: () => log,
     /** Stops the node, awaits `whileDown()`, and starts it again on the same ports and chain data. */
     async restart(whileDown = async () => {}) {
