@@ -3,8 +3,9 @@
 # transfers as the baseline, then registrations, requests, approvals,
 # receipts and a mix of the four with batches, each pre-signed and filling at
 # least BLOCKS blocks. Prints calls included and finalized per second, the
-# ratio of each workload to the transfers of the same run, block fullness and
-# authoring time. Not part of scripts/test.sh.
+# ratio of each workload to the transfers of the same run, block fullness,
+# authoring time, and what a second node spends importing the workload's
+# blocks. Not part of scripts/test.sh.
 #
 #   ./scripts/bench-throughput.sh [blocks per workload (default 10)] [calls per batch (default 16)]
 set -euo pipefail
