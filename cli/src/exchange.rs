@@ -1,7 +1,10 @@
 //! The data exchange: registering a file, approving with an encrypted copy
 //! for the consumer, and fetching through the provider's gateway.
 
-use crate::{bytes_bar, events, extent, parse_bbox, vocabulary, Context, Registration};
+use crate::{
+	common::{bytes_bar, events, parse_bbox, vocabulary, Context, Registration},
+	extent,
+};
 use citychain_client::{
 	auth, crypt, envelope, hash, keys,
 	primitives::{
@@ -10,7 +13,7 @@ use citychain_client::{
 	},
 	rpc::hex_field,
 	runtime::{RuntimeCall, RuntimeEvent, UtilityCall},
-	Error,
+	store, Error,
 };
 use clap::Args;
 use futures::StreamExt;
@@ -159,11 +162,10 @@ fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Error> {
 		.transpose()
 }
 
-/// Copies `file` into `<store>/<dataset>/data`.
+/// Copies `file` into the store, where the gateway serves it from.
 fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Error> {
-	let dir = store.join(dataset.to_string());
-	fs::create_dir_all(&dir)?;
-	let target = dir.join("data");
+	fs::create_dir_all(store::dataset_dir(store, dataset))?;
+	let target = store::data_file(store, dataset);
 	fs::copy(file, &target)?;
 	Ok(target)
 }
@@ -321,10 +323,9 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 					file.display()
 				)));
 			}
-			let dir = store.join(dataset_id.to_string());
-			fs::create_dir_all(&dir)?;
-			let target = dir.join(format!("contract-{}.enc", a.contract));
-			let partial = dir.join(format!("contract-{}.enc.part", a.contract));
+			fs::create_dir_all(store::dataset_dir(store, dataset_id))?;
+			let target = store::sealed_file(store, dataset_id, a.contract);
+			let partial = target.with_extension("enc.part");
 			let key = crypt::data_key();
 			let input = File::open(file)?;
 			let bar = bytes_bar(input.metadata()?.len(), "encrypting");
@@ -528,7 +529,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::fixed;
+	use crate::common::fixed;
 
 	#[test]
 	fn hash_functions_by_name() {

@@ -74,10 +74,10 @@ fn extent_of<'a>(features: impl Iterator<Item = (&'a Value, &'a Value)>) -> Exte
 		}
 	}
 	let bbox = (w <= e).then(|| BoundingBox {
-		west: crate::fixed(w),
-		south: crate::fixed(s),
-		east: crate::fixed(e),
-		north: crate::fixed(n),
+		west: crate::common::fixed(w),
+		south: crate::common::fixed(s),
+		east: crate::common::fixed(e),
+		north: crate::common::fixed(n),
 	});
 	Extent { bbox, time }
 }

@@ -7,22 +7,18 @@
 //! audit log. Every state change is a signed transaction that the command
 //! waits to see finalized.
 
+mod common;
 mod exchange;
 mod extent;
 
 use citychain_client::{
 	checkpoint, keys,
-	primitives::{
-		datasets::{AccessPolicy, DatasetContent, DatasetDescription, Sensitivity},
-		BoundingBox,
-	},
 	rpc::Node,
 	runtime::{RuntimeCall, RuntimeEvent},
-	tx::{self, Included, Signer},
 	Error,
 };
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use common::{event, Context};
 use serde_json::{json, Value};
 use std::{path::PathBuf, process::ExitCode};
 
@@ -210,51 +206,6 @@ enum AuditCommand {
 	},
 }
 
-/// What commands share: the node, and the signer once one is needed.
-pub struct Context {
-	node: Node,
-	key: Option<PathBuf>,
-	suri: Option<String>,
-}
-
-impl Context {
-	fn signer(&self) -> Result<Signer, Error> {
-		match (&self.key, &self.suri) {
-			(Some(path), _) => keys::read_account(path),
-			(None, Some(suri)) => Signer::from_suri(suri),
-			(None, None) => Err(Error::Invalid(
-				"this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into(),
-			)),
-		}
-	}
-
-	/// Signs and submits `call`, waiting for finality; prints where it landed.
-	async fn submit(&self, call: RuntimeCall) -> Result<Included, Error> {
-		let signer = self.signer()?;
-		let spinner = ProgressBar::new_spinner().with_message("waiting for finality");
-		spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-		let included = tx::submit(&self.node, &signer, call).await;
-		spinner.finish_and_clear();
-		let included = included?;
-		let number = self.node.block_number(included.block).await?;
-		eprintln!("finalized in block #{number} ({:?})", included.block);
-		Ok(included)
-	}
-}
-
-/// A progress bar over `len` bytes, on stderr (hidden when not a terminal).
-pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
-	let bar = ProgressBar::new(len).with_message(what.to_string());
-	bar.set_style(
-		ProgressStyle::with_template(
-			"{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-		)
-		.expect("a valid template")
-		.progress_chars("=> "),
-	);
-	bar
-}
-
 /// Query parameters: `limit` and the given fields.
 fn query_params<const N: usize>(limit: u32, fields: [(&str, Option<Value>); N]) -> Value {
 	let mut params = json!({ "limit": limit });
@@ -268,31 +219,6 @@ fn query_params<const N: usize>(limit: u32, fields: [(&str, Option<Value>); N]) 
 
 fn print(value: &Value) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
-}
-
-/// Every event `pick` recognises, in the order the transaction raised them.
-pub fn events<'a, T>(
-	included: &'a Included,
-	pick: impl Fn(&RuntimeEvent) -> Option<T> + 'a,
-) -> impl Iterator<Item = T> + 'a {
-	included.events.iter().filter_map(pick)
-}
-
-/// The first event `pick` recognises, or an error naming `what`.
-pub fn event<T>(
-	included: &Included,
-	what: &str,
-	pick: impl Fn(&RuntimeEvent) -> Option<T>,
-) -> Result<T, Error> {
-	events(included, pick)
-		.next()
-		.ok_or_else(|| Error::Invalid(format!("the transaction raised no {what} event")))
-}
-
-/// A catalogue enum (`TopicCategory`, `AccessPolicy`, ...) from its name.
-pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Result<T, Error> {
-	serde_json::from_value(json!(name))
-		.map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
@@ -475,47 +401,5 @@ async fn main() -> ExitCode {
 			eprintln!("citychain: {e}");
 			ExitCode::FAILURE
 		},
-	}
-}
-
-/// Degrees to the chain's fixed point (1e-7 degree).
-pub fn fixed(degrees: f64) -> i32 {
-	(degrees * 1e7).round() as i32
-}
-
-/// A bounding box from `west,south,east,north` in degrees.
-pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
-	let parts: Vec<f64> = text
-		.split(',')
-		.map(|p| p.trim().parse::<f64>())
-		.collect::<Result<_, _>>()
-		.map_err(|_| {
-			Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees"))
-		})?;
-	match parts[..] {
-		[w, s, e, n] => {
-			Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) })
-		},
-		_ => Err(Error::Invalid(format!("malformed bbox {text:?}: four numbers"))),
-	}
-}
-
-/// Parts of a registration the chain needs, gathered by `register`.
-#[derive(Clone)]
-pub struct Registration {
-	pub description: DatasetDescription,
-	pub content: DatasetContent,
-	pub policy: AccessPolicy,
-	pub sensitivity: Sensitivity,
-}
-
-impl Registration {
-	pub fn call(self) -> RuntimeCall {
-		RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
-			description: self.description,
-			content: self.content,
-			policy: self.policy,
-			sensitivity: self.sensitivity,
-		})
 	}
 }

@@ -15,6 +15,7 @@
 //! - [`crypt`]: a file encrypted in chunks with XChaCha20-Poly1305.
 //! - [`hash`]: a file's multihash in each function the chain knows.
 //! - [`keys`]: key files, written and read with owner-only permissions.
+//! - [`store`]: where a provider's gateway keeps the files it serves.
 
 pub mod auth;
 pub mod checkpoint;
@@ -23,6 +24,7 @@ pub mod envelope;
 pub mod hash;
 pub mod keys;
 pub mod rpc;
+pub mod store;
 pub mod tx;
 
 pub use citychain_primitives as primitives;

@@ -16,7 +16,10 @@ use axum::{
 	http::{header, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 };
-use citychain_client::auth::{now_ms, AuthError, Credentials};
+use citychain_client::{
+	auth::{now_ms, AuthError, Credentials},
+	store,
+};
 use serde_json::Value;
 use std::{
 	net::{IpAddr, SocketAddr},
@@ -135,9 +138,9 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	let node = &state.node;
 	let at = node.finalized_head().await?;
 	let check = node.access_check(account, dataset, Some(at)).await?;
-	let dir = state.settings.data_dir.join(dataset.to_string());
+	let store = &state.settings.data_dir;
 	let plain = Delivery {
-		file: dir.join("data"),
+		file: store::data_file(store, dataset),
 		basis: check.basis.clone(),
 		contract: None,
 		encrypted: false,
@@ -156,7 +159,7 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
 				Delivery {
-					file: dir.join(format!("contract-{contract}.enc")),
+					file: store::sealed_file(store, dataset, contract),
 					basis: check.basis.clone(),
 					contract: Some(contract),
 					encrypted: true,

@@ -26,7 +26,7 @@ use axum::{
 	http::StatusCode,
 	Json,
 };
-use citychain_client::{crypt, hash::Hasher, rpc::hex_field};
+use citychain_client::{crypt, hash::Hasher, rpc::hex_field, store};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -84,12 +84,16 @@ async fn expected(
 		record.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
 	let owner = record["owner"].as_u64().unwrap_or(u64::MAX);
 	let size = record["size"].as_u64().unwrap_or(0);
-	let dir = state.settings.data_dir.join(dataset.to_string());
+	let store = &state.settings.data_dir;
 	let Some(contract) = target.contract else {
 		ensure_role(state, account, owner, "publisher", at).await?;
 		let code = record["contentHash"]["code"].as_u64().unwrap_or(0);
 		let digest = hex_field(&record["contentHash"], "digest").unwrap_or_default();
-		return Ok(Expected { file: dir.join("data"), size, hash: Some((code, digest)) });
+		return Ok(Expected {
+			file: store::data_file(store, dataset),
+			size,
+			hash: Some((code, digest)),
+		});
 	};
 	ensure_role(state, account, owner, "approver", at).await?;
 	let c: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
@@ -113,7 +117,7 @@ async fn expected(
 		));
 	}
 	Ok(Expected {
-		file: dir.join(format!("contract-{contract}.enc")),
+		file: store::sealed_file(store, dataset, contract),
 		size: crypt::encrypted_len(size),
 		hash: None,
 	})
