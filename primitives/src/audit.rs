@@ -216,6 +216,25 @@ pub trait AuditSink<AccountId> {
 		subject: Subject,
 		details: &[u8],
 	);
+
+	/// Appends the entry of a call whose details are its `events`, each
+	/// SCALE-encoded, one after another, then hands each event to `deposit`
+	/// (the pallet's `deposit_event`): the one way the pallets audit a call
+	/// and raise its events.
+	fn record_events<E: Encode>(
+		actor: Actor<AccountId>,
+		department: Option<DepartmentId>,
+		action: AuditAction,
+		subject: Subject,
+		events: impl IntoIterator<Item = E>,
+		deposit: impl FnMut(E),
+	) {
+		let events: Vec<E> = events.into_iter().collect();
+		let mut details = Vec::new();
+		events.iter().for_each(|event| event.encode_to(&mut details));
+		Self::record(actor, department, action, subject, &details);
+		events.into_iter().for_each(deposit);
+	}
 }
 
 impl<AccountId> AuditSink<AccountId> for () {

@@ -213,6 +213,38 @@ impl Membership {
 	}
 }
 
+/// Why an account may not act for its department: what
+/// [`DepartmentDirectory::active_member`] refuses. Each pallet turns it into
+/// its own named errors (`From<NotActing>` for its `Error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotActing {
+	/// The account belongs to no department.
+	NotMember,
+	/// Its department is suspended or retired.
+	DepartmentNotActive,
+	/// It does not hold the role the call needs.
+	MissingRole(Role),
+}
+
+/// `From<NotActing>` for a pallet's `Error<T>`, whose `NotMember` and
+/// `DepartmentNotActive` variants keep their names and whose `$missing_role`
+/// variant names the role its calls need:
+/// `citychain_primitives::not_acting_errors!(Error, NotPublisher);`
+#[macro_export]
+macro_rules! not_acting_errors {
+	($error:ident, $missing_role:ident) => {
+		impl<T> From<$crate::NotActing> for $error<T> {
+			fn from(refusal: $crate::NotActing) -> Self {
+				match refusal {
+					$crate::NotActing::NotMember => Self::NotMember,
+					$crate::NotActing::DepartmentNotActive => Self::DepartmentNotActive,
+					$crate::NotActing::MissingRole(_) => Self::$missing_role,
+				}
+			}
+		}
+	};
+}
+
 /// The department directory other pallets rely on. The departments pallet
 /// implements it; other pallets name it in their `Config` and never depend
 /// on the departments crate.
@@ -225,6 +257,20 @@ pub trait DepartmentDirectory<AccountId> {
 
 	/// The department's current x25519 encryption key, if it has set one.
 	fn encryption_key(id: DepartmentId) -> Option<EncryptionKey>;
+
+	/// The membership of `who` if its department is active and `who` holds
+	/// `role` (any member for `None`): the check every pallet makes of a
+	/// signer, in this order.
+	fn active_member(who: &AccountId, role: Option<Role>) -> Result<Membership, NotActing> {
+		let membership = Self::membership(who).ok_or(NotActing::NotMember)?;
+		if !membership.status.is_active() {
+			return Err(NotActing::DepartmentNotActive);
+		}
+		match role {
+			Some(role) if !membership.roles.contains(role) => Err(NotActing::MissingRole(role)),
+			_ => Ok(membership),
+		}
+	}
 
 	/// The department of `who` if that department is active.
 	fn active_department_of(who: &AccountId) -> Option<DepartmentId> {
@@ -292,6 +338,21 @@ pub trait DepartmentsBenchmarkHelper<AccountId> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn active_member_checks_membership_then_status_then_role() {
+		use crate::testing::TestDirectory as Directory;
+		Directory::clear();
+		Directory::add_department(0, DepartmentKind::Planning);
+		Directory::add_member(1, 0, Roles::only(Role::Publisher));
+		let active = |who, role| Directory::active_member(&who, role).map(|m| m.department);
+		assert_eq!(active(1, None), Ok(0));
+		assert_eq!(active(1, Some(Role::Publisher)), Ok(0));
+		assert_eq!(active(1, Some(Role::Approver)), Err(NotActing::MissingRole(Role::Approver)));
+		assert_eq!(active(2, None), Err(NotActing::NotMember));
+		Directory::set_status(0, DepartmentStatus::Suspended);
+		assert_eq!(active(1, Some(Role::Approver)), Err(NotActing::DepartmentNotActive));
+	}
 
 	#[test]
 	fn retired_is_final_and_same_status_is_no_transition() {

@@ -40,6 +40,6 @@ pub use datasets::{
 };
 pub use departments::{
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
-	DepartmentsBenchmarkHelper, EncryptionKey, Membership, Role, Roles,
+	DepartmentsBenchmarkHelper, EncryptionKey, Membership, NotActing, Role, Roles,
 };
 pub use license::{License, LicenseInput};

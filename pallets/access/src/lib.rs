@@ -61,11 +61,16 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod lifecycle;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod queries;
+mod registry;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+mod try_state;
 pub mod weights;
 
 pub use citychain_primitives::{
@@ -85,8 +90,8 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::{boxed::Box, vec::Vec};
-	use frame_support::{pallet_prelude::*, storage::StoragePrefixedMap};
+	use alloc::vec::Vec;
+	use frame_support::pallet_prelude::*;
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{
 		traits::{Saturating, Zero},
@@ -309,6 +314,8 @@ pub mod pallet {
 		/// The receipt was verified already.
 		AlreadyVerified,
 	}
+
+	citychain_primitives::not_acting_errors!(Error, NotApprover);
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
@@ -540,8 +547,7 @@ pub mod pallet {
 			reason: Vec<u8>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let membership = Self::active_membership(&who)?;
-			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
+			let membership = Self::active_membership(&who, Some(Role::Approver))?;
 			let mut c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			ensure!(
 				membership.department == c.provider
@@ -630,10 +636,13 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		fn active_membership(who: &T::AccountId) -> Result<Membership, DispatchError> {
-			let membership = T::Departments::membership(who).ok_or(Error::<T>::NotMember)?;
-			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
-			Ok(membership)
+		/// The signer's membership if its department is active and, with
+		/// `role`, the signer holds it.
+		fn active_membership(
+			who: &T::AccountId,
+			role: Option<Role>,
+		) -> Result<Membership, DispatchError> {
+			Ok(T::Departments::active_member(who, role).map_err(Error::<T>::from)?)
 		}
 
 		/// The signer and their department, if it is active.
@@ -641,7 +650,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
-			let department = Self::active_membership(&who)?.department;
+			let department = Self::active_membership(&who, None)?.department;
 			Ok((who, department))
 		}
 
@@ -664,8 +673,7 @@ pub mod pallet {
 			contract: ContractId,
 		) -> Result<(T::AccountId, DepartmentId, bool, ContractOf<T>), DispatchError> {
 			let who = ensure_signed(origin)?;
-			let membership = Self::active_membership(&who)?;
-			ensure!(membership.roles.contains(Role::Approver), Error::<T>::NotApprover);
+			let membership = Self::active_membership(&who, Some(Role::Approver))?;
 			let c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
 			if membership.department == c.provider {
 				return Ok((who, membership.department, false, c));
@@ -718,372 +726,10 @@ pub mod pallet {
 			}
 			Ok(())
 		}
-
-		/// Marks the contract Approved from `now` for its term and queues its
-		/// expiry; returns the event to emit.
-		pub(crate) fn grant(
-			id: ContractId,
-			c: &mut ContractOf<T>,
-			now: BlockNumberFor<T>,
-		) -> Event<T> {
-			let expires_at = now.saturating_add(c.term);
-			c.state = ContractState::Approved;
-			c.decided_at = Some(now);
-			c.expires_at = Some(expires_at);
-			Deadlines::<T>::insert(expires_at, id, ());
-			Event::AccessApproved { contract: id, expires_at }
-		}
-
-		/// Records one audit entry for `contract`, whose details are the
-		/// call's events, and deposits the events.
-		pub(crate) fn emit(
-			actor: Actor<T::AccountId>,
-			department: Option<DepartmentId>,
-			action: AuditAction,
-			contract: ContractId,
-			events: impl IntoIterator<Item = Event<T>>,
-		) {
-			let events: Vec<Event<T>> = events.into_iter().collect();
-			T::Audit::record(
-				actor,
-				department,
-				action,
-				Subject::Contract(contract),
-				&codec::Encode::encode(&events),
-			);
-			events.into_iter().for_each(Self::deposit_event);
-		}
-
-		/// Moves a live contract to the terminal `state` and drops it from
-		/// the live index and the deadline queue.
-		pub(crate) fn end(id: ContractId, c: &mut ContractOf<T>, state: ContractState) {
-			let now = frame_system::Pallet::<T>::block_number();
-			match c.state {
-				ContractState::Requested => {
-					Deadlines::<T>::remove(c.lapses_at, id);
-					c.decided_at = Some(now);
-				},
-				_ => {
-					if let Some(expires_at) = c.expires_at {
-						Deadlines::<T>::remove(expires_at, id);
-					}
-				},
-			}
-			Self::unlist(c);
-			c.state = state;
-			c.ended_at = Some(now);
-		}
-
-		/// Drops an ending contract from its dataset's live contracts.
-		fn unlist(c: &ContractOf<T>) {
-			LiveContracts::<T>::remove(c.dataset, c.consumer);
-			LiveCount::<T>::mutate_exists(c.dataset, |n| {
-				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
-			});
-		}
-
-		/// Lapses and expires the contracts whose deadlines have come, at most
-		/// `MaxDeadlinesPerBlock` (counting the blocks it steps over); returns
-		/// how many it processed and over how many blocks it stepped.
-		pub(crate) fn process_deadlines(now: BlockNumberFor<T>) -> (u32, u32) {
-			let mut budget = T::MaxDeadlinesPerBlock::get();
-			let (mut processed, mut steps) = (0, 0);
-			let mut cursor = DeadlineCursor::<T>::get();
-			while cursor <= now && budget > 0 {
-				let due: Vec<ContractId> =
-					Deadlines::<T>::iter_key_prefix(cursor).take(budget as usize).collect();
-				budget = budget.saturating_sub(due.len() as u32).saturating_sub(1);
-				steps += 1;
-				for id in &due {
-					Deadlines::<T>::remove(cursor, id);
-					Self::reach_deadline(*id, cursor);
-				}
-				processed += due.len() as u32;
-				if Deadlines::<T>::iter_key_prefix(cursor).next().is_some() {
-					break;
-				}
-				cursor.saturating_inc();
-			}
-			DeadlineCursor::<T>::put(cursor);
-			(processed, steps)
-		}
-
-		fn reach_deadline(id: ContractId, at: BlockNumberFor<T>) {
-			let Some(mut c) = Contracts::<T>::get(id) else { return };
-			let (state, action, event) = match c.state {
-				ContractState::Requested if c.lapses_at == at => (
-					ContractState::Lapsed,
-					AuditAction::RequestLapsed,
-					Event::RequestLapsed { contract: id },
-				),
-				ContractState::Approved if c.expires_at == Some(at) => (
-					ContractState::Expired,
-					AuditAction::AccessExpired,
-					Event::AccessExpired { contract: id },
-				),
-				_ => {
-					frame_support::defensive!("a deadline of a contract that has none then");
-					return;
-				},
-			};
-			Self::unlist(&c);
-			if state == ContractState::Lapsed {
-				c.decided_at = Some(at);
-			}
-			c.state = state;
-			c.ended_at = Some(at);
-			Contracts::<T>::insert(id, c);
-			Self::emit(Actor::System, None, action, id, [event]);
-		}
-
-		/// Whether `who` may read `dataset` now, and on what basis.
-		pub fn check(who: &T::AccountId, dataset: DatasetId) -> AccessCheck<BlockNumberFor<T>> {
-			let answer = |allowed, basis, contract, expires_at| AccessCheck {
-				allowed,
-				basis,
-				contract,
-				expires_at,
-			};
-			let Some(d) = T::Datasets::dataset(dataset) else {
-				return answer(false, AccessBasis::UnknownDataset, None, None);
-			};
-			let Some(department) = T::Departments::active_department_of(who) else {
-				return answer(false, AccessBasis::NotMember, None, None);
-			};
-			if d.status == DatasetStatus::Withdrawn {
-				return answer(false, AccessBasis::Withdrawn, None, None);
-			}
-			if d.owner == department {
-				return answer(true, AccessBasis::Owner, None, None);
-			}
-			let live = LiveContracts::<T>::get(dataset, department)
-				.and_then(|id| Contracts::<T>::get(id).map(|c| (id, c)));
-			let (basis, contract, expires_at) = match live {
-				Some((id, c)) => match Self::state_now(&c) {
-					ContractState::Approved => {
-						return answer(true, AccessBasis::Contract, Some(id), c.expires_at)
-					},
-					ContractState::Expired => (AccessBasis::Expired, Some(id), c.expires_at),
-					ContractState::Requested => (AccessBasis::Pending, Some(id), None),
-					_ => (AccessBasis::NoContract, None, None),
-				},
-				None => (AccessBasis::NoContract, None, None),
-			};
-			// Without a granting contract, open data is still readable.
-			match d.policy {
-				AccessPolicy::Open => answer(true, AccessBasis::OpenData, contract, expires_at),
-				_ => answer(false, basis, contract, expires_at),
-			}
-		}
-
-		/// A page of the contracts matching `query`, in id order. A consumer,
-		/// provider or dataset filter is looked up in its index; at most
-		/// `MAX_SEARCH_SCAN` records are read per call.
-		pub fn contracts(
-			query: ContractQuery,
-		) -> Result<ContractPage<T::AccountId, BlockNumberFor<T>>, ContractQueryError> {
-			let query = query.validate()?;
-			let under = |prefix: &[u8], group: &[u8]| {
-				citychain_primitives::paging::ids_after([prefix, group].concat(), query.cursor)
-			};
-			let ids: Box<dyn Iterator<Item = ContractId>> = if let Some(d) = query.consumer {
-				Box::new(under(&ByConsumer::<T>::final_prefix(), &d.to_be_bytes()))
-			} else if let Some(d) = query.provider {
-				Box::new(under(&ByProvider::<T>::final_prefix(), &d.to_be_bytes()))
-			} else if let Some(d) = query.dataset {
-				Box::new(under(&ByDataset::<T>::final_prefix(), &d.to_be_bytes()))
-			} else {
-				let after = query.cursor.map_or(0, |c| c.saturating_add(1));
-				Box::new(after..NextContractId::<T>::get())
-			};
-			let (items, next) = citychain_primitives::paging::page(
-				ids,
-				query.limit as usize,
-				MAX_SEARCH_SCAN as usize,
-				Contracts::<T>::get,
-				|c| query.matches(c),
-			);
-			let items =
-				items.into_iter().map(|(id, contract)| ContractItem { id, contract }).collect();
-			Ok(ContractPage { items, next })
-		}
-
-		/// Checks the pallet's invariants: a live contract is in the live
-		/// index and the deadline queue and nowhere twice; an Approved one has
-		/// every approval its policy requires; an ended one is in neither.
-		#[cfg(any(feature = "try-runtime", feature = "std"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let mut live = 0usize;
-			for (id, c) in Contracts::<T>::iter() {
-				let indexed = LiveContracts::<T>::get(c.dataset, c.consumer) == Some(id);
-				match c.state {
-					ContractState::Requested => {
-						ensure!(indexed, "live contract not indexed");
-						ensure!(
-							Deadlines::<T>::contains_key(c.lapses_at, id),
-							"request without lapse"
-						);
-						ensure!(!c.approvals.satisfy(c.policy), "fully approved but Requested");
-						live += 1;
-					},
-					ContractState::Approved => {
-						ensure!(indexed, "live contract not indexed");
-						ensure!(c.approvals.satisfy(c.policy), "approved without its approvals");
-						let expires_at = c.expires_at.ok_or("approved without expiry")?;
-						ensure!(
-							Deadlines::<T>::contains_key(expires_at, id),
-							"approval without expiry"
-						);
-						live += 1;
-					},
-					_ => {
-						ensure!(!indexed, "ended contract still live");
-						ensure!(c.ended_at.is_some(), "ended contract without end");
-					},
-				}
-				ensure!(
-					ByConsumer::<T>::contains_key((c.consumer.to_be_bytes(), id.to_be_bytes()))
-						&& ByProvider::<T>::contains_key((
-							c.provider.to_be_bytes(),
-							id.to_be_bytes()
-						)) && ByDataset::<T>::contains_key((c.dataset.to_be_bytes(), id.to_be_bytes())),
-					"contract missing from an index"
-				);
-			}
-			ensure!(LiveContracts::<T>::iter().count() == live, "stale live index entry");
-			for (dataset, n) in LiveCount::<T>::iter() {
-				ensure!(
-					n > 0 && LiveContracts::<T>::iter_prefix(dataset).count() as u32 == n,
-					"live count differs from the live index"
-				);
-			}
-			ensure!(
-				LiveCount::<T>::iter_values().map(|n| n as usize).sum::<usize>() == live,
-				"live count differs from the live contracts"
-			);
-			ensure!(Deadlines::<T>::iter().count() == live, "stale deadline");
-			ensure!(
-				Deadlines::<T>::iter_keys().all(|(at, _)| at >= DeadlineCursor::<T>::get()),
-				"deadline behind the cursor"
-			);
-			Ok(())
-		}
 	}
 }
 
 /// Confidential and secret data are delivered only encrypted.
 fn needs_envelope(sensitivity: Sensitivity) -> bool {
 	sensitivity >= Sensitivity::Confidential
-}
-
-impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
-	/// Decides the dataset's pending requests under the new policy: each
-	/// takes it, loses a provider approval that carried no envelope if the
-	/// data now needs one, and is approved if its approvals now satisfy it.
-	/// Approved contracts keep their terms; the provider may revoke them.
-	fn on_policy_changed(
-		dataset: DatasetId,
-		policy: AccessPolicy,
-		sensitivity: Sensitivity,
-	) -> Weight {
-		let now = frame_system::Pallet::<T>::block_number();
-		let mut touched = 0u32;
-		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
-			touched += 1;
-			let Some(mut c) = Contracts::<T>::get(id) else { continue };
-			if Self::state_now(&c) != ContractState::Requested {
-				continue;
-			}
-			c.policy = policy;
-			if needs_envelope(sensitivity) && c.envelope.is_none() {
-				c.approvals.provider = None;
-			}
-			let mut events = alloc::vec![Event::RequestPolicyChanged { contract: id, policy }];
-			let granted = c.approvals.satisfy(policy);
-			if granted {
-				Deadlines::<T>::remove(c.lapses_at, id);
-				events.push(Self::grant(id, &mut c, now));
-			}
-			Contracts::<T>::insert(id, c);
-			Self::emit(Actor::System, None, AuditAction::PolicyApplied { granted }, id, events);
-		}
-		// Per request the same reads and writes as a revocation by the
-		// registry: the contract, its deadlines, an event and an entry.
-		T::WeightInfo::revoke_by_registry(touched)
-	}
-
-	fn max_weight() -> Weight {
-		T::WeightInfo::revoke_by_registry(
-			<T::MaxDepartments as frame_support::traits::Get<u32>>::get(),
-		)
-	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// Revokes every live contract on `dataset`, a withdrawn dataset or one
-	/// of its earlier versions; returns the weight used.
-	fn revoke_on_withdrawn(dataset: DatasetId) -> Weight {
-		let mut revoked = 0u32;
-		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
-			if let Some(mut c) = Contracts::<T>::get(id) {
-				Self::end(id, &mut c, ContractState::Revoked);
-				Contracts::<T>::insert(id, c);
-				Self::emit(
-					Actor::System,
-					None,
-					AuditAction::RevokedByWithdrawal,
-					id,
-					[Event::AccessRevoked { contract: id, by: None }],
-				);
-				revoked += 1;
-			}
-		}
-		T::WeightInfo::revoke_by_registry(revoked)
-	}
-
-	/// The most weight [`Self::revoke_on_withdrawn`] can use: a dataset has
-	/// at most `MaxDepartments` live contracts.
-	fn revoke_on_withdrawn_max_weight() -> Weight {
-		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
-		T::WeightInfo::revoke_by_registry(most)
-	}
-
-	/// Revokes the live contracts of withdrawn earlier versions, a version
-	/// at a time, while `remaining` leaves room for a version's worst case;
-	/// returns the weight used.
-	pub(crate) fn revoke_on_withdrawn_versions(remaining: Weight) -> Weight {
-		let db = <T::DbWeight as frame_support::traits::Get<_>>::get();
-		// Finding the next version (a read) and dropping it (a write).
-		let step = db.reads_writes(1, 1);
-		let worst_step = step.saturating_add(Self::revoke_on_withdrawn_max_weight());
-		let mut used = db.reads(1);
-		while remaining.all_gte(used.saturating_add(worst_step)) {
-			let Some(version) = WithdrawnVersions::<T>::iter_keys().next() else { break };
-			WithdrawnVersions::<T>::remove(version);
-			used = used.saturating_add(step).saturating_add(Self::revoke_on_withdrawn(version));
-		}
-		used
-	}
-}
-
-impl<T: Config> OnDatasetWithdrawn for Pallet<T> {
-	fn on_dataset_withdrawn(dataset: DatasetId) -> Weight {
-		Self::revoke_on_withdrawn(dataset)
-	}
-
-	fn max_weight() -> Weight {
-		Self::revoke_on_withdrawn_max_weight()
-	}
-
-	/// Queues the version for `on_idle` if it has live contracts.
-	fn on_earlier_version_withdrawn(version: DatasetId) -> Weight {
-		if LiveCount::<T>::get(version) > 0 {
-			WithdrawnVersions::<T>::insert(version, ());
-		}
-		Self::earlier_version_max_weight()
-	}
-
-	fn earlier_version_max_weight() -> Weight {
-		<T::DbWeight as frame_support::traits::Get<_>>::get().reads_writes(1, 1)
-	}
 }

@@ -179,6 +179,8 @@ pub mod pallet {
 		NothingToUpdate,
 	}
 
+	citychain_primitives::not_acting_errors!(Error, NotAuditor);
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// [`Head`] and [`Count`]: one read and one write each a block,
@@ -218,9 +220,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::flag())]
 		pub fn flag(origin: OriginFor<T>, subject: Subject, note: Vec<u8>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
-			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
-			ensure!(membership.roles.contains(Role::Auditor), Error::<T>::NotAuditor);
+			let membership = T::Departments::active_member(&who, Some(Role::Auditor))
+				.map_err(Error::<T>::from)?;
 			ensure!(T::KnownSubjects::contains(&subject), Error::<T>::UnknownSubject);
 			ensure!(!note.is_empty(), Error::<T>::EmptyNote);
 			let note: BoundedBytes<MAX_NOTE_LEN> =

@@ -61,8 +61,12 @@ pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod owners;
+mod queries;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+mod try_state;
+mod validation;
 pub mod weights;
 
 pub use citychain_primitives::{
@@ -81,11 +85,7 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
-	use citychain_primitives::{
-		datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS},
-		license::LicenseError,
-	};
+	use citychain_primitives::datasets::MAX_KEYWORDS;
 	use frame_support::{pallet_prelude::*, traits::UnixTime};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::ConstU32;
@@ -248,6 +248,8 @@ pub mod pallet {
 		/// The licence URL is longer than `MAX_URI_LEN`.
 		LicenseUrlTooLong,
 	}
+
+	citychain_primitives::not_acting_errors!(Error, NotPublisher);
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
@@ -529,26 +531,6 @@ pub mod pallet {
 		}
 	}
 
-	/// The descriptive fields of a call, checked and bounded.
-	pub(crate) struct CheckedDescription {
-		title: BoundedBytes<MAX_TITLE_LEN>,
-		description: BoundedBytes<MAX_DESCRIPTION_LEN>,
-		topic: TopicCategory,
-		keywords: Keywords,
-		uri: BoundedBytes<MAX_URI_LEN>,
-		license: License,
-	}
-
-	/// The content fields of a call, checked and bounded.
-	pub(crate) struct CheckedContent {
-		bbox: BoundingBox,
-		crs: u32,
-		time: TimeRange,
-		format: BoundedBytes<MAX_FORMAT_LEN>,
-		hash: ContentHash,
-		size: u64,
-	}
-
 	impl<T: Config> Pallet<T> {
 		/// The record is its dataset's current version: not superseded, not
 		/// withdrawn.
@@ -605,9 +587,8 @@ pub mod pallet {
 			origin: OriginFor<T>,
 		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
-			let membership = T::Departments::membership(&who).ok_or(Error::<T>::NotMember)?;
-			ensure!(membership.status.is_active(), Error::<T>::DepartmentNotActive);
-			ensure!(membership.roles.contains(Role::Publisher), Error::<T>::NotPublisher);
+			let membership = T::Departments::active_member(&who, Some(Role::Publisher))
+				.map_err(Error::<T>::from)?;
 			Ok((who, membership.department))
 		}
 
@@ -631,14 +612,14 @@ pub mod pallet {
 			dataset: DatasetId,
 			event: Event<T>,
 		) {
-			T::Audit::record(
+			T::Audit::record_events(
 				Actor::Account(publisher),
 				Some(owner),
 				action,
 				Subject::Dataset(dataset),
-				&codec::Encode::encode(&event),
+				[event],
+				Self::deposit_event,
 			);
-			Self::deposit_event(event);
 		}
 
 		fn now() -> Stamp<BlockNumberFor<T>> {
@@ -646,89 +627,6 @@ pub mod pallet {
 				block: frame_system::Pallet::<T>::block_number(),
 				time: T::Time::now().as_millis().try_into().unwrap_or(u64::MAX),
 			}
-		}
-
-		fn check_title(title: Vec<u8>) -> Result<BoundedBytes<MAX_TITLE_LEN>, DispatchError> {
-			ensure!(!title.is_empty(), Error::<T>::EmptyTitle);
-			title.try_into().map_err(|_| Error::<T>::TitleTooLong.into())
-		}
-
-		fn check_uri(uri: Vec<u8>) -> Result<BoundedBytes<MAX_URI_LEN>, DispatchError> {
-			ensure!(!uri.is_empty(), Error::<T>::EmptyUri);
-			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
-		}
-
-		fn check_license(license: LicenseInput) -> Result<License, DispatchError> {
-			License::new(license).map_err(|e| {
-				match e {
-					LicenseError::Invalid => Error::<T>::InvalidLicense,
-					LicenseError::TooLong => Error::<T>::LicenseTooLong,
-					LicenseError::UrlMissing => Error::<T>::LicenseUrlMissing,
-					LicenseError::EmptyUrl => Error::<T>::EmptyLicenseUrl,
-					LicenseError::UrlTooLong => Error::<T>::LicenseUrlTooLong,
-				}
-				.into()
-			})
-		}
-
-		fn check_keywords(keywords: Vec<Vec<u8>>) -> Result<Keywords, DispatchError> {
-			ensure!(keywords.len() <= MAX_KEYWORDS as usize, Error::<T>::TooManyKeywords);
-			let keywords = keywords
-				.into_iter()
-				.map(|k| {
-					ensure!(!k.is_empty(), Error::<T>::EmptyKeyword);
-					BoundedBytes::<MAX_KEYWORD_LEN>::try_from(k)
-						.map_err(|_| Error::<T>::KeywordTooLong.into())
-				})
-				.collect::<Result<Vec<_>, DispatchError>>()?;
-			Ok(BoundedVec::truncate_from(keywords))
-		}
-
-		fn check_description(d: DatasetDescription) -> Result<CheckedDescription, DispatchError> {
-			Ok(CheckedDescription {
-				title: Self::check_title(d.title)?,
-				description: d
-					.description
-					.try_into()
-					.map_err(|_| Error::<T>::DescriptionTooLong)?,
-				topic: d.topic,
-				keywords: Self::check_keywords(d.keywords)?,
-				uri: Self::check_uri(d.uri)?,
-				license: Self::check_license(d.license)?,
-			})
-		}
-
-		fn check_content(c: DatasetContent) -> Result<CheckedContent, DispatchError> {
-			let bbox = c.bbox.validate().map_err(|e| match e {
-				BoundingBoxError::LatitudeOutOfRange => Error::<T>::InvalidLatitude,
-				BoundingBoxError::LongitudeOutOfRange => Error::<T>::InvalidLongitude,
-				BoundingBoxError::SouthAboveNorth => Error::<T>::InvalidBoundingBox,
-			})?;
-			ensure!((1024..=32767).contains(&c.crs), Error::<T>::InvalidCrs);
-			let time = c.time.validate().map_err(|e| match e {
-				TimeRangeError::OutOfRange => Error::<T>::TimeOutOfRange,
-				TimeRangeError::EndBeforeStart => Error::<T>::EndBeforeStart,
-			})?;
-			ensure!(Self::is_media_type(&c.format), Error::<T>::InvalidMediaType);
-			let format = c.format.try_into().map_err(|_| Error::<T>::FormatTooLong)?;
-			let function =
-				HashFunction::from_code(c.hash_code).ok_or(Error::<T>::UnknownHashFunction)?;
-			ensure!(c.digest.len() == function.digest_len(), Error::<T>::WrongDigestLength);
-			ensure!(c.size > 0, Error::<T>::EmptyContent);
-			let hash =
-				ContentHash { code: c.hash_code, digest: BoundedVec::truncate_from(c.digest) };
-			Ok(CheckedContent { bbox, crs: c.crs, time, format, hash, size: c.size })
-		}
-
-		/// `type/subtype`, both parts non-empty, no spaces (parameters after
-		/// `;` allowed).
-		fn is_media_type(format: &[u8]) -> bool {
-			let essence = format.split(|b| *b == b';').next().unwrap_or_default();
-			let mut parts = essence.split(|b| *b == b'/');
-			let ok = |p: Option<&[u8]>| {
-				p.is_some_and(|p| !p.is_empty() && p.iter().all(|b| b.is_ascii_graphic()))
-			};
-			ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 		}
 
 		/// Stores a new record under the next id and files it under its
@@ -739,83 +637,6 @@ pub mod pallet {
 			Datasets::<T>::insert(id, record);
 			NextDatasetId::<T>::put(id.saturating_add(1));
 			id
-		}
-
-		/// A page of the datasets of `owner` after `cursor`, in ascending id
-		/// order: `limit` of them, clamped to 1..=`MAX_PAGE_SIZE`, and the
-		/// cursor of the next page if there is one.
-		pub fn datasets_of(
-			owner: DepartmentId,
-			cursor: Option<DatasetId>,
-			limit: u32,
-		) -> DatasetPage<T::AccountId, BlockNumberFor<T>> {
-			let limit = limit.clamp(1, MAX_PAGE_SIZE) as usize;
-			let (items, next) = citychain_primitives::paging::page(
-				owners::owned_by::<T>(owner, cursor),
-				limit,
-				// Every id filed under an owner has its record.
-				limit + 1,
-				Datasets::<T>::get,
-				|_| true,
-			);
-			let items =
-				items.into_iter().map(|(id, dataset)| DatasetItem { id, dataset }).collect();
-			DatasetPage { items, next }
-		}
-
-		/// The ids of every version of the dataset `id` belongs to, oldest
-		/// first, at most `MAX_HISTORY`; empty if `id` is unknown.
-		pub fn history(id: DatasetId) -> Vec<DatasetId> {
-			let Some(mut record) = Datasets::<T>::get(id) else { return Vec::new() };
-			let mut first = id;
-			for _ in 1..MAX_HISTORY {
-				match record.predecessor.and_then(|p| Datasets::<T>::get(p).map(|r| (p, r))) {
-					Some((p, r)) => (first, record) = (p, r),
-					None => break,
-				}
-			}
-			let mut versions = Vec::from([first]);
-			while let Some(next) = record.successor {
-				if versions.len() >= MAX_HISTORY as usize {
-					break;
-				}
-				let Some(r) = Datasets::<T>::get(next) else { break };
-				versions.push(next);
-				record = r;
-			}
-			versions
-		}
-
-		/// Checks the pallet's invariants: every record is filed under its
-		/// owner, and version links agree both ways.
-		#[cfg(any(feature = "try-runtime", feature = "std"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let mut records = 0u64;
-			for (id, d) in Datasets::<T>::iter() {
-				records += 1;
-				ensure!(id < NextDatasetId::<T>::get(), "dataset id not yet assigned");
-				ensure!(owners::contains::<T>(d.owner, id), "dataset not filed under its owner");
-				ensure!(d.sensitivity.allows(d.policy), "open policy on sensitive data");
-				if let Some(s) = d.successor {
-					let next = Datasets::<T>::get(s).ok_or("successor missing")?;
-					ensure!(next.predecessor == Some(id), "successor does not point back");
-					ensure!(next.version == d.version + 1, "versions not consecutive");
-					ensure!(
-						matches!(d.status, DatasetStatus::Superseded | DatasetStatus::Withdrawn),
-						"replaced record not superseded"
-					);
-				}
-				if let Some(p) = d.predecessor {
-					let previous = Datasets::<T>::get(p).ok_or("predecessor missing")?;
-					ensure!(previous.successor == Some(id), "predecessor does not point forward");
-				}
-			}
-			ensure!(records == NextDatasetId::<T>::get(), "a dataset record is missing");
-			ensure!(
-				OwnerIndex::<T>::iter_keys().count() as u64 == records,
-				"owner index size differs"
-			);
-			Ok(())
 		}
 	}
 }

@@ -73,7 +73,6 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use codec::Encode;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{ChangeMembers, InitializeMembers},
@@ -309,6 +308,8 @@ pub mod pallet {
 		EmptyAllowance,
 	}
 
+	citychain_primitives::not_acting_errors!(Error, NotAdmin);
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// [`Config::TransactionChecksPerBlock`]: after their first access in
@@ -541,23 +542,16 @@ pub mod pallet {
 			}
 			Departments::<T>::insert(department, dept);
 			// One audit entry for the call, whose details are both events.
-			let mut details = Vec::new();
-			if describes {
-				let event = Event::DepartmentUpdated { department };
-				event.encode_to(&mut details);
-				Self::deposit_event(event);
-			}
-			if let Some(delegate) = new_delegate {
-				let event = Event::DelegateChanged { department, delegate };
-				event.encode_to(&mut details);
-				Self::deposit_event(event);
-			}
-			T::Audit::record(
+			let described = describes.then_some(Event::DepartmentUpdated { department });
+			let delegated =
+				new_delegate.map(|delegate| Event::DelegateChanged { department, delegate });
+			T::Audit::record_events(
 				Actor::Account(admin),
 				Some(department),
 				AuditAction::DepartmentUpdated,
 				Subject::Department(department),
-				&details,
+				described.into_iter().chain(delegated),
+				Self::deposit_event,
 			);
 			// The council's change is refunded when the delegate stays.
 			let actual = T::WeightInfo::update_department();
@@ -607,11 +601,10 @@ pub mod pallet {
 			origin: OriginFor<T>,
 		) -> Result<(T::AccountId, DepartmentId), DispatchError> {
 			let who = ensure_signed(origin)?;
-			let record = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
-			let dept = Self::department_record(record.department)?;
-			ensure!(dept.status.is_active(), Error::<T>::DepartmentNotActive);
-			ensure!(record.roles.contains(Role::Admin), Error::<T>::NotAdmin);
-			Ok((who, record.department))
+			let membership =
+				<Self as DepartmentDirectory<_>>::active_member(&who, Some(Role::Admin))
+					.map_err(Error::<T>::from)?;
+			Ok((who, membership.department))
 		}
 
 		/// The allowance of `department`: its own, or the default.
@@ -668,14 +661,14 @@ pub mod pallet {
 				Actor::Account(_) => Some(department),
 				_ => None,
 			};
-			T::Audit::record(
+			T::Audit::record_events(
 				actor,
 				actor_department,
 				action,
 				Subject::Department(department),
-				&event.encode(),
+				[event],
+				Self::deposit_event,
 			);
-			Self::deposit_event(event);
 		}
 
 		fn department_record(id: DepartmentId) -> Result<DepartmentOf<T>, DispatchError> {

@@ -72,7 +72,6 @@ pub trait BenchmarkHelper<AccountId> {
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use codec::Encode;
 	use frame_support::{pallet_prelude::*, traits::ValidatorRegistration};
 	use frame_system::pallet_prelude::*;
 
@@ -257,8 +256,8 @@ pub mod pallet {
 			action: AuditAction,
 			event: Event<T>,
 		) {
-			T::Audit::record(actor, None, action, Subject::Department(department), &event.encode());
-			Self::deposit_event(event);
+			let subject = Subject::Department(department);
+			T::Audit::record_events(actor, None, action, subject, [event], Self::deposit_event);
 		}
 
 		/// Removes the reported validator `who` if the set stays at or above
