@@ -282,30 +282,13 @@ pub mod pallet {
 			let description = Self::check_description(description)?;
 			let content = Self::check_content(content)?;
 			let stamp = Self::now();
-			let record = Dataset {
+			let record = content.first_version(
+				description,
 				owner,
-				publisher: publisher.clone(),
-				title: description.title,
-				description: description.description,
-				topic: description.topic,
-				keywords: description.keywords,
-				bbox: content.bbox,
-				crs: content.crs,
-				time: content.time,
-				format: content.format,
-				content_hash: content.hash,
-				size: content.size,
-				uri: description.uri,
-				license: Some(description.license),
-				policy,
-				sensitivity,
-				version: 1,
-				predecessor: None,
-				successor: None,
-				status: DatasetStatus::Active,
-				created: stamp,
-				updated: stamp,
-			};
+				publisher.clone(),
+				(policy, sensitivity),
+				stamp,
+			);
 			let dataset = Self::insert_record(record);
 			Self::emit(
 				publisher.clone(),
@@ -336,20 +319,10 @@ pub mod pallet {
 			let stamp = Self::now();
 			let mut record = previous.clone();
 			if let Some(d) = description {
-				record.title = d.title;
-				record.description = d.description;
-				record.topic = d.topic;
-				record.keywords = d.keywords;
-				record.uri = d.uri;
-				record.license = Some(d.license);
+				d.write_to(&mut record);
 			}
+			content.write_to(&mut record);
 			record.publisher = publisher.clone();
-			record.bbox = content.bbox;
-			record.crs = content.crs;
-			record.time = content.time;
-			record.format = content.format;
-			record.content_hash = content.hash;
-			record.size = content.size;
 			record.version = previous.version.saturating_add(1);
 			record.predecessor = Some(dataset);
 			record.successor = None;
