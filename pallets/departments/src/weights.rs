@@ -2,8 +2,8 @@
 //!
 //! Benchmark CLI 64.0.0, 2026-12-03; steps 50, repeat 20;
 //! host `vm`, CPU `AMD EPYC`; wasm execution `Compiled`.
-//! Storage reads and writes are priced with `RocksDbWeight`, a conservative
-//! bound for ParityDb too.
+//! `SubstrateWeight` prices storage reads and writes with the runtime's
+//! `DbWeight` (this node's ParityDb, measured); `()` with `RocksDbWeight`.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
