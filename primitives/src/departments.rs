@@ -206,13 +206,6 @@ pub struct Membership {
 	pub roles: Roles,
 }
 
-impl Membership {
-	/// The member's department is active and the member holds `role`.
-	pub fn acts_as(&self, role: Role) -> bool {
-		self.status.is_active() && self.roles.contains(role)
-	}
-}
-
 /// Why an account may not act for its department: what
 /// [`DepartmentDirectory::active_member`] refuses. Each pallet turns it into
 /// its own named errors (`From<NotActing>` for its `Error`).
@@ -274,12 +267,12 @@ pub trait DepartmentDirectory<AccountId> {
 
 	/// The department of `who` if that department is active.
 	fn active_department_of(who: &AccountId) -> Option<DepartmentId> {
-		Self::membership(who).filter(|m| m.status.is_active()).map(|m| m.department)
+		Self::active_member(who, None).ok().map(|m| m.department)
 	}
 
 	/// The department of `who` if it is active and `who` holds `role` in it.
 	fn department_where(who: &AccountId, role: Role) -> Option<DepartmentId> {
-		Self::membership(who).filter(|m| m.acts_as(role)).map(|m| m.department)
+		Self::active_member(who, Some(role)).ok().map(|m| m.department)
 	}
 
 	/// Whether `id` is an active department.
@@ -374,20 +367,6 @@ mod tests {
 		assert!([Role::Admin, Role::Publisher, Role::Approver, Role::Auditor]
 			.iter()
 			.all(|r| Roles::ALL.contains(*r) && !Roles::NONE.contains(*r)));
-	}
-
-	#[test]
-	fn membership_acts_only_in_active_department() {
-		let mut m = Membership {
-			department: 1,
-			kind: DepartmentKind::Transport,
-			status: DepartmentStatus::Active,
-			roles: Roles::only(Role::Approver),
-		};
-		assert!(m.acts_as(Role::Approver));
-		assert!(!m.acts_as(Role::Admin));
-		m.status = DepartmentStatus::Suspended;
-		assert!(!m.acts_as(Role::Approver));
 	}
 }
 

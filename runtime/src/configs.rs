@@ -415,7 +415,7 @@ parameter_types! {
 	/// open motion (pallet-collective's `set_members` benchmark, which makes
 	/// the same change and more).
 	pub CouncilChangeWeight: Weight =
-		<weights::pallet_collective::WeightInfo<Runtime> as pallet_collective::WeightInfo>::set_members(
+		<CouncilWeights as pallet_collective::WeightInfo>::set_members(
 			MAX_DEPARTMENTS,
 			MAX_DEPARTMENTS,
 			MAX_PROPOSALS,

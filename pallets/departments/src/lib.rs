@@ -529,7 +529,7 @@ pub mod pallet {
 			};
 			let describes = name.is_some() || metadata_uri.is_some();
 			let changes_delegate = new_delegate.is_some();
-			ensure!(describes || new_delegate.is_some(), Error::<T>::NothingToUpdate);
+			ensure!(describes || changes_delegate, Error::<T>::NothingToUpdate);
 			if let Some(name) = name {
 				dept.name = name;
 			}
