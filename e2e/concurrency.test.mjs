@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, submit } from './lib/node.mjs';
+import { startNode, connect, httpRpc, submit } from './lib/node.mjs';
 
 const DEG = 10_000_000;
 const PER_ACCOUNT = 6;
@@ -86,11 +86,8 @@ test('malformed, oversized and unauthorised submissions are refused clearly', as
   const before = (await api.query.datasets.nextDatasetId()).toNumber();
   // Bytes that are no extrinsic, sent as raw JSON-RPC (@polkadot/api would
   // refuse to encode them).
-  const raw = await fetch(node.endpoint.replace('ws://', 'http://'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'author_submitExtrinsic', params: ['0x0badc0de'] }),
-  }).then((r) => r.json());
+  const raw = await httpRpc(node.endpoint.replace('ws://', 'http://'), 'author_submitExtrinsic', ['0x0badc0de'])
+    .then((r) => r.json());
   assert.ok(raw.error, 'an error, not a hash');
   assert.match(`${raw.error.message} ${raw.error.data ?? ''}`, /decode|invalid/i);
   // A 100 kB title is included and fails by name.

@@ -38,7 +38,7 @@ import { WsProvider } from '@polkadot/api';
 import { createHash } from 'node:crypto';
 import { base58Encode, blake2AsHex, cryptoWaitReady, ed25519PairFromSeed } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { startNode, connect } from '../lib/node.mjs';
+import { startNode, connect, httpRpc } from '../lib/node.mjs';
 
 const BLOCKS = Number(process.argv[2] ?? 10);
 const BATCH = Number(process.argv[3] ?? 16);
@@ -63,11 +63,7 @@ function devNode(name) {
 
 /** The best block number of the node at `endpoint` (ws://), over HTTP. */
 async function bestNumber(endpoint) {
-  const res = await fetch(endpoint.replace('ws://', 'http://'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
-  });
+  const res = await httpRpc(endpoint.replace('ws://', 'http://'), 'chain_getHeader');
   return parseInt((await res.json()).result.number, 16);
 }
 
@@ -98,7 +94,7 @@ async function followed(follower, run) {
   // Read after the histogram: a block imported in between counts in the
   // total but not as a block, so the figure errs high.
   const from = await bestNumber(follower.endpoint);
-  await synced(follower, result.lastNumber);
+  await synced(follower, result.numbers.at(-1));
   const after = await importHistogram(follower.metrics);
   const count = after.count - before.count;
   const slowest = after.buckets
@@ -267,7 +263,6 @@ async function workload(ctx, name, items) {
     authoring: Math.max(...blocks.map((b) => ctx.authoring.get(b.number) ?? 0)),
     executeMs: await executeTime(api, raw, fullest.hash),
     perBlock: Math.max(...blocks.map((b) => b.calls)),
-    lastNumber: last.number,
     numbers: blocks.map((b) => b.number),
   };
 }

@@ -22,6 +22,15 @@ export function freePort() {
   });
 }
 
+/** One JSON-RPC call over HTTP to `url`; the response, whatever its status. */
+export function httpRpc(url, method, params = []) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+}
+
 /**
  * Starts `citychain-node --dev` (or another chain) on free ports with a
  * throw-away base path. Resolves when its RPC answers; `restart` keeps the
@@ -63,11 +72,7 @@ export async function startNode({ chain = 'dev', authoring = true, extraArgs = [
       if (child.exitCode !== null) throw new Error(`node exited early:\n${log}`);
       try {
         if (port === null) throw new Error('not listening yet');
-        const res = await fetch(`http://127.0.0.1:${port}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
-        });
+        const res = await httpRpc(`http://127.0.0.1:${port}`, 'system_health');
         if (res.ok) break;
       } catch { /* not listening yet */ }
       if (Date.now() > deadline) throw new Error(`node RPC did not come up:\n${log}`);
