@@ -1,16 +1,19 @@
 //! What the commands share: the node and the signer, waiting for a
-//! transaction's finality, reading its events, progress bars, and parsing
-//! the chain's vocabulary, coordinates and registrations.
+//! transaction's finality, progress bars, and parsing the chain's
+//! vocabulary, coordinates and registrations.
 
 use citychain_client::{
+	chain::{
+		api::{self, runtime_types::pallet_datasets::pallet::Call as DatasetsCall},
+		Static,
+	},
 	keys,
 	primitives::{
 		datasets::{AccessPolicy, DatasetContent, DatasetDescription, Sensitivity},
 		BoundingBox,
 	},
 	rpc::Node,
-	runtime::{RuntimeCall, RuntimeEvent},
-	tx::{self, Included, Signer},
+	tx::{self, Included, Payload, Signer},
 	Error,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -36,7 +39,7 @@ impl Context {
 	}
 
 	/// Signs and submits `call`, waiting for finality; prints where it landed.
-	pub async fn submit(&self, call: RuntimeCall) -> Result<Included, Error> {
+	pub async fn submit(&self, call: &impl Payload) -> Result<Included, Error> {
 		let signer = self.signer()?;
 		let spinner = ProgressBar::new_spinner().with_message("waiting for finality");
 		spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -60,25 +63,6 @@ pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
 		.progress_chars("=> "),
 	);
 	bar
-}
-
-/// Every event `pick` recognises, in the order the transaction raised them.
-pub fn events<'a, T>(
-	included: &'a Included,
-	pick: impl Fn(&RuntimeEvent) -> Option<T> + 'a,
-) -> impl Iterator<Item = T> + 'a {
-	included.events.iter().filter_map(pick)
-}
-
-/// The first event `pick` recognises, or an error naming `what`.
-pub fn event<T>(
-	included: &Included,
-	what: &str,
-	pick: impl Fn(&RuntimeEvent) -> Option<T>,
-) -> Result<T, Error> {
-	events(included, pick)
-		.next()
-		.ok_or_else(|| Error::Invalid(format!("the transaction raised no {what} event")))
 }
 
 /// A catalogue enum (`TopicCategory`, `AccessPolicy`, ...) from its name.
@@ -119,12 +103,23 @@ pub struct Registration {
 }
 
 impl Registration {
-	pub fn call(self) -> RuntimeCall {
-		RuntimeCall::Datasets(pallet_datasets::Call::register_dataset {
-			description: self.description,
-			content: self.content,
-			policy: self.policy,
-			sensitivity: self.sensitivity,
-		})
+	/// `register_dataset`, to submit on its own.
+	pub fn transaction(self) -> impl Payload {
+		api::tx().datasets().register_dataset(
+			Static(self.description),
+			Static(self.content),
+			Static(self.policy),
+			Static(self.sensitivity),
+		)
+	}
+
+	/// `register_dataset`, to put in a batch.
+	pub fn call(self) -> DatasetsCall {
+		DatasetsCall::register_dataset {
+			description: Static(self.description),
+			content: Static(self.content),
+			policy: Static(self.policy),
+			sensitivity: Static(self.sensitivity),
+		}
 	}
 }

@@ -2,17 +2,21 @@
 //! for the consumer, and fetching through the provider's gateway.
 
 use crate::{
-	common::{bytes_bar, events, parse_bbox, vocabulary, Context, Registration},
+	common::{bytes_bar, parse_bbox, vocabulary, Context, Registration},
 	extent,
 };
 use citychain_client::{
-	auth, crypt, envelope, hash, keys,
+	auth,
+	chain::api::{
+		self, access::events::AccessApproved, datasets::events::DatasetRegistered,
+		runtime_types::citychain_runtime::RuntimeCall,
+	},
+	crypt, envelope, hash, keys,
 	primitives::{
 		datasets::{DatasetContent, DatasetDescription, HashFunction},
 		LicenseInput, TimeRange,
 	},
 	rpc::hex_field,
-	runtime::{RuntimeCall, RuntimeEvent, UtilityCall},
 	store, Error,
 };
 use clap::Args;
@@ -184,19 +188,15 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 	for files in a.files.chunks(MAX_FILES_PER_TRANSACTION) {
 		let registrations =
 			files.iter().map(|file| registration(&a, file)).collect::<Result<Vec<_>, _>>()?;
-		let mut calls: Vec<RuntimeCall> = registrations.iter().map(|r| r.clone().call()).collect();
-		let call = match calls.len() {
-			1 => calls.remove(0),
-			_ => RuntimeCall::Utility(UtilityCall::batch_all { calls }),
+		let included = match &registrations[..] {
+			[one] => ctx.submit(&one.clone().transaction()).await?,
+			all => {
+				let calls = all.iter().map(|r| RuntimeCall::Datasets(r.clone().call())).collect();
+				ctx.submit(&api::tx().utility().batch_all(calls)).await?
+			},
 		};
-		let included = ctx.submit(call).await?;
-		let datasets: Vec<u64> = events(&included, |e| match e {
-			RuntimeEvent::Datasets(pallet_datasets::Event::DatasetRegistered {
-				dataset, ..
-			}) => Some(*dataset),
-			_ => None,
-		})
-		.collect();
+		let datasets: Vec<u64> =
+			included.all::<DatasetRegistered>()?.into_iter().map(|e| e.dataset).collect();
 		if datasets.len() != files.len() {
 			return Err(Error::Invalid(format!(
 				"the transaction raised {} DatasetRegistered events for {} files",
@@ -338,19 +338,13 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 		},
 		_ => None,
 	};
-	let call = RuntimeCall::Access(pallet_access::Call::approve_request {
-		contract: a.contract,
-		envelope,
-	});
-	match ctx.submit(call).await {
+	match ctx.submit(&api::tx().access().approve_request(a.contract, envelope)).await {
 		Ok(included) => {
 			if let Some((partial, target)) = sealed_copy {
 				fs::rename(&partial, &target)?;
 				eprintln!("encrypted copy: {}", target.display());
 			}
-			let approved = included.events.iter().any(|e| {
-				matches!(e, RuntimeEvent::Access(pallet_access::Event::AccessApproved { .. }))
-			});
+			let approved = included.events.has::<AccessApproved>();
 			println!(
 				"contract {} {}",
 				a.contract,
@@ -498,12 +492,8 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let (digest, size) = digest_file(&plain, code, "verifying")?;
 	let matched = digest == expected;
 	if let (Some(contract), false) = (contract, a.no_confirm) {
-		let call = RuntimeCall::Access(pallet_access::Call::confirm_receipt {
-			contract,
-			hash_code: code,
-			digest: digest.clone(),
-		});
-		ctx.submit(call).await?;
+		ctx.submit(&api::tx().access().confirm_receipt(contract, code, digest.clone()))
+			.await?;
 		eprintln!(
 			"receipt of contract {contract} reported on chain: {}",
 			if matched { "verified" } else { "mismatch" }

@@ -12,13 +12,13 @@ mod exchange;
 mod extent;
 
 use citychain_client::{
+	chain::api::{self, access::events::AccessRequested},
 	checkpoint, keys,
 	rpc::Node,
-	runtime::{RuntimeCall, RuntimeEvent},
 	Error,
 };
 use clap::{Args, Parser, Subcommand};
-use common::{event, Context};
+use common::Context;
 use serde_json::{json, Value};
 use std::{path::PathBuf, process::ExitCode};
 
@@ -244,10 +244,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::SetEncryptionKey { encryption_key } => {
 			let public = keys::read_encryption_key(&encryption_key)?.public_key().to_bytes();
-			let call = RuntimeCall::Departments(pallet_departments::Call::set_encryption_key {
-				key: public,
-			});
-			ctx.submit(call).await?;
+			ctx.submit(&api::tx().departments().set_encryption_key(public)).await?;
 			println!("0x{}", hex::encode(public));
 		},
 		Command::Register(args) => exchange::register(&ctx, *args).await?,
@@ -272,19 +269,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&exchange::record(&ctx, "datasets_get", dataset, "dataset").await?);
 		},
 		Command::Request { dataset, purpose, term } => {
-			let call = RuntimeCall::Access(pallet_access::Call::request_access {
-				dataset,
-				purpose: purpose.into_bytes(),
-				term,
-				scope: None,
-			});
-			let included = ctx.submit(call).await?;
-			let contract = event(&included, "AccessRequested", |e| match e {
-				RuntimeEvent::Access(pallet_access::Event::AccessRequested {
-					contract, ..
-				}) => Some(*contract),
-				_ => None,
-			})?;
+			let call = api::tx().access().request_access(dataset, purpose.into_bytes(), term, None);
+			let included = ctx.submit(&call).await?;
+			let contract = included.first::<AccessRequested>("AccessRequested")?.contract;
 			let state: Value = ctx
 				.node
 				.query("access_get", vec![contract.into()], Some(included.block))
@@ -294,19 +281,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,
 		Command::Reject { contract, reason } => {
-			let call = RuntimeCall::Access(pallet_access::Call::reject_request {
-				contract,
-				reason: reason.into_bytes(),
-			});
-			ctx.submit(call).await?;
+			ctx.submit(&api::tx().access().reject_request(contract, reason.into_bytes()))
+				.await?;
 			println!("contract {contract} rejected");
 		},
 		Command::Revoke { contract, reason } => {
-			let call = RuntimeCall::Access(pallet_access::Call::revoke_access {
-				contract,
-				reason: reason.into_bytes(),
-			});
-			ctx.submit(call).await?;
+			ctx.submit(&api::tx().access().revoke_access(contract, reason.into_bytes()))
+				.await?;
 			println!("contract {contract} revoked");
 		},
 		Command::Contract { contract } => {

@@ -7,7 +7,7 @@
 //! the entry at the checkpoint's index must still have the checkpoint's hash,
 //! and every entry after it must chain to it.
 
-use crate::{rpc::Node, tx::Signer, Error, Result};
+use crate::{chain, rpc::Node, tx::Signer, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
@@ -91,11 +91,15 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 
 /// How many entries the log has had (`Audit::Count`) at block `at`.
 async fn audit_count(node: &Node, at: H256) -> Result<u64> {
-	let Some(value) = node.storage_value("Audit", "Count", at).await? else { return Ok(0) };
-	let raw: [u8; 8] = value
-		.try_into()
-		.map_err(|_| Error::Invalid("Audit::Count is not a u64".into()))?;
-	Ok(u64::from_le_bytes(raw))
+	let chain = chain::client(node).await?;
+	let block = chain.at_block(at).await.map_err(|e| Error::Connection(e.to_string()))?;
+	let bad = |e: &dyn std::fmt::Display| Error::Invalid(format!("Audit::Count at {at:?}: {e}"));
+	let value = block
+		.storage()
+		.fetch(chain::api::storage().audit().count(), ())
+		.await
+		.map_err(|e| bad(&e))?;
+	value.decode().map_err(|e| bad(&e))
 }
 
 /// Checks `checkpoint` against the node's finalized log: the signature, the

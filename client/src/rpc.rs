@@ -2,11 +2,7 @@
 
 use crate::{Error, Result};
 use jsonrpsee::{
-	core::{
-		client::{ClientT, Subscription, SubscriptionClientT},
-		params::ArrayParams,
-		ClientError,
-	},
+	core::{client::ClientT, params::ArrayParams, ClientError},
 	ws_client::{WsClient, WsClientBuilder},
 };
 use serde::{de::DeserializeOwned, Deserialize};
@@ -40,14 +36,6 @@ pub struct AccessCheck {
 	pub expires_at: Option<u32>,
 }
 
-/// The versions a transaction signs: `state_getRuntimeVersion`.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuntimeVersion {
-	pub spec_version: u32,
-	pub transaction_version: u32,
-}
-
 impl Node {
 	/// A node at `url`; nothing is connected until the first request.
 	pub fn new(url: impl Into<String>) -> Self {
@@ -57,7 +45,7 @@ impl Node {
 	/// A node at `url`, connected now (an error if it cannot be reached).
 	pub async fn connect(url: impl Into<String>) -> Result<Self> {
 		let node = Self::new(url);
-		node.client().await?;
+		node.connection().await?;
 		Ok(node)
 	}
 
@@ -65,7 +53,9 @@ impl Node {
 		&self.url
 	}
 
-	async fn client(&self) -> Result<Arc<WsClient>> {
+	/// The node's connection, made again if it has broken: also what
+	/// subxt's client for transactions runs on ([`crate::tx::submit`]).
+	pub(crate) async fn connection(&self) -> Result<Arc<WsClient>> {
 		let mut slot = self.client.lock().await;
 		if let Some(client) = slot.as_ref().filter(|c| c.is_connected()) {
 			return Ok(client.clone());
@@ -97,7 +87,7 @@ impl Node {
 	) -> Result<R> {
 		let mut retried = false;
 		loop {
-			let client = self.client().await?;
+			let client = self.connection().await?;
 			match client.request(method, array(&params)?).await {
 				Ok(answer) => return Ok(answer),
 				Err(ClientError::RestartNeeded(_)) | Err(ClientError::Transport(_)) if !retried => {
@@ -107,17 +97,6 @@ impl Node {
 				Err(e) => return Err(rpc_error(e)),
 			}
 		}
-	}
-
-	/// Subscribes with `method`, unsubscribing with `unsubscribe`.
-	pub async fn subscribe<R: DeserializeOwned>(
-		&self,
-		method: &str,
-		params: Vec<Value>,
-		unsubscribe: &str,
-	) -> Result<Subscription<R>> {
-		let client = self.client().await?;
-		client.subscribe(method, array(&params)?, unsubscribe).await.map_err(rpc_error)
 	}
 
 	/// Calls a CityChain method whose last parameter is an optional block hash.
@@ -137,33 +116,8 @@ impl Node {
 		self.request("chain_getFinalizedHead", vec![]).await
 	}
 
-	/// The raw value of the storage item `pallet::item` (a plain value, not
-	/// a map) at block `at`; `None` if it is not set.
-	pub async fn storage_value(
-		&self,
-		pallet: &str,
-		item: &str,
-		at: H256,
-	) -> Result<Option<Vec<u8>>> {
-		use sp_io::hashing::twox_128;
-		let key = format!(
-			"0x{}{}",
-			hex::encode(twox_128(pallet.as_bytes())),
-			hex::encode(twox_128(item.as_bytes()))
-		);
-		let raw: Option<String> =
-			self.request("state_getStorage", vec![json!(key), json!(at)]).await?;
-		raw.map(|raw| hex::decode(raw.trim_start_matches("0x")))
-			.transpose()
-			.map_err(|_| invalid(format!("malformed storage value of {pallet}::{item}")))
-	}
-
 	pub async fn genesis_hash(&self) -> Result<H256> {
 		self.request("chain_getBlockHash", vec![json!(0)]).await
-	}
-
-	pub async fn runtime_version(&self) -> Result<RuntimeVersion> {
-		self.request("state_getRuntimeVersion", vec![]).await
 	}
 
 	/// The number of the block `hash`.
