@@ -2,6 +2,7 @@
 // call goes through, a non-member's transaction is refused by the pool.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode, connect, finalizedAtLeast, submit } from './lib/node.mjs';
@@ -32,6 +33,17 @@ test('metadata lists the Departments and Council pallets', () => {
   for (const name of ['System', 'Aura', 'Grandpa', 'Sudo', 'Council', 'Departments']) {
     assert.ok(pallets.includes(name), `${name} missing from ${pallets}`);
   }
+});
+
+test('the running runtime serves the metadata the Rust clients are generated from', async () => {
+  // Metadata_metadata_at_version(16) -> Option<OpaqueMetadata>.
+  const answer = await api.rpc.state.call('Metadata_metadata_at_version', '0x10000000');
+  const served = api.createType('Option<OpaqueMetadata>', answer).unwrap().toU8a(true);
+  const committed = readFileSync(new URL('../client/metadata/citychain.scale', import.meta.url));
+  assert.ok(
+    Buffer.from(served).equals(committed),
+    'client/metadata/citychain.scale is not what the node serves: run ./scripts/metadata.sh',
+  );
 });
 
 test('a department admin adds a member, who can transact at once', async () => {
