@@ -150,13 +150,6 @@ impl Sensitivity {
 	}
 }
 
-impl DatasetStatus {
-	/// Whether a newer version may replace this record.
-	pub fn is_current(&self) -> bool {
-		matches!(self, Self::Active | Self::Deprecated)
-	}
-}
-
 /// Hash functions a content hash may use, by multicodec code.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum HashFunction {
