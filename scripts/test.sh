@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Sets up what is missing, checks the Rust code's format, builds the
 # workspace's programs once, and runs every test suite: the set-up's own
-# test, the workspace's Rust tests, the end-to-end tests against those
-# programs, and the zombienet network tests with the same node binary.
+# test, the workspace's Rust tests and lints (clippy, warnings are errors),
+# the end-to-end tests against those programs, and the zombienet network
+# tests with the same node binary.
 # Prints the time of each stage at the end, also when a stage fails.
 #
 # The suites spend most of their time waiting for blocks, not computing, so
 # they run side by side once the programs are built: the Rust tests compile
-# and run in the background (at low priority), the end-to-end test files run
-# several at a time, and the zombienet network beside them.
+# and run in the background (at low priority), then clippy checks the
+# workspace, the end-to-end test files run several at a time, and the
+# zombienet network beside them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap print_stage_times EXIT
@@ -17,6 +19,18 @@ cargo_fmt_check() {
 	(cd "$ROOT" && cargo fmt --all --check) || die "the Rust code is not formatted as .rustfmt.toml says: run 'cargo fmt --all'"
 }
 cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspace --no-fail-fast); }
+cargo_clippy() {
+	(cd "$ROOT" && nice -n 10 cargo clippy --release --locked --workspace --all-targets -- -D warnings)
+}
+# The tests, then clippy, each timed in the stage's output.
+rust_suites() {
+	local start=$SECONDS
+	cargo_test || return
+	log "Rust tests took $((SECONDS - start)) s; clippy (warnings are errors)"
+	start=$SECONDS
+	cargo_clippy || return
+	log "clippy took $((SECONDS - start)) s"
+}
 e2e_setup() {
 	ensure_stac_python
 	ensure_chromium
@@ -33,9 +47,9 @@ stage "prerequisites" ensure_prerequisites
 stage "format (cargo fmt --check)" cargo_fmt_check
 stage "e2e set-up" e2e_setup
 stage "build (workspace binaries)" build_node
-background_stage "Rust tests" cargo_test
+background_stage "Rust tests, clippy" rust_suites
 background_stage "zombienet" "$ROOT/scripts/zombienet.sh" test
 stage "e2e tests" e2e_test
 wait_stage "zombienet"
-wait_stage "Rust tests"
+wait_stage "Rust tests, clippy"
 log "all test suites passed"

@@ -34,7 +34,7 @@ pub fn data_key() -> [u8; KEY_LEN] {
 
 /// The size of the encryption of `plain` bytes.
 pub fn encrypted_len(plain: u64) -> u64 {
-	let chunks = (plain / CHUNK as u64 + u64::from(plain % CHUNK as u64 != 0)).max(1);
+	let chunks = (plain / CHUNK as u64 + u64::from(!plain.is_multiple_of(CHUNK as u64))).max(1);
 	(MAGIC.len() + NONCE_PREFIX) as u64 + plain + chunks * TAG as u64
 }
 

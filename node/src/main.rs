@@ -1,5 +1,8 @@
 //! citychain-node: the node of the CityChain consortium chain.
 #![warn(missing_docs)]
+// `sc_cli::Error`, which the node's commands and service return as
+// polkadot-sdk's own nodes do, is large; it is returned once per process.
+#![allow(clippy::result_large_err)]
 
 mod authorized_peers;
 #[cfg(feature = "runtime-benchmarks")]

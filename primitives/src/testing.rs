@@ -16,9 +16,9 @@ struct DepartmentEntry {
 }
 
 thread_local! {
-	static MEMBERS: RefCell<BTreeMap<u64, (DepartmentId, Roles)>> = RefCell::new(BTreeMap::new());
+	static MEMBERS: RefCell<BTreeMap<u64, (DepartmentId, Roles)>> = const { RefCell::new(BTreeMap::new()) };
 	static DEPARTMENTS: RefCell<BTreeMap<DepartmentId, DepartmentEntry>> =
-		RefCell::new(BTreeMap::new());
+		const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The department directory of a test.

@@ -158,7 +158,7 @@ fn members_cannot_claim_nodes_or_add_connections() {
 		// nor through a council motion: only Root (governance's dispatchAsRoot)
 		let claim = RuntimeCall::NodeAuthorization(Nodes::claim_node { node: peer() });
 		let origin = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
-		assert!(frame_support::traits::OriginTrait::filter_call(&origin, &claim) == false);
+		assert!(!frame_support::traits::OriginTrait::filter_call(&origin, &claim));
 	});
 }
 

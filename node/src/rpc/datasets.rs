@@ -806,7 +806,7 @@ where
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
 	fn record(&self, at: Hash, id: DatasetId) -> RpcResult<Option<Record>> {
-		Ok(self.client.runtime_api().dataset(at, id).map_err(runtime_error)?)
+		self.client.runtime_api().dataset(at, id).map_err(runtime_error)
 	}
 
 	fn latest(&self, at: Hash, id: DatasetId) -> RpcResult<DatasetId> {
@@ -882,7 +882,7 @@ where
 
 	/// Runs `read` on the index at the block `indexed` chooses, off the
 	/// async workers, with what `reader` may see at that block.
-	async fn from_index<T: Send + 'static>(
+	async fn read_index<T: Send + 'static>(
 		&self,
 		at: Option<Hash>,
 		cursor: Option<BlockNumber>,
@@ -944,7 +944,7 @@ where
 			params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
-			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
+			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
 				index.search(&Search { visible, ..search }, at)
 			})
 			.await?;
@@ -961,11 +961,10 @@ where
 	}
 
 	fn history(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Vec<DatasetId>> {
-		Ok(self
-			.client
+		self.client
 			.runtime_api()
 			.history(block_or_best(&*self.client, at), id)
-			.map_err(runtime_error)?)
+			.map_err(runtime_error)
 	}
 
 	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
@@ -982,7 +981,7 @@ where
 		let search = params.search()?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let ((items, next, prev), answered) = self
-			.from_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
+			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
 				stac_found(index, &Search { visible, ..search }, at)
 			})
 			.await?;
@@ -1013,7 +1012,7 @@ where
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<ExtentJson> {
 		let owner = params.owner;
 		let (extent, answered) = self
-			.from_index(at, None, params.reader.as_deref(), move |index, visible, at| {
+			.read_index(at, None, params.reader.as_deref(), move |index, visible, at| {
 				index.extent(owner, visible.as_ref(), at)
 			})
 			.await?;

@@ -1087,7 +1087,7 @@ pub(super) mod tests {
 			let page = store.search(&search, at).unwrap();
 			assert!(page.items.len() <= search.query.limit as usize);
 			let next = page.next.as_ref().expect("a page before another has a next");
-			assert_eq!(next.backward, false);
+			assert!(!next.backward);
 			back.extend(page.items.iter().rev().map(|i| i.id));
 			prev = page.prev;
 		}

@@ -65,7 +65,7 @@ pub const MAX_DEADLINES: u32 = 4;
 pub const MAX_DEPARTMENTS: u32 = 8;
 
 thread_local! {
-	static DATASETS: RefCell<BTreeMap<DatasetId, DatasetSummary>> = RefCell::new(BTreeMap::new());
+	static DATASETS: RefCell<BTreeMap<DatasetId, DatasetSummary>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The dataset registry of the tests.

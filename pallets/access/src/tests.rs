@@ -354,7 +354,7 @@ fn a_regulator_cannot_approve_its_own_departments_request() {
 		assert_ok!(approve(PLANNER, own));
 		assert_noop!(approve(REGULATOR_APPROVER, own), Error::<Test>::OwnRequest);
 		assert_eq!(contract(own).state, ContractState::Requested);
-		assert_eq!(check(REGULATOR_APPROVER, RESTRICTED).0, false);
+		assert!(!check(REGULATOR_APPROVER, RESTRICTED).0);
 	});
 }
 
@@ -548,7 +548,7 @@ fn approved_contracts_expire_at_the_end_of_their_term() {
 	new_test_ext().execute_with(|| {
 		let id = request(TRANSPORT_CLERK, OPEN);
 		run_to_block(TERM);
-		assert_eq!(check(TRANSPORT_CLERK, APPROVAL).0, false);
+		assert!(!check(TRANSPORT_CLERK, APPROVAL).0);
 		assert_eq!(Access::check(&TRANSPORT_CLERK, OPEN).basis, AccessBasis::Contract);
 		run_to_block(1 + TERM);
 		assert_eq!(contract(id).state, ContractState::Expired);

@@ -37,7 +37,7 @@ impl frame_system::Config for Test {
 }
 
 thread_local! {
-	static KEYS: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
+	static KEYS: RefCell<BTreeSet<AccountId>> = const { RefCell::new(BTreeSet::new()) };
 }
 
 /// Accounts with session keys.
