@@ -118,27 +118,20 @@ impl<T: Config> TransactionExtension<T> for CheckMembership {
 	}
 }
 
+/// What encoding one of the extension's parts gives.
+type Encoded = Result<(), frame_decode::extrinsics::TransactionExtensionError>;
+
+/// Both parts are nothing, as long as the runtime's type for them is empty;
+/// an error otherwise.
 impl frame_decode::extrinsics::TransactionExtension<PortableRegistry> for CheckMembership {
 	const NAME: &str = "CheckMembership";
 
-	/// Nothing, as long as the runtime's type for it is empty; an error
-	/// otherwise.
-	fn encode_value_to(
-		&self,
-		type_id: u32,
-		types: &PortableRegistry,
-		out: &mut Vec<u8>,
-	) -> Result<(), frame_decode::extrinsics::TransactionExtensionError> {
-		Ok(().encode_as_type_to(type_id, types, out)?)
+	fn encode_value_to(&self, id: u32, types: &PortableRegistry, out: &mut Vec<u8>) -> Encoded {
+		Ok(().encode_as_type_to(id, types, out)?)
 	}
 
-	fn encode_implicit_to(
-		&self,
-		type_id: u32,
-		types: &PortableRegistry,
-		out: &mut Vec<u8>,
-	) -> Result<(), frame_decode::extrinsics::TransactionExtensionError> {
-		Ok(().encode_as_type_to(type_id, types, out)?)
+	fn encode_implicit_to(&self, id: u32, types: &PortableRegistry, out: &mut Vec<u8>) -> Encoded {
+		Ok(().encode_as_type_to(id, types, out)?)
 	}
 }
 
