@@ -71,26 +71,9 @@ pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Res
 		.map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
 }
 
-/// Degrees to the chain's fixed point (1e-7 degree).
-pub fn fixed(degrees: f64) -> i32 {
-	(degrees * 1e7).round() as i32
-}
-
 /// A bounding box from `west,south,east,north` in degrees.
 pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
-	let parts: Vec<f64> = text
-		.split(',')
-		.map(|p| p.trim().parse::<f64>())
-		.collect::<Result<_, _>>()
-		.map_err(|_| {
-			Error::Invalid(format!("malformed bbox {text:?}: west,south,east,north in degrees"))
-		})?;
-	match parts[..] {
-		[w, s, e, n] => {
-			Ok(BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) })
-		},
-		_ => Err(Error::Invalid(format!("malformed bbox {text:?}: four numbers"))),
-	}
+	BoundingBox::parse_degrees(text).map_err(|e| Error::Invalid(format!("{e}: {text:?}")))
 }
 
 /// Parts of a registration the chain needs, gathered by `register`.

@@ -213,7 +213,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 				content.size,
 				a.hash,
 				hex::encode(&content.digest),
-				[bbox.west, bbox.south, bbox.east, bbox.north].map(|v| v as f64 / 1e7)
+				bbox.degrees()
 			);
 			if let Some(store) = &a.store {
 				eprintln!("stored as {}", store_file(store, dataset, file)?.display());
@@ -519,7 +519,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::common::fixed;
+	use citychain_client::primitives::datasets::fixed;
 
 	#[test]
 	fn hash_functions_by_name() {

@@ -3,7 +3,10 @@
 //! `datetime`, `start_datetime`/`end_datetime`, `time`, `timestamp` or
 //! `date` properties.
 
-use citychain_client::{primitives::BoundingBox, Error};
+use citychain_client::{
+	primitives::{datasets::fixed, BoundingBox},
+	Error,
+};
 use serde_json::Value;
 
 /// The extent found in a GeoJSON document.
@@ -74,10 +77,10 @@ fn extent_of<'a>(features: impl Iterator<Item = (&'a Value, &'a Value)>) -> Exte
 		}
 	}
 	let bbox = (w <= e).then(|| BoundingBox {
-		west: crate::common::fixed(w),
-		south: crate::common::fixed(s),
-		east: crate::common::fixed(e),
-		north: crate::common::fixed(n),
+		west: fixed(w),
+		south: fixed(s),
+		east: fixed(e),
+		north: fixed(n),
 	});
 	Extent { bbox, time }
 }

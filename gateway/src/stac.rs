@@ -13,6 +13,7 @@ use axum::{
 	response::{IntoResponse, Response},
 	Json,
 };
+use citychain_client::primitives::BoundingBox;
 use serde_json::{json, Map, Value};
 use sp_core::H256;
 use std::{collections::BTreeMap, sync::Arc};
@@ -327,27 +328,9 @@ impl CollectionSearch {
 		for (key, value) in query {
 			match key.as_str() {
 				"bbox" => {
-					let b: Vec<f64> = value
-						.split(',')
-						.map(|v| v.trim().parse::<f64>())
-						.collect::<Result<_, _>>()
-						.map_err(|_| {
-							ApiError::bad_request(format!("bbox: {value:?} is not four numbers"))
-						})?;
-					let [w, s, e, n] = b[..] else {
-						return Err(ApiError::bad_request(
-							"bbox: four numbers: west,south,east,north",
-						));
-					};
-					if !(s <= n
-						&& [w, e].iter().all(|x| x.abs() <= 180.0)
-						&& [s, n].iter().all(|y| y.abs() <= 90.0))
-					{
-						return Err(ApiError::bad_request(format!(
-							"bbox: {value:?} is not a box in degrees"
-						)));
-					}
-					search.bbox = Some([w, s, e, n]);
+					let bbox = BoundingBox::parse_degrees(value)
+						.map_err(|e| ApiError::bad_request(format!("{e}: {value:?}")))?;
+					search.bbox = Some(bbox.degrees());
 				},
 				"datetime" => {
 					let open = |t: &str| {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId,
+	datasets::degrees, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId,
 	License, Sensitivity, TimeRange, TopicCategory,
 };
 use citychain_runtime::{AccountId, BlockNumber};
@@ -21,10 +21,6 @@ const PROJECTION_EXTENSION: &str =
 
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn degrees(fixed: i32) -> f64 {
-	f64::from(fixed) / f64::from(DEGREE)
 }
 
 pub fn rfc3339(ms: i64) -> String {
@@ -218,9 +214,9 @@ pub fn queryables() -> Value {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use citychain_primitives::datasets::fixed;
 
 	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {
-		let fixed = |d: f64| (d * f64::from(DEGREE)).round() as i32;
 		BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }
 	}
 

@@ -41,6 +41,18 @@ pub const MAX_SEARCH_SCAN: u32 = 10_000;
 
 /// One degree in the fixed-point unit of coordinates (1e-7 degrees).
 pub const DEGREE: i32 = 10_000_000;
+/// A coordinate in degrees, from the fixed point.
+pub fn degrees(fixed: i32) -> f64 {
+	f64::from(fixed) / f64::from(DEGREE)
+}
+
+/// A coordinate in the fixed point, to the nearest unit, from degrees
+/// (saturating: check the range first).
+#[cfg(feature = "std")]
+pub fn fixed(degrees: f64) -> i32 {
+	(degrees * f64::from(DEGREE)).round() as i32
+}
+
 /// Largest absolute latitude, in 1e-7 degrees.
 pub const MAX_LATITUDE: i32 = 90 * DEGREE;
 /// Largest absolute longitude, in 1e-7 degrees.
@@ -242,6 +254,38 @@ pub enum BoundingBoxError {
 	SouthAboveNorth,
 }
 
+impl core::fmt::Display for BoundingBoxError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
+			Self::LatitudeOutOfRange => "latitude outside ±90",
+			Self::LongitudeOutOfRange => "longitude outside ±180",
+			Self::SouthAboveNorth => "south is above north",
+		})
+	}
+}
+
+/// Why a bounding box given in degrees was not read.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DegreesError {
+	/// Not four numbers, nor six with elevations.
+	Malformed,
+	/// Four numbers, but not a box on the globe.
+	Invalid(BoundingBoxError),
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for DegreesError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			Self::Malformed => f.write_str(
+				"malformed bbox: west,south,east,north in degrees (or six numbers with elevations)",
+			),
+			Self::Invalid(e) => write!(f, "bbox {e}"),
+		}
+	}
+}
+
 /// An extent in WGS84 longitude and latitude, in 1e-7 degrees, edges
 /// included. `west > east` means the box crosses the antimeridian.
 #[derive(
@@ -280,6 +324,50 @@ impl BoundingBox {
 			return Err(BoundingBoxError::SouthAboveNorth);
 		}
 		Ok(self)
+	}
+
+	/// The box `[west, south, east, north]` in degrees, or STAC's box with
+	/// elevations `[west, south, low, east, north, high]`, read in 2D.
+	#[cfg(feature = "std")]
+	pub fn from_degrees(numbers: &[f64]) -> Result<Self, DegreesError> {
+		let [west, south, east, north] = match *numbers {
+			[w, s, e, n] | [w, s, _, e, n, _] => [w, s, e, n],
+			_ => return Err(DegreesError::Malformed),
+		};
+		let fixed = |d: f64, max: i32, error: BoundingBoxError| {
+			if d.is_finite() && fixed(d).abs() <= max {
+				Ok(fixed(d))
+			} else {
+				Err(DegreesError::Invalid(error))
+			}
+		};
+		let (lon, lat) =
+			(BoundingBoxError::LongitudeOutOfRange, BoundingBoxError::LatitudeOutOfRange);
+		Self {
+			west: fixed(west, MAX_LONGITUDE, lon)?,
+			south: fixed(south, MAX_LATITUDE, lat)?,
+			east: fixed(east, MAX_LONGITUDE, lon)?,
+			north: fixed(north, MAX_LATITUDE, lat)?,
+		}
+		.validate()
+		.map_err(DegreesError::Invalid)
+	}
+
+	/// [`Self::from_degrees`] of comma-separated numbers, as a STAC query
+	/// string or a command line gives them: `116.3,39.8,116.5,40`.
+	#[cfg(feature = "std")]
+	pub fn parse_degrees(text: &str) -> Result<Self, DegreesError> {
+		let numbers: Vec<f64> = text
+			.split(',')
+			.map(|n| n.trim().parse())
+			.collect::<Result<_, _>>()
+			.map_err(|_| DegreesError::Malformed)?;
+		Self::from_degrees(&numbers)
+	}
+
+	/// `[west, south, east, north]` in degrees.
+	pub fn degrees(&self) -> [f64; 4] {
+		[self.west, self.south, self.east, self.north].map(degrees)
 	}
 
 	pub fn crosses_antimeridian(&self) -> bool {
@@ -616,8 +704,37 @@ mod tests {
 	use super::*;
 
 	fn bbox(west: f64, south: f64, east: f64, north: f64) -> BoundingBox {
-		let fp = |d: f64| (d * DEGREE as f64) as i32;
-		BoundingBox { west: fp(west), south: fp(south), east: fp(east), north: fp(north) }
+		BoundingBox {
+			west: fixed(west),
+			south: fixed(south),
+			east: fixed(east),
+			north: fixed(north),
+		}
+	}
+
+	#[test]
+	fn a_box_in_degrees_is_read_from_numbers_or_text_and_checked() {
+		let beijing = bbox(116.3, 39.8, 116.5, 40.0);
+		assert_eq!(BoundingBox::parse_degrees("116.3, 39.8,116.5,40"), Ok(beijing));
+		assert_eq!(BoundingBox::from_degrees(&[116.3, 39.8, 0.0, 116.5, 40.0, 80.0]), Ok(beijing));
+		assert_eq!(beijing.degrees(), [116.3, 39.8, 116.5, 40.0]);
+		assert_eq!(
+			BoundingBox::parse_degrees("170,-10,-170,10").map(|b| b.crosses_antimeridian()),
+			Ok(true)
+		);
+		let invalid = |e| Err(DegreesError::Invalid(e));
+		for (text, error) in [
+			("1,2,3", Err(DegreesError::Malformed)),
+			("1,2,3,4,5", Err(DegreesError::Malformed)),
+			("1,x,3,4", Err(DegreesError::Malformed)),
+			("0,0,1,95", invalid(BoundingBoxError::LatitudeOutOfRange)),
+			("0,0,181,1", invalid(BoundingBoxError::LongitudeOutOfRange)),
+			("0,NaN,1,1", invalid(BoundingBoxError::LatitudeOutOfRange)),
+			("0,inf,1,1", invalid(BoundingBoxError::LatitudeOutOfRange)),
+			("0,10,1,5", invalid(BoundingBoxError::SouthAboveNorth)),
+		] {
+			assert_eq!(BoundingBox::parse_degrees(text), error, "{text}");
+		}
 	}
 
 	#[test]

@@ -8,6 +8,7 @@ use citychain_primitives::{
 		Receipt, MAX_CONTRACT_PAGE,
 	},
 	api::AccessApi as RuntimeApi,
+	datasets::degrees,
 	AccessPolicy, DatasetId, DepartmentId,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
@@ -79,7 +80,6 @@ pub struct ContractJson {
 
 impl ContractJson {
 	fn new(id: ContractId, c: Contract<AccountId, BlockNumber>) -> Self {
-		let degrees = |v: i32| f64::from(v) / f64::from(citychain_primitives::datasets::DEGREE);
 		let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
 		let scope = c.scope.unwrap_or_default();
 		Self {

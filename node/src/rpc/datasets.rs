@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
-	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
+	datasets::{DegreesError, TimeRangeError, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery, DatasetStatus,
 	DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
 };
@@ -253,42 +253,17 @@ pub struct BboxParam(pub Value);
 
 impl BboxParam {
 	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
-		let malformed =
-			|| invalid(format!("malformed bbox {}: expected four (or six) numbers", self.0));
-		let numbers: Vec<f64> = match &self.0 {
-			Value::Array(items) => {
-				items.iter().map(Value::as_f64).collect::<Option<_>>().ok_or_else(malformed)?
-			},
-			Value::String(t) => t
-				.split(',')
-				.map(|p| p.trim().parse::<f64>())
-				.collect::<Result<_, _>>()
-				.map_err(|_| malformed())?,
-			_ => return Err(malformed()),
-		};
 		// A 3D box (STAC: min and max elevation too) is searched in 2D.
-		let (west, south, east, north) = match numbers[..] {
-			[west, south, east, north] | [west, south, _, east, north, _] => (west, south, east, north),
-			_ => {
-				return Err(invalid(
-					"malformed bbox: expected [west, south, east, north] or six numbers with elevations",
-				))
-			},
+		let read = match &self.0 {
+			Value::Array(items) => items
+				.iter()
+				.map(Value::as_f64)
+				.collect::<Option<Vec<_>>>()
+				.map_or(Err(DegreesError::Malformed), |n| BoundingBox::from_degrees(&n)),
+			Value::String(text) => BoundingBox::parse_degrees(text),
+			_ => Err(DegreesError::Malformed),
 		};
-		let fixed = |d: f64| {
-			if d.is_finite() && d.abs() <= 180.0 {
-				Ok((d * f64::from(DEGREE)).round() as i32)
-			} else {
-				Err(invalid(format!("bbox coordinate {d} is outside ±180")))
-			}
-		};
-		let bbox = BoundingBox {
-			west: fixed(west)?,
-			south: fixed(south)?,
-			east: fixed(east)?,
-			north: fixed(north)?,
-		};
-		bbox.validate().map_err(|e| query_error(QueryError::InvalidBoundingBox(e)))
+		read.map_err(|e| invalid(format!("{e}: {}", self.0)))
 	}
 }
 
@@ -321,15 +296,7 @@ fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
 
 fn query_error(e: QueryError) -> ErrorObjectOwned {
 	invalid(match e {
-		QueryError::InvalidBoundingBox(BoundingBoxError::LatitudeOutOfRange) => {
-			"bbox latitude outside ±90".into()
-		},
-		QueryError::InvalidBoundingBox(BoundingBoxError::LongitudeOutOfRange) => {
-			"bbox longitude outside ±180".into()
-		},
-		QueryError::InvalidBoundingBox(BoundingBoxError::SouthAboveNorth) => {
-			"bbox south is above north".into()
-		},
+		QueryError::InvalidBoundingBox(e) => format!("bbox {e}"),
 		QueryError::InvalidTimeInterval(TimeRangeError::EndBeforeStart) => {
 			"datetime interval ends before it starts".into()
 		},

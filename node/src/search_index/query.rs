@@ -4,7 +4,7 @@
 //! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
-	datasets::DEGREE, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
+	datasets::degrees, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
 	DepartmentId, Sensitivity, TopicCategory,
 };
 use citychain_runtime::BlockNumber;
@@ -493,7 +493,7 @@ impl From<DatasetQuery> for Search {
 /// The footprint of a box: one rectangle, or its two halves if it crosses
 /// the antimeridian.
 fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
-	let d = |v: i32| f64::from(v) / f64::from(DEGREE);
+	let d = degrees;
 	halves(b)
 		.into_iter()
 		.map(|(_, west, east)| {
@@ -535,11 +535,8 @@ impl Search {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use citychain_primitives::datasets::fixed;
 	use geo::{line_string, point, polygon};
-
-	fn fixed(d: f64) -> i32 {
-		(d * f64::from(DEGREE)).round() as i32
-	}
 
 	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {
 		BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }

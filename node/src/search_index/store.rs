@@ -20,7 +20,7 @@ use std::{
 };
 
 use citychain_primitives::{
-	datasets::{DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
+	datasets::{degrees, DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
 	BoundingBox, Dataset, DatasetId, DatasetItem, DepartmentId, TimeInterval,
 };
 use geo::BoundingRect;
@@ -536,7 +536,6 @@ impl Store {
 			"SELECT count(*), min(west), min(south), max(east), max(north), max(west > east), min(start_ms), max(end_ms)
 			 FROM datasets WHERE {filters}"
 		);
-		let degrees = |v: i32| f64::from(v) / f64::from(DEGREE);
 		self.db
 			.prepare_cached(&sql)
 			.and_then(|mut statement| {
@@ -902,10 +901,6 @@ pub(super) mod tests {
 			created: stamp,
 			updated: stamp,
 		}
-	}
-
-	fn degrees(v: i32) -> f64 {
-		f64::from(v) / f64::from(DEGREE)
 	}
 
 	/// A point or a line somewhere a random box could be.
