@@ -16,8 +16,8 @@ use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use subxt::{
 	config::transaction_extensions::{CheckMortalityParams, CheckNonceParams},
 	error::{
-		DispatchError, ExtrinsicError, TransactionEventsError, TransactionProgressError,
-		TransactionStatusError,
+		BackendError, DispatchError, ExtrinsicError, RpcError, TransactionEventsError,
+		TransactionProgressError, TransactionStatusError,
 	},
 	events::DecodeAsEvent,
 	extrinsics::ExtrinsicEvents,
@@ -132,6 +132,13 @@ pub async fn submit(node: &Node, signer: &Signer, call: &impl Payload) -> Result
 /// runtime, or the pool refused it.
 fn refused(error: ExtrinsicError) -> Error {
 	match error {
+		// The pool's reason, with its detail: "Invalid Transaction: Custom error: 3".
+		ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(RpcError::ClientError(
+			subxt::rpcs::Error::User(e),
+		))) => Error::Rejected(match e.data {
+			Some(data) => format!("{}: {}", e.message, data.get().trim_matches('"')),
+			None => e.message,
+		}),
 		ExtrinsicError::ErrorSubmittingTransaction(e) => Error::Rejected(e.to_string()),
 		ExtrinsicError::TransactionStatusStreamError(e) => Error::Connection(e.to_string()),
 		other => Error::Rejected(other.to_string()),
