@@ -175,8 +175,12 @@ test('the result list loads more as it scrolls', async () => {
   await page.goto(`${gateway.url}/explorer/#/`);
   await page.fill('input[name=q]', 'weather');
   await page.waitForFunction(() => document.querySelectorAll('.result').length === 25 && document.querySelector('.results .more'));
-  await page.locator('.results .more').scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll('.result').length === 30 && !document.querySelector('.results .more'));
+  // Scrolls to the end of the list until it has grown; a block finalized
+  // meanwhile may render the list again, so the scroll repeats.
+  await page.waitForFunction(() => {
+    document.querySelector('.results .more')?.scrollIntoView();
+    return document.querySelectorAll('.result').length === 30 && !document.querySelector('.results .more');
+  }, null, { polling: 250 });
   assert.match(await page.textContent('.summary'), /^30 datasets in view/);
   // Without the text, a first page of all 39 again.
   await page.fill('input[name=q]', '');

@@ -72,12 +72,17 @@ function row(d: Item, owners: Map<number, string>): HTMLElement {
   return li;
 }
 
-/** Runs the search again from its first page. */
-export async function search(): Promise<void> {
+/**
+ * Runs the search again from its first page. A `refresh` (new finalized
+ * datasets) asks for as many results as the list already shows, so a reader
+ * who scrolled does not lose their place; the node clamps the limit.
+ */
+export async function search(refresh = false): Promise<void> {
   if (!state.active) return;
   const generation = ++state.generation;
   const started = performance.now();
   const asked = params();
+  if (refresh) asked.limit = Math.max(PAGE, state.shown.length);
   let page: Page;
   try {
     page = await call<Page>('datasets_search', asked);
@@ -231,5 +236,5 @@ export function wireMap(): void {
     const id = ids.length ? ids[ids.length - 1] : null;
     if (id !== null) location.hash = `#/dataset/${id}`;
   });
-  onFinalizedEvents(['datasets'], () => { if (state.active) void search(); });
+  onFinalizedEvents(['datasets'], () => { if (state.active) void search(true); });
 }
