@@ -180,7 +180,15 @@ test('the result list loads more as it scrolls', async () => {
   await page.waitForFunction(() => {
     document.querySelector('.results .more')?.scrollIntoView();
     return document.querySelectorAll('.result').length === 30 && !document.querySelector('.results .more');
-  }, null, { polling: 250 });
+  }, null, { polling: 250 }).catch(async (e) => {
+    const seen = await page.evaluate(() => ({
+      results: document.querySelectorAll('.result').length,
+      more: Boolean(document.querySelector('.results .more')),
+      summary: document.querySelector('.summary')?.textContent,
+      searches: document.getElementById('side').dataset.generation,
+    }));
+    throw new Error(`the list did not grow to 30: ${JSON.stringify(seen)}`, { cause: e });
+  });
   assert.match(await page.textContent('.summary'), /^30 datasets in view/);
   // Without the text, a first page of all 39 again.
   await page.fill('input[name=q]', '');

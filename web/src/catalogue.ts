@@ -31,7 +31,12 @@ const state = {
   /** Increases with every new search, so a late answer of an older one is dropped. */
   generation: 0,
   active: false,
+  /** A next page is being read: a refresh waits for it (`stale`). */
+  loading: false,
+  stale: false,
 };
+/** How long a next page that could not be read waits before it is asked again. */
+const RETRY_MS = 1000;
 let topics: string[] = [];
 
 function params(): Record<string, unknown> {
@@ -79,6 +84,10 @@ function row(d: Item, owners: Map<number, string>): HTMLElement {
  */
 export async function search(refresh = false): Promise<void> {
   if (!state.active) return;
+  if (refresh && state.loading) {
+    state.stale = true;
+    return;
+  }
   const generation = ++state.generation;
   const started = performance.now();
   const asked = params();
@@ -97,20 +106,30 @@ export async function search(refresh = false): Promise<void> {
   await render(page, started);
 }
 
+/** Appends the next page; new finalized datasets refresh the list after it. */
 async function more(): Promise<void> {
-  if (!state.next || !state.active) return;
+  if (!state.next || !state.active || state.loading) return;
   const generation = state.generation;
-  let page: Page;
+  state.loading = true;
   try {
-    page = await call<Page>('datasets_search', { ...state.params, cursor: state.next });
+    const page = await call<Page>('datasets_search', { ...state.params, cursor: state.next });
+    if (generation === state.generation) {
+      state.shown = state.shown.concat(page.items);
+      state.next = page.next;
+      await render(page, null);
+    }
   } catch (e) {
-    if (generation === state.generation) state.summary!.textContent = `More results could not be read: ${(e as Error).message}`;
-    return;
+    if (generation === state.generation) {
+      state.summary!.textContent = `More results could not be read: ${(e as Error).message}`;
+      window.setTimeout(observeSentinel, RETRY_MS);
+    }
+  } finally {
+    state.loading = false;
   }
-  if (generation !== state.generation) return;
-  state.shown = state.shown.concat(page.items);
-  state.next = page.next;
-  await render(page, null);
+  if (state.stale) {
+    state.stale = false;
+    void search(true);
+  }
 }
 
 async function render(page: Page, started: number | null): Promise<void> {
@@ -125,16 +144,20 @@ async function render(page: Page, started: number | null): Promise<void> {
   side.dataset.generation = String(state.generation);
   if (started !== null) side.dataset.searchMs = String(Math.round(performance.now() - started));
   if (performance.getEntriesByName('results shown').length === 0) performance.mark('results shown');
-  const sentinel = state.list!.querySelector('.more');
-  if (sentinel) {
-    const io = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        io.disconnect();
-        void more();
-      }
-    }, { root: side });
-    io.observe(sentinel);
-  }
+  observeSentinel();
+}
+
+/** Reads the next page once the list's last line scrolls into view. */
+function observeSentinel(): void {
+  const sentinel = state.list?.querySelector('.more');
+  if (!sentinel) return;
+  const io = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) {
+      io.disconnect();
+      void more();
+    }
+  }, { root: document.getElementById('side') });
+  io.observe(sentinel);
 }
 
 function timeSlider(form: HTMLFormElement): HTMLElement {
