@@ -16,7 +16,10 @@ use citychain_client::{
 		datasets::{DatasetContent, DatasetDescription, HashFunction},
 		LicenseInput, TimeRange,
 	},
-	rpc::hex_field,
+	rpc::api::{
+		datasets::{ContentHash, Dataset},
+		AccessApiClient, DatasetsApiClient, DepartmentsApiClient,
+	},
 	store, Error,
 };
 use clap::Args;
@@ -290,34 +293,42 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 	})
 }
 
-/// The record `method` returns for `id`; an error naming `what` if there is none.
-pub async fn record(ctx: &Context, method: &str, id: u64, what: &str) -> Result<Value, Error> {
-	let found: Value = ctx.node.query(method, vec![id.into()], None).await?;
-	if found.is_null() {
-		return Err(Error::Invalid(format!("no {what} {id}")));
-	}
-	Ok(found)
+/// The record a node `answer`ed for `id`; an error naming `what` if there is
+/// none.
+pub fn found<T>(answer: Option<T>, what: &str, id: impl std::fmt::Display) -> Result<T, Error> {
+	answer.ok_or_else(|| Error::Invalid(format!("no {what} {id}")))
+}
+
+/// Dataset `id` as the node has it, with the content hash every record has.
+async fn dataset(ctx: &Context, id: u64) -> Result<(Dataset, ContentHash), Error> {
+	let mut dataset = found(ctx.node.dataset(id, None).await?, "dataset", id)?;
+	let hash = dataset
+		.content_hash
+		.take()
+		.ok_or_else(|| Error::Invalid(format!("the node's dataset {id} has no content hash")))?;
+	Ok((dataset, hash))
 }
 
 pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 	let mut sealed_copy = None;
 	let envelope = match (&a.file, &a.store) {
 		(Some(file), Some(store)) => {
-			let contract = record(ctx, "access_get", a.contract, "contract").await?;
-			let dataset_id = contract["dataset"].as_u64().unwrap_or_default();
-			let dataset = record(ctx, "datasets_get", dataset_id, "dataset").await?;
-			let consumer = contract["consumer"].as_u64().unwrap_or_default();
-			let department = record(ctx, "departments_get", consumer, "department").await?;
+			let contract =
+				found(ctx.node.contract(a.contract, None).await?, "contract", a.contract)?;
+			let dataset_id = contract.dataset;
+			let (_, content) = dataset(ctx, dataset_id).await?;
+			let consumer = contract.consumer;
+			let department =
+				found(ctx.node.department(consumer, None).await?, "department", consumer)?;
 			let recipient: [u8; 32] =
-				hex_field(&department, "encryptionKey").and_then(|k| k.try_into().ok()).ok_or_else(|| {
+				department.encryption_key.and_then(|k| k.0.try_into().ok()).ok_or_else(|| {
 					Error::Invalid(format!(
 						"department {consumer} has published no encryption key; approve without --file to share unencrypted"
 					))
 				})?;
 			// Encrypt the registered content, not some other file.
-			let code = dataset["contentHash"]["code"].as_u64().unwrap_or_default();
-			let (digest, _) = digest_file(file, code, "checking")?;
-			if Some(digest) != hex_field(&dataset["contentHash"], "digest") {
+			let (digest, _) = digest_file(file, content.code, "checking")?;
+			if digest != content.digest.0 {
 				return Err(Error::Invalid(format!(
 					"{} is not dataset {dataset_id}'s content (its hash differs from the one on chain)",
 					file.display()
@@ -367,9 +378,8 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 
 pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let signer = ctx.signer()?;
-	let dataset = record(ctx, "datasets_get", a.dataset, "dataset").await?;
-	let code = dataset["contentHash"]["code"].as_u64().unwrap_or_default();
-	let expected = hex_field(&dataset["contentHash"], "digest").unwrap_or_default();
+	let (dataset, content) = dataset(ctx, a.dataset).await?;
+	let (code, expected) = (content.code, content.digest.0);
 
 	let path = format!("/data/{}", a.dataset);
 	let gateway = a.gateway.trim_end_matches('/');
@@ -411,7 +421,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let contract = match named {
 		Some(named) => {
 			let at = ctx.node.finalized_head().await?;
-			let check = ctx.node.access_check(&signer.ss58(), a.dataset, Some(at)).await?;
+			let check = ctx.node.check(signer.account(), a.dataset, Some(at)).await?;
 			if check.contract != Some(named) {
 				return Err(Error::Invalid(format!(
 					"the gateway names contract {named}, but your department's contract for dataset {} is {}",
@@ -424,7 +434,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		None => None,
 	};
 	// No more than the record's size (encrypted: with its framing).
-	let size = dataset["size"].as_u64().unwrap_or_default();
+	let size = dataset.size.unwrap_or_default();
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) => {
@@ -461,8 +471,8 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
 		let contract = contract
 			.ok_or_else(|| Error::Invalid("an encrypted delivery without a contract".into()))?;
-		let record = record(ctx, "access_get", contract, "contract").await?;
-		let sealed = hex_field(&record, "envelope").ok_or_else(|| {
+		let record = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
+		let sealed = record.envelope.map(|e| e.0).ok_or_else(|| {
 			Error::Invalid(format!("contract {contract} carries no key envelope"))
 		})?;
 		let secret = keys::read_encryption_key(key_file)?;

@@ -14,12 +14,22 @@ mod extent;
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},
 	checkpoint, keys,
-	rpc::Node,
+	primitives::audit::Subject,
+	rpc::{
+		api::{
+			access::ContractsParams,
+			audit::{EntriesParams, VerifyParams},
+			datasets::{BboxParam, QParam, SearchParams, SortbyParam},
+			AccessApiClient, AuditApiClient, DatasetsApiClient,
+		},
+		Node,
+	},
 	Error,
 };
 use clap::{Args, Parser, Subcommand};
-use common::Context;
-use serde_json::{json, Value};
+use common::{vocabulary, Context};
+use exchange::found;
+use serde::Serialize;
 use std::{path::PathBuf, process::ExitCode};
 
 #[derive(Parser)]
@@ -206,18 +216,7 @@ enum AuditCommand {
 	},
 }
 
-/// Query parameters: `limit` and the given fields.
-fn query_params<const N: usize>(limit: u32, fields: [(&str, Option<Value>); N]) -> Value {
-	let mut params = json!({ "limit": limit });
-	for (key, value) in fields {
-		if let Some(value) = value {
-			params[key] = value;
-		}
-	}
-	params
-}
-
-fn print(value: &Value) {
+fn print(value: &impl Serialize) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
@@ -249,34 +248,35 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Register(args) => exchange::register(&ctx, *args).await?,
 		Command::Search(a) => {
-			let params = query_params(
-				a.limit,
-				[
-					("bbox", a.bbox.map(Value::from)),
-					("datetime", a.datetime.map(Value::from)),
-					("text", a.text.map(Value::from)),
-					("q", a.q.map(Value::from)),
-					("owner", a.owner.map(Value::from)),
-					("status", a.status.map(Value::from)),
-					("sortby", a.sortby.map(Value::from)),
-					("cursor", a.cursor.map(Value::from)),
-					("topics", (!a.topic.is_empty()).then(|| Value::from(a.topic))),
-				],
-			);
-			print(&ctx.node.query::<Value>("datasets_search", vec![params], None).await?);
+			let params = SearchParams {
+				bbox: a.bbox.map(|b| BboxParam(b.into())),
+				datetime: a.datetime,
+				text: a.text,
+				q: a.q.map(QParam::Text),
+				owner: a.owner,
+				status: a.status.map(|s| vocabulary("status", &s)).transpose()?,
+				sortby: a.sortby.map(SortbyParam::Text),
+				cursor: a.cursor,
+				topics: a.topic.iter().map(|t| vocabulary("topic", t)).collect::<Result<_, _>>()?,
+				limit: Some(a.limit),
+				..Default::default()
+			};
+			print(&ctx.node.search(params, None).await?);
 		},
 		Command::Show { dataset } => {
-			print(&exchange::record(&ctx, "datasets_get", dataset, "dataset").await?);
+			print(&found(ctx.node.dataset(dataset, None).await?, "dataset", dataset)?);
 		},
 		Command::Request { dataset, purpose, term } => {
 			let call = api::tx().access().request_access(dataset, purpose.into_bytes(), term, None);
 			let included = ctx.submit(&call).await?;
 			let contract = included.first::<AccessRequested>("AccessRequested")?.contract;
-			let state: Value = ctx
-				.node
-				.query("access_get", vec![contract.into()], Some(included.block))
-				.await?;
-			eprintln!("contract {contract}: {}", state["state"].as_str().unwrap_or("?"));
+			let state = found(
+				ctx.node.contract(contract, Some(included.block)).await?,
+				"contract",
+				contract,
+			)?
+			.state;
+			eprintln!("contract {contract}: {}", serde_json::json!(state).as_str().unwrap_or("?"));
 			println!("{contract}");
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,
@@ -291,20 +291,18 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			println!("contract {contract} revoked");
 		},
 		Command::Contract { contract } => {
-			print(&exchange::record(&ctx, "access_get", contract, "contract").await?);
+			print(&found(ctx.node.contract(contract, None).await?, "contract", contract)?);
 		},
 		Command::Contracts(a) => {
-			let params = query_params(
-				a.limit,
-				[
-					("consumer", a.consumer.map(Value::from)),
-					("provider", a.provider.map(Value::from)),
-					("dataset", a.dataset.map(Value::from)),
-					("state", a.state.map(Value::from)),
-					("cursor", a.cursor.map(Value::from)),
-				],
-			);
-			print(&ctx.node.query::<Value>("access_contracts", vec![params], None).await?);
+			let params = ContractsParams {
+				consumer: a.consumer,
+				provider: a.provider,
+				dataset: a.dataset,
+				state: a.state.map(|s| vocabulary("contract state", &s)).transpose()?,
+				cursor: a.cursor,
+				limit: Some(a.limit),
+			};
+			print(&ctx.node.contracts(params, None).await?);
 		},
 		Command::Fetch(args) => exchange::fetch(&ctx, args).await?,
 		Command::Token { gateway, hours } => {
@@ -320,20 +318,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			limit,
 		}) => {
 			let subject = match (dataset, contract, about_department) {
-				(Some(d), _, _) => Some(json!({ "dataset": d })),
-				(_, Some(c), _) => Some(json!({ "contract": c })),
-				(_, _, Some(d)) => Some(json!({ "department": d })),
+				(Some(d), _, _) => Some(Subject::Dataset(d)),
+				(_, Some(c), _) => Some(Subject::Contract(c)),
+				(_, _, Some(d)) => Some(Subject::Department(d)),
 				_ => None,
 			};
-			let params = query_params(
-				limit,
-				[
-					("department", department.map(Value::from)),
-					("subject", subject),
-					("cursor", cursor.map(Value::from)),
-				],
-			);
-			print(&ctx.node.query::<Value>("audit_entries", vec![params], None).await?);
+			let params = EntriesParams {
+				department,
+				subject,
+				cursor,
+				limit: Some(limit),
+				..Default::default()
+			};
+			print(&ctx.node.entries(params, None).await?);
 		},
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
 			let text = std::fs::read_to_string(&path)
@@ -356,12 +353,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},
 		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None }) => {
-			let result: Value = ctx
-				.node
-				.query("audit_verify", vec![json!({ "from": from, "to": to })], None)
-				.await?;
+			let result = ctx.node.verify(Some(VerifyParams { from, to }), None).await?;
 			print(&result);
-			if result["ok"] != json!(true) {
+			if !result.ok {
 				return Err(Error::Invalid("the audit log's hash chain is broken".into()));
 			}
 		},

@@ -7,7 +7,18 @@
 //! the entry at the checkpoint's index must still have the checkpoint's hash,
 //! and every entry after it must chain to it.
 
-use crate::{chain, rpc::Node, tx::Signer, Error, Result};
+use crate::{
+	chain,
+	rpc::{
+		api::{
+			audit::{EntriesParams, Entry, VerifyParams},
+			AuditApiClient,
+		},
+		Node,
+	},
+	tx::Signer,
+	Error, Result,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
@@ -83,10 +94,7 @@ pub async fn take(node: &Node, signer: &Signer) -> Result<Checkpoint> {
 	let last = entry(node, index, Some(at))
 		.await?
 		.ok_or_else(|| Error::Invalid(format!("entry {index} is not stored")))?;
-	let head: H256 =
-		serde_json::from_value(last["hash"].clone()).map_err(|e| Error::Invalid(e.to_string()))?;
-	let block = last["block"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or_default();
-	Ok(Checkpoint::sign(signer, chain, index, head, block))
+	Ok(Checkpoint::sign(signer, chain, index, last.hash, last.block))
 }
 
 /// How many entries the log has had (`Audit::Count`) at block `at`.
@@ -120,8 +128,7 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 			"entry {index} is not in the log (pruned, or the log is shorter than the checkpoint)"
 		))
 	})?;
-	let hash: H256 = serde_json::from_value(stored["hash"].clone())
-		.map_err(|e| Error::Invalid(e.to_string()))?;
+	let hash = stored.hash;
 	if hash != checkpoint.head {
 		return Err(Error::Invalid(format!(
 			"entry {index} has hash {hash:?} on chain, the checkpoint says {:?}: the log was rewritten",
@@ -131,16 +138,16 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 	let mut from = index;
 	let last = loop {
 		let to = from.saturating_add(VERIFY_SPAN - 1);
-		let range: Value = node
-			.query("audit_verify", vec![json!({ "from": from, "to": to })], Some(at))
+		let range = node
+			.verify(Some(VerifyParams { from: Some(from), to: Some(to) }), Some(at))
 			.await?;
-		if range["ok"] != json!(true) {
+		if !range.ok {
 			return Err(Error::Invalid(format!(
 				"the log does not chain after the checkpoint: entry {}",
-				range["firstBadIndex"]
+				range.first_bad_index.unwrap_or(from)
 			)));
 		}
-		let reached = range["to"].as_u64().unwrap_or(from);
+		let reached = range.to.unwrap_or(from);
 		if reached < to {
 			break reached;
 		}
@@ -157,15 +164,14 @@ pub async fn verify(node: &Node, checkpoint: &Checkpoint) -> Result<Value> {
 }
 
 /// The stored entry `index` at block `at`, if any.
-async fn entry(node: &Node, index: u64, at: Option<H256>) -> Result<Option<Value>> {
-	let page: Value = node
-		.query(
-			"audit_entries",
-			vec![json!({ "fromIndex": index, "toIndex": index, "limit": 1 })],
-			at,
-		)
-		.await?;
-	Ok(page["items"].as_array().and_then(|items| items.first().cloned()))
+async fn entry(node: &Node, index: u64, at: Option<H256>) -> Result<Option<Entry>> {
+	let only = EntriesParams {
+		from_index: Some(index),
+		to_index: Some(index),
+		limit: Some(1),
+		..Default::default()
+	};
+	Ok(node.entries(only, at).await?.items.into_iter().next())
 }
 
 #[cfg(test)]

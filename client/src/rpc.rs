@@ -1,14 +1,29 @@
 //! A node's JSON-RPC over WebSocket, reconnecting when the connection breaks.
+//!
+//! [`Node`] is a jsonrpsee client, so CityChain's own methods are called
+//! through the typed traits of `citychain-rpc-api` (re-exported here as
+//! [`api`]): `node.dataset(id, at)`, `node.contract(id, at)`, … with the
+//! same parameter and answer types the node serves.
 
 use crate::{Error, Result};
+pub use citychain_rpc_api as api;
+/// What a typed call on a node fails with; converts into [`Error`].
+pub use jsonrpsee::core::ClientError as CallError;
 use jsonrpsee::{
-	core::{client::ClientT, params::ArrayParams, ClientError},
+	core::{
+		async_trait,
+		client::{BatchResponse, ClientT},
+		params::BatchRequestBuilder,
+		traits::ToRpcParams,
+		ClientError,
+	},
+	rpc_params,
 	ws_client::{WsClient, WsClientBuilder},
 };
-use serde::{de::DeserializeOwned, Deserialize};
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde_json::{value::RawValue, Value};
 use sp_core::H256;
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 use tokio::sync::Mutex;
 
 /// How long one request may wait for its answer.
@@ -22,18 +37,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Node {
 	url: String,
 	client: Mutex<Option<Arc<WsClient>>>,
-}
-
-/// `access_check`: whether an account may read a dataset, and why.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessCheck {
-	pub allowed: bool,
-	/// `owner`, `openData`, `contract`, `pending`, `expired`, `noContract`,
-	/// `notMember`, `unknownDataset` or `withdrawn`.
-	pub basis: String,
-	pub contract: Option<u64>,
-	pub expires_at: Option<u32>,
 }
 
 impl Node {
@@ -79,50 +82,43 @@ impl Node {
 		}
 	}
 
-	/// Calls `method` with positional `params`.
-	pub async fn request<R: DeserializeOwned>(
-		&self,
-		method: &str,
-		params: Vec<Value>,
-	) -> Result<R> {
+	/// Runs `call` on the connection; if that finds the connection broken,
+	/// once more on a new one.
+	async fn retrying<T, F, Fut>(&self, call: F) -> Result<T, ClientError>
+	where
+		F: Fn(Arc<WsClient>) -> Fut,
+		Fut: Future<Output = Result<T, ClientError>>,
+	{
 		let mut retried = false;
 		loop {
-			let client = self.connection().await?;
-			match client.request(method, array(&params)?).await {
-				Ok(answer) => return Ok(answer),
-				Err(ClientError::RestartNeeded(_)) | Err(ClientError::Transport(_)) if !retried => {
-					self.forget(&client).await;
-					retried = true;
-				},
-				Err(e) => return Err(rpc_error(e)),
+			let client =
+				self.connection().await.map_err(|e| ClientError::Transport(Box::new(e)))?;
+			{
+				let outcome = call(client.clone()).await;
+				let broken = matches!(
+					outcome,
+					Err(ClientError::RestartNeeded(_) | ClientError::Transport(_))
+				);
+				if retried || !broken {
+					return outcome;
+				}
 			}
+			self.forget(&client).await;
+			retried = true;
 		}
-	}
-
-	/// Calls a CityChain method whose last parameter is an optional block hash.
-	pub async fn query<R: DeserializeOwned>(
-		&self,
-		method: &str,
-		mut params: Vec<Value>,
-		at: Option<H256>,
-	) -> Result<R> {
-		if let Some(at) = at {
-			params.push(json!(at));
-		}
-		self.request(method, params).await
 	}
 
 	pub async fn finalized_head(&self) -> Result<H256> {
-		self.request("chain_getFinalizedHead", vec![]).await
+		Ok(self.request("chain_getFinalizedHead", rpc_params![]).await?)
 	}
 
 	pub async fn genesis_hash(&self) -> Result<H256> {
-		self.request("chain_getBlockHash", vec![json!(0)]).await
+		Ok(self.request("chain_getBlockHash", rpc_params![0]).await?)
 	}
 
 	/// The number of the block `hash`.
 	pub async fn block_number(&self, hash: H256) -> Result<u32> {
-		let header: Value = self.request("chain_getHeader", vec![json!(hash)]).await?;
+		let header: Value = self.request("chain_getHeader", rpc_params![hash]).await?;
 		let number =
 			header["number"].as_str().ok_or_else(|| invalid("a header without a number"))?;
 		u32::from_str_radix(number.trim_start_matches("0x"), 16)
@@ -131,45 +127,78 @@ impl Node {
 
 	/// The next nonce of `account` (SS58), counting the transaction pool.
 	pub async fn next_index(&self, account: &str) -> Result<u32> {
-		self.request("system_accountNextIndex", vec![json!(account)]).await
+		Ok(self.request("system_accountNextIndex", rpc_params![account]).await?)
+	}
+}
+
+/// Parameters already encoded, so that a retried request sends them again.
+#[derive(Clone)]
+struct Encoded(Option<Box<RawValue>>);
+
+impl ToRpcParams for Encoded {
+	fn to_rpc_params(self) -> Result<Option<Box<RawValue>>, serde_json::Error> {
+		Ok(self.0)
+	}
+}
+
+#[async_trait]
+impl ClientT for Node {
+	async fn notification<Params>(&self, method: &str, params: Params) -> Result<(), ClientError>
+	where
+		Params: ToRpcParams + Send,
+	{
+		let params = Encoded(params.to_rpc_params()?);
+		self.retrying(|c| {
+			let params = params.clone();
+			async move { c.notification(method, params).await }
+		})
+		.await
 	}
 
-	/// `access_check` of `account` (SS58) for `dataset` at block `at`.
-	pub async fn access_check(
+	async fn request<R, Params>(&self, method: &str, params: Params) -> Result<R, ClientError>
+	where
+		R: DeserializeOwned,
+		Params: ToRpcParams + Send,
+	{
+		let params = Encoded(params.to_rpc_params()?);
+		self.retrying(|c| {
+			let params = params.clone();
+			async move { c.request(method, params).await }
+		})
+		.await
+	}
+
+	async fn batch_request<'a, R>(
 		&self,
-		account: &str,
-		dataset: u64,
-		at: Option<H256>,
-	) -> Result<AccessCheck> {
-		self.query("access_check", vec![json!(account), json!(dataset)], at).await
+		batch: BatchRequestBuilder<'a>,
+	) -> Result<BatchResponse<'a, R>, ClientError>
+	where
+		R: DeserializeOwned + std::fmt::Debug + 'a,
+	{
+		let client = self.connection().await.map_err(|e| ClientError::Transport(Box::new(e)))?;
+		client.batch_request(batch).await
 	}
 }
 
-fn array(params: &[Value]) -> Result<ArrayParams> {
-	let mut out = ArrayParams::new();
-	for p in params {
-		out.insert(p).map_err(|e| invalid(format!("unencodable parameter: {e}")))?;
+impl From<ClientError> for Error {
+	fn from(e: ClientError) -> Self {
+		match e {
+			ClientError::Call(call) => {
+				let mut message = call.message().to_string();
+				if let Some(data) = call.data() {
+					message = format!("{message}: {}", data.get().trim_matches('"'));
+				}
+				Error::Rpc { code: call.code(), message }
+			},
+			ClientError::ParseError(e) => Error::Invalid(format!("the node's answer: {e}")),
+			// Connecting failed: our own error, as `Node::connection` made it.
+			ClientError::Transport(e) => match e.downcast::<Error>() {
+				Ok(ours) => *ours,
+				Err(other) => Error::Connection(other.to_string()),
+			},
+			other => Error::Connection(other.to_string()),
+		}
 	}
-	Ok(out)
-}
-
-fn rpc_error(e: ClientError) -> Error {
-	match e {
-		ClientError::Call(call) => {
-			let mut message = call.message().to_string();
-			if let Some(data) = call.data() {
-				message = format!("{message}: {}", data.get().trim_matches('"'));
-			}
-			Error::Rpc { code: call.code(), message }
-		},
-		other => Error::Connection(other.to_string()),
-	}
-}
-
-/// The 0x-hex field `key` of a JSON answer `value` as bytes; `None` if it is
-/// missing, null or not hex.
-pub fn hex_field(value: &Value, key: &str) -> Option<Vec<u8>> {
-	value[key].as_str().and_then(|h| hex::decode(h.trim_start_matches("0x")).ok())
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> Error {

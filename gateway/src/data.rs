@@ -18,9 +18,11 @@ use axum::{
 };
 use citychain_client::{
 	auth::{now_ms, AuthError, Credentials},
+	primitives::access::AccessBasis,
+	rpc::api::{access::Contract, AccessApiClient, AccountId},
 	store,
 };
-use serde_json::Value;
+use sp_core::crypto::Ss58Codec;
 use std::{
 	net::{IpAddr, SocketAddr},
 	path::PathBuf,
@@ -126,41 +128,52 @@ struct Delivery {
 /// JSON, `None` without one. The gateway delivers the whole file, which is
 /// what the hash on chain covers; the scope is a condition of use that the
 /// header (and the contract) states. See docs/exchange.md.
-fn scope_header(contract: &Value) -> Option<HeaderValue> {
-	let (bbox, time) = (&contract["scopeBbox"], &contract["scopeTime"]);
-	if bbox.is_null() && time.is_null() {
+fn scope_header(contract: &Contract) -> Option<HeaderValue> {
+	let (bbox, time) = (&contract.scope_bbox, &contract.scope_time);
+	if bbox.is_none() && time.is_none() {
 		return None;
 	}
 	HeaderValue::from_str(&serde_json::json!({ "bbox": bbox, "time": time }).to_string()).ok()
 }
 
+/// An access basis as JSON names it (`openData`, `noContract`, …).
+fn basis_name(basis: AccessBasis) -> String {
+	serde_json::to_value(basis)
+		.ok()
+		.and_then(|v| v.as_str().map(str::to_owned))
+		.unwrap_or_default()
+}
+
 async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Delivery, ApiError> {
 	let node = &state.node;
 	let at = node.finalized_head().await?;
-	let check = node.access_check(account, dataset, Some(at)).await?;
+	let account = AccountId::from_ss58check(account)
+		.map_err(|_| ApiError::bad_request(format!("{account:?} is not an SS58 address")))?;
+	let check = node.check(account, dataset, Some(at)).await?;
 	let store = &state.settings.data_dir;
 	let plain = Delivery {
 		file: store::data_file(store, dataset),
-		basis: check.basis.clone(),
+		basis: basis_name(check.basis),
 		contract: None,
 		encrypted: false,
 		scope: None,
 	};
-	match (check.allowed, check.basis.as_str()) {
-		(_, "unknownDataset") => Err(ApiError::not_found(format!("no dataset {dataset} on chain"))),
-		(true, "owner") | (true, "openData") => Ok(plain),
-		(true, "contract") => {
+	match (check.allowed, check.basis) {
+		(_, AccessBasis::UnknownDataset) => {
+			Err(ApiError::not_found(format!("no dataset {dataset} on chain")))
+		},
+		(true, AccessBasis::Owner | AccessBasis::OpenData) => Ok(plain),
+		(true, AccessBasis::Contract) => {
 			let contract = check.contract.ok_or_else(|| {
 				ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract")
 			})?;
-			let record: Option<Value> =
-				node.query("access_get", vec![contract.into()], Some(at)).await?;
-			let sealed = record.as_ref().is_some_and(|c| !c["envelope"].is_null());
+			let record = node.contract(contract, Some(at)).await?;
+			let sealed = record.as_ref().is_some_and(|c| c.envelope.is_some());
 			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
 				Delivery {
 					file: store::sealed_file(store, dataset, contract),
-					basis: check.basis.clone(),
+					basis: plain.basis.clone(),
 					contract: Some(contract),
 					encrypted: true,
 					scope,
@@ -172,13 +185,13 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 		(_, basis) => Err(ApiError::forbidden(format!(
 			"no access to dataset {dataset} on the finalized block: {}",
 			match basis {
-				"pending" => "the request is not approved yet",
-				"expired" => "the contract has expired",
-				"noContract" =>
+				AccessBasis::Pending => "the request is not approved yet",
+				AccessBasis::Expired => "the contract has expired",
+				AccessBasis::NoContract =>
 					"no approved contract (never requested, or rejected, revoked or ended)",
-				"notMember" => "the account is not a member of an active department",
-				"withdrawn" => "the dataset is withdrawn",
-				other => other,
+				AccessBasis::NotMember => "the account is not a member of an active department",
+				AccessBasis::Withdrawn => "the dataset is withdrawn",
+				_ => &plain.basis,
 			}
 		))),
 	}

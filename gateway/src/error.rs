@@ -51,6 +51,12 @@ impl From<ClientError> for ApiError {
 	}
 }
 
+impl From<citychain_client::rpc::CallError> for ApiError {
+	fn from(e: citychain_client::rpc::CallError) -> Self {
+		ClientError::from(e).into()
+	}
+}
+
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
 		let mut response =

@@ -13,7 +13,15 @@ use axum::{
 	response::{IntoResponse, Response},
 	Json,
 };
-use citychain_client::primitives::BoundingBox;
+use citychain_client::{
+	primitives::{audit::Subject, BoundingBox},
+	rpc::api::{
+		audit::EntriesParams,
+		datasets::{Dataset, Extent, ExtentParams, IdsParam, SortbyParam, StacSearchParams},
+		departments::Department,
+		AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
+	},
+};
 use serde_json::{json, Map, Value};
 use sp_core::H256;
 use std::{collections::BTreeMap, sync::Arc};
@@ -127,7 +135,7 @@ pub async fn conformance() -> Json<Value> {
 
 /// The queryables at `url`: the node's JSON Schema with its `$id`.
 async fn queryables_at(state: &AppState, url: String) -> Result<Response, ApiError> {
-	let mut schema: Value = state.node.query("datasets_queryables", vec![], None).await?;
+	let mut schema = state.node.queryables().await?;
 	schema["$id"] = url.into();
 	Ok(typed(schema, SCHEMA))
 }
@@ -151,7 +159,7 @@ pub async fn collection_queryables(
 /// `GET /extensions/citychain/v1.0.0/schema.json`: the JSON Schema of the
 /// `citychain:*` fields of Items, from the node's queryables.
 pub async fn extension_schema(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-	let queryables: Value = state.node.query("datasets_queryables", vec![], None).await?;
+	let queryables = state.node.queryables().await?;
 	Ok(typed(extension(&state.settings.public_url, &queryables), SCHEMA))
 }
 
@@ -202,22 +210,18 @@ fn department_of(collection: &str) -> Result<u32, ApiError> {
 /// The collection of department `info` (a `departments_get` answer) with
 /// `extent` (a `datasets_extent` answer: what the reader may see); the
 /// department is its provider, with its web page if it names one.
-fn collection(base: &str, info: &Value, extent: &Value) -> Value {
-	let department = info["id"].as_u64().unwrap_or_default();
+fn collection(base: &str, info: &Department, extent: &Extent) -> Value {
+	let department = info.id;
 	let id = format!("department-{department}");
-	let bbox = match extent["bbox"] {
-		Value::Array(ref b) if b.len() == 4 => json!([b]),
-		_ => json!([[-180.0, -90.0, 180.0, 90.0]]),
-	};
-	let name = info["name"].as_str().unwrap_or_default();
-	let kind = info["kind"].as_str().unwrap_or_default();
+	let bbox = extent.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+	let name = &info.name;
+	let kind = json!(info.kind);
+	let kind = kind.as_str().unwrap_or_default();
 	let mut provider = json!({ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] });
 	// The department's own page, when its directory entry names a web one.
-	if let Some(url) = info["metadataUri"]
-		.as_str()
-		.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-	{
-		provider["url"] = url.into();
+	let url = &info.metadata_uri;
+	if url.starts_with("https://") || url.starts_with("http://") {
+		provider["url"] = url.as_str().into();
 	}
 	json!({
 		"type": "Collection",
@@ -228,8 +232,8 @@ fn collection(base: &str, info: &Value, extent: &Value) -> Value {
 		"keywords": [kind],
 		"license": "other",
 		"providers": [provider],
-		"extent": { "spatial": { "bbox": bbox }, "temporal": { "interval": [extent["interval"]] } },
-		"citychain:datasets": extent["count"],
+		"extent": { "spatial": { "bbox": [bbox] }, "temporal": { "interval": [extent.interval] } },
+		"citychain:datasets": extent.count,
 		"links": [
 			link("self", format!("{base}/collections/{id}"), JSON),
 			link("root", format!("{base}/"), JSON),
@@ -287,17 +291,9 @@ async fn all_collections(
 			let mut out = Vec::new();
 			// Department ids run from 0 without gaps (retired ones stay).
 			for department in 0..MAX_DEPARTMENTS {
-				let info: Option<Value> =
-					state.node.query("departments_get", vec![department.into()], Some(at)).await?;
-				let Some(info) = info else { break };
-				let extent: Value = state
-					.node
-					.query(
-						"datasets_extent",
-						vec![json!({ "owner": department, "reader": reader.0 })],
-						Some(at),
-					)
-					.await?;
+				let Some(info) = state.node.department(department, Some(at)).await? else { break };
+				let asked = ExtentParams { owner: department, reader: Some(reader.0.clone()) };
+				let extent = state.node.extent(asked, Some(at)).await?;
 				out.push(collection(&state.settings.public_url, &info, &extent));
 			}
 			Ok(Arc::new(out))
@@ -549,10 +545,9 @@ async fn search(
 	// The node answers a first page at the finalized head, and a next (or
 	// prev) page at the block its token was made at.
 	params.insert("reader".into(), reader.0.clone().into());
-	let mut found: Value = state
-		.node
-		.query("datasets_stacSearch", vec![Value::Object(params)], None)
-		.await?;
+	let params: StacSearchParams = serde_json::from_value(Value::Object(params))
+		.map_err(|e| ApiError::bad_request(format!("search parameters: {e}")))?;
+	let mut found = state.node.stac_search(params, None).await?;
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
@@ -711,9 +706,13 @@ async fn visible_item(
 	let missing = || ApiError::not_found(format!("no item {item:?} in {collection}"));
 	let id = crate::data::dataset_id(item).map_err(|_| missing())?;
 	let at = state.node.finalized_head().await?;
-	let params =
-		json!({ "ids": [id.to_string()], "collections": [collection], "reader": reader.0 });
-	let mut found: Value = state.node.query("datasets_stacSearch", vec![params], Some(at)).await?;
+	let params = StacSearchParams {
+		ids: Some(IdsParam::List(vec![id.to_string()])),
+		collections: Some(vec![collection.to_string()]),
+		reader: Some(reader.0.clone()),
+		..Default::default()
+	};
+	let mut found = state.node.stac_search(params, Some(at)).await?;
 	let feature = found["features"].as_array_mut().and_then(|f| f.pop()).ok_or_else(missing)?;
 	Ok((at, id, feature))
 }
@@ -735,9 +734,9 @@ pub async fn record(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Option<Dataset>>, ApiError> {
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	Ok(Json(state.node.query("datasets_get", vec![id.into()], Some(at)).await?))
+	Ok(Json(state.node.dataset(id, Some(at)).await?))
 }
 
 /// An offset into a list from a `token` query parameter (a `next` link's).
@@ -793,14 +792,21 @@ pub async fn versions(
 	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	let mut history: Vec<u64> =
-		state.node.query("datasets_history", vec![id.into()], Some(at)).await?;
+	let mut history = state.node.history(id, Some(at)).await?;
 	history.reverse();
 	let page: Vec<String> = history.iter().skip(start).take(limit).map(u64::to_string).collect();
-	let params = json!({ "ids": page, "reader": reader.0, "limit": limit, "sortby": "-id" });
-	let found: Value = match page.is_empty() {
+	let found = match page.is_empty() {
 		true => json!({ "features": [] }),
-		false => state.node.query("datasets_stacSearch", vec![params], Some(at)).await?,
+		false => {
+			let params = StacSearchParams {
+				ids: Some(IdsParam::List(page)),
+				reader: Some(reader.0.clone()),
+				limit: Some(limit as u32),
+				sortby: Some(SortbyParam::Text("-id".into())),
+				..Default::default()
+			};
+			state.node.stac_search(params, Some(at)).await?
+		},
 	};
 	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
@@ -832,16 +838,23 @@ pub async fn audit(
 ) -> Result<Json<Value>, ApiError> {
 	let limit = list_limit(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	let mut params = json!({ "subject": { "dataset": id }, "limit": limit });
-	if query.contains_key("token") {
-		params["cursor"] = offset(&query)?.into();
-	}
-	let mut page: Value = state.node.query("audit_entries", vec![params], Some(at)).await?;
+	let params = EntriesParams {
+		subject: Some(Subject::Dataset(id)),
+		limit: Some(limit as u32),
+		cursor: query
+			.contains_key("token")
+			.then(|| offset(&query))
+			.transpose()?
+			.map(|o| o as u64),
+		..Default::default()
+	};
+	let page = state.node.entries(params, Some(at)).await?;
 	let url = format!("{}/collections/{collection}/items/{item}/audit", state.settings.public_url);
 	let mut links = vec![link("self", url.clone(), JSON)];
-	if let Some(next) = page["next"].as_u64() {
+	if let Some(next) = page.next {
 		links.push(next_link(&url, &query, next as usize, JSON));
 	}
+	let mut page = json!(page);
 	page["links"] = links.into();
 	Ok(Json(page))
 }
@@ -968,22 +981,44 @@ mod tests {
 
 	#[test]
 	fn a_collection_is_its_department_with_the_extent_a_reader_may_see() {
-		let info = json!({ "id": 1, "name": "Transport Bureau", "kind": "transport", "metadataUri": "https://transport.city.example/about" });
-		let extent = json!({ "count": 3, "bbox": [116.2, 39.8, 116.5, 40.0], "interval": ["2024-01-01T00:00:00.000Z", null] });
-		let c = collection("http://gw", &info, &extent);
+		use citychain_client::{
+			primitives::{DepartmentKind, DepartmentStatus},
+			rpc::api::{datasets::At, AccountId},
+		};
+		let department = |id, uri: &str| Department {
+			id,
+			name: "Transport Bureau".into(),
+			kind: DepartmentKind::Transport,
+			status: DepartmentStatus::Active,
+			delegate: AccountId::new([id as u8; 32]),
+			encryption_key: None,
+			metadata_uri: uri.into(),
+			registered_at: 0,
+			members: vec![],
+		};
+		let at = At { number: 9, hash: H256::zero() };
+		let extent = Extent {
+			count: 3,
+			bbox: Some([116.2, 39.8, 116.5, 40.0]),
+			interval: [Some("2024-01-01T00:00:00.000Z".into()), None],
+			at,
+		};
+		let c = collection(
+			"http://gw",
+			&department(1, "https://transport.city.example/about"),
+			&extent,
+		);
 		assert_eq!(c["id"], "department-1");
 		assert_eq!(c["providers"][0]["url"], "https://transport.city.example/about");
+		assert_eq!(c["keywords"], json!(["Transport"]));
 		assert_eq!(c["extent"]["spatial"]["bbox"], json!([[116.2, 39.8, 116.5, 40.0]]));
 		assert_eq!(
 			c["extent"]["temporal"]["interval"],
 			json!([["2024-01-01T00:00:00.000Z", null]])
 		);
 		assert_eq!(c["citychain:datasets"], 3);
-		let bare = collection(
-			"http://gw",
-			&json!({ "id": 2, "metadataUri": "ipfs://x" }),
-			&json!({ "count": 0, "bbox": null, "interval": [null, null] }),
-		);
+		let none = Extent { count: 0, bbox: None, interval: [None, None], at };
+		let bare = collection("http://gw", &department(2, "ipfs://x"), &none);
 		assert!(bare["providers"][0].get("url").is_none(), "only a web page is a provider's url");
 		assert_eq!(bare["extent"]["spatial"]["bbox"], json!([[-180.0, -90.0, 180.0, 90.0]]));
 	}

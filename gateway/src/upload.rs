@@ -26,7 +26,13 @@ use axum::{
 	http::StatusCode,
 	Json,
 };
-use citychain_client::{crypt, hash::Hasher, rpc::hex_field, store};
+use citychain_client::{
+	crypt,
+	hash::Hasher,
+	primitives::{access::ContractState, DepartmentStatus, Roles},
+	rpc::api::{AccessApiClient, DatasetsApiClient, DepartmentsApiClient},
+	store,
+};
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,21 +53,20 @@ struct Expected {
 	hash: Option<(u64, Vec<u8>)>,
 }
 
-/// Whether `account` holds `role` in department `owner`, which is active.
+/// Whether `account` holds `role` (named as the roles are, e.g. `publisher`,
+/// and read by `has`) in department `owner`, which is active.
 async fn ensure_role(
 	state: &AppState,
 	account: &str,
-	owner: u64,
-	role: &str,
+	owner: u32,
+	(role, has): (&str, fn(&Roles) -> bool),
 	at: sp_core::H256,
 ) -> Result<(), ApiError> {
-	let department: Option<Value> =
-		state.node.query("departments_get", vec![owner.into()], Some(at)).await?;
-	let department = department.unwrap_or_default();
-	let holds = department["status"] == "Active"
-		&& department["members"].as_array().is_some_and(|members| {
-			members.iter().any(|m| m["account"] == account && m["roles"][role] == true)
-		});
+	let department = state.node.department(owner, Some(at)).await?;
+	let holds = department.is_some_and(|d| {
+		d.status == DepartmentStatus::Active
+			&& d.members.iter().any(|m| m.account.to_string() == account && has(&m.roles))
+	});
 	if holds {
 		Ok(())
 	} else {
@@ -79,40 +84,46 @@ async fn expected(
 ) -> Result<Expected, ApiError> {
 	let node = &state.node;
 	let at = node.finalized_head().await?;
-	let record: Option<Value> = node.query("datasets_get", vec![dataset.into()], Some(at)).await?;
-	let record =
-		record.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
-	let owner = record["owner"].as_u64().unwrap_or(u64::MAX);
-	let size = record["size"].as_u64().unwrap_or(0);
+	let record = node
+		.dataset(dataset, Some(at))
+		.await?
+		.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
+	let (Some(owner), Some(size), Some(content)) = (record.owner, record.size, record.content_hash)
+	else {
+		return Err(ApiError::new(
+			StatusCode::BAD_GATEWAY,
+			format!("the node's record of dataset {dataset} lacks its owner, size or hash"),
+		));
+	};
 	let store = &state.settings.data_dir;
 	let Some(contract) = target.contract else {
-		ensure_role(state, account, owner, "publisher", at).await?;
-		let code = record["contentHash"]["code"].as_u64().unwrap_or(0);
-		let digest = hex_field(&record["contentHash"], "digest").unwrap_or_default();
+		ensure_role(state, account, owner, ("publisher", |r| r.publisher), at).await?;
 		return Ok(Expected {
 			file: store::data_file(store, dataset),
 			size,
-			hash: Some((code, digest)),
+			hash: Some((content.code, content.digest.0)),
 		});
 	};
-	ensure_role(state, account, owner, "approver", at).await?;
-	let c: Option<Value> = node.query("access_get", vec![contract.into()], Some(at)).await?;
-	let c = c.ok_or_else(|| ApiError::not_found(format!("no contract {contract} on chain")))?;
-	if c["dataset"].as_u64() != Some(dataset) {
+	ensure_role(state, account, owner, ("approver", |r| r.approver), at).await?;
+	let c = node
+		.contract(contract, Some(at))
+		.await?
+		.ok_or_else(|| ApiError::not_found(format!("no contract {contract} on chain")))?;
+	if c.dataset != dataset {
 		return Err(ApiError::bad_request(format!(
 			"contract {contract} is for dataset {}, not {dataset}",
-			c["dataset"]
+			c.dataset
 		)));
 	}
-	let live = c["state"] == "requested" || c["state"] == "approved";
-	if !live || c["envelope"].is_null() {
+	let live = matches!(c.state, ContractState::Requested | ContractState::Approved);
+	if !live || c.envelope.is_none() {
 		return Err(ApiError::new(
 			StatusCode::CONFLICT,
 			format!(
 				"contract {contract} is {}{}: only a live contract whose provider approval carried \
 				 a key envelope is delivered encrypted",
-				c["state"].as_str().unwrap_or("unknown"),
-				if c["envelope"].is_null() { " without a key envelope" } else { "" }
+				json!(c.state).as_str().unwrap_or("unknown"),
+				if c.envelope.is_none() { " without a key envelope" } else { "" }
 			),
 		));
 	}

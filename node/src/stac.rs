@@ -2,10 +2,13 @@
 //! `datasets_stacSearch` return, and what a CQL2 filter of the search index
 //! is evaluated against.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use citychain_primitives::{
-	datasets::degrees, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId,
-	License, Sensitivity, TimeRange, TopicCategory,
+	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, License,
+	Sensitivity, TimeRange, TopicCategory,
+};
+use citychain_rpc_api::{
+	datasets::{rfc3339, ss58},
+	text,
 };
 use citychain_runtime::{AccountId, BlockNumber};
 use serde_json::{json, Value};
@@ -19,43 +22,6 @@ const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.
 const PROJECTION_EXTENSION: &str =
 	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
-pub fn text(bytes: &[u8]) -> String {
-	String::from_utf8_lossy(bytes).into_owned()
-}
-
-pub fn rfc3339(ms: i64) -> String {
-	DateTime::<Utc>::from_timestamp_millis(ms)
-		.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-		.unwrap_or_default()
-}
-
-pub fn bbox_degrees(b: &BoundingBox) -> [f64; 4] {
-	[degrees(b.west), degrees(b.south), degrees(b.east), degrees(b.north)]
-}
-
-/// Most accounts whose SS58 address a thread remembers.
-const SS58_REMEMBERED: usize = 1024;
-
-/// The account's SS58 address. The few publishers of a consortium appear
-/// on every page of results, and encoding one is base-58 arithmetic and a
-/// hash, so each thread remembers those it made.
-pub fn ss58(account: &AccountId) -> String {
-	thread_local! {
-		static MADE: std::cell::RefCell<std::collections::HashMap<AccountId, String>> = Default::default();
-	}
-	MADE.with_borrow_mut(|made| {
-		if let Some(address) = made.get(account) {
-			return address.clone();
-		}
-		if made.len() >= SS58_REMEMBERED {
-			made.clear();
-		}
-		let address = account.to_string();
-		made.insert(account.clone(), address.clone());
-		address
-	})
-}
-
 pub fn collection_id(owner: DepartmentId) -> String {
 	format!("department-{owner}")
 }
@@ -66,7 +32,7 @@ pub fn collection_id(owner: DepartmentId) -> String {
 /// positions is not a valid simple-feature polygon).
 fn geometry(b: &BoundingBox) -> Value {
 	let ring = |w: f64, s: f64, e: f64, n: f64| json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]]);
-	let [w, s, e, n] = bbox_degrees(b);
+	let [w, s, e, n] = b.degrees();
 	match (b.crosses_antimeridian(), w == e, s == n) {
 		(true, _, false) => {
 			json!({ "type": "MultiPolygon", "coordinates": [ring(w, s, 180.0, n), ring(-180.0, s, e, n)] })
@@ -131,7 +97,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 		"stac_extensions": [FILE_EXTENSION, VERSION_EXTENSION, PROJECTION_EXTENSION],
 		"id": id.to_string(),
 		"collection": collection_id(d.owner),
-		"bbox": bbox_degrees(&d.bbox),
+		"bbox": d.bbox.degrees(),
 		"geometry": geometry(&d.bbox),
 		"properties": properties,
 		"links": links,

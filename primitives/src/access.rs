@@ -217,7 +217,8 @@ pub enum AccessBasis {
 }
 
 /// The answer of an access check.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccessCheck<BlockNumber> {
 	pub allowed: bool,
 	pub basis: AccessBasis,

@@ -10,28 +10,31 @@ use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{DegreesError, TimeRangeError, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
-	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetItem, DatasetQuery, DatasetStatus,
-	DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
+	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
+	QueryError, Sensitivity, TimeInterval, TopicCategory,
+};
+use citychain_rpc_api::{
+	datasets::{
+		rfc3339, At, BboxParam, Dataset, Extent, ExtentParams, Fields, IdsParam, Page, QParam,
+		SearchParams, SortbyParam, StacSearchParams,
+	},
+	DatasetsApiServer,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
 	core::{async_trait, RpcResult},
-	proc_macros::rpc,
 	types::{error::ErrorObject, ErrorObjectOwned},
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::Bytes;
-use sp_runtime::traits::Block as BlockT;
 
-use super::{block_or_best, invalid_params as invalid, runtime_error, visibility};
+use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
-	Cursor, Filter, FreeText, Page, Reached, Search, SearchIndex, SortKey, Sortable, Visible,
-	MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
+	Cursor, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable,
+	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
-use crate::stac::{self, bbox_degrees, rfc3339, STAC_VERSION};
+use crate::stac::{self, STAC_VERSION};
 use geo::{CoordsIter, Geometry};
 
 /// JSON-RPC error code of a search the index cannot answer.
@@ -42,229 +45,30 @@ const INDEX_PATIENCE: Duration = Duration::from_secs(2);
 /// The page size when a search names none (as in the STAC API).
 const DEFAULT_LIMIT: u32 = 10;
 
-type Record = Dataset<AccountId, BlockNumber>;
+type Record = DatasetRecord<AccountId, BlockNumber>;
 
-/// A block and the time of its timestamp.
-#[derive(Clone, Serialize)]
-pub struct StampJson {
-	pub block: BlockNumber,
-	/// RFC 3339.
-	pub time: String,
-}
-
-/// A content hash, as its parts and as the hex multihash STAC's
-/// `file:checksum` uses.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HashJson {
-	pub code: u64,
-	/// The multicodec name, e.g. `blake2b-256`.
-	pub function: Option<&'static str>,
-	pub digest: Bytes,
-	/// Hex of varint code, varint length and digest, without `0x`.
-	pub multihash: String,
-}
-
-/// A dataset's licence: an SPDX licence expression or `other`, and where
-/// its terms are.
-#[derive(Clone, Serialize)]
-pub struct LicenseJson<'a> {
-	pub expression: std::borrow::Cow<'a, str>,
-	pub url: Option<std::borrow::Cow<'a, str>>,
-}
-
-/// The time a dataset covers, in ms since the epoch; no end: ongoing.
-#[derive(Clone, Serialize)]
-pub struct TimeJson {
-	pub start: i64,
-	pub end: Option<i64>,
-}
-
-/// The fields of a dataset as `datasets_get` and `datasets_search` return
-/// it, in that order.
-pub const DATASET_FIELDS: [&str; 23] = [
-	"id",
-	"owner",
-	"publisher",
-	"title",
-	"description",
-	"topic",
-	"keywords",
-	"bbox",
-	"crs",
-	"time",
-	"format",
-	"contentHash",
-	"size",
-	"uri",
-	"license",
-	"policy",
-	"sensitivity",
-	"version",
-	"predecessor",
-	"successor",
-	"status",
-	"created",
-	"updated",
-];
-
-/// Which of `DATASET_FIELDS` an answer carries, a bit for each.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Fields(u32);
-
-impl Fields {
-	pub const ALL: Self = Self((1 << DATASET_FIELDS.len()) - 1);
-
-	/// The fields `names` name, and the id, which every answer carries.
-	fn parse(names: &[String]) -> Result<Self, ErrorObjectOwned> {
-		if names.len() > DATASET_FIELDS.len() {
-			return Err(invalid(format!("fields: at most {}", DATASET_FIELDS.len())));
-		}
-		names.iter().try_fold(Self(1), |Self(bits), name| {
-			let at = DATASET_FIELDS.iter().position(|f| f == name).ok_or_else(|| {
-				invalid(format!(
-					"fields: {name:?} is not a field (fields: {})",
-					DATASET_FIELDS.join(", ")
-				))
-			})?;
-			Ok(Self(bits | 1 << at))
-		})
-	}
-
-	/// The names of the fields, in `DATASET_FIELDS` order.
-	fn names(self) -> impl Iterator<Item = &'static str> {
-		DATASET_FIELDS
-			.into_iter()
-			.enumerate()
-			.filter(move |(at, _)| self.0 & (1 << at) != 0)
-			.map(|(_, name)| name)
-	}
-}
-
-/// A dataset as `datasets_get` and `datasets_search` return it: the fields
-/// of `DATASET_FIELDS` that `fields` names, each computed only if named.
-#[derive(Clone)]
-pub struct DatasetJson {
-	id: DatasetId,
-	record: Record,
-	fields: Fields,
-}
-
-impl DatasetJson {
-	fn new(id: DatasetId, record: Record, fields: Fields) -> Self {
-		Self { id, record, fields }
-	}
-}
-
-impl Serialize for DatasetJson {
-	fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-		use serde::ser::SerializeMap;
-		let d = &self.record;
-		let stamp = |s: &citychain_primitives::Stamp<BlockNumber>| StampJson {
-			block: s.block,
-			time: rfc3339(s.time.try_into().unwrap_or(i64::MAX)),
-		};
-		let mut map = serializer.serialize_map(None)?;
-		macro_rules! fields {
-			($($name:literal => $value:expr,)+) => {
-				for name in self.fields.names() {
-					match name {
-						$($name => map.serialize_entry(name, &$value)?,)+
-						// Every name of DATASET_FIELDS has its arm (tested).
-						_ => {},
-					}
-				}
-			};
-		}
-		fields! {
-			"id" => self.id,
-			"owner" => d.owner,
-			"publisher" => stac::ss58(&d.publisher),
-			"title" => String::from_utf8_lossy(&d.title),
-			"description" => String::from_utf8_lossy(&d.description),
-			"topic" => d.topic,
-			"keywords" => d.keywords.iter().map(|k| String::from_utf8_lossy(k)).collect::<Vec<_>>(),
-			"bbox" => bbox_degrees(&d.bbox),
-			"crs" => d.crs,
-			"time" => TimeJson { start: d.time.start, end: d.time.end },
-			"format" => String::from_utf8_lossy(&d.format),
-			"contentHash" => HashJson {
-				code: d.content_hash.code,
-				function: d.content_hash.function().map(|f| f.name()),
-				digest: Bytes(d.content_hash.digest.to_vec()),
-				multihash: hex::encode(d.content_hash.to_multihash()),
-			},
-			"size" => d.size,
-			"uri" => String::from_utf8_lossy(&d.uri),
-			"license" => d.license.as_ref().map(|l| LicenseJson {
-				expression: String::from_utf8_lossy(&l.expression),
-				url: l.url.as_ref().map(|u| String::from_utf8_lossy(u)),
-			}),
-			"policy" => d.policy,
-			"sensitivity" => d.sensitivity,
-			"version" => d.version,
-			"predecessor" => d.predecessor,
-			"successor" => d.successor,
-			"status" => d.status,
-			"created" => stamp(&d.created),
-			"updated" => stamp(&d.updated),
-		}
-		map.end()
-	}
-}
-
-/// A page of `datasets_search`.
-#[derive(Clone, Serialize)]
-pub struct PageJson {
-	pub items: Vec<DatasetJson>,
-	/// Pass as `cursor` for the next page (answered at the same block);
-	/// `null` when there is no more.
-	pub next: Option<String>,
-	/// Pass as `cursor` for the page before; `null` on the first page.
-	pub prev: Option<String>,
-	/// The finalized block the answer holds at.
-	pub at: AtJson,
-}
-
-/// The finalized block a search answer holds at.
-#[derive(Clone, Copy, Serialize)]
-pub struct AtJson {
-	pub number: BlockNumber,
-	pub hash: Hash,
-}
-
-impl From<Reached> for AtJson {
-	fn from(Reached { number, hash }: Reached) -> Self {
-		Self { number, hash }
-	}
+/// The finalized block an answer holds at.
+fn answered_at(Reached { number, hash }: Reached) -> At {
+	At { number, hash }
 }
 
 fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(SEARCH_INDEX_ERROR, message.into(), None::<()>)
 }
 
-/// A bounding box parameter: `[west, south, east, north]` in degrees, or the
-/// same as a comma-separated string (as in a STAC API query string). Kept as
-/// JSON and read by hand: the node's serde_json has arbitrary-precision
-/// numbers, which untagged enums cannot read as floats.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(transparent)]
-pub struct BboxParam(pub Value);
-
-impl BboxParam {
-	fn parse(&self) -> Result<BoundingBox, ErrorObjectOwned> {
-		// A 3D box (STAC: min and max elevation too) is searched in 2D.
-		let read = match &self.0 {
-			Value::Array(items) => items
-				.iter()
-				.map(Value::as_f64)
-				.collect::<Option<Vec<_>>>()
-				.map_or(Err(DegreesError::Malformed), |n| BoundingBox::from_degrees(&n)),
-			Value::String(text) => BoundingBox::parse_degrees(text),
-			_ => Err(DegreesError::Malformed),
-		};
-		read.map_err(|e| invalid(format!("{e}: {}", self.0)))
-	}
+/// A bbox parameter's box; a 3D box (STAC: min and max elevation too) is
+/// searched in 2D.
+fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
+	let read = match &bbox.0 {
+		Value::Array(items) => items
+			.iter()
+			.map(Value::as_f64)
+			.collect::<Option<Vec<_>>>()
+			.map_or(Err(DegreesError::Malformed), |n| BoundingBox::from_degrees(&n)),
+		Value::String(text) => BoundingBox::parse_degrees(text),
+		_ => Err(DegreesError::Malformed),
+	};
+	read.map_err(|e| invalid(format!("{e}: {}", bbox.0)))
 }
 
 /// Parses a STAC `datetime`: an RFC 3339 instant, or `start/end` where either
@@ -310,62 +114,6 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 			format!("topics: at most {}, one per topic category", TopicCategory::ALL.len())
 		},
 	})
-}
-
-/// Parameters of `datasets_search`. Every given filter must hold; a list
-/// filter holds if any of its values does.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SearchParams {
-	/// Datasets whose box intersects this one.
-	pub bbox: Option<BboxParam>,
-	/// Datasets whose footprint intersects this GeoJSON geometry.
-	pub intersects: Option<Value>,
-	/// Datasets whose time overlaps this STAC datetime (instant or `a/b`).
-	pub datetime: Option<String>,
-	/// Datasets of one of these topics.
-	#[serde(default)]
-	pub topics: Vec<TopicCategory>,
-	/// Datasets of this department.
-	pub owner: Option<DepartmentId>,
-	/// Datasets of one of these departments.
-	#[serde(default)]
-	pub owners: Vec<DepartmentId>,
-	/// These datasets only.
-	#[serde(default)]
-	pub ids: Vec<DatasetId>,
-	/// Datasets with one of these keywords (case-insensitively).
-	#[serde(default)]
-	pub keywords: Vec<String>,
-	#[serde(default)]
-	pub policies: Vec<AccessPolicy>,
-	#[serde(default)]
-	pub sensitivities: Vec<Sensitivity>,
-	pub status: Option<DatasetStatus>,
-	/// Occurs (case-insensitively) in the title or a keyword.
-	pub text: Option<String>,
-	/// Free text: terms (a comma-separated string or a list), any of which
-	/// occurs as words in the title, description or keywords; ranked by
-	/// where they occur unless `sortby` says otherwise.
-	pub q: Option<QParam>,
-	/// The `next` of the previous page.
-	pub cursor: Option<String>,
-	/// Sort order: `"-updated,+title"` or `[{ "field", "direction" }]`;
-	/// the id (ascending) ends every order.
-	pub sortby: Option<SortbyParam>,
-	/// Default 10; clamped to 1..=100.
-	pub limit: Option<u32>,
-	/// A CQL2 filter on the datasets' STAC Items: text (a string) or JSON
-	/// (an object).
-	pub filter: Option<Value>,
-	/// `cql2-text` or `cql2-json`; default: as the filter's type says.
-	pub filter_lang: Option<String>,
-	/// The fields of each dataset to return (`DATASET_FIELDS`; the id is
-	/// always there); default: all.
-	pub fields: Option<Vec<String>>,
-	/// Only what this reader may see: `"anonymous"` or an SS58 address (see
-	/// `visibility`); default: every record.
-	pub reader: Option<String>,
 }
 
 /// The coordinate reference systems a filter's geometries may be in.
@@ -462,292 +210,160 @@ fn parse_cursor(field: &str, token: Option<&str>) -> Result<Option<Cursor>, Erro
 		.transpose()
 }
 
-impl SearchParams {
-	fn search(&self) -> Result<Search, ErrorObjectOwned> {
-		self.search_from("cursor", parse_cursor("cursor", self.cursor.as_deref())?)
+/// The search that `params` of `datasets_search` ask for.
+fn parse_search(params: &SearchParams) -> Result<Search, ErrorObjectOwned> {
+	search_from(params, "cursor", parse_cursor("cursor", params.cursor.as_deref())?)
+}
+
+/// The search parameters `p` ask for, continuing from `cursor` (passed as
+/// parameter `field`).
+fn search_from(
+	p: &SearchParams,
+	field: &str,
+	cursor: Option<Cursor>,
+) -> Result<Search, ErrorObjectOwned> {
+	let query = DatasetQuery {
+		bbox: p.bbox.as_ref().map(parse_bbox).transpose()?,
+		time: p.datetime.as_deref().map(parse_datetime).transpose()?,
+		topics: p.topics.clone(),
+		owner: p.owner,
+		status: p.status,
+		text: p.text.as_ref().map(|t| t.as_bytes().to_vec()),
+		limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_PAGE_SIZE),
+	};
+	let keywords = at_most("keywords", &p.keywords, MAX_KEYWORDS)?;
+	if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
+		return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
 	}
-
-	/// The search, continuing from `cursor` (passed as parameter `field`).
-	fn search_from(&self, field: &str, cursor: Option<Cursor>) -> Result<Search, ErrorObjectOwned> {
-		let query = DatasetQuery {
-			bbox: self.bbox.as_ref().map(BboxParam::parse).transpose()?,
-			time: self.datetime.as_deref().map(parse_datetime).transpose()?,
-			topics: self.topics.clone(),
-			owner: self.owner,
-			status: self.status,
-			text: self.text.as_ref().map(|t| t.as_bytes().to_vec()),
-			limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_PAGE_SIZE),
-		};
-		let keywords = at_most("keywords", &self.keywords, MAX_KEYWORDS)?;
-		if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
-			return Err(invalid(format!(
-				"keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes"
-			)));
-		}
-		let sort = self.sortby.as_ref().map(SortbyParam::parse).transpose()?.unwrap_or_default();
-		let free_text = self.q.as_ref().map(QParam::parse).transpose()?;
-		let search = Search {
-			query: query.validate().map_err(query_error)?,
-			sort,
-			cursor,
-			owners: at_most("owners", &self.owners, MAX_OWNERS)?,
-			ids: at_most("ids", &self.ids, MAX_IDS)?,
-			keywords: keywords.into_iter().map(String::into_bytes).collect(),
-			policies: at_most("policies", &self.policies, AccessPolicy::ALL.len())?,
-			sensitivities: at_most("sensitivities", &self.sensitivities, Sensitivity::ALL.len())?,
-			intersects: self.intersects.as_ref().map(parse_intersects).transpose()?,
-			filter: self
-				.filter
-				.as_ref()
-				.map(|f| parse_filter(f, self.filter_lang.as_deref()))
-				.transpose()?,
-			free_text,
-			visible: None,
-		};
-		if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
-			return Err(invalid(format!("{field}: made for another sortby")));
-		}
-		Ok(search)
+	let sort = p.sortby.as_ref().map(parse_sortby).transpose()?.unwrap_or_default();
+	let free_text = p.q.as_ref().map(parse_q).transpose()?;
+	let search = Search {
+		query: query.validate().map_err(query_error)?,
+		sort,
+		cursor,
+		owners: at_most("owners", &p.owners, MAX_OWNERS)?,
+		ids: at_most("ids", &p.ids, MAX_IDS)?,
+		keywords: keywords.into_iter().map(String::into_bytes).collect(),
+		policies: at_most("policies", &p.policies, AccessPolicy::ALL.len())?,
+		sensitivities: at_most("sensitivities", &p.sensitivities, Sensitivity::ALL.len())?,
+		intersects: p.intersects.as_ref().map(parse_intersects).transpose()?,
+		filter: p
+			.filter
+			.as_ref()
+			.map(|f| parse_filter(f, p.filter_lang.as_deref()))
+			.transpose()?,
+		free_text,
+		visible: None,
+	};
+	if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
+		return Err(invalid(format!("{field}: made for another sortby")));
 	}
+	Ok(search)
 }
 
-/// Free-text terms as STAC's free-text extension has them: a string of
-/// comma-separated terms (GET) or a list of terms (POST).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum QParam {
-	Text(String),
-	List(Vec<String>),
-}
-
-impl QParam {
-	fn parse(&self) -> Result<FreeText, ErrorObjectOwned> {
-		let terms: Vec<&str> = match self {
-			QParam::Text(text) => text.split(',').collect(),
-			QParam::List(terms) => terms.iter().map(String::as_str).collect(),
-		};
-		if terms.len() > MAX_TERMS {
-			return Err(invalid(format!("q: at most {MAX_TERMS} terms")));
-		}
-		FreeText::parse(terms).map_err(|e| invalid(format!("q: {e}")))
+/// The terms of a `q` parameter.
+fn parse_q(q: &QParam) -> Result<FreeText, ErrorObjectOwned> {
+	let terms: Vec<&str> = match q {
+		QParam::Text(text) => text.split(',').collect(),
+		QParam::List(terms) => terms.iter().map(String::as_str).collect(),
+	};
+	if terms.len() > MAX_TERMS {
+		return Err(invalid(format!("q: at most {MAX_TERMS} terms")));
 	}
+	FreeText::parse(terms).map_err(|e| invalid(format!("q: {e}")))
 }
 
-/// One key of a `sortby` list, as STAC's sort extension POSTs it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SortbyItem {
-	pub field: String,
-	/// `asc` (the default) or `desc`.
-	pub direction: Option<String>,
-}
-
-/// `sortby` as STAC's sort extension has it: `"-updated,+title"` (GET; a
-/// `+` that a query string turned into a space counts as `+`) or a list of
-/// `{ "field", "direction" }` (POST).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum SortbyParam {
-	Text(String),
-	List(Vec<SortbyItem>),
-}
-
-impl SortbyParam {
-	fn parse(&self) -> Result<Vec<SortKey>, ErrorObjectOwned> {
-		let keys: Vec<(String, bool)> = match self {
-			SortbyParam::Text(text) => text
-				.split(',')
-				.map(|k| {
-					let k = k.trim_end();
-					match k.strip_prefix('-') {
-						Some(field) => (field.trim().to_string(), true),
-						None => (k.trim_start_matches([' ', '+']).to_string(), false),
-					}
-				})
-				.collect(),
-			SortbyParam::List(items) => items
-				.iter()
-				.map(|i| match i.direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
-					None | Some("asc") => Ok((i.field.clone(), false)),
-					Some("desc") => Ok((i.field.clone(), true)),
-					Some(other) => {
-						Err(invalid(format!("sortby: direction {other:?} is neither asc nor desc")))
-					},
-				})
-				.collect::<Result<_, _>>()?,
-		};
-		if keys.len() > MAX_SORT_KEYS {
-			return Err(invalid(format!("sortby: at most {MAX_SORT_KEYS} keys")));
-		}
-		let mut sort: Vec<SortKey> = Vec::new();
-		for (field, descending) in keys {
-			let parsed = Sortable::parse(&field).map_err(|e| invalid(format!("sortby: {e}")))?;
-			if sort.iter().any(|k| k.field == parsed) {
-				return Err(invalid(format!("sortby: {field:?} is named twice")));
-			}
-			sort.push(SortKey { field: parsed, descending });
-		}
-		// The id ends every order already.
-		if sort.last().is_some_and(|k| k.field == Sortable::Id && !k.descending) {
-			sort.pop();
-		}
-		Ok(sort)
+/// The sort keys of a `sortby` parameter.
+fn parse_sortby(sortby: &SortbyParam) -> Result<Vec<SortKey>, ErrorObjectOwned> {
+	let keys: Vec<(String, bool)> = match sortby {
+		SortbyParam::Text(text) => text
+			.split(',')
+			.map(|k| {
+				let k = k.trim_end();
+				match k.strip_prefix('-') {
+					Some(field) => (field.trim().to_string(), true),
+					None => (k.trim_start_matches([' ', '+']).to_string(), false),
+				}
+			})
+			.collect(),
+		SortbyParam::List(items) => items
+			.iter()
+			.map(|i| match i.direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
+				None | Some("asc") => Ok((i.field.clone(), false)),
+				Some("desc") => Ok((i.field.clone(), true)),
+				Some(other) => {
+					Err(invalid(format!("sortby: direction {other:?} is neither asc nor desc")))
+				},
+			})
+			.collect::<Result<_, _>>()?,
+	};
+	if keys.len() > MAX_SORT_KEYS {
+		return Err(invalid(format!("sortby: at most {MAX_SORT_KEYS} keys")));
 	}
-}
-
-/// Ids as a STAC API client sends them: a list or a comma-separated string.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum IdsParam {
-	List(Vec<String>),
-	Text(String),
-}
-
-/// Parameters of `datasets_stacSearch`, as in STAC API item search.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StacSearchParams {
-	pub bbox: Option<BboxParam>,
-	/// A GeoJSON geometry the items' footprints intersect.
-	pub intersects: Option<Value>,
-	pub datetime: Option<String>,
-	pub ids: Option<IdsParam>,
-	/// Collections are departments: `department-<id>`.
-	pub collections: Option<Vec<String>>,
-	/// Default 10; clamped to 1..=100.
-	pub limit: Option<u32>,
-	/// The token of the previous page's `next` link.
-	pub token: Option<String>,
-	/// STAC sort extension.
-	pub sortby: Option<SortbyParam>,
-	/// STAC free-text extension.
-	pub q: Option<QParam>,
-	/// STAC API filter extension: CQL2 text or JSON.
-	pub filter: Option<Value>,
-	#[serde(rename = "filter-lang")]
-	pub filter_lang: Option<String>,
-	/// The CRS of the filter's geometries: CRS84 (the default) or EPSG:4326.
-	#[serde(rename = "filter-crs")]
-	pub filter_crs: Option<String>,
-	/// As in `datasets_search`.
-	pub reader: Option<String>,
-}
-
-/// Parameters of `datasets_extent`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtentParams {
-	pub owner: DepartmentId,
-	/// As in `datasets_search`.
-	pub reader: Option<String>,
-}
-
-/// What `datasets_extent` answers.
-#[derive(Clone, Serialize)]
-pub struct ExtentJson {
-	/// The records the reader may see.
-	pub count: u64,
-	/// `[west, south, east, north]` in degrees around their footprints;
-	/// `null` without records.
-	pub bbox: Option<[f64; 4]>,
-	/// `[start, end]` in RFC 3339; `end` is `null` if one is ongoing.
-	pub interval: [Option<String>; 2],
-	pub at: AtJson,
+	let mut sort: Vec<SortKey> = Vec::new();
+	for (field, descending) in keys {
+		let parsed = Sortable::parse(&field).map_err(|e| invalid(format!("sortby: {e}")))?;
+		if sort.iter().any(|k| k.field == parsed) {
+			return Err(invalid(format!("sortby: {field:?} is named twice")));
+		}
+		sort.push(SortKey { field: parsed, descending });
+	}
+	// The id ends every order already.
+	if sort.last().is_some_and(|k| k.field == Sortable::Id && !k.descending) {
+		sort.pop();
+	}
+	Ok(sort)
 }
 
 fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
 	id.trim().parse().map_err(|_| invalid(format!("unknown item id {id:?}")))
 }
 
-impl StacSearchParams {
-	fn search(&self) -> Result<Search, ErrorObjectOwned> {
-		let collections = self.collections.as_deref().unwrap_or_default();
-		let owners = at_most("collections", collections, MAX_OWNERS)?
-			.iter()
-			.map(|c| {
-				c.strip_prefix("department-")
-					.and_then(|d| d.parse().ok())
-					.ok_or_else(|| invalid(format!("unknown collection {c:?}")))
-			})
-			.collect::<Result<_, _>>()?;
-		let ids: Vec<String> = match &self.ids {
-			None => Vec::new(),
-			Some(IdsParam::List(l)) => l.clone(),
-			Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
-		};
-		let ids = at_most("ids", &ids, MAX_IDS)?
-			.iter()
-			.map(|i| parse_dataset_id(i))
-			.collect::<Result<_, _>>()?;
-		let cursor = parse_cursor("token", self.token.as_deref())?;
-		if self.bbox.is_some() && self.intersects.is_some() {
-			return Err(invalid("bbox and intersects: give one or the other, not both"));
-		}
-		if let Some(crs) = self.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
-			return Err(invalid(format!(
-				"filter-crs: {crs:?} is not one of {}",
-				FILTER_CRS.join(", ")
-			)));
-		}
-		SearchParams {
-			bbox: self.bbox.clone(),
-			intersects: self.intersects.clone(),
-			datetime: self.datetime.clone(),
-			owners,
-			ids,
-			sortby: self.sortby.clone(),
-			q: self.q.clone(),
-			limit: self.limit,
-			filter: self.filter.clone(),
-			filter_lang: self.filter_lang.clone(),
-			reader: self.reader.clone(),
-			..Default::default()
-		}
-		.search_from("token", cursor)
+/// The search a STAC item search's parameters `p` ask for.
+fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
+	let collections = p.collections.as_deref().unwrap_or_default();
+	let owners = at_most("collections", collections, MAX_OWNERS)?
+		.iter()
+		.map(|c| {
+			c.strip_prefix("department-")
+				.and_then(|d| d.parse().ok())
+				.ok_or_else(|| invalid(format!("unknown collection {c:?}")))
+		})
+		.collect::<Result<_, _>>()?;
+	let ids: Vec<String> = match &p.ids {
+		None => Vec::new(),
+		Some(IdsParam::List(l)) => l.clone(),
+		Some(IdsParam::Text(t)) => t.split(',').map(str::to_owned).collect(),
+	};
+	let ids = at_most("ids", &ids, MAX_IDS)?
+		.iter()
+		.map(|i| parse_dataset_id(i))
+		.collect::<Result<_, _>>()?;
+	let cursor = parse_cursor("token", p.token.as_deref())?;
+	if p.bbox.is_some() && p.intersects.is_some() {
+		return Err(invalid("bbox and intersects: give one or the other, not both"));
 	}
-}
-
-#[rpc(server)]
-pub trait DatasetsApi<BlockHash> {
-	/// One dataset record at block `at` (default: best block); `null` if
-	/// there is none with this id.
-	#[method(name = "datasets_get")]
-	fn get(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<DatasetJson>>;
-
-	/// A page of the datasets matching every given filter, in id order, from
-	/// the search index at the finalized head (never older than `at`, which
-	/// must be finalized).
-	#[method(name = "datasets_search")]
-	async fn search(&self, params: SearchParams, at: Option<BlockHash>) -> RpcResult<PageJson>;
-
-	/// The ids of every version of the dataset, oldest first.
-	#[method(name = "datasets_history")]
-	fn history(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Vec<DatasetId>>;
-
-	/// The dataset as a STAC 1.1 Item; `null` if there is none with this id.
-	#[method(name = "datasets_stacItem")]
-	fn stac_item(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<Value>>;
-
-	/// STAC API item search, from the search index like `datasets_search`: a
-	/// GeoJSON FeatureCollection of Items with a `next` link carrying the
-	/// token of the following page.
-	#[method(name = "datasets_stacSearch")]
-	async fn stac_search(
-		&self,
-		params: StacSearchParams,
-		at: Option<BlockHash>,
-	) -> RpcResult<Value>;
-
-	/// How many of a department's datasets a reader may see, and their
-	/// extent in space and time, from the search index like
-	/// `datasets_search`.
-	#[method(name = "datasets_extent")]
-	async fn extent(&self, params: ExtentParams, at: Option<BlockHash>) -> RpcResult<ExtentJson>;
-
-	/// The properties a search's CQL2 filter may name, as the `properties`
-	/// of a JSON Schema (OGC API - Features - Part 3 queryables).
-	#[method(name = "datasets_queryables")]
-	fn queryables(&self) -> RpcResult<Value>;
+	if let Some(crs) = p.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
+		return Err(invalid(format!(
+			"filter-crs: {crs:?} is not one of {}",
+			FILTER_CRS.join(", ")
+		)));
+	}
+	let params = SearchParams {
+		bbox: p.bbox.clone(),
+		intersects: p.intersects.clone(),
+		datetime: p.datetime.clone(),
+		owners,
+		ids,
+		sortby: p.sortby.clone(),
+		q: p.q.clone(),
+		limit: p.limit,
+		filter: p.filter.clone(),
+		filter_lang: p.filter_lang.clone(),
+		reader: p.reader.clone(),
+		..Default::default()
+	};
+	search_from(&params, "token", cursor)
 }
 
 /// Serves `datasets_*`: reads from the `DatasetsApi` runtime API, searches
@@ -762,8 +378,6 @@ impl<C> Datasets<C> {
 		Self { client, index }
 	}
 }
-
-type Hash = <Block as BlockT>::Hash;
 
 impl<C> Datasets<C>
 where
@@ -877,7 +491,7 @@ type Found =
 	(Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>, Option<Cursor>);
 
 fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, String> {
-	let Page { items, next, prev } = index.search(search, at)?;
+	let IndexPage { items, next, prev } = index.search(search, at)?;
 	let items = items
 		.into_iter()
 		.map(|item| {
@@ -892,38 +506,39 @@ fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<F
 }
 
 #[async_trait]
-impl<C> DatasetsApiServer<Hash> for Datasets<C>
+impl<C> DatasetsApiServer for Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>
 		+ AccessApi<Block, AccountId, BlockNumber>
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
-	fn get(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<DatasetJson>> {
+	fn dataset(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Dataset>> {
 		Ok(self
 			.record(block_or_best(&*self.client, at), id)?
-			.map(|d| DatasetJson::new(id, d, Fields::ALL)))
+			.map(|d| Dataset::new(id, &d, Fields::ALL)))
 	}
 
-	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<PageJson> {
-		let search = params.search()?;
-		let fields =
-			params.fields.as_deref().map(Fields::parse).transpose()?.unwrap_or(Fields::ALL);
+	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<Page> {
+		let search = parse_search(&params)?;
+		let fields = params
+			.fields
+			.as_deref()
+			.map(Fields::parse)
+			.transpose()
+			.map_err(invalid)?
+			.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
 			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
 				index.search(&Search { visible, ..search }, at)
 			})
 			.await?;
-		Ok(PageJson {
-			items: page
-				.items
-				.into_iter()
-				.map(|i| DatasetJson::new(i.id, i.dataset, fields))
-				.collect(),
+		Ok(Page {
+			items: page.items.iter().map(|i| Dataset::new(i.id, &i.dataset, fields)).collect(),
 			next: page.next.map(|c| c.token()),
 			prev: page.prev.map(|c| c.token()),
-			at: answered.into(),
+			at: answered_at(answered),
 		})
 	}
 
@@ -945,7 +560,7 @@ where
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
-		let search = params.search()?;
+		let search = parse_stac_search(&params)?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let ((items, next, prev), answered) = self
 			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
@@ -972,22 +587,22 @@ where
 			"links": links,
 			"token": next,
 			"prevToken": prev,
-			"at": AtJson::from(answered),
+			"at": answered_at(answered),
 		}))
 	}
 
-	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<ExtentJson> {
+	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
 		let owner = params.owner;
 		let (extent, answered) = self
 			.read_index(at, None, params.reader.as_deref(), move |index, visible, at| {
 				index.extent(owner, visible.as_ref(), at)
 			})
 			.await?;
-		Ok(ExtentJson {
+		Ok(Extent {
 			count: extent.count,
 			bbox: extent.bbox,
 			interval: [extent.start.map(rfc3339), extent.end.map(rfc3339)],
-			at: answered.into(),
+			at: answered_at(answered),
 		})
 	}
 
@@ -999,6 +614,7 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use citychain_rpc_api::datasets::DATASET_FIELDS;
 
 	#[test]
 	fn datetime_accepts_instants_and_open_intervals() {
@@ -1046,8 +662,9 @@ mod tests {
 
 	#[test]
 	fn a_stac_search_takes_a_3d_bbox_in_2d_and_not_both_bbox_and_intersects() {
-		let search =
-			|params: Value| serde_json::from_value::<StacSearchParams>(params).unwrap().search();
+		let search = |params: Value| {
+			parse_stac_search(&serde_json::from_value::<StacSearchParams>(params).unwrap())
+		};
 		let flat = search(json!({ "bbox": [100.0, 0.0, 105.0, 1.0] })).unwrap().query.bbox;
 		assert_eq!(
 			search(json!({ "bbox": [100.0, 0.0, -5.0, 105.0, 1.0, 80.0] }))
@@ -1063,7 +680,7 @@ mod tests {
 
 	#[test]
 	fn bbox_accepts_lists_and_strings() {
-		let parse = |v: Value| BboxParam(v).parse();
+		let parse = |v: Value| parse_bbox(&BboxParam(v));
 		let b = parse(json!("116.2, 39.8,116.5,40")).unwrap();
 		assert_eq!(
 			b,
@@ -1075,7 +692,7 @@ mod tests {
 			}
 		);
 		let list: BboxParam = serde_json::from_str("[116.2, 39.8, 116.5, 40]").unwrap();
-		assert_eq!(list.parse().unwrap(), b);
+		assert_eq!(parse_bbox(&list).unwrap(), b);
 		assert!(parse(json!([179.0, -20.0, -179.0, -10.0])).is_ok());
 		for bad in [
 			json!("1,2,3"),
@@ -1093,7 +710,7 @@ mod tests {
 	fn fields_choose_what_a_dataset_carries_in_order_and_the_id_is_always_there() {
 		let record = crate::search_index::random_record(&mut crate::search_index::Rng(1), 5);
 		let keys = |fields| -> Vec<String> {
-			match serde_json::to_value(DatasetJson::new(5, record.clone(), fields)).unwrap() {
+			match serde_json::to_value(Dataset::new(5, &record, fields)).unwrap() {
 				Value::Object(map) => map.keys().cloned().collect(),
 				other => panic!("{other}"),
 			}
@@ -1105,26 +722,23 @@ mod tests {
 		);
 		assert!(Fields::parse(&["colour".into()])
 			.unwrap_err()
-			.message()
 			.starts_with("fields: \"colour\" is not a field"));
 	}
 
 	#[test]
 	fn free_text_takes_comma_separated_terms_or_a_list_and_ranks_without_sortby() {
 		let q: SearchParams = serde_json::from_value(json!({ "q": "air quality, noise" })).unwrap();
-		let search = q.search().unwrap();
+		let search = parse_search(&q).unwrap();
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Relevance, descending: true }]);
 		let listed: StacSearchParams =
 			serde_json::from_value(json!({ "q": ["air quality", "noise"], "sortby": "title" }))
 				.unwrap();
-		let search = listed.search().unwrap();
+		let search = parse_stac_search(&listed).unwrap();
 		assert_eq!(search.free_text, Some(FreeText::parse(["air quality", "noise"]).unwrap()));
 		assert_eq!(search.order(), vec![SortKey { field: Sortable::Title, descending: false }]);
 		let error = |v: Value| {
-			serde_json::from_value::<SearchParams>(v)
-				.unwrap()
-				.search()
+			parse_search(&serde_json::from_value::<SearchParams>(v).unwrap())
 				.unwrap_err()
 				.message()
 				.to_string()
@@ -1145,8 +759,7 @@ mod tests {
 	#[test]
 	fn limits_are_clamped_and_lists_bounded() {
 		let with_limit = |limit| {
-			SearchParams { limit: Some(limit), ..Default::default() }
-				.search()
+			parse_search(&SearchParams { limit: Some(limit), ..Default::default() })
 				.unwrap()
 				.query
 				.limit
@@ -1154,15 +767,15 @@ mod tests {
 		assert_eq!(with_limit(0), 1);
 		assert_eq!(with_limit(MAX_PAGE_SIZE + 1), MAX_PAGE_SIZE);
 		assert_eq!(with_limit(u32::MAX), MAX_PAGE_SIZE);
-		assert_eq!(SearchParams::default().search().unwrap().query.limit, DEFAULT_LIMIT);
+		assert_eq!(parse_search(&SearchParams::default()).unwrap().query.limit, DEFAULT_LIMIT);
 		let two = StacSearchParams {
 			collections: Some(vec!["department-1".into(), "department-2".into()]),
 			..Default::default()
 		};
-		assert_eq!(two.search().unwrap().owners, vec![1, 2]);
+		assert_eq!(parse_stac_search(&two).unwrap().owners, vec![1, 2]);
 		let bad = StacSearchParams { token: Some("x".into()), ..Default::default() };
-		assert!(bad.search().is_err());
-		let error = |p: SearchParams| p.search().unwrap_err().message().to_string();
+		assert!(parse_stac_search(&bad).is_err());
+		let error = |p: SearchParams| parse_search(&p).unwrap_err().message().to_string();
 		assert_eq!(
 			error(SearchParams { ids: vec![1; MAX_IDS + 1], ..Default::default() }),
 			format!("ids: at most {MAX_IDS}")
@@ -1223,6 +836,6 @@ mod tests {
 		);
 		assert!(error(json!("x = 1"), None).starts_with("filter: \"x\" is not queryable"));
 		let crs = StacSearchParams { filter_crs: Some("EPSG:3857".into()), ..Default::default() };
-		assert!(crs.search().unwrap_err().message().starts_with("filter-crs:"));
+		assert!(parse_stac_search(&crs).unwrap_err().message().starts_with("filter-crs:"));
 	}
 }

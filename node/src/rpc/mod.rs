@@ -22,10 +22,14 @@ use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
-pub use access::{Access, AccessApiServer};
-pub use audit::{Audit, AuditApiServer};
-pub use datasets::{Datasets, DatasetsApiServer};
-pub use departments::{Departments, DepartmentsApiServer};
+pub use access::Access;
+pub use audit::Audit;
+use citychain_rpc_api::{AccessApiServer, AuditApiServer, DatasetsApiServer, DepartmentsApiServer};
+pub use datasets::Datasets;
+pub use departments::Departments;
+
+/// The hash of a block, as the methods' `at` names it.
+type Hash = citychain_rpc_api::BlockHash;
 
 /// JSON-RPC error code of a failed runtime API call.
 const RUNTIME_ERROR: i32 = 1;
@@ -38,10 +42,7 @@ fn runtime_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
 }
 
 /// The block a query reads: `at`, or else the best block.
-fn block_or_best<C: HeaderBackend<Block>>(
-	client: &C,
-	at: Option<<Block as sp_runtime::traits::Block>::Hash>,
-) -> <Block as sp_runtime::traits::Block>::Hash {
+fn block_or_best<C: HeaderBackend<Block>>(client: &C, at: Option<Hash>) -> Hash {
 	at.unwrap_or_else(|| client.info().best_hash)
 }
 
