@@ -9,7 +9,8 @@ use citychain_client::{
 	},
 	keys,
 	primitives::{
-		datasets::{AccessPolicy, DatasetContent, DatasetDescription, Sensitivity},
+		datasets::{DatasetContent, DatasetDescription},
+		vocabulary::{AccessPolicy, Sensitivity},
 		BoundingBox,
 	},
 	rpc::Node,

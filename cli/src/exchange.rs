@@ -13,7 +13,8 @@ use citychain_client::{
 	},
 	crypt, envelope, hash, keys,
 	primitives::{
-		datasets::{DatasetContent, DatasetDescription, HashFunction},
+		datasets::{DatasetContent, DatasetDescription},
+		hashing::HashFunction,
 		LicenseInput, TimeRange,
 	},
 	rpc::api::{
@@ -529,7 +530,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use citychain_client::primitives::datasets::fixed;
+	use citychain_client::primitives::geometry::fixed;
 
 	#[test]
 	fn hash_functions_by_name() {

@@ -4,7 +4,7 @@
 //! `date` properties.
 
 use citychain_client::{
-	primitives::{datasets::fixed, BoundingBox},
+	primitives::{geometry::fixed, BoundingBox},
 	Error,
 };
 use serde_json::Value;

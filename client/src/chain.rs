@@ -39,12 +39,12 @@ pub use subxt::utils::Static;
 		with = "::subxt::utils::Static<::citychain_primitives::datasets::DatasetContent>"
 	),
 	substitute_type(
-		path = "citychain_primitives::datasets::AccessPolicy",
-		with = "::subxt::utils::Static<::citychain_primitives::datasets::AccessPolicy>"
+		path = "citychain_primitives::vocabulary::AccessPolicy",
+		with = "::subxt::utils::Static<::citychain_primitives::vocabulary::AccessPolicy>"
 	),
 	substitute_type(
-		path = "citychain_primitives::datasets::Sensitivity",
-		with = "::subxt::utils::Static<::citychain_primitives::datasets::Sensitivity>"
+		path = "citychain_primitives::vocabulary::Sensitivity",
+		with = "::subxt::utils::Static<::citychain_primitives::vocabulary::Sensitivity>"
 	)
 )]
 pub mod api {}

@@ -3,7 +3,7 @@
 
 use crate::{rpc::invalid, Result};
 use blake2::{digest::consts::U32, Blake2b, Blake2b512};
-use citychain_primitives::datasets::HashFunction;
+use citychain_primitives::hashing::HashFunction;
 use sha2::{Digest, Sha256, Sha512};
 use sha3::{Keccak256, Sha3_256};
 use std::io::Read;

@@ -180,7 +180,7 @@ pub fn queryables() -> Value {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use citychain_primitives::datasets::fixed;
+	use citychain_primitives::geometry::fixed;
 
 	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {
 		BoundingBox { west: fixed(w), south: fixed(s), east: fixed(e), north: fixed(n) }

@@ -3,11 +3,12 @@
 //! dataset pallets meet.
 
 use crate::{
-	datasets::{
-		AccessPolicy, BoundedBytes, BoundingBox, ContentHash, DatasetId, DatasetStatus,
-		Sensitivity, TimeInterval, TimeRange,
-	},
+	datasets::{BoundedBytes, DatasetId},
 	departments::DepartmentId,
+	geometry::BoundingBox,
+	hashing::ContentHash,
+	time::{TimeInterval, TimeRange},
+	vocabulary::{AccessPolicy, DatasetStatus, Sensitivity},
 };
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -7,8 +7,10 @@
 //!   [`DepartmentDirectory`](departments::DepartmentDirectory) trait through
 //!   which other pallets learn who is an active member of which department and
 //!   with which roles.
-//! - [`datasets`]: the dataset record, its extent in space and time, the
-//!   content hash, and the search query of the registry.
+//! - [`datasets`]: the dataset record, what a registration gives, and the
+//!   search query of the registry; its parts in [`geometry`] (the extent in
+//!   space), [`time`] (the extent in time), [`hashing`] (the content hash)
+//!   and [`vocabulary`] (topic, policy, sensitivity, status).
 //! - [`license`]: the licence of a dataset's content, an SPDX expression.
 //! - [`access`]: the access contract, its states and receipt, and the
 //!   traits through which the access and dataset pallets meet
@@ -27,19 +29,26 @@ pub mod api;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
+pub mod geometry;
+pub mod hashing;
 pub mod license;
 pub mod paging;
 #[cfg(feature = "std")]
 pub mod testing;
+pub mod time;
+pub mod vocabulary;
 
 pub use api::DepartmentInfo;
 pub use datasets::{
-	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
-	DatasetItem, DatasetPage, DatasetQuery, DatasetStatus, Extent, MetadataUpdate, QueryError,
-	Sensitivity, Stamp, TimeInterval, TimeRange, TopicCategory,
+	Dataset, DatasetContent, DatasetDescription, DatasetId, DatasetItem, DatasetPage, DatasetQuery,
+	Extent, MetadataUpdate, QueryError, Stamp,
 };
 pub use departments::{
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
 	DepartmentsBenchmarkHelper, EncryptionKey, Membership, NotActing, Role, Roles,
 };
+pub use geometry::BoundingBox;
+pub use hashing::ContentHash;
 pub use license::{License, LicenseInput};
+pub use time::{TimeInterval, TimeRange};
+pub use vocabulary::{AccessPolicy, DatasetStatus, Sensitivity, TopicCategory};

@@ -1675,9 +1675,10 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 	use citychain_primitives::{
 		audit::{Subject, MAX_NOTE_LEN},
 		datasets::{
-			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TIME,
-			MAX_TITLE_LEN, MAX_URI_LEN, MIN_TIME,
+			MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_KEYWORDS, MAX_KEYWORD_LEN, MAX_TITLE_LEN,
+			MAX_URI_LEN,
 		},
+		time::{MAX_TIME, MIN_TIME},
 		BoundingBox, TimeRange,
 	};
 	let signed = |k: Sr25519Keyring| RuntimeOrigin::signed(k.to_account_id());

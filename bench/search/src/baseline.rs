@@ -6,7 +6,7 @@
 //! on the R*Tree's candidates.
 
 use crate::{catalogue::Entry, degrees, records::record, Search};
-use citychain_primitives::{datasets::DEGREE, BoundingBox, DatasetId, TimeInterval};
+use citychain_primitives::{geometry::DEGREE, BoundingBox, DatasetId, TimeInterval};
 use codec::Encode;
 use geo::{coord, BoundingRect, Intersects, Rect};
 use rusqlite::{params, Connection};

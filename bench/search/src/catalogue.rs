@@ -7,7 +7,7 @@
 //! large the registry grows, as in a real city. Everything is drawn from a
 //! seeded generator, so a size and a seed always give the same catalogue.
 
-use citychain_primitives::{datasets::DEGREE, BoundingBox, TimeInterval, TimeRange, TopicCategory};
+use citychain_primitives::{geometry::DEGREE, BoundingBox, TimeInterval, TimeRange, TopicCategory};
 
 const DAY: i64 = 86_400_000;
 /// 2015-01-01T00:00:00Z, the start of the catalogue's time span.

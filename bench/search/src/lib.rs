@@ -16,7 +16,7 @@ pub mod rpc;
 
 use baseline::Baseline;
 use catalogue::{QuerySeed, Rng};
-use citychain_primitives::{datasets::DEGREE, BoundingBox, TimeInterval, TopicCategory};
+use citychain_primitives::{geometry::DEGREE, BoundingBox, TimeInterval, TopicCategory};
 use geo::{coord, LineString, Polygon};
 use rpc::Rpc;
 use serde_json::{json, Value};

@@ -9,7 +9,9 @@ use std::{sync::Arc, time::Duration};
 use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
-	datasets::{DegreesError, TimeRangeError, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
+	datasets::{MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
+	geometry::DegreesError,
+	time::TimeRangeError,
 	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
 	QueryError, Sensitivity, TimeInterval, TopicCategory,
 };

@@ -4,7 +4,7 @@
 //! CQL2 filter on the dataset's STAC Item.
 
 use citychain_primitives::{
-	datasets::degrees, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
+	geometry::degrees, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
 	DepartmentId, Sensitivity, TopicCategory,
 };
 use citychain_runtime::BlockNumber;
@@ -535,7 +535,7 @@ impl Search {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use citychain_primitives::datasets::fixed;
+	use citychain_primitives::geometry::fixed;
 	use geo::{line_string, point, polygon};
 
 	fn bbox(w: f64, s: f64, e: f64, n: f64) -> BoundingBox {

@@ -20,7 +20,9 @@ use std::{
 };
 
 use citychain_primitives::{
-	datasets::{degrees, DEGREE, MAX_HISTORY, MAX_LATITUDE, MAX_LONGITUDE, MAX_TIME, MIN_TIME},
+	datasets::MAX_HISTORY,
+	geometry::{degrees, DEGREE, MAX_LATITUDE, MAX_LONGITUDE},
+	time::{MAX_TIME, MIN_TIME},
 	BoundingBox, Dataset, DatasetId, DatasetItem, DepartmentId, TimeInterval,
 };
 use geo::BoundingRect;
@@ -790,9 +792,8 @@ pub(super) mod tests {
 	use super::*;
 	use crate::search_index::{Filter, SortKey, Sortable};
 	use citychain_primitives::{
-		datasets::{ContentHash, Stamp},
-		AccessPolicy, DatasetQuery, DatasetStatus, License, LicenseInput, Sensitivity, TimeRange,
-		TopicCategory,
+		datasets::Stamp, hashing::ContentHash, AccessPolicy, DatasetQuery, DatasetStatus, License,
+		LicenseInput, Sensitivity, TimeRange, TopicCategory,
 	};
 	use geo::{line_string, point, Geometry};
 	use sp_runtime::BoundedVec;

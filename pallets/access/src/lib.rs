@@ -80,7 +80,8 @@ pub use citychain_primitives::{
 		OnDatasetWithdrawn, Receipt, Scope, MAX_ENVELOPE_LEN, MAX_PURPOSE_LEN, MAX_REASON_LEN,
 	},
 	audit::{Actor, AuditAction, AuditSink, Subject},
-	datasets::{BoundedBytes, HashFunction, MAX_SEARCH_SCAN},
+	datasets::{BoundedBytes, MAX_SEARCH_SCAN},
+	hashing::HashFunction,
 	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
 	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
 };

@@ -5,7 +5,7 @@
 use super::*;
 use alloc::{vec, vec::Vec};
 use citychain_primitives::{
-	datasets::DEGREE, license::MAX_LICENSE_LEN, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+	geometry::DEGREE, license::MAX_LICENSE_LEN, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;

@@ -73,9 +73,10 @@ pub use citychain_primitives::{
 	access::{DatasetRegistry, DatasetSummary, OnDatasetPolicyChanged, OnDatasetWithdrawn},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
-		BoundedBytes, HashFunction, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS,
+		BoundedBytes, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS,
 		MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
+	hashing::HashFunction,
 	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
 	DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, License,
 	LicenseInput, MetadataUpdate, Role, Sensitivity, Stamp, TimeRange, TopicCategory,

@@ -6,7 +6,9 @@ use crate::{
 	MAX_URI_LEN,
 };
 use citychain_primitives::{
-	datasets::{BoundingBoxError, TimeRangeError, DEGREE, MAX_PAGE_SIZE, MAX_TIME},
+	datasets::MAX_PAGE_SIZE,
+	geometry::{BoundingBoxError, DEGREE},
+	time::{TimeRangeError, MAX_TIME},
 	DatasetQuery, DepartmentStatus, QueryError, TimeInterval,
 };
 use citychain_primitives::{license::MAX_LICENSE_LEN, LicenseInput};

@@ -5,8 +5,7 @@
 use crate::*;
 use alloc::vec::Vec;
 use citychain_primitives::{
-	datasets::{BoundingBoxError, TimeRangeError, MAX_KEYWORDS},
-	license::LicenseError,
+	datasets::MAX_KEYWORDS, geometry::BoundingBoxError, license::LicenseError, time::TimeRangeError,
 };
 use frame_support::pallet_prelude::*;
 
