@@ -7,9 +7,9 @@
 # Prints the time of each stage at the end, also when a stage fails.
 #
 # The suites spend most of their time waiting for blocks, not computing, so
-# they run side by side once the programs are built: the Rust tests compile
-# and run in the background (at low priority), then clippy checks the
-# workspace, the end-to-end test files run several at a time, and the
+# they run side by side once the programs are built: clippy checks the
+# workspace and then the Rust tests compile and run, in the background (at
+# low priority); the end-to-end test files run several at a time, and the
 # zombienet network beside them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,14 +22,15 @@ cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspa
 cargo_clippy() {
 	(cd "$ROOT" && nice -n 10 cargo clippy --release --locked --workspace --all-targets -- -D warnings)
 }
-# The tests, then clippy, each timed in the stage's output.
+# Clippy, then the tests (the lints fail first), each timed in the stage's
+# output.
 rust_suites() {
 	local start=$SECONDS
-	cargo_test || return
-	log "Rust tests took $((SECONDS - start)) s; clippy (warnings are errors)"
-	start=$SECONDS
 	cargo_clippy || return
-	log "clippy took $((SECONDS - start)) s"
+	log "clippy (warnings are errors) took $((SECONDS - start)) s; the Rust tests"
+	start=$SECONDS
+	cargo_test || return
+	log "Rust tests took $((SECONDS - start)) s"
 }
 e2e_setup() {
 	ensure_stac_python
