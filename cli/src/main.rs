@@ -20,7 +20,7 @@ use citychain_client::{
 			access::ContractsParams,
 			audit::{EntriesParams, VerifyParams},
 			datasets::{BboxParam, QParam, SearchParams, SortbyParam},
-			AccessApiClient, AuditApiClient, DatasetsApiClient,
+			json_name, AccessApiClient, AuditApiClient, DatasetsApiClient,
 		},
 		Node,
 	},
@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				contract,
 			)?
 			.state;
-			eprintln!("contract {contract}: {}", serde_json::json!(state).as_str().unwrap_or("?"));
+			eprintln!("contract {contract}: {}", json_name(&state));
 			println!("{contract}");
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,

@@ -19,7 +19,7 @@ use axum::{
 use citychain_client::{
 	auth::{now_ms, AuthError, Credentials},
 	primitives::access::AccessBasis,
-	rpc::api::{access::Contract, AccessApiClient, AccountId},
+	rpc::api::{access::Contract, json_name, AccessApiClient, AccountId},
 	store,
 };
 use sp_core::crypto::Ss58Codec;
@@ -136,14 +136,6 @@ fn scope_header(contract: &Contract) -> Option<HeaderValue> {
 	HeaderValue::from_str(&serde_json::json!({ "bbox": bbox, "time": time }).to_string()).ok()
 }
 
-/// An access basis as JSON names it (`openData`, `noContract`, …).
-fn basis_name(basis: AccessBasis) -> String {
-	serde_json::to_value(basis)
-		.ok()
-		.and_then(|v| v.as_str().map(str::to_owned))
-		.unwrap_or_default()
-}
-
 async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Delivery, ApiError> {
 	let node = &state.node;
 	let at = node.finalized_head().await?;
@@ -153,7 +145,7 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	let store = &state.settings.data_dir;
 	let plain = Delivery {
 		file: store::data_file(store, dataset),
-		basis: basis_name(check.basis),
+		basis: json_name(&check.basis),
 		contract: None,
 		encrypted: false,
 		scope: None,

@@ -19,7 +19,7 @@ use citychain_client::{
 		audit::EntriesParams,
 		datasets::{Dataset, Extent, ExtentParams, IdsParam, SortbyParam, StacSearchParams},
 		departments::Department,
-		AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
+		json_name, AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
 };
 use serde_json::{json, Map, Value};
@@ -215,8 +215,7 @@ fn collection(base: &str, info: &Department, extent: &Extent) -> Value {
 	let id = format!("department-{department}");
 	let bbox = extent.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
 	let name = &info.name;
-	let kind = json!(info.kind);
-	let kind = kind.as_str().unwrap_or_default();
+	let kind = json_name(&info.kind);
 	let mut provider = json!({ "name": name, "description": format!("Department {department} of the consortium ({kind})"), "roles": ["producer", "licensor", "host"] });
 	// The department's own page, when its directory entry names a web one.
 	let url = &info.metadata_uri;

@@ -29,8 +29,8 @@ use axum::{
 use citychain_client::{
 	crypt,
 	hash::Hasher,
-	primitives::{access::ContractState, DepartmentStatus, Roles},
-	rpc::api::{AccessApiClient, DatasetsApiClient, DepartmentsApiClient},
+	primitives::{access::ContractState, DepartmentStatus, Role},
+	rpc::api::{json_name, AccessApiClient, DatasetsApiClient, DepartmentsApiClient},
 	store,
 };
 use futures::StreamExt;
@@ -53,27 +53,28 @@ struct Expected {
 	hash: Option<(u64, Vec<u8>)>,
 }
 
-/// Whether `account` holds `role` (named as the roles are, e.g. `publisher`,
-/// and read by `has`) in department `owner`, which is active.
+/// Whether `account` holds `role` in department `owner`, which is active.
 async fn ensure_role(
 	state: &AppState,
 	account: &str,
 	owner: u32,
-	(role, has): (&str, fn(&Roles) -> bool),
+	role: Role,
 	at: sp_core::H256,
 ) -> Result<(), ApiError> {
 	let department = state.node.department(owner, Some(at)).await?;
 	let holds = department.is_some_and(|d| {
 		d.status == DepartmentStatus::Active
-			&& d.members.iter().any(|m| m.account.to_string() == account && has(&m.roles))
+			&& d.members
+				.iter()
+				.any(|m| m.account.to_string() == account && m.roles.contains(role))
 	});
 	if holds {
-		Ok(())
-	} else {
-		Err(ApiError::forbidden(format!(
-			"only a {role} of department {owner}, which owns the dataset, may store its files here"
-		)))
+		return Ok(());
 	}
+	let role = format!("{role:?}").to_lowercase();
+	Err(ApiError::forbidden(format!(
+		"only a {role} of department {owner}, which owns the dataset, may store its files here"
+	)))
 }
 
 async fn expected(
@@ -97,14 +98,14 @@ async fn expected(
 	};
 	let store = &state.settings.data_dir;
 	let Some(contract) = target.contract else {
-		ensure_role(state, account, owner, ("publisher", |r| r.publisher), at).await?;
+		ensure_role(state, account, owner, Role::Publisher, at).await?;
 		return Ok(Expected {
 			file: store::data_file(store, dataset),
 			size,
 			hash: Some((content.code, content.digest.0)),
 		});
 	};
-	ensure_role(state, account, owner, ("approver", |r| r.approver), at).await?;
+	ensure_role(state, account, owner, Role::Approver, at).await?;
 	let c = node
 		.contract(contract, Some(at))
 		.await?
@@ -122,7 +123,7 @@ async fn expected(
 			format!(
 				"contract {contract} is {}{}: only a live contract whose provider approval carried \
 				 a key envelope is delivered encrypted",
-				json!(c.state).as_str().unwrap_or("unknown"),
+				json_name(&c.state),
 				if c.envelope.is_none() { " without a key envelope" } else { "" }
 			),
 		));

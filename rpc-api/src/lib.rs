@@ -24,6 +24,15 @@ pub type BlockNumber = u32;
 /// A block hash: the `at` of every query.
 pub type BlockHash = sp_core::H256;
 
+/// The text JSON gives a value of a unit-variant enum (a contract's state,
+/// an access basis, a department's kind): `"openData"`, `"requested"`.
+pub fn json_name(value: &impl serde::Serialize) -> String {
+	match serde_json::to_value(value) {
+		Ok(serde_json::Value::String(name)) => name,
+		other => other.map(|v| v.to_string()).unwrap_or_default(),
+	}
+}
+
 /// UTF-8 bytes of a record as text (a byte that is not UTF-8 becomes U+FFFD).
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
