@@ -151,7 +151,20 @@ test('the catalogue shows the seeded datasets on the map and follows map moves',
   metrics.mapMoveToResultsMs = moved;
   // Filters: a topic narrows the list to it.
   await page.selectOption('select[name=topic]', 'transportation');
-  await page.waitForFunction(() => [...document.querySelectorAll('.result .meta')].every((m) => m.textContent.includes('Transportation')));
+  const narrowed = () => document.querySelectorAll('.result').length > 0
+    && [...document.querySelectorAll('.result .meta')].every((m) => m.textContent.includes('Transportation'));
+  await page.waitForFunction(narrowed);
+  // Choosing another account draws the page again: what was entered stays.
+  await page.fill('input[name=q]', 'road');
+  for (const account of [{ index: 0 }, { label: 'Bob (development)' }]) {
+    const form = await page.$('form.search');
+    await page.selectOption('#account', account);
+    await page.waitForFunction((f) => !f.isConnected, form);
+    assert.equal(await page.inputValue('select[name=topic]'), 'transportation');
+    assert.equal(await page.inputValue('input[name=q]'), 'road');
+    await page.waitForFunction(narrowed);
+  }
+  await page.fill('input[name=q]', '');
   await page.selectOption('select[name=topic]', '');
 });
 

@@ -189,8 +189,29 @@ export async function prefetch(): Promise<void> {
   }
 }
 
+/**
+ * Puts values entered in an earlier form into a new one; a date also moves
+ * its slider (its own `change`, which does not bubble to the form).
+ */
+function restore(form: HTMLFormElement, entered: FormData): void {
+  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]')) {
+    const value = entered.get(el.name);
+    if (el instanceof HTMLInputElement && el.type === 'checkbox') {
+      el.checked = value !== null;
+    } else if (typeof value === 'string') {
+      // A select keeps its first option when the value is no longer offered.
+      if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) continue;
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    }
+  }
+}
+
 /** Shows the catalogue in the side pane and searches. */
 export async function openCatalogue(): Promise<void> {
+  // Drawn again (an account chosen, a reconnection): what the reader has
+  // entered so far stays.
+  const entered = state.form ? new FormData(state.form) : null;
   await prefetch();
   const owners = await departments();
   const form = h('form', { class: 'search', onsubmit: (e: Event) => e.preventDefault() },
@@ -206,7 +227,7 @@ export async function openCatalogue(): Promise<void> {
         void search();
       } }, 'Draw a box'),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'withdrawn' }), 'show withdrawn')));
-  const clearBox = h('button', { type: 'button', hidden: true, onclick: () => {
+  const clearBox = h('button', { type: 'button', hidden: state.drawn === null, onclick: () => {
     state.drawn = null;
     showBox(null);
     clearBox.hidden = true;
@@ -214,6 +235,7 @@ export async function openCatalogue(): Promise<void> {
   } }, 'Search the map view');
   form.querySelector('.row:last-child')!.append(clearBox);
   form.insertBefore(timeSlider(form), form.lastElementChild);
+  if (entered) restore(form, entered);
   form.addEventListener('change', () => void search());
   let typing = 0;
   form.addEventListener('input', (e) => {
