@@ -71,9 +71,9 @@ async fn ensure_role(
 	if holds {
 		return Ok(());
 	}
-	let role = format!("{role:?}").to_lowercase();
 	Err(ApiError::forbidden(format!(
-		"only a {role} of department {owner}, which owns the dataset, may store its files here"
+		"only a {} of department {owner}, which owns the dataset, may store its files here",
+		json_name(&role)
 	)))
 }
 
