@@ -38,7 +38,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -98,7 +98,12 @@ pub struct Store {
 }
 
 /// The tables; `INDEXES` after them (a rebuild creates those last, from
-/// sorted rows, rather than row by row).
+/// sorted rows, rather than row by row). `datasets` holds only what searches
+/// filter and sort on, so that a search reads narrow rows for every
+/// candidate; the SCALE records (most of the bytes) are in `records`, read
+/// for the rows a page returns. The R*Tree holds integers, exact for
+/// coordinates; its times are minutes rounded outward (`minutes`), and the
+/// exact times are in `datasets`.
 const TABLES: &str = "
 	CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 	CREATE TABLE IF NOT EXISTS datasets (
@@ -123,10 +128,10 @@ const TABLES: &str = "
 		updated_ms INTEGER NOT NULL,
 		version INTEGER NOT NULL,
 		created_block INTEGER NOT NULL,
-		updated_block INTEGER NOT NULL,
-		record BLOB NOT NULL
+		updated_block INTEGER NOT NULL
 	);
-	CREATE VIRTUAL TABLE IF NOT EXISTS extents USING rtree (
+	CREATE TABLE IF NOT EXISTS records (rid INTEGER PRIMARY KEY, record BLOB NOT NULL);
+	CREATE VIRTUAL TABLE IF NOT EXISTS extents USING rtree_i32 (
 		slot, west, east, south, north, start, end
 	);
 	CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (
@@ -158,6 +163,18 @@ const CACHE_KIB: i64 = 64 * 1024;
 /// `read` calls (address space, not memory: the kernel's page cache holds
 /// the pages either way, a map saves the copy and the system call).
 const MMAP_BYTES: i64 = 16 << 30;
+
+/// The R*Tree's time of `ms`: minutes, rounded down for a start (`up`
+/// false) and up for an end, so that its interval covers the exact one.
+/// `MIN_TIME..=MAX_TIME` in minutes fits in the R*Tree's 32 bits.
+fn minutes(ms: i64, up: bool) -> i64 {
+	const MINUTE: i64 = 60_000;
+	if up {
+		ms.div_euclid(MINUTE) + i64::from(ms.rem_euclid(MINUTE) != 0)
+	} else {
+		ms.div_euclid(MINUTE)
+	}
+}
 
 /// The rows of `datasets` that block `?` (bound twice) held.
 const HELD_AT: &str = "since <= ? AND (until IS NULL OR until > ?)";
@@ -202,6 +219,10 @@ fn extents(
 	filters.push(format!("rid IN ({})", vec![select; parts.len()].join(" UNION ")));
 	for (_, west, east) in parts {
 		args.extend([east, west, north, south].map(|v| Sql::Integer(v.into())));
+		args.extend([minutes(end, true), minutes(start, false)].map(Sql::Integer));
+	}
+	if time.is_some() {
+		filters.push("start_ms <= ? AND end_ms >= ?".into());
 		args.extend([end, start].map(Sql::Integer));
 	}
 }
@@ -276,8 +297,8 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 	db.prepare_cached(
 		"INSERT INTO datasets
 		 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
-		  west, south, east, north, title, created_ms, updated_ms, version, created_block, updated_block, record)
-		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+		  west, south, east, north, title, created_ms, updated_ms, version, created_block, updated_block)
+		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	)?
 	.execute(params![
 		id as i64,
@@ -300,9 +321,10 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 		record.version,
 		record.created.block,
 		record.updated.block,
-		record.encode()
 	])?;
 	let rid = db.last_insert_rowid();
+	db.prepare_cached("INSERT INTO records (rid, record) VALUES (?1, ?2)")?
+		.execute(params![rid, record.encode()])?;
 	let mut place = db.prepare_cached(
 		"INSERT INTO extents (slot, west, east, south, north, start, end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	)?;
@@ -313,8 +335,8 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 			east,
 			record.bbox.south,
 			record.bbox.north,
-			record.time.start,
-			end
+			minutes(record.time.start, false),
+			minutes(end, true)
 		])?;
 	}
 	let keywords = keywords(record);
@@ -484,11 +506,14 @@ impl Store {
 				tx.prepare_cached("DELETE FROM terms WHERE rowid = ?1").map_err(sql_error)?;
 			let mut unrow =
 				tx.prepare_cached("DELETE FROM datasets WHERE rid = ?1").map_err(sql_error)?;
+			let mut unrecord =
+				tx.prepare_cached("DELETE FROM records WHERE rid = ?1").map_err(sql_error)?;
 			for rid in ended {
 				unplace.execute([2 * rid]).map_err(sql_error)?;
 				unword.execute([rid]).map_err(sql_error)?;
 				unterm.execute([rid]).map_err(sql_error)?;
 				unrow.execute([rid]).map_err(sql_error)?;
+				unrecord.execute([rid]).map_err(sql_error)?;
 			}
 		}
 		set_meta(&tx, "reached", &(reached.number, reached.hash).encode())?;
@@ -711,12 +736,15 @@ impl Store {
 			.map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" }))
 			.collect();
 		let sql = format!(
-			"{with}SELECT id, record{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
+			"{with}SELECT id, rid{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND "),
 			if backward { " DESC" } else { "" }
 		);
 		let mut statement = self.db.prepare_cached(&sql)?;
 		let mut rows = statement.query(params_from_iter(args))?;
+		// Records are read one by one as the candidates come, in order, until
+		// the page is full: SQL sorts narrow rows.
+		let mut read = self.db.prepare_cached("SELECT record FROM records WHERE rid = ?1")?;
 		let cursor_at = |(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor {
 			block: at,
 			keys,
@@ -732,13 +760,15 @@ impl Store {
 		let mut onward = None;
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
-			let blob: Vec<u8> = row.get(1)?;
-			let dataset = Record::decode(&mut &blob[..]).map_err(|e| {
-				rusqlite::Error::FromSqlConversionFailure(
-					1,
-					rusqlite::types::Type::Blob,
-					Box::new(e),
-				)
+			let dataset = read.query_row([row.get::<_, i64>(1)?], |r| {
+				let blob = r.get_ref(0)?.as_blob()?;
+				Record::decode(&mut &blob[..]).map_err(|e| {
+					rusqlite::Error::FromSqlConversionFailure(
+						0,
+						rusqlite::types::Type::Blob,
+						Box::new(e),
+					)
+				})
 			})?;
 			let keys = (0..order.len())
 				.map(|i| match row.get::<_, Sql>(2 + i)? {
@@ -1333,11 +1363,16 @@ pub(super) mod tests {
 			.unwrap_err()
 			.contains("older than the search index keeps (from #11)"));
 		assert_eq!(titles(&store, 11), vec!["renamed".to_string()]);
-		let rows: i64 =
-			store.db.query_row("SELECT count(*) FROM datasets", [], |r| r.get(0)).unwrap();
-		let extents: i64 =
-			store.db.query_row("SELECT count(*) FROM extents", [], |r| r.get(0)).unwrap();
-		assert_eq!((rows, extents), (1, halves(&first.bbox).len() as i64));
+		let count = |table: &str| -> i64 {
+			store
+				.db
+				.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+				.unwrap()
+		};
+		assert_eq!(
+			(count("datasets"), count("records"), count("extents")),
+			(1, 1, halves(&first.bbox).len() as i64)
+		);
 	}
 
 	#[test]
@@ -1362,6 +1397,41 @@ pub(super) mod tests {
 			assert_eq!(found.len(), 200);
 			assert_eq!(found, full_scan(&records, &q));
 		}
+	}
+
+	#[test]
+	fn the_r_tree_minutes_cover_the_exact_times_and_fit_in_32_bits() {
+		assert_eq!((minutes(120_000, false), minutes(120_000, true)), (2, 2));
+		assert_eq!((minutes(120_001, false), minutes(120_001, true)), (2, 3));
+		assert_eq!((minutes(-1, false), minutes(-1, true)), (-1, 0));
+		assert!(minutes(MIN_TIME, false) >= i64::from(i32::MIN));
+		assert!(minutes(MAX_TIME, true) <= i64::from(i32::MAX));
+	}
+
+	#[test]
+	fn times_that_touch_the_interval_to_the_millisecond_match_and_one_ms_apart_do_not() {
+		let mut rng = Rng(11);
+		// Within one minute, so that the R*Tree's minutes cannot tell them
+		// apart: the exact times decide.
+		let t = 1_700_000_000_123;
+		let spans =
+			[(t - 5, Some(t)), (t + 30, None), (t - 5, Some(t - 1)), (t + 31, Some(t + 40))];
+		let store = built(
+			spans.iter().enumerate().map(|(id, &(start, end))| {
+				let mut r = record(&mut rng, id as DatasetId);
+				r.time = TimeRange { start, end };
+				(id as DatasetId, r)
+			}),
+			1,
+		);
+		let query = DatasetQuery {
+			time: Some(TimeInterval { start: Some(t), end: Some(t + 30) }),
+			limit: 10,
+			..Default::default()
+		};
+		let found: Vec<DatasetId> =
+			store.search(&query.into(), 1).unwrap().items.iter().map(|i| i.id).collect();
+		assert_eq!(found, vec![0, 1]);
 	}
 
 	#[test]
