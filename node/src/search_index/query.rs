@@ -512,6 +512,14 @@ impl Search {
 		}
 	}
 
+	/// Whether a footprint of box `b` meets the geometry `intersects` (any
+	/// box, without one).
+	pub fn meets(&self, b: &BoundingBox) -> bool {
+		self.intersects
+			.as_ref()
+			.is_none_or(|g| footprint(b).iter().any(|r| g.intersects(r)))
+	}
+
 	/// Whether the record `id` meets every filter but the free text.
 	pub fn matches(&self, id: DatasetId, d: &Record) -> bool {
 		self.query.matches(d)
@@ -523,10 +531,7 @@ impl Search {
 				|| d.keywords
 					.iter()
 					.any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k))))
-			&& self
-				.intersects
-				.as_ref()
-				.is_none_or(|g| footprint(&d.bbox).iter().any(|r| g.intersects(r)))
+			&& self.meets(&d.bbox)
 			&& self.filter.as_ref().is_none_or(|f| f.admits(id, d))
 			&& self.visible.as_ref().is_none_or(|v| v.admits(id, d))
 	}

@@ -38,7 +38,7 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.
@@ -124,6 +124,7 @@ const TABLES: &str = "
 		east INTEGER NOT NULL,
 		north INTEGER NOT NULL,
 		title TEXT NOT NULL,
+		mention BLOB NOT NULL,
 		created_ms INTEGER NOT NULL,
 		updated_ms INTEGER NOT NULL,
 		version INTEGER NOT NULL,
@@ -163,6 +164,19 @@ const CACHE_KIB: i64 = 64 * 1024;
 /// `read` calls (address space, not memory: the kernel's page cache holds
 /// the pages either way, a map saves the copy and the system call).
 const MMAP_BYTES: i64 = 16 << 30;
+
+/// What `text` searches in (`Dataset::mentions`), ASCII lower case: the
+/// title and each keyword, each on a line of its own. A needle found in a
+/// record's title or a keyword is found in this (a needle with a line break
+/// may be found where the record does not mention it: `matches` decides).
+fn mention(record: &Record) -> Vec<u8> {
+	let mut text = record.title.to_ascii_lowercase();
+	for keyword in record.keywords.iter() {
+		text.push(b'\n');
+		text.extend(keyword.iter().map(u8::to_ascii_lowercase));
+	}
+	text
+}
 
 /// The R*Tree's time of `ms`: minutes, rounded down for a start (`up`
 /// false) and up for an end, so that its interval covers the exact one.
@@ -297,8 +311,9 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 	db.prepare_cached(
 		"INSERT INTO datasets
 		 (id, since, successor, owner, status, topic, policy, sensitivity, start_ms, end_ms,
-		  west, south, east, north, title, created_ms, updated_ms, version, created_block, updated_block)
-		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+		  west, south, east, north, title, mention, created_ms, updated_ms, version, created_block,
+		  updated_block)
+		 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
 	)?
 	.execute(params![
 		id as i64,
@@ -316,6 +331,7 @@ fn insert(db: &Connection, id: DatasetId, record: &Record, since: i64) -> rusqli
 		record.bbox.east,
 		record.bbox.north,
 		title,
+		mention(record),
 		record.created.time as i64,
 		record.updated.time as i64,
 		record.version,
@@ -730,13 +746,19 @@ impl Store {
 			filters.push("rid IN (SELECT rowid FROM words WHERE words MATCH ?)".into());
 			args.push(Sql::Text(expression));
 		}
+		// Byte for byte in the narrow row, so that a record is read only if
+		// it mentions the text.
+		if let Some(text) = query.text.as_ref().filter(|t| !t.is_empty()) {
+			filters.push("instr(mention, ?) > 0".into());
+			args.push(Sql::Blob(text.to_ascii_lowercase()));
+		}
 		let keys: String = order.iter().map(|(expr, _)| format!(", {expr}")).collect();
 		let sort: String = order
 			.iter()
 			.map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" }))
 			.collect();
 		let sql = format!(
-			"{with}SELECT id, rid{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
+			"{with}SELECT id, rid, west, south, east, north{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
 			filters.join(" AND "),
 			if backward { " DESC" } else { "" }
 		);
@@ -745,6 +767,8 @@ impl Store {
 		// Records are read one by one as the candidates come, in order, until
 		// the page is full: SQL sorts narrow rows.
 		let mut read = self.db.prepare_cached("SELECT record FROM records WHERE rid = ?1")?;
+		// The columns before the sort keys.
+		const KEYS: usize = 6;
 		let cursor_at = |(id, keys): (DatasetId, Vec<KeyValue>), backward: bool| Cursor {
 			block: at,
 			keys,
@@ -760,6 +784,30 @@ impl Store {
 		let mut onward = None;
 		while let Some(row) = rows.next()? {
 			let id = row.get::<_, i64>(0)? as DatasetId;
+			let keys = (0..order.len())
+				.map(|i| match row.get::<_, Sql>(KEYS + i)? {
+					Sql::Integer(v) => Ok(KeyValue::Int(v)),
+					Sql::Text(t) => Ok(KeyValue::Text(t)),
+					other => Err(rusqlite::Error::InvalidColumnType(
+						KEYS + i,
+						format!("{other:?}"),
+						other.data_type(),
+					)),
+				})
+				.collect::<rusqlite::Result<Vec<_>>>()?;
+			examined += 1;
+			// A footprint that misses the geometry is decided without the
+			// record.
+			let bbox = BoundingBox {
+				west: row.get(2)?,
+				south: row.get(3)?,
+				east: row.get(4)?,
+				north: row.get(5)?,
+			};
+			if !search.meets(&bbox) {
+				last = Some((id, keys));
+				continue;
+			}
 			let dataset = read.query_row([row.get::<_, i64>(1)?], |r| {
 				let blob = r.get_ref(0)?.as_blob()?;
 				Record::decode(&mut &blob[..]).map_err(|e| {
@@ -770,18 +818,6 @@ impl Store {
 					)
 				})
 			})?;
-			let keys = (0..order.len())
-				.map(|i| match row.get::<_, Sql>(2 + i)? {
-					Sql::Integer(v) => Ok(KeyValue::Int(v)),
-					Sql::Text(t) => Ok(KeyValue::Text(t)),
-					other => Err(rusqlite::Error::InvalidColumnType(
-						2 + i,
-						format!("{other:?}"),
-						other.data_type(),
-					)),
-				})
-				.collect::<rusqlite::Result<Vec<_>>>()?;
-			examined += 1;
 			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
 					onward = last_item.take();
@@ -821,11 +857,12 @@ impl Store {
 pub(super) mod tests {
 	use super::*;
 	use crate::search_index::{Filter, SortKey, Sortable};
+	use citychain_primitives::geometry::fixed;
 	use citychain_primitives::{
 		datasets::Stamp, hashing::ContentHash, AccessPolicy, DatasetQuery, DatasetStatus, License,
 		LicenseInput, Sensitivity, TimeRange, TopicCategory,
 	};
-	use geo::{line_string, point, Geometry};
+	use geo::{line_string, point, Geometry, MultiPoint};
 	use sp_runtime::BoundedVec;
 
 	/// xorshift64*: a seeded generator, so a failure can be replayed.
@@ -1438,25 +1475,34 @@ pub(super) mod tests {
 	fn a_scan_stops_at_the_candidate_bound_with_a_cursor() {
 		let mut rng = Rng(11);
 		let bound = MAX_CANDIDATES as DatasetId;
-		let titled = |rng: &mut Rng, id, title: &[u8]| {
+		let placed = |rng: &mut Rng, id, degrees: f64| {
 			let mut r = record(rng, id);
-			r.title = BoundedVec::truncate_from(title.to_vec());
-			r.keywords = BoundedVec::default();
+			r.bbox = BoundingBox {
+				west: fixed(degrees),
+				south: fixed(degrees),
+				east: fixed(degrees + 1.0),
+				north: fixed(degrees + 1.0),
+			};
 			(id, r)
 		};
-		let mut records: Vec<_> = (0..bound + 5).map(|id| titled(&mut rng, id, b"roads")).collect();
-		records.push(titled(&mut rng, bound + 5, b"zz river"));
+		let mut records: Vec<_> = (0..bound + 5).map(|id| placed(&mut rng, id, 0.0)).collect();
+		records.push(placed(&mut rng, bound + 5, 2.0));
 		let store = built(records, 1);
-		// Two letters are too short for trigrams: every row is a candidate.
-		let q = DatasetQuery { text: Some(b"ZZ".to_vec()), limit: 10, ..Default::default() };
-		let first = store.search(&q.clone().into(), 1).unwrap();
+		// Two points whose box covers every record, of which only the last
+		// meets one: every row is a candidate.
+		let search = Search {
+			intersects: Some(MultiPoint::from(vec![(-1.0, -1.0), (2.5, 2.5)]).into()),
+			query: DatasetQuery { limit: 10, ..Default::default() },
+			..Default::default()
+		};
+		let first = store.search(&search, 1).unwrap();
 		assert!(first.items.is_empty());
 		assert_eq!(
 			first.next.as_ref().map(|c| c.id),
 			Some(bound - 1),
 			"the bound ends the scan, the cursor continues it"
 		);
-		let rest = store.search(&Search { cursor: first.next, ..Search::from(q) }, 1).unwrap();
+		let rest = store.search(&Search { cursor: first.next, ..search }, 1).unwrap();
 		assert_eq!(rest.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![bound + 5]);
 		assert_eq!(rest.next, None);
 	}
