@@ -33,11 +33,11 @@ fn free_port() -> u16 {
 		.port()
 }
 
-/// Reads `🔎 Search index rebuilt: N datasets at #B in S s (R/s)`.
+/// Reads `🔎 Search index rebuilt: N datasets at #B in S s (R/s; …)`.
 fn parse_rebuild(line: &str) -> Option<Rebuild> {
 	let rest = line.split("Search index rebuilt: ").nth(1)?.trim_end();
 	let datasets = rest.split_whitespace().next()?.parse().ok()?;
-	let rate = rest.rsplit('(').next()?.strip_suffix("/s)")?;
+	let rate = rest.rsplit('(').next()?.split_once("/s")?.0;
 	Some(Rebuild { datasets, per_second: rate.trim().parse().ok()? })
 }
 
@@ -128,7 +128,8 @@ mod tests {
 
 	#[test]
 	fn the_rebuild_line_is_read() {
-		let line = "2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets at #0 in 3.2 s (31250/s)    ";
+		let line = "2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets at #0 in 3.2 s \
+			(31250/s; rows written in 2.1 s, indexes made in 0.4 s)    ";
 		let r = parse_rebuild(line).unwrap();
 		assert_eq!((r.datasets, r.per_second), (100_000, 31_250.0));
 		assert!(parse_rebuild("🔎 Rebuilding the search index from the state at #0").is_none());
