@@ -857,10 +857,9 @@ impl Store {
 pub(super) mod tests {
 	use super::*;
 	use crate::search_index::{Filter, SortKey, Sortable};
-	use citychain_primitives::geometry::fixed;
 	use citychain_primitives::{
-		datasets::Stamp, hashing::ContentHash, AccessPolicy, DatasetQuery, DatasetStatus, License,
-		LicenseInput, Sensitivity, TimeRange, TopicCategory,
+		datasets::Stamp, geometry::fixed, hashing::ContentHash, AccessPolicy, DatasetQuery,
+		DatasetStatus, License, LicenseInput, Sensitivity, TimeRange, TopicCategory,
 	};
 	use geo::{line_string, point, Geometry, MultiPoint};
 	use sp_runtime::BoundedVec;
