@@ -78,11 +78,13 @@ before(async () => {
       await api.tx.datasets.registerDataset(d, c, 'ApprovalRequired', 'Public').signAndSend(signer, { nonce });
       nonce += 1;
     }
-  }
-  const deadline = Date.now() + 120_000;
-  while ((await api.query.datasets.nextDatasetId()).toNumber() < 3 * PER_DEPARTMENT) {
-    if (Date.now() > deadline) throw new Error('the registrations were not all included');
-    await new Promise((r) => setTimeout(r, 500));
+    // One department's after the other's, so that the ids are known:
+    // Alice's are 0 to 39, Bob's 40 to 79, Charlie's 80 to 119.
+    const deadline = Date.now() + 120_000;
+    while ((await api.query.datasets.nextDatasetId()).toNumber() < (p + 1) * PER_DEPARTMENT) {
+      if (Date.now() > deadline) throw new Error(`the registrations of department ${p} were not all included`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
   // Bob's (Transport, department 1) of each other sensitivity; Charlie's
   // department (Environment, 2) will hold a contract on one secret one.
