@@ -85,6 +85,14 @@ async function hashChange(page, pattern) {
 }
 
 /** Waits until contract `id` is in `state` at the finalized block (which the gateway reads). */
+/** Clicks Download on `page` and returns the first note its panel shows: its kind (ok, error, info) and text. */
+async function download(page) {
+  await page.click('#download');
+  const note = page.locator('.download .note').first();
+  await note.waitFor({ timeout: 60_000 });
+  return { kind: (await note.getAttribute('class')).replace('note', '').trim(), text: await note.textContent() };
+}
+
 async function contractState(id, state) {
   for (let i = 0; i < 120; i += 1) {
     const c = (await api.rpc.access.get(id, await api.rpc.chain.getFinalizedHead())).toJSON();
@@ -187,7 +195,12 @@ test('the result list loads more as it scrolls', async () => {
   const { page } = users.Bob;
   await page.goto(`${gateway.url}/explorer/#/`);
   await page.fill('input[name=q]', 'weather');
-  await page.waitForFunction(() => document.querySelectorAll('.result').length === 25 && document.querySelector('.results .more'));
+  // The first page of the weather stations (the list before the text also
+  // had 25 and more).
+  await page.waitForFunction(() => {
+    const titles = [...document.querySelectorAll('.result a')].map((a) => a.textContent);
+    return titles.length === 25 && titles.every((t) => t.startsWith('Weather')) && document.querySelector('.results .more');
+  });
   // Scrolls to the end of the list until it has grown; a block finalized
   // meanwhile may render the list again, so the scroll repeats.
   await page.waitForFunction(() => {
@@ -281,11 +294,11 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
   await Bob.page.waitForSelector('.download input[name=key]:visible');
   await Bob.page.setInputFiles('.download input[name=key]', { name: 'wrong.key', mimeType: 'text/plain', buffer: Buffer.from(`${'ab'.repeat(32)}\n`) });
-  await Bob.page.click('#download');
-  await Bob.page.waitForSelector('.download .note.error:has-text("does not open the contract\'s key envelope")');
+  const refused = await download(Bob.page);
+  assert.equal(refused.kind, 'error');
+  assert.match(refused.text, /does not open the contract's key envelope/);
   await Bob.page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: Buffer.from(`${u8aToHex(TRANSPORT_KEY).slice(2)}\n`) });
-  await Bob.page.click('#download');
-  await Bob.page.waitForSelector(`.download .note.ok:has-text("Verified")`);
+  assert.match((await download(Bob.page)).text, /^Verified/);
   await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
   const [download] = await Promise.all([Bob.page.waitForEvent('download'), Bob.page.click('a.save')]);
   assert.deepEqual(readFileSync(await download.path()), geojson, 'the saved file is the registered one');
@@ -365,8 +378,9 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   const { page } = users.Bob;
   await page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
   await page.waitForSelector('#download');
-  await page.click('#download');
-  await page.waitForSelector('.download .note.error:has-text("Mismatch")');
+  const mismatch = await download(page);
+  assert.equal(mismatch.kind, 'error');
+  assert.match(mismatch.text, /^Mismatch/);
   await page.waitForSelector('.download .note.info:has-text("mismatch is reported")', { timeout: 60_000 });
   await shot(page, '7-mismatch');
   assert.equal((await api.rpc.access.get(contract)).toJSON().receipt.status, 'mismatch');
@@ -432,8 +446,7 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
   mkdirSync(join(dataDir, String(roads.id)), { recursive: true });
   writeFileSync(join(dataDir, String(roads.id), 'data'), `${roads.title}\n${roads.uri}\n`); // as clients/js/seed.mjs registered it
   await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
-  await page.click('#download');
-  await page.waitForSelector('.download .note.ok:has-text("Verified")');
+  assert.match((await download(page)).text, /^Verified/);
   assert.equal(signed.raws, 1);
 
   // A request, signed by the wallet from the transaction's payload.

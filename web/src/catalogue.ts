@@ -209,11 +209,12 @@ function restore(form: HTMLFormElement, entered: FormData): void {
 
 /** Shows the catalogue in the side pane and searches. */
 export async function openCatalogue(): Promise<void> {
-  // Drawn again (an account chosen, a reconnection): what the reader has
-  // entered so far stays.
-  const entered = state.form ? new FormData(state.form) : null;
   await prefetch();
   const owners = await departments();
+  // Drawn again (an account chosen, a reconnection): what the reader has
+  // entered so far stays, also what they typed while the lines above waited
+  // (nothing waits from here until the new form replaces the old one).
+  const entered = state.form ? new FormData(state.form) : null;
   const form = h('form', { class: 'search', onsubmit: (e: Event) => e.preventDefault() },
     field('Text', h('input', { type: 'search', name: 'q', placeholder: 'words in title, description, keywords' })),
     h('div', { class: 'row' },
