@@ -86,7 +86,7 @@ async function hashChange(page, pattern) {
 
 /** Waits until contract `id` is in `state` at the finalized block (which the gateway reads). */
 /** Clicks Download on `page` and returns the first note its panel shows: its kind (ok, error, info) and text. */
-async function download(page) {
+async function downloadNote(page) {
   await page.click('#download');
   const note = page.locator('.download .note').first();
   await note.waitFor({ timeout: 60_000 });
@@ -294,11 +294,11 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
   await Bob.page.waitForSelector('.download input[name=key]:visible');
   await Bob.page.setInputFiles('.download input[name=key]', { name: 'wrong.key', mimeType: 'text/plain', buffer: Buffer.from(`${'ab'.repeat(32)}\n`) });
-  const refused = await download(Bob.page);
+  const refused = await downloadNote(Bob.page);
   assert.equal(refused.kind, 'error');
   assert.match(refused.text, /does not open the contract's key envelope/);
   await Bob.page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: Buffer.from(`${u8aToHex(TRANSPORT_KEY).slice(2)}\n`) });
-  assert.match((await download(Bob.page)).text, /^Verified/);
+  assert.match((await downloadNote(Bob.page)).text, /^Verified/);
   await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
   const [download] = await Promise.all([Bob.page.waitForEvent('download'), Bob.page.click('a.save')]);
   assert.deepEqual(readFileSync(await download.path()), geojson, 'the saved file is the registered one');
@@ -378,7 +378,7 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   const { page } = users.Bob;
   await page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
   await page.waitForSelector('#download');
-  const mismatch = await download(page);
+  const mismatch = await downloadNote(page);
   assert.equal(mismatch.kind, 'error');
   assert.match(mismatch.text, /^Mismatch/);
   await page.waitForSelector('.download .note.info:has-text("mismatch is reported")', { timeout: 60_000 });
@@ -446,7 +446,7 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
   mkdirSync(join(dataDir, String(roads.id)), { recursive: true });
   writeFileSync(join(dataDir, String(roads.id), 'data'), `${roads.title}\n${roads.uri}\n`); // as clients/js/seed.mjs registered it
   await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
-  assert.match((await download(page)).text, /^Verified/);
+  assert.match((await downloadNote(page)).text, /^Verified/);
   assert.equal(signed.raws, 1);
 
   // A request, signed by the wallet from the transaction's payload.
