@@ -12,13 +12,6 @@ export OPENSSL_NO_VENDOR=1
 # outside the workspace where rust-toolchain.toml is not seen.
 RUSTUP_TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
 export RUSTUP_TOOLCHAIN WASM_BUILD_TOOLCHAIN="$RUSTUP_TOOLCHAIN"
-# Clippy lints the workspace's crates as they are compiled: cargo runs them
-# through clippy-driver (the pinned toolchain's, by rustup), which is rustc
-# with clippy's lints, so the same compilation builds and lints them. A
-# separate `cargo clippy` would check all 800 dependencies once more (12 min
-# 40 s on a cold target here). Every script builds this way; a build without
-# it is a different build to cargo. scripts/test.sh stops on any warning.
-export RUSTC_WORKSPACE_WRAPPER=clippy-driver
 NODE_BIN="$CARGO_TARGET_DIR/release/citychain-node"
 GATEWAY_BIN="$CARGO_TARGET_DIR/release/citychain-gateway"
 CLI_BIN="$CARGO_TARGET_DIR/release/citychain"
@@ -160,20 +153,6 @@ ensure_prerequisites() {
 build_node() {
 	log "building citychain-node, citychain-gateway and citychain (release) into $CARGO_TARGET_DIR"
 	(cd "$ROOT" && cargo build --release --locked --workspace --bins)
-}
-
-# Runs "$@" (a cargo build or test), then stops if rustc or clippy warned
-# about a workspace crate: cargo prints "warning: `crate` (target) generated
-# N warnings" for each, also for one compiled in an earlier run.
-deny_warnings() {
-	local out rc=0 warned
-	out="$(mktemp)"
-	"$@" 2>&1 | tee "$out" || rc=$?
-	warned="$(grep -E '^warning: `[^`]+` \(.+\) generated [0-9]+ warnings?' "$out" || true)"
-	rm -f "$out"
-	((rc == 0)) || return "$rc"
-	[ -z "$warned" ] || die "warnings are errors here (rustc and clippy lints, see above):
-$warned"
 }
 
 # A Python virtual environment at ~/.cache/citychain/$1 with the packages of

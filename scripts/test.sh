@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Sets up what is missing, checks the Rust code's format, builds the
 # workspace's programs once, and runs every test suite: the set-up's own
-# test, the workspace's Rust tests, the end-to-end tests against those
-# programs, and the zombienet network tests with the same node binary.
-# Clippy lints every crate of the workspace as it compiles (see
-# RUSTC_WORKSPACE_WRAPPER in lib.sh); a warning of rustc or clippy fails.
+# test, the workspace's Rust tests and lints (clippy, warnings are errors),
+# the end-to-end tests against those programs, and the zombienet network
+# tests with the same node binary.
 # Prints the time of each stage at the end, also when a stage fails.
 #
 # The suites spend most of their time waiting for blocks, not computing, so
-# they run side by side once the programs are built: the Rust tests compile
-# and run in the background (at low priority); the end-to-end test files run
-# several at a time, and the zombienet network beside them.
+# they run side by side once the programs are built: clippy checks the
+# workspace and then the Rust tests compile and run, in the background (at
+# low priority); the end-to-end test files run several at a time, and the
+# zombienet network beside them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap print_stage_times EXIT
@@ -18,8 +18,20 @@ trap print_stage_times EXIT
 cargo_fmt_check() {
 	(cd "$ROOT" && cargo fmt --all --check) || die "the Rust code is not formatted as .rustfmt.toml says: run 'cargo fmt --all'"
 }
-# The Rust tests: compiling them lints the test code too.
 cargo_test() { (cd "$ROOT" && nice -n 10 cargo test --release --locked --workspace --no-fail-fast); }
+cargo_clippy() {
+	(cd "$ROOT" && nice -n 10 cargo clippy --release --locked --workspace --all-targets -- -D warnings)
+}
+# Clippy, then the tests (the lints fail first), each timed in the stage's
+# output.
+rust_suites() {
+	local start=$SECONDS
+	cargo_clippy || return
+	log "clippy (warnings are errors) took $((SECONDS - start)) s; the Rust tests"
+	start=$SECONDS
+	cargo_test || return
+	log "Rust tests took $((SECONDS - start)) s"
+}
 e2e_setup() {
 	ensure_stac_python
 	ensure_chromium
@@ -33,13 +45,12 @@ e2e_test() {
 
 stage "set-up test" "$ROOT/scripts/tests/setup.sh"
 stage "prerequisites" ensure_prerequisites
-stage "lint gate test" "$ROOT/scripts/tests/lints.sh"
 stage "format (cargo fmt --check)" cargo_fmt_check
 stage "e2e set-up" e2e_setup
-stage "build (workspace binaries)" deny_warnings build_node
-background_stage "Rust tests" deny_warnings cargo_test
+stage "build (workspace binaries)" build_node
+background_stage "Rust tests, clippy" rust_suites
 background_stage "zombienet" "$ROOT/scripts/zombienet.sh" test
 stage "e2e tests" e2e_test
 wait_stage "zombienet"
-wait_stage "Rust tests"
+wait_stage "Rust tests, clippy"
 log "all test suites passed"
