@@ -85,14 +85,6 @@ async function hashChange(page, pattern) {
 }
 
 /** Waits until contract `id` is in `state` at the finalized block (which the gateway reads). */
-/** Clicks Download on `page` and returns the first note its panel shows: its kind (ok, error, info) and text. */
-async function downloadNote(page) {
-  await page.click('#download');
-  const note = page.locator('.download .note').first();
-  await note.waitFor({ timeout: 60_000 });
-  return { kind: (await note.getAttribute('class')).replace('note', '').trim(), text: await note.textContent() };
-}
-
 async function contractState(id, state) {
   for (let i = 0; i < 120; i += 1) {
     const c = (await api.rpc.access.get(id, await api.rpc.chain.getFinalizedHead())).toJSON();
@@ -100,6 +92,14 @@ async function contractState(id, state) {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`contract ${id} did not become ${state}`);
+}
+
+/** Clicks Download on `page` and returns the first note its panel shows: its kind (ok, error, info) and text. */
+async function downloadNote(page) {
+  await page.click('#download');
+  const note = page.locator('.download .note').first();
+  await note.waitFor({ timeout: 60_000 });
+  return { kind: (await note.getAttribute('class')).replace('note', '').trim(), text: await note.textContent() };
 }
 
 before(async () => {
