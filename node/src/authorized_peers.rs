@@ -55,6 +55,7 @@ pub struct AuthorizedPeers<N> {
 }
 
 impl<N> AuthorizedPeers<N> {
+	/// Authorized peers kept in step with the chain, given to `network`.
 	pub fn new(network: N) -> Arc<Self> {
 		Arc::new(Self { network, forwarded: Mutex::default() })
 	}

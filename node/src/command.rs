@@ -87,15 +87,17 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::PurgeChain(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| {
-				let index =
-					crate::search_index::path(&config.base_path.config_dir(config.chain_spec.id()));
+				let index = citychain_node::search_index::path(
+					&config.base_path.config_dir(config.chain_spec.id()),
+				);
 				let database = config.database.path().map(ToOwned::to_owned);
 				cmd.run(config.database)?;
 				// The index goes with the database it was derived from (unless
 				// the purge was declined).
 				if database.is_some_and(|db| !db.exists()) {
-					for file in
-						crate::search_index::files(&index).into_iter().filter(|f| f.exists())
+					for file in citychain_node::search_index::files(&index)
+						.into_iter()
+						.filter(|f| f.exists())
 					{
 						std::fs::remove_file(&file)?;
 						println!("{:?} removed.", file);

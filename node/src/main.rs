@@ -4,16 +4,12 @@
 // polkadot-sdk's own nodes do, is large; it is returned once per process.
 #![allow(clippy::result_large_err)]
 
-mod authorized_peers;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
-mod rpc;
-mod search_index;
 mod service;
-mod stac;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -207,7 +207,9 @@ pub fn new_full<
 				transaction_pool: Some(OffchainTransactionPoolFactory::new(
 					transaction_pool.clone(),
 				)),
-				network_provider: crate::authorized_peers::AuthorizedPeers::new(network.clone()),
+				network_provider: citychain_node::authorized_peers::AuthorizedPeers::new(
+					network.clone(),
+				),
 				enable_http_requests: true,
 				custom_extensions: |_| vec![],
 			})?;
@@ -226,9 +228,11 @@ pub fn new_full<
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let search_index = if search_index {
-		let path = crate::search_index::path(&config.base_path.config_dir(config.chain_spec.id()));
-		let (index, follower) =
-			crate::search_index::start(client.clone(), &path).map_err(ServiceError::Other)?;
+		let path = citychain_node::search_index::path(
+			&config.base_path.config_dir(config.chain_spec.id()),
+		);
+		let (index, follower) = citychain_node::search_index::start(client.clone(), &path)
+			.map_err(ServiceError::Other)?;
 		task_manager.spawn_handle().spawn("search-index", None, follower);
 		Some(index)
 	} else {
@@ -240,12 +244,12 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps {
+			let deps = citychain_node::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				search_index: search_index.clone(),
 			};
-			crate::rpc::create_full(deps).map_err(Into::into)
+			citychain_node::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
 

@@ -22,6 +22,7 @@ const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.
 const PROJECTION_EXTENSION: &str =
 	"https://stac-extensions.github.io/projection/v2.0.0/schema.json";
 
+/// The STAC Collection of a department's datasets.
 pub fn collection_id(owner: DepartmentId) -> String {
 	format!("department-{owner}")
 }

@@ -34,6 +34,7 @@ pub struct Access<C> {
 }
 
 impl<C> Access<C> {
+	/// The access contracts RPC over `client`'s state.
 	pub fn new(client: Arc<C>) -> Self {
 		Self { client }
 	}

@@ -37,6 +37,7 @@ pub struct Audit<C> {
 }
 
 impl<C> Audit<C> {
+	/// The audit log RPC over `client`'s state.
 	pub fn new(client: Arc<C>) -> Self {
 		Self { client }
 	}

@@ -376,6 +376,8 @@ pub struct Datasets<C> {
 }
 
 impl<C> Datasets<C> {
+	/// The datasets RPC over `client`'s state; its searches need `index`
+	/// (`None`: the node runs with `--search-index off`).
 	pub fn new(client: Arc<C>, index: Option<Arc<SearchIndex>>) -> Self {
 		Self { client, index }
 	}

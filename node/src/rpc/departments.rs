@@ -17,6 +17,7 @@ pub struct Departments<C> {
 }
 
 impl<C> Departments<C> {
+	/// The departments RPC over `client`'s state.
 	pub fn new(client: Arc<C>) -> Self {
 		Self { client }
 	}

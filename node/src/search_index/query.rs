@@ -271,19 +271,33 @@ impl Filter {
 /// geometry, the description, the keywords or the publisher).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Sortable {
+	/// `id`.
 	Id,
+	/// `start_datetime`.
 	Start,
+	/// `end_datetime`.
 	End,
+	/// `title`.
 	Title,
+	/// `created`.
 	Created,
+	/// `updated`.
 	Updated,
+	/// `version`.
 	Version,
+	/// `citychain:owner`.
 	Owner,
+	/// `citychain:topic`.
 	Topic,
+	/// `citychain:status`.
 	Status,
+	/// `citychain:policy`.
 	Policy,
+	/// `citychain:sensitivity`.
 	Sensitivity,
+	/// `citychain:created_block`.
 	CreatedBlock,
+	/// `citychain:updated_block`.
 	UpdatedBlock,
 	/// How well a record matches the free text (`FreeText`): the order of a
 	/// free-text search with no `sortby`, highest first. Not a queryable.
@@ -370,14 +384,18 @@ impl Sortable {
 /// One key of a sort order.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct SortKey {
+	/// The field.
 	pub field: Sortable,
+	/// Highest first.
 	pub descending: bool,
 }
 
 /// A sort key's value in a cursor.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Encode, Decode)]
 pub enum KeyValue {
+	/// A number or a time (ms since the Unix epoch).
 	Int(i64),
+	/// A text.
 	Text(String),
 }
 
@@ -386,8 +404,11 @@ pub enum KeyValue {
 /// the row it starts after (or, `backward`, before), and which way it reads.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 pub struct Cursor {
+	/// The finalized block of the first page.
 	pub block: BlockNumber,
+	/// The row's values of the sort keys, in their order.
 	pub keys: Vec<KeyValue>,
+	/// The row's dataset.
 	pub id: DatasetId,
 	/// The page before this row (a `prev` link), rather than after it.
 	pub backward: bool,
@@ -409,6 +430,7 @@ impl Cursor {
 	}
 }
 
+/// A search: what `datasets_search` and `datasets_stacSearch` ask for.
 #[derive(Clone, Debug, Default)]
 pub struct Search {
 	/// Box, interval, topics, one owner, status, text, limit.
@@ -423,7 +445,9 @@ pub struct Search {
 	pub ids: Vec<DatasetId>,
 	/// Datasets with any of these keywords, ASCII case-insensitively.
 	pub keywords: Vec<Vec<u8>>,
+	/// Datasets under any of these policies (empty: any).
 	pub policies: Vec<AccessPolicy>,
+	/// Datasets of any of these sensitivities (empty: any).
 	pub sensitivities: Vec<Sensitivity>,
 	/// Datasets whose footprint intersects this geometry (degrees).
 	pub intersects: Option<Geometry<f64>>,
@@ -440,8 +464,11 @@ pub struct Search {
 /// own department's, and those it holds a live contract for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Visible {
+	/// Sensitivities every reader may see.
 	pub sensitivities: Vec<Sensitivity>,
+	/// The reader's department.
 	pub department: Option<DepartmentId>,
+	/// The datasets the reader holds a live contract for.
 	pub contracted: Vec<DatasetId>,
 }
 

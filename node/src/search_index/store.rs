@@ -35,6 +35,7 @@ use citychain_runtime::{AccountId, BlockNumber, Hash};
 use codec::{Decode, Encode};
 use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, OptionalExtension};
 
+/// A dataset's record as the runtime stores it.
 pub type Record = Dataset<AccountId, BlockNumber>;
 
 /// Bumped whenever the tables change; an index of another version is rebuilt.
@@ -57,7 +58,9 @@ const CLOCK_EVERY: i32 = 1_000;
 /// The finalized block an index reflects.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Reached {
+	/// Its number.
 	pub number: BlockNumber,
+	/// Its hash.
 	pub hash: Hash,
 }
 
@@ -66,10 +69,15 @@ pub struct Reached {
 /// antimeridian) and the time they span (`end` `None`: one is ongoing).
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct Extent {
+	/// How many records.
 	pub count: u64,
 	/// `[west, south, east, north]`; `None` without records.
 	pub bbox: Option<[f64; 4]>,
+	/// The earliest start (ms since the Unix epoch); `None` without
+	/// records.
 	pub start: Option<i64>,
+	/// The latest end (ms since the Unix epoch); `None` without records or
+	/// if one is ongoing.
 	pub end: Option<i64>,
 }
 
@@ -87,7 +95,9 @@ pub enum Stale {
 /// A page of a search: the records, and the cursor of the next page.
 #[derive(Clone, Debug)]
 pub struct Page {
+	/// The records, in the search's order.
 	pub items: Vec<DatasetItem<AccountId, BlockNumber>>,
+	/// The page after this one, if one is.
 	pub next: Option<Cursor>,
 	/// The page before this one, if one is.
 	pub prev: Option<Cursor>,
