@@ -37,6 +37,9 @@ background_stage() {
 	log "$name (in the background; output in $log)"
 	BG_START[$name]=$SECONDS BG_LOG[$name]=$log
 	(
+		# A set-up step's failure stops the script at once (background_setup);
+		# this trap also runs when `set -e` ends the subshell.
+		[ -z "${SETUP_STAGE:-}" ] || trap 'report_failed_setup "$name"' EXIT
 		"${@:2}"
 		rc=$?
 		echo $((SECONDS - BG_START[$name])) >"$log.seconds"
@@ -45,11 +48,52 @@ background_stage() {
 	BG_PID[$name]=$!
 }
 
+# Like background_stage, for a set-up step: if it fails, the script stops at
+# once with its output, not when it is waited for. The foreground stages
+# meanwhile must run under `interruptible`.
+background_setup() {
+	trap background_setup_failed USR1
+	SETUP_STAGE=1 background_stage "$@"
+}
+report_failed_setup() {
+	local rc=$?
+	((rc == 0)) || { echo "$rc $1" >"$STAGE_LOGS/failed" && kill -USR1 $$; }
+}
+background_setup_failed() {
+	local rc name
+	read -r rc name <"$STAGE_LOGS/failed"
+	[ -z "${FOREGROUND_PID:-}" ] || kill_tree "$FOREGROUND_PID"
+	stage_ended "$name" "$rc"
+}
+
+# Runs "$@" (which must not set variables the script needs) as a child and
+# waits for it, so that a failed background_setup stops the script at once.
+interruptible() {
+	"$@" &
+	FOREGROUND_PID=$!
+	wait "$FOREGROUND_PID"
+}
+
+# Stops process $1 and every process it started.
+kill_tree() {
+	local child
+	kill -STOP "$1" 2>/dev/null || return 0
+	for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+	kill -TERM "$1" 2>/dev/null || true
+	kill -CONT "$1" 2>/dev/null || true
+}
+
 # Waits for the background stage $1, prints its output, records its time;
 # stops the script if it failed.
 wait_stage() {
-	local name=$1 rc=0
-	wait "${BG_PID[$name]}" || rc=$?
+	local rc=0
+	wait "${BG_PID[$1]}" || rc=$?
+	stage_ended "$1" "$rc"
+}
+# Prints the output of the background stage $1, which ended with status $2,
+# records its time; stops the script if it failed.
+stage_ended() {
+	local name=$1 rc=$2
 	log "$name: its output"
 	cat "${BG_LOG[$name]}" >&2
 	unset "BG_PID[$name]"
@@ -65,7 +109,7 @@ print_stage_times() {
 	local rc=$? name
 	[ -z "$STAGE" ] || STAGES+=("$(printf '%-28s %5d s  failed' "$STAGE" $((SECONDS - STAGE_START)))")
 	for name in "${!BG_PID[@]}"; do
-		kill "${BG_PID[$name]}" 2>/dev/null || true
+		kill_tree "${BG_PID[$name]}"
 		STAGES+=("$(printf '%-28s %5d s  stopped (log: %s)' "$name" $((SECONDS - BG_START[$name])) "${BG_LOG[$name]}")")
 	done
 	((${#STAGES[@]} > 0)) || return "$rc"
@@ -174,10 +218,10 @@ ensure_venv() {
 }
 
 # The STAC libraries the end-to-end tests validate against
-# (e2e/stac/requirements.txt); sets CITYCHAIN_PYTHON to their interpreter.
+# (e2e/stac/requirements.txt), for the interpreter CITYCHAIN_PYTHON names.
+export CITYCHAIN_PYTHON="$HOME/.cache/citychain/venv-stac/bin/python"
 ensure_stac_python() {
 	ensure_venv venv-stac "$ROOT/e2e/stac/requirements.txt"
-	export CITYCHAIN_PYTHON="$HOME/.cache/citychain/venv-stac/bin/python"
 }
 
 # Installs the npm packages of directory $1 exactly as its package-lock.json

@@ -6,11 +6,12 @@
 # tests with the same node binary.
 # Prints the time of each stage at the end, also when a stage fails.
 #
-# The suites spend most of their time waiting for blocks, not computing, so
-# they run side by side once the programs are built: clippy checks the
-# workspace and then the Rust tests compile and run, in the background (at
-# low priority); the end-to-end test files run several at a time, and the
-# zombienet network beside them.
+# The end-to-end tests' set-up runs beside the build (a failure stops the
+# build at once). The suites spend most of their time waiting for blocks,
+# not computing, so they run side by side once the programs are built:
+# clippy checks the workspace and then the Rust tests compile and run, in
+# the background (at low priority); the end-to-end test files run several at
+# a time, and the zombienet network beside them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap print_stage_times EXIT
@@ -46,8 +47,12 @@ e2e_test() {
 stage "set-up test" "$ROOT/scripts/tests/setup.sh"
 stage "prerequisites" ensure_prerequisites
 stage "format (cargo fmt --check)" cargo_fmt_check
-stage "e2e set-up" e2e_setup
-stage "build (workspace binaries)" build_node
+# The end-to-end tests' set-up (Python, chromium, npm, the portal) waits on
+# the network and the disk, so it runs beside the build, which waits on the
+# CPU; if it fails, the build stops at once.
+background_setup "e2e set-up" e2e_setup
+stage "build (workspace binaries)" interruptible build_node
+wait_stage "e2e set-up"
 background_stage "Rust tests, clippy" rust_suites
 background_stage "zombienet" "$ROOT/scripts/zombienet.sh" test
 stage "e2e tests" e2e_test
