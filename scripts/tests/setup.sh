@@ -75,14 +75,15 @@ FAKE_DEBS="protobuf-compiler libclang-dev libssl-dev pkg-config" \
 FAKE_DEBS=$all_debs FAKE_TARGETS="x86_64-unknown-linux-gnu wasm32v1-none" FAKE_COMPONENTS=$all_components \
 	check "goes on when everything is installed" ok
 
-# A set-up step in the background (background_setup) beside a long
-# foreground stage (interruptible): $1: the test's name; $2: the step's exit
-# status; $3: expected exit ("ok" or "fail"), then the patterns the output
-# must contain. A failed step must stop the script within seconds, with its
-# output, and leave none of the foreground stage's processes behind.
+# A set-up step in the background (background_setup) that takes a second
+# beside a foreground stage (interruptible) of $3 s: $1: the test's name;
+# $2: the step's exit status; $4: expected exit ("ok" or "fail"), then the
+# patterns the output must contain. A failed step must stop the script
+# within seconds, with its output, and leave none of the foreground stage's
+# processes behind.
 check_background() {
-	local name=$1 status=$2 expect=$3 out="$work/bg" start=$SECONDS rc=0 ok=1 pattern
-	shift 3
+	local name=$1 status=$2 length=$3 expect=$4 out="$work/bg" start=$SECONDS rc=0 ok=1 pattern
+	shift 4
 	mkdir -p "$work/stages"
 	STAGE_LOGS="$work/stages" timeout 60 bash -c '
 		set -euo pipefail
@@ -90,16 +91,16 @@ check_background() {
 		trap print_stage_times EXIT
 		step() { sleep 1; echo "the set-up step says $1"; return "$1"; }
 		background_setup "fake set-up" step "$2"
-		stage "long build" interruptible bash -c "sleep 10.5; echo built"
+		stage "long build" interruptible bash -c "sleep $3; echo built"
 		wait_stage "fake set-up"
 		echo "the script went on"
-	' _ "$ROOT" "$status" >"$out" 2>&1 || rc=$?
+	' _ "$ROOT" "$status" "$length" >"$out" 2>&1 || rc=$?
 	local took=$((SECONDS - start))
 	if [ "$expect" = ok ]; then ((rc == 0)) || ok=0; else ((rc != 0 && rc != 124 && took < 6)) || ok=0; fi
 	for pattern in "$@"; do grep -qF -- "$pattern" "$out" || { ok=0; echo "  missing: $pattern"; }; done
 	if [ "$expect" = fail ]; then
 		! grep -qF "the script went on" "$out" || { ok=0; echo "  the script went on"; }
-		! pgrep -f "sleep 10.5" >/dev/null || { ok=0; echo "  the foreground stage still runs"; }
+		! pgrep -fx "sleep $length" >/dev/null || { ok=0; echo "  the foreground stage still runs"; }
 	fi
 	if ((ok)); then
 		echo "ok   $name (exit $rc in ${took} s)"
@@ -110,9 +111,9 @@ check_background() {
 	fi
 }
 
-check_background "a failed set-up step in the background stops the build at once" 3 fail \
+check_background "a failed set-up step in the background stops the build at once" 3 10.5 fail \
 	"the set-up step says 3" "fake set-up failed (exit 3)" "long build"
-check_background "a set-up step in the background that succeeds lets the script go on" 0 ok \
+check_background "a set-up step in the background that succeeds lets the script go on" 0 2 ok \
 	"the set-up step says 0" "built" "the script went on"
 
 ((fails == 0)) || { echo "$fails set-up test(s) failed"; exit 1; }
