@@ -40,6 +40,18 @@ chmod +x "$work/bin/"*
 all_debs="protobuf-compiler clang libclang-dev libssl-dev pkg-config"
 all_components="rustfmt-x86_64-unknown-linux-gnu clippy-x86_64-unknown-linux-gnu rust-src"
 
+# Prints the result of test $1 (passed if $2 is 1; exit $3 in $4 s), with
+# its output (file $5) if it failed, and counts the failures.
+report() {
+	if (($2)); then
+		echo "ok   $1 (exit $3 in $4 s)"
+	else
+		echo "FAIL $1 (exit $3 in $4 s); its output:"
+		sed 's/^/  | /' "$5"
+		fails=$((fails + 1))
+	fi
+}
+
 # Runs ensure_prerequisites with the stand-ins; $1: expected exit ("ok" or
 # "fail"), then the patterns its output must contain.
 check() {
@@ -52,13 +64,7 @@ check() {
 	if [ "$expect" = ok ]; then ((rc == 0)) || ok=0; else ((rc != 0 && rc != 124)) || ok=0; fi
 	((took < 20)) || ok=0
 	for pattern in "$@"; do grep -qF -- "$pattern" "$out" "$work/log" || { ok=0; echo "  missing: $pattern"; }; done
-	if ((ok)); then
-		echo "ok   $name (exit $rc in ${took} s)"
-	else
-		echo "FAIL $name (exit $rc in ${took} s); its output:"
-		sed 's/^/  | /' "$out"
-		fails=$((fails + 1))
-	fi
+	report "$name" "$ok" "$rc" "$took" "$out"
 }
 
 FAKE_DEBS=$all_debs FAKE_TARGETS="x86_64-unknown-linux-gnu" FAKE_COMPONENTS=$all_components \
@@ -102,13 +108,7 @@ check_background() {
 		! grep -qF "the script went on" "$out" || { ok=0; echo "  the script went on"; }
 		! pgrep -fx "sleep $length" >/dev/null || { ok=0; echo "  the foreground stage still runs"; }
 	fi
-	if ((ok)); then
-		echo "ok   $name (exit $rc in ${took} s)"
-	else
-		echo "FAIL $name (exit $rc in ${took} s); its output:"
-		sed 's/^/  | /' "$out"
-		fails=$((fails + 1))
-	fi
+	report "$name" "$ok" "$rc" "$took" "$out"
 }
 
 check_background "a failed set-up step in the background stops the build at once" 3 10.5 fail \
