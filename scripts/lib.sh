@@ -69,9 +69,13 @@ background_setup_failed() {
 # Runs "$@" (which must not set variables the script needs) as a child and
 # waits for it, so that a failed background_setup stops the script at once.
 interruptible() {
+	local rc=0
 	"$@" &
 	FOREGROUND_PID=$!
-	wait "$FOREGROUND_PID"
+	wait "$FOREGROUND_PID" || rc=$?
+	# Its id may be another process's from now on.
+	FOREGROUND_PID=""
+	return "$rc"
 }
 
 # Stops process $1 and every process it started.
