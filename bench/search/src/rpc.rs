@@ -1,14 +1,25 @@
 //! One WebSocket JSON-RPC client of the node, as a portal or the gateway
 //! holds one: requests one at a time on one connection (Nagle off, as
 //! browsers and jsonrpsee servers have it), so that a measured call is the
-//! node's work and the round trip, not a client's scheduling.
+//! node's work and the round trip, not a client's scheduling. Answers are
+//! decoded into `citychain_rpc_api`'s typed `Page`, as every Rust client of
+//! the node (the CLI, the gateway) decodes them.
 
+use citychain_rpc_api::datasets::Page;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::{
 	net::TcpStream,
 	time::{Duration, Instant},
 };
 use tungstenite::{stream::MaybeTlsStream, Message, WebSocket};
+
+/// A JSON-RPC answer: the page, or the error that stands in its place.
+#[derive(Deserialize)]
+struct Answer {
+	result: Option<Page>,
+	error: Option<Value>,
+}
 
 pub struct Rpc {
 	socket: WebSocket<MaybeTlsStream<TcpStream>>,
@@ -34,7 +45,7 @@ impl Rpc {
 		self.socket
 			.send(Message::text(request.to_string()))
 			.expect("the request is sent");
-		let answer: Value = loop {
+		let answer: Answer = loop {
 			match self.socket.read().expect("an answer") {
 				Message::Text(text) => break serde_json::from_str(&text).expect("JSON"),
 				Message::Binary(bytes) => break serde_json::from_slice(&bytes).expect("JSON"),
@@ -42,15 +53,9 @@ impl Rpc {
 			}
 		};
 		let elapsed = started.elapsed();
-		let page = answer
-			.get("result")
-			.unwrap_or_else(|| panic!("datasets_search {params}: {answer}"));
-		let ids = page["items"]
-			.as_array()
-			.expect("a page has items")
-			.iter()
-			.map(|item| item["id"].as_u64().expect("an item has an id"))
-			.collect();
-		(ids, elapsed)
+		let page = answer.result.unwrap_or_else(|| {
+			panic!("datasets_search {params}: {}", answer.error.unwrap_or_default())
+		});
+		(page.items.iter().map(|item| item.id).collect(), elapsed)
 	}
 }
