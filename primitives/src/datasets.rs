@@ -33,6 +33,30 @@ pub const MAX_KEYWORD_LEN: u32 = 64;
 pub const MAX_FORMAT_LEN: u32 = 128;
 /// Longest URI of the off-chain location, in bytes.
 pub const MAX_URI_LEN: u32 = 512;
+/// Whether `url` is a link that is data and never code: an absolute
+/// `http://` or `https://` URL (scheme in any case) with a host, of printable
+/// ASCII without spaces, quotes, angle brackets or the other characters
+/// RFC 3986 leaves out of URLs (non-ASCII text is percent-encoded). Every
+/// stored text that a client renders as a link (a dataset's `uri`, a
+/// licence's URL) is one, so that no scheme a browser would run
+/// (`javascript:`, `data:`) or hand to another program ever reaches a page.
+pub fn is_web_url(url: &[u8]) -> bool {
+	let lower = |n: usize| url.get(..n).map(|p| p.to_ascii_lowercase());
+	let rest = if lower(8).as_deref() == Some(b"https://") {
+		&url[8..]
+	} else if lower(7).as_deref() == Some(b"http://") {
+		&url[7..]
+	} else {
+		return false;
+	};
+	let host_starts = rest.first().is_some_and(|b| !matches!(b, b'/' | b'?' | b'#' | b'@' | b':'));
+	host_starts
+		&& url.iter().all(|&b| {
+			(0x21..=0x7e).contains(&b)
+				&& !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}')
+		})
+}
+
 /// Most datasets one search page returns.
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Most versions `DatasetsApi::history` lists.
@@ -253,6 +277,40 @@ pub struct DatasetPage<AccountId, BlockNumber> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn only_http_and_https_urls_with_a_host_are_links() {
+		for good in [
+			"https://data.city.example/counts.parquet",
+			"http://127.0.0.1:8080/data/4",
+			"HTTPS://Data.City.Example/a?b=c&d=%E5%8C%97#top",
+			"https://[::1]:8443/x",
+		] {
+			assert!(is_web_url(good.as_bytes()), "{good}");
+		}
+		for bad in [
+			"javascript:alert(document.cookie)",
+			"JavaScript:alert(1)",
+			" javascript:alert(1)",
+			"java\tscript:alert(1)",
+			"data:text/html,<script>alert(1)</script>",
+			"vbscript:msgbox",
+			"file:///etc/passwd",
+			"s3://bucket/key",
+			"//evil.example/x",
+			"https:evil.example",
+			"https://",
+			"https:///path",
+			"https://@evil.example",
+			"http://a.example/\"onmouseover=\"alert(1)",
+			"http://a.example/<script>",
+			"https://a.example/ spaces",
+			"https://a.example/\u{5317}\u{4eac}",
+			"",
+		] {
+			assert!(!is_web_url(bad.as_bytes()), "{bad}");
+		}
+	}
 
 	#[test]
 	fn a_query_names_at_most_every_topic_once() {

@@ -6,7 +6,7 @@
 //! the SPDX licence list: the list grows with every SPDX release, and a
 //! runtime that kept a copy would refuse licences newer than itself.
 
-use crate::datasets::{BoundedBytes, MAX_URI_LEN};
+use crate::datasets::{is_web_url, BoundedBytes, MAX_URI_LEN};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -48,6 +48,8 @@ pub enum LicenseError {
 	EmptyUrl,
 	/// The URL is longer than `MAX_URI_LEN`.
 	UrlTooLong,
+	/// The URL is not an http(s) URL ([`is_web_url`]).
+	UrlNotWeb,
 }
 
 impl License {
@@ -66,6 +68,8 @@ impl License {
 			None if custom => return Err(LicenseError::UrlMissing),
 			None => None,
 			Some(url) if url.is_empty() => return Err(LicenseError::EmptyUrl),
+			Some(url) if url.len() > MAX_URI_LEN as usize => return Err(LicenseError::UrlTooLong),
+			Some(url) if !is_web_url(&url) => return Err(LicenseError::UrlNotWeb),
 			Some(url) => Some(url.try_into().map_err(|_| LicenseError::UrlTooLong)?),
 		};
 		Ok(Self { expression, url })
@@ -311,6 +315,13 @@ mod tests {
 		assert_eq!(License::new(input("MIT", Some(""))).err(), Some(LicenseError::EmptyUrl));
 		let url = "u".repeat(MAX_URI_LEN as usize + 1);
 		assert_eq!(License::new(input("MIT", Some(&url))).err(), Some(LicenseError::UrlTooLong));
+		for script in ["javascript:alert(1)", "data:text/html,x", "ftp://terms.example/t"] {
+			assert_eq!(
+				License::new(input("other", Some(script))).err(),
+				Some(LicenseError::UrlNotWeb),
+				"{script}"
+			);
+		}
 	}
 
 	#[test]

@@ -158,6 +158,10 @@ impl pallet_migrations::Config for Runtime {
 			Runtime,
 			pallet_datasets::weights::SubstrateWeight<Runtime>,
 		>,
+		pallet_datasets::migrations::v3::WebLinksOnly<
+			Runtime,
+			pallet_datasets::weights::SubstrateWeight<Runtime>,
+		>,
 	);
 	#[cfg(feature = "runtime-benchmarks")]
 	type Migrations = pallet_migrations::mock_helpers::MockedMigrations;

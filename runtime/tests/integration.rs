@@ -1711,7 +1711,8 @@ fn registry_and_audit_weights_cover_their_largest_inputs() {
 			description.keywords = (0..MAX_KEYWORDS)
 				.map(|i| vec![b'a' + i as u8; MAX_KEYWORD_LEN as usize])
 				.collect();
-			description.uri = vec![b'u'; MAX_URI_LEN as usize];
+			description.uri =
+				[b"https://x.example/".as_slice(), &vec![b'u'; MAX_URI_LEN as usize - 18]].concat();
 			content.format =
 				[b"application/".as_slice(), &vec![b'f'; MAX_FORMAT_LEN as usize - 12]].concat();
 			content.bbox = BoundingBox {
@@ -2036,7 +2037,7 @@ fn an_upgrade_rewrites_the_records_while_transactions_wait() {
 			assert!(blocks < 10, "the migration ends");
 		}
 		assert_eq!(blocks, 1, "three records take one block");
-		assert_eq!(Datasets::on_chain_storage_version(), 2);
+		assert_eq!(Datasets::on_chain_storage_version(), 3);
 		for id in 0..3 {
 			let record = pallet_datasets::Datasets::<Runtime>::get(id).expect("decodes");
 			assert_eq!(record.license, None, "filed before licences were recorded");

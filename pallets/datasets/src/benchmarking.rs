@@ -14,13 +14,20 @@ fn text(len: u32) -> Vec<u8> {
 	vec![b'x'; len as usize]
 }
 
+/// An http(s) URL of `len` bytes, all of which the link check reads.
+fn web_url(len: u32) -> Vec<u8> {
+	let mut url = b"https://x.example/".to_vec();
+	url.resize(len as usize, b'x');
+	url
+}
+
 pub(crate) fn description() -> DatasetDescription {
 	DatasetDescription {
 		title: text(MAX_TITLE_LEN),
 		description: text(MAX_DESCRIPTION_LEN),
 		topic: TopicCategory::Transportation,
 		keywords: vec![text(MAX_KEYWORD_LEN); MAX_KEYWORDS as usize],
-		uri: text(MAX_URI_LEN),
+		uri: web_url(MAX_URI_LEN),
 		license: license(),
 	}
 }
@@ -32,7 +39,7 @@ pub(crate) fn license() -> LicenseInput {
 	while expression.len() + b" OR A".len() <= MAX_LICENSE_LEN as usize {
 		expression.extend_from_slice(b" OR A");
 	}
-	LicenseInput { expression, url: Some(text(MAX_URI_LEN)) }
+	LicenseInput { expression, url: Some(web_url(MAX_URI_LEN)) }
 }
 
 /// The largest content: the longest format and digest (BLAKE2b-512).

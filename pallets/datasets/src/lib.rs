@@ -104,7 +104,7 @@ pub mod pallet {
 
 	/// Version 1: no on-chain search index; version 2: records state their
 	/// licence ([`crate::migrations`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -248,6 +248,11 @@ pub mod pallet {
 		EmptyLicenseUrl,
 		/// The licence URL is longer than `MAX_URI_LEN`.
 		LicenseUrlTooLong,
+		/// The URI is not an http(s) URL with a host: a link that clients
+		/// render must never be a script (`javascript:`) or another scheme.
+		InvalidUri,
+		/// The licence URL is not an http(s) URL with a host.
+		InvalidLicenseUrl,
 	}
 
 	citychain_primitives::not_acting_errors!(Error, NotPublisher);

@@ -2,14 +2,21 @@
 //! however large the registry, no block does more than its service weight
 //! allows, and transactions wait until the migrations are done, so that no
 //! call sees records of two formats. The runtime lists them in order:
-//! `(v1::ClearLegacyIndex<Runtime>, v2::RecordLicenses<Runtime, Weights>)`.
-//! Each returns at once on a chain that is past its version.
+//! `(v1::ClearLegacyIndex<Runtime>, v2::RecordLicenses<Runtime, Weights>,
+//! v3::WebLinksOnly<Runtime, Weights>)`. Each returns at once on a chain
+//! that is past its version.
 //!
 //! - Version 0 to 1 ([`v1`]): searches are answered by each node's own index
 //!   of its finalized blocks, so the runtime's spatial and temporal index is
 //!   gone. Its keys, one to five per dataset ever registered, are removed.
 //! - Version 1 to 2 ([`v2`]): records state their licence. Every record is
 //!   rewritten with the new field; a record filed before it says `None`.
+//! - Version 2 to 3 ([`v3`]): stored links are http(s) URLs only
+//!   (`is_web_url`), as calls now check. A record whose `uri` is another
+//!   scheme (`javascript:`, `file:`) keeps no location (an empty `uri`, which
+//!   no client renders; its owner sets a new one with `update_metadata`); a
+//!   licence URL of another scheme is dropped, and with it a licence that
+//!   needs one (`other`, a `LicenseRef-`), which then reads "not stated".
 
 use crate::pallet::{Config, Pallet};
 use frame_support::{
@@ -280,9 +287,120 @@ pub mod v2 {
 	}
 }
 
+pub mod v3 {
+	//! Version 2 to 3: every stored link is an http(s) URL, or none.
+	use super::*;
+	use crate::{
+		pallet::{Datasets, NextDatasetId},
+		weights::WeightInfo,
+		DatasetId,
+	};
+	use citychain_primitives::datasets::is_web_url;
+	use frame_support::storage::StoragePrefixedMap;
+
+	/// Most records checked in one block.
+	pub const MAX_RECORDS_PER_BLOCK: u32 = 10_000;
+
+	/// Makes the record `id` keep only http(s) links; whether it changed.
+	pub fn restrict_links<T: Config>(id: DatasetId) -> bool {
+		let Some(mut record) = Datasets::<T>::get(id) else { return false };
+		let mut changed = false;
+		if !record.uri.is_empty() && !is_web_url(&record.uri) {
+			record.uri = Default::default();
+			changed = true;
+		}
+		if let Some(license) = &mut record.license {
+			if license.url.as_ref().is_some_and(|url| !is_web_url(url)) {
+				changed = true;
+				license.url = None;
+				let needs_url = &license.expression[..] == citychain_primitives::license::OTHER
+					|| license.expression.windows(11).any(|w| w == b"LicenseRef-");
+				if needs_url {
+					record.license = None;
+				}
+			}
+		}
+		if changed {
+			Datasets::<T>::insert(id, record);
+		}
+		changed
+	}
+
+	/// Checks every record in id order (ids are dense from 0); the cursor
+	/// is the next id to check. A record is read and, if it holds a link of
+	/// another scheme, written once: at most what version 2's rewrite of a
+	/// record costs (`upgrade_record_v2`, measured at the largest record),
+	/// plus a scan of its two links, each at most `MAX_URI_LEN` bytes.
+	pub struct WebLinksOnly<T, W>(core::marker::PhantomData<(T, W)>);
+
+	impl<T: Config, W: WeightInfo> SteppedMigration for WebLinksOnly<T, W> {
+		type Cursor = DatasetId;
+		type Identifier = MigrationId<18>;
+
+		fn id() -> Self::Identifier {
+			MigrationId { pallet_id: *MIGRATIONS_ID, version_from: 2, version_to: 3 }
+		}
+
+		fn migrating_prefixes() -> Option<impl IntoIterator<Item = alloc::vec::Vec<u8>>> {
+			Some([Datasets::<T>::final_prefix().to_vec()])
+		}
+
+		fn step(
+			cursor: Option<DatasetId>,
+			meter: &mut WeightMeter,
+		) -> Result<Option<DatasetId>, SteppedMigrationError> {
+			let db = T::DbWeight::get();
+			let reserved = db.reads_writes(2, 1);
+			let per_record = W::upgrade_record_v2();
+			ensure_room(meter, reserved, per_record)?;
+			meter.consume(db.reads(2));
+			if Pallet::<T>::on_chain_storage_version() != 2 {
+				return Ok(None);
+			}
+			let end = NextDatasetId::<T>::get();
+			let records = items_that_fit(meter, db.writes(1), per_record, MAX_RECORDS_PER_BLOCK);
+			let mut id = cursor.unwrap_or(0);
+			for _ in 0..records {
+				if id >= end {
+					break;
+				}
+				meter.consume(per_record);
+				if restrict_links::<T>(id) {
+					log::info!(target: "runtime::datasets", "record {id}: a link that is not http(s) was dropped");
+				}
+				id += 1;
+			}
+			if id < end {
+				return Ok(Some(id));
+			}
+			meter.consume(db.writes(1));
+			StorageVersion::new(3).put::<Pallet<T>>();
+			log::info!(target: "runtime::datasets", "{end} records hold http(s) links only");
+			Ok(None)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			use codec::Encode;
+			Ok((Datasets::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(count: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			use codec::Decode;
+			let before = u64::decode(&mut &count[..]).map_err(|_| "pre_upgrade count")?;
+			frame_support::ensure!(
+				Datasets::<T>::iter_keys().count() as u64 == before,
+				"a record was lost"
+			);
+			Pallet::<T>::do_try_state()
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
-	use super::{v1::*, v2::*, *};
+	use super::{v1::*, v2::*, v3::*, *};
 	use crate::{
 		mock::*,
 		pallet::{Datasets as Records, NextDatasetId},
@@ -465,6 +583,75 @@ mod tests {
 		assert_eq!(block::<RecordLicenses<Test, ()>>(&mut ext, None, room).0, Ok(None));
 	}
 
+	#[test]
+	fn links_of_other_schemes_are_dropped_a_bounded_number_of_records_per_block() {
+		use citychain_primitives::{License, LicenseInput as Input};
+		let mut ext = new_test_ext();
+		let license = |expression: &str, url: &str| {
+			let mut l = License::new(Input {
+				expression: expression.as_bytes().to_vec(),
+				url: Some(b"https://terms.example/t".to_vec()),
+			})
+			.unwrap();
+			l.url = Some(url.as_bytes().to_vec().try_into().unwrap());
+			l
+		};
+		ext.execute_with(|| {
+			for id in 0..12 {
+				register(id);
+				let mut record = Records::<Test>::get(id).unwrap();
+				record.license = None;
+				match id % 4 {
+					// Planted before calls checked schemes.
+					0 => {
+						record.uri =
+							b"javascript:alert(document.cookie)".to_vec().try_into().unwrap()
+					},
+					1 => record.license = Some(license("other", "javascript:alert(1)")),
+					2 => record.license = Some(license("CC-BY-4.0", "data:text/html,x")),
+					_ => {
+						record.license = Some(license(
+							"CC-BY-4.0",
+							"https://creativecommons.org/licenses/by/4.0/",
+						))
+					},
+				}
+				Records::<Test>::insert(id, record);
+			}
+			StorageVersion::new(2).put::<Pallet<Test>>();
+		});
+		ext.commit_all().unwrap();
+		let db = <Test as frame_system::Config>::DbWeight::get();
+		let per_record = <() as WeightInfo>::upgrade_record_v2();
+		let room = db.reads_writes(2, 1).saturating_add(per_record.saturating_mul(5));
+		let (out, used) = block::<WebLinksOnly<Test, ()>>(&mut ext, None, room);
+		assert_eq!(out, Ok(Some(5)));
+		assert!(used.all_lte(room));
+		let (out, _) = block::<WebLinksOnly<Test, ()>>(&mut ext, Some(5), room);
+		assert_eq!(out, Ok(Some(10)));
+		assert_eq!(block::<WebLinksOnly<Test, ()>>(&mut ext, Some(10), room).0, Ok(None));
+		ext.execute_with(|| {
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
+			for id in 0..12 {
+				let d = Records::<Test>::get(id).unwrap();
+				match id % 4 {
+					0 => assert!(d.uri.is_empty(), "the script location is gone"),
+					1 => assert_eq!(d.license, None, "custom terms without their URL: not stated"),
+					2 => {
+						let l = d.license.expect("a listed licence stays");
+						assert_eq!((&l.expression[..], l.url), (&b"CC-BY-4.0"[..], None));
+					},
+					_ => {
+						assert_eq!(&d.uri[..], b"https://data.city.example/counts");
+						assert!(d.license.unwrap().url.is_some(), "web links are kept");
+					},
+				}
+			}
+			Pallet::<Test>::do_try_state().unwrap();
+		});
+		assert_eq!(block::<WebLinksOnly<Test, ()>>(&mut ext, None, room).0, Ok(None));
+	}
+
 	/// Both migrations as the runtime runs them: started by the upgrade,
 	/// stepped by each block, with transactions held back until they end.
 	#[test]
@@ -489,7 +676,7 @@ mod tests {
 		// weight); the records fit in the last block.
 		assert!((10..=11).contains(&blocks), "{blocks} blocks");
 		ext.execute_with(|| {
-			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 2);
+			assert_eq!(Pallet::<Test>::on_chain_storage_version(), 3);
 			assert_eq!(legacy_keys(), 0);
 			assert!(Records::<Test>::iter_values().all(|d| d.license.is_none()));
 			assert_eq!(Records::<Test>::iter_values().count(), 30);

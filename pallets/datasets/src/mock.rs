@@ -47,8 +47,11 @@ frame_support::parameter_types! {
 #[derive_impl(pallet_migrations::config_preludes::TestDefaultConfig)]
 impl pallet_migrations::Config for Test {
 	#[cfg(not(feature = "runtime-benchmarks"))]
-	type Migrations =
-		(migrations::v1::ClearLegacyIndex<Test>, migrations::v2::RecordLicenses<Test, ()>);
+	type Migrations = (
+		migrations::v1::ClearLegacyIndex<Test>,
+		migrations::v2::RecordLicenses<Test, ()>,
+		migrations::v3::WebLinksOnly<Test, ()>,
+	);
 	#[cfg(feature = "runtime-benchmarks")]
 	type Migrations = pallet_migrations::mock_helpers::MockedMigrations;
 	type MaxServiceWeight = MigratorServiceWeight;

@@ -223,6 +223,11 @@ fn register_dataset_refuses_bad_descriptions() {
 			with(|d| d.uri = vec![b'u'; MAX_URI_LEN as usize + 1]),
 			Error::<Test>::UriTooLong
 		);
+		for script in
+			["javascript:alert(document.cookie)", "data:text/html,x", "file:///etc/passwd"]
+		{
+			assert_noop!(with(|d| d.uri = script.as_bytes().to_vec()), Error::<Test>::InvalidUri);
+		}
 		assert_ok!(with(|d| {
 			d.title = vec![b't'; MAX_TITLE_LEN as usize];
 			d.keywords = vec![vec![b'k'; MAX_KEYWORD_LEN as usize]; MAX_KEYWORDS as usize];
@@ -249,6 +254,10 @@ fn register_dataset_refuses_bad_licences() {
 		assert_noop!(with("MIT", Some("")), Error::<Test>::EmptyLicenseUrl);
 		let long = "u".repeat(MAX_URI_LEN as usize + 1);
 		assert_noop!(with("MIT", Some(&long)), Error::<Test>::LicenseUrlTooLong);
+		assert_noop!(
+			with("other", Some("javascript:alert(document.cookie)")),
+			Error::<Test>::InvalidLicenseUrl
+		);
 		assert_ok!(with("other", Some("https://city.example/terms")));
 		assert_ok!(with("ODbL-1.0 OR CC-BY-SA-4.0", None));
 	});
@@ -500,6 +509,9 @@ fn update_metadata_refuses_empty_invalid_and_unauthorised_updates() {
 			..Default::default()
 		};
 		assert_noop!(update(TRANSPORT_PUBLISHER, long_uri), Error::<Test>::UriTooLong);
+		let script_uri =
+			MetadataUpdate { uri: Some(b"javascript:alert(1)".to_vec()), ..Default::default() };
+		assert_noop!(update(TRANSPORT_PUBLISHER, script_uri), Error::<Test>::InvalidUri);
 		let long_desc = MetadataUpdate {
 			description: Some(vec![b'd'; MAX_DESCRIPTION_LEN as usize + 1]),
 			..Default::default()

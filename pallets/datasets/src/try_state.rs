@@ -15,6 +15,17 @@ impl<T: Config> Pallet<T> {
 			ensure!(id < NextDatasetId::<T>::get(), "dataset id not yet assigned");
 			ensure!(owners::contains::<T>(d.owner, id), "dataset not filed under its owner");
 			ensure!(d.sensitivity.allows(d.policy), "open policy on sensitive data");
+			ensure!(
+				d.uri.is_empty() || citychain_primitives::datasets::is_web_url(&d.uri),
+				"a location that is not an http(s) URL"
+			);
+			ensure!(
+				d.license
+					.as_ref()
+					.and_then(|l| l.url.as_ref())
+					.is_none_or(|u| { citychain_primitives::datasets::is_web_url(u) }),
+				"a licence URL that is not http(s)"
+			);
 			if let Some(s) = d.successor {
 				let next = Datasets::<T>::get(s).ok_or("successor missing")?;
 				ensure!(next.predecessor == Some(id), "successor does not point back");

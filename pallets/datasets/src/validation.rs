@@ -5,7 +5,10 @@
 use crate::*;
 use alloc::vec::Vec;
 use citychain_primitives::{
-	datasets::MAX_KEYWORDS, geometry::BoundingBoxError, license::LicenseError, time::TimeRangeError,
+	datasets::{is_web_url, MAX_KEYWORDS},
+	geometry::BoundingBoxError,
+	license::LicenseError,
+	time::TimeRangeError,
 };
 use frame_support::pallet_prelude::*;
 
@@ -99,6 +102,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn check_uri(uri: Vec<u8>) -> Result<BoundedBytes<MAX_URI_LEN>, DispatchError> {
 		ensure!(!uri.is_empty(), Error::<T>::EmptyUri);
+		ensure!(uri.len() <= MAX_URI_LEN as usize, Error::<T>::UriTooLong);
+		ensure!(is_web_url(&uri), Error::<T>::InvalidUri);
 		uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
 	}
 
@@ -110,6 +115,7 @@ impl<T: Config> Pallet<T> {
 				LicenseError::UrlMissing => Error::<T>::LicenseUrlMissing,
 				LicenseError::EmptyUrl => Error::<T>::EmptyLicenseUrl,
 				LicenseError::UrlTooLong => Error::<T>::LicenseUrlTooLong,
+				LicenseError::UrlNotWeb => Error::<T>::InvalidLicenseUrl,
 			}
 			.into()
 		})
