@@ -11,6 +11,7 @@ pub mod access;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
+pub mod filter;
 
 pub use access::{AccessApiClient, AccessApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};

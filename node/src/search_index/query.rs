@@ -7,6 +7,7 @@ use citychain_primitives::{
 	geometry::degrees, AccessPolicy, BoundingBox, DatasetId, DatasetQuery, DatasetStatus,
 	DepartmentId, Sensitivity, TopicCategory,
 };
+use citychain_rpc_api::filter as bounds;
 use citychain_runtime::BlockNumber;
 use codec::{Decode, Encode};
 use cql2::Expr;
@@ -30,6 +31,25 @@ pub const MAX_KEYWORDS: usize = 16;
 pub const MAX_POSITIONS: usize = 10_000;
 /// Longest CQL2 filter, in bytes of its text or JSON.
 pub const MAX_FILTER_BYTES: usize = 16_384;
+
+/// The stack of the thread a filter is parsed on: the parser recurses once
+/// per operator (`bounds::MAX_FILTER_OPERATORS` of them at most), and this
+/// leaves room for several times that, whatever stack the calling thread
+/// has.
+const PARSE_STACK: usize = 8 << 20;
+
+/// Runs `parse` on a thread of its own with [`PARSE_STACK`].
+fn on_parse_stack<T: Send>(parse: impl FnOnce() -> T + Send) -> T {
+	std::thread::scope(|scope| {
+		std::thread::Builder::new()
+			.name("cql2-parse".into())
+			.stack_size(PARSE_STACK)
+			.spawn_scoped(scope, parse)
+			.expect("a thread for parsing a filter")
+			.join()
+			.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+	})
+}
 
 /// The properties a CQL2 filter may name: those of every dataset's STAC Item
 /// (`stac::item`).
@@ -235,9 +255,15 @@ impl Filter {
 			return Err(format!("longer than {MAX_FILTER_BYTES} bytes"));
 		}
 		let expr = if json {
-			cql2::parse_json(filter).map_err(|e| format!("not CQL2 JSON: {e}"))?
+			let value: Value =
+				serde_json::from_str(filter).map_err(|e| format!("not CQL2 JSON: {e}"))?;
+			bounds::check_json(&value).map_err(|e| format!("too complex: {e}"))?;
+			on_parse_stack(move || {
+				serde_json::from_value::<Expr>(value).map_err(|e| format!("not CQL2 JSON: {e}"))
+			})?
 		} else {
-			cql2::parse_text(filter).map_err(|e| format!("not CQL2 text: {e}"))?
+			bounds::check_text(filter).map_err(|e| format!("too complex: {e}"))?;
+			on_parse_stack(|| cql2::parse_text(filter).map_err(|e| format!("not CQL2 text: {e}")))?
 		};
 		let mut names = Vec::new();
 		properties(&expr.to_value().map_err(|e| e.to_string())?, &mut names);
@@ -576,6 +602,67 @@ mod tests {
 
 	fn touches(g: Geometry<f64>, b: BoundingBox) -> bool {
 		footprint(&b).iter().any(|r| g.intersects(r))
+	}
+
+	/// The most complex filters the bounds admit, of every shape that
+	/// nests: chains of prefix operators, of comparisons and of `AND`, and
+	/// the deepest parentheses.
+	fn filters_at_the_bounds() -> Vec<(String, bool)> {
+		use citychain_rpc_api::filter::{MAX_FILTER_DEPTH, MAX_FILTER_OPERATORS};
+		let ops = MAX_FILTER_OPERATORS;
+		let mut json = serde_json::json!({ "op": "=", "args": [{ "property": "version" }, 1] });
+		for _ in 0..(MAX_FILTER_DEPTH / 2 - 1) {
+			json = serde_json::json!({ "op": "not", "args": [json] });
+		}
+		vec![
+			(format!("{}1 = \"version\"", "-".repeat(ops - 1)), false),
+			(format!("{}\"version\" = 1", "NOT ".repeat(ops - 1)), false),
+			(format!("{}\"version\"", "1 = ".repeat(ops)), false),
+			(format!("\"version\" = 1{}", " AND \"version\" = 1".repeat(ops / 2 - 1)), false),
+			(
+				format!(
+					"{}\"version\" = 1{}",
+					"(NOT ".repeat(MAX_FILTER_DEPTH),
+					")".repeat(MAX_FILTER_DEPTH)
+				),
+				false,
+			),
+			(json.to_string(), true),
+		]
+	}
+
+	#[test]
+	fn filters_at_the_bounds_parse_evaluate_and_drop_on_a_quarter_of_a_blocking_threads_stack() {
+		let mut rng = super::super::store::tests::Rng(7);
+		let record = super::super::store::tests::record(&mut rng, 1);
+		// tokio's blocking threads, where candidates are evaluated, have 2 MiB.
+		std::thread::Builder::new()
+			.stack_size(512 << 10)
+			.spawn(move || {
+				for (text, json) in filters_at_the_bounds() {
+					let filter =
+						Filter::parse(&text, json).unwrap_or_else(|e| panic!("{e}: {text}"));
+					filter.admits(1, &record);
+					drop(filter.clone());
+				}
+			})
+			.unwrap()
+			.join()
+			.expect("no stack overflow");
+	}
+
+	#[test]
+	fn filters_past_the_bounds_are_refused_before_parsing() {
+		use citychain_rpc_api::filter::MAX_FILTER_OPERATORS;
+		for attack in [
+			format!("{}1 = 1", "-".repeat(2_000)),
+			format!("{}1 = 1", "NOT ".repeat(2_000)),
+			format!("{}1", "1 = ".repeat(2_000)),
+			format!("{}1 = 1", "-".repeat(MAX_FILTER_OPERATORS)),
+		] {
+			let error = Filter::parse(&attack, false).unwrap_err();
+			assert!(error.starts_with("too complex: more than"), "{error}");
+		}
 	}
 
 	#[test]
