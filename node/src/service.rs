@@ -239,6 +239,13 @@ pub fn new_full<
 		None
 	};
 
+	// A node whose RPC listens beyond loopback answers strangers too: every
+	// search there must say whose view it wants.
+	let reader_required = config
+		.rpc
+		.addr
+		.as_ref()
+		.is_some_and(|endpoints| endpoints.iter().any(|e| !e.listen_addr.ip().is_loopback()));
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
@@ -248,6 +255,7 @@ pub fn new_full<
 				client: client.clone(),
 				pool: pool.clone(),
 				search_index: search_index.clone(),
+				reader_required,
 			};
 			citychain_node::rpc::create_full(deps).map_err(Into::into)
 		})

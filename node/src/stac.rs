@@ -3,8 +3,8 @@
 //! is evaluated against.
 
 use citychain_primitives::{
-	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus, DepartmentId, License,
-	Sensitivity, TimeRange, TopicCategory,
+	datasets::is_web_url, AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetStatus,
+	DepartmentId, License, Sensitivity, TimeRange, TopicCategory,
 };
 use citychain_rpc_api::{
 	datasets::{rfc3339, ss58},
@@ -102,16 +102,26 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 		"geometry": geometry(&d.bbox),
 		"properties": properties,
 		"links": links,
-		"assets": {
-			"data": {
-				"href": text(&d.uri),
-				"type": text(&d.format),
-				"title": text(&d.title),
-				"roles": ["data"],
-				"file:checksum": hex::encode(d.content_hash.to_multihash()),
-				"file:size": d.size,
-			}
-		},
+		"assets": assets(d),
+	})
+}
+
+/// The Item's assets: the data where the record says it is. A location that
+/// is not an http(s) URL (none since the chain checks it; a record filed
+/// earlier has an empty one) is never rendered as a link.
+fn assets(d: &Record) -> Value {
+	if !is_web_url(&d.uri) {
+		return json!({});
+	}
+	json!({
+		"data": {
+			"href": text(&d.uri),
+			"type": text(&d.format),
+			"title": text(&d.title),
+			"roles": ["data"],
+			"file:checksum": hex::encode(d.content_hash.to_multihash()),
+			"file:size": d.size,
+		}
 	})
 }
 
@@ -121,6 +131,7 @@ fn license_links(license: &License) -> Vec<Value> {
 	let terms = license
 		.url
 		.as_ref()
+		.filter(|url| is_web_url(url))
 		.map(|url| json!({ "rel": "license", "href": text(url), "title": "Terms of use" }));
 	terms
 		.into_iter()

@@ -58,6 +58,13 @@ fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(SEARCH_INDEX_ERROR, message.into(), None::<()>)
 }
 
+/// JSON-RPC error code of a search refused because the index is busy.
+const SEARCH_BUSY: i32 = 3;
+
+fn busy_error(message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(SEARCH_BUSY, message.into(), None::<()>)
+}
+
 /// A bbox parameter's box; a 3D box (STAC: min and max elevation too) is
 /// searched in 2D.
 fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
@@ -373,13 +380,17 @@ fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 pub struct Datasets<C> {
 	client: Arc<C>,
 	index: Option<Arc<SearchIndex>>,
+	reader_required: bool,
+	/// What each reader may see, per finalized block.
+	views: Arc<visibility::Views>,
 }
 
 impl<C> Datasets<C> {
 	/// The datasets RPC over `client`'s state; its searches need `index`
-	/// (`None`: the node runs with `--search-index off`).
-	pub fn new(client: Arc<C>, index: Option<Arc<SearchIndex>>) -> Self {
-		Self { client, index }
+	/// (`None`: the node runs with `--search-index off`), and name their
+	/// reader if `reader_required`.
+	pub fn new(client: Arc<C>, index: Option<Arc<SearchIndex>>, reader_required: bool) -> Self {
+		Self { client, index, reader_required, views: Default::default() }
 	}
 }
 
@@ -476,15 +487,34 @@ where
 			+ Send
 			+ 'static,
 	) -> RpcResult<(T, Reached)> {
+		if reader.is_none() && self.reader_required {
+			return Err(invalid(
+				"reader: required on a node that listens beyond loopback; name \"anonymous\" or \
+				 an SS58 address",
+			));
+		}
 		let (index, answer) = self.indexed(at, cursor).await?;
-		let visible = match reader {
-			Some(reader) => visibility::visible_to(&*self.client, reader, answer)?,
-			None => None,
-		};
-		let found = tokio::task::spawn_blocking(move || read(&index, visible, answer.number))
-			.await
-			.map_err(|e| index_error(e.to_string()))?
-			.map_err(index_error)?;
+		// Admitted before a thread is taken: a flood is refused, not queued.
+		let admitted = index.admit().map_err(busy_error)?;
+		let (client, views) = (self.client.clone(), self.views.clone());
+		let reader = reader.map(str::to_owned);
+		// What the reader may see now, at the finalized head, even when a
+		// cursor reads the records as an older block held them: a member
+		// suspended since, or a contract ended since, no longer counts.
+		let info = self.client.info();
+		let now = Reached { number: info.finalized_number, hash: info.finalized_hash };
+		let found = tokio::task::spawn_blocking(move || {
+			let _admitted = admitted;
+			let visible = match reader {
+				Some(reader) => {
+					views.get(&reader, now, || visibility::visible_to(&*client, &reader, now))?
+				},
+				None => None,
+			};
+			read(&index, visible, answer.number).map_err(index_error)
+		})
+		.await
+		.map_err(|e| index_error(e.to_string()))??;
 		Ok((found, answer))
 	}
 }

@@ -58,6 +58,10 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// The search index, unless the node runs with `--search-index off`.
 	pub search_index: Option<Arc<crate::search_index::SearchIndex>>,
+	/// Whether every search must name its `reader`: so on a node whose RPC
+	/// listens beyond loopback, where a caller may be anyone. Only the
+	/// node's operator, on loopback, reads everything without one.
+	pub reader_required: bool,
 }
 
 /// All RPC modules of a full node beyond those `sc-service` provides.
@@ -81,13 +85,13 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, search_index } = deps;
+	let FullDeps { client, pool, search_index, reader_required } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Access::new(client.clone()).into_rpc())?;
 	module.merge(Audit::new(client.clone()).into_rpc())?;
-	module.merge(Datasets::new(client.clone(), search_index).into_rpc())?;
+	module.merge(Datasets::new(client.clone(), search_index, reader_required).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 
 	Ok(module)

@@ -3,8 +3,8 @@
 //! `internal` and `confidential` ones, its own department's, and those it
 //! holds a live contract for; a member of an active regulator every one.
 //! The gateway names the reader it authenticated; the node's own RPC is not
-//! authenticated, so a search without a `reader` sees every record (see
-//! docs/exchange.md).
+//! authenticated, so a search without a `reader` sees every record, which a
+//! node answers only on loopback, to its operator (see docs/exchange.md).
 
 use citychain_primitives::{
 	access::{ContractQuery, ContractState, MAX_CONTRACT_PAGE},
@@ -24,6 +24,50 @@ pub const ANONYMOUS: &str = "anonymous";
 /// Most live contracts of a reader's department a search takes into account;
 /// a department holding more gets an error rather than a partial view.
 pub const MAX_READER_CONTRACTS: usize = 10_000;
+
+/// Readers whose view one block keeps, at most.
+pub const VIEWS_PER_BLOCK: usize = 4096;
+
+/// What each reader may see, computed once per reader and finalized block:
+/// a reader's view needs a membership lookup and a walk through its
+/// department's contracts, which a page of search results should not repeat.
+#[derive(Default)]
+pub struct Views {
+	at: std::sync::Mutex<(Option<Reached>, std::collections::HashMap<String, Option<Visible>>)>,
+}
+
+impl Views {
+	/// `reader`'s view at `at`, from `compute` unless known. One account
+	/// under several SS58 prefixes is one reader.
+	pub fn get(
+		&self,
+		reader: &str,
+		at: Reached,
+		compute: impl FnOnce() -> RpcResult<Option<Visible>>,
+	) -> RpcResult<Option<Visible>> {
+		let key = AccountId::from_ss58check(reader)
+			.map(|a| a.to_ss58check())
+			.unwrap_or_else(|_| reader.to_owned());
+		{
+			let known = self.at.lock().unwrap_or_else(|p| p.into_inner());
+			if known.0 == Some(at) {
+				if let Some(view) = known.1.get(&key) {
+					return Ok(view.clone());
+				}
+			}
+		}
+		let view = compute()?;
+		let mut known = self.at.lock().unwrap_or_else(|p| p.into_inner());
+		if known.0 != Some(at) {
+			*known = (Some(at), Default::default());
+		}
+		if known.1.len() >= VIEWS_PER_BLOCK {
+			known.1.clear();
+		}
+		known.1.insert(key, view.clone());
+		Ok(view)
+	}
+}
 
 /// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`;
 /// `None` if every record.

@@ -19,7 +19,7 @@ mod text;
 use std::{
 	collections::BTreeSet,
 	path::{Path, PathBuf},
-	sync::{Arc, Mutex, MutexGuard},
+	sync::{Arc, Condvar, Mutex, MutexGuard},
 	time::{Duration, Instant},
 };
 
@@ -89,17 +89,124 @@ fn named(event: &RuntimeEvent) -> Option<DatasetId> {
 	}
 }
 
+/// Connections that read the index at once, at most: searches run on these
+/// (WAL lets them read beside the follower's writes), never on the
+/// follower's connection.
+pub const READERS: usize = 6;
+/// Searches that may wait for a reading connection; one more is refused as
+/// busy at once rather than queued without bound.
+pub const QUEUED: usize = 10;
+
 /// The shared index: searches read it while the follower writes it.
 pub struct SearchIndex {
 	/// The file of `store`.
 	path: PathBuf,
+	/// The follower's connection, the only one that writes.
 	store: Mutex<Store>,
+	readers: Readers,
+	/// Searches admitted: reading or waiting for a reader.
+	admitted: Arc<tokio::sync::Semaphore>,
 	reached: watch::Sender<Option<Reached>>,
+}
+
+/// The reading connections: idle ones, and how many are open, of the file
+/// generation in use (a rebuild puts a new file in place; connections to
+/// the old one are closed as they come back).
+struct Readers {
+	pool: Mutex<Pool>,
+	returned: Condvar,
+}
+
+#[derive(Default)]
+struct Pool {
+	generation: u64,
+	idle: Vec<Store>,
+	open: usize,
+}
+
+/// A reading connection, back to the pool when dropped.
+struct Reader<'a> {
+	readers: &'a Readers,
+	generation: u64,
+	store: Option<Store>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+	type Target = Store;
+	fn deref(&self) -> &Store {
+		self.store.as_ref().expect("held until dropped")
+	}
+}
+
+impl Drop for Reader<'_> {
+	fn drop(&mut self) {
+		let mut pool = self.readers.lock();
+		match self.store.take() {
+			Some(store) if pool.generation == self.generation => pool.idle.push(store),
+			_ => pool.open -= 1,
+		}
+		self.readers.returned.notify_one();
+	}
+}
+
+impl Readers {
+	fn lock(&self) -> MutexGuard<'_, Pool> {
+		self.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
+	/// An idle connection, or a new one while fewer than [`READERS`] are
+	/// open; else waits for one to come back.
+	fn take(&self, path: &Path) -> Result<Reader<'_>, String> {
+		let mut pool = self.lock();
+		loop {
+			let generation = pool.generation;
+			if let Some(store) = pool.idle.pop() {
+				return Ok(Reader { readers: self, generation, store: Some(store) });
+			}
+			if pool.open < READERS {
+				pool.open += 1;
+				drop(pool);
+				return match Store::open_reader(path) {
+					Ok(store) => Ok(Reader { readers: self, generation, store: Some(store) }),
+					Err(e) => {
+						// Counted as open: the drop gives the slot back.
+						drop(Reader { readers: self, generation, store: None });
+						Err(e)
+					},
+				};
+			}
+			pool = self.returned.wait(pool).unwrap_or_else(|poisoned| poisoned.into_inner());
+		}
+	}
+
+	/// Closes the idle connections: the file they read was replaced.
+	fn reset(&self) {
+		let mut pool = self.lock();
+		pool.generation += 1;
+		pool.open -= pool.idle.len();
+		pool.idle.clear();
+		self.returned.notify_all();
+	}
 }
 
 impl SearchIndex {
 	fn store(&self) -> MutexGuard<'_, Store> {
 		self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+	}
+
+	/// Admits a search, which may then wait for a reader; an error once
+	/// [`READERS`] read and [`QUEUED`] wait already.
+	pub fn admit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, String> {
+		self.admitted.clone().try_acquire_owned().map_err(|_| {
+			format!(
+				"the search index is busy ({} searches in progress); try again shortly",
+				READERS + QUEUED
+			)
+		})
+	}
+
+	fn reader(&self) -> Result<Reader<'_>, String> {
+		self.readers.take(&self.path)
 	}
 
 	/// The finalized block the index reflects; waits up to `patience` for it
@@ -115,7 +222,7 @@ impl SearchIndex {
 
 	/// A page of `search` as finalized block `at` held the records.
 	pub fn search(&self, search: &Search, at: BlockNumber) -> Result<Page, String> {
-		self.store().search(search, at)
+		self.reader()?.search(search, at)
 	}
 
 	/// The extent of department `owner`'s records that `visible` admits, at
@@ -126,12 +233,12 @@ impl SearchIndex {
 		visible: Option<&Visible>,
 		at: BlockNumber,
 	) -> Result<Extent, String> {
-		self.store().extent(owner, visible, at)
+		self.reader()?.extent(owner, visible, at)
 	}
 
 	/// The newest version of dataset `id` at finalized block `at`.
 	pub fn latest(&self, id: DatasetId, at: BlockNumber) -> Result<DatasetId, String> {
-		self.store().latest(id, at)
+		self.reader()?.latest(id, at)
 	}
 }
 
@@ -164,8 +271,13 @@ pub fn start<C: Chain + Send + Sync + 'static>(
 		},
 	};
 	let (reached, _) = watch::channel(None);
-	let index =
-		Arc::new(SearchIndex { path: path.to_path_buf(), store: Mutex::new(store), reached });
+	let index = Arc::new(SearchIndex {
+		path: path.to_path_buf(),
+		store: Mutex::new(store),
+		readers: Readers { pool: Mutex::new(Pool::default()), returned: Condvar::new() },
+		admitted: Arc::new(tokio::sync::Semaphore::new(READERS + QUEUED)),
+		reached,
+	});
 	let follower = follow(client, index.clone());
 	Ok((index, follower))
 }
@@ -332,6 +444,7 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	drop(bulk.finish(head, client.info().genesis_hash)?);
 	let indexes = indexing.elapsed();
 	index.store().replace(&index.path, &beside)?;
+	index.readers.reset();
 	index.reached.send_replace(Some(head));
 	let secs = started.elapsed().as_secs_f64();
 	// What took the time: SQLite writing rows (on its own thread, beside

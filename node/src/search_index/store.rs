@@ -432,6 +432,18 @@ impl Store {
 		Ok(Self { db })
 	}
 
+	/// Opens the database at `path` for reading only, beside the writer's
+	/// connection: in WAL mode a reader sees the last committed block and
+	/// neither waits for the writer nor holds it up.
+	pub fn open_reader(path: &Path) -> Result<Self, String> {
+		use rusqlite::OpenFlags;
+		let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+		let db = Connection::open_with_flags(path, flags).map_err(sql_error)?;
+		db.pragma_update(None, "mmap_size", MMAP_BYTES).map_err(sql_error)?;
+		db.pragma_update(None, "cache_size", -CACHE_KIB).map_err(sql_error)?;
+		Ok(Self { db })
+	}
+
 	/// Starts a new index in a file of its own at `path` (replacing any file
 	/// there), to be filled by a rebuild: no journal, no syncing, the indexes
 	/// made at the end. A rebuild interrupted by a crash leaves only this
@@ -550,23 +562,23 @@ impl Store {
 	/// The newest version, at block `at`, of the dataset `id`: its successors
 	/// followed to the end.
 	pub fn latest(&self, id: DatasetId, at: BlockNumber) -> Result<DatasetId, String> {
-		let mut successor_of = self
-			.db
-			.prepare_cached(&format!("SELECT successor FROM datasets WHERE id = ?1 AND {HELD_AT}"))
-			.map_err(sql_error)?;
-		let mut latest = id;
-		for _ in 0..MAX_HISTORY {
-			let next: Option<i64> = successor_of
-				.query_row(params![latest as i64, at, at], |r| r.get(0))
-				.optional()
-				.map_err(sql_error)?
-				.flatten();
-			match next {
-				Some(next) => latest = next as DatasetId,
-				None => break,
+		self.within(MAX_QUERY_TIME, || {
+			let mut successor_of = self.db.prepare_cached(&format!(
+				"SELECT successor FROM datasets WHERE id = ?1 AND {HELD_AT}"
+			))?;
+			let mut latest = id;
+			for _ in 0..MAX_HISTORY {
+				let next: Option<i64> = successor_of
+					.query_row(params![latest as i64, at, at], |r| r.get(0))
+					.optional()?
+					.flatten();
+				match next {
+					Some(next) => latest = next as DatasetId,
+					None => break,
+				}
 			}
-		}
-		Ok(latest)
+			Ok(latest)
+		})
 	}
 
 	/// The extent, at block `at`, of the records of department `owner` that
@@ -589,9 +601,8 @@ impl Store {
 			"SELECT count(*), min(west), min(south), max(east), max(north), max(west > east), min(start_ms), max(end_ms)
 			 FROM datasets WHERE {filters}"
 		);
-		self.db
-			.prepare_cached(&sql)
-			.and_then(|mut statement| {
+		self.within(MAX_QUERY_TIME, || {
+			self.db.prepare_cached(&sql).and_then(|mut statement| {
 				statement.query_row(params_from_iter(args), |r| {
 					let count = r.get::<_, i64>(0)? as u64;
 					let across: Option<bool> = r.get(5)?;
@@ -618,7 +629,7 @@ impl Store {
 					})
 				})
 			})
-			.map_err(sql_error)
+		})
 	}
 
 	/// A page of the records that match every filter of a validated
@@ -645,9 +656,19 @@ impl Store {
 				"block #{at} is older than the search index keeps (from #{oldest}): the cursor expired; search again"
 			));
 		}
+		self.within(budget, || self.run(search, at))
+	}
+
+	/// Runs the queries of `read`, interrupted (an error) once they have run
+	/// for `budget` in all.
+	pub fn within<T>(
+		&self,
+		budget: Duration,
+		read: impl FnOnce() -> rusqlite::Result<T>,
+	) -> Result<T, String> {
 		let deadline = Instant::now() + budget;
 		self.db.progress_handler(CLOCK_EVERY, Some(move || Instant::now() >= deadline));
-		let page = self.run(search, at).map_err(|e| match e {
+		let out = read().map_err(|e| match e {
 			rusqlite::Error::SqliteFailure(f, _)
 				if f.code == rusqlite::ErrorCode::OperationInterrupted =>
 			{
@@ -656,7 +677,7 @@ impl Store {
 			e => sql_error(e),
 		});
 		self.db.progress_handler(0, None::<fn() -> bool>);
-		page
+		out
 	}
 
 	fn run(&self, search: &Search, at: BlockNumber) -> rusqlite::Result<Page> {
