@@ -125,6 +125,24 @@ impl Node {
 			.map_err(|_| invalid("a header with a malformed number"))
 	}
 
+	/// The department `account` belongs to, with its roles, at block `at`
+	/// (the runtime's `DepartmentsApi::membership`); `None` for an account
+	/// outside every department.
+	pub async fn membership(
+		&self,
+		account: &api::AccountId,
+		at: H256,
+	) -> Result<Option<crate::primitives::departments::Membership>> {
+		use codec::{Decode, Encode};
+		let data = format!("0x{}", hex::encode(account.encode()));
+		let answer: String = self
+			.request("state_call", rpc_params!["DepartmentsApi_membership", data, at])
+			.await?;
+		let bytes = hex::decode(answer.trim_start_matches("0x"))
+			.map_err(|_| invalid("a runtime call answer that is not hex"))?;
+		Option::decode(&mut &bytes[..]).map_err(|_| invalid("a membership that does not decode"))
+	}
+
 	/// The next nonce of `account` (SS58), counting the transaction pool.
 	pub async fn next_index(&self, account: &str) -> Result<u32> {
 		Ok(self.request("system_accountNextIndex", rpc_params![account]).await?)

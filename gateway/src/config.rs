@@ -37,6 +37,30 @@ pub struct Flags {
 	/// [default: 1200].
 	#[arg(long, value_name = "N")]
 	pub address_rate: Option<u32>,
+	/// Requests of any kind one network address may make per minute: the
+	/// catalogue, the portal's files, the relay's upgrades [default: 6000].
+	#[arg(long, value_name = "N")]
+	pub read_rate: Option<u32>,
+	/// Catalogue reads (searches, collections, items) one network address
+	/// may have in progress at once [default: 2].
+	#[arg(long, value_name = "N")]
+	pub searches_per_address: Option<usize>,
+	/// The department whose files this gateway stores: uploads of other
+	/// departments' datasets are refused [default: none, any department's,
+	/// for a development chain only].
+	#[arg(long, value_name = "ID")]
+	pub department: Option<u32>,
+	/// Free space, in MiB, that uploads leave in the data store's file
+	/// system [default: 1024].
+	#[arg(long, value_name = "MiB")]
+	pub store_reserve: Option<u64>,
+	/// Uploads received at once, at most [default: 4].
+	#[arg(long, value_name = "N")]
+	pub max_uploads: Option<usize>,
+	/// JSON-RPC requests one account may relay to the node per minute, over
+	/// all its portal sessions [default: 3000].
+	#[arg(long, value_name = "N")]
+	pub relay_rate: Option<u32>,
 	/// Log lines as `text` or `json` [default: text].
 	#[arg(long, value_name = "FORMAT")]
 	pub log_format: Option<LogFormat>,
@@ -47,10 +71,6 @@ pub struct Flags {
 	/// The built portal (`web/dist`), served at `/explorer/` [default: none].
 	#[arg(long, value_name = "DIR")]
 	pub explorer_dir: Option<PathBuf>,
-	/// The node's WebSocket URL as browsers reach it, for the portal
-	/// [default: --node].
-	#[arg(long, value_name = "URL")]
-	pub explorer_node: Option<String>,
 	/// The portal's base map: an XYZ raster tile URL template such as
 	/// `https://tiles.city.example/{z}/{x}/{y}.png` [default: none, a plain
 	/// background with a graticule].
@@ -77,10 +97,15 @@ struct File {
 	max_clock_skew: Option<u64>,
 	account_rate: Option<u32>,
 	address_rate: Option<u32>,
+	relay_rate: Option<u32>,
+	read_rate: Option<u32>,
+	searches_per_address: Option<usize>,
+	department: Option<u32>,
+	store_reserve: Option<u64>,
+	max_uploads: Option<usize>,
 	log_format: Option<LogFormat>,
 	cors_origins: Option<Vec<String>>,
 	explorer_dir: Option<PathBuf>,
-	explorer_node: Option<String>,
 	explorer_tiles: Option<String>,
 }
 
@@ -95,13 +120,19 @@ pub struct Settings {
 	pub max_clock_skew_ms: u64,
 	pub account_rate: u32,
 	pub address_rate: u32,
+	pub relay_rate: u32,
+	pub read_rate: u32,
+	pub searches_per_address: usize,
+	/// The department whose files this gateway stores, if it is bound to one.
+	pub department: Option<u32>,
+	/// Bytes an upload must leave free in the data store.
+	pub store_reserve: u64,
+	pub max_uploads: usize,
 	pub log_format: LogFormat,
 	/// Origins browsers may call from; empty: any.
 	pub cors_origins: Vec<String>,
 	/// The built portal, if this gateway serves it.
 	pub explorer_dir: Option<PathBuf>,
-	/// The node URL the portal connects to.
-	pub explorer_node: String,
 	/// The portal's base map tiles, if any.
 	pub explorer_tiles: Option<String>,
 }
@@ -127,10 +158,6 @@ impl Settings {
 		let node = flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
 		Ok(Self {
 			explorer_dir: flags.explorer_dir.or(file.explorer_dir),
-			explorer_node: flags
-				.explorer_node
-				.or(file.explorer_node)
-				.unwrap_or_else(|| node.clone()),
 			explorer_tiles: flags.explorer_tiles.or(file.explorer_tiles),
 			node,
 			listen,
@@ -139,6 +166,16 @@ impl Settings {
 			max_clock_skew_ms: flags.max_clock_skew.or(file.max_clock_skew).unwrap_or(60) * 1000,
 			account_rate: flags.account_rate.or(file.account_rate).unwrap_or(600),
 			address_rate: flags.address_rate.or(file.address_rate).unwrap_or(1200),
+			relay_rate: flags.relay_rate.or(file.relay_rate).unwrap_or(3000),
+			read_rate: flags.read_rate.or(file.read_rate).unwrap_or(6000),
+			searches_per_address: flags
+				.searches_per_address
+				.or(file.searches_per_address)
+				.unwrap_or(2)
+				.max(1),
+			department: flags.department.or(file.department),
+			store_reserve: flags.store_reserve.or(file.store_reserve).unwrap_or(1024) << 20,
+			max_uploads: flags.max_uploads.or(file.max_uploads).unwrap_or(4).max(1),
 			log_format: flags.log_format.or(file.log_format).unwrap_or_default(),
 			cors_origins: match flags.cors_origins {
 				flags if !flags.is_empty() => flags,

@@ -40,7 +40,7 @@ pub fn dataset_id(text: &str) -> Result<u64, ApiError> {
 	text.parse().map_err(|_| ApiError::bad_request("dataset id out of range"))
 }
 
-/// Checks the request's signature, time and nonce; the signer's account.
+/// Checks the request's signature and time; the signer's credentials.
 fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
 	let header = request
 		.headers()
@@ -49,6 +49,18 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 	let header = header
 		.to_str()
 		.map_err(|_| ApiError::bad_request("the Authorization header is not text"))?;
+	let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+	check_signature(state, header, request.method().as_str(), path)
+}
+
+/// Checks a `CityChain` authorization (`header`) of a `method` request of
+/// `path`: its form, its time within the clock window, its signature.
+pub(crate) fn check_signature(
+	state: &AppState,
+	header: &str,
+	method: &str,
+	path: &str,
+) -> Result<Credentials, ApiError> {
 	let credentials = Credentials::parse(header).map_err(|e| match e {
 		AuthError::WrongScheme => ApiError::unauthorized(e.to_string()),
 		_ => ApiError::bad_request(e.to_string()),
@@ -63,17 +75,23 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiE
 			"the signed request's time is ahead of the gateway's clock",
 		));
 	}
-	let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
 	credentials
-		.verify(&state.settings.public_url, request.method().as_str(), path)
+		.verify(&state.settings.public_url, method, path)
 		.map_err(|e| ApiError::unauthorized(format!("{e} ({})", state.settings.public_url)))?;
 	Ok(credentials)
 }
 
-/// Counts the request against its account's and its address's rate.
-fn within_rates(state: &AppState, account: &str, peer: IpAddr) -> Result<(), ApiError> {
+/// Counts the request against its account's and its address's rate. The
+/// account is counted by its public key, so that one key under several
+/// SS58 prefixes has one count.
+pub(crate) fn within_rates(
+	state: &AppState,
+	credentials: &Credentials,
+	peer: IpAddr,
+) -> Result<(), ApiError> {
 	let now = now_ms();
-	if !state.account_rate.allow(account, now) || !state.address_rate.allow(&peer.to_string(), now)
+	let account = hex::encode(credentials.public.0);
+	if !state.account_rate.allow(&account, now) || !state.address_rate.allow(&peer.to_string(), now)
 	{
 		return Err(ApiError::new(
 			StatusCode::TOO_MANY_REQUESTS,
@@ -94,7 +112,7 @@ pub(crate) fn signed_request(
 ) -> Result<(u64, Credentials), ApiError> {
 	let dataset = dataset_id(id)?;
 	let credentials = authenticate(state, request)?;
-	within_rates(state, &credentials.account, peer.ip())?;
+	within_rates(state, &credentials, peer.ip())?;
 	Ok((dataset, credentials))
 }
 

@@ -43,6 +43,10 @@ impl From<ClientError> for ApiError {
 	fn from(e: ClientError) -> Self {
 		match e {
 			ClientError::Rpc { code: -32602, message } => Self::bad_request(message),
+			// The node's search index refused the search as busy.
+			ClientError::Rpc { code: 3, message } => {
+				Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
+			},
 			ClientError::Connection(m) => {
 				Self::new(StatusCode::SERVICE_UNAVAILABLE, format!("node unavailable: {m}"))
 			},

@@ -13,11 +13,18 @@ use std::{
 /// A nonce of `citychain_client::auth`.
 type Nonce = [u8; 16];
 
+/// Lines the journal may hold beyond twice the live entries before it is
+/// rewritten.
+pub const COMPACT_SLACK: usize = 4096;
+
 /// Nonces taken within the clock window, so that a signed request is served
 /// once. Entries leave once their time is outside the window, where the
 /// time check alone refuses them. Each taken nonce is appended to a journal
 /// in the data store, which the next start reads back (the still-live
-/// entries) and rewrites, so a restart forgets nothing a replay could use.
+/// entries), so a restart forgets nothing a replay could use. The journal
+/// is rewritten with the live entries only, at start and whenever it has
+/// grown to twice them and [`COMPACT_SLACK`] lines more, so that it stays
+/// bounded by the table while the gateway runs.
 pub struct Nonces {
 	capacity: usize,
 	journal: PathBuf,
@@ -28,6 +35,17 @@ struct Table {
 	seen: HashMap<Nonce, u64>,
 	order: VecDeque<(Nonce, u64)>,
 	file: File,
+	/// Lines in the journal.
+	lines: usize,
+}
+
+/// Rewrites the journal with `entries` only; the file to append to.
+fn compact(journal: &Path, entries: &VecDeque<(Nonce, u64)>) -> io::Result<File> {
+	let kept: String = entries.iter().map(|(n, e)| format!("{} {e}\n", hex::encode(n))).collect();
+	let compacted = journal.with_extension("compacting");
+	fs::write(&compacted, kept)?;
+	fs::rename(&compacted, journal)?;
+	OpenOptions::new().append(true).open(journal)
 }
 
 /// Why a nonce was not taken.
@@ -57,16 +75,13 @@ impl Nonces {
 		// The journal is appended in time order per request, but clocks
 		// skew: keep the queue sorted by expiry so that pruning stays exact.
 		order.make_contiguous().sort_by_key(|&(_, expires)| expires);
-		let kept: String = order.iter().map(|(n, e)| format!("{} {e}\n", hex::encode(n))).collect();
-		let compacted = journal.with_extension("compacting");
-		fs::write(&compacted, kept)?;
-		fs::rename(&compacted, journal)?;
-		let file = OpenOptions::new().append(true).open(journal)?;
+		let file = compact(journal, &order)?;
 		let seen = order.iter().copied().collect();
+		let lines = order.len();
 		Ok(Self {
 			capacity,
 			journal: journal.to_path_buf(),
-			state: Mutex::new(Table { seen, order, file }),
+			state: Mutex::new(Table { seen, order, file, lines }),
 		})
 	}
 
@@ -86,8 +101,14 @@ impl Nonces {
 		if table.seen.len() >= self.capacity {
 			return Err(NonceError::Full);
 		}
-		writeln!(table.file, "{} {expires}", hex::encode(nonce))
-			.map_err(|e| NonceError::Journal(format!("{}: {e}", self.journal.display())))?;
+		let journal_error =
+			|e: io::Error| NonceError::Journal(format!("{}: {e}", self.journal.display()));
+		if table.lines > 2 * table.order.len() + COMPACT_SLACK {
+			table.file = compact(&self.journal, &table.order).map_err(journal_error)?;
+			table.lines = table.order.len();
+		}
+		writeln!(table.file, "{} {expires}", hex::encode(nonce)).map_err(journal_error)?;
+		table.lines += 1;
 		table.seen.insert(nonce, expires);
 		table.order.push_back((nonce, expires));
 		Ok(())
@@ -135,6 +156,53 @@ impl RateLimit {
 		}
 		*count += 1;
 		true
+	}
+}
+
+/// Requests in progress per key (a network address), at most `most` each:
+/// one client cannot take every search the node answers at once.
+pub struct InFlight {
+	most: usize,
+	capacity: usize,
+	running: Mutex<HashMap<String, usize>>,
+}
+
+/// A request in progress, counted until dropped.
+pub struct Running<'a> {
+	table: &'a InFlight,
+	key: String,
+}
+
+impl InFlight {
+	pub fn new(most: usize, capacity: usize) -> Self {
+		Self { most, capacity, running: Mutex::new(HashMap::new()) }
+	}
+
+	/// Counts a request of `key`, if it has fewer than `most` in progress
+	/// and the table has room for it.
+	pub fn start(&self, key: &str) -> Option<Running<'_>> {
+		let mut running = self.running.lock().expect("in-flight table poisoned");
+		if !running.contains_key(key) && running.len() >= self.capacity {
+			return None;
+		}
+		let count = running.entry(key.to_string()).or_default();
+		if *count >= self.most {
+			return None;
+		}
+		*count += 1;
+		Some(Running { table: self, key: key.to_string() })
+	}
+}
+
+impl Drop for Running<'_> {
+	fn drop(&mut self) {
+		let mut running = self.table.running.lock().expect("in-flight table poisoned");
+		if let Some(count) = running.get_mut(&self.key) {
+			*count -= 1;
+			if *count == 0 {
+				running.remove(&self.key);
+			}
+		}
 	}
 }
 
@@ -188,12 +256,49 @@ mod tests {
 	}
 
 	#[test]
+	fn the_journal_is_compacted_while_running() {
+		let (_dir, path) = journal();
+		let nonces = Nonces::open(&path, 1_000_000, 0).unwrap();
+		// Requests for an hour, 20 a second, each live for 2 minutes.
+		let (mut most, mut now) = (0, 0u64);
+		for i in 0u32..72_000 {
+			now = u64::from(i) * 50;
+			let mut nonce = [0u8; 16];
+			nonce[..4].copy_from_slice(&i.to_le_bytes());
+			nonces.take(nonce, now + 120_000, now).unwrap();
+			if i % 1000 == 0 {
+				most = most.max(fs::read_to_string(&path).unwrap().lines().count());
+			}
+		}
+		let live = 2_400;
+		assert!(most <= 2 * live + COMPACT_SLACK + 1, "the journal grew to {most} lines");
+		// What it kept still refuses a replay after a restart.
+		drop(nonces);
+		let mut last = [0u8; 16];
+		last[..4].copy_from_slice(&71_999u32.to_le_bytes());
+		let reopened = Nonces::open(&path, 10_000, now).unwrap();
+		assert_eq!(reopened.take(last, now + 120_000, now), Err(NonceError::Replayed));
+	}
+
+	#[test]
 	fn rates_are_counted_per_key_and_minute() {
 		let limit = RateLimit::new(2, 100);
 		assert!(limit.allow("a", 0) && limit.allow("a", 1));
 		assert!(!limit.allow("a", 2));
 		assert!(limit.allow("b", 2), "another key has its own count");
 		assert!(limit.allow("a", 60_000), "a new minute");
+	}
+
+	#[test]
+	fn requests_in_progress_are_bounded_per_key_and_counted_until_done() {
+		let table = InFlight::new(2, 2);
+		let first = table.start("a").unwrap();
+		let _second = table.start("a").unwrap();
+		assert!(table.start("a").is_none(), "a third at once");
+		let _other = table.start("b").expect("another key has its own count");
+		assert!(table.start("c").is_none(), "the table is full of keys in progress");
+		drop(first);
+		assert!(table.start("a").is_some(), "one ended, one more may start");
 	}
 
 	#[test]

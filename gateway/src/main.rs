@@ -16,6 +16,9 @@
 //!   `upload` module).
 //! - `/explorer/`: the portal, with `--explorer-dir` (see the `explorer`
 //!   module); a browser opening `/` is sent there.
+//! - `GET /rpc`: a signed-in member's portal reaches the node's JSON-RPC
+//!   over a WebSocket, with every search bound to the member as its reader
+//!   (see the `relay` module). Nothing else reaches the node from a browser.
 //! - `GET /health`: the node connection and its finalized block.
 //!
 //! Browsers reach every route from other origins (CORS, `--cors-origin`).
@@ -28,6 +31,7 @@ mod fields;
 mod guard;
 mod openapi;
 mod reader;
+mod relay;
 mod stac;
 mod upload;
 
@@ -64,6 +68,16 @@ pub struct AppState {
 	pub nonces: guard::Nonces,
 	pub account_rate: guard::RateLimit,
 	pub address_rate: guard::RateLimit,
+	/// Relayed JSON-RPC requests per account.
+	pub relay_rate: guard::RateLimit,
+	/// The open relay sessions.
+	pub sessions: relay::Sessions,
+	/// Requests of any kind per network address.
+	pub read_rate: guard::RateLimit,
+	/// Upload slots (`max_uploads`).
+	pub uploads: Arc<tokio::sync::Semaphore>,
+	/// Catalogue reads in progress per network address.
+	pub searching: guard::InFlight,
 	/// The STAC collections (with their extents) of the latest finalized
 	/// block asked for, per reader.
 	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
@@ -102,6 +116,45 @@ fn cors(origins: &[String]) -> CorsLayer {
 		.max_age(std::time::Duration::from_secs(3600))
 }
 
+/// Counts every request against its network address's `read_rate`, and
+/// lets each address run at most `searches_per_address` catalogue reads
+/// (which the node's search index answers) at once.
+async fn within_read_rate(
+	State(state): State<Arc<AppState>>,
+	request: axum::extract::Request,
+	next: axum::middleware::Next,
+) -> axum::response::Response {
+	use axum::{extract::ConnectInfo, http::StatusCode, response::IntoResponse};
+	let Some(peer) = request
+		.extensions()
+		.get::<ConnectInfo<std::net::SocketAddr>>()
+		.map(|c| c.0.ip().to_string())
+	else {
+		return next.run(request).await;
+	};
+	if !state.read_rate.allow(&peer, citychain_client::auth::now_ms()) {
+		return ApiError::new(
+			StatusCode::TOO_MANY_REQUESTS,
+			"too many requests from this address this minute; try again later",
+		)
+		.into_response();
+	}
+	// The reads that search the node's index each time (the collections
+	// are computed once per block and reader).
+	let path = request.uri().path();
+	if !(path == "/search" || (path.starts_with("/collections/") && path.contains("/items"))) {
+		return next.run(request).await;
+	}
+	let Some(_running) = state.searching.start(&peer) else {
+		return ApiError::new(
+			StatusCode::TOO_MANY_REQUESTS,
+			"this address has as many searches in progress as it may; wait for one to end",
+		)
+		.into_response();
+	};
+	next.run(request).await
+}
+
 fn router(state: Arc<AppState>) -> Router {
 	let cors = cors(&state.settings.cors_origins);
 	explorer::routes(&state)
@@ -121,8 +174,10 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
+		.route(relay::PATH, get(relay::open))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
+		.layer(axum::middleware::from_fn_with_state(state.clone(), within_read_rate))
 		.layer(
 			TraceLayer::new_for_http()
 				.make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -184,6 +239,11 @@ async fn main() {
 		nonces,
 		account_rate: guard::RateLimit::new(settings.account_rate, MAX_RATE_KEYS),
 		address_rate: guard::RateLimit::new(settings.address_rate, MAX_RATE_KEYS),
+		relay_rate: guard::RateLimit::new(settings.relay_rate, MAX_RATE_KEYS),
+		sessions: relay::Sessions::default(),
+		read_rate: guard::RateLimit::new(settings.read_rate, MAX_RATE_KEYS),
+		uploads: Arc::new(tokio::sync::Semaphore::new(settings.max_uploads)),
+		searching: guard::InFlight::new(settings.searches_per_address, MAX_RATE_KEYS),
 		collections: stac::PerBlock::new(),
 		settings,
 	});

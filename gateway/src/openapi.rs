@@ -122,7 +122,17 @@ pub fn document(base: &str) -> Value {
 					},
 				},
 			},
-			"/explorer/config.json": get("The portal's settings: the node URL browsers use, this gateway's URL, the base map tiles", vec![], json_type),
+			"/explorer/config.json": get("The portal's settings: this gateway's URL, its relay's WebSocket URL, the base map tiles (never the node's URL)", vec![], json_type),
+			"/rpc": {
+				"get": {
+					"summary": "A WebSocket relayed to the node's JSON-RPC, for members of active departments: one request per frame, the methods a portal needs, every search bound to the member as its reader",
+					"parameters": [parameter("auth", "query", "A CityChain Authorization value signed over GET /rpc (a WebSocket cannot carry headers)", json!({ "type": "string" }))],
+					"responses": {
+						"101": { "description": "Switching to the WebSocket" },
+						"default": errors(),
+					},
+				},
+			},
 			"/health": get("The node connection and its finalized block", vec![], json_type),
 		},
 		"components": {

@@ -14,10 +14,10 @@ use axum::{
 	Json,
 };
 use citychain_client::{
-	primitives::{audit::Subject, BoundingBox},
+	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE, BoundingBox},
 	rpc::api::{
 		audit::EntriesParams,
-		datasets::{Dataset, Extent, ExtentParams, IdsParam, SortbyParam, StacSearchParams},
+		datasets::{Dataset, Extent, ExtentParams, IdsParam, StacSearchParams},
 		departments::Department,
 		json_name, AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
@@ -791,37 +791,49 @@ pub async fn versions(
 	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	let mut history = state.node.history(id, Some(at)).await?;
-	history.reverse();
-	let page: Vec<String> = history.iter().skip(start).take(limit).map(u64::to_string).collect();
-	let found = match page.is_empty() {
-		true => json!({ "features": [] }),
-		false => {
-			let params = StacSearchParams {
-				ids: Some(IdsParam::List(page)),
-				reader: Some(reader.0.clone()),
-				limit: Some(limit as u32),
-				sortby: Some(SortbyParam::Text("-id".into())),
-				..Default::default()
-			};
-			state.node.stac_search(params, Some(at)).await?
-		},
-	};
+	let history = state.node.history(id, Some(at)).await?;
+	// The versions the reader may see (a secret dataset's contract holder
+	// may hold a contract on some versions only): counted, paged and linked
+	// to among themselves, so that nothing tells of a hidden one.
+	let mut visible: Vec<Value> = Vec::new();
+	for chunk in history.chunks(MAX_PAGE_SIZE as usize) {
+		let params = StacSearchParams {
+			ids: Some(IdsParam::List(chunk.iter().map(u64::to_string).collect())),
+			reader: Some(reader.0.clone()),
+			limit: Some(MAX_PAGE_SIZE),
+			..Default::default()
+		};
+		let found = state.node.stac_search(params, Some(at)).await?;
+		visible.extend(found["features"].as_array().into_iter().flatten().cloned());
+	}
+	let id_of = |f: &Value| f["id"].as_str().and_then(|i| i.parse::<u64>().ok()).unwrap_or(0);
+	visible.sort_by_key(|f| std::cmp::Reverse(id_of(f)));
+	let seen: std::collections::BTreeSet<String> =
+		visible.iter().map(|f| id_of(f).to_string()).collect();
 	let base = &state.settings.public_url;
-	let features: Vec<Value> = found["features"]
-		.as_array()
+	let matched = visible.len();
+	let features: Vec<Value> = visible
 		.into_iter()
-		.flatten()
-		.map(|f| with_links(base, f.clone()))
+		.skip(start)
+		.take(limit)
+		.map(|mut f| {
+			if let Some(links) = f["links"].as_array_mut() {
+				links.retain(|l| {
+					let target = l["href"].as_str().and_then(|h| h.strip_prefix("./"));
+					target.is_none_or(|t| seen.contains(t))
+				});
+			}
+			with_links(base, f)
+		})
 		.collect();
 	let url = format!("{base}/collections/{collection}/items/{item}/versions");
 	let mut links =
 		vec![link("root", format!("{base}/"), JSON), link("self", url.clone(), GEOJSON)];
-	if start + limit < history.len() {
+	if start + limit < matched {
 		links.push(next_link(&url, &query, start + limit, GEOJSON));
 	}
 	Ok(typed(
-		json!({ "type": "FeatureCollection", "stac_version": STAC_VERSION, "numberMatched": history.len(), "numberReturned": features.len(), "features": features, "links": links }),
+		json!({ "type": "FeatureCollection", "stac_version": STAC_VERSION, "numberMatched": matched, "numberReturned": features.len(), "features": features, "links": links }),
 		GEOJSON,
 	))
 }

@@ -14,7 +14,12 @@
 //!
 //! The body streams to a temporary file beside the target and is renamed
 //! over it once checked, so a failed or refused upload leaves the store as
-//! it was. It may not be longer than what it must be.
+//! it was. Before a byte is written: the request must state its
+//! `Content-Length`, which must be the length the file must have; the data
+//! store must keep `store_reserve` free after it; at most `max_uploads` are
+//! received at once (another is refused, not queued); a gateway bound to a
+//! department (`department`) stores that department's datasets only. A body
+//! that sends nothing for [`IDLE_TIMEOUT`] is dropped.
 
 use crate::{
 	data::{signed_request, take_nonce},
@@ -36,8 +41,11 @@ use citychain_client::{
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tokio::io::AsyncWriteExt;
+
+/// How long an upload may send nothing before it is dropped.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +104,12 @@ async fn expected(
 			format!("the node's record of dataset {dataset} lacks its owner, size or hash"),
 		));
 	};
+	if let Some(bound) = state.settings.department.filter(|d| *d != owner) {
+		return Err(ApiError::forbidden(format!(
+			"this gateway stores the files of department {bound}; dataset {dataset} belongs to \
+			 department {owner}, whose own gateway stores them"
+		)));
+	}
 	let store = &state.settings.data_dir;
 	let Some(contract) = target.contract else {
 		ensure_role(state, account, owner, Role::Publisher, at).await?;
@@ -150,7 +164,17 @@ async fn receive(
 	let mut out = tokio::fs::File::create(temp).await.map_err(store_error)?;
 	let mut body = request.into_body().into_data_stream();
 	let (mut size, mut head) = (0u64, Vec::with_capacity(crypt::MAGIC.len()));
-	while let Some(chunk) = body.next().await {
+	loop {
+		let chunk = match tokio::time::timeout(IDLE_TIMEOUT, body.next()).await {
+			Ok(Some(chunk)) => chunk,
+			Ok(None) => break,
+			Err(_) => {
+				return Err(ApiError::new(
+					StatusCode::REQUEST_TIMEOUT,
+					format!("the upload sent nothing for {} s", IDLE_TIMEOUT.as_secs()),
+				))
+			},
+		};
 		let chunk =
 			chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
 		size += chunk.len() as u64;
@@ -192,9 +216,48 @@ fn store_error(e: std::io::Error) -> ApiError {
 	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
 }
 
+/// The body's stated length: present, and the length the file must have.
+fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
+	let stated = request
+		.headers()
+		.get(axum::http::header::CONTENT_LENGTH)
+		.ok_or_else(|| {
+			ApiError::new(
+				StatusCode::LENGTH_REQUIRED,
+				"an upload states its Content-Length (chunked bodies are not taken)",
+			)
+		})?
+		.to_str()
+		.ok()
+		.and_then(|v| v.parse::<u64>().ok())
+		.ok_or_else(|| ApiError::bad_request("the Content-Length is not a number"))?;
+	if stated != want.size {
+		return Err(ApiError::bad_request(format!(
+			"the Content-Length is {stated} bytes; the file must have {}",
+			want.size
+		)));
+	}
+	Ok(())
+}
+
+/// Whether the data store's file system keeps `reserve` bytes free after
+/// `size` more.
+fn room_for(dir: &std::path::Path, size: u64, reserve: u64) -> Result<(), ApiError> {
+	let free = fs2::available_space(dir).map_err(store_error)?;
+	if free.saturating_sub(size) < reserve {
+		tracing::warn!(target: "upload", free, size, reserve, "refused: the data store is nearly full");
+		return Err(ApiError::new(
+			StatusCode::INSUFFICIENT_STORAGE,
+			"the gateway's data store has no room for this file",
+		));
+	}
+	Ok(())
+}
+
 /// `PUT /data/{dataset}[?contract=<id>]`. In order: the signature, the
 /// rates, the record and the signer's role at the finalized block, the
-/// nonce, then the body.
+/// stated length, an upload slot and the store's free space, the nonce,
+/// then the body.
 pub async fn store(
 	State(state): State<Arc<AppState>>,
 	ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -205,9 +268,17 @@ pub async fn store(
 	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
 	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
 	let want = expected(&state, &credentials.account, dataset, &target).await?;
-	take_nonce(&state, &credentials)?;
+	stated_length(&request, &want)?;
+	let _slot = state.uploads.clone().try_acquire_owned().map_err(|_| {
+		ApiError::new(
+			StatusCode::SERVICE_UNAVAILABLE,
+			"the gateway receives as many uploads as it may at once; try again shortly",
+		)
+	})?;
 	let dir = want.file.parent().expect("a file in a dataset's directory");
 	tokio::fs::create_dir_all(dir).await.map_err(store_error)?;
+	room_for(dir, want.size, state.settings.store_reserve)?;
+	take_nonce(&state, &credentials)?;
 	let temp = dir.join(format!(".upload-{}", hex::encode(credentials.nonce)));
 	if let Err(e) = receive(request, &temp, &want).await {
 		let _ = tokio::fs::remove_file(&temp).await;
