@@ -64,7 +64,7 @@ export async function startNode({ chain = 'dev', authoring = true, extraArgs = [
     child.stderr.on('data', (d) => {
       onLog(String(d));
       log = (log + d).slice(-20000);
-      const announced = /Running JSON-RPC server: addr=127\.0\.0\.1:(\d+)/.exec(String(d));
+      const announced = /Running JSON-RPC server: addr=(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(String(d));
       if (announced) port = Number(announced[1]);
     });
     const deadline = Date.now() + 60_000;
