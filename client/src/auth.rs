@@ -37,15 +37,10 @@ use crate::tx::Signer;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The scheme name in the `Authorization` header.
-pub const SCHEME: &str = "CityChain";
-/// The longest `Authorization` header the gateway reads.
-pub const MAX_HEADER_LEN: usize = 400;
-/// Bytes of randomness in a nonce.
-pub const NONCE_LEN: usize = 16;
-
-/// The scheme of a read token in the `Authorization` header.
-pub const TOKEN_SCHEME: &str = "Bearer";
+use citychain_stac::authorization::{parse_signed, parse_token, HeaderError};
+/// The header's text is read (bounded, then parsed) by `citychain-stac`,
+/// which the fuzz targets exercise; this module verifies what it read.
+pub use citychain_stac::authorization::{MAX_HEADER_LEN, NONCE_LEN, SCHEME, TOKEN_SCHEME};
 /// The furthest ahead a read token's expiry may be: 30 days.
 pub const MAX_TOKEN_LIFETIME_MS: u64 = 30 * 24 * 3600 * 1000;
 
@@ -80,6 +75,16 @@ impl std::fmt::Display for AuthError {
 			Self::BadSignature => f.write_str(
 				"the signature does not match the account, the request and this gateway's URL",
 			),
+		}
+	}
+}
+
+impl From<HeaderError> for AuthError {
+	fn from(e: HeaderError) -> Self {
+		match e {
+			HeaderError::TooLong => Self::TooLong,
+			HeaderError::WrongScheme => Self::WrongScheme,
+			HeaderError::Malformed(what) => Self::Malformed(what),
 		}
 	}
 }
@@ -147,35 +152,12 @@ pub struct Token {
 impl Token {
 	/// Parses an `Authorization` header value (not yet checking the signature).
 	pub fn parse(header: &str) -> Result<Self, AuthError> {
-		if header.len() > MAX_HEADER_LEN {
-			return Err(AuthError::TooLong);
-		}
-		let token = header
-			.strip_prefix(TOKEN_SCHEME)
-			.and_then(|rest| rest.strip_prefix(' '))
-			.ok_or(AuthError::WrongScheme)?;
-		let mut parts = token.trim().split('.');
-		let (Some(account), Some(expires), Some(signature), None) =
-			(parts.next(), parts.next(), parts.next(), parts.next())
-		else {
-			return Err(AuthError::Malformed("a token is <account>.<expiry>.<signature>"));
-		};
-		let public = sr25519::Public::from_ss58check(account)
-			.map_err(|_| AuthError::Malformed("account is not SS58"))?;
-		if expires.is_empty() || expires.len() > 15 || !expires.bytes().all(|b| b.is_ascii_digit())
-		{
-			return Err(AuthError::Malformed("expiry is not milliseconds"));
-		}
-		let expires_ms = expires
-			.parse()
-			.map_err(|_| AuthError::Malformed("expiry is not milliseconds"))?;
-		let signature = fixed_hex::<64>(signature)
-			.ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
+		let t = parse_token(header, |a| sr25519::Public::from_ss58check(a).ok())?;
 		Ok(Self {
-			account: account.to_string(),
-			public,
-			expires_ms,
-			signature: sr25519::Signature::from_raw(signature),
+			account: t.account.to_string(),
+			public: t.public,
+			expires_ms: t.expires_ms,
+			signature: sr25519::Signature::from_raw(t.signature),
 		})
 	}
 
@@ -214,44 +196,13 @@ pub fn nonce() -> [u8; NONCE_LEN] {
 impl Credentials {
 	/// Parses an `Authorization` header value (not yet checking the signature).
 	pub fn parse(header: &str) -> Result<Self, AuthError> {
-		if header.len() > MAX_HEADER_LEN {
-			return Err(AuthError::TooLong);
-		}
-		let rest = header.strip_prefix(SCHEME).ok_or(AuthError::WrongScheme)?;
-		let rest = rest.strip_prefix(' ').ok_or(AuthError::WrongScheme)?;
-		let (mut account, mut time, mut nonce, mut signature) = (None, None, None, None);
-		for part in rest.split(',') {
-			let (key, value) =
-				part.trim().split_once('=').ok_or(AuthError::Malformed("expected key=value"))?;
-			let slot = match key {
-				"account" => &mut account,
-				"time" => &mut time,
-				"nonce" => &mut nonce,
-				"signature" => &mut signature,
-				_ => return Err(AuthError::Malformed("unknown field")),
-			};
-			if slot.replace(value).is_some() {
-				return Err(AuthError::Malformed("repeated field"));
-			}
-		}
-		let account = account.ok_or(AuthError::Malformed("no account"))?;
-		let public = sr25519::Public::from_ss58check(account)
-			.map_err(|_| AuthError::Malformed("account is not SS58"))?;
-		let time = time.ok_or(AuthError::Malformed("no time"))?;
-		if time.is_empty() || time.len() > 15 || !time.bytes().all(|b| b.is_ascii_digit()) {
-			return Err(AuthError::Malformed("time is not milliseconds"));
-		}
-		let time_ms = time.parse().map_err(|_| AuthError::Malformed("time is not milliseconds"))?;
-		let nonce = fixed_hex::<NONCE_LEN>(nonce.ok_or(AuthError::Malformed("no nonce"))?)
-			.ok_or(AuthError::Malformed("nonce is not 32 hex digits"))?;
-		let signature = fixed_hex::<64>(signature.ok_or(AuthError::Malformed("no signature"))?)
-			.ok_or(AuthError::Malformed("signature is not 128 hex digits"))?;
+		let c = parse_signed(header, |a| sr25519::Public::from_ss58check(a).ok())?;
 		Ok(Self {
-			account: account.to_string(),
-			public,
-			time_ms,
-			nonce,
-			signature: sr25519::Signature::from_raw(signature),
+			account: c.account.to_string(),
+			public: c.public,
+			time_ms: c.time_ms,
+			nonce: c.nonce,
+			signature: sr25519::Signature::from_raw(c.signature),
 		})
 	}
 
@@ -266,13 +217,6 @@ impl Credentials {
 			Err(AuthError::BadSignature)
 		}
 	}
-}
-
-fn fixed_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-	let text = text.strip_prefix("0x").unwrap_or(text);
-	let mut out = [0u8; N];
-	hex::decode_to_slice(text, &mut out).ok()?;
-	Some(out)
 }
 
 #[cfg(test)]

@@ -8,13 +8,13 @@
 
 use crate::{error::ApiError, fields::Fields, reader::Reader, AppState};
 use axum::{
-	extract::{Path, Query, State},
+	extract::{rejection::JsonRejection, Path, Query, State},
 	http::{header, HeaderMap, HeaderValue},
 	response::{IntoResponse, Response},
 	Json,
 };
 use citychain_client::{
-	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE, BoundingBox},
+	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE},
 	rpc::api::{
 		audit::EntriesParams,
 		datasets::{Dataset, Extent, ExtentParams, IdsParam, StacSearchParams},
@@ -61,21 +61,7 @@ const CONFORMANCE: &[&str] = &[
 ];
 /// Search parameters the API takes (and `/api` describes); anything else is
 /// refused.
-pub const SEARCH_FIELDS: &[&str] = &[
-	"bbox",
-	"intersects",
-	"datetime",
-	"ids",
-	"collections",
-	"limit",
-	"token",
-	"filter",
-	"filter-lang",
-	"filter-crs",
-	"sortby",
-	"q",
-	"fields",
-];
+pub use citychain_stac::query::SEARCH_FIELDS;
 /// A bound on departments, in case the node answers oddly.
 const MAX_DEPARTMENTS: u32 = 10_000;
 /// Collections per page of a collection search, at most and by default.
@@ -311,10 +297,9 @@ struct CollectionSearch {
 	offset: usize,
 }
 
-fn rfc3339_ms(text: &str) -> Result<i64, ApiError> {
-	chrono::DateTime::parse_from_rfc3339(text)
-		.map(|t| t.timestamp_millis())
-		.map_err(|_| ApiError::bad_request(format!("datetime: {text:?} is not an RFC 3339 time")))
+/// A time of the node's JSON (a collection's extent), in ms.
+fn rfc3339_ms(text: &str) -> Option<i64> {
+	chrono::DateTime::parse_from_rfc3339(text).map(|t| t.timestamp_millis()).ok()
 }
 
 impl CollectionSearch {
@@ -323,25 +308,15 @@ impl CollectionSearch {
 		for (key, value) in query {
 			match key.as_str() {
 				"bbox" => {
-					let bbox = BoundingBox::parse_degrees(value)
+					let bbox = citychain_stac::Bbox::parse(value)
 						.map_err(|e| ApiError::bad_request(format!("{e}: {value:?}")))?;
 					search.bbox = Some(bbox.degrees());
 				},
 				"datetime" => {
-					let open = |t: &str| {
-						if t.is_empty() || t == ".." {
-							Ok(None)
-						} else {
-							rfc3339_ms(t).map(Some)
-						}
-					};
-					search.interval = Some(match value.split_once('/') {
-						Some((a, b)) => (open(a)?, open(b)?),
-						None => {
-							let t = rfc3339_ms(value)?;
-							(Some(t), Some(t))
-						},
-					});
+					// The one rule of item search (`citychain_stac::datetime`).
+					let interval = citychain_stac::parse_interval(value)
+						.map_err(|e| ApiError::bad_request(e.to_string()))?;
+					search.interval = Some((interval.start, interval.end));
 				},
 				"q" => {
 					search.terms = value
@@ -386,7 +361,7 @@ impl CollectionSearch {
 			},
 			_ => false,
 		};
-		let time = |v: &Value| v.as_str().and_then(|t| rfc3339_ms(t).ok());
+		let time = |v: &Value| v.as_str().and_then(rfc3339_ms);
 		let (start, end) = (
 			time(&c["extent"]["temporal"]["interval"][0][0]),
 			time(&c["extent"]["temporal"]["interval"][0][1]),
@@ -502,14 +477,7 @@ fn with_links(base: &str, mut item: Value) -> Value {
 /// A `limit` from a query string: a positive integer; above the maximum,
 /// the maximum (the node clamps to its page size).
 fn parse_limit(text: &str) -> Result<u64, ApiError> {
-	if text.is_empty() || text.len() > 100 || !text.bytes().all(|b| b.is_ascii_digit()) {
-		return Err(ApiError::bad_request(format!("limit: {text:?} is not a positive integer")));
-	}
-	match text.parse::<u64>() {
-		Ok(0) => Err(ApiError::bad_request("limit: must be at least 1")),
-		Ok(n) => Ok(n),
-		Err(_) => Ok(u64::MAX),
-	}
+	citychain_stac::query::parse_limit(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// A `limit` from a JSON body, as `parse_limit`.
@@ -597,25 +565,10 @@ async fn search(
 fn from_query(
 	query: &BTreeMap<String, String>,
 ) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
-	let mut params = Map::new();
-	let mut fields = None;
-	for (key, value) in query {
-		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs"
-			| "sortby" | "q" => Value::from(value.as_str()),
-			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
-			"intersects" => serde_json::from_str(value)
-				.map_err(|e| ApiError::bad_request(format!("intersects: not GeoJSON: {e}")))?,
-			"limit" => parse_limit(value)?.min(u32::MAX.into()).into(),
-			"fields" => {
-				fields = Some(Fields::from_query(value)?);
-				continue;
-			},
-			other => return Err(ApiError::bad_request(format!("unsupported parameter {other:?}"))),
-		};
-		params.insert(key.clone(), value);
-	}
-	Ok((params, fields))
+	let search = citychain_stac::query::search_params(query)
+		.map_err(|e| ApiError::bad_request(e.to_string()))?;
+	let fields = search.fields.as_deref().map(Fields::from_query).transpose()?;
+	Ok((search.params, fields))
 }
 
 /// `GET /search`.
@@ -632,8 +585,10 @@ pub async fn search_get(
 pub async fn search_post(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
-	Json(body): Json<Value>,
+	body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+	// A body that is not JSON (or too long) gets the API's error body too.
+	let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
 	let Value::Object(body) = body else {
 		return Err(ApiError::bad_request("the search body is not a JSON object"));
 	};

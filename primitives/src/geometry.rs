@@ -115,8 +115,10 @@ impl BoundingBox {
 			[w, s, e, n] | [w, s, _, e, n, _] => [w, s, e, n],
 			_ => return Err(DegreesError::Malformed),
 		};
+		// Compared in degrees: a huge number saturates to `i32::MIN`, whose
+		// absolute value overflows.
 		let fixed = |d: f64, max: i32, error: BoundingBoxError| {
-			if d.is_finite() && fixed(d).abs() <= max {
+			if d.is_finite() && (d * f64::from(DEGREE)).round().abs() <= f64::from(max) {
 				Ok(fixed(d))
 			} else {
 				Err(DegreesError::Invalid(error))
@@ -218,6 +220,10 @@ mod tests {
 			("0,NaN,1,1", invalid(BoundingBoxError::LatitudeOutOfRange)),
 			("0,inf,1,1", invalid(BoundingBoxError::LatitudeOutOfRange)),
 			("0,10,1,5", invalid(BoundingBoxError::SouthAboveNorth)),
+			// Found by fuzzing: saturated to i32::MIN, whose absolute value
+			// overflowed.
+			("179,-20,-179,-1179", invalid(BoundingBoxError::LatitudeOutOfRange)),
+			("-1e30,0,1,1", invalid(BoundingBoxError::LongitudeOutOfRange)),
 		] {
 			assert_eq!(BoundingBox::parse_degrees(text), error, "{text}");
 		}

@@ -5,7 +5,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
-/// Earliest instant a time range may name: -2^45 ms, in the year 855 BCE.
+/// Earliest instant a time range may name: -2^45 ms, in the year 855.
 pub const MIN_TIME: i64 = -(1 << 45);
 /// Latest instant a time range may name: 2^45 - 1 ms, in the year 3084.
 pub const MAX_TIME: i64 = (1 << 45) - 1;

@@ -11,7 +11,6 @@ pub mod access;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
-pub mod filter;
 
 pub use access::{AccessApiClient, AccessApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};

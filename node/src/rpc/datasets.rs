@@ -6,11 +6,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::DateTime;
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
-	geometry::DegreesError,
 	time::TimeRangeError,
 	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
 	QueryError, Sensitivity, TimeInterval, TopicCategory,
@@ -37,7 +35,7 @@ use crate::search_index::{
 	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac::{self, STAC_VERSION};
-use geo::{CoordsIter, Geometry};
+use geo::Geometry;
 
 /// JSON-RPC error code of a search the index cannot answer.
 const SEARCH_INDEX_ERROR: i32 = 2;
@@ -68,43 +66,18 @@ fn busy_error(message: impl Into<String>) -> ErrorObjectOwned {
 /// A bbox parameter's box; a 3D box (STAC: min and max elevation too) is
 /// searched in 2D.
 fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
-	let read = match &bbox.0 {
-		Value::Array(items) => items
-			.iter()
-			.map(Value::as_f64)
-			.collect::<Option<Vec<_>>>()
-			.map_or(Err(DegreesError::Malformed), |n| BoundingBox::from_degrees(&n)),
-		Value::String(text) => BoundingBox::parse_degrees(text),
-		_ => Err(DegreesError::Malformed),
-	};
-	read.map_err(|e| invalid(format!("{e}: {}", bbox.0)))
+	citychain_stac::Bbox::from_json(&bbox.0)
+		.map(|b| BoundingBox { west: b.west, south: b.south, east: b.east, north: b.north })
+		.map_err(|e| invalid(format!("{e}: {}", bbox.0)))
 }
 
 /// Parses a STAC `datetime`: an RFC 3339 instant, or `start/end` where either
 /// end may be `..` or empty for an open end.
 fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
-	let instant = |s: &str| -> Result<Option<i64>, ErrorObjectOwned> {
-		match s.trim() {
-			"" | ".." => Ok(None),
-			s => DateTime::parse_from_rfc3339(s)
-				.map(|t| Some(t.timestamp_millis()))
-				.map_err(|e| invalid(format!("malformed datetime {s:?}: {e}"))),
-		}
-	};
-	let interval = match value.split_once('/') {
-		Some((a, b)) => {
-			let interval = TimeInterval { start: instant(a)?, end: instant(b)? };
-			if interval.start.is_none() && interval.end.is_none() {
-				return Err(invalid("malformed datetime: both ends open"));
-			}
-			interval
-		},
-		None => match instant(value)? {
-			Some(t) => TimeInterval { start: Some(t), end: Some(t) },
-			None => return Err(invalid(format!("malformed datetime {value:?}"))),
-		},
-	};
-	interval.validate().map_err(|e| query_error(QueryError::InvalidTimeInterval(e)))
+	let interval = citychain_stac::parse_interval(value).map_err(|e| invalid(e.to_string()))?;
+	TimeInterval { start: interval.start, end: interval.end }
+		.validate()
+		.map_err(|e| query_error(QueryError::InvalidTimeInterval(e)))
 }
 
 fn query_error(e: QueryError) -> ErrorObjectOwned {
@@ -114,7 +87,7 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 			"datetime interval ends before it starts".into()
 		},
 		QueryError::InvalidTimeInterval(TimeRangeError::OutOfRange) => {
-			"datetime outside the years 855 BCE to 3084".into()
+			"datetime outside the years 855 to 3084".into()
 		},
 		QueryError::ZeroLimit => "limit must be at least 1".into(),
 		QueryError::LimitTooLarge => format!("limit must be at most {MAX_PAGE_SIZE}"),
@@ -129,14 +102,24 @@ fn query_error(e: QueryError) -> ErrorObjectOwned {
 const FILTER_CRS: &[&str] =
 	&["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/EPSG/0/4326"];
 
-/// A CQL2 filter in `lang` (default: text for a string, JSON for an object).
+/// The languages a filter may be in.
+const FILTER_LANGS: &[&str] = &["cql2-text", "cql2-json"];
+
+/// `filter-lang`, if given, is a language a filter may be in (whether or not
+/// a filter comes with it).
+fn check_filter_lang(lang: Option<&str>) -> Result<(), ErrorObjectOwned> {
+	match lang.filter(|l| !FILTER_LANGS.contains(l)) {
+		Some(other) => {
+			Err(invalid(format!("filter-lang: {other:?} is neither cql2-text nor cql2-json")))
+		},
+		None => Ok(()),
+	}
+}
+
+/// A CQL2 filter in `lang` (a checked language; default: text for a
+/// string, JSON for an object).
 fn parse_filter(filter: &Value, lang: Option<&str>) -> Result<Filter, ErrorObjectOwned> {
 	let json = match (filter, lang) {
-		(_, Some(other)) if other != "cql2-text" && other != "cql2-json" => {
-			return Err(invalid(format!(
-				"filter-lang: {other:?} is neither cql2-text nor cql2-json"
-			)))
-		},
 		(Value::String(_), None | Some("cql2-text")) => false,
 		(Value::String(_) | Value::Object(_), Some("cql2-json")) | (Value::Object(_), None) => true,
 		_ => return Err(invalid("filter: CQL2 text is a string, CQL2 JSON an object")),
@@ -158,56 +141,7 @@ fn at_most<T: Clone>(field: &str, values: &[T], max: usize) -> Result<Vec<T>, Er
 
 /// A GeoJSON geometry of valid WGS84 positions, at most `MAX_POSITIONS`.
 fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
-	let geometry = geojson::Geometry::from_json_value(value.clone())
-		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
-	well_formed(&geometry.value).map_err(|e| invalid(format!("intersects: {e}")))?;
-	let geometry = Geometry::<f64>::try_from(geometry)
-		.map_err(|e| invalid(format!("intersects: not a GeoJSON geometry ({e})")))?;
-	let mut positions = 0;
-	for c in geometry.coords_iter() {
-		positions += 1;
-		if positions > MAX_POSITIONS {
-			return Err(invalid(format!("intersects: more than {MAX_POSITIONS} positions")));
-		}
-		if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
-			return Err(invalid(format!(
-				"intersects: position [{}, {}] is outside ±180, ±90",
-				c.x, c.y
-			)));
-		}
-	}
-	if positions == 0 {
-		return Err(invalid("intersects: the geometry is empty"));
-	}
-	Ok(geometry)
-}
-
-/// Whether a GeoJSON geometry is what RFC 7946 says it must be: lines of two
-/// positions or more, polygon rings of four or more that end where they
-/// start (geo would close an open ring silently).
-fn well_formed(value: &geojson::Value) -> Result<(), String> {
-	use geojson::Value as G;
-	let line = |l: &Vec<geojson::Position>| match l.len() {
-		n if n >= 2 => Ok(()),
-		n => Err(format!("a line of {n} position(s); a LineString has two or more")),
-	};
-	let polygon = |rings: &Vec<Vec<geojson::Position>>| {
-		rings.iter().try_for_each(|r| match (r.len(), r.first() == r.last()) {
-			(n, _) if n < 4 => {
-				Err(format!("a polygon ring of {n} position(s); a ring has four or more"))
-			},
-			(_, false) => Err("a polygon ring that does not end where it starts".to_string()),
-			_ => Ok(()),
-		})
-	};
-	match value {
-		G::Point(_) | G::MultiPoint(_) => Ok(()),
-		G::LineString(l) => line(l),
-		G::MultiLineString(ls) => ls.iter().try_for_each(line),
-		G::Polygon(p) => polygon(p),
-		G::MultiPolygon(ps) => ps.iter().try_for_each(polygon),
-		G::GeometryCollection(gs) => gs.iter().try_for_each(|g| well_formed(&g.value)),
-	}
+	citychain_stac::parse_intersects(value).map_err(|e| invalid(e.to_string()))
 }
 
 /// The cursor a search continues from: the token in parameter `field`.
@@ -244,6 +178,7 @@ fn search_from(
 	if let Some(long) = keywords.iter().find(|k| k.len() > MAX_KEYWORD_LEN as usize) {
 		return Err(invalid(format!("keywords: {long:?} is longer than {MAX_KEYWORD_LEN} bytes")));
 	}
+	check_filter_lang(p.filter_lang.as_deref())?;
 	let sort = p.sortby.as_ref().map(parse_sortby).transpose()?.unwrap_or_default();
 	let free_text = p.q.as_ref().map(parse_q).transpose()?;
 	let search = Search {
@@ -860,10 +795,13 @@ mod tests {
 			Some("cql2-json")
 		)
 		.is_ok());
-		assert_eq!(
-			error(json!("x = 1"), Some("sql")),
-			"filter-lang: \"sql\" is neither cql2-text nor cql2-json"
-		);
+		let lang = |lang: &str, filter: Option<Value>| {
+			let p = SearchParams { filter, filter_lang: Some(lang.into()), ..Default::default() };
+			parse_search(&p).unwrap_err().message().to_string()
+		};
+		let wrong = "filter-lang: \"sql\" is neither cql2-text nor cql2-json";
+		assert_eq!(lang("sql", Some(json!("x = 1"))), wrong);
+		assert_eq!(lang("sql", None), wrong, "also without a filter");
 		assert_eq!(
 			error(json!({ "op": "=" }), Some("cql2-text")),
 			"filter: CQL2 text is a string, CQL2 JSON an object"

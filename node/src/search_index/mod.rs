@@ -459,3 +459,60 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	);
 	Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn index(dir: &Path) -> SearchIndex {
+		let path = dir.join(FILE_NAME);
+		SearchIndex {
+			store: Mutex::new(Store::open(&path).unwrap()),
+			path,
+			readers: Readers { pool: Mutex::new(Pool::default()), returned: Condvar::new() },
+			admitted: Arc::new(tokio::sync::Semaphore::new(READERS + QUEUED)),
+			reached: watch::channel(None).0,
+		}
+	}
+
+	#[test]
+	fn searches_beyond_the_readers_and_the_queue_are_refused_at_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let index = index(dir.path());
+		let admitted: Vec<_> = (0..READERS + QUEUED).map(|_| index.admit().unwrap()).collect();
+		assert!(index.admit().unwrap_err().starts_with("the search index is busy"));
+		drop(admitted);
+		assert!(index.admit().is_ok(), "admitted again once searches ended");
+	}
+
+	#[test]
+	fn searches_read_beside_the_follower_and_wait_only_for_a_reader() {
+		let dir = tempfile::tempdir().unwrap();
+		let index = Arc::new(index(dir.path()));
+		// The follower holds its connection (a block being applied): a
+		// search still reads, on a connection of its own.
+		let writing = index.store();
+		let search = {
+			let index = index.clone();
+			std::thread::spawn(move || index.search(&Search::default(), 0))
+		};
+		assert!(search.join().unwrap().is_ok());
+		drop(writing);
+		// Every reader taken: the next search waits until one comes back,
+		// and then reuses it rather than open more than READERS.
+		let held: Vec<_> = (0..READERS).map(|_| index.reader().unwrap()).collect();
+		let (done, finished) = std::sync::mpsc::channel();
+		let waiting = {
+			let index = index.clone();
+			std::thread::spawn(move || done.send(index.search(&Search::default(), 0).is_ok()))
+		};
+		assert!(finished.recv_timeout(Duration::from_millis(300)).is_err(), "it waits");
+		drop(held);
+		assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok(true));
+		waiting.join().unwrap();
+		assert_eq!(index.readers.lock().open, READERS);
+		// A rebuild's new file: the readers of the old one are closed.
+		index.readers.reset();
+		assert_eq!(index.readers.lock().open, 0);
+	}
+}

@@ -223,11 +223,12 @@ fn register_dataset_refuses_bad_descriptions() {
 			with(|d| d.uri = vec![b'u'; MAX_URI_LEN as usize + 1]),
 			Error::<Test>::UriTooLong
 		);
-		for script in
-			["javascript:alert(document.cookie)", "data:text/html,x", "file:///etc/passwd"]
-		{
-			assert_noop!(with(|d| d.uri = script.as_bytes().to_vec()), Error::<Test>::InvalidUri);
-		}
+		assert_noop!(
+			with(|d| d.uri = b"javascript:alert(document.cookie)".to_vec()),
+			Error::<Test>::InvalidUri
+		);
+		assert_noop!(with(|d| d.uri = b"data:text/html,x".to_vec()), Error::<Test>::InvalidUri);
+		assert_noop!(with(|d| d.uri = b"file:///etc/passwd".to_vec()), Error::<Test>::InvalidUri);
 		assert_ok!(with(|d| {
 			d.title = vec![b't'; MAX_TITLE_LEN as usize];
 			d.keywords = vec![vec![b'k'; MAX_KEYWORD_LEN as usize]; MAX_KEYWORDS as usize];

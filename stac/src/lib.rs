@@ -1,0 +1,31 @@
+//! What a stranger may send CityChain's STAC API and search, parsed.
+//!
+//! The gateway is CityChain's public surface (docs/DESIGN: "Who reaches
+//! what"); every input an anonymous client can send it is bounded before it
+//! is parsed and fuzzed (`fuzz/`, `scripts/fuzz.sh`). The parsers live here,
+//! without Substrate, so the node and the gateway share one rule each and a
+//! fuzz build takes seconds:
+//!
+//! - [`datetime`]: STAC `datetime` instants and intervals;
+//! - [`bbox`]: `bbox` as a JSON array or `w,s,e,n` text;
+//! - [`intersects`]: an `intersects` GeoJSON geometry;
+//! - [`filter`]: how complex a CQL2 filter may be, checked before it is
+//!   parsed;
+//! - [`query`]: a GET item search's query string;
+//! - [`authorization`]: the gateway's `Authorization` header (signed
+//!   requests and read tokens), read but not verified.
+//!
+//! Every refusal is a named error whose `Display` is the message the API
+//! answers with.
+
+pub mod authorization;
+pub mod bbox;
+pub mod datetime;
+pub mod filter;
+pub mod intersects;
+pub mod query;
+
+pub use bbox::{Bbox, BboxError};
+pub use datetime::{parse_interval, DatetimeError, Interval};
+pub use filter::TooComplex;
+pub use intersects::{parse_intersects, IntersectsError};
