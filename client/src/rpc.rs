@@ -112,6 +112,11 @@ impl Node {
 		Ok(self.request("chain_getFinalizedHead", rpc_params![]).await?)
 	}
 
+	/// The chain's type: `Development`, `Local`, `Live` or a custom one.
+	pub async fn chain_type(&self) -> Result<String> {
+		Ok(self.request("system_chainType", rpc_params![]).await?)
+	}
+
 	pub async fn genesis_hash(&self) -> Result<H256> {
 		Ok(self.request("chain_getBlockHash", rpc_params![0]).await?)
 	}

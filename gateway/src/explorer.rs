@@ -112,14 +112,17 @@ async fn not_installed() -> ApiError {
 }
 
 /// `GET /explorer/config.json`: this gateway's URL, its relay's WebSocket
-/// URL (for signed-in members), and the base map's tile URL template (or
-/// null).
+/// URL (for signed-in members), the base map's tile URL template (or null),
+/// and whether the chain is a development chain (the portal then offers the
+/// development accounts; null while the node cannot be asked).
 async fn config(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
 	let s = &state.settings;
+	let chain_type = state.node.chain_type().await.ok();
 	Json(json!({
 		"gateway": s.public_url,
 		"rpc": relay_url(&s.public_url),
 		"tiles": s.explorer_tiles,
+		"development": chain_type.map(|t| t == "Development"),
 	}))
 }
 

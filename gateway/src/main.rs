@@ -86,7 +86,8 @@ pub struct AppState {
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
 	let head = state.node.finalized_head().await?;
 	let number = state.node.block_number(head).await?;
-	Ok(Json(json!({ "node": state.node.url(), "finalized": { "number": number, "hash": head } })))
+	// Whether the node answers, not where it is: the node is never public.
+	Ok(Json(json!({ "node": "connected", "finalized": { "number": number, "hash": head } })))
 }
 
 /// Cross-origin reads and signed requests from browsers: any origin unless
@@ -145,12 +146,28 @@ async fn within_read_rate(
 	if !(path == "/search" || (path.starts_with("/collections/") && path.contains("/items"))) {
 		return next.run(request).await;
 	}
-	let Some(_running) = state.searching.start(&peer) else {
-		return ApiError::new(
+	// A member's reads count against its account (officers behind one
+	// address each have their own), anyone else's against the address.
+	let key = request
+		.headers()
+		.get(axum::http::header::AUTHORIZATION)
+		.and_then(|h| h.to_str().ok())
+		.and_then(|h| {
+			let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+			let now = citychain_client::auth::now_ms();
+			reader::vouched(&state, h, request.method().as_str(), path, now)
+		})
+		.map_or(peer, |account| format!("account {account}"));
+	let Some(_running) = state.searching.start(&key) else {
+		let mut refused = ApiError::new(
 			StatusCode::TOO_MANY_REQUESTS,
-			"this address has as many searches in progress as it may; wait for one to end",
+			"as many searches of this reader are in progress as it may have; wait for one to end",
 		)
 		.into_response();
+		refused
+			.headers_mut()
+			.insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+		return refused;
 	};
 	next.run(request).await
 }

@@ -50,10 +50,11 @@ pub fn document(base: &str) -> Value {
 		"collectionId",
 		"path",
 		"A department's collection: department-<id>",
-		json!({ "type": "string" }),
+		json!({ "type": "string", "pattern": "^department-[0-9]+$" }),
 	);
 	let string = json!({ "type": "string" });
-	let feature_id = parameter("featureId", "path", "The dataset's id", string.clone());
+	let decimal = json!({ "type": "string", "pattern": "^[0-9]+$" });
+	let feature_id = parameter("featureId", "path", "The dataset's id", decimal.clone());
 	let geojson = "application/geo+json";
 	let json_type = "application/json";
 	let mut items = get(
@@ -104,7 +105,7 @@ pub fn document(base: &str) -> Value {
 				"get": {
 					"summary": "A dataset's file, to a signed request under an approved contract (range requests supported)",
 					"security": [{ "CityChainSignature": [] }],
-					"parameters": [parameter("dataset", "path", "The dataset's id", string.clone()), parameter("Range", "header", "Bytes wanted", string)],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parameter("Range", "header", "Bytes wanted", string)],
 					"responses": {
 						"200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"206": { "description": "Part of the file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
@@ -114,7 +115,7 @@ pub fn document(base: &str) -> Value {
 				"put": {
 					"summary": "Stores the dataset's file (a Publisher of the owner; its size and hash must be the record's), or with ?contract= a contract's encrypted delivery (an Approver of the owner)",
 					"security": [{ "CityChainSignature": [] }],
-					"parameters": [parameter("dataset", "path", "The dataset's id", json!({ "type": "string" })), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
 					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 					"responses": {
 						"201": { "description": "Stored", "content": { "application/json": { "schema": { "type": "object" } } } },

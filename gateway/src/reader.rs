@@ -58,7 +58,13 @@ impl FromRequestParts<Arc<AppState>> for Reader {
 
 /// The account `header` vouches for on a `method` request of `path` at
 /// time `now` (ms), if it does.
-fn vouched(state: &AppState, header: &str, method: &str, path: &str, now: u64) -> Option<String> {
+pub(crate) fn vouched(
+	state: &AppState,
+	header: &str,
+	method: &str,
+	path: &str,
+	now: u64,
+) -> Option<String> {
 	let gateway = &state.settings.public_url;
 	if header.starts_with(SCHEME) {
 		let credentials = Credentials::parse(header).ok()?;

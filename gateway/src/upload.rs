@@ -265,8 +265,8 @@ pub async fn store(
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
 	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
+	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
 	let want = expected(&state, &credentials.account, dataset, &target).await?;
 	stated_length(&request, &want)?;
 	let _slot = state.uploads.clone().try_acquire_owned().map_err(|_| {
