@@ -1,8 +1,11 @@
 // The portal (web/) in a real browser: Debian's chromium driven by
 // playwright-core, against a dev node with the sample data and a gateway
-// serving the built portal. Three users in three browser contexts go through
-// the five sharing steps; then a tampered delivery, a wrong key file, a
-// non-member, and the node restarting under an open page.
+// serving the built portal. An anonymous visitor reads the public catalogue
+// through the gateway's STAC API and never opens a WebSocket; a planted
+// `javascript:` link is refused on chain and inert in the page. Three
+// members, signed in through the gateway's relay, in three browser contexts
+// go through the five sharing steps; then a tampered delivery, a wrong key
+// file, a non-member, and the node restarting under an open page.
 //
 // Needs the built portal (web/dist: `npm run build` in web/) and chromium
 // (CITYCHAIN_CHROMIUM, default /usr/bin/chromium). Screenshots go to
@@ -43,13 +46,18 @@ let dataDir;
 const metrics = {};
 const users = {};
 
-/** A page signed in as `name` (a development account), its console errors collected. */
+/**
+ * A page signed in as `name` (a development account), its console errors
+ * and the URLs of the WebSockets it opened collected.
+ */
 async function open(name) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
+  const sockets = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('websocket', (ws) => sockets.push(ws.url()));
   const opened = Date.now();
   await page.goto(`${gateway.url}/`);
   await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
@@ -57,12 +65,33 @@ async function open(name) {
   const shown = Date.now() - opened;
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])));
   (metrics.startup ??= {})[name ?? 'anonymous'] = marks;
-  if (name) {
-    const was = await page.textContent('#who');
-    await page.selectOption('#account', { label: `${name} (development)` });
-    await page.waitForFunction((w) => document.getElementById('who').textContent !== w, was);
-  }
-  return { page, context, errors, shown };
+  if (name) await signIn(page, { label: `${name} (development)` });
+  return { page, context, errors, sockets, shown };
+}
+
+/** Chooses `option` in the account menu and waits until the sign-in is done (as a member, or read-only). */
+async function signIn(page, option) {
+  await page.selectOption('#account', option);
+  await page.waitForFunction(() => ['member', 'reader', 'anonymous'].includes(document.body.dataset.session), null, { timeout: 60_000 });
+}
+
+/** The relay's WebSocket URL prefix at the gateway (`ws://…/rpc?auth=`). */
+const relayPrefix = () => `${gateway.url.replace(/^http/, 'ws')}/rpc?auth=`;
+
+/** Registers a dataset signed by `who` (a keyring pair); resolves with its id. */
+async function register(who, { title, uri = 'https://city.example/data.csv', license = { expression: 'CC0-1.0', url: null }, policy = 'Open', sensitivity = 'Public', keywords = [] }) {
+  const content = `${title}\n${uri}\n`;
+  const events = (await submit(api, api.tx.datasets.registerDataset(
+    { title, description: `${title}.`, topic: 'UtilitiesCommunication', keywords, uri, license },
+    { bbox: { west: 1163500000, south: 398500000, east: 1164500000, north: 399500000 }, crs: 4326, time: { start: Date.parse('2020-01-01'), end: Date.parse('2021-01-01') }, format: 'text/csv', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
+    policy, sensitivity), who)).events;
+  return events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
+}
+
+/** Waits until the finalized head has reached the best block of now (which the gateway then reads). */
+async function finalized() {
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  while ((await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() < head) await new Promise((r) => setTimeout(r, 500));
 }
 
 async function shot(page, name) {
@@ -110,7 +139,10 @@ before(async () => {
   await seed(node.endpoint);
   api = await connect(node.endpoint);
   dataDir = mkdtempSync(join(tmpdir(), 'citychain-portal-'));
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir, extraArgs: [`--explorer-dir=${DIST}`] });
+  // The browsers of three departments all reach the gateway from this
+  // machine's one address, which the gateway lets run only a few catalogue
+  // reads at once (a portal queues its own, two at a time): room for them.
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir, extraArgs: [`--explorer-dir=${DIST}`, '--searches-per-address=8'] });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   for (const name of ['Alice', 'Bob', 'Dave']) users[name] = await open(name);
   metrics.catalogueShownMs = Math.max(...Object.values(users).map((u) => u.shown));
@@ -133,9 +165,125 @@ test('a browser opening / is sent to the portal; STAC clients get the landing pa
   const landing = await (await fetch(`${gateway.url}/`, { headers: { accept: 'application/json' } })).json();
   assert.equal(landing.type, 'Catalog');
   assert.ok(landing.links.some((l) => l.rel === 'alternate' && l.href.endsWith('/explorer/')));
+  // The portal is told where the gateway and its relay are, never the node.
   const config = await (await fetch(`${gateway.url}/explorer/config.json`)).json();
-  assert.equal(config.node, node.endpoint);
+  assert.equal(config.node, undefined);
+  assert.equal(config.gateway, gateway.url);
+  assert.equal(config.rpc, `${gateway.url.replace(/^http/, 'ws')}/rpc`);
   assert.equal(config.tiles, null);
+  assert.ok(!JSON.stringify(config).includes(node.endpoint), 'the node\'s URL');
+});
+
+test('an anonymous visitor reads the public catalogue through the gateway and never opens a WebSocket', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const charlie = keyring.addFromUri('//Charlie');
+  const secret = await register(charlie, { title: 'Water mains under the old town', policy: 'Restricted', sensitivity: 'Secret' });
+  await finalized();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const sockets = [];
+  const errors = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const response = await page.goto(`${gateway.url}/`);
+  // Served with a strict Content-Security-Policy: its own scripts only, no inline script, no framing.
+  const csp = response.headers()['content-security-policy'] ?? '';
+  const directive = (name) => csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? '';
+  assert.equal(directive('script-src'), "script-src 'self' 'wasm-unsafe-eval'", csp);
+  assert.match(directive('frame-ancestors'), /'none'/);
+  assert.ok(!directive('connect-src').includes(node.endpoint), `connect-src names the node: ${csp}`);
+  const html = await (await fetch(`${gateway.url}/explorer/`)).text();
+  assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'no inline script in the page');
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  await page.waitForSelector('#side[data-results]');
+  assert.equal(await page.textContent('#who'), 'read-only');
+  const titles = async () => page.$$eval('.result a', (as) => as.map((a) => a.textContent));
+  await page.waitForFunction(() => [...document.querySelectorAll('.result a')].some((a) => a.textContent === 'Road network'));
+  const listed = await titles();
+  for (const t of ['Road network', 'Orthophoto base map 2023', 'Air quality stations, hourly']) assert.ok(listed.includes(t), `public ${t}: ${listed}`);
+  for (const t of ['Cadastral parcels', 'Land use plan 2024', 'Water mains under the old town']) assert.ok(!listed.includes(t), `not public ${t}: ${listed}`);
+  // The text search, and a page of one public dataset with its versions and trail.
+  await page.fill('input[name=q]', 'parcels');
+  await page.waitForFunction(() => document.querySelector('.summary')?.textContent?.startsWith('0 datasets'));
+  await page.fill('input[name=q]', '');
+  await page.click('.result a:has-text("Road network")');
+  await page.waitForSelector('h2.title:has-text("Road network")');
+  await page.waitForSelector('.timeline li.this');
+  await page.waitForSelector('.trail tbody tr');
+  await page.waitForSelector('.note.readonly:has-text("Choose an account")');
+  // The secret dataset is not there for a visitor, by its id either.
+  await page.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await page.waitForSelector('#side p:has-text("no public dataset with this id")');
+  // Pages that need the node say why instead.
+  for (const hash of ['#/audit', '#/contracts', '#/inbox', '#/publish', '#/contract/0']) {
+    await page.goto(`${gateway.url}/explorer/${hash}`);
+    await page.waitForSelector('.note.readonly:has-text("Choose an account")');
+  }
+  // The list follows new finalized blocks (the gateway's finalized head, polled).
+  await page.goto(`${gateway.url}/explorer/#/`);
+  await page.waitForSelector('.result a:has-text("Road network")');
+  await register(charlie, { title: 'Bicycle lanes 2020' });
+  await page.waitForSelector('.result a:has-text("Bicycle lanes 2020")', { timeout: 60_000 });
+  await shot(page, '0-anonymous');
+  assert.deepEqual(sockets, [], 'an anonymous visitor opened a WebSocket');
+  assert.deepEqual(errors, []);
+  await context.close();
+  // A member of another department sees internal data but not the secret dataset; its owner does.
+  const { page: bob } = users.Bob;
+  await bob.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await bob.waitForSelector('#side p:has-text("no dataset with this id that you may see")');
+  const { page: charliePage, context: charlieContext } = await open('Charlie');
+  await charliePage.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await charliePage.waitForSelector('h2.title:has-text("Water mains under the old town")');
+  await charlieContext.close();
+  await bob.goto(`${gateway.url}/explorer/#/`);
+  await bob.waitForSelector('.result a:has-text("Road network")');
+});
+
+test('a planted javascript: link is refused on chain and inert in the page', async () => {
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const planted = 'javascript:window.__pwned=1';
+  await assert.rejects(register(alice, { title: 'Planted location', uri: planted }), /datasets\.InvalidUri/);
+  await assert.rejects(register(alice, { title: 'Planted terms', license: { expression: 'other', url: planted } }), /datasets\.InvalidLicenseUrl/);
+  // A gateway (or a record filed before the chain checked) that serves one anyway.
+  const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.route(/\/collections\/[^/]+\/items\/\d+\/record$/, async (route) => {
+    const record = await (await route.fetch()).json();
+    record.uri = planted;
+    record.license = { expression: 'other', url: planted };
+    await route.fulfill({ json: record });
+  });
+  await page.route(/\/search$/, async (route) => {
+    const found = await (await route.fetch()).json();
+    for (const f of found.features ?? []) {
+      f.assets = { data: { href: planted, title: 'Data file', type: 'text/csv' }, other: { href: 'data:text/html,<script>parent.__pwned=1</script>' } };
+      f.links = [...(f.links ?? []), { rel: 'license', href: planted, title: 'Terms of use' }];
+    }
+    await route.fulfill({ json: found });
+  });
+  await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await page.waitForSelector('h2.title:has-text("Road network")', { timeout: 60_000 });
+  for (const selector of ['.terms', '.location', '.asset']) {
+    const el = page.locator(selector).first();
+    await el.waitFor();
+    assert.equal(await el.evaluate((e) => e.tagName), 'SPAN', `${selector} is not a link`);
+    assert.equal(await el.getAttribute('href'), null);
+    await el.click();
+  }
+  assert.match(await page.textContent('.terms'), /javascript:window\.__pwned=1/, 'shown as text');
+  assert.equal(await page.locator('a[href^="javascript:"], a[href^="data:"]').count(), 0);
+  // A real web URL stays a link.
+  assert.equal(await page.getAttribute('.stac-item', 'href'), `${gateway.url}/collections/${`department-${roads.owner}`}/items/${roads.id}`);
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.evaluate(() => location.hash), `#/dataset/${roads.id}`, 'nothing navigated');
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('the catalogue shows the seeded datasets on the map and follows map moves', async () => {
@@ -318,6 +466,10 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await shot(Dave.page, '6-audit');
 
   for (const [name, u] of Object.entries(users)) assert.deepEqual(u.errors, [], `${name}'s console`);
+  // Every member reached the node through the gateway's relay only.
+  for (const [name, u] of Object.entries(users)) {
+    assert.ok(u.sockets.length > 0 && u.sockets.every((url) => url.startsWith(relayPrefix())), `${name}: ${u.sockets}`);
+  }
 });
 
 test('an owner publishes a new version, deprecates and withdraws it; a request is rejected with a reason', async () => {
@@ -438,8 +590,10 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`${gateway.url}/explorer/`);
   await page.waitForSelector('body[data-ready=true]');
-  await page.selectOption('#account', { label: 'Charlie in a wallet (test-wallet)' });
+  await signIn(page, { label: 'Charlie in a wallet (test-wallet)' });
   await page.waitForFunction(() => /Ecology and Environment/.test(document.getElementById('who').textContent));
+  // Signing in: the relay's connection and the catalogue's read token, each signed by the wallet.
+  assert.equal(signed.raws, 2);
 
   // A download of open data, signed by the wallet over the <Bytes>-wrapped message.
   const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
@@ -447,7 +601,7 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
   writeFileSync(join(dataDir, String(roads.id), 'data'), `${roads.title}\n${roads.uri}\n`); // as clients/js/seed.mjs registered it
   await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
   assert.match((await downloadNote(page)).text, /^Verified/);
-  assert.equal(signed.raws, 1);
+  assert.equal(signed.raws, 3);
 
   // A request, signed by the wallet from the transaction's payload.
   const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
@@ -465,9 +619,19 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
 test('a non-member reads the catalogue and is told why it cannot act', async () => {
   const ferdie = await open('Ferdie');
   assert.match(await ferdie.page.textContent('#who'), /not a member/);
+  // Its one sign-in was refused before the upgrade: the relay is for members only.
+  assert.equal(ferdie.sockets.length, 1);
+  assert.ok(ferdie.sockets[0].startsWith(relayPrefix()), ferdie.sockets[0]);
+  const refusedUpgrade = (e) => /WebSocket connection to '.*\/rpc\?auth=.*' failed/.test(e);
+  assert.ok(ferdie.errors.length <= 1 && ferdie.errors.every(refusedUpgrade), ferdie.errors.join('\n'));
+  ferdie.errors.length = 0;
   await ferdie.page.goto(`${gateway.url}/explorer/#/publish`);
   await ferdie.page.waitForSelector('.note.readonly:has-text("not a member of any department")');
+  // It reads what anyone may: a public dataset, not a confidential one (dataset 0).
   await ferdie.page.goto(`${gateway.url}/explorer/#/dataset/0`);
+  await ferdie.page.waitForSelector('#side p:has-text("no public dataset with this id")');
+  const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
+  await ferdie.page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
   await ferdie.page.waitForSelector('.note.readonly:has-text("the chain refuses its transactions")');
   await shot(ferdie.page, '8-non-member');
   assert.deepEqual(ferdie.errors, []);
@@ -484,8 +648,13 @@ test('the page says when the node is down and recovers when it is back', async (
   });
   await watcher.page.waitForSelector('#banner[hidden]', { state: 'attached', timeout: 60_000 });
   await watcher.page.waitForFunction((b) => Number(document.getElementById('side').dataset.at) >= b && document.querySelectorAll('.result').length > 0, before, { timeout: 60_000 });
-  // Only the lost connection was reported while the node was down.
-  const unexpected = watcher.errors.filter((e) => !/WebSocket|API-WS|disconnected|ERR_CONNECTION_REFUSED|1006/.test(e));
+  // Only the lost connection was reported while the node was down: the
+  // relay's WebSocket, and the gateway's answers without its node (5xx).
+  const unexpected = watcher.errors.filter((e) => !/WebSocket|API-WS|disconnected|ERR_CONNECTION_REFUSED|1006|status of 5\d\d/.test(e));
   assert.deepEqual(unexpected, []);
+  // The relay's connection was signed anew to reconnect (a signature is good for one connection).
+  assert.ok(watcher.sockets.length >= 2, `reconnected: ${watcher.sockets.length} connections`);
+  assert.ok(watcher.sockets.every((url) => url.startsWith(relayPrefix())), watcher.sockets.join('\n'));
+  assert.equal(new Set(watcher.sockets).size, watcher.sockets.length, 'each connection has its own signature');
   await watcher.context.close();
 });

@@ -1,13 +1,13 @@
 // Who is acting: accounts from a browser wallet (the polkadot{.js}
 // extension protocol) and, on a development chain, the development accounts;
 // the account's department and roles; signing for transactions and for the
-// gateway.
+// gateway (signed requests, the relay's sign-in, read tokens).
 import { web3Accounts, web3Enable, web3FromAddress } from '@polkadot/extension-dapp';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { call, departments, type Department } from './chain';
+import { config, departments, type Department } from './chain';
 
 export interface Account {
   address: string;
@@ -33,8 +33,7 @@ export async function listAccounts(): Promise<Account[]> {
       found.push({ address: a.address, name: a.meta.name ?? a.address, source: a.meta.source });
     }
   }
-  const type = await call<string | object>('system_chainType');
-  if (type === 'Development' || type === 'Local') {
+  if (config.development) {
     await cryptoWaitReady();
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     for (const name of DEV_ACCOUNTS) {
@@ -45,7 +44,7 @@ export async function listAccounts(): Promise<Account[]> {
   return found;
 }
 
-/** The account's department and roles; null if it is in none. */
+/** The account's department and roles (read through the relay); null if it is in none. */
 export async function membershipOf(address: string): Promise<Membership | null> {
   for (const department of await departments()) {
     const m = department.members.find((x) => x.account === address);
@@ -82,6 +81,22 @@ export async function authorization(account: Account, method: string, url: strin
   const message = `citychain-gateway/2\n${gateway}\n${method}\n${u.pathname}${u.search}\n${time}\n${nonce}`;
   const signature = await signMessage(account, message);
   return `CityChain account=${account.address}, time=${time}, nonce=${nonce}, signature=${signature}`;
+}
+
+/** How long a read token is minted for. */
+const TOKEN_LIFETIME_MS = 12 * 3600_000;
+
+/**
+ * A read token for the gateway's STAC API (citychain_client::auth): the
+ * account's signature over `citychain-gateway-token/1`, the gateway, the
+ * account and the expiry; sent as `Authorization: Bearer <token>`. It only
+ * reads the catalogue as the account (never fetches data files).
+ */
+export async function mintReadToken(account: Account, gateway: string): Promise<{ token: string; expires: number }> {
+  const expires = Date.now() + TOKEN_LIFETIME_MS;
+  const message = `citychain-gateway-token/1\n${gateway}\n${account.address}\n${expires}`;
+  const signature = await signMessage(account, message);
+  return { token: `${account.address}.${expires}.${signature}`, expires };
 }
 
 /**

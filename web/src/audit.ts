@@ -1,16 +1,19 @@
 // The audit log: trails of a dataset, a contract or a department with the
 // actors and their departments; the hash chain verified in the browser
 // from the entries' SCALE bodies, beside the node's `audit_verify`;
-// disputes and flags in one list; flagging a subject.
+// disputes and flags in one list; flagging a subject. The log is read
+// through the relay by signed-in members; a dataset's trail also through
+// the gateway's STAC API (its item's `audit`), by anyone who may see it.
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { allPages, call, departmentName, departments } from './chain';
+import { allPages, call } from './chain';
+import { departmentName, departmentNames } from './stac';
 import { current, refusal } from './state';
 import { send, failure } from './tx';
 import { h, field, note, select, show } from './ui';
 import { dateTime, short, words } from './units';
 
-interface Entry {
+export interface Entry {
   index: number; block: number; time: number; actor: string; department: number | null;
   action: string | Record<string, Record<string, boolean>>; subject: Record<string, number> | string;
   digest: string | null; hash: string; body: string;
@@ -35,11 +38,10 @@ export function entries(query: Query, max = 500): Promise<Entry[]> {
   return allPages<Entry>('audit_entries', query, max);
 }
 
-/** A table of the entries matching `query`. */
-export async function trail(query: Query): Promise<HTMLElement> {
-  const items = await entries(query);
+/** A table of `items` (audit entries). */
+export async function trail(items: Entry[]): Promise<HTMLElement> {
   if (items.length === 0) return h('p', {}, 'no entries');
-  const names = new Map((await departments()).map((d) => [d.id, d.name]));
+  const names = await departmentNames();
   return h('table', { class: 'trail' },
     h('thead', {}, h('tr', {}, ['#', 'time', 'action', 'subject', 'actor', 'department'].map((c) => h('th', {}, c)))),
     h('tbody', {}, items.map((e) => h('tr', { 'data-index': e.index },
@@ -87,8 +89,13 @@ function flagForm(): HTMLElement {
   return form;
 }
 
-/** The audit page: verification, disputes and flags, a department's trail. */
+/** The audit page: verification, disputes and flags, a department's trail (members only). */
 export async function openAudit(department?: number): Promise<void> {
+  if (!current.membership) {
+    show(h('h2', {}, 'Audit'), refusal() ?? h('p', {}, ''),
+      h('p', {}, 'The audit log is read through the gateway\'s relay, by members of active departments. Anyone can read a dataset\'s trail on its page.'));
+    return;
+  }
   const result = h('div', { class: 'verification' });
   const verify = h('button', { id: 'verify', onclick: async () => {
     result.textContent = 'verifying…';
@@ -103,8 +110,8 @@ export async function openAudit(department?: number): Promise<void> {
   } }, 'Verify the audit chain');
   const disputes = (await entries({ action: { receiptConfirmed: { matched: false } } })).concat(await entries({ action: 'flagged' }))
     .sort((a, b) => b.index - a.index);
-  const names = await departments();
-  const pick = select('department', [['', 'choose a department'], ...names.map((d): [string, string] => [String(d.id), d.name])], department === undefined ? '' : String(department));
+  const names = [...(await departmentNames())];
+  const pick = select('department', [['', 'choose a department'], ...names.map(([id, name]): [string, string] => [String(id), name])], department === undefined ? '' : String(department));
   pick.addEventListener('change', () => { location.hash = pick.value ? `#/audit/department/${pick.value}` : '#/audit'; });
   show(
     h('h2', {}, 'Audit'),
@@ -113,6 +120,6 @@ export async function openAudit(department?: number): Promise<void> {
       disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) =>
         h('li', {}, `${dateTime(e.time)} · ${actionText(e.action)} · `, subjectLink(e.subject), ` · by ${e.department === null ? short(e.actor) : await departmentName(e.department)}`))))),
     current.membership?.roles.auditor ? flagForm() : refusal('auditor'),
-    h('section', {}, h('h3', {}, 'A department\'s trail'), pick, department === undefined ? null : await trail({ department })),
+    h('section', {}, h('h3', {}, 'A department\'s trail'), pick, department === undefined ? null : await trail(await entries({ department }))),
   );
 }

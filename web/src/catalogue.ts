@@ -1,8 +1,10 @@
 // The catalogue: search by the map's view or a drawn box, a time range,
 // topic, owner, policy and free text; a result list in sync with the
-// footprints on the map; more results as the list scrolls.
-import { call, departments, onFinalizedEvents } from './chain';
-import { current } from './state';
+// footprints on the map; more results as the list scrolls. It reads the
+// gateway's STAC API (`POST /search`), as the signed-in member (its read
+// token) or anonymously: one way for everyone, no node connection.
+import { heads, onFinalizedEvents } from './chain';
+import { departmentNames, nextToken, search as stacSearch, topics as stacTopics, type Item as StacItem } from './stac';
 import { drawBox, highlight, map, showBox, showFootprints, viewBox } from './map';
 import type { MapLayerMouseEvent } from 'maplibre-gl';
 import { h, field, select, show } from './ui';
@@ -12,9 +14,12 @@ interface Item {
   id: number; title: string; owner: number; topic: string; bbox: Bbox;
   time: { start: number; end: number | null }; policy: string; status: string; sensitivity: string;
 }
-interface Page { items: Item[]; next: string | null; at: { number: number; hash: string } }
+interface Page { items: Item[]; next: string | null; at: number | null }
 
-const FIELDS = ['title', 'owner', 'topic', 'bbox', 'time', 'policy', 'status', 'sensitivity'];
+/** What a result row needs of each Item (the STAC fields extension). */
+const FIELDS = ['bbox', 'properties.title', 'properties.datetime', 'properties.start_datetime', 'properties.end_datetime',
+  'properties.citychain:owner', 'properties.citychain:topic', 'properties.citychain:access_policy',
+  'properties.citychain:sensitivity', 'properties.citychain:status', 'properties.citychain:ongoing'];
 const PAGE = 25;
 const DAY = 86_400_000;
 const SLIDER_START = Date.parse('2000-01-01T00:00:00Z');
@@ -39,27 +44,56 @@ const state = {
 const RETRY_MS = 1000;
 let topics: string[] = [];
 
+/** A CQL2 text string literal. */
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The body of a `POST /search` for what the form and the map say. */
 function params(): Record<string, unknown> {
   const f = new FormData(state.form!);
   const from = parseDate(String(f.get('from') ?? ''));
   const to = parseDate(String(f.get('to') ?? ''));
-  const p: Record<string, unknown> = {
-    bbox: state.drawn ?? viewBox(), fields: FIELDS, limit: PAGE,
-    reader: current.account?.address ?? 'anonymous',
-  };
+  const p: Record<string, unknown> = { bbox: state.drawn ?? viewBox(), fields: { include: FIELDS }, limit: PAGE };
   if (from !== null || to !== null) {
     p.datetime = `${from !== null ? new Date(from).toISOString() : '..'}/${to !== null ? new Date(to + DAY - 1).toISOString() : '..'}`;
   }
   const text = String(f.get('q') ?? '').trim();
   if (text) p.q = text;
-  for (const [name, key] of [['topic', 'topics'], ['policy', 'policies']] as const) {
+  const filters: string[] = [];
+  for (const [name, property] of [['topic', 'citychain:topic'], ['policy', 'citychain:access_policy']] as const) {
     const v = String(f.get(name) ?? '');
-    if (v) p[key] = [v];
+    if (v) filters.push(`"${property}" = ${literal(v)}`);
   }
   const owner = String(f.get('owner') ?? '');
-  if (owner) p.owners = [Number(owner)];
-  if (!f.get('withdrawn')) p.filter = "\"citychain:status\" <> 'withdrawn'";
+  if (/^\d+$/.test(owner)) p.collections = [`department-${owner}`];
+  if (!f.get('withdrawn')) filters.push("\"citychain:status\" <> 'withdrawn'");
+  if (filters.length) {
+    p.filter = filters.join(' AND ');
+    p['filter-lang'] = 'cql2-text';
+  }
   return p;
+}
+
+/** A result row's fields from its STAC Item. */
+function fromItem(f: StacItem): Item {
+  const p = f.properties ?? {};
+  const time = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : NaN);
+  const start = time(p.start_datetime ?? p.datetime);
+  const end = p['citychain:ongoing'] === true ? null : time(p.end_datetime ?? p.datetime);
+  return {
+    id: Number(f.id), title: String(p.title ?? `dataset ${f.id}`), owner: Number(p['citychain:owner']),
+    topic: String(p['citychain:topic'] ?? ''), bbox: f.bbox as Bbox,
+    time: { start, end: end === null || Number.isNaN(end) ? null : end },
+    policy: String(p['citychain:access_policy'] ?? ''), status: String(p['citychain:status'] ?? ''),
+    sensitivity: String(p['citychain:sensitivity'] ?? ''),
+  };
+}
+
+/** A page of results: `POST /search` with `body`. */
+async function read(body: Record<string, unknown>): Promise<Page> {
+  const found = await stacSearch(body);
+  return { items: found.features.map(fromItem), next: nextToken(found), at: heads.finalized?.number ?? null };
 }
 
 function row(d: Item, owners: Map<number, string>): HTMLElement {
@@ -94,12 +128,18 @@ export async function search(refresh = false): Promise<void> {
   if (refresh) asked.limit = Math.max(PAGE, state.shown.length);
   let page: Page;
   try {
-    page = await call<Page>('datasets_search', asked);
+    page = await read(asked);
   } catch (e) {
     if (generation === state.generation) state.summary!.textContent = `The search failed: ${(e as Error).message}`;
     return;
   }
   if (generation !== state.generation) return;
+  // A refresh that finds what the list shows changes only the block it names.
+  if (refresh && page.next === state.next && JSON.stringify(page.items) === JSON.stringify(state.shown)) {
+    state.params = asked;
+    summarize(page.at);
+    return;
+  }
   state.shown = page.items;
   state.params = asked;
   state.next = page.next;
@@ -112,7 +152,7 @@ async function more(): Promise<void> {
   const generation = state.generation;
   state.loading = true;
   try {
-    const page = await call<Page>('datasets_search', { ...state.params, cursor: state.next });
+    const page = await read({ ...state.params, token: state.next });
     if (generation === state.generation) {
       state.shown = state.shown.concat(page.items);
       state.next = page.next;
@@ -132,15 +172,21 @@ async function more(): Promise<void> {
   }
 }
 
+/** The summary line: how many, where, and the finalized block the answer is of. */
+function summarize(at: number | null): void {
+  state.summary!.textContent = `${state.shown.length}${state.next ? '+' : ''} datasets${state.drawn ? ' in the drawn box' : ' in view'}${at !== null ? ` · finalized block #${at}` : ''}`;
+  const side = document.getElementById('side')!;
+  side.dataset.results = String(state.shown.length);
+  if (at !== null) side.dataset.at = String(at);
+}
+
 async function render(page: Page, started: number | null): Promise<void> {
-  const owners = new Map((await departments()).map((d) => [d.id, d.name]));
+  const owners = await departmentNames().catch(() => new Map<number, string>());
   state.list!.replaceChildren(...state.shown.map((d) => row(d, owners)));
   if (state.next) state.list!.append(h('li', { class: 'more' }, 'loading more…'));
   showFootprints(state.shown);
-  state.summary!.textContent = `${state.shown.length}${state.next ? '+' : ''} datasets${state.drawn ? ' in the drawn box' : ' in view'} · finalized block #${page.at.number}`;
+  summarize(page.at);
   const side = document.getElementById('side')!;
-  side.dataset.results = String(state.shown.length);
-  side.dataset.at = String(page.at.number);
   side.dataset.generation = String(state.generation);
   if (started !== null) side.dataset.searchMs = String(Math.round(performance.now() - started));
   if (performance.getEntriesByName('results shown').length === 0) performance.mark('results shown');
@@ -178,14 +224,11 @@ function timeSlider(form: HTMLFormElement): HTMLElement {
   return h('fieldset', { class: 'time' }, h('legend', {}, 'Time range'), h('div', { class: 'sliders' }, a, b), h('div', { class: 'dates' }, from, ' – ', to));
 }
 
-/** Reads what the search form offers (topics, departments): call it as soon as the node answers. */
+/** Reads what the search form offers (topics, departments) from the gateway. */
 export async function prefetch(): Promise<void> {
   if (topics.length === 0) {
-    const [schema] = await Promise.all([
-      call<{ properties: Record<string, { enum?: string[] }> }>('datasets_queryables'),
-      departments(),
-    ]);
-    topics = schema.properties['citychain:topic']?.enum ?? [];
+    const [found] = await Promise.all([stacTopics(), departmentNames()]);
+    topics = found;
   }
 }
 
@@ -210,7 +253,7 @@ function restore(form: HTMLFormElement, entered: FormData): void {
 /** Shows the catalogue in the side pane and searches. */
 export async function openCatalogue(): Promise<void> {
   await prefetch();
-  const owners = await departments();
+  const owners = [...(await departmentNames())].map(([id, name]) => ({ id, name }));
   // Drawn again (an account chosen, a reconnection): what the reader has
   // entered so far stays, also what they typed while the lines above waited
   // (nothing waits from here until the new form replaces the old one).

@@ -2,14 +2,18 @@
 // the account may do; "my contracts" of the consumer department; the inbox
 // of requests for the department's datasets, with approve (optionally with
 // a key envelope, its encrypted delivery stored at the gateway) and reject.
-import { call, config, departmentName, departments } from './chain';
+// Contracts are read through the relay (members only); the datasets they
+// name from the gateway's STAC API.
+import { call, config, departments } from './chain';
+import * as stac from './stac';
+import { departmentName } from './stac';
 import { storeAtGateway } from './accounts';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
 import { allContracts, blockDate, type Contract, type Dataset } from './dataset';
 import { downloadPanel } from './download';
-import { trail } from './audit';
+import { entries, trail } from './audit';
 import { h, facts, field, note, show } from './ui';
 import { bboxText, date, short, words } from './units';
 import { u8aToHex } from '@polkadot/util';
@@ -23,11 +27,10 @@ function missing(c: Contract): string {
   return want.join(' and ') || '—';
 }
 
-async function row(c: Contract, other: 'consumer' | 'provider'): Promise<HTMLElement> {
-  const d = await call<Dataset | null>('datasets_get', c.dataset);
+async function row(c: Contract, other: 'consumer' | 'provider', titles: Map<number, string>): Promise<HTMLElement> {
   return h('tr', { 'data-contract': c.id },
     h('td', {}, h('a', { href: `#/contract/${c.id}` }, c.id)),
-    h('td', {}, h('a', { href: `#/dataset/${c.dataset}` }, d?.title ?? `dataset ${c.dataset}`)),
+    h('td', {}, h('a', { href: `#/dataset/${c.dataset}` }, titles.get(c.dataset) ?? `dataset ${c.dataset}`)),
     h('td', {}, await departmentName(c[other])),
     h('td', {}, words(c.state)),
     h('td', {}, c.state === 'requested' ? `lapses ${blockDate(c.lapsesAt)}` : c.expiresAt ? `until ${blockDate(c.expiresAt)}` : '—'),
@@ -36,9 +39,14 @@ async function row(c: Contract, other: 'consumer' | 'provider'): Promise<HTMLEle
 
 async function table(contracts: Contract[], other: 'consumer' | 'provider'): Promise<HTMLElement> {
   if (contracts.length === 0) return h('p', {}, 'none');
+  const titles = new Map<number, string>();
+  const ids = [...new Set(contracts.map((c) => c.dataset))];
+  for (let i = 0; i < ids.length; i += 100) {
+    for (const [id, title] of await stac.titles(ids.slice(i, i + 100))) titles.set(id, title);
+  }
   return h('table', { class: 'contracts' },
     h('thead', {}, h('tr', {}, ['#', 'dataset', other === 'consumer' ? 'requester' : 'provider', 'state', 'deadline', 'still missing'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, await Promise.all(contracts.map((c) => row(c, other)))));
+    h('tbody', {}, await Promise.all(contracts.map((c) => row(c, other, titles)))));
 }
 
 export async function openMyContracts(): Promise<void> {
@@ -150,9 +158,12 @@ async function actions(c: Contract, d: Dataset): Promise<HTMLElement | null> {
 }
 
 export async function openContract(id: number): Promise<void> {
+  if (!current.membership) return void show(h('h2', {}, `Contract ${id}`), refusal() ?? h('p', {}, ''));
   const c = await call<Contract | null>('access_get', id);
   if (!c) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, 'There is no contract with this id.'));
-  const d = (await call<Dataset>('datasets_get', c.dataset))!;
+  const found = await stac.dataset(c.dataset);
+  if (!found) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, `Its dataset ${c.dataset} is not one you may see.`));
+  const d = found.record;
   const page = show(
     h('p', {}, h('a', { href: `#/dataset/${d.id}` }, `← ${d.title}`)),
     h('h2', {}, `Contract ${c.id}`),
@@ -176,6 +187,6 @@ export async function openContract(id: number): Promise<void> {
       ['Reason', c.reason ?? '—'],
     ]),
     await actions(c, d),
-    h('section', {}, h('h3', {}, 'Audit trail'), await trail({ subject: { contract: c.id } })));
+    h('section', {}, h('h3', {}, 'Audit trail'), await trail(await entries({ subject: { contract: c.id } }))));
   page.dataset.contract = String(c.id);
 }

@@ -1,13 +1,17 @@
 // A dataset's page: every field of the record, its versions as a timeline,
 // its STAC Item, its contracts, its audit trail; and what the account may do
 // with it: request access, download, publish a version, deprecate, withdraw.
-import { allPages, call, config, departmentName, departments, heads } from './chain';
+// The record, versions and trail come from the gateway's STAC API (what the
+// reader may see); contracts and actions, for a signed-in member, through
+// the relay. URLs in the record are links only if they are http(s) ones.
+import { allPages, call, heads } from './chain';
+import * as stac from './stac';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
-import { trail } from './audit';
+import { trail, type Entry } from './audit';
 import { downloadPanel } from './download';
-import { h, facts, field, note, show } from './ui';
+import { h, facts, field, note, show, webLink } from './ui';
 import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, short, type Bbox } from './units';
 
 export interface Dataset {
@@ -36,15 +40,21 @@ export function blockDate(block: number): string {
   return date(Date.now() + (block - (heads.best?.number ?? block)) * 3000);
 }
 
-async function versions(d: Dataset): Promise<HTMLElement> {
-  const ids: number[] = await call('datasets_history', d.id);
-  const records = await Promise.all(ids.map((id) => call<Dataset>('datasets_get', id)));
-  return h('ol', { class: 'timeline' }, records.map((v) =>
-    h('li', { class: v.id === d.id ? 'this' : '' },
-      h('a', { href: `#/dataset/${v.id}` }, `version ${v.version}`), ' · ', words(v.status), ' · ', dateTime(v.created.time))));
+/** The versions the reader may see, oldest first (the gateway lists them newest first). */
+async function versions(d: Dataset, item: stac.Item): Promise<HTMLElement> {
+  const found = (await stac.versions(item)).slice().reverse();
+  return h('ol', { class: 'timeline' }, found.map((v) => {
+    const id = Number(v.id);
+    const p = v.properties ?? {};
+    return h('li', { class: id === d.id ? 'this' : '' },
+      h('a', { href: `#/dataset/${id}` }, `version ${p.version ?? '?'}`), ' · ', words(String(p['citychain:status'] ?? '')),
+      typeof p.created === 'string' ? [' · ', dateTime(p.created)] : null);
+  }));
 }
 
-async function contractsSection(d: Dataset): Promise<HTMLElement> {
+/** The contracts of the dataset: for a signed-in member (through the relay), else nothing. */
+async function contractsSection(d: Dataset): Promise<HTMLElement | null> {
+  if (!current.membership) return null;
   const contracts = await allContracts({ dataset: d.id });
   const counts = new Map<string, number>();
   for (const c of contracts) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
@@ -52,7 +62,7 @@ async function contractsSection(d: Dataset): Promise<HTMLElement> {
   const sees = mine && (mine.id === d.owner || mine.kind === 'Regulator');
   const list = sees
     ? h('ul', { class: 'contracts' }, await Promise.all(contracts.map(async (c) =>
-      h('li', {}, h('a', { href: `#/contract/${c.id}` }, `contract ${c.id}`), ` · ${words(c.state)} · ${await departmentName(c.consumer)} · “${c.purpose}”`))))
+      h('li', {}, h('a', { href: `#/contract/${c.id}` }, `contract ${c.id}`), ` · ${words(c.state)} · ${await stac.departmentName(c.consumer)} · “${c.purpose}”`))))
     : null;
   return h('section', {}, h('h3', {}, 'Contracts'),
     h('p', {}, contracts.length === 0 ? 'none' : [...counts].map(([s, n]) => `${n} ${words(s).toLowerCase()}`).join(', ')), list);
@@ -141,19 +151,34 @@ async function actions(d: Dataset): Promise<HTMLElement | null> {
   return requestForm(d);
 }
 
+/** The Item's assets: each href a link only if it is an http(s) URL. */
+function assetsList(item: stac.Item): HTMLElement | null {
+  const assets = Object.entries(item.assets ?? {});
+  if (assets.length === 0) return null;
+  return h('ul', { class: 'assets' }, assets.map(([key, a]) =>
+    h('li', {}, webLink(a?.href, typeof a?.title === 'string' && a.title ? a.title : key, { class: 'asset' }),
+      typeof a?.type === 'string' ? ` (${a.type})` : null)));
+}
+
 /** Shows dataset `id`. */
 export async function openDataset(id: number): Promise<void> {
-  const d = await call<Dataset | null>('datasets_get', id);
-  if (!d) {
-    show(h('h2', {}, `Dataset ${id}`), h('p', {}, 'There is no dataset with this id.'));
+  const found = await stac.dataset(id);
+  if (!found) {
+    show(h('h2', {}, `Dataset ${id}`), h('p', {}, current.membership
+      ? 'There is no dataset with this id that you may see.'
+      : 'There is no public dataset with this id. A member who signs in sees more.'));
     return;
   }
+  const { item, record: d } = found;
   showBox(d.bbox);
-  map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 60, maxZoom: 14, duration: 0 });
-  const owners = new Map((await departments()).map((x) => [x.id, x.name]));
-  const stacUrl = `${config.gateway}/collections/department-${d.owner}/items/${d.id}`;
-  const item = await call('datasets_stacItem', d.id);
-  const todo = await actions(d);
+  // Drawn again (a new block): the map stays where the reader moved it.
+  const side = document.getElementById('side')!;
+  if (side.dataset.page !== location.hash || side.dataset.dataset !== String(d.id)) map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 60, maxZoom: 14, duration: 0 });
+  const owners = await stac.departmentNames();
+  const self = item.links.find((l) => l.rel === 'self')?.href;
+  const [todo, timeline, contracts, entries] = await Promise.all([
+    actions(d), versions(d, item), contractsSection(d), stac.auditEntries<Entry>(item),
+  ]);
   const page = show(
     h('p', {}, h('a', { href: '#/' }, '← catalogue')),
     h('h2', { class: 'title' }, d.title),
@@ -171,19 +196,21 @@ export async function openDataset(id: number): Promise<void> {
       ['Format', d.format],
       ['Size', bytes(d.size)],
       ['Content hash', h('code', { class: 'hash' }, `${d.contentHash.function} ${d.contentHash.digest}`)],
-      ['Location', h('code', {}, d.uri)],
-      ['Licence', d.license ? [d.license.expression, d.license.url ? h('a', { href: d.license.url, rel: 'license', class: 'terms' }, 'terms') : ''] : 'not stated'],
+      ['Location', d.uri ? webLink(d.uri, h('code', {}, d.uri), { class: 'location' }) : '—'],
+      ['Licence', d.license
+        ? [d.license.expression, d.license.url ? ' · ' : '', d.license.url ? webLink(d.license.url, 'terms', { rel: 'license', class: 'terms' }) : '']
+        : 'not stated'],
       ['Access policy', words(d.policy)],
       ['Sensitivity', words(d.sensitivity)],
       ['Registered', `${dateTime(d.created.time)} (block #${d.created.block})`],
       ['Updated', `${dateTime(d.updated.time)} (block #${d.updated.block})`],
     ]),
     todo,
-    h('section', {}, h('h3', {}, 'Versions'), await versions(d)),
-    h('section', {}, h('h3', {}, 'STAC Item'), h('p', {}, h('a', { href: stacUrl, target: '_blank' }, stacUrl)),
+    h('section', {}, h('h3', {}, 'Versions'), timeline),
+    h('section', {}, h('h3', {}, 'STAC Item'), self ? h('p', {}, webLink(self, undefined, { class: 'stac-item' })) : null, assetsList(item),
       h('details', {}, h('summary', {}, 'JSON'), h('pre', { class: 'json' }, JSON.stringify(item, null, 2)))),
-    await contractsSection(d),
-    h('section', {}, h('h3', {}, 'Audit trail'), await trail({ subject: { dataset: d.id } })),
+    contracts,
+    h('section', {}, h('h3', {}, 'Audit trail'), await trail(entries)),
   );
   page.dataset.dataset = String(d.id);
 }

@@ -19,7 +19,12 @@ const EXTENSIONS: [RegExp, string][] = [
 
 /** What to save a dataset's file as: the name in its URI, else its title with the format's extension. */
 function fileName(d: Dataset): string {
-  const last = decodeURIComponent(new URL(d.uri, location.href).pathname.split('/').pop() ?? '');
+  let last = '';
+  try {
+    last = decodeURIComponent(new URL(d.uri).pathname.split('/').pop() ?? '');
+  } catch {
+    // No URL (an older record's empty location): the title below.
+  }
   if (/^[\w.-]+\.\w+$/.test(last)) return last;
   const stem = d.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `dataset-${d.id}`;
   const ext = EXTENSIONS.find(([re]) => re.test(d.format))?.[1];

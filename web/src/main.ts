@@ -1,26 +1,26 @@
-// The portal's entry: connect to the node, set up the map and the account,
-// and route `#/…` to the pages.
+// The portal's entry: read the gateway's settings, follow the chain through
+// the gateway, set up the map and the account, and route `#/…` to the pages.
 import './style.css';
-import { config, connect, forgetDepartments, loadConfig, onConnection, onFinalizedEvents, saveSettings } from './chain';
+import { config, forgetDepartments, loadConfig, onConnection, onFinalizedEvents, signedIn, start } from './chain';
+import { forgetNames } from './stac';
 import { createMap } from './map';
 import { closeCatalogue, openCatalogue, prefetch, wireMap } from './catalogue';
-import { engaged, h, field, note, show, trackEngagement } from './ui';
+import { engaged, h, facts, note, show, trackEngagement } from './ui';
 
+/**
+ * What the portal reaches, as its gateway says (`/explorer/config.json`);
+ * nothing here can be changed from the browser, so that nothing stored in
+ * it can send the portal to another node or gateway.
+ */
 function openSettings(): void {
-  const form = h('form', { class: 'settings' }, h('h2', {}, 'Settings'),
-    field('Node (WebSocket URL)', h('input', { name: 'node', value: config.node, required: true })),
-    field('Gateway (URL)', h('input', { name: 'gateway', value: config.gateway, required: true })),
-    field('Base map tiles (XYZ URL template)', h('input', { name: 'tiles', value: config.tiles ?? '', placeholder: 'https://tiles.city.example/{z}/{x}/{y}.png' }),
-      'empty: a plain background with a graticule, no network needed'),
-    h('button', { type: 'submit' }, 'Save and reload'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const f = new FormData(form);
-    saveSettings({ node: String(f.get('node')), gateway: String(f.get('gateway')), tiles: String(f.get('tiles')) });
-    note(form, 'info', 'Saved; reloading…');
-    location.reload();
-  });
-  show(form);
+  show(h('section', { class: 'settings' }, h('h2', {}, 'Settings'),
+    h('p', {}, 'The portal reads and signs in at the gateway that serves it; these come from the gateway\'s configuration (its --public-url and --explorer-tiles) and cannot be changed here.'),
+    facts([
+      ['Gateway', h('code', {}, config.gateway)],
+      ['Relay (members)', config.rpc ? h('code', {}, config.rpc) : 'none'],
+      ['Base map tiles', config.tiles ? h('code', {}, config.tiles) : 'none: a plain background with a graticule'],
+      ['Development accounts', config.development ? 'offered' : 'not offered'],
+    ])));
 }
 
 let routing: Promise<void> | null = null;
@@ -71,9 +71,9 @@ async function draw(): Promise<void> {
 async function main(): Promise<void> {
   performance.mark('started');
   const c = await loadConfig();
-  show(h('p', { class: 'loading' }, `Connecting to ${c.node}…`));
+  show(h('p', { class: 'loading' }, `Reading the catalogue at ${c.gateway}…`));
   await Promise.all([
-    connect(c).then(() => { performance.mark('connected'); return prefetch(); }),
+    start(c).then(() => { performance.mark('connected'); return prefetch().catch(() => {}); }),
     createMap(c.tiles).then(() => performance.mark('map loaded')),
   ]);
   wireMap();
@@ -87,11 +87,15 @@ async function main(): Promise<void> {
   // working with them (the catalogue follows on its own).
   trackEngagement();
   onFinalizedEvents(['datasets', 'access', 'audit', 'departments'], () => {
+    // Without a session this is every new finalized block, whatever changed:
+    // only the catalogue follows (on its own); a page is read when opened.
+    if (!signedIn()) return;
     forgetDepartments();
+    forgetNames();
     if (/^#\/(dataset|contract|contracts|inbox|audit)\b/.test(location.hash) && !engaged()) void route();
   });
   // After a reconnection the chain may have moved on: read everything again.
-  onConnection((up) => { if (up) { forgetDepartments(); void route(); } });
+  onConnection((up) => { if (up) { forgetDepartments(); forgetNames(); void route(); } });
   document.body.dataset.ready = 'true';
 }
 

@@ -2,13 +2,14 @@
 // browser), its extent from a GeoJSON file, the map view or a box drawn on
 // the map; or publish a new version of one. The file is then stored at the
 // department's gateway, which checks it against the record.
-import { call, config } from './chain';
+import { config } from './chain';
+import * as stac from './stac';
 import { storeAtGateway } from './accounts';
 import { current, refusal } from './state';
 import { send, eventId, failure } from './tx';
 import { DEFAULT_HASH, HASHES, hashFile } from './crypto';
 import { drawBox, map, showBox, viewBox } from './map';
-import { h, field, note, select, show } from './ui';
+import { h, field, note, select, show, webUrl } from './ui';
 import { bboxText, geojsonBbox, parseDate, toChainBox, words, type Bbox } from './units';
 import { u8aToHex } from '@polkadot/util';
 import type { Dataset } from './dataset';
@@ -24,9 +25,9 @@ export async function openPublish(predecessor?: number): Promise<void> {
   const why = refusal('publisher');
   const title = predecessor === undefined ? 'Publish a dataset' : `Publish a new version of dataset ${predecessor}`;
   if (why) return void show(h('h2', {}, title), why);
-  const before = predecessor === undefined ? null : await call<Dataset | null>('datasets_get', predecessor);
-  const schema = await call<{ properties: Record<string, { enum?: string[] }> }>('datasets_queryables');
-  const topics = schema.properties['citychain:topic']?.enum ?? [];
+  const [found, topics] = await Promise.all([predecessor === undefined ? null : stac.dataset(predecessor), stac.topics()]);
+  const before: Dataset | null = found?.record ?? null;
+  if (predecessor !== undefined && !before) return void show(h('h2', {}, title), h('p', {}, `There is no dataset ${predecessor} that you may see.`));
   let extent: Bbox | null = before?.bbox ?? null;
   let content: { digest: string; size: number; file: File } | null = null;
 
@@ -67,10 +68,10 @@ export async function openPublish(predecessor?: number): Promise<void> {
     h('div', { class: 'row' },
       field('Format', h('input', { name: 'format', required: true, value: v(before?.format) })),
       field('CRS (EPSG)', h('input', { type: 'number', name: 'crs', value: before?.crs ?? 4326, min: 1, required: true }))),
-    field('Location (URI)', h('input', { name: 'uri', required: true, value: before?.uri ?? `${config.gateway}/data/` })),
+    field('Location (URI)', h('input', { name: 'uri', type: 'url', required: true, value: before?.uri || `${config.gateway}/data/` }), 'an http(s) URL'),
     h('div', { class: 'row' },
       field('Licence (SPDX or other)', h('input', { name: 'license', required: true, value: before?.license?.expression ?? 'CC-BY-4.0' })),
-      field('Licence terms URL', h('input', { name: 'licenseUrl', value: v(before?.license?.url) }))),
+      field('Licence terms URL', h('input', { name: 'licenseUrl', type: 'url', value: v(before?.license?.url) }), 'an http(s) URL, or empty')),
     before ? null : h('div', { class: 'row' },
       field('Access policy', select('policy', [['Open', 'Open'], ['ApprovalRequired', 'Approval required'], ['Restricted', 'Restricted']], 'ApprovalRequired')),
       field('Sensitivity', select('sensitivity', [['Public', 'Public'], ['Internal', 'Internal'], ['Confidential', 'Confidential'], ['Secret', 'Secret']], 'Internal'))),
@@ -103,10 +104,14 @@ export async function openPublish(predecessor?: number): Promise<void> {
     if (!extent) return void note(form, 'error', 'Set the extent: from a GeoJSON file, the map view or a drawn box.');
     const start = parseDate(String(f.get('start')));
     if (start === null) return void note(form, 'error', 'Give the start of the data\'s time span.');
+    // The chain takes only http(s) URLs (datasets.InvalidUri, datasets.InvalidLicenseUrl).
+    if (!webUrl(String(f.get('uri')).trim())) return void note(form, 'error', 'The location must be an http(s) URL.');
+    const licenseUrl = String(f.get('licenseUrl')).trim();
+    if (licenseUrl && !webUrl(licenseUrl)) return void note(form, 'error', 'The licence terms URL must be an http(s) URL, or empty.');
     const description = {
       title: String(f.get('title')), description: String(f.get('description')), topic: String(f.get('topic')),
-      keywords: String(f.get('keywords')).split(',').map((k) => k.trim()).filter(Boolean), uri: String(f.get('uri')),
-      license: { expression: String(f.get('license')).trim(), url: String(f.get('licenseUrl')).trim() || null },
+      keywords: String(f.get('keywords')).split(',').map((k) => k.trim()).filter(Boolean), uri: String(f.get('uri')).trim(),
+      license: { expression: String(f.get('license')).trim(), url: licenseUrl || null },
     };
     const chainContent = {
       bbox: toChainBox(extent), crs: Number(f.get('crs')), time: { start, end: parseDate(String(f.get('end'))) },

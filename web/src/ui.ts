@@ -23,6 +23,41 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/**
+ * A URL from data (the chain, the STAC API) as an http(s) URL, or null for
+ * anything else: another scheme (`javascript:`, `data:`, …), a relative or
+ * malformed URL, an empty one.
+ */
+export function webUrl(url: unknown): string | null {
+  if (typeof url !== 'string' || url.trim() === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+}
+
+/**
+ * The one way a URL from data becomes a link: an `<a>` to an http(s) URL,
+ * opened apart from the portal (a new tab, no opener, no referrer); any
+ * other text as plain text (a `<span>` with the text as it is, never a
+ * link), so that stored text can never run as script here. `label` is what
+ * the link says (the URL itself by default).
+ */
+export function webLink(url: unknown, label?: Child, attrs: Record<string, string> = {}): HTMLElement {
+  const href = webUrl(url);
+  const text = typeof url === 'string' ? url : '';
+  if (href) {
+    return h('a', { ...attrs, href, target: '_blank', rel: [attrs.rel, 'noopener', 'noreferrer'].filter(Boolean).join(' ') }, label ?? text);
+  }
+  const { class: cls } = attrs;
+  // A word for a label (`terms`) is followed by the text it stood for; an element label already shows it.
+  const shown = typeof label === 'string' && text ? [label, ' ', h('code', {}, text)] : label ?? (text || '—');
+  return h('span', { class: [cls, 'not-a-link'].filter(Boolean).join(' '), title: 'not an http(s) URL: shown as text, not as a link' }, shown);
+}
+
 /** A labelled form field. */
 export function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
   return h('label', { class: 'field' }, h('span', {}, label), input, hint ? h('small', {}, hint) : null);
