@@ -2,8 +2,9 @@
 # Sets up what is missing, checks the Rust code's format, builds the
 # workspace's programs once, and runs every test suite: the set-up's own
 # test, the workspace's Rust tests and lints (clippy, warnings are errors),
-# the end-to-end tests against those programs, and the zombienet network
-# tests with the same node binary.
+# the end-to-end tests against those programs, the zombienet network
+# tests with the same node binary, and a short fuzzing pass over every parser
+# an anonymous client reaches (scripts/fuzz.sh, 10 s a target).
 # Prints the time of each stage at the end, also when a stage fails.
 #
 # The end-to-end tests' set-up runs beside the build (a failure stops the
@@ -55,7 +56,11 @@ stage "build (workspace binaries)" interruptible build_node
 wait_stage "e2e set-up"
 background_stage "Rust tests, clippy" rust_suites
 background_stage "zombienet" "$ROOT/scripts/zombienet.sh" test
+# The fuzz targets build with nightly in a target dir of their own, at the
+# lowest priority, while the end-to-end tests mostly wait for blocks.
+background_stage "fuzzing (10 s a target)" nice -n 19 "$ROOT/scripts/fuzz.sh" 10
 stage "e2e tests" e2e_test
+wait_stage "fuzzing (10 s a target)"
 wait_stage "zombienet"
 wait_stage "Rust tests, clippy"
 log "all test suites passed"
