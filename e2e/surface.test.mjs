@@ -247,8 +247,8 @@ test('uploads state their length, fit the store with room to spare, and go to th
   const chunked = await put(gateway, { body: stream });
   assert.equal(chunked.status, 411);
   const wrong = await put(gateway, { body: Buffer.concat([content, content]) });
-  assert.equal(wrong.status, 400);
-  assert.match((await wrong.json()).error, /Content-Length is \d+ bytes; the file must have/);
+  assert.equal(wrong.status, 413, 'refused by its stated length, before a byte is read');
+  assert.match((await wrong.json()).error, /longer than the \d+ bytes it must be/);
 
   const bound = await startGateway({ endpoint: node.endpoint, dataDir: join(dir, 'bob-gateway'), extraArgs: ['--department=1'] });
   const full = await startGateway({ endpoint: node.endpoint, dataDir: join(dir, 'full-gateway'), extraArgs: ['--store-reserve=1000000000'] });

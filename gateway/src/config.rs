@@ -45,6 +45,11 @@ pub struct Flags {
 	/// may have in progress at once [default: 2].
 	#[arg(long, value_name = "N")]
 	pub searches_per_address: Option<usize>,
+	/// A reverse proxy in front of the gateway (its address), whose
+	/// `X-Forwarded-For` says where requests come from; repeat for several
+	/// [default: none: every peer is a client].
+	#[arg(long = "trusted-proxy", value_name = "IP")]
+	pub trusted_proxies: Vec<std::net::IpAddr>,
 	/// The department whose files this gateway stores: uploads of other
 	/// departments' datasets are refused [default: none, any department's,
 	/// for a development chain only].
@@ -100,6 +105,7 @@ struct File {
 	relay_rate: Option<u32>,
 	read_rate: Option<u32>,
 	searches_per_address: Option<usize>,
+	trusted_proxies: Option<Vec<std::net::IpAddr>>,
 	department: Option<u32>,
 	store_reserve: Option<u64>,
 	max_uploads: Option<usize>,
@@ -123,6 +129,8 @@ pub struct Settings {
 	pub relay_rate: u32,
 	pub read_rate: u32,
 	pub searches_per_address: usize,
+	/// Reverse proxies whose `X-Forwarded-For` is believed.
+	pub trusted_proxies: Vec<std::net::IpAddr>,
 	/// The department whose files this gateway stores, if it is bound to one.
 	pub department: Option<u32>,
 	/// Bytes an upload must leave free in the data store.
@@ -173,6 +181,10 @@ impl Settings {
 				.or(file.searches_per_address)
 				.unwrap_or(2)
 				.max(1),
+			trusted_proxies: match flags.trusted_proxies {
+				flags if !flags.is_empty() => flags,
+				_ => file.trusted_proxies.unwrap_or_default(),
+			},
 			department: flags.department.or(file.department),
 			store_reserve: flags.store_reserve.or(file.store_reserve).unwrap_or(1024) << 20,
 			max_uploads: flags.max_uploads.or(file.max_uploads).unwrap_or(4).max(1),

@@ -8,11 +8,11 @@
 //! contract whose approval carried a key envelope). A contract approved
 //! without an envelope is served the plain file.
 
-use crate::guard::NonceError;
+use crate::guard::{ClientAddress, NonceError};
 use crate::{error::ApiError, AppState};
 use axum::{
 	body::Body,
-	extract::{ConnectInfo, Path, Request, State},
+	extract::{Extension, Path, Request, State},
 	http::{header, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
 };
@@ -23,11 +23,7 @@ use citychain_client::{
 	store,
 };
 use sp_core::crypto::Ss58Codec;
-use std::{
-	net::{IpAddr, SocketAddr},
-	path::PathBuf,
-	sync::Arc,
-};
+use std::{net::IpAddr, path::PathBuf, sync::Arc};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -107,12 +103,12 @@ pub(crate) fn within_rates(
 pub(crate) fn signed_request(
 	state: &AppState,
 	id: &str,
-	peer: SocketAddr,
+	peer: IpAddr,
 	request: &Request,
 ) -> Result<(u64, Credentials), ApiError> {
 	let dataset = dataset_id(id)?;
 	let credentials = authenticate(state, request)?;
-	within_rates(state, &credentials, peer.ip())?;
+	within_rates(state, &credentials, peer)?;
 	Ok((dataset, credentials))
 }
 
@@ -213,7 +209,7 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 /// the file.
 pub async fn serve(
 	State(state): State<Arc<AppState>>,
-	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
 	Path(id): Path<String>,
 	request: Request,
 ) -> Response {

@@ -159,6 +159,37 @@ impl RateLimit {
 	}
 }
 
+/// The network address a request comes from, as the middleware of every
+/// route found it ([`client_address`]); what the handlers count rates by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// Most `X-Forwarded-For` entries read.
+const MAX_FORWARDED: usize = 16;
+
+/// The address a request comes from: its peer's, or, when the peer is one
+/// of the `trusted` proxies, the nearest address their `X-Forwarded-For`
+/// names that is not itself a trusted proxy (read from the right, where
+/// each proxy appends what it saw; what a client wrote on the left is never
+/// taken for an address a proxy vouched for).
+pub fn client_address(
+	peer: std::net::IpAddr,
+	forwarded_for: Option<&str>,
+	trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+	if !trusted.contains(&peer) {
+		return peer;
+	}
+	for entry in forwarded_for.into_iter().flat_map(|h| h.rsplit(',')).take(MAX_FORWARDED) {
+		match entry.trim().parse::<std::net::IpAddr>() {
+			Ok(address) if trusted.contains(&address) => continue,
+			Ok(address) => return address,
+			Err(_) => break,
+		}
+	}
+	peer
+}
+
 /// Requests in progress per key (a network address), at most `most` each:
 /// one client cannot take every search the node answers at once.
 pub struct InFlight {
@@ -168,8 +199,8 @@ pub struct InFlight {
 }
 
 /// A request in progress, counted until dropped.
-pub struct Running<'a> {
-	table: &'a InFlight,
+pub struct Running {
+	table: std::sync::Arc<InFlight>,
 	key: String,
 }
 
@@ -180,7 +211,7 @@ impl InFlight {
 
 	/// Counts a request of `key`, if it has fewer than `most` in progress
 	/// and the table has room for it.
-	pub fn start(&self, key: &str) -> Option<Running<'_>> {
+	pub fn start(self: &std::sync::Arc<Self>, key: &str) -> Option<Running> {
 		let mut running = self.running.lock().expect("in-flight table poisoned");
 		if !running.contains_key(key) && running.len() >= self.capacity {
 			return None;
@@ -190,11 +221,11 @@ impl InFlight {
 			return None;
 		}
 		*count += 1;
-		Some(Running { table: self, key: key.to_string() })
+		Some(Running { table: self.clone(), key: key.to_string() })
 	}
 }
 
-impl Drop for Running<'_> {
+impl Drop for Running {
 	fn drop(&mut self) {
 		let mut running = self.table.running.lock().expect("in-flight table poisoned");
 		if let Some(count) = running.get_mut(&self.key) {
@@ -290,8 +321,35 @@ mod tests {
 	}
 
 	#[test]
+	fn behind_a_trusted_proxy_the_client_is_the_address_it_forwarded() {
+		let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+		let proxy = [ip("10.0.0.1")];
+		assert_eq!(
+			client_address(ip("203.0.113.9"), Some("1.2.3.4"), &proxy),
+			ip("203.0.113.9"),
+			"a peer that is no proxy of ours"
+		);
+		assert_eq!(
+			client_address(ip("10.0.0.1"), Some("198.51.100.7"), &proxy),
+			ip("198.51.100.7")
+		);
+		// A client's own entries are on the left: the proxy's is the last.
+		assert_eq!(
+			client_address(ip("10.0.0.1"), Some("1.1.1.1, 2.2.2.2, 198.51.100.7"), &proxy),
+			ip("198.51.100.7")
+		);
+		assert_eq!(
+			client_address(ip("10.0.0.1"), Some("198.51.100.7, 10.0.0.1"), &proxy),
+			ip("198.51.100.7"),
+			"proxies in a chain are skipped"
+		);
+		assert_eq!(client_address(ip("10.0.0.1"), Some("garbage"), &proxy), ip("10.0.0.1"));
+		assert_eq!(client_address(ip("10.0.0.1"), None, &proxy), ip("10.0.0.1"));
+	}
+
+	#[test]
 	fn requests_in_progress_are_bounded_per_key_and_counted_until_done() {
-		let table = InFlight::new(2, 2);
+		let table = std::sync::Arc::new(InFlight::new(2, 2));
 		let first = table.start("a").unwrap();
 		let _second = table.start("a").unwrap();
 		assert!(table.start("a").is_none(), "a third at once");

@@ -76,8 +76,10 @@ pub struct AppState {
 	pub read_rate: guard::RateLimit,
 	/// Upload slots (`max_uploads`).
 	pub uploads: Arc<tokio::sync::Semaphore>,
+	/// Bytes the uploads under way may still write.
+	pub pending_upload_bytes: std::sync::Mutex<u64>,
 	/// Catalogue reads in progress per network address.
-	pub searching: guard::InFlight,
+	pub searching: Arc<guard::InFlight>,
 	/// The STAC collections (with their extents) of the latest finalized
 	/// block asked for, per reader.
 	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
@@ -117,22 +119,27 @@ fn cors(origins: &[String]) -> CorsLayer {
 		.max_age(std::time::Duration::from_secs(3600))
 }
 
-/// Counts every request against its network address's `read_rate`, and
+/// Finds where a request comes from (`guard::client_address`, for the
+/// handlers too), counts it against that address's `read_rate`, and
 /// lets each address run at most `searches_per_address` catalogue reads
 /// (which the node's search index answers) at once.
 async fn within_read_rate(
 	State(state): State<Arc<AppState>>,
-	request: axum::extract::Request,
+	mut request: axum::extract::Request,
 	next: axum::middleware::Next,
 ) -> axum::response::Response {
 	use axum::{extract::ConnectInfo, http::StatusCode, response::IntoResponse};
 	let Some(peer) = request
 		.extensions()
 		.get::<ConnectInfo<std::net::SocketAddr>>()
-		.map(|c| c.0.ip().to_string())
+		.map(|c| c.0.ip())
 	else {
 		return next.run(request).await;
 	};
+	let forwarded = request.headers().get("x-forwarded-for").and_then(|h| h.to_str().ok());
+	let client = guard::client_address(peer, forwarded, &state.settings.trusted_proxies);
+	request.extensions_mut().insert(guard::ClientAddress(client));
+	let peer = client.to_string();
 	if !state.read_rate.allow(&peer, citychain_client::auth::now_ms()) {
 		return ApiError::new(
 			StatusCode::TOO_MANY_REQUESTS,
@@ -146,22 +153,13 @@ async fn within_read_rate(
 	if !(path == "/search" || (path.starts_with("/collections/") && path.contains("/items"))) {
 		return next.run(request).await;
 	}
-	// A member's reads count against its account (officers behind one
-	// address each have their own), anyone else's against the address.
-	let key = request
-		.headers()
-		.get(axum::http::header::AUTHORIZATION)
-		.and_then(|h| h.to_str().ok())
-		.and_then(|h| {
-			let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-			let now = citychain_client::auth::now_ms();
-			reader::vouched(&state, h, request.method().as_str(), path, now)
-		})
-		.map_or(peer, |account| format!("account {account}"));
-	let Some(_running) = state.searching.start(&key) else {
+	// Counted by address: a key pair anyone can make is no identity to
+	// count by. The slot is held until the node has answered, also when the
+	// client has gone: its search runs on.
+	let Some(running) = state.searching.start(&peer) else {
 		let mut refused = ApiError::new(
 			StatusCode::TOO_MANY_REQUESTS,
-			"as many searches of this reader are in progress as it may have; wait for one to end",
+			"this address has as many searches in progress as it may; wait for one to end",
 		)
 		.into_response();
 		refused
@@ -169,7 +167,15 @@ async fn within_read_rate(
 			.insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
 		return refused;
 	};
-	next.run(request).await
+	let search = tokio::spawn(async move {
+		let response = next.run(request).await;
+		drop(running);
+		response
+	});
+	search.await.unwrap_or_else(|e| {
+		tracing::error!("a search failed: {e}");
+		ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the search failed").into_response()
+	})
 }
 
 fn router(state: Arc<AppState>) -> Router {
@@ -260,7 +266,8 @@ async fn main() {
 		sessions: relay::Sessions::default(),
 		read_rate: guard::RateLimit::new(settings.read_rate, MAX_RATE_KEYS),
 		uploads: Arc::new(tokio::sync::Semaphore::new(settings.max_uploads)),
-		searching: guard::InFlight::new(settings.searches_per_address, MAX_RATE_KEYS),
+		pending_upload_bytes: Default::default(),
+		searching: Arc::new(guard::InFlight::new(settings.searches_per_address, MAX_RATE_KEYS)),
 		collections: stac::PerBlock::new(),
 		settings,
 	});

@@ -58,13 +58,7 @@ impl FromRequestParts<Arc<AppState>> for Reader {
 
 /// The account `header` vouches for on a `method` request of `path` at
 /// time `now` (ms), if it does.
-pub(crate) fn vouched(
-	state: &AppState,
-	header: &str,
-	method: &str,
-	path: &str,
-	now: u64,
-) -> Option<String> {
+fn vouched(state: &AppState, header: &str, method: &str, path: &str, now: u64) -> Option<String> {
 	let gateway = &state.settings.public_url;
 	if header.starts_with(SCHEME) {
 		let credentials = Credentials::parse(header).ok()?;
@@ -107,7 +101,8 @@ mod tests {
 			sessions: Default::default(),
 			read_rate: RateLimit::new(10, 10),
 			uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
-			searching: crate::guard::InFlight::new(1, 1),
+			pending_upload_bytes: Default::default(),
+			searching: std::sync::Arc::new(crate::guard::InFlight::new(1, 1)),
 			collections: PerBlock::new(),
 			settings,
 		}

@@ -21,11 +21,11 @@
 //! longer a member of an active department (checked every
 //! [`MEMBERSHIP_RECHECK`]).
 
-use crate::{data, error::ApiError, AppState};
+use crate::{data, error::ApiError, guard::ClientAddress, AppState};
 use axum::{
 	extract::{
 		ws::{rejection::WebSocketUpgradeRejection, Message, WebSocket, WebSocketUpgrade},
-		ConnectInfo, Query, State,
+		Extension, Query, State,
 	},
 	http::StatusCode,
 	response::Response,
@@ -41,7 +41,6 @@ use serde_json::{json, Map, Value};
 use sp_core::crypto::Ss58Codec;
 use std::{
 	collections::HashMap,
-	net::SocketAddr,
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -49,8 +48,10 @@ use tokio_tungstenite::tungstenite::Message as NodeMessage;
 
 /// Where the relay is served.
 pub const PATH: &str = "/rpc";
-/// Relay sessions open at once, at most.
-pub const MAX_SESSIONS: usize = 256;
+/// Relay sessions open at once, at most: each is a connection to the node,
+/// whose RPC server takes 100 by default; the rest stay for the gateway's
+/// own connection and the operator's tools.
+pub const MAX_SESSIONS: usize = 64;
 /// Relay sessions of one account open at once, at most.
 pub const MAX_SESSIONS_PER_ACCOUNT: usize = 4;
 /// The largest request frame a browser may send (a transaction with a
@@ -87,7 +88,6 @@ pub const ALLOWED: &[&str] = &[
 	"state_getRuntimeVersion",
 	"state_getStorage",
 	"state_getStorageHash",
-	"state_getStorageSize",
 	"state_getKeysPaged",
 	"state_queryStorageAt",
 	"state_subscribeRuntimeVersion",
@@ -97,7 +97,6 @@ pub const ALLOWED: &[&str] = &[
 	"author_submitExtrinsic",
 	"author_submitAndWatchExtrinsic",
 	"author_unwatchExtrinsic",
-	"author_pendingExtrinsics",
 	"payment_queryInfo",
 	"payment_queryFeeDetails",
 	"datasets_get",
@@ -117,6 +116,13 @@ pub const ALLOWED: &[&str] = &[
 
 /// The methods whose first parameter (an object) names a `reader`.
 const READER_BOUND: &[&str] = &["datasets_search", "datasets_stacSearch", "datasets_extent"];
+
+/// The methods whose first parameter is a list of storage keys: it must name
+/// between 1 and [`MAX_STORAGE_KEYS`] (the relay's node connection is on
+/// loopback, where the node would take a subscription to every key).
+const KEY_LISTS: &[&str] = &["state_subscribeStorage", "state_queryStorageAt"];
+/// Most storage keys one request names.
+pub const MAX_STORAGE_KEYS: usize = 256;
 
 /// The open sessions, per account.
 #[derive(Default)]
@@ -186,12 +192,12 @@ fn signed_in(state: &AppState, auth: Option<&str>) -> Result<Credentials, ApiErr
 /// is checked before the request is found to be an upgrade at all.
 pub async fn open(
 	State(state): State<Arc<AppState>>,
-	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
 	Query(params): Query<Params>,
 	upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
 	let credentials = signed_in(&state, params.auth.as_deref())?;
-	data::within_rates(&state, &credentials, peer.ip())?;
+	data::within_rates(&state, &credentials, peer)?;
 	let account = canonical(&credentials.account)?;
 	if !is_active_member(&state, &account).await? {
 		return Err(ApiError::forbidden(
@@ -321,6 +327,21 @@ fn check(text: &str, account: &str) -> Result<String, String> {
 			&format!("{method:?} is not available through the gateway"),
 		));
 	}
+	if KEY_LISTS.contains(&method) {
+		let keys = match request.get("params") {
+			Some(Value::Array(params)) => params.first(),
+			Some(Value::Object(named)) => named.get("keys"),
+			_ => None,
+		};
+		let listed = keys.and_then(Value::as_array).map_or(0, Vec::len);
+		if !(1..=MAX_STORAGE_KEYS).contains(&listed) {
+			return Err(refusal(
+				id,
+				-32602,
+				&format!("{method} names between 1 and {MAX_STORAGE_KEYS} storage keys"),
+			));
+		}
+	}
 	if READER_BOUND.contains(&method) {
 		let bound = match request.get_mut("params") {
 			None | Some(Value::Null) => {
@@ -411,10 +432,33 @@ mod tests {
 			"system_addReservedPeer",
 			"offchain_localStorageSet",
 			"system_unknownMethod",
+			// Unbounded on a loopback connection: every key of the state.
+			"state_getStorageSize",
+			"author_pendingExtrinsics",
 		] {
 			let text = format!(r#"{{"jsonrpc":"2.0","id":7,"method":"{method}","params":[]}}"#);
 			assert_eq!(refused(&text), (-32601, json!(7)), "{method}");
 		}
+	}
+
+	#[test]
+	fn storage_subscriptions_name_their_keys() {
+		let key = "0x26aa394eea5630e07c48ae0c9558cef7";
+		let with = |params: &str| {
+			format!(
+				r#"{{"jsonrpc":"2.0","id":5,"method":"state_subscribeStorage","params":{params}}}"#
+			)
+		};
+		assert!(check(&with(&format!(r#"[["{key}"]]"#)), BOB).is_ok());
+		assert!(check(&with(&format!(r#"{{"keys":["{key}"]}}"#)), BOB).is_ok());
+		let many = vec![key; MAX_STORAGE_KEYS + 1];
+		for every_key in ["[]", "[null]", "[[]]", "{}", &with_list(&many)] {
+			assert_eq!(refused(&with(every_key)), (-32602, json!(5)), "{every_key}");
+		}
+	}
+
+	fn with_list(keys: &[&str]) -> String {
+		format!("[{}]", serde_json::to_string(keys).unwrap())
 	}
 
 	#[test]

@@ -24,10 +24,11 @@
 use crate::{
 	data::{signed_request, take_nonce},
 	error::ApiError,
+	guard::ClientAddress,
 	AppState,
 };
 use axum::{
-	extract::{rejection::QueryRejection, ConnectInfo, Path, Query, Request, State},
+	extract::{rejection::QueryRejection, Extension, Path, Query, Request, State},
 	http::StatusCode,
 	Json,
 };
@@ -41,7 +42,7 @@ use citychain_client::{
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 use tokio::io::AsyncWriteExt;
 
 /// How long an upload may send nothing before it is dropped.
@@ -231,27 +232,55 @@ fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
 		.ok()
 		.and_then(|v| v.parse::<u64>().ok())
 		.ok_or_else(|| ApiError::bad_request("the Content-Length is not a number"))?;
-	if stated != want.size {
+	if stated > want.size {
+		return Err(ApiError::new(
+			StatusCode::PAYLOAD_TOO_LARGE,
+			format!("the file is longer than the {} bytes it must be", want.size),
+		));
+	}
+	if stated < want.size {
 		return Err(ApiError::bad_request(format!(
-			"the Content-Length is {stated} bytes; the file must have {}",
+			"the file has {stated} bytes; the record says {}",
 			want.size
 		)));
 	}
 	Ok(())
 }
 
-/// Whether the data store's file system keeps `reserve` bytes free after
-/// `size` more.
-fn room_for(dir: &std::path::Path, size: u64, reserve: u64) -> Result<(), ApiError> {
+/// Room in the data store for `size` more bytes, if its file system keeps
+/// `store_reserve` free after them and after what the uploads under way may
+/// still write.
+fn room_for<'a>(
+	state: &'a AppState,
+	dir: &std::path::Path,
+	size: u64,
+) -> Result<Room<'a>, ApiError> {
+	let reserve = state.settings.store_reserve;
 	let free = fs2::available_space(dir).map_err(store_error)?;
-	if free.saturating_sub(size) < reserve {
-		tracing::warn!(target: "upload", free, size, reserve, "refused: the data store is nearly full");
+	let mut pending = state.pending_upload_bytes.lock().expect("upload bytes poisoned");
+	if free.saturating_sub(*pending).saturating_sub(size) < reserve {
+		tracing::warn!(target: "upload", free, pending = *pending, size, reserve, "refused: the data store is nearly full");
 		return Err(ApiError::new(
 			StatusCode::INSUFFICIENT_STORAGE,
 			"the gateway's data store has no room for this file",
 		));
 	}
-	Ok(())
+	*pending += size;
+	Ok(Room { state, size })
+}
+
+/// Room kept in the data store for an upload under way: the bytes it may
+/// still write count as taken for the uploads beside it.
+struct Room<'a> {
+	state: &'a AppState,
+	size: u64,
+}
+
+impl Drop for Room<'_> {
+	fn drop(&mut self) {
+		let mut pending = self.state.pending_upload_bytes.lock().expect("upload bytes poisoned");
+		*pending = pending.saturating_sub(self.size);
+	}
 }
 
 /// `PUT /data/{dataset}[?contract=<id>]`. In order: the signature, the
@@ -260,7 +289,7 @@ fn room_for(dir: &std::path::Path, size: u64, reserve: u64) -> Result<(), ApiErr
 /// then the body.
 pub async fn store(
 	State(state): State<Arc<AppState>>,
-	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
 	Path(id): Path<String>,
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
@@ -277,7 +306,7 @@ pub async fn store(
 	})?;
 	let dir = want.file.parent().expect("a file in a dataset's directory");
 	tokio::fs::create_dir_all(dir).await.map_err(store_error)?;
-	room_for(dir, want.size, state.settings.store_reserve)?;
+	let _room = room_for(&state, dir, want.size)?;
 	take_nonce(&state, &credentials)?;
 	let temp = dir.join(format!(".upload-{}", hex::encode(credentials.nonce)));
 	if let Err(e) = receive(request, &temp, &want).await {
