@@ -50,7 +50,11 @@ pub fn is_web_url(url: &[u8]) -> bool {
 		return false;
 	};
 	let host_starts = rest.first().is_some_and(|b| !matches!(b, b'/' | b'?' | b'#' | b'@' | b':'));
+	// No user information: `https://city.example@elsewhere.example/` reads as
+	// one host and goes to another.
+	let authority = rest.split(|b| matches!(b, b'/' | b'?' | b'#')).next().unwrap_or_default();
 	host_starts
+		&& !authority.contains(&b'@')
 		&& url.iter().all(|&b| {
 			(0x21..=0x7e).contains(&b)
 				&& !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}')
@@ -284,6 +288,7 @@ mod tests {
 			"https://data.city.example/counts.parquet",
 			"http://127.0.0.1:8080/data/4",
 			"HTTPS://Data.City.Example/a?b=c&d=%E5%8C%97#top",
+			"https://data.city.example/contact?mail=officer@city.example",
 			"https://[::1]:8443/x",
 		] {
 			assert!(is_web_url(good.as_bytes()), "{good}");
@@ -302,6 +307,8 @@ mod tests {
 			"https://",
 			"https:///path",
 			"https://@evil.example",
+			"https://data.city.example@evil.example/counts",
+			"https://user:pass@data.city.example/",
 			"http://a.example/\"onmouseover=\"alert(1)",
 			"http://a.example/<script>",
 			"https://a.example/ spaces",

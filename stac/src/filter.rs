@@ -25,8 +25,9 @@ use serde_json::Value;
 /// counts once, however long.
 pub const MAX_FILTER_OPERATORS: usize = 128;
 
-/// Deepest nesting of parentheses and brackets in CQL2 text, and of objects
-/// and arrays in CQL2 JSON (each operation is an object holding an array).
+/// Deepest nesting of objects and arrays in CQL2 JSON (each operation is an
+/// object holding an array). Text nests at most [`MAX_GROUP_DEPTH`] groups
+/// and [`MAX_CALL_DEPTH`] calls.
 pub const MAX_FILTER_DEPTH: usize = 32;
 
 /// Deepest nesting of groups in CQL2 text: parentheses that do not follow
@@ -39,15 +40,23 @@ pub const MAX_FILTER_DEPTH: usize = 32;
 /// fuzzer and by hand) is refused in 0.1 s, at five groups in 0.2 s.
 pub const MAX_GROUP_DEPTH: usize = 4;
 
+/// Deepest nesting of function calls in CQL2 text. A call's name may also
+/// begin a geometry (`GEOMETRYCOLLECTION(`), which the parser tries first,
+/// reading what is inside again for each nested level; real filters nest
+/// two or three (`S_INTERSECTS(geometry, POLYGON(…))`, `CASEI(…)`).
+pub const MAX_CALL_DEPTH: usize = 8;
+
 /// Why a filter is refused before it is parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TooComplex {
 	/// More than [`MAX_FILTER_OPERATORS`] operators.
 	Operators,
-	/// Nested deeper than [`MAX_FILTER_DEPTH`].
+	/// JSON nested deeper than [`MAX_FILTER_DEPTH`].
 	Depth,
 	/// Text with groups nested deeper than [`MAX_GROUP_DEPTH`].
 	Groups,
+	/// Text with function calls nested deeper than [`MAX_CALL_DEPTH`].
+	Calls,
 	/// Text whose parentheses and brackets do not match: a `)` or `]`
 	/// before its opening, or one left open.
 	Unbalanced,
@@ -62,6 +71,7 @@ impl core::fmt::Display for TooComplex {
 				f,
 				"parenthesised groups nested more than {MAX_GROUP_DEPTH} deep (function calls do not count)"
 			),
+			Self::Calls => write!(f, "function calls nested more than {MAX_CALL_DEPTH} deep"),
 			Self::Unbalanced => f.write_str("parentheses or brackets that do not match"),
 		}
 	}
@@ -110,12 +120,12 @@ pub fn check_text(text: &str) -> Result<(), TooComplex> {
 			b @ (b'(' | b'[') => {
 				let group = b == b'[' || !after_name;
 				open.push(group);
-				if open.len() > MAX_FILTER_DEPTH {
-					return Err(TooComplex::Depth);
-				}
 				groups += usize::from(group);
 				if groups > MAX_GROUP_DEPTH {
 					return Err(TooComplex::Groups);
+				}
+				if open.len() - groups > MAX_CALL_DEPTH {
+					return Err(TooComplex::Calls);
 				}
 				count(1)?;
 			},
@@ -182,6 +192,19 @@ pub fn check_json(filter: &Value) -> Result<(), TooComplex> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn function_calls_are_nested_at_most_so_deep() {
+		let calls = |n: usize| format!("{}title{} = 'a'", "CASEI(".repeat(n), ")".repeat(n));
+		assert_eq!(check_text(&calls(MAX_CALL_DEPTH)), Ok(()));
+		assert_eq!(check_text(&calls(MAX_CALL_DEPTH + 1)), Err(TooComplex::Calls));
+		let collections = format!(
+			"S_INTERSECTS(geometry, {}POINT(1 2){})",
+			"GEOMETRYCOLLECTION(".repeat(27),
+			")".repeat(27)
+		);
+		assert_eq!(check_text(&collections), Err(TooComplex::Calls));
+	}
 	use serde_json::json;
 
 	#[test]
@@ -201,10 +224,10 @@ mod tests {
 
 	#[test]
 	fn nesting_is_bounded_and_literals_are_not_counted() {
-		// Calls nest up to the depth.
+		// Calls nest up to their depth (text's nesting is groups and calls).
 		let calls = |n: usize| format!("{}'x'{} = 'x'", "CASEI(".repeat(n), ")".repeat(n));
-		assert_eq!(check_text(&calls(MAX_FILTER_DEPTH)), Ok(()));
-		assert_eq!(check_text(&calls(MAX_FILTER_DEPTH + 1)), Err(TooComplex::Depth));
+		assert_eq!(check_text(&calls(MAX_CALL_DEPTH)), Ok(()));
+		assert_eq!(check_text(&calls(MAX_CALL_DEPTH + 1)), Err(TooComplex::Calls));
 		// Operators inside literals and quoted names are text, not operators.
 		let literal =
 			format!("title = '{}' AND \"a-b\" = 'it''s ({})'", "-".repeat(5_000), "(".repeat(99));

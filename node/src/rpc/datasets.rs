@@ -5,6 +5,7 @@
 //! was made at.
 
 use std::{sync::Arc, time::Duration};
+use tokio::sync::OwnedSemaphorePermit;
 
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
@@ -28,11 +29,12 @@ use jsonrpsee::{
 use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
+use sp_core::crypto::Ss58Codec;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
 	Cursor, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable,
-	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_POSITIONS, MAX_SORT_KEYS, MAX_TERMS,
+	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac::{self, STAC_VERSION};
 use geo::Geometry;
@@ -144,18 +146,61 @@ fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 	citychain_stac::parse_intersects(value).map_err(|e| invalid(e.to_string()))
 }
 
-/// The cursor a search continues from: the token in parameter `field`.
-fn parse_cursor(field: &str, token: Option<&str>) -> Result<Option<Cursor>, ErrorObjectOwned> {
-	token
-		.map(|t| {
-			Cursor::parse(t).ok_or_else(|| invalid(format!("{field}: malformed {field} {t:?}")))
-		})
-		.transpose()
+/// The key cursor tokens are authenticated with: random at each start of
+/// the node, so a token outlives neither the node nor its reader.
+fn cursor_key() -> &'static [u8; 32] {
+	static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+	KEY.get_or_init(rand::random)
+}
+
+/// The authentication of cursor `payload` for `reader` (one account under
+/// any SS58 prefix is one reader; no reader is the node's operator).
+fn cursor_mac(reader: Option<&str>, payload: &str) -> [u8; 16] {
+	let reader = reader
+		.map(|r| AccountId::from_ss58check(r).map_or_else(|_| r.to_owned(), hex::encode))
+		.unwrap_or_default();
+	let text = [cursor_key().as_slice(), reader.as_bytes(), b"\n", payload.as_bytes()].concat();
+	let mut mac = [0u8; 16];
+	mac.copy_from_slice(&sp_io::hashing::blake2_256(&text)[..16]);
+	mac
+}
+
+/// The token a client passes back to continue from `cursor`: the cursor
+/// and its authentication for `reader`, so that a token works for the
+/// reader it was made for, at this node, and for no one else.
+fn cursor_token(cursor: &Cursor, reader: Option<&str>) -> String {
+	let payload = cursor.token();
+	let mac = cursor_mac(reader, &payload);
+	format!("{payload}.{}", hex::encode(mac))
+}
+
+/// The cursor a search of `reader` continues from: the token in parameter
+/// `field`.
+fn parse_cursor(
+	field: &str,
+	token: Option<&str>,
+	reader: Option<&str>,
+) -> Result<Option<Cursor>, ErrorObjectOwned> {
+	let Some(token) = token else { return Ok(None) };
+	let malformed = || invalid(format!("{field}: malformed {field} {token:?}"));
+	let (payload, mac) = token.rsplit_once('.').ok_or_else(malformed)?;
+	let mut given = [0u8; 16];
+	hex::decode_to_slice(mac, &mut given).map_err(|_| malformed())?;
+	// Compared in constant time.
+	let differs = given.iter().zip(cursor_mac(reader, payload)).fold(0, |d, (a, b)| d | (a ^ b));
+	if differs != 0 {
+		return Err(invalid(format!(
+			"{field}: not a {field} of this node for this reader (it expires when the node \
+			 restarts); search again"
+		)));
+	}
+	Cursor::parse(payload).map(Some).ok_or_else(malformed)
 }
 
 /// The search that `params` of `datasets_search` ask for.
 fn parse_search(params: &SearchParams) -> Result<Search, ErrorObjectOwned> {
-	search_from(params, "cursor", parse_cursor("cursor", params.cursor.as_deref())?)
+	let cursor = parse_cursor("cursor", params.cursor.as_deref(), params.reader.as_deref())?;
+	search_from(params, "cursor", cursor)
 }
 
 /// The search parameters `p` ask for, continuing from `cursor` (passed as
@@ -283,7 +328,7 @@ fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 		.iter()
 		.map(|i| parse_dataset_id(i))
 		.collect::<Result<_, _>>()?;
-	let cursor = parse_cursor("token", p.token.as_deref())?;
+	let cursor = parse_cursor("token", p.token.as_deref(), p.reader.as_deref())?;
 	if p.bbox.is_some() && p.intersects.is_some() {
 		return Err(invalid("bbox and intersects: give one or the other, not both"));
 	}
@@ -411,13 +456,25 @@ where
 		}
 	}
 
+	/// A place among the searches the index runs at once, taken before
+	/// anything costly (a filter's parse, a thread): a flood is refused, not
+	/// queued.
+	fn admission(&self) -> RpcResult<OwnedSemaphorePermit> {
+		let index = self.index.as_ref().ok_or_else(|| {
+			index_error("this node runs without a search index (--search-index off)")
+		})?;
+		index.admit().map_err(busy_error)
+	}
+
 	/// Runs `read` on the index at the block `indexed` chooses, off the
-	/// async workers, with what `reader` may see at that block.
+	/// async workers, with what `reader` may see at that block, in the
+	/// place `admitted` holds.
 	async fn read_index<T: Send + 'static>(
 		&self,
 		at: Option<Hash>,
 		cursor: Option<BlockNumber>,
 		reader: Option<&str>,
+		admitted: OwnedSemaphorePermit,
 		read: impl FnOnce(&SearchIndex, Option<Visible>, BlockNumber) -> Result<T, String>
 			+ Send
 			+ 'static,
@@ -429,8 +486,6 @@ where
 			));
 		}
 		let (index, answer) = self.indexed(at, cursor).await?;
-		// Admitted before a thread is taken: a flood is refused, not queued.
-		let admitted = index.admit().map_err(busy_error)?;
 		let (client, views) = (self.client.clone(), self.views.clone());
 		let reader = reader.map(str::to_owned);
 		// What the reader may see now, at the finalized head, even when a
@@ -452,6 +507,18 @@ where
 		.map_err(|e| index_error(e.to_string()))??;
 		Ok((found, answer))
 	}
+}
+
+/// `parse(&params)` on a blocking thread, not an async worker: a filter's
+/// parse may take a while (`citychain_stac::filter` bounds how long), and
+/// the node's RPC has as many async workers as cores.
+async fn off_the_workers<P: Send + 'static, T: Send + 'static>(
+	params: P,
+	parse: fn(&P) -> Result<T, ErrorObjectOwned>,
+) -> RpcResult<(P, T)> {
+	tokio::task::spawn_blocking(move || parse(&params).map(|parsed| (params, parsed)))
+		.await
+		.map_err(|e| index_error(e.to_string()))?
 }
 
 /// A page of a STAC search, each item with the id of its newest version,
@@ -489,7 +556,8 @@ where
 	}
 
 	async fn search(&self, params: SearchParams, at: Option<Hash>) -> RpcResult<Page> {
-		let search = parse_search(&params)?;
+		let admitted = self.admission()?;
+		let (params, search) = off_the_workers(params, parse_search).await?;
 		let fields = params
 			.fields
 			.as_deref()
@@ -499,14 +567,18 @@ where
 			.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
-			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
-				index.search(&Search { visible, ..search }, at)
-			})
+			.read_index(
+				at,
+				cursor,
+				params.reader.as_deref(),
+				admitted,
+				move |index, visible, at| index.search(&Search { visible, ..search }, at),
+			)
 			.await?;
 		Ok(Page {
 			items: page.items.iter().map(|i| Dataset::new(i.id, &i.dataset, fields)).collect(),
-			next: page.next.map(|c| c.token()),
-			prev: page.prev.map(|c| c.token()),
+			next: page.next.map(|c| cursor_token(&c, params.reader.as_deref())),
+			prev: page.prev.map(|c| cursor_token(&c, params.reader.as_deref())),
 			at: answered_at(answered),
 		})
 	}
@@ -529,14 +601,20 @@ where
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
-		let search = parse_stac_search(&params)?;
+		let admitted = self.admission()?;
+		let (params, search) = off_the_workers(params, parse_stac_search).await?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let ((items, next, prev), answered) = self
-			.read_index(at, cursor, params.reader.as_deref(), move |index, visible, at| {
-				stac_found(index, &Search { visible, ..search }, at)
-			})
+			.read_index(
+				at,
+				cursor,
+				params.reader.as_deref(),
+				admitted,
+				move |index, visible, at| stac_found(index, &Search { visible, ..search }, at),
+			)
 			.await?;
-		let (next, prev) = (next.map(|c| c.token()), prev.map(|c| c.token()));
+		let token = |c: Cursor| cursor_token(&c, params.reader.as_deref());
+		let (next, prev) = (next.map(token), prev.map(token));
 		let features: Vec<Value> = items
 			.iter()
 			.map(|(item, latest)| stac::item(item.id, &item.dataset, *latest))
@@ -562,8 +640,9 @@ where
 
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
 		let owner = params.owner;
+		let admitted = self.admission()?;
 		let (extent, answered) = self
-			.read_index(at, None, params.reader.as_deref(), move |index, visible, at| {
+			.read_index(at, None, params.reader.as_deref(), admitted, move |index, visible, at| {
 				index.extent(owner, visible.as_ref(), at)
 			})
 			.await?;
@@ -583,6 +662,7 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::search_index::MAX_POSITIONS;
 	use citychain_rpc_api::datasets::DATASET_FIELDS;
 
 	#[test]
@@ -718,11 +798,41 @@ mod tests {
 		);
 		assert_eq!(error(json!({ "q": "noise,," })), "q: the term \"\" has no word in it");
 		// A cursor of a ranked search carries the rank: one key.
-		let cursor = Cursor { block: 1, keys: vec![], id: 3, backward: false }.token();
+		let cursor = cursor_token(&Cursor { block: 1, keys: vec![], id: 3, backward: false }, None);
 		assert_eq!(
 			error(json!({ "q": "noise", "cursor": cursor })),
 			"cursor: made for another sortby"
 		);
+	}
+
+	#[test]
+	fn a_cursor_token_works_for_its_reader_only() {
+		let cursor = Cursor { block: 7, keys: vec![], id: 3, backward: false };
+		let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+		// Alice's account under the Polkadot prefix: the same reader.
+		let alice_polkadot = "15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5";
+		let token = cursor_token(&cursor, Some(alice));
+		let parse = |reader| parse_cursor("cursor", Some(&token), reader);
+		assert_eq!(parse(Some(alice)).unwrap(), Some(cursor.clone()));
+		assert_eq!(parse(Some(alice_polkadot)).unwrap(), Some(cursor.clone()));
+		for other in
+			[Some("anonymous"), None, Some("5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty")]
+		{
+			let error = parse(other).unwrap_err().message().to_string();
+			assert!(
+				error.starts_with("cursor: not a cursor of this node for this reader"),
+				"{error}"
+			);
+		}
+		// A cursor changed after it was made (an older block, another row).
+		let forged =
+			token.replacen(&cursor.token(), &Cursor { block: 1, ..cursor.clone() }.token(), 1);
+		assert!(parse_cursor("cursor", Some(&forged), Some(alice)).is_err());
+		for garbage in ["zz", "00.zz", &cursor.token()] {
+			let error =
+				parse_cursor("cursor", Some(garbage), None).unwrap_err().message().to_string();
+			assert!(error.starts_with("cursor: "), "{garbage}: {error}");
+		}
 	}
 
 	#[test]

@@ -33,8 +33,11 @@ pub const VIEWS_PER_BLOCK: usize = 4096;
 /// department's contracts, which a page of search results should not repeat.
 #[derive(Default)]
 pub struct Views {
-	at: std::sync::Mutex<(Option<Reached>, std::collections::HashMap<String, Option<Visible>>)>,
+	at: std::sync::Mutex<(Option<Reached>, ViewsAt)>,
 }
+
+/// Each reader's view at one block.
+type ViewsAt = std::collections::HashMap<String, Option<Visible>>;
 
 impl Views {
 	/// `reader`'s view at `at`, from `compute` unless known. One account

@@ -509,7 +509,7 @@ mod tests {
 		assert!(finished.recv_timeout(Duration::from_millis(300)).is_err(), "it waits");
 		drop(held);
 		assert_eq!(finished.recv_timeout(Duration::from_secs(5)), Ok(true));
-		waiting.join().unwrap();
+		waiting.join().unwrap().unwrap();
 		assert_eq!(index.readers.lock().open, READERS);
 		// A rebuild's new file: the readers of the old one are closed.
 		index.readers.reset();

@@ -609,7 +609,7 @@ mod tests {
 	/// most groups, function calls nested to the deepest, and JSON as deep as
 	/// it may be.
 	fn filters_at_the_bounds() -> Vec<(String, bool)> {
-		use citychain_stac::filter::{MAX_FILTER_DEPTH, MAX_FILTER_OPERATORS, MAX_GROUP_DEPTH};
+		use citychain_stac::filter::{MAX_CALL_DEPTH, MAX_FILTER_OPERATORS, MAX_GROUP_DEPTH};
 		let ops = MAX_FILTER_OPERATORS;
 		let mut json = serde_json::json!({ "op": "=", "args": [{ "property": "version" }, 1] });
 		while citychain_stac::filter::check_json(
@@ -619,7 +619,7 @@ mod tests {
 		{
 			json = serde_json::json!({ "op": "not", "args": [json] });
 		}
-		let calls = MAX_FILTER_DEPTH - MAX_GROUP_DEPTH;
+		let calls = MAX_CALL_DEPTH;
 		vec![
 			(format!("{}1 = \"version\"", "-".repeat(ops - 1)), false),
 			(format!("{}\"version\" = 1", "NOT ".repeat(ops - 1)), false),

@@ -38,8 +38,11 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 /// A dataset's record as the runtime stores it.
 pub type Record = Dataset<AccountId, BlockNumber>;
 
-/// Bumped whenever the tables change; an index of another version is rebuilt.
-const SCHEMA_VERSION: i64 = 7;
+/// Bumped whenever the tables change, or what the records say changes
+/// without an event (version 8: the datasets pallet's migration to storage
+/// version 3 drops links of other schemes); an index of another version is
+/// rebuilt.
+const SCHEMA_VERSION: i64 = 8;
 
 /// Most candidate rows one search examines before it returns a (possibly
 /// short) page with a cursor to continue from: the bound on a query's work.

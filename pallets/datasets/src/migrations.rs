@@ -54,6 +54,46 @@ fn items_that_fit(meter: &WeightMeter, reserved: Weight, per_item: Weight, cap: 
 	u32::try_from(room).unwrap_or(u32::MAX).min(cap)
 }
 
+/// One block's step of a migration that visits every record in id order
+/// (ids are dense from 0) on a chain of storage version `from`, moving it
+/// to `to` after the last: the version and the next id read at the start,
+/// the version written at the end, and `per_record` (at most
+/// `max_per_block` of them) for each `visit` of a record. The cursor is the
+/// next id to visit.
+fn step_records<T: Config>(
+	cursor: Option<crate::DatasetId>,
+	meter: &mut WeightMeter,
+	(from, to): (u16, u16),
+	per_record: Weight,
+	max_per_block: u32,
+	visit: impl Fn(crate::DatasetId),
+) -> Result<Option<crate::DatasetId>, SteppedMigrationError> {
+	let db = T::DbWeight::get();
+	ensure_room(meter, db.reads_writes(2, 1), per_record)?;
+	meter.consume(db.reads(2));
+	if Pallet::<T>::on_chain_storage_version() != from {
+		return Ok(None);
+	}
+	let end = crate::pallet::NextDatasetId::<T>::get();
+	let records = items_that_fit(meter, db.writes(1), per_record, max_per_block);
+	let mut id = cursor.unwrap_or(0);
+	for _ in 0..records {
+		if id >= end {
+			break;
+		}
+		meter.consume(per_record);
+		visit(id);
+		id += 1;
+	}
+	if id < end {
+		return Ok(Some(id));
+	}
+	meter.consume(db.writes(1));
+	StorageVersion::new(to).put::<Pallet<T>>();
+	log::info!(target: "runtime::datasets", "{end} records at storage version {to}");
+	Ok(None)
+}
+
 pub mod v1 {
 	//! Version 0 to 1: the legacy search index is removed.
 	use super::*;
@@ -123,11 +163,7 @@ pub mod v1 {
 pub mod v2 {
 	//! Version 1 to 2: every record gets its licence field.
 	use super::*;
-	use crate::{
-		pallet::{Datasets, NextDatasetId},
-		weights::WeightInfo,
-		BoundedBytes, DatasetId,
-	};
+	use crate::{pallet::Datasets, weights::WeightInfo, BoundedBytes, DatasetId};
 	use citychain_primitives::{
 		datasets::{MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_TITLE_LEN, MAX_URI_LEN},
 		AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetStatus, Sensitivity, Stamp,
@@ -234,40 +270,23 @@ pub mod v2 {
 			Some([Datasets::<T>::final_prefix().to_vec()])
 		}
 
-		/// The version and the next id read at the start, the version written
-		/// at the end, and each record's measured rewrite.
+		/// Each record's measured rewrite (see `step_records`).
 		fn step(
 			cursor: Option<DatasetId>,
 			meter: &mut WeightMeter,
 		) -> Result<Option<DatasetId>, SteppedMigrationError> {
-			let db = T::DbWeight::get();
-			let reserved = db.reads_writes(2, 1);
-			let per_record = W::upgrade_record_v2();
-			ensure_room(meter, reserved, per_record)?;
-			meter.consume(db.reads(2));
-			if Pallet::<T>::on_chain_storage_version() != 1 {
-				return Ok(None);
-			}
-			let end = NextDatasetId::<T>::get();
-			let records = items_that_fit(meter, db.writes(1), per_record, MAX_RECORDS_PER_BLOCK);
-			let mut id = cursor.unwrap_or(0);
-			for _ in 0..records {
-				if id >= end {
-					break;
-				}
-				meter.consume(per_record);
-				if !upgrade_record::<T>(id) {
-					log::error!(target: "runtime::datasets", "record {id} is missing or not of version 1");
-				}
-				id += 1;
-			}
-			if id < end {
-				return Ok(Some(id));
-			}
-			meter.consume(db.writes(1));
-			StorageVersion::new(2).put::<Pallet<T>>();
-			log::info!(target: "runtime::datasets", "{end} records state their licence field");
-			Ok(None)
+			step_records::<T>(
+				cursor,
+				meter,
+				(1, 2),
+				W::upgrade_record_v2(),
+				MAX_RECORDS_PER_BLOCK,
+				|id| {
+					if !upgrade_record::<T>(id) {
+						log::error!(target: "runtime::datasets", "record {id} is missing or not of version 1");
+					}
+				},
+			)
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -290,11 +309,7 @@ pub mod v2 {
 pub mod v3 {
 	//! Version 2 to 3: every stored link is an http(s) URL, or none.
 	use super::*;
-	use crate::{
-		pallet::{Datasets, NextDatasetId},
-		weights::WeightInfo,
-		DatasetId,
-	};
+	use crate::{pallet::Datasets, weights::WeightInfo, DatasetId};
 	use citychain_primitives::datasets::is_web_url;
 	use frame_support::storage::StoragePrefixedMap;
 
@@ -349,34 +364,18 @@ pub mod v3 {
 			cursor: Option<DatasetId>,
 			meter: &mut WeightMeter,
 		) -> Result<Option<DatasetId>, SteppedMigrationError> {
-			let db = T::DbWeight::get();
-			let reserved = db.reads_writes(2, 1);
-			let per_record = W::upgrade_record_v2();
-			ensure_room(meter, reserved, per_record)?;
-			meter.consume(db.reads(2));
-			if Pallet::<T>::on_chain_storage_version() != 2 {
-				return Ok(None);
-			}
-			let end = NextDatasetId::<T>::get();
-			let records = items_that_fit(meter, db.writes(1), per_record, MAX_RECORDS_PER_BLOCK);
-			let mut id = cursor.unwrap_or(0);
-			for _ in 0..records {
-				if id >= end {
-					break;
-				}
-				meter.consume(per_record);
-				if restrict_links::<T>(id) {
-					log::info!(target: "runtime::datasets", "record {id}: a link that is not http(s) was dropped");
-				}
-				id += 1;
-			}
-			if id < end {
-				return Ok(Some(id));
-			}
-			meter.consume(db.writes(1));
-			StorageVersion::new(3).put::<Pallet<T>>();
-			log::info!(target: "runtime::datasets", "{end} records hold http(s) links only");
-			Ok(None)
+			step_records::<T>(
+				cursor,
+				meter,
+				(2, 3),
+				W::upgrade_record_v2(),
+				MAX_RECORDS_PER_BLOCK,
+				|id| {
+					if restrict_links::<T>(id) {
+						log::info!(target: "runtime::datasets", "record {id}: a link that is not http(s) was dropped");
+					}
+				},
+			)
 		}
 
 		#[cfg(feature = "try-runtime")]
