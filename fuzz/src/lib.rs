@@ -4,27 +4,19 @@
 use serde_json::{json, Value};
 use std::sync::LazyLock;
 
-/// The longest filter the node reads (`node/src/search_index/query.rs`,
-/// `MAX_FILTER_BYTES`).
-pub const MAX_FILTER_BYTES: usize = 16_384;
+/// The longest filter the node reads.
+pub use citychain_stac::filter::MAX_FILTER_BYTES;
 
 /// The stack a filter is parsed and evaluated on here: a quarter of the
 /// node's parse thread (8 MiB), and what tokio gives the blocking threads a
 /// search runs on. A filter within the bounds that overflows it is a crash.
 pub const STACK: usize = 2 << 20;
 
-/// Runs `f` on a thread of [`STACK`] bytes; a panic there is a crash (the
+/// Runs `f` on a thread of [`STACK`] bytes, as the node runs a parse
+/// (`citychain_stac::filter::on_stack`); a panic there is a crash (the
 /// libFuzzer panic hook aborts the process, whichever thread panics).
 pub fn on_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-	std::thread::scope(|scope| {
-		std::thread::Builder::new()
-			.name("fuzz-parse".into())
-			.stack_size(STACK)
-			.spawn_scoped(scope, f)
-			.expect("a thread")
-			.join()
-			.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-	})
+	citychain_stac::filter::on_stack(STACK, f)
 }
 
 /// Items like those the node renders (`node/src/stac.rs`), to evaluate

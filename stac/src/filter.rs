@@ -19,6 +19,24 @@
 
 use serde_json::Value;
 
+/// Longest CQL2 filter, in bytes of its text or JSON.
+pub const MAX_FILTER_BYTES: usize = 16_384;
+
+/// Runs `f` (a filter's parse or evaluation) on a thread of its own with a
+/// stack of `stack` bytes, whatever stack the calling thread has: the
+/// parser recurses once per operator. A panic there is the caller's.
+pub fn on_stack<T: Send>(stack: usize, f: impl FnOnce() -> T + Send) -> T {
+	std::thread::scope(|scope| {
+		std::thread::Builder::new()
+			.name("cql2-parse".into())
+			.stack_size(stack)
+			.spawn_scoped(scope, f)
+			.expect("a thread for parsing a filter")
+			.join()
+			.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+	})
+}
+
 /// Most operators of one filter: comparison, arithmetic and logical
 /// operators (`=`, `<`, `+`, `-`, `AND`, `NOT`, `LIKE`, `IN`, …) and
 /// function calls or parenthesised groups. A list (`id IN ('1', '2', …)`)

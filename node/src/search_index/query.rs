@@ -27,29 +27,15 @@ pub const MAX_IDS: usize = 100;
 pub const MAX_OWNERS: usize = 64;
 /// Most keywords one search names.
 pub const MAX_KEYWORDS: usize = 16;
+use citychain_stac::filter::MAX_FILTER_BYTES;
 /// Most positions of an `intersects` geometry.
 pub use citychain_stac::intersects::MAX_POSITIONS;
-/// Longest CQL2 filter, in bytes of its text or JSON.
-pub const MAX_FILTER_BYTES: usize = 16_384;
 
 /// The stack of the thread a filter is parsed on: the parser recurses once
 /// per operator (`bounds::MAX_FILTER_OPERATORS` of them at most), and this
 /// leaves room for several times that, whatever stack the calling thread
 /// has.
 const PARSE_STACK: usize = 8 << 20;
-
-/// Runs `parse` on a thread of its own with [`PARSE_STACK`].
-fn on_parse_stack<T: Send>(parse: impl FnOnce() -> T + Send) -> T {
-	std::thread::scope(|scope| {
-		std::thread::Builder::new()
-			.name("cql2-parse".into())
-			.stack_size(PARSE_STACK)
-			.spawn_scoped(scope, parse)
-			.expect("a thread for parsing a filter")
-			.join()
-			.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-	})
-}
 
 /// The properties a CQL2 filter may name: those of every dataset's STAC Item
 /// (`stac::item`).
@@ -258,12 +244,14 @@ impl Filter {
 			let value: Value =
 				serde_json::from_str(filter).map_err(|e| format!("not CQL2 JSON: {e}"))?;
 			bounds::check_json(&value).map_err(|e| format!("too complex: {e}"))?;
-			on_parse_stack(move || {
+			bounds::on_stack(PARSE_STACK, move || {
 				serde_json::from_value::<Expr>(value).map_err(|e| format!("not CQL2 JSON: {e}"))
 			})?
 		} else {
 			bounds::check_text(filter).map_err(|e| format!("too complex: {e}"))?;
-			on_parse_stack(|| cql2::parse_text(filter).map_err(|e| format!("not CQL2 text: {e}")))?
+			bounds::on_stack(PARSE_STACK, || {
+				cql2::parse_text(filter).map_err(|e| format!("not CQL2 text: {e}"))
+			})?
 		};
 		let mut names = Vec::new();
 		properties(&expr.to_value().map_err(|e| e.to_string())?, &mut names);
