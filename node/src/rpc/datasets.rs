@@ -29,7 +29,6 @@ use jsonrpsee::{
 use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::crypto::Ss58Codec;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
@@ -156,9 +155,7 @@ fn cursor_key() -> &'static [u8; 32] {
 /// The authentication of cursor `payload` for `reader` (one account under
 /// any SS58 prefix is one reader; no reader is the node's operator).
 fn cursor_mac(reader: Option<&str>, payload: &str) -> [u8; 16] {
-	let reader = reader
-		.map(|r| AccountId::from_ss58check(r).map_or_else(|_| r.to_owned(), hex::encode))
-		.unwrap_or_default();
+	let reader = reader.map(visibility::reader_key).unwrap_or_default();
 	let text = [cursor_key().as_slice(), reader.as_bytes(), b"\n", payload.as_bytes()].concat();
 	let mut mac = [0u8; 16];
 	mac.copy_from_slice(&sp_io::hashing::blake2_256(&text)[..16]);

@@ -48,9 +48,7 @@ impl Views {
 		at: Reached,
 		compute: impl FnOnce() -> RpcResult<Option<Visible>>,
 	) -> RpcResult<Option<Visible>> {
-		let key = AccountId::from_ss58check(reader)
-			.map(|a| a.to_ss58check())
-			.unwrap_or_else(|_| reader.to_owned());
+		let key = reader_key(reader);
 		{
 			let known = self.at.lock().unwrap_or_else(|p| p.into_inner());
 			if known.0 == Some(at) {
@@ -70,6 +68,12 @@ impl Views {
 		known.1.insert(key, view.clone());
 		Ok(view)
 	}
+}
+
+/// One name for one reader: an account's SS58 address under the default
+/// prefix, whatever prefix it was given with; any other text as it is.
+pub fn reader_key(reader: &str) -> String {
+	AccountId::from_ss58check(reader).map_or_else(|_| reader.to_owned(), |a| a.to_ss58check())
 }
 
 /// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`;
