@@ -8,7 +8,7 @@
 
 use crate::{error::ApiError, fields::Fields, reader::Reader, AppState};
 use axum::{
-	extract::{rejection::JsonRejection, Path, Query, State},
+	extract::{rejection::JsonRejection, FromRequestParts, Path, State},
 	http::{header, HeaderMap, HeaderValue},
 	response::{IntoResponse, Response},
 	Json,
@@ -396,7 +396,7 @@ impl CollectionSearch {
 pub async fn collections(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
-	Query(query): Query<BTreeMap<String, String>>,
+	Params(query): Params,
 ) -> Result<Json<Value>, ApiError> {
 	let search = CollectionSearch::parse(&query)?;
 	let at = state.node.finalized_head().await?;
@@ -561,6 +561,24 @@ async fn search(
 	))
 }
 
+/// A GET request's query parameters, bounded before they are decoded
+/// (`citychain_stac::query::parse_query`, which the `stac_query` fuzz target
+/// exercises); a malformed or overlong query is a 400 in the API's shape.
+pub struct Params(pub BTreeMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+	type Rejection = ApiError;
+
+	async fn from_request_parts(
+		parts: &mut axum::http::request::Parts,
+		_: &S,
+	) -> Result<Self, ApiError> {
+		citychain_stac::query::parse_query(parts.uri.query().unwrap_or_default())
+			.map(Self)
+			.map_err(|e| ApiError::bad_request(e.to_string()))
+	}
+}
+
 /// Node parameters and the fields asked for, from a GET query string.
 fn from_query(
 	query: &BTreeMap<String, String>,
@@ -575,7 +593,7 @@ fn from_query(
 pub async fn search_get(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
-	Query(query): Query<BTreeMap<String, String>>,
+	Params(query): Params,
 ) -> Result<Response, ApiError> {
 	let (params, fields) = from_query(&query)?;
 	search(&state, params, &reader, fields, Page::Get { path: "/search", query: &query }).await
@@ -633,7 +651,7 @@ pub async fn items(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
 	Path(id): Path<String>,
-	Query(query): Query<BTreeMap<String, String>>,
+	Params(query): Params,
 ) -> Result<Response, ApiError> {
 	department_of(&id)?;
 	// Clients may repeat the collection as a parameter; another one is an error.
@@ -741,7 +759,7 @@ pub async fn versions(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
-	Query(query): Query<BTreeMap<String, String>>,
+	Params(query): Params,
 ) -> Result<Response, ApiError> {
 	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
@@ -800,7 +818,7 @@ pub async fn audit(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
-	Query(query): Query<BTreeMap<String, String>>,
+	Params(query): Params,
 ) -> Result<Json<Value>, ApiError> {
 	let limit = list_limit(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
