@@ -67,7 +67,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("citychain"),
 	impl_name: alloc::borrow::Cow::Borrowed("citychain-node"),
 	authoring_version: 1,
-	spec_version: 113,
+	spec_version: 114,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -185,6 +185,7 @@ pub fn signed_transaction(
 /// pallet's storage version, so running one twice does nothing.
 type Migrations = (
 	pallet_departments::migrations::MigrateToV1<Runtime>,
+	pallet_departments::migrations::MigrateToV2<Runtime>,
 	pallet_access::migrations::MigrateToV1<Runtime>,
 );
 

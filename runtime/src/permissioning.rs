@@ -13,9 +13,7 @@
 //!   `InvalidTransaction::Call`). A member's transaction spends its
 //!   department's allowance (`pallet_departments`: transactions and bytes per
 //!   period, set by governance): one that does not fit is invalid with
-//!   `Custom(`[`ALLOWANCE_SPENT`]`)`, and the more of its allowance a
-//!   department has left, the higher its transactions' priority, so a
-//!   department that floods the pool goes to the back of it.
+//!   `Custom(`[`ALLOWANCE_SPENT`]`)`.
 //! - [`CheckMortality`] takes the place of `frame_system`'s extension of the
 //!   same name and encoding, and refuses transactions that are immortal or
 //!   live longer than [`MAX_TRANSACTION_LIFETIME`] blocks
@@ -29,7 +27,15 @@
 //! - [`CheckNonce`] takes the place of `frame_system`'s, and refuses a nonce
 //!   more than [`MAX_PENDING_PER_SENDER`] ahead of the account's
 //!   (`Custom(`[`TOO_FAR_AHEAD`]`)`): no sender holds more than that many
-//!   transactions in the pool.
+//!   transactions in the pool. A member holds fewer: its equal share of
+//!   what its department's allowance has left
+//!   (`pallet_departments::Pallet::pool_standing`; past it,
+//!   `Custom(`[`ALLOWANCE_SPENT`]`)`), so what a department's members hold
+//!   in the pool, with what it has spent, stays within its allowance. The
+//!   more a department would have left once the transactions ahead of one
+//!   were in, the higher its priority: a department that floods the pool
+//!   goes to the back of it, behind every other department's next
+//!   transaction.
 //!
 //! Unsigned transactions and inherents are left to their own checks.
 
@@ -67,7 +73,8 @@ type Origin = <RuntimeCall as Dispatchable>::RuntimeOrigin;
 pub const TOO_LONG_LIVED: u8 = 1;
 
 /// `InvalidTransaction::Custom` code of a transaction that its department's
-/// allowance for this period cannot pay for.
+/// allowance cannot pay for, or that would wait in the pool past its
+/// sender's share of what the allowance has left.
 pub const ALLOWANCE_SPENT: u8 = 2;
 
 /// `InvalidTransaction::Custom` code of a transaction whose nonce is more
@@ -227,16 +234,13 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 		if !ConsortiumCallFilter::contains(call) {
 			return Err(InvalidTransaction::Call.into());
 		}
-		let mut valid = ValidTransaction::default();
 		if let Some(department) = payer {
-			let ((transactions, bytes), allowance) = Departments::allowance_left(department);
+			let ((transactions, bytes), _) = Departments::allowance_left(department);
 			if transactions < calls_in(call) || (bytes as usize) < len {
 				return Err(InvalidTransaction::Custom(ALLOWANCE_SPENT).into());
 			}
-			valid.priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(transactions.into())
-				/ u64::from(allowance.transactions.max(1));
 		}
-		Ok((valid, payer, origin))
+		Ok((ValidTransaction::default(), payer, origin))
 	}
 
 	fn prepare(
@@ -332,7 +336,10 @@ impl TransactionExtension<RuntimeCall> for CheckMortality {
 
 /// `frame_system::CheckNonce` with a window: same identifier, encoding and
 /// checks, and a nonce more than [`MAX_PENDING_PER_SENDER`] ahead of the
-/// account's is invalid with `InvalidTransaction::Custom(TOO_FAR_AHEAD)`.
+/// account's is invalid with `InvalidTransaction::Custom(TOO_FAR_AHEAD)`;
+/// a member's past its share of its department's allowance, with
+/// `Custom(ALLOWANCE_SPENT)`. Only the pool sees nonces ahead: a block
+/// takes each account's transactions at its nonce.
 #[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, Debug, TypeInfo)]
 pub struct CheckNonce(pub frame_system::CheckNonce<Runtime>);
 
@@ -362,14 +369,31 @@ impl TransactionExtension<RuntimeCall> for CheckNonce {
 		inherited_implication: &impl sp_runtime::traits::Implication,
 		source: TransactionSource,
 	) -> ValidateResult<Self::Val, RuntimeCall> {
+		let mut priority = 0;
 		if let Some(who) = origin.as_signer() {
 			let next = frame_system::Pallet::<Runtime>::account_nonce(who);
 			if self.0 .0 > next.saturating_add(MAX_PENDING_PER_SENDER) {
 				return Err(InvalidTransaction::Custom(TOO_FAR_AHEAD).into());
 			}
+			if let Some(department) = Departments::active_department_of(who) {
+				let ahead = self.0 .0.saturating_sub(next);
+				let (left, allowance) = Departments::pool_standing(department, ahead)
+					.ok_or(InvalidTransaction::Custom(ALLOWANCE_SPENT))?;
+				priority = FULL_ALLOWANCE_PRIORITY.saturating_mul(left.into())
+					/ u64::from(allowance.max(1));
+			}
 		}
-		self.0
-			.validate(origin, call, info, len, self_implicit, inherited_implication, source)
+		let (mut valid, val, origin) = self.0.validate(
+			origin,
+			call,
+			info,
+			len,
+			self_implicit,
+			inherited_implication,
+			source,
+		)?;
+		valid.priority = valid.priority.saturating_add(priority);
+		Ok((valid, val, origin))
 	}
 
 	fn prepare(

@@ -235,6 +235,30 @@ fn a_departments_allowance_bounds_it_at_the_pool_and_in_blocks_and_lowers_its_pr
 }
 
 #[test]
+fn a_departments_members_share_what_its_allowance_has_left_while_they_wait_in_the_pool() {
+	use citychain_runtime::permissioning::ALLOWANCE_SPENT;
+	dev_ext().execute_with(|| {
+		let (bob, charlie) = (Sr25519Keyring::Bob.pair(), Sr25519Keyring::Charlie.pair());
+		let transport = Departments::membership(&bob.public().into()).unwrap().department;
+		let allowance = pallet_departments::Allowance { transactions: 12, bytes: 100_000 };
+		assert_ok!(Departments::set_allowance(RuntimeOrigin::root(), transport, Some(allowance)));
+		let members = pallet_departments::Departments::<Runtime>::get(transport).unwrap().members;
+		let share = 12 / members;
+		assert!(share > 1, "the dev chain's Transport has {members} members");
+		let ahead = |n| signed_with(&bob, remark(), default_era(), n);
+		let priority = |n| validity(ahead(n)).unwrap().priority;
+		assert!(priority(1) < priority(0), "a sender's later transaction stands behind");
+		let charlies_next = validity(signed_by(&charlie, remark())).unwrap().priority;
+		assert!(priority(share - 1) < charlies_next, "and behind other departments' next ones");
+		assert_eq!(
+			validate(ahead(share)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(ALLOWANCE_SPENT))),
+			"past the member's share of what is left"
+		);
+	});
+}
+
+#[test]
 fn a_sender_may_have_at_most_its_window_of_transactions_waiting() {
 	use citychain_runtime::permissioning::{MAX_PENDING_PER_SENDER, TOO_FAR_AHEAD};
 	dev_ext().execute_with(|| {

@@ -50,6 +50,7 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod allowance;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod migrations;
@@ -78,7 +79,7 @@ pub mod pallet {
 		traits::{ChangeMembers, InitializeMembers},
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::{SaturatedConversion, Saturating};
+	use sp_runtime::Saturating;
 
 	/// The department record as stored.
 	pub type DepartmentOf<T> = Department<
@@ -89,7 +90,8 @@ pub mod pallet {
 	>;
 
 	/// 1: [`StandingDepartments`] counts the departments not retired.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// 2: [`Spent`] keeps a department's spending per slot of the period.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -188,7 +190,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Allowances<T: Config> = StorageMap<_, Twox64Concat, DepartmentId, Allowance>;
 
-	/// What each department has spent in its latest allowance period.
+	/// What each department has spent in the latest slots of its allowance
+	/// period.
 	#[pallet::storage]
 	pub type Spent<T: Config> = StorageMap<_, Twox64Concat, DepartmentId, Usage, ValueQuery>;
 
@@ -605,47 +608,6 @@ pub mod pallet {
 				<Self as DepartmentDirectory<_>>::active_member(&who, Some(Role::Admin))
 					.map_err(Error::<T>::from)?;
 			Ok((who, membership.department))
-		}
-
-		/// The allowance of `department`: its own, or the default.
-		pub fn allowance_of(department: DepartmentId) -> Allowance {
-			Allowances::<T>::get(department).unwrap_or_else(T::DefaultAllowance::get)
-		}
-
-		/// The allowance period of block `now`.
-		fn period(now: BlockNumberFor<T>) -> u32 {
-			let now: u32 = now.saturated_into();
-			now / T::AllowancePeriod::get().max(1)
-		}
-
-		/// What `department` has left this period (transactions, bytes), and
-		/// its allowance.
-		pub fn allowance_left(department: DepartmentId) -> ((u32, u32), Allowance) {
-			let allowance = Self::allowance_of(department);
-			let period = Self::period(frame_system::Pallet::<T>::block_number());
-			(Spent::<T>::get(department).in_period(period).left(&allowance), allowance)
-		}
-
-		/// Spends `calls` transactions (a batch counts each call it carries)
-		/// and `len` bytes of `department`'s allowance; `false`, spending
-		/// nothing, if they do not fit.
-		pub fn spend_allowance(department: DepartmentId, calls: u32, len: u32) -> bool {
-			let allowance = Self::allowance_of(department);
-			let period = Self::period(frame_system::Pallet::<T>::block_number());
-			let usage = Spent::<T>::get(department).in_period(period);
-			let (transactions, bytes) = usage.left(&allowance);
-			if transactions < calls.max(1) || bytes < len {
-				return false;
-			}
-			Spent::<T>::insert(
-				department,
-				Usage {
-					period,
-					transactions: usage.transactions.saturating_add(calls.max(1)),
-					bytes: usage.bytes.saturating_add(len),
-				},
-			);
-			true
 		}
 
 		/// Records the call's entry in the audit log (the actor's department

@@ -97,30 +97,56 @@ pub struct Allowance {
 	pub bytes: u32,
 }
 
-/// What a department has spent of its allowance in period `period` (the
-/// block number divided by the period's length).
+/// How many slots an allowance period is divided into.
+pub const SLOTS: u32 = 4;
+
+/// The slots a [`Usage`] keeps: the current one and the [`SLOTS`] before it.
+const KEPT: usize = SLOTS as usize + 1;
+
+/// What a department has spent of its allowance in the latest slots:
+/// slot `slot` (the block number divided by the slot's length) and the
+/// [`SLOTS`] before it, each at its number modulo `SLOTS + 1`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode, MaxEncodedLen, TypeInfo)]
 pub struct Usage {
-	pub period: u32,
-	pub transactions: u32,
-	pub bytes: u32,
+	pub slot: u32,
+	pub transactions: [u32; KEPT],
+	pub bytes: [u32; KEPT],
 }
 
 impl Usage {
-	/// This usage as of `period`: nothing spent yet if it is a later one.
-	pub fn in_period(self, period: u32) -> Self {
-		if self.period == period {
-			self
-		} else {
-			Self { period, transactions: 0, bytes: 0 }
+	/// This usage as of `slot`: what was spent more than [`SLOTS`] slots
+	/// before it is forgotten.
+	pub fn at(mut self, slot: u32) -> Self {
+		let passed = slot.saturating_sub(self.slot).min(KEPT as u32);
+		for later in 1..=passed {
+			let i = Self::index(self.slot.wrapping_add(later));
+			self.transactions[i] = 0;
+			self.bytes[i] = 0;
 		}
+		self.slot = self.slot.max(slot);
+		self
+	}
+
+	/// Adds `transactions` and `bytes` to the current slot.
+	pub fn spend(&mut self, transactions: u32, bytes: u32) {
+		let i = Self::index(self.slot);
+		self.transactions[i] = self.transactions[i].saturating_add(transactions);
+		self.bytes[i] = self.bytes[i].saturating_add(bytes);
+	}
+
+	/// What the kept slots hold: transactions and bytes.
+	pub fn total(&self) -> (u32, u32) {
+		let sum = |slots: &[u32; KEPT]| slots.iter().fold(0u32, |a, b| a.saturating_add(*b));
+		(sum(&self.transactions), sum(&self.bytes))
+	}
+
+	fn index(slot: u32) -> usize {
+		(slot % KEPT as u32) as usize
 	}
 
 	/// What is left of `allowance`: transactions and bytes.
 	pub fn left(&self, allowance: &Allowance) -> (u32, u32) {
-		(
-			allowance.transactions.saturating_sub(self.transactions),
-			allowance.bytes.saturating_sub(self.bytes),
-		)
+		let (transactions, bytes) = self.total();
+		(allowance.transactions.saturating_sub(transactions), allowance.bytes.saturating_sub(bytes))
 	}
 }
