@@ -149,6 +149,18 @@ test('item search takes free text (q): words or phrases, best matches first, pag
   assert.ok(conformance.conformsTo.includes('https://api.stacspec.org/v1.0.0-rc.1/item-search#free-text'));
 });
 
+test('an Item through the gateway is the node\'s Item with absolute links, its licence links included', async () => {
+  const fromGateway = await (await fetch(`${gateway.url}/collections/department-0/items/${ids.far}`)).json();
+  const fromNode = (await api.rpc.datasets.stacItem(ids.far)).toJSON();
+  assert.deepEqual(fromGateway.properties, fromNode.properties);
+  const licences = (item) => item.links.filter((l) => l.rel === 'license').map((l) => l.href);
+  assert.deepEqual(licences(fromGateway), ['https://spdx.org/licenses/CC-BY-4.0.html']);
+  assert.deepEqual(licences(fromGateway), licences(fromNode));
+  for (const l of fromGateway.links) assert.match(l.href, /^https?:\/\//, `${l.rel} is absolute`);
+  const self = fromGateway.links.find((l) => l.rel === 'self').href;
+  assert.equal(self, `${gateway.url}/collections/department-0/items/${ids.far}`);
+});
+
 test('bad STAC requests get 400 or 404 with a reason', async () => {
   const cases = [
     ['/search?bbox=1,2,3', 400, /malformed bbox/],

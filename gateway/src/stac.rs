@@ -26,13 +26,13 @@ use serde_json::{json, Map, Value};
 use sp_core::H256;
 use std::{collections::BTreeMap, sync::Arc};
 
-const STAC_VERSION: &str = "1.1.0";
-const GEOJSON: &str = "application/geo+json";
-const JSON: &str = "application/json";
+pub use citychain_stac::links::EXTENSION_PATH;
+use citychain_stac::{
+	links::{version_target, Link, GEOJSON, JSON},
+	STAC_VERSION,
+};
 const SCHEMA: &str = "application/schema+json";
 const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
-/// Where the gateway serves the JSON Schema of the `citychain:*` fields.
-pub const EXTENSION_PATH: &str = "/extensions/citychain/v1.0.0/schema.json";
 const CONFORMANCE: &[&str] = &[
 	"https://api.stacspec.org/v1.0.0/core",
 	"https://api.stacspec.org/v1.0.0/collections",
@@ -70,7 +70,7 @@ const MAX_COLLECTIONS: usize = 100;
 const READERS_KEPT: usize = 256;
 
 fn link(rel: &str, href: String, media_type: &str) -> Value {
-	json!({ "rel": rel, "href": href, "type": media_type })
+	json!(Link::new(rel, href, media_type))
 }
 
 fn typed(value: Value, media_type: &'static str) -> Response {
@@ -440,40 +440,6 @@ pub async fn one_collection(
 		.ok_or_else(|| ApiError::not_found(format!("no collection {id:?}")))
 }
 
-/// Gives an item absolute links (self, parent, collection, root, its
-/// version links, and to the chain: its record, its versions and its audit
-/// trail) and declares the `citychain` extension.
-fn with_links(base: &str, mut item: Value) -> Value {
-	let id = item["id"].as_str().unwrap_or_default().to_string();
-	let collection = item["collection"].as_str().unwrap_or_default().to_string();
-	let items = format!("{base}/collections/{collection}/items");
-	let mut links = vec![
-		link("self", format!("{items}/{id}"), GEOJSON),
-		link("parent", format!("{base}/collections/{collection}"), JSON),
-		link("collection", format!("{base}/collections/{collection}"), JSON),
-		link("root", format!("{base}/"), JSON),
-	];
-	for l in item["links"].as_array().into_iter().flatten() {
-		let rel = l["rel"].as_str().unwrap_or_default();
-		if rel.ends_with("-version") {
-			if let Some(target) = l["href"].as_str().and_then(|h| h.strip_prefix("./")) {
-				links.push(link(rel, format!("{items}/{target}"), GEOJSON));
-			}
-		}
-	}
-	let this = format!("{items}/{id}");
-	links.extend([
-		json!({ "rel": "describedby", "href": format!("{this}/record"), "type": JSON, "title": "The dataset's record on chain" }),
-		json!({ "rel": "version-history", "href": format!("{this}/versions"), "type": GEOJSON, "title": "Every version, newest first" }),
-		json!({ "rel": "citychain:audit", "href": format!("{this}/audit"), "type": JSON, "title": "The audit log's entries about the dataset" }),
-	]);
-	item["links"] = Value::Array(links);
-	if let Some(extensions) = item["stac_extensions"].as_array_mut() {
-		extensions.push(format!("{base}{EXTENSION_PATH}").into());
-	}
-	item
-}
-
 /// A `limit` from a query string: a positive integer; above the maximum,
 /// the maximum (the node clamps to its page size).
 fn parse_limit(text: &str) -> Result<u64, ApiError> {
@@ -512,16 +478,16 @@ async fn search(
 	// The node answers a first page at the finalized head, and a next (or
 	// prev) page at the block its token was made at.
 	params.insert("reader".into(), reader.0.clone().into());
+	let base = &state.settings.public_url;
+	params.insert("base".into(), base.clone().into());
 	let params: StacSearchParams = serde_json::from_value(Value::Object(params))
 		.map_err(|e| ApiError::bad_request(format!("search parameters: {e}")))?;
 	let mut found = state.node.stac_search(params, None).await?;
-	let base = &state.settings.public_url;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
 		.map(std::mem::take)
 		.unwrap_or_default()
 		.into_iter()
-		.map(|f| with_links(base, f))
 		.map(|f| match &fields {
 			Some(fields) => fields.apply(f),
 			None => f,
@@ -682,6 +648,7 @@ async fn visible_item(
 		ids: Some(IdsParam::List(vec![id.to_string()])),
 		collections: Some(vec![collection.to_string()]),
 		reader: Some(reader.0.clone()),
+		base: Some(state.settings.public_url.clone()),
 		..Default::default()
 	};
 	let mut found = state.node.stac_search(params, Some(at)).await?;
@@ -697,7 +664,7 @@ pub async fn item(
 	Path((collection, item)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
 	let (_, _, feature) = visible_item(&state, &reader, &collection, &item).await?;
-	Ok(typed(with_links(&state.settings.public_url, feature), GEOJSON))
+	Ok(typed(feature, GEOJSON))
 }
 
 /// `GET /collections/{collection}/items/{item}/record`: the dataset's record
@@ -765,6 +732,7 @@ pub async fn versions(
 	let start = offset(&query)?;
 	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
 	let history = state.node.history(id, Some(at)).await?;
+	let base = &state.settings.public_url;
 	// The versions the reader may see (a secret dataset's contract holder
 	// may hold a contract on some versions only): counted, paged and linked
 	// to among themselves, so that nothing tells of a hidden one.
@@ -773,6 +741,7 @@ pub async fn versions(
 		let params = StacSearchParams {
 			ids: Some(IdsParam::List(chunk.iter().map(u64::to_string).collect())),
 			reader: Some(reader.0.clone()),
+			base: Some(base.clone()),
 			limit: Some(MAX_PAGE_SIZE),
 			..Default::default()
 		};
@@ -783,7 +752,6 @@ pub async fn versions(
 	visible.sort_by_key(|f| std::cmp::Reverse(id_of(f)));
 	let seen: std::collections::BTreeSet<String> =
 		visible.iter().map(|f| id_of(f).to_string()).collect();
-	let base = &state.settings.public_url;
 	let matched = visible.len();
 	let features: Vec<Value> = visible
 		.into_iter()
@@ -792,11 +760,11 @@ pub async fn versions(
 		.map(|mut f| {
 			if let Some(links) = f["links"].as_array_mut() {
 				links.retain(|l| {
-					let target = l["href"].as_str().and_then(|h| h.strip_prefix("./"));
-					target.is_none_or(|t| seen.contains(t))
+					let target = serde_json::from_value::<Link>(l.clone()).ok();
+					target.as_ref().and_then(version_target).is_none_or(|t| seen.contains(t))
 				});
 			}
-			with_links(base, f)
+			f
 		})
 		.collect();
 	let url = format!("{base}/collections/{collection}/items/{item}/versions");
@@ -859,32 +827,6 @@ mod tests {
 		{
 			assert!(department_of(bad).is_err(), "{bad}");
 		}
-	}
-
-	#[test]
-	fn items_get_absolute_links_and_the_citychain_extension() {
-		let item = json!({
-			"id": "5", "collection": "department-1", "stac_extensions": ["https://stac-extensions.github.io/file/v2.1.0/schema.json"],
-			"links": [
-				{ "rel": "collection", "href": "..", "type": JSON },
-				{ "rel": "latest-version", "href": "./7", "type": GEOJSON },
-				{ "rel": "predecessor-version", "href": "./2", "type": GEOJSON },
-			],
-		});
-		let item = with_links("http://gw", item);
-		let links = item["links"].clone();
-		let href = |rel: &str| {
-			links.as_array().unwrap().iter().find(|l| l["rel"] == rel).unwrap()["href"].clone()
-		};
-		assert_eq!(href("self"), "http://gw/collections/department-1/items/5");
-		assert_eq!(href("collection"), "http://gw/collections/department-1");
-		assert_eq!(href("latest-version"), "http://gw/collections/department-1/items/7");
-		assert_eq!(href("predecessor-version"), "http://gw/collections/department-1/items/2");
-		assert_eq!(href("describedby"), "http://gw/collections/department-1/items/5/record");
-		assert_eq!(href("version-history"), "http://gw/collections/department-1/items/5/versions");
-		assert_eq!(href("citychain:audit"), "http://gw/collections/department-1/items/5/audit");
-		assert_eq!(links.as_array().unwrap().len(), 9);
-		assert_eq!(item["stac_extensions"][1], format!("http://gw{EXTENSION_PATH}"));
 	}
 
 	#[test]

@@ -11,12 +11,11 @@ use citychain_rpc_api::{
 	text,
 };
 use citychain_runtime::{AccountId, BlockNumber};
+use citychain_stac::{links::ItemPlace, STAC_VERSION};
 use serde_json::{json, Value};
 
 type Record = Dataset<AccountId, BlockNumber>;
 
-/// The STAC version of the Items and ItemCollections.
-pub const STAC_VERSION: &str = "1.1.0";
 const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";
 const VERSION_EXTENSION: &str = "https://stac-extensions.github.io/version/v1.2.0/schema.json";
 const PROJECTION_EXTENSION: &str =
@@ -48,9 +47,41 @@ fn geometry(b: &BoundingBox) -> Value {
 }
 
 /// The dataset as a STAC 1.1 Item. `latest` is the id of the newest version.
-/// Links to other versions are relative to the item, as siblings in its
-/// collection (`/collections/department-<owner>/items/<id>`).
-pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
+/// Its links start from `base`, the public URL of the API that serves it, or
+/// without one are relative to the Item, other versions being its siblings
+/// in its collection (`/collections/department-<owner>/items/<id>`)
+/// (`citychain_stac::links`).
+pub fn item(id: DatasetId, d: &Record, latest: DatasetId, base: Option<&str>) -> Value {
+	let (id, collection) = (id.to_string(), collection_id(d.owner));
+	let place = ItemPlace { base, collection: &collection, id: &id };
+	let versions = [
+		("latest-version", Some(latest)),
+		("predecessor-version", d.predecessor),
+		("successor-version", d.successor),
+	]
+	.into_iter()
+	.filter_map(|(rel, target)| target.map(|t| (rel, t.to_string())));
+	let mut links = serde_json::to_value(place.links(versions)).unwrap_or_default();
+	if let Some(links) = links.as_array_mut() {
+		links.extend(d.license.as_ref().into_iter().flat_map(license_links));
+	}
+	let mut extensions =
+		vec![FILE_EXTENSION.to_string(), VERSION_EXTENSION.into(), PROJECTION_EXTENSION.into()];
+	extensions.extend(place.extension());
+	let mut item = filterable(&id, &collection, d);
+	item["type"] = "Feature".into();
+	item["stac_version"] = STAC_VERSION.into();
+	item["stac_extensions"] = extensions.into();
+	item["bbox"] = d.bbox.degrees().to_vec().into();
+	item["links"] = links;
+	item["assets"] = assets(d);
+	item
+}
+
+/// What a CQL2 filter is evaluated against: the Item's id, collection,
+/// geometry and properties (every queryable), without its links and
+/// assets.
+pub fn filterable(id: &str, collection: &str, d: &Record) -> Value {
 	let license = d.license.as_ref();
 	let mut properties = json!({
 		"title": text(&d.title),
@@ -84,25 +115,11 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId) -> Value {
 			properties["citychain:ongoing"] = end.is_none().into();
 		},
 	}
-	let link = |rel: &str, target: DatasetId| json!({ "rel": rel, "href": format!("./{target}"), "type": "application/geo+json" });
-	let mut links = vec![
-		json!({ "rel": "collection", "href": "..", "type": "application/json" }),
-		link("latest-version", latest),
-	];
-	links.extend(d.predecessor.map(|p| link("predecessor-version", p)));
-	links.extend(d.successor.map(|s| link("successor-version", s)));
-	links.extend(license.into_iter().flat_map(license_links));
 	json!({
-		"type": "Feature",
-		"stac_version": STAC_VERSION,
-		"stac_extensions": [FILE_EXTENSION, VERSION_EXTENSION, PROJECTION_EXTENSION],
-		"id": id.to_string(),
-		"collection": collection_id(d.owner),
-		"bbox": d.bbox.degrees(),
+		"id": id,
+		"collection": collection,
 		"geometry": geometry(&d.bbox),
 		"properties": properties,
-		"links": links,
-		"assets": assets(d),
 	})
 }
 
@@ -213,6 +230,41 @@ mod tests {
 		);
 		assert_eq!(kind(bbox(116.3, 39.8, 116.3, 39.9)), "LineString");
 		assert_eq!(kind(bbox(179.0, -18.0, -179.0, -18.0)), "MultiLineString");
+	}
+
+	#[test]
+	fn an_item_served_under_a_base_links_absolutely_and_keeps_its_licence_links() {
+		use crate::search_index::store::tests::{record, Rng};
+		let mut d = record(&mut Rng(7), 5);
+		d.owner = 1;
+		d.predecessor = Some(2);
+		d.license = Some(
+			License::new(citychain_primitives::LicenseInput {
+				expression: "other".into(),
+				url: Some("https://city.example/terms".into()),
+			})
+			.unwrap(),
+		);
+		let item = item(5, &d, 7, Some("http://gw"));
+		let href = |rel: &str| {
+			let links = item["links"].as_array().unwrap();
+			links.iter().find(|l| l["rel"] == rel).map(|l| l["href"].clone())
+		};
+		let items = "http://gw/collections/department-1/items";
+		assert_eq!(href("self").unwrap(), format!("{items}/5"));
+		assert_eq!(href("latest-version").unwrap(), format!("{items}/7"));
+		assert_eq!(href("predecessor-version").unwrap(), format!("{items}/2"));
+		assert_eq!(href("citychain:audit").unwrap(), format!("{items}/5/audit"));
+		assert_eq!(href("license").unwrap(), "https://city.example/terms");
+		assert_eq!(item["stac_extensions"][3], "http://gw/extensions/citychain/v1.0.0/schema.json");
+		let relative = super::item(5, &d, 7, None);
+		assert_eq!(relative["links"][1]["href"], "./7");
+		assert_eq!(relative["stac_extensions"].as_array().unwrap().len(), 3);
+		// a filter sees every queryable, and no links or assets
+		let filterable = filterable("5", "department-1", &d);
+		assert_eq!(filterable["properties"], item["properties"]);
+		assert_eq!(filterable["geometry"], item["geometry"]);
+		assert!(filterable.get("links").is_none() && filterable.get("assets").is_none());
 	}
 
 	#[test]

@@ -440,6 +440,11 @@ pub struct StacSearchParams {
 	/// As in `datasets_search`.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub reader: Option<String>,
+	/// The public http(s) URL of the API that serves the Items (the
+	/// gateway's, at most 256 bytes): their links are then absolute. Without
+	/// it, links between Items are relative to each Item.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub base: Option<String>,
 }
 
 /// Parameters of `datasets_extent`.

@@ -15,6 +15,10 @@
 //! - [`authorization`]: the gateway's `Authorization` header (signed
 //!   requests and read tokens), read but not verified.
 //!
+//! And what the node and the gateway both write: [`links`], the links of an
+//! Item, relative to its collection or absolute from the API's public URL,
+//! and the [`STAC_VERSION`] of every document.
+//!
 //! Every refusal is a named error whose `Display` is the message the API
 //! answers with.
 
@@ -23,9 +27,11 @@ pub mod bbox;
 pub mod datetime;
 pub mod filter;
 pub mod intersects;
+pub mod links;
 pub mod query;
 
 pub use bbox::{Bbox, BboxError};
 pub use datetime::{parse_interval, DatetimeError, Interval};
 pub use filter::TooComplex;
 pub use intersects::{parse_intersects, IntersectsError};
+pub use links::{Link, STAC_VERSION};

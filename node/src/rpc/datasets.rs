@@ -9,7 +9,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
-	datasets::{MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
+	datasets::{is_web_url, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	time::TimeRangeError,
 	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
 	QueryError, Sensitivity, TimeInterval, TopicCategory,
@@ -35,7 +35,8 @@ use crate::search_index::{
 	Cursor, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable,
 	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
 };
-use crate::stac::{self, STAC_VERSION};
+use crate::stac;
+use citychain_stac::STAC_VERSION;
 use geo::Geometry;
 
 /// JSON-RPC error code of a search the index cannot answer.
@@ -305,6 +306,9 @@ fn parse_dataset_id(id: &str) -> Result<DatasetId, ErrorObjectOwned> {
 	id.trim().parse().map_err(|_| invalid(format!("unknown item id {id:?}")))
 }
 
+/// The longest `base` of a STAC search: an API's public URL.
+const MAX_BASE_BYTES: usize = 256;
+
 /// The search a STAC item search's parameters `p` ask for.
 fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 	let collections = p.collections.as_deref().unwrap_or_default();
@@ -328,6 +332,15 @@ fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 	let cursor = parse_cursor("token", p.token.as_deref(), p.reader.as_deref())?;
 	if p.bbox.is_some() && p.intersects.is_some() {
 		return Err(invalid("bbox and intersects: give one or the other, not both"));
+	}
+	if let Some(base) = p
+		.base
+		.as_deref()
+		.filter(|b| b.len() > MAX_BASE_BYTES || !is_web_url(b.as_bytes()))
+	{
+		return Err(invalid(format!(
+			"base: {base:?} is not an http(s) URL of at most {MAX_BASE_BYTES} bytes"
+		)));
 	}
 	if let Some(crs) = p.filter_crs.as_deref().filter(|c| !FILTER_CRS.contains(c)) {
 		return Err(invalid(format!(
@@ -594,7 +607,7 @@ where
 			None => id,
 			Some(_) => self.latest(at, id)?,
 		};
-		Ok(Some(stac::item(id, &dataset, latest)))
+		Ok(Some(stac::item(id, &dataset, latest, None)))
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
@@ -612,9 +625,10 @@ where
 			.await?;
 		let token = |c: Cursor| cursor_token(&c, params.reader.as_deref());
 		let (next, prev) = (next.map(token), prev.map(token));
+		let base = params.base.as_deref().map(|b| b.trim_end_matches('/'));
 		let features: Vec<Value> = items
 			.iter()
-			.map(|(item, latest)| stac::item(item.id, &item.dataset, *latest))
+			.map(|(item, latest)| stac::item(item.id, &item.dataset, *latest, base))
 			.collect();
 		let links: Vec<Value> = [("next", &next), ("prev", &prev)]
 			.into_iter()

@@ -13,7 +13,7 @@
 //! finalized head.
 
 mod query;
-mod store;
+pub(crate) mod store;
 mod text;
 
 use std::{

@@ -275,9 +275,11 @@ impl Filter {
 	}
 
 	/// Whether the filter is true of the dataset's Item (an expression that
-	/// is false, null or undecidable for it is not).
+	/// is false, null or undecidable for it is not), evaluated on the Item's
+	/// queryable part (`stac::filterable`).
 	pub(super) fn admits(&self, id: DatasetId, d: &Record) -> bool {
-		self.expr.clone().matches(Some(&stac::item(id, d, id))).unwrap_or(false)
+		let item = stac::filterable(&id.to_string(), &stac::collection_id(d.owner), d);
+		self.expr.clone().matches(Some(&item)).unwrap_or(false)
 	}
 }
 

@@ -888,7 +888,7 @@ impl Store {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
 	use super::*;
 	use crate::search_index::{Filter, SortKey, Sortable};
 	use citychain_primitives::{
