@@ -53,7 +53,7 @@ export const rpc = {
       type: 'Json',
     },
     stacSearch: {
-      description: 'STAC API item search (bbox, intersects, datetime, ids, collections, limit, token, sortby, q, filter, reader) → ItemCollection',
+      description: 'STAC API item search (bbox, intersects, datetime, ids, collections, limit, token, sortby, q, filter, reader, base) → ItemCollection',
       params: [{ name: 'params', type: 'Json' }, at],
       type: 'Json',
     },
