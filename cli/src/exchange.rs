@@ -302,7 +302,7 @@ pub fn found<T>(answer: Option<T>, what: &str, id: impl std::fmt::Display) -> Re
 
 /// Dataset `id` as the node has it, with the content hash every record has.
 async fn dataset(ctx: &Context, id: u64) -> Result<(Dataset, ContentHash), Error> {
-	let mut dataset = found(ctx.node.dataset(id, None).await?, "dataset", id)?;
+	let mut dataset = found(ctx.node.dataset(id, None, None).await?, "dataset", id)?;
 	let hash = dataset
 		.content_hash
 		.take()

@@ -264,7 +264,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			print(&ctx.node.search(params, None).await?);
 		},
 		Command::Show { dataset } => {
-			print(&found(ctx.node.dataset(dataset, None).await?, "dataset", dataset)?);
+			print(&found(ctx.node.dataset(dataset, None, None).await?, "dataset", dataset)?);
 		},
 		Command::Request { dataset, purpose, term } => {
 			let call = api::tx().access().request_access(dataset, purpose.into_bytes(), term, None);

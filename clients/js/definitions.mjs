@@ -1,5 +1,6 @@
 // CityChain's custom JSON-RPC methods, for ApiPromise.create({ rpc }).
 const at = { name: 'at', type: 'BlockHash', isOptional: true };
+const reader = { name: 'reader', type: 'Text', isOptional: true };
 
 export const rpc = {
   access: {
@@ -33,8 +34,8 @@ export const rpc = {
   },
   datasets: {
     get: {
-      description: 'One dataset record; null if there is none with this id',
-      params: [{ name: 'id', type: 'u64' }, at],
+      description: 'One dataset record; null if there is none with this id, or if the reader (if given) may not see it',
+      params: [{ name: 'id', type: 'u64' }, at, reader],
       type: 'Json',
     },
     search: {
@@ -43,8 +44,8 @@ export const rpc = {
       type: 'Json',
     },
     history: {
-      description: 'The ids of every version of a dataset, oldest first',
-      params: [{ name: 'id', type: 'u64' }, at],
+      description: 'The ids of every version of a dataset, oldest first; only those the reader (if given) may see',
+      params: [{ name: 'id', type: 'u64' }, at, reader],
       type: 'Vec<u64>',
     },
     stacItem: {

@@ -632,18 +632,49 @@ pub async fn items(
 	search(&state, params, &reader, fields, Page::Get { path: &path, query: &query }).await
 }
 
+/// What a 404 of item `item` in `collection` says.
+fn no_item(collection: &str, item: &str) -> ApiError {
+	ApiError::not_found(format!("no item {item:?} in {collection}"))
+}
+
+/// The finalized head, the department of `collection` and the dataset id of
+/// item `item`.
+async fn item_at(
+	state: &AppState,
+	collection: &str,
+	item: &str,
+) -> Result<(H256, u32, u64), ApiError> {
+	let owner = department_of(collection)?;
+	let id = crate::data::dataset_id(item).map_err(|_| no_item(collection, item))?;
+	Ok((state.node.finalized_head().await?, owner, id))
+}
+
+/// The record of item `item` of `collection` at the finalized head, if the
+/// reader may see it (`datasets_get` with the reader): the head, the
+/// dataset's id and the record.
+async fn visible_record(
+	state: &AppState,
+	reader: &Reader,
+	collection: &str,
+	item: &str,
+) -> Result<(H256, u64, Dataset), ApiError> {
+	let (at, owner, id) = item_at(state, collection, item).await?;
+	let record = state.node.dataset(id, Some(at), Some(reader.0.clone())).await?;
+	let record = record
+		.filter(|d| d.owner == Some(owner))
+		.ok_or_else(|| no_item(collection, item))?;
+	Ok((at, id, record))
+}
+
 /// Item `item` of `collection` at the finalized head, if the reader may see
-/// it: the head, the dataset's id and the Item.
+/// it.
 async fn visible_item(
 	state: &AppState,
 	reader: &Reader,
 	collection: &str,
 	item: &str,
-) -> Result<(H256, u64, Value), ApiError> {
-	department_of(collection)?;
-	let missing = || ApiError::not_found(format!("no item {item:?} in {collection}"));
-	let id = crate::data::dataset_id(item).map_err(|_| missing())?;
-	let at = state.node.finalized_head().await?;
+) -> Result<Value, ApiError> {
+	let (at, _, id) = item_at(state, collection, item).await?;
 	let params = StacSearchParams {
 		ids: Some(IdsParam::List(vec![id.to_string()])),
 		collections: Some(vec![collection.to_string()]),
@@ -652,8 +683,10 @@ async fn visible_item(
 		..Default::default()
 	};
 	let mut found = state.node.stac_search(params, Some(at)).await?;
-	let feature = found["features"].as_array_mut().and_then(|f| f.pop()).ok_or_else(missing)?;
-	Ok((at, id, feature))
+	found["features"]
+		.as_array_mut()
+		.and_then(|f| f.pop())
+		.ok_or_else(|| no_item(collection, item))
 }
 
 /// `GET /collections/{collection}/items/{item}`: found if the reader may
@@ -663,8 +696,7 @@ pub async fn item(
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-	let (_, _, feature) = visible_item(&state, &reader, &collection, &item).await?;
-	Ok(typed(feature, GEOJSON))
+	Ok(typed(visible_item(&state, &reader, &collection, &item).await?, GEOJSON))
 }
 
 /// `GET /collections/{collection}/items/{item}/record`: the dataset's record
@@ -673,9 +705,9 @@ pub async fn record(
 	State(state): State<Arc<AppState>>,
 	reader: Reader,
 	Path((collection, item)): Path<(String, String)>,
-) -> Result<Json<Option<Dataset>>, ApiError> {
-	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	Ok(Json(state.node.dataset(id, Some(at)).await?))
+) -> Result<Json<Dataset>, ApiError> {
+	let (_, _, record) = visible_record(&state, &reader, &collection, &item).await?;
+	Ok(Json(record))
 }
 
 /// An offset into a list from a `token` query parameter (a `next` link's).
@@ -730,16 +762,20 @@ pub async fn versions(
 ) -> Result<Response, ApiError> {
 	let limit = list_limit(&query)? as usize;
 	let start = offset(&query)?;
-	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
-	let history = state.node.history(id, Some(at)).await?;
-	let base = &state.settings.public_url;
+	let (at, _, id) = item_at(&state, &collection, &item).await?;
 	// The versions the reader may see (a secret dataset's contract holder
 	// may hold a contract on some versions only): counted, paged and linked
 	// to among themselves, so that nothing tells of a hidden one.
+	let history = state.node.history(id, Some(at), Some(reader.0.clone())).await?;
+	if !history.contains(&id) {
+		return Err(no_item(&collection, &item));
+	}
+	let base = &state.settings.public_url;
 	let mut visible: Vec<Value> = Vec::new();
 	for chunk in history.chunks(MAX_PAGE_SIZE as usize) {
 		let params = StacSearchParams {
 			ids: Some(IdsParam::List(chunk.iter().map(u64::to_string).collect())),
+			collections: Some(vec![collection.clone()]),
 			reader: Some(reader.0.clone()),
 			base: Some(base.clone()),
 			limit: Some(MAX_PAGE_SIZE),
@@ -749,6 +785,9 @@ pub async fn versions(
 		visible.extend(found["features"].as_array().into_iter().flatten().cloned());
 	}
 	let id_of = |f: &Value| f["id"].as_str().and_then(|i| i.parse::<u64>().ok()).unwrap_or(0);
+	if !visible.iter().any(|f| id_of(f) == id) {
+		return Err(no_item(&collection, &item));
+	}
 	visible.sort_by_key(|f| std::cmp::Reverse(id_of(f)));
 	let seen: std::collections::BTreeSet<String> =
 		visible.iter().map(|f| id_of(f).to_string()).collect();
@@ -789,7 +828,7 @@ pub async fn audit(
 	Params(query): Params,
 ) -> Result<Json<Value>, ApiError> {
 	let limit = list_limit(&query)?;
-	let (at, id, _) = visible_item(&state, &reader, &collection, &item).await?;
+	let (at, id, _) = visible_record(&state, &reader, &collection, &item).await?;
 	let params = EntriesParams {
 		subject: Some(Subject::Dataset(id)),
 		limit: Some(limit as u32),

@@ -95,7 +95,7 @@ async fn expected(
 	let node = &state.node;
 	let at = node.finalized_head().await?;
 	let record = node
-		.dataset(dataset, Some(at))
+		.dataset(dataset, Some(at), None)
 		.await?
 		.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
 	let (Some(owner), Some(size), Some(content)) = (record.owner, record.size, record.content_hash)

@@ -461,9 +461,15 @@ pub struct ExtentParams {
 #[rpc(client, server)]
 pub trait DatasetsApi {
 	/// One dataset record at block `at` (default: best block); `null` if
-	/// there is none with this id.
+	/// there is none with this id, or if `reader` (as in `datasets_search`)
+	/// may not see it.
 	#[method(name = "datasets_get")]
-	fn dataset(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<Dataset>>;
+	fn dataset(
+		&self,
+		id: DatasetId,
+		at: Option<BlockHash>,
+		reader: Option<String>,
+	) -> RpcResult<Option<Dataset>>;
 
 	/// A page of the datasets matching every given filter, in id order, from
 	/// the search index at the finalized head (never older than `at`, which
@@ -471,9 +477,15 @@ pub trait DatasetsApi {
 	#[method(name = "datasets_search")]
 	async fn search(&self, params: SearchParams, at: Option<BlockHash>) -> RpcResult<Page>;
 
-	/// The ids of every version of the dataset, oldest first.
+	/// The ids of every version of the dataset, oldest first; only those
+	/// `reader` (as in `datasets_search`) may see, if it is given.
 	#[method(name = "datasets_history")]
-	fn history(&self, id: DatasetId, at: Option<BlockHash>) -> RpcResult<Vec<DatasetId>>;
+	fn history(
+		&self,
+		id: DatasetId,
+		at: Option<BlockHash>,
+		reader: Option<String>,
+	) -> RpcResult<Vec<DatasetId>>;
 
 	/// The dataset as a STAC 1.1 Item; `null` if there is none with this id.
 	#[method(name = "datasets_stacItem")]

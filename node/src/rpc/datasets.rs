@@ -395,6 +395,38 @@ where
 		self.client.runtime_api().dataset(at, id).map_err(runtime_error)
 	}
 
+	/// Record `id` at `at`, if there is one and `reader` (if given) may see
+	/// it.
+	fn visible_record(
+		&self,
+		at: Hash,
+		id: DatasetId,
+		reader: Option<&str>,
+	) -> RpcResult<Option<Record>> {
+		let Some(record) = self.record(at, id)? else { return Ok(None) };
+		let Some(reader) = reader else { return Ok(Some(record)) };
+		let visible = self.view(reader, at)?;
+		Ok(visible.is_none_or(|v| v.admits(id, &record)).then_some(record))
+	}
+
+	/// What `reader` may see at block `at`: from the views kept for the
+	/// finalized head, computed afresh at any other block.
+	fn view(&self, reader: &str, at: Hash) -> RpcResult<Option<Visible>> {
+		let info = self.client.info();
+		if at == info.finalized_hash {
+			let head = Reached { number: info.finalized_number, hash: at };
+			return self
+				.views
+				.get(reader, head, || visibility::visible_to(&*self.client, reader, head));
+		}
+		let number = self
+			.client
+			.number(at)
+			.map_err(runtime_error)?
+			.ok_or_else(|| invalid(format!("at: unknown block {at:?}")))?;
+		visibility::visible_to(&*self.client, reader, Reached { number, hash: at })
+	}
+
 	fn latest(&self, at: Hash, id: DatasetId) -> RpcResult<DatasetId> {
 		let history = self.client.runtime_api().history(at, id).map_err(runtime_error)?;
 		Ok(history.last().copied().unwrap_or(id))
@@ -559,9 +591,14 @@ where
 		+ AccessApi<Block, AccountId, BlockNumber>
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
 {
-	fn dataset(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Dataset>> {
+	fn dataset(
+		&self,
+		id: DatasetId,
+		at: Option<Hash>,
+		reader: Option<String>,
+	) -> RpcResult<Option<Dataset>> {
 		Ok(self
-			.record(block_or_best(&*self.client, at), id)?
+			.visible_record(block_or_best(&*self.client, at), id, reader.as_deref())?
 			.map(|d| Dataset::new(id, &d, Fields::ALL)))
 	}
 
@@ -593,11 +630,24 @@ where
 		})
 	}
 
-	fn history(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Vec<DatasetId>> {
-		self.client
-			.runtime_api()
-			.history(block_or_best(&*self.client, at), id)
-			.map_err(runtime_error)
+	fn history(
+		&self,
+		id: DatasetId,
+		at: Option<Hash>,
+		reader: Option<String>,
+	) -> RpcResult<Vec<DatasetId>> {
+		let at = block_or_best(&*self.client, at);
+		let history = self.client.runtime_api().history(at, id).map_err(runtime_error)?;
+		let Some(reader) = reader else { return Ok(history) };
+		let visible = self.view(&reader, at)?;
+		let mut shown = Vec::with_capacity(history.len());
+		for version in history {
+			let record = self.record(at, version)?;
+			if record.is_some_and(|d| visible.as_ref().is_none_or(|v| v.admits(version, &d))) {
+				shown.push(version);
+			}
+		}
+		Ok(shown)
 	}
 
 	fn stac_item(&self, id: DatasetId, at: Option<Hash>) -> RpcResult<Option<Value>> {
