@@ -211,9 +211,9 @@ export async function seed(endpoint, { gateway = null, keys: keysDir = null } = 
         bbox: CENTRAL, time: { start: day('2023-01-01'), end: day('2023-12-31') }, format: 'image/tiff; application=geotiff',
         policy: 'ApprovalRequired', sensitivity: 'Internal',
       }),
-      green: await register(api, charlie, {
-        title: 'Green space survey 2024', description: 'Parks, street trees and green roofs of the central districts, surveyed in summer 2024.',
-        topic: 'Environment', keywords: ['green space', 'parks', 'trees'], uri: 'https://env.beijing.example/green-space-2024.geojson',
+      trees: await register(api, charlie, {
+        title: 'Street trees inventory 2024', description: 'Every street tree of the central districts with species, height and crown width, surveyed in summer 2024.',
+        topic: 'Environment', keywords: ['street trees', 'urban forest', 'shade'], uri: 'https://env.beijing.example/street-trees-2024.geojson',
         license: 'CC-BY-4.0',
         bbox: CENTRAL, time: { start: day('2024-06-01'), end: day('2024-08-31') }, format: 'application/geo+json',
         policy: 'ApprovalRequired', sensitivity: 'Internal',

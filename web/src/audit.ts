@@ -8,7 +8,7 @@ import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { allPages, call, chainApi, departments } from './chain';
 import * as stac from './stac';
-import { departmentName, departmentNames } from './stac';
+import { departmentNames } from './stac';
 import { accountLabel } from './accounts';
 import { current, refusal } from './state';
 import { send, failure } from './tx';
@@ -176,7 +176,7 @@ export async function openAudit(department?: number): Promise<void> {
       disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) => {
         const said = e.action === 'flagged' ? await flagNote(e) : null;
         return h('li', {}, `${dateTime(e.time)} · ${actionText(e.action)} · `, subjectLink(e.subject), ' · by ', await accountLabel(e.actor),
-          e.department === null ? '' : `, ${await departmentName(e.department)}`, said === null ? null : h('blockquote', { class: 'flag-note' }, said));
+          said === null ? null : h('blockquote', { class: 'flag-note' }, said));
       })))),
     current.membership?.roles.auditor ? await flagForm() : refusal('auditor'),
     h('section', {}, h('h3', {}, 'A department\'s trail'), field('Department', pick), department === undefined ? null : await trail(await entries({ department }))),

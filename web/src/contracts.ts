@@ -198,7 +198,7 @@ export async function openContract(id: number): Promise<void> {
   const found = await stac.dataset(c.dataset);
   if (!found) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, `Its dataset ${c.dataset} is not one you may see.`));
   const d = found.record;
-  const page = h('div', { 'data-contract': c.id });
+  const page = h('div', { class: 'contract' });
   page.append(
     h('p', {}, h('a', { href: `#/dataset/${d.id}` }, `← ${d.title}`)),
     h('h2', {}, `Contract ${c.id}`),

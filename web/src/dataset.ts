@@ -11,8 +11,9 @@ import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
 import { trail, type Entry } from './audit';
 import { downloadPanel } from './download';
+import { accountLabel } from './accounts';
 import { h, dateInput, facts, field, note, show, webLink } from './ui';
-import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, short, type Bbox } from './units';
+import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, type Bbox } from './units';
 
 export interface Dataset {
   id: number; owner: number; publisher: string; title: string; description: string; topic: string;
@@ -189,7 +190,7 @@ export async function openDataset(id: number): Promise<void> {
       ['Dataset', `${d.id} (version ${d.version})`],
       ['Status', words(d.status)],
       ['Owner', owners.get(d.owner) ?? String(d.owner)],
-      ['Publisher', h('span', { title: d.publisher }, short(d.publisher))],
+      ['Publisher', await accountLabel(d.publisher)],
       ['Topic', words(d.topic)],
       ['Keywords', d.keywords.join(', ') || '—'],
       ['Extent', bboxText(d.bbox)],
