@@ -1,15 +1,21 @@
 // The portal (web/) in a real browser: Debian's chromium driven by
-// playwright-core, against a dev node with the sample data and a gateway
-// serving the built portal. An anonymous visitor reads the public catalogue
-// through the gateway's STAC API and never opens a WebSocket; a planted
-// `javascript:` link is refused on chain and inert in the page. Three
-// members, signed in through the gateway's relay, in three browser contexts
-// go through the five sharing steps; then a tampered delivery, a wrong key
-// file, a non-member, and the node restarting under an open page.
+// playwright-core, against a dev node seeded as scripts/run.sh seeds it (the
+// files stored at the gateway, the development key files written) and a
+// gateway serving the built portal. An anonymous visitor reads the public
+// catalogue through the gateway's STAC API and never opens a WebSocket; a
+// planted `javascript:` link is refused on chain and inert in the page; the
+// map reads without tiles; a phone (390×844) draws a box and opens a
+// dataset; axe-core finds no critical or serious violation on any page.
+// Three members, signed in through the gateway's relay, in three browser
+// contexts go through the five sharing steps, with a new dataset and on the
+// sample data alone; then the publish form's checks, a tampered delivery, a
+// wrong key file, a non-member, and the node restarting under an open page.
 //
-// Needs the built portal (web/dist: `npm run build` in web/) and chromium
-// (CITYCHAIN_CHROMIUM, default /usr/bin/chromium). Screenshots go to
-// $CITYCHAIN_SCREENSHOTS (default web/test-results).
+// Needs the built portal (web/dist: `npm run build` in web/), chromium
+// (CITYCHAIN_CHROMIUM, default /usr/bin/chromium) and the binaries
+// (CITYCHAIN_NODE, CITYCHAIN_GATEWAY, CITYCHAIN_CLI). Screenshots go to
+// $CITYCHAIN_SCREENSHOTS (default web/test-results); docs/explorer/ keeps
+// copies of those docs/explorer.md shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
