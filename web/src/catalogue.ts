@@ -199,6 +199,8 @@ function summarize(at: number | null): void {
 
 async function render(page: Page, started: number | null): Promise<void> {
   const [owners, access] = await Promise.all([departmentNames().catch(() => new Map<number, string>()), accessible()]);
+  // Another page was opened while this answer was read.
+  if (!state.active) return;
   // A row with the keyboard's focus keeps it when the list is drawn again.
   const focused = document.activeElement instanceof HTMLElement && document.activeElement.matches('.result') ? document.activeElement.dataset.id : null;
   state.list!.replaceChildren(...state.shown.map((d) => row(d, owners, access)));
@@ -349,8 +351,10 @@ export async function openCatalogue(): Promise<void> {
   await search();
 }
 
+/** Leaves the catalogue: its footprints leave the map, so another page's own box reads alone. */
 export function closeCatalogue(): void {
   state.active = false;
+  showFootprints([]);
 }
 
 /** Wires the map to the catalogue: moves search again, hover and click reach the list. */
