@@ -1,15 +1,21 @@
 // The portal (web/) in a real browser: Debian's chromium driven by
-// playwright-core, against a dev node with the sample data and a gateway
-// serving the built portal. An anonymous visitor reads the public catalogue
-// through the gateway's STAC API and never opens a WebSocket; a planted
-// `javascript:` link is refused on chain and inert in the page. Three
-// members, signed in through the gateway's relay, in three browser contexts
-// go through the five sharing steps; then a tampered delivery, a wrong key
-// file, a non-member, and the node restarting under an open page.
+// playwright-core, against a dev node seeded as scripts/run.sh seeds it (the
+// files stored at the gateway, the development key files written) and a
+// gateway serving the built portal. An anonymous visitor reads the public
+// catalogue through the gateway's STAC API and never opens a WebSocket; a
+// planted `javascript:` link is refused on chain and inert in the page; the
+// map reads without tiles; a phone (390×844) draws a box and opens a
+// dataset; axe-core finds no critical or serious violation on any page.
+// Three members, signed in through the gateway's relay, in three browser
+// contexts go through the five sharing steps, with a new dataset and on the
+// sample data alone; then the publish form's checks, a tampered delivery, a
+// wrong key file, a non-member, and the node restarting under an open page.
 //
-// Needs the built portal (web/dist: `npm run build` in web/) and chromium
-// (CITYCHAIN_CHROMIUM, default /usr/bin/chromium). Screenshots go to
-// $CITYCHAIN_SCREENSHOTS (default web/test-results).
+// Needs the built portal (web/dist: `npm run build` in web/), chromium
+// (CITYCHAIN_CHROMIUM, default /usr/bin/chromium) and the binaries
+// (CITYCHAIN_NODE, CITYCHAIN_GATEWAY, CITYCHAIN_CLI). Screenshots go to
+// $CITYCHAIN_SCREENSHOTS (default web/test-results); docs/explorer/ keeps
+// copies of those docs/explorer.md shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import axe from 'axe-core';
 import { Keyring } from '@polkadot/keyring';
 import { hexToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
@@ -34,8 +41,6 @@ const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--use-gl=swiftshader',
   '--enable-unsafe-swiftshader'];
-// The Transport department's x25519 secret, as clients/js/seed.mjs derives it.
-const TRANSPORT_KEY = new TextEncoder().encode('citychain dev transport key'.padEnd(32, '.')).slice(0, 32);
 const DAY = 28_800;
 
 let node;
@@ -43,6 +48,8 @@ let gateway;
 let api;
 let browser;
 let dataDir;
+/** Where the seed writes the development departments' key files (as scripts/run.sh has it). */
+let keysDir;
 const metrics = {};
 const users = {};
 
@@ -50,8 +57,8 @@ const users = {};
  * A page signed in as `name` (a development account), its console errors
  * and the URLs of the WebSockets it opened collected.
  */
-async function open(name) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+async function open(name, viewport = { width: 1400, height: 900 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
   const sockets = [];
@@ -69,9 +76,15 @@ async function open(name) {
   return { page, context, errors, sockets, shown };
 }
 
-/** Chooses `option` in the account menu and waits until the sign-in is done (as a member, or read-only). */
+/**
+ * Chooses `option` in the account menu (on a phone, in the header's menu)
+ * and waits until the sign-in is done (as a member, or read-only).
+ */
 async function signIn(page, option) {
+  const phone = await page.isVisible('#menu');
+  if (phone) await page.click('#menu');
   await page.selectOption('#account', option);
+  if (phone) await page.click('#menu');
   await page.waitForFunction(() => ['member', 'reader', 'anonymous'].includes(document.body.dataset.session), null, { timeout: 60_000 });
 }
 
@@ -94,6 +107,19 @@ async function finalized() {
   while ((await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() < head) await new Promise((r) => setTimeout(r, 500));
 }
 
+/**
+ * Runs axe-core (injected from e2e's node_modules through the DevTools
+ * protocol, which the page's Content-Security-Policy does not govern) on
+ * `page`; fails on any critical or serious violation.
+ */
+async function noAxeViolations(page, what) {
+  await page.evaluate(axe.source);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(bad, [], `axe on ${what}`);
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
@@ -106,6 +132,16 @@ async function drag(page, [x1, y1], [x2, y2]) {
   await page.mouse.down();
   await page.mouse.move(...at(x2, y2), { steps: 8 });
   await page.mouse.up();
+}
+
+/**
+ * Opens the portal's page `hash` on `page` as a reader following a link
+ * does: a page already showing that hash (and perhaps in use, so not
+ * redrawn) is left for the catalogue first.
+ */
+async function visit(page, hash) {
+  if (await page.evaluate((h) => location.hash === h, hash)) await page.goto(`${gateway.url}/explorer/#/`);
+  await page.goto(`${gateway.url}/explorer/${hash}`);
 }
 
 async function hashChange(page, pattern) {
@@ -136,13 +172,15 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   await cryptoWaitReady();
   node = await startNode();
-  await seed(node.endpoint);
-  api = await connect(node.endpoint);
   dataDir = mkdtempSync(join(tmpdir(), 'citychain-portal-'));
+  keysDir = join(dataDir, 'dev-keys');
   // The browsers of three departments all reach the gateway from this
   // machine's one address, which the gateway lets run only a few catalogue
   // reads at once (a portal queues its own, two at a time): room for them.
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir, extraArgs: [`--explorer-dir=${DIST}`, '--searches-per-address=8'] });
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: join(dataDir, 'store'), extraArgs: [`--explorer-dir=${DIST}`, '--searches-per-address=8'] });
+  // The sample data as scripts/run.sh seeds it: its files stored at the gateway, the key files written.
+  await seed(node.endpoint, { gateway: gateway.url, keys: keysDir });
+  api = await connect(node.endpoint);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   for (const name of ['Alice', 'Bob', 'Dave']) users[name] = await open(name);
   metrics.catalogueShownMs = Math.max(...Object.values(users).map((u) => u.shown));
@@ -198,6 +236,7 @@ test('an anonymous visitor reads the public catalogue through the gateway and ne
   await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
   await page.waitForSelector('#side[data-results]');
   assert.equal(await page.textContent('#who'), 'read-only');
+  await page.waitForSelector('.members-see-more:has-text("members of a department who sign in see")');
   const titles = async () => page.$$eval('.result a', (as) => as.map((a) => a.textContent));
   await page.waitForFunction(() => [...document.querySelectorAll('.result a')].some((a) => a.textContent === 'Road network'));
   const listed = await titles();
@@ -324,6 +363,123 @@ test('the catalogue shows the seeded datasets on the map and follows map moves',
   await page.selectOption('select[name=topic]', '');
 });
 
+test('the map reads without a tile server: places, a labelled grid, counts, drawing by mouse or keyboard, rows by keyboard, access badges', async () => {
+  const { page } = users.Bob;
+  await page.goto(`${gateway.url}/explorer/#/`);
+  await page.reload();
+  await page.waitForSelector('body[data-session=member] #side[data-results]', { timeout: 60_000 });
+  // The city's name at the first view, the grid's degrees along the edges.
+  await page.waitForSelector('.place.city:text-is("Beijing")');
+  assert.ok(await page.locator('.grid-label.lon').count() >= 2 && await page.locator('.grid-label.lat').count() >= 2);
+  // Datasets with the same extent: one rectangle, with their count.
+  const stacked = await page.locator('.stack-count').evaluateAll((els) => els.map((e) => Number(e.textContent)));
+  assert.ok(stacked.some((n) => n >= 4), `counts: ${stacked}`);
+  // Draw mode: a hint, and Escape leaves it without a box.
+  await page.click('#draw-box');
+  await page.waitForSelector('.draw-hint:has-text("Escape cancels")');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.draw-hint', { state: 'detached' });
+  assert.match(await page.textContent('.summary'), /in view/);
+  // A box typed in: searched, and its corners shown in degrees.
+  await page.fill('input[name=box]', '116.3, 39.85, 116.5, 40');
+  await page.press('input[name=box]', 'Tab');
+  await page.waitForFunction(() => /in the drawn box/.test(document.querySelector('.summary').textContent));
+  assert.equal(await page.textContent('.box-text'), '116.3000° E – 116.5000° E, 39.8500° N – 40.0000° N');
+  // Zoomed in, the districts are named.
+  await page.click('button:has-text("Search the map view")');
+  await page.waitForFunction(() => /in view/.test(document.querySelector('.summary').textContent));
+  assert.equal(await page.inputValue('input[name=box]'), '');
+  for (let i = 0; i < 2; i += 1) await page.click('.maplibregl-ctrl-zoom-in');
+  await page.waitForSelector('.place:text-is("Dongcheng")');
+  // Badges: the department's own datasets and those it holds a contract for.
+  await page.waitForSelector('.result:has-text("Road network") .badge.access:text-is("yours")');
+  await page.waitForSelector('.result:has-text("Land use plan 2024") .badge.access:text-is("access")');
+  await shot(page, '3b-map');
+  for (let i = 0; i < 2; i += 1) await page.click('.maplibregl-ctrl-zoom-out');
+  // Dates are ISO in the fields and on the sliders.
+  assert.equal(await page.getAttribute('input[name=from]', 'type'), 'text');
+  await page.locator('.sliders input').first().fill('3000');
+  assert.match(await page.inputValue('input[name=from]'), /^2008-03-19$/);
+  assert.equal(await page.locator('.sliders input').first().getAttribute('aria-valuetext'), '2008-03-19');
+  const generation = Number(await page.getAttribute('#side', 'data-generation'));
+  await page.fill('input[name=from]', '');
+  await page.dispatchEvent('input[name=from]', 'change');
+  await page.waitForFunction((g) => Number(document.getElementById('side').dataset.generation) > g, generation);
+  // A row opens with Enter.
+  await page.focus('.result:has-text("Road network")');
+  await page.keyboard.press('Enter');
+  await hashChange(page, /^#\/dataset\/\d+$/);
+  await page.waitForSelector('h2.title:has-text("Road network")');
+  assert.deepEqual(users.Bob.errors, []);
+});
+
+test('no page has a critical or serious accessibility violation (axe-core)', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const anonymous = await context.newPage();
+  const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
+  await anonymous.goto(`${gateway.url}/explorer/`);
+  await anonymous.waitForSelector('#side[data-results]', { timeout: 60_000 });
+  await noAxeViolations(anonymous, 'the catalogue, anonymous');
+  await anonymous.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await anonymous.waitForSelector('h2.title');
+  await noAxeViolations(anonymous, 'a dataset, anonymous');
+  await context.close();
+  const { page } = users.Dave;
+  const contract = (await api.rpc.access.contracts({ limit: 1 })).toJSON().items[0];
+  const pages = [['#/', '#side[data-results]'], [`#/dataset/${roads.id}`, 'h2.title'], ['#/publish', 'form.publish'], ['#/contracts', 'h2'],
+    ['#/inbox', 'h2'], ['#/audit', 'form.flag'], ['#/audit/department/1', '.trail'], [`#/contract/${contract.id}`, '.facts'], ['#/settings', '.settings']];
+  for (const [hash, ready] of pages) {
+    await page.goto(`${gateway.url}/explorer/${hash}`);
+    await page.waitForSelector(ready, { timeout: 60_000 });
+    await noAxeViolations(page, hash);
+  }
+  // The publish and request forms of another department's member, with their own fields.
+  const { page: alice } = users.Alice;
+  await alice.goto(`${gateway.url}/explorer/#/dataset/${(await api.rpc.datasets.search({ q: 'Traffic counts', limit: 1 })).toJSON().items[0].id}`);
+  await alice.waitForSelector('form.request');
+  await noAxeViolations(alice, 'a dataset with the request form');
+});
+
+test('on a phone (390×844): a short header with a menu, the map and the list as tabs; a box drawn and a dataset opened', async () => {
+  const phone = await open('Bob', { width: 390, height: 844 });
+  const { page } = phone;
+  // The header is one line; its menu opens the pages and the account.
+  const header = await page.locator('header').boundingBox();
+  assert.ok(header.height <= 60, `header ${header.height} px`);
+  assert.equal(await page.isVisible('header nav'), false);
+  await page.click('#menu');
+  assert.equal(await page.getAttribute('#menu', 'aria-expanded'), 'true');
+  assert.ok(await page.isVisible('header nav a:has-text("My contracts")'));
+  await page.click('#menu');
+  // The list first, the whole width; the map a tab away, the whole width too.
+  assert.equal(await page.getAttribute('#tab-list', 'aria-selected'), 'true');
+  assert.ok(await page.locator('.result').count() > 0);
+  assert.equal(await page.isVisible('#map canvas'), false);
+  await page.click('#tab-map');
+  const map = await page.locator('#map canvas').boundingBox();
+  assert.ok(map.width >= 380 && map.height >= 600, `map ${map.width}×${map.height}`);
+  await shot(page, '10-phone-map');
+  await page.click('#tab-list');
+  await noAxeViolations(page, 'the catalogue on a phone');
+  await shot(page, '10-phone');
+  // Draw a box: the map shows with the hint; the list shows what the box found.
+  await page.click('#draw-box');
+  await page.waitForSelector('.draw-hint');
+  assert.equal(await page.getAttribute('#tab-map', 'aria-selected'), 'true');
+  await drag(page, [0.3, 0.3], [0.7, 0.6]);
+  await page.waitForFunction(() => /in the drawn box/.test(document.querySelector('.summary').textContent) && document.querySelectorAll('.result').length > 0);
+  assert.equal(await page.getAttribute('#tab-list', 'aria-selected'), 'true');
+  assert.match(await page.textContent('.box-text'), /° E – .*° N/);
+  const title = await page.textContent('.result a >> nth=0');
+  await page.click('.result >> nth=0');
+  await page.waitForSelector(`h2.title:text-is("${title}")`);
+  assert.ok(await page.isVisible('h2.title'));
+  await noAxeViolations(page, 'a dataset on a phone');
+  await shot(page, '11-phone-dataset');
+  assert.deepEqual(phone.errors, []);
+  await phone.context.close();
+});
+
 test('the result list loads more as it scrolls', async () => {
   // 30 more public datasets in view, 10 from each of three departments.
   const keyring = new Keyring({ type: 'sr25519' });
@@ -380,6 +536,10 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Alice.page.goto(`${gateway.url}/explorer/#/publish`);
   await Alice.page.setInputFiles('input[name=file]', { name: 'parks-2024.geojson', mimeType: 'application/geo+json', buffer: geojson });
   await Alice.page.waitForSelector(`.hash-info:has-text("${digest}")`);
+  // The extent comes from the file, and the map zooms to it.
+  await Alice.page.waitForSelector('.extent:has-text("parks-2024.geojson")');
+  const view = (await Alice.page.getAttribute('#map', 'data-view')).split(',').map(Number);
+  assert.ok(view[0] <= 116.40 && view[2] >= 116.42 && view[2] - view[0] < 0.2, `zoomed to the file's extent: ${view}`);
   await Alice.page.click('#extent-draw');
   await drag(Alice.page, [0.45, 0.45], [0.55, 0.55]);
   await Alice.page.fill('input[name=title]', 'Parks 2024');
@@ -387,6 +547,8 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Alice.page.fill('input[name=keywords]', 'parks, green space');
   await Alice.page.fill('input[name=start]', '2024-01-01');
   await Alice.page.fill('input[name=end]', '2024-12-31');
+  await Alice.page.fill('input[name=license]', 'LicenseRef-Parks-Terms');
+  await Alice.page.fill('input[name=licenseUrl]', 'https://nrp.beijing.example/terms/parks');
   await Alice.page.selectOption('select[name=policy]', 'Restricted');
   await Alice.page.selectOption('select[name=sensitivity]', 'Confidential');
   await shot(Alice.page, '2-publish');
@@ -398,12 +560,20 @@ test('the five sharing steps, by three departments in three browsers', async () 
   assert.equal(record.contentHash.digest, digest);
   assert.equal(record.size, geojson.length);
   assert.equal(record.policy, 'restricted');
-  assert.deepEqual(readFileSync(join(dataDir, String(dataset), 'data')), geojson, 'stored at the gateway');
+  assert.deepEqual(readFileSync(join(dataDir, 'store', String(dataset), 'data')), geojson, 'stored at the gateway');
+  assert.equal(record.uri, `${gateway.url}/data/${dataset}`, 'the location is the dataset\'s own at this gateway');
+  // The page says what was stored where.
+  await Alice.page.waitForSelector('.flash');
+  assert.match(await Alice.page.textContent('.flash'), new RegExp(`parks-2024\\.geojson .*${digest}.* is stored at ${gateway.url}/data/${dataset}`));
+  // The owner downloads it too.
+  assert.match((await downloadNote(Alice.page)).text, /^Verified/);
   await Alice.page.waitForSelector('.tx[data-state=finalized]');
 
   // Step 2: Bob finds it by a drawn box and a time range, and requests it.
+  // A fresh page: the map at its first view of the city (the list and map of the earlier tests moved).
   await Bob.page.goto(`${gateway.url}/explorer/#/`);
-  await Bob.page.waitForSelector('#side[data-results]');
+  await Bob.page.reload();
+  await Bob.page.waitForSelector('body[data-session=member] #side[data-results]', { timeout: 60_000 });
   await Bob.page.fill('input[name=from]', '2024-06-01');
   await Bob.page.fill('input[name=to]', '2024-06-30');
   await Bob.page.dispatchEvent('form.search', 'change');
@@ -419,17 +589,30 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Bob.page.click('form.request button[type=submit]');
   const contract = Number((await hashChange(Bob.page, /^#\/contract\/\d+$/)).split('/')[2]);
   await Bob.page.waitForSelector('.facts >> text=Requested');
+  // Plain words for an undecided request: no receipt yet, when it lapses, who asked.
+  assert.match(await Bob.page.textContent('.facts .receipt'), /^none yet/);
+  assert.match(await Bob.page.textContent('.facts'), /lapses \d{4}-\d{2}-\d{2} if not decided by then/);
+  assert.equal(await Bob.page.textContent('.facts .account-name'), 'Bob (Transport Bureau)');
 
   // Step 3: Alice approves with a key envelope; the regulator's approval is still missing.
   await Alice.page.goto(`${gateway.url}/explorer/#/inbox`);
+  // The inbox says who asks, what for and for how long.
+  const inboxRow = Alice.page.locator(`tr[data-contract="${contract}"]`);
+  await inboxRow.waitFor();
+  for (const text of ['Cycle route planning along park edges', '30 days', 'Bob (Transport Bureau)']) assert.ok((await inboxRow.textContent()).includes(text), text);
   await Alice.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
   await Alice.page.waitForSelector('form.decide');
+  // Approve and Reject are buttons of one size, side by side.
+  const [approveBox, rejectBox] = await Promise.all(['form.decide button[type=submit]', 'form.decide button.danger'].map((b) => Alice.page.locator(b).boundingBox()));
+  assert.ok(Math.abs(approveBox.width - rejectBox.width) < 2 && approveBox.height === rejectBox.height && approveBox.y === rejectBox.y, JSON.stringify([approveBox, rejectBox]));
   assert.ok(await Alice.page.isChecked('input[name=sealed]'), 'a confidential dataset is delivered encrypted');
   await Alice.page.setInputFiles('input[name=data]', { name: 'parks-2024.geojson', mimeType: 'application/geo+json', buffer: geojson });
   await shot(Alice.page, '4-decide');
   await Alice.page.click('form.decide button[type=submit]');
   await Alice.page.waitForFunction(() => [...document.querySelectorAll('dd')].some((d) => d.textContent === 'the regulator\'s approval'), null, { timeout: 60_000 });
-  assert.ok(existsSync(join(dataDir, String(dataset), `contract-${contract}.enc`)), 'the encrypted delivery is stored');
+  // The trail says the approval did not yet grant access, in words.
+  await Alice.page.waitForSelector('.trail td:has-text("Request approved: one approval given, the other still needed")');
+  assert.ok(existsSync(join(dataDir, 'store', String(dataset), `contract-${contract}.enc`)), 'the encrypted delivery is stored');
 
   // The regulator approves from its inbox.
   await Dave.page.goto(`${gateway.url}/explorer/#/inbox`);
@@ -445,7 +628,7 @@ test('the five sharing steps, by three departments in three browsers', async () 
   const refused = await downloadNote(Bob.page);
   assert.equal(refused.kind, 'error');
   assert.match(refused.text, /does not open the contract's key envelope/);
-  await Bob.page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: Buffer.from(`${u8aToHex(TRANSPORT_KEY).slice(2)}\n`) });
+  await Bob.page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: readFileSync(join(keysDir, 'transport.key')) });
   assert.match((await downloadNote(Bob.page)).text, /^Verified/);
   await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
   const [download] = await Promise.all([Bob.page.waitForEvent('download'), Bob.page.click('a.save')]);
@@ -454,15 +637,20 @@ test('the five sharing steps, by three departments in three browsers', async () 
   assert.equal((await contractState(contract, 'approved')).receipt.status, 'verified');
 
   // Step 5: the regulator verifies the audit chain and flags the contract.
-  await Dave.page.goto(`${gateway.url}/explorer/#/audit`);
+  await visit(Dave.page, '#/audit');
   await Dave.page.click('#verify');
   await Dave.page.waitForSelector('#browser-verdict.ok');
   await Dave.page.waitForSelector('#node-verdict.ok');
+  // The browser's count and the node's name the same entries.
+  const counted = await Promise.all(['#browser-verdict', '#node-verdict'].map(async (v) => /entries 0–\d+ \(\d+ entries\)/.exec(await Dave.page.textContent(v))?.[0]));
+  assert.ok(counted[0] && counted[0] === counted[1], JSON.stringify(counted));
   await Dave.page.selectOption('form.flag select[name=kind]', 'Contract');
-  await Dave.page.fill('form.flag input[name=id]', String(contract));
+  await Dave.page.selectOption('form.flag select[name=subject]', { label: `contract ${contract}: Parks 2024 for Transport Bureau (approved)` });
   await Dave.page.fill('form.flag textarea[name=note]', 'Confidential parks data shared for cycle routes: reviewed.');
   await Dave.page.click('form.flag button[type=submit]');
-  await Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`, { timeout: 60_000 });
+  await Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}") .flag-note:has-text("Confidential parks data shared for cycle routes: reviewed.")`, { timeout: 60_000 });
+  await Dave.page.click('#verify');
+  await Dave.page.waitForSelector('#node-verdict.ok');
   await shot(Dave.page, '6-audit');
 
   for (const [name, u] of Object.entries(users)) assert.deepEqual(u.errors, [], `${name}'s console`);
@@ -470,6 +658,94 @@ test('the five sharing steps, by three departments in three browsers', async () 
   for (const [name, u] of Object.entries(users)) {
     assert.ok(u.sockets.length > 0 && u.sockets.every((url) => url.startsWith(relayPrefix())), `${name}: ${u.sockets}`);
   }
+});
+
+test('docs/explorer.md\'s five steps on the sample data alone, by three departments, with a shipped key file', async () => {
+  // Charlie (Ecology and Environment) provides, Bob (Transport) consumes, Dave (the regulator) audits.
+  const { Bob, Dave } = users;
+  const Charlie = await open('Charlie');
+  // Step 1, published by the seed: the provider's own page downloads and verifies the stored file.
+  const trees = (await api.rpc.datasets.search({ q: 'Street trees inventory 2024', limit: 1 })).toJSON().items[0];
+  await Charlie.page.goto(`${gateway.url}/explorer/#/dataset/${trees.id}`);
+  await Charlie.page.waitForSelector('h2.title:text-is("Street trees inventory 2024")');
+  assert.match((await downloadNote(Charlie.page)).text, /^Verified/);
+
+  // Step 2: Bob finds it by its words and requests it.
+  await Bob.page.goto(`${gateway.url}/explorer/#/`);
+  await Bob.page.waitForSelector('#side[data-results]');
+  await Bob.page.fill('input[name=q]', 'street trees');
+  await Bob.page.click('.result a:text-is("Street trees inventory 2024")');
+  await Bob.page.waitForSelector('form.request');
+  await Bob.page.fill('form.request textarea[name=purpose]', 'Shade along cycle routes');
+  await Bob.page.fill('form.request input[name=days]', '60');
+  await Bob.page.click('form.request button[type=submit]');
+  const contract = Number((await hashChange(Bob.page, /^#\/contract\/\d+$/)).split('/')[2]);
+  await contractState(contract, 'requested');
+
+  // Step 3: Charlie approves it from the inbox (internal data: delivered as it is).
+  await Charlie.page.goto(`${gateway.url}/explorer/#/inbox`);
+  const request = Charlie.page.locator(`tr[data-contract="${contract}"]`);
+  await request.waitFor();
+  assert.match(await request.textContent(), /Shade along cycle routes.*60 days/);
+  await Charlie.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
+  await Charlie.page.waitForSelector('form.decide');
+  assert.equal(await Charlie.page.isChecked('input[name=sealed]'), false);
+  await Charlie.page.click('form.decide button[type=submit]');
+  await Charlie.page.waitForSelector('.facts strong.state:text-is("Approved")', { timeout: 60_000 });
+  await noAxeViolations(Charlie.page, 'an approved contract, its provider');
+
+  // Step 4: Bob downloads and verifies it; the receipt shows on the page at once.
+  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await Bob.page.waitForSelector('#download');
+  assert.equal(await Bob.page.isVisible('.download input[name=key]'), false, 'no key file without an envelope');
+  assert.match((await downloadNote(Bob.page)).text, /^Verified/);
+  await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
+  assert.match(await Bob.page.textContent('.facts .receipt'), /^confirmed/);
+  // … and the seeded encrypted delivery, with the key file the seed wrote where run.sh says.
+  const landUse = (await api.rpc.datasets.search({ q: 'Land use plan 2024', limit: 1 })).toJSON().items[0];
+  const sealed = (await api.rpc.access.contracts({ dataset: landUse.id, limit: 10 })).toJSON().items.find((c) => c.envelope !== null);
+  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${sealed.id}`);
+  await Bob.page.waitForSelector('.download input[name=key]:visible');
+  await Bob.page.setInputFiles('.download input[name=key]', join(keysDir, 'transport.key'));
+  const verified = await downloadNote(Bob.page);
+  assert.equal(verified.kind, 'ok', verified.text);
+  assert.match(verified.text, /^Verified/);
+  await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
+  assert.match(await Bob.page.textContent('.facts .receipt'), /^confirmed/);
+  // My contracts lists both receipts.
+  await Bob.page.goto(`${gateway.url}/explorer/#/contracts`);
+  for (const id of [contract, sealed.id]) {
+    await Bob.page.waitForSelector(`tr[data-contract="${id}"] .receipt:has-text("confirmed")`);
+  }
+
+  // Step 5: the regulator verifies the audit chain and flags Bob's contract, with a note it then reads.
+  await visit(Dave.page, '#/audit');
+  await Dave.page.click('#verify');
+  await Dave.page.waitForSelector('#browser-verdict.ok');
+  await Dave.page.waitForSelector('#node-verdict.ok');
+  await Dave.page.selectOption('form.flag select[name=subject]', String(contract));
+  await Dave.page.fill('form.flag textarea[name=note]', 'Street tree data for cycle routes: in order.');
+  await Dave.page.click('form.flag button[type=submit]');
+  await Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}") .flag-note:text-is("Street tree data for cycle routes: in order.")`, { timeout: 60_000 });
+  assert.equal((await api.rpc.audit.verify()).toJSON().ok, true);
+  for (const [name, u] of Object.entries({ Bob, Dave, Charlie })) assert.deepEqual(u.errors, [], `${name}'s console`);
+  await Charlie.context.close();
+});
+
+test('irreversible contract actions ask first', async () => {
+  const { page } = users.Bob;
+  const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
+  const contract = (await api.rpc.access.contracts({ dataset: parcels.id, limit: 10 })).toJSON().items.find((c) => c.state === 'approved');
+  await page.goto(`${gateway.url}/explorer/#/contract/${contract.id}`);
+  const asked = [];
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+  await page.click('button:has-text("Relinquish")');
+  await page.waitForTimeout(3000);
+  assert.match(asked[0], /Give up your department's access to “Cadastral parcels”/);
+  assert.equal((await api.rpc.access.get(contract.id)).toJSON().state, 'approved', 'dismissed: nothing sent');
+  page.once('dialog', (d) => d.accept());
+  await page.click('button:has-text("Relinquish")');
+  await page.waitForSelector('.facts strong.state:text-is("Relinquished")', { timeout: 60_000 });
 });
 
 test('an owner publishes a new version, deprecates and withdraws it; a request is rejected with a reason', async () => {
@@ -520,8 +796,8 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
     { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'text/csv', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
     'ApprovalRequired', 'Internal'), alice)).events;
   const dataset = ev.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
-  mkdirSync(join(dataDir, String(dataset)), { recursive: true });
-  writeFileSync(join(dataDir, String(dataset), 'data'), Buffer.from('id,noise\n1,35\n')); // altered after registration
+  mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
+  writeFileSync(join(dataDir, 'store', String(dataset), 'data'), Buffer.from('id,noise\n1,35\n')); // altered after registration
   const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'check', 10 * DAY, null), bob)).events;
   const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
   await submit(api, api.tx.access.approveRequest(contract, null), alice);
@@ -530,6 +806,7 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   const { page } = users.Bob;
   await page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
   await page.waitForSelector('#download');
+  assert.equal(await page.isVisible('.download input[name=key]'), false, 'no key file for a delivery without an envelope');
   const mismatch = await downloadNote(page);
   assert.equal(mismatch.kind, 'error');
   assert.match(mismatch.text, /^Mismatch/);
@@ -537,24 +814,58 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   await shot(page, '7-mismatch');
   assert.equal((await api.rpc.access.get(contract)).toJSON().receipt.status, 'mismatch');
   // The regulator sees it as a dispute.
-  await users.Dave.page.goto(`${gateway.url}/explorer/#/audit`);
+  await visit(users.Dave.page, '#/audit');
   await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
 });
 
-test('a failed transaction shows the error\'s name and its documentation', async () => {
+test('the publish form checks every field with the chain\'s rules before signing', async () => {
   const { page } = users.Alice;
   await page.goto(`${gateway.url}/explorer/#/publish`);
+  // Every required field has a default: the start date today, the location this gateway's URL for the new id.
+  const today = new Date().toISOString().slice(0, 10);
+  assert.equal(await page.inputValue('input[name=start]'), today);
+  const next = (await api.query.datasets.nextDatasetId()).toNumber();
+  await page.waitForFunction((u) => document.querySelector('input[name=uri]').value === u, `${gateway.url}/data/${next}`);
   await page.setInputFiles('input[name=file]', { name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n') });
   await page.waitForSelector('.hash-info:has-text("blake2b-256")');
-  await page.click('#extent-view');
-  await page.fill('input[name=start]', '2024-01-01');
-  await page.fill('input[name=license]', 'not a licence');
+  assert.equal(await page.inputValue('input[name=format]'), 'text/csv');
+  const txs = await page.locator('.tx').count();
+  const problem = async (name) => page.locator(`[name=${name}][aria-invalid=true]`).evaluate((el) => document.getElementById(el.getAttribute('aria-describedby')).textContent);
+  // A licence that is no SPDX expression is refused as it is typed, and on Register nothing is signed.
+  await page.fill('input[name=license]', 'Open Government Licence v3');
+  assert.match(await problem('license'), /not an SPDX licence expression.*datasets\.InvalidLicense/);
+  await page.fill('input[name=uri]', 'javascript:alert(1)');
+  await page.fill('input[name=crs]', '4');
   await page.click('form.publish button[type=submit]');
-  const failed = page.locator('.tx[data-state=failed]', { hasText: 'datasets.InvalidLicense' });
+  await page.waitForSelector('form.publish .note.error:has-text("Nothing was signed")');
+  assert.match(await problem('uri'), /http\(s\) URL.*datasets\.InvalidUri/);
+  assert.match(await problem('crs'), /datasets\.InvalidCrs/);
+  assert.match(await problem('extentFile'), /Set the extent/);
+  await page.fill('input[name=license]', 'other');
+  assert.match(await problem('license'), /datasets\.LicenseUrlMissing/);
+  await page.fill('input[name=licenseUrl]', 'https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/');
+  assert.equal(await page.locator('[name=license][aria-invalid]').count(), 0);
+  await page.fill('input[name=license]', 'MIT OR (Apache-2.0 WITH LLVM-exception)');
+  assert.equal(await page.locator('[name=license][aria-invalid]').count(), 0);
+  assert.equal(await page.locator('.tx').count(), txs, 'no transaction was sent');
+  assert.equal((await api.query.datasets.nextDatasetId()).toNumber(), next);
+  assert.deepEqual(users.Alice.errors, []);
+});
+
+test('a failed transaction shows the error\'s name and its documentation', async () => {
+  // A request whose scope ends before it starts: the chain refuses it.
+  const { page } = users.Alice;
+  const gps = (await api.rpc.datasets.search({ q: 'Bus GPS traces', limit: 1 })).toJSON().items[0];
+  await page.goto(`${gateway.url}/explorer/#/dataset/${gps.id}`);
+  await page.fill('form.request textarea[name=purpose]', 'Commuter flows across the zoning plan');
+  await page.fill('form.request input[name=from]', '2024-03-20');
+  await page.fill('form.request input[name=to]', '2024-03-10');
+  await page.click('form.request button[type=submit]');
+  const failed = page.locator('.tx[data-state=failed]', { hasText: 'access.InvalidScope' });
   await failed.waitFor({ timeout: 60_000 });
-  assert.match(await failed.textContent(), /neither an SPDX licence expression nor `other`/);
-  await page.waitForSelector('form.publish .note.error:has-text("datasets.InvalidLicense")');
-  assert.match(await page.evaluate(() => location.hash), /^#\/publish$/, 'the form stays, filled, to be corrected');
+  assert.match(await failed.textContent(), /scope's box or interval is not valid/);
+  await page.waitForSelector('form.request .note.error:has-text("access.InvalidScope")');
+  assert.equal(await page.evaluate(() => location.hash), `#/dataset/${gps.id}`, 'the form stays, filled, to be corrected');
   assert.deepEqual(users.Alice.errors, []);
 });
 
@@ -597,8 +908,7 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
 
   // A download of open data, signed by the wallet over the <Bytes>-wrapped message.
   const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
-  mkdirSync(join(dataDir, String(roads.id)), { recursive: true });
-  writeFileSync(join(dataDir, String(roads.id), 'data'), `${roads.title}\n${roads.uri}\n`); // as clients/js/seed.mjs registered it
+  // The seed stored its file at the gateway.
   await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
   assert.match((await downloadNote(page)).text, /^Verified/);
   assert.equal(signed.raws, 3);

@@ -267,6 +267,11 @@ urllib.request.urlopen(req, timeout=2)
 PY
 }
 
+# Whether a gateway answers on the loopback port $1.
+gateway_ready() {
+	python3 -c 'import sys, urllib.request; urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/conformance", timeout=2)' "$1" 2>/dev/null
+}
+
 # Prints a free TCP port on the loopback interface.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

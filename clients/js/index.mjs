@@ -8,3 +8,4 @@
 export { rpc, signedExtensions } from './definitions.mjs';
 export { encryptionKeyPair, seal, open } from './envelope.mjs';
 export { submit } from './submit.mjs';
+export { encryptBytes } from './crypt.mjs';

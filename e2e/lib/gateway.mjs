@@ -68,15 +68,5 @@ export async function cliOk(endpoint, args, options) {
   return r.stdout;
 }
 
-/**
- * The `Authorization` header of a gateway request for `url` signed by `pair`
- * (citychain_client::auth): sr25519 over the gateway's URL (the origin of
- * `url`, or `gateway`), method, path with query, time and nonce.
- */
-export function authorization(pair, method, url, { time = Date.now(), nonce, signer = pair, gateway } = {}) {
-  const n = nonce ?? Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
-  const u = new URL(url);
-  const message = `citychain-gateway/2\n${gateway ?? u.origin}\n${method}\n${u.pathname}${u.search}\n${time}\n${n}`;
-  const signature = Buffer.from(signer.sign(new TextEncoder().encode(message))).toString('hex');
-  return `CityChain account=${pair.address}, time=${time}, nonce=${n}, signature=${signature}`;
-}
+/** Signed gateway requests, as clients/js makes them. */
+export { authorization } from '@citychain/api/gateway.mjs';

@@ -7,7 +7,9 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { config, departments, type Department } from './chain';
+import { config, departments, signedIn, type Department } from './chain';
+import { h } from './ui';
+import { short } from './units';
 
 export interface Account {
   address: string;
@@ -23,6 +25,8 @@ export interface Membership {
 }
 
 const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+/** The names of the accounts the menu lists (wallet and development accounts), by address. */
+const known = new Map<string, string>();
 
 /** Wallet accounts, then (on a development chain) the development accounts. */
 export async function listAccounts(): Promise<Account[]> {
@@ -41,6 +45,7 @@ export async function listAccounts(): Promise<Account[]> {
       found.push({ address: pair.address, name, source: 'dev', pair });
     }
   }
+  for (const a of found) known.set(a.address, a.name);
   return found;
 }
 
@@ -51,6 +56,17 @@ export async function membershipOf(address: string): Promise<Membership | null> 
     if (m) return { department, roles: m.roles };
   }
   return null;
+}
+
+/**
+ * An account as people know it: its name (a wallet's or development
+ * account) and, for a signed-in member, its department; the shortened
+ * address otherwise. The full address is its tooltip.
+ */
+export async function accountLabel(address: string): Promise<HTMLElement> {
+  const name = known.get(address) ?? short(address);
+  const department = signedIn() ? (await membershipOf(address).catch(() => null))?.department.name : undefined;
+  return h('span', { class: 'account-name', title: address }, department ? `${name} (${department})` : name);
 }
 
 /** What `signAndSend` takes for this account: the pair, or the address with the wallet's signer. */

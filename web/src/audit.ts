@@ -6,12 +6,14 @@
 // the gateway's STAC API (its item's `audit`), by anyone who may see it.
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { allPages, call } from './chain';
-import { departmentName, departmentNames } from './stac';
+import { allPages, call, chainApi, departments } from './chain';
+import * as stac from './stac';
+import { departmentNames } from './stac';
+import { accountLabel } from './accounts';
 import { current, refusal } from './state';
 import { send, failure } from './tx';
 import { h, field, note, select, show } from './ui';
-import { dateTime, short, words } from './units';
+import { dateTime, words } from './units';
 
 export interface Entry {
   index: number; block: number; time: number; actor: string; department: number | null;
@@ -20,10 +22,19 @@ export interface Entry {
 }
 type Query = Record<string, unknown>;
 
+/** What an action's flag means, in words, for the actions that carry one. */
+const FLAGS: Record<string, Record<string, [string, string]>> = {
+  accessRequested: { granted: ['open data: access granted at once', 'waiting for approval'] },
+  requestApproved: { granted: ['access granted', 'one approval given, the other still needed'] },
+  policyApplied: { granted: ['access granted', 'still waiting for approval'] },
+  receiptConfirmed: { matched: ['the file matched the record', 'the file did not match the record: a dispute'] },
+};
+
 function actionText(action: Entry['action']): string {
   if (typeof action === 'string') return words(action);
   const [name, fields] = Object.entries(action)[0];
-  return `${words(name)} (${Object.entries(fields).map(([k, v]) => `${k}: ${v ? 'yes' : 'no'}`).join(', ')})`;
+  const said = Object.entries(fields).map(([k, v]) => FLAGS[name]?.[k]?.[v ? 0 : 1] ?? `${words(k).toLowerCase()}: ${v ? 'yes' : 'no'}`);
+  return `${words(name)}: ${said.join(', ')}`;
 }
 
 function subjectLink(subject: Entry['subject'] | string): HTMLElement {
@@ -43,10 +54,10 @@ export async function trail(items: Entry[]): Promise<HTMLElement> {
   if (items.length === 0) return h('p', {}, 'no entries');
   const names = await departmentNames();
   return h('table', { class: 'trail' },
-    h('thead', {}, h('tr', {}, ['#', 'time', 'action', 'subject', 'actor', 'department'].map((c) => h('th', {}, c)))),
-    h('tbody', {}, items.map((e) => h('tr', { 'data-index': e.index },
+    h('thead', {}, h('tr', {}, ['#', 'time', 'action', 'subject', 'actor', 'department'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, await Promise.all(items.map(async (e) => h('tr', { 'data-index': e.index },
       h('td', {}, e.index), h('td', {}, dateTime(e.time)), h('td', {}, actionText(e.action)), h('td', {}, subjectLink(e.subject)),
-      h('td', { title: e.actor }, short(e.actor)), h('td', {}, e.department === null ? '—' : names.get(e.department) ?? String(e.department))))));
+      h('td', {}, await accountLabel(e.actor)), h('td', {}, e.department === null ? '—' : names.get(e.department) ?? String(e.department)))))));
 }
 
 /**
@@ -68,18 +79,38 @@ async function verifyInBrowser(): Promise<{ count: number; head: string | null; 
   return { count, head, firstBad: null };
 }
 
-function flagForm(): HTMLElement {
+/** What can be flagged, by kind: each subject's id and what people call it. */
+async function subjects(): Promise<Record<'Contract' | 'Dataset' | 'Department', [string, string][]>> {
+  const [contracts, depts] = await Promise.all([allPages<{ id: number; dataset: number; consumer: number; state: string }>('access_contracts', {}, 1000), departments()]);
+  const ids = [...new Set(contracts.map((c) => c.dataset))];
+  const titles = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += 100) for (const [id, t] of await stac.titles(ids.slice(i, i + 100))) titles.set(id, t);
+  const found = await stac.search({ limit: 100, fields: { include: ['properties.title'] } });
+  for (const f of found.features) titles.set(Number(f.id), String(f.properties?.title ?? `dataset ${f.id}`));
+  const names = new Map(depts.map((d) => [d.id, d.name]));
+  return {
+    Contract: contracts.slice().reverse().map((c) => [String(c.id), `contract ${c.id}: ${titles.get(c.dataset) ?? `dataset ${c.dataset}`} for ${names.get(c.consumer) ?? `department ${c.consumer}`} (${words(c.state).toLowerCase()})`]),
+    Dataset: [...titles].sort(([a], [b]) => b - a).map(([id, t]) => [String(id), `dataset ${id}: ${t}`]),
+    Department: depts.map((d) => [String(d.id), d.name]),
+  };
+}
+
+async function flagForm(): Promise<HTMLElement> {
+  const all = await subjects();
+  const kind = select('kind', [['Contract', 'a contract'], ['Dataset', 'a dataset'], ['Department', 'a department']]);
+  const subject = select('subject', []);
+  const fill = () => subject.replaceChildren(...all[kind.value as keyof typeof all].map(([v, l]) => h('option', { value: v }, l)));
+  kind.addEventListener('change', fill);
+  fill();
   const form = h('form', { class: 'flag' }, h('h3', {}, 'Flag a subject'),
-    h('div', { class: 'row' },
-      field('Kind', select('kind', [['Contract', 'contract'], ['Dataset', 'dataset'], ['Department', 'department']])),
-      field('Id', h('input', { type: 'number', name: 'id', min: 0, required: true }))),
-    field('Note', h('textarea', { name: 'note', required: true, maxlength: 256, rows: 2 })),
+    h('div', { class: 'row' }, field('Kind', kind), field('Subject', subject)),
+    field('Note', h('textarea', { name: 'note', required: true, maxlength: 512, rows: 2 })),
     h('button', { type: 'submit' }, 'Flag'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = new FormData(form);
     try {
-      await send('Flag', (api) => api.tx.audit.flag({ [String(f.get('kind'))]: Number(f.get('id')) }, String(f.get('note'))), current.account!);
+      await send('Flag', (api) => api.tx.audit.flag({ [String(f.get('kind'))]: Number(f.get('subject')) }, String(f.get('note'))), current.account!);
       note(form, 'ok', 'Flagged: the entry is in the audit log.');
       void openAudit();
     } catch (err) {
@@ -88,6 +119,29 @@ function flagForm(): HTMLElement {
   });
   return form;
 }
+
+/**
+ * A flag's note: the log keeps only its hash (the entry's digest), so it is
+ * read from the `audit.flag` call of the entry's block whose note has that
+ * hash; null if the block is no longer kept.
+ */
+async function flagNote(e: Entry): Promise<string | null> {
+  try {
+    const api = await chainApi();
+    const block = await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(e.block));
+    for (const x of block.block.extrinsics) {
+      if (x.method.section !== 'audit' || x.method.method !== 'flag') continue;
+      const text = x.method.args[1] as unknown as { toU8a(bare: boolean): Uint8Array; toUtf8(): string };
+      if (u8aToHex(blake2AsU8a(text.toU8a(true), 256)) === e.digest) return text.toUtf8();
+    }
+  } catch {
+    // The block's body is pruned, or the connection dropped: the note is not shown.
+  }
+  return null;
+}
+
+/** `n` entries from the first, as a range of indexes. */
+const entriesText = (n: number) => (n === 0 ? 'no entries' : `entries 0–${n - 1} (${n} entries)`);
 
 /** The audit page: verification, disputes and flags, a department's trail (members only). */
 export async function openAudit(department?: number): Promise<void> {
@@ -102,9 +156,11 @@ export async function openAudit(department?: number): Promise<void> {
     const [mine, node] = await Promise.all([verifyInBrowser(), call<{ ok: boolean; to: number | null; head: string | null; firstBadIndex: number | null }>('audit_verify', {})]);
     result.replaceChildren(
       h('p', { class: mine.firstBad === null ? 'ok' : 'bad', id: 'browser-verdict' },
-        mine.firstBad === null ? `In this browser: ${mine.count} entries, the hash chain holds; head ${mine.head}` : `In this browser: the chain breaks at entry ${mine.firstBad}`),
+        mine.firstBad === null
+          ? `In this browser: the hash chain holds over ${entriesText(mine.count)}; head ${mine.head}`
+          : `In this browser: the chain breaks at entry ${mine.firstBad}`),
       h('p', { class: node.ok ? 'ok' : 'bad', id: 'node-verdict' },
-        node.ok ? `The node (audit_verify): the chain holds up to entry ${node.to}; head ${node.head}` : `The node (audit_verify): the chain breaks at entry ${node.firstBadIndex}`),
+        node.ok ? `The node (audit_verify): the hash chain holds over ${entriesText(node.to === null ? 0 : node.to + 1)}; head ${node.head}` : `The node (audit_verify): the chain breaks at entry ${node.firstBadIndex}`),
       mine.head !== null && node.head !== null && mine.head !== node.head && mine.firstBad === null
         ? h('p', { class: 'info' }, 'The heads differ because a block arrived between the two reads; verify again.') : '');
   } }, 'Verify the audit chain');
@@ -117,9 +173,12 @@ export async function openAudit(department?: number): Promise<void> {
     h('h2', {}, 'Audit'),
     h('section', {}, verify, result),
     h('section', {}, h('h3', {}, 'Disputes and flags'),
-      disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) =>
-        h('li', {}, `${dateTime(e.time)} · ${actionText(e.action)} · `, subjectLink(e.subject), ` · by ${e.department === null ? short(e.actor) : await departmentName(e.department)}`))))),
-    current.membership?.roles.auditor ? flagForm() : refusal('auditor'),
-    h('section', {}, h('h3', {}, 'A department\'s trail'), pick, department === undefined ? null : await trail(await entries({ department }))),
+      disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) => {
+        const said = e.action === 'flagged' ? await flagNote(e) : null;
+        return h('li', {}, `${dateTime(e.time)} · ${actionText(e.action)} · `, subjectLink(e.subject), ' · by ', await accountLabel(e.actor),
+          said === null ? null : h('blockquote', { class: 'flag-note' }, said));
+      })))),
+    current.membership?.roles.auditor ? await flagForm() : refusal('auditor'),
+    h('section', {}, h('h3', {}, 'A department\'s trail'), field('Department', pick), department === undefined ? null : await trail(await entries({ department }))),
   );
 }

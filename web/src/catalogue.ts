@@ -3,12 +3,13 @@
 // footprints on the map; more results as the list scrolls. It reads the
 // gateway's STAC API (`POST /search`), as the signed-in member (its read
 // token) or anonymously: one way for everyone, no node connection.
-import { heads, onFinalizedEvents } from './chain';
+import { allPages, heads, onFinalizedEvents, signedIn } from './chain';
+import { current } from './state';
 import { departmentNames, nextToken, search as stacSearch, topics as stacTopics, type Item as StacItem } from './stac';
 import { drawBox, highlight, map, showBox, showFootprints, viewBox } from './map';
 import type { MapLayerMouseEvent } from 'maplibre-gl';
-import { h, field, select, show } from './ui';
-import { date, parseDate, words, type Bbox } from './units';
+import { h, dateInput, field, select, show, showTab } from './ui';
+import { bboxText, date, parseDate, words, type Bbox } from './units';
 
 interface Item {
   id: number; title: string; owner: number; topic: string; bbox: Bbox;
@@ -96,8 +97,21 @@ async function read(body: Record<string, unknown>): Promise<Page> {
   return { items: found.features.map(fromItem), next: nextToken(found), at: heads.finalized?.number ?? null };
 }
 
-function row(d: Item, owners: Map<number, string>): HTMLElement {
-  const li = h('li', { class: 'result', 'data-id': d.id, tabindex: 0 },
+/**
+ * The datasets the signed-in member's department may download now: its own,
+ * and those of its approved contracts (empty for anyone else).
+ */
+async function accessible(): Promise<{ own: number | null; granted: Set<number> }> {
+  const m = current.membership;
+  if (!signedIn() || !m) return { own: null, granted: new Set() };
+  const approved = await allPages<{ dataset: number }>('access_contracts', { consumer: m.department.id, state: 'approved' }, 1000).catch(() => []);
+  return { own: m.department.id, granted: new Set(approved.map((c) => c.dataset)) };
+}
+
+function row(d: Item, owners: Map<number, string>, access: { own: number | null; granted: Set<number> }): HTMLElement {
+  const open = () => { location.hash = `#/dataset/${d.id}`; };
+  const li = h('li', { class: 'result', 'data-id': d.id, tabindex: 0, onclick: (e: Event) => { if (!(e.target as HTMLElement).closest('a')) open(); },
+    onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Enter' && e.target === li) open(); } },
     h('a', { href: `#/dataset/${d.id}` }, d.title),
     h('div', { class: 'meta' },
       owners.get(d.owner) ?? `department ${d.owner}`, ' · ', words(d.topic), ' · ',
@@ -105,7 +119,9 @@ function row(d: Item, owners: Map<number, string>): HTMLElement {
     h('div', { class: 'badges' },
       h('span', { class: `badge policy-${d.policy}` }, words(d.policy)),
       h('span', { class: 'badge' }, words(d.sensitivity)),
-      d.status !== 'active' ? h('span', { class: `badge status-${d.status}` }, words(d.status)) : null));
+      d.status !== 'active' ? h('span', { class: `badge status-${d.status}` }, words(d.status)) : null,
+      access.own === d.owner ? h('span', { class: 'badge access', title: 'your department\'s dataset' }, 'yours')
+        : access.granted.has(d.id) ? h('span', { class: 'badge access', title: 'your department holds an approved contract for it' }, 'access') : null));
   li.addEventListener('mouseenter', () => highlight(d.id, true));
   li.addEventListener('mouseleave', () => highlight(d.id, false));
   return li;
@@ -175,14 +191,20 @@ async function more(): Promise<void> {
 /** The summary line: how many, where, and the finalized block the answer is of. */
 function summarize(at: number | null): void {
   state.summary!.textContent = `${state.shown.length}${state.next ? '+' : ''} datasets${state.drawn ? ' in the drawn box' : ' in view'}${at !== null ? ` · finalized block #${at}` : ''}`;
+  if (!signedIn()) state.summary!.append(h('span', { class: 'members-see-more' }, ' · public datasets only: members of a department who sign in see their own and internal ones too'));
   const side = document.getElementById('side')!;
   side.dataset.results = String(state.shown.length);
   if (at !== null) side.dataset.at = String(at);
 }
 
 async function render(page: Page, started: number | null): Promise<void> {
-  const owners = await departmentNames().catch(() => new Map<number, string>());
-  state.list!.replaceChildren(...state.shown.map((d) => row(d, owners)));
+  const [owners, access] = await Promise.all([departmentNames().catch(() => new Map<number, string>()), accessible()]);
+  // Another page was opened while this answer was read.
+  if (!state.active) return;
+  // A row with the keyboard's focus keeps it when the list is drawn again.
+  const focused = document.activeElement instanceof HTMLElement && document.activeElement.matches('.result') ? document.activeElement.dataset.id : null;
+  state.list!.replaceChildren(...state.shown.map((d) => row(d, owners, access)));
+  if (focused) state.list!.querySelector<HTMLElement>(`.result[data-id="${focused}"]`)?.focus();
   if (state.next) state.list!.append(h('li', { class: 'more' }, 'loading more…'));
   showFootprints(state.shown);
   summarize(page.at);
@@ -208,20 +230,30 @@ function observeSentinel(): void {
 
 function timeSlider(form: HTMLFormElement): HTMLElement {
   const days = Math.ceil((Date.now() - SLIDER_START) / DAY);
-  const from = h('input', { type: 'date', name: 'from' });
-  const to = h('input', { type: 'date', name: 'to' });
-  const a = h('input', { type: 'range', min: 0, max: days, value: 0, 'aria-label': 'from' });
-  const b = h('input', { type: 'range', min: 0, max: days, value: days, 'aria-label': 'to' });
+  const from = dateInput('from');
+  const to = dateInput('to');
   const toDate = (v: string) => new Date(SLIDER_START + Number(v) * DAY).toISOString().slice(0, 10);
-  const fromDate = (v: string, fallback: number) => (v ? Math.round((Date.parse(v) - SLIDER_START) / DAY) : fallback);
+  const slider = (label: string, value: number) => h('input', { type: 'range', min: 0, max: days, value, 'aria-label': label });
+  const a = slider('from (slider)', 0);
+  const b = slider('to (slider)', days);
+  // Each slider says its date, to the eye and to a screen reader.
+  const said = (el: HTMLInputElement, open: string) => {
+    const text = Number(el.value) === (el === a ? 0 : days) ? open : toDate(el.value);
+    el.setAttribute('aria-valuetext', text);
+    el.title = text;
+  };
   const sync = () => form.dispatchEvent(new Event('change'));
-  a.addEventListener('input', () => { from.value = Number(a.value) > 0 ? toDate(a.value) : ''; });
-  b.addEventListener('input', () => { to.value = Number(b.value) < days ? toDate(b.value) : ''; });
+  a.addEventListener('input', () => { from.value = Number(a.value) > 0 ? toDate(a.value) : ''; said(a, 'any start'); });
+  b.addEventListener('input', () => { to.value = Number(b.value) < days ? toDate(b.value) : ''; said(b, 'any end'); });
   a.addEventListener('change', sync);
   b.addEventListener('change', sync);
-  from.addEventListener('change', () => { a.value = String(fromDate(from.value, 0)); });
-  to.addEventListener('change', () => { b.value = String(fromDate(to.value, days)); });
-  return h('fieldset', { class: 'time' }, h('legend', {}, 'Time range'), h('div', { class: 'sliders' }, a, b), h('div', { class: 'dates' }, from, ' – ', to));
+  const fromDate = (v: string, fallback: number) => { const ms = parseDate(v); return ms === null ? fallback : Math.round((ms - SLIDER_START) / DAY); };
+  from.addEventListener('change', () => { a.value = String(fromDate(from.value, 0)); said(a, 'any start'); });
+  to.addEventListener('change', () => { b.value = String(fromDate(to.value, days)); said(b, 'any end'); });
+  said(a, 'any start');
+  said(b, 'any end');
+  return h('fieldset', { class: 'time' }, h('legend', {}, 'Time range'), h('div', { class: 'sliders' }, a, b),
+    h('div', { class: 'dates' }, field('From (YYYY-MM-DD)', from), field('To (YYYY-MM-DD)', to)));
 }
 
 /** Reads what the search form offers (topics, departments) from the gateway. */
@@ -266,18 +298,41 @@ export async function openCatalogue(): Promise<void> {
       field('Policy', select('policy', [['', 'any'], ['open', 'Open'], ['approvalRequired', 'Approval required'], ['restricted', 'Restricted']]))),
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'draw-box', onclick: async () => {
-        state.drawn = await drawBox();
-        clearBox.hidden = false;
-        void search();
+        // On a phone the map shows while the box is drawn, the list with what it found.
+        showTab('map');
+        const drawn = await drawBox();
+        showTab('list');
+        if (drawn) setDrawn(drawn);
       } }, 'Draw a box'),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'withdrawn' }), 'show withdrawn')));
-  const clearBox = h('button', { type: 'button', hidden: state.drawn === null, onclick: () => {
-    state.drawn = null;
-    showBox(null);
-    clearBox.hidden = true;
-    void search();
-  } }, 'Search the map view');
+  const clearBox = h('button', { type: 'button', hidden: state.drawn === null, onclick: () => setDrawn(null) }, 'Search the map view');
   form.querySelector('.row:last-child')!.append(clearBox);
+  // The box, drawn or typed: west, south, east, north in degrees.
+  const boxInput = h('input', { name: 'box', inputmode: 'decimal', autocomplete: 'off', placeholder: 'west, south, east, north (degrees)', value: state.drawn ? state.drawn.join(', ') : '' });
+  const boxSaid = h('small', { class: 'box-text' }, state.drawn ? bboxText(state.drawn) : 'none: the map view is searched');
+  function setDrawn(b: Bbox | null): void {
+    state.drawn = b;
+    showBox(b);
+    clearBox.hidden = b === null;
+    boxInput.value = b ? b.join(', ') : '';
+    boxInput.removeAttribute('aria-invalid');
+    boxSaid.textContent = b ? bboxText(b) : 'none: the map view is searched';
+    void search();
+  }
+  boxInput.addEventListener('change', (e) => {
+    e.stopPropagation();
+    const v = boxInput.value.split(/[\s,]+/).filter(Boolean).map(Number);
+    const ok = v.length === 4 && v.every(Number.isFinite) && v[0] < v[2] && v[1] < v[3] && v[0] >= -180 && v[2] <= 180 && v[1] >= -90 && v[3] <= 90;
+    if (boxInput.value.trim() === '') return setDrawn(null);
+    if (!ok) {
+      boxInput.setAttribute('aria-invalid', 'true');
+      boxSaid.textContent = 'not a box: four numbers, west < east from -180 to 180, south < north from -90 to 90';
+      return;
+    }
+    // Restored as it was (the page drawn again): nothing changed.
+    if (state.drawn?.join() !== v.join()) setDrawn(v as Bbox);
+  });
+  form.append(h('div', { class: 'box-entry' }, field('Box (west, south, east, north)', boxInput), boxSaid));
   form.insertBefore(timeSlider(form), form.lastElementChild);
   if (entered) restore(form, entered);
   form.addEventListener('change', () => void search());
@@ -296,8 +351,10 @@ export async function openCatalogue(): Promise<void> {
   await search();
 }
 
+/** Leaves the catalogue: its footprints leave the map, so another page's own box reads alone. */
 export function closeCatalogue(): void {
   state.active = false;
+  showFootprints([]);
 }
 
 /** Wires the map to the catalogue: moves search again, hover and click reach the list. */

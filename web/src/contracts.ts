@@ -7,7 +7,7 @@
 import { call, config, departments } from './chain';
 import * as stac from './stac';
 import { departmentName } from './stac';
-import { storeAtGateway } from './accounts';
+import { accountLabel, storeAtGateway } from './accounts';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
@@ -15,7 +15,7 @@ import { allContracts, blockDate, type Contract, type Dataset } from './dataset'
 import { downloadPanel } from './download';
 import { entries, trail } from './audit';
 import { h, facts, field, note, show } from './ui';
-import { bboxText, date, short, words } from './units';
+import { BLOCKS_PER_DAY, bboxText, date, words } from './units';
 import { u8aToHex } from '@polkadot/util';
 
 /** What a requested contract still waits for. */
@@ -27,26 +27,48 @@ function missing(c: Contract): string {
   return want.join(' and ') || '—';
 }
 
-async function row(c: Contract, other: 'consumer' | 'provider', titles: Map<number, string>): Promise<HTMLElement> {
+/** What became of the contract's delivery, in words. */
+export function receiptText(c: Contract): string {
+  if (c.state === 'requested') return 'none yet: the data is delivered once the request is approved';
+  if (c.receipt.status === 'verified') return 'confirmed: the consumer\'s file matched the record';
+  if (c.receipt.status === 'mismatch') return 'mismatch: the consumer\'s file differs from the record (a dispute for the regulator)';
+  return c.state === 'approved' ? 'not yet confirmed: the consumer has not reported a download' : 'none: nothing was confirmed';
+}
+
+/** When the contract ends, in words: an undecided request lapses, an approved one expires. */
+function deadline(c: Contract): string {
+  if (c.state === 'requested') return `lapses ${blockDate(c.lapsesAt)} if not decided by then`;
+  return c.expiresAt && c.state === 'approved' ? `expires ${blockDate(c.expiresAt)}` : '—';
+}
+
+const termDays = (c: Contract) => `${Math.round(c.term / BLOCKS_PER_DAY)} days`;
+
+/** A contract's row: for the consumer's list (with the receipt) or the provider's inbox (with purpose and term). */
+async function row(c: Contract, list: 'mine' | 'inbox', titles: Map<number, string>): Promise<HTMLElement> {
   return h('tr', { 'data-contract': c.id },
     h('td', {}, h('a', { href: `#/contract/${c.id}` }, c.id)),
     h('td', {}, h('a', { href: `#/dataset/${c.dataset}` }, titles.get(c.dataset) ?? `dataset ${c.dataset}`)),
-    h('td', {}, await departmentName(c[other])),
+    h('td', {}, list === 'mine' ? await departmentName(c.provider) : [await departmentName(c.consumer), h('br'), await accountLabel(c.requester)]),
+    list === 'inbox' ? h('td', { class: 'purpose' }, c.purpose) : null,
+    list === 'inbox' ? h('td', {}, termDays(c)) : null,
     h('td', {}, words(c.state)),
-    h('td', {}, c.state === 'requested' ? `lapses ${blockDate(c.lapsesAt)}` : c.expiresAt ? `until ${blockDate(c.expiresAt)}` : '—'),
-    h('td', {}, missing(c)));
+    h('td', {}, deadline(c)),
+    list === 'mine' ? h('td', { class: 'receipt' }, receiptText(c)) : h('td', {}, missing(c)));
 }
 
-async function table(contracts: Contract[], other: 'consumer' | 'provider'): Promise<HTMLElement> {
+async function table(contracts: Contract[], list: 'mine' | 'inbox'): Promise<HTMLElement> {
   if (contracts.length === 0) return h('p', {}, 'none');
   const titles = new Map<number, string>();
   const ids = [...new Set(contracts.map((c) => c.dataset))];
   for (let i = 0; i < ids.length; i += 100) {
     for (const [id, title] of await stac.titles(ids.slice(i, i + 100))) titles.set(id, title);
   }
+  const columns = list === 'mine'
+    ? ['#', 'dataset', 'provider', 'state', 'deadline', 'receipt']
+    : ['#', 'dataset', 'requester', 'purpose', 'term', 'state', 'deadline', 'still missing'];
   return h('table', { class: 'contracts' },
-    h('thead', {}, h('tr', {}, ['#', 'dataset', other === 'consumer' ? 'requester' : 'provider', 'state', 'deadline', 'still missing'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, await Promise.all(contracts.map((c) => row(c, other, titles)))));
+    h('thead', {}, h('tr', {}, columns.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, await Promise.all(contracts.map((c) => row(c, list, titles)))));
 }
 
 export async function openMyContracts(): Promise<void> {
@@ -54,7 +76,7 @@ export async function openMyContracts(): Promise<void> {
   if (why) return void show(h('h2', {}, 'My contracts'), why);
   const dept = current.membership!.department;
   const mine = (await allContracts({ consumer: dept.id })).reverse();
-  show(h('h2', {}, `My contracts · ${dept.name}`), await table(mine, 'provider'));
+  show(h('h2', {}, `My contracts · ${dept.name}`), await table(mine, 'mine'));
 }
 
 export async function openInbox(): Promise<void> {
@@ -65,7 +87,7 @@ export async function openInbox(): Promise<void> {
     ? (await allContracts({ state: 'requested' })).filter((c) => c.policy === 'restricted' && !c.regulatorApproval)
     : (await allContracts({ provider: dept.id, state: 'requested' })).filter((c) => !c.providerApproval);
   show(h('h2', {}, `Inbox · ${dept.name}`), h('p', {}, dept.kind === 'Regulator' ? 'Requests for restricted datasets awaiting the regulator.' : 'Requests for your department\'s datasets.'),
-    await table(waiting.reverse(), 'consumer'));
+    await table(waiting.reverse(), 'inbox'));
 }
 
 function approveForm(c: Contract, d: Dataset): HTMLElement {
@@ -84,9 +106,8 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
   const form = h('form', { class: 'decide' }, h('h3', {}, 'Decide'),
     c.policy === 'restricted' ? h('p', {}, `Restricted: ${missing(c)} still needed.`) : null,
     isProvider ? h('label', { class: 'check' }, sealed, 'attach a key envelope (deliver encrypted)') : null, extra, progress,
-    h('div', { class: 'row' }, h('button', { type: 'submit', name: 'approve' }, 'Approve')),
-    field('Reason for a rejection', h('textarea', { name: 'reason', rows: 2, maxlength: 256 })),
-    h('button', { type: 'button', class: 'danger', onclick: async () => {
+    field('Reason (needed to reject)', h('textarea', { name: 'reason', rows: 2, maxlength: 256 })),
+    h('div', { class: 'choices' }, h('button', { type: 'submit', name: 'approve' }, 'Approve'), h('button', { type: 'button', class: 'danger', onclick: async () => {
       const reason = String(new FormData(form).get('reason') ?? '').trim();
       if (!reason) return void note(form, 'error', 'Say why, for the requester and the audit log.');
       try {
@@ -95,7 +116,7 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
       } catch (err) {
         note(form, 'error', failure(err));
       }
-    } }, 'Reject'));
+    } }, 'Reject')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
@@ -124,8 +145,10 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
   return form;
 }
 
-function simpleAction(label: string, title: string, build: Build, id: number): HTMLElement {
-  const b: HTMLButtonElement = h('button', { onclick: async () => {
+/** A button that, once the user confirms `question`, sends the transaction and draws the contract again. */
+function simpleAction(label: string, title: string, question: string, build: Build, id: number, cls?: string): HTMLElement {
+  const b: HTMLButtonElement = h('button', { class: cls, onclick: async () => {
+    if (!confirm(question)) return;
     try {
       await send(title, build, current.account!);
       void openContract(id);
@@ -136,7 +159,7 @@ function simpleAction(label: string, title: string, build: Build, id: number): H
   return b;
 }
 
-async function actions(c: Contract, d: Dataset): Promise<HTMLElement | null> {
+async function actions(c: Contract, d: Dataset, page: HTMLElement): Promise<HTMLElement | null> {
   const why = refusal();
   if (why) return why;
   const m = current.membership!;
@@ -144,18 +167,29 @@ async function actions(c: Contract, d: Dataset): Promise<HTMLElement | null> {
   const decides = m.roles.approver && ((m.department.id === c.provider && !c.providerApproval) || (m.department.kind === 'Regulator' && c.policy === 'restricted' && !c.regulatorApproval));
   if (c.state === 'requested' && decides) box.append(approveForm(c, d));
   if (m.department.id === c.consumer) {
-    if (c.state === 'requested') box.append(simpleAction('Cancel the request', `Cancel contract ${c.id}`, (api) => api.tx.access.cancelRequest(c.id), c.id));
+    if (c.state === 'requested') box.append(simpleAction('Cancel the request', `Cancel contract ${c.id}`, `Cancel your request for “${d.title}”? It cannot be taken back; you may request again.`, (api) => api.tx.access.cancelRequest(c.id), c.id));
     if (c.state === 'approved') {
-      box.append(await downloadPanel(d, c.id));
-      box.append(simpleAction('Relinquish', `Relinquish contract ${c.id}`, (api) => api.tx.access.relinquishAccess(c.id), c.id));
+      box.append(await downloadPanel(d, c.id, (now) => showReceipt(page, now)));
+      box.append(simpleAction('Relinquish', `Relinquish contract ${c.id}`,
+        `Give up your department's access to “${d.title}”? The contract ends now and cannot be resumed: a new request would be needed.`,
+        (api) => api.tx.access.relinquishAccess(c.id), c.id, 'danger'));
     }
   }
   if (c.state === 'approved' && m.roles.approver && (m.department.id === c.provider || m.department.kind === 'Regulator')) {
-    const reason = h('input', { name: 'reason', placeholder: 'reason', maxlength: 256 });
-    box.append(h('div', { class: 'row' }, reason, simpleAction('Revoke', `Revoke contract ${c.id}`, (api) => api.tx.access.revokeAccess(c.id, reason.value || 'revoked'), c.id)));
+    const reason = h('input', { name: 'reason', placeholder: 'reason', 'aria-label': 'reason for revoking', maxlength: 256 });
+    box.append(h('div', { class: 'row' }, reason, simpleAction('Revoke', `Revoke contract ${c.id}`,
+      `Revoke ${await departmentName(c.consumer)}'s access to “${d.title}”? The contract ends now and cannot be resumed.`,
+      (api) => api.tx.access.revokeAccess(c.id, reason.value || 'revoked'), c.id, 'danger')));
   }
   return box.childElementCount ? box : null;
 }
+
+/** Shows the contract's receipt as it is now (after the page's own download confirmed it). */
+function showReceipt(page: HTMLElement, c: Contract): void {
+  page.querySelector('.facts .receipt')!.textContent = receiptText(c);
+}
+
+const approval = async (account: string | null) => (account ? accountLabel(account) : 'not yet');
 
 export async function openContract(id: number): Promise<void> {
   if (!current.membership) return void show(h('h2', {}, `Contract ${id}`), refusal() ?? h('p', {}, ''));
@@ -164,7 +198,8 @@ export async function openContract(id: number): Promise<void> {
   const found = await stac.dataset(c.dataset);
   if (!found) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, `Its dataset ${c.dataset} is not one you may see.`));
   const d = found.record;
-  const page = show(
+  const page = h('div', { class: 'contract' });
+  page.append(
     h('p', {}, h('a', { href: `#/dataset/${d.id}` }, `← ${d.title}`)),
     h('h2', {}, `Contract ${c.id}`),
     facts([
@@ -172,21 +207,20 @@ export async function openContract(id: number): Promise<void> {
       ['Dataset', h('a', { href: `#/dataset/${d.id}` }, `${d.title} (version ${c.version})`)],
       ['Provider', await departmentName(c.provider)],
       ['Consumer', await departmentName(c.consumer)],
-      ['Requester', h('span', { title: c.requester }, short(c.requester))],
+      ['Requester', await accountLabel(c.requester)],
       ['Purpose', c.purpose],
-      ['Term', `${Math.round(c.term / 28_800)} days`],
+      ['Term', `${termDays(c)} from approval`],
       ['Scope', [c.scopeBbox ? bboxText(c.scopeBbox) : 'the whole extent', c.scopeTime ? `, ${date(c.scopeTime.start)} – ${date(c.scopeTime.end)}` : '']],
       ['Policy', words(c.policy)],
-      ['Provider approval', c.providerApproval ? short(c.providerApproval) : '—'],
-      ['Regulator approval', c.policy === 'restricted' ? (c.regulatorApproval ? short(c.regulatorApproval) : '—') : 'not needed'],
+      ['Provider approval', await approval(c.providerApproval)],
+      ['Regulator approval', c.policy === 'restricted' ? await approval(c.regulatorApproval) : 'not needed'],
       ['Still missing', missing(c)],
       ['Requested', `block #${c.requestedAt}`],
-      [c.state === 'requested' ? 'Lapses' : 'Expires', c.state === 'requested' ? blockDate(c.lapsesAt) : c.expiresAt ? blockDate(c.expiresAt) : '—'],
-      ['Key envelope', c.envelope ? 'attached (delivered encrypted)' : 'none'],
-      ['Receipt', words(c.receipt.status)],
+      ['Ends', deadline(c)],
+      ['Key envelope', c.envelope ? 'attached (delivered encrypted)' : 'none (delivered as it is)'],
+      ['Receipt', h('span', { class: 'receipt' }, receiptText(c))],
       ['Reason', c.reason ?? '—'],
-    ]),
-    await actions(c, d),
-    h('section', {}, h('h3', {}, 'Audit trail'), await trail(await entries({ subject: { contract: c.id } }))));
-  page.dataset.contract = String(c.id);
+    ]));
+  page.append(...[await actions(c, d, page), h('section', {}, h('h3', {}, 'Audit trail'), await trail(await entries({ subject: { contract: c.id } })))].filter((x): x is HTMLElement => x !== null));
+  show(page).dataset.contract = String(c.id);
 }

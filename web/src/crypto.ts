@@ -4,8 +4,8 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { keccak_256, sha3_256 } from '@noble/hashes/sha3.js';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { encryptionKeyPair, open, seal } from '@citychain/api';
+import { CHUNK, HEADER, MAGIC, PREFIX, TAG, chunkCipher } from '@citychain/api/crypt.mjs';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 
 /** The hash functions the chain accepts, by multicodec code. */
@@ -54,28 +54,14 @@ export function openEnvelope(envelopeHex: string, secret: Uint8Array): Uint8Arra
   return key;
 }
 
-const MAGIC = new Uint8Array([0x43, 0x43, 0x45, 0x4e, 0x43, 0, 0, 1]); // CCENC\0\0\x01
-const PREFIX = 19;
-const TAG = 16;
-const CHUNK = 64 * 1024;
-const HEADER = MAGIC.length + PREFIX;
-
-function nonce(prefix: Uint8Array, counter: number, last: boolean): Uint8Array {
-  const n = new Uint8Array(24);
-  n.set(prefix);
-  new DataView(n.buffer).setUint32(PREFIX, counter, false);
-  n[23] = last ? 1 : 0;
-  return n;
-}
-
 /** Encrypts `plain` under `key` (XChaCha20-Poly1305 STREAM, 64 KiB chunks). */
 export async function encryptFile(plain: Blob, key: Uint8Array, progress: (done: number) => void = () => {}): Promise<Blob> {
   const prefix = crypto.getRandomValues(new Uint8Array(PREFIX));
-  const parts: BlobPart[] = [MAGIC, prefix];
+  const parts: BlobPart[] = [MAGIC as Uint8Array<ArrayBuffer>, prefix];
   const chunks = Math.max(1, Math.ceil(plain.size / CHUNK));
   for (let i = 0; i < chunks; i += 1) {
     const piece = new Uint8Array(await plain.slice(i * CHUNK, (i + 1) * CHUNK).arrayBuffer());
-    parts.push(xchacha20poly1305(key, nonce(prefix, i, i === chunks - 1)).encrypt(piece) as Uint8Array<ArrayBuffer>);
+    parts.push(chunkCipher(key, prefix, i, i === chunks - 1).encrypt(piece) as Uint8Array<ArrayBuffer>);
     progress(Math.min(plain.size, (i + 1) * CHUNK));
   }
   return new Blob(parts);
@@ -119,7 +105,7 @@ export class Decryptor {
 
   private open(sealed: Uint8Array, last: boolean): Uint8Array {
     try {
-      return xchacha20poly1305(this.key, nonce(this.prefix!, this.counter++, last)).decrypt(sealed);
+      return chunkCipher(this.key, this.prefix!, this.counter++, last).decrypt(sealed);
     } catch {
       throw new Error('decryption failed: wrong key, or the file was altered or cut short');
     }

@@ -11,8 +11,9 @@ import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
 import { trail, type Entry } from './audit';
 import { downloadPanel } from './download';
-import { h, facts, field, note, show, webLink } from './ui';
-import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, short, type Bbox } from './units';
+import { accountLabel } from './accounts';
+import { h, dateInput, facts, field, note, show, webLink } from './ui';
+import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, type Bbox } from './units';
 
 export interface Dataset {
   id: number; owner: number; publisher: string; title: string; description: string; topic: string;
@@ -82,6 +83,7 @@ function requestForm(d: Dataset): HTMLElement {
     field('Term (days)', term), until,
     h('div', { class: 'row' }, 'Area: ', scopeText, h('button', { type: 'button', onclick: async () => {
       const box = await drawBox();
+      if (!box) return;
       const [w, s, e, n] = d.bbox;
       const inside: Bbox = [Math.max(w, box[0]), Math.max(s, box[1]), Math.min(e, box[2]), Math.min(n, box[3])];
       if (inside[0] >= inside[2] || inside[1] >= inside[3]) {
@@ -93,7 +95,7 @@ function requestForm(d: Dataset): HTMLElement {
       showBox(scope);
       scopeText.textContent = bboxText(scope);
     } }, 'Draw a scope')),
-    h('div', { class: 'row' }, field('Scope from', h('input', { type: 'date', name: 'from' })), field('to', h('input', { type: 'date', name: 'to' }))),
+    h('div', { class: 'row' }, field('Scope from (YYYY-MM-DD)', dateInput('from')), field('to (YYYY-MM-DD)', dateInput('to'))),
     h('button', { type: 'submit' }, 'Request'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -142,9 +144,10 @@ async function actions(d: Dataset): Promise<HTMLElement | null> {
   const why = refusal();
   if (why) return why;
   const mine = current.membership!.department.id === d.owner;
-  if (mine && current.membership!.roles.publisher) return ownerActions(d);
   const check: { allowed: boolean; basis: string; contract: number | null } = await call('access_check', current.account!.address, d.id);
-  if (check.allowed) return downloadPanel(d, check.contract);
+  const download = check.allowed ? await downloadPanel(d, check.contract) : null;
+  if (mine && current.membership!.roles.publisher) return h('div', {}, ownerActions(d), download);
+  if (download) return download;
   if (check.basis === 'pending') return h('p', {}, 'Your department\'s request is waiting for approval: ', h('a', { href: `#/contract/${check.contract}` }, `contract ${check.contract}`));
   if (check.basis === 'withdrawn') return h('p', {}, 'The dataset is withdrawn: it can no longer be requested.');
   if (d.successor !== null) return h('p', {}, 'A newer version exists: ', h('a', { href: `#/dataset/${d.successor}` }, 'request that one'), '.');
@@ -187,7 +190,7 @@ export async function openDataset(id: number): Promise<void> {
       ['Dataset', `${d.id} (version ${d.version})`],
       ['Status', words(d.status)],
       ['Owner', owners.get(d.owner) ?? String(d.owner)],
-      ['Publisher', h('span', { title: d.publisher }, short(d.publisher))],
+      ['Publisher', await accountLabel(d.publisher)],
       ['Topic', words(d.topic)],
       ['Keywords', d.keywords.join(', ') || '—'],
       ['Extent', bboxText(d.bbox)],

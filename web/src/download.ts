@@ -31,8 +31,12 @@ function fileName(d: Dataset): string {
   return ext ? `${stem}.${ext}` : stem;
 }
 
-/** The panel for a dataset the account may read, under `contract` or as owner or open data. */
-export async function downloadPanel(d: Dataset, contract: number | null): Promise<HTMLElement> {
+/**
+ * The panel for a dataset the account may read, under `contract` or as owner
+ * or open data; `confirmed` gets the contract as it is once the receipt is
+ * on chain.
+ */
+export async function downloadPanel(d: Dataset, contract: number | null, confirmed: (c: Contract) => void = () => {}): Promise<HTMLElement> {
   const sealed = contract !== null && (await call<Contract>('access_get', contract)).envelope !== null;
   const keyFile = h('input', { type: 'file', name: 'key' });
   const keyField = h('label', { class: 'field', hidden: !sealed }, h('span', {}, 'Your department\'s encryption key file'), keyFile,
@@ -92,6 +96,7 @@ export async function downloadPanel(d: Dataset, contract: number | null): Promis
         await send(matched ? `Confirm receipt of contract ${c.id}` : `Report a mismatch on contract ${c.id}`,
           (api) => api.tx.access.confirmReceipt(c.id, d.contentHash.code, u8aToHex(digest)), current.account!);
         note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
+        confirmed(await call<Contract>('access_get', c.id));
       }
     } catch (err) {
       note(panel, 'error', failure(err));

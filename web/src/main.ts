@@ -5,7 +5,7 @@ import { config, forgetDepartments, loadConfig, onConnection, onFinalizedEvents,
 import { forgetNames } from './stac';
 import { createMap } from './map';
 import { closeCatalogue, openCatalogue, prefetch, wireMap } from './catalogue';
-import { engaged, h, facts, note, show, trackEngagement } from './ui';
+import { engaged, follow, h, facts, note, show, trackEngagement, wireLayout } from './ui';
 
 /**
  * What the portal reaches, as its gateway says (`/explorer/config.json`);
@@ -70,6 +70,7 @@ async function draw(): Promise<void> {
 
 async function main(): Promise<void> {
   performance.mark('started');
+  wireLayout();
   const c = await loadConfig();
   show(h('p', { class: 'loading' }, `Reading the catalogue at ${c.gateway}…`));
   await Promise.all([
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     if (!signedIn()) return;
     forgetDepartments();
     forgetNames();
-    if (/^#\/(dataset|contract|contracts|inbox|audit)\b/.test(location.hash) && !engaged()) void route();
+    if (/^#\/(dataset|contract|contracts|inbox|audit)\b/.test(location.hash) && !engaged()) void follow(route);
   });
   // After a reconnection the chain may have moved on: read everything again.
   onConnection((up) => { if (up) { forgetDepartments(); forgetNames(); void route(); } });

@@ -2,12 +2,13 @@
 // with a graticule (no network needed); dataset footprints kept in sync with
 // the result list; a box drawn with the mouse.
 import * as maplibregl from 'maplibre-gl';
-import type { GeoJSONSource, MapMouseEvent, StyleSpecification } from 'maplibre-gl';
+import type { GeoJSONSource, MapMouseEvent, MapTouchEvent, StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 // maplibre-gl runs its tile work in a worker; bundled, it must be told where that file went.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { Bbox } from './units';
 import { degrees } from './units';
+import { addPlaces } from './places';
 
 export let map: maplibregl.Map;
 
@@ -50,6 +51,8 @@ export function createMap(tiles: string | null): Promise<maplibregl.Map> {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({}), 'bottom-left');
   const coords = document.getElementById('coords')!;
+  // The view in degrees, for the page's tests and scripts.
+  map.on('moveend', () => { map.getContainer().dataset.view = viewBox().map((v) => v.toFixed(5)).join(','); });
   map.on('mousemove', (e: MapMouseEvent) => {
     coords.textContent = `${degrees(e.lngLat.lat, 'lat')}, ${degrees(e.lngLat.lng, 'lon')}`;
   });
@@ -66,6 +69,8 @@ export function createMap(tiles: string | null): Promise<maplibregl.Map> {
     map.addSource('box', { type: 'geojson', data: EMPTY });
     map.addLayer({ id: 'box-line', type: 'line', source: 'box', paint: { 'line-color': '#c0392b', 'line-width': 2, 'line-dasharray': [2, 1] } });
     map.addLayer({ id: 'box-fill', type: 'fill', source: 'box', paint: { 'fill-color': '#c0392b', 'fill-opacity': 0.06 } });
+    // A tile server's map has its own names; the plain background gets the city's and a labelled grid.
+    if (!tiles) addPlaces(map);
     resolve(map);
   }));
 }
@@ -85,10 +90,30 @@ function boxPolygon([w, s, e, n]: Bbox): GeoJSON.Polygon {
   return { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
 }
 
-/** Shows `items` (id and box) as footprints. */
+let stackMarkers: maplibregl.Marker[] = [];
+
+/**
+ * Shows `items` (id and box) as footprints; where several share one extent
+ * (they draw as one rectangle), a count at its centre says how many.
+ */
 export function showFootprints(items: { id: number; bbox: Bbox; title: string }[]): void {
   const features = items.map((d) => ({ type: 'Feature' as const, id: d.id, properties: { id: d.id, title: d.title }, geometry: boxPolygon(d.bbox) }));
   (map.getSource('footprints') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+  const stacks = new Map<string, { bbox: Bbox; titles: string[] }>();
+  for (const d of items) {
+    const key = d.bbox.join();
+    const stack = stacks.get(key) ?? { bbox: d.bbox, titles: [] };
+    stack.titles.push(d.title);
+    stacks.set(key, stack);
+  }
+  stackMarkers.forEach((m) => m.remove());
+  stackMarkers = [...stacks.values()].filter((st) => st.titles.length > 1).map(({ bbox, titles }) => {
+    const el = document.createElement('span');
+    el.className = 'stack-count';
+    el.textContent = String(titles.length);
+    el.title = `${titles.length} datasets with this extent: ${titles.join('; ')}`;
+    return new maplibregl.Marker({ element: el }).setLngLat([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]).addTo(map);
+  });
 }
 
 export function highlight(id: number, on: boolean): void {
@@ -101,28 +126,47 @@ export function showBox(bbox: Bbox | null): void {
 }
 
 /**
- * Lets the user drag a box on the map (panning is off meanwhile); resolves
- * with it in degrees.
+ * Lets the user drag a box on the map (panning is off meanwhile, a hint on
+ * the map says how, Escape cancels); resolves with it in degrees, or null if
+ * cancelled.
  */
-export function drawBox(): Promise<Bbox> {
+export function drawBox(): Promise<Bbox | null> {
   map.dragPan.disable();
-  map.getCanvas().style.cursor = 'crosshair';
+  const canvas = map.getCanvas();
+  canvas.style.cursor = 'crosshair';
+  const hint = document.createElement('p');
+  hint.className = 'draw-hint';
+  hint.setAttribute('role', 'status');
+  hint.textContent = 'Drag a box on the map · Escape cancels · or type the box\'s corners in the form';
+  map.getContainer().append(hint);
   return new Promise((resolve) => {
     let start: maplibregl.LngLat | null = null;
     let box: Bbox | null = null;
-    const down = (e: MapMouseEvent) => { start = e.lngLat; };
-    const move = (e: MapMouseEvent) => {
+    const down = (e: MapMouseEvent | MapTouchEvent) => { start = e.lngLat; };
+    const move = (e: MapMouseEvent | MapTouchEvent) => {
       if (!start) return;
       box = [Math.min(start.lng, e.lngLat.lng), Math.min(start.lat, e.lngLat.lat), Math.max(start.lng, e.lngLat.lng), Math.max(start.lat, e.lngLat.lat)];
       showBox(box);
     };
-    const up = () => {
-      if (!start || !box) return;
+    const end = (result: Bbox | null) => {
       map.off('mousedown', down); map.off('mousemove', move); map.off('mouseup', up);
+      map.off('touchstart', down); map.off('touchmove', move); map.off('touchend', up);
+      document.removeEventListener('keydown', key, true);
       map.dragPan.enable();
-      map.getCanvas().style.cursor = '';
-      resolve(box.map((v) => Math.round(v * 1e5) / 1e5) as Bbox);
+      canvas.style.cursor = '';
+      hint.remove();
+      resolve(result ? result.map((v) => Math.round(v * 1e5) / 1e5) as Bbox : null);
+    };
+    // A click without a drag draws nothing: the mode goes on.
+    const up = () => { if (start && box) end(box); else start = null; };
+    const key = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      showBox(null);
+      end(null);
     };
     map.on('mousedown', down); map.on('mousemove', move); map.on('mouseup', up);
+    map.on('touchstart', down); map.on('touchmove', move); map.on('touchend', up);
+    document.addEventListener('keydown', key, true);
   });
 }

@@ -58,9 +58,39 @@ export function webLink(url: unknown, label?: Child, attrs: Record<string, strin
   return h('span', { class: [cls, 'not-a-link'].filter(Boolean).join(' '), title: 'not an http(s) URL: shown as text, not as a link' }, shown);
 }
 
+/**
+ * A date field that reads and writes ISO dates (YYYY-MM-DD), as the rest of
+ * the portal does, whatever the browser's locale (a `type=date` input shows
+ * the locale's format).
+ */
+export function dateInput(name: string, value = ''): HTMLInputElement {
+  return h('input', { type: 'text', name, value, inputmode: 'numeric', pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: 'YYYY-MM-DD', autocomplete: 'off', size: 10 });
+}
+
 /** A labelled form field. */
 export function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
   return h('label', { class: 'field' }, h('span', {}, label), input, hint ? h('small', {}, hint) : null);
+}
+
+let problems = 0;
+
+/**
+ * Marks `input` with `problem` (a message under it, read out with it), or
+ * clears the mark with null; returns whether it is fine.
+ */
+export function mark(input: HTMLElement, problem: string | null): boolean {
+  const id = input.dataset.problem ?? `problem-${(problems += 1)}`;
+  input.dataset.problem = id;
+  document.getElementById(id)?.remove();
+  if (problem === null) {
+    input.removeAttribute('aria-invalid');
+    input.removeAttribute('aria-describedby');
+    return true;
+  }
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  (input.closest('.field') ?? input).after(h('small', { class: 'problem', id, role: 'alert' }, problem));
+  return false;
 }
 
 /** A `<select>` of `[value, label]` options. */
@@ -76,13 +106,28 @@ export function facts(rows: [string, Child | Child[]][]): HTMLElement {
 }
 
 /**
+ * A message for the next page shown (what an action that leads there did),
+ * kept while that page is drawn again, gone with the next page.
+ */
+let flashed: { text: HTMLElement; page: string | null } | null = null;
+
+/** Shows `text` at the top of the next page drawn. */
+export function flash(kind: 'ok' | 'info', text: string): void {
+  flashed = { text: h('p', { class: `note ${kind} flash`, role: 'status' }, text), page: null };
+}
+
+/**
  * Replaces the side pane's content (a new page the user has not touched
  * yet). The same page drawn again with nothing changed is left as it is, so
  * following new blocks moves nothing under the pointer.
  */
 export function show(...content: Child[]): HTMLElement {
   const side = document.getElementById('side')!;
-  const page = h('div', {}, ...content);
+  // A redraw that follows the chain gives way to a user who began to work with the page while it was being read.
+  if (following > 0 && side.dataset.page === location.hash && engaged()) return side;
+  if (flashed && flashed.page !== null && flashed.page !== location.hash) flashed = null;
+  if (flashed) flashed.page = location.hash;
+  const page = h('div', {}, flashed?.text.cloneNode(true), ...content);
   if (side.dataset.page === location.hash && page.innerHTML === side.innerHTML) return side;
   delete side.dataset.engaged;
   side.dataset.page = location.hash;
@@ -99,6 +144,19 @@ export function note(parent: HTMLElement, kind: 'error' | 'ok' | 'info', text: s
   return n;
 }
 
+/** Redraws of the page shown that follow new blocks, under way. */
+let following = 0;
+
+/** Draws the page shown again to follow the chain (`draw`), unless the user starts working with it meanwhile. */
+export async function follow(draw: () => Promise<void>): Promise<void> {
+  following += 1;
+  try {
+    await draw();
+  } finally {
+    following -= 1;
+  }
+}
+
 /**
  * Whether the user has started working with the side pane's page (typed,
  * chose, clicked): then it is not redrawn under them.
@@ -112,4 +170,26 @@ export function trackEngagement(): void {
   for (const kind of ['input', 'change', 'click', 'focusin']) {
     side.addEventListener(kind, () => { side.dataset.engaged = 'true'; });
   }
+}
+
+/** On a phone, which pane shows: the map or the list (and every other page). Wider screens show both. */
+export function showTab(tab: 'map' | 'list'): void {
+  document.body.dataset.tab = tab;
+  for (const t of ['map', 'list']) document.getElementById(`tab-${t}`)!.setAttribute('aria-selected', String(t === tab));
+}
+
+/** Wires the phone's header menu and map/list tabs. */
+export function wireLayout(): void {
+  const header = document.getElementById('header')!;
+  const menu = document.getElementById('menu')!;
+  menu.addEventListener('click', () => menu.setAttribute('aria-expanded', String(header.classList.toggle('open'))));
+  document.getElementById('tab-map')!.addEventListener('click', () => showTab('map'));
+  document.getElementById('tab-list')!.addEventListener('click', () => showTab('list'));
+  // A page other than the catalogue is read in the list's place; choosing a page closes the menu.
+  window.addEventListener('hashchange', () => {
+    showTab('list');
+    header.classList.remove('open');
+    menu.setAttribute('aria-expanded', 'false');
+  });
+  showTab('list');
 }
