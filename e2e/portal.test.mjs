@@ -372,8 +372,14 @@ test('the map reads without a tile server: places, a labelled grid, counts, draw
   await page.waitForSelector('.place.city:text-is("Beijing")');
   assert.ok(await page.locator('.grid-label.lon').count() >= 2 && await page.locator('.grid-label.lat').count() >= 2);
   // Datasets with the same extent: one rectangle, with their count.
+  // (the count grows as result pages arrive, which takes longer under load)
+  const counted = await page.waitForFunction(
+    () => [...document.querySelectorAll('.stack-count')].some((e) => Number(e.textContent) >= 4),
+    null,
+    { timeout: 30_000 },
+  ).then(() => true, () => false);
   const stacked = await page.locator('.stack-count').evaluateAll((els) => els.map((e) => Number(e.textContent)));
-  assert.ok(stacked.some((n) => n >= 4), `counts: ${stacked}`);
+  assert.ok(counted, `counts: ${stacked}`);
   // Draw mode: a hint, and Escape leaves it without a box.
   await page.click('#draw-box');
   await page.waitForSelector('.draw-hint:has-text("Escape cancels")');
