@@ -22,7 +22,7 @@ use citychain_client::auth::{
 use std::{convert::Infallible, sync::Arc};
 
 /// The node's name of a reader nobody vouches for.
-pub const ANONYMOUS: &str = "anonymous";
+pub use citychain_client::rpc::api::datasets::ANONYMOUS;
 
 /// The account a request reads as (SS58), or `ANONYMOUS`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -135,7 +135,7 @@ pub struct ContractsParams {
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub cursor: Option<ContractId>,
 	/// 1 to 100; default 10.
-	#[serde(skip_serializing_if = "Option::is_none")]
+	#[serde(default, deserialize_with = "crate::limit", skip_serializing_if = "Option::is_none")]
 	pub limit: Option<u32>,
 }
 

@@ -15,6 +15,9 @@ use sp_core::Bytes;
 
 use crate::{nullable, text, AccountId, BlockHash, BlockNumber};
 
+/// The `reader` of a search nobody signed: it sees the public records.
+pub const ANONYMOUS: &str = "anonymous";
+
 /// The fields of a dataset as `datasets_get` and `datasets_search` return
 /// it, in that order.
 pub const DATASET_FIELDS: [&str; 23] = [
@@ -382,7 +385,7 @@ pub struct SearchParams {
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub sortby: Option<SortbyParam>,
 	/// Default 10; clamped to 1..=100.
-	#[serde(skip_serializing_if = "Option::is_none")]
+	#[serde(default, deserialize_with = "crate::limit", skip_serializing_if = "Option::is_none")]
 	pub limit: Option<u32>,
 	/// A CQL2 filter on the datasets' STAC Items: text (a string) or JSON
 	/// (an object).
@@ -418,7 +421,7 @@ pub struct StacSearchParams {
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub collections: Option<Vec<String>>,
 	/// Default 10; clamped to 1..=100.
-	#[serde(skip_serializing_if = "Option::is_none")]
+	#[serde(default, deserialize_with = "crate::limit", skip_serializing_if = "Option::is_none")]
 	pub limit: Option<u32>,
 	/// The token of the previous page's `next` link.
 	#[serde(skip_serializing_if = "Option::is_none")]

@@ -33,6 +33,24 @@ pub fn json_name(value: &impl serde::Serialize) -> String {
 	}
 }
 
+/// A page's `limit` as JSON gives it: a refusal that names `limit` for a
+/// negative, fractional or overlong number or for any other value, where
+/// `u32`'s own would give a bare "Invalid params".
+pub fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+	use serde::{de::Error, Deserialize};
+	match Option::<serde_json::Value>::deserialize(d)? {
+		None | Some(serde_json::Value::Null) => Ok(None),
+		Some(value) => {
+			value.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| {
+				D::Error::custom(format!(
+					"limit: {value} is not a whole number from 0 to {}",
+					u32::MAX
+				))
+			})
+		},
+	}
+}
+
 /// UTF-8 bytes of a record as text (a byte that is not UTF-8 becomes U+FFFD).
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
@@ -46,4 +64,25 @@ where
 	T: serde::Deserialize<'de>,
 {
 	serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+	#[derive(serde::Deserialize, Debug)]
+	struct Page {
+		#[serde(default, deserialize_with = "super::limit")]
+		limit: Option<u32>,
+	}
+
+	#[test]
+	fn a_bad_limit_is_refused_by_name() {
+		let page = |json: &str| serde_json::from_str::<Page>(json).map(|p| p.limit);
+		assert_eq!(page("{}").unwrap(), None);
+		assert_eq!(page(r#"{"limit":null}"#).unwrap(), None);
+		assert_eq!(page(r#"{"limit":20}"#).unwrap(), Some(20));
+		for bad in ["-1", "2.5", "4294967296", "\"20\"", "[]"] {
+			let error = page(&format!(r#"{{"limit":{bad}}}"#)).unwrap_err().to_string();
+			assert!(error.starts_with("limit: "), "{bad}: {error}");
+		}
+	}
 }

@@ -11,6 +11,7 @@ use citychain_primitives::{
 	api::{AccessApi, DepartmentsApi},
 	Sensitivity,
 };
+use citychain_rpc_api::datasets::ANONYMOUS;
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::core::RpcResult;
 use sp_api::ProvideRuntimeApi;
@@ -19,8 +20,6 @@ use sp_core::crypto::Ss58Codec;
 use super::{invalid_params as invalid, runtime_error};
 use crate::search_index::{Reached, Visible};
 
-/// The `reader` of a search nobody signed.
-pub const ANONYMOUS: &str = "anonymous";
 /// Most live contracts of a reader's department a search takes into account;
 /// a department holding more gets an error rather than a partial view.
 pub const MAX_READER_CONTRACTS: usize = 10_000;
