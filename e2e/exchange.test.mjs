@@ -205,7 +205,10 @@ test('the query commands read the registry, contracts and audit log', async () =
   assert.ok(trail.items.length >= 3, 'requested, approved, receipt');
   assert.equal(JSON.parse(await runOk(['audit', 'verify'])).ok, true);
   const missing = await run(['show', '999999']);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 4, 'not found');
+  const unknown = await run(['search', '--topic', 'traffic']);
+  assert.equal(unknown.code, 2, 'a usage error');
+  assert.match(unknown.stderr, /possible values: .*transportation/);
   assert.match(missing.stderr, /no dataset 999999/);
 });
 
@@ -238,7 +241,7 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
 
   const forged = await signedGet(bob, path, { signer: charlie });
   assert.equal(forged.status, 401);
-  assert.match((await forged.json()).error, /signature does not match/);
+  assert.match((await forged.json()).description, /signature does not match/);
 
   const header = authorization(bob, 'GET', `${gateway.url}${path}`);
   const first = await fetch(`${gateway.url}${path}`, { headers: { authorization: header } });
@@ -246,11 +249,11 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
   await first.arrayBuffer();
   const replayed = await fetch(`${gateway.url}${path}`, { headers: { authorization: header } });
   assert.equal(replayed.status, 401);
-  assert.match((await replayed.json()).error, /already used/);
+  assert.match((await replayed.json()).description, /already used/);
 
   const stale = await signedGet(bob, path, { time: Date.now() - 10 * 60_000 });
   assert.equal(stale.status, 401);
-  assert.match((await stale.json()).error, /expired/);
+  assert.match((await stale.json()).description, /expired/);
   const ahead = await signedGet(bob, path, { time: Date.now() + 10 * 60_000 });
   assert.equal(ahead.status, 401);
 
@@ -259,7 +262,7 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
   assert.equal(elsewhere.status, 401);
   const otherGateway = await signedGet(bob, path, { gateway: 'https://gateway.transport.city.example' });
   assert.equal(otherGateway.status, 401);
-  assert.match((await otherGateway.json()).error, /this gateway's URL/);
+  assert.match((await otherGateway.json()).description, /this gateway's URL/);
 });
 
 test('a restarted gateway refuses a used signature, and each account has a request rate', async () => {
@@ -278,7 +281,7 @@ test('a restarted gateway refuses a used signature, and each account has a reque
   try {
     const replayed = await fetch(url, { headers: { authorization: header } });
     assert.equal(replayed.status, 401);
-    assert.match((await replayed.json()).error, /already used/);
+    assert.match((await replayed.json()).description, /already used/);
     const statuses = [];
     for (let i = 0; i < 3; i += 1) {
       const r = await fetch(url, { headers: { authorization: authorization(bob, 'GET', url) } });
@@ -290,7 +293,7 @@ test('a restarted gateway refuses a used signature, and each account has a reque
     const ferdie = new Keyring({ type: 'sr25519' }).addFromUri('//Ferdie');
     const outsider = await fetch(url, { headers: { authorization: authorization(ferdie, 'GET', url) } });
     assert.equal(outsider.status, 403);
-    assert.match((await outsider.json()).error, /not a member of an active department/);
+    assert.match((await outsider.json()).description, /not a member of an active department/);
   } finally {
     await limited.stop();
   }
@@ -307,7 +310,7 @@ test('bad input gets clear errors and the gateway serves on', async () => {
     headers: { authorization: `CityChain account=${bob.address}, time=${Date.now()}, nonce=00, signature=zz` },
   });
   assert.equal(malformed.status, 400);
-  assert.match((await malformed.json()).error, /malformed Authorization header/);
+  assert.match((await malformed.json()).description, /malformed Authorization header/);
   assert.equal((await fetch(`${gateway.url}/data/1`, { headers: { authorization: 'Bearer x' } })).status, 401);
   assert.equal((await signedGet(bob, '/data/999999')).status, 404);
   for (const traversal of ['/data/..%2F..%2Fetc%2Fpasswd', '/data/..%2F..', '/data/1%2F..%2F2', '/data/-1', '/data/0x1']) {
@@ -316,7 +319,7 @@ test('bad input gets clear errors and the gateway serves on', async () => {
   }
   const long = await fetch(`${gateway.url}/data/${dataset}`, { headers: { authorization: `CityChain ${'a'.repeat(1000)}` } });
   assert.equal(long.status, 400);
-  assert.match((await long.json()).error, /longer than/);
+  assert.match((await long.json()).description, /longer than/);
 
   // Headers beyond the server's limit: answered 431 on a raw socket.
   const status = await new Promise((resolve, reject) => {
@@ -371,7 +374,7 @@ test('expiry stops delivery when the term ends', async () => {
   const late = await signedGet(bob, `/data/${id}`);
   assert.equal(late.status, 403);
   // `expired` until the expiry queue ends the contract, `no approved contract` after.
-  assert.match((await late.json()).error, /expired|no approved contract/);
+  assert.match((await late.json()).description, /expired|no approved contract/);
   assert.equal((await contractOf(c)).state, 'expired');
 });
 
@@ -416,7 +419,7 @@ test('files are stored over HTTP only by the owner\'s officers, and only as regi
   });
   const refused = async (r, status, pattern) => {
     assert.equal(r.status, status);
-    assert.match((await r.json()).error, pattern);
+    assert.match((await r.json()).description, pattern);
   };
   await refused(await put(null, content), 401, /Authorization/);
   await refused(await put(bob, content), 403, /only a publisher of department \d+/);

@@ -184,7 +184,7 @@ test('bad STAC requests get 400 or 404 with a reason', async () => {
   for (const [path, status, reason] of cases) {
     const r = await fetch(`${gateway.url}${path}`);
     assert.equal(r.status, status, path);
-    assert.match((await r.json()).error, reason, path);
+    assert.match((await r.json()).description, reason, path);
   }
   const post = await fetch(`${gateway.url}/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
   assert.equal(post.status, 400);

@@ -5,7 +5,7 @@
 // datasets, and bboxes, datetimes, CQL2 filters, sort keys and field lists
 // a STAC client sends). No answer may be a 5xx, and every answer must be
 // what the document says: its status, its media type, its body's schema
-// (errors are `{ code, error }`). Once as an anonymous reader, once
+// (errors are `{ code, description }`, as the STAC API has them). Once as an anonymous reader, once
 // through Alice's read token. Deterministic (a fixed seed, no example
 // database), bounded (a fixed number of examples per operation and a
 // timeout), and nothing leaves the loopback interface.

@@ -126,7 +126,7 @@ test('stac-api-validator finds no error in any conformance class the gateway dec
   assert.ok(report.known.every((e) => /Filter Ext.*(eo:cloud_cover|mission).*status code 400/.test(e)), report.known.join('\n'));
   const r = await fetch(`${gateway.url}/search?filter=${encodeURIComponent('eo:cloud_cover < 10')}`);
   assert.equal(r.status, 400);
-  assert.match((await r.json()).error, /"eo:cloud_cover" is not queryable/);
+  assert.match((await r.json()).description, /"eo:cloud_cover" is not queryable/);
 });
 
 test('the OpenAPI document is valid and describes every route the gateway serves', async () => {

@@ -23,5 +23,5 @@ export function authorization(pair, method, url, { time = Date.now(), nonce, sig
 export async function store(gateway, pair, path, body) {
   const url = `${gateway}${path}`;
   const r = await fetch(url, { method: 'PUT', body, headers: { authorization: authorization(pair, 'PUT', url, { gateway }) } });
-  if (!r.ok) throw new Error(`the gateway did not store ${path}: ${(await r.json().catch(() => ({ error: r.statusText }))).error}`);
+  if (!r.ok) throw new Error(`the gateway did not store ${path}: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
 }

@@ -1,4 +1,6 @@
-//! Errors as HTTP answers: a status and a JSON body `{ "code", "error" }`.
+//! Errors as HTTP answers: a status and a JSON body in the STAC API's shape,
+//! `{ "code", "description" }`, the code the status's name (`"BadRequest"`,
+//! `"NotFound"`, …).
 
 use axum::{
 	http::{header, HeaderValue, StatusCode},
@@ -63,8 +65,9 @@ impl From<citychain_client::rpc::CallError> for ApiError {
 
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
+		let code: String = self.status.canonical_reason().unwrap_or("Error").split(' ').collect();
 		let mut response =
-			(self.status, Json(json!({ "code": self.status.as_u16(), "error": self.message })))
+			(self.status, Json(json!({ "code": code, "description": self.message })))
 				.into_response();
 		if self.status == StatusCode::UNAUTHORIZED {
 			response.headers_mut().insert(

@@ -157,7 +157,7 @@ pub fn document(base: &str) -> Value {
 				"q": parameter("q", "query", "Free text: words or phrases, comma-separated", json!({ "type": "string" })),
 			},
 			"schemas": {
-				"Error": { "type": "object", "required": ["code", "error"], "properties": { "code": { "type": "integer" }, "error": { "type": "string" } } },
+				"Error": { "type": "object", "required": ["code", "description"], "properties": { "code": { "type": "string", "description": "The HTTP status's name: BadRequest, NotFound, …" }, "description": { "type": "string" } } },
 				"Search": {
 					"type": "object",
 					"properties": {

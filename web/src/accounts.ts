@@ -123,5 +123,5 @@ export async function mintReadToken(account: Account, gateway: string): Promise<
 export async function storeAtGateway(account: Account, gateway: string, path: string, body: Blob): Promise<void> {
   const url = `${gateway}${path}`;
   const r = await fetch(url, { method: 'PUT', body, headers: { authorization: await authorization(account, 'PUT', url, gateway) } });
-  if (!r.ok) throw new Error((await r.json().catch(() => ({ error: r.statusText }))).error);
+  if (!r.ok) throw new Error((await r.json().catch(() => ({ description: r.statusText }))).description);
 }

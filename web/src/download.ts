@@ -61,7 +61,7 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       }
       const url = `${config.gateway}/data/${d.id}`;
       const r = await fetch(url, { headers: { authorization: await authorization(current.account!, 'GET', url, config.gateway) } });
-      if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ error: r.statusText }))).error}`);
+      if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
       if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
         throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
       }

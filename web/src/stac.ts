@@ -74,7 +74,7 @@ export async function gateway<T>(path: string, body?: unknown): Promise<T> {
     return answer;
   });
   if (!r.ok) {
-    const reason = await r.json().then((e) => e?.error, () => null);
+    const reason = await r.json().then((e) => e?.description, () => null);
     throw new GatewayError(r.status, typeof reason === 'string' ? reason : `${r.status} ${r.statusText}`);
   }
   return r.json() as Promise<T>;
