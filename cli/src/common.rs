@@ -2,6 +2,7 @@
 //! transaction's finality, progress bars, and parsing the chain's
 //! vocabulary, coordinates and registrations.
 
+use crate::failure::Failure;
 use citychain_client::{
 	chain::{
 		api::{self, runtime_types::pallet_datasets::pallet::Call as DatasetsCall},
@@ -15,10 +16,9 @@ use citychain_client::{
 	},
 	rpc::Node,
 	tx::{self, Included, Payload, Signer},
-	Error,
 };
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use std::path::PathBuf;
 
 /// What commands share: the node, and the signer once one is needed.
@@ -29,18 +29,18 @@ pub struct Context {
 }
 
 impl Context {
-	pub fn signer(&self) -> Result<Signer, Error> {
+	pub fn signer(&self) -> Result<Signer, Failure> {
 		match (&self.key, &self.suri) {
-			(Some(path), _) => keys::read_account(path),
-			(None, Some(suri)) => Signer::from_suri(suri),
-			(None, None) => Err(Error::Invalid(
+			(Some(path), _) => Ok(keys::read_account(path)?),
+			(None, Some(suri)) => Ok(Signer::from_suri(suri)?),
+			(None, None) => Err(Failure::Usage(
 				"this command signs: give --key FILE, or the secret URI in CITYCHAIN_SURI".into(),
 			)),
 		}
 	}
 
 	/// Signs and submits `call`, waiting for finality; prints where it landed.
-	pub async fn submit(&self, call: &impl Payload) -> Result<Included, Error> {
+	pub async fn submit(&self, call: &impl Payload) -> Result<Included, Failure> {
 		let signer = self.signer()?;
 		let spinner = ProgressBar::new_spinner().with_message("waiting for finality");
 		spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -66,15 +66,24 @@ pub fn bytes_bar(len: u64, what: &str) -> ProgressBar {
 	bar
 }
 
-/// A catalogue enum (`TopicCategory`, `AccessPolicy`, ...) from its name.
-pub fn vocabulary<T: serde::de::DeserializeOwned>(kind: &str, name: &str) -> Result<T, Error> {
-	serde_json::from_value(json!(name))
-		.map_err(|_| Error::Invalid(format!("unknown {kind} {name:?}")))
+/// One of the chain's closed lists (`TopicCategory::ALL`, …) as values of
+/// an option: clap lists them in `--help` and refuses any other before the
+/// command runs.
+pub fn one_of<T: Copy + Send + Sync + 'static>(
+	all: &'static [T],
+	name: fn(&T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+	PossibleValuesParser::new(all.iter().map(name)).try_map(move |text| {
+		all.iter()
+			.copied()
+			.find(|v| name(v) == text)
+			.ok_or_else(|| format!("unknown {text:?}"))
+	})
 }
 
 /// A bounding box from `west,south,east,north` in degrees.
-pub fn parse_bbox(text: &str) -> Result<BoundingBox, Error> {
-	BoundingBox::parse_degrees(text).map_err(|e| Error::Invalid(format!("{e}: {text:?}")))
+pub fn parse_bbox(text: &str) -> Result<BoundingBox, Failure> {
+	BoundingBox::parse_degrees(text).map_err(|e| Failure::Usage(format!("{e}: {text:?}")))
 }
 
 /// Parts of a registration the chain needs, gathered by `register`.

@@ -2,8 +2,9 @@
 //! for the consumer, and fetching through the provider's gateway.
 
 use crate::{
-	common::{bytes_bar, parse_bbox, vocabulary, Context, Registration},
+	common::{bytes_bar, one_of, parse_bbox, Context, Registration},
 	extent,
+	failure::Failure,
 };
 use citychain_client::{
 	auth,
@@ -15,6 +16,7 @@ use citychain_client::{
 	primitives::{
 		datasets::{DatasetContent, DatasetDescription},
 		hashing::HashFunction,
+		vocabulary::{AccessPolicy, Sensitivity, TopicCategory},
 		LicenseInput, TimeRange,
 	},
 	rpc::api::{
@@ -32,9 +34,6 @@ use std::{
 	path::{Path, PathBuf},
 };
 
-/// How a hash-mismatch failure's message starts (exit code 3).
-pub const MISMATCH: &str = "hash mismatch";
-
 #[derive(Args)]
 pub struct RegisterArgs {
 	/// The data files: one dataset each, all registered in one transaction
@@ -49,9 +48,9 @@ pub struct RegisterArgs {
 	title: String,
 	#[arg(long, default_value = "")]
 	description: String,
-	/// ISO 19115 topic category, e.g. `transportation`.
-	#[arg(long)]
-	topic: String,
+	/// ISO 19115 topic category.
+	#[arg(long, value_parser = one_of(TopicCategory::ALL, TopicCategory::as_str))]
+	topic: TopicCategory,
 	#[arg(long = "keyword")]
 	keywords: Vec<String>,
 	/// Where consumers get the data: the provider's gateway (`{name}` as in
@@ -84,15 +83,15 @@ pub struct RegisterArgs {
 	/// EPSG code of the data's coordinate reference system.
 	#[arg(long, default_value_t = 4326)]
 	crs: u32,
-	/// `open`, `approvalRequired` or `restricted`.
-	#[arg(long, default_value = "approvalRequired")]
-	policy: String,
-	/// `public`, `internal`, `confidential` or `secret`.
-	#[arg(long, default_value = "internal")]
-	sensitivity: String,
-	/// Hash function: sha2-256, sha2-512, sha3-256, keccak-256, blake2b-256 or blake2b-512.
-	#[arg(long, default_value = "blake2b-256")]
-	hash: String,
+	/// Who decides a request: the dataset's access policy.
+	#[arg(long, default_value = "approvalRequired", value_parser = one_of(AccessPolicy::ALL, AccessPolicy::as_str))]
+	policy: AccessPolicy,
+	/// Who may see the record.
+	#[arg(long, default_value = "internal", value_parser = one_of(Sensitivity::ALL, Sensitivity::as_str))]
+	sensitivity: Sensitivity,
+	/// The hash function of the content hash.
+	#[arg(long, default_value = "blake2b-256", value_parser = one_of(HashFunction::ALL, HashFunction::name))]
+	hash: HashFunction,
 	/// The gateway's data store: the file is copied to `<store>/<id>/data`.
 	#[arg(long, value_name = "DIR")]
 	store: Option<PathBuf>,
@@ -128,13 +127,6 @@ pub struct FetchArgs {
 	no_confirm: bool,
 }
 
-fn hash_code(name: &str) -> Result<u64, Error> {
-	[0x12, 0x13, 0x16, 0x1b, 0xb220, 0xb240]
-		.into_iter()
-		.find(|&code| HashFunction::from_code(code).is_some_and(|f| f.name() == name))
-		.ok_or_else(|| Error::Invalid(format!("unknown hash function {name:?}")))
-}
-
 fn media_type(path: &Path) -> &'static str {
 	match path
 		.extension()
@@ -154,24 +146,24 @@ fn media_type(path: &Path) -> &'static str {
 }
 
 /// The digest of `path` under `code`, with a progress bar; and its size.
-fn digest_file(path: &Path, code: u64, what: &str) -> Result<(Vec<u8>, u64), Error> {
-	let file = File::open(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+fn digest_file(path: &Path, code: u64, what: &str) -> Result<(Vec<u8>, u64), Failure> {
+	let file = File::open(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
 	let bar = bytes_bar(file.metadata()?.len(), what);
 	let result = hash::digest(code, BufReader::new(file), |n| bar.inc(n));
 	bar.finish_and_clear();
-	result
+	Ok(result?)
 }
 
-fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Error> {
+fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Failure> {
 	text.as_deref()
 		.map(|t| {
-			extent::parse_time(t).ok_or_else(|| Error::Invalid(format!("malformed {what} {t:?}")))
+			extent::parse_time(t).ok_or_else(|| Failure::Usage(format!("malformed {what} {t:?}")))
 		})
 		.transpose()
 }
 
 /// Copies `file` into the store, where the gateway serves it from.
-fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Error> {
+fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Failure> {
 	fs::create_dir_all(store::dataset_dir(store, dataset))?;
 	let target = store::data_file(store, dataset);
 	fs::copy(file, &target)?;
@@ -182,9 +174,9 @@ fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Error>
 /// a block's weight and length, and a department's allowance.
 pub const MAX_FILES_PER_TRANSACTION: usize = 64;
 
-pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
+pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Failure> {
 	if a.files.len() > 1 && !a.title.contains("{name}") {
-		return Err(Error::Invalid(
+		return Err(Failure::Usage(
 			"several files: --title must contain {name} so that each dataset has its own title"
 				.into(),
 		));
@@ -202,7 +194,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 		let datasets: Vec<u64> =
 			included.all::<DatasetRegistered>()?.into_iter().map(|e| e.dataset).collect();
 		if datasets.len() != files.len() {
-			return Err(Error::Invalid(format!(
+			return Err(Failure::Refused(format!(
 				"the transaction raised {} DatasetRegistered events for {} files",
 				datasets.len(),
 				files.len()
@@ -215,7 +207,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 				"dataset {dataset} ({}): {} bytes, {} {}, bbox {:?}",
 				file.display(),
 				content.size,
-				a.hash,
+				a.hash.name(),
 				hex::encode(&content.digest),
 				bbox.degrees()
 			);
@@ -231,7 +223,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Error> {
 /// What registering `file` with the options `a` asks of the chain: its
 /// hash and size, its extent from `a` or from GeoJSON, the texts with
 /// `{name}` filled in.
-fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
+fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Failure> {
 	let geojson = a.geojson.clone().or_else(|| {
 		let is_geojson = media_type(file) == "application/geo+json";
 		(is_geojson && (a.bbox.is_none() || a.start.is_none())).then(|| file.to_path_buf())
@@ -239,9 +231,9 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 	let found = match &geojson {
 		Some(path) => {
 			let text =
-				fs::read(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+				fs::read(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
 			let doc: Value = serde_json::from_slice(&text)
-				.map_err(|e| Error::Invalid(format!("{} is not JSON: {e}", path.display())))?;
+				.map_err(|e| Failure::Usage(format!("{} is not JSON: {e}", path.display())))?;
 			extent::of_geojson(&doc)?
 		},
 		None => extent::Extent { bbox: None, time: None },
@@ -250,7 +242,7 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 		(Some(text), _) => parse_bbox(text)?,
 		(None, Some(b)) => b,
 		(None, None) => {
-			return Err(Error::Invalid(format!(
+			return Err(Failure::Usage(format!(
 				"{}: no extent: give --bbox or a GeoJSON file with geometries",
 				file.display()
 			)))
@@ -259,20 +251,20 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 	let start = time_arg(&a.start, "start")?.or(found.time.map(|t| t.0));
 	let end = time_arg(&a.end, "end")?.or(found.time.map(|t| t.1));
 	let start = start.ok_or_else(|| {
-		Error::Invalid(format!(
+		Failure::Usage(format!(
 			"{}: no time: give --start or a GeoJSON file with feature times",
 			file.display()
 		))
 	})?;
 	let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
 	let named = |text: &str| text.replace("{name}", &name).into_bytes();
-	let code = hash_code(&a.hash)?;
+	let code = a.hash.code();
 	let (digest, size) = digest_file(file, code, "hashing")?;
 	Ok(Registration {
 		description: DatasetDescription {
 			title: named(&a.title),
 			description: named(&a.description),
-			topic: vocabulary("topic", &a.topic)?,
+			topic: a.topic,
 			keywords: a.keywords.iter().map(|k| k.clone().into_bytes()).collect(),
 			uri: named(&a.uri),
 			license: LicenseInput {
@@ -289,28 +281,28 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Error> {
 			digest,
 			size,
 		},
-		policy: vocabulary("access policy", &a.policy)?,
-		sensitivity: vocabulary("sensitivity", &a.sensitivity)?,
+		policy: a.policy,
+		sensitivity: a.sensitivity,
 	})
 }
 
 /// The record a node `answer`ed for `id`; an error naming `what` if there is
 /// none.
-pub fn found<T>(answer: Option<T>, what: &str, id: impl std::fmt::Display) -> Result<T, Error> {
-	answer.ok_or_else(|| Error::Invalid(format!("no {what} {id}")))
+pub fn found<T>(answer: Option<T>, what: &str, id: impl std::fmt::Display) -> Result<T, Failure> {
+	answer.ok_or_else(|| Failure::NotFound(format!("no {what} {id}")))
 }
 
 /// Dataset `id` as the node has it, with the content hash every record has.
-async fn dataset(ctx: &Context, id: u64) -> Result<(Dataset, ContentHash), Error> {
+async fn dataset(ctx: &Context, id: u64) -> Result<(Dataset, ContentHash), Failure> {
 	let mut dataset = found(ctx.node.dataset(id, None, None).await?, "dataset", id)?;
 	let hash = dataset
 		.content_hash
 		.take()
-		.ok_or_else(|| Error::Invalid(format!("the node's dataset {id} has no content hash")))?;
+		.ok_or_else(|| Failure::Refused(format!("the node's dataset {id} has no content hash")))?;
 	Ok((dataset, hash))
 }
 
-pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
+pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Failure> {
 	let mut sealed_copy = None;
 	let envelope = match (&a.file, &a.store) {
 		(Some(file), Some(store)) => {
@@ -323,14 +315,14 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 				found(ctx.node.department(consumer, None).await?, "department", consumer)?;
 			let recipient: [u8; 32] =
 				department.encryption_key.and_then(|k| k.0.try_into().ok()).ok_or_else(|| {
-					Error::Invalid(format!(
+					Failure::Refused(format!(
 						"department {consumer} has published no encryption key; approve without --file to share unencrypted"
 					))
 				})?;
 			// Encrypt the registered content, not some other file.
 			let (digest, _) = digest_file(file, content.code, "checking")?;
 			if digest != content.digest.0 {
-				return Err(Error::Invalid(format!(
+				return Err(Failure::Usage(format!(
 					"{} is not dataset {dataset_id}'s content (its hash differs from the one on chain)",
 					file.display()
 				)));
@@ -377,7 +369,7 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Error> {
 	}
 }
 
-pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
+pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 	let signer = ctx.signer()?;
 	let (dataset, content) = dataset(ctx, a.dataset).await?;
 	let (code, expected) = (content.code, content.digest.0);
@@ -410,8 +402,11 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 			.ok()
 			.and_then(|b| serde_json::from_slice(&b).ok())
 			.unwrap_or_default();
-		let reason = body["error"].as_str().unwrap_or("no reason given").to_string();
-		return Err(Error::Invalid(format!("the gateway refused ({}): {reason}", status.as_u16())));
+		let reason = body["description"].as_str().unwrap_or("no reason given").to_string();
+		return Err(Failure::Refused(format!(
+			"the gateway refused ({}): {reason}",
+			status.as_u16()
+		)));
 	}
 	let header =
 		|name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -424,7 +419,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 			let at = ctx.node.finalized_head().await?;
 			let check = ctx.node.check(signer.account(), a.dataset, Some(at)).await?;
 			if check.contract != Some(named) {
-				return Err(Error::Invalid(format!(
+				return Err(Failure::Refused(format!(
 					"the gateway names contract {named}, but your department's contract for dataset {} is {}",
 					a.dataset,
 					check.contract.map_or("none".to_string(), |c| c.to_string())
@@ -439,7 +434,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) => {
-			return Err(Error::Invalid(
+			return Err(Failure::Usage(
 				"the data is encrypted for your department: give --encryption-key FILE".into(),
 			))
 		},
@@ -457,7 +452,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		if received > limit {
 			drop(file);
 			let _ = fs::remove_file(&download);
-			return Err(Error::Invalid(format!(
+			return Err(Failure::Refused(format!(
 				"the gateway sent more than the {limit} bytes dataset {} can be; download stopped",
 				a.dataset
 			)));
@@ -471,15 +466,16 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 
 	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
 		let contract = contract
-			.ok_or_else(|| Error::Invalid("an encrypted delivery without a contract".into()))?;
+			.ok_or_else(|| Failure::Refused("an encrypted delivery without a contract".into()))?;
 		let record = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
 		let sealed = record.envelope.map(|e| e.0).ok_or_else(|| {
-			Error::Invalid(format!("contract {contract} carries no key envelope"))
+			Failure::Refused(format!("contract {contract} carries no key envelope"))
 		})?;
 		let secret = keys::read_encryption_key(key_file)?;
-		let key: [u8; crypt::KEY_LEN] = envelope::open(&sealed, &secret)?
-			.try_into()
-			.map_err(|_| Error::Invalid("the envelope does not hold a 32-byte data key".into()))?;
+		let key: [u8; crypt::KEY_LEN] =
+			envelope::open(&sealed, &secret)?.try_into().map_err(|_| {
+				Failure::Refused("the envelope does not hold a 32-byte data key".into())
+			})?;
 		let decrypted = a.out.with_extension("decrypted");
 		let input = File::open(&download)?;
 		let bar = bytes_bar(input.metadata()?.len(), "decrypting");
@@ -493,7 +489,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 		fs::remove_file(&download)?;
 		if let Err(e) = result {
 			let _ = fs::remove_file(&decrypted);
-			return Err(e);
+			return Err(e.into());
 		}
 		decrypted
 	} else {
@@ -517,8 +513,8 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Error> {
 	} else {
 		let kept = a.out.with_extension("mismatch");
 		fs::rename(&plain, &kept)?;
-		Err(Error::Invalid(format!(
-			"{MISMATCH}: dataset {} on chain has {}, the data fetched has {} (kept as {})",
+		Err(Failure::HashMismatch(format!(
+			"dataset {} on chain has {}, the data fetched has {} (kept as {})",
 			a.dataset,
 			hex::encode(&expected),
 			hex::encode(&digest),
@@ -532,11 +528,43 @@ mod tests {
 	use super::*;
 	use citychain_client::primitives::geometry::fixed;
 
+	#[derive(clap::Parser)]
+	struct Register {
+		#[command(flatten)]
+		args: RegisterArgs,
+	}
+
+	fn register(extra: &[&str]) -> Result<RegisterArgs, clap::Error> {
+		use clap::Parser;
+		let base =
+			["register", "a.csv", "--title", "T", "--uri", "https://g/x", "--license", "MIT"];
+		Register::try_parse_from(base.iter().chain(extra)).map(|r| r.args)
+	}
+
 	#[test]
-	fn hash_functions_by_name() {
-		assert_eq!(hash_code("blake2b-256").unwrap(), 0xb220);
-		assert_eq!(hash_code("sha2-256").unwrap(), 0x12);
-		assert!(hash_code("md5").is_err());
+	fn the_chains_vocabularies_are_values_clap_checks() {
+		let a = register(&["--topic", "transportation", "--hash", "sha2-256"]).unwrap();
+		assert_eq!(a.topic, TopicCategory::Transportation);
+		assert_eq!(a.hash.code(), 0x12);
+		assert_eq!(
+			(a.policy, a.sensitivity),
+			(AccessPolicy::ApprovalRequired, Sensitivity::Internal)
+		);
+		for bad in [
+			["--topic", "traffic", "--hash", "sha2-256"],
+			["--topic", "farming", "--hash", "md5"],
+			["--topic", "farming", "--policy", "Open"],
+		] {
+			let refused = register(&bad).err();
+			let kind = refused.map(|e| e.kind());
+			assert_eq!(kind, Some(clap::error::ErrorKind::InvalidValue), "{bad:?}");
+		}
+		// the names are the ones JSON gives (the node's answers, the portal)
+		use citychain_client::rpc::api::json_name;
+		assert!(TopicCategory::ALL.iter().all(|t| json_name(t) == t.as_str()));
+		assert!(AccessPolicy::ALL.iter().all(|p| json_name(p) == p.as_str()));
+		let states = citychain_client::primitives::access::ContractState::ALL;
+		assert!(states.iter().all(|s| json_name(s) == s.as_str()));
 	}
 
 	#[test]

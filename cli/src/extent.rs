@@ -3,10 +3,8 @@
 //! `datetime`, `start_datetime`/`end_datetime`, `time`, `timestamp` or
 //! `date` properties.
 
-use citychain_client::{
-	primitives::{geometry::fixed, BoundingBox},
-	Error,
-};
+use crate::failure::Failure;
+use citychain_client::primitives::{geometry::fixed, BoundingBox};
 use serde_json::Value;
 
 /// The extent found in a GeoJSON document.
@@ -50,14 +48,14 @@ fn geometry(g: &Value, out: &mut impl FnMut(f64, f64)) {
 }
 
 /// The extent of a GeoJSON FeatureCollection, Feature or geometry.
-pub fn of_geojson(doc: &Value) -> Result<Extent, Error> {
+pub fn of_geojson(doc: &Value) -> Result<Extent, Failure> {
 	let features: Vec<&Value> = match doc["type"].as_str() {
 		Some("FeatureCollection") => {
 			doc["features"].as_array().map(|f| f.iter().collect()).unwrap_or_default()
 		},
 		Some("Feature") => vec![doc],
 		Some(_) => return Ok(extent_of(std::iter::once((doc, &Value::Null)))),
-		None => return Err(Error::Invalid("not a GeoJSON document (no \"type\")".into())),
+		None => return Err(Failure::Usage("not a GeoJSON document (no \"type\")".into())),
 	};
 	Ok(extent_of(features.into_iter().map(|f| (&f["geometry"], &f["properties"]))))
 }

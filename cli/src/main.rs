@@ -10,11 +10,13 @@
 mod common;
 mod exchange;
 mod extent;
+mod failure;
 
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},
 	checkpoint, keys,
 	primitives::audit::Subject,
+	primitives::{access::ContractState, DatasetStatus, TopicCategory},
 	rpc::{
 		api::{
 			access::ContractsParams,
@@ -24,11 +26,11 @@ use citychain_client::{
 		},
 		Node,
 	},
-	Error,
 };
 use clap::{Args, Parser, Subcommand};
-use common::{vocabulary, Context};
+use common::{one_of, Context};
 use exchange::found;
+use failure::Failure;
 use serde::Serialize;
 use std::{path::PathBuf, process::ExitCode};
 
@@ -146,10 +148,10 @@ struct SearchArgs {
 	q: Option<String>,
 	#[arg(long)]
 	owner: Option<u32>,
-	#[arg(long)]
-	topic: Vec<String>,
-	#[arg(long)]
-	status: Option<String>,
+	#[arg(long, value_parser = one_of(TopicCategory::ALL, TopicCategory::as_str))]
+	topic: Vec<TopicCategory>,
+	#[arg(long, value_parser = one_of(DatasetStatus::ALL, DatasetStatus::as_str))]
+	status: Option<DatasetStatus>,
 	/// Sort order, e.g. `-updated,+title` (the id ends every order).
 	#[arg(long)]
 	sortby: Option<String>,
@@ -168,8 +170,8 @@ struct ContractsArgs {
 	provider: Option<u32>,
 	#[arg(long)]
 	dataset: Option<u64>,
-	#[arg(long)]
-	state: Option<String>,
+	#[arg(long, value_parser = one_of(ContractState::ALL, ContractState::as_str))]
+	state: Option<ContractState>,
 	#[arg(long)]
 	cursor: Option<u64>,
 	#[arg(long, default_value_t = 10)]
@@ -220,9 +222,9 @@ fn print(value: &impl Serialize) {
 	println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+async fn run(cli: Cli) -> Result<(), Failure> {
 	if cli.suri.is_some() {
-		return Err(Error::Invalid(
+		return Err(Failure::Usage(
 			"--suri is not accepted: a secret on the command line shows in `ps` and the shell history; \
 			 use --key FILE, or set CITYCHAIN_SURI"
 				.into(),
@@ -254,10 +256,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				text: a.text,
 				q: a.q.map(QParam::Text),
 				owner: a.owner,
-				status: a.status.map(|s| vocabulary("status", &s)).transpose()?,
+				status: a.status,
 				sortby: a.sortby.map(SortbyParam::Text),
 				cursor: a.cursor,
-				topics: a.topic.iter().map(|t| vocabulary("topic", t)).collect::<Result<_, _>>()?,
+				topics: a.topic,
 				limit: Some(a.limit),
 				..Default::default()
 			};
@@ -298,7 +300,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				consumer: a.consumer,
 				provider: a.provider,
 				dataset: a.dataset,
-				state: a.state.map(|s| vocabulary("contract state", &s)).transpose()?,
+				state: a.state,
 				cursor: a.cursor,
 				limit: Some(a.limit),
 			};
@@ -334,9 +336,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
 		},
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
 			let text = std::fs::read_to_string(&path)
-				.map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+				.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
 			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&text).map_err(|e| {
-				Error::Invalid(format!("{} is not a checkpoint: {e}", path.display()))
+				Failure::Usage(format!("{} is not a checkpoint: {e}", path.display()))
 			})?;
 			print(&checkpoint::verify(&ctx.node, &checkpoint).await?);
 		},
@@ -348,7 +350,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 				.create_new(true)
 				.open(&out)
 				.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes()))
-				.map_err(|e| Error::Invalid(format!("cannot write {}: {e}", out.display())))?;
+				.map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
 			eprintln!("checkpoint of entry {} written to {}", checkpoint.index, out.display());
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},
@@ -356,25 +358,23 @@ async fn run(cli: Cli) -> Result<(), Error> {
 			let result = ctx.node.verify(Some(VerifyParams { from, to }), None).await?;
 			print(&result);
 			if !result.ok {
-				return Err(Error::Invalid("the audit log's hash chain is broken".into()));
+				return Err(Failure::Refused("the audit log's hash chain is broken".into()));
 			}
 		},
 	}
 	Ok(())
 }
 
-/// Exit codes: 0 done, 1 failed, 3 the fetched data does not match its hash.
+/// Exit codes: 0 done, then as [`Failure::exit_code`] says: 1 refused or
+/// failed, 2 a usage error, 3 the fetched data does not match its hash, 4
+/// not found.
 #[tokio::main]
 async fn main() -> ExitCode {
 	match run(Cli::parse()).await {
 		Ok(()) => ExitCode::SUCCESS,
-		Err(Error::Invalid(message)) if message.starts_with(exchange::MISMATCH) => {
-			eprintln!("citychain: {message}");
-			ExitCode::from(3)
-		},
-		Err(e) => {
-			eprintln!("citychain: {e}");
-			ExitCode::FAILURE
+		Err(failure) => {
+			eprintln!("citychain: {failure}");
+			ExitCode::from(failure.exit_code())
 		},
 	}
 }

@@ -70,6 +70,32 @@ pub enum ContractState {
 }
 
 impl ContractState {
+	/// Every state, in declaration order.
+	pub const ALL: &'static [Self] = &[
+		Self::Requested,
+		Self::Approved,
+		Self::Rejected,
+		Self::Cancelled,
+		Self::Lapsed,
+		Self::Expired,
+		Self::Revoked,
+		Self::Relinquished,
+	];
+
+	/// The state's name, as JSON writes it.
+	pub fn as_str(&self) -> &'static str {
+		match self {
+			Self::Requested => "requested",
+			Self::Approved => "approved",
+			Self::Rejected => "rejected",
+			Self::Cancelled => "cancelled",
+			Self::Lapsed => "lapsed",
+			Self::Expired => "expired",
+			Self::Revoked => "revoked",
+			Self::Relinquished => "relinquished",
+		}
+	}
+
 	/// Whether the contract may still change: Requested or Approved.
 	pub fn is_live(&self) -> bool {
 		matches!(self, Self::Requested | Self::Approved)

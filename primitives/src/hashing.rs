@@ -21,17 +21,31 @@ pub enum HashFunction {
 }
 
 impl HashFunction {
+	/// Every supported function.
+	pub const ALL: &'static [Self] = &[
+		Self::Sha2_256,
+		Self::Sha2_512,
+		Self::Sha3_256,
+		Self::Keccak256,
+		Self::Blake2b256,
+		Self::Blake2b512,
+	];
+
 	/// The function with this multicodec code, if it is supported.
 	pub fn from_code(code: u64) -> Option<Self> {
-		Some(match code {
-			0x12 => Self::Sha2_256,
-			0x13 => Self::Sha2_512,
-			0x16 => Self::Sha3_256,
-			0x1b => Self::Keccak256,
-			0xb220 => Self::Blake2b256,
-			0xb240 => Self::Blake2b512,
-			_ => return None,
-		})
+		Self::ALL.iter().copied().find(|f| f.code() == code)
+	}
+
+	/// The multicodec code.
+	pub fn code(&self) -> u64 {
+		match self {
+			Self::Sha2_256 => 0x12,
+			Self::Sha2_512 => 0x13,
+			Self::Sha3_256 => 0x16,
+			Self::Keccak256 => 0x1b,
+			Self::Blake2b256 => 0xb220,
+			Self::Blake2b512 => 0xb240,
+		}
 	}
 
 	/// The multicodec name.
