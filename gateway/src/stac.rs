@@ -14,7 +14,7 @@ use axum::{
 	Json,
 };
 use citychain_client::{
-	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE},
+	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE, BoundingBox},
 	rpc::api::{
 		audit::EntriesParams,
 		datasets::{Dataset, Extent, ExtentParams, IdsParam, StacSearchParams},
@@ -343,23 +343,13 @@ impl CollectionSearch {
 			.flatten()
 			.filter_map(Value::as_f64)
 			.collect();
-		let in_space = match (self.bbox, &b[..]) {
+		// The one intersection rule, across the antimeridian included.
+		let in_space = match (self.bbox, BoundingBox::from_degrees(&b)) {
 			(None, _) => true,
-			(Some([w, s, e, n]), &[cw, cs, ce, cn]) => {
-				// Boxes across the antimeridian as two halves each.
-				let halves = |w: f64, e: f64| {
-					if w > e {
-						vec![(w, 180.0), (-180.0, e)]
-					} else {
-						vec![(w, e)]
-					}
-				};
-				s <= cn
-					&& cs <= n && halves(w, e)
-					.iter()
-					.any(|&(a, b)| halves(cw, ce).iter().any(|&(c, d)| a <= d && c <= b))
+			(Some(asked), Ok(extent)) => {
+				BoundingBox::from_degrees(&asked).is_ok_and(|asked| asked.intersects(&extent))
 			},
-			_ => false,
+			(Some(_), Err(_)) => false,
 		};
 		let time = |v: &Value| v.as_str().and_then(rfc3339_ms);
 		let (start, end) = (

@@ -79,7 +79,11 @@ pub mod pallet {
 		pub head: Hash32,
 	}
 
+	/// 0: the layout as first released.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]

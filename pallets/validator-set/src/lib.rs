@@ -81,7 +81,11 @@ pub mod pallet {
 		<T as Config>::MaxValidators,
 	>;
 
+	/// 0: the layout as first released.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -147,6 +151,14 @@ pub mod pallet {
 					.expect("at most MaxValidators genesis validators");
 			}
 			Validators::<T>::put(set);
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -226,6 +238,27 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// What holds after every block: no account validates twice, no
+		/// department has two validators, and each validates for a
+		/// department that exists.
+		#[cfg(any(feature = "try-runtime", test))]
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			let set = Validators::<T>::get();
+			for (i, (who, department)) in set.iter().enumerate() {
+				let later = &set[i + 1..];
+				ensure!(!later.iter().any(|(w, _)| w == who), "an account validates twice");
+				ensure!(
+					!later.iter().any(|(_, d)| d == department),
+					"a department has two validators"
+				);
+				ensure!(
+					T::Departments::department(*department).is_some(),
+					"a validator's department does not exist"
+				);
+			}
+			Ok(())
+		}
+
 		/// The accounts of the validator set, in order.
 		pub fn accounts() -> Vec<T::AccountId> {
 			Validators::<T>::get().into_iter().map(|(who, _)| who).collect()

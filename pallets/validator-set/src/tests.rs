@@ -167,3 +167,15 @@ fn a_reported_validator_leaves_the_set_unless_it_is_at_its_minimum() {
 		assert_eq!(System::events().len(), events);
 	});
 }
+
+#[test]
+fn try_state_holds_through_changes_and_finds_a_department_with_two_validators() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(ValidatorSet::do_try_state());
+		assert_ok!(ValidatorSet::add_validator(council(), 13));
+		assert_ok!(ValidatorSet::remove_validator(council(), 10));
+		assert_ok!(ValidatorSet::do_try_state());
+		Validators::<Test>::mutate(|set| set.try_push((14, 1)).unwrap());
+		assert!(ValidatorSet::do_try_state().is_err());
+	});
+}
