@@ -122,7 +122,7 @@ test('a checkpoint kept off chain verifies later, and a forged or altered one do
   assert.equal(checkpoint.chain, api.genesisHash.toHex());
   const entry = (await api.rpc.audit.entries({ fromIndex: checkpoint.index, toIndex: checkpoint.index })).toJSON().items[0];
   assert.equal(checkpoint.head, entry.hash);
-  assert.equal((await cli(node.endpoint, ['audit', 'checkpoint', '--out', file], { suri: '//Dave' })).code, 1, 'never overwrites');
+  assert.equal((await cli(node.endpoint, ['audit', 'checkpoint', '--out', file], { suri: '//Dave' })).code, 2, 'never overwrites: a usage error');
 
   // The log grows; the checkpoint still holds, up to the new last entry
   // (verification reads the finalized log: wait for the entry's block).
