@@ -789,6 +789,28 @@ mod tests {
 	}
 
 	#[test]
+	fn a_stac_searchs_base_is_an_http_url_of_at_most_256_bytes() {
+		let search = |base: &str| {
+			let params = json!({ "base": base });
+			parse_stac_search(&serde_json::from_value::<StacSearchParams>(params).unwrap())
+		};
+		assert!(search("https://gateway.city.example").is_ok());
+		let longest = format!("https://g.example/{}", "a".repeat(MAX_BASE_BYTES - 18));
+		assert_eq!(longest.len(), MAX_BASE_BYTES);
+		assert!(search(&longest).is_ok());
+		for bad in [
+			format!("{longest}a"),
+			"javascript:alert(1)".into(),
+			"https://user@g.example".into(),
+			"//g.example".into(),
+			String::new(),
+		] {
+			let refused = search(&bad).unwrap_err();
+			assert!(refused.message().starts_with("base: "), "{bad:?}: {}", refused.message());
+		}
+	}
+
+	#[test]
 	fn bbox_accepts_lists_and_strings() {
 		let parse = |v: Value| parse_bbox(&BboxParam(v));
 		let b = parse(json!("116.2, 39.8,116.5,40")).unwrap();
