@@ -415,9 +415,7 @@ where
 		let info = self.client.info();
 		if at == info.finalized_hash {
 			let head = Reached { number: info.finalized_number, hash: at };
-			return self
-				.views
-				.get(reader, head, || visibility::visible_to(&*self.client, reader, head));
+			return self.views.get(&*self.client, reader, head);
 		}
 		let number = self
 			.client
@@ -538,9 +536,7 @@ where
 		let found = tokio::task::spawn_blocking(move || {
 			let _admitted = admitted;
 			let visible = match reader {
-				Some(reader) => {
-					views.get(&reader, now, || visibility::visible_to(&*client, &reader, now))?
-				},
+				Some(reader) => views.get(&*client, &reader, now)?,
 				None => None,
 			};
 			read(&index, visible, answer.number).map_err(index_error)

@@ -39,14 +39,14 @@ pub struct Views {
 type ViewsAt = std::collections::HashMap<String, Option<Visible>>;
 
 impl Views {
-	/// `reader`'s view at `at`, from `compute` unless known. One account
+	/// `reader`'s view at `at` ([`visible_to`]) unless known. One account
 	/// under several SS58 prefixes is one reader.
-	pub fn get(
-		&self,
-		reader: &str,
-		at: Reached,
-		compute: impl FnOnce() -> RpcResult<Option<Visible>>,
-	) -> RpcResult<Option<Visible>> {
+	pub fn get<C>(&self, client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visible>>
+	where
+		C: ProvideRuntimeApi<Block>,
+		C::Api: AccessApi<Block, AccountId, BlockNumber>
+			+ DepartmentsApi<Block, AccountId, BlockNumber>,
+	{
 		let key = reader_key(reader);
 		{
 			let known = self.at.lock().unwrap_or_else(|p| p.into_inner());
@@ -56,7 +56,7 @@ impl Views {
 				}
 			}
 		}
-		let view = compute()?;
+		let view = visible_to(client, reader, at)?;
 		let mut known = self.at.lock().unwrap_or_else(|p| p.into_inner());
 		if known.0 != Some(at) {
 			*known = (Some(at), Default::default());
