@@ -18,6 +18,7 @@
 //!   [`OnDatasetWithdrawn`](access::OnDatasetWithdrawn)).
 //! - [`audit`]: the audit entry, its actions and subjects, the hash chain,
 //!   and the [`AuditSink`](audit::AuditSink) trait the pallets record through.
+//! - [`visibility`]: who may see which records of the catalogue.
 //! - [`api`]: the runtime APIs the node serves over JSON-RPC.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -36,6 +37,7 @@ pub mod paging;
 #[cfg(feature = "std")]
 pub mod testing;
 pub mod time;
+pub mod visibility;
 pub mod vocabulary;
 
 pub use api::DepartmentInfo;
