@@ -68,7 +68,7 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId, base: Option<&str>) ->
 	let mut extensions =
 		vec![FILE_EXTENSION.to_string(), VERSION_EXTENSION.into(), PROJECTION_EXTENSION.into()];
 	extensions.extend(place.extension());
-	let mut item = filterable(&id, &collection, d);
+	let mut item = filterable(&id, &collection, d, &|_| true);
 	item["type"] = "Feature".into();
 	item["stac_version"] = STAC_VERSION.into();
 	item["stac_extensions"] = extensions.into();
@@ -80,47 +80,53 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId, base: Option<&str>) ->
 
 /// What a CQL2 filter is evaluated against: the Item's id, collection,
 /// geometry and properties (every queryable), without its links and
-/// assets.
-pub fn filterable(id: &str, collection: &str, d: &Record) -> Value {
-	let license = d.license.as_ref();
-	let mut properties = json!({
-		"title": text(&d.title),
-		"description": text(&d.description),
-		"keywords": d.keywords.iter().map(|k| text(k)).collect::<Vec<_>>(),
-		"created": rfc3339(d.created.time.try_into().unwrap_or(i64::MAX)),
-		"updated": rfc3339(d.updated.time.try_into().unwrap_or(i64::MAX)),
-		"version": d.version.to_string(),
-		"deprecated": matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn),
-		"license": license.map_or("other".into(), |l| text(&l.expression)),
-		"proj:code": format!("EPSG:{}", d.crs),
-		"citychain:owner": d.owner,
-		"citychain:publisher": ss58(&d.publisher),
-		"citychain:topic": d.topic,
-		"citychain:status": d.status,
-		"citychain:access_policy": d.policy,
-		"citychain:sensitivity": d.sensitivity,
-		"citychain:created_block": d.created.block,
-		"citychain:updated_block": d.updated.block,
+/// assets; of the geometry and the properties only those `wanted` (by
+/// name), so that a filter is evaluated on what it names and no more.
+pub fn filterable(id: &str, collection: &str, d: &Record, wanted: &dyn Fn(&str) -> bool) -> Value {
+	let mut properties = serde_json::Map::new();
+	let mut put = |name: &str, value: &dyn Fn() -> Value| {
+		if wanted(name) {
+			properties.insert(name.into(), value());
+		}
+	};
+	let time = |ms: u64| -> Value { rfc3339(ms.try_into().unwrap_or(i64::MAX)).into() };
+	put("title", &|| text(&d.title).into());
+	put("description", &|| text(&d.description).into());
+	put("keywords", &|| d.keywords.iter().map(|k| text(k)).collect::<Vec<_>>().into());
+	put("created", &|| time(d.created.time));
+	put("updated", &|| time(d.updated.time));
+	put("version", &|| d.version.to_string().into());
+	put("deprecated", &|| {
+		matches!(d.status, DatasetStatus::Deprecated | DatasetStatus::Withdrawn).into()
 	});
+	put("license", &|| d.license.as_ref().map_or("other".into(), |l| text(&l.expression)).into());
+	put("proj:code", &|| format!("EPSG:{}", d.crs).into());
+	put("citychain:owner", &|| d.owner.into());
+	put("citychain:publisher", &|| ss58(&d.publisher).into());
+	put("citychain:topic", &|| json!(d.topic));
+	put("citychain:status", &|| json!(d.status));
+	put("citychain:access_policy", &|| json!(d.policy));
+	put("citychain:sensitivity", &|| json!(d.sensitivity));
+	put("citychain:created_block", &|| d.created.block.into());
+	put("citychain:updated_block", &|| d.updated.block.into());
 	match d.time {
 		TimeRange { start, end: Some(end) } if end != start => {
-			properties["datetime"] = Value::Null;
-			properties["start_datetime"] = rfc3339(start).into();
-			properties["end_datetime"] = rfc3339(end).into();
+			put("datetime", &|| Value::Null);
+			put("start_datetime", &|| rfc3339(start).into());
+			put("end_datetime", &|| rfc3339(end).into());
 		},
 		TimeRange { start, end } => {
-			properties["datetime"] = rfc3339(start).into();
+			put("datetime", &|| rfc3339(start).into());
 			// STAC has no open-ended range: an ongoing dataset is stamped
 			// with its start and marked as ongoing.
-			properties["citychain:ongoing"] = end.is_none().into();
+			put("citychain:ongoing", &|| end.is_none().into());
 		},
 	}
-	json!({
-		"id": id,
-		"collection": collection,
-		"geometry": geometry(&d.bbox),
-		"properties": properties,
-	})
+	let mut item = json!({ "id": id, "collection": collection, "properties": properties });
+	if wanted("geometry") {
+		item["geometry"] = geometry(&d.bbox);
+	}
+	item
 }
 
 /// The Item's assets: the data where the record says it is. A location that
@@ -234,7 +240,7 @@ mod tests {
 
 	#[test]
 	fn an_item_served_under_a_base_links_absolutely_and_keeps_its_licence_links() {
-		use crate::search_index::store::tests::{record, Rng};
+		use crate::search_index::fixtures::{record, Rng};
 		let mut d = record(&mut Rng(7), 5);
 		d.owner = 1;
 		d.predecessor = Some(2);
@@ -261,7 +267,7 @@ mod tests {
 		assert_eq!(relative["links"][1]["href"], "./7");
 		assert_eq!(relative["stac_extensions"].as_array().unwrap().len(), 3);
 		// a filter sees every queryable, and no links or assets
-		let filterable = filterable("5", "department-1", &d);
+		let filterable = filterable("5", "department-1", &d, &|_| true);
 		assert_eq!(filterable["properties"], item["properties"]);
 		assert_eq!(filterable["geometry"], item["geometry"]);
 		assert!(filterable.get("links").is_none() && filterable.get("assets").is_none());

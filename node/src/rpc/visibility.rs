@@ -1,15 +1,15 @@
 //! Who may see which dataset records, for searches that name a `reader`:
-//! anyone sees the `public` ones; a member of an active department also the
-//! `internal` and `confidential` ones, its own department's, and those it
-//! holds a live contract for; a member of an active regulator every one.
-//! The gateway names the reader it authenticated; the node's own RPC is not
-//! authenticated, so a search without a `reader` sees every record, which a
-//! node answers only on loopback, to its operator (see docs/exchange.md).
+//! the rule is `citychain_primitives::visibility`; this module reads what it
+//! needs from state (the reader's membership, its department's live
+//! contracts) once per reader and finalized block. The gateway names the
+//! reader it authenticated; the node's own RPC is not authenticated, so a
+//! search without a `reader` sees every record, which a node answers only on
+//! loopback, to its operator (see docs/exchange.md).
 
 use citychain_primitives::{
 	access::{ContractQuery, ContractState, MAX_CONTRACT_PAGE},
 	api::{AccessApi, DepartmentsApi},
-	Sensitivity,
+	visibility::Visibility,
 };
 use citychain_rpc_api::datasets::ANONYMOUS;
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
@@ -18,7 +18,7 @@ use sp_api::ProvideRuntimeApi;
 use sp_core::crypto::Ss58Codec;
 
 use super::{invalid_params as invalid, runtime_error};
-use crate::search_index::{Reached, Visible};
+use crate::search_index::Reached;
 
 /// Most live contracts of a reader's department a search takes into account;
 /// a department holding more gets an error rather than a partial view.
@@ -36,12 +36,12 @@ pub struct Views {
 }
 
 /// Each reader's view at one block.
-type ViewsAt = std::collections::HashMap<String, Option<Visible>>;
+type ViewsAt = std::collections::HashMap<String, Option<Visibility>>;
 
 impl Views {
 	/// `reader`'s view at `at` ([`visible_to`]) unless known. One account
 	/// under several SS58 prefixes is one reader.
-	pub fn get<C>(&self, client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visible>>
+	pub fn get<C>(&self, client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visibility>>
 	where
 		C: ProvideRuntimeApi<Block>,
 		C::Api: AccessApi<Block, AccountId, BlockNumber>
@@ -75,63 +75,53 @@ pub fn reader_key(reader: &str) -> String {
 	AccountId::from_ss58check(reader).map_or_else(|_| reader.to_owned(), |a| a.to_ss58check())
 }
 
-/// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`;
-/// `None` if every record.
-pub fn visible_to<C>(client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visible>>
+/// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`
+/// (`Visibility::of`, from its membership and its department's live
+/// contracts); `None` if every record.
+pub fn visible_to<C>(client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visibility>>
 where
 	C: ProvideRuntimeApi<Block>,
 	C::Api:
 		AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
 {
-	let public = Visible { sensitivities: vec![Sensitivity::Public], ..Default::default() };
 	if reader == ANONYMOUS {
-		return Ok(Some(public));
+		return Ok(Some(Visibility::public()));
 	}
 	let account = AccountId::from_ss58check(reader).map_err(|_| {
 		invalid(format!("reader: {reader:?} is neither {ANONYMOUS:?} nor an SS58 address"))
 	})?;
 	let api = client.runtime_api();
 	let membership = api.membership(at.hash, account).map_err(runtime_error)?;
-	let Some(member) = membership.filter(|m| m.status.is_active()) else { return Ok(Some(public)) };
-	if member.kind.is_regulator() {
-		return Ok(None);
-	}
-	let mut contracted = Vec::new();
-	let mut cursor = None;
-	loop {
-		let query = ContractQuery {
-			consumer: Some(member.department),
-			provider: None,
-			dataset: None,
-			state: Some(ContractState::Approved),
-			cursor,
-			limit: MAX_CONTRACT_PAGE,
-		};
-		let page = api
-			.contracts(at.hash, query)
-			.map_err(runtime_error)?
-			.map_err(|e| runtime_error(format!("contracts of the reader's department: {e:?}")))?;
-		contracted.extend(
-			page.items
-				.iter()
-				.filter(|c| c.contract.grants_at(at.number))
-				.map(|c| c.contract.dataset),
-		);
-		if contracted.len() > MAX_READER_CONTRACTS {
-			return Err(invalid(format!(
-				"reader: its department holds more than {MAX_READER_CONTRACTS} live contracts, more than a search takes into account"
-			)));
+	Visibility::of(membership.as_ref(), |department| {
+		let mut contracted = Vec::new();
+		let mut cursor = None;
+		loop {
+			let query = ContractQuery {
+				consumer: Some(department),
+				provider: None,
+				dataset: None,
+				state: Some(ContractState::Approved),
+				cursor,
+				limit: MAX_CONTRACT_PAGE,
+			};
+			let page = api.contracts(at.hash, query).map_err(runtime_error)?.map_err(|e| {
+				runtime_error(format!("contracts of the reader's department: {e:?}"))
+			})?;
+			contracted.extend(
+				page.items
+					.iter()
+					.filter(|c| c.contract.grants_at(at.number))
+					.map(|c| c.contract.dataset),
+			);
+			if contracted.len() > MAX_READER_CONTRACTS {
+				return Err(invalid(format!(
+					"reader: its department holds more than {MAX_READER_CONTRACTS} live contracts, more than a search takes into account"
+				)));
+			}
+			match page.next {
+				Some(next) => cursor = Some(next),
+				None => return Ok(contracted),
+			}
 		}
-		match page.next {
-			Some(next) => cursor = Some(next),
-			None => break,
-		}
-	}
-	contracted.sort_unstable();
-	contracted.dedup();
-	Ok(Some(Visible {
-		sensitivities: vec![Sensitivity::Public, Sensitivity::Internal, Sensitivity::Confidential],
-		department: Some(member.department),
-		contracted,
-	}))
+	})
 }

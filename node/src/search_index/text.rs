@@ -27,6 +27,37 @@ pub fn words(text: &str) -> Vec<String> {
 		.collect()
 }
 
+/// Why free text is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextError {
+	/// A term longer than [`MAX_TERM_BYTES`].
+	TooLong(String),
+	/// A term without a letter or digit.
+	NoWords(String),
+	/// A term of more than [`MAX_TERM_WORDS`] words.
+	TooManyWords(String),
+	/// No terms at all.
+	NoTerms,
+	/// More than [`MAX_TERMS`] terms.
+	TooManyTerms,
+}
+
+impl std::fmt::Display for TextError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			TextError::TooLong(term) => {
+				write!(f, "the term {term:?} is longer than {MAX_TERM_BYTES} bytes")
+			},
+			TextError::NoWords(term) => write!(f, "the term {term:?} has no word in it"),
+			TextError::TooManyWords(term) => {
+				write!(f, "the term {term:?} has more than {MAX_TERM_WORDS} words")
+			},
+			TextError::NoTerms => f.write_str("no terms"),
+			TextError::TooManyTerms => write!(f, "at most {MAX_TERMS} terms"),
+		}
+	}
+}
+
 /// The terms of a free-text search, each the words of a phrase.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FreeText(Vec<Vec<String>>);
@@ -34,28 +65,28 @@ pub struct FreeText(Vec<Vec<String>>);
 impl FreeText {
 	/// The terms `given` (each a word or a phrase), bounded; a term without
 	/// a letter or digit is refused.
-	pub fn parse<'a>(given: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+	pub fn parse<'a>(given: impl IntoIterator<Item = &'a str>) -> Result<Self, TextError> {
 		let mut terms: Vec<Vec<String>> = Vec::new();
 		for term in given {
 			if term.len() > MAX_TERM_BYTES {
-				return Err(format!("the term {term:?} is longer than {MAX_TERM_BYTES} bytes"));
+				return Err(TextError::TooLong(term.into()));
 			}
 			let words = words(term);
 			if words.is_empty() {
-				return Err(format!("the term {term:?} has no word in it"));
+				return Err(TextError::NoWords(term.into()));
 			}
 			if words.len() > MAX_TERM_WORDS {
-				return Err(format!("the term {term:?} has more than {MAX_TERM_WORDS} words"));
+				return Err(TextError::TooManyWords(term.into()));
 			}
 			if !terms.contains(&words) {
 				terms.push(words);
 			}
 		}
 		if terms.is_empty() {
-			return Err("no terms".into());
+			return Err(TextError::NoTerms);
 		}
 		if terms.len() > MAX_TERMS {
-			return Err(format!("at most {MAX_TERMS} terms"));
+			return Err(TextError::TooManyTerms);
 		}
 		Ok(Self(terms))
 	}
@@ -106,19 +137,20 @@ mod tests {
 			FreeText::parse(["a* OR \"b\" NEAR(c)"]).unwrap().0,
 			vec![vec!["a", "or", "b", "near", "c"]]
 		);
-		assert!(FreeText::parse(["\"*\""]).unwrap_err().contains("has no word"));
-		assert!(FreeText::parse(Vec::<&str>::new()).is_err());
+		assert_eq!(
+			FreeText::parse(["\"*\""]).unwrap_err().to_string(),
+			"the term \"\\\"*\\\"\" has no word in it"
+		);
+		assert_eq!(FreeText::parse(Vec::<&str>::new()), Err(TextError::NoTerms));
 		let many: Vec<String> = (0..=MAX_TERMS).map(|i| format!("w{i}")).collect();
 		assert_eq!(
-			FreeText::parse(many.iter().map(String::as_str)).unwrap_err(),
+			FreeText::parse(many.iter().map(String::as_str)).unwrap_err().to_string(),
 			format!("at most {MAX_TERMS} terms")
 		);
-		assert!(FreeText::parse([&*"w ".repeat(MAX_TERM_WORDS + 1)])
-			.unwrap_err()
-			.contains("words"));
-		assert!(FreeText::parse([&*"w".repeat(MAX_TERM_BYTES + 1)])
-			.unwrap_err()
-			.contains("bytes"));
+		let wordy = "w ".repeat(MAX_TERM_WORDS + 1);
+		assert_eq!(FreeText::parse([&*wordy]), Err(TextError::TooManyWords(wordy.clone())));
+		let long = "w".repeat(MAX_TERM_BYTES + 1);
+		assert_eq!(FreeText::parse([&*long]), Err(TextError::TooLong(long.clone())));
 	}
 
 	#[test]
