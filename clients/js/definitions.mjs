@@ -63,6 +63,11 @@ export const rpc = {
       params: [{ name: 'params', type: 'Json' }, at],
       type: 'Json',
     },
+    extents: {
+      description: 'datasets_extent of every department of which the reader may see a record, in one query ({ reader? })',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
     queryables: {
       description: 'The properties a search filter may name, as JSON Schema',
       params: [],
@@ -76,6 +81,11 @@ export const rpc = {
         { name: 'id', type: 'u32' },
         at,
       ],
+      type: 'Json',
+    },
+    list: {
+      description: 'Every department (retired ones included) and its members, in the order of their ids',
+      params: [at],
       type: 'Json',
     },
   },

@@ -105,6 +105,7 @@ pub const ALLOWED: &[&str] = &[
 	"datasets_stacItem",
 	"datasets_stacSearch",
 	"datasets_extent",
+	"datasets_extents",
 	"datasets_queryables",
 	"access_check",
 	"access_get",
@@ -112,10 +113,12 @@ pub const ALLOWED: &[&str] = &[
 	"audit_entries",
 	"audit_verify",
 	"departments_get",
+	"departments_list",
 ];
 
 /// The methods whose first parameter (an object) names a `reader`.
-const READER_BOUND: &[&str] = &["datasets_search", "datasets_stacSearch", "datasets_extent"];
+const READER_BOUND: &[&str] =
+	&["datasets_search", "datasets_stacSearch", "datasets_extent", "datasets_extents"];
 
 /// The methods whose first parameter is a list of storage keys: it must name
 /// between 1 and [`MAX_STORAGE_KEYS`] (the relay's node connection is on

@@ -17,7 +17,7 @@ use citychain_client::{
 	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE, BoundingBox},
 	rpc::api::{
 		audit::EntriesParams,
-		datasets::{Dataset, Extent, ExtentParams, IdsParam, StacSearchParams},
+		datasets::{Coverage, Dataset, ExtentsParams, IdsParam, StacSearchParams},
 		departments::Department,
 		json_name, AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
@@ -62,8 +62,6 @@ const CONFORMANCE: &[&str] = &[
 /// Search parameters the API takes (and `/api` describes); anything else is
 /// refused.
 pub use citychain_stac::query::SEARCH_FIELDS;
-/// A bound on departments, in case the node answers oddly.
-const MAX_DEPARTMENTS: u32 = 10_000;
 /// Collections per page of a collection search, at most and by default.
 const MAX_COLLECTIONS: usize = 100;
 /// Readers whose collections of the latest block are kept.
@@ -193,10 +191,10 @@ fn department_of(collection: &str) -> Result<u32, ApiError> {
 		.ok_or_else(|| ApiError::not_found(format!("no collection {collection:?}")))
 }
 
-/// The collection of department `info` (a `departments_get` answer) with
-/// `extent` (a `datasets_extent` answer: what the reader may see); the
+/// The collection of department `info` (from `departments_list`) with
+/// `extent` (from `datasets_extents`: what the reader may see); the
 /// department is its provider, with its web page if it names one.
-fn collection(base: &str, info: &Department, extent: &Extent) -> Value {
+fn collection(base: &str, info: &Department, extent: &Coverage) -> Value {
 	let department = info.id;
 	let id = format!("department-{department}");
 	let bbox = extent.bbox.unwrap_or([-180.0, -90.0, 180.0, 90.0]);
@@ -273,14 +271,19 @@ async fn all_collections(
 	state
 		.collections
 		.get(at, reader, || async move {
-			let mut out = Vec::new();
-			// Department ids run from 0 without gaps (retired ones stay).
-			for department in 0..MAX_DEPARTMENTS {
-				let Some(info) = state.node.department(department, Some(at)).await? else { break };
-				let asked = ExtentParams { owner: department, reader: Some(reader.0.clone()) };
-				let extent = state.node.extent(asked, Some(at)).await?;
-				out.push(collection(&state.settings.public_url, &info, &extent));
-			}
+			// Two calls whatever the number of departments: the directory,
+			// and what the reader may see of each in one query of the index.
+			let departments = state.node.departments(Some(at)).await?;
+			let asked = ExtentsParams { reader: Some(reader.0.clone()) };
+			let extents = state.node.extents(asked, Some(at)).await?.departments;
+			let empty = Coverage { count: 0, bbox: None, interval: [None, None] };
+			let out = departments
+				.iter()
+				.map(|info| {
+					let extent = extents.iter().find(|e| e.owner == info.id);
+					collection(&state.settings.public_url, info, extent.map_or(&empty, |e| &e.coverage))
+				})
+				.collect();
 			Ok(Arc::new(out))
 		})
 		.await
@@ -938,7 +941,7 @@ mod tests {
 	fn a_collection_is_its_department_with_the_extent_a_reader_may_see() {
 		use citychain_client::{
 			primitives::{DepartmentKind, DepartmentStatus},
-			rpc::api::{datasets::At, AccountId},
+			rpc::api::AccountId,
 		};
 		let department = |id, uri: &str| Department {
 			id,
@@ -951,12 +954,10 @@ mod tests {
 			registered_at: 0,
 			members: vec![],
 		};
-		let at = At { number: 9, hash: H256::zero() };
-		let extent = Extent {
+		let extent = Coverage {
 			count: 3,
 			bbox: Some([116.2, 39.8, 116.5, 40.0]),
 			interval: [Some("2024-01-01T00:00:00.000Z".into()), None],
-			at,
 		};
 		let c = collection(
 			"http://gw",
@@ -972,7 +973,7 @@ mod tests {
 			json!([["2024-01-01T00:00:00.000Z", null]])
 		);
 		assert_eq!(c["citychain:datasets"], 3);
-		let none = Extent { count: 0, bbox: None, interval: [None, None], at };
+		let none = Coverage { count: 0, bbox: None, interval: [None, None] };
 		let bare = collection("http://gw", &department(2, "ipfs://x"), &none);
 		assert!(bare["providers"][0].get("url").is_none(), "only a web page is a provider's url");
 		assert_eq!(bare["extent"]["spatial"]["bbox"], json!([[-180.0, -90.0, 180.0, 90.0]]));

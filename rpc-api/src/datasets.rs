@@ -275,9 +275,10 @@ pub struct Page {
 	pub at: At,
 }
 
-/// What `datasets_extent` answers.
+/// How many records of a department a reader may see, and where and when
+/// they lie.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Extent {
+pub struct Coverage {
 	/// The records the reader may see.
 	pub count: u64,
 	/// `[west, south, east, north]` in degrees around their footprints;
@@ -285,6 +286,29 @@ pub struct Extent {
 	pub bbox: Option<[f64; 4]>,
 	/// `[start, end]` in RFC 3339; `end` is `null` if one is ongoing.
 	pub interval: [Option<String>; 2],
+}
+
+/// What `datasets_extent` answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extent {
+	#[serde(flatten)]
+	pub coverage: Coverage,
+	pub at: At,
+}
+
+/// One department's coverage in `datasets_extents`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentCoverage {
+	pub owner: DepartmentId,
+	#[serde(flatten)]
+	pub coverage: Coverage,
+}
+
+/// What `datasets_extents` answers: each department of which the reader
+/// may see records, in the order of their ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Extents {
+	pub departments: Vec<DepartmentCoverage>,
 	pub at: At,
 }
 
@@ -460,6 +484,15 @@ pub struct ExtentParams {
 	pub reader: Option<String>,
 }
 
+/// Parameters of `datasets_extents`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtentsParams {
+	/// As in `datasets_search`.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub reader: Option<String>,
+}
+
 /// The dataset registry.
 #[rpc(client, server)]
 pub trait DatasetsApi {
@@ -509,6 +542,12 @@ pub trait DatasetsApi {
 	/// `datasets_search`.
 	#[method(name = "datasets_extent")]
 	async fn extent(&self, params: ExtentParams, at: Option<BlockHash>) -> RpcResult<Extent>;
+
+	/// `datasets_extent` of every department at once, in one query of the
+	/// index: those of which the reader may see no record are left out.
+	#[method(name = "datasets_extents")]
+	async fn extents(&self, params: ExtentsParams, at: Option<BlockHash>)
+		-> RpcResult<Extents>;
 
 	/// The properties a search's CQL2 filter may name, as the `properties`
 	/// of a JSON Schema (OGC API - Features - Part 3 queryables).

@@ -60,4 +60,10 @@ pub trait DepartmentsApi {
 	/// `null` if there is no department with this id.
 	#[method(name = "departments_get")]
 	fn department(&self, id: DepartmentId, at: Option<BlockHash>) -> RpcResult<Option<Department>>;
+
+	/// Every department (retired ones included; the first 10 000) and its
+	/// members, in the order of their ids, at block `at` (default: best
+	/// block).
+	#[method(name = "departments_list")]
+	fn departments(&self, at: Option<BlockHash>) -> RpcResult<Vec<Department>>;
 }

@@ -11,13 +11,16 @@ use citychain_primitives::{
 	api::{AccessApi, DatasetsApi as RuntimeApi, DepartmentsApi},
 	datasets::{is_web_url, MAX_KEYWORD_LEN, MAX_PAGE_SIZE},
 	time::TimeRangeError,
+	visibility::Visibility,
 	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
+	DepartmentId,
 	QueryError, Sensitivity, TimeInterval, TopicCategory,
 };
 use citychain_rpc_api::{
 	datasets::{
-		rfc3339, At, BboxParam, Dataset, Extent, ExtentParams, Fields, IdsParam, Page, QParam,
-		SearchParams, SortbyParam, StacSearchParams,
+		rfc3339, At, BboxParam, Coverage, Dataset, DepartmentCoverage, Extent, ExtentParams,
+		Extents, ExtentsParams, Fields, IdsParam, Page, QParam, SearchParams, SortbyParam,
+		StacSearchParams,
 	},
 	DatasetsApiServer,
 };
@@ -32,8 +35,8 @@ use sp_blockchain::HeaderBackend;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
-	Cursor, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable,
-	Visible, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
+	Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex,
+	SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac;
 use citychain_stac::STAC_VERSION;
@@ -49,6 +52,15 @@ const DEFAULT_LIMIT: u32 = 10;
 
 type Record = DatasetRecord<AccountId, BlockNumber>;
 
+/// The index's extent as JSON-RPC answers it: times in RFC 3339.
+fn coverage(extent: IndexExtent) -> Coverage {
+	Coverage {
+		count: extent.count,
+		bbox: extent.bbox,
+		interval: [extent.start.map(rfc3339), extent.end.map(rfc3339)],
+	}
+}
+
 /// The finalized block an answer holds at.
 fn answered_at(Reached { number, hash }: Reached) -> At {
 	At { number, hash }
@@ -61,8 +73,15 @@ fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
 /// JSON-RPC error code of a search refused because the index is busy.
 const SEARCH_BUSY: i32 = 3;
 
-fn busy_error(message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObject::owned(SEARCH_BUSY, message.into(), None::<()>)
+/// The JSON-RPC error of what went wrong in the index: busy is
+/// [`SEARCH_BUSY`], anything else (an expired cursor, a search stopped
+/// after its time, a failure) [`SEARCH_INDEX_ERROR`].
+fn index_failure(e: IndexError) -> ErrorObjectOwned {
+	let code = match e {
+		IndexError::Busy { .. } => SEARCH_BUSY,
+		_ => SEARCH_INDEX_ERROR,
+	};
+	ErrorObject::owned(code, e.to_string(), None::<()>)
 }
 
 /// A bbox parameter's box; a 3D box (STAC: min and max elevation too) is
@@ -406,12 +425,14 @@ where
 		let Some(record) = self.record(at, id)? else { return Ok(None) };
 		let Some(reader) = reader else { return Ok(Some(record)) };
 		let visible = self.view(reader, at)?;
-		Ok(visible.is_none_or(|v| v.admits(id, &record)).then_some(record))
+		Ok(visible
+			.is_none_or(|v| v.admits(id, record.sensitivity, record.owner))
+			.then_some(record))
 	}
 
 	/// What `reader` may see at block `at`: from the views kept for the
 	/// finalized head, computed afresh at any other block.
-	fn view(&self, reader: &str, at: Hash) -> RpcResult<Option<Visible>> {
+	fn view(&self, reader: &str, at: Hash) -> RpcResult<Option<Visibility>> {
 		let info = self.client.info();
 		if at == info.finalized_hash {
 			let head = Reached { number: info.finalized_number, hash: at };
@@ -503,7 +524,7 @@ where
 		let index = self.index.as_ref().ok_or_else(|| {
 			index_error("this node runs without a search index (--search-index off)")
 		})?;
-		index.admit().map_err(busy_error)
+		index.admit().map_err(index_failure)
 	}
 
 	/// Runs `read` on the index at the block `indexed` chooses, off the
@@ -515,7 +536,7 @@ where
 		cursor: Option<BlockNumber>,
 		reader: Option<&str>,
 		admitted: OwnedSemaphorePermit,
-		read: impl FnOnce(&SearchIndex, Option<Visible>, BlockNumber) -> Result<T, String>
+		read: impl FnOnce(&SearchIndex, Option<Visibility>, BlockNumber) -> Result<T, IndexError>
 			+ Send
 			+ 'static,
 	) -> RpcResult<(T, Reached)> {
@@ -539,11 +560,32 @@ where
 				Some(reader) => views.get(&*client, &reader, now)?,
 				None => None,
 			};
-			read(&index, visible, answer.number).map_err(index_error)
+			read(&index, visible, answer.number).map_err(index_failure)
 		})
 		.await
 		.map_err(|e| index_error(e.to_string()))??;
 		Ok((found, answer))
+	}
+
+	/// The coverage of each department's records (only `owner`'s, if given)
+	/// that `reader` may see, from the index at the block `at` chooses.
+	async fn extents_of(
+		&self,
+		owner: Option<DepartmentId>,
+		reader: Option<String>,
+		at: Option<Hash>,
+	) -> RpcResult<(Vec<DepartmentCoverage>, At)> {
+		let admitted = self.admission()?;
+		let (extents, answered) = self
+			.read_index(at, None, reader.as_deref(), admitted, move |index, visible, at| {
+				index.extents(owner, visible.as_ref(), at)
+			})
+			.await?;
+		let departments = extents
+			.into_iter()
+			.map(|(owner, extent)| DepartmentCoverage { owner, coverage: coverage(extent) })
+			.collect();
+		Ok((departments, answered_at(answered)))
 	}
 }
 
@@ -564,7 +606,7 @@ async fn off_the_workers<P: Send + 'static, T: Send + 'static>(
 type Found =
 	(Vec<(DatasetItem<AccountId, BlockNumber>, DatasetId)>, Option<Cursor>, Option<Cursor>);
 
-fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, String> {
+fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<Found, IndexError> {
 	let IndexPage { items, next, prev } = index.search(search, at)?;
 	let items = items
 		.into_iter()
@@ -639,7 +681,9 @@ where
 		let mut shown = Vec::with_capacity(history.len());
 		for version in history {
 			let record = self.record(at, version)?;
-			if record.is_some_and(|d| visible.as_ref().is_none_or(|v| v.admits(version, &d))) {
+			if record.is_some_and(|d| {
+				visible.as_ref().is_none_or(|v| v.admits(version, d.sensitivity, d.owner))
+			}) {
 				shown.push(version);
 			}
 		}
@@ -697,18 +741,14 @@ where
 
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
 		let owner = params.owner;
-		let admitted = self.admission()?;
-		let (extent, answered) = self
-			.read_index(at, None, params.reader.as_deref(), admitted, move |index, visible, at| {
-				index.extent(owner, visible.as_ref(), at)
-			})
-			.await?;
-		Ok(Extent {
-			count: extent.count,
-			bbox: extent.bbox,
-			interval: [extent.start.map(rfc3339), extent.end.map(rfc3339)],
-			at: answered_at(answered),
-		})
+		let (mut extents, at) = self.extents_of(Some(owner), params.reader, at).await?;
+		let coverage = extents.pop().map_or_else(|| coverage(IndexExtent::default()), |d| d.coverage);
+		Ok(Extent { coverage, at })
+	}
+
+	async fn extents(&self, params: ExtentsParams, at: Option<Hash>) -> RpcResult<Extents> {
+		let (departments, at) = self.extents_of(None, params.reader, at).await?;
+		Ok(Extents { departments, at })
 	}
 
 	fn queryables(&self) -> RpcResult<Value> {
@@ -836,7 +876,8 @@ mod tests {
 
 	#[test]
 	fn fields_choose_what_a_dataset_carries_in_order_and_the_id_is_always_there() {
-		let record = crate::search_index::random_record(&mut crate::search_index::Rng(1), 5);
+		let record =
+			crate::search_index::fixtures::record(&mut crate::search_index::fixtures::Rng(1), 5);
 		let keys = |fields| -> Vec<String> {
 			match serde_json::to_value(Dataset::new(5, &record, fields)).unwrap() {
 				Value::Object(map) => map.keys().cloned().collect(),
