@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { rpc as definitions } from '@citychain/api';
 import { startNode, connect, finalizedAtLeast, submit } from './lib/node.mjs';
 
 let node;
@@ -27,14 +26,6 @@ after(async () => {
 test('produces and finalizes blocks', async () => {
   const head = await finalizedAtLeast(api, 2);
   assert.ok(head.number.toNumber() >= 2);
-});
-
-test('the JS client defines exactly the custom RPC methods the node serves', async () => {
-  const served = (await api.rpc.rpc.methods()).methods.map((m) => m.toString());
-  const namespaces = Object.keys(definitions);
-  const own = served.filter((m) => namespaces.includes(m.split('_')[0])).sort();
-  const defined = namespaces.flatMap((ns) => Object.keys(definitions[ns]).map((m) => `${ns}_${m}`)).sort();
-  assert.deepEqual(defined, own);
 });
 
 test('metadata lists the Departments and Council pallets', () => {

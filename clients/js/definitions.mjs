@@ -1,8 +1,18 @@
 // CityChain's custom JSON-RPC methods, for ApiPromise.create({ rpc }).
-const at = { name: 'at', type: 'BlockHash', isOptional: true };
-const reader = { name: 'reader', type: 'Text', isOptional: true };
+// TypeScript reads every method's parameters as a tuple of literal names and
+// types (`literal` below), which rpc.ts turns into the types of a call.
+const at = /** @type {const} */ ({ name: 'at', type: 'BlockHash', isOptional: true });
+const reader = /** @type {const} */ ({ name: 'reader', type: 'Text', isOptional: true });
 
-export const rpc = {
+/**
+ * `sections` as they are; to TypeScript, with their literal types.
+ * @template {Record<string, Record<string, { description: string, params: { name: string, type: string, isOptional?: boolean }[], type: string }>>} const T
+ * @param {T} sections
+ * @returns {T}
+ */
+const literal = (sections) => sections;
+
+export const rpc = literal({
   access: {
     check: {
       description: 'Whether an account may read a dataset now, on what basis, and until which block',
@@ -89,7 +99,7 @@ export const rpc = {
       type: 'Json',
     },
   },
-};
+});
 
 // CityChain's own transaction extension carries no data; naming it keeps
 // @polkadot/api from warning about an unknown extension.

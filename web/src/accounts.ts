@@ -7,7 +7,8 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { config, departments, signedIn, type Department } from './chain';
+import type { Department } from '@citychain/api/rpc';
+import { config, departments, signedIn } from './chain';
 import { h } from './ui';
 import { short } from './units';
 

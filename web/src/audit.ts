@@ -6,6 +6,7 @@
 // the gateway's STAC API (its item's `audit`), by anyone who may see it.
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import type { Entry } from '@citychain/api/rpc';
 import { allPages, call, chainApi, departments } from './chain';
 import * as stac from './stac';
 import { departmentNames } from './stac';
@@ -15,11 +16,6 @@ import { send, failure } from './tx';
 import { h, field, note, select, show } from './ui';
 import { dateTime, words } from './units';
 
-export interface Entry {
-  index: number; block: number; time: number; actor: string; department: number | null;
-  action: string | Record<string, Record<string, boolean>>; subject: Record<string, number> | string;
-  digest: string | null; hash: string; body: string;
-}
 type Query = Record<string, unknown>;
 
 /** What an action's flag means, in words, for the actions that carry one. */
@@ -46,7 +42,7 @@ function subjectLink(subject: Entry['subject'] | string): HTMLElement {
 
 /** Entries matching `query`, following the cursor (at most `max`). */
 export function entries(query: Query, max = 500): Promise<Entry[]> {
-  return allPages<Entry>('audit_entries', query, max);
+  return allPages('audit_entries', query, max);
 }
 
 /** A table of `items` (audit entries). */
@@ -81,7 +77,7 @@ async function verifyInBrowser(): Promise<{ count: number; head: string | null; 
 
 /** What can be flagged, by kind: each subject's id and what people call it. */
 async function subjects(): Promise<Record<'Contract' | 'Dataset' | 'Department', [string, string][]>> {
-  const [contracts, depts] = await Promise.all([allPages<{ id: number; dataset: number; consumer: number; state: string }>('access_contracts', {}, 1000), departments()]);
+  const [contracts, depts] = await Promise.all([allPages('access_contracts', {}, 1000), departments()]);
   const ids = [...new Set(contracts.map((c) => c.dataset))];
   const titles = new Map<number, string>();
   for (let i = 0; i < ids.length; i += 100) for (const [id, t] of await stac.titles(ids.slice(i, i + 100))) titles.set(id, t);
@@ -153,7 +149,7 @@ export async function openAudit(department?: number): Promise<void> {
   const result = h('div', { class: 'verification' });
   const verify = h('button', { id: 'verify', onclick: async () => {
     result.textContent = 'verifying…';
-    const [mine, node] = await Promise.all([verifyInBrowser(), call<{ ok: boolean; to: number | null; head: string | null; firstBadIndex: number | null }>('audit_verify', {})]);
+    const [mine, node] = await Promise.all([verifyInBrowser(), call('audit_verify', {})]);
     result.replaceChildren(
       h('p', { class: mine.firstBad === null ? 'ok' : 'bad', id: 'browser-verdict' },
         mine.firstBad === null

@@ -104,7 +104,7 @@ async function read(body: Record<string, unknown>): Promise<Page> {
 async function accessible(): Promise<{ own: number | null; granted: Set<number> }> {
   const m = current.membership;
   if (!signedIn() || !m) return { own: null, granted: new Set() };
-  const approved = await allPages<{ dataset: number }>('access_contracts', { consumer: m.department.id, state: 'approved' }, 1000).catch(() => []);
+  const approved = await allPages('access_contracts', { consumer: m.department.id, state: 'approved' }, 1000).catch(() => []);
   return { own: m.department.id, granted: new Set(approved.map((c) => c.dataset)) };
 }
 

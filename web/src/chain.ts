@@ -7,6 +7,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { WsProvider } from '@polkadot/rpc-provider/ws';
 import { rpc, signedExtensions } from '@citychain/api/definitions.mjs';
+import type { Department, Method, Page, Params, Result } from '@citychain/api/rpc';
 
 export interface Config {
   /** The gateway's public URL, without a trailing slash: its STAC API, data files and signatures. */
@@ -326,18 +327,18 @@ export function chainApi(): Promise<ApiPromise> {
 
 /** The hash of block `number` of the best chain. */
 function hashOf(number: number): Promise<string> {
-  return call<string>('chain_getBlockHash', number);
+  return send('chain_getBlockHash', [number]);
 }
 
-/** A custom RPC method's answer as plain JSON (null stays null), through the relay. */
-export async function call<T = any>(method: string, ...params: unknown[]): Promise<T> {
+/** A method's answer as plain JSON (null stays null), through the relay. */
+async function send<T>(method: string, params: unknown[]): Promise<T> {
   if (!relay) throw new Error(`Sign in with a member's account to read ${method}: the node is reached through the gateway's relay.`);
   return (await relay.provider.send(method, params)) as T;
 }
 
-export interface Department {
-  id: number; name: string; kind: string; status: string; encryptionKey: string | null;
-  members: { account: string; roles: Record<'admin' | 'publisher' | 'approver' | 'auditor', boolean> }[];
+/** A custom RPC method's answer, with the parameters clients/js defines for it. */
+export function call<M extends Method>(method: M, ...params: Params<M>): Promise<Result<M>> {
+  return send(method, params);
 }
 
 let departmentsCache: Promise<Department[]> | null = null;
@@ -349,7 +350,7 @@ export function departments(): Promise<Department[]> {
     // Ids are given out in order and departments are never deleted: read
     // them 16 at a time until the first id without one.
     for (let first = 0; first < 1024; first += 16) {
-      const batch = await Promise.all(Array.from({ length: 16 }, (_, i) => call<Department | null>('departments_get', first + i)));
+      const batch = await Promise.all(Array.from({ length: 16 }, (_, i) => call('departments_get', first + i)));
       const end = batch.indexOf(null);
       found.push(...(end < 0 ? batch : batch.slice(0, end)) as Department[]);
       if (end >= 0) break;
@@ -396,15 +397,16 @@ export function onFinalizedEvents(sections: string[], f: () => void): void {
   });
 }
 
-/**
- * Every item of a paged method (`access_contracts`, `audit_entries`:
- * `{ items, next }` pages read with `cursor`) matching `query`, at most `max`.
- */
-export async function allPages<T>(method: string, query: Record<string, unknown>, max: number): Promise<T[]> {
-  const out: T[] = [];
+/** The methods answering `{ items, next }` pages read with `cursor`, and their items. */
+type Paged = { [M in Method]: Result<M> extends Page<unknown> ? M : never }[Method];
+type Item<M extends Paged> = Result<M> extends Page<infer T> ? T : never;
+
+/** Every item of a paged method (`access_contracts`, `audit_entries`) matching `query`, at most `max`. */
+export async function allPages<M extends Paged>(method: M, query: Params<M>[0], max: number): Promise<Item<M>[]> {
+  const out: Item<M>[] = [];
   let cursor: number | null = null;
   do {
-    const page: { items: T[]; next: number | null } = await call(method, { ...query, limit: 100, ...(cursor !== null ? { cursor } : {}) });
+    const page: Page<Item<M>> = await send(method, [{ ...query, limit: 100, ...(cursor !== null ? { cursor } : {}) }]);
     out.push(...page.items);
     cursor = page.next;
   } while (cursor !== null && out.length < max);

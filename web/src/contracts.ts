@@ -11,7 +11,8 @@ import { accountLabel, storeAtGateway } from './accounts';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
-import { allContracts, blockDate, type Contract, type Dataset } from './dataset';
+import type { Contract, Dataset } from '@citychain/api/rpc';
+import { allContracts, blockDate } from './dataset';
 import { downloadPanel } from './download';
 import { entries, trail } from './audit';
 import { h, facts, field, note, show } from './ui';
@@ -193,7 +194,7 @@ const approval = async (account: string | null) => (account ? accountLabel(accou
 
 export async function openContract(id: number): Promise<void> {
   if (!current.membership) return void show(h('h2', {}, `Contract ${id}`), refusal() ?? h('p', {}, ''));
-  const c = await call<Contract | null>('access_get', id);
+  const c = await call('access_get', id);
   if (!c) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, 'There is no contract with this id.'));
   const found = await stac.dataset(c.dataset);
   if (!found) return void show(h('h2', {}, `Contract ${id}`), h('p', {}, `Its dataset ${c.dataset} is not one you may see.`));

@@ -4,36 +4,21 @@
 // The record, versions and trail come from the gateway's STAC API (what the
 // reader may see); contracts and actions, for a signed-in member, through
 // the relay. URLs in the record are links only if they are http(s) ones.
+import type { Contract, Dataset, Entry } from '@citychain/api/rpc';
 import { allPages, call, heads } from './chain';
 import * as stac from './stac';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
-import { trail, type Entry } from './audit';
+import { trail } from './audit';
 import { downloadPanel } from './download';
 import { accountLabel } from './accounts';
 import { h, dateInput, facts, field, note, show, webLink } from './ui';
 import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, type Bbox } from './units';
 
-export interface Dataset {
-  id: number; owner: number; publisher: string; title: string; description: string; topic: string;
-  keywords: string[]; bbox: Bbox; crs: number; time: { start: number; end: number | null }; format: string;
-  contentHash: { code: number; function: string; digest: string; multihash: string }; size: number; uri: string;
-  license: { expression: string; url: string | null } | null; policy: string; sensitivity: string; version: number;
-  predecessor: number | null; successor: number | null; status: string;
-  created: { block: number; time: string }; updated: { block: number; time: string };
-}
-export interface Contract {
-  id: number; dataset: number; version: number; provider: number; consumer: number; requester: string;
-  purpose: string; term: number; scopeBbox: Bbox | null; scopeTime: { start: number | null; end: number | null } | null;
-  policy: string; state: string; providerApproval: string | null; regulatorApproval: string | null;
-  requestedAt: number; lapsesAt: number; decidedAt: number | null; expiresAt: number | null; endedAt: number | null;
-  reason: string | null; envelope: string | null; receipt: { status: string; observed: string | null };
-}
-
 /** Every contract matching `query`, following the cursor (at most `max`). */
 export function allContracts(query: Record<string, unknown>, max = 1000): Promise<Contract[]> {
-  return allPages<Contract>('access_contracts', query, max);
+  return allPages('access_contracts', query, max);
 }
 
 /** A block number as the date it falls on, counted from the best block. */
@@ -144,7 +129,7 @@ async function actions(d: Dataset): Promise<HTMLElement | null> {
   const why = refusal();
   if (why) return why;
   const mine = current.membership!.department.id === d.owner;
-  const check: { allowed: boolean; basis: string; contract: number | null } = await call('access_check', current.account!.address, d.id);
+  const check = await call('access_check', current.account!.address, d.id);
   const download = check.allowed ? await downloadPanel(d, check.contract) : null;
   if (mine && current.membership!.roles.publisher) return h('div', {}, ownerActions(d), download);
   if (download) return download;

@@ -10,7 +10,7 @@ import { Decryptor, HASHES, openEnvelope, readKeyFile } from './crypto';
 import { h, note } from './ui';
 import { bytes } from './units';
 import { u8aToHex } from '@polkadot/util';
-import type { Contract, Dataset } from './dataset';
+import type { Contract, Dataset } from '@citychain/api/rpc';
 
 const EXTENSIONS: [RegExp, string][] = [
   [/geo\+json/, 'geojson'], [/csv/, 'csv'], [/tiff/, 'tif'], [/geopackage/, 'gpkg'], [/parquet/, 'parquet'],
@@ -37,7 +37,7 @@ function fileName(d: Dataset): string {
  * on chain.
  */
 export async function downloadPanel(d: Dataset, contract: number | null, confirmed: (c: Contract) => void = () => {}): Promise<HTMLElement> {
-  const sealed = contract !== null && (await call<Contract>('access_get', contract)).envelope !== null;
+  const sealed = contract !== null && (await call('access_get', contract))!.envelope !== null;
   const keyFile = h('input', { type: 'file', name: 'key' });
   const keyField = h('label', { class: 'field', hidden: !sealed }, h('span', {}, 'Your department\'s encryption key file'), keyFile,
     h('small', {}, 'read in this browser only, never sent'));
@@ -52,7 +52,7 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
   async function run(): Promise<void> {
     panel.querySelectorAll('.note, a.save').forEach((n) => n.remove());
     try {
-      const c = contract !== null ? await call<Contract>('access_get', contract) : null;
+      const c = contract !== null ? await call('access_get', contract) : null;
       let decryptor: Decryptor | null = null;
       if (c?.envelope) {
         const file = keyFile.files?.[0];
@@ -96,7 +96,7 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
         await send(matched ? `Confirm receipt of contract ${c.id}` : `Report a mismatch on contract ${c.id}`,
           (api) => api.tx.access.confirmReceipt(c.id, d.contentHash.code, u8aToHex(digest)), current.account!);
         note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
-        confirmed(await call<Contract>('access_get', c.id));
+        confirmed((await call('access_get', c.id))!);
       }
     } catch (err) {
       note(panel, 'error', failure(err));

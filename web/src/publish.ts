@@ -19,7 +19,7 @@ import {
   titleProblem, uriProblem,
 } from './rules';
 import { u8aToHex } from '@polkadot/util';
-import type { Dataset } from './dataset';
+import type { Dataset } from '@citychain/api/rpc';
 
 const FORMATS: Record<string, string> = {
   geojson: 'application/geo+json', json: 'application/geo+json', csv: 'text/csv', tif: 'image/tiff; application=geotiff',

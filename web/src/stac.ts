@@ -4,7 +4,7 @@
 // (`Authorization: Bearer …`), so the gateway answers with what the member
 // may see; anyone else reads the public catalogue. No WebSocket.
 import { config } from './chain';
-import type { Dataset } from './dataset';
+import type { Dataset } from '@citychain/api/rpc';
 
 export interface Link { rel: string; href: string; type?: string; title?: string; method?: string; body?: Record<string, unknown> }
 export interface Asset { href: string; type?: string; title?: string; roles?: string[] }

@@ -1,0 +1,136 @@
+// CityChain's custom JSON-RPC methods for TypeScript clients: each method's
+// parameters as definitions.mjs declares them, and the JSON each answers
+// (the answer types of rpc-api/src/*.rs, as serde writes them). A client's
+// `call<M extends Method>(method: M, ...params: Params<M>): Promise<Result<M>>`
+// then refuses, at compile time, a method the definitions lack and a
+// parameter list the definitions do not give. Types only, in a .ts file so
+// that a client's tsc checks it (skipLibCheck skips declaration files).
+import type { rpc } from './definitions.mjs';
+
+type Sections = typeof rpc;
+
+/** A custom method's name, `<section>_<method>`. */
+export type Method = { [S in keyof Sections & string]: `${S}_${keyof Sections[S] & string}` }[keyof Sections & string];
+
+type Definition<M extends Method> = M extends `${infer S extends keyof Sections & string}_${infer N extends string}`
+  ? Sections[S][N & keyof Sections[S]]
+  : never;
+
+/** The JSON value of each parameter type the definitions use. */
+interface Values {
+  u32: number;
+  u64: number;
+  AccountId: string;
+  BlockHash: string;
+  Text: string;
+  Json: Record<string, unknown>;
+}
+
+type Arguments<P> = P extends [infer First extends { type: keyof Values }, ...infer Rest]
+  ? First extends { isOptional: true }
+    ? [Values[First['type']] | null | undefined, ...Arguments<Rest>] | []
+    : [Values[First['type']], ...Arguments<Rest>]
+  : [];
+
+/** The positional parameters of method `M`: its required ones, then any of its optional ones. */
+export type Params<M extends Method> = Arguments<Definition<M>['params']>;
+
+/** The answer of method `M`. */
+export type Result<M extends Method> = Results[M];
+
+/** `[west, south, east, north]` in degrees. */
+export type Bbox = [number, number, number, number];
+
+/** A block number and the time it was made (RFC 3339). */
+export interface Stamp { block: number; time: string }
+
+/** A dataset record, as `datasets_get` answers it (a search's items carry the fields it asked for). */
+export interface Dataset {
+  id: number; owner: number; publisher: string; title: string; description: string; topic: string;
+  keywords: string[]; bbox: Bbox; crs: number;
+  /** ms since the epoch. */
+  time: { start: number; end: number | null };
+  format: string;
+  contentHash: { code: number; function: string | null; digest: string; multihash: string }; size: number; uri: string;
+  license: { expression: string; url: string | null } | null; policy: string; sensitivity: string; version: number;
+  predecessor: number | null; successor: number | null; status: string;
+  created: Stamp; updated: Stamp;
+}
+
+/** An access contract, as `access_get` and `access_contracts` answer it. */
+export interface Contract {
+  id: number; dataset: number; version: number; provider: number; consumer: number; requester: string;
+  purpose: string; term: number; scopeBbox: Bbox | null; scopeTime: { start: number | null; end: number | null } | null;
+  policy: string; state: string; providerApproval: string | null; regulatorApproval: string | null;
+  requestedAt: number; lapsesAt: number; decidedAt: number | null; expiresAt: number | null; endedAt: number | null;
+  reason: string | null;
+  /** The sealed dataset key, 0x-hex. */
+  envelope: string | null;
+  receipt: { status: string; observed: string | null };
+}
+
+/** The answer of `access_check`. */
+export interface AccessCheck { allowed: boolean; basis: string; contract: number | null; expiresAt: number | null }
+
+/** An audit entry, as `audit_entries` answers it. */
+export interface Entry {
+  index: number; block: number;
+  /** ms since the epoch. */
+  time: number;
+  /** An SS58 account, `"governance"` or `"system"`. */
+  actor: string;
+  department: number | null;
+  /** e.g. `"datasetRegistered"`, `{ "accessRequested": { "granted": true } }`. */
+  action: string | Record<string, Record<string, boolean>>;
+  /** `{ "dataset": 4 }` and the like, or `"chain"`. */
+  subject: Record<string, number> | string;
+  digest: string; hash: string;
+  /** The SCALE encoding of the entry's body, 0x-hex. */
+  body: string;
+}
+
+/** The answer of `audit_verify`. */
+export interface Verified { ok: boolean; from: number | null; to: number | null; head: string | null; firstBadIndex: number | null }
+
+/** A department and its members, as `departments_get` answers it. */
+export interface Department {
+  id: number; name: string; kind: string; status: string; delegate: string;
+  /** The x25519 public key, 0x-hex. */
+  encryptionKey: string | null;
+  metadataUri: string; registeredAt: number;
+  members: { account: string; roles: Record<'admin' | 'publisher' | 'approver' | 'auditor', boolean> }[];
+}
+
+/** A page of `access_contracts` or `audit_entries`: pass `next` as the `cursor` of the next one. */
+export interface Page<T> { items: T[]; next: number | null }
+
+/** The finalized block a search answered at. */
+export interface At { number: number; hash: string }
+
+/** A page of `datasets_search`. */
+export interface SearchPage { items: (Partial<Dataset> & { id: number })[]; next: string | null; prev: string | null; at: At }
+
+/** The answer of `datasets_extent`. */
+export interface Extent { count: number; bbox: Bbox | null; interval: [string | null, string | null]; at: At }
+
+/** A JSON object the node passes on as it is (a STAC Item or ItemCollection, a JSON Schema). */
+type JsonObject = Record<string, unknown>;
+
+/** `T`, if it has a key for every method and no other. */
+type EveryMethod<T extends Record<Method, unknown> & Record<Exclude<keyof T, Method>, never>> = T;
+
+type Results = EveryMethod<{
+  access_check: AccessCheck;
+  access_get: Contract | null;
+  access_contracts: Page<Contract>;
+  audit_entries: Page<Entry>;
+  audit_verify: Verified;
+  datasets_get: Dataset | null;
+  datasets_search: SearchPage;
+  datasets_history: number[];
+  datasets_stacItem: JsonObject | null;
+  datasets_stacSearch: JsonObject;
+  datasets_extent: Extent;
+  datasets_queryables: JsonObject;
+  departments_get: Department | null;
+}>;
