@@ -232,7 +232,7 @@ pub fn new_full<
 			&config.base_path.config_dir(config.chain_spec.id()),
 		);
 		let (index, follower) = citychain_node::search_index::start(client.clone(), &path)
-			.map_err(ServiceError::Other)?;
+			.map_err(|e| ServiceError::Other(e.to_string()))?;
 		task_manager.spawn_handle().spawn("search-index", None, follower);
 		Some(index)
 	} else {
