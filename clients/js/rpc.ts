@@ -113,6 +113,9 @@ export interface SearchPage { items: (Partial<Dataset> & { id: number })[]; next
 /** The answer of `datasets_extent`. */
 export interface Extent { count: number; bbox: Bbox | null; interval: [string | null, string | null]; at: At }
 
+/** The answer of `datasets_extents`: each department of which the reader may see a record. */
+export interface Extents { departments: ({ owner: number } & Omit<Extent, 'at'>)[]; at: At }
+
 /** A JSON object the node passes on as it is (a STAC Item or ItemCollection, a JSON Schema). */
 type JsonObject = Record<string, unknown>;
 
@@ -131,6 +134,8 @@ type Results = EveryMethod<{
   datasets_stacItem: JsonObject | null;
   datasets_stacSearch: JsonObject;
   datasets_extent: Extent;
+  datasets_extents: Extents;
   datasets_queryables: JsonObject;
   departments_get: Department | null;
+  departments_list: Department[];
 }>;

@@ -345,18 +345,7 @@ let departmentsCache: Promise<Department[]> | null = null;
 
 /** Every department with its members, in id order (through the relay; cached until `forgetDepartments`). */
 export function departments(): Promise<Department[]> {
-  departmentsCache ??= (async () => {
-    const found: Department[] = [];
-    // Ids are given out in order and departments are never deleted: read
-    // them 16 at a time until the first id without one.
-    for (let first = 0; first < 1024; first += 16) {
-      const batch = await Promise.all(Array.from({ length: 16 }, (_, i) => call('departments_get', first + i)));
-      const end = batch.indexOf(null);
-      found.push(...(end < 0 ? batch : batch.slice(0, end)) as Department[]);
-      if (end >= 0) break;
-    }
-    return found;
-  })();
+  departmentsCache ??= call('departments_list');
   departmentsCache.catch(() => { departmentsCache = null; });
   return departmentsCache;
 }
