@@ -66,6 +66,7 @@ mod queries;
 mod tests;
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 mod try_state;
+mod types;
 mod validation;
 pub mod weights;
 
@@ -323,23 +324,14 @@ pub mod pallet {
 			let description = description.map(Self::check_description).transpose()?;
 			let content = Self::check_content(content)?;
 			let stamp = Self::now();
-			let mut record = previous.clone();
+			let mut record = previous.next_version(dataset, publisher.clone(), stamp);
 			if let Some(d) = description {
 				d.write_to(&mut record);
 			}
 			content.write_to(&mut record);
-			record.publisher = publisher.clone();
-			record.version = previous.version.saturating_add(1);
-			record.predecessor = Some(dataset);
-			record.successor = None;
-			record.status = DatasetStatus::Active;
-			record.created = stamp;
-			record.updated = stamp;
 			let (version, owner) = (record.version, record.owner);
 			let new = Self::insert_record(record);
-			previous.successor = Some(new);
-			previous.status = DatasetStatus::Superseded;
-			previous.updated = stamp;
+			previous.supersede(new, stamp);
 			Datasets::<T>::insert(dataset, previous);
 			Self::emit(
 				publisher.clone(),
