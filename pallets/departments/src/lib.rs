@@ -53,11 +53,14 @@ pub use pallet::*;
 mod allowance;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod council;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+mod try_state;
 pub mod types;
 pub mod weights;
 
@@ -239,9 +242,7 @@ pub mod pallet {
 					StandingDepartments::<T>::mutate(|n| n.saturating_dec());
 				}
 			}
-			let seats = Pallet::<T>::active_delegates().expect("genesis departments fit");
-			T::Council::initialize_members(&seats);
-			CouncilSeats::<T>::put(seats);
+			Pallet::<T>::initialize_council().expect("genesis departments fit");
 		}
 	}
 
@@ -717,78 +718,12 @@ pub mod pallet {
 			Members::<T>::insert(who, MemberRecord { department, roles });
 		}
 
-		/// The sorted delegates of all active departments.
-		fn active_delegates() -> Result<BoundedVec<T::AccountId, T::MaxDepartments>, DispatchError>
-		{
-			let mut delegates: Vec<_> = Departments::<T>::iter_values()
-				.filter(|d| d.status.is_active())
-				.map(|d| d.delegate)
-				.collect();
-			delegates.sort();
-			delegates.try_into().map_err(|_| Error::<T>::TooManyDepartments.into())
-		}
-
-		/// Moves one council seat: `incoming` joins, `outgoing` leaves.
-		pub(crate) fn change_council(
-			incoming: Option<&T::AccountId>,
-			outgoing: Option<&T::AccountId>,
-		) -> DispatchResult {
-			let mut seats = CouncilSeats::<T>::get();
-			if let Some(out) = outgoing {
-				if let Ok(i) = seats.binary_search(out) {
-					seats.remove(i);
-				}
-			}
-			if let Some(new) = incoming {
-				if let Err(i) = seats.binary_search(new) {
-					seats.try_insert(i, new.clone()).map_err(|_| Error::<T>::TooManyDepartments)?;
-				}
-			}
-			let incoming: Vec<_> = incoming.cloned().into_iter().collect();
-			let outgoing: Vec<_> = outgoing.cloned().into_iter().collect();
-			T::Council::change_members_sorted(&incoming, &outgoing, &seats);
-			CouncilSeats::<T>::put(seats);
-			Ok(())
-		}
-
 		/// The members of a department with their roles (at most
 		/// `MaxMembersPerDepartment`).
 		pub fn members_of(department: DepartmentId) -> Vec<(T::AccountId, Roles)> {
 			DepartmentMembers::<T>::iter_key_prefix(department)
 				.filter_map(|who| Members::<T>::get(&who).map(|r| (who, r.roles)))
 				.collect()
-		}
-
-		/// Checks the pallet's invariants: member counts, admin counts,
-		/// delegates and council seats agree with the records.
-		#[cfg(any(feature = "try-runtime", feature = "std"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use sp_runtime::traits::Zero;
-			let mut standing = 0u32;
-			for (id, dept) in Departments::<T>::iter() {
-				if dept.status != DepartmentStatus::Retired {
-					standing += 1;
-				}
-				ensure!(id < NextDepartmentId::<T>::get(), "department id not yet assigned");
-				let members = Self::members_of(id);
-				ensure!(members.len() as u32 == dept.members, "member count differs");
-				let admins = members.iter().filter(|(_, r)| r.contains(Role::Admin)).count() as u32;
-				ensure!(admins == dept.admins && !admins.is_zero(), "admin count differs or is 0");
-				ensure!(
-					members.iter().any(|(who, _)| *who == dept.delegate),
-					"delegate is not a member"
-				);
-			}
-			ensure!(standing == StandingDepartments::<T>::get(), "standing count differs");
-			ensure!(standing <= T::MaxDepartments::get(), "too many departments");
-			for (who, record) in Members::<T>::iter() {
-				ensure!(
-					DepartmentMembers::<T>::contains_key(record.department, &who),
-					"member missing from its department's list"
-				);
-			}
-			ensure!(CouncilSeats::<T>::get() == Self::active_delegates()?, "council seats differ");
-			Ok(())
 		}
 	}
 }
