@@ -673,19 +673,10 @@ pub mod pallet {
 			ensure!(standing < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
 			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
 			let id = NextDepartmentId::<T>::get();
+			let registered_at = frame_system::Pallet::<T>::block_number();
 			Departments::<T>::insert(
 				id,
-				Department {
-					name,
-					kind,
-					status: DepartmentStatus::Active,
-					delegate: admin.clone(),
-					encryption_key: None,
-					metadata_uri,
-					members: 1,
-					admins: 1,
-					registered_at: frame_system::Pallet::<T>::block_number(),
-				},
+				Department::new(name, kind, admin.clone(), metadata_uri, registered_at),
 			);
 			Self::insert_member(id, admin, admin_roles);
 			NextDepartmentId::<T>::put(id.saturating_add(1));
