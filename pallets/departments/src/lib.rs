@@ -54,6 +54,8 @@ mod allowance;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod council;
+mod lifecycle;
+mod members;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -379,31 +381,15 @@ pub mod pallet {
 			status: DepartmentStatus,
 		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let mut dept =
-				Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
-			ensure!(dept.status.can_transition_to(&status), Error::<T>::InvalidStatusTransition);
-			match (dept.status.is_active(), status.is_active()) {
-				(true, false) => Self::change_council(None, Some(&dept.delegate))?,
-				(false, true) => Self::change_council(Some(&dept.delegate), None)?,
-				_ => {},
-			}
-			// Neither the council nor the validators and nodes change when
-			// the department stays (in)active: that part is refunded.
-			let moves_seat = dept.status.is_active() != status.is_active();
-			if moves_seat {
-				T::OnStatusChanged::on_status_changed(department, status.is_active())?;
-			}
-			if status == DepartmentStatus::Retired {
-				StandingDepartments::<T>::mutate(|n| n.saturating_dec());
-			}
-			dept.status = status;
-			Departments::<T>::insert(department, dept);
+			let moves_seat = Self::do_set_department_status(department, status)?;
 			Self::emit(
 				Actor::Governance,
 				department,
 				AuditAction::DepartmentStatusChanged,
 				Event::DepartmentStatusChanged { department, status },
 			);
+			// Neither the council nor the validators and nodes change when
+			// the department stays (in)active: that part is refunded.
 			let actual = T::WeightInfo::set_department_status();
 			Ok(Some(if moves_seat {
 				actual
@@ -439,13 +425,7 @@ pub mod pallet {
 			roles: Roles,
 		) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			let mut record = Self::member_of(&who, department)?;
-			let mut dept = Self::department_record(department)?;
-			ensure!(!dept.would_lose_last_admin(record.roles, roles), Error::<T>::LastAdmin);
-			dept.count_role_change(record.roles, roles);
-			record.roles = roles;
-			Members::<T>::insert(&who, record);
-			Departments::<T>::insert(department, dept);
+			Self::do_set_member_roles(department, &who, roles)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -464,15 +444,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_member())]
 		pub fn remove_member(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			let record = Self::member_of(&who, department)?;
-			let mut dept = Self::department_record(department)?;
-			ensure!(dept.delegate != who, Error::<T>::MemberIsDelegate);
-			ensure!(!dept.would_lose_last_admin(record.roles, Roles::NONE), Error::<T>::LastAdmin);
-			dept.count_role_change(record.roles, Roles::NONE);
-			dept.members.saturating_dec();
-			Members::<T>::remove(&who);
-			DepartmentMembers::<T>::remove(department, &who);
-			Departments::<T>::insert(department, dept);
+			Self::do_remove_member(department, &who)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -487,15 +459,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(
-				citychain_primitives::departments::is_valid_encryption_key(&key),
-				Error::<T>::InvalidEncryptionKey
-			);
-			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
-				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
-				dept.encryption_key = Some(key);
-				Ok(())
-			})?;
+			Self::do_set_encryption_key(department, key)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -517,34 +481,9 @@ pub mod pallet {
 			delegate: Option<T::AccountId>,
 		) -> DispatchResultWithPostInfo {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(
-				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
-				Error::<T>::NothingToUpdate
-			);
-			let mut dept = Self::department_record(department)?;
-			let name = name.map(Self::bounded_name).transpose()?;
-			let metadata_uri = metadata_uri.map(Self::bounded_uri).transpose()?;
-			let new_delegate = match delegate {
-				Some(d) if d != dept.delegate => {
-					Self::member_of(&d, department).map_err(|_| Error::<T>::DelegateNotMember)?;
-					Some(d)
-				},
-				_ => None,
-			};
-			let describes = name.is_some() || metadata_uri.is_some();
+			let (describes, new_delegate) =
+				Self::do_update_department(department, name, metadata_uri, delegate)?;
 			let changes_delegate = new_delegate.is_some();
-			ensure!(describes || changes_delegate, Error::<T>::NothingToUpdate);
-			if let Some(name) = name {
-				dept.name = name;
-			}
-			if let Some(uri) = metadata_uri {
-				dept.metadata_uri = uri;
-			}
-			if let Some(d) = &new_delegate {
-				Self::change_council(Some(d), Some(&dept.delegate))?;
-				dept.delegate = d.clone();
-			}
-			Departments::<T>::insert(department, dept);
 			// One audit entry for the call, whose details are both events.
 			let described = describes.then_some(Event::DepartmentUpdated { department });
 			let delegated =
@@ -580,14 +519,7 @@ pub mod pallet {
 			allowance: Option<Allowance>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(Departments::<T>::contains_key(department), Error::<T>::UnknownDepartment);
-			match allowance {
-				Some(a) => {
-					ensure!(a.transactions > 0 && a.bytes > 0, Error::<T>::EmptyAllowance);
-					Allowances::<T>::insert(department, a);
-				},
-				None => Allowances::<T>::remove(department),
-			}
+			Self::do_set_allowance(department, allowance)?;
 			Self::emit(
 				Actor::Governance,
 				department,
@@ -634,87 +566,10 @@ pub mod pallet {
 			);
 		}
 
-		fn department_record(id: DepartmentId) -> Result<DepartmentOf<T>, DispatchError> {
+		pub(crate) fn department_record(
+			id: DepartmentId,
+		) -> Result<DepartmentOf<T>, DispatchError> {
 			Departments::<T>::get(id).ok_or_else(|| Error::<T>::UnknownDepartment.into())
-		}
-
-		/// The member record of `who` if `who` belongs to `department`.
-		fn member_of(
-			who: &T::AccountId,
-			department: DepartmentId,
-		) -> Result<MemberRecord, DispatchError> {
-			Members::<T>::get(who)
-				.filter(|r| r.department == department)
-				.ok_or_else(|| Error::<T>::NotMemberOfDepartment.into())
-		}
-
-		fn bounded_name(name: Vec<u8>) -> Result<BoundedVec<u8, T::MaxNameLength>, DispatchError> {
-			ensure!(!name.is_empty(), Error::<T>::EmptyName);
-			name.try_into().map_err(|_| Error::<T>::NameTooLong.into())
-		}
-
-		fn bounded_uri(uri: Vec<u8>) -> Result<BoundedVec<u8, T::MaxUriLength>, DispatchError> {
-			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
-		}
-
-		/// Registers a department with `admin` as its first member and
-		/// delegate, holding `admin_roles` (which include Admin); leaves the
-		/// council to the caller.
-		pub(crate) fn do_register_department(
-			name: Vec<u8>,
-			kind: DepartmentKind,
-			admin: T::AccountId,
-			admin_roles: Roles,
-			metadata_uri: Vec<u8>,
-		) -> Result<DepartmentId, DispatchError> {
-			let name = Self::bounded_name(name)?;
-			let metadata_uri = Self::bounded_uri(metadata_uri)?;
-			let standing = StandingDepartments::<T>::get();
-			ensure!(standing < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
-			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
-			let id = NextDepartmentId::<T>::get();
-			let registered_at = frame_system::Pallet::<T>::block_number();
-			Departments::<T>::insert(
-				id,
-				Department::new(name, kind, admin.clone(), metadata_uri, registered_at),
-			);
-			Self::insert_member(id, admin, admin_roles);
-			NextDepartmentId::<T>::put(id.saturating_add(1));
-			StandingDepartments::<T>::put(standing.saturating_add(1));
-			Ok(id)
-		}
-
-		/// Adds `who` to `department` with `roles`.
-		pub(crate) fn do_add_member(
-			department: DepartmentId,
-			who: T::AccountId,
-			roles: Roles,
-		) -> DispatchResult {
-			let mut dept = Self::department_record(department)?;
-			ensure!(!Members::<T>::contains_key(&who), Error::<T>::AlreadyMember);
-			ensure!(dept.members < T::MaxMembersPerDepartment::get(), Error::<T>::TooManyMembers);
-			dept.members.saturating_inc();
-			dept.count_role_change(Roles::NONE, roles);
-			Departments::<T>::insert(department, dept);
-			Self::insert_member(department, who, roles);
-			Ok(())
-		}
-
-		/// Adds the member records and provides the account. The provider is
-		/// never taken back (one per admission), so the account and its
-		/// nonce outlive the membership.
-		fn insert_member(department: DepartmentId, who: T::AccountId, roles: Roles) {
-			frame_system::Pallet::<T>::inc_providers(&who);
-			DepartmentMembers::<T>::insert(department, &who, ());
-			Members::<T>::insert(who, MemberRecord { department, roles });
-		}
-
-		/// The members of a department with their roles (at most
-		/// `MaxMembersPerDepartment`).
-		pub fn members_of(department: DepartmentId) -> Vec<(T::AccountId, Roles)> {
-			DepartmentMembers::<T>::iter_key_prefix(department)
-				.filter_map(|who| Members::<T>::get(&who).map(|r| (who, r.roles)))
-				.collect()
 		}
 	}
 }
