@@ -210,6 +210,43 @@ pub struct Contract<AccountId, BlockNumber> {
 	pub receipt: Receipt,
 }
 
+impl<AccountId, BlockNumber> Contract<AccountId, BlockNumber> {
+	/// A new request by `requester` for `consumer`, of `dataset` as
+	/// `summary` describes it (its version, owner and policy), made at block
+	/// `now` and lapsing at `lapses_at` unless approved: Requested, with no
+	/// approvals, decision, envelope or receipt yet.
+	pub fn requested(
+		(dataset, summary): (DatasetId, &DatasetSummary),
+		consumer: DepartmentId,
+		requester: AccountId,
+		(purpose, term, scope): (BoundedBytes<MAX_PURPOSE_LEN>, BlockNumber, Option<Scope>),
+		now: BlockNumber,
+		lapses_at: BlockNumber,
+	) -> Self {
+		Self {
+			dataset,
+			version: summary.version,
+			provider: summary.owner,
+			consumer,
+			requester,
+			purpose,
+			term,
+			scope,
+			policy: summary.policy,
+			state: ContractState::Requested,
+			approvals: Approvals { provider: None, regulator: None },
+			requested_at: now,
+			lapses_at,
+			decided_at: None,
+			expires_at: None,
+			ended_at: None,
+			reason: None,
+			envelope: None,
+			receipt: Receipt::Pending,
+		}
+	}
+}
+
 impl<AccountId, BlockNumber: PartialOrd + Copy> Contract<AccountId, BlockNumber> {
 	/// Whether the contract grants access at block `now`: Approved and not yet
 	/// expired, even if the expiry queue has not reached it.

@@ -135,7 +135,38 @@ pub struct Dataset<AccountId, BlockNumber> {
 	pub updated: Stamp<BlockNumber>,
 }
 
+impl<AccountId: Clone, BlockNumber: Copy> Dataset<AccountId, BlockNumber> {
+	/// The record of the version after this one, `id`: the same fields,
+	/// filed by `publisher` as version `version + 1`, Active, stamped `at`,
+	/// with `id` as its predecessor and no successor yet. The caller writes
+	/// the new content (and description) into it.
+	pub fn next_version(
+		&self,
+		id: DatasetId,
+		publisher: AccountId,
+		at: Stamp<BlockNumber>,
+	) -> Self {
+		Self {
+			publisher,
+			version: self.version.saturating_add(1),
+			predecessor: Some(id),
+			successor: None,
+			status: DatasetStatus::Active,
+			created: at,
+			updated: at,
+			..self.clone()
+		}
+	}
+}
+
 impl<AccountId, BlockNumber> Dataset<AccountId, BlockNumber> {
+	/// Marks this record as replaced by `successor`, stamped `at`.
+	pub fn supersede(&mut self, successor: DatasetId, at: Stamp<BlockNumber>) {
+		self.successor = Some(successor);
+		self.status = DatasetStatus::Superseded;
+		self.updated = at;
+	}
+
 	pub fn extent(&self) -> Extent {
 		Extent { bbox: self.bbox, time: self.time }
 	}

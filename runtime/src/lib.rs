@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
+pub mod call_policy;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod permissioning;

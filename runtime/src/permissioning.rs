@@ -9,7 +9,7 @@
 //!   member of an active department (members of suspended or retired
 //!   departments are refused too), a member of the council, or the sudo key
 //!   on chains that have one (`InvalidTransaction::BadSigner`); and a call
-//!   only Root may make (`configs::ConsortiumCallFilter`,
+//!   only Root may make (`call_policy::ConsortiumCallFilter`,
 //!   `InvalidTransaction::Call`). A member's transaction spends its
 //!   department's allowance (`pallet_departments`: transactions and bytes per
 //!   period, set by governance): one that does not fit is invalid with
@@ -23,7 +23,7 @@
 //!   no audit log of their own: council motions (proposed, voted, closed,
 //!   executed), session keys (set, purged) and the sudo key's calls, with
 //!   subject `Chain` and the signer's department, once the call succeeded
-//!   (see [`audited`]).
+//!   (see [`call_policy::audited`](crate::call_policy::audited)).
 //! - [`CheckNonce`] takes the place of `frame_system`'s, and refuses a nonce
 //!   more than [`MAX_PENDING_PER_SENDER`] ahead of the account's
 //!   (`Custom(`[`TOO_FAR_AHEAD`]`)`): no sender holds more than that many
@@ -40,10 +40,11 @@
 //! Unsigned transactions and inherents are left to their own checks.
 
 use crate::{
-	configs::{ConsortiumCallFilter, CouncilCollective},
+	call_policy::{audited, calls_in, ConsortiumCallFilter},
+	configs::CouncilCollective,
 	AccountId, BlockNumber, Hash, Nonce, Runtime, RuntimeCall,
 };
-use alloc::{boxed::Box, vec::Vec};
+use alloc::vec::Vec;
 use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	DepartmentDirectory, DepartmentId,
@@ -93,50 +94,6 @@ pub const MAX_PENDING_PER_SENDER: Nonce = 256;
 /// left; it falls in proportion as the department spends it.
 const FULL_ALLOWANCE_PRIORITY: u64 = 1_000_000;
 
-/// The details of an audited call that its entry's digest hashes, computed
-/// only when the call is about to be dispatched.
-pub type AuditDetails<'a> = Box<dyn FnOnce() -> Vec<u8> + 'a>;
-
-/// What the audit log records of a signed `call` that its own pallet does
-/// not record: the action, known at once, and the details.
-pub fn audited(call: &RuntimeCall) -> Option<(AuditAction, AuditDetails<'_>)> {
-	use pallet_collective::Call as Council;
-	use sp_runtime::traits::Hash as _;
-	Some(match call {
-		RuntimeCall::Council(Council::propose { proposal, .. }) => (
-			AuditAction::MotionProposed,
-			Box::new(move || sp_runtime::traits::BlakeTwo256::hash_of(proposal).encode()),
-		),
-		RuntimeCall::Council(Council::vote { proposal, index, approve }) => (
-			AuditAction::MotionVoted { aye: *approve },
-			Box::new(move || (proposal, index).encode()),
-		),
-		RuntimeCall::Council(Council::close { proposal_hash, index, .. }) => {
-			(AuditAction::MotionClosed, Box::new(move || (proposal_hash, index).encode()))
-		},
-		RuntimeCall::Council(Council::execute { proposal, .. }) => {
-			(AuditAction::CouncilExecuted, Box::new(move || proposal.encode()))
-		},
-		RuntimeCall::Session(pallet_session::Call::set_keys { keys, .. }) => {
-			(AuditAction::SessionKeysSet, Box::new(move || keys.encode()))
-		},
-		RuntimeCall::Session(pallet_session::Call::purge_keys {}) => {
-			(AuditAction::SessionKeysPurged, Box::new(Vec::new))
-		},
-		RuntimeCall::Sudo(call) => (AuditAction::SudoCall, Box::new(move || call.encode())),
-		_ => return None,
-	})
-}
-
-/// How many calls a transaction carrying `call` makes, for its department's
-/// allowance: each call of a `Utility` batch, one otherwise.
-pub fn calls_in(call: &RuntimeCall) -> u32 {
-	match crate::configs::batched(call) {
-		Some(calls) => calls.iter().map(calls_in).fold(0u32, u32::saturating_add).max(1),
-		None => 1,
-	}
-}
-
 /// An audit entry to write once the call succeeds.
 pub struct PendingEntry {
 	who: AccountId,
@@ -156,20 +113,6 @@ fn audit_entry_weight() -> Weight {
 /// the call (a sudo or council `execute` carries a whole call).
 fn details_weight(call: &RuntimeCall) -> Weight {
 	crate::configs::bytes_weight(u32::try_from(call.encoded_size()).unwrap_or(u32::MAX))
-}
-
-frame_support::parameter_types! {
-	/// What [`CheckMembership`] reads beside the signer's member record,
-	/// charged once a block by the departments pallet: for each of the at
-	/// most `MAX_DEPARTMENTS` departments that are not retired (a member of
-	/// a retired one cannot transact), its record, allowance and spending,
-	/// and the spending written back; the council's members and the sudo
-	/// key. About 1.9 ms of the block at the measured `ParityDbWeight`;
-	/// each transaction is charged 5 reads and a write less.
-	pub ChecksPerBlock: Weight = <Runtime as frame_system::Config>::DbWeight::get().reads_writes(
-		3 * u64::from(crate::configs::MAX_DEPARTMENTS) + 2,
-		u64::from(crate::configs::MAX_DEPARTMENTS),
-	);
 }
 
 /// Refuses signed transactions from accounts outside the consortium, and
@@ -206,7 +149,7 @@ impl TransactionExtension<RuntimeCall> for CheckMembership {
 	/// The signer's member record, and an audit entry for the calls
 	/// [`audited`] names. What the checks read beside it is the same for
 	/// every transaction of a block and is charged once a block
-	/// ([`ChecksPerBlock`]).
+	/// ([`ChecksPerBlock`](crate::configs::ChecksPerBlock)).
 	fn weight(&self, call: &RuntimeCall) -> Weight {
 		let checks = <Runtime as frame_system::Config>::DbWeight::get().reads(1);
 		match audited(call) {

@@ -375,27 +375,14 @@ pub mod pallet {
 			}
 			let now = frame_system::Pallet::<T>::block_number();
 			let id = NextContractId::<T>::get();
-			let mut contract = Contract {
-				dataset,
-				version: d.version,
-				provider: d.owner,
+			let mut contract = Contract::requested(
+				(dataset, &d),
 				consumer,
-				requester: requester.clone(),
-				purpose,
-				term,
-				scope,
-				policy: d.policy,
-				state: ContractState::Requested,
-				approvals: Approvals { provider: None, regulator: None },
-				requested_at: now,
-				lapses_at: now.saturating_add(T::RequestTimeout::get()),
-				decided_at: None,
-				expires_at: None,
-				ended_at: None,
-				reason: None,
-				envelope: None,
-				receipt: Receipt::Pending,
-			};
+				requester.clone(),
+				(purpose, term, scope),
+				now,
+				now.saturating_add(T::RequestTimeout::get()),
+			);
 			let mut events = Vec::from([Event::AccessRequested {
 				contract: id,
 				dataset,

@@ -40,6 +40,8 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+mod try_state;
 pub mod weights;
 
 pub use citychain_primitives::{
@@ -398,25 +400,6 @@ pub mod pallet {
 				return Ok(Verification::Broken { at: to });
 			}
 			Ok(Verification::Ok { from, to, head: previous })
-		}
-
-		/// Checks the pallet's invariants: the stored entries chain from the
-		/// pruning point to `Head`, and `Count` is one past the last.
-		#[cfg(any(feature = "try-runtime", feature = "std"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let stored = Entries::<T>::iter_keys().count() as u64;
-			let pruned = Pruned::<T>::get();
-			ensure!(stored == Count::<T>::get() - pruned.before, "count differs from the entries");
-			match Self::verify(None, None).map_err(|_| "verification refused")? {
-				Verification::Ok { head, .. } => {
-					ensure!(head == Head::<T>::get(), "head differs from the last entry")
-				},
-				Verification::Empty => {
-					ensure!(Head::<T>::get() == pruned.head, "head without entries")
-				},
-				Verification::Broken { .. } => return Err("the hash chain is broken".into()),
-			}
-			Ok(())
 		}
 	}
 }

@@ -66,6 +66,7 @@ mod queries;
 mod tests;
 #[cfg(any(feature = "try-runtime", feature = "std"))]
 mod try_state;
+mod types;
 mod validation;
 pub mod weights;
 
@@ -323,23 +324,14 @@ pub mod pallet {
 			let description = description.map(Self::check_description).transpose()?;
 			let content = Self::check_content(content)?;
 			let stamp = Self::now();
-			let mut record = previous.clone();
+			let mut record = previous.next_version(dataset, publisher.clone(), stamp);
 			if let Some(d) = description {
 				d.write_to(&mut record);
 			}
 			content.write_to(&mut record);
-			record.publisher = publisher.clone();
-			record.version = previous.version.saturating_add(1);
-			record.predecessor = Some(dataset);
-			record.successor = None;
-			record.status = DatasetStatus::Active;
-			record.created = stamp;
-			record.updated = stamp;
 			let (version, owner) = (record.version, record.owner);
 			let new = Self::insert_record(record);
-			previous.successor = Some(new);
-			previous.status = DatasetStatus::Superseded;
-			previous.updated = stamp;
+			previous.supersede(new, stamp);
 			Datasets::<T>::insert(dataset, previous);
 			Self::emit(
 				publisher.clone(),
@@ -411,27 +403,24 @@ pub mod pallet {
 			policy: AccessPolicy,
 			sensitivity: Sensitivity,
 		) -> DispatchResultWithPostInfo {
-			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
-			Self::ensure_current(&record)?;
-			ensure!(
-				(record.policy, record.sensitivity) != (policy, sensitivity),
-				Error::<T>::NothingToUpdate
-			);
-			ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
-			let stamp = Self::now();
-			let earlier = Self::update_earlier_versions(&record, |_, r| {
-				(r.policy, r.sensitivity, r.updated) = (policy, sensitivity, stamp);
-			});
-			(record.policy, record.sensitivity, record.updated) = (policy, sensitivity, stamp);
-			let owner = record.owner;
-			Datasets::<T>::insert(dataset, record);
-			Self::emit(
-				who,
-				owner,
-				AuditAction::AccessPolicyChanged,
+			let earlier = Self::change_every_version(
+				origin,
 				dataset,
-				Event::AccessPolicyChanged { dataset, policy, sensitivity },
-			);
+				|record| {
+					ensure!(
+						(record.policy, record.sensitivity) != (policy, sensitivity),
+						Error::<T>::NothingToUpdate
+					);
+					ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
+					Ok(())
+				},
+				|r, stamp| (r.policy, r.sensitivity, r.updated) = (policy, sensitivity, stamp),
+				|_| {},
+				(
+					AuditAction::AccessPolicyChanged,
+					Event::AccessPolicyChanged { dataset, policy, sensitivity },
+				),
+			)?;
 			let hook = T::OnPolicyChange::on_policy_changed(dataset, policy, sensitivity);
 			Ok(Some(
 				T::WeightInfo::set_access_policy()
@@ -482,24 +471,16 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			dataset: DatasetId,
 		) -> DispatchResultWithPostInfo {
-			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
-			Self::ensure_current(&record)?;
-			let stamp = Self::now();
-			let earlier = Self::update_earlier_versions(&record, |id, r| {
-				(r.status, r.updated) = (DatasetStatus::Withdrawn, stamp);
-				T::OnWithdraw::on_earlier_version_withdrawn(id);
-			});
-			record.status = DatasetStatus::Withdrawn;
-			record.updated = stamp;
-			let owner = record.owner;
-			Datasets::<T>::insert(dataset, record);
-			Self::emit(
-				who,
-				owner,
-				AuditAction::DatasetWithdrawn,
+			let earlier = Self::change_every_version(
+				origin,
 				dataset,
-				Event::DatasetWithdrawn { dataset },
-			);
+				|_| Ok(()),
+				|r, stamp| (r.status, r.updated) = (DatasetStatus::Withdrawn, stamp),
+				|id| {
+					T::OnWithdraw::on_earlier_version_withdrawn(id);
+				},
+				(AuditAction::DatasetWithdrawn, Event::DatasetWithdrawn { dataset }),
+			)?;
 			let hook = T::OnWithdraw::on_dataset_withdrawn(dataset);
 			Ok(Some(
 				T::WeightInfo::withdraw_dataset()
@@ -519,6 +500,35 @@ pub mod pallet {
 				DatasetStatus::Withdrawn => Err(Error::<T>::DatasetWithdrawn.into()),
 				DatasetStatus::Active | DatasetStatus::Deprecated => Ok(()),
 			}
+		}
+
+		/// What `set_access_policy` and `withdraw_dataset` share: if the
+		/// signer is a Publisher of the department that owns `dataset`, the
+		/// current version, and `check` passes, applies `change` (with the
+		/// block's stamp) to the record and to every earlier version,
+		/// telling `on_earlier` of each earlier one, then records `action`
+		/// and deposits `event`. Returns how many earlier versions changed.
+		fn change_every_version(
+			origin: OriginFor<T>,
+			dataset: DatasetId,
+			check: impl FnOnce(&DatasetOf<T>) -> DispatchResult,
+			change: impl Fn(&mut DatasetOf<T>, Stamp<BlockNumberFor<T>>),
+			on_earlier: impl Fn(DatasetId),
+			(action, event): (AuditAction, Event<T>),
+		) -> Result<u32, DispatchError> {
+			let (who, mut record) = Self::ensure_owner_publisher(origin, dataset)?;
+			Self::ensure_current(&record)?;
+			check(&record)?;
+			let stamp = Self::now();
+			let earlier = Self::update_earlier_versions(&record, |id, r| {
+				change(r, stamp);
+				on_earlier(id);
+			});
+			change(&mut record, stamp);
+			let owner = record.owner;
+			Datasets::<T>::insert(dataset, record);
+			Self::emit(who, owner, action, dataset, event);
+			Ok(earlier)
 		}
 
 		/// Applies `change` to every earlier version of `record` (at most

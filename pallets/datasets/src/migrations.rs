@@ -291,14 +291,14 @@ pub mod v2 {
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(old::Datasets::<T>::iter_keys().count().encode())
+			Ok((old::Datasets::<T>::iter_keys().count() as u64).encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(count: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let before = usize::decode(&mut &count[..]).map_err(|_| "pre_upgrade count")?;
+			let before = u64::decode(&mut &count[..]).map_err(|_| "pre_upgrade count")?;
 			frame_support::ensure!(
-				Datasets::<T>::iter_values().count() == before,
+				Datasets::<T>::iter_values().count() as u64 == before,
 				"a record did not decode as version 2"
 			);
 			Pallet::<T>::do_try_state()

@@ -2,7 +2,10 @@
 //! and their bounds, the license, keywords, the description and the
 //! content (extent, hash, media type).
 
-use crate::*;
+use crate::{
+	types::{CheckedContent, CheckedDescription},
+	*,
+};
 use alloc::vec::Vec;
 use citychain_primitives::{
 	datasets::{is_web_url, MAX_KEYWORDS},
@@ -11,86 +14,6 @@ use citychain_primitives::{
 	time::TimeRangeError,
 };
 use frame_support::pallet_prelude::*;
-
-/// The descriptive fields of a call, checked and bounded.
-pub(crate) struct CheckedDescription {
-	title: BoundedBytes<MAX_TITLE_LEN>,
-	description: BoundedBytes<MAX_DESCRIPTION_LEN>,
-	topic: TopicCategory,
-	keywords: Keywords,
-	uri: BoundedBytes<MAX_URI_LEN>,
-	license: License,
-}
-
-impl CheckedDescription {
-	/// Puts the descriptive fields into `record`.
-	pub(crate) fn write_to<A, B>(self, record: &mut Dataset<A, B>) {
-		record.title = self.title;
-		record.description = self.description;
-		record.topic = self.topic;
-		record.keywords = self.keywords;
-		record.uri = self.uri;
-		record.license = Some(self.license);
-	}
-}
-
-/// The content fields of a call, checked and bounded.
-pub(crate) struct CheckedContent {
-	bbox: BoundingBox,
-	crs: u32,
-	time: TimeRange,
-	format: BoundedBytes<MAX_FORMAT_LEN>,
-	hash: ContentHash,
-	size: u64,
-}
-
-impl CheckedContent {
-	/// Puts the content fields into `record`.
-	pub(crate) fn write_to<A, B>(self, record: &mut Dataset<A, B>) {
-		record.bbox = self.bbox;
-		record.crs = self.crs;
-		record.time = self.time;
-		record.format = self.format;
-		record.content_hash = self.hash;
-		record.size = self.size;
-	}
-
-	/// The record of a dataset's first version: these contents described
-	/// by `description`, Active, stamped `at`.
-	pub(crate) fn first_version<A, B: Copy>(
-		self,
-		description: CheckedDescription,
-		owner: DepartmentId,
-		publisher: A,
-		(policy, sensitivity): (AccessPolicy, Sensitivity),
-		at: Stamp<B>,
-	) -> Dataset<A, B> {
-		Dataset {
-			owner,
-			publisher,
-			title: description.title,
-			description: description.description,
-			topic: description.topic,
-			keywords: description.keywords,
-			bbox: self.bbox,
-			crs: self.crs,
-			time: self.time,
-			format: self.format,
-			content_hash: self.hash,
-			size: self.size,
-			uri: description.uri,
-			license: Some(description.license),
-			policy,
-			sensitivity,
-			version: 1,
-			predecessor: None,
-			successor: None,
-			status: DatasetStatus::Active,
-			created: at,
-			updated: at,
-		}
-	}
-}
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn check_title(

@@ -11,12 +11,28 @@
 //! end of one and again at the start of the next.
 
 use crate::{
-	Allowance, Allowances, Config, DepartmentId, Departments, Pallet, Spent, Usage, SLOTS,
+	Allowance, Allowances, Config, DepartmentId, Departments, Error, Pallet, Spent, Usage, SLOTS,
 };
-use frame_support::traits::Get;
+use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
 use sp_runtime::SaturatedConversion;
 
 impl<T: Config> Pallet<T> {
+	/// Gives `department` its own `allowance`, or (`None`) the default back.
+	pub(crate) fn do_set_allowance(
+		department: DepartmentId,
+		allowance: Option<Allowance>,
+	) -> DispatchResult {
+		ensure!(Departments::<T>::contains_key(department), Error::<T>::UnknownDepartment);
+		match allowance {
+			Some(a) => {
+				ensure!(a.transactions > 0 && a.bytes > 0, Error::<T>::EmptyAllowance);
+				Allowances::<T>::insert(department, a);
+			},
+			None => Allowances::<T>::remove(department),
+		}
+		Ok(())
+	}
+
 	/// The allowance of `department`: its own, or the default.
 	pub fn allowance_of(department: DepartmentId) -> Allowance {
 		Allowances::<T>::get(department).unwrap_or_else(T::DefaultAllowance::get)

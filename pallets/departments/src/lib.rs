@@ -53,11 +53,16 @@ pub use pallet::*;
 mod allowance;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod council;
+mod lifecycle;
+mod members;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", feature = "std"))]
+mod try_state;
 pub mod types;
 pub mod weights;
 
@@ -239,9 +244,7 @@ pub mod pallet {
 					StandingDepartments::<T>::mutate(|n| n.saturating_dec());
 				}
 			}
-			let seats = Pallet::<T>::active_delegates().expect("genesis departments fit");
-			T::Council::initialize_members(&seats);
-			CouncilSeats::<T>::put(seats);
+			Pallet::<T>::initialize_council().expect("genesis departments fit");
 		}
 	}
 
@@ -378,31 +381,15 @@ pub mod pallet {
 			status: DepartmentStatus,
 		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let mut dept =
-				Departments::<T>::get(department).ok_or(Error::<T>::UnknownDepartment)?;
-			ensure!(dept.status.can_transition_to(&status), Error::<T>::InvalidStatusTransition);
-			match (dept.status.is_active(), status.is_active()) {
-				(true, false) => Self::change_council(None, Some(&dept.delegate))?,
-				(false, true) => Self::change_council(Some(&dept.delegate), None)?,
-				_ => {},
-			}
-			// Neither the council nor the validators and nodes change when
-			// the department stays (in)active: that part is refunded.
-			let moves_seat = dept.status.is_active() != status.is_active();
-			if moves_seat {
-				T::OnStatusChanged::on_status_changed(department, status.is_active())?;
-			}
-			if status == DepartmentStatus::Retired {
-				StandingDepartments::<T>::mutate(|n| n.saturating_dec());
-			}
-			dept.status = status;
-			Departments::<T>::insert(department, dept);
+			let moves_seat = Self::do_set_department_status(department, status)?;
 			Self::emit(
 				Actor::Governance,
 				department,
 				AuditAction::DepartmentStatusChanged,
 				Event::DepartmentStatusChanged { department, status },
 			);
+			// Neither the council nor the validators and nodes change when
+			// the department stays (in)active: that part is refunded.
 			let actual = T::WeightInfo::set_department_status();
 			Ok(Some(if moves_seat {
 				actual
@@ -438,13 +425,7 @@ pub mod pallet {
 			roles: Roles,
 		) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			let mut record = Self::member_of(&who, department)?;
-			let mut dept = Self::department_record(department)?;
-			ensure!(!dept.would_lose_last_admin(record.roles, roles), Error::<T>::LastAdmin);
-			dept.count_role_change(record.roles, roles);
-			record.roles = roles;
-			Members::<T>::insert(&who, record);
-			Departments::<T>::insert(department, dept);
+			Self::do_set_member_roles(department, &who, roles)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -463,15 +444,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_member())]
 		pub fn remove_member(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			let record = Self::member_of(&who, department)?;
-			let mut dept = Self::department_record(department)?;
-			ensure!(dept.delegate != who, Error::<T>::MemberIsDelegate);
-			ensure!(!dept.would_lose_last_admin(record.roles, Roles::NONE), Error::<T>::LastAdmin);
-			dept.count_role_change(record.roles, Roles::NONE);
-			dept.members.saturating_dec();
-			Members::<T>::remove(&who);
-			DepartmentMembers::<T>::remove(department, &who);
-			Departments::<T>::insert(department, dept);
+			Self::do_remove_member(department, &who)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -486,15 +459,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_encryption_key())]
 		pub fn set_encryption_key(origin: OriginFor<T>, key: EncryptionKey) -> DispatchResult {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(
-				citychain_primitives::departments::is_valid_encryption_key(&key),
-				Error::<T>::InvalidEncryptionKey
-			);
-			Departments::<T>::try_mutate(department, |dept| -> DispatchResult {
-				let dept = dept.as_mut().ok_or(Error::<T>::UnknownDepartment)?;
-				dept.encryption_key = Some(key);
-				Ok(())
-			})?;
+			Self::do_set_encryption_key(department, key)?;
 			Self::emit(
 				Actor::Account(admin),
 				department,
@@ -516,34 +481,9 @@ pub mod pallet {
 			delegate: Option<T::AccountId>,
 		) -> DispatchResultWithPostInfo {
 			let (admin, department) = Self::ensure_admin(origin)?;
-			ensure!(
-				name.is_some() || metadata_uri.is_some() || delegate.is_some(),
-				Error::<T>::NothingToUpdate
-			);
-			let mut dept = Self::department_record(department)?;
-			let name = name.map(Self::bounded_name).transpose()?;
-			let metadata_uri = metadata_uri.map(Self::bounded_uri).transpose()?;
-			let new_delegate = match delegate {
-				Some(d) if d != dept.delegate => {
-					Self::member_of(&d, department).map_err(|_| Error::<T>::DelegateNotMember)?;
-					Some(d)
-				},
-				_ => None,
-			};
-			let describes = name.is_some() || metadata_uri.is_some();
+			let (describes, new_delegate) =
+				Self::do_update_department(department, name, metadata_uri, delegate)?;
 			let changes_delegate = new_delegate.is_some();
-			ensure!(describes || changes_delegate, Error::<T>::NothingToUpdate);
-			if let Some(name) = name {
-				dept.name = name;
-			}
-			if let Some(uri) = metadata_uri {
-				dept.metadata_uri = uri;
-			}
-			if let Some(d) = &new_delegate {
-				Self::change_council(Some(d), Some(&dept.delegate))?;
-				dept.delegate = d.clone();
-			}
-			Departments::<T>::insert(department, dept);
 			// One audit entry for the call, whose details are both events.
 			let described = describes.then_some(Event::DepartmentUpdated { department });
 			let delegated =
@@ -579,14 +519,7 @@ pub mod pallet {
 			allowance: Option<Allowance>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			ensure!(Departments::<T>::contains_key(department), Error::<T>::UnknownDepartment);
-			match allowance {
-				Some(a) => {
-					ensure!(a.transactions > 0 && a.bytes > 0, Error::<T>::EmptyAllowance);
-					Allowances::<T>::insert(department, a);
-				},
-				None => Allowances::<T>::remove(department),
-			}
+			Self::do_set_allowance(department, allowance)?;
 			Self::emit(
 				Actor::Governance,
 				department,
@@ -633,162 +566,10 @@ pub mod pallet {
 			);
 		}
 
-		fn department_record(id: DepartmentId) -> Result<DepartmentOf<T>, DispatchError> {
+		pub(crate) fn department_record(
+			id: DepartmentId,
+		) -> Result<DepartmentOf<T>, DispatchError> {
 			Departments::<T>::get(id).ok_or_else(|| Error::<T>::UnknownDepartment.into())
-		}
-
-		/// The member record of `who` if `who` belongs to `department`.
-		fn member_of(
-			who: &T::AccountId,
-			department: DepartmentId,
-		) -> Result<MemberRecord, DispatchError> {
-			Members::<T>::get(who)
-				.filter(|r| r.department == department)
-				.ok_or_else(|| Error::<T>::NotMemberOfDepartment.into())
-		}
-
-		fn bounded_name(name: Vec<u8>) -> Result<BoundedVec<u8, T::MaxNameLength>, DispatchError> {
-			ensure!(!name.is_empty(), Error::<T>::EmptyName);
-			name.try_into().map_err(|_| Error::<T>::NameTooLong.into())
-		}
-
-		fn bounded_uri(uri: Vec<u8>) -> Result<BoundedVec<u8, T::MaxUriLength>, DispatchError> {
-			uri.try_into().map_err(|_| Error::<T>::UriTooLong.into())
-		}
-
-		/// Registers a department with `admin` as its first member and
-		/// delegate, holding `admin_roles` (which include Admin); leaves the
-		/// council to the caller.
-		pub(crate) fn do_register_department(
-			name: Vec<u8>,
-			kind: DepartmentKind,
-			admin: T::AccountId,
-			admin_roles: Roles,
-			metadata_uri: Vec<u8>,
-		) -> Result<DepartmentId, DispatchError> {
-			let name = Self::bounded_name(name)?;
-			let metadata_uri = Self::bounded_uri(metadata_uri)?;
-			let standing = StandingDepartments::<T>::get();
-			ensure!(standing < T::MaxDepartments::get(), Error::<T>::TooManyDepartments);
-			ensure!(!Members::<T>::contains_key(&admin), Error::<T>::AlreadyMember);
-			let id = NextDepartmentId::<T>::get();
-			Departments::<T>::insert(
-				id,
-				Department {
-					name,
-					kind,
-					status: DepartmentStatus::Active,
-					delegate: admin.clone(),
-					encryption_key: None,
-					metadata_uri,
-					members: 1,
-					admins: 1,
-					registered_at: frame_system::Pallet::<T>::block_number(),
-				},
-			);
-			Self::insert_member(id, admin, admin_roles);
-			NextDepartmentId::<T>::put(id.saturating_add(1));
-			StandingDepartments::<T>::put(standing.saturating_add(1));
-			Ok(id)
-		}
-
-		/// Adds `who` to `department` with `roles`.
-		pub(crate) fn do_add_member(
-			department: DepartmentId,
-			who: T::AccountId,
-			roles: Roles,
-		) -> DispatchResult {
-			let mut dept = Self::department_record(department)?;
-			ensure!(!Members::<T>::contains_key(&who), Error::<T>::AlreadyMember);
-			ensure!(dept.members < T::MaxMembersPerDepartment::get(), Error::<T>::TooManyMembers);
-			dept.members.saturating_inc();
-			dept.count_role_change(Roles::NONE, roles);
-			Departments::<T>::insert(department, dept);
-			Self::insert_member(department, who, roles);
-			Ok(())
-		}
-
-		/// Adds the member records and provides the account. The provider is
-		/// never taken back (one per admission), so the account and its
-		/// nonce outlive the membership.
-		fn insert_member(department: DepartmentId, who: T::AccountId, roles: Roles) {
-			frame_system::Pallet::<T>::inc_providers(&who);
-			DepartmentMembers::<T>::insert(department, &who, ());
-			Members::<T>::insert(who, MemberRecord { department, roles });
-		}
-
-		/// The sorted delegates of all active departments.
-		fn active_delegates() -> Result<BoundedVec<T::AccountId, T::MaxDepartments>, DispatchError>
-		{
-			let mut delegates: Vec<_> = Departments::<T>::iter_values()
-				.filter(|d| d.status.is_active())
-				.map(|d| d.delegate)
-				.collect();
-			delegates.sort();
-			delegates.try_into().map_err(|_| Error::<T>::TooManyDepartments.into())
-		}
-
-		/// Moves one council seat: `incoming` joins, `outgoing` leaves.
-		pub(crate) fn change_council(
-			incoming: Option<&T::AccountId>,
-			outgoing: Option<&T::AccountId>,
-		) -> DispatchResult {
-			let mut seats = CouncilSeats::<T>::get();
-			if let Some(out) = outgoing {
-				if let Ok(i) = seats.binary_search(out) {
-					seats.remove(i);
-				}
-			}
-			if let Some(new) = incoming {
-				if let Err(i) = seats.binary_search(new) {
-					seats.try_insert(i, new.clone()).map_err(|_| Error::<T>::TooManyDepartments)?;
-				}
-			}
-			let incoming: Vec<_> = incoming.cloned().into_iter().collect();
-			let outgoing: Vec<_> = outgoing.cloned().into_iter().collect();
-			T::Council::change_members_sorted(&incoming, &outgoing, &seats);
-			CouncilSeats::<T>::put(seats);
-			Ok(())
-		}
-
-		/// The members of a department with their roles (at most
-		/// `MaxMembersPerDepartment`).
-		pub fn members_of(department: DepartmentId) -> Vec<(T::AccountId, Roles)> {
-			DepartmentMembers::<T>::iter_key_prefix(department)
-				.filter_map(|who| Members::<T>::get(&who).map(|r| (who, r.roles)))
-				.collect()
-		}
-
-		/// Checks the pallet's invariants: member counts, admin counts,
-		/// delegates and council seats agree with the records.
-		#[cfg(any(feature = "try-runtime", feature = "std"))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use sp_runtime::traits::Zero;
-			let mut standing = 0u32;
-			for (id, dept) in Departments::<T>::iter() {
-				if dept.status != DepartmentStatus::Retired {
-					standing += 1;
-				}
-				ensure!(id < NextDepartmentId::<T>::get(), "department id not yet assigned");
-				let members = Self::members_of(id);
-				ensure!(members.len() as u32 == dept.members, "member count differs");
-				let admins = members.iter().filter(|(_, r)| r.contains(Role::Admin)).count() as u32;
-				ensure!(admins == dept.admins && !admins.is_zero(), "admin count differs or is 0");
-				ensure!(
-					members.iter().any(|(who, _)| *who == dept.delegate),
-					"delegate is not a member"
-				);
-			}
-			ensure!(standing == StandingDepartments::<T>::get(), "standing count differs");
-			ensure!(standing <= T::MaxDepartments::get(), "too many departments");
-			for (who, record) in Members::<T>::iter() {
-				ensure!(
-					DepartmentMembers::<T>::contains_key(record.department, &who),
-					"member missing from its department's list"
-				);
-			}
-			ensure!(CouncilSeats::<T>::get() == Self::active_delegates()?, "council seats differ");
-			Ok(())
 		}
 	}
 }

@@ -35,6 +35,28 @@ pub struct Department<AccountId, BlockNumber, NameLimit: Get<u32>, UriLimit: Get
 impl<AccountId, BlockNumber, NameLimit: Get<u32>, UriLimit: Get<u32>>
 	Department<AccountId, BlockNumber, NameLimit, UriLimit>
 {
+	/// A newly registered department: Active, with `admin` as its one
+	/// member, its one Admin and its delegate, and no encryption key yet.
+	pub fn new(
+		name: BoundedVec<u8, NameLimit>,
+		kind: DepartmentKind,
+		admin: AccountId,
+		metadata_uri: BoundedVec<u8, UriLimit>,
+		registered_at: BlockNumber,
+	) -> Self {
+		Self {
+			name,
+			kind,
+			status: DepartmentStatus::Active,
+			delegate: admin,
+			encryption_key: None,
+			metadata_uri,
+			members: 1,
+			admins: 1,
+			registered_at,
+		}
+	}
+
 	/// Accounts for a member whose roles change from `old` to `new`.
 	pub fn count_role_change(&mut self, old: Roles, new: Roles) {
 		match (old.contains(Role::Admin), new.contains(Role::Admin)) {

@@ -51,6 +51,8 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod weights;
 
 pub use citychain_primitives::{
@@ -238,27 +240,6 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// What holds after every block: no account validates twice, no
-		/// department has two validators, and each validates for a
-		/// department that exists.
-		#[cfg(any(feature = "try-runtime", test))]
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			let set = Validators::<T>::get();
-			for (i, (who, department)) in set.iter().enumerate() {
-				let later = &set[i + 1..];
-				ensure!(!later.iter().any(|(w, _)| w == who), "an account validates twice");
-				ensure!(
-					!later.iter().any(|(_, d)| d == department),
-					"a department has two validators"
-				);
-				ensure!(
-					T::Departments::department(*department).is_some(),
-					"a validator's department does not exist"
-				);
-			}
-			Ok(())
-		}
-
 		/// The accounts of the validator set, in order.
 		pub fn accounts() -> Vec<T::AccountId> {
 			Validators::<T>::get().into_iter().map(|(who, _)| who).collect()
