@@ -281,7 +281,11 @@ async fn all_collections(
 				.iter()
 				.map(|info| {
 					let extent = extents.iter().find(|e| e.owner == info.id);
-					collection(&state.settings.public_url, info, extent.map_or(&empty, |e| &e.coverage))
+					collection(
+						&state.settings.public_url,
+						info,
+						extent.map_or(&empty, |e| &e.coverage),
+					)
 				})
 				.collect();
 			Ok(Arc::new(out))

@@ -546,8 +546,7 @@ pub trait DatasetsApi {
 	/// `datasets_extent` of every department at once, in one query of the
 	/// index: those of which the reader may see no record are left out.
 	#[method(name = "datasets_extents")]
-	async fn extents(&self, params: ExtentsParams, at: Option<BlockHash>)
-		-> RpcResult<Extents>;
+	async fn extents(&self, params: ExtentsParams, at: Option<BlockHash>) -> RpcResult<Extents>;
 
 	/// The properties a search's CQL2 filter may name, as the `properties`
 	/// of a JSON Schema (OGC API - Features - Part 3 queryables).

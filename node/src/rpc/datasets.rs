@@ -13,8 +13,7 @@ use citychain_primitives::{
 	time::TimeRangeError,
 	visibility::Visibility,
 	AccessPolicy, BoundingBox, Dataset as DatasetRecord, DatasetId, DatasetItem, DatasetQuery,
-	DepartmentId,
-	QueryError, Sensitivity, TimeInterval, TopicCategory,
+	DepartmentId, QueryError, Sensitivity, TimeInterval, TopicCategory,
 };
 use citychain_rpc_api::{
 	datasets::{
@@ -35,8 +34,9 @@ use sp_blockchain::HeaderBackend;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
-	Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText, Page as IndexPage, Reached, Search, SearchIndex,
-	SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
+	Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText, Page as IndexPage,
+	Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
+	MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac;
 use citychain_stac::STAC_VERSION;
@@ -742,7 +742,8 @@ where
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
 		let owner = params.owner;
 		let (mut extents, at) = self.extents_of(Some(owner), params.reader, at).await?;
-		let coverage = extents.pop().map_or_else(|| coverage(IndexExtent::default()), |d| d.coverage);
+		let coverage =
+			extents.pop().map_or_else(|| coverage(IndexExtent::default()), |d| d.coverage);
 		Ok(Extent { coverage, at })
 	}
 
