@@ -127,22 +127,17 @@ pub struct FetchArgs {
 	no_confirm: bool,
 }
 
-fn media_type(path: &Path) -> &'static str {
-	match path
-		.extension()
-		.and_then(|e| e.to_str())
-		.map(str::to_ascii_lowercase)
-		.as_deref()
-	{
-		Some("geojson") => "application/geo+json",
-		Some("json") => "application/json",
-		Some("csv") => "text/csv",
-		Some("tif" | "tiff") => "image/tiff; application=geotiff",
-		Some("gpkg") => "application/geopackage+sqlite3",
-		Some("zip") => "application/zip",
-		Some("parquet") => "application/vnd.apache.parquet",
-		_ => "application/octet-stream",
-	}
+/// The media type of a file by its extension, from the one table the CLI
+/// and the portal share (`clients/js/media-types.json`);
+/// `application/octet-stream` for any other.
+fn media_type(path: &Path) -> String {
+	const TABLE: &str = include_str!("../../clients/js/media-types.json");
+	let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+	serde_json::from_str::<std::collections::BTreeMap<String, String>>(TABLE)
+		.ok()
+		.zip(extension)
+		.and_then(|(table, extension)| table.get(&extension).cloned())
+		.unwrap_or_else(|| "application/octet-stream".into())
 }
 
 /// The digest of `path` under `code`, with a progress bar; and its size.
@@ -276,7 +271,7 @@ fn registration(a: &RegisterArgs, file: &Path) -> Result<Registration, Failure> 
 			bbox,
 			crs: a.crs,
 			time: TimeRange { start, end },
-			format: a.format.clone().unwrap_or_else(|| media_type(file).to_string()).into_bytes(),
+			format: a.format.clone().unwrap_or_else(|| media_type(file)).into_bytes(),
 			hash_code: code,
 			digest,
 			size,
@@ -539,6 +534,17 @@ mod tests {
 		let base =
 			["register", "a.csv", "--title", "T", "--uri", "https://g/x", "--license", "MIT"];
 		Register::try_parse_from(base.iter().chain(extra)).map(|r| r.args)
+	}
+
+	#[test]
+	fn media_types_come_from_the_table_the_portal_shares() {
+		let of = |name: &str| media_type(Path::new(name));
+		assert_eq!(of("roads.GeoJSON"), "application/geo+json");
+		assert_eq!(of("parcels.json"), "application/json", "JSON is not GeoJSON unless it says so");
+		assert_eq!(of("dem.tif"), "image/tiff; application=geotiff");
+		assert_eq!(of("trips.parquet"), "application/vnd.apache.parquet");
+		assert_eq!(of("archive.7z"), "application/octet-stream");
+		assert_eq!(of("README"), "application/octet-stream");
 	}
 
 	#[test]

@@ -20,12 +20,10 @@ import {
 } from './rules';
 import { u8aToHex } from '@polkadot/util';
 import type { Dataset } from '@citychain/api/rpc';
+import mediaTypes from '@citychain/api/media-types.json';
 
-const FORMATS: Record<string, string> = {
-  geojson: 'application/geo+json', json: 'application/geo+json', csv: 'text/csv', tif: 'image/tiff; application=geotiff',
-  tiff: 'image/tiff; application=geotiff', gpkg: 'application/geopackage+sqlite3', parquet: 'application/vnd.apache.parquet',
-  zip: 'application/zip', pdf: 'application/pdf',
-};
+/** Media types by file extension: the one table the CLI shares. */
+const FORMATS: Record<string, string> = mediaTypes;
 
 /** The publish form; with `predecessor`, for a new version of that dataset. */
 export async function openPublish(predecessor?: number): Promise<void> {
