@@ -41,7 +41,7 @@ fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
 
 /// Item search's parameters in a query string: those the gateway takes.
 fn search_parameters() -> Vec<Value> {
-	crate::stac::SEARCH_FIELDS.iter().map(|p| reference(p)).collect()
+	citychain_stac::query::SEARCH_FIELDS.iter().map(|p| reference(p)).collect()
 }
 
 /// The OpenAPI document of the gateway at `base` (its public URL).

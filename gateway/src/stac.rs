@@ -59,9 +59,9 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 ];
-/// Search parameters the API takes (and `/api` describes); anything else is
-/// refused.
-pub use citychain_stac::query::SEARCH_FIELDS;
+// The search parameters the API takes (and `/api` describes); anything else
+// is refused.
+use citychain_stac::query::SEARCH_FIELDS;
 /// Collections per page of a collection search, at most and by default.
 const MAX_COLLECTIONS: usize = 100;
 /// Readers whose collections of the latest block are kept.
