@@ -16,21 +16,20 @@ use axum::{
 	extract::FromRequestParts,
 	http::{header, request::Parts},
 };
-use citychain_client::auth::{
-	now_ms, Credentials, Token, MAX_TOKEN_LIFETIME_MS, SCHEME, TOKEN_SCHEME,
+use citychain_client::{
+	auth::{now_ms, Credentials, Token, MAX_TOKEN_LIFETIME_MS, SCHEME, TOKEN_SCHEME},
+	rpc::api,
 };
+use sp_core::crypto::Ss58Codec;
 use std::{convert::Infallible, sync::Arc};
 
-/// The node's name of a reader nobody vouches for.
-pub use citychain_client::rpc::api::datasets::ANONYMOUS;
-
-/// The account a request reads as (SS58), or `ANONYMOUS`.
+/// The reader a request reads as: the account it vouches for, or anonymous.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reader(pub String);
+pub struct Reader(pub api::Reader);
 
 impl Reader {
 	pub fn anonymous() -> Self {
-		Self(ANONYMOUS.into())
+		Self(api::Reader::Anonymous)
 	}
 }
 
@@ -52,23 +51,33 @@ impl FromRequestParts<Arc<AppState>> for Reader {
 				"an Authorization header that vouches for nobody: reading as anonymous"
 			);
 		}
-		Ok(account.map_or_else(Self::anonymous, Self))
+		Ok(account.map_or_else(Self::anonymous, |a| Self(api::Reader::Account(a))))
 	}
 }
 
 /// The account `header` vouches for on a `method` request of `path` at
 /// time `now` (ms), if it does.
-fn vouched(state: &AppState, header: &str, method: &str, path: &str, now: u64) -> Option<String> {
+fn vouched(
+	state: &AppState,
+	header: &str,
+	method: &str,
+	path: &str,
+	now: u64,
+) -> Option<api::AccountId> {
 	let gateway = &state.settings.public_url;
 	if header.starts_with(SCHEME) {
 		let credentials = Credentials::parse(header).ok()?;
 		let skew = state.settings.max_clock_skew_ms;
 		let fresh = credentials.time_ms + skew >= now && credentials.time_ms <= now + skew;
-		(fresh && credentials.verify(gateway, method, path).is_ok()).then_some(credentials.account)
+		(fresh && credentials.verify(gateway, method, path).is_ok())
+			.then(|| api::AccountId::from_ss58check(&credentials.account).ok())
+			.flatten()
 	} else if header.starts_with(TOKEN_SCHEME) {
 		let token = Token::parse(header).ok()?;
 		let live = token.expires_ms > now && token.expires_ms <= now + MAX_TOKEN_LIFETIME_MS;
-		(live && token.verify(gateway).is_ok()).then_some(token.account)
+		(live && token.verify(gateway).is_ok())
+			.then(|| api::AccountId::from_ss58check(&token.account).ok())
+			.flatten()
 	} else {
 		None
 	}
@@ -89,6 +98,10 @@ mod tests {
 	};
 
 	const NOW: u64 = 1_800_000_000_000;
+
+	fn account(signer: &Signer) -> api::AccountId {
+		api::AccountId::from_ss58check(&signer.ss58()).unwrap()
+	}
 
 	fn state(dir: &std::path::Path) -> AppState {
 		let settings = Settings::resolve(Flags::default()).unwrap();
@@ -118,7 +131,7 @@ mod tests {
 			format!("Bearer {}", mint_token(&alice, gateway, expires))
 		};
 		let vouch = |header: &str| vouched(&state, header, "GET", "/search", NOW);
-		assert_eq!(vouch(&bearer(&gateway, NOW + 60_000)), Some(alice.ss58()));
+		assert_eq!(vouch(&bearer(&gateway, NOW + 60_000)), Some(account(&alice)));
 		assert_eq!(vouch(&bearer(&gateway, NOW - 1)), None, "expired");
 		assert_eq!(
 			vouch(&bearer(&gateway, NOW + MAX_TOKEN_LIFETIME_MS + 1)),
@@ -151,10 +164,10 @@ mod tests {
 			)
 		};
 		let header = signed("/search?q=roads", NOW);
-		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), Some(bob.ss58()));
+		assert_eq!(vouched(&state, &header, "GET", "/search?q=roads", NOW), Some(account(&bob)));
 		assert_eq!(
 			vouched(&state, &header, "GET", "/search?q=roads", NOW),
-			Some(bob.ss58()),
+			Some(account(&bob)),
 			"read again within its window"
 		);
 		let journal = std::fs::read_to_string(dir.path().join("nonces")).unwrap();

@@ -16,6 +16,7 @@ use axum::{
 use citychain_client::{
 	primitives::{audit::Subject, datasets::MAX_PAGE_SIZE, BoundingBox},
 	rpc::api::{
+		self,
 		audit::EntriesParams,
 		datasets::{Coverage, Dataset, ExtentsParams, IdsParam, StacSearchParams},
 		departments::Department,
@@ -231,7 +232,7 @@ fn collection(base: &str, info: &Department, extent: &Coverage) -> Value {
 /// head share them, and the first request after a new head recomputes its
 /// reader's while the others wait for that answer.
 pub struct PerBlock<T> {
-	latest: tokio::sync::Mutex<(H256, BTreeMap<String, T>)>,
+	latest: tokio::sync::Mutex<(H256, BTreeMap<api::Reader, T>)>,
 }
 
 impl<T: Clone> PerBlock<T> {
@@ -474,7 +475,7 @@ async fn search(
 ) -> Result<Response, ApiError> {
 	// The node answers a first page at the finalized head, and a next (or
 	// prev) page at the block its token was made at.
-	params.insert("reader".into(), reader.0.clone().into());
+	params.insert("reader".into(), reader.0.to_string().into());
 	let base = &state.settings.public_url;
 	params.insert("base".into(), base.clone().into());
 	let params: StacSearchParams = serde_json::from_value(Value::Object(params))

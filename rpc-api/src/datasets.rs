@@ -13,10 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sp_core::Bytes;
 
-use crate::{nullable, text, AccountId, BlockHash, BlockNumber};
+use crate::{nullable, text, AccountId, BlockHash, BlockNumber, Reader};
 
-/// The `reader` of a search nobody signed: it sees the public records.
-pub const ANONYMOUS: &str = "anonymous";
+pub use crate::reader::ANONYMOUS;
 
 /// The fields of a dataset as `datasets_get` and `datasets_search` return
 /// it, in that order.
@@ -425,7 +424,7 @@ pub struct SearchParams {
 	/// Only what this reader may see: `"anonymous"` or an SS58 address;
 	/// default: every record.
 	#[serde(skip_serializing_if = "Option::is_none")]
-	pub reader: Option<String>,
+	pub reader: Option<Reader>,
 }
 
 /// Parameters of `datasets_stacSearch`, as in STAC API item search.
@@ -466,7 +465,7 @@ pub struct StacSearchParams {
 	pub filter_crs: Option<String>,
 	/// As in `datasets_search`.
 	#[serde(skip_serializing_if = "Option::is_none")]
-	pub reader: Option<String>,
+	pub reader: Option<Reader>,
 	/// The public http(s) URL of the API that serves the Items (the
 	/// gateway's, at most 256 bytes): their links are then absolute. Without
 	/// it, links between Items are relative to each Item.
@@ -481,7 +480,7 @@ pub struct ExtentParams {
 	pub owner: DepartmentId,
 	/// As in `datasets_search`.
 	#[serde(skip_serializing_if = "Option::is_none")]
-	pub reader: Option<String>,
+	pub reader: Option<Reader>,
 }
 
 /// Parameters of `datasets_extents`.
@@ -490,7 +489,7 @@ pub struct ExtentParams {
 pub struct ExtentsParams {
 	/// As in `datasets_search`.
 	#[serde(skip_serializing_if = "Option::is_none")]
-	pub reader: Option<String>,
+	pub reader: Option<Reader>,
 }
 
 /// The dataset registry.
@@ -504,7 +503,7 @@ pub trait DatasetsApi {
 		&self,
 		id: DatasetId,
 		at: Option<BlockHash>,
-		reader: Option<String>,
+		reader: Option<Reader>,
 	) -> RpcResult<Option<Dataset>>;
 
 	/// A page of the datasets matching every given filter, in id order, from
@@ -520,7 +519,7 @@ pub trait DatasetsApi {
 		&self,
 		id: DatasetId,
 		at: Option<BlockHash>,
-		reader: Option<String>,
+		reader: Option<Reader>,
 	) -> RpcResult<Vec<DatasetId>>;
 
 	/// The dataset as a STAC 1.1 Item; `null` if there is none with this id.

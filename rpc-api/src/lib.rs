@@ -11,11 +11,13 @@ pub mod access;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
+pub mod reader;
 
 pub use access::{AccessApiClient, AccessApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};
 pub use datasets::{DatasetsApiClient, DatasetsApiServer};
 pub use departments::{DepartmentsApiClient, DepartmentsApiServer};
+pub use reader::Reader;
 
 /// An account: in JSON, its SS58 address.
 pub type AccountId = sp_core::crypto::AccountId32;

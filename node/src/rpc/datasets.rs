@@ -21,7 +21,7 @@ use citychain_rpc_api::{
 		Extents, ExtentsParams, Fields, IdsParam, Page, QParam, SearchParams, SortbyParam,
 		StacSearchParams,
 	},
-	DatasetsApiServer,
+	DatasetsApiServer, Reader,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{
@@ -174,8 +174,8 @@ fn cursor_key() -> &'static [u8; 32] {
 
 /// The authentication of cursor `payload` for `reader` (one account under
 /// any SS58 prefix is one reader; no reader is the node's operator).
-fn cursor_mac(reader: Option<&str>, payload: &str) -> [u8; 16] {
-	let reader = reader.map(visibility::reader_key).unwrap_or_default();
+fn cursor_mac(reader: Option<&Reader>, payload: &str) -> [u8; 16] {
+	let reader = reader.map(Reader::to_string).unwrap_or_default();
 	let text = [cursor_key().as_slice(), reader.as_bytes(), b"\n", payload.as_bytes()].concat();
 	let mut mac = [0u8; 16];
 	mac.copy_from_slice(&sp_io::hashing::blake2_256(&text)[..16]);
@@ -185,7 +185,7 @@ fn cursor_mac(reader: Option<&str>, payload: &str) -> [u8; 16] {
 /// The token a client passes back to continue from `cursor`: the cursor
 /// and its authentication for `reader`, so that a token works for the
 /// reader it was made for, at this node, and for no one else.
-fn cursor_token(cursor: &Cursor, reader: Option<&str>) -> String {
+fn cursor_token(cursor: &Cursor, reader: Option<&Reader>) -> String {
 	let payload = cursor.token();
 	let mac = cursor_mac(reader, &payload);
 	format!("{payload}.{}", hex::encode(mac))
@@ -196,7 +196,7 @@ fn cursor_token(cursor: &Cursor, reader: Option<&str>) -> String {
 fn parse_cursor(
 	field: &str,
 	token: Option<&str>,
-	reader: Option<&str>,
+	reader: Option<&Reader>,
 ) -> Result<Option<Cursor>, ErrorObjectOwned> {
 	let Some(token) = token else { return Ok(None) };
 	let malformed = || invalid(format!("{field}: malformed {field} {token:?}"));
@@ -216,7 +216,7 @@ fn parse_cursor(
 
 /// The search that `params` of `datasets_search` ask for.
 fn parse_search(params: &SearchParams) -> Result<Search, ErrorObjectOwned> {
-	let cursor = parse_cursor("cursor", params.cursor.as_deref(), params.reader.as_deref())?;
+	let cursor = parse_cursor("cursor", params.cursor.as_deref(), params.reader.as_ref())?;
 	search_from(params, "cursor", cursor)
 }
 
@@ -348,7 +348,7 @@ fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 		.iter()
 		.map(|i| parse_dataset_id(i))
 		.collect::<Result<_, _>>()?;
-	let cursor = parse_cursor("token", p.token.as_deref(), p.reader.as_deref())?;
+	let cursor = parse_cursor("token", p.token.as_deref(), p.reader.as_ref())?;
 	if p.bbox.is_some() && p.intersects.is_some() {
 		return Err(invalid("bbox and intersects: give one or the other, not both"));
 	}
@@ -420,7 +420,7 @@ where
 		&self,
 		at: Hash,
 		id: DatasetId,
-		reader: Option<&str>,
+		reader: Option<&Reader>,
 	) -> RpcResult<Option<Record>> {
 		let Some(record) = self.record(at, id)? else { return Ok(None) };
 		let Some(reader) = reader else { return Ok(Some(record)) };
@@ -432,7 +432,7 @@ where
 
 	/// What `reader` may see at block `at`: from the views kept for the
 	/// finalized head, computed afresh at any other block.
-	fn view(&self, reader: &str, at: Hash) -> RpcResult<Option<Visibility>> {
+	fn view(&self, reader: &Reader, at: Hash) -> RpcResult<Option<Visibility>> {
 		let info = self.client.info();
 		if at == info.finalized_hash {
 			let head = Reached { number: info.finalized_number, hash: at };
@@ -534,7 +534,7 @@ where
 		&self,
 		at: Option<Hash>,
 		cursor: Option<BlockNumber>,
-		reader: Option<&str>,
+		reader: Option<&Reader>,
 		admitted: OwnedSemaphorePermit,
 		read: impl FnOnce(&SearchIndex, Option<Visibility>, BlockNumber) -> Result<T, IndexError>
 			+ Send
@@ -548,7 +548,7 @@ where
 		}
 		let (index, answer) = self.indexed(at, cursor).await?;
 		let (client, views) = (self.client.clone(), self.views.clone());
-		let reader = reader.map(str::to_owned);
+		let reader = reader.cloned();
 		// What the reader may see now, at the finalized head, even when a
 		// cursor reads the records as an older block held them: a member
 		// suspended since, or a contract ended since, no longer counts.
@@ -572,12 +572,12 @@ where
 	async fn extents_of(
 		&self,
 		owner: Option<DepartmentId>,
-		reader: Option<String>,
+		reader: Option<Reader>,
 		at: Option<Hash>,
 	) -> RpcResult<(Vec<DepartmentCoverage>, At)> {
 		let admitted = self.admission()?;
 		let (extents, answered) = self
-			.read_index(at, None, reader.as_deref(), admitted, move |index, visible, at| {
+			.read_index(at, None, reader.as_ref(), admitted, move |index, visible, at| {
 				index.extents(owner, visible.as_ref(), at)
 			})
 			.await?;
@@ -633,10 +633,10 @@ where
 		&self,
 		id: DatasetId,
 		at: Option<Hash>,
-		reader: Option<String>,
+		reader: Option<Reader>,
 	) -> RpcResult<Option<Dataset>> {
 		Ok(self
-			.visible_record(block_or_best(&*self.client, at), id, reader.as_deref())?
+			.visible_record(block_or_best(&*self.client, at), id, reader.as_ref())?
 			.map(|d| Dataset::new(id, &d, Fields::ALL)))
 	}
 
@@ -652,18 +652,14 @@ where
 			.unwrap_or(Fields::ALL);
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
-			.read_index(
-				at,
-				cursor,
-				params.reader.as_deref(),
-				admitted,
-				move |index, visible, at| index.search(&Search { visible, ..search }, at),
-			)
+			.read_index(at, cursor, params.reader.as_ref(), admitted, move |index, visible, at| {
+				index.search(&Search { visible, ..search }, at)
+			})
 			.await?;
 		Ok(Page {
 			items: page.items.iter().map(|i| Dataset::new(i.id, &i.dataset, fields)).collect(),
-			next: page.next.map(|c| cursor_token(&c, params.reader.as_deref())),
-			prev: page.prev.map(|c| cursor_token(&c, params.reader.as_deref())),
+			next: page.next.map(|c| cursor_token(&c, params.reader.as_ref())),
+			prev: page.prev.map(|c| cursor_token(&c, params.reader.as_ref())),
 			at: answered_at(answered),
 		})
 	}
@@ -672,7 +668,7 @@ where
 		&self,
 		id: DatasetId,
 		at: Option<Hash>,
-		reader: Option<String>,
+		reader: Option<Reader>,
 	) -> RpcResult<Vec<DatasetId>> {
 		let at = block_or_best(&*self.client, at);
 		let history = self.client.runtime_api().history(at, id).map_err(runtime_error)?;
@@ -705,15 +701,11 @@ where
 		let (params, search) = off_the_workers(params, parse_stac_search).await?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let ((items, next, prev), answered) = self
-			.read_index(
-				at,
-				cursor,
-				params.reader.as_deref(),
-				admitted,
-				move |index, visible, at| stac_found(index, &Search { visible, ..search }, at),
-			)
+			.read_index(at, cursor, params.reader.as_ref(), admitted, move |index, visible, at| {
+				stac_found(index, &Search { visible, ..search }, at)
+			})
 			.await?;
-		let token = |c: Cursor| cursor_token(&c, params.reader.as_deref());
+		let token = |c: Cursor| cursor_token(&c, params.reader.as_ref());
 		let (next, prev) = (next.map(token), prev.map(token));
 		let base = params.base.as_deref().map(|b| b.trim_end_matches('/'));
 		let features: Vec<Value> = items
@@ -929,16 +921,16 @@ mod tests {
 	#[test]
 	fn a_cursor_token_works_for_its_reader_only() {
 		let cursor = Cursor { block: 7, keys: vec![], id: 3, backward: false };
-		let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+		let reader = |text: &str| text.parse::<Reader>().unwrap();
+		let alice = reader("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
 		// Alice's account under the Polkadot prefix: the same reader.
-		let alice_polkadot = "15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5";
-		let token = cursor_token(&cursor, Some(alice));
-		let parse = |reader| parse_cursor("cursor", Some(&token), reader);
-		assert_eq!(parse(Some(alice)).unwrap(), Some(cursor.clone()));
-		assert_eq!(parse(Some(alice_polkadot)).unwrap(), Some(cursor.clone()));
-		for other in
-			[Some("anonymous"), None, Some("5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty")]
-		{
+		let alice_polkadot = reader("15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5");
+		let token = cursor_token(&cursor, Some(&alice));
+		let parse = |reader: Option<&Reader>| parse_cursor("cursor", Some(&token), reader);
+		assert_eq!(parse(Some(&alice)).unwrap(), Some(cursor.clone()));
+		assert_eq!(parse(Some(&alice_polkadot)).unwrap(), Some(cursor.clone()));
+		let bob = reader("5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty");
+		for other in [Some(&Reader::Anonymous), None, Some(&bob)] {
 			let error = parse(other).unwrap_err().message().to_string();
 			assert!(
 				error.starts_with("cursor: not a cursor of this node for this reader"),
@@ -948,7 +940,7 @@ mod tests {
 		// A cursor changed after it was made (an older block, another row).
 		let forged =
 			token.replacen(&cursor.token(), &Cursor { block: 1, ..cursor.clone() }.token(), 1);
-		assert!(parse_cursor("cursor", Some(&forged), Some(alice)).is_err());
+		assert!(parse_cursor("cursor", Some(&forged), Some(&alice)).is_err());
 		for garbage in ["zz", "00.zz", &cursor.token()] {
 			let error =
 				parse_cursor("cursor", Some(garbage), None).unwrap_err().message().to_string();

@@ -11,11 +11,10 @@ use citychain_primitives::{
 	api::{AccessApi, DepartmentsApi},
 	visibility::Visibility,
 };
-use citychain_rpc_api::datasets::ANONYMOUS;
+use citychain_rpc_api::Reader;
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::core::RpcResult;
 use sp_api::ProvideRuntimeApi;
-use sp_core::crypto::Ss58Codec;
 
 use super::{invalid_params as invalid, runtime_error};
 use crate::search_index::Reached;
@@ -36,22 +35,20 @@ pub struct Views {
 }
 
 /// Each reader's view at one block.
-type ViewsAt = std::collections::HashMap<String, Option<Visibility>>;
+type ViewsAt = std::collections::HashMap<Reader, Option<Visibility>>;
 
 impl Views {
-	/// `reader`'s view at `at` ([`visible_to`]) unless known. One account
-	/// under several SS58 prefixes is one reader.
-	pub fn get<C>(&self, client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visibility>>
+	/// `reader`'s view at `at` ([`visible_to`]) unless known.
+	pub fn get<C>(&self, client: &C, reader: &Reader, at: Reached) -> RpcResult<Option<Visibility>>
 	where
 		C: ProvideRuntimeApi<Block>,
 		C::Api: AccessApi<Block, AccountId, BlockNumber>
 			+ DepartmentsApi<Block, AccountId, BlockNumber>,
 	{
-		let key = reader_key(reader);
 		{
 			let known = self.at.lock().unwrap_or_else(|p| p.into_inner());
 			if known.0 == Some(at) {
-				if let Some(view) = known.1.get(&key) {
+				if let Some(view) = known.1.get(reader) {
 					return Ok(view.clone());
 				}
 			}
@@ -64,34 +61,23 @@ impl Views {
 		if known.1.len() >= VIEWS_PER_BLOCK {
 			known.1.clear();
 		}
-		known.1.insert(key, view.clone());
+		known.1.insert(reader.clone(), view.clone());
 		Ok(view)
 	}
-}
-
-/// One name for one reader: an account's SS58 address under the default
-/// prefix, whatever prefix it was given with; any other text as it is.
-pub fn reader_key(reader: &str) -> String {
-	AccountId::from_ss58check(reader).map_or_else(|_| reader.to_owned(), |a| a.to_ss58check())
 }
 
 /// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`
 /// (`Visibility::of`, from its membership and its department's live
 /// contracts); `None` if every record.
-pub fn visible_to<C>(client: &C, reader: &str, at: Reached) -> RpcResult<Option<Visibility>>
+pub fn visible_to<C>(client: &C, reader: &Reader, at: Reached) -> RpcResult<Option<Visibility>>
 where
 	C: ProvideRuntimeApi<Block>,
 	C::Api:
 		AccessApi<Block, AccountId, BlockNumber> + DepartmentsApi<Block, AccountId, BlockNumber>,
 {
-	if reader == ANONYMOUS {
-		return Ok(Some(Visibility::public()));
-	}
-	let account = AccountId::from_ss58check(reader).map_err(|_| {
-		invalid(format!("reader: {reader:?} is neither {ANONYMOUS:?} nor an SS58 address"))
-	})?;
+	let Reader::Account(account) = reader else { return Ok(Some(Visibility::public())) };
 	let api = client.runtime_api();
-	let membership = api.membership(at.hash, account).map_err(runtime_error)?;
+	let membership = api.membership(at.hash, account.clone()).map_err(runtime_error)?;
 	Visibility::of(membership.as_ref(), |department| {
 		let mut contracted = Vec::new();
 		let mut cursor = None;
