@@ -15,7 +15,8 @@
 //! single requests only (no batches), at most [`MAX_FRAME`] bytes, methods of
 //! [`ALLOWED`] only, at most `relay_rate` per minute per account; the reader
 //! of every search (`datasets_search`, `datasets_stacSearch`,
-//! `datasets_extent`) is the signed-in account, whatever the browser sent.
+//! `datasets_extent`, `datasets_extents`) is the signed-in account, whatever
+//! the browser sent.
 //! The node's answers and subscription notifications come back unchanged.
 //! The session ends when either side closes, or when the account is no
 //! longer a member of an active department (checked every

@@ -273,20 +273,19 @@ async fn all_collections(
 		.collections
 		.get(at, reader, || async move {
 			// Two calls whatever the number of departments: the directory,
-			// and what the reader may see of each in one query of the index.
+			// and what the reader may see of each from the index.
 			let departments = state.node.departments(Some(at)).await?;
 			let asked = ExtentsParams { reader: Some(reader.0.clone()) };
-			let extents = state.node.extents(asked, Some(at)).await?.departments;
-			let empty = Coverage { count: 0, bbox: None, interval: [None, None] };
+			let extents: BTreeMap<_, _> = (state.node.extents(asked, Some(at)).await?.departments)
+				.into_iter()
+				.map(|e| (e.owner, e.coverage))
+				.collect();
+			let empty = Coverage::default();
 			let out = departments
 				.iter()
 				.map(|info| {
-					let extent = extents.iter().find(|e| e.owner == info.id);
-					collection(
-						&state.settings.public_url,
-						info,
-						extent.map_or(&empty, |e| &e.coverage),
-					)
+					let extent = extents.get(&info.id).unwrap_or(&empty);
+					collection(&state.settings.public_url, info, extent)
 				})
 				.collect();
 			Ok(Arc::new(out))
@@ -978,7 +977,7 @@ mod tests {
 			json!([["2024-01-01T00:00:00.000Z", null]])
 		);
 		assert_eq!(c["citychain:datasets"], 3);
-		let none = Coverage { count: 0, bbox: None, interval: [None, None] };
+		let none = Coverage::default();
 		let bare = collection("http://gw", &department(2, "ipfs://x"), &none);
 		assert!(bare["providers"][0].get("url").is_none(), "only a web page is a provider's url");
 		assert_eq!(bare["extent"]["spatial"]["bbox"], json!([[-180.0, -90.0, 180.0, 90.0]]));

@@ -136,9 +136,9 @@ pub struct Dataset<AccountId, BlockNumber> {
 }
 
 impl<AccountId: Clone, BlockNumber: Copy> Dataset<AccountId, BlockNumber> {
-	/// The record of the version after this one, `id`: the same fields,
-	/// filed by `publisher` as version `version + 1`, Active, stamped `at`,
-	/// with `id` as its predecessor and no successor yet. The caller writes
+	/// The record of the version after this one (whose id is `id`): the
+	/// same fields, filed by `publisher` as version `version + 1`, Active,
+	/// stamped `at`, with `id` as its predecessor and no successor yet. The caller writes
 	/// the new content (and description) into it.
 	pub fn next_version(
 		&self,

@@ -22,11 +22,28 @@ pub struct Visibility {
 	pub sensitivities: Vec<Sensitivity>,
 	/// The reader's department, all of whose records it may see.
 	pub department: Option<DepartmentId>,
-	/// The datasets the reader holds a live contract for, sorted.
-	pub contracted: Vec<DatasetId>,
+	/// The datasets the reader holds a live contract for, sorted (kept so by
+	/// `new`, since `admits` searches it).
+	contracted: Vec<DatasetId>,
 }
 
 impl Visibility {
+	/// What a reader of `sensitivities`, `department` and `contracted` sees.
+	pub fn new(
+		sensitivities: Vec<Sensitivity>,
+		department: Option<DepartmentId>,
+		mut contracted: Vec<DatasetId>,
+	) -> Self {
+		contracted.sort_unstable();
+		contracted.dedup();
+		Self { sensitivities, department, contracted }
+	}
+
+	/// The datasets the reader holds a live contract for, in ascending order.
+	pub fn contracted(&self) -> &[DatasetId] {
+		&self.contracted
+	}
+
 	/// The public records only: what an anonymous reader, or an account of
 	/// no active department, may see.
 	pub fn public() -> Self {
@@ -47,18 +64,9 @@ impl Visibility {
 		if member.kind.is_regulator() {
 			return Ok(None);
 		}
-		let mut contracted = contracted(member.department)?;
-		contracted.sort_unstable();
-		contracted.dedup();
-		Ok(Some(Self {
-			sensitivities: Vec::from([
-				Sensitivity::Public,
-				Sensitivity::Internal,
-				Sensitivity::Confidential,
-			]),
-			department: Some(member.department),
-			contracted,
-		}))
+		let sensitivities =
+			Vec::from([Sensitivity::Public, Sensitivity::Internal, Sensitivity::Confidential]);
+		Ok(Some(Self::new(sensitivities, Some(member.department), contracted(member.department)?)))
 	}
 
 	/// Whether the reader may see dataset `id`, of `sensitivity`, owned by
@@ -98,7 +106,7 @@ mod tests {
 		assert!(!seen(&of_transport, 1, Secret, 1), "another department's secret record");
 		assert!(seen(&of_transport, 1, Secret, 3), "its own department's");
 		assert!(seen(&of_transport, 7, Secret, 1), "one it holds a contract for");
-		assert_eq!(of_transport.as_ref().unwrap().contracted, vec![7, 9]);
+		assert_eq!(of_transport.as_ref().unwrap().contracted(), [7, 9]);
 		let suspended = member(DepartmentKind::Transport, DepartmentStatus::Suspended);
 		let unread = |_| -> Result<Vec<DatasetId>, ()> { unreachable!("no contracts are read") };
 		assert_eq!(Visibility::of(Some(&suspended), unread), Ok(Some(Visibility::public())));

@@ -275,8 +275,8 @@ pub struct Page {
 }
 
 /// How many records of a department a reader may see, and where and when
-/// they lie.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// they lie; by default, none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Coverage {
 	/// The records the reader may see.
 	pub count: u64,
@@ -542,8 +542,8 @@ pub trait DatasetsApi {
 	#[method(name = "datasets_extent")]
 	async fn extent(&self, params: ExtentParams, at: Option<BlockHash>) -> RpcResult<Extent>;
 
-	/// `datasets_extent` of every department at once, in one query of the
-	/// index: those of which the reader may see no record are left out.
+	/// `datasets_extent` of every department in one call: those of which
+	/// the reader may see no record are left out.
 	#[method(name = "datasets_extents")]
 	async fn extents(&self, params: ExtentsParams, at: Option<BlockHash>) -> RpcResult<Extents>;
 

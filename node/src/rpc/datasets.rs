@@ -734,8 +734,7 @@ where
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
 		let owner = params.owner;
 		let (mut extents, at) = self.extents_of(Some(owner), params.reader, at).await?;
-		let coverage =
-			extents.pop().map_or_else(|| coverage(IndexExtent::default()), |d| d.coverage);
+		let coverage = extents.pop().map(|d| d.coverage).unwrap_or_default();
 		Ok(Extent { coverage, at })
 	}
 

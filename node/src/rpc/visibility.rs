@@ -66,9 +66,8 @@ impl Views {
 	}
 }
 
-/// What `reader` (`"anonymous"` or an SS58 address) may see at block `at`
-/// (`Visibility::of`, from its membership and its department's live
-/// contracts); `None` if every record.
+/// What `reader` may see at block `at` (`Visibility::of`, from its
+/// membership and its department's live contracts); `None` if every record.
 pub fn visible_to<C>(client: &C, reader: &Reader, at: Reached) -> RpcResult<Option<Visibility>>
 where
 	C: ProvideRuntimeApi<Block>,

@@ -189,18 +189,13 @@ pub(crate) fn query(rng: &mut Rng, records: usize) -> Search {
 	search
 }
 
-/// Any sensitivities, department and contracts (sorted, as
-/// `Visibility::admits` takes them).
+/// Any sensitivities, department and contracts.
 pub(crate) fn visible(rng: &mut Rng, records: usize) -> Visibility {
-	let mut contracted: Vec<DatasetId> =
-		(0..rng.below(4)).map(|_| rng.below(records as u64 + 2)).collect();
-	contracted.sort_unstable();
-	contracted.dedup();
-	Visibility {
-		sensitivities: (0..rng.below(3)).map(|_| rng.pick(Sensitivity::ALL)).collect(),
-		department: (rng.below(2) == 0).then(|| rng.below(4) as DepartmentId),
-		contracted,
-	}
+	Visibility::new(
+		(0..rng.below(3)).map(|_| rng.pick(Sensitivity::ALL)).collect(),
+		(rng.below(2) == 0).then(|| rng.below(4) as DepartmentId),
+		(0..rng.below(4)).map(|_| rng.below(records as u64 + 2)).collect(),
+	)
 }
 
 /// A CQL2 filter: comparisons SQL can narrow by (alone, in `and`s,

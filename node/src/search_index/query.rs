@@ -199,7 +199,7 @@ pub enum Sortable {
 	Topic,
 	/// `citychain:status`.
 	Status,
-	/// `citychain:policy`.
+	/// `citychain:access_policy`.
 	Policy,
 	/// `citychain:sensitivity`.
 	Sensitivity,

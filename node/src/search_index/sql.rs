@@ -131,11 +131,7 @@ fn conjuncts(expr: &Expr, into: &mut Vec<Condition>) {
 				if let Some(values) =
 					values.iter().map(|v| (column.value)(v)).collect::<Option<Vec<_>>>()
 				{
-					let marks = vec!["?"; values.len()].join(", ");
-					into.push(Condition {
-						sql: format!("{} IN ({marks})", column.name),
-						args: values,
-					});
+					into.push(list(column.name, values));
 				}
 			}
 		},
@@ -224,7 +220,7 @@ pub fn visible(v: &Visibility) -> Condition {
 	let any: Vec<Condition> = [
 		one_of("sensitivity", v.sensitivities.iter().map(|s| *s as i64).collect()),
 		one_of("owner", v.department.into_iter().map(i64::from).collect()),
-		one_of("id", v.contracted.iter().map(|i| *i as i64).collect()),
+		one_of("id", v.contracted().iter().map(|i| *i as i64).collect()),
 	]
 	.into_iter()
 	.flatten()
@@ -243,10 +239,12 @@ pub fn visible(v: &Visibility) -> Condition {
 
 /// `column IN (?, …)` over `values`; `None` without values.
 pub fn one_of(column: &str, values: Vec<i64>) -> Option<Condition> {
-	(!values.is_empty()).then(|| Condition {
-		sql: format!("{column} IN ({})", vec!["?"; values.len()].join(",")),
-		args: values.into_iter().map(Sql::Integer).collect(),
-	})
+	(!values.is_empty()).then(|| list(column, values.into_iter().map(Sql::Integer).collect()))
+}
+
+/// `column IN (?, …)` over `values`.
+fn list(column: &str, values: Vec<Sql>) -> Condition {
+	Condition { sql: format!("{column} IN ({})", vec!["?"; values.len()].join(", ")), args: values }
 }
 
 /// The R*Tree's time of `ms`: minutes, rounded down for a start (`up`

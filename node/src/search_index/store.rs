@@ -482,44 +482,71 @@ impl Store {
 	/// The extent, at block `at`, of the records of each department (only
 	/// `owner`, if given) that `visible` admits (`None`: all), in the order
 	/// of the departments' ids; a department without such records is left
-	/// out.
+	/// out. Each department's aggregate runs within a budget of its own, as
+	/// when each was asked for apart.
 	pub fn extents(
 		&self,
 		owner: Option<DepartmentId>,
 		visible: Option<&Visibility>,
 		at: BlockNumber,
 	) -> Result<Vec<(DepartmentId, Extent)>> {
-		let mut args = vec![Sql::Integer(at.into()), Sql::Integer(at.into())];
-		let mut filters = HELD_AT.to_string();
-		let conditions = sql::one_of("owner", owner.into_iter().map(i64::from).collect())
-			.into_iter()
-			.chain(visible.map(sql::visible));
-		for condition in conditions {
+		let owners: Vec<DepartmentId> = match owner {
+			Some(owner) => vec![owner],
+			// From the owner index alone.
+			None => self.within(MAX_QUERY_TIME, || {
+				let mut owners =
+					self.db.prepare_cached("SELECT DISTINCT owner FROM datasets ORDER BY owner")?;
+				let found = owners.query_map([], |r| r.get(0))?.collect();
+				found
+			})?,
+		};
+		let mut extents = Vec::with_capacity(owners.len());
+		for owner in owners {
+			let extent = self.extent(owner, visible, at)?;
+			if extent.count > 0 {
+				extents.push((owner, extent));
+			}
+		}
+		Ok(extents)
+	}
+
+	/// The extent, at block `at`, of the records of department `owner` that
+	/// `visible` admits (`None`: all).
+	fn extent(
+		&self,
+		owner: DepartmentId,
+		visible: Option<&Visibility>,
+		at: BlockNumber,
+	) -> Result<Extent> {
+		let mut args =
+			vec![Sql::Integer(at.into()), Sql::Integer(at.into()), Sql::Integer(owner.into())];
+		let mut filters = format!("{HELD_AT} AND owner = ?");
+		if let Some(condition) = visible.map(sql::visible) {
 			filters.push_str(&format!(" AND {}", condition.sql));
 			args.extend(condition.args);
 		}
 		// A box across the antimeridian has its west east of its east.
 		let sql = format!(
-			"SELECT owner, count(*), min(west), min(south), max(east), max(north), max(west > east), min(start_ms), max(end_ms)
-			 FROM datasets WHERE {filters} GROUP BY owner ORDER BY owner"
+			"SELECT count(*), min(west), min(south), max(east), max(north), max(west > east), min(start_ms), max(end_ms)
+			 FROM datasets WHERE {filters}"
 		);
 		self.within(MAX_QUERY_TIME, || {
-			let mut statement = self.db.prepare_cached(&sql)?;
-			let rows = statement.query_map(params_from_iter(args), |r| {
-				let across: bool = r.get(6)?;
-				let [w, s, e, n] = [2, 3, 4, 5].map(|i| r.get::<_, i32>(i).map(degrees));
-				let (s, n) = (s?, n?);
-				let bbox = if across { [-180.0, s, 180.0, n] } else { [w?, s, e?, n] };
-				let end: i64 = r.get(8)?;
-				let extent = Extent {
-					count: r.get::<_, i64>(1)? as u64,
-					bbox: Some(bbox),
-					start: Some(r.get(7)?),
-					end: (end != MAX_TIME).then_some(end),
+			self.db.prepare_cached(&sql)?.query_row(params_from_iter(args), |r| {
+				let count = r.get::<_, i64>(0)? as u64;
+				let across: Option<bool> = r.get(5)?;
+				let end: Option<i64> = r.get(7)?;
+				let corner = |i| r.get::<_, Option<i32>>(i);
+				let bbox = match (corner(1)?, corner(2)?, corner(3)?, corner(4)?) {
+					(Some(_), Some(s), Some(_), Some(n)) if across == Some(true) => {
+						Some([-180.0, degrees(s), 180.0, degrees(n)])
+					},
+					(Some(w), Some(s), Some(e), Some(n)) => {
+						Some([degrees(w), degrees(s), degrees(e), degrees(n)])
+					},
+					_ => None,
 				};
-				Ok((r.get(0)?, extent))
-			})?;
-			rows.collect()
+				Ok(Extent { count, bbox, start: r.get(6)?, end: end.filter(|&e| e != MAX_TIME) })
+			})
 		})
 	}
 
