@@ -12,6 +12,11 @@ use crate::AccountId;
 /// The name of a reader nobody vouches for: it sees the public records.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// The longest text read as a reader: an SS58 address of a 32-byte account
+/// is at most 50 characters. Longer text is refused before it is decoded
+/// (base-58 decoding takes time quadratic in the length).
+pub const MAX_READER_BYTES: usize = 64;
+
 /// A reader: nobody in particular, or an account. One account under several
 /// SS58 prefixes is one reader.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,6 +55,9 @@ impl FromStr for Reader {
 	fn from_str(text: &str) -> Result<Self, NotAReader> {
 		if text == ANONYMOUS {
 			return Ok(Reader::Anonymous);
+		}
+		if text.len() > MAX_READER_BYTES {
+			return Err(NotAReader(text.chars().take(64).collect()));
 		}
 		AccountId::from_ss58check(text)
 			.map(Reader::Account)
@@ -90,5 +98,18 @@ mod tests {
 			"reader: \"Anonymous\" is neither \"anonymous\" nor an SS58 address"
 		);
 		assert!(serde_json::from_str::<Reader>("7").is_err());
+	}
+
+	#[test]
+	fn a_reader_longer_than_an_address_is_refused_before_it_is_decoded() {
+		// An address of base-58 digits, padded: no prefix and checksum would
+		// make it an account, but it is refused for its length alone.
+		let at_bound = "1".repeat(MAX_READER_BYTES);
+		assert!(at_bound.parse::<Reader>().is_err());
+		let megabyte = "1".repeat(1 << 20);
+		let started = std::time::Instant::now();
+		let refused = megabyte.parse::<Reader>().unwrap_err();
+		assert!(started.elapsed() < std::time::Duration::from_secs(2), "not decoded");
+		assert_eq!(refused, NotAReader("1".repeat(64)));
 	}
 }
