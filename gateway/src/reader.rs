@@ -20,7 +20,6 @@ use citychain_client::{
 	auth::{now_ms, Credentials, Token, MAX_TOKEN_LIFETIME_MS, SCHEME, TOKEN_SCHEME},
 	rpc::api,
 };
-use sp_core::crypto::Ss58Codec;
 use std::{convert::Infallible, sync::Arc};
 
 /// The reader a request reads as: the account it vouches for, or anonymous.
@@ -70,14 +69,11 @@ fn vouched(
 		let skew = state.settings.max_clock_skew_ms;
 		let fresh = credentials.time_ms + skew >= now && credentials.time_ms <= now + skew;
 		(fresh && credentials.verify(gateway, method, path).is_ok())
-			.then(|| api::AccountId::from_ss58check(&credentials.account).ok())
-			.flatten()
+			.then(|| credentials.public.into())
 	} else if header.starts_with(TOKEN_SCHEME) {
 		let token = Token::parse(header).ok()?;
 		let live = token.expires_ms > now && token.expires_ms <= now + MAX_TOKEN_LIFETIME_MS;
-		(live && token.verify(gateway).is_ok())
-			.then(|| api::AccountId::from_ss58check(&token.account).ok())
-			.flatten()
+		(live && token.verify(gateway).is_ok()).then(|| token.public.into())
 	} else {
 		None
 	}
@@ -100,6 +96,7 @@ mod tests {
 	const NOW: u64 = 1_800_000_000_000;
 
 	fn account(signer: &Signer) -> api::AccountId {
+		use sp_core::crypto::Ss58Codec;
 		api::AccountId::from_ss58check(&signer.ss58()).unwrap()
 	}
 
