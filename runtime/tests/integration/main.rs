@@ -161,16 +161,17 @@ fn register_dataset_call(title: &str) -> RuntimeCall {
 	})
 }
 
-/// The audit log's entries from `from` on, as (actor, department, action,
+/// An audit entry as the tests compare it: (actor, department, action,
 /// subject).
-fn audit_since(
-	from: u64,
-) -> Vec<(
+type Audited = (
 	citychain_primitives::audit::Actor<AccountId>,
 	Option<u32>,
 	citychain_primitives::audit::AuditAction,
 	citychain_primitives::audit::Subject,
-)> {
+);
+
+/// The audit log's entries from `from` on.
+fn audit_since(from: u64) -> Vec<Audited> {
 	(from..pallet_audit::Count::<Runtime>::get())
 		.map(|i| {
 			let b = pallet_audit::Entries::<Runtime>::get(i).unwrap().body;
@@ -181,15 +182,7 @@ fn audit_since(
 
 /// Applies `call` signed by `pair` in the current block and returns the audit
 /// entries it left.
-fn audited(
-	pair: &sr25519::Pair,
-	call: RuntimeCall,
-) -> Vec<(
-	citychain_primitives::audit::Actor<AccountId>,
-	Option<u32>,
-	citychain_primitives::audit::AuditAction,
-	citychain_primitives::audit::Subject,
-)> {
+fn audited(pair: &sr25519::Pair, call: RuntimeCall) -> Vec<Audited> {
 	let before = pallet_audit::Count::<Runtime>::get();
 	let outcome = Executive::apply_extrinsic(signed_by(pair, call)).unwrap();
 	if outcome.is_err() {
