@@ -139,9 +139,19 @@ async function drag(page, [x1, y1], [x2, y2]) {
  * does: a page already showing that hash (and perhaps in use, so not
  * redrawn) is left for the catalogue first.
  */
-async function visit(page, hash) {
-  if (await page.evaluate((h) => location.hash === h, hash)) await page.goto(`${gateway.url}/explorer/#/`);
+/**
+ * Opens the portal's page `hash` and waits until it is drawn: until then the
+ * page before it stays in view (inert), and a test must not read or click it.
+ */
+async function go(page, hash) {
   await page.goto(`${gateway.url}/explorer/${hash}`);
+  await page.waitForSelector(`#side[data-page="${hash}"]:not([aria-busy])`, { state: 'attached', timeout: 60_000 });
+}
+
+/** Opens page `hash` drawn afresh, even if it is the one shown. */
+async function visit(page, hash) {
+  if (await page.evaluate((h) => location.hash === h, hash)) await go(page, '#/');
+  await go(page, hash);
 }
 
 async function hashChange(page, pattern) {
@@ -252,15 +262,15 @@ test('an anonymous visitor reads the public catalogue through the gateway and ne
   await page.waitForSelector('.trail tbody tr');
   await page.waitForSelector('.note.readonly:has-text("Choose an account")');
   // The secret dataset is not there for a visitor, by its id either.
-  await page.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await go(page, `#/dataset/${secret}`);
   await page.waitForSelector('#side p:has-text("no public dataset with this id")');
   // Pages that need the node say why instead.
   for (const hash of ['#/audit', '#/contracts', '#/inbox', '#/publish', '#/contract/0']) {
-    await page.goto(`${gateway.url}/explorer/${hash}`);
+    await go(page, hash);
     await page.waitForSelector('.note.readonly:has-text("Choose an account")');
   }
   // The list follows new finalized blocks (the gateway's finalized head, polled).
-  await page.goto(`${gateway.url}/explorer/#/`);
+  await go(page, `#/`);
   await page.waitForSelector('.result a:has-text("Road network")');
   await register(charlie, { title: 'Bicycle lanes 2020' });
   await page.waitForSelector('.result a:has-text("Bicycle lanes 2020")', { timeout: 60_000 });
@@ -270,13 +280,13 @@ test('an anonymous visitor reads the public catalogue through the gateway and ne
   await context.close();
   // A member of another department sees internal data but not the secret dataset; its owner does.
   const { page: bob } = users.Bob;
-  await bob.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await go(bob, `#/dataset/${secret}`);
   await bob.waitForSelector('#side p:has-text("no dataset with this id that you may see")');
   const { page: charliePage, context: charlieContext } = await open('Charlie');
-  await charliePage.goto(`${gateway.url}/explorer/#/dataset/${secret}`);
+  await go(charliePage, `#/dataset/${secret}`);
   await charliePage.waitForSelector('h2.title:has-text("Water mains under the old town")');
   await charlieContext.close();
-  await bob.goto(`${gateway.url}/explorer/#/`);
+  await go(bob, `#/`);
   await bob.waitForSelector('.result a:has-text("Road network")');
 });
 
@@ -305,7 +315,7 @@ test('a planted javascript: link is refused on chain and inert in the page', asy
     }
     await route.fulfill({ json: found });
   });
-  await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await go(page, `#/dataset/${roads.id}`);
   await page.waitForSelector('h2.title:has-text("Road network")', { timeout: 60_000 });
   for (const selector of ['.terms', '.location', '.asset']) {
     const el = page.locator(selector).first();
@@ -365,7 +375,7 @@ test('the catalogue shows the seeded datasets on the map and follows map moves',
 
 test('the map reads without a tile server: places, a labelled grid, counts, drawing by mouse or keyboard, rows by keyboard, access badges', async () => {
   const { page } = users.Bob;
-  await page.goto(`${gateway.url}/explorer/#/`);
+  await go(page, `#/`);
   await page.reload();
   await page.waitForSelector('body[data-session=member] #side[data-results]', { timeout: 60_000 });
   // The city's name at the first view, the grid's degrees along the edges.
@@ -426,7 +436,7 @@ test('no page has a critical or serious accessibility violation (axe-core)', asy
   await anonymous.goto(`${gateway.url}/explorer/`);
   await anonymous.waitForSelector('#side[data-results]', { timeout: 60_000 });
   await noAxeViolations(anonymous, 'the catalogue, anonymous');
-  await anonymous.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await go(anonymous, `#/dataset/${roads.id}`);
   await anonymous.waitForSelector('h2.title');
   await noAxeViolations(anonymous, 'a dataset, anonymous');
   await context.close();
@@ -435,13 +445,13 @@ test('no page has a critical or serious accessibility violation (axe-core)', asy
   const pages = [['#/', '#side[data-results]'], [`#/dataset/${roads.id}`, 'h2.title'], ['#/publish', 'form.publish'], ['#/contracts', 'h2'],
     ['#/inbox', 'h2'], ['#/audit', 'form.flag'], ['#/audit/department/1', '.trail'], [`#/contract/${contract.id}`, '.facts'], ['#/settings', '.settings']];
   for (const [hash, ready] of pages) {
-    await page.goto(`${gateway.url}/explorer/${hash}`);
+    await go(page, hash);
     await page.waitForSelector(ready, { timeout: 60_000 });
     await noAxeViolations(page, hash);
   }
   // The publish and request forms of another department's member, with their own fields.
   const { page: alice } = users.Alice;
-  await alice.goto(`${gateway.url}/explorer/#/dataset/${(await api.rpc.datasets.search({ q: 'Traffic counts', limit: 1 })).toJSON().items[0].id}`);
+  await go(alice, `#/dataset/${(await api.rpc.datasets.search({ q: 'Traffic counts', limit: 1 })).toJSON().items[0].id}`);
   await alice.waitForSelector('form.request');
   await noAxeViolations(alice, 'a dataset with the request form');
 });
@@ -503,7 +513,7 @@ test('the result list loads more as it scrolls', async () => {
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   while ((await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() < head) await new Promise((r) => setTimeout(r, 500));
   const { page } = users.Bob;
-  await page.goto(`${gateway.url}/explorer/#/`);
+  await go(page, `#/`);
   await page.fill('input[name=q]', 'weather');
   // The first page of the weather stations (the list before the text also
   // had 25 and more).
@@ -539,7 +549,7 @@ test('the five sharing steps, by three departments in three browsers', async () 
     features: [{ type: 'Feature', properties: { name: 'Temple of Heaven park' }, geometry: { type: 'Polygon', coordinates: [[[116.40, 39.87], [116.42, 39.87], [116.42, 39.89], [116.40, 39.89], [116.40, 39.87]]] } }],
   }));
   const digest = blake2AsHex(geojson, 256);
-  await Alice.page.goto(`${gateway.url}/explorer/#/publish`);
+  await go(Alice.page, `#/publish`);
   await Alice.page.setInputFiles('input[name=file]', { name: 'parks-2024.geojson', mimeType: 'application/geo+json', buffer: geojson });
   await Alice.page.waitForSelector(`.hash-info:has-text("${digest}")`);
   // The extent comes from the file, and the map zooms to it.
@@ -577,7 +587,7 @@ test('the five sharing steps, by three departments in three browsers', async () 
 
   // Step 2: Bob finds it by a drawn box and a time range, and requests it.
   // A fresh page: the map at its first view of the city (the list and map of the earlier tests moved).
-  await Bob.page.goto(`${gateway.url}/explorer/#/`);
+  await go(Bob.page, `#/`);
   await Bob.page.reload();
   await Bob.page.waitForSelector('body[data-session=member] #side[data-results]', { timeout: 60_000 });
   await Bob.page.fill('input[name=from]', '2024-06-01');
@@ -601,7 +611,7 @@ test('the five sharing steps, by three departments in three browsers', async () 
   assert.equal(await Bob.page.textContent('.facts .account-name'), 'Bob (Transport Bureau)');
 
   // Step 3: Alice approves with a key envelope; the regulator's approval is still missing.
-  await Alice.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await go(Alice.page, `#/inbox`);
   // The inbox says who asks, what for and for how long.
   const inboxRow = Alice.page.locator(`tr[data-contract="${contract}"]`);
   await inboxRow.waitFor();
@@ -621,14 +631,14 @@ test('the five sharing steps, by three departments in three browsers', async () 
   assert.ok(existsSync(join(dataDir, 'store', String(dataset), `contract-${contract}.enc`)), 'the encrypted delivery is stored');
 
   // The regulator approves from its inbox.
-  await Dave.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await go(Dave.page, `#/inbox`);
   await Dave.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
   await Dave.page.waitForSelector('form.decide');
   await Dave.page.click('form.decide button[type=submit]');
   await contractState(contract, 'approved');
 
   // Step 4: Bob downloads; a wrong key file is refused clearly, the right one decrypts and verifies.
-  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await go(Bob.page, `#/contract/${contract}`);
   await Bob.page.waitForSelector('.download input[name=key]:visible');
   await Bob.page.setInputFiles('.download input[name=key]', { name: 'wrong.key', mimeType: 'text/plain', buffer: Buffer.from(`${'ab'.repeat(32)}\n`) });
   const refused = await downloadNote(Bob.page);
@@ -673,12 +683,12 @@ test('docs/explorer.md\'s five steps on the sample data alone, by three departme
   const Charlie = await open('Charlie');
   // Step 1, published by the seed: the provider's own page downloads and verifies the stored file.
   const trees = (await api.rpc.datasets.search({ q: 'Street trees inventory 2024', limit: 1 })).toJSON().items[0];
-  await Charlie.page.goto(`${gateway.url}/explorer/#/dataset/${trees.id}`);
+  await go(Charlie.page, `#/dataset/${trees.id}`);
   await Charlie.page.waitForSelector('h2.title:text-is("Street trees inventory 2024")');
   assert.match((await downloadNote(Charlie.page)).text, /^Verified/);
 
   // Step 2: Bob finds it by its words and requests it.
-  await Bob.page.goto(`${gateway.url}/explorer/#/`);
+  await go(Bob.page, `#/`);
   await Bob.page.waitForSelector('#side[data-results]');
   await Bob.page.fill('input[name=q]', 'street trees');
   await Bob.page.click('.result a:text-is("Street trees inventory 2024")');
@@ -690,7 +700,7 @@ test('docs/explorer.md\'s five steps on the sample data alone, by three departme
   await contractState(contract, 'requested');
 
   // Step 3: Charlie approves it from the inbox (internal data: delivered as it is).
-  await Charlie.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await go(Charlie.page, `#/inbox`);
   const request = Charlie.page.locator(`tr[data-contract="${contract}"]`);
   await request.waitFor();
   assert.match(await request.textContent(), /Shade along cycle routes.*60 days/);
@@ -702,7 +712,7 @@ test('docs/explorer.md\'s five steps on the sample data alone, by three departme
   await noAxeViolations(Charlie.page, 'an approved contract, its provider');
 
   // Step 4: Bob downloads and verifies it; the receipt shows on the page at once.
-  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await go(Bob.page, `#/contract/${contract}`);
   await Bob.page.waitForSelector('#download');
   assert.equal(await Bob.page.isVisible('.download input[name=key]'), false, 'no key file without an envelope');
   assert.match((await downloadNote(Bob.page)).text, /^Verified/);
@@ -711,7 +721,7 @@ test('docs/explorer.md\'s five steps on the sample data alone, by three departme
   // … and the seeded encrypted delivery, with the key file the seed wrote where run.sh says.
   const landUse = (await api.rpc.datasets.search({ q: 'Land use plan 2024', limit: 1 })).toJSON().items[0];
   const sealed = (await api.rpc.access.contracts({ dataset: landUse.id, limit: 10 })).toJSON().items.find((c) => c.envelope !== null);
-  await Bob.page.goto(`${gateway.url}/explorer/#/contract/${sealed.id}`);
+  await go(Bob.page, `#/contract/${sealed.id}`);
   await Bob.page.waitForSelector('.download input[name=key]:visible');
   await Bob.page.setInputFiles('.download input[name=key]', join(keysDir, 'transport.key'));
   const verified = await downloadNote(Bob.page);
@@ -720,7 +730,7 @@ test('docs/explorer.md\'s five steps on the sample data alone, by three departme
   await Bob.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
   assert.match(await Bob.page.textContent('.facts .receipt'), /^confirmed/);
   // My contracts lists both receipts.
-  await Bob.page.goto(`${gateway.url}/explorer/#/contracts`);
+  await go(Bob.page, `#/contracts`);
   for (const id of [contract, sealed.id]) {
     await Bob.page.waitForSelector(`tr[data-contract="${id}"] .receipt:has-text("confirmed")`);
   }
@@ -744,7 +754,7 @@ test('irreversible contract actions ask first', async () => {
   const { page } = users.Bob;
   const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
   const contract = (await api.rpc.access.contracts({ dataset: parcels.id, limit: 10 })).toJSON().items.find((c) => c.state === 'approved');
-  await page.goto(`${gateway.url}/explorer/#/contract/${contract.id}`);
+  await go(page, `#/contract/${contract.id}`);
   const asked = [];
   page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
   await page.click('button:has-text("Relinquish")');
@@ -759,7 +769,7 @@ test('irreversible contract actions ask first', async () => {
 test('an owner publishes a new version, deprecates and withdraws it; a request is rejected with a reason', async () => {
   const { page } = users.Alice;
   const parks = (await api.rpc.datasets.search({ q: 'Parks 2024', limit: 1 })).toJSON().items[0];
-  await page.goto(`${gateway.url}/explorer/#/dataset/${parks.id}`);
+  await go(page, `#/dataset/${parks.id}`);
   await page.click('a.button:has-text("Publish a new version")');
   await page.waitForSelector('form.publish');
   assert.equal(await page.inputValue('input[name=title]'), 'Parks 2024', 'the form starts from the current version');
@@ -785,7 +795,7 @@ test('an owner publishes a new version, deprecates and withdraws it; a request i
   const requested = (await submit(api, api.tx.access.requestAccess(noise.id, 'Noise along the new parks', 10 * DAY, null), keyring.addFromUri('//Alice'))).events;
   const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
   await contractState(contract, 'requested');
-  await charlie.page.goto(`${gateway.url}/explorer/#/inbox`);
+  await go(charlie.page, `#/inbox`);
   await charlie.page.click(`tr[data-contract="${contract}"] a >> nth=0`);
   await charlie.page.fill('textarea[name=reason]', 'The 2024 map is not final yet.');
   await charlie.page.click('form.decide button.danger');
@@ -812,7 +822,7 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   await contractState(contract, 'approved');
 
   const { page } = users.Bob;
-  await page.goto(`${gateway.url}/explorer/#/contract/${contract}`);
+  await go(page, `#/contract/${contract}`);
   await page.waitForSelector('#download');
   assert.equal(await page.isVisible('.download input[name=key]'), false, 'no key file for a delivery without an envelope');
   const mismatch = await downloadNote(page);
@@ -828,7 +838,7 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
 
 test('the publish form checks every field with the chain\'s rules before signing', async () => {
   const { page } = users.Alice;
-  await page.goto(`${gateway.url}/explorer/#/publish`);
+  await go(page, `#/publish`);
   // Every required field has a default: the start date today, the location this gateway's URL for the new id.
   const today = new Date().toISOString().slice(0, 10);
   assert.equal(await page.inputValue('input[name=start]'), today);
@@ -864,7 +874,7 @@ test('a failed transaction shows the error\'s name and its documentation', async
   // A request whose scope ends before it starts: the chain refuses it.
   const { page } = users.Alice;
   const gps = (await api.rpc.datasets.search({ q: 'Bus GPS traces', limit: 1 })).toJSON().items[0];
-  await page.goto(`${gateway.url}/explorer/#/dataset/${gps.id}`);
+  await go(page, `#/dataset/${gps.id}`);
   await page.fill('form.request textarea[name=purpose]', 'Commuter flows across the zoning plan');
   await page.fill('form.request input[name=from]', '2024-03-20');
   await page.fill('form.request input[name=to]', '2024-03-10');
@@ -917,13 +927,13 @@ test('a wallet account (polkadot{.js} extension protocol) signs transactions and
   // A download of open data, signed by the wallet over the <Bytes>-wrapped message.
   const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
   // The seed stored its file at the gateway.
-  await page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await go(page, `#/dataset/${roads.id}`);
   assert.match((await downloadNote(page)).text, /^Verified/);
   assert.equal(signed.raws, 3);
 
   // A request, signed by the wallet from the transaction's payload.
   const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
-  await page.goto(`${gateway.url}/explorer/#/dataset/${parcels.id}`);
+  await go(page, `#/dataset/${parcels.id}`);
   await page.fill('textarea[name=purpose]', 'Flood risk by parcel');
   await page.click('form.request button[type=submit]');
   const contract = Number((await hashChange(page, /^#\/contract\/\d+$/)).split('/')[2]);
@@ -943,13 +953,13 @@ test('a non-member reads the catalogue and is told why it cannot act', async () 
   const refusedUpgrade = (e) => /WebSocket connection to '.*\/rpc\?auth=.*' failed/.test(e);
   assert.ok(ferdie.errors.length <= 1 && ferdie.errors.every(refusedUpgrade), ferdie.errors.join('\n'));
   ferdie.errors.length = 0;
-  await ferdie.page.goto(`${gateway.url}/explorer/#/publish`);
+  await go(ferdie.page, `#/publish`);
   await ferdie.page.waitForSelector('.note.readonly:has-text("not a member of any department")');
   // It reads what anyone may: a public dataset, not a confidential one (dataset 0).
-  await ferdie.page.goto(`${gateway.url}/explorer/#/dataset/0`);
+  await go(ferdie.page, `#/dataset/0`);
   await ferdie.page.waitForSelector('#side p:has-text("no public dataset with this id")');
   const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
-  await ferdie.page.goto(`${gateway.url}/explorer/#/dataset/${roads.id}`);
+  await go(ferdie.page, `#/dataset/${roads.id}`);
   await ferdie.page.waitForSelector('.note.readonly:has-text("the chain refuses its transactions")');
   await shot(ferdie.page, '8-non-member');
   assert.deepEqual(ferdie.errors, []);

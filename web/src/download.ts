@@ -95,8 +95,9 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       if (c && report.checked) {
         await send(matched ? `Confirm receipt of contract ${c.id}` : `Report a mismatch on contract ${c.id}`,
           (api) => api.tx.access.confirmReceipt(c.id, d.contentHash.code, u8aToHex(digest)), current.account!);
-        note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
+        // The page's receipt and this note change together.
         confirmed((await call('access_get', c.id))!);
+        note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
       }
     } catch (err) {
       note(panel, 'error', failure(err));

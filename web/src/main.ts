@@ -37,10 +37,19 @@ function route(): Promise<void> {
     return routing;
   }
   routing = (async () => {
+    const side = document.getElementById('side')!;
     do {
       again = false;
+      // While another page is read, the one shown stays in view but takes no
+      // input: a click meant for the next page cannot act on the last one.
+      if (side.dataset.page !== location.hash) {
+        side.inert = true;
+        side.setAttribute('aria-busy', 'true');
+      }
       await draw();
     } while (again);
+    side.inert = false;
+    side.removeAttribute('aria-busy');
     routing = null;
   })();
   return routing;
@@ -72,7 +81,8 @@ async function main(): Promise<void> {
   performance.mark('started');
   wireLayout();
   const c = await loadConfig();
-  show(h('p', { class: 'loading' }, `Reading the catalogue at ${c.gateway}…`));
+  // The note belongs to no page: the first page drawn is read with the side pane busy.
+  delete show(h('p', { class: 'loading' }, `Reading the catalogue at ${c.gateway}…`)).dataset.page;
   await Promise.all([
     start(c).then(() => { performance.mark('connected'); return prefetch().catch(() => {}); }),
     createMap(c.tiles).then(() => performance.mark('map loaded')),
