@@ -1,8 +1,10 @@
 // Step 4 of the sharing process off chain: the Natural Resources and
 // Planning Bureau (Alice) registers a real file with the `citychain` CLI and
 // serves it through citychain-gateway; the Transport Bureau (Bob) requests
-// it, Alice approves with an encrypted copy, and Bob fetches, decrypts,
-// verifies and confirms receipt. Then every way delivery must be refused.
+// it, Alice approves with the dataset's one encryption, and Bob fetches,
+// decrypts, verifies and confirms receipt. Then every way delivery must be
+// refused. The gateway's store is a directory, or with
+// CITYCHAIN_EXCHANGE_STORE=s3 (exchange-s3.test.mjs) a bucket on an S3 server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
@@ -11,15 +13,18 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, finalizedAtLeast, freePort } from './lib/node.mjs';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, randomAsU8a } from '@polkadot/util-crypto';
+import { encryptBytes, seal } from '@citychain/api';
+import { startNode, connect, finalizedAtLeast, freePort, submit } from './lib/node.mjs';
 import { authorization, cli, cliOk, startGateway } from './lib/gateway.mjs';
+import { openStore } from './lib/store.mjs';
 
 let node;
 let api;
 let gateway;
 let dir; // the test's files
-let store; // the gateway's data store
+let store; // the gateway's data store (lib/store.mjs)
 let alice; let bob; let charlie;
 let file; // the GeoJSON data file
 let dataset; // registered from `file`
@@ -45,8 +50,8 @@ const alice_ = { suri: '//Alice' };
 const bob_ = { suri: '//Bob' };
 const charlie_ = { suri: '//Charlie' };
 
-const run = (args, who) => cli(node.endpoint, args, who);
-const runOk = (args, who) => cliOk(node.endpoint, args, who);
+const run = (args, who) => cli(node.endpoint, args, { ...who, env: store.env });
+const runOk = (args, who) => cliOk(node.endpoint, args, { ...who, env: store.env });
 const contractOf = async (id) => (await api.rpc.access.get(id)).toJSON();
 
 /** A signed GET of `path` at the gateway as `pair`. */
@@ -61,7 +66,7 @@ function signedGet(pair, path, options = {}) {
 async function registerFile(path, title, extra = []) {
   return Number(await runOk([
     'register', path, '--title', title, '--topic', 'transportation',
-    '--keyword', 'traffic', '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store, ...extra,
+    '--keyword', 'traffic', '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store.arg, ...extra,
   ], alice_));
 }
 
@@ -75,19 +80,23 @@ before(async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   [alice, bob, charlie] = ['//Alice', '//Bob', '//Charlie'].map((u) => keyring.addFromUri(u));
   dir = mkdtempSync(join(tmpdir(), 'citychain-exchange-'));
-  store = join(dir, 'store');
+  store = await openStore(dir);
   node = await startNode();
   api = await connect(node.endpoint);
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir: store });
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: join(dir, 'gateway'), store });
   file = join(dir, 'junctions.geojson');
   writeFileSync(file, JSON.stringify(junctionCounts(6000)));
-  // The Transport Bureau publishes its encryption key.
-  await runOk(['key', 'encryption', '--out', join(dir, 'transport.x25519')]);
-  await runOk(['set-encryption-key', '--encryption-key', join(dir, 'transport.x25519')], bob_);
+  // The consumers' bureaus, and Alice's (whose store keeps each dataset's
+  // data key sealed to it), publish their encryption keys.
+  for (const [name, who] of [['transport', bob_], ['planning', alice_], ['environment', charlie_]]) {
+    await runOk(['key', 'encryption', '--out', join(dir, `${name}.x25519`)]);
+    await runOk(['set-encryption-key', '--encryption-key', join(dir, `${name}.x25519`)], who);
+  }
 });
 
 after(async () => {
   await gateway?.stop();
+  await store?.stop();
   await api?.disconnect();
   await node?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -112,7 +121,7 @@ test('a data file is registered with its hash, size and the extent of its GeoJSO
   assert.equal(d.time.start, Date.UTC(2024, 0, 1));
   assert.equal(d.time.end, Date.UTC(2024, 0, 1) + 365 * 86_400_000);
   assert.equal(d.format, 'application/geo+json');
-  assert.ok(existsSync(join(store, String(dataset), 'data')), 'copied into the store');
+  assert.deepEqual(store.read(`${dataset}/data`), readFileSync(file), 'copied into the store');
 });
 
 test('several files are registered in one transaction, each with its own title and extent', async () => {
@@ -129,24 +138,24 @@ test('several files are registered in one transaction, each with its own title a
   assert.match(refused.stderr, /\{name\}/);
   const before = (await api.query.system.number()).toNumber();
   const ids = (await runOk(['register', ...sheets, '--title', 'Junction counts, {name}', '--topic', 'transportation',
-    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store], alice_)).split('\n').map(Number);
+    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, '--store', store.arg], alice_)).split('\n').map(Number);
   assert.equal(ids.length, 3);
   const records = await Promise.all(ids.map(async (id) => (await api.rpc.datasets.get(id)).toJSON()));
   assert.deepEqual(records.map((d) => d.title), [0, 1, 2].map((i) => `Junction counts, sheet-${i}`));
   assert.deepEqual(records.map((d) => d.bbox[0]), [116.3, 117.3, 118.3], 'each file its own extent');
   assert.equal(new Set(records.map((d) => d.created.block)).size, 1, 'one transaction, one block');
   assert.ok(records[0].created.block > before);
-  for (const id of ids) assert.ok(existsSync(join(store, String(id), 'data')));
+  for (const [i, id] of ids.entries()) assert.deepEqual(store.read(`${id}/data`), readFileSync(sheets[i]));
 });
 
-test('the full exchange: request, approve with an encrypted copy, fetch, decrypt, verify, confirm', async () => {
+test('the full exchange: request, approve with the dataset\'s one encryption, fetch, decrypt, verify, confirm', async () => {
   contract = await requestAs(bob_, dataset);
   assert.equal((await contractOf(contract)).state, 'requested');
-  const approved = await runOk(['approve', String(contract), '--file', file, '--store', store], alice_);
+  const approved = await runOk(['approve', String(contract), '--file', file, '--store', store.arg], alice_);
   assert.match(approved, /approved/);
-  const sealed = join(store, String(dataset), `contract-${contract}.enc`);
-  assert.ok(existsSync(sealed));
-  assert.ok(!readFileSync(sealed).includes(Buffer.from('junction')), 'the stored copy is encrypted');
+  const sealed = store.read(`${dataset}/data.enc`);
+  assert.ok(sealed && !sealed.includes(Buffer.from('junction')), 'the stored encryption is encrypted');
+  assert.equal(store.read(`${dataset}/data.key`).length, 80, 'its key, sealed to the owner');
   assert.ok((await contractOf(contract)).envelope, 'the sealed key is on chain');
 
   const out = join(dir, 'fetched.geojson');
@@ -267,7 +276,7 @@ test('delivery is refused without a contract, to the unsigned, forged, replayed 
 
 test('a restarted gateway refuses a used signature, and each account has a request rate', async () => {
   const port = await freePort();
-  const start = () => startGateway({ endpoint: node.endpoint, dataDir: store, port, extraArgs: ['--account-rate=3'] });
+  const start = () => startGateway({ endpoint: node.endpoint, dataDir: join(dir, 'gateway'), store, port, extraArgs: ['--account-rate=3'] });
   let limited = await start();
   const url = `${limited.url}/data/${dataset}`;
   const header = authorization(bob, 'GET', url);
@@ -340,7 +349,7 @@ test('bad input gets clear errors and the gateway serves on', async () => {
   await reader.cancel();
   const whole = await signedGet(bob, `/data/${dataset}`);
   assert.equal(whole.status, 200);
-  assert.equal((await whole.arrayBuffer()).byteLength, statSync(join(store, String(dataset), `contract-${contract}.enc`)).size);
+  assert.equal((await whole.arrayBuffer()).byteLength, store.read(`${dataset}/data.enc`).length);
   assert.ok(gateway.alive());
 });
 
@@ -348,7 +357,7 @@ test('range requests return the asked bytes', async () => {
   const r = await signedGet(bob, `/data/${dataset}`, { headers: { range: 'bytes=0-99' } });
   assert.equal(r.status, 206);
   assert.equal(r.headers.get('content-range').split('/')[0], 'bytes 0-99');
-  const sealed = readFileSync(join(store, String(dataset), `contract-${contract}.enc`));
+  const sealed = store.read(`${dataset}/data.enc`);
   assert.deepEqual(Buffer.from(await r.arrayBuffer()), sealed.subarray(0, 100));
   assert.equal(r.headers.get('x-citychain-contract'), String(contract));
 });
@@ -360,6 +369,36 @@ test('revocation stops delivery at once', async () => {
   const after = await run(['fetch', String(dataset), '--gateway', gateway.url, '--out', join(dir, 'late'),
     '--encryption-key', join(dir, 'transport.x25519')], bob_);
   assert.match(after.stderr, /\(403\)/);
+});
+
+test('a store of copies encrypted per contract migrates to one encryption per dataset', async () => {
+  const id = await registerFile(file, 'Counts, encrypted per contract');
+  const consumers = [[bob_, 'transport'], [charlie_, 'environment']];
+  const contracts = [];
+  // Each contract approved as before: its own data key, its own copy.
+  for (const [who] of consumers) {
+    const c = await requestAs(who, id);
+    const consumer = (await contractOf(c)).consumer;
+    const publicKey = hexToU8a((await api.rpc.departments.get(consumer)).toJSON().encryptionKey);
+    const dataKey = randomAsU8a(32);
+    await submit(api, api.tx.access.approveRequest(c, u8aToHex(seal(dataKey, publicKey))), alice);
+    store.write(`${id}/contract-${c}.enc`, Buffer.from(encryptBytes(readFileSync(file), dataKey)));
+    contracts.push(c);
+  }
+  const migrated = await runOk(['store', 'migrate', '--store', store.arg], alice_);
+  assert.match(migrated, new RegExp(`dataset ${id}: 2 copies per contract removed`));
+  for (const c of contracts) assert.equal(store.read(`${id}/contract-${c}.enc`), null, `contract ${c}'s copy is gone`);
+  assert.ok(store.read(`${id}/data.enc`) && store.read(`${id}/data.key`), 'one encryption, its key sealed to the owner');
+  // Each consumer opens the one encryption with its own key, sealed anew on chain.
+  for (const [index, [who, name]] of consumers.entries()) {
+    const out = join(dir, `migrated-${name}.geojson`);
+    const r = await run(['fetch', String(id), '--gateway', gateway.url, '--out', out, '--encryption-key', join(dir, `${name}.x25519`)], who);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(out), readFileSync(file));
+    const trail = (await api.rpc.audit.entries({ subject: { contract: contracts[index] }, limit: 20 })).toJSON().items;
+    assert.ok(trail.some((e) => e.action === 'envelopeResealed'), 'the resealing is audited');
+  }
+  assert.match(await runOk(['store', 'migrate', '--store', store.arg], alice_), /nothing to migrate/);
 });
 
 test('expiry stops delivery when the term ends', async () => {
@@ -382,10 +421,9 @@ test('a tampered file fails the hash check and is reported on chain as a mismatc
   const id = await registerFile(file, 'Counts, tampered later');
   const c = await requestAs(bob_, id);
   await runOk(['approve', String(c)], alice_);
-  const stored = join(store, String(id), 'data');
-  const bytes = readFileSync(stored);
+  const bytes = store.read(`${id}/data`);
   bytes[100] ^= 0x20;
-  writeFileSync(stored, bytes);
+  store.write(`${id}/data`, bytes);
   const out = join(dir, 'tampered.geojson');
   const r = await run(['fetch', String(id), '--gateway', gateway.url, '--out', out], bob_);
   assert.equal(r.code, 3, r.stderr);
@@ -426,21 +464,27 @@ test('files are stored over HTTP only by the owner\'s officers, and only as regi
   await refused(await put(alice, content.replace('120', '121')), 400, /not the record's content hash/);
   await refused(await put(alice, `${content}more`), 413, /longer than the \d+ bytes/);
   await refused(await put(alice, content.slice(1)), 400, /has \d+ bytes; the record says/);
-  assert.ok(!existsSync(join(store, String(id), 'data')), 'nothing refused reaches the store');
+  assert.equal(store.read(`${id}/data`), null, 'nothing refused reaches the store');
   const nonce = 'ab'.repeat(16);
   const stored = await put(alice, content, path, { nonce });
   assert.equal(stored.status, 201);
-  assert.deepEqual(await stored.json(), { dataset: id, contract: null, size: content.length });
-  assert.equal(readFileSync(join(store, String(id), 'data'), 'utf8'), content);
+  assert.deepEqual(await stored.json(), { dataset: id, object: `${id}/data`, size: content.length });
+  assert.equal(store.read(`${id}/data`).toString(), content);
   await refused(await put(alice, content, path, { nonce }), 401, /already used/);
   assert.equal(await (await signedGet(bob, path)).status, 403, 'stored is not shared: Bob has no contract');
 
-  // A contract's encrypted delivery: only with a key envelope, and only an encrypted file of the right length.
-  const plainContract = await requestAs(bob_, id);
-  await runOk(['approve', String(plainContract)], alice_);
-  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
+  // The dataset's one encryption and its sealed key: an encrypted file of the right length, an envelope of 80 bytes.
   const encryptedLength = 8 + 19 + content.length + 16;
-  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?contract=${plainContract}`), 409, /without a key envelope/);
-  await refused(await put(alice, 'x', `${path}?contract=${plainContract + 1000}`), 404, /no contract/);
-  await refused(await put(alice, content, `${path}?contract=${plainContract}&x=1`), 400, /unknown field/);
+  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?part=encrypted`), 400, /not a CityChain encrypted file/);
+  await refused(await put(alice, 'x'.repeat(encryptedLength + 1), `${path}?part=encrypted`), 413, /longer than/);
+  await refused(await put(alice, 'k'.repeat(81), `${path}?part=key`), 413, /longer than the 80 bytes/);
+  await refused(await put(bob, 'k'.repeat(80), `${path}?part=key`), 403, /publisher or approver of department \d+/);
+  await refused(await put(alice, content, `${path}?part=copy`), 400, /unknown variant/);
+  await refused(await put(alice, content, `${path}?contract=1`), 400, /unknown field/);
+  const key = await put(alice, 'k'.repeat(80), `${path}?part=key`);
+  assert.equal(key.status, 201);
+  assert.deepEqual(store.read(`${id}/data.key`), Buffer.from('k'.repeat(80)));
+  // Only the owner's officers read it back.
+  assert.equal((await signedGet(bob, `${path}/key`)).status, 403);
+  assert.deepEqual(Buffer.from(await (await signedGet(alice, `${path}/key`)).arrayBuffer()), Buffer.from('k'.repeat(80)));
 });

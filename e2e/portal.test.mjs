@@ -628,7 +628,7 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Alice.page.waitForFunction(() => [...document.querySelectorAll('dd')].some((d) => d.textContent === 'the regulator\'s approval'), null, { timeout: 60_000 });
   // The trail says the approval did not yet grant access, in words.
   await Alice.page.waitForSelector('.trail td:has-text("Request approved: one approval given, the other still needed")');
-  assert.ok(existsSync(join(dataDir, 'store', String(dataset), `contract-${contract}.enc`)), 'the encrypted delivery is stored');
+  assert.ok(existsSync(join(dataDir, 'store', String(dataset), 'data.enc')), 'the dataset is encrypted once, at the gateway');
 
   // The regulator approves from its inbox.
   await go(Dave.page, `#/inbox`);
@@ -834,6 +834,35 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   // The regulator sees it as a dispute.
   await visit(users.Dave.page, '#/audit');
   await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
+});
+
+test('a later encrypted approval seals the dataset\'s one encryption key anew, and encrypts nothing', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];
+  const encryption = join(dataDir, 'store', String(parcels.id), 'data.enc');
+  const before = readFileSync(encryption);
+  const requested = (await submit(api, api.tx.access.requestAccess(parcels.id, 'Flood risk by parcel', 10 * DAY, null), keyring.addFromUri('//Charlie'))).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await contractState(contract, 'requested');
+
+  const { page } = users.Alice;
+  await go(page, `#/contract/${contract}`);
+  await page.check('form.decide input[name=sealed]');
+  await page.waitForSelector('form.decide .hint:has-text("encrypted at your gateway")');
+  assert.equal(await page.isVisible('form.decide input[name=data]'), false, 'no file to choose');
+  await page.setInputFiles('form.decide input[name=key]', join(keysDir, 'nrp.key'));
+  await page.click('form.decide button[type=submit]');
+  assert.ok((await contractState(contract, 'approved')).envelope, 'approved with an envelope');
+  assert.deepEqual(readFileSync(encryption), before, 'the one encryption, unchanged');
+
+  // The new consumer opens that encryption with its own key file.
+  const charlie = await open('Charlie');
+  await go(charlie.page, `#/contract/${contract}`);
+  await charlie.page.setInputFiles('.download input[name=key]', join(keysDir, 'environment.key'));
+  const verified = await downloadNote(charlie.page);
+  assert.equal(verified.kind, 'ok', verified.text);
+  assert.deepEqual(charlie.errors, []);
+  await charlie.context.close();
 });
 
 test('the publish form checks every field with the chain\'s rules before signing', async () => {

@@ -228,6 +228,14 @@ ensure_stac_python() {
 	ensure_venv venv-stac "$ROOT/e2e/stac/requirements.txt"
 }
 
+# The S3 server the exchange tests run the gateway's store on (moto[server],
+# e2e/s3/requirements.txt): a Python package that starts in a second, where
+# an S3 server built from source (s3s-fs) would add minutes to the build.
+export CITYCHAIN_S3_PYTHON="$HOME/.cache/citychain/venv-s3/bin/python"
+ensure_s3_python() {
+	ensure_venv venv-s3 "$ROOT/e2e/s3/requirements.txt"
+}
+
 # Installs the npm packages of directory $1 exactly as its package-lock.json
 # says, or stops naming the directory.
 npm_ci() {

@@ -23,9 +23,11 @@ use citychain_client::{
 		datasets::{ContentHash, Dataset},
 		AccessApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
-	store, Error,
+	store::{object, Location, Store},
+	Error,
 };
 use clap::Args;
+use envelope::PublicKey;
 use futures::StreamExt;
 use serde_json::Value;
 use std::{
@@ -92,21 +94,29 @@ pub struct RegisterArgs {
 	/// The hash function of the content hash.
 	#[arg(long, default_value = "blake2b-256", value_parser = one_of(HashFunction::ALL, HashFunction::name))]
 	hash: HashFunction,
-	/// The gateway's data store: the file is copied to `<store>/<id>/data`.
-	#[arg(long, value_name = "DIR")]
-	store: Option<PathBuf>,
+	/// The gateway's data store, a directory or `s3://bucket/prefix`: the
+	/// file is copied to `<id>/data` there.
+	#[arg(long, value_name = "DIR|URL")]
+	store: Option<String>,
 }
 
 #[derive(Args)]
 pub struct ApproveArgs {
 	contract: u64,
-	/// The dataset's file: encrypted for the consumer department into the
-	/// store, its data key sealed to the department's key and attached.
+	/// The gateway's data store, a directory or `s3://bucket/prefix`: the
+	/// dataset is delivered encrypted, its data key sealed to the consumer
+	/// department's key and attached. The first such approval encrypts the
+	/// dataset once into the store; later ones only seal its key.
+	#[arg(long, value_name = "DIR|URL")]
+	store: Option<String>,
+	/// The dataset's file, to encrypt if the store holds no encryption of it
+	/// yet [default: the store's copy].
 	#[arg(long, requires = "store")]
 	file: Option<PathBuf>,
-	/// The gateway's data store.
-	#[arg(long, value_name = "DIR")]
-	store: Option<PathBuf>,
+	/// Your department's x25519 key file, to open the data key of the
+	/// dataset's encryption once the store holds one.
+	#[arg(long, value_name = "FILE", requires = "store")]
+	encryption_key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -157,12 +167,25 @@ fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Failure> {
 		.transpose()
 }
 
-/// Copies `file` into the store, where the gateway serves it from.
-fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Failure> {
-	fs::create_dir_all(store::dataset_dir(store, dataset))?;
-	let target = store::data_file(store, dataset);
-	fs::copy(file, &target)?;
-	Ok(target)
+/// Copies `file` into `store`, where the gateway serves it from; the
+/// object's name.
+async fn store_file(store: &Store, dataset: u64, file: &Path) -> Result<String, Failure> {
+	let name = object::data(dataset);
+	let input = tokio::fs::File::open(file).await?;
+	let mut writer = store.write(&name).await?;
+	match writer.copy_from(input, |_| {}).await {
+		Ok(_) => writer.finish().await?,
+		Err(e) => {
+			writer.abort().await;
+			return Err(e.into());
+		},
+	}
+	Ok(name)
+}
+
+/// Opens the data store a flag names.
+pub fn open_store(text: &str) -> Result<Store, Failure> {
+	Store::open(Location::parse(text).map_err(Failure::Usage)?).map_err(Failure::Usage)
 }
 
 /// The most datasets `register` puts in one transaction: a batch well inside
@@ -176,6 +199,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Failure> {
 				.into(),
 		));
 	}
+	let store = a.store.as_deref().map(open_store).transpose()?;
 	for files in a.files.chunks(MAX_FILES_PER_TRANSACTION) {
 		let registrations =
 			files.iter().map(|file| registration(&a, file)).collect::<Result<Vec<_>, _>>()?;
@@ -206,8 +230,9 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Failure> {
 				hex::encode(&content.digest),
 				bbox.degrees()
 			);
-			if let Some(store) = &a.store {
-				eprintln!("stored as {}", store_file(store, dataset, file)?.display());
+			if let Some(store) = &store {
+				let name = store_file(store, dataset, file).await?;
+				eprintln!("stored as {name} in {}", store.location());
 			}
 			println!("{dataset}");
 		}
@@ -298,70 +323,115 @@ async fn dataset(ctx: &Context, id: u64) -> Result<(Dataset, ContentHash), Failu
 }
 
 pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Failure> {
-	let mut sealed_copy = None;
-	let envelope = match (&a.file, &a.store) {
-		(Some(file), Some(store)) => {
+	let envelope = match &a.store {
+		Some(store) => {
 			let contract =
 				found(ctx.node.contract(a.contract, None).await?, "contract", a.contract)?;
-			let dataset_id = contract.dataset;
-			let (_, content) = dataset(ctx, dataset_id).await?;
-			let consumer = contract.consumer;
-			let department =
-				found(ctx.node.department(consumer, None).await?, "department", consumer)?;
-			let recipient: [u8; 32] =
-				department.encryption_key.and_then(|k| k.0.try_into().ok()).ok_or_else(|| {
-					Failure::Refused(format!(
-						"department {consumer} has published no encryption key; approve without --file to share unencrypted"
-					))
-				})?;
-			// Encrypt the registered content, not some other file.
-			let (digest, _) = digest_file(file, content.code, "checking")?;
-			if digest != content.digest.0 {
-				return Err(Failure::Usage(format!(
-					"{} is not dataset {dataset_id}'s content (its hash differs from the one on chain)",
-					file.display()
-				)));
-			}
-			fs::create_dir_all(store::dataset_dir(store, dataset_id))?;
-			let target = store::sealed_file(store, dataset_id, a.contract);
-			let partial = target.with_extension("enc.part");
-			let key = crypt::data_key();
-			let input = File::open(file)?;
-			let bar = bytes_bar(input.metadata()?.len(), "encrypting");
-			let mut output = BufWriter::new(File::create(&partial)?);
-			crypt::encrypt(&key, BufReader::new(input), &mut output, |n| bar.inc(n))?;
-			output.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-			bar.finish_and_clear();
-			sealed_copy = Some((partial, target));
-			Some(envelope::seal(&key, &envelope::PublicKey::from(recipient)))
+			let store = open_store(store)?;
+			let (file, key_file) = (a.file.as_deref(), a.encryption_key.as_deref());
+			let key =
+				data_key(ctx, &store, contract.dataset, contract.provider, file, key_file).await?;
+			let recipient = encryption_key(ctx, contract.consumer).await?;
+			Some(envelope::seal(&key, &recipient))
 		},
-		_ => None,
+		None => None,
 	};
-	match ctx.submit(&api::tx().access().approve_request(a.contract, envelope)).await {
-		Ok(included) => {
-			if let Some((partial, target)) = sealed_copy {
-				fs::rename(&partial, &target)?;
-				eprintln!("encrypted copy: {}", target.display());
-			}
-			let approved = included.events.has::<AccessApproved>();
-			println!(
-				"contract {} {}",
-				a.contract,
-				if approved {
-					"approved"
-				} else {
-					"approval recorded; the regulator's is still needed"
-				}
-			);
-			Ok(())
-		},
-		Err(e) => {
-			if let Some((partial, _)) = sealed_copy {
-				let _ = fs::remove_file(partial);
-			}
-			Err(e)
-		},
+	let included = ctx.submit(&api::tx().access().approve_request(a.contract, envelope)).await?;
+	let approved = included.events.has::<AccessApproved>();
+	println!(
+		"contract {} {}",
+		a.contract,
+		if approved { "approved" } else { "approval recorded; the regulator's is still needed" }
+	);
+	Ok(())
+}
+
+/// Department `department`'s published encryption key.
+pub async fn encryption_key(ctx: &Context, department: u32) -> Result<PublicKey, Failure> {
+	let record = found(ctx.node.department(department, None).await?, "department", department)?;
+	let key: [u8; 32] =
+		record.encryption_key.and_then(|k| k.0.try_into().ok()).ok_or_else(|| {
+			Failure::Refused(format!(
+				"department {department} has published no encryption key (citychain \
+			 set-encryption-key); without one its data cannot be sealed to it"
+			))
+		})?;
+	Ok(PublicKey::from(key))
+}
+
+/// Dataset `dataset`'s data key: opened from its key envelope in the store
+/// with the department's key file, or, if the store holds no encryption
+/// yet, a new one under which the dataset is encrypted once into the store
+/// (from `--file` or the store's copy, checked against the hash on chain as
+/// it is read), with its envelope sealed to the owning department.
+pub async fn data_key(
+	ctx: &Context,
+	store: &Store,
+	dataset: u64,
+	owner: u32,
+	file: Option<&Path>,
+	key_file: Option<&Path>,
+) -> Result<[u8; crypt::KEY_LEN], Failure> {
+	let sealed = store.get_small(&object::key_envelope(dataset), 256).await?;
+	if let Some(sealed) = sealed {
+		let key_file = key_file.ok_or_else(|| {
+			Failure::Usage(format!(
+				"dataset {dataset} is encrypted in the store already: give --encryption-key FILE \
+				 (your department's key file) to open its data key"
+			))
+		})?;
+		let opened = envelope::open(&sealed, &keys::read_encryption_key(key_file)?)?;
+		return opened.try_into().map_err(|_| {
+			Failure::Refused(format!("dataset {dataset}'s key envelope holds no 32-byte key"))
+		});
 	}
+	let (record, content) = self::dataset(ctx, dataset).await?;
+	let own = encryption_key(ctx, owner).await?;
+	let key = crypt::data_key();
+	let input: Box<dyn tokio::io::AsyncRead + Unpin + Send> = match file {
+		Some(file) => Box::new(
+			tokio::fs::File::open(file)
+				.await
+				.map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?,
+		),
+		None => Box::new(
+			store
+				.read(&object::data(dataset), None)
+				.await?
+				.ok_or_else(|| {
+					Failure::Usage(format!(
+						"the store holds no copy of dataset {dataset}: give --file FILE"
+					))
+				})?
+				.into_async_read(),
+		),
+	};
+	let mut hasher = hash::Hasher::new(content.code)?;
+	let mut writer = store.write(&object::sealed(dataset)).await?;
+	let bar = bytes_bar(record.size.unwrap_or_default(), "encrypting");
+	let sealed = writer
+		.seal_from(&key, input, |piece| {
+			hasher.update(piece);
+			bar.inc(piece.len() as u64);
+		})
+		.await;
+	bar.finish_and_clear();
+	if let Err(e) = sealed {
+		writer.abort().await;
+		return Err(e.into());
+	}
+	// Encrypt the registered content, not some other file.
+	if hasher.finish() != content.digest.0 {
+		writer.abort().await;
+		return Err(Failure::Usage(format!(
+			"{} is not dataset {dataset}'s content (its hash differs from the one on chain)",
+			file.map_or("the store's copy".into(), |f| f.display().to_string())
+		)));
+	}
+	writer.finish().await?;
+	store.put(&object::key_envelope(dataset), envelope::seal(&key, &own)).await?;
+	eprintln!("encrypted once into {} in {}", object::sealed(dataset), store.location());
+	Ok(key)
 }
 
 pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
@@ -406,6 +476,9 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 	let header =
 		|name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
 	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
+	// For the owner's officers when the provider keeps only the encryption:
+	// the data key sealed to their department.
+	let own_envelope = header("x-citychain-envelope").and_then(|h| hex::decode(h).ok());
 	let named: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
 	// The contract is the chain's answer, not the gateway's: the one that
 	// gives this account's department access to this dataset now.
@@ -460,12 +533,19 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 	bar.finish_and_clear();
 
 	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
-		let contract = contract
-			.ok_or_else(|| Failure::Refused("an encrypted delivery without a contract".into()))?;
-		let record = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
-		let sealed = record.envelope.map(|e| e.0).ok_or_else(|| {
-			Failure::Refused(format!("contract {contract} carries no key envelope"))
-		})?;
+		let sealed = match contract {
+			Some(contract) => {
+				let record = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
+				record.envelope.map(|e| e.0).ok_or_else(|| {
+					Failure::Refused(format!("contract {contract} carries no key envelope"))
+				})?
+			},
+			None => own_envelope.ok_or_else(|| {
+				Failure::Refused(
+					"an encrypted delivery with neither a contract nor a key envelope".into(),
+				)
+			})?,
+		};
 		let secret = keys::read_encryption_key(key_file)?;
 		let key: [u8; crypt::KEY_LEN] =
 			envelope::open(&sealed, &secret)?.try_into().map_err(|_| {

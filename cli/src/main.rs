@@ -11,6 +11,7 @@ mod common;
 mod exchange;
 mod extent;
 mod failure;
+mod migrate;
 
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},
@@ -78,8 +79,9 @@ enum Command {
 		#[arg(long)]
 		term: u32,
 	},
-	/// Approve a request; with `--file`, encrypt the dataset for the consumer
-	/// into the gateway's store and attach the sealed data key.
+	/// Approve a request; with `--store`, deliver it encrypted: the data key
+	/// sealed to the consumer department is attached (the dataset is
+	/// encrypted once into the store at its first such approval).
 	Approve(exchange::ApproveArgs),
 	/// Refuse a request.
 	Reject {
@@ -114,6 +116,26 @@ enum Command {
 	/// The audit log.
 	#[command(subcommand)]
 	Audit(AuditCommand),
+	/// A gateway's data store.
+	#[command(subcommand)]
+	Store(StoreCommand),
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+	/// Turn copies encrypted one per contract into one encryption per
+	/// dataset: encrypt each dataset once from the store's copy, seal its
+	/// key anew to each live contract's consumer on chain (as an Approver of
+	/// the provider), and remove the copies.
+	Migrate {
+		/// The store, a directory or `s3://bucket/prefix`.
+		#[arg(long, value_name = "DIR|URL")]
+		store: String,
+		/// Your department's x25519 key file, if the store holds a dataset's
+		/// encryption already (a migration run again).
+		#[arg(long, value_name = "FILE")]
+		encryption_key: Option<PathBuf>,
+	},
 }
 
 #[derive(Subcommand)]
@@ -282,6 +304,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			println!("{contract}");
 		},
 		Command::Approve(args) => exchange::approve(&ctx, args).await?,
+		Command::Store(StoreCommand::Migrate { store, encryption_key }) => {
+			migrate::migrate(&ctx, &store, encryption_key.as_deref()).await?
+		},
 		Command::Reject { contract, reason } => {
 			ctx.submit(&api::tx().access().reject_request(contract, reason.into_bytes()))
 				.await?;

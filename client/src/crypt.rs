@@ -38,6 +38,43 @@ pub fn encrypted_len(plain: u64) -> u64 {
 	(MAGIC.len() + NONCE_PREFIX) as u64 + plain + chunks * TAG as u64
 }
 
+/// Encrypts a file a chunk at a time, for writers that are not
+/// `std::io::Write` (a store's multipart upload): [`Sealer::header`] first,
+/// then each [`CHUNK`] of plaintext through [`Sealer::next`], and the rest
+/// (shorter, possibly empty) through [`Sealer::last`].
+pub struct Sealer {
+	stream: EncryptorBE32<XChaCha20Poly1305>,
+	header: [u8; MAGIC.len() + NONCE_PREFIX],
+}
+
+impl Sealer {
+	/// A sealer under `key`, with a new random nonce prefix.
+	pub fn new(key: &[u8; KEY_LEN]) -> Self {
+		let prefix: [u8; NONCE_PREFIX] = rand::random();
+		let mut header = [0u8; MAGIC.len() + NONCE_PREFIX];
+		header[..MAGIC.len()].copy_from_slice(MAGIC);
+		header[MAGIC.len()..].copy_from_slice(&prefix);
+		let stream = EncryptorBE32::from_aead(cipher(key), GenericArray::from_slice(&prefix));
+		Self { stream, header }
+	}
+
+	/// The bytes that open the encryption.
+	pub fn header(&self) -> &[u8] {
+		&self.header
+	}
+
+	/// A full chunk of plaintext that is not the last, sealed.
+	pub fn next(&mut self, chunk: &[u8]) -> Result<Vec<u8>> {
+		debug_assert_eq!(chunk.len(), CHUNK);
+		self.stream.encrypt_next(chunk).map_err(|_| invalid("encryption failed"))
+	}
+
+	/// The last chunk of plaintext, sealed and marked last.
+	pub fn last(self, chunk: &[u8]) -> Result<Vec<u8>> {
+		self.stream.encrypt_last(chunk).map_err(|_| invalid("encryption failed"))
+	}
+}
+
 /// Encrypts everything `input` yields into `output`; `progress` gets the
 /// plaintext bytes of each chunk done.
 pub fn encrypt(
@@ -46,25 +83,19 @@ pub fn encrypt(
 	mut output: impl Write,
 	mut progress: impl FnMut(u64),
 ) -> Result<()> {
-	let prefix: [u8; NONCE_PREFIX] = rand::random();
-	output.write_all(MAGIC)?;
-	output.write_all(&prefix)?;
-	let mut stream = EncryptorBE32::from_aead(cipher(key), GenericArray::from_slice(&prefix));
+	let mut sealer = Sealer::new(key);
+	output.write_all(sealer.header())?;
 	let mut chunk = vec![0u8; CHUNK];
 	let mut next = vec![0u8; CHUNK];
 	let mut len = read_full(&mut input, &mut chunk)?;
 	loop {
 		let next_len = if len == CHUNK { read_full(&mut input, &mut next)? } else { 0 };
 		if next_len == 0 {
-			let sealed =
-				stream.encrypt_last(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
-			output.write_all(&sealed)?;
+			output.write_all(&sealer.last(&chunk[..len])?)?;
 			progress(len as u64);
 			return Ok(output.flush()?);
 		}
-		let sealed =
-			stream.encrypt_next(&chunk[..len]).map_err(|_| invalid("encryption failed"))?;
-		output.write_all(&sealed)?;
+		output.write_all(&sealer.next(&chunk[..len])?)?;
 		progress(len as u64);
 		std::mem::swap(&mut chunk, &mut next);
 		len = next_len;

@@ -46,6 +46,8 @@ pub enum Error {
 	Invalid(String),
 	/// A local file could not be read or written.
 	Io(std::io::Error),
+	/// The data store could not be read or written.
+	Store(String),
 }
 
 impl std::fmt::Display for Error {
@@ -57,6 +59,7 @@ impl std::fmt::Display for Error {
 			Self::Dispatch(m) => write!(f, "transaction failed: {m}"),
 			Self::Invalid(m) => f.write_str(m),
 			Self::Io(e) => write!(f, "{e}"),
+			Self::Store(m) => write!(f, "data store: {m}"),
 		}
 	}
 }
@@ -66,6 +69,12 @@ impl std::error::Error for Error {}
 impl From<std::io::Error> for Error {
 	fn from(e: std::io::Error) -> Self {
 		Self::Io(e)
+	}
+}
+
+impl From<store::StoreError> for Error {
+	fn from(e: store::StoreError) -> Self {
+		Self::Store(e.to_string())
 	}
 }
 

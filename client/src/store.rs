@@ -1,28 +1,362 @@
-//! The layout of a provider's file store: the gateway's `data_dir`, which
-//! `citychain register --store` and `citychain approve --store` fill and the
-//! gateway serves from.
+//! A provider's data store: where its gateway serves the datasets' files
+//! from, and where `citychain register --store` and `citychain approve
+//! --store` put them. A local directory, or an S3-compatible bucket
+//! (`s3://bucket/prefix`) whose endpoint, region and credentials come from
+//! the usual AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`,
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), behind the `object_store`
+//! crate. Objects are named alike in either:
 //!
 //! ```text
-//! <store>/<dataset>/data                 the registered file
-//! <store>/<dataset>/contract-<id>.enc    the copy encrypted for one contract
+//! <dataset>/data        the registered file (a provider may keep only the next two)
+//! <dataset>/data.enc    the file encrypted once, under the dataset's data key
+//! <dataset>/data.key    that key sealed to the owning department's encryption key
 //! ```
+//!
+//! Writes go as multipart uploads of [`PART`] bytes, a few at a time, so a
+//! file of any size passes through in bounded memory; an object appears only
+//! when its upload completes (S3 completes a multipart upload at once, the
+//! local store renames its staging file), so a reader never sees half a
+//! file, and an upload refused midway leaves nothing.
 
-use std::path::{Path, PathBuf};
+use crate::crypt;
+use bytes::Bytes;
+use futures::{stream::BoxStream, StreamExt, TryStreamExt};
+use object_store::{
+	aws::AmazonS3Builder, local::LocalFileSystem, path::Path as Key, prefix::PrefixStore,
+	GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart,
+};
+use std::{ops::Range, path::PathBuf, sync::Arc};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// The directory of `dataset`'s files.
-pub fn dataset_dir(store: &Path, dataset: u64) -> PathBuf {
-	store.join(dataset.to_string())
+/// Bytes of one part of a multipart upload (S3 takes parts of 5 MiB and more).
+pub const PART: usize = 8 << 20;
+/// Parts of one upload in flight at once.
+const PARTS_IN_FLIGHT: usize = 2;
+/// Bytes a local file is read in at a time.
+const READ_CHUNK: usize = 256 << 10;
+
+/// The names of a dataset's objects in a store (a path under a directory,
+/// a key in a bucket).
+pub mod object {
+	/// The registered file, whose hash is the one on chain.
+	pub fn data(dataset: u64) -> String {
+		format!("{dataset}/data")
+	}
+
+	/// The file encrypted once (`crate::crypt`) under the dataset's own data
+	/// key: what every contract whose approval carried a key envelope is
+	/// delivered, whatever the number of contracts.
+	pub fn sealed(dataset: u64) -> String {
+		format!("{dataset}/data.enc")
+	}
+
+	/// That data key sealed (`crate::envelope`) to the owning department's
+	/// encryption key: how the provider's officers open the encryption and
+	/// seal its key to a consumer without encrypting anything again.
+	pub fn key_envelope(dataset: u64) -> String {
+		format!("{dataset}/data.key")
+	}
+
+	/// A copy encrypted for one contract alone, as stores held them before
+	/// one encryption per dataset; `citychain store migrate` turns them into
+	/// [`sealed`].
+	pub fn contract_copy(dataset: u64, contract: u64) -> String {
+		format!("{dataset}/contract-{contract}.enc")
+	}
+
+	/// The dataset and contract of a [`contract_copy`]'s name.
+	pub fn parse_contract_copy(name: &str) -> Option<(u64, u64)> {
+		let (dataset, file) = name.split_once('/')?;
+		let contract = file.strip_prefix("contract-")?.strip_suffix(".enc")?;
+		Some((dataset.parse().ok()?, contract.parse().ok()?))
+	}
 }
 
-/// The registered file of `dataset`, whose hash is the one on chain.
-pub fn data_file(store: &Path, dataset: u64) -> PathBuf {
-	dataset_dir(store, dataset).join("data")
+/// Where the store is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+	/// A local directory.
+	Dir(PathBuf),
+	/// An S3 bucket, and the prefix of the gateway's objects in it.
+	Bucket { bucket: String, prefix: String },
 }
 
-/// `dataset`'s file encrypted for `contract` alone (the contract's envelope
-/// seals its key).
-pub fn sealed_file(store: &Path, dataset: u64, contract: u64) -> PathBuf {
-	dataset_dir(store, dataset).join(format!("contract-{contract}.enc"))
+impl Location {
+	/// `s3://bucket[/prefix]`, or a directory's path.
+	pub fn parse(text: &str) -> Result<Self, String> {
+		let Some(rest) = text.strip_prefix("s3://") else {
+			if text.contains("://") {
+				return Err(format!("{text}: a store is a directory or s3://bucket/prefix"));
+			}
+			return Ok(Self::Dir(text.into()));
+		};
+		let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+		if bucket.is_empty() {
+			return Err(format!("{text}: the store's URL names no bucket"));
+		}
+		Ok(Self::Bucket { bucket: bucket.into(), prefix: prefix.trim_matches('/').into() })
+	}
+}
+
+impl std::fmt::Display for Location {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Dir(dir) => write!(f, "{}", dir.display()),
+			Self::Bucket { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+		}
+	}
+}
+
+/// A failure of the store itself (not a missing object).
+#[derive(Debug)]
+pub struct StoreError(String);
+
+impl std::fmt::Display for StoreError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(&self.0)
+	}
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<object_store::Error> for StoreError {
+	fn from(e: object_store::Error) -> Self {
+		Self(e.to_string())
+	}
+}
+
+impl From<std::io::Error> for StoreError {
+	fn from(e: std::io::Error) -> Self {
+		Self(e.to_string())
+	}
+}
+
+/// The gateway's data store.
+pub struct Store {
+	objects: Arc<dyn ObjectStore>,
+	location: Location,
+}
+
+/// An object being read: its whole size, the range read and its bytes.
+pub struct Read {
+	pub size: u64,
+	pub range: Range<u64>,
+	pub bytes: BoxStream<'static, Result<Bytes, StoreError>>,
+}
+
+impl Store {
+	/// Opens the store at `location`; a local directory is made if missing.
+	pub fn open(location: Location) -> Result<Self, String> {
+		let objects: Arc<dyn ObjectStore> = match &location {
+			Location::Dir(dir) => {
+				std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+				Arc::new(
+					LocalFileSystem::new_with_prefix(dir)
+						.map_err(|e| format!("{}: {e}", dir.display()))?,
+				)
+			},
+			Location::Bucket { bucket, prefix } => {
+				let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+				// An operator who names a plain-HTTP endpoint (a test server, a
+				// bucket on the same host) means it.
+				if std::env::var("AWS_ENDPOINT_URL")
+					.or_else(|_| std::env::var("AWS_ENDPOINT"))
+					.is_ok_and(|e| e.starts_with("http://"))
+				{
+					builder = builder.with_allow_http(true);
+				}
+				let s3 = builder.build().map_err(|e| format!("{location}: {e}"))?;
+				if prefix.is_empty() {
+					Arc::new(s3)
+				} else {
+					Arc::new(PrefixStore::new(s3, prefix.as_str()))
+				}
+			},
+		};
+		Ok(Self { objects, location })
+	}
+
+	/// Where the store is.
+	pub fn location(&self) -> &Location {
+		&self.location
+	}
+
+	/// The size of object `key`, `None` if there is none.
+	pub async fn size(&self, key: &str) -> Result<Option<u64>, StoreError> {
+		match self.objects.head(&Key::from(key)).await {
+			Ok(meta) => Ok(Some(meta.size)),
+			Err(object_store::Error::NotFound { .. }) => Ok(None),
+			Err(e) => Err(e.into()),
+		}
+	}
+
+	/// Reads `range` of object `key` (all of it if `None`); `None` if there
+	/// is no such object. `range` must lie within the object.
+	pub async fn read(
+		&self,
+		key: &str,
+		range: Option<Range<u64>>,
+	) -> Result<Option<Read>, StoreError> {
+		let options = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
+		let got = match self.objects.get_opts(&Key::from(key), options).await {
+			Ok(got) => got,
+			Err(object_store::Error::NotFound { .. }) => return Ok(None),
+			Err(e) => return Err(e.into()),
+		};
+		let (size, range) = (got.meta.size, got.range.clone());
+		let bytes = match got.payload {
+			// A local file is read in large pieces: `object_store` reads 8 KiB
+			// at a time, each on a blocking thread of its own.
+			GetResultPayload::File(file, _) => {
+				use tokio::io::AsyncSeekExt;
+				let mut file = tokio::fs::File::from_std(file);
+				file.seek(std::io::SeekFrom::Start(range.start)).await?;
+				let limited = file.take(range.end - range.start);
+				tokio_util::io::ReaderStream::with_capacity(limited, READ_CHUNK)
+					.map_err(StoreError::from)
+					.boxed()
+			},
+			GetResultPayload::Stream(stream) => stream.map_err(StoreError::from).boxed(),
+		};
+		Ok(Some(Read { size, range, bytes }))
+	}
+
+	/// Starts writing object `key`; it appears when [`Writer::finish`] completes.
+	pub async fn write(&self, key: &str) -> Result<Writer, StoreError> {
+		let upload = self.objects.put_multipart(&Key::from(key)).await?;
+		Ok(Writer(WriteMultipart::new_with_chunk_size(upload, PART)))
+	}
+
+	/// Object `key` whole, if there is one of at most `max` bytes; a larger
+	/// one is an error (small objects only: key envelopes).
+	pub async fn get_small(&self, key: &str, max: u64) -> Result<Option<Vec<u8>>, StoreError> {
+		match self.size(key).await? {
+			None => Ok(None),
+			Some(size) if size > max => {
+				Err(StoreError(format!("{key} has {size} bytes, more than the {max} it may")))
+			},
+			Some(_) => {
+				let Some(read) = self.read(key, None).await? else { return Ok(None) };
+				let parts: Vec<Bytes> = read.bytes.try_collect().await?;
+				Ok(Some(parts.concat()))
+			},
+		}
+	}
+
+	/// Writes object `key` with `bytes` at once.
+	pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+		self.objects.put(&Key::from(key), bytes.into()).await?;
+		Ok(())
+	}
+
+	/// The names of every object in the store.
+	pub async fn list(&self) -> Result<Vec<String>, StoreError> {
+		let metas: Vec<_> = self.objects.list(None).try_collect().await?;
+		Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
+	}
+
+	/// Removes object `key`, if there is one.
+	pub async fn remove(&self, key: &str) -> Result<(), StoreError> {
+		match self.objects.delete(&Key::from(key)).await {
+			Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+			Err(e) => Err(e.into()),
+		}
+	}
+}
+
+/// An object being written in parts.
+pub struct Writer(WriteMultipart);
+
+impl Writer {
+	/// Adds `bytes`, waiting while [`PARTS_IN_FLIGHT`] parts are being sent.
+	pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+		self.0.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+		self.0.write(bytes);
+		Ok(())
+	}
+
+	/// Writes everything `input` yields; `seen` gets each piece (to hash it
+	/// on the way). The bytes written.
+	pub async fn copy_from(
+		&mut self,
+		mut input: impl AsyncRead + Unpin,
+		mut seen: impl FnMut(&[u8]),
+	) -> Result<u64, StoreError> {
+		let mut buf = vec![0u8; READ_CHUNK];
+		let mut total = 0;
+		loop {
+			let n = input.read(&mut buf).await?;
+			if n == 0 {
+				return Ok(total);
+			}
+			seen(&buf[..n]);
+			self.write(&buf[..n]).await?;
+			total += n as u64;
+		}
+	}
+
+	/// Writes everything `input` yields encrypted under `key` (see
+	/// `crate::crypt`); `seen` gets each piece of plaintext. The plaintext
+	/// bytes read.
+	pub async fn seal_from(
+		&mut self,
+		key: &[u8; crypt::KEY_LEN],
+		mut input: impl AsyncRead + Unpin,
+		mut seen: impl FnMut(&[u8]),
+	) -> crate::Result<u64> {
+		let mut sealer = crypt::Sealer::new(key);
+		self.write(sealer.header()).await?;
+		let (mut chunk, mut next) = (vec![0u8; crypt::CHUNK], vec![0u8; crypt::CHUNK]);
+		let mut len = fill(&mut input, &mut chunk).await?;
+		let mut total = 0;
+		loop {
+			seen(&chunk[..len]);
+			total += len as u64;
+			// A full chunk is the last only if nothing follows it.
+			let next_len = if len == crypt::CHUNK { fill(&mut input, &mut next).await? } else { 0 };
+			if next_len == 0 {
+				self.write(&sealer.last(&chunk[..len])?).await?;
+				return Ok(total);
+			}
+			self.write(&sealer.next(&chunk)?).await?;
+			std::mem::swap(&mut chunk, &mut next);
+			len = next_len;
+		}
+	}
+
+	/// Completes the object.
+	pub async fn finish(self) -> Result<(), StoreError> {
+		self.0.finish().await?;
+		Ok(())
+	}
+
+	/// Gives the object up: nothing of it remains.
+	pub async fn abort(self) {
+		if let Err(e) = self.0.abort().await {
+			tracing::warn!(target: "store", "an aborted upload left parts behind: {e}");
+		}
+	}
+}
+
+/// Reads until `buf` is full or the input ends; the bytes read.
+async fn fill(input: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> std::io::Result<usize> {
+	let mut filled = 0;
+	while filled < buf.len() {
+		match input.read(&mut buf[filled..]).await? {
+			0 => break,
+			n => filled += n,
+		}
+	}
+	Ok(filled)
+}
+
+impl Read {
+	/// The bytes as an `AsyncRead`.
+	pub fn into_async_read(self) -> impl AsyncRead + Unpin {
+		tokio_util::io::StreamReader::new(
+			self.bytes.map_err(|e| std::io::Error::other(e.to_string())),
+		)
+	}
 }
 
 #[cfg(test)]
@@ -30,10 +364,92 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn files_live_in_the_datasets_directory() {
-		let store = Path::new("/srv/store");
-		assert_eq!(data_file(store, 7), Path::new("/srv/store/7/data"));
-		assert_eq!(sealed_file(store, 7, 12), Path::new("/srv/store/7/contract-12.enc"));
-		assert_eq!(data_file(store, 7).parent(), Some(dataset_dir(store, 7).as_path()));
+	fn objects_are_named_by_dataset() {
+		assert_eq!(object::data(7), "7/data");
+		assert_eq!(object::sealed(7), "7/data.enc");
+		assert_eq!(object::key_envelope(7), "7/data.key");
+		assert_eq!(object::parse_contract_copy(&object::contract_copy(7, 12)), Some((7, 12)));
+		for other in ["7/data", "7/data.enc", "x/contract-1.enc", "7/contract-.enc", "7"] {
+			assert_eq!(object::parse_contract_copy(other), None, "{other}");
+		}
+	}
+
+	#[test]
+	fn a_store_is_a_directory_or_a_bucket() {
+		assert_eq!(Location::parse("/srv/data").unwrap(), Location::Dir("/srv/data".into()));
+		assert_eq!(
+			Location::parse("s3://city-data/transport/gateway/").unwrap(),
+			Location::Bucket { bucket: "city-data".into(), prefix: "transport/gateway".into() }
+		);
+		assert_eq!(
+			Location::parse("s3://city-data").unwrap(),
+			Location::Bucket { bucket: "city-data".into(), prefix: String::new() }
+		);
+		assert!(Location::parse("s3:///prefix").is_err());
+		assert!(Location::parse("gs://bucket").is_err());
+	}
+
+	#[tokio::test]
+	async fn an_object_appears_whole_once_its_upload_completes() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
+		let body: Vec<u8> = (0..PART * 2 + 1000).map(|i| (i % 251) as u8).collect();
+		let mut writer = store.write("7/data").await.unwrap();
+		for piece in body.chunks(100_000) {
+			writer.write(piece).await.unwrap();
+		}
+		assert_eq!(store.size("7/data").await.unwrap(), None, "not before it completes");
+		writer.finish().await.unwrap();
+		assert_eq!(store.size("7/data").await.unwrap(), Some(body.len() as u64));
+		let read = store.read("7/data", Some(10..PART as u64 + 20)).await.unwrap().unwrap();
+		assert_eq!((read.size, read.range.clone()), (body.len() as u64, 10..PART as u64 + 20));
+		let bytes: Vec<Bytes> = read.bytes.try_collect().await.unwrap();
+		assert_eq!(bytes.concat(), body[10..PART + 20]);
+		assert!(store.read("8/data", None).await.unwrap().is_none());
+	}
+
+	#[tokio::test]
+	async fn a_sealed_object_decrypts_to_its_input() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
+		let key = crypt::data_key();
+		for len in [0, 1, crypt::CHUNK, crypt::CHUNK + 1, 3 * crypt::CHUNK] {
+			let plain: Vec<u8> = (0..len).map(|i| (i % 7) as u8).collect();
+			let (mut writer, mut seen) = (store.write("1/data.enc").await.unwrap(), 0);
+			let read = writer.seal_from(&key, &plain[..], |p| seen += p.len()).await.unwrap();
+			writer.finish().await.unwrap();
+			assert_eq!((read, seen), (len as u64, len));
+			let sealed = std::fs::read(dir.path().join("1/data.enc")).unwrap();
+			assert_eq!(sealed.len() as u64, crypt::encrypted_len(len as u64), "{len}");
+			let mut opened = Vec::new();
+			crypt::decrypt(&key, &sealed[..], &mut opened, |_| {}).unwrap();
+			assert_eq!(opened, plain, "{len}");
+		}
+	}
+
+	#[tokio::test]
+	async fn an_aborted_upload_leaves_nothing() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
+		let mut writer = store.write("7/data").await.unwrap();
+		writer.write(&[1; 1000]).await.unwrap();
+		writer.abort().await;
+		assert_eq!(store.size("7/data").await.unwrap(), None);
+		let left: Vec<_> = walk(dir.path());
+		assert!(left.is_empty(), "{left:?}");
+	}
+
+	fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+		std::fs::read_dir(dir)
+			.unwrap()
+			.flat_map(|e| {
+				let path = e.unwrap().path();
+				if path.is_dir() {
+					walk(&path)
+				} else {
+					vec![path]
+				}
+			})
+			.collect()
 	}
 }

@@ -7,8 +7,9 @@
 //   node seed.mjs [ws://127.0.0.1:9944] [--gateway http://127.0.0.1:8080] [--keys DIR]
 //
 // With --gateway, every dataset's file is stored at that gateway (PUT
-// /data/{id}), and the encrypted deliveries of the contracts approved with a
-// key envelope (PUT /data/{id}?contract={c}), so that every sample download
+// /data/{id}), and the one encryption of each dataset approved with a key
+// envelope with its data key sealed to the owner (PUT /data/{id}?part=encrypted
+// and ?part=key), so that every sample download
 // works. With --keys (development chains only), the departments' x25519
 // secrets are written there as key files (`transport.key`, …: 64 hex digits,
 // the format of `citychain key encryption`), which open those deliveries.
@@ -232,13 +233,17 @@ export async function seed(endpoint, { gateway = null, keys: keysDir = null } = 
       ])(),
       request(api, alice, c.noise.id, 'Noise constraints for the 2025 land use plan', 180 * DAYS),
     ]);
-    // Approved with a key envelope (the data key sealed to the consumer's
-    // key; the file encrypted with it is its delivery), and receipt verified.
-    const deliveries = [];
+    // Approved with a key envelope (the dataset's data key sealed to the
+    // consumer's key), and receipt verified. Each dataset is encrypted once
+    // under its own data key, which the store keeps sealed to the owner.
+    const deliveries = new Map();
     const approveSealed = async (contract, dataset, consumerKey) => {
-      const dataKey = randomAsU8a(32);
+      if (!deliveries.has(dataset.id)) {
+        const dataKey = randomAsU8a(32);
+        deliveries.set(dataset.id, { dataset, dataKey, encrypted: encryptBytes(dataset.file, dataKey), sealedToOwner: seal(dataKey, keys.nrp.publicKey) });
+      }
+      const { dataKey } = deliveries.get(dataset.id);
       await send(api, api.tx.access.approveRequest(contract, u8aToHex(seal(dataKey, consumerKey.publicKey))), alice);
-      deliveries.push({ contract, dataset, encrypted: encryptBytes(dataset.file, dataKey) });
     };
     await approveSealed(parcelsForTransport, a.parcels, keys.transport);
     await send(api, api.tx.access.confirmReceipt(parcelsForTransport, 0xb220, a.parcels.digest), bob);
@@ -261,8 +266,9 @@ export async function seed(endpoint, { gateway = null, keys: keysDir = null } = 
       for (const d of [...Object.values(a), ...Object.values(b), ...Object.values(c)]) {
         await store(gateway, d.publisher, `/data/${d.id}`, d.file);
       }
-      for (const { contract, dataset, encrypted } of deliveries) {
-        await store(gateway, alice, `/data/${dataset.id}?contract=${contract}`, encrypted);
+      for (const { dataset, encrypted, sealedToOwner } of deliveries.values()) {
+        await store(gateway, alice, `/data/${dataset.id}?part=encrypted`, encrypted);
+        await store(gateway, alice, `/data/${dataset.id}?part=key`, sealedToOwner);
       }
     }
 
@@ -271,7 +277,7 @@ export async function seed(endpoint, { gateway = null, keys: keysDir = null } = 
     const entries = (await api.query.audit.count()).toNumber();
     console.log(`seeded ${datasets} datasets, ${contracts} contracts, ${entries} audit entries`);
     console.log(`pending request: contract ${gpsForEnvironment}; open grant: contract ${baseMapForEnvironment}`);
-    if (gateway) console.log(`stored ${Object.keys({ ...a, ...b, ...c }).length} files and ${deliveries.length} encrypted deliveries at ${gateway}`);
+    if (gateway) console.log(`stored ${Object.keys({ ...a, ...b, ...c }).length} files and ${deliveries.size} encryptions at ${gateway}`);
     if (keysDir) console.log(`development key files: ${Object.keys(keys).map((k) => join(keysDir, `${k}.key`)).join(', ')}`);
   } finally {
     await api.disconnect();

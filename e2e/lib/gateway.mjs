@@ -11,14 +11,16 @@ function binary(variable) {
 
 /**
  * Starts the gateway for `endpoint` over `dataDir` (on `port`, by default a
- * free one); resolves once it answers.
+ * free one), its store there or `store` (lib/store.mjs); resolves once it
+ * answers.
  */
-export async function startGateway({ endpoint, dataDir, extraArgs = [], port: given }) {
+export async function startGateway({ endpoint, dataDir, store, extraArgs = [], port: given }) {
   const port = given ?? await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(binary('CITYCHAIN_GATEWAY'), [
-    `--node=${endpoint}`, `--listen=127.0.0.1:${port}`, `--data-dir=${dataDir}`, '--log-format=json', ...extraArgs,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    `--node=${endpoint}`, `--listen=127.0.0.1:${port}`, `--data-dir=${dataDir}`, '--log-format=json',
+    ...(store ? [`--store=${store.arg}`] : []), ...extraArgs,
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...store?.env } });
   let log = '';
   const keep = (d) => { log = (log + d).slice(-(16 << 20)); };
   child.stdout.on('data', keep);

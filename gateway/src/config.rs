@@ -1,5 +1,6 @@
 //! Settings from flags, a TOML file (`--config`), and defaults, in that order.
 
+use citychain_client::store::Location;
 use clap::Parser;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
@@ -18,10 +19,17 @@ pub struct Flags {
 	/// Address to listen on [default: 127.0.0.1:8080].
 	#[arg(long, value_name = "ADDR")]
 	pub listen: Option<SocketAddr>,
-	/// The data store: `<dataset>/data` files and `<dataset>/contract-<id>.enc`
-	/// encryptions [default: ./data].
+	/// The gateway's own files (the journal of signed requests seen), and
+	/// the data store unless `--store` names another [default: ./data].
 	#[arg(long, value_name = "DIR")]
 	pub data_dir: Option<PathBuf>,
+	/// The data store, where the datasets' files are: a directory, or an
+	/// S3-compatible bucket `s3://bucket/prefix` whose endpoint and
+	/// credentials come from the AWS variables (`AWS_ENDPOINT_URL`,
+	/// `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`)
+	/// [default: the data directory].
+	#[arg(long, value_name = "DIR|URL")]
+	pub store: Option<String>,
 	/// The URL clients reach this gateway at, for links in STAC documents
 	/// [default: http://<listen>].
 	#[arg(long, value_name = "URL")]
@@ -98,6 +106,7 @@ struct File {
 	node: Option<String>,
 	listen: Option<SocketAddr>,
 	data_dir: Option<PathBuf>,
+	store: Option<String>,
 	public_url: Option<String>,
 	max_clock_skew: Option<u64>,
 	account_rate: Option<u32>,
@@ -121,6 +130,7 @@ pub struct Settings {
 	pub node: String,
 	pub listen: SocketAddr,
 	pub data_dir: PathBuf,
+	pub store: Location,
 	/// Without a trailing slash.
 	pub public_url: String,
 	pub max_clock_skew_ms: u64,
@@ -164,12 +174,17 @@ impl Settings {
 			.or(file.public_url)
 			.unwrap_or_else(|| format!("http://{listen}"));
 		let node = flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
+		let data_dir = flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into());
 		Ok(Self {
 			explorer_dir: flags.explorer_dir.or(file.explorer_dir),
 			explorer_tiles: flags.explorer_tiles.or(file.explorer_tiles),
 			node,
 			listen,
-			data_dir: flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
+			store: match flags.store.or(file.store) {
+				Some(store) => Location::parse(&store)?,
+				None => Location::Dir(data_dir.clone()),
+			},
+			data_dir,
 			public_url: public_url.trim_end_matches('/').to_string(),
 			max_clock_skew_ms: flags.max_clock_skew.or(file.max_clock_skew).unwrap_or(60) * 1000,
 			account_rate: flags.account_rate.or(file.account_rate).unwrap_or(600),
@@ -222,6 +237,7 @@ mod tests {
 		assert_eq!(s.max_clock_skew_ms, 30_000);
 		assert_eq!((s.account_rate, s.address_rate), (600, 1200));
 		assert_eq!(s.data_dir, PathBuf::from("data"));
+		assert_eq!(s.store, Location::Dir("data".into()), "the store is the data directory");
 		assert!(s.cors_origins.is_empty(), "any origin by default");
 	}
 
@@ -239,6 +255,19 @@ mod tests {
 			..Default::default()
 		};
 		assert_eq!(Settings::resolve(flags).unwrap().cors_origins, ["https://gis.example"]);
+	}
+
+	#[test]
+	fn the_store_may_be_a_bucket() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(&path, "data_dir = \"/var/lib/gw\"\nstore = \"s3://city/transport\"\n")
+			.unwrap();
+		let s = Settings::resolve(Flags { config: Some(path), ..Default::default() }).unwrap();
+		assert_eq!(s.data_dir, PathBuf::from("/var/lib/gw"));
+		assert_eq!(s.store, Location::Bucket { bucket: "city".into(), prefix: "transport".into() });
+		let refused = Flags { store: Some("ftp://x".into()), ..Default::default() };
+		assert!(Settings::resolve(refused).is_err());
 	}
 
 	#[test]

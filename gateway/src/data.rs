@@ -20,12 +20,10 @@ use citychain_client::{
 	auth::{now_ms, AuthError, Credentials},
 	primitives::access::AccessBasis,
 	rpc::api::{access::Contract, json_name, AccessApiClient, AccountId},
-	store,
+	store::{object, StoreError},
 };
 use sp_core::crypto::Ss58Codec;
-use std::{net::IpAddr, path::PathBuf, sync::Arc};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
+use std::{net::IpAddr, ops::Range, sync::Arc};
 
 /// A dataset id from the path: decimal digits only, so that nothing but a
 /// number ever reaches the file system.
@@ -130,12 +128,17 @@ pub(crate) fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<
 
 /// What a requester gets: which file, and on which grounds.
 struct Delivery {
-	file: PathBuf,
+	/// The object's name in the store.
+	key: String,
 	basis: String,
 	contract: Option<u64>,
 	encrypted: bool,
 	/// The contract's scope, as the `x-citychain-scope` header says it.
 	scope: Option<HeaderValue>,
+	/// For the owner's officers, when the provider keeps only the
+	/// encryption: the data key sealed to their department's key, which the
+	/// `x-citychain-envelope` header carries (hex).
+	envelope: Option<Vec<u8>>,
 }
 
 /// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
@@ -156,19 +159,40 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 	let account = AccountId::from_ss58check(account)
 		.map_err(|_| ApiError::bad_request(format!("{account:?} is not an SS58 address")))?;
 	let check = node.check(account, dataset, Some(at)).await?;
-	let store = &state.settings.data_dir;
 	let plain = Delivery {
-		file: store::data_file(store, dataset),
+		key: object::data(dataset),
 		basis: json_name(&check.basis),
 		contract: None,
 		encrypted: false,
 		scope: None,
+		envelope: None,
 	};
 	match (check.allowed, check.basis) {
 		(_, AccessBasis::UnknownDataset) => {
 			Err(ApiError::not_found(format!("no dataset {dataset} on chain")))
 		},
-		(true, AccessBasis::Owner | AccessBasis::OpenData) => Ok(plain),
+		(true, AccessBasis::Owner) => {
+			// A provider may keep only the encryption; its officers open it
+			// through the data key sealed to their department.
+			if state.store.size(&plain.key).await.map_err(store_error)?.is_some() {
+				return Ok(plain);
+			}
+			let sealed = state
+				.store
+				.get_small(&object::key_envelope(dataset), MAX_ENVELOPE)
+				.await
+				.map_err(store_error)?;
+			Ok(match sealed {
+				Some(envelope) => Delivery {
+					key: object::sealed(dataset),
+					encrypted: true,
+					envelope: Some(envelope),
+					..plain
+				},
+				None => plain,
+			})
+		},
+		(true, AccessBasis::OpenData) => Ok(plain),
 		(true, AccessBasis::Contract) => {
 			let contract = check.contract.ok_or_else(|| {
 				ApiError::new(StatusCode::BAD_GATEWAY, "contract basis without a contract")
@@ -178,11 +202,11 @@ async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Deliver
 			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
 				Delivery {
-					file: store::sealed_file(store, dataset, contract),
-					basis: plain.basis.clone(),
+					key: object::sealed(dataset),
 					contract: Some(contract),
 					encrypted: true,
 					scope,
+					..plain
 				}
 			} else {
 				Delivery { contract: Some(contract), scope, ..plain }
@@ -229,29 +253,52 @@ pub async fn serve(
 	if let Err(e) = take_nonce(&state, &credentials) {
 		return refuse(e, &request);
 	}
-	if !delivery.file.is_file() {
+	let missing = || {
 		let e = ApiError::not_found(if delivery.encrypted {
-			format!(
-				"the provider has not stored the encryption for contract {} here",
-				delivery.contract.unwrap_or(0)
-			)
+			format!("the provider has not stored dataset {dataset}'s encryption here")
 		} else {
 			format!("the provider has not stored dataset {dataset} here")
 		});
 		tracing::warn!(target: "delivery", dataset, account = %credentials.account, status = 404, reason = %e.message, "refused");
-		return e.into_response();
-	}
-	let range = request
+		e.into_response()
+	};
+	let size = match state.store.size(&delivery.key).await {
+		Ok(Some(size)) => size,
+		Ok(None) => return missing(),
+		Err(e) => return store_error(e).into_response(),
+	};
+	let asked = request
 		.headers()
 		.get(header::RANGE)
 		.and_then(|r| r.to_str().ok())
-		.unwrap_or("")
-		.to_string();
-	let method = request.method().clone();
-	let mut response = match ServeFile::new(&delivery.file).oneshot(request).await {
-		Ok(response) => response.map(Body::new),
-		Err(never) => match never {},
+		.map(str::to_owned);
+	let (status, range) = match wanted(asked.as_deref(), size) {
+		Wanted::Whole => (StatusCode::OK, 0..size),
+		Wanted::Part(range) => (StatusCode::PARTIAL_CONTENT, range),
+		Wanted::Unsatisfiable => {
+			let mut refused = ApiError::new(
+				StatusCode::RANGE_NOT_SATISFIABLE,
+				format!("the file has {size} bytes: the range asked lies beyond it"),
+			)
+			.into_response();
+			if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+				refused.headers_mut().insert(header::CONTENT_RANGE, value);
+			}
+			return refused;
+		},
 	};
+	let method = request.method().clone();
+	let body = if method == axum::http::Method::HEAD || range.is_empty() {
+		Body::empty()
+	} else {
+		match state.store.read(&delivery.key, Some(range.clone())).await {
+			Ok(Some(read)) => Body::from_stream(read.bytes),
+			Ok(None) => return missing(),
+			Err(e) => return store_error(e).into_response(),
+		}
+	};
+	let mut response = Response::new(body);
+	*response.status_mut() = status;
 	tracing::info!(
 		target: "delivery",
 		dataset,
@@ -260,9 +307,9 @@ pub async fn serve(
 		contract = delivery.contract,
 		encrypted = delivery.encrypted,
 		%method,
-		range = %range,
-		status = response.status().as_u16(),
-		length = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or(""),
+		range = %asked.as_deref().unwrap_or("").chars().take(MAX_RANGE_HEADER).collect::<String>(),
+		status = status.as_u16(),
+		length = range.end - range.start,
 		"delivered"
 	);
 	let headers: &mut HeaderMap = response.headers_mut();
@@ -281,13 +328,115 @@ pub async fn serve(
 	if let Some(scope) = delivery.scope {
 		headers.insert("x-citychain-scope", scope);
 	}
+	if let Some(envelope) = delivery.envelope {
+		headers.insert(
+			"x-citychain-envelope",
+			HeaderValue::from_str(&hex::encode(envelope)).expect("hex digits"),
+		);
+	}
 	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+	headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+	headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
+	if status == StatusCode::PARTIAL_CONTENT {
+		let value = format!("bytes {}-{}/{size}", range.start, range.end - 1);
+		headers.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value).expect("digits"));
+	}
 	response
+}
+
+fn store_error(e: StoreError) -> ApiError {
+	tracing::error!(target: "delivery", "cannot read the data store: {e}");
+	ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the gateway cannot read its data store")
+}
+
+/// The largest key envelope read from the store: a 32-byte data key and
+/// the envelope's overhead, with room to spare.
+pub const MAX_ENVELOPE: u64 = 256;
+
+/// The longest `Range` header read: one range of two 20-digit numbers fits
+/// many times over.
+const MAX_RANGE_HEADER: usize = 100;
+
+/// What a `Range` header asks of a file of `size` bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Wanted {
+	Whole,
+	Part(Range<u64>),
+	Unsatisfiable,
+}
+
+/// Reads a `Range` header (RFC 9110 §14): one range of bytes, `a-b`, `a-`
+/// or `-n`. A header that is absent, too long, malformed or asks for
+/// several ranges is ignored, as the RFC allows: the whole file is sent.
+fn wanted(header: Option<&str>, size: u64) -> Wanted {
+	let Some(spec) = header
+		.filter(|h| h.len() <= MAX_RANGE_HEADER)
+		.and_then(|h| h.trim().strip_prefix("bytes="))
+		.filter(|spec| !spec.contains(','))
+	else {
+		return Wanted::Whole;
+	};
+	let number = |text: &str| -> Option<u64> {
+		let text = text.trim();
+		(!text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()))
+			.then(|| text.parse().ok())
+			.flatten()
+	};
+	let Some((first, last)) = spec.split_once('-') else { return Wanted::Whole };
+	let range = match (first.trim().is_empty(), last.trim().is_empty()) {
+		// The last n bytes.
+		(true, false) => match number(last) {
+			Some(0) => return Wanted::Unsatisfiable,
+			Some(n) => size.saturating_sub(n)..size,
+			None => return Wanted::Whole,
+		},
+		(false, true) => match number(first) {
+			Some(start) => start..size,
+			None => return Wanted::Whole,
+		},
+		(false, false) => match (number(first), number(last)) {
+			(Some(start), Some(end)) if start <= end => start..end.saturating_add(1).min(size),
+			_ => return Wanted::Whole,
+		},
+		(true, true) => return Wanted::Whole,
+	};
+	if range.start >= size {
+		return Wanted::Unsatisfiable;
+	}
+	Wanted::Part(range)
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn one_range_of_bytes_is_served_and_anything_else_is_the_whole_file() {
+		use Wanted::*;
+		let size = 1000;
+		for (header, expected) in [
+			(None, Whole),
+			(Some("bytes=0-99"), Part(0..100)),
+			(Some("bytes=900-"), Part(900..1000)),
+			(Some("bytes=-100"), Part(900..1000)),
+			(Some("bytes=-5000"), Part(0..1000)),
+			(Some("bytes=990-5000"), Part(990..1000)),
+			(Some("bytes=999-999"), Part(999..1000)),
+			(Some("bytes=1000-"), Unsatisfiable),
+			(Some("bytes=-0"), Unsatisfiable),
+			(Some("bytes=5-1"), Whole),
+			(Some("bytes=0-1,5-9"), Whole),
+			(Some("items=0-1"), Whole),
+			(Some("bytes=x-1"), Whole),
+			(Some("bytes=-"), Whole),
+			(Some("bytes=+1-2"), Whole),
+			(Some("bytes=123456789012345678901-"), Whole),
+		] {
+			assert_eq!(wanted(header, size), expected, "{header:?}");
+		}
+		assert_eq!(wanted(Some(&format!("bytes=0-{}", "9".repeat(200))), size), Whole);
+		assert_eq!(wanted(Some("bytes=0-"), 0), Unsatisfiable, "an empty file has no byte 0");
+	}
 
 	#[test]
 	fn only_decimal_ids_reach_the_store() {

@@ -64,6 +64,8 @@ const MAX_BODY: usize = 64 * 1024;
 /// What every handler shares.
 pub struct AppState {
 	pub settings: Settings,
+	/// Where the datasets' files are.
+	pub store: citychain_client::store::Store,
 	pub node: Node,
 	pub nonces: guard::Nonces,
 	pub account_rate: guard::RateLimit,
@@ -113,6 +115,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 				"x-citychain-contract",
 				"x-citychain-encrypted",
 				"x-citychain-scope",
+				"x-citychain-envelope",
 			]
 			.map(HeaderName::from_static),
 		)
@@ -197,6 +200,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
+		.route("/data/{dataset}/key", get(upload::key_envelope))
 		.route(relay::PATH, get(relay::open))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
@@ -246,6 +250,7 @@ async fn main() {
 		listen = %settings.listen,
 		node = %settings.node,
 		data_dir = %settings.data_dir.display(),
+		store = %settings.store,
 		public_url = %settings.public_url,
 		"citychain-gateway serving"
 	);
@@ -257,7 +262,15 @@ async fn main() {
 			std::process::exit(1);
 		},
 	};
+	let store = match citychain_client::store::Store::open(settings.store.clone()) {
+		Ok(store) => store,
+		Err(e) => {
+			tracing::error!("cannot open the data store: {e}");
+			std::process::exit(1);
+		},
+	};
 	let state = Arc::new(AppState {
+		store,
 		node: Node::new(settings.node.clone()),
 		nonces,
 		account_rate: guard::RateLimit::new(settings.account_rate, MAX_RATE_KEYS),

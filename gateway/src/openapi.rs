@@ -113,12 +113,23 @@ pub fn document(base: &str) -> Value {
 					},
 				},
 				"put": {
-					"summary": "Stores the dataset's file (a Publisher of the owner; its size and hash must be the record's), or with ?contract= a contract's encrypted delivery (an Approver of the owner)",
+					"summary": "Stores the dataset's file (a Publisher of the owner; its size and hash must be the record's), or with ?part=encrypted its one encryption, with ?part=key that encryption's data key sealed to the owner's encryption key (a Publisher or Approver of the owner)",
 					"security": [{ "CityChainSignature": [] }],
-					"parameters": [parameter("dataset", "path", "The dataset's id", decimal), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parameter("part", "query", "What the body is, if not the registered file", json!({ "type": "string", "enum": ["encrypted", "key"] }))],
 					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 					"responses": {
 						"201": { "description": "Stored", "content": { "application/json": { "schema": { "type": "object" } } } },
+						"default": errors(),
+					},
+				},
+			},
+			"/data/{dataset}/key": {
+				"get": {
+					"summary": "The dataset's data key sealed to its owner's encryption key, to the owner's Publishers and Approvers",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal)],
+					"responses": {
+						"200": { "description": "The key envelope (80 bytes)", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"default": errors(),
 					},
 				},

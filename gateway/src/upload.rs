@@ -22,7 +22,7 @@
 //! that sends nothing for [`IDLE_TIMEOUT`] is dropped.
 
 use crate::{
-	data::{signed_request, take_nonce},
+	data::{self, signed_request, take_nonce},
 	error::ApiError,
 	guard::ClientAddress,
 	AppState,
@@ -33,17 +33,16 @@ use axum::{
 	Json,
 };
 use citychain_client::{
-	crypt,
+	crypt, envelope,
 	hash::Hasher,
-	primitives::{access::ContractState, DepartmentStatus, Role},
-	rpc::api::{json_name, AccessApiClient, DatasetsApiClient, DepartmentsApiClient},
-	store,
+	primitives::{DepartmentStatus, Role},
+	rpc::api::{json_name, DatasetsApiClient, DepartmentsApiClient},
+	store::{object, Location, StoreError, Writer},
 };
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::{path::PathBuf, sync::Arc, time::Duration};
-use tokio::io::AsyncWriteExt;
+use std::{sync::Arc, time::Duration};
 
 /// How long an upload may send nothing before it is dropped.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,50 +50,76 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-	contract: Option<u64>,
+	part: Option<Part>,
+}
+
+/// What an upload stores besides the registered file (`?part=`).
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Part {
+	/// The file encrypted once under the dataset's data key.
+	Encrypted,
+	/// That data key sealed to the owning department's encryption key.
+	Key,
 }
 
 /// What an upload must be.
 struct Expected {
-	file: PathBuf,
+	/// The object's name in the store.
+	key: String,
 	size: u64,
-	/// The record's hash function and digest, for the plain file.
-	hash: Option<(u64, Vec<u8>)>,
+	check: Check,
 }
 
-/// Whether `account` holds `role` in department `owner`, which is active.
+/// How an upload is checked before it is kept.
+enum Check {
+	/// The record's hash function and digest: the registered file.
+	Hash(u64, Vec<u8>),
+	/// It opens as a CityChain encryption.
+	Encrypted,
+	/// A key envelope: its length is all that can be known of it.
+	Envelope,
+}
+
+/// Whether `account` holds one of `roles` in department `owner`, which is
+/// active; a refusal says the roles needed `to` do what was asked.
 async fn ensure_role(
 	state: &AppState,
 	account: &str,
 	owner: u32,
-	role: Role,
+	roles: &[Role],
 	at: sp_core::H256,
+	to: &str,
 ) -> Result<(), ApiError> {
 	let department = state.node.department(owner, Some(at)).await?;
 	let holds = department.is_some_and(|d| {
 		d.status == DepartmentStatus::Active
-			&& d.members
-				.iter()
-				.any(|m| m.account.to_string() == account && m.roles.contains(role))
+			&& d.members.iter().any(|m| {
+				m.account.to_string() == account && roles.iter().any(|r| m.roles.contains(*r))
+			})
 	});
 	if holds {
 		return Ok(());
 	}
+	let names: Vec<String> = roles.iter().map(json_name).collect();
 	Err(ApiError::forbidden(format!(
-		"only a {} of department {owner}, which owns the dataset, may store its files here",
-		json_name(&role)
+		"only a {} of department {owner}, which owns the dataset, may {to}",
+		names.join(" or ")
 	)))
 }
 
-async fn expected(
+/// The officers who keep a dataset's encryption and its key envelope.
+const KEEPERS: &[Role] = &[Role::Publisher, Role::Approver];
+
+/// Dataset `dataset`'s owner, size and content hash at block `at`, if this
+/// gateway stores the owner's files.
+async fn record(
 	state: &AppState,
-	account: &str,
 	dataset: u64,
-	target: &Target,
-) -> Result<Expected, ApiError> {
-	let node = &state.node;
-	let at = node.finalized_head().await?;
-	let record = node
+	at: sp_core::H256,
+) -> Result<(u32, u64, (u64, Vec<u8>)), ApiError> {
+	let record = state
+		.node
 		.dataset(dataset, Some(at), None)
 		.await?
 		.ok_or_else(|| ApiError::not_found(format!("no dataset {dataset} on chain")))?;
@@ -111,58 +136,95 @@ async fn expected(
 			 department {owner}, whose own gateway stores them"
 		)));
 	}
-	let store = &state.settings.data_dir;
-	let Some(contract) = target.contract else {
-		ensure_role(state, account, owner, Role::Publisher, at).await?;
-		return Ok(Expected {
-			file: store::data_file(store, dataset),
-			size,
-			hash: Some((content.code, content.digest.0)),
-		});
-	};
-	ensure_role(state, account, owner, Role::Approver, at).await?;
-	let c = node
-		.contract(contract, Some(at))
-		.await?
-		.ok_or_else(|| ApiError::not_found(format!("no contract {contract} on chain")))?;
-	if c.dataset != dataset {
-		return Err(ApiError::bad_request(format!(
-			"contract {contract} is for dataset {}, not {dataset}",
-			c.dataset
-		)));
-	}
-	let live = matches!(c.state, ContractState::Requested | ContractState::Approved);
-	if !live || c.envelope.is_none() {
-		return Err(ApiError::new(
-			StatusCode::CONFLICT,
-			format!(
-				"contract {contract} is {}{}: only a live contract whose provider approval carried \
-				 a key envelope is delivered encrypted",
-				json_name(&c.state),
-				if c.envelope.is_none() { " without a key envelope" } else { "" }
-			),
-		));
-	}
-	Ok(Expected {
-		file: store::sealed_file(store, dataset, contract),
-		size: crypt::encrypted_len(size),
-		hash: None,
+	Ok((owner, size, (content.code, content.digest.0)))
+}
+
+async fn expected(
+	state: &AppState,
+	account: &str,
+	dataset: u64,
+	target: &Target,
+) -> Result<Expected, ApiError> {
+	let at = state.node.finalized_head().await?;
+	let (owner, size, (code, digest)) = record(state, dataset, at).await?;
+	let to = "store its files here";
+	Ok(match target.part {
+		None => {
+			ensure_role(state, account, owner, &[Role::Publisher], at, to).await?;
+			Expected { key: object::data(dataset), size, check: Check::Hash(code, digest) }
+		},
+		Some(Part::Encrypted) => {
+			ensure_role(state, account, owner, KEEPERS, at, to).await?;
+			Expected {
+				key: object::sealed(dataset),
+				size: crypt::encrypted_len(size),
+				check: Check::Encrypted,
+			}
+		},
+		Some(Part::Key) => {
+			ensure_role(state, account, owner, KEEPERS, at, to).await?;
+			Expected {
+				key: object::key_envelope(dataset),
+				size: (crypt::KEY_LEN + envelope::OVERHEAD) as u64,
+				check: Check::Envelope,
+			}
+		},
 	})
 }
 
-/// Streams `request`'s body into `temp`, checking it against `want`.
-async fn receive(
+/// `GET /data/{dataset}/key`: the dataset's data key sealed to its owning
+/// department's encryption key, to that department's officers (who open
+/// it with their key file to seal it to a consumer).
+pub async fn key_envelope(
+	State(state): State<Arc<AppState>>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
+	Path(id): Path<String>,
 	request: Request,
-	temp: &std::path::Path,
+) -> Result<Vec<u8>, ApiError> {
+	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
+	let at = state.node.finalized_head().await?;
+	let (owner, _, _) = record(&state, dataset, at).await?;
+	let to = "read its key envelope";
+	ensure_role(&state, &credentials.account, owner, KEEPERS, at, to).await?;
+	take_nonce(&state, &credentials)?;
+	state
+		.store
+		.get_small(&object::key_envelope(dataset), data::MAX_ENVELOPE)
+		.await
+		.map_err(store_error)?
+		.ok_or_else(|| {
+			ApiError::not_found(format!(
+				"dataset {dataset} has no encryption here yet: the first approval with a key \
+				 envelope makes it"
+			))
+		})
+}
+
+/// Streams the request's body into the store as `want` says: no longer than
+/// its size, hashed on the way when the record's hash applies, checked
+/// before the object is completed. A body refused midway leaves nothing.
+async fn receive(state: &AppState, request: Request, want: &Expected) -> Result<(), ApiError> {
+	let mut out = state.store.write(&want.key).await.map_err(store_error)?;
+	match stream_into(request, &mut out, want).await {
+		Ok(()) => out.finish().await.map_err(store_error),
+		Err(e) => {
+			out.abort().await;
+			Err(e)
+		},
+	}
+}
+
+async fn stream_into(
+	request: Request,
+	out: &mut Writer,
 	want: &Expected,
 ) -> Result<(), ApiError> {
-	let mut hasher = match &want.hash {
-		Some((code, _)) => Some(Hasher::new(*code).map_err(|e| {
+	let mut hasher = match &want.check {
+		Check::Hash(code, _) => Some(Hasher::new(*code).map_err(|e| {
 			ApiError::new(StatusCode::CONFLICT, format!("the record's hash function: {e}"))
 		})?),
-		None => None,
+		Check::Encrypted | Check::Envelope => None,
 	};
-	let mut out = tokio::fs::File::create(temp).await.map_err(store_error)?;
 	let mut body = request.into_body().into_data_stream();
 	let (mut size, mut head) = (0u64, Vec::with_capacity(crypt::MAGIC.len()));
 	loop {
@@ -192,7 +254,7 @@ async fn receive(
 		if let Some(h) = hasher.as_mut() {
 			h.update(&chunk);
 		}
-		out.write_all(&chunk).await.map_err(store_error)?;
+		out.write(&chunk).await.map_err(store_error)?;
 	}
 	if size != want.size {
 		return Err(ApiError::bad_request(format!(
@@ -200,19 +262,21 @@ async fn receive(
 			want.size
 		)));
 	}
-	if let (Some(h), Some((_, digest))) = (hasher, &want.hash) {
-		if h.finish() != *digest {
-			return Err(ApiError::bad_request(
+	let digest = hasher.map(|h| h.finish());
+	match (&want.check, digest) {
+		(Check::Hash(_, expected), Some(digest)) if digest != *expected => {
+			Err(ApiError::bad_request(
 				"the file's hash is not the record's content hash: it is not the registered file",
-			));
-		}
-	} else if head != crypt::MAGIC {
-		return Err(ApiError::bad_request("the body is not a CityChain encrypted file"));
+			))
+		},
+		(Check::Encrypted, _) if head != crypt::MAGIC => {
+			Err(ApiError::bad_request("the body is not a CityChain encrypted file"))
+		},
+		_ => Ok(()),
 	}
-	out.sync_all().await.map_err(store_error)
 }
 
-fn store_error(e: std::io::Error) -> ApiError {
+fn store_error(e: StoreError) -> ApiError {
 	tracing::error!(target: "upload", "cannot write to the data store: {e}");
 	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
 }
@@ -247,16 +311,15 @@ fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
 	Ok(())
 }
 
-/// Room in the data store for `size` more bytes, if its file system keeps
-/// `store_reserve` free after them and after what the uploads under way may
-/// still write.
-fn room_for<'a>(
-	state: &'a AppState,
-	dir: &std::path::Path,
-	size: u64,
-) -> Result<Room<'a>, ApiError> {
+/// Room in the data store for `size` more bytes. A directory's file system
+/// must keep `store_reserve` free after them and after what the uploads
+/// under way may still write; a bucket grows as it is written.
+fn room_for(state: &AppState, size: u64) -> Result<Room<'_>, ApiError> {
 	let reserve = state.settings.store_reserve;
-	let free = fs2::available_space(dir).map_err(store_error)?;
+	let free = match state.store.location() {
+		Location::Dir(dir) => fs2::available_space(dir).map_err(|e| store_error(e.into()))?,
+		Location::Bucket { .. } => u64::MAX,
+	};
 	let mut pending = state.pending_upload_bytes.lock().expect("upload bytes poisoned");
 	if free.saturating_sub(*pending).saturating_sub(size) < reserve {
 		tracing::warn!(target: "upload", free, pending = *pending, size, reserve, "refused: the data store is nearly full");
@@ -304,20 +367,15 @@ pub async fn store(
 			"the gateway receives as many uploads as it may at once; try again shortly",
 		)
 	})?;
-	let dir = want.file.parent().expect("a file in a dataset's directory");
-	tokio::fs::create_dir_all(dir).await.map_err(store_error)?;
-	let _room = room_for(&state, dir, want.size)?;
+	let _room = room_for(&state, want.size)?;
 	take_nonce(&state, &credentials)?;
-	let temp = dir.join(format!(".upload-{}", hex::encode(credentials.nonce)));
-	if let Err(e) = receive(request, &temp, &want).await {
-		let _ = tokio::fs::remove_file(&temp).await;
+	if let Err(e) = receive(&state, request, &want).await {
 		tracing::warn!(target: "upload", dataset, account = %credentials.account, reason = %e.message, "refused");
 		return Err(e);
 	}
-	tokio::fs::rename(&temp, &want.file).await.map_err(store_error)?;
-	tracing::info!(target: "upload", dataset, contract = target.contract, account = %credentials.account, size = want.size, "stored");
+	tracing::info!(target: "upload", dataset, object = %want.key, account = %credentials.account, size = want.size, "stored");
 	Ok((
 		StatusCode::CREATED,
-		Json(json!({ "dataset": dataset, "contract": target.contract, "size": want.size })),
+		Json(json!({ "dataset": dataset, "object": want.key, "size": want.size })),
 	))
 }

@@ -168,6 +168,9 @@ pub enum AuditAction {
 	OffenceReported {
 		removed: bool,
 	},
+	// Access, appended.
+	/// The provider sealed a contract's data key anew to the consumer.
+	EnvelopeResealed,
 }
 
 /// One entry of the log, without its hash.

@@ -118,11 +118,24 @@ export async function mintReadToken(account: Account, gateway: string): Promise<
 
 /**
  * Stores `body` at the gateway with a request signed by `account` (`PUT
- * /data/{dataset}[?contract=…]`); throws with the gateway's reason if it
- * refuses.
+ * /data/{dataset}[?part=encrypted|key]`); throws with the gateway's reason
+ * if it refuses.
  */
 export async function storeAtGateway(account: Account, gateway: string, path: string, body: Blob): Promise<void> {
   const url = `${gateway}${path}`;
   const r = await fetch(url, { method: 'PUT', body, headers: { authorization: await authorization(account, 'PUT', url, gateway) } });
   if (!r.ok) throw new Error((await r.json().catch(() => ({ description: r.statusText }))).description);
+}
+
+/**
+ * Dataset `dataset`'s data key sealed to its owning department
+ * (`GET /data/{dataset}/key`, to that department's officers); `null` while
+ * the gateway holds no encryption of the dataset.
+ */
+export async function keyEnvelope(account: Account, gateway: string, dataset: number): Promise<Uint8Array | null> {
+  const url = `${gateway}/data/${dataset}/key`;
+  const r = await fetch(url, { headers: { authorization: await authorization(account, 'GET', url, gateway) } });
+  if (r.status === 404) return null;
+  if (!r.ok) throw new Error((await r.json().catch(() => ({ description: r.statusText }))).description);
+  return new Uint8Array(await r.arrayBuffer());
 }

@@ -7,17 +7,17 @@
 import { call, config, departments } from './chain';
 import * as stac from './stac';
 import { departmentName } from './stac';
-import { accountLabel, storeAtGateway } from './accounts';
+import { accountLabel, keyEnvelope, storeAtGateway } from './accounts';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
-import { encryptFile, hashFile, readKeyFile, sealKey } from './crypto';
+import { encryptFile, hashFile, openEnvelope, readKeyFile, sealKey } from './crypto';
 import type { Contract, Dataset } from '@citychain/api/rpc';
 import { allContracts, blockDate } from './dataset';
 import { downloadPanel } from './download';
 import { entries, trail } from './audit';
 import { h, facts, field, note, show } from './ui';
 import { BLOCKS_PER_DAY, bboxText, date, words } from './units';
-import { u8aToHex } from '@polkadot/util';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
 
 /** What a requested contract still waits for. */
 function missing(c: Contract): string {
@@ -95,15 +95,34 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
   // Only the provider holds the file and its key: the regulator approves without an envelope.
   const isProvider = current.membership!.department.id === c.provider;
   const sealed = h('input', { type: 'checkbox', name: 'sealed', checked: isProvider && (d.sensitivity === 'confidential' || d.sensitivity === 'secret') });
-  const keyFile = h('input', { type: 'file', name: 'datakey' });
+  // A dataset is encrypted once, at its first encrypted approval; later ones
+  // only seal its data key, which the department's key file opens.
+  const keyFile = h('input', { type: 'file', name: 'key' });
   const dataFile = h('input', { type: 'file', name: 'data' });
-  const extra = h('div', { class: 'sealed' },
-    field('Data key file (optional)', keyFile, '64 hex digits; without one, a new random key is made'),
-    field('The dataset\'s file', dataFile, 'encrypted in this browser for the consumer and stored at your gateway'));
+  const keyField = field('Your department\'s encryption key file', keyFile, 'opens the data key of the dataset\'s encryption at your gateway, to seal it to the consumer');
+  const dataField = field('The dataset\'s file', dataFile, 'encrypted once, in this browser, and stored at your gateway for this and every later encrypted delivery');
+  const said = h('p', { class: 'hint' }, 'Asking your gateway whether the dataset is encrypted there…');
+  const extra = h('div', { class: 'sealed' }, said, keyField, dataField);
+  let envelope: Promise<Uint8Array | null> | null = null;
+  const ownEnvelope = () => (envelope ??= keyEnvelope(current.account!, config.gateway, d.id));
   const progress = h('progress', { hidden: true, max: d.size, value: 0 });
-  const syncExtra = () => { extra.hidden = !sealed.checked; };
-  sealed.addEventListener('change', syncExtra);
-  syncExtra();
+  const syncExtra = async () => {
+    extra.hidden = !sealed.checked;
+    if (!sealed.checked) return;
+    keyField.hidden = dataField.hidden = true;
+    try {
+      const encrypted = (await ownEnvelope()) !== null;
+      keyField.hidden = !encrypted;
+      dataField.hidden = encrypted;
+      said.textContent = encrypted
+        ? 'The dataset is encrypted at your gateway: approving seals its data key to the consumer.'
+        : 'The first encrypted delivery of this dataset: it is encrypted once and stored at your gateway.';
+    } catch (err) {
+      said.textContent = `Your gateway did not say: ${failure(err)}`;
+    }
+  };
+  sealed.addEventListener('change', () => void syncExtra());
+  void syncExtra();
   const form = h('form', { class: 'decide' }, h('h3', {}, 'Decide'),
     c.policy === 'restricted' ? h('p', {}, `Restricted: ${missing(c)} still needed.`) : null,
     isProvider ? h('label', { class: 'check' }, sealed, 'attach a key envelope (deliver encrypted)') : null, extra, progress,
@@ -125,19 +144,35 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
         await send(`Approve contract ${c.id}`, (api) => api.tx.access.approveRequest(c.id, null), current.account!);
         return void openContract(c.id);
       }
-      const consumer = (await departments()).find((x) => x.id === c.consumer);
-      const consumerKey = consumer?.encryptionKey;
-      if (!consumerKey) throw new Error(`${consumer?.name ?? 'The consumer'} has published no encryption key: approve without an envelope, or ask it to set one.`);
-      const file = dataFile.files?.[0];
-      if (!file) throw new Error('Choose the dataset\'s file: it is encrypted here for the consumer.');
-      progress.hidden = false;
-      const digest = u8aToHex(await hashFile(file, d.contentHash.code, (n) => { progress.value = n / 2; }));
-      if (digest !== d.contentHash.digest || file.size !== d.size) throw new Error('This is not the registered file: its hash or size differs from the record.');
-      const key = keyFile.files?.[0] ? await readKeyFile(keyFile.files[0], 'the data key file') : crypto.getRandomValues(new Uint8Array(32));
-      const encrypted = await encryptFile(file, key, (n) => { progress.value = d.size / 2 + n / 2; });
+      const all = await departments();
+      const keyOf = (id: number) => {
+        const dept = all.find((x) => x.id === id);
+        if (!dept?.encryptionKey) throw new Error(`${dept?.name ?? `Department ${id}`} has published no encryption key: approve without an envelope, or ask it to set one.`);
+        return dept.encryptionKey;
+      };
+      const consumerKey = keyOf(c.consumer);
+      const stored = await ownEnvelope();
+      let key: Uint8Array;
+      if (stored) {
+        const secret = keyFile.files?.[0];
+        if (!secret) throw new Error('Choose your department\'s encryption key file: it opens the data key.');
+        key = openEnvelope(u8aToHex(stored), await readKeyFile(secret, 'the encryption key file'));
+      } else {
+        const file = dataFile.files?.[0];
+        if (!file) throw new Error('Choose the dataset\'s file: it is encrypted here, once.');
+        progress.hidden = false;
+        const digest = u8aToHex(await hashFile(file, d.contentHash.code, (n) => { progress.value = n / 2; }));
+        if (digest !== d.contentHash.digest || file.size !== d.size) throw new Error('This is not the registered file: its hash or size differs from the record.');
+        key = crypto.getRandomValues(new Uint8Array(32));
+        const encrypted = await encryptFile(file, key, (n) => { progress.value = d.size / 2 + n / 2; });
+        const ownKey = hexToU8a(sealKey(key, keyOf(c.provider)));
+        for (const [part, body] of [['encrypted', encrypted], ['key', new Blob([ownKey as Uint8Array<ArrayBuffer>])]] as const) {
+          await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?part=${part}`, body)
+            .catch((err: Error) => { throw new Error(`The gateway did not store the encryption: ${err.message}`); });
+        }
+        envelope = Promise.resolve(ownKey);
+      }
       await send(`Approve contract ${c.id} with an envelope`, (api) => api.tx.access.approveRequest(c.id, sealKey(key, consumerKey)), current.account!);
-      await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?contract=${c.id}`, encrypted)
-        .catch((e: Error) => { throw new Error(`Approved, but the gateway did not store the encrypted file: ${e.message}`); });
       void openContract(c.id);
     } catch (err) {
       note(form, 'error', failure(err));

@@ -151,6 +151,27 @@ mod benchmarks {
 		assert!(matches!(Contracts::<T>::get(id).map(|c| c.receipt), Some(Receipt::Mismatch(_))));
 	}
 
+	/// The longest envelope replaces the longest envelope.
+	#[benchmark]
+	fn reseal_envelope() {
+		let (provider, consumer, _) = parties::<T>();
+		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::ApprovalRequired);
+		let id = requested::<T>(&consumer, dataset);
+		let longest = |byte| vec![byte; MAX_ENVELOPE_LEN as usize];
+		Pallet::<T>::approve_request(
+			RawOrigin::Signed(provider.clone()).into(),
+			id,
+			Some(longest(1)),
+		)
+		.expect("the provider approves with an envelope");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, longest(2));
+
+		let envelope = Contracts::<T>::get(id).and_then(|c| c.envelope).map(|e| e.into_inner());
+		assert_eq!(envelope, Some(longest(2)));
+	}
+
 	/// `n` contracts expire in the same block.
 	#[benchmark]
 	fn process_deadlines(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {

@@ -238,6 +238,8 @@ pub mod pallet {
 			provider: DepartmentId,
 			consumer: DepartmentId,
 		},
+		/// The provider sealed the data key anew to the consumer.
+		EnvelopeResealed { contract: ContractId, by: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -314,6 +316,9 @@ pub mod pallet {
 		HashFunctionDiffers,
 		/// The receipt was verified already.
 		AlreadyVerified,
+		/// The contract carries no key envelope to replace: it is delivered
+		/// unencrypted.
+		NoEnvelope,
 	}
 
 	citychain_primitives::not_acting_errors!(Error, NotApprover);
@@ -618,6 +623,46 @@ pub mod pallet {
 				AuditAction::ReceiptConfirmed { matched },
 				contract,
 				[event],
+			);
+			Ok(())
+		}
+
+		/// Replace the key envelope of a live contract, as an Approver of its
+		/// provider: the dataset's data key sealed anew to the consumer
+		/// department's key, when the provider encrypts the dataset once for
+		/// all its contracts (a store migrated from one copy per contract) or
+		/// when the consumer department changed its key.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reseal_envelope())]
+		pub fn reseal_envelope(
+			origin: OriginFor<T>,
+			contract: ContractId,
+			envelope: Vec<u8>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let membership = Self::active_membership(&who, Some(Role::Approver))?;
+			let mut c = Contracts::<T>::get(contract).ok_or(Error::<T>::UnknownContract)?;
+			ensure!(membership.department == c.provider, Error::<T>::WrongDepartment);
+			ensure!(
+				matches!(Self::state_now(&c), ContractState::Requested | ContractState::Approved),
+				Error::<T>::ContractEnded
+			);
+			ensure!(c.envelope.is_some(), Error::<T>::NoEnvelope);
+			ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
+			let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
+				envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
+			ensure!(
+				T::Departments::encryption_key(c.consumer).is_some(),
+				Error::<T>::NoEncryptionKey
+			);
+			c.envelope = Some(envelope);
+			Contracts::<T>::insert(contract, c);
+			Self::emit(
+				Actor::Account(who.clone()),
+				Some(membership.department),
+				AuditAction::EnvelopeResealed,
+				contract,
+				[Event::EnvelopeResealed { contract, by: who }],
 			);
 			Ok(())
 		}

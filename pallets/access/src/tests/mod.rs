@@ -44,4 +44,5 @@ mod deadlines;
 mod ending;
 mod invariants;
 mod request_access;
+mod reseal_envelope;
 mod withdrawal_and_checks;
