@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -371,6 +372,27 @@ test('revocation stops delivery at once', async () => {
   assert.match(after.stderr, /\(403\)/);
 });
 
+test('a file of several upload parts is stored whole, by the CLI and over HTTP, and delivered whole', async () => {
+  // 20 MiB: three parts of the store's multipart uploads (8 MiB each).
+  const big = join(dir, 'orthophoto.tif');
+  const block = randomBytes(1 << 20);
+  writeFileSync(big, Buffer.concat(Array.from({ length: 20 }, (_, i) => Buffer.from(block.map((b) => b ^ i)))));
+  const extent = ['--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01'];
+  const stored = await registerFile(big, 'Orthophoto tile, CLI', extent);
+  assert.deepEqual(store.read(`${stored}/data`), readFileSync(big));
+  const uploaded = Number(await runOk(['register', big, '--title', 'Orthophoto tile, HTTP', '--topic', 'imageryBaseMapsEarthCover',
+    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data`, ...extent], alice_));
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
+  const target = `${gateway.url}/data/${uploaded}`;
+  const put = await fetch(target, { method: 'PUT', body: readFileSync(big), headers: { authorization: authorization(alice, 'PUT', target) } });
+  assert.equal(put.status, 201, await put.text());
+  for (const id of [stored, uploaded]) {
+    const out = join(dir, `orthophoto-${id}.tif`);
+    assert.match(await runOk(['fetch', String(id), '--gateway', gateway.url, '--out', out], alice_), /hash verified/);
+    assert.deepEqual(readFileSync(out), readFileSync(big));
+  }
+});
+
 test('a store of copies encrypted per contract migrates to one encryption per dataset', async () => {
   const id = await registerFile(file, 'Counts, encrypted per contract');
   const consumers = [[bob_, 'transport'], [charlie_, 'environment']];
@@ -481,6 +503,7 @@ test('files are stored over HTTP only by the owner\'s officers, and only as regi
   await refused(await put(bob, 'k'.repeat(80), `${path}?part=key`), 403, /publisher or approver of department \d+/);
   await refused(await put(alice, content, `${path}?part=copy`), 400, /unknown variant/);
   await refused(await put(alice, content, `${path}?contract=1`), 400, /unknown field/);
+  assert.equal((await signedGet(alice, `${path}/key`)).status, 204, 'no encryption here yet');
   const key = await put(alice, 'k'.repeat(80), `${path}?part=key`);
   assert.equal(key.status, 201);
   assert.deepEqual(store.read(`${id}/data.key`), Buffer.from('k'.repeat(80)));

@@ -2,11 +2,11 @@
 //! request (see `citychain_client::auth`) and may read the dataset on the
 //! latest finalized block.
 //!
-//! The data store holds, per dataset id, `<id>/data` (the file as
-//! registered, served to its owner and for open data) and
-//! `<id>/contract-<contract>.enc` (its encryption under the data key of a
-//! contract whose approval carried a key envelope). A contract approved
-//! without an envelope is served the plain file.
+//! The data store (`citychain_client::store`: a directory or a bucket)
+//! holds, per dataset id, `<id>/data` (the file as registered, served to its
+//! owner, for open data and under a contract approved without an envelope)
+//! and `<id>/data.enc` (its one encryption, served under every contract whose
+//! approval carried a key envelope: each envelope seals the same data key).
 
 use crate::guard::{ClientAddress, NonceError};
 use crate::{error::ApiError, AppState};

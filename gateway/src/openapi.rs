@@ -130,6 +130,7 @@ pub fn document(base: &str) -> Value {
 					"parameters": [parameter("dataset", "path", "The dataset's id", decimal)],
 					"responses": {
 						"200": { "description": "The key envelope (80 bytes)", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+						"204": { "description": "The dataset has no encryption at this gateway yet" },
 						"default": errors(),
 					},
 				},

@@ -90,6 +90,7 @@ mod tests {
 	use citychain_client::{
 		auth::{authorization, mint_token, nonce, Request},
 		rpc::Node,
+		store::{Location, Store},
 		tx::Signer,
 	};
 
@@ -103,6 +104,7 @@ mod tests {
 	fn state(dir: &std::path::Path) -> AppState {
 		let settings = Settings::resolve(Flags::default()).unwrap();
 		AppState {
+			store: Store::open(Location::Dir(dir.join("store"))).unwrap(),
 			node: Node::new(settings.node.clone()),
 			nonces: Nonces::open(&dir.join("nonces"), 100, NOW).unwrap(),
 			account_rate: RateLimit::new(10, 10),

@@ -135,7 +135,7 @@ export async function storeAtGateway(account: Account, gateway: string, path: st
 export async function keyEnvelope(account: Account, gateway: string, dataset: number): Promise<Uint8Array | null> {
   const url = `${gateway}/data/${dataset}/key`;
   const r = await fetch(url, { headers: { authorization: await authorization(account, 'GET', url, gateway) } });
-  if (r.status === 404) return null;
+  if (r.status === 204) return null;
   if (!r.ok) throw new Error((await r.json().catch(() => ({ description: r.statusText }))).description);
   return new Uint8Array(await r.arrayBuffer());
 }
