@@ -213,6 +213,7 @@ async fn receive(
 }
 
 fn store_error(e: std::io::Error) -> ApiError {
+	crate::metrics::get().store_error();
 	tracing::error!(target: "upload", "cannot write to the data store: {e}");
 	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
 }
