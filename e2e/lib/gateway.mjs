@@ -1,6 +1,7 @@
 // Starts citychain-gateway next to a test node, runs the `citychain` CLI,
 // and signs gateway requests the way the CLI does.
 import { execFile, spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { freePort } from './node.mjs';
 
 function binary(variable) {
@@ -10,13 +11,34 @@ function binary(variable) {
 }
 
 /**
+ * A GET (or `method`) of `url` over HTTPS on a connection of its own,
+ * trusting only the certificates `ca` (PEM); resolves with the status,
+ * headers, body and the SHA-256 fingerprint of the certificate served.
+ */
+export function httpsGet(url, { ca, method = 'GET', headers = {} }) {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, method, headers, agent: false }, (res) => {
+      const fingerprint = res.socket.getPeerCertificate().fingerprint256;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString(), fingerprint }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
  * Starts the gateway for `endpoint` over `dataDir` (on `port`, by default a
  * free one), its store there or `store` (lib/store.mjs); resolves once it
- * answers.
+ * answers. With `ca` (the PEM of the certificate its `--tls-cert` names) it
+ * is reached over HTTPS.
  */
-export async function startGateway({ endpoint, dataDir, store, extraArgs = [], port: given }) {
+export async function startGateway({ endpoint, dataDir, store, extraArgs = [], port: given, ca }) {
   const port = given ?? await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${ca ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const answers = async () => (ca ? (await httpsGet(`${url}/conformance`, { ca })).status === 200 : (await fetch(`${url}/conformance`)).ok);
   const child = spawn(binary('CITYCHAIN_GATEWAY'), [
     `--node=${endpoint}`, `--listen=127.0.0.1:${port}`, `--data-dir=${dataDir}`, '--log-format=json',
     ...(store ? [`--store=${store.arg}`] : []), ...extraArgs,
@@ -29,7 +51,7 @@ export async function startGateway({ endpoint, dataDir, store, extraArgs = [], p
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early:\n${log}`);
     try {
-      if ((await fetch(`${url}/conformance`)).ok) break;
+      if (await answers()) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error(`gateway did not come up:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -89,6 +89,18 @@ pub struct Flags {
 	/// background with a graticule].
 	#[arg(long, value_name = "URL")]
 	pub explorer_tiles: Option<String>,
+	/// Serve HTTPS with this PEM certificate chain (with `--tls-key`); the
+	/// pair is read again when either file changes [default: none, plain
+	/// HTTP].
+	#[arg(long, value_name = "FILE", requires = "tls_key")]
+	pub tls_cert: Option<PathBuf>,
+	/// The PEM private key of `--tls-cert`.
+	#[arg(long, value_name = "FILE", requires = "tls_cert")]
+	pub tls_key: Option<PathBuf>,
+	/// Serve Prometheus metrics at `/metrics` on this address, apart from
+	/// the public one [default: none, no metrics served].
+	#[arg(long, value_name = "ADDR")]
+	pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -122,6 +134,9 @@ struct File {
 	cors_origins: Option<Vec<String>>,
 	explorer_dir: Option<PathBuf>,
 	explorer_tiles: Option<String>,
+	tls_cert: Option<PathBuf>,
+	tls_key: Option<PathBuf>,
+	metrics_listen: Option<SocketAddr>,
 }
 
 /// The gateway's settings.
@@ -153,6 +168,10 @@ pub struct Settings {
 	pub explorer_dir: Option<PathBuf>,
 	/// The portal's base map tiles, if any.
 	pub explorer_tiles: Option<String>,
+	/// The certificate chain and key files, if the gateway serves HTTPS.
+	pub tls: Option<crate::tls::Files>,
+	/// Where `/metrics` is served, if anywhere.
+	pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -169,15 +188,23 @@ impl Settings {
 			.listen
 			.or(file.listen)
 			.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+		let tls = match (flags.tls_cert.or(file.tls_cert), flags.tls_key.or(file.tls_key)) {
+			(Some(cert), Some(key)) => Some(crate::tls::Files { cert, key }),
+			(None, None) => None,
+			_ => return Err("tls_cert and tls_key go together".into()),
+		};
+		let scheme = if tls.is_some() { "https" } else { "http" };
 		let public_url = flags
 			.public_url
 			.or(file.public_url)
-			.unwrap_or_else(|| format!("http://{listen}"));
+			.unwrap_or_else(|| format!("{scheme}://{listen}"));
 		let node = flags.node.or(file.node).unwrap_or_else(|| "ws://127.0.0.1:9944".into());
 		let data_dir = flags.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into());
 		Ok(Self {
 			explorer_dir: flags.explorer_dir.or(file.explorer_dir),
 			explorer_tiles: flags.explorer_tiles.or(file.explorer_tiles),
+			tls,
+			metrics_listen: flags.metrics_listen.or(file.metrics_listen),
 			node,
 			listen,
 			store: match flags.store.or(file.store) {
@@ -268,6 +295,34 @@ mod tests {
 		assert_eq!(s.store, Location::Bucket { bucket: "city".into(), prefix: "transport".into() });
 		let refused = Flags { store: Some("ftp://x".into()), ..Default::default() };
 		assert!(Settings::resolve(refused).is_err());
+	}
+
+	#[test]
+	fn tls_files_come_as_a_pair_and_make_the_public_url_https() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("gateway.toml");
+		std::fs::write(
+			&path,
+			"tls_cert = \"/etc/gw/cert.pem\"\nmetrics_listen = \"127.0.0.1:9616\"\n",
+		)
+		.unwrap();
+		let half = Flags { config: Some(path.clone()), ..Default::default() };
+		assert!(Settings::resolve(half).is_err(), "a certificate without its key");
+		let s = Settings::resolve(Flags {
+			config: Some(path),
+			tls_key: Some("/etc/gw/key.pem".into()),
+			..Default::default()
+		})
+		.unwrap();
+		let tls = s.tls.expect("TLS on");
+		assert_eq!(
+			(tls.cert.to_str(), tls.key.to_str()),
+			(Some("/etc/gw/cert.pem"), Some("/etc/gw/key.pem"))
+		);
+		assert_eq!(s.public_url, "https://127.0.0.1:8080");
+		assert_eq!(s.metrics_listen, Some("127.0.0.1:9616".parse().unwrap()));
+		let plain = Settings::resolve(Flags::default()).unwrap();
+		assert!(plain.tls.is_none() && plain.metrics_listen.is_none(), "both off by default");
 	}
 
 	#[test]

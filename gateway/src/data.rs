@@ -345,6 +345,7 @@ pub async fn serve(
 }
 
 fn store_error(e: StoreError) -> ApiError {
+	crate::metrics::get().store_error();
 	tracing::error!(target: "delivery", "cannot read the data store: {e}");
 	ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the gateway cannot read its data store")
 }

@@ -69,6 +69,7 @@ impl IntoResponse for ApiError {
 		let mut response =
 			(self.status, Json(json!({ "code": code, "description": self.message })))
 				.into_response();
+		response.extensions_mut().insert(crate::metrics::Refusal);
 		if self.status == StatusCode::UNAUTHORIZED {
 			response.headers_mut().insert(
 				header::WWW_AUTHENTICATE,

@@ -164,6 +164,20 @@ impl RateLimit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddress(pub std::net::IpAddr);
 
+/// The connection's peer, on either listener (plain or TLS): the
+/// `ConnectInfo` `client_address` starts from.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub std::net::SocketAddr);
+
+impl
+	axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+	for Peer
+{
+	fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+		Peer(*stream.remote_addr())
+	}
+}
+
 /// Most `X-Forwarded-For` entries read.
 const MAX_FORWARDED: usize = 16;
 

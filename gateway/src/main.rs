@@ -22,6 +22,11 @@
 //! - `GET /health`: the node connection and its finalized block.
 //!
 //! Browsers reach every route from other origins (CORS, `--cors-origin`).
+//!
+//! With `--tls-cert` and `--tls-key` the gateway serves HTTPS itself and
+//! picks up a renewed certificate without a restart (see the `tls`
+//! module). With `--metrics-listen` it serves Prometheus metrics at
+//! `/metrics` on that other address (see the `metrics` module).
 
 mod config;
 mod data;
@@ -29,10 +34,12 @@ mod error;
 mod explorer;
 mod fields;
 mod guard;
+mod metrics;
 mod openapi;
 mod reader;
 mod relay;
 mod stac;
+mod tls;
 mod upload;
 
 use axum::{
@@ -132,10 +139,7 @@ async fn within_read_rate(
 	next: axum::middleware::Next,
 ) -> axum::response::Response {
 	use axum::{extract::ConnectInfo, http::StatusCode, response::IntoResponse};
-	let Some(peer) = request
-		.extensions()
-		.get::<ConnectInfo<std::net::SocketAddr>>()
-		.map(|c| c.0.ip())
+	let Some(peer) = request.extensions().get::<ConnectInfo<guard::Peer>>().map(|c| c.0 .0.ip())
 	else {
 		return next.run(request).await;
 	};
@@ -211,6 +215,7 @@ fn router(state: Arc<AppState>) -> Router {
 				.on_response(DefaultOnResponse::new().level(Level::INFO)),
 		)
 		.layer(cors)
+		.layer(axum::middleware::from_fn(metrics::record))
 		.with_state(state)
 }
 
@@ -252,6 +257,7 @@ async fn main() {
 		data_dir = %settings.data_dir.display(),
 		store = %settings.store,
 		public_url = %settings.public_url,
+		https = settings.tls.is_some(),
 		"citychain-gateway serving"
 	);
 	let journal = settings.data_dir.join(NONCE_JOURNAL);
@@ -284,8 +290,35 @@ async fn main() {
 		collections: stac::PerBlock::new(),
 		settings,
 	});
-	let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-	if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await {
+	if let Some(address) = state.settings.metrics_listen {
+		match tokio::net::TcpListener::bind(address).await {
+			Ok(metrics) => {
+				tracing::info!(%address, "metrics served at /metrics");
+				tokio::spawn(metrics::serve(metrics));
+			},
+			Err(e) => {
+				tracing::error!("cannot listen on {address} for metrics: {e}");
+				std::process::exit(1);
+			},
+		}
+	}
+	let tls = state.settings.tls.clone();
+	let app = router(state).into_make_service_with_connect_info::<guard::Peer>();
+	let served = match tls {
+		None => axum::serve(listener, app).with_graceful_shutdown(shutdown()).await,
+		Some(files) => {
+			let certificate = match tls::Certificate::load(files).await {
+				Ok(c) => c,
+				Err(e) => {
+					tracing::error!("cannot serve HTTPS: {e}");
+					std::process::exit(1);
+				},
+			};
+			let listener = tls::Listener::new(listener, certificate).expect("a bound listener");
+			axum::serve(listener, app).with_graceful_shutdown(shutdown()).await
+		},
+	};
+	if let Err(e) = served {
 		tracing::error!("server failed: {e}");
 		std::process::exit(1);
 	}

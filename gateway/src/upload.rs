@@ -274,6 +274,7 @@ async fn stream_into(request: Request, out: &mut Writer, want: &Expected) -> Res
 }
 
 fn store_error(e: StoreError) -> ApiError {
+	crate::metrics::get().store_error();
 	tracing::error!(target: "upload", "cannot write to the data store: {e}");
 	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
 }
