@@ -7,7 +7,10 @@
 // with a range request from the byte it had, so the gateway's file is read
 // about once in all; the saved file has the registered hash. A second
 // download cancelled half-way fails in the browser's downloads. About
-// 1.5 to 2 minutes, most of it the page hashing 1 GiB.
+// 1.5 to 2 minutes, most of it the page hashing 1 GiB. Then a file chosen
+// through the File System Access API (the picker answered with a file of
+// the origin's private file system) holds a verified download, and a
+// mismatching one is removed.
 //
 // The page reaches the gateway through a proxy in this test (the gateway's
 // public URL, so the portal's signed requests name it) that counts the
@@ -19,7 +22,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect as tcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +30,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, freePort, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
 
@@ -157,6 +160,40 @@ async function workerSession(browserSession) {
   };
 }
 
+/**
+ * Registers an open dataset of Alice's with the file named in `uri`, of
+ * blake2b-256 `digest` and `size` bytes; resolves with its id.
+ */
+async function register(title, uri, digest, size) {
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const events = (await submit(api, api.tx.datasets.registerDataset(
+    { title, description: `${title}.`, topic: 'ImageryBaseMapsEarthCover', keywords: [], uri, license: { expression: 'CC0-1.0', url: null } },
+    { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'application/octet-stream', hashCode: 0xb220, digest, size },
+    'Open', 'Public'), alice)).events;
+  return events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
+}
+
+/** Where the gateway keeps `dataset`'s file (the directory made). */
+function stored(dataset) {
+  mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
+  return join(dataDir, 'store', String(dataset), 'data');
+}
+
+/** A page of the portal at `dataset`, signed in as Alice (its owner), ready to download; `init` runs before the portal's scripts. */
+async function openDataset(dataset, init = () => {}) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  await context.addInitScript(init);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${proxy.url}/explorer/#/dataset/${dataset}`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  await page.selectOption('#account', { label: 'Alice (development)' });
+  await page.waitForFunction(() => document.body.dataset.session === 'member', null, { timeout: 60_000 });
+  await page.waitForSelector('#download', { timeout: 60_000 });
+  return { context, page, errors };
+}
+
 before(async () => {
   assert.ok(existsSync(join(DIST, 'download-worker.js')), 'the portal is built: npm run build in web/');
   await cryptoWaitReady();
@@ -182,24 +219,9 @@ test('a 1 GiB download is written to disk as it arrives, in constant memory, and
   const began = Date.now();
   const file = join(dataDir, 'big.bin');
   const digest = writeDataset(file, SIZE);
-  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  const events = (await submit(api, api.tx.datasets.registerDataset(
-    { title: 'Aerial survey 2024', description: 'Orthophotos, 1 GiB.', topic: 'ImageryBaseMapsEarthCover', keywords: [], uri: 'https://nrp.example/aerial-2024.bin', license: { expression: 'CC0-1.0', url: null } },
-    { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'application/octet-stream', hashCode: 0xb220, digest, size: SIZE },
-    'Open', 'Public'), alice)).events;
-  const dataset = events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
-  mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
-  renameSync(file, join(dataDir, 'store', String(dataset), 'data'));
-
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${proxy.url}/explorer/#/dataset/${dataset}`);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
-  await page.selectOption('#account', { label: 'Alice (development)' });
-  await page.waitForFunction(() => document.body.dataset.session === 'member', null, { timeout: 60_000 });
-  await page.waitForSelector('#download', { timeout: 60_000 });
+  const dataset = await register('Aerial survey 2024', 'https://nrp.example/aerial-2024.bin', digest, SIZE);
+  renameSync(file, stored(dataset));
+  const { context, page, errors } = await openDataset(dataset);
 
   // The page's and the worker's memory each second, after a collection
   // (what they hold) and before (garbage included).
@@ -264,6 +286,35 @@ test('a 1 GiB download is written to disk as it arrives, in constant memory, and
   await page.waitForSelector('.download .note.info:text-is("Cancelled: nothing was saved.")');
   assert.ok(await cancelled.failure(), 'the cancelled download failed');
   assert.equal(await page.isVisible('.download button.cancel'), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a file chosen to save to (File System Access) holds the verified file; a mismatching one is removed', async () => {
+  const content = Buffer.from('id,level\n1,3\n'.repeat(50_000));
+  const good = await register('River levels', 'https://water.example/levels.csv', blake2AsHex(content, 256), content.length);
+  writeFileSync(stored(good), content);
+  const bad = await register('River levels, altered', 'https://water.example/levels-altered.csv', blake2AsHex(content, 256), content.length);
+  writeFileSync(stored(bad), Buffer.from(content.toString().replace('1,3', '1,4')));
+  // The picker answers with a file of the origin's private file system, as a user picking a file would.
+  const { context, page, errors } = await openDataset(good, () => {
+    window.showSaveFilePicker = async ({ suggestedName }) => (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true });
+  });
+  const saved = (name) => page.evaluate(async (n) => {
+    const dir = await navigator.storage.getDirectory();
+    return dir.getFileHandle(n).then(async (f) => (await f.getFile()).text(), () => null);
+  }, name);
+  await page.check('.download input[name=choose]');
+  await page.click('#download');
+  await page.waitForSelector('.download .note.ok:text-matches("^Verified")');
+  assert.equal(await saved('levels.csv'), content.toString());
+
+  await page.goto(`${proxy.url}/explorer/#/dataset/${bad}`);
+  await page.waitForSelector(`#side[data-page="#/dataset/${bad}"]:not([aria-busy]) #download`);
+  await page.check('.download input[name=choose]');
+  await page.click('#download');
+  await page.waitForSelector('.download .note.error:text-matches("^Mismatch")');
+  assert.equal(await saved('levels-altered.csv'), null, 'the mismatching file is removed');
   assert.deepEqual(errors, []);
   await context.close();
 });
