@@ -58,7 +58,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  */
 async function* resumable(first: Response, request: (from: number) => Promise<Response>, resumeAt: (received: number) => number,
   lost: (at: number, wait: number) => void, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  const total = Number(first.headers.get('content-length'));
+  const total = Number(first.headers.get('content-length') ?? NaN);
   let reader = first.body!.getReader();
   let received = 0;
   let tries = 0;

@@ -86,9 +86,9 @@ async function downloadSink(name: string): Promise<Sink> {
   const channel = new MessageChannel();
   const id = crypto.randomUUID();
   const offered = said(channel.port1, 'offered', 10_000, 'the portal\'s download worker did not answer');
-  const started = said(channel.port1, 'started', 10_000, 'the browser did not start the download');
   worker.postMessage({ type: 'download', id, name, body: readable, port: channel.port2 }, [readable, channel.port2]);
   await offered;
+  const started = said(channel.port1, 'started', 10_000, 'the browser did not start the download');
   // The worker answers this navigation with an attachment: the page stays.
   location.assign(`${registration.scope}download/${id}/${encodeURIComponent(name)}`);
   await started;
