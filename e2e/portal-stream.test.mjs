@@ -10,7 +10,8 @@
 // 1.5 to 2 minutes, most of it the page hashing 1 GiB. Then a file chosen
 // through the File System Access API (the picker answered with a file of
 // the origin's private file system) holds a verified download, and a
-// mismatching one is removed.
+// mismatching one is removed; and an encrypted delivery cut half-way
+// resumes at the start of a chunk and decrypts and verifies.
 //
 // The page reaches the gateway through a proxy in this test (the gateway's
 // public URL, so the portal's signed requests name it) that counts the
@@ -21,8 +22,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect as tcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { encryptBytes, encryptionKeyPair, seal } from '@citychain/api';
+import { CHUNK, HEADER, TAG } from '@citychain/api/crypt.mjs';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, freePort, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
@@ -43,6 +47,8 @@ const SIZE = 1 << 30;
 const BLOCK = 1 << 20;
 /** Where the proxy cuts the first answer for the file. */
 const CUT = SIZE / 2;
+/** An encrypted file's chunk as stored: 64 KiB and its tag. */
+const SEALED = CHUNK + TAG;
 /** How far the page's memory may grow during the download. */
 const MEMORY = 64 << 20;
 
@@ -56,11 +62,12 @@ let dataDir;
 /**
  * A proxy at `port` to the gateway at `target`: every request and the
  * relay's WebSocket passed through. For `/data/` answers it counts the body
- * bytes it reads from the gateway and notes each request's range; the first
- * such answer it cuts (the connection dropped) after `cut` bytes.
+ * bytes it reads from the gateway and notes each request's range, and cuts
+ * one answer (the connection dropped) when told to (`watch`).
  */
-function startProxy(port, target, cut) {
-  const seen = { requests: [], bytes: 0, cuts: 0 };
+function startProxy(port, target) {
+  let seen = { requests: [], bytes: 0, cuts: 0 };
+  let cut = Infinity;
   const server = createServer((req, res) => {
     const data = req.url.startsWith('/data/');
     if (data) seen.requests.push({ range: req.headers.range ?? null });
@@ -68,11 +75,12 @@ function startProxy(port, target, cut) {
       res.writeHead(answer.statusCode, answer.headers);
       if (!data) return void answer.pipe(res);
       let sent = 0;
-      const cutting = seen.cuts === 0 && answer.statusCode === 200;
+      const at = answer.statusCode === 200 ? cut : Infinity;
+      if (at !== Infinity) cut = Infinity;
       answer.on('data', (chunk) => {
         seen.bytes += chunk.length;
         sent += chunk.length;
-        if (cutting && sent >= cut) {
+        if (sent >= at) {
           seen.cuts += 1;
           answer.destroy();
           res.socket.destroy();
@@ -100,7 +108,12 @@ function startProxy(port, target, cut) {
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({
     url: `http://127.0.0.1:${port}`,
-    seen,
+    /** Counts the /data answers from now on, and cuts the next whole one after `bytes`; the counts. */
+    watch(bytes) {
+      seen = { requests: [], bytes: 0, cuts: 0 };
+      cut = bytes;
+      return seen;
+    },
     stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   })));
 }
@@ -201,7 +214,7 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'citychain-stream-'));
   const proxyPort = await freePort();
   gateway = await startGateway({ endpoint: node.endpoint, dataDir: join(dataDir, 'store'), extraArgs: [`--explorer-dir=${DIST}`, `--public-url=http://127.0.0.1:${proxyPort}`] });
-  proxy = await startProxy(proxyPort, gateway.port, CUT);
+  proxy = await startProxy(proxyPort, gateway.port);
   api = await connect(node.endpoint);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
@@ -222,6 +235,7 @@ test('a 1 GiB download is written to disk as it arrives, in constant memory, and
   const dataset = await register('Aerial survey 2024', 'https://nrp.example/aerial-2024.bin', digest, SIZE);
   renameSync(file, stored(dataset));
   const { context, page, errors } = await openDataset(dataset);
+  const seen = proxy.watch(CUT);
 
   // The page's and the worker's memory each second, after a collection
   // (what they hold) and before (garbage included).
@@ -261,11 +275,11 @@ test('a 1 GiB download is written to disk as it arrives, in constant memory, and
   await download.delete();
 
   // The first answer was cut; the page asked again from where it was and read on.
-  assert.equal(proxy.seen.cuts, 1);
-  assert.equal(proxy.seen.requests.length, 2, JSON.stringify(proxy.seen.requests));
-  const from = Number(/^bytes=(\d+)-$/.exec(proxy.seen.requests[1].range)?.[1]);
+  assert.equal(seen.cuts, 1);
+  assert.equal(seen.requests.length, 2, JSON.stringify(seen.requests));
+  const from = Number(/^bytes=(\d+)-$/.exec(seen.requests[1].range)?.[1]);
   assert.ok(from > 0 && from <= CUT, `resumed from ${from}`);
-  assert.ok(proxy.seen.bytes <= SIZE * 1.05, `read ${proxy.seen.bytes} bytes of the gateway's answers for ${SIZE}`);
+  assert.ok(seen.bytes <= SIZE * 1.05, `read ${seen.bytes} bytes of the gateway's answers for ${SIZE}`);
   const grown = Math.max(...samples.map((x) => x.held)) - start;
   assert.ok(grown <= MEMORY, `the page's memory grew by ${grown} bytes`);
   assert.ok(workerSamples.length > 10, 'the worker was sampled');
@@ -276,7 +290,7 @@ test('a 1 GiB download is written to disk as it arrives, in constant memory, and
     downloadSeconds: seconds, testSeconds: (Date.now() - began) / 1000, pageGrowthMiB: +(grown / 2 ** 20).toFixed(1),
     workerGrowthMiB: +(workerGrown / 2 ** 20).toFixed(1),
     pageGrowthWithGarbageMiB: +((Math.max(...samples.map((x) => x.raw)) - start) / 2 ** 20).toFixed(1),
-    resumedFrom: from, bytesRead: proxy.seen.bytes, readRatio: +(proxy.seen.bytes / SIZE).toFixed(4),
+    resumedFrom: from, bytesRead: seen.bytes, readRatio: +(seen.bytes / SIZE).toFixed(4),
   })}`);
 
   // Cancelled half-way: the browser's download fails, the page says so.
@@ -316,5 +330,48 @@ test('a file chosen to save to (File System Access) holds the verified file; a m
   await page.waitForSelector('.download .note.error:text-matches("^Mismatch")');
   assert.equal(await saved('levels-altered.csv'), null, 'the mismatching file is removed');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an encrypted delivery cut mid-way resumes at a chunk boundary and decrypts and verifies', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  // Bob's department publishes its x25519 key; Alice approves his request with the data key sealed to it.
+  const secret = randomBytes(32);
+  const pair = encryptionKeyPair(secret);
+  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(pair.publicKey)), bob);
+  const content = randomBytes(8 << 20);
+  const events = (await submit(api, api.tx.datasets.registerDataset(
+    { title: 'Cadastre parcels', description: 'Parcels.', topic: 'PlanningCadastre', keywords: [], uri: 'https://nrp.example/parcels.gpkg', license: { expression: 'CC0-1.0', url: null } },
+    { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'application/geopackage+sqlite3', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
+    'ApprovalRequired', 'Internal'), alice)).events;
+  const dataset = events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
+  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'check', 28_800, null), bob)).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  const key = randomBytes(32);
+  await submit(api, api.tx.access.approveRequest(contract, u8aToHex(seal(key, pair.publicKey))), alice);
+  stored(dataset);
+  writeFileSync(join(dataDir, 'store', String(dataset), `contract-${contract}.enc`), encryptBytes(content, key));
+  for (let i = 0; (await api.rpc.access.get(contract, await api.rpc.chain.getFinalizedHead())).toJSON()?.state !== 'approved'; i += 1) {
+    assert.ok(i < 120, 'the approval is finalized');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${proxy.url}/explorer/#/contract/${contract}`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+  await page.selectOption('#account', { label: 'Bob (development)' });
+  await page.waitForSelector('.download input[name=key]:visible', { timeout: 60_000 });
+  await page.setInputFiles('.download input[name=key]', { name: 'transport.key', mimeType: 'text/plain', buffer: Buffer.from(`${secret.toString('hex')}\n`) });
+  // Cut inside a chunk half-way: what the page holds of it is read again.
+  const seen = proxy.watch(HEADER + 64 * SEALED + 1000);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  await page.waitForSelector('.download .note.ok:text-matches("^Verified")', { timeout: 60_000 });
+  assert.deepEqual(readFileSync(await download.path()), content, 'the saved file is the plaintext registered');
+  assert.equal(seen.cuts, 1);
+  assert.equal(seen.requests.length, 2, JSON.stringify(seen.requests));
+  const from = Number(/^bytes=(\d+)-$/.exec(seen.requests[1].range)?.[1]);
+  assert.ok(from > 0 && (from - HEADER) % SEALED === 0, `resumed from ${from}, a chunk boundary`);
   await context.close();
 });
