@@ -174,15 +174,16 @@ async function workerSession(browserSession) {
 }
 
 /**
- * Registers an open dataset of Alice's with the file named in `uri`, of
- * blake2b-256 `digest` and `size` bytes; resolves with its id.
+ * Registers a dataset of Alice's (open data unless told) with the file
+ * named in `uri`, of blake2b-256 `digest` and `size` bytes; resolves with
+ * its id.
  */
-async function register(title, uri, digest, size) {
+async function register(title, uri, digest, size, { policy = 'Open', sensitivity = 'Public' } = {}) {
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const events = (await submit(api, api.tx.datasets.registerDataset(
     { title, description: `${title}.`, topic: 'ImageryBaseMapsEarthCover', keywords: [], uri, license: { expression: 'CC0-1.0', url: null } },
     { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'application/octet-stream', hashCode: 0xb220, digest, size },
-    'Open', 'Public'), alice)).events;
+    policy, sensitivity), alice)).events;
   return events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
 }
 
@@ -341,11 +342,7 @@ test('an encrypted delivery cut mid-way resumes at a chunk boundary and decrypts
   const pair = encryptionKeyPair(secret);
   await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(pair.publicKey)), bob);
   const content = randomBytes(8 << 20);
-  const events = (await submit(api, api.tx.datasets.registerDataset(
-    { title: 'Cadastre parcels', description: 'Parcels.', topic: 'PlanningCadastre', keywords: [], uri: 'https://nrp.example/parcels.gpkg', license: { expression: 'CC0-1.0', url: null } },
-    { bbox: { west: 1163000000, south: 398000000, east: 1165000000, north: 400000000 }, crs: 4326, time: { start: Date.parse('2024-01-01'), end: null }, format: 'application/geopackage+sqlite3', hashCode: 0xb220, digest: blake2AsHex(content, 256), size: content.length },
-    'ApprovalRequired', 'Internal'), alice)).events;
-  const dataset = events.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
+  const dataset = await register('Cadastre parcels', 'https://nrp.example/parcels.gpkg', blake2AsHex(content, 256), content.length, { policy: 'ApprovalRequired', sensitivity: 'Internal' });
   const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'check', 28_800, null), bob)).events;
   const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
   const key = randomBytes(32);
