@@ -73,6 +73,8 @@ function startProxy(port, target) {
     if (data) seen.requests.push({ range: req.headers.range ?? null });
     const up = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode, answer.headers);
+      // A client gone (a cancelled download) lets go of the gateway too.
+      res.on('close', () => answer.destroy());
       if (!data) return void answer.pipe(res);
       let sent = 0;
       const at = answer.statusCode === 200 ? cut : Infinity;
