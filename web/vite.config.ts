@@ -13,8 +13,14 @@ export default defineConfig({
     outDir: 'dist',
     // The map library is large and changes rarely: its own file, cached apart.
     // The chain client's modules follow the pages' dynamic imports.
+    // The download service worker is a file of its own at a fixed name
+    // (download-worker.js), so that its scope is the portal's.
     rolldownOptions: {
-      output: { codeSplitting: { groups: [{ name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ }] } },
+      input: { index: 'index.html', 'download-worker': 'src/worker/download.ts' },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'download-worker' ? '[name].js' : 'assets/[name]-[hash].js'),
+        codeSplitting: { groups: [{ name: 'maplibre', test: /node_modules[\\/]maplibre-gl/ }] },
+      },
     },
     chunkSizeWarningLimit: 1200,
   },

@@ -98,6 +98,16 @@ export class Decryptor {
     return out;
   }
 
+  /**
+   * Where in the encrypted file to read on from after the connection broke:
+   * the start of the first chunk not yet decrypted (or of the file, before
+   * its header), the bytes held after it dropped.
+   */
+  rewind(): number {
+    this.buffer = new Uint8Array(0);
+    return this.prefix ? HEADER + this.counter * (CHUNK + TAG) : 0;
+  }
+
   finish(): Uint8Array {
     if (!this.prefix) throw new Error('the delivery is not a CityChain encrypted file');
     return this.open(this.buffer, true);

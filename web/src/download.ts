@@ -1,12 +1,17 @@
 // Download and verify: the file from the provider's gateway with a request
 // signed by the account, decrypted in the browser with the department's
 // encryption key file if it is delivered encrypted, its hash checked against
-// the record, saved, and the receipt reported on chain.
+// the record, and the receipt reported on chain. The file is written to disk
+// as it arrives (src/save.ts) and hashed (and decrypted) piece by piece, so
+// the page's memory stays the same for any size; a broken connection is
+// resumed with a range request from where it broke, and a mismatch or a
+// decryption failure discards the file.
 import { call, config } from './chain';
 import { authorization } from './accounts';
 import { current } from './state';
 import { send, failure } from './tx';
 import { Decryptor, HASHES, openEnvelope, readKeyFile } from './crypto';
+import { canChooseFile, chooseFile, downloads, fileSink, type Sink } from './save';
 import { h, note } from './ui';
 import { bytes } from './units';
 import { u8aToHex } from '@polkadot/util';
@@ -31,6 +36,62 @@ function fileName(d: Dataset): string {
   return ext ? `${stem}.${ext}` : stem;
 }
 
+/** Tries in a row without a byte received before a broken download is given up; the waits double from 1 s. */
+const RETRIES = 5;
+
+/** Resolves after `ms`, or fails as `signal` is aborted. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+/**
+ * The bytes of a delivery as they arrive, from `first` (the response to the
+ * first request) on. When the connection breaks, `request(from)` asks again
+ * from the offset `resumeAt(received)` gives; `lost` is told where and how
+ * long until then. Gives up after RETRIES tries that received nothing.
+ */
+async function* resumable(first: Response, request: (from: number) => Promise<Response>, resumeAt: (received: number) => number,
+  lost: (at: number, wait: number) => void, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  const total = Number(first.headers.get('content-length') ?? NaN);
+  let reader = first.body!.getReader();
+  let received = 0;
+  let tries = 0;
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (err) {
+      // A network failure is a TypeError; a cancel or a refusal is not retried.
+      for (let failed = err; ;) {
+        if (!(failed instanceof TypeError) || signal.aborted || tries === RETRIES) throw failed;
+        const wait = 1000 * 2 ** tries;
+        tries += 1;
+        received = resumeAt(received);
+        if (received === total) return;
+        lost(received, wait);
+        await pause(wait, signal);
+        try {
+          reader = (await request(received)).body!.getReader();
+          break;
+        } catch (again) {
+          failed = again;
+        }
+      }
+      continue;
+    }
+    if (next.done) return;
+    received += next.value.length;
+    tries = 0;
+    yield next.value;
+  }
+}
+
 /**
  * The panel for a dataset the account may read, under `contract` or as owner
  * or open data; `confirmed` gets the contract as it is once the receipt is
@@ -42,16 +103,88 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
   const keyField = h('label', { class: 'field', hidden: !sealed }, h('span', {}, 'Your department\'s encryption key file'), keyFile,
     h('small', {}, 'read in this browser only, never sent'));
   const report = h('input', { type: 'checkbox', name: 'report', checked: contract !== null });
+  const choose = h('input', { type: 'checkbox', name: 'choose' });
+  const start = h('button', { id: 'download', onclick: () => void run() }, 'Download');
+  let running: AbortController | null = null;
+  const cancel = h('button', { type: 'button', class: 'cancel', hidden: true, onclick: () => running?.abort() }, 'Cancel');
   const progress = h('progress', { max: d.size, value: 0, hidden: true });
+  const resuming = h('small', { class: 'resuming', role: 'status' });
   const panel = h('section', { class: 'download' }, h('h3', {}, 'Download and verify'),
     contract !== null ? h('p', {}, 'Under ', h('a', { href: `#/contract/${contract}` }, `contract ${contract}`)) : null,
     keyField,
     contract !== null ? h('label', { class: 'check' }, report, 'report the result on chain (confirm the receipt)') : null,
-    h('button', { id: 'download', onclick: () => void run() }, 'Download'), progress);
+    canChooseFile() ? h('label', { class: 'check' }, choose, 'choose where to save the file (else in the browser\'s downloads)') : null,
+    start, cancel, progress, resuming);
+
+  /**
+   * Receives the delivery into the file chosen (or the browser's
+   * downloads), hashing (and decrypting) it as it comes; the file is kept
+   * only if its hash is the record's. Null if the user cancelled.
+   */
+  async function receive(name: string, decryptor: Decryptor | null, chosen: FileSystemFileHandle | null): Promise<{ digest: Uint8Array; plain: number } | null> {
+    const controller = new AbortController();
+    running = controller;
+    start.disabled = true;
+    cancel.hidden = false;
+    let sink: Sink | null = chosen ? await fileSink(chosen) : null;
+    try {
+      const url = `${config.gateway}/data/${d.id}`;
+      const request = async (from: number): Promise<Response> => {
+        const range: Record<string, string> = from > 0 ? { range: `bytes=${from}-` } : {};
+        const r = await fetch(url, { signal: controller.signal, headers: { authorization: await authorization(current.account!, 'GET', url, config.gateway), ...range } });
+        if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
+        if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
+          throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
+        }
+        if (from > 0 && !(r.status === 206 && r.headers.get('content-range')?.startsWith(`bytes ${from}-`))) {
+          throw new Error('The gateway did not resume the download where it broke off.');
+        }
+        return r;
+      };
+      const first = await request(0);
+      sink ??= await downloads(panel, name);
+      progress.hidden = false;
+      progress.value = 0;
+      const hasher = HASHES[d.contentHash.code].create();
+      let plain = 0;
+      const put = async (piece: Uint8Array) => {
+        hasher.update(piece);
+        plain += piece.length;
+        progress.value = plain;
+        await sink!.write(piece);
+      };
+      const lost = (at: number, wait: number) => {
+        resuming.textContent = `The connection broke after ${bytes(plain)}: resuming from byte ${at} in ${wait / 1000} s…`;
+      };
+      for await (const piece of resumable(first, request, (received) => decryptor?.rewind() ?? received, lost, controller.signal)) {
+        resuming.textContent = '';
+        for (const p of decryptor ? decryptor.push(piece) : [piece]) await put(p);
+      }
+      if (decryptor) await put(decryptor.finish());
+      const digest = hasher.digest();
+      if (u8aToHex(digest) === d.contentHash.digest) await sink.close();
+      else await sink.abort(new Error('the file does not match the record'));
+      return { digest, plain };
+    } catch (err) {
+      await sink?.abort(err as Error);
+      if (!controller.signal.aborted) throw err;
+      note(panel, 'info', 'Cancelled: nothing was saved.');
+      return null;
+    } finally {
+      running = null;
+      start.disabled = false;
+      cancel.hidden = true;
+      resuming.textContent = '';
+    }
+  }
 
   async function run(): Promise<void> {
     panel.querySelectorAll('.note, a.save').forEach((n) => n.remove());
     try {
+      const name = fileName(d);
+      // The file picker needs the click's user activation: it is asked first.
+      const chosen = choose.checked ? await chooseFile(name) : null;
+      if (choose.checked && !chosen) return;
       const c = contract !== null ? await call('access_get', contract) : null;
       let decryptor: Decryptor | null = null;
       if (c?.envelope) {
@@ -59,39 +192,13 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
         if (!file) throw new Error('This delivery is encrypted: choose your department\'s encryption key file.');
         decryptor = new Decryptor(openEnvelope(c.envelope, await readKeyFile(file, 'the encryption key file')));
       }
-      const url = `${config.gateway}/data/${d.id}`;
-      const r = await fetch(url, { headers: { authorization: await authorization(current.account!, 'GET', url, config.gateway) } });
-      if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
-      if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
-        throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
-      }
-      progress.hidden = false;
-      const hasher = HASHES[d.contentHash.code].create();
-      const parts: Uint8Array<ArrayBuffer>[] = [];
-      let plain = 0;
-      const take = (chunks: Uint8Array[]) => {
-        for (const p of chunks) {
-          hasher.update(p);
-          parts.push(p as Uint8Array<ArrayBuffer>);
-          plain += p.length;
-        }
-        progress.value = plain;
-      };
-      const reader = r.body!.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        take(decryptor ? decryptor.push(value) : [value]);
-      }
-      if (decryptor) take([decryptor.finish()]);
-      const digest = hasher.digest();
+      const got = await receive(name, decryptor, chosen);
+      if (!got) return;
+      const { digest, plain } = got;
       const matched = u8aToHex(digest) === d.contentHash.digest;
       note(panel, matched ? 'ok' : 'error', matched
         ? `Verified: ${bytes(plain)}, ${d.contentHash.function} ${d.contentHash.digest} as on chain.`
-        : `Mismatch: the file's ${d.contentHash.function} is ${u8aToHex(digest)}, the record's ${d.contentHash.digest}. Do not use it.`);
-      const name = fileName(d);
-      const save = h('a', { class: 'save button', href: URL.createObjectURL(new Blob(parts)), download: matched ? name : `${name}.mismatch` }, matched ? `Save ${name}` : 'Save the mismatching file');
-      panel.append(save);
+        : `Mismatch: the file's ${d.contentHash.function} is ${u8aToHex(digest)}, the record's ${d.contentHash.digest}. Do not use it: it was not saved.`);
       if (c && report.checked) {
         await send(matched ? `Confirm receipt of contract ${c.id}` : `Report a mismatch on contract ${c.id}`,
           (api) => api.tx.access.confirmReceipt(c.id, d.contentHash.code, u8aToHex(digest)), current.account!);
