@@ -129,13 +129,13 @@ pub(crate) fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<
 }
 
 /// What a requester gets: which file, and on which grounds.
-struct Delivery {
+pub(crate) struct Delivery {
 	file: PathBuf,
-	basis: String,
-	contract: Option<u64>,
-	encrypted: bool,
+	pub(crate) basis: String,
+	pub(crate) contract: Option<u64>,
+	pub(crate) encrypted: bool,
 	/// The contract's scope, as the `x-citychain-scope` header says it.
-	scope: Option<HeaderValue>,
+	pub(crate) scope: Option<HeaderValue>,
 }
 
 /// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
@@ -150,7 +150,11 @@ fn scope_header(contract: &Contract) -> Option<HeaderValue> {
 	HeaderValue::from_str(&serde_json::json!({ "bbox": bbox, "time": time }).to_string()).ok()
 }
 
-async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Delivery, ApiError> {
+pub(crate) async fn decide(
+	state: &AppState,
+	account: &str,
+	dataset: u64,
+) -> Result<Delivery, ApiError> {
 	let node = &state.node;
 	let at = node.finalized_head().await?;
 	let account = AccountId::from_ss58check(account)

@@ -115,10 +115,25 @@ pub fn document(base: &str) -> Value {
 				"put": {
 					"summary": "Stores the dataset's file (a Publisher of the owner; its size and hash must be the record's), or with ?contract= a contract's encrypted delivery (an Approver of the owner)",
 					"security": [{ "CityChainSignature": [] }],
-					"parameters": [parameter("dataset", "path", "The dataset's id", decimal), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parameter("contract", "query", "The contract whose encrypted delivery this is", json!({ "type": "integer" }))],
 					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 					"responses": {
 						"201": { "description": "Stored", "content": { "application/json": { "schema": { "type": "object" } } } },
+						"default": errors(),
+					},
+				},
+			},
+			"/data/{dataset}/verified": {
+				"get": {
+					"summary": "Bytes start..end of a blake3 dataset's file, widened to whole 16 KiB chunk groups, with the BLAKE3 hashes that prove each group against the digest on chain (bao-tree's range encoding); signed and decided like GET /data/{dataset}",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [
+						parameter("dataset", "path", "The dataset's id", decimal),
+						parameter("start", "query", "First byte wanted (default 0)", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+						parameter("end", "query", "Byte after the last wanted (default: the end of the file)", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+					],
+					"responses": {
+						"200": { "description": "The chunk groups with their proof", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"default": errors(),
 					},
 				},

@@ -25,6 +25,7 @@ use crate::{
 	data::{signed_request, take_nonce},
 	error::ApiError,
 	guard::ClientAddress,
+	verified::{keep_outboard, outboard_temp, UploadOutboard},
 	AppState,
 };
 use axum::{
@@ -163,6 +164,12 @@ async fn receive(
 		None => None,
 	};
 	let mut out = tokio::fs::File::create(temp).await.map_err(store_error)?;
+	let mut outboard = match &want.hash {
+		Some((code, _)) => {
+			UploadOutboard::for_upload(*code, want.size, temp).await.map_err(store_error)?
+		},
+		None => None,
+	};
 	let mut body = request.into_body().into_data_stream();
 	let (mut size, mut head) = (0u64, Vec::with_capacity(crypt::MAGIC.len()));
 	loop {
@@ -192,6 +199,9 @@ async fn receive(
 		if let Some(h) = hasher.as_mut() {
 			h.update(&chunk);
 		}
+		if let Some(o) = outboard.as_mut() {
+			o.update(&chunk).await.map_err(store_error)?;
+		}
 		out.write_all(&chunk).await.map_err(store_error)?;
 	}
 	if size != want.size {
@@ -208,6 +218,9 @@ async fn receive(
 		}
 	} else if head != crypt::MAGIC {
 		return Err(ApiError::bad_request("the body is not a CityChain encrypted file"));
+	}
+	if let Some(o) = outboard {
+		o.finish().await.map_err(store_error)?;
 	}
 	out.sync_all().await.map_err(store_error)
 }
@@ -311,9 +324,14 @@ pub async fn store(
 	let temp = dir.join(format!(".upload-{}", hex::encode(credentials.nonce)));
 	if let Err(e) = receive(request, &temp, &want).await {
 		let _ = tokio::fs::remove_file(&temp).await;
+		let _ = tokio::fs::remove_file(outboard_temp(&temp)).await;
 		tracing::warn!(target: "upload", dataset, account = %credentials.account, reason = %e.message, "refused");
 		return Err(e);
 	}
+	// The outboard first: until the file follows, the old file and the new
+	// outboard disagree, which a verified fetch refuses rather than trusts.
+	let outboard = store::outboard_file(&state.settings.data_dir, dataset);
+	keep_outboard(&temp, outboard).await.map_err(store_error)?;
 	tokio::fs::rename(&temp, &want.file).await.map_err(store_error)?;
 	tracing::info!(target: "upload", dataset, contract = target.contract, account = %credentials.account, size = want.size, "stored");
 	Ok((
