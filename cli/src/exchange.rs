@@ -23,7 +23,9 @@ use citychain_client::{
 		datasets::{ContentHash, Dataset},
 		AccessApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
-	store, Error,
+	store,
+	tx::Signer,
+	verified, Error,
 };
 use clap::Args;
 use futures::StreamExt;
@@ -111,20 +113,21 @@ pub struct ApproveArgs {
 
 #[derive(Args)]
 pub struct FetchArgs {
-	dataset: u64,
+	pub(crate) dataset: u64,
 	/// The provider's gateway as it publishes its URL, e.g.
 	/// http://127.0.0.1:8080 (requests are signed for it).
 	#[arg(long, env = "CITYCHAIN_GATEWAY")]
-	gateway: String,
-	/// Where the verified data goes.
+	pub(crate) gateway: String,
+	/// Where the verified data goes. BLAKE3 data is written to `<out>.part`
+	/// as it is checked, and a fetch run again resumes from there.
 	#[arg(long)]
-	out: PathBuf,
+	pub(crate) out: PathBuf,
 	/// Your department's x25519 key file, to open the data key.
 	#[arg(long, value_name = "FILE")]
 	encryption_key: Option<PathBuf>,
 	/// Verify only; do not report the result on chain.
 	#[arg(long)]
-	no_confirm: bool,
+	pub(crate) no_confirm: bool,
 }
 
 /// The media type of a file by its extension, from the one table the CLI
@@ -157,11 +160,32 @@ fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Failure> {
 		.transpose()
 }
 
-/// Copies `file` into the store, where the gateway serves it from.
-fn store_file(store: &Path, dataset: u64, file: &Path) -> Result<PathBuf, Failure> {
+/// Copies `file` into the store, where the gateway serves it from; with
+/// the BLAKE3 outboard made as it is copied when `content` is hashed with
+/// blake3, so that the gateway serves it in verified ranges.
+fn store_file(
+	store: &Path,
+	dataset: u64,
+	file: &Path,
+	content: &DatasetContent,
+) -> Result<PathBuf, Failure> {
 	fs::create_dir_all(store::dataset_dir(store, dataset))?;
 	let target = store::data_file(store, dataset);
-	fs::copy(file, &target)?;
+	if content.hash_code != HashFunction::Blake3.code() {
+		fs::copy(file, &target)?;
+		return Ok(target);
+	}
+	let outboard = BufWriter::new(File::create(store::outboard_file(store, dataset))?);
+	let mut copy =
+		verified::WithOutboard::new(content.size, BufWriter::new(File::create(&target)?), outboard);
+	std::io::copy(&mut File::open(file)?, &mut copy)?;
+	let root = copy.finish()?;
+	if root.as_bytes()[..] != content.digest[..] {
+		return Err(Failure::Refused(format!(
+			"{} changed since it was hashed: its copy in the store is not the registered content",
+			file.display()
+		)));
+	}
 	Ok(target)
 }
 
@@ -207,7 +231,8 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Failure> {
 				bbox.degrees()
 			);
 			if let Some(store) = &a.store {
-				eprintln!("stored as {}", store_file(store, dataset, file)?.display());
+				let stored = store_file(store, dataset, file, content)?;
+				eprintln!("stored as {}", stored.display());
 			}
 			println!("{dataset}");
 		}
@@ -364,23 +389,18 @@ pub async fn approve(ctx: &Context, a: ApproveArgs) -> Result<(), Failure> {
 	}
 }
 
-pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
-	let signer = ctx.signer()?;
-	let (dataset, content) = dataset(ctx, a.dataset).await?;
-	let (code, expected) = (content.code, content.digest.0);
-
-	let path = format!("/data/{}", a.dataset);
-	let gateway = a.gateway.trim_end_matches('/');
+/// `GET` of `path` (with its query) from `gateway`, signed by `signer`; a
+/// refusal as the gateway's reason.
+pub async fn signed_get(
+	signer: &Signer,
+	gateway: &str,
+	path: &str,
+) -> Result<reqwest::Response, Failure> {
+	let gateway = gateway.trim_end_matches('/');
 	let nonce = auth::nonce();
 	let authorization = auth::authorization(
-		&signer,
-		&auth::Request {
-			gateway,
-			method: "GET",
-			path: &path,
-			time_ms: auth::now_ms(),
-			nonce: &nonce,
-		},
+		signer,
+		&auth::Request { gateway, method: "GET", path, time_ms: auth::now_ms(), nonce: &nonce },
 	);
 	let url = format!("{gateway}{path}");
 	let response = reqwest::Client::new()
@@ -390,42 +410,77 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 		.await
 		.map_err(|e| Error::Connection(format!("{url}: {e}")))?;
 	let status = response.status();
-	if !status.is_success() {
-		let body: Value = response
-			.bytes()
-			.await
-			.ok()
-			.and_then(|b| serde_json::from_slice(&b).ok())
-			.unwrap_or_default();
-		let reason = body["description"].as_str().unwrap_or("no reason given").to_string();
+	if status.is_success() {
+		return Ok(response);
+	}
+	let body: Value = response
+		.bytes()
+		.await
+		.ok()
+		.and_then(|b| serde_json::from_slice(&b).ok())
+		.unwrap_or_default();
+	let reason = body["description"].as_str().unwrap_or("no reason given").to_string();
+	Err(Failure::Refused(format!("the gateway refused ({}): {reason}", status.as_u16())))
+}
+
+/// The contract a delivery of `dataset` names, if any, once the chain
+/// confirms it: the one that gives `signer`'s department access now (the
+/// chain's answer, not the gateway's).
+pub async fn delivered_contract(
+	ctx: &Context,
+	signer: &Signer,
+	dataset: u64,
+	response: &reqwest::Response,
+) -> Result<Option<u64>, Failure> {
+	let named = response.headers().get("x-citychain-contract").and_then(|v| v.to_str().ok());
+	let Some(named) = named.and_then(|c| c.parse::<u64>().ok()) else { return Ok(None) };
+	let at = ctx.node.finalized_head().await?;
+	let check = ctx.node.check(signer.account(), dataset, Some(at)).await?;
+	if check.contract != Some(named) {
 		return Err(Failure::Refused(format!(
-			"the gateway refused ({}): {reason}",
-			status.as_u16()
+			"the gateway names contract {named}, but your department's contract for dataset {dataset} is {}",
+			check.contract.map_or("none".to_string(), |c| c.to_string())
 		)));
 	}
-	let header =
-		|name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
-	let named: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
-	// The contract is the chain's answer, not the gateway's: the one that
-	// gives this account's department access to this dataset now.
-	let contract = match named {
-		Some(named) => {
-			let at = ctx.node.finalized_head().await?;
-			let check = ctx.node.check(signer.account(), a.dataset, Some(at)).await?;
-			if check.contract != Some(named) {
-				return Err(Failure::Refused(format!(
-					"the gateway names contract {named}, but your department's contract for dataset {} is {}",
-					a.dataset,
-					check.contract.map_or("none".to_string(), |c| c.to_string())
-				)));
-			}
-			Some(named)
-		},
-		None => None,
-	};
-	// No more than the record's size (encrypted: with its framing).
+	Ok(Some(named))
+}
+
+/// Reports the receipt of `contract` on chain, unless told not to.
+pub async fn report_receipt(
+	ctx: &Context,
+	contract: Option<u64>,
+	no_confirm: bool,
+	code: u64,
+	digest: Vec<u8>,
+	matched: bool,
+) -> Result<(), Failure> {
+	if let (Some(contract), false) = (contract, no_confirm) {
+		ctx.submit(&api::tx().access().confirm_receipt(contract, code, digest)).await?;
+		eprintln!(
+			"receipt of contract {contract} reported on chain: {}",
+			if matched { "verified" } else { "mismatch" }
+		);
+	}
+	Ok(())
+}
+
+pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
+	let signer = ctx.signer()?;
+	let (dataset, content) = dataset(ctx, a.dataset).await?;
+	let (code, expected) = (content.code, content.digest.0);
 	let size = dataset.size.unwrap_or_default();
+	// BLAKE3 content comes checked piece by piece; an encrypted delivery
+	// (one needs the key) comes whole, its plain text checked at the end.
+	let streamed = code == HashFunction::Blake3.code() && a.encryption_key.is_none();
+	if let Some(root) = verified::root(&expected).filter(|_| streamed) {
+		return crate::verified::fetch(ctx, &signer, &a, size, root).await;
+	}
+
+	let response = signed_get(&signer, &a.gateway, &format!("/data/{}", a.dataset)).await?;
+	let encrypted = response.headers().get("x-citychain-encrypted").and_then(|v| v.to_str().ok())
+		== Some("true");
+	let contract = delivered_contract(ctx, &signer, a.dataset, &response).await?;
+	// No more than the record's size (encrypted: with its framing).
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) => {
@@ -493,14 +548,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 
 	let (digest, size) = digest_file(&plain, code, "verifying")?;
 	let matched = digest == expected;
-	if let (Some(contract), false) = (contract, a.no_confirm) {
-		ctx.submit(&api::tx().access().confirm_receipt(contract, code, digest.clone()))
-			.await?;
-		eprintln!(
-			"receipt of contract {contract} reported on chain: {}",
-			if matched { "verified" } else { "mismatch" }
-		);
-	}
+	report_receipt(ctx, contract, a.no_confirm, code, digest.clone(), matched).await?;
 	if matched {
 		fs::rename(&plain, &a.out)?;
 		println!("{}: {size} bytes, hash verified", a.out.display());

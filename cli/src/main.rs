@@ -11,6 +11,7 @@ mod common;
 mod exchange;
 mod extent;
 mod failure;
+mod verified;
 
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},
