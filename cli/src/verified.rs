@@ -102,7 +102,7 @@ pub async fn fetch(
 		let (bar, range) = (bar.clone(), range.clone());
 		tokio::task::spawn_blocking(move || {
 			let body = BodyReader { receiver, piece: None, at: 0 };
-			verified::decode(root, size, &range, body, &mut file, |n| bar.inc(n))
+			verified::decode(root, size, &range, kept, body, &mut file, |n| bar.inc(n))
 				.and_then(|()| Ok(file.sync_all()?))
 		})
 	};

@@ -172,14 +172,16 @@ impl From<DecodeError> for VerifyError {
 /// group or proof that does not check; what was written before it stays.
 /// `progress` gets each group's length.
 ///
-/// The bytes `data` already holds before the range (a download resumed)
-/// are checked too, against the proof of the range: the hashes the stream
-/// brings for the subtrees left of the range are compared with the hashes
-/// of those bytes, read from `data`.
+/// The first `held` bytes of `data`, which a resumed download kept from
+/// an earlier run, are checked too, against the proof of the range: the
+/// hashes the stream brings for the subtrees left of the range are compared
+/// with the hashes of those bytes, read from `data`. A fresh download
+/// holds none (0).
 pub fn decode(
 	root: blake3::Hash,
 	size: u64,
 	range: &Range<u64>,
+	held: u64,
 	mut encoded: impl Read,
 	mut data: impl ReadAt + WriteAt,
 	mut progress: impl FnMut(u64),
@@ -189,7 +191,8 @@ pub fn decode(
 		match item? {
 			BaoContentItem::Parent(parent) => {
 				let left = node_offset(parent.node)..parent.node.mid().to_bytes();
-				if left.end <= range.start && subtree_hash(&data, &left)? != parent.pair.0 {
+				let kept = left.end <= held.min(range.start);
+				if kept && subtree_hash(&data, &left)? != parent.pair.0 {
 					return Err(VerifyError::BadPrefix { offset: left.start });
 				}
 			},
@@ -415,7 +418,7 @@ mod tests {
 	) -> (Vec<u8>, Result<(), VerifyError>) {
 		let mut file = Vec::new();
 		let result =
-			decode(blake3::hash(data), data.len() as u64, range, encoded, &mut file, |_| {});
+			decode(blake3::hash(data), data.len() as u64, range, 0, encoded, &mut file, |_| {});
 		(file, result)
 	}
 
@@ -540,7 +543,7 @@ mod tests {
 		let encoded = stream(&data, &outboard, &whole);
 		let mut file = Vec::new();
 		let cut = &encoded[..encoded.len() / 2];
-		let result = decode(root, size, &whole, cut, &mut file, |_| {});
+		let result = decode(root, size, &whole, 0, cut, &mut file, |_| {});
 		assert!(matches!(result, Err(VerifyError::Truncated { .. })));
 		let kept = file.len() as u64 / GROUP * GROUP;
 		assert!(kept > 4 * GROUP);
@@ -552,10 +555,10 @@ mod tests {
 		// A kept byte spoilt on the local disk is found, not trusted.
 		let mut spoilt = file.clone();
 		spoilt[GROUP as usize + 5] ^= 1;
-		let result = decode(root, size, &rest, &encoded[..], &mut spoilt, |_| {});
+		let result = decode(root, size, &rest, kept, &encoded[..], &mut spoilt, |_| {});
 		assert!(matches!(result, Err(VerifyError::BadPrefix { offset: 0 })), "{result:?}");
 
-		decode(root, size, &rest, &encoded[..], &mut file, |_| {}).unwrap();
+		decode(root, size, &rest, kept, &encoded[..], &mut file, |_| {}).unwrap();
 		assert_eq!(file, data);
 	}
 }
