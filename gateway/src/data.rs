@@ -135,7 +135,7 @@ pub(crate) struct Delivery {
 	pub(crate) contract: Option<u64>,
 	pub(crate) encrypted: bool,
 	/// The contract's scope, as the `x-citychain-scope` header says it.
-	pub(crate) scope: Option<HeaderValue>,
+	scope: Option<HeaderValue>,
 }
 
 /// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
@@ -269,24 +269,31 @@ pub async fn serve(
 		length = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or(""),
 		"delivered"
 	);
-	let headers: &mut HeaderMap = response.headers_mut();
-	headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-	headers.insert(
-		"x-citychain-basis",
-		HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")),
-	);
-	headers.insert(
-		"x-citychain-encrypted",
-		HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }),
-	);
-	if let Some(contract) = delivery.contract {
-		headers.insert("x-citychain-contract", HeaderValue::from(contract));
-	}
-	if let Some(scope) = delivery.scope {
-		headers.insert("x-citychain-scope", scope);
-	}
-	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+	delivery.describe(response.headers_mut());
 	response
+}
+
+impl Delivery {
+	/// The headers every delivery carries: no caching, its grounds, and the
+	/// file as bytes.
+	pub(crate) fn describe(self, headers: &mut HeaderMap) {
+		headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+		headers.insert(
+			"x-citychain-basis",
+			HeaderValue::from_str(&self.basis).unwrap_or(HeaderValue::from_static("")),
+		);
+		headers.insert(
+			"x-citychain-encrypted",
+			HeaderValue::from_static(if self.encrypted { "true" } else { "false" }),
+		);
+		if let Some(contract) = self.contract {
+			headers.insert("x-citychain-contract", HeaderValue::from(contract));
+		}
+		if let Some(scope) = self.scope {
+			headers.insert("x-citychain-scope", scope);
+		}
+		headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+	}
 }
 
 #[cfg(test)]

@@ -261,20 +261,8 @@ pub async fn serve(
 		"delivered"
 	);
 	let mut response = body(dataset, served, data, outboard).into_response();
-	let headers = response.headers_mut();
-	headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-	headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-	headers.insert(
-		"x-citychain-basis",
-		HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")),
-	);
-	if let Some(contract) = delivery.contract {
-		headers.insert("x-citychain-contract", HeaderValue::from(contract));
-	}
-	if let Some(scope) = delivery.scope {
-		headers.insert("x-citychain-scope", scope);
-	}
+	response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+	delivery.describe(response.headers_mut());
 	response
 }
 
