@@ -476,10 +476,8 @@ mod tests {
 		{
 			let range = group_range(200_000, start, end);
 			assert!(range.start <= start && range.end >= end.min(200_000));
-			assert_eq!(
-				(range.start % GROUP, range.end % GROUP == 0 || range.end == 200_000),
-				(0, true)
-			);
+			assert!(range.start.is_multiple_of(GROUP));
+			assert!(range.end.is_multiple_of(GROUP) || range.end == 200_000);
 			let (file, result) = receive(&data, &range, &stream(&data, &outboard, &range));
 			result.unwrap();
 			let r = range.start as usize..range.end as usize;
