@@ -23,7 +23,9 @@ use citychain_client::{
 		datasets::{ContentHash, Dataset},
 		AccessApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
-	store::{object, Location, Store},
+	store::{object, Location, Store, Writer},
+	tx::Signer,
+	verified::{self, OutboardWriter},
 	Error,
 };
 use clap::Args;
@@ -121,20 +123,21 @@ pub struct ApproveArgs {
 
 #[derive(Args)]
 pub struct FetchArgs {
-	dataset: u64,
+	pub(crate) dataset: u64,
 	/// The provider's gateway as it publishes its URL, e.g.
 	/// http://127.0.0.1:8080 (requests are signed for it).
 	#[arg(long, env = "CITYCHAIN_GATEWAY")]
-	gateway: String,
-	/// Where the verified data goes.
+	pub(crate) gateway: String,
+	/// Where the verified data goes. BLAKE3 data is written to `<out>.part`
+	/// as it is checked, and a fetch run again resumes from there.
 	#[arg(long)]
-	out: PathBuf,
+	pub(crate) out: PathBuf,
 	/// Your department's x25519 key file, to open the data key.
 	#[arg(long, value_name = "FILE")]
 	encryption_key: Option<PathBuf>,
 	/// Verify only; do not report the result on chain.
 	#[arg(long)]
-	no_confirm: bool,
+	pub(crate) no_confirm: bool,
 }
 
 /// The media type of a file by its extension, from the one table the CLI
@@ -167,20 +170,69 @@ fn time_arg(text: &Option<String>, what: &str) -> Result<Option<i64>, Failure> {
 		.transpose()
 }
 
-/// Copies `file` into `store`, where the gateway serves it from; the
-/// object's name.
-async fn store_file(store: &Store, dataset: u64, file: &Path) -> Result<String, Failure> {
+/// Copies `file` into `store`, where the gateway serves it from, with its
+/// BLAKE3 outboard made as it is copied when `content` is hashed with
+/// blake3 (so that the gateway serves it in verified ranges); the object's
+/// name.
+async fn store_file(
+	store: &Store,
+	dataset: u64,
+	file: &Path,
+	content: &DatasetContent,
+) -> Result<String, Failure> {
 	let name = object::data(dataset);
-	let input = tokio::fs::File::open(file).await?;
+	let mut input = tokio::fs::File::open(file).await?;
 	let mut writer = store.write(&name).await?;
-	match writer.copy_from(input, |_| {}).await {
-		Ok(_) => writer.finish().await?,
+	let mut outboard =
+		OutboardWriter::start(store, dataset, content.hash_code, content.size).await?;
+	let copied = copy_with_outboard(&mut input, &mut writer, outboard.as_mut()).await;
+	let root = match (copied, outboard) {
+		(Ok(()), Some(outboard)) => outboard.finish().await.map(Some),
+		(Ok(()), None) => Ok(None),
+		(Err(e), outboard) => {
+			if let Some(outboard) = outboard {
+				outboard.abort().await;
+			}
+			Err(e)
+		},
+	};
+	match root {
+		Ok(Some(root)) if root.as_bytes()[..] != content.digest[..] => {
+			writer.abort().await;
+			Err(Failure::Refused(format!(
+				"{} changed since it was hashed: its copy in the store is not the registered content",
+				file.display()
+			)))
+		},
+		Ok(_) => {
+			writer.finish().await?;
+			Ok(name)
+		},
 		Err(e) => {
 			writer.abort().await;
-			return Err(e.into());
+			Err(e.into())
 		},
 	}
-	Ok(name)
+}
+
+/// Copies everything `input` yields into `writer`, and into `outboard`.
+async fn copy_with_outboard(
+	input: &mut (impl tokio::io::AsyncRead + Unpin),
+	writer: &mut Writer,
+	mut outboard: Option<&mut OutboardWriter>,
+) -> Result<(), citychain_client::store::StoreError> {
+	use tokio::io::AsyncReadExt;
+	let mut buf = vec![0u8; 256 << 10];
+	loop {
+		let n = input.read(&mut buf).await?;
+		if n == 0 {
+			return Ok(());
+		}
+		if let Some(o) = outboard.as_deref_mut() {
+			o.update(&buf[..n]).await?;
+		}
+		writer.write(&buf[..n]).await?;
+	}
 }
 
 /// Opens the data store a flag names.
@@ -231,7 +283,7 @@ pub async fn register(ctx: &Context, a: RegisterArgs) -> Result<(), Failure> {
 				bbox.degrees()
 			);
 			if let Some(store) = &store {
-				let name = store_file(store, dataset, file).await?;
+				let name = store_file(store, dataset, file, content).await?;
 				eprintln!("stored as {name} in {}", store.location());
 			}
 			println!("{dataset}");
@@ -434,23 +486,18 @@ pub async fn data_key(
 	Ok(key)
 }
 
-pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
-	let signer = ctx.signer()?;
-	let (dataset, content) = dataset(ctx, a.dataset).await?;
-	let (code, expected) = (content.code, content.digest.0);
-
-	let path = format!("/data/{}", a.dataset);
-	let gateway = a.gateway.trim_end_matches('/');
+/// `GET` of `path` (with its query) from `gateway`, signed by `signer`; a
+/// refusal as the gateway's reason.
+pub async fn signed_get(
+	signer: &Signer,
+	gateway: &str,
+	path: &str,
+) -> Result<reqwest::Response, Failure> {
+	let gateway = gateway.trim_end_matches('/');
 	let nonce = auth::nonce();
 	let authorization = auth::authorization(
-		&signer,
-		&auth::Request {
-			gateway,
-			method: "GET",
-			path: &path,
-			time_ms: auth::now_ms(),
-			nonce: &nonce,
-		},
+		signer,
+		&auth::Request { gateway, method: "GET", path, time_ms: auth::now_ms(), nonce: &nonce },
 	);
 	let url = format!("{gateway}{path}");
 	let response = reqwest::Client::new()
@@ -460,45 +507,80 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 		.await
 		.map_err(|e| Error::Connection(format!("{url}: {e}")))?;
 	let status = response.status();
-	if !status.is_success() {
-		let body: Value = response
-			.bytes()
-			.await
-			.ok()
-			.and_then(|b| serde_json::from_slice(&b).ok())
-			.unwrap_or_default();
-		let reason = body["description"].as_str().unwrap_or("no reason given").to_string();
+	if status.is_success() {
+		return Ok(response);
+	}
+	let body: Value = response
+		.bytes()
+		.await
+		.ok()
+		.and_then(|b| serde_json::from_slice(&b).ok())
+		.unwrap_or_default();
+	let reason = body["description"].as_str().unwrap_or("no reason given").to_string();
+	Err(Failure::Refused(format!("the gateway refused ({}): {reason}", status.as_u16())))
+}
+
+/// The contract a delivery of `dataset` names, if any, once the chain
+/// confirms it: the one that gives `signer`'s department access now (the
+/// chain's answer, not the gateway's).
+pub async fn delivered_contract(
+	ctx: &Context,
+	signer: &Signer,
+	dataset: u64,
+	response: &reqwest::Response,
+) -> Result<Option<u64>, Failure> {
+	let named = response.headers().get("x-citychain-contract").and_then(|v| v.to_str().ok());
+	let Some(named) = named.and_then(|c| c.parse::<u64>().ok()) else { return Ok(None) };
+	let at = ctx.node.finalized_head().await?;
+	let check = ctx.node.check(signer.account(), dataset, Some(at)).await?;
+	if check.contract != Some(named) {
 		return Err(Failure::Refused(format!(
-			"the gateway refused ({}): {reason}",
-			status.as_u16()
+			"the gateway names contract {named}, but your department's contract for dataset {dataset} is {}",
+			check.contract.map_or("none".to_string(), |c| c.to_string())
 		)));
 	}
-	let header =
-		|name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-	let encrypted = header("x-citychain-encrypted").as_deref() == Some("true");
+	Ok(Some(named))
+}
+
+/// Reports the receipt of `contract` on chain, unless told not to.
+pub async fn report_receipt(
+	ctx: &Context,
+	contract: Option<u64>,
+	no_confirm: bool,
+	code: u64,
+	digest: Vec<u8>,
+	matched: bool,
+) -> Result<(), Failure> {
+	if let (Some(contract), false) = (contract, no_confirm) {
+		ctx.submit(&api::tx().access().confirm_receipt(contract, code, digest)).await?;
+		eprintln!(
+			"receipt of contract {contract} reported on chain: {}",
+			if matched { "verified" } else { "mismatch" }
+		);
+	}
+	Ok(())
+}
+
+pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
+	let signer = ctx.signer()?;
+	let (dataset, content) = dataset(ctx, a.dataset).await?;
+	let (code, expected) = (content.code, content.digest.0);
+	let size = dataset.size.unwrap_or_default();
+	// BLAKE3 content comes checked piece by piece; an encrypted delivery
+	// (one needs the key) comes whole, its plain text checked at the end.
+	let streamed = code == HashFunction::Blake3.code() && a.encryption_key.is_none();
+	if let Some(root) = verified::root(&expected).filter(|_| streamed) {
+		return crate::verified::fetch(ctx, &signer, &a, size, root).await;
+	}
+
+	let response = signed_get(&signer, &a.gateway, &format!("/data/{}", a.dataset)).await?;
+	let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+	let encrypted = header("x-citychain-encrypted") == Some("true");
 	// For the owner's officers when the provider keeps only the encryption:
 	// the data key sealed to their department.
 	let own_envelope = header("x-citychain-envelope").and_then(|h| hex::decode(h).ok());
-	let named: Option<u64> = header("x-citychain-contract").and_then(|c| c.parse().ok());
-	// The contract is the chain's answer, not the gateway's: the one that
-	// gives this account's department access to this dataset now.
-	let contract = match named {
-		Some(named) => {
-			let at = ctx.node.finalized_head().await?;
-			let check = ctx.node.check(signer.account(), a.dataset, Some(at)).await?;
-			if check.contract != Some(named) {
-				return Err(Failure::Refused(format!(
-					"the gateway names contract {named}, but your department's contract for dataset {} is {}",
-					a.dataset,
-					check.contract.map_or("none".to_string(), |c| c.to_string())
-				)));
-			}
-			Some(named)
-		},
-		None => None,
-	};
+	let contract = delivered_contract(ctx, &signer, a.dataset, &response).await?;
 	// No more than the record's size (encrypted: with its framing).
-	let size = dataset.size.unwrap_or_default();
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
 	let key_file = match (encrypted, a.encryption_key.as_deref()) {
 		(true, None) => {
@@ -573,14 +655,7 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 
 	let (digest, size) = digest_file(&plain, code, "verifying")?;
 	let matched = digest == expected;
-	if let (Some(contract), false) = (contract, a.no_confirm) {
-		ctx.submit(&api::tx().access().confirm_receipt(contract, code, digest.clone()))
-			.await?;
-		eprintln!(
-			"receipt of contract {contract} reported on chain: {}",
-			if matched { "verified" } else { "mismatch" }
-		);
-	}
+	report_receipt(ctx, contract, a.no_confirm, code, digest.clone(), matched).await?;
 	if matched {
 		fs::rename(&plain, &a.out)?;
 		println!("{}: {size} bytes, hash verified", a.out.display());

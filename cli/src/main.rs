@@ -12,6 +12,7 @@ mod exchange;
 mod extent;
 mod failure;
 mod migrate;
+mod verified;
 
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},

@@ -19,6 +19,7 @@ pub enum Hasher {
 	Keccak256(Keccak256),
 	Blake2b256(Blake2b<U32>),
 	Blake2b512(Blake2b512),
+	Blake3(Box<blake3::Hasher>),
 }
 
 impl Hasher {
@@ -33,6 +34,7 @@ impl Hasher {
 			HashFunction::Keccak256 => Self::Keccak256(Keccak256::new()),
 			HashFunction::Blake2b256 => Self::Blake2b256(Blake2b::new()),
 			HashFunction::Blake2b512 => Self::Blake2b512(Blake2b512::new()),
+			HashFunction::Blake3 => Self::Blake3(Box::default()),
 		})
 	}
 
@@ -44,6 +46,9 @@ impl Hasher {
 			Self::Keccak256(h) => h.update(data),
 			Self::Blake2b256(h) => h.update(data),
 			Self::Blake2b512(h) => h.update(data),
+			Self::Blake3(h) => {
+				h.update(data);
+			},
 		}
 	}
 
@@ -55,6 +60,7 @@ impl Hasher {
 			Self::Keccak256(h) => h.finalize().to_vec(),
 			Self::Blake2b256(h) => h.finalize().to_vec(),
 			Self::Blake2b512(h) => h.finalize().to_vec(),
+			Self::Blake3(h) => h.finalize().as_bytes().to_vec(),
 		}
 	}
 }
@@ -104,6 +110,10 @@ mod tests {
 		assert_eq!(
 			hex_of(0xb220),
 			"bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"
+		);
+		assert_eq!(
+			hex_of(0x1e),
+			"6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
 		);
 		assert!(hex_of(0x13).starts_with("ddaf35a193617aba"));
 		assert!(hex_of(0xb240).starts_with("ba80a53f981c4d0d"));

@@ -17,6 +17,8 @@
 //! - [`hash`]: a file's multihash in each function the chain knows.
 //! - [`keys`]: key files, written and read with owner-only permissions.
 //! - [`store`]: where a provider's gateway keeps the files it serves.
+//! - [`verified`]: BLAKE3 outboards, and byte ranges streamed with their
+//!   proof and checked chunk group by chunk group.
 
 pub mod auth;
 pub mod chain;
@@ -28,6 +30,7 @@ pub mod keys;
 pub mod rpc;
 pub mod store;
 pub mod tx;
+pub mod verified;
 
 pub use citychain_primitives as primitives;
 

@@ -10,6 +10,7 @@
 //! <dataset>/data        the registered file (a provider may keep only the next two)
 //! <dataset>/data.enc    the file encrypted once, under the dataset's data key
 //! <dataset>/data.key    that key sealed to the owning department's encryption key
+//! <dataset>/data.obao   its BLAKE3 outboard, when its hash is blake3 (`crate::verified`)
 //! ```
 //!
 //! Writes go as multipart uploads of [`PART`] bytes, a few at a time, so a
@@ -41,6 +42,13 @@ pub mod object {
 	/// The registered file, whose hash is the one on chain.
 	pub fn data(dataset: u64) -> String {
 		format!("{dataset}/data")
+	}
+
+	/// The BLAKE3 outboard of the registered file (bao-tree's post-order
+	/// hash pairs, see `crate::verified`), from which the gateway serves
+	/// verified ranges; only for a file whose content hash is blake3.
+	pub fn outboard(dataset: u64) -> String {
+		format!("{dataset}/data.obao")
 	}
 
 	/// The file encrypted once (`crate::crypt`) under the dataset's own data
@@ -366,6 +374,7 @@ mod tests {
 	#[test]
 	fn objects_are_named_by_dataset() {
 		assert_eq!(object::data(7), "7/data");
+		assert_eq!(object::outboard(7), "7/data.obao");
 		assert_eq!(object::sealed(7), "7/data.enc");
 		assert_eq!(object::key_envelope(7), "7/data.key");
 		assert_eq!(object::parse_contract_copy(&object::contract_copy(7, 12)), Some((7, 12)));

@@ -127,12 +127,12 @@ pub(crate) fn take_nonce(state: &AppState, credentials: &Credentials) -> Result<
 }
 
 /// What a requester gets: which file, and on which grounds.
-struct Delivery {
+pub(crate) struct Delivery {
 	/// The object's name in the store.
-	key: String,
-	basis: String,
-	contract: Option<u64>,
-	encrypted: bool,
+	pub(crate) key: String,
+	pub(crate) basis: String,
+	pub(crate) contract: Option<u64>,
+	pub(crate) encrypted: bool,
 	/// The contract's scope, as the `x-citychain-scope` header says it.
 	scope: Option<HeaderValue>,
 	/// For the owner's officers, when the provider keeps only the
@@ -153,7 +153,11 @@ fn scope_header(contract: &Contract) -> Option<HeaderValue> {
 	HeaderValue::from_str(&serde_json::json!({ "bbox": bbox, "time": time }).to_string()).ok()
 }
 
-async fn decide(state: &AppState, account: &str, dataset: u64) -> Result<Delivery, ApiError> {
+pub(crate) async fn decide(
+	state: &AppState,
+	account: &str,
+	dataset: u64,
+) -> Result<Delivery, ApiError> {
 	let node = &state.node;
 	let at = node.finalized_head().await?;
 	let account = AccountId::from_ss58check(account)
@@ -313,28 +317,7 @@ pub async fn serve(
 		"delivered"
 	);
 	let headers: &mut HeaderMap = response.headers_mut();
-	headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-	headers.insert(
-		"x-citychain-basis",
-		HeaderValue::from_str(&delivery.basis).unwrap_or(HeaderValue::from_static("")),
-	);
-	headers.insert(
-		"x-citychain-encrypted",
-		HeaderValue::from_static(if delivery.encrypted { "true" } else { "false" }),
-	);
-	if let Some(contract) = delivery.contract {
-		headers.insert("x-citychain-contract", HeaderValue::from(contract));
-	}
-	if let Some(scope) = delivery.scope {
-		headers.insert("x-citychain-scope", scope);
-	}
-	if let Some(envelope) = delivery.envelope {
-		headers.insert(
-			"x-citychain-envelope",
-			HeaderValue::from_str(&hex::encode(envelope)).expect("hex digits"),
-		);
-	}
-	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+	delivery.describe(headers);
 	headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
 	headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
 	if status == StatusCode::PARTIAL_CONTENT {
@@ -344,7 +327,36 @@ pub async fn serve(
 	response
 }
 
-fn store_error(e: StoreError) -> ApiError {
+impl Delivery {
+	/// The headers every delivery carries: no caching, its grounds, and the
+	/// file as bytes.
+	pub(crate) fn describe(self, headers: &mut HeaderMap) {
+		headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+		headers.insert(
+			"x-citychain-basis",
+			HeaderValue::from_str(&self.basis).unwrap_or(HeaderValue::from_static("")),
+		);
+		headers.insert(
+			"x-citychain-encrypted",
+			HeaderValue::from_static(if self.encrypted { "true" } else { "false" }),
+		);
+		if let Some(contract) = self.contract {
+			headers.insert("x-citychain-contract", HeaderValue::from(contract));
+		}
+		if let Some(scope) = self.scope {
+			headers.insert("x-citychain-scope", scope);
+		}
+		if let Some(envelope) = self.envelope {
+			headers.insert(
+				"x-citychain-envelope",
+				HeaderValue::from_str(&hex::encode(envelope)).expect("hex digits"),
+			);
+		}
+		headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+	}
+}
+
+pub(crate) fn store_error(e: StoreError) -> ApiError {
 	crate::metrics::get().store_error();
 	tracing::error!(target: "delivery", "cannot read the data store: {e}");
 	ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the gateway cannot read its data store")

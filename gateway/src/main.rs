@@ -3,6 +3,9 @@
 //! - `GET /data/{dataset}` (and `HEAD`, with range requests): the file, to a
 //!   signed request whose account may read the dataset on the latest
 //!   finalized block (see the `data` module).
+//! - `GET /data/{dataset}/verified?start=&end=`: a BLAKE3 dataset's bytes
+//!   with the hashes that prove them, checked as they arrive and resumable
+//!   (see the `verified` module).
 //! - A STAC API over the chain's registry: `/`, `/conformance`,
 //!   `/queryables`, `/collections` (with collection search),
 //!   `/collections/{id}`, `/collections/{id}/queryables`,
@@ -41,6 +44,7 @@ mod relay;
 mod stac;
 mod tls;
 mod upload;
+mod verified;
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
@@ -205,6 +209,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/search", get(stac::search_get).post(stac::search_post))
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
 		.route("/data/{dataset}/key", get(upload::key_envelope))
+		.route("/data/{dataset}/verified", get(verified::serve))
 		.route(relay::PATH, get(relay::open))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))

@@ -127,10 +127,25 @@ pub fn document(base: &str) -> Value {
 				"get": {
 					"summary": "The dataset's data key sealed to its owner's encryption key, to the owner's Publishers and Approvers",
 					"security": [{ "CityChainSignature": [] }],
-					"parameters": [parameter("dataset", "path", "The dataset's id", decimal)],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone())],
 					"responses": {
 						"200": { "description": "The key envelope (80 bytes)", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"204": { "description": "The dataset has no encryption at this gateway yet" },
+						"default": errors(),
+					},
+				},
+			},
+			"/data/{dataset}/verified": {
+				"get": {
+					"summary": "Bytes start..end of a blake3 dataset's file, widened to whole 16 KiB chunk groups, with the BLAKE3 hashes that prove each group against the digest on chain (bao-tree's range encoding); signed and decided like GET /data/{dataset}",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [
+						parameter("dataset", "path", "The dataset's id", decimal.clone()),
+						parameter("start", "query", "First byte wanted (default 0)", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+						parameter("end", "query", "Byte after the last wanted (default: the end of the file)", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+					],
+					"responses": {
+						"200": { "description": "The chunk groups with their proof", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"default": errors(),
 					},
 				},

@@ -38,6 +38,7 @@ use citychain_client::{
 	primitives::{DepartmentStatus, Role},
 	rpc::api::{json_name, DatasetsApiClient, DepartmentsApiClient},
 	store::{object, Location, StoreError, Writer},
+	verified::OutboardWriter,
 };
 use futures::StreamExt;
 use serde::Deserialize;
@@ -203,10 +204,36 @@ pub async fn key_envelope(
 
 /// Streams the request's body into the store as `want` says: no longer than
 /// its size, hashed on the way when the record's hash applies, checked
-/// before the object is completed. A body refused midway leaves nothing.
-async fn receive(state: &AppState, request: Request, want: &Expected) -> Result<(), ApiError> {
+/// before the object is completed; with its BLAKE3 outboard, made in the
+/// same pass, when the record's hash is blake3. A body refused midway leaves
+/// nothing.
+async fn receive(
+	state: &AppState,
+	dataset: u64,
+	request: Request,
+	want: &Expected,
+) -> Result<(), ApiError> {
 	let mut out = state.store.write(&want.key).await.map_err(store_error)?;
-	match stream_into(request, &mut out, want).await {
+	let mut outboard = match &want.check {
+		Check::Hash(code, _) => OutboardWriter::start(&state.store, dataset, *code, want.size)
+			.await
+			.map_err(store_error)?,
+		Check::Encrypted | Check::Envelope => None,
+	};
+	let received = stream_into(request, &mut out, outboard.as_mut(), want).await;
+	// The outboard first: until the file follows, the old file and the new
+	// outboard disagree, which a verified fetch refuses rather than trusts.
+	let kept = match (received, outboard) {
+		(Ok(()), Some(outboard)) => outboard.finish().await.map(|_| ()).map_err(store_error),
+		(Ok(()), None) => Ok(()),
+		(Err(e), outboard) => {
+			if let Some(outboard) = outboard {
+				outboard.abort().await;
+			}
+			Err(e)
+		},
+	};
+	match kept {
 		Ok(()) => out.finish().await.map_err(store_error),
 		Err(e) => {
 			out.abort().await;
@@ -215,7 +242,12 @@ async fn receive(state: &AppState, request: Request, want: &Expected) -> Result<
 	}
 }
 
-async fn stream_into(request: Request, out: &mut Writer, want: &Expected) -> Result<(), ApiError> {
+async fn stream_into(
+	request: Request,
+	out: &mut Writer,
+	mut outboard: Option<&mut OutboardWriter>,
+	want: &Expected,
+) -> Result<(), ApiError> {
 	let mut hasher = match &want.check {
 		Check::Hash(code, _) => Some(Hasher::new(*code).map_err(|e| {
 			ApiError::new(StatusCode::CONFLICT, format!("the record's hash function: {e}"))
@@ -250,6 +282,9 @@ async fn stream_into(request: Request, out: &mut Writer, want: &Expected) -> Res
 		}
 		if let Some(h) = hasher.as_mut() {
 			h.update(&chunk);
+		}
+		if let Some(o) = outboard.as_deref_mut() {
+			o.update(&chunk).await.map_err(store_error)?;
 		}
 		out.write(&chunk).await.map_err(store_error)?;
 	}
@@ -367,7 +402,7 @@ pub async fn store(
 	})?;
 	let _room = room_for(&state, want.size)?;
 	take_nonce(&state, &credentials)?;
-	if let Err(e) = receive(&state, request, &want).await {
+	if let Err(e) = receive(&state, dataset, request, &want).await {
 		tracing::warn!(target: "upload", dataset, account = %credentials.account, reason = %e.message, "refused");
 		return Err(e);
 	}

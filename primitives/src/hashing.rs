@@ -18,6 +18,9 @@ pub enum HashFunction {
 	Keccak256,
 	Blake2b256,
 	Blake2b512,
+	/// BLAKE3, whose tree lets a file be checked piece by piece as it arrives
+	/// (verified streaming, see docs/exchange.md).
+	Blake3,
 }
 
 impl HashFunction {
@@ -29,6 +32,7 @@ impl HashFunction {
 		Self::Keccak256,
 		Self::Blake2b256,
 		Self::Blake2b512,
+		Self::Blake3,
 	];
 
 	/// The function with this multicodec code, if it is supported.
@@ -43,6 +47,7 @@ impl HashFunction {
 			Self::Sha2_512 => 0x13,
 			Self::Sha3_256 => 0x16,
 			Self::Keccak256 => 0x1b,
+			Self::Blake3 => 0x1e,
 			Self::Blake2b256 => 0xb220,
 			Self::Blake2b512 => 0xb240,
 		}
@@ -57,6 +62,7 @@ impl HashFunction {
 			Self::Keccak256 => "keccak-256",
 			Self::Blake2b256 => "blake2b-256",
 			Self::Blake2b512 => "blake2b-512",
+			Self::Blake3 => "blake3",
 		}
 	}
 
@@ -75,7 +81,7 @@ impl HashFunction {
 	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
 )]
 pub struct ContentHash {
-	/// Multicodec code, e.g. `0x12` sha2-256, `0xb220` blake2b-256.
+	/// Multicodec code, e.g. `0x12` sha2-256, `0xb220` blake2b-256, `0x1e` blake3.
 	pub code: u64,
 	pub digest: BoundedBytes<MAX_DIGEST_LEN>,
 }
@@ -117,5 +123,9 @@ mod tests {
 		assert_eq!(mh.len(), 36);
 		assert_eq!(HashFunction::from_code(0x12).map(|f| f.digest_len()), Some(32));
 		assert_eq!(HashFunction::from_code(0x11), None);
+		assert_eq!(
+			HashFunction::from_code(0x1e).map(|f| (f.name(), f.digest_len())),
+			Some(("blake3", 32))
+		);
 	}
 }

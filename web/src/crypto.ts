@@ -2,6 +2,7 @@
 // formats the chain and the CLI use (citychain_client::{hash, envelope,
 // crypt}).
 import { blake2b } from '@noble/hashes/blake2.js';
+import { blake3 } from '@noble/hashes/blake3.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { keccak_256, sha3_256 } from '@noble/hashes/sha3.js';
 import { encryptionKeyPair, open, seal } from '@citychain/api';
@@ -14,6 +15,8 @@ export const HASHES: Record<number, { name: string; create: () => { update(b: Ui
   0x13: { name: 'sha2-512', create: () => sha512.create() },
   0x16: { name: 'sha3-256', create: () => sha3_256.create() },
   0x1b: { name: 'keccak-256', create: () => keccak_256.create() },
+  // The portal checks a BLAKE3 file whole; the CLI checks it piece by piece.
+  0x1e: { name: 'blake3', create: () => blake3.create() },
   0xb220: { name: 'blake2b-256', create: () => blake2b.create({ dkLen: 32 }) },
   0xb240: { name: 'blake2b-512', create: () => blake2b.create({ dkLen: 64 }) },
 };

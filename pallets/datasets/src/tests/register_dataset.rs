@@ -195,6 +195,21 @@ fn register_dataset_refuses_bad_content_fields() {
 }
 
 #[test]
+fn register_dataset_takes_a_blake3_content_hash() {
+	new_test_ext().execute_with(|| {
+		let mut c = content(city(), year_2024());
+		c.hash_code = 0x1e;
+		assert_noop!(
+			register_content(DatasetContent { digest: vec![1; 64], ..c.clone() }),
+			Error::<Test>::WrongDigestLength
+		);
+		c.digest = vec![1; 32];
+		assert_ok!(register_content(c));
+		assert_eq!(record(0).content_hash.code, 0x1e);
+	});
+}
+
+#[test]
 fn confidential_data_cannot_be_open() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
