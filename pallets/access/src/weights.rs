@@ -22,7 +22,6 @@ pub trait WeightInfo {
 	fn revoke_access() -> Weight;
 	fn relinquish_access() -> Weight;
 	fn confirm_receipt() -> Weight;
-	fn reseal_envelope() -> Weight;
 	fn process_deadlines(n: u32, ) -> Weight;
 	fn revoke_by_registry(n: u32, ) -> Weight;
 }
@@ -207,13 +206,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	fn reseal_envelope() -> Weight {
-		// Proof size: measured `6056`, estimated `8341` bytes.
-		// Minimum execution time: 73_808_000 picoseconds.
-		Weight::from_parts(78_988_000, 8341)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
-	}
 	/// Storage: `Access::DeadlineCursor` (r:1 w:1)
 	/// Proof: `Access::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Deadlines` (r:65 w:64)
@@ -297,11 +289,6 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn confirm_receipt() -> Weight {
-		Weight::from_parts(78_988_000, 8341)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
-	}
-	fn reseal_envelope() -> Weight {
 		Weight::from_parts(78_988_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
