@@ -231,6 +231,12 @@ pub(crate) async fn decide(
 	}
 }
 
+/// A delivery of `path` refused: logged, and answered.
+pub(crate) fn refused(path: &str, e: ApiError) -> Response {
+	tracing::warn!(target: "delivery", path = %path, status = e.status.as_u16(), reason = %e.message, "refused");
+	e.into_response()
+}
+
 /// `GET`/`HEAD /data/{dataset}`, with range requests. In order: the
 /// signature (no node call), the account's and the address's rate, the
 /// access check at the finalized block (membership included), the nonce,
@@ -241,10 +247,7 @@ pub async fn serve(
 	Path(id): Path<String>,
 	request: Request,
 ) -> Response {
-	let refuse = |e: ApiError, request: &Request| {
-		tracing::warn!(target: "delivery", path = %request.uri(), status = e.status.as_u16(), reason = %e.message, "refused");
-		e.into_response()
-	};
+	let refuse = |e: ApiError, request: &Request| refused(&request.uri().to_string(), e);
 	// Checked before any await: a borrowed request cannot cross one.
 	let (dataset, credentials) = match signed_request(&state, &id, peer, &request) {
 		Ok(ok) => ok,

@@ -15,7 +15,7 @@
 //! gateway whose store is a bucket.
 
 use crate::{
-	data::{decide, signed_request, take_nonce},
+	data::{decide, refused, signed_request, take_nonce},
 	error::ApiError,
 	guard::ClientAddress,
 	AppState,
@@ -217,10 +217,7 @@ pub async fn serve(
 ) -> Response {
 	// Taken before any await: a borrowed request cannot cross one.
 	let path = request.uri().to_string();
-	let refuse = |e: ApiError| {
-		tracing::warn!(target: "delivery", path = %path, status = e.status.as_u16(), reason = %e.message, "refused");
-		e.into_response()
-	};
+	let refuse = |e: ApiError| refused(&path, e);
 	let checked = signed_request(&state, &id, peer, &request).and_then(|(dataset, credentials)| {
 		Ok((dataset, credentials, wanted(request.uri().query())?))
 	});

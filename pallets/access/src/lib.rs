@@ -453,14 +453,7 @@ pub mod pallet {
 			}
 			if let Some(envelope) = envelope {
 				ensure!(!as_regulator, Error::<T>::EnvelopeFromRegulator);
-				ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
-				let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
-					envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
-				ensure!(
-					T::Departments::encryption_key(c.consumer).is_some(),
-					Error::<T>::NoEncryptionKey
-				);
-				c.envelope = Some(envelope);
+				c.envelope = Some(Self::check_envelope(envelope, c.consumer)?);
 			}
 			let mut events = Vec::from([Event::ApprovalRecorded {
 				contract,
@@ -653,14 +646,7 @@ pub mod pallet {
 				Error::<T>::ContractEnded
 			);
 			ensure!(c.envelope.is_some(), Error::<T>::NoEnvelope);
-			ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
-			let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
-				envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
-			ensure!(
-				T::Departments::encryption_key(c.consumer).is_some(),
-				Error::<T>::NoEncryptionKey
-			);
-			c.envelope = Some(envelope);
+			c.envelope = Some(Self::check_envelope(envelope, c.consumer)?);
 			Contracts::<T>::insert(contract, c);
 			Self::emit(
 				Actor::Account(who.clone()),
@@ -741,6 +727,19 @@ pub mod pallet {
 				ContractState::Approved => Err(Error::<T>::NotRequested.into()),
 				_ => Err(Error::<T>::ContractEnded.into()),
 			}
+		}
+
+		/// A key envelope must hold something, fit `MAX_ENVELOPE_LEN`, and be
+		/// for a consumer that published a key to seal to.
+		fn check_envelope(
+			envelope: Vec<u8>,
+			consumer: DepartmentId,
+		) -> Result<BoundedBytes<MAX_ENVELOPE_LEN>, DispatchError> {
+			ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
+			let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
+				envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
+			ensure!(T::Departments::encryption_key(consumer).is_some(), Error::<T>::NoEncryptionKey);
+			Ok(envelope)
 		}
 
 		fn check_reason(reason: Vec<u8>) -> Result<BoundedBytes<MAX_REASON_LEN>, DispatchError> {
