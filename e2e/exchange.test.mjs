@@ -495,10 +495,10 @@ test('files are stored over HTTP only by the owner\'s officers, and only as regi
   await refused(await put(alice, content, path, { nonce }), 401, /already used/);
   assert.equal(await (await signedGet(bob, path)).status, 403, 'stored is not shared: Bob has no contract');
 
-  // The dataset's one encryption and its sealed key: an encrypted file of the right length, an envelope of 80 bytes.
+  // The dataset's one encryption and its sealed key: the key's envelope first (80 bytes), kept only if
+  // there is none; then an encrypted file of the right length beside it.
   const encryptedLength = 8 + 19 + content.length + 16;
-  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?part=encrypted`), 400, /not a CityChain encrypted file/);
-  await refused(await put(alice, 'x'.repeat(encryptedLength + 1), `${path}?part=encrypted`), 413, /longer than/);
+  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?part=encrypted`), 409, /key envelope first/);
   await refused(await put(alice, 'k'.repeat(81), `${path}?part=key`), 413, /longer than the 80 bytes/);
   await refused(await put(bob, 'k'.repeat(80), `${path}?part=key`), 403, /publisher or approver of department \d+/);
   await refused(await put(alice, content, `${path}?part=copy`), 400, /unknown variant/);
@@ -507,6 +507,10 @@ test('files are stored over HTTP only by the owner\'s officers, and only as regi
   const key = await put(alice, 'k'.repeat(80), `${path}?part=key`);
   assert.equal(key.status, 201);
   assert.deepEqual(store.read(`${id}/data.key`), Buffer.from('k'.repeat(80)));
+  await refused(await put(alice, 'j'.repeat(80), `${path}?part=key`), 409, /sealed to its owner already/);
+  assert.deepEqual(store.read(`${id}/data.key`), Buffer.from('k'.repeat(80)), 'the first key stays');
+  await refused(await put(alice, 'x'.repeat(encryptedLength), `${path}?part=encrypted`), 400, /not a CityChain encrypted file/);
+  await refused(await put(alice, 'x'.repeat(encryptedLength + 1), `${path}?part=encrypted`), 413, /longer than/);
   // Only the owner's officers read it back.
   assert.equal((await signedGet(bob, `${path}/key`)).status, 403);
   assert.deepEqual(Buffer.from(await (await signedGet(alice, `${path}/key`)).arrayBuffer()), Buffer.from('k'.repeat(80)));

@@ -411,11 +411,14 @@ pub async fn encryption_key(ctx: &Context, department: u32) -> Result<PublicKey,
 	Ok(PublicKey::from(key))
 }
 
-/// Dataset `dataset`'s data key: opened from its key envelope in the store
-/// with the department's key file, or, if the store holds no encryption
-/// yet, a new one under which the dataset is encrypted once into the store
-/// (from `--file` or the store's copy, checked against the hash on chain as
-/// it is read), with its envelope sealed to the owning department.
+/// Dataset `dataset`'s data key, and its one encryption in the store. The
+/// key is the one sealed to the owning department in the store, opened with
+/// the department's key file; if there is none, a new one, claimed by
+/// writing its envelope first (of two officers at once, the first claims it
+/// and the other opens that one). If the store holds no encryption under it
+/// yet, the dataset is encrypted once (from `--file` or the store's copy,
+/// checked against the hash on chain as it is read): any encryption under
+/// the claimed key is as good as another.
 pub async fn data_key(
 	ctx: &Context,
 	store: &Store,
@@ -424,22 +427,44 @@ pub async fn data_key(
 	file: Option<&Path>,
 	key_file: Option<&Path>,
 ) -> Result<[u8; crypt::KEY_LEN], Failure> {
-	let sealed = store.get_small(&object::key_envelope(dataset), 256).await?;
-	if let Some(sealed) = sealed {
-		let key_file = key_file.ok_or_else(|| {
-			Failure::Usage(format!(
-				"dataset {dataset} is encrypted in the store already: give --encryption-key FILE \
-				 (your department's key file) to open its data key"
-			))
-		})?;
-		let opened = envelope::open(&sealed, &keys::read_encryption_key(key_file)?)?;
-		return opened.try_into().map_err(|_| {
-			Failure::Refused(format!("dataset {dataset}'s key envelope holds no 32-byte key"))
-		});
+	let envelope = object::key_envelope(dataset);
+	let mut sealed = store.get_small(&envelope, 256).await?;
+	if sealed.is_none() {
+		let key = crypt::data_key();
+		let own = encryption_key(ctx, owner).await?;
+		if store.create(&envelope, envelope::seal(&key, &own)).await? {
+			encrypt_once(ctx, store, dataset, &key, file).await?;
+			return Ok(key);
+		}
+		sealed = store.get_small(&envelope, 256).await?;
 	}
+	let sealed = sealed.ok_or_else(|| Failure::Refused(format!("{envelope} vanished")))?;
+	let key_file = key_file.ok_or_else(|| {
+		Failure::Usage(format!(
+			"dataset {dataset} is encrypted in the store already: give --encryption-key FILE \
+			 (your department's key file) to open its data key"
+		))
+	})?;
+	let opened = envelope::open(&sealed, &keys::read_encryption_key(key_file)?)?;
+	let key = opened.try_into().map_err(|_| {
+		Failure::Refused(format!("dataset {dataset}'s key envelope holds no 32-byte key"))
+	})?;
+	if store.size(&object::sealed(dataset)).await?.is_none() {
+		encrypt_once(ctx, store, dataset, &key, file).await?;
+	}
+	Ok(key)
+}
+
+/// Encrypts dataset `dataset` under `key` into the store, from `file` or
+/// the store's copy, checked against the hash on chain as it is read.
+async fn encrypt_once(
+	ctx: &Context,
+	store: &Store,
+	dataset: u64,
+	key: &[u8; crypt::KEY_LEN],
+	file: Option<&Path>,
+) -> Result<(), Failure> {
 	let (record, content) = self::dataset(ctx, dataset).await?;
-	let own = encryption_key(ctx, owner).await?;
-	let key = crypt::data_key();
 	let input: Box<dyn tokio::io::AsyncRead + Unpin + Send> = match file {
 		Some(file) => Box::new(
 			tokio::fs::File::open(file)
@@ -462,7 +487,7 @@ pub async fn data_key(
 	let mut writer = store.write(&object::sealed(dataset)).await?;
 	let bar = bytes_bar(record.size.unwrap_or_default(), "encrypting");
 	let sealed = writer
-		.seal_from(&key, input, |piece| {
+		.seal_from(key, input, |piece| {
 			hasher.update(piece);
 			bar.inc(piece.len() as u64);
 		})
@@ -481,9 +506,8 @@ pub async fn data_key(
 		)));
 	}
 	writer.finish().await?;
-	store.put(&object::key_envelope(dataset), envelope::seal(&key, &own)).await?;
 	eprintln!("encrypted once into {} in {}", object::sealed(dataset), store.location());
-	Ok(key)
+	Ok(())
 }
 
 /// `GET` of `path` (with its query) from `gateway`, signed by `signer`; a

@@ -29,12 +29,19 @@ pub async fn migrate(ctx: &Context, store: &str, key_file: Option<&Path>) -> Res
 		println!("{}: no copies encrypted per contract; nothing to migrate", store.location());
 		return Ok(());
 	}
+	// A contract lives on until its lapse or expiry block, whether or not
+	// the chain has processed that yet.
+	let now = ctx.node.block_number(ctx.node.finalized_head().await?).await? + 1;
 	for (dataset, contracts) in copies {
 		// Made (or opened) once per dataset, when a live contract needs it.
 		let mut key = None;
 		for &contract in &contracts {
 			let c = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
-			let live = matches!(c.state, ContractState::Requested | ContractState::Approved);
+			let live = match c.state {
+				ContractState::Requested => now < c.lapses_at,
+				ContractState::Approved => c.expires_at.is_none_or(|at| now < at),
+				_ => false,
+			};
 			if live && c.envelope.is_some() {
 				let key = match key {
 					Some(key) => key,

@@ -251,10 +251,19 @@ impl Store {
 		}
 	}
 
-	/// Writes object `key` with `bytes` at once.
-	pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-		self.objects.put(&Key::from(key), bytes.into()).await?;
-		Ok(())
+	/// Writes object `key` with `bytes` at once, unless there is one: `false`
+	/// if there was (and it is left as it was). The first of two writers at
+	/// once wins, in a directory and in a bucket (`If-None-Match: *`).
+	pub async fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+		let options = object_store::PutOptions {
+			mode: object_store::PutMode::Create,
+			..Default::default()
+		};
+		match self.objects.put_opts(&Key::from(key), bytes.into(), options).await {
+			Ok(_) => Ok(true),
+			Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+			Err(e) => Err(e.into()),
+		}
 	}
 
 	/// The names of every object in the store.
@@ -434,6 +443,15 @@ mod tests {
 			crypt::decrypt(&key, &sealed[..], &mut opened, |_| {}).unwrap();
 			assert_eq!(opened, plain, "{len}");
 		}
+	}
+
+	#[tokio::test]
+	async fn the_first_of_two_creations_wins() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
+		assert!(store.create("7/data.key", vec![1; 80]).await.unwrap());
+		assert!(!store.create("7/data.key", vec![2; 80]).await.unwrap());
+		assert_eq!(store.get_small("7/data.key", 256).await.unwrap(), Some(vec![1; 80]));
 	}
 
 	#[tokio::test]

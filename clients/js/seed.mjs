@@ -8,8 +8,8 @@
 //
 // With --gateway, every dataset's file is stored at that gateway (PUT
 // /data/{id}), and the one encryption of each dataset approved with a key
-// envelope with its data key sealed to the owner (PUT /data/{id}?part=encrypted
-// and ?part=key), so that every sample download
+// envelope with its data key sealed to the owner (PUT /data/{id}?part=key,
+// then ?part=encrypted), so that every sample download
 // works. With --keys (development chains only), the departments' x25519
 // secrets are written there as key files (`transport.key`, …: 64 hex digits,
 // the format of `citychain key encryption`), which open those deliveries.
@@ -267,8 +267,8 @@ export async function seed(endpoint, { gateway = null, keys: keysDir = null } = 
         await store(gateway, d.publisher, `/data/${d.id}`, d.file);
       }
       for (const { dataset, encrypted, sealedToOwner } of deliveries.values()) {
-        await store(gateway, alice, `/data/${dataset.id}?part=encrypted`, encrypted);
         await store(gateway, alice, `/data/${dataset.id}?part=key`, sealedToOwner);
+        await store(gateway, alice, `/data/${dataset.id}?part=encrypted`, encrypted);
       }
     }
 

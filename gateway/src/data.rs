@@ -205,8 +205,13 @@ pub(crate) async fn decide(
 			let sealed = record.as_ref().is_some_and(|c| c.envelope.is_some());
 			let scope = record.as_ref().and_then(scope_header);
 			Ok(if sealed {
+				// A store not migrated yet keeps the contract's own copy,
+				// which its envelope opens, until `citychain store migrate`
+				// seals the dataset's key to it and removes the copy.
+				let copy = object::contract_copy(dataset, contract);
+				let copied = state.store.size(&copy).await.map_err(store_error)?.is_some();
 				Delivery {
-					key: object::sealed(dataset),
+					key: if copied { copy } else { object::sealed(dataset) },
 					contract: Some(contract),
 					encrypted: true,
 					scope,

@@ -156,6 +156,18 @@ async fn expected(
 		},
 		Some(Part::Encrypted) => {
 			ensure_role(state, account, owner, KEEPERS, at, to).await?;
+			// An encryption is kept only beside the key envelope that opens
+			// it: whoever stored that envelope first chose the key.
+			let sealed = object::key_envelope(dataset);
+			if state.store.size(&sealed).await.map_err(store_error)?.is_none() {
+				return Err(ApiError::new(
+					StatusCode::CONFLICT,
+					format!(
+						"store dataset {dataset}'s key envelope first (?part=key): an \
+						 encryption is kept only beside the key that opens it"
+					),
+				));
+			}
 			Expected {
 				key: object::sealed(dataset),
 				size: crypt::encrypted_len(size),
@@ -213,6 +225,9 @@ async fn receive(
 	request: Request,
 	want: &Expected,
 ) -> Result<(), ApiError> {
+	if let Check::Envelope = want.check {
+		return receive_envelope(state, dataset, request, want).await;
+	}
 	let mut out = state.store.write(&want.key).await.map_err(store_error)?;
 	let mut outboard = match &want.check {
 		Check::Hash(code, _) => OutboardWriter::start(&state.store, dataset, *code, want.size)
@@ -240,6 +255,46 @@ async fn receive(
 			Err(e)
 		},
 	}
+}
+
+/// A key envelope is kept only if the dataset has none: the first officer
+/// to store one chose the dataset's data key, and an encryption under
+/// another key would not open with it.
+async fn receive_envelope(
+	state: &AppState,
+	dataset: u64,
+	request: Request,
+	want: &Expected,
+) -> Result<(), ApiError> {
+	let limit = usize::try_from(want.size).unwrap_or(usize::MAX);
+	let body = tokio::time::timeout(IDLE_TIMEOUT, axum::body::to_bytes(request.into_body(), limit))
+		.await
+		.map_err(|_| {
+			ApiError::new(StatusCode::REQUEST_TIMEOUT, "the key envelope did not arrive in time")
+		})?
+		.map_err(|_| {
+			ApiError::new(
+				StatusCode::PAYLOAD_TOO_LARGE,
+				format!("the file is longer than the {} bytes it must be", want.size),
+			)
+		})?;
+	if body.len() as u64 != want.size {
+		return Err(ApiError::bad_request(format!(
+			"the file has {} bytes; a key envelope has {}",
+			body.len(),
+			want.size
+		)));
+	}
+	if !state.store.create(&want.key, body.to_vec()).await.map_err(store_error)? {
+		return Err(ApiError::new(
+			StatusCode::CONFLICT,
+			format!(
+				"dataset {dataset}'s data key is sealed to its owner already: open it with your \
+				 department's key file (GET /data/{dataset}/key) and seal it to the consumer"
+			),
+		));
+	}
+	Ok(())
 }
 
 async fn stream_into(

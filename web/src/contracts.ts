@@ -166,11 +166,19 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
         key = crypto.getRandomValues(new Uint8Array(32));
         const encrypted = await encryptFile(file, key, (n) => { progress.value = d.size / 2 + n / 2; });
         const ownKey = hexToU8a(sealKey(key, keyOf(c.provider)));
-        for (const [part, body] of [['encrypted', encrypted], ['key', new Blob([ownKey as Uint8Array<ArrayBuffer>])]] as const) {
-          await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?part=${part}`, body)
-            .catch((err: Error) => { throw new Error(`The gateway did not store the encryption: ${err.message}`); });
+        // The key's envelope first: the gateway keeps the first one stored,
+        // and an encryption only beside it. Another officer's, stored
+        // meanwhile, wins: its key is then the one to open and seal.
+        try {
+          await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?part=key`, new Blob([ownKey as Uint8Array<ArrayBuffer>]));
+        } catch (err) {
+          envelope = null;
+          void syncExtra();
+          throw new Error(`The gateway did not take the key: ${(err as Error).message}`);
         }
         envelope = Promise.resolve(ownKey);
+        await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?part=encrypted`, encrypted)
+          .catch((err: Error) => { throw new Error(`The gateway did not store the encryption: ${err.message}`); });
       }
       await send(`Approve contract ${c.id} with an envelope`, (api) => api.tx.access.approveRequest(c.id, sealKey(key, consumerKey)), current.account!);
       void openContract(c.id);
