@@ -32,8 +32,12 @@ use citychain_client::{
 	store::{object, Location},
 	verified::{self, group_range, outboard_len, stream_len},
 };
-use std::{io, ops::Range, sync::Arc};
-use tokio::sync::mpsc;
+use std::{
+	io,
+	ops::Range,
+	sync::{Arc, OnceLock},
+};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 /// The longest query taken: `start=` and `end=` with 20 digits each.
 const MAX_QUERY: usize = 64;
@@ -162,9 +166,22 @@ async fn open(
 struct ToBody {
 	sender: mpsc::Sender<io::Result<Vec<u8>>>,
 	piece: Vec<u8>,
+	runtime: tokio::runtime::Handle,
 }
 
 const PIECE: usize = 64 * 1024;
+
+/// Verified streams served at once. Each holds a blocking thread while its
+/// requester reads, so they stay well below tokio's blocking pool, which the
+/// store's reads and uploads share.
+const MAX_STREAMS: usize = 64;
+/// How long a piece may wait for a requester that reads nothing.
+const STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn streams() -> Arc<Semaphore> {
+	static STREAMS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+	STREAMS.get_or_init(|| Arc::new(Semaphore::new(MAX_STREAMS))).clone()
+}
 
 impl io::Write for ToBody {
 	fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -180,18 +197,29 @@ impl io::Write for ToBody {
 			return Ok(());
 		}
 		let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(PIECE));
-		self.sender
-			.blocking_send(Ok(piece))
-			.map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the requester left"))
+		let sent = self.runtime.block_on(tokio::time::timeout(STALL, self.sender.send(Ok(piece))));
+		match sent {
+			Ok(Ok(())) => Ok(()),
+			Ok(Err(_)) => Err(io::Error::new(io::ErrorKind::BrokenPipe, "the requester left")),
+			Err(_) => Err(io::Error::new(io::ErrorKind::BrokenPipe, "the requester stopped reading")),
+		}
 	}
 }
 
 /// The stream of `served` from `data` and `outboard`, encoded on a blocking
 /// thread (the encoder reads by position) as the body is sent.
-fn body(dataset: u64, served: Served, data: std::fs::File, outboard: std::fs::File) -> Body {
+fn body(
+	dataset: u64,
+	served: Served,
+	data: std::fs::File,
+	outboard: std::fs::File,
+	slot: OwnedSemaphorePermit,
+) -> Body {
 	let (sender, mut receiver) = mpsc::channel(4);
+	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
-		let mut out = ToBody { sender: sender.clone(), piece: Vec::with_capacity(PIECE) };
+		let _slot = slot;
+		let mut out = ToBody { sender: sender.clone(), piece: Vec::with_capacity(PIECE), runtime };
 		let result =
 			verified::encode(served.root, served.size, &served.range, &data, &outboard, &mut out)
 				.and_then(|()| io::Write::flush(&mut out));
@@ -243,6 +271,12 @@ pub async fn serve(
 		Ok(served) => served,
 		Err(e) => return refuse(e),
 	};
+	let Ok(slot) = streams().try_acquire_owned() else {
+		return refuse(ApiError::new(
+			StatusCode::SERVICE_UNAVAILABLE,
+			"the gateway serves as many verified streams as it may at once; try again shortly",
+		));
+	};
 	if let Err(e) = take_nonce(&state, &credentials) {
 		return refuse(e);
 	}
@@ -263,7 +297,7 @@ pub async fn serve(
 		length,
 		"delivered"
 	);
-	let mut response = body(dataset, served, data, outboard).into_response();
+	let mut response = body(dataset, served, data, outboard, slot).into_response();
 	response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
 	delivery.describe(response.headers_mut());
 	response
