@@ -227,7 +227,7 @@ fn body(
 			if e.kind() != io::ErrorKind::BrokenPipe {
 				tracing::error!(target: "delivery", dataset, "the verified stream broke off: {e}");
 				// The body ends in an error, so the requester sees it cut.
-				let _ = sender.blocking_send(Err(e));
+				let _ = sender.try_send(Err(e));
 			}
 		}
 	});
