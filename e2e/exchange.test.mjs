@@ -407,6 +407,11 @@ test('a store of copies encrypted per contract migrates to one encryption per da
     store.write(`${id}/contract-${c}.enc`, Buffer.from(encryptBytes(readFileSync(file), dataKey)));
     contracts.push(c);
   }
+  // Before the migration each consumer is served its own copy, which its envelope opens.
+  const early = join(dir, 'before-migration.geojson');
+  const served = await run(['fetch', String(id), '--gateway', gateway.url, '--out', early, '--encryption-key', join(dir, 'transport.x25519'), '--no-confirm'], bob_);
+  assert.equal(served.code, 0, served.stderr);
+  assert.deepEqual(readFileSync(early), readFileSync(file));
   const migrated = await runOk(['store', 'migrate', '--store', store.arg], alice_);
   assert.match(migrated, new RegExp(`dataset ${id}: 2 copies per contract removed`));
   for (const c of contracts) assert.equal(store.read(`${id}/contract-${c}.enc`), null, `contract ${c}'s copy is gone`);

