@@ -153,7 +153,6 @@ test('a tampered byte is refused at its chunk group, and the groups before it ar
   writeFileSync(stored, tampered);
   try {
     const out = join(dir, 'tampered.bin');
-    const before = proxy.sent;
     const r = await fetchAs(out);
     const offset = Math.floor(at / GROUP) * GROUP;
     assert.equal(r.code, 3, r.stderr);
@@ -161,9 +160,10 @@ test('a tampered byte is refused at its chunk group, and the groups before it ar
     assert.ok(!existsSync(out));
     const part = readFileSync(`${out}.part`);
     assert.equal(part.length, offset, 'every group before the bad one, and nothing of it');
+    // Checked group by group as they came: a whole-file check could neither
+    // name the group nor keep the ones before it. (What the gateway had sent
+    // by then depends on the sockets' buffers, which hold most of this file.)
     assert.deepEqual(part, original.subarray(0, offset));
-    // Refused at once: the gateway was not read to the end.
-    assert.ok(proxy.sent - before < SIZE, `${proxy.sent - before} bytes sent`);
   } finally {
     writeFileSync(stored, original);
   }
