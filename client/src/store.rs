@@ -255,10 +255,8 @@ impl Store {
 	/// if there was (and it is left as it was). The first of two writers at
 	/// once wins, in a directory and in a bucket (`If-None-Match: *`).
 	pub async fn create(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
-		let options = object_store::PutOptions {
-			mode: object_store::PutMode::Create,
-			..Default::default()
-		};
+		let options =
+			object_store::PutOptions { mode: object_store::PutMode::Create, ..Default::default() };
 		match self.objects.put_opts(&Key::from(key), bytes.into(), options).await {
 			Ok(_) => Ok(true),
 			Err(object_store::Error::AlreadyExists { .. }) => Ok(false),

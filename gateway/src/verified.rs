@@ -201,7 +201,9 @@ impl io::Write for ToBody {
 		match sent {
 			Ok(Ok(())) => Ok(()),
 			Ok(Err(_)) => Err(io::Error::new(io::ErrorKind::BrokenPipe, "the requester left")),
-			Err(_) => Err(io::Error::new(io::ErrorKind::BrokenPipe, "the requester stopped reading")),
+			Err(_) => {
+				Err(io::Error::new(io::ErrorKind::BrokenPipe, "the requester stopped reading"))
+			},
 		}
 	}
 }

@@ -738,7 +738,10 @@ pub mod pallet {
 			ensure!(!envelope.is_empty(), Error::<T>::EmptyEnvelope);
 			let envelope: BoundedBytes<MAX_ENVELOPE_LEN> =
 				envelope.try_into().map_err(|_| Error::<T>::EnvelopeTooLong)?;
-			ensure!(T::Departments::encryption_key(consumer).is_some(), Error::<T>::NoEncryptionKey);
+			ensure!(
+				T::Departments::encryption_key(consumer).is_some(),
+				Error::<T>::NoEncryptionKey
+			);
 			Ok(envelope)
 		}
 
