@@ -864,6 +864,8 @@ test('a later encrypted approval seals the dataset\'s one encryption key anew, a
   await charlie.page.setInputFiles('.download input[name=key]', join(keysDir, 'environment.key'));
   const verified = await downloadNote(charlie.page);
   assert.equal(verified.kind, 'ok', verified.text);
+  // The page reports the receipt on chain (Charlie's next transaction waits for it).
+  await charlie.page.waitForSelector('.download .note.info:has-text("receipt is confirmed")', { timeout: 60_000 });
   assert.deepEqual(charlie.errors, []);
   await charlie.context.close();
   // Given up again: the wallet test below requests the same dataset for the same department.
