@@ -838,6 +838,33 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
 });
 
+test('a consumer makes a link for GIS tools, which reads the file without signing', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  const title = 'Tree heights';
+  const dataset = await register(alice, { title, policy: 'ApprovalRequired', sensitivity: 'Internal' });
+  mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
+  writeFileSync(join(dataDir, 'store', String(dataset), 'data'), `${title}\nhttps://city.example/data.csv\n`);
+  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'canopy map', 10 * DAY, null), bob)).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await submit(api, api.tx.access.approveRequest(contract, null), alice);
+  await contractState(contract, 'approved');
+
+  const { page } = users.Bob;
+  await go(page, `#/contract/${contract}`);
+  await page.click('.gis-link .make-link');
+  const field = page.locator('.gis-link input[name=href]');
+  await field.waitFor();
+  const href = await field.inputValue();
+  assert.match(href, new RegExp(`/data/${dataset}/presigned\\?account=${bob.address}&contract=${contract}&expires=\\d+&signature=[0-9a-f]{64}$`));
+  assert.equal(await page.textContent('.gis-link .usage'), `gdalinfo "/vsicurl/${href}"`);
+  // No header: the link alone reads the file, by ranges.
+  const part = await fetch(href, { headers: { range: 'bytes=0-3' } });
+  assert.equal(part.status, 206);
+  assert.equal(await part.text(), 'Tree');
+  await shot(page, '7-gis-link');
+});
+
 test('a later encrypted approval seals the dataset\'s one encryption key anew, and encrypts nothing', async () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const parcels = (await api.rpc.datasets.search({ q: 'Cadastral parcels', limit: 1 })).toJSON().items[0];

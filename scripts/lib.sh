@@ -236,6 +236,15 @@ ensure_s3_python() {
 	ensure_venv venv-s3 "$ROOT/e2e/s3/requirements.txt"
 }
 
+# GDAL's command-line tools (Debian's gdal-bin) and the GIS readers of
+# e2e/gis/requirements.txt (rasterio and pyogrio, whose wheels carry their
+# own GDAL), which read datasets through presigned links in the e2e tests.
+export CITYCHAIN_GIS_PYTHON="$HOME/.cache/citychain/venv-gis/bin/python"
+ensure_gis() {
+	deb_installed gdal-bin || apt_install gdal-bin
+	ensure_venv venv-gis "$ROOT/e2e/gis/requirements.txt"
+}
+
 # Installs the npm packages of directory $1 exactly as its package-lock.json
 # says, or stops naming the directory.
 npm_ci() {

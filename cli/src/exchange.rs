@@ -517,15 +517,32 @@ pub async fn signed_get(
 	gateway: &str,
 	path: &str,
 ) -> Result<reqwest::Response, Failure> {
+	signed(signer, gateway, reqwest::Method::GET, path).await
+}
+
+/// A bodiless `method` request of `path` (with its query) to `gateway`,
+/// signed by `signer`; a refusal as the gateway's reason.
+pub async fn signed(
+	signer: &Signer,
+	gateway: &str,
+	method: reqwest::Method,
+	path: &str,
+) -> Result<reqwest::Response, Failure> {
 	let gateway = gateway.trim_end_matches('/');
 	let nonce = auth::nonce();
 	let authorization = auth::authorization(
 		signer,
-		&auth::Request { gateway, method: "GET", path, time_ms: auth::now_ms(), nonce: &nonce },
+		&auth::Request {
+			gateway,
+			method: method.as_str(),
+			path,
+			time_ms: auth::now_ms(),
+			nonce: &nonce,
+		},
 	);
 	let url = format!("{gateway}{path}");
 	let response = reqwest::Client::new()
-		.get(&url)
+		.request(method, &url)
 		.header("authorization", authorization)
 		.send()
 		.await

@@ -114,6 +114,19 @@ enum Command {
 		#[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
 		hours: u64,
 	},
+	/// A short-lived link to a dataset's file for tools that cannot sign a
+	/// request (GDAL's /vsicurl/, rasterio, pyogrio, QGIS): anyone holding
+	/// it reads the file, with range requests, until it expires or your
+	/// access ends. Plain deliveries only. Prints the link.
+	Presign {
+		dataset: u64,
+		/// The provider's gateway as it publishes its URL.
+		#[arg(long, env = "CITYCHAIN_GATEWAY")]
+		gateway: String,
+		/// Minutes until it expires (at most 60).
+		#[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=60))]
+		minutes: u64,
+	},
 	/// The audit log.
 	#[command(subcommand)]
 	Audit(AuditCommand),
@@ -336,6 +349,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Token { gateway, hours } => {
 			let expires = citychain_client::auth::now_ms() + hours * 3600 * 1000;
 			println!("{}", citychain_client::auth::mint_token(&ctx.signer()?, &gateway, expires));
+		},
+		Command::Presign { dataset, gateway, minutes } => {
+			let path = format!("/data/{dataset}/presign?minutes={minutes}");
+			let response =
+				exchange::signed(&ctx.signer()?, &gateway, reqwest::Method::POST, &path).await?;
+			let answer = response.bytes().await.unwrap_or_default();
+			let link: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+			let (Some(href), Some(expires)) = (link["href"].as_str(), link["expires"].as_str())
+			else {
+				return Err(Failure::Refused("the gateway's answer is not a link".into()));
+			};
+			eprintln!("expires {expires}");
+			println!("{href}");
 		},
 		Command::Audit(AuditCommand::Entries {
 			department,

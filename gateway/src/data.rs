@@ -265,13 +265,35 @@ pub async fn serve(
 	if let Err(e) = take_nonce(&state, &credentials) {
 		return refuse(e, &request);
 	}
+	let range = request.headers().get(header::RANGE).and_then(|r| r.to_str().ok());
+	let via = Via { account: &credentials.account, presigned: false };
+	deliver(&state, dataset, delivery, request.method(), range, via).await
+}
+
+/// Who a delivery goes to, and how the request was authorized: signed, or
+/// by a presigned link (see the `presigned` module).
+pub(crate) struct Via<'a> {
+	pub(crate) account: &'a str,
+	pub(crate) presigned: bool,
+}
+
+/// Answers a `method` (`GET` or `HEAD`) request for `delivery`, of the
+/// bytes its `Range` header (`asked`) asks, and logs it.
+pub(crate) async fn deliver(
+	state: &AppState,
+	dataset: u64,
+	delivery: Delivery,
+	method: &axum::http::Method,
+	asked: Option<&str>,
+	via: Via<'_>,
+) -> Response {
 	let missing = || {
 		let e = ApiError::not_found(if delivery.encrypted {
 			format!("the provider has not stored dataset {dataset}'s encryption here")
 		} else {
 			format!("the provider has not stored dataset {dataset} here")
 		});
-		tracing::warn!(target: "delivery", dataset, account = %credentials.account, status = 404, reason = %e.message, "refused");
+		tracing::warn!(target: "delivery", dataset, account = %via.account, status = 404, reason = %e.message, "refused");
 		e.into_response()
 	};
 	let size = match state.store.size(&delivery.key).await {
@@ -279,12 +301,7 @@ pub async fn serve(
 		Ok(None) => return missing(),
 		Err(e) => return store_error(e).into_response(),
 	};
-	let asked = request
-		.headers()
-		.get(header::RANGE)
-		.and_then(|r| r.to_str().ok())
-		.map(str::to_owned);
-	let (status, range) = match wanted(asked.as_deref(), size) {
+	let (status, range) = match wanted(asked, size) {
 		Wanted::Whole => (StatusCode::OK, 0..size),
 		Wanted::Part(range) => (StatusCode::PARTIAL_CONTENT, range),
 		Wanted::Unsatisfiable => {
@@ -299,7 +316,6 @@ pub async fn serve(
 			return refused;
 		},
 	};
-	let method = request.method().clone();
 	let body = if method == axum::http::Method::HEAD || range.is_empty() {
 		Body::empty()
 	} else {
@@ -314,14 +330,16 @@ pub async fn serve(
 	tracing::info!(
 		target: "delivery",
 		dataset,
-		account = %credentials.account,
+		account = %via.account,
 		basis = %delivery.basis,
 		contract = delivery.contract,
 		encrypted = delivery.encrypted,
+		presigned = via.presigned,
 		%method,
-		range = %asked.as_deref().unwrap_or("").chars().take(MAX_RANGE_HEADER).collect::<String>(),
+		range = %asked.unwrap_or("").chars().take(MAX_RANGE_HEADER).collect::<String>(),
 		status = status.as_u16(),
-		length = range.end - range.start,
+		// The bytes sent: none for a HEAD.
+		length = if method == axum::http::Method::HEAD { 0 } else { range.end - range.start },
 		"delivered"
 	);
 	let headers: &mut HeaderMap = response.headers_mut();

@@ -6,6 +6,9 @@
 //! - `GET /data/{dataset}/verified?start=&end=`: a BLAKE3 dataset's bytes
 //!   with the hashes that prove them, checked as they arrive and resumable
 //!   (see the `verified` module).
+//! - `POST /data/{dataset}/presign` and `GET /data/{dataset}/presigned`: a
+//!   short-lived link to a plain file for GIS tools that cannot sign
+//!   requests (see the `presigned` module).
 //! - A STAC API over the chain's registry: `/`, `/conformance`,
 //!   `/queryables`, `/collections` (with collection search),
 //!   `/collections/{id}`, `/collections/{id}/queryables`,
@@ -39,6 +42,7 @@ mod fields;
 mod guard;
 mod metrics;
 mod openapi;
+mod presigned;
 mod reader;
 mod relay;
 mod stac;
@@ -48,7 +52,7 @@ mod verified;
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
-	routing::get,
+	routing::{get, post},
 	Json, Router,
 };
 use citychain_client::rpc::Node;
@@ -96,6 +100,8 @@ pub struct AppState {
 	/// The STAC collections (with their extents) of the latest finalized
 	/// block asked for, per reader.
 	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
+	/// The key of the gateway's presigned links.
+	pub signer: presigned::Signer,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -210,6 +216,8 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
 		.route("/data/{dataset}/key", get(upload::key_envelope))
 		.route("/data/{dataset}/verified", get(verified::serve))
+		.route("/data/{dataset}/presign", post(presigned::presign))
+		.route("/data/{dataset}/presigned", get(presigned::serve))
 		.route(relay::PATH, get(relay::open))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
@@ -273,6 +281,13 @@ async fn main() {
 			std::process::exit(1);
 		},
 	};
+	let signer = match presigned::Signer::open(&settings.data_dir) {
+		Ok(signer) => signer,
+		Err(e) => {
+			tracing::error!("cannot read or make the key of presigned links: {e}");
+			std::process::exit(1);
+		},
+	};
 	let store = match citychain_client::store::Store::open(settings.store.clone()) {
 		Ok(store) => store,
 		Err(e) => {
@@ -293,6 +308,7 @@ async fn main() {
 		pending_upload_bytes: Default::default(),
 		searching: Arc::new(guard::InFlight::new(settings.searches_per_address, MAX_RATE_KEYS)),
 		collections: stac::PerBlock::new(),
+		signer,
 		settings,
 	});
 	if let Some(address) = state.settings.metrics_listen {

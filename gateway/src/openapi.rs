@@ -66,6 +66,40 @@ pub fn document(base: &str) -> Value {
 		.as_array_mut()
 		.expect("a list")
 		.insert(0, collection_id.clone());
+	// The presigned links (see the `presigned` module), apart: one json! of
+	// every path would pass the macro's recursion limit.
+	let presign = json!({
+		"post": {
+			"summary": "A link to the dataset's plain file for tools that cannot sign requests (GDAL's /vsicurl/, rasterio, pyogrio, QGIS), scoped to the signer, the dataset, its contract and an expiry; signed and decided like GET /data/{dataset}; 409 for an encrypted delivery",
+			"security": [{ "CityChainSignature": [] }],
+			"parameters": [
+				parameter("dataset", "path", "The dataset's id", decimal.clone()),
+				parameter("minutes", "query", "The link's life, 1 to 60 minutes (default 15)", json!({ "type": "integer", "minimum": 1, "maximum": 60 })),
+			],
+			"responses": {
+				"200": { "description": "The link", "content": { "application/json": { "schema": { "type": "object", "required": ["href", "expires", "dataset", "basis"], "properties": { "href": { "type": "string" }, "expires": { "type": "string", "format": "date-time" }, "dataset": { "type": "integer" }, "contract": { "type": "integer", "nullable": true }, "basis": { "type": "string" } } } } } },
+				"default": errors(),
+			},
+		},
+	});
+	let presigned = json!({
+		"get": {
+			"summary": "The file (with range requests) to whoever holds a link from /data/{dataset}/presign, until it expires or the chain stops granting it; no header",
+			"parameters": [
+				parameter("dataset", "path", "The dataset's id", decimal.clone()),
+				parameter("account", "query", "The account the link was issued to (SS58)", json!({ "type": "string" })),
+				parameter("contract", "query", "The contract it was issued under, if any", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+				parameter("expires", "query", "Its expiry, Unix seconds", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+				parameter("signature", "query", "The gateway's keyed BLAKE3 MAC of the link (64 hex digits)", json!({ "type": "string" })),
+				parameter("Range", "header", "One range of bytes (RFC 9110)", json!({ "type": "string" })),
+			],
+			"responses": {
+				"200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+				"206": { "description": "The range asked", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+				"default": errors(),
+			},
+		},
+	});
 	json!({
 		"openapi": "3.0.3",
 		"info": {
@@ -150,6 +184,8 @@ pub fn document(base: &str) -> Value {
 					},
 				},
 			},
+			"/data/{dataset}/presign": presign,
+			"/data/{dataset}/presigned": presigned,
 			"/explorer/config.json": get("The portal's settings: this gateway's URL, its relay's WebSocket URL, the base map tiles (never the node's URL)", vec![], json_type),
 			"/rpc": {
 				"get": {

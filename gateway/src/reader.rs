@@ -116,6 +116,7 @@ mod tests {
 			pending_upload_bytes: Default::default(),
 			searching: std::sync::Arc::new(crate::guard::InFlight::new(1, 1)),
 			collections: PerBlock::new(),
+			signer: crate::presigned::Signer::open(dir).unwrap(),
 			settings,
 		}
 	}

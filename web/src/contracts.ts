@@ -14,6 +14,7 @@ import { encryptFile, hashFile, openEnvelope, readKeyFile, sealKey } from './cry
 import type { Contract, Dataset } from '@citychain/api/rpc';
 import { allContracts, blockDate } from './dataset';
 import { downloadPanel } from './download';
+import { linkPanel } from './links';
 import { entries, trail } from './audit';
 import { h, facts, field, note, show } from './ui';
 import { BLOCKS_PER_DAY, bboxText, date, words } from './units';
@@ -214,6 +215,8 @@ async function actions(c: Contract, d: Dataset, page: HTMLElement): Promise<HTML
     if (c.state === 'requested') box.append(simpleAction('Cancel the request', `Cancel contract ${c.id}`, `Cancel your request for “${d.title}”? It cannot be taken back; you may request again.`, (api) => api.tx.access.cancelRequest(c.id), c.id));
     if (c.state === 'approved') {
       box.append(await downloadPanel(d, c.id, (now) => showReceipt(page, now)));
+      const link = await linkPanel(d, c.id);
+      if (link) box.append(link);
       box.append(simpleAction('Relinquish', `Relinquish contract ${c.id}`,
         `Give up your department's access to “${d.title}”? The contract ends now and cannot be resumed: a new request would be needed.`,
         (api) => api.tx.access.relinquishAccess(c.id), c.id, 'danger'));

@@ -12,6 +12,7 @@ import { send, type Build, failure } from './tx';
 import { drawBox, map, showBox } from './map';
 import { trail } from './audit';
 import { downloadPanel } from './download';
+import { linkPanel } from './links';
 import { accountLabel } from './accounts';
 import { h, dateInput, facts, field, note, show, webLink } from './ui';
 import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, type Bbox } from './units';
@@ -130,7 +131,7 @@ async function actions(d: Dataset): Promise<HTMLElement | null> {
   if (why) return why;
   const mine = current.membership!.department.id === d.owner;
   const check = await call('access_check', current.account!.address, d.id);
-  const download = check.allowed ? await downloadPanel(d, check.contract) : null;
+  const download = check.allowed ? h('div', {}, await downloadPanel(d, check.contract), await linkPanel(d, check.contract)) : null;
   if (mine && current.membership!.roles.publisher) return h('div', {}, ownerActions(d), download);
   if (download) return download;
   if (check.basis === 'pending') return h('p', {}, 'Your department\'s request is waiting for approval: ', h('a', { href: `#/contract/${check.contract}` }, `contract ${check.contract}`));

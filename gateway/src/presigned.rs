@@ -1,0 +1,404 @@
+//! Presigned links: a dataset's file for tools that cannot sign a request.
+//!
+//! GDAL's `/vsicurl/`, rasterio, pyogrio or QGIS read a Cloud-Optimized
+//! GeoTIFF window or a FlatGeobuf bbox with range requests to a plain URL;
+//! they cannot add the signed `Authorization` that `GET /data/{id}` needs
+//! afresh for every request. So a member who may read a dataset asks, with
+//! one signed request, for a link:
+//!
+//! - `POST /data/{dataset}/presign?minutes=N` (1 to [`MAX_MINUTES`], default
+//!   [`DEFAULT_MINUTES`]) answers `{ href, expires, dataset, contract,
+//!   basis }`;
+//! - `GET`/`HEAD /data/{dataset}/presigned?account=…&contract=…&expires=…&signature=…`
+//!   (the `href`) serves the file, with range requests, to anyone holding
+//!   the link until it expires.
+//!
+//! The link is scoped to the account, the dataset, the contract it was
+//! issued under (none for the owner and for open data) and its expiry, which
+//! a keyed BLAKE3 MAC in the query string covers, with the gateway's public
+//! URL; the key is the gateway's own (`presign.key` in its `data_dir`,
+//! made at the first start; gateways behind one public URL share that
+//! file). Every read of a link is checked on chain again, like a signed
+//! request: once the contract is revoked, expired or ended, or the account
+//! has left its department, the link is refused. Every read is logged as a
+//! delivery (`presigned = true`). Only plain files have links: an
+//! encrypted delivery needs the consumer's key, which the CLI and the
+//! portal hold (docs/exchange.md).
+
+use crate::{
+	data::{self, dataset_id, decide, refused, signed_request, take_nonce, Via},
+	error::ApiError,
+	guard::ClientAddress,
+	AppState,
+};
+use axum::{
+	extract::{rejection::QueryRejection, Extension, Path, Query, Request, State},
+	http::{header, StatusCode},
+	response::Response,
+	Json,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::{io::Write, path::Path as FsPath, sync::Arc};
+
+/// The longest life a link may be given, in minutes.
+pub const MAX_MINUTES: u64 = 60;
+/// A link's life when the request names none, in minutes.
+pub const DEFAULT_MINUTES: u64 = 15;
+/// The key file in the gateway's `data_dir`.
+pub const KEY_FILE: &str = "presign.key";
+/// The longest query string a link's read parses: its four fields fit in
+/// half of it.
+const MAX_QUERY: usize = 400;
+
+/// The gateway's key for its links.
+pub struct Signer {
+	key: [u8; 32],
+}
+
+impl Signer {
+	/// The key of `data_dir/presign.key`, made (32 random bytes, readable by
+	/// the gateway's user only) if the file is missing. A file an operator
+	/// wrote may hold any secret of at least 32 bytes.
+	pub fn open(data_dir: &FsPath) -> std::io::Result<Self> {
+		let path = data_dir.join(KEY_FILE);
+		let secret = match std::fs::read(&path) {
+			Ok(secret) => secret,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+				let secret: [u8; 32] = rand::random();
+				match create_private(&path) {
+					Ok(mut file) => {
+						file.write_all(&secret)?;
+						file.sync_all()?;
+						secret.to_vec()
+					},
+					// Another gateway on this directory made it first.
+					Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+						std::fs::read(&path)?
+					},
+					Err(e) => return Err(e),
+				}
+			},
+			Err(e) => return Err(e),
+		};
+		if secret.len() < 32 {
+			return Err(std::io::Error::new(
+				std::io::ErrorKind::InvalidData,
+				format!("{} holds {} bytes; a key has at least 32", path.display(), secret.len()),
+			));
+		}
+		Ok(Self { key: blake3::derive_key("citychain-gateway presigned links 1", &secret) })
+	}
+
+	/// The MAC of a link of the gateway at `public_url`.
+	fn mac(&self, public_url: &str, link: &Link) -> blake3::Hash {
+		let contract = link.contract.map_or_else(|| "-".into(), |c| c.to_string());
+		blake3::keyed_hash(
+			&self.key,
+			format!(
+				"{public_url}\n{}\n{}\n{contract}\n{}",
+				link.dataset, link.account, link.expires
+			)
+			.as_bytes(),
+		)
+	}
+}
+
+impl Signer {
+	/// Whether `signature` is this gateway's for `link`, which has not
+	/// expired at `now` (Unix seconds).
+	fn verify(
+		&self,
+		public_url: &str,
+		link: &Link,
+		signature: blake3::Hash,
+		now: u64,
+	) -> Result<(), ApiError> {
+		// blake3::Hash compares in constant time.
+		if self.mac(public_url, link) != signature {
+			return Err(ApiError::forbidden(
+				"the link's signature does not hold: it is not a link of this gateway, or it was \
+				 changed",
+			));
+		}
+		if link.expires < now {
+			return Err(ApiError::forbidden("the link has expired: ask for a new one"));
+		}
+		Ok(())
+	}
+}
+
+fn create_private(path: &FsPath) -> std::io::Result<std::fs::File> {
+	use std::os::unix::fs::OpenOptionsExt;
+	std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+}
+
+/// What a link grants: whom, what, under which contract, until when (Unix
+/// seconds).
+#[derive(Debug, PartialEq, Eq)]
+struct Link {
+	dataset: u64,
+	account: String,
+	contract: Option<u64>,
+	expires: u64,
+}
+
+impl Link {
+	/// The link's query string, signed.
+	fn query(&self, signer: &Signer, public_url: &str) -> String {
+		let mut query = format!("account={}", self.account);
+		if let Some(contract) = self.contract {
+			query.push_str(&format!("&contract={contract}"));
+		}
+		query.push_str(&format!(
+			"&expires={}&signature={}",
+			self.expires,
+			signer.mac(public_url, self).to_hex()
+		));
+		query
+	}
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+	minutes: Option<u64>,
+}
+
+fn now_s() -> u64 {
+	citychain_client::auth::now_ms() / 1000
+}
+
+/// `POST /data/{dataset}/presign`: a link to the file the signer may read,
+/// if it may read it plain.
+pub async fn presign(
+	State(state): State<Arc<AppState>>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
+	Path(id): Path<String>,
+	ask: Result<Query<Ask>, QueryRejection>,
+	request: Request,
+) -> Result<Json<Value>, ApiError> {
+	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
+	let Query(ask) = ask.map_err(|e| ApiError::bad_request(e.body_text()))?;
+	let minutes = ask.minutes.unwrap_or(DEFAULT_MINUTES);
+	if !(1..=MAX_MINUTES).contains(&minutes) {
+		return Err(ApiError::bad_request(format!(
+			"a link lives 1 to {MAX_MINUTES} minutes; {minutes} asked"
+		)));
+	}
+	let delivery = decide(&state, &credentials.account, dataset).await?;
+	if delivery.encrypted {
+		return Err(ApiError::new(
+			StatusCode::CONFLICT,
+			format!(
+				"dataset {dataset} reaches this account encrypted: a link serves plain files \
+				 only; fetch it with the CLI or the portal, which hold your department's key"
+			),
+		));
+	}
+	take_nonce(&state, &credentials)?;
+	let link = Link {
+		dataset,
+		account: credentials.account.clone(),
+		contract: delivery.contract,
+		expires: now_s() + minutes * 60,
+	};
+	let public_url = &state.settings.public_url;
+	let href =
+		format!("{public_url}/data/{dataset}/presigned?{}", link.query(&state.signer, public_url));
+	let expires = chrono::DateTime::from_timestamp(link.expires as i64, 0)
+		.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+	tracing::info!(target: "delivery", dataset, account = %link.account, contract = link.contract, expires = link.expires, "link issued");
+	Ok(Json(json!({
+		"href": href,
+		"expires": expires,
+		"dataset": dataset,
+		"contract": link.contract,
+		"basis": delivery.basis,
+	})))
+}
+
+/// The link a read presents, checked for form only.
+fn parse(dataset: u64, query: Option<&str>) -> Result<(Link, blake3::Hash), ApiError> {
+	let query = query.unwrap_or("");
+	if query.len() > MAX_QUERY {
+		return Err(ApiError::bad_request("the link's query string is too long"));
+	}
+	let (mut account, mut contract, mut expires, mut signature) = (None, None, None, None);
+	for pair in query.split('&').filter(|p| !p.is_empty()) {
+		let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+		let slot = match name {
+			"account" => &mut account,
+			"contract" => &mut contract,
+			"expires" => &mut expires,
+			"signature" => &mut signature,
+			_ => return Err(ApiError::bad_request(format!("a link has no field {name:?}"))),
+		};
+		if slot.replace(value).is_some() {
+			return Err(ApiError::bad_request(format!("the link names {name} twice")));
+		}
+	}
+	let number = |name: &str, text: Option<&str>| -> Result<Option<u64>, ApiError> {
+		text.map(|t| {
+			(t.len() <= 20 && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+				.then(|| t.parse().ok())
+				.flatten()
+				.ok_or_else(|| ApiError::bad_request(format!("the link's {name} is not a number")))
+		})
+		.transpose()
+	};
+	let account = account
+		.filter(|a| !a.is_empty() && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric()))
+		.ok_or_else(|| ApiError::bad_request("the link names no account"))?;
+	let expires = number("expiry", expires)?
+		.ok_or_else(|| ApiError::bad_request("the link has no expiry"))?;
+	let signature = signature
+		.and_then(|s| blake3::Hash::from_hex(s).ok())
+		.ok_or_else(|| ApiError::bad_request("the link's signature is not 64 hex digits"))?;
+	let link = Link {
+		dataset,
+		account: account.to_owned(),
+		contract: number("contract", contract)?,
+		expires,
+	};
+	Ok((link, signature))
+}
+
+/// `GET`/`HEAD /data/{dataset}/presigned`: the file, to a link's holder. In
+/// order: the link's form, its MAC and expiry and the address's rate (no
+/// node call), then the access check at the finalized block, which must
+/// still grant the file plain, under the link's contract.
+pub async fn serve(
+	State(state): State<Arc<AppState>>,
+	Extension(ClientAddress(peer)): Extension<ClientAddress>,
+	Path(id): Path<String>,
+	request: Request,
+) -> Response {
+	let path = request.uri().path().to_owned();
+	let link = match check(&state, &id, peer, request.uri().query()) {
+		Ok(link) => link,
+		Err(e) => return refused(&path, e),
+	};
+	let delivery = match decide(&state, &link.account, link.dataset).await {
+		Ok(delivery) if delivery.encrypted || delivery.contract != link.contract => {
+			let e = ApiError::forbidden(format!(
+				"this link was issued under {}, which no longer grants the file",
+				link.contract.map_or_else(|| "no contract".into(), |c| format!("contract {c}"))
+			));
+			return refused(&path, e);
+		},
+		Ok(delivery) => delivery,
+		Err(e) => return refused(&path, e),
+	};
+	let range = request.headers().get(header::RANGE).and_then(|r| r.to_str().ok());
+	let via = Via { account: &link.account, presigned: true };
+	data::deliver(&state, link.dataset, delivery, request.method(), range, via).await
+}
+
+/// The link of a read, if its form, MAC and expiry hold and its address may
+/// make another request this minute.
+fn check(
+	state: &AppState,
+	id: &str,
+	peer: std::net::IpAddr,
+	query: Option<&str>,
+) -> Result<Link, ApiError> {
+	let (link, signature) = parse(dataset_id(id)?, query)?;
+	state.signer.verify(&state.settings.public_url, &link, signature, now_s())?;
+	if !state.address_rate.allow(&peer.to_string(), citychain_client::auth::now_ms()) {
+		return Err(ApiError::new(
+			StatusCode::TOO_MANY_REQUESTS,
+			"too many requests this minute; try again later",
+		));
+	}
+	Ok(link)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn signer(dir: &FsPath) -> Signer {
+		Signer::open(dir).unwrap()
+	}
+
+	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+
+	#[test]
+	fn a_link_round_trips_and_any_change_breaks_its_signature() {
+		let dir = tempfile::tempdir().unwrap();
+		let signer = signer(dir.path());
+		let url = "https://gw.city.example";
+		let link =
+			Link { dataset: 7, account: ALICE.into(), contract: Some(3), expires: 1_900_000_000 };
+		let query = link.query(&signer, url);
+		let (read, signature) = parse(7, Some(&query)).unwrap();
+		assert_eq!(read, link);
+		assert_eq!(signer.mac(url, &read), signature);
+		// Another dataset, contract, expiry, account or gateway: another MAC.
+		let changed = [
+			Link { dataset: 8, ..parse(7, Some(&query)).unwrap().0 },
+			Link { contract: Some(4), ..parse(7, Some(&query)).unwrap().0 },
+			Link { contract: None, ..parse(7, Some(&query)).unwrap().0 },
+			Link { expires: 1_900_000_001, ..parse(7, Some(&query)).unwrap().0 },
+			Link {
+				account: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty".into(),
+				..parse(7, Some(&query)).unwrap().0
+			},
+		];
+		for other in changed {
+			assert_ne!(signer.mac(url, &other), signature, "{other:?}");
+		}
+		assert_ne!(signer.mac("https://other.example", &read), signature);
+		// Valid until its expiry second, refused after it.
+		assert!(signer.verify(url, &read, signature, link.expires).is_ok());
+		let late = signer.verify(url, &read, signature, link.expires + 1).unwrap_err();
+		assert_eq!((late.status, late.message.contains("expired")), (StatusCode::FORBIDDEN, true));
+		let forged = Link { contract: Some(4), ..parse(7, Some(&query)).unwrap().0 };
+		let e = signer.verify(url, &forged, signature, 0).unwrap_err();
+		assert_eq!((e.status, e.message.contains("does not hold")), (StatusCode::FORBIDDEN, true));
+	}
+
+	#[test]
+	fn the_key_is_kept_private_and_reused_across_starts() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let link = Link { dataset: 1, account: ALICE.into(), contract: None, expires: 1 };
+		let first = signer(dir.path()).mac("u", &link);
+		assert_eq!(signer(dir.path()).mac("u", &link), first, "a restart keeps the links valid");
+		let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+		assert_eq!(mode & 0o777, 0o600);
+		let other = tempfile::tempdir().unwrap();
+		assert_ne!(signer(other.path()).mac("u", &link), first, "another gateway, another key");
+		std::fs::write(other.path().join(KEY_FILE), [1; 31]).unwrap();
+		let short = Signer::open(other.path()).err().expect("a short key is refused");
+		assert_eq!(short.kind(), std::io::ErrorKind::InvalidData);
+	}
+
+	#[test]
+	fn a_malformed_link_is_refused_by_name() {
+		let sig = "0".repeat(64);
+		for (query, says) in [
+			(None, "no account"),
+			(Some(format!("expires=1&signature={sig}")), "no account"),
+			(Some(format!("account={ALICE}&signature={sig}")), "no expiry"),
+			(Some(format!("account={ALICE}&expires=x&signature={sig}")), "expiry is not a number"),
+			(Some(format!("account={ALICE}&expires=1&signature=abc")), "signature"),
+			(
+				Some(format!("account={ALICE}&expires=1&contract=-1&signature={sig}")),
+				"contract is not",
+			),
+			(Some(format!("account={ALICE}&account={ALICE}&expires=1&signature={sig}")), "twice"),
+			(Some(format!("account={ALICE}&expires=1&signature={sig}&x=1")), "no field"),
+			(Some(format!("account=../../x&expires=1&signature={sig}")), "no account"),
+			(
+				Some(format!("account={ALICE}&expires=1&signature={sig}&{}", "a".repeat(400))),
+				"too long",
+			),
+		] {
+			let e = parse(1, query.as_deref()).unwrap_err();
+			assert_eq!(e.status, StatusCode::BAD_REQUEST, "{query:?}");
+			assert!(e.message.contains(says), "{query:?}: {}", e.message);
+		}
+	}
+}
