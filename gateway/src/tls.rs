@@ -8,11 +8,13 @@
 //! rotation can write the two files in either order.
 //!
 //! Handshakes run beside the accept loop, each bounded by
-//! [`HANDSHAKE_TIMEOUT`] and at most [`MAX_HANDSHAKES`] at once: a stranger
-//! who connects and sends nothing holds no more than one slot for that long,
-//! and never delays the connections behind it.
+//! [`HANDSHAKE_TIMEOUT`] and at most [`MAX_HANDSHAKES`] at once, of which
+//! one address holds at most [`MAX_HANDSHAKES_PER_ADDRESS`] (its next
+//! connection is closed at once): a stranger who connects and sends nothing
+//! holds no more than its share of slots for that long, and never delays
+//! the connections behind it or other addresses.
 
-use crate::guard::Peer;
+use crate::guard::{InFlight, Peer};
 use rustls::{
 	pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer},
 	ServerConfig,
@@ -31,6 +33,8 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in progress at once; further connections wait in the
 /// kernel's backlog until one ends.
 pub const MAX_HANDSHAKES: usize = 1024;
+/// Handshakes in progress at once from one address.
+pub const MAX_HANDSHAKES_PER_ADDRESS: usize = 16;
 /// Handshaken connections not yet taken by the server.
 const READY_QUEUE: usize = 64;
 
@@ -186,6 +190,7 @@ async fn accept(
 	ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
 	let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+	let per_address = Arc::new(InFlight::new(MAX_HANDSHAKES_PER_ADDRESS, MAX_HANDSHAKES));
 	loop {
 		let slot = tokio::select! {
 			_ = ready.closed() => return,
@@ -201,12 +206,17 @@ async fn accept(
 				},
 			},
 		};
+		let Some(own) = per_address.start(&peer.ip().to_string()) else {
+			crate::metrics::get().tls_handshake_failed("busy");
+			tracing::debug!(target: "tls", %peer, "refused: the address has as many handshakes under way as it may");
+			continue;
+		};
 		let acceptor = TlsAcceptor::from(config.borrow().clone());
 		let ready = ready.clone();
 		tokio::spawn(async move {
 			match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
 				Ok(Ok(stream)) => {
-					drop(slot);
+					drop((slot, own));
 					// Only fails once the server has stopped taking connections.
 					let _ = ready.send((stream, peer)).await;
 				},
@@ -332,9 +342,10 @@ mod tests {
 		assert!(e.contains("no certificate"), "{e}");
 	}
 
-	/// The certificate a TLS client trusting `trusted` is served at `address`,
-	/// after a plain HTTP/1.1 request over it was answered.
-	async fn served_certificate(address: SocketAddr, trusted: &str) -> Vec<u8> {
+	/// The certificate a TLS client trusting `trusted` is served at `address`
+	/// when it connects from `from` (a loopback address), after a plain
+	/// HTTP/1.1 request over it was answered.
+	async fn served_certificate(address: SocketAddr, trusted: &str, from: &str) -> Vec<u8> {
 		let mut roots = rustls::RootCertStore::empty();
 		for cert in CertificateDer::pem_slice_iter(trusted.as_bytes()) {
 			roots.add(cert.unwrap()).unwrap();
@@ -347,7 +358,9 @@ mod tests {
 		.with_root_certificates(roots)
 		.with_no_client_auth();
 		let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-		let tcp = TcpStream::connect(address).await.unwrap();
+		let socket = tokio::net::TcpSocket::new_v4().unwrap();
+		socket.bind(SocketAddr::new(from.parse().unwrap(), 0)).unwrap();
+		let tcp = socket.connect(address).await.unwrap();
 		let name = ServerName::try_from("localhost").unwrap();
 		let mut tls = connector.connect(name, tcp).await.unwrap();
 		tls.write_all(b"GET / HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
@@ -358,15 +371,15 @@ mod tests {
 		let _ = tls.read_to_end(&mut answer).await;
 		let answer = String::from_utf8(answer).unwrap();
 		assert!(
-			answer.starts_with("HTTP/1.1 200") && answer.ends_with("peer 127.0.0.1"),
+			answer.starts_with("HTTP/1.1 200") && answer.ends_with(&format!("peer {from}")),
 			"{answer}"
 		);
 		tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
 	}
 
-	#[tokio::test]
-	async fn new_connections_get_a_renewed_certificate_and_a_silent_one_delays_nobody() {
-		let Rotation { files, first, second, _dir } = rotation();
+	/// Serves, over TLS with the certificate of `files`, a page that names
+	/// the client's address; the address served at.
+	async fn serve_peer_page(files: &Files) -> SocketAddr {
 		let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
 		let address = tcp.local_addr().unwrap();
 		let listener = Listener::new(tcp, Certificate::load(files.clone()).await.unwrap()).unwrap();
@@ -381,22 +394,58 @@ mod tests {
 		tokio::spawn(async move {
 			axum::serve(listener, app.into_make_service_with_connect_info::<Peer>()).await
 		});
+		address
+	}
+
+	#[tokio::test]
+	async fn new_connections_get_a_renewed_certificate_and_a_silent_one_delays_nobody() {
+		let Rotation { files, first, second, _dir } = rotation();
+		let address = serve_peer_page(&files).await;
 		// A stranger who connects and never speaks.
 		let _silent = TcpStream::connect(address).await.unwrap();
 		let der = |pem: &str| CertificateDer::from_pem_slice(pem.as_bytes()).unwrap().to_vec();
-		let served =
-			tokio::time::timeout(Duration::from_secs(2), served_certificate(address, &first.0));
+		let served = tokio::time::timeout(
+			Duration::from_secs(2),
+			served_certificate(address, &first.0, "127.0.0.1"),
+		);
 		assert_eq!(served.await.expect("not held up by the silent connection"), der(&first.0));
 		write(&files, &second);
 		let renewed = Instant::now();
 		loop {
 			let mut roots = first.0.clone();
 			roots.push_str(&second.0);
-			if served_certificate(address, &roots).await == der(&second.0) {
+			if served_certificate(address, &roots, "127.0.0.1").await == der(&second.0) {
 				break;
 			}
 			assert!(renewed.elapsed() < RELOAD_INTERVAL * 2, "the new certificate is not served");
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
+	}
+
+	#[tokio::test]
+	async fn one_address_holds_at_most_its_share_of_handshakes() {
+		let Rotation { files, first, _dir, .. } = rotation();
+		let address = serve_peer_page(&files).await;
+		// 127.0.0.1 holds its share with connections that never speak...
+		let mut silent = Vec::new();
+		for _ in 0..MAX_HANDSHAKES_PER_ADDRESS {
+			silent.push(TcpStream::connect(address).await.unwrap());
+		}
+		// ...so its next one is closed at once, unanswered.
+		let mut extra = TcpStream::connect(address).await.unwrap();
+		let mut byte = [0u8; 1];
+		let closed = tokio::time::timeout(Duration::from_secs(2), extra.read(&mut byte)).await;
+		assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
+		// Another address is served as ever.
+		let served = tokio::time::timeout(
+			Duration::from_secs(2),
+			served_certificate(address, &first.0, "127.0.0.2"),
+		);
+		let der = CertificateDer::from_pem_slice(first.0.as_bytes()).unwrap().to_vec();
+		assert_eq!(served.await.expect("another address is not held up"), der);
+		// Once the silent ones go, 127.0.0.1 is served again.
+		drop(silent);
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		assert_eq!(served_certificate(address, &first.0, "127.0.0.1").await, der);
 	}
 }
