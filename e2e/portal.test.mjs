@@ -19,6 +19,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ import { hexToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { seed } from '@citychain/api/seed.mjs';
 import { connect, startNode, submit } from './lib/node.mjs';
-import { startGateway } from './lib/gateway.mjs';
+import { cliOk, startGateway } from './lib/gateway.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DIST = join(here, '..', 'web', 'dist');
@@ -836,6 +837,40 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   // The regulator sees it as a dispute.
   await visit(users.Dave.page, '#/audit');
   await users.Dave.page.waitForSelector(`.disputes li:has-text("contract ${contract}")`);
+});
+
+test('a BLAKE3 delivery is checked 16 KiB by 16 KiB as it arrives, and stops at a tampered group', async () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const bob = keyring.addFromUri('//Bob');
+  const file = join(dataDir, 'lidar.bin');
+  writeFileSync(file, randomBytes(300_000));
+  const dataset = Number(await cliOk(node.endpoint, ['register', file, '--title', 'Lidar strips', '--topic', 'elevation',
+    '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data/lidar.bin`, '--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01',
+    '--hash', 'blake3', '--store', join(dataDir, 'store')], { suri: '//Alice' }));
+  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'flood model', 10 * DAY, null), bob)).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await submit(api, api.tx.access.approveRequest(contract, null), keyring.addFromUri('//Alice'));
+  await contractState(contract, 'approved');
+
+  const { page } = users.Bob;
+  await go(page, `#/contract/${contract}`);
+  await page.uncheck('.download input[name=report]');
+  const [download, verified] = await Promise.all([page.waitForEvent('download'), downloadNote(page)]);
+  assert.equal(verified.kind, 'ok', verified.text);
+  assert.match(verified.text, /^Verified: .*blake3 .* as on chain, every 16 KiB checked as it arrived\.$/);
+  assert.ok(readFileSync(await download.path()).equals(readFileSync(file)));
+  const routes = gateway.deliveries().filter((d) => d.dataset === dataset).map((d) => d.verified === true);
+  assert.deepEqual(routes, [true], 'the page asked the verified route once');
+
+  // A byte of the fifth group changed in the store: the page stops there.
+  const stored = join(dataDir, 'store', String(dataset), 'data');
+  const bytes = readFileSync(stored);
+  bytes[4 * 16384 + 100] ^= 1;
+  writeFileSync(stored, bytes);
+  const [failed, mismatch] = await Promise.all([page.waitForEvent('download'), downloadNote(page)]);
+  assert.equal(mismatch.kind, 'error');
+  assert.match(mismatch.text, /^Mismatch: the chunk group at byte offset 65536 is not the registered data\. The download stopped there and nothing was saved\.$/);
+  assert.ok(await failed.failure(), 'nothing is saved');
 });
 
 test('a consumer makes a link for GIS tools, which reads the file without signing', async () => {

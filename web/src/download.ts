@@ -14,7 +14,8 @@ import { Decryptor, HASHES, openEnvelope, readKeyFile } from './crypto';
 import { canChooseFile, chooseFile, downloads, fileSink, type Sink } from './save';
 import { h, note } from './ui';
 import { bytes } from './units';
-import { u8aToHex } from '@polkadot/util';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { VerifyError, verifiedGroups } from '@citychain/api/bao.mjs';
 import type { Contract, Dataset } from '@citychain/api/rpc';
 
 const EXTENSIONS: [RegExp, string][] = [
@@ -121,18 +122,26 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
    * downloads), hashing (and decrypting) it as it comes; the file is kept
    * only if its hash is the record's. Null if the user cancelled.
    */
-  async function receive(name: string, decryptor: Decryptor | null, chosen: FileSystemFileHandle | null): Promise<{ digest: Uint8Array; plain: number } | null> {
+  async function receive(name: string, decryptor: Decryptor | null, chosen: FileSystemFileHandle | null): Promise<{ digest: Uint8Array; plain: number; verified: boolean } | null> {
     const controller = new AbortController();
     running = controller;
     start.disabled = true;
     cancel.hidden = false;
     let sink: Sink | null = chosen ? await fileSink(chosen) : null;
     try {
-      const url = `${config.gateway}/data/${d.id}`;
+      // BLAKE3 data delivered plain comes through the verified route: each
+      // 16 KiB group is checked against the root on chain as it arrives, and
+      // a break resumes at the first group not yet proven.
+      const verified = decryptor === null && d.contentHash.function === 'blake3' && d.size > 0;
       const request = async (from: number): Promise<Response> => {
-        const range: Record<string, string> = from > 0 ? { range: `bytes=${from}-` } : {};
+        const url = verified ? `${config.gateway}/data/${d.id}/verified?start=${from}` : `${config.gateway}/data/${d.id}`;
+        const range: Record<string, string> = from > 0 && !verified ? { range: `bytes=${from}-` } : {};
         const r = await fetch(url, { signal: controller.signal, headers: { authorization: await authorization(current.account!, 'GET', url, config.gateway), ...range } });
         if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
+        if (verified) {
+          const proven = r.body!.pipeThrough(verifiedGroups(d.size, hexToU8a(d.contentHash.digest), from));
+          return new Response(proven, { headers: { 'content-length': String(d.size - from) } });
+        }
         if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
           throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
         }
@@ -145,10 +154,11 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       sink ??= await downloads(panel, name);
       progress.hidden = false;
       progress.value = 0;
-      const hasher = HASHES[d.contentHash.code].create();
+      // Proven group by group, the file's BLAKE3 is the root: no second hash.
+      const hasher = verified ? null : HASHES[d.contentHash.code].create();
       let plain = 0;
       const put = async (piece: Uint8Array) => {
-        hasher.update(piece);
+        hasher?.update(piece);
         plain += piece.length;
         progress.value = plain;
         await sink!.write(piece);
@@ -161,10 +171,10 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
         for (const p of decryptor ? decryptor.push(piece) : [piece]) await put(p);
       }
       if (decryptor) await put(decryptor.finish());
-      const digest = hasher.digest();
+      const digest = hasher ? hasher.digest() : hexToU8a(d.contentHash.digest);
       if (u8aToHex(digest) === d.contentHash.digest) await sink.close();
       else await sink.abort(new Error('the file does not match the record'));
-      return { digest, plain };
+      return { digest, plain, verified };
     } catch (err) {
       await sink?.abort(err as Error);
       if (!controller.signal.aborted) throw err;
@@ -194,10 +204,10 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       }
       const got = await receive(name, decryptor, chosen);
       if (!got) return;
-      const { digest, plain } = got;
+      const { digest, plain, verified } = got;
       const matched = u8aToHex(digest) === d.contentHash.digest;
       note(panel, matched ? 'ok' : 'error', matched
-        ? `Verified: ${bytes(plain)}, ${d.contentHash.function} ${d.contentHash.digest} as on chain.`
+        ? `Verified: ${bytes(plain)}, ${d.contentHash.function} ${d.contentHash.digest} as on chain${verified ? ', every 16 KiB checked as it arrived' : ''}.`
         : `Mismatch: the file's ${d.contentHash.function} is ${u8aToHex(digest)}, the record's ${d.contentHash.digest}. Do not use it: it was not saved.`);
       if (c && report.checked) {
         await send(matched ? `Confirm receipt of contract ${c.id}` : `Report a mismatch on contract ${c.id}`,
@@ -207,7 +217,11 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
         note(panel, 'info', matched ? 'The receipt is confirmed on chain.' : 'The mismatch is reported on chain: the regulator sees it as a dispute.');
       }
     } catch (err) {
-      note(panel, 'error', failure(err));
+      // A group that does not prove out stops the download there: the file's
+      // hash is unknown, so no receipt is reported (as with the CLI).
+      note(panel, 'error', err instanceof VerifyError
+        ? `Mismatch: ${err.message}. The download stopped there and nothing was saved.`
+        : failure(err));
     }
   }
   return panel;
