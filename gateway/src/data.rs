@@ -83,8 +83,18 @@ pub(crate) fn within_rates(
 	credentials: &Credentials,
 	peer: IpAddr,
 ) -> Result<(), ApiError> {
+	within_rates_of(state, &credentials.public.0, peer)
+}
+
+/// Counts a request of the account with public key `public` from `peer`
+/// against the account's and the address's rate.
+pub(crate) fn within_rates_of(
+	state: &AppState,
+	public: &[u8; 32],
+	peer: IpAddr,
+) -> Result<(), ApiError> {
 	let now = now_ms();
-	let account = hex::encode(credentials.public.0);
+	let account = hex::encode(public);
 	if !state.account_rate.allow(&account, now) || !state.address_rate.allow(&peer.to_string(), now)
 	{
 		return Err(ApiError::new(
@@ -236,8 +246,13 @@ pub(crate) async fn decide(
 	}
 }
 
-/// A delivery of `path` refused: logged, and answered.
+/// The longest request path (with its query) a refusal logs.
+const MAX_LOGGED_PATH: usize = 200;
+
+/// A delivery of `path` refused: logged (its first [`MAX_LOGGED_PATH`]
+/// characters), and answered.
 pub(crate) fn refused(path: &str, e: ApiError) -> Response {
+	let path: String = path.chars().take(MAX_LOGGED_PATH).collect();
 	tracing::warn!(target: "delivery", path = %path, status = e.status.as_u16(), reason = %e.message, "refused");
 	e.into_response()
 }
@@ -266,7 +281,7 @@ pub async fn serve(
 		return refuse(e, &request);
 	}
 	let range = request.headers().get(header::RANGE).and_then(|r| r.to_str().ok());
-	let via = Via { account: &credentials.account, presigned: false };
+	let via = Via { account: &credentials.account, peer, presigned: false };
 	deliver(&state, dataset, delivery, request.method(), range, via).await
 }
 
@@ -274,6 +289,8 @@ pub async fn serve(
 /// by a presigned link (see the `presigned` module).
 pub(crate) struct Via<'a> {
 	pub(crate) account: &'a str,
+	/// The client's address.
+	pub(crate) peer: IpAddr,
 	pub(crate) presigned: bool,
 }
 
@@ -335,6 +352,7 @@ pub(crate) async fn deliver(
 		contract = delivery.contract,
 		encrypted = delivery.encrypted,
 		presigned = via.presigned,
+		address = %via.peer,
 		%method,
 		range = %asked.unwrap_or("").chars().take(MAX_RANGE_HEADER).collect::<String>(),
 		status = status.as_u16(),

@@ -63,7 +63,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use tower_http::{
 	cors::{AllowOrigin, CorsLayer},
-	trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+	trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
@@ -224,7 +224,13 @@ fn router(state: Arc<AppState>) -> Router {
 		.layer(axum::middleware::from_fn_with_state(state.clone(), within_read_rate))
 		.layer(
 			TraceLayer::new_for_http()
-				.make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+				// The path without the query: a query may carry a presigned
+				// link's signature or the relay's authorization, which the
+				// logs must not keep (and a stranger's long query is not
+				// copied into every line).
+				.make_span_with(|request: &axum::extract::Request| {
+					tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+				})
 				.on_response(DefaultOnResponse::new().level(Level::INFO)),
 		)
 		.layer(cors)

@@ -26,7 +26,7 @@
 //! portal hold (docs/exchange.md).
 
 use crate::{
-	data::{self, dataset_id, decide, refused, signed_request, take_nonce, Via},
+	data::{self, dataset_id, decide, refused, signed_request, take_nonce, within_rates_of, Via},
 	error::ApiError,
 	guard::ClientAddress,
 	AppState,
@@ -37,8 +37,10 @@ use axum::{
 	response::Response,
 	Json,
 };
+use citychain_client::rpc::api::AccountId;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use sp_core::crypto::Ss58Codec;
 use std::{io::Write, path::Path as FsPath, sync::Arc};
 
 /// The longest life a link may be given, in minutes.
@@ -59,26 +61,19 @@ pub struct Signer {
 impl Signer {
 	/// The key of `data_dir/presign.key`, made (32 random bytes, readable by
 	/// the gateway's user only) if the file is missing. A file an operator
-	/// wrote may hold any secret of at least 32 bytes.
+	/// wrote holds at least 32 random bytes; one that others may read is
+	/// used, with a warning.
 	pub fn open(data_dir: &FsPath) -> std::io::Result<Self> {
+		use std::os::unix::fs::PermissionsExt;
 		let path = data_dir.join(KEY_FILE);
 		let secret = match std::fs::read(&path) {
-			Ok(secret) => secret,
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-				let secret: [u8; 32] = rand::random();
-				match create_private(&path) {
-					Ok(mut file) => {
-						file.write_all(&secret)?;
-						file.sync_all()?;
-						secret.to_vec()
-					},
-					// Another gateway on this directory made it first.
-					Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-						std::fs::read(&path)?
-					},
-					Err(e) => return Err(e),
+			Ok(secret) => {
+				if std::fs::metadata(&path)?.permissions().mode() & 0o077 != 0 {
+					tracing::warn!("{} may be read by other users: chmod 600 it", path.display());
 				}
+				secret
 			},
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => make_key(&path)?,
 			Err(e) => return Err(e),
 		};
 		if secret.len() < 32 {
@@ -128,9 +123,27 @@ impl Signer {
 	}
 }
 
-fn create_private(path: &FsPath) -> std::io::Result<std::fs::File> {
+/// Writes a new key to a private temporary file and links it to `path`, so
+/// that no reader ever sees part of a key; if another gateway on the same
+/// directory linked its key first, that one is used.
+fn make_key(path: &FsPath) -> std::io::Result<Vec<u8>> {
 	use std::os::unix::fs::OpenOptionsExt;
-	std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+	let secret: [u8; 32] = rand::random();
+	let temporary =
+		path.with_extension(format!("{}-{:016x}.tmp", std::process::id(), rand::random::<u64>()));
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(&temporary)?;
+	let written = file.write_all(&secret).and_then(|()| file.sync_all());
+	let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+	let _ = std::fs::remove_file(&temporary);
+	match linked {
+		Ok(()) => Ok(secret.to_vec()),
+		Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(path),
+		Err(e) => Err(e),
+	}
 }
 
 /// What a link grants: whom, what, under which contract, until when (Unix
@@ -265,8 +278,8 @@ fn parse(dataset: u64, query: Option<&str>) -> Result<(Link, blake3::Hash), ApiE
 }
 
 /// `GET`/`HEAD /data/{dataset}/presigned`: the file, to a link's holder. In
-/// order: the link's form, its MAC and expiry and the address's rate (no
-/// node call), then the access check at the finalized block, which must
+/// order: the link's form, its MAC and expiry, the account's and the
+/// address's rate (no node call), then the access check at the finalized block, which must
 /// still grant the file plain, under the link's contract.
 pub async fn serve(
 	State(state): State<Arc<AppState>>,
@@ -291,12 +304,12 @@ pub async fn serve(
 		Err(e) => return refused(&path, e),
 	};
 	let range = request.headers().get(header::RANGE).and_then(|r| r.to_str().ok());
-	let via = Via { account: &link.account, presigned: true };
+	let via = Via { account: &link.account, peer, presigned: true };
 	data::deliver(&state, link.dataset, delivery, request.method(), range, via).await
 }
 
-/// The link of a read, if its form, MAC and expiry hold and its address may
-/// make another request this minute.
+/// The link of a read, if its form, MAC and expiry hold and its account and
+/// its address may make another request this minute.
 fn check(
 	state: &AppState,
 	id: &str,
@@ -305,12 +318,11 @@ fn check(
 ) -> Result<Link, ApiError> {
 	let (link, signature) = parse(dataset_id(id)?, query)?;
 	state.signer.verify(&state.settings.public_url, &link, signature, now_s())?;
-	if !state.address_rate.allow(&peer.to_string(), citychain_client::auth::now_ms()) {
-		return Err(ApiError::new(
-			StatusCode::TOO_MANY_REQUESTS,
-			"too many requests this minute; try again later",
-		));
-	}
+	// A link's reads count against its account's rate as its signed
+	// requests do: one leaked link read from many addresses is still bound.
+	let account = AccountId::from_ss58check(&link.account)
+		.map_err(|_| ApiError::bad_request("the link's account is not an SS58 address"))?;
+	within_rates_of(state, account.as_ref(), peer)?;
 	Ok(link)
 }
 
@@ -370,6 +382,15 @@ mod tests {
 		assert_eq!(mode & 0o777, 0o600);
 		let other = tempfile::tempdir().unwrap();
 		assert_ne!(signer(other.path()).mac("u", &link), first, "another gateway, another key");
+		// Gateways starting together on one directory end up with one key.
+		let shared = tempfile::tempdir().unwrap();
+		let macs: Vec<_> = std::thread::scope(|scope| {
+			let starts: Vec<_> =
+				(0..8).map(|_| scope.spawn(|| signer(shared.path()).mac("u", &link))).collect();
+			starts.into_iter().map(|s| s.join().unwrap()).collect()
+		});
+		assert!(macs.iter().all(|m| *m == macs[0]), "one key for all");
+		assert_eq!(std::fs::read_dir(shared.path()).unwrap().count(), 1, "no temporary file left");
 		std::fs::write(other.path().join(KEY_FILE), [1; 31]).unwrap();
 		let short = Signer::open(other.path()).err().expect("a short key is refused");
 		assert_eq!(short.kind(), std::io::ErrorKind::InvalidData);

@@ -9,10 +9,11 @@
 //!
 //! Handshakes run beside the accept loop, each bounded by
 //! [`HANDSHAKE_TIMEOUT`] and at most [`MAX_HANDSHAKES`] at once, of which
-//! one address holds at most [`MAX_HANDSHAKES_PER_ADDRESS`] (its next
-//! connection is closed at once): a stranger who connects and sends nothing
-//! holds no more than its share of slots for that long, and never delays
-//! the connections behind it or other addresses.
+//! one address (an IPv6 /64) holds at most [`MAX_HANDSHAKES_PER_ADDRESS`]
+//! (its next connection is closed at once): a stranger who connects and
+//! sends nothing holds no more than its share of slots for that long and
+//! never delays the connections behind it; filling every slot takes
+//! [`MAX_HANDSHAKES`] / [`MAX_HANDSHAKES_PER_ADDRESS`] networks.
 
 use crate::guard::{InFlight, Peer};
 use rustls::{
@@ -206,7 +207,7 @@ async fn accept(
 				},
 			},
 		};
-		let Some(own) = per_address.start(&peer.ip().to_string()) else {
+		let Some(own) = per_address.start(&network(peer.ip())) else {
 			crate::metrics::get().tls_handshake_failed("busy");
 			tracing::debug!(target: "tls", %peer, "refused: the address has as many handshakes under way as it may");
 			continue;
@@ -230,6 +231,22 @@ async fn accept(
 				},
 			}
 		});
+	}
+}
+
+/// Whom a connection's handshake counts against: an IPv4 address, or the
+/// /64 of an IPv6 address (what one subscriber is usually given, so that a
+/// client cannot take a fresh share with each address of its prefix).
+fn network(ip: std::net::IpAddr) -> String {
+	match ip {
+		std::net::IpAddr::V4(v4) => v4.to_string(),
+		std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+			Some(v4) => v4.to_string(),
+			None => {
+				let s = v6.segments();
+				format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+			},
+		},
 	}
 }
 
@@ -420,6 +437,15 @@ mod tests {
 			assert!(renewed.elapsed() < RELOAD_INTERVAL * 2, "the new certificate is not served");
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
+	}
+
+	#[test]
+	fn an_ipv6_client_counts_by_its_64() {
+		let key = |ip: &str| network(ip.parse().unwrap());
+		assert_eq!(key("2001:db8:1:2:3:4:5:6"), key("2001:db8:1:2:ffff::1"));
+		assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+		assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+		assert_eq!(key("192.0.2.7"), "192.0.2.7");
 	}
 
 	#[tokio::test]

@@ -35,7 +35,9 @@ export async function linkPanel(d: Dataset, contract: number | null): Promise<HT
   if (contract !== null && (await call('access_get', contract))?.envelope) return null;
   const minutes = h('select', { name: 'minutes' }, MINUTES.map((m) => h('option', { value: String(m) }, `${m} minutes`)));
   const href = h('input', { type: 'text', name: 'href', readonly: true, hidden: true });
-  const copy = h('button', { type: 'button', hidden: true, onclick: () => void navigator.clipboard.writeText(href.value).then(() => note(panel, 'ok', 'Link copied.')) }, 'Copy');
+  const copy = h('button', { type: 'button', hidden: true, onclick: () => void navigator.clipboard.writeText(href.value).then(
+    () => note(panel, 'ok', 'Link copied.'),
+    () => note(panel, 'error', 'The browser did not let the page copy: select the link and copy it.')) }, 'Copy');
   const usage = h('pre', { class: 'usage', hidden: true });
   const make = h('button', { type: 'button', class: 'make-link', onclick: () => void run() }, 'Make a link');
   const panel = h('section', { class: 'gis-link' }, h('h3', {}, 'Open in a GIS tool'),
