@@ -44,7 +44,8 @@ pub enum Asked {
 	Bounded(Range<u64>),
 	/// The last bytes, more than none (`-n`).
 	Last(u64),
-	/// Nothing any file has (`-0`).
+	/// Nothing any file has (`-0`, or a range from `u64::MAX`, past the
+	/// last byte a size of `u64` can have).
 	Nothing,
 }
 
@@ -80,6 +81,7 @@ pub fn asked(header: Option<&str>) -> Asked {
 		},
 		(false, true) => decimal(first).map_or(Asked::Whole, Asked::From),
 		(false, false) => match (decimal(first), decimal(last)) {
+			(Some(u64::MAX), Some(u64::MAX)) => Asked::Nothing,
 			(Some(start), Some(end)) if start <= end => {
 				Asked::Bounded(start..end.saturating_add(1))
 			},
@@ -216,6 +218,10 @@ mod tests {
 		assert_eq!(asked(Some("bytes=7-")), Asked::From(7));
 		assert_eq!(asked(Some("bytes=-7")), Asked::Last(7));
 		assert_eq!(asked(Some("bytes=-0")), Asked::Nothing);
+		// Found by the fuzz target: `u64::MAX-u64::MAX` would be an empty range.
+		let last = format!("bytes={0}-{0}", u64::MAX);
+		assert_eq!(asked(Some(&last)), Asked::Nothing);
+		assert_eq!(asked(Some(&last)).within(u64::MAX), Wanted::Unsatisfiable);
 		assert_eq!(asked(Some("bytes=0-99")).within(50), Wanted::Part(0..50));
 	}
 
