@@ -96,7 +96,7 @@ enum Sources {
 	Files(std::fs::File, std::fs::File),
 	/// From a bucket: the file's range in one request as it streams, the
 	/// outboard in blocks.
-	Objects(Sequential, Blocks),
+	Objects(Box<(Sequential, Blocks)>),
 }
 
 /// The file and its outboard, opened, when their lengths are the record's.
@@ -131,10 +131,10 @@ async fn open(state: &AppState, dataset: u64, served: &Served) -> Result<Sources
 			// Nothing is read before the lengths are checked below.
 			let runtime = tokio::runtime::Handle::current();
 			let object = |key, len| Object::new(state.store.clone(), key, len, runtime.clone());
-			let sources = Sources::Objects(
+			let sources = Sources::Objects(Box::new((
 				Sequential::new(object(data_key, data_len), served.range.clone()),
 				Blocks::new(object(outboard_key, outboard_len)),
-			);
+			)));
 			(sources, data_len, outboard_len)
 		},
 	};
@@ -208,7 +208,8 @@ fn body(dataset: u64, served: Served, sources: Sources, slot: OwnedSemaphorePerm
 			Sources::Files(data, outboard) => {
 				verified::encode(root, size, range, &data, &outboard, &mut out)
 			},
-			Sources::Objects(data, outboard) => {
+			Sources::Objects(objects) => {
+				let (data, outboard) = *objects;
 				verified::encode(root, size, range, data, outboard, &mut out)
 			},
 		}
