@@ -361,6 +361,22 @@ test('range requests return the asked bytes', async () => {
   const sealed = store.read(`${dataset}/data.enc`);
   assert.deepEqual(Buffer.from(await r.arrayBuffer()), sealed.subarray(0, 100));
   assert.equal(r.headers.get('x-citychain-contract'), String(contract));
+  // The store is asked for the range itself (one request that also tells the
+  // size): a suffix, an open end, an end past the file, a start past it.
+  const size = sealed.length;
+  for (const [range, start, end] of [['bytes=-100', size - 100, size], [`bytes=${size - 10}-`, size - 10, size],
+    [`bytes=5-${size + 1000}`, 5, size], [`bytes=-${size + 5}`, 0, size]]) {
+    const part = await signedGet(bob, `/data/${dataset}`, { headers: { range } });
+    assert.equal(part.status, 206, range);
+    assert.equal(part.headers.get('content-range'), `bytes ${start}-${end - 1}/${size}`, range);
+    assert.equal(part.headers.get('content-length'), String(end - start), range);
+    assert.deepEqual(Buffer.from(await part.arrayBuffer()), sealed.subarray(start, end), range);
+  }
+  for (const range of [`bytes=${size}-`, `bytes=${size + 1}-${size + 9}`, 'bytes=-0']) {
+    const beyond = await signedGet(bob, `/data/${dataset}`, { headers: { range } });
+    assert.equal(beyond.status, 416, range);
+    assert.equal(beyond.headers.get('content-range'), `bytes */${size}`, range);
+  }
 });
 
 test('revocation stops delivery at once', async () => {

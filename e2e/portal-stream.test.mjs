@@ -10,8 +10,10 @@
 // 1.5 to 2 minutes, most of it the page hashing 1 GiB. Then a file chosen
 // through the File System Access API (the picker answered with a file of
 // the origin's private file system) holds a verified download, and a
-// mismatching one is removed; and an encrypted delivery cut half-way
-// resumes at the start of a chunk and decrypts and verifies.
+// mismatching one is removed; an encrypted delivery cut half-way
+// resumes at the start of a chunk and decrypts and verifies; and the owner
+// of a dataset its department keeps only encrypted opens it with the
+// department's key file (a wrong one refused by name).
 //
 // The page reaches the gateway through a proxy in this test (the gateway's
 // public URL, so the portal's signed requests name it) that counts the
@@ -35,7 +37,7 @@ import { u8aToHex } from '@polkadot/util';
 import { encryptBytes, encryptionKeyPair, seal } from '@citychain/api';
 import { CHUNK, HEADER, TAG } from '@citychain/api/crypt.mjs';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { connect, freePort, startNode, submit } from './lib/node.mjs';
+import { connect, finalizedAtLeast, freePort, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -373,5 +375,37 @@ test('an encrypted delivery cut mid-way resumes at a chunk boundary and decrypts
   assert.equal(seen.requests.length, 2, JSON.stringify(seen.requests));
   const from = Number(/^bytes=(\d+)-$/.exec(seen.requests[1].range)?.[1]);
   assert.ok(from > 0 && (from - HEADER) % SEALED === 0, `resumed from ${from}, a chunk boundary`);
+  await context.close();
+});
+
+test('the owner opens a dataset kept only encrypted with the department\'s key file; a wrong key file is refused', async () => {
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  // Alice's department publishes its x25519 key; its store keeps only the encryption and its key sealed to it.
+  const secret = randomBytes(32);
+  const pair = encryptionKeyPair(secret);
+  await submit(api, api.tx.departments.setEncryptionKey(u8aToHex(pair.publicKey)), alice);
+  const content = randomBytes((2 << 20) + 12_345);
+  const dataset = await register('Police incidents', 'https://ps.example/incidents.csv', blake2AsHex(content, 256), content.length, { policy: 'ApprovalRequired', sensitivity: 'Internal' });
+  const key = randomBytes(32);
+  stored(dataset);
+  writeFileSync(join(dataDir, 'store', String(dataset), 'data.enc'), encryptBytes(content, key));
+  writeFileSync(join(dataDir, 'store', String(dataset), 'data.key'), seal(key, pair.publicKey));
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
+
+  const { context, page, errors } = await openDataset(dataset);
+  const keyFile = (bytes) => page.setInputFiles('.download input[name=key]', { name: 'police.key', mimeType: 'text/plain', buffer: Buffer.from(`${bytes.toString('hex')}\n`) });
+  // Without a key file the page says what it needs; with another department's key it says why it is refused.
+  await page.click('#download');
+  await page.waitForSelector('.download .note.error:text-matches("keeps this dataset only encrypted: choose its encryption key file")');
+  await keyFile(randomBytes(32));
+  await page.click('#download');
+  await page.waitForSelector('.download .note.error:text-matches("does not open the dataset.s data key .sealed to your department.: it is not your department.s key")');
+
+  await keyFile(secret);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  await page.waitForSelector('.download .note.ok:text-matches("^Verified")', { timeout: 60_000 });
+  assert.deepEqual(readFileSync(await download.path()), content, 'the saved file is the plaintext registered');
+  assert.equal(blake2AsHex(readFileSync(await download.path()), 256), blake2AsHex(content, 256));
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,7 +5,10 @@
 // group's offset with the groups before it kept; a download cut at half the
 // file resumes, and both runs together cost at most 1.05 times the file.
 // The gateway is reached through a small proxy that counts the bytes it
-// sends and can cut a response after a given number.
+// sends and can cut a response after a given number. The store is a
+// directory, or an S3 bucket with `CITYCHAIN_EXCHANGE_STORE=s3`
+// (verified-s3.test.mjs), from which the gateway reads the file and its
+// outboard with range requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +20,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode, connect, finalizedAtLeast, freePort } from './lib/node.mjs';
 import { authorization, cli, cliOk, startGateway } from './lib/gateway.mjs';
+import { openStore } from './lib/store.mjs';
 
 const GROUP = 16 * 1024;
 const SIZE = 4 * 1024 * 1024 + 12_345; // a few MiB, the last group partial
@@ -33,6 +37,8 @@ let dataset;
 let contract;
 
 const alice_ = { suri: '//Alice' };
+/** Alice with the store's variables, for the CLI's `--store`. */
+const aliceStoring = () => ({ ...alice_, env: store.env });
 const bob_ = { suri: '//Bob' };
 
 /**
@@ -78,18 +84,18 @@ before(async () => {
   await cryptoWaitReady();
   bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob');
   dir = mkdtempSync(join(tmpdir(), 'citychain-verified-'));
-  store = join(dir, 'store');
+  store = await openStore(dir);
   node = await startNode();
   api = await connect(node.endpoint);
   const gatewayPort = await freePort();
   proxy = await startProxy(gatewayPort);
   // Requests are signed for the URL the consumer uses: the proxy's.
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir: store, port: gatewayPort, extraArgs: [`--public-url=${proxy.url}`] });
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: join(dir, 'gateway'), store, port: gatewayPort, extraArgs: [`--public-url=${proxy.url}`] });
   file = join(dir, 'lidar.bin');
   writeFileSync(file, randomBytes(SIZE));
   dataset = Number(await cliOk(node.endpoint, ['register', file, '--title', 'Lidar tiles', '--topic', 'elevation',
     '--license', 'CC-BY-4.0', '--uri', `${proxy.url}/data`, '--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01',
-    '--hash', 'blake3', '--store', store], alice_));
+    '--hash', 'blake3', '--store', store.arg], aliceStoring()));
   contract = Number(await cliOk(node.endpoint, ['request', String(dataset), '--purpose', 'flood model', '--term', '1000'], bob_));
   await cliOk(node.endpoint, ['approve', String(contract)], alice_);
   await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
@@ -100,6 +106,7 @@ after(async () => {
   await proxy?.close();
   await api?.disconnect();
   await node?.stop();
+  await store?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -108,7 +115,7 @@ test('a blake3 registration stores the file and its outboard beside it', async (
   assert.equal(d.contentHash.function, 'blake3');
   assert.equal(d.contentHash.code, 0x1e);
   const groups = Math.ceil(SIZE / GROUP);
-  assert.equal(statSync(join(store, String(dataset), 'data.obao')).size, (groups - 1) * 64);
+  assert.equal(store.read(`${dataset}/data.obao`).length, (groups - 1) * 64);
 });
 
 test('a blake3 dataset is fetched through verified ranges and its receipt confirmed', async () => {
@@ -145,12 +152,12 @@ test('a download cut at half resumes and reads at most 1.05 times the file in al
 });
 
 test('a tampered byte is refused at its chunk group, and the groups before it are kept', async () => {
-  const stored = join(store, String(dataset), 'data');
-  const original = readFileSync(stored);
+  const stored = `${dataset}/data`;
+  const original = store.read(stored);
   const at = 3 * 1024 * 1024 + 5000;
   const tampered = Buffer.from(original);
   tampered[at] ^= 0xff;
-  writeFileSync(stored, tampered);
+  store.write(stored, tampered);
   try {
     const out = join(dir, 'tampered.bin');
     const r = await fetchAs(out);
@@ -165,7 +172,7 @@ test('a tampered byte is refused at its chunk group, and the groups before it ar
     // by then depends on the sockets' buffers, which hold most of this file.)
     assert.deepEqual(part, original.subarray(0, offset));
   } finally {
-    writeFileSync(stored, original);
+    store.write(stored, original);
   }
 });
 
@@ -180,19 +187,19 @@ test('the verified route refuses other hash functions, bad ranges and missing ou
   writeFileSync(other, 'junction,vehicles\nJ1,120\n');
   const id = Number(await cliOk(node.endpoint, ['register', other, '--title', 'Counts', '--topic', 'transportation',
     '--license', 'CC0-1.0', '--uri', `${proxy.url}/data`, '--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01',
-    '--policy', 'open', '--sensitivity', 'public', '--store', store], alice_));
+    '--policy', 'open', '--sensitivity', 'public', '--store', store.arg], aliceStoring()));
   await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
   await refused(`/data/${id}/verified`, 409, /hashed with blake2b-256, not blake3/);
   await refused(`/data/${dataset}/verified?start=9&end=9`, 400, /start must be below end/);
   await refused(`/data/${dataset}/verified?start=x`, 400, /decimal byte offset/);
   await refused(`/data/${dataset}/verified?start=${SIZE}`, 416, /has \d+ bytes/);
-  const outboard = join(store, String(dataset), 'data.obao');
-  const kept = readFileSync(outboard);
-  rmSync(outboard);
+  const outboard = `${dataset}/data.obao`;
+  const kept = store.read(outboard);
+  store.remove(outboard);
   try {
     await refused(`/data/${dataset}/verified`, 404, /outboard/);
   } finally {
-    writeFileSync(outboard, kept);
+    store.write(outboard, kept);
   }
 });
 
@@ -207,5 +214,5 @@ test('an upload of a blake3 file over HTTP stores the same outboard as the CLI',
     method: 'PUT', body: readFileSync(file), headers: { authorization: authorization(alice, 'PUT', `${proxy.url}${path}`) },
   });
   assert.equal(r.status, 201, await r.text());
-  assert.deepEqual(readFileSync(join(store, String(id), 'data.obao')), readFileSync(join(store, String(dataset), 'data.obao')));
+  assert.deepEqual(store.read(`${id}/data.obao`), store.read(`${dataset}/data.obao`));
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes every parser an anonymous client reaches (fuzz/fuzz_targets: CQL2
 # text and JSON, datetime, bbox, intersects, the Authorization header, the
-# STAC GET query string) for SECONDS_PER_TARGET each (default 60), one
-# target after another on one core, and prints the executions per target.
+# STAC GET query string, the byte ranges asked of /data) for
+# SECONDS_PER_TARGET each (default 60), one target after another on one
+# core, and prints the executions per target.
 # Fails if any target crashes (a panic, an overflowed stack, a timeout of an
 # input, memory beyond the limit); the input is then in
 # fuzz/artifacts/<target>/, and `cargo +nightly fuzz run --fuzz-dir fuzz
@@ -50,6 +51,7 @@ declare -A MAX_LEN=(
 	[intersects]=16384
 	[auth_header]=512
 	[stac_query]=16384
+	[range]=256
 )
 # Words libFuzzer splices into inputs (fuzz/dicts/<name>.dict).
 declare -A DICT=(
@@ -57,8 +59,9 @@ declare -A DICT=(
 	[cql2_json]=cql2
 	[stac_query]=cql2
 	[intersects]=geojson
+	[range]=range
 )
-TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query})
+TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query range})
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

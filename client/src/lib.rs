@@ -27,6 +27,7 @@ pub mod crypt;
 pub mod envelope;
 pub mod hash;
 pub mod keys;
+pub mod ranged;
 pub mod rpc;
 pub mod store;
 pub mod tx;

@@ -22,9 +22,10 @@
 use crate::crypt;
 use bytes::Bytes;
 use futures::{stream::BoxStream, StreamExt, TryStreamExt};
+pub use object_store::GetRange;
 use object_store::{
 	aws::AmazonS3Builder, local::LocalFileSystem, path::Path as Key, prefix::PrefixStore,
-	GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart,
+	GetOptions, GetResultPayload, ObjectStore, WriteMultipart,
 };
 use std::{ops::Range, path::PathBuf, sync::Arc};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -140,6 +141,7 @@ impl From<std::io::Error> for StoreError {
 }
 
 /// The gateway's data store.
+#[derive(Clone)]
 pub struct Store {
 	objects: Arc<dyn ObjectStore>,
 	location: Location,
@@ -205,7 +207,19 @@ impl Store {
 		key: &str,
 		range: Option<Range<u64>>,
 	) -> Result<Option<Read>, StoreError> {
-		let options = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
+		self.get(key, range.map(GetRange::Bounded)).await
+	}
+
+	/// Reads `range` of object `key` (all of it if `None`) in one request,
+	/// which also tells the object's size ([`Read::size`]); `None` if there
+	/// is no such object. A range that ends past the object is cut at its
+	/// end; one that starts past it is an error.
+	pub async fn get(
+		&self,
+		key: &str,
+		range: Option<GetRange>,
+	) -> Result<Option<Read>, StoreError> {
+		let options = GetOptions { range, ..Default::default() };
 		let got = match self.objects.get_opts(&Key::from(key), options).await {
 			Ok(got) => got,
 			Err(object_store::Error::NotFound { .. }) => return Ok(None),

@@ -77,16 +77,31 @@ fn chunk_ranges(range: &Range<u64>) -> ChunkRanges {
 }
 
 /// The length of the stream of `range` (from [`group_range`]) of a file of
-/// `size` bytes: its groups and their proof.
+/// `size` bytes: its groups and their proof, 64 bytes for each parent of
+/// the tree whose groups meet the range. Counted down the tree's edges of
+/// the range, in steps of the order of its depth, not of its groups.
 pub fn stream_len(size: u64, range: &Range<u64>) -> u64 {
-	let ranges = chunk_ranges(range);
-	tree(size)
-		.ranges_pre_order_chunks_iter_ref(&ranges, 0)
-		.map(|item| match item {
-			BaoChunk::Parent { .. } => 64,
-			BaoChunk::Leaf { size, .. } => size as u64,
-		})
-		.sum()
+	if range.is_empty() {
+		return 0;
+	}
+	let groups = range.start / GROUP..range.end.div_ceil(GROUP);
+	(range.end - range.start) + 64 * parents_meeting(0, size.div_ceil(GROUP), &groups)
+}
+
+/// The parents in the subtree of `count` chunk groups from group `first`
+/// whose groups meet `groups`. BLAKE3's left subtree holds the largest
+/// power of two of groups below the count.
+fn parents_meeting(first: u64, count: u64, groups: &Range<u64>) -> u64 {
+	let end = first + count;
+	if count < 2 || groups.end <= first || end <= groups.start {
+		return 0;
+	}
+	if groups.start <= first && end <= groups.end {
+		// A whole subtree of `count` leaves has `count - 1` parents.
+		return count - 1;
+	}
+	let left = 1 << (63 - (count - 1).leading_zeros());
+	1 + parents_meeting(first, left, groups) + parents_meeting(first + left, count - left, groups)
 }
 
 /// Writes the stream of `range` (from [`group_range`]) of `data`, a file of
@@ -476,6 +491,39 @@ mod tests {
 		let mut builder = OutboardBuilder::new(20_000);
 		builder.update(&[0; 19_999]).unwrap();
 		assert!(builder.finish().is_err());
+	}
+
+	/// The stream's length as bao-tree's iterator over its items counts it.
+	fn stream_len_by_items(size: u64, range: &Range<u64>) -> u64 {
+		tree(size)
+			.ranges_pre_order_chunks_iter_ref(&chunk_ranges(range), 0)
+			.map(|item| match item {
+				BaoChunk::Parent { .. } => 64,
+				BaoChunk::Leaf { size, .. } => size as u64,
+			})
+			.sum()
+	}
+
+	#[test]
+	fn the_streams_length_is_counted_down_the_tree_as_its_items_add_up() {
+		let sizes = SIZES.iter().copied().chain([GROUP * 37 + 5, GROUP * 64, GROUP * 1000 + 1]);
+		for size in sizes.filter(|s| *s > 0) {
+			let groups = size.div_ceil(GROUP);
+			for first in (0..groups).step_by((groups as usize / 7).max(1)) {
+				for last in (first + 1..=groups).step_by((groups as usize / 5).max(1)) {
+					let range = group_range(size, first * GROUP, last * GROUP);
+					assert_eq!(
+						stream_len(size, &range),
+						stream_len_by_items(size, &range),
+						"size {size}, range {range:?}"
+					);
+				}
+			}
+		}
+		assert_eq!(
+			stream_len(1 << 50, &group_range(1 << 50, 0, u64::MAX)),
+			(1 << 50) + (1 << 42) - 64
+		);
 	}
 
 	#[test]

@@ -3,7 +3,7 @@
 // and names its Python in CITYCHAIN_S3_PYTHON), so that the exchange tests
 // run on both. The test reads and alters objects directly through it.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from './node.mjs';
 
@@ -20,6 +20,7 @@ function directory(dir) {
     env: {},
     read: (key) => (existsSync(path(key)) ? readFileSync(path(key)) : null),
     write: (key, bytes) => { mkdirSync(dirname(path(key)), { recursive: true }); writeFileSync(path(key), bytes); },
+    remove: (key) => rmSync(path(key), { force: true }),
     async stop() {},
   };
 }
@@ -65,6 +66,7 @@ async function bucket() {
       }
     },
     write: (key, bytes) => boto(endpoint, `s3.put_object(Bucket='${BUCKET}', Key=sys.argv[1], Body=sys.stdin.buffer.read())`, [name(key)], bytes),
+    remove: (key) => boto(endpoint, `s3.delete_object(Bucket='${BUCKET}', Key=sys.argv[1])`, [name(key)]),
     async stop() {
       server.kill('SIGTERM');
       await new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
@@ -75,8 +77,9 @@ async function bucket() {
 /**
  * The store the test runs on: `CITYCHAIN_EXCHANGE_STORE=s3` for a bucket,
  * otherwise a directory under `dir`. `read(key)` is an object's bytes or
- * `null`; `write(key, bytes)` replaces it; `env` is what the gateway and
- * the CLI need to reach it; `arg` is their `--store`.
+ * `null`; `write(key, bytes)` replaces it; `remove(key)` removes it; `env`
+ * is what the gateway and the CLI need to reach it; `arg` is their
+ * `--store`.
  */
 export async function openStore(dir) {
   return process.env.CITYCHAIN_EXCHANGE_STORE === 's3' ? bucket() : directory(dir);

@@ -20,10 +20,11 @@ use citychain_client::{
 	auth::{now_ms, AuthError, Credentials},
 	primitives::access::AccessBasis,
 	rpc::api::{access::Contract, json_name, AccessApiClient, AccountId},
-	store::{object, StoreError},
+	store::{object, GetRange, Read, Store, StoreError},
 };
+use citychain_stac::range::{self, Asked, Wanted};
 use sp_core::crypto::Ss58Codec;
-use std::{net::IpAddr, ops::Range, sync::Arc};
+use std::{net::IpAddr, sync::Arc};
 
 /// A dataset id from the path: decimal digits only, so that nothing but a
 /// number ever reaches the file system.
@@ -313,12 +314,14 @@ pub(crate) async fn deliver(
 		tracing::warn!(target: "delivery", dataset, account = %via.account, status = 404, reason = %e.message, "refused");
 		e.into_response()
 	};
-	let size = match state.store.size(&delivery.key).await {
-		Ok(Some(size)) => size,
+	let ranged = range::asked(asked);
+	let head = method == axum::http::Method::HEAD;
+	let (size, wanted, read) = match locate(&state.store, &delivery.key, &ranged, head).await {
+		Ok(Some(found)) => found,
 		Ok(None) => return missing(),
 		Err(e) => return store_error(e).into_response(),
 	};
-	let (status, range) = match wanted(asked, size) {
+	let (status, range) = match wanted {
 		Wanted::Whole => (StatusCode::OK, 0..size),
 		Wanted::Part(range) => (StatusCode::PARTIAL_CONTENT, range),
 		Wanted::Unsatisfiable => {
@@ -333,15 +336,7 @@ pub(crate) async fn deliver(
 			return refused;
 		},
 	};
-	let body = if method == axum::http::Method::HEAD || range.is_empty() {
-		Body::empty()
-	} else {
-		match state.store.read(&delivery.key, Some(range.clone())).await {
-			Ok(Some(read)) => Body::from_stream(read.bytes),
-			Ok(None) => return missing(),
-			Err(e) => return store_error(e).into_response(),
-		}
-	};
+	let body = read.map_or_else(Body::empty, |read| Body::from_stream(read.bytes));
 	let mut response = Response::new(body);
 	*response.status_mut() = status;
 	tracing::info!(
@@ -354,10 +349,10 @@ pub(crate) async fn deliver(
 		presigned = via.presigned,
 		address = %via.peer,
 		%method,
-		range = %asked.unwrap_or("").chars().take(MAX_RANGE_HEADER).collect::<String>(),
+		range = %asked.unwrap_or("").chars().take(range::MAX_HEADER_LEN).collect::<String>(),
 		status = status.as_u16(),
 		// The bytes sent: none for a HEAD.
-		length = if method == axum::http::Method::HEAD { 0 } else { range.end - range.start },
+		length = if head { 0 } else { range.end - range.start },
 		"delivered"
 	);
 	let headers: &mut HeaderMap = response.headers_mut();
@@ -410,90 +405,62 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
 /// the envelope's overhead, with room to spare.
 pub const MAX_ENVELOPE: u64 = 256;
 
-/// The longest `Range` header read: one range of two 20-digit numbers fits
-/// many times over.
-const MAX_RANGE_HEADER: usize = 100;
-
-/// What a `Range` header asks of a file of `size` bytes.
-#[derive(Debug, PartialEq, Eq)]
-enum Wanted {
-	Whole,
-	Part(Range<u64>),
-	Unsatisfiable,
-}
-
-/// Reads a `Range` header (RFC 9110 §14): one range of bytes, `a-b`, `a-`
-/// or `-n`. A header that is absent, too long, malformed or asks for
-/// several ranges is ignored, as the RFC allows: the whole file is sent.
-fn wanted(header: Option<&str>, size: u64) -> Wanted {
-	let Some(spec) = header
-		.filter(|h| h.len() <= MAX_RANGE_HEADER)
-		.and_then(|h| h.trim().strip_prefix("bytes="))
-		.filter(|spec| !spec.contains(','))
-	else {
-		return Wanted::Whole;
+/// The size of the file `key`, what is served of it as `asked`, and its
+/// bytes (none for a HEAD or an unsatisfiable range); `None` if the store
+/// has no such file. A GET is one request to the store, whose answer tells
+/// the size with the bytes; a range that starts past the end is refused by
+/// the store (S3 answers 416), and the file's size then decides.
+async fn locate(
+	store: &Store,
+	key: &str,
+	asked: &Asked,
+	head: bool,
+) -> Result<Option<(u64, Wanted, Option<Read>)>, StoreError> {
+	let ask = match asked {
+		_ if head => None,
+		Asked::Whole => Some(None),
+		Asked::From(start) => Some(Some(GetRange::Offset(*start))),
+		Asked::Bounded(range) => Some(Some(GetRange::Bounded(range.clone()))),
+		Asked::Last(n) => Some(Some(GetRange::Suffix(*n))),
+		Asked::Nothing => None,
 	};
-	let number = |text: &str| -> Option<u64> {
-		let text = text.trim();
-		(!text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit()))
-			.then(|| text.parse().ok())
-			.flatten()
-	};
-	let Some((first, last)) = spec.split_once('-') else { return Wanted::Whole };
-	let range = match (first.trim().is_empty(), last.trim().is_empty()) {
-		// The last n bytes.
-		(true, false) => match number(last) {
-			Some(0) => return Wanted::Unsatisfiable,
-			Some(n) => size.saturating_sub(n)..size,
-			None => return Wanted::Whole,
-		},
-		(false, true) => match number(first) {
-			Some(start) => start..size,
-			None => return Wanted::Whole,
-		},
-		(false, false) => match (number(first), number(last)) {
-			(Some(start), Some(end)) if start <= end => start..end.saturating_add(1).min(size),
-			_ => return Wanted::Whole,
-		},
-		(true, true) => return Wanted::Whole,
-	};
-	if range.start >= size {
-		return Wanted::Unsatisfiable;
+	let mut failed = None;
+	if let Some(ask) = ask {
+		match store.get(key, ask).await {
+			Ok(Some(read)) => {
+				let wanted = asked.within(read.size);
+				let served = match &wanted {
+					Wanted::Whole => Some(0..read.size),
+					Wanted::Part(range) => Some(range.clone()),
+					Wanted::Unsatisfiable => None,
+				};
+				// The store cuts a range as `within` does; an empty file's
+				// suffix is the exception, unsatisfiable.
+				if served.as_ref() == Some(&read.range) {
+					return Ok(Some((read.size, wanted, Some(read))));
+				}
+			},
+			Ok(None) => return Ok(None),
+			Err(e) => failed = Some(e),
+		}
 	}
-	Wanted::Part(range)
+	let Some(size) = store.size(key).await? else { return Ok(None) };
+	let wanted = asked.within(size);
+	let range = match &wanted {
+		Wanted::Unsatisfiable => return Ok(Some((size, wanted, None))),
+		_ if head => return Ok(Some((size, wanted, None))),
+		Wanted::Whole => None,
+		Wanted::Part(range) => Some(GetRange::Bounded(range.clone())),
+	};
+	if let Some(e) = failed {
+		return Err(e);
+	}
+	Ok(store.get(key, range).await?.map(|read| (size, wanted, Some(read))))
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn one_range_of_bytes_is_served_and_anything_else_is_the_whole_file() {
-		use Wanted::*;
-		let size = 1000;
-		for (header, expected) in [
-			(None, Whole),
-			(Some("bytes=0-99"), Part(0..100)),
-			(Some("bytes=900-"), Part(900..1000)),
-			(Some("bytes=-100"), Part(900..1000)),
-			(Some("bytes=-5000"), Part(0..1000)),
-			(Some("bytes=990-5000"), Part(990..1000)),
-			(Some("bytes=999-999"), Part(999..1000)),
-			(Some("bytes=1000-"), Unsatisfiable),
-			(Some("bytes=-0"), Unsatisfiable),
-			(Some("bytes=5-1"), Whole),
-			(Some("bytes=0-1,5-9"), Whole),
-			(Some("items=0-1"), Whole),
-			(Some("bytes=x-1"), Whole),
-			(Some("bytes=-"), Whole),
-			(Some("bytes=+1-2"), Whole),
-			(Some("bytes=123456789012345678901-"), Whole),
-		] {
-			assert_eq!(wanted(header, size), expected, "{header:?}");
-		}
-		assert_eq!(wanted(Some(&format!("bytes=0-{}", "9".repeat(200))), size), Whole);
-		assert_eq!(wanted(Some("bytes=0-"), 0), Unsatisfiable, "an empty file has no byte 0");
-	}
 
 	#[test]
 	fn only_decimal_ids_reach_the_store() {

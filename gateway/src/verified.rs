@@ -10,12 +10,12 @@
 //! The same signed request and access decision as `GET /data/{dataset}`.
 //! The plain file and its outboard (`<id>/data.obao`, written with the file
 //! by `citychain register --store` and by the upload) are what is served,
-//! from a directory store: an encrypted delivery has no outboard of its own
-//! and is fetched whole from `GET /data/{dataset}`, as is any file of a
-//! gateway whose store is a bucket.
+//! from a directory (read at positions) or a bucket (read by range requests,
+//! `citychain_client::ranged`): an encrypted delivery has no outboard of its
+//! own and is fetched whole from `GET /data/{dataset}`.
 
 use crate::{
-	data::{decide, refused, signed_request, take_nonce},
+	data::{decide, refused, signed_request, store_error, take_nonce},
 	error::ApiError,
 	guard::ClientAddress,
 	AppState,
@@ -28,6 +28,7 @@ use axum::{
 };
 use citychain_client::{
 	primitives::hashing::HashFunction,
+	ranged::{Blocks, Object, Sequential},
 	rpc::api::DatasetsApiClient,
 	store::{object, Location},
 	verified::{self, group_range, outboard_len, stream_len},
@@ -39,41 +40,9 @@ use std::{
 };
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-/// The longest query taken: `start=` and `end=` with 20 digits each.
-const MAX_QUERY: usize = 64;
-
-/// The bytes asked for, from the query: `start` and `end` (exclusive), each
-/// a decimal of at most 20 digits; the query's length is checked first.
+/// The bytes asked for, from the query (`citychain_stac::range::verified`).
 fn wanted(query: Option<&str>) -> Result<Range<u64>, ApiError> {
-	let query = query.unwrap_or("");
-	if query.len() > MAX_QUERY {
-		return Err(ApiError::bad_request("the query is longer than start and end need"));
-	}
-	let (mut start, mut end) = (None, None);
-	for pair in query.split('&').filter(|p| !p.is_empty()) {
-		let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-		let slot = match name {
-			"start" => &mut start,
-			"end" => &mut end,
-			_ => return Err(ApiError::bad_request(format!("unknown parameter {name:?}"))),
-		};
-		if slot.is_some() {
-			return Err(ApiError::bad_request(format!("{name} is given twice")));
-		}
-		if value.is_empty() || value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
-			return Err(ApiError::bad_request(format!("{name} is a decimal byte offset")));
-		}
-		*slot = Some(
-			value
-				.parse::<u64>()
-				.map_err(|_| ApiError::bad_request(format!("{name} out of range")))?,
-		);
-	}
-	let range = start.unwrap_or(0)..end.unwrap_or(u64::MAX);
-	if range.is_empty() {
-		return Err(ApiError::bad_request("start must be below end"));
-	}
-	Ok(range)
+	citychain_stac::range::verified(query).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// What is served: the file's BLAKE3 hash and size, and its chunk groups
@@ -121,36 +90,54 @@ async fn served(state: &AppState, dataset: u64, wanted: Range<u64>) -> Result<Se
 	Ok(Served { root, size, range: group_range(size, wanted.start, wanted.end) })
 }
 
+/// The file and its outboard, as the encoder reads them.
+enum Sources {
+	/// From a directory, read at positions.
+	Files(std::fs::File, std::fs::File),
+	/// From a bucket: the file's range in one request as it streams, the
+	/// outboard in blocks.
+	Objects(Box<(Sequential, Blocks)>),
+}
+
 /// The file and its outboard, opened, when their lengths are the record's.
-/// The encoder reads them at positions of its choosing, so they are read
-/// from a directory store; a bucket's objects would each need a request per
-/// chunk group.
-async fn open(
-	state: &AppState,
-	dataset: u64,
-	size: u64,
-) -> Result<(std::fs::File, std::fs::File), ApiError> {
-	let Location::Dir(store) = state.store.location() else {
-		return Err(ApiError::new(
-			StatusCode::NOT_IMPLEMENTED,
-			format!(
-				"this gateway's store is a bucket, and verified ranges are served from a \
-				 directory store only: fetch dataset {dataset} whole from /data/{dataset}"
-			),
-		));
-	};
+async fn open(state: &AppState, dataset: u64, served: &Served) -> Result<Sources, ApiError> {
+	let size = served.size;
 	let missing = |what: &str| {
 		ApiError::not_found(format!("the provider has not stored dataset {dataset}'s {what} here"))
 	};
-	let open = |name: String| async move {
-		let file = tokio::fs::File::open(store.join(name)).await.ok()?;
-		let len = file.metadata().await.ok()?.len();
-		Some((file.into_std().await, len))
+	let (data_key, outboard_key) = (object::data(dataset), object::outboard(dataset));
+	let (sources, data_len, outboard_len_found) = match state.store.location() {
+		Location::Dir(store) => {
+			let open = |name: &str| {
+				let path = store.join(name);
+				async move {
+					let file = tokio::fs::File::open(path).await.ok()?;
+					let len = file.metadata().await.ok()?.len();
+					Some((file.into_std().await, len))
+				}
+			};
+			let (data, data_len) = open(&data_key).await.ok_or_else(|| missing("file"))?;
+			let (outboard, outboard_len) = open(&outboard_key)
+				.await
+				.ok_or_else(|| missing("BLAKE3 outboard (data.obao)"))?;
+			(Sources::Files(data, outboard), data_len, outboard_len)
+		},
+		Location::Bucket { .. } => {
+			let size_of = |key| async move { state.store.size(key).await.map_err(store_error) };
+			let data_len = size_of(&data_key).await?.ok_or_else(|| missing("file"))?;
+			let outboard_len = size_of(&outboard_key)
+				.await?
+				.ok_or_else(|| missing("BLAKE3 outboard (data.obao)"))?;
+			// Nothing is read before the lengths are checked below.
+			let runtime = tokio::runtime::Handle::current();
+			let object = |key, len| Object::new(state.store.clone(), key, len, runtime.clone());
+			let sources = Sources::Objects(Box::new((
+				Sequential::new(object(data_key, data_len), served.range.clone()),
+				Blocks::new(object(outboard_key, outboard_len)),
+			)));
+			(sources, data_len, outboard_len)
+		},
 	};
-	let (data, data_len) = open(object::data(dataset)).await.ok_or_else(|| missing("file"))?;
-	let (outboard, outboard_len_found) = open(object::outboard(dataset))
-		.await
-		.ok_or_else(|| missing("BLAKE3 outboard (data.obao)"))?;
 	if data_len != size || outboard_len_found != outboard_len(size) {
 		tracing::error!(target: "delivery", dataset, data_len, outboard_len = outboard_len_found, size, "the stored file or outboard does not fit the record");
 		return Err(ApiError::new(
@@ -158,7 +145,7 @@ async fn open(
 			format!("the provider's copy of dataset {dataset} or its outboard is not the registered one"),
 		));
 	}
-	Ok((data, outboard))
+	Ok(sources)
 }
 
 /// A writer that hands what the encoder writes to the response body in
@@ -208,23 +195,25 @@ impl io::Write for ToBody {
 	}
 }
 
-/// The stream of `served` from `data` and `outboard`, encoded on a blocking
-/// thread (the encoder reads by position) as the body is sent.
-fn body(
-	dataset: u64,
-	served: Served,
-	data: std::fs::File,
-	outboard: std::fs::File,
-	slot: OwnedSemaphorePermit,
-) -> Body {
+/// The stream of `served` from `sources`, encoded on a blocking thread (the
+/// encoder reads by position) as the body is sent.
+fn body(dataset: u64, served: Served, sources: Sources, slot: OwnedSemaphorePermit) -> Body {
 	let (sender, mut receiver) = mpsc::channel(4);
 	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
 		let _slot = slot;
 		let mut out = ToBody { sender: sender.clone(), piece: Vec::with_capacity(PIECE), runtime };
-		let result =
-			verified::encode(served.root, served.size, &served.range, &data, &outboard, &mut out)
-				.and_then(|()| io::Write::flush(&mut out));
+		let (root, size, range) = (served.root, served.size, &served.range);
+		let result = match sources {
+			Sources::Files(data, outboard) => {
+				verified::encode(root, size, range, &data, &outboard, &mut out)
+			},
+			Sources::Objects(objects) => {
+				let (data, outboard) = *objects;
+				verified::encode(root, size, range, data, outboard, &mut out)
+			},
+		}
+		.and_then(|()| io::Write::flush(&mut out));
 		if let Err(e) = result {
 			if e.kind() != io::ErrorKind::BrokenPipe {
 				tracing::error!(target: "delivery", dataset, "the verified stream broke off: {e}");
@@ -282,8 +271,8 @@ pub async fn serve(
 	if let Err(e) = take_nonce(&state, &credentials) {
 		return refuse(e);
 	}
-	let (data, outboard) = match open(&state, dataset, served.size).await {
-		Ok(files) => files,
+	let sources = match open(&state, dataset, &served).await {
+		Ok(sources) => sources,
 		Err(e) => return refuse(e),
 	};
 	let length = stream_len(served.size, &served.range);
@@ -299,35 +288,8 @@ pub async fn serve(
 		length,
 		"delivered"
 	);
-	let mut response = body(dataset, served, data, outboard, slot).into_response();
+	let mut response = body(dataset, served, sources, slot).into_response();
 	response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
 	delivery.describe(response.headers_mut());
 	response
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn the_range_is_read_from_a_short_query_of_decimals() {
-		assert_eq!(wanted(None).unwrap(), 0..u64::MAX);
-		assert_eq!(wanted(Some("start=16384")).unwrap(), 16384..u64::MAX);
-		assert_eq!(wanted(Some("end=10&start=2")).unwrap(), 2..10);
-		let long = format!("start=1&end={}", "1".repeat(60));
-		for bad in [
-			"start=-1",
-			"start=0x10",
-			"start=",
-			"start",
-			"start=1&start=2",
-			"begin=1",
-			"start=5&end=5",
-			"start=99999999999999999999",
-			"start=1%30",
-			long.as_str(),
-		] {
-			assert_eq!(wanted(Some(bad)).unwrap_err().status, StatusCode::BAD_REQUEST, "{bad}");
-		}
-	}
 }

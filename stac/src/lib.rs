@@ -13,7 +13,9 @@
 //!   parsed;
 //! - [`query`]: a GET item search's query string;
 //! - [`authorization`]: the gateway's `Authorization` header (signed
-//!   requests and read tokens), read but not verified.
+//!   requests and read tokens), read but not verified;
+//! - [`range`]: the bytes asked of `/data/{dataset}` (a `Range` header)
+//!   and of `/data/{dataset}/verified` (its query).
 //!
 //! And what the node and the gateway both write: [`links`], the links of an
 //! Item, relative to its collection or absolute from the API's public URL,
@@ -29,6 +31,7 @@ pub mod filter;
 pub mod intersects;
 pub mod links;
 pub mod query;
+pub mod range;
 
 pub use bbox::{Bbox, BboxError};
 pub use datetime::{parse_interval, DatetimeError, Interval};

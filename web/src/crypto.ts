@@ -50,10 +50,14 @@ export function sealKey(dataKey: Uint8Array, publicKeyHex: string): string {
   return u8aToHex(seal(dataKey, hexToU8a(publicKeyHex)));
 }
 
-/** Opens a contract's envelope with the department's x25519 secret; throws if it is not the key it was sealed to. */
-export function openEnvelope(envelopeHex: string, secret: Uint8Array): Uint8Array {
-  const key = open(hexToU8a(envelopeHex), encryptionKeyPair(secret));
-  if (!key) throw new Error('this encryption key file does not open the contract\'s key envelope: it is not your department\'s key');
+/**
+ * Opens a key envelope (0x-hex or bare hex: a contract's, or the data key
+ * the gateway hands the owner's officers) with the department's x25519
+ * secret; throws, naming `what` it was, if it is not the key it was sealed to.
+ */
+export function openEnvelope(envelopeHex: string, secret: Uint8Array, what = 'the contract\'s key envelope'): Uint8Array {
+  const key = open(hexToU8a(envelopeHex.startsWith('0x') ? envelopeHex : `0x${envelopeHex}`), encryptionKeyPair(secret));
+  if (!key) throw new Error(`this encryption key file does not open ${what}: it is not your department's key`);
   return key;
 }
 

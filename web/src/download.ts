@@ -1,6 +1,9 @@
 // Download and verify: the file from the provider's gateway with a request
 // signed by the account, decrypted in the browser with the department's
-// encryption key file if it is delivered encrypted, its hash checked against
+// encryption key file if it is delivered encrypted (under a contract whose
+// approval carried a key envelope, or to the owner's officers when their
+// department keeps only the encryption: the gateway then sends the data key
+// sealed to the department in `x-citychain-envelope`), its hash checked against
 // the record, and the receipt reported on chain. The file is written to disk
 // as it arrives (src/save.ts) and hashed (and decrypted) piece by piece, so
 // the page's memory stays the same for any size; a broken connection is
@@ -100,9 +103,12 @@ async function* resumable(first: Response, request: (from: number) => Promise<Re
  */
 export async function downloadPanel(d: Dataset, contract: number | null, confirmed: (c: Contract) => void = () => {}): Promise<HTMLElement> {
   const sealed = contract !== null && (await call('access_get', contract))!.envelope !== null;
+  // The owner's department may keep only the encryption: the key file is asked for, in case.
+  const owner = contract === null && current.membership?.department.id === d.owner;
   const keyFile = h('input', { type: 'file', name: 'key' });
-  const keyField = h('label', { class: 'field', hidden: !sealed }, h('span', {}, 'Your department\'s encryption key file'), keyFile,
-    h('small', {}, 'read in this browser only, never sent'));
+  const keyField = h('label', { class: 'field', hidden: !sealed && !owner }, h('span', {}, 'Your department\'s encryption key file'), keyFile,
+    h('small', {}, owner ? 'needed only if your department keeps this dataset encrypted; read in this browser only, never sent'
+      : 'read in this browser only, never sent'));
   const report = h('input', { type: 'checkbox', name: 'report', checked: contract !== null });
   const choose = h('input', { type: 'checkbox', name: 'choose' });
   const start = h('button', { id: 'download', onclick: () => void run() }, 'Download');
@@ -118,31 +124,67 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
     start, cancel, progress, resuming);
 
   /**
+   * The decryptor of a delivery, from its first answer: under the
+   * contract's data key (`contractKey`, from its envelope) if it has one;
+   * for the owner, under the data key the gateway sent sealed to the
+   * department, opened with the key file; none for a plain file.
+   */
+  async function decryptorFor(r: Response, contractKey: Uint8Array | null): Promise<Decryptor | null> {
+    const encrypted = r.headers.get('x-citychain-encrypted') === 'true';
+    const dataKey = r.headers.get('x-citychain-envelope');
+    if (contractKey && encrypted) return new Decryptor(contractKey);
+    if (!contractKey && encrypted && contract === null && dataKey) {
+      keyField.hidden = false;
+      const file = keyFile.files?.[0];
+      if (!file) throw new Error('Your department keeps this dataset only encrypted: choose its encryption key file, then download again.');
+      const key = await readKeyFile(file, 'the encryption key file');
+      return new Decryptor(openEnvelope(dataKey, key, 'the dataset\'s data key (sealed to your department)'));
+    }
+    if (!encrypted && !contractKey) return null;
+    throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
+  }
+
+  /**
    * Receives the delivery into the file chosen (or the browser's
    * downloads), hashing (and decrypting) it as it comes; the file is kept
    * only if its hash is the record's. Null if the user cancelled.
    */
-  async function receive(name: string, decryptor: Decryptor | null, chosen: FileSystemFileHandle | null): Promise<{ digest: Uint8Array; plain: number; verified: boolean } | null> {
+  async function receive(name: string, contractKey: Uint8Array | null, chosen: FileSystemFileHandle | null): Promise<{ digest: Uint8Array; plain: number; verified: boolean } | null> {
     const controller = new AbortController();
     running = controller;
     start.disabled = true;
     cancel.hidden = false;
     let sink: Sink | null = chosen ? await fileSink(chosen) : null;
+    // Known from the first answer on.
+    let decryptor: Decryptor | null | undefined;
     try {
       // BLAKE3 data delivered plain comes through the verified route: each
       // 16 KiB group is checked against the root on chain as it arrives, and
       // a break resumes at the first group not yet proven.
-      const verified = decryptor === null && d.contentHash.function === 'blake3' && d.size > 0;
+      let verified = contractKey === null && d.contentHash.function === 'blake3' && d.size > 0;
       const request = async (from: number): Promise<Response> => {
         const url = verified ? `${config.gateway}/data/${d.id}/verified?start=${from}` : `${config.gateway}/data/${d.id}`;
         const range: Record<string, string> = from > 0 && !verified ? { range: `bytes=${from}-` } : {};
         const r = await fetch(url, { signal: controller.signal, headers: { authorization: await authorization(current.account!, 'GET', url, config.gateway), ...range } });
+        if (verified && from === 0 && r.status === 409) {
+          // The owner's department keeps this dataset only encrypted: the
+          // whole file comes from /data, decrypted here and hashed.
+          await r.body?.cancel();
+          verified = false;
+          return request(from);
+        }
         if (!r.ok) throw new Error(`The gateway refused: ${(await r.json().catch(() => ({ description: r.statusText }))).description}`);
         if (verified) {
+          decryptor = null;
           const proven = r.body!.pipeThrough(verifiedGroups(d.size, hexToU8a(d.contentHash.digest), from));
           return new Response(proven, { headers: { 'content-length': String(d.size - from) } });
         }
-        if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
+        if (decryptor === undefined) {
+          decryptor = await decryptorFor(r, contractKey).catch(async (err) => {
+            await r.body?.cancel();
+            throw err;
+          });
+        } else if ((r.headers.get('x-citychain-encrypted') === 'true') !== (decryptor !== null)) {
           throw new Error('The gateway\'s delivery does not match the contract (encrypted or not).');
         }
         if (from > 0 && !(r.status === 206 && r.headers.get('content-range')?.startsWith(`bytes ${from}-`))) {
@@ -166,11 +208,12 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       const lost = (at: number, wait: number) => {
         resuming.textContent = `The connection broke after ${bytes(plain)}: resuming from byte ${at} in ${wait / 1000} s…`;
       };
-      for await (const piece of resumable(first, request, (received) => decryptor?.rewind() ?? received, lost, controller.signal)) {
+      const opened = decryptor ?? null;
+      for await (const piece of resumable(first, request, (received) => opened?.rewind() ?? received, lost, controller.signal)) {
         resuming.textContent = '';
-        for (const p of decryptor ? decryptor.push(piece) : [piece]) await put(p);
+        for (const p of opened ? opened.push(piece) : [piece]) await put(p);
       }
-      if (decryptor) await put(decryptor.finish());
+      if (opened) await put(opened.finish());
       const digest = hasher ? hasher.digest() : hexToU8a(d.contentHash.digest);
       if (u8aToHex(digest) === d.contentHash.digest) await sink.close();
       else await sink.abort(new Error('the file does not match the record'));
@@ -196,13 +239,13 @@ export async function downloadPanel(d: Dataset, contract: number | null, confirm
       const chosen = choose.checked ? await chooseFile(name) : null;
       if (choose.checked && !chosen) return;
       const c = contract !== null ? await call('access_get', contract) : null;
-      let decryptor: Decryptor | null = null;
+      let contractKey: Uint8Array | null = null;
       if (c?.envelope) {
         const file = keyFile.files?.[0];
         if (!file) throw new Error('This delivery is encrypted: choose your department\'s encryption key file.');
-        decryptor = new Decryptor(openEnvelope(c.envelope, await readKeyFile(file, 'the encryption key file')));
+        contractKey = openEnvelope(c.envelope, await readKeyFile(file, 'the encryption key file'));
       }
-      const got = await receive(name, decryptor, chosen);
+      const got = await receive(name, contractKey, chosen);
       if (!got) return;
       const { digest, plain, verified } = got;
       const matched = u8aToHex(digest) === d.contentHash.digest;
