@@ -40,11 +40,11 @@ mod fields;
 mod guard;
 mod metrics;
 mod openapi;
+mod parts;
 mod reader;
 mod relay;
 mod stac;
 mod tls;
-mod parts;
 mod upload;
 mod verified;
 
@@ -117,7 +117,14 @@ fn cors(origins: &[String]) -> CorsLayer {
 	};
 	CorsLayer::new()
 		.allow_origin(allow)
-		.allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+		.allow_methods([
+			Method::GET,
+			Method::HEAD,
+			Method::POST,
+			Method::PUT,
+			Method::DELETE,
+			Method::OPTIONS,
+		])
 		.allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE])
 		.expose_headers(
 			[

@@ -115,10 +115,8 @@ impl Metrics {
 			"upload_part_bytes_total",
 			"Bytes of the parts that uploads in parts stored (a part sent again counts again).",
 		);
-		let parts_assembled = single(
-			"uploads_assembled_total",
-			"Uploads in parts assembled into a checked object.",
-		);
+		let parts_assembled =
+			single("uploads_assembled_total", "Uploads in parts assembled into a checked object.");
 		Self {
 			registry,
 			requests,

@@ -61,7 +61,8 @@ fn number(text: &str) -> Result<u64, ApiError> {
 	if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
 		return Err(ApiError::bad_request(format!("{text:?} is not a part number (0, 1, 2 …)")));
 	}
-	text.parse().map_err(|_| ApiError::bad_request("the part number is out of range"))
+	text.parse()
+		.map_err(|_| ApiError::bad_request("the part number is out of range"))
 }
 
 /// The whole object the parts make, for an account that may upload it
@@ -303,7 +304,12 @@ mod tests {
 
 	#[test]
 	fn only_parts_of_their_length_count_as_received() {
-		let want = Expected { key: "7/data".into(), size: PART_SIZE + 10, check: Check::Part, what: "file" };
+		let want = Expected {
+			key: "7/data".into(),
+			size: PART_SIZE + 10,
+			check: Check::Part,
+			what: "file",
+		};
 		let kept = BTreeMap::from([(0, PART_SIZE), (1, 9), (2, 10)]);
 		assert_eq!(whole_parts(&want, &kept), vec![0], "1 is short, 2 beyond the count");
 		let kept = BTreeMap::from([(1, 10), (0, PART_SIZE)]);

@@ -27,6 +27,7 @@ use crate::{
 	guard::ClientAddress,
 	AppState,
 };
+use axum::body::Bytes;
 use axum::{
 	extract::{rejection::QueryRejection, Extension, Path, Query, Request, State},
 	http::StatusCode,
@@ -40,7 +41,6 @@ use citychain_client::{
 	store::{object, Location, StoreError, Writer},
 	verified::OutboardWriter,
 };
-use axum::body::Bytes;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -238,10 +238,9 @@ pub(crate) async fn receive(
 	if let Check::Envelope = want.check {
 		return receive_envelope(state, dataset, request, want).await;
 	}
-	let body = request
-		.into_body()
-		.into_data_stream()
-		.map(|chunk| chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}"))));
+	let body = request.into_body().into_data_stream().map(|chunk| {
+		chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))
+	});
 	write(state, dataset, body, want).await
 }
 
