@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { encryptBytes } from '@citychain/api';
 import { startNode, connect, finalizedAtLeast } from './lib/node.mjs';
 import { authorization, cliOk, startGateway } from './lib/gateway.mjs';
 import { openStore } from './lib/store.mjs';
@@ -180,4 +181,29 @@ test('parts that do not make the registered file are refused and the stored file
   assert.equal((await signed(alice, 'DELETE', `/data/${dataset}/parts`)).status, 204);
   assert.deepEqual(await received(), []);
   assert.equal(store.read(`${dataset}/data.parts/2`), null);
+});
+
+test('the encryption is uploaded in parts beside its key envelope and assembled only if it is one', async () => {
+  const sealed = Buffer.from(encryptBytes(bytes, randomBytes(32)));
+  const parts = Math.ceil(sealed.length / PART);
+  const put = (n, body) => signed(alice, 'PUT', `/data/${dataset}/parts/${n}?part=encrypted`, body);
+  const complete = () => signed(alice, 'POST', `/data/${dataset}/parts/complete?part=encrypted`);
+  // The key envelope first (any 80 bytes: only a consumer's key could tell).
+  assert.equal((await signed(alice, 'PUT', `/data/${dataset}?part=key`, randomBytes(80))).status, 201);
+  const listing = await (await signed(alice, 'GET', `/data/${dataset}/parts?part=encrypted`)).json();
+  assert.deepEqual(listing, { dataset, object: `${dataset}/data.enc`, size: sealed.length, partSize: PART, parts, received: [] });
+  // Not an encryption: refused at completion, and its parts removed.
+  const garbled = Buffer.from(sealed);
+  garbled[0] ^= 1;
+  for (let n = parts - 1; n >= 0; n -= 1) assert.equal((await put(n, garbled.subarray(n * PART, (n + 1) * PART))).status, 201);
+  await refused(await complete(), 400, /not a CityChain encrypted file.*parts were removed/);
+  assert.equal(store.read(`${dataset}/data.enc`), null);
+  for (let n = 0; n < parts; n += 1) assert.equal((await put(n, sealed.subarray(n * PART, (n + 1) * PART))).status, 201);
+  assert.deepEqual(await received('?part=encrypted'), [...Array(parts).keys()]);
+  assert.deepEqual(await received(), [], 'the file\'s parts and the encryption\'s are apart');
+  const done = await complete();
+  assert.equal(done.status, 201);
+  assert.deepEqual(await done.json(), { dataset, object: `${dataset}/data.enc`, size: sealed.length, parts });
+  assert.deepEqual(store.read(`${dataset}/data.enc`), sealed);
+  assert.deepEqual(await received('?part=encrypted'), []);
 });

@@ -65,21 +65,22 @@ fn number(text: &str) -> Result<u64, ApiError> {
 		.map_err(|_| ApiError::bad_request("the part number is out of range"))
 }
 
-/// The whole object the parts make, for an account that may upload it
-/// (see `upload::expected`); a key envelope is small and is stored whole.
+/// A signed request about an upload in parts: its dataset, its signer, and the
+/// whole object the parts make, which the signer may upload (see
+/// `upload::expected`; a key envelope is small and is stored whole).
 async fn whole(
 	state: &AppState,
-	credentials: &Credentials,
-	dataset: u64,
+	(dataset, credentials): (u64, Credentials),
 	target: Result<Query<Target>, QueryRejection>,
-) -> Result<Expected, ApiError> {
+) -> Result<(u64, Credentials, Expected), ApiError> {
 	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
 	if let Some(Part::Key) = target.part {
 		return Err(ApiError::bad_request(
 			"a key envelope is stored whole: PUT /data/{dataset}?part=key",
 		));
 	}
-	upload::expected(state, &credentials.account, dataset, &target).await
+	let want = upload::expected(state, &credentials.account, dataset, &target).await?;
+	Ok((dataset, credentials, want))
 }
 
 /// The parts of `object` kept, by number, with their sizes.
@@ -118,8 +119,8 @@ pub async fn store(
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
-	let whole = whole(&state, &credentials, dataset, target).await?;
+	let (dataset, credentials, whole) =
+		whole(&state, signed_request(&state, &id, peer, &request)?, target).await?;
 	let n = number(&n)?;
 	let bytes = range(whole.size, n).ok_or_else(|| {
 		ApiError::bad_request(format!(
@@ -166,8 +167,8 @@ pub async fn list(
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
 ) -> Result<Json<Value>, ApiError> {
-	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
-	let want = whole(&state, &credentials, dataset, target).await?;
+	let (dataset, credentials, want) =
+		whole(&state, signed_request(&state, &id, peer, &request)?, target).await?;
 	take_nonce(&state, &credentials)?;
 	let received = whole_parts(&want, &kept(&state, &want.key).await?);
 	Ok(Json(json!({
@@ -189,8 +190,8 @@ pub async fn discard(
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
 ) -> Result<StatusCode, ApiError> {
-	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
-	let want = whole(&state, &credentials, dataset, target).await?;
+	let (dataset, credentials, want) =
+		whole(&state, signed_request(&state, &id, peer, &request)?, target).await?;
 	take_nonce(&state, &credentials)?;
 	remove_parts(&state, &want.key).await?;
 	tracing::info!(target: "upload", dataset, object = %want.key, account = %credentials.account, "parts discarded");
@@ -209,8 +210,8 @@ pub async fn complete(
 	target: Result<Query<Target>, QueryRejection>,
 	request: Request,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-	let (dataset, credentials) = signed_request(&state, &id, peer, &request)?;
-	let want = whole(&state, &credentials, dataset, target).await?;
+	let (dataset, credentials, want) =
+		whole(&state, signed_request(&state, &id, peer, &request)?, target).await?;
 	let parts = count(want.size);
 	let received = whole_parts(&want, &kept(&state, &want.key).await?);
 	if received.len() as u64 != parts {
