@@ -220,7 +220,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/data/{dataset}/key", get(upload::key_envelope))
 		.route("/data/{dataset}/parts", get(parts::list).delete(parts::discard))
 		.route("/data/{dataset}/parts/complete", post(parts::complete))
-		.route("/data/{dataset}/parts/{part}", put(parts::store))
+		.route("/data/{dataset}/parts/{n}", put(parts::store))
 		.route("/data/{dataset}/verified", get(verified::serve))
 		.route(relay::PATH, get(relay::open))
 		.route("/health", get(health))

@@ -163,13 +163,13 @@ pub fn document(base: &str) -> Value {
 					"responses": { "204": { "description": "The parts are removed" }, "default": errors() },
 				},
 			},
-			"/data/{dataset}/parts/{part}": {
+			"/data/{dataset}/parts/{n}": {
 				"put": {
 					"summary": "Stores part n (from 0) of the dataset's file, or with ?part=encrypted of its encryption (beside its key envelope): bytes n × 8 MiB up to the next part or the end, with a Content-Length of exactly that; a part sent again replaces the one kept. Authorized as PUT /data/{dataset}",
 					"security": [{ "CityChainSignature": [] }],
 					"parameters": [
 						parameter("dataset", "path", "The dataset's id", decimal.clone()),
-						parameter("part", "path", "The part's number, from 0 to the number of parts less one", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+						parameter("n", "path", "The part's number, from 0 to the number of parts less one", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
 						parts_target(),
 					],
 					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
