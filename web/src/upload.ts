@@ -12,6 +12,13 @@ import { bytes } from './units';
 const PARALLEL = 2;
 /** Tries after a cut before the user is asked to resume. */
 const RETRIES = 4;
+/**
+ * The slowest a part may go (bytes a millisecond, 256 KiB/s) before its
+ * request is given up as stalled and the part sent again; never sooner
+ * than 30 s. A browser that sends a cut request again by itself may not
+ * finish it.
+ */
+const SLOWEST = 256;
 
 /** What the gateway lists of an upload in parts. */
 interface Listing { size: number; partSize: number; parts: number; received: number[] }
@@ -42,7 +49,8 @@ function sleep(ms: number): Promise<void> {
 /** A gateway request signed by `account`; a refusal throws with its reason. */
 async function signed(account: Account, gateway: string, method: string, path: string, body?: Blob): Promise<Response> {
   const url = `${gateway}${path}`;
-  const r = await fetch(url, { method, body, headers: { authorization: await authorization(account, method, url, gateway) } });
+  const signal = body ? AbortSignal.timeout(Math.max(30_000, body.size / SLOWEST)) : undefined;
+  const r = await fetch(url, { method, body, signal, headers: { authorization: await authorization(account, method, url, gateway) } });
   if (r.ok) return r;
   const reason = (await r.json().catch(() => ({ description: r.statusText }))).description;
   // Busy or timed out: a try later may pass, like a cut. A browser sends a
@@ -107,7 +115,8 @@ export async function uploadInParts(account: Account, gateway: string, dataset: 
       status.textContent = `${bytes(body.size)} stored and checked.`;
       return;
     } catch (err) {
-      if (err instanceof Refused || !(err instanceof TypeError)) throw err;
+      const stalled = err instanceof DOMException && err.name === 'TimeoutError';
+      if (err instanceof Refused || !(err instanceof TypeError || stalled)) throw err;
       if (tries < RETRIES) {
         const wait = 1000 * 2 ** tries;
         status.textContent = `The connection broke after ${bytes(done)}: resuming in ${wait / 1000} s…`;
