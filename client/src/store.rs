@@ -11,6 +11,9 @@
 //! <dataset>/data.enc    the file encrypted once, under the dataset's data key
 //! <dataset>/data.key    that key sealed to the owning department's encryption key
 //! <dataset>/data.obao   its BLAKE3 outboard, when its hash is blake3 (`crate::verified`)
+//! <dataset>/data.parts/<n>, <dataset>/data.enc.parts/<n>
+//!                       parts of the file or its encryption received by the
+//!                       gateway's uploads in parts, until they are assembled
 //! ```
 //!
 //! Writes go as multipart uploads of [`PART`] bytes, a few at a time, so a
@@ -64,6 +67,26 @@ pub mod object {
 	/// seal its key to a consumer without encrypting anything again.
 	pub fn key_envelope(dataset: u64) -> String {
 		format!("{dataset}/data.key")
+	}
+
+	/// Part `n` (from 0) of object `object` as an upload in parts received
+	/// it, until the parts are assembled into `object`.
+	pub fn part(object: &str, n: u64) -> String {
+		format!("{}{n}", parts(object))
+	}
+
+	/// The prefix of the names of `object`'s [`part`]s.
+	pub fn parts(object: &str) -> String {
+		format!("{object}.parts/")
+	}
+
+	/// The number of a [`part`] of `object` from its name.
+	pub fn parse_part(object: &str, name: &str) -> Option<u64> {
+		let n = name.strip_prefix(&parts(object))?;
+		if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| b.is_ascii_digit()) {
+			return None;
+		}
+		n.parse().ok()
 	}
 
 	/// A copy encrypted for one contract alone, as stores held them before
@@ -284,6 +307,18 @@ impl Store {
 		Ok(metas.into_iter().map(|m| m.location.to_string()).collect())
 	}
 
+	/// The names and sizes of the objects whose names begin with `prefix`,
+	/// which ends with `/`.
+	pub async fn list_under(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
+		let key = Key::from(prefix.trim_end_matches('/'));
+		let metas: Vec<_> = match self.objects.list(Some(&key)).try_collect().await {
+			Ok(metas) => metas,
+			Err(object_store::Error::NotFound { .. }) => Vec::new(),
+			Err(e) => return Err(e.into()),
+		};
+		Ok(metas.into_iter().map(|m| (m.location.to_string(), m.size)).collect())
+	}
+
 	/// Removes object `key`, if there is one.
 	pub async fn remove(&self, key: &str) -> Result<(), StoreError> {
 		match self.objects.delete(&Key::from(key)).await {
@@ -391,6 +426,16 @@ impl Read {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn parts_are_named_after_their_object() {
+		let object = object::sealed(7);
+		assert_eq!(object::part(&object, 12), "7/data.enc.parts/12");
+		assert_eq!(object::parse_part(&object, "7/data.enc.parts/12"), Some(12));
+		assert_eq!(object::parse_part(&object::data(7), "7/data.enc.parts/12"), None);
+		assert_eq!(object::parse_part(&object, "7/data.enc.parts/x"), None);
+		assert_eq!(object::parse_part(&object, "7/data.enc.parts/"), None);
+	}
 
 	#[test]
 	fn objects_are_named_by_dataset() {

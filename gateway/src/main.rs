@@ -19,7 +19,8 @@
 //! - `/api` (OpenAPI 3.0) and `/api.html`: every route described.
 //! - `PUT /data/{dataset}`: the owning department stores the file, or a
 //!   contract's encrypted delivery, checked against the chain (see the
-//!   `upload` module).
+//!   `upload` module); a large one in parts that resume after a cut
+//!   (`/data/{dataset}/parts…`, see the `parts` module).
 //! - `/explorer/`: the portal, with `--explorer-dir` (see the `explorer`
 //!   module); a browser opening `/` is sent there.
 //! - `GET /rpc`: a signed-in member's portal reaches the node's JSON-RPC
@@ -42,6 +43,7 @@ mod fields;
 mod guard;
 mod metrics;
 mod openapi;
+mod parts;
 mod presigned;
 mod reader;
 mod relay;
@@ -52,7 +54,7 @@ mod verified;
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
-	routing::{get, post},
+	routing::{get, post, put},
 	Json, Router,
 };
 use citychain_client::rpc::Node;
@@ -121,7 +123,14 @@ fn cors(origins: &[String]) -> CorsLayer {
 	};
 	CorsLayer::new()
 		.allow_origin(allow)
-		.allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::OPTIONS])
+		.allow_methods([
+			Method::GET,
+			Method::HEAD,
+			Method::POST,
+			Method::PUT,
+			Method::DELETE,
+			Method::OPTIONS,
+		])
 		.allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::RANGE])
 		.expose_headers(
 			[
@@ -215,6 +224,9 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/search", get(stac::search_get).post(stac::search_post))
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
 		.route("/data/{dataset}/key", get(upload::key_envelope))
+		.route("/data/{dataset}/parts", get(parts::list).delete(parts::discard))
+		.route("/data/{dataset}/parts/complete", post(parts::complete))
+		.route("/data/{dataset}/parts/{n}", put(parts::store))
 		.route("/data/{dataset}/verified", get(verified::serve))
 		.route("/data/{dataset}/presign", post(presigned::presign))
 		.route("/data/{dataset}/presigned", get(presigned::serve))

@@ -40,6 +40,8 @@ pub struct Metrics {
 	duration: HistogramVec,
 	refusals: IntCounterVec,
 	store_errors: IntCounter,
+	part_bytes: IntCounter,
+	parts_assembled: IntCounter,
 	tls_reloads: IntCounterVec,
 	tls_handshake_failures: IntCounterVec,
 }
@@ -104,6 +106,17 @@ impl Metrics {
 		)
 		.expect("valid names");
 		registry.register(Box::new(store_errors.clone())).expect("registered once");
+		let single = |name: &str, help: &str| {
+			let counter = IntCounter::new(name, help).expect("valid names");
+			registry.register(Box::new(counter.clone())).expect("registered once");
+			counter
+		};
+		let part_bytes = single(
+			"upload_part_bytes_total",
+			"Bytes of the parts that uploads in parts stored (a part sent again counts again).",
+		);
+		let parts_assembled =
+			single("uploads_assembled_total", "Uploads in parts assembled into a checked object.");
 		Self {
 			registry,
 			requests,
@@ -111,9 +124,21 @@ impl Metrics {
 			duration,
 			refusals,
 			store_errors,
+			part_bytes,
+			parts_assembled,
 			tls_reloads,
 			tls_handshake_failures,
 		}
+	}
+
+	/// Counts a part of an upload in parts stored, of `bytes`.
+	pub fn part_stored(&self, bytes: u64) {
+		self.part_bytes.inc_by(bytes);
+	}
+
+	/// Counts an upload in parts assembled.
+	pub fn parts_assembled(&self) {
+		self.parts_assembled.inc();
 	}
 
 	/// Counts a failed operation on the data store.

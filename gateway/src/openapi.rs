@@ -39,6 +39,17 @@ fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
 	} })
 }
 
+/// The `part` query of the uploads in parts: the encryption, or (without
+/// it) the registered file.
+fn parts_target() -> Value {
+	parameter(
+		"part",
+		"query",
+		"encrypted: the dataset's one encryption; without it, the registered file",
+		json!({ "type": "string", "enum": ["encrypted"] }),
+	)
+}
+
 /// Item search's parameters in a query string: those the gateway takes.
 fn search_parameters() -> Vec<Value> {
 	citychain_stac::query::SEARCH_FIELDS.iter().map(|p| reference(p)).collect()
@@ -165,6 +176,50 @@ pub fn document(base: &str) -> Value {
 					"responses": {
 						"200": { "description": "The key envelope (80 bytes)", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
 						"204": { "description": "The dataset has no encryption at this gateway yet" },
+						"default": errors(),
+					},
+				},
+			},
+			"/data/{dataset}/parts": {
+				"get": {
+					"summary": "The parts of an upload in parts the gateway keeps, so that a client sends only the others: the object's size, the part size (8 MiB; every part but the last has it), the number of parts and the numbers received (signed; a Publisher of the owner, or with ?part=encrypted a Publisher or Approver)",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parts_target()],
+					"responses": {
+						"200": { "description": "{dataset, object, size, partSize, parts, received: [n, …]}", "content": { "application/json": { "schema": { "type": "object" } } } },
+						"default": errors(),
+					},
+				},
+				"delete": {
+					"summary": "Gives an upload in parts up: removes the parts kept (signed, as the listing)",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parts_target()],
+					"responses": { "204": { "description": "The parts are removed" }, "default": errors() },
+				},
+			},
+			"/data/{dataset}/parts/{n}": {
+				"put": {
+					"summary": "Stores part n (from 0) of the dataset's file, or with ?part=encrypted of its encryption (beside its key envelope): bytes n × 8 MiB up to the next part or the end, with a Content-Length of exactly that; a part sent again replaces the one kept. Authorized as PUT /data/{dataset}",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [
+						parameter("dataset", "path", "The dataset's id", decimal.clone()),
+						parameter("n", "path", "The part's number, from 0 to the number of parts less one", json!({ "type": "string", "pattern": "^[0-9]{1,20}$" })),
+						parts_target(),
+					],
+					"requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+					"responses": {
+						"201": { "description": "Stored: {dataset, object, part, start, size}", "content": { "application/json": { "schema": { "type": "object" } } } },
+						"default": errors(),
+					},
+				},
+			},
+			"/data/{dataset}/parts/complete": {
+				"post": {
+					"summary": "Assembles the parts into the dataset's file (or its encryption), checked as PUT /data/{dataset} checks it, and removes them; 409 names the parts missing; a file the record refuses (400) leaves the stored one as it was and removes the parts",
+					"security": [{ "CityChainSignature": [] }],
+					"parameters": [parameter("dataset", "path", "The dataset's id", decimal.clone()), parts_target()],
+					"responses": {
+						"201": { "description": "Stored: {dataset, object, size, parts}", "content": { "application/json": { "schema": { "type": "object" } } } },
 						"default": errors(),
 					},
 				},

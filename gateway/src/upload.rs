@@ -27,6 +27,7 @@ use crate::{
 	guard::ClientAddress,
 	AppState,
 };
+use axum::body::Bytes;
 use axum::{
 	extract::{rejection::QueryRejection, Extension, Path, Query, Request, State},
 	http::StatusCode,
@@ -40,10 +41,11 @@ use citychain_client::{
 	store::{object, Location, StoreError, Writer},
 	verified::OutboardWriter,
 };
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::{sync::Arc, time::Duration};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// How long an upload may send nothing before it is dropped.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,13 +53,13 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-	part: Option<Part>,
+	pub(crate) part: Option<Part>,
 }
 
 /// What an upload stores besides the registered file (`?part=`).
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Part {
+pub(crate) enum Part {
 	/// The file encrypted once under the dataset's data key.
 	Encrypted,
 	/// That data key sealed to the owning department's encryption key.
@@ -65,26 +67,31 @@ enum Part {
 }
 
 /// What an upload must be.
-struct Expected {
+pub(crate) struct Expected {
 	/// The object's name in the store.
-	key: String,
-	size: u64,
-	check: Check,
+	pub(crate) key: String,
+	pub(crate) size: u64,
+	pub(crate) check: Check,
+	/// What it is, as a refusal names it: "file" or "part".
+	pub(crate) what: &'static str,
 }
 
 /// How an upload is checked before it is kept.
-enum Check {
+pub(crate) enum Check {
 	/// The record's hash function and digest: the registered file.
 	Hash(u64, Vec<u8>),
 	/// It opens as a CityChain encryption.
 	Encrypted,
 	/// A key envelope: its length is all that can be known of it.
 	Envelope,
+	/// A part of an upload in parts: its length, until the parts are
+	/// assembled and checked as the whole they make.
+	Part,
 }
 
 /// Whether `account` holds one of `roles` in department `owner`, which is
 /// active; a refusal says the roles needed `to` do what was asked.
-async fn ensure_role(
+pub(crate) async fn ensure_role(
 	state: &AppState,
 	account: &str,
 	owner: u32,
@@ -110,11 +117,11 @@ async fn ensure_role(
 }
 
 /// The officers who keep a dataset's encryption and its key envelope.
-const KEEPERS: &[Role] = &[Role::Publisher, Role::Approver];
+pub(crate) const KEEPERS: &[Role] = &[Role::Publisher, Role::Approver];
 
 /// Dataset `dataset`'s owner, size and content hash at block `at`, if this
 /// gateway stores the owner's files.
-async fn record(
+pub(crate) async fn record(
 	state: &AppState,
 	dataset: u64,
 	at: sp_core::H256,
@@ -140,7 +147,7 @@ async fn record(
 	Ok((owner, size, (content.code, content.digest.0)))
 }
 
-async fn expected(
+pub(crate) async fn expected(
 	state: &AppState,
 	account: &str,
 	dataset: u64,
@@ -152,7 +159,12 @@ async fn expected(
 	Ok(match target.part {
 		None => {
 			ensure_role(state, account, owner, &[Role::Publisher], at, to).await?;
-			Expected { key: object::data(dataset), size, check: Check::Hash(code, digest) }
+			Expected {
+				key: object::data(dataset),
+				size,
+				check: Check::Hash(code, digest),
+				what: "file",
+			}
 		},
 		Some(Part::Encrypted) => {
 			ensure_role(state, account, owner, KEEPERS, at, to).await?;
@@ -172,6 +184,7 @@ async fn expected(
 				key: object::sealed(dataset),
 				size: crypt::encrypted_len(size),
 				check: Check::Encrypted,
+				what: "file",
 			}
 		},
 		Some(Part::Key) => {
@@ -180,6 +193,7 @@ async fn expected(
 				key: object::key_envelope(dataset),
 				size: (crypt::KEY_LEN + envelope::OVERHEAD) as u64,
 				check: Check::Envelope,
+				what: "file",
 			}
 		},
 	})
@@ -214,12 +228,8 @@ pub async fn key_envelope(
 	})
 }
 
-/// Streams the request's body into the store as `want` says: no longer than
-/// its size, hashed on the way when the record's hash applies, checked
-/// before the object is completed; with its BLAKE3 outboard, made in the
-/// same pass, when the record's hash is blake3. A body refused midway leaves
-/// nothing.
-async fn receive(
+/// Streams the request's body into the store as `want` says (see [`write`]).
+pub(crate) async fn receive(
 	state: &AppState,
 	dataset: u64,
 	request: Request,
@@ -228,14 +238,31 @@ async fn receive(
 	if let Check::Envelope = want.check {
 		return receive_envelope(state, dataset, request, want).await;
 	}
+	let body = request.into_body().into_data_stream().map(|chunk| {
+		chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))
+	});
+	write(state, dataset, body, want).await
+}
+
+/// Streams `body` into the store as `want` says: no longer than its size,
+/// hashed on the way when the record's hash applies, checked before the
+/// object is completed; with its BLAKE3 outboard, made in the same pass,
+/// when the record's hash is blake3. A body refused midway leaves nothing
+/// of it, and the object as it was.
+pub(crate) async fn write(
+	state: &AppState,
+	dataset: u64,
+	body: impl Stream<Item = Result<Bytes, ApiError>> + Unpin,
+	want: &Expected,
+) -> Result<(), ApiError> {
 	let mut out = state.store.write(&want.key).await.map_err(store_error)?;
 	let mut outboard = match &want.check {
 		Check::Hash(code, _) => OutboardWriter::start(&state.store, dataset, *code, want.size)
 			.await
 			.map_err(store_error)?,
-		Check::Encrypted | Check::Envelope => None,
+		Check::Encrypted | Check::Envelope | Check::Part => None,
 	};
-	let received = stream_into(request, &mut out, outboard.as_mut(), want).await;
+	let received = stream_into(body, &mut out, outboard.as_mut(), want).await;
 	// The outboard first: until the file follows, the old file and the new
 	// outboard disagree, which a verified fetch refuses rather than trusts.
 	let kept = match (received, outboard) {
@@ -298,7 +325,7 @@ async fn receive_envelope(
 }
 
 async fn stream_into(
-	request: Request,
+	mut body: impl Stream<Item = Result<Bytes, ApiError>> + Unpin,
 	out: &mut Writer,
 	mut outboard: Option<&mut OutboardWriter>,
 	want: &Expected,
@@ -307,9 +334,8 @@ async fn stream_into(
 		Check::Hash(code, _) => Some(Hasher::new(*code).map_err(|e| {
 			ApiError::new(StatusCode::CONFLICT, format!("the record's hash function: {e}"))
 		})?),
-		Check::Encrypted | Check::Envelope => None,
+		Check::Encrypted | Check::Envelope | Check::Part => None,
 	};
-	let mut body = request.into_body().into_data_stream();
 	let (mut size, mut head) = (0u64, Vec::with_capacity(crypt::MAGIC.len()));
 	loop {
 		let chunk = match tokio::time::timeout(IDLE_TIMEOUT, body.next()).await {
@@ -322,14 +348,10 @@ async fn stream_into(
 				))
 			},
 		};
-		let chunk =
-			chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
+		let chunk = chunk?;
 		size += chunk.len() as u64;
 		if size > want.size {
-			return Err(ApiError::new(
-				StatusCode::PAYLOAD_TOO_LARGE,
-				format!("the file is longer than the {} bytes it must be", want.size),
-			));
+			return Err(too_long(want));
 		}
 		if head.len() < crypt::MAGIC.len() {
 			let take = (crypt::MAGIC.len() - head.len()).min(chunk.len());
@@ -344,10 +366,7 @@ async fn stream_into(
 		out.write(&chunk).await.map_err(store_error)?;
 	}
 	if size != want.size {
-		return Err(ApiError::bad_request(format!(
-			"the file has {size} bytes; the record says {}",
-			want.size
-		)));
+		return Err(too_short(size, want));
 	}
 	let digest = hasher.map(|h| h.finish());
 	match (&want.check, digest) {
@@ -363,14 +382,26 @@ async fn stream_into(
 	}
 }
 
-fn store_error(e: StoreError) -> ApiError {
+pub(crate) fn store_error(e: StoreError) -> ApiError {
 	crate::metrics::get().store_error();
 	tracing::error!(target: "upload", "cannot write to the data store: {e}");
 	ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "the gateway cannot write to its data store")
 }
 
+fn too_long(want: &Expected) -> ApiError {
+	ApiError::new(
+		StatusCode::PAYLOAD_TOO_LARGE,
+		format!("the {} is longer than the {} bytes it must be", want.what, want.size),
+	)
+}
+
+fn too_short(size: u64, want: &Expected) -> ApiError {
+	let whose = if let Check::Part = want.check { "it must have" } else { "the record says" };
+	ApiError::bad_request(format!("the {} has {size} bytes; {whose} {}", want.what, want.size))
+}
+
 /// The body's stated length: present, and the length the file must have.
-fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
+pub(crate) fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
 	let stated = request
 		.headers()
 		.get(axum::http::header::CONTENT_LENGTH)
@@ -385,16 +416,10 @@ fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
 		.and_then(|v| v.parse::<u64>().ok())
 		.ok_or_else(|| ApiError::bad_request("the Content-Length is not a number"))?;
 	if stated > want.size {
-		return Err(ApiError::new(
-			StatusCode::PAYLOAD_TOO_LARGE,
-			format!("the file is longer than the {} bytes it must be", want.size),
-		));
+		return Err(too_long(want));
 	}
 	if stated < want.size {
-		return Err(ApiError::bad_request(format!(
-			"the file has {stated} bytes; the record says {}",
-			want.size
-		)));
+		return Err(too_short(stated, want));
 	}
 	Ok(())
 }
@@ -402,7 +427,7 @@ fn stated_length(request: &Request, want: &Expected) -> Result<(), ApiError> {
 /// Room in the data store for `size` more bytes. A directory's file system
 /// must keep `store_reserve` free after them and after what the uploads
 /// under way may still write; a bucket grows as it is written.
-fn room_for(state: &AppState, size: u64) -> Result<Room<'_>, ApiError> {
+pub(crate) fn room_for(state: &AppState, size: u64) -> Result<Room<'_>, ApiError> {
 	let reserve = state.settings.store_reserve;
 	let free = match state.store.location() {
 		Location::Dir(dir) => fs2::available_space(dir).map_err(|e| store_error(e.into()))?,
@@ -422,7 +447,7 @@ fn room_for(state: &AppState, size: u64) -> Result<Room<'_>, ApiError> {
 
 /// Room kept in the data store for an upload under way: the bytes it may
 /// still write count as taken for the uploads beside it.
-struct Room<'a> {
+pub(crate) struct Room<'a> {
 	state: &'a AppState,
 	size: u64,
 }
@@ -432,6 +457,16 @@ impl Drop for Room<'_> {
 		let mut pending = self.state.pending_upload_bytes.lock().expect("upload bytes poisoned");
 		*pending = pending.saturating_sub(self.size);
 	}
+}
+
+/// One of the `max_uploads` slots, or a refusal (not a queue).
+pub(crate) fn upload_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+	state.uploads.clone().try_acquire_owned().map_err(|_| {
+		ApiError::new(
+			StatusCode::SERVICE_UNAVAILABLE,
+			"the gateway receives as many uploads as it may at once; try again shortly",
+		)
+	})
 }
 
 /// `PUT /data/{dataset}[?contract=<id>]`. In order: the signature, the
@@ -449,12 +484,7 @@ pub async fn store(
 	let Query(target) = target.map_err(|e| ApiError::bad_request(e.body_text()))?;
 	let want = expected(&state, &credentials.account, dataset, &target).await?;
 	stated_length(&request, &want)?;
-	let _slot = state.uploads.clone().try_acquire_owned().map_err(|_| {
-		ApiError::new(
-			StatusCode::SERVICE_UNAVAILABLE,
-			"the gateway receives as many uploads as it may at once; try again shortly",
-		)
-	})?;
+	let _slot = upload_slot(&state)?;
 	let _room = room_for(&state, want.size)?;
 	take_nonce(&state, &credentials)?;
 	if let Err(e) = receive(&state, dataset, request, &want).await {

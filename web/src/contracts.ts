@@ -8,6 +8,7 @@ import { call, config, departments } from './chain';
 import * as stac from './stac';
 import { departmentName } from './stac';
 import { accountLabel, keyEnvelope, storeAtGateway } from './accounts';
+import { uploadInParts, uploadView } from './upload';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
 import { encryptFile, hashFile, openEnvelope, readKeyFile, sealKey } from './crypto';
@@ -107,6 +108,7 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
   let envelope: Promise<Uint8Array | null> | null = null;
   const ownEnvelope = () => (envelope ??= keyEnvelope(current.account!, config.gateway, d.id));
   const progress = h('progress', { hidden: true, max: d.size, value: 0 });
+  const upload = uploadView();
   const syncExtra = async () => {
     extra.hidden = !sealed.checked;
     if (!sealed.checked) return;
@@ -126,7 +128,7 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
   void syncExtra();
   const form = h('form', { class: 'decide' }, h('h3', {}, 'Decide'),
     c.policy === 'restricted' ? h('p', {}, `Restricted: ${missing(c)} still needed.`) : null,
-    isProvider ? h('label', { class: 'check' }, sealed, 'attach a key envelope (deliver encrypted)') : null, extra, progress,
+    isProvider ? h('label', { class: 'check' }, sealed, 'attach a key envelope (deliver encrypted)') : null, extra, progress, upload.element,
     field('Reason (needed to reject)', h('textarea', { name: 'reason', rows: 2, maxlength: 256 })),
     h('div', { class: 'choices' }, h('button', { type: 'submit', name: 'approve' }, 'Approve'), h('button', { type: 'button', class: 'danger', onclick: async () => {
       const reason = String(new FormData(form).get('reason') ?? '').trim();
@@ -178,7 +180,8 @@ function approveForm(c: Contract, d: Dataset): HTMLElement {
           throw new Error(`The gateway did not take the key: ${(err as Error).message}`);
         }
         envelope = Promise.resolve(ownKey);
-        await storeAtGateway(current.account!, config.gateway, `/data/${d.id}?part=encrypted`, encrypted)
+        progress.hidden = true;
+        await uploadInParts(current.account!, config.gateway, d.id, true, encrypted, upload)
           .catch((err: Error) => { throw new Error(`The gateway did not store the encryption: ${err.message}`); });
       }
       await send(`Approve contract ${c.id} with an envelope`, (api) => api.tx.access.approveRequest(c.id, sealKey(key, consumerKey)), current.account!);

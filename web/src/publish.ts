@@ -7,7 +7,7 @@
 // new dataset's id.
 import { chainApi, config } from './chain';
 import * as stac from './stac';
-import { storeAtGateway } from './accounts';
+import { uploadInParts, uploadView } from './upload';
 import { current, refusal } from './state';
 import { send, eventId, failure } from './tx';
 import { DEFAULT_HASH, HASHES, hashFile } from './crypto';
@@ -39,6 +39,7 @@ export async function openPublish(predecessor?: number): Promise<void> {
   const fileInput = h('input', { type: 'file', name: 'file', required: true });
   const hashInfo = h('small', { class: 'hash-info' }, 'choose the file: its hash and size are computed here');
   const progress = h('progress', { hidden: true, value: 0, max: 1 });
+  const upload = uploadView();
   const extentText = h('span', { class: 'extent' }, extent ? bboxText(extent) : 'not set');
   const setExtent = (b: Bbox | null, source: string) => {
     if (!b) return void note(form, 'error', `${source}: no coordinates found.`);
@@ -102,7 +103,7 @@ export async function openPublish(predecessor?: number): Promise<void> {
       field('Access policy', select('policy', [['Open', 'Open'], ['ApprovalRequired', 'Approval required'], ['Restricted', 'Restricted']], 'ApprovalRequired')),
       field('Sensitivity', select('sensitivity', [['Public', 'Public'], ['Internal', 'Internal'], ['Confidential', 'Confidential'], ['Secret', 'Secret']], 'Internal'))),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'store', checked: true }), 'store the file at this gateway for consumers'),
-    h('button', { type: 'submit' }, predecessor === undefined ? 'Register' : 'Publish version'));
+    h('button', { type: 'submit' }, predecessor === undefined ? 'Register' : 'Publish version'), upload.element);
   const named = <T extends HTMLElement = HTMLInputElement>(name: string) => form.querySelector<T>(`[name=${name}]`)!;
 
   /** Checks every field with the chain's rules, marking each that fails; whether all pass. */
@@ -177,7 +178,7 @@ export async function openPublish(predecessor?: number): Promise<void> {
       }
       const stored = f.get('store');
       if (stored) {
-        await storeAtGateway(current.account!, config.gateway, `/data/${id}`, file.file)
+        await uploadInParts(current.account!, config.gateway, id, false, file.file, upload)
           .catch((e: Error) => { throw new Error(`Dataset ${id} is on chain, but the gateway did not store the file: ${e.message}`); });
       }
       flash('ok', `${before ? `Published version ${before.version + 1} of “${description.title}”` : `Registered “${description.title}”`} as dataset ${id}. `

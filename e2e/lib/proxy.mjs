@@ -1,0 +1,51 @@
+// A TCP proxy in front of the gateway that counts what clients send it and
+// can cut the connection that carries a given byte: how the upload tests
+// check that a cut upload resumes without sending again what was stored.
+import { createServer, connect } from 'node:net';
+
+/**
+ * Listens on `port` and passes every connection to `target` (a port on
+ * 127.0.0.1). `sent` counts the bytes clients sent on connections whose
+ * first bytes do not start with one of `uncounted` (e.g. `GET /rpc`, the
+ * portal's relay to the node); `cutAt(n)` makes the counted connection
+ * that reaches `sent` = n be dropped there (both ways), once; `cuts` says
+ * how many were.
+ */
+export function sendCountingProxy(port, target, { uncounted = [] } = {}) {
+  const state = { url: `http://127.0.0.1:${port}`, sent: 0, cuts: 0 };
+  let cut = Infinity;
+  state.cutAt = (n) => { cut = n; };
+  const open = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    let counted = null;
+    const drop = () => { client.destroy(); upstream.destroy(); };
+    client.on('data', (data) => {
+      counted ??= !uncounted.some((p) => data.subarray(0, p.length).toString('latin1') === p);
+      if (counted && state.sent + data.length >= cut) {
+        const before = cut - state.sent;
+        upstream.write(data.subarray(0, before));
+        state.sent = cut;
+        cut = Infinity;
+        state.cuts += 1;
+        return void drop();
+      }
+      if (counted) state.sent += data.length;
+      if (!upstream.write(data)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    upstream.pipe(client);
+    client.on('end', () => upstream.end());
+    client.on('error', drop);
+    upstream.on('error', drop);
+  });
+  state.stop = () => new Promise((r) => {
+    server.close(r);
+    for (const socket of open) socket.destroy();
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(state)));
+}
