@@ -2,7 +2,6 @@
 //! its multicodec code, computed while streaming.
 
 use crate::{rpc::invalid, Result};
-use blake2::{digest::consts::U32, Blake2b, Blake2b512};
 use citychain_primitives::hashing::HashFunction;
 use sha2::{Digest, Sha256, Sha512};
 use sha3::{Keccak256, Sha3_256};
@@ -17,8 +16,8 @@ pub enum Hasher {
 	Sha2_512(Sha512),
 	Sha3_256(Sha3_256),
 	Keccak256(Keccak256),
-	Blake2b256(Blake2b<U32>),
-	Blake2b512(Blake2b512),
+	/// blake2b-256 or blake2b-512: the state knows its length.
+	Blake2b(Box<blake2b_simd::State>),
 	Blake3(Box<blake3::Hasher>),
 }
 
@@ -32,8 +31,8 @@ impl Hasher {
 			HashFunction::Sha2_512 => Self::Sha2_512(Sha512::new()),
 			HashFunction::Sha3_256 => Self::Sha3_256(Sha3_256::new()),
 			HashFunction::Keccak256 => Self::Keccak256(Keccak256::new()),
-			HashFunction::Blake2b256 => Self::Blake2b256(Blake2b::new()),
-			HashFunction::Blake2b512 => Self::Blake2b512(Blake2b512::new()),
+			HashFunction::Blake2b256 => Self::Blake2b(blake2b(32)),
+			HashFunction::Blake2b512 => Self::Blake2b(blake2b(64)),
 			HashFunction::Blake3 => Self::Blake3(Box::default()),
 		})
 	}
@@ -44,8 +43,9 @@ impl Hasher {
 			Self::Sha2_512(h) => h.update(data),
 			Self::Sha3_256(h) => h.update(data),
 			Self::Keccak256(h) => h.update(data),
-			Self::Blake2b256(h) => h.update(data),
-			Self::Blake2b512(h) => h.update(data),
+			Self::Blake2b(h) => {
+				h.update(data);
+			},
 			Self::Blake3(h) => {
 				h.update(data);
 			},
@@ -58,11 +58,15 @@ impl Hasher {
 			Self::Sha2_512(h) => h.finalize().to_vec(),
 			Self::Sha3_256(h) => h.finalize().to_vec(),
 			Self::Keccak256(h) => h.finalize().to_vec(),
-			Self::Blake2b256(h) => h.finalize().to_vec(),
-			Self::Blake2b512(h) => h.finalize().to_vec(),
+			Self::Blake2b(h) => h.finalize().as_bytes().to_vec(),
 			Self::Blake3(h) => h.finalize().as_bytes().to_vec(),
 		}
 	}
+}
+
+/// An unkeyed blake2b of `length` bytes.
+fn blake2b(length: usize) -> Box<blake2b_simd::State> {
+	Box::new(blake2b_simd::Params::new().hash_length(length).to_state())
 }
 
 /// The digest under `code` of everything `input` yields, and its length.
