@@ -170,6 +170,16 @@ async function contractState(id, state) {
   throw new Error(`contract ${id} did not become ${state}`);
 }
 
+/** Bob's department asks for `dataset` and Alice approves it plain; resolves with the contract once approved. */
+async function grantedToBob(dataset, purpose) {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const requested = (await submit(api, api.tx.access.requestAccess(dataset, purpose, 10 * DAY, null), keyring.addFromUri('//Bob'))).events;
+  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
+  await submit(api, api.tx.access.approveRequest(contract, null), keyring.addFromUri('//Alice'));
+  await contractState(contract, 'approved');
+  return contract;
+}
+
 /** Clicks Download on `page` and returns the first note its panel shows: its kind (ok, error, info) and text. */
 async function downloadNote(page) {
   await page.click('#download');
@@ -808,8 +818,7 @@ test('an owner publishes a new version, deprecates and withdraws it; a request i
 });
 
 test('a tampered delivery shows a mismatch and reports it on chain', async () => {
-  const keyring = new Keyring({ type: 'sr25519' });
-  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const content = Buffer.from('id,noise\n1,55\n');
   const ev = (await submit(api, api.tx.datasets.registerDataset(
     { title: 'Noise samples', description: 'x', topic: 'Environment', keywords: [], uri: 'https://nrp.example/noise.csv', license: { expression: 'CC0-1.0', url: null } },
@@ -818,10 +827,7 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
   const dataset = ev.find((e) => api.events.datasets.DatasetRegistered.is(e)).data.dataset.toNumber();
   mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
   writeFileSync(join(dataDir, 'store', String(dataset), 'data'), Buffer.from('id,noise\n1,35\n')); // altered after registration
-  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'check', 10 * DAY, null), bob)).events;
-  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
-  await submit(api, api.tx.access.approveRequest(contract, null), alice);
-  await contractState(contract, 'approved');
+  const contract = await grantedToBob(dataset, 'check');
 
   const { page } = users.Bob;
   await go(page, `#/contract/${contract}`);
@@ -840,17 +846,12 @@ test('a tampered delivery shows a mismatch and reports it on chain', async () =>
 });
 
 test('a BLAKE3 delivery is checked 16 KiB by 16 KiB as it arrives, and stops at a tampered group', async () => {
-  const keyring = new Keyring({ type: 'sr25519' });
-  const bob = keyring.addFromUri('//Bob');
   const file = join(dataDir, 'lidar.bin');
   writeFileSync(file, randomBytes(300_000));
   const dataset = Number(await cliOk(node.endpoint, ['register', file, '--title', 'Lidar strips', '--topic', 'elevation',
     '--license', 'CC-BY-4.0', '--uri', `${gateway.url}/data/lidar.bin`, '--bbox', '116.3,39.8,116.5,40.0', '--start', '2024-01-01',
     '--hash', 'blake3', '--store', join(dataDir, 'store')], { suri: '//Alice' }));
-  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'flood model', 10 * DAY, null), bob)).events;
-  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
-  await submit(api, api.tx.access.approveRequest(contract, null), keyring.addFromUri('//Alice'));
-  await contractState(contract, 'approved');
+  const contract = await grantedToBob(dataset, 'flood model');
 
   const { page } = users.Bob;
   await go(page, `#/contract/${contract}`);
@@ -880,10 +881,7 @@ test('a consumer makes a link for GIS tools, which reads the file without signin
   const dataset = await register(alice, { title, policy: 'ApprovalRequired', sensitivity: 'Internal' });
   mkdirSync(join(dataDir, 'store', String(dataset)), { recursive: true });
   writeFileSync(join(dataDir, 'store', String(dataset), 'data'), `${title}\nhttps://city.example/data.csv\n`);
-  const requested = (await submit(api, api.tx.access.requestAccess(dataset, 'canopy map', 10 * DAY, null), bob)).events;
-  const contract = requested.find((e) => api.events.access.AccessRequested.is(e)).data.contract.toNumber();
-  await submit(api, api.tx.access.approveRequest(contract, null), alice);
-  await contractState(contract, 'approved');
+  const contract = await grantedToBob(dataset, 'canopy map');
 
   const { page } = users.Bob;
   await go(page, `#/contract/${contract}`);

@@ -182,7 +182,7 @@ async fn store_file(
 ) -> Result<String, Failure> {
 	let name = object::data(dataset);
 	let mut input = tokio::fs::File::open(file).await?;
-	let mut writer = store.write(&name).await?;
+	let mut writer = store.write(&name, content.size).await?;
 	let mut outboard =
 		OutboardWriter::start(store, dataset, content.hash_code, content.size).await?;
 	let copied = copy_with_outboard(&mut input, &mut writer, outboard.as_mut()).await;
@@ -484,7 +484,8 @@ async fn encrypt_once(
 		),
 	};
 	let mut hasher = hash::Hasher::new(content.code)?;
-	let mut writer = store.write(&object::sealed(dataset)).await?;
+	let sealed_len = crypt::encrypted_len(record.size.unwrap_or_default());
+	let mut writer = store.write(&object::sealed(dataset), sealed_len).await?;
 	let bar = bytes_bar(record.size.unwrap_or_default(), "encrypting");
 	let sealed = writer
 		.seal_from(key, input, |piece| {

@@ -16,8 +16,9 @@
 //!                       gateway's uploads in parts, until they are assembled
 //! ```
 //!
-//! Writes go as multipart uploads of [`PART`] bytes, a few at a time, so a
-//! file of any size passes through in bounded memory; an object appears only
+//! Writes go as multipart uploads of [`PART`] bytes (larger for an object of
+//! over [`MAX_PARTS`] of them: [`part_size`]), a few at a time, so a file of
+//! any size passes through in bounded memory; an object appears only
 //! when its upload completes (S3 completes a multipart upload at once, the
 //! local store renames its staging file), so a reader never sees half a
 //! file, and an upload refused midway leaves nothing.
@@ -33,10 +34,24 @@ use object_store::{
 use std::{ops::Range, path::PathBuf, sync::Arc};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Bytes of one part of a multipart upload (S3 takes parts of 5 MiB and more).
+/// Bytes of one part of a multipart upload of up to [`MAX_PARTS`] × 8 MiB
+/// (S3 takes parts of 5 MiB and more); a larger object has larger parts
+/// ([`part_size`]).
 pub const PART: usize = 8 << 20;
+/// Parts one multipart upload may have (S3's limit).
+pub const MAX_PARTS: u64 = 10_000;
 /// Parts of one upload in flight at once.
 const PARTS_IN_FLIGHT: usize = 2;
+/// The part size of a multipart upload of `size` bytes: [`PART`], or for an
+/// object over [`MAX_PARTS`] parts of it, whole MiB that make at most
+/// [`MAX_PARTS`] parts (a 1 TB file: parts of 96 MiB). A writer holds about
+/// [`PARTS_IN_FLIGHT`] + 1 parts in memory.
+pub fn part_size(size: u64) -> usize {
+	const MIB: u64 = 1 << 20;
+	let least = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+	usize::try_from(least).map_or(usize::MAX, |least| least.max(PART))
+}
+
 /// Bytes a local file is read in at a time.
 const READ_CHUNK: usize = 256 << 10;
 
@@ -266,10 +281,11 @@ impl Store {
 		Ok(Some(Read { size, range, bytes }))
 	}
 
-	/// Starts writing object `key`; it appears when [`Writer::finish`] completes.
-	pub async fn write(&self, key: &str) -> Result<Writer, StoreError> {
+	/// Starts writing object `key`, of about `size` bytes (which sets the
+	/// size of its parts); it appears when [`Writer::finish`] completes.
+	pub async fn write(&self, key: &str, size: u64) -> Result<Writer, StoreError> {
 		let upload = self.objects.put_multipart(&Key::from(key)).await?;
-		Ok(Writer(WriteMultipart::new_with_chunk_size(upload, PART)))
+		Ok(Writer(WriteMultipart::new_with_chunk_size(upload, part_size(size))))
 	}
 
 	/// Object `key` whole, if there is one of at most `max` bytes; a larger
@@ -469,7 +485,7 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
 		let body: Vec<u8> = (0..PART * 2 + 1000).map(|i| (i % 251) as u8).collect();
-		let mut writer = store.write("7/data").await.unwrap();
+		let mut writer = store.write("7/data", 0).await.unwrap();
 		for piece in body.chunks(100_000) {
 			writer.write(piece).await.unwrap();
 		}
@@ -490,7 +506,7 @@ mod tests {
 		let key = crypt::data_key();
 		for len in [0, 1, crypt::CHUNK, crypt::CHUNK + 1, 3 * crypt::CHUNK] {
 			let plain: Vec<u8> = (0..len).map(|i| (i % 7) as u8).collect();
-			let (mut writer, mut seen) = (store.write("1/data.enc").await.unwrap(), 0);
+			let (mut writer, mut seen) = (store.write("1/data.enc", 0).await.unwrap(), 0);
 			let read = writer.seal_from(&key, &plain[..], |p| seen += p.len()).await.unwrap();
 			writer.finish().await.unwrap();
 			assert_eq!((read, seen), (len as u64, len));
@@ -515,7 +531,7 @@ mod tests {
 	async fn an_aborted_upload_leaves_nothing() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
-		let mut writer = store.write("7/data").await.unwrap();
+		let mut writer = store.write("7/data", 0).await.unwrap();
 		writer.write(&[1; 1000]).await.unwrap();
 		writer.abort().await;
 		assert_eq!(store.size("7/data").await.unwrap(), None);
@@ -535,5 +551,17 @@ mod tests {
 				}
 			})
 			.collect()
+	}
+
+	#[test]
+	fn parts_grow_with_the_object_to_stay_within_s3s_count() {
+		assert_eq!(part_size(0), PART);
+		assert_eq!(part_size(MAX_PARTS * PART as u64), PART, "80 GB in 8 MiB parts");
+		for size in [MAX_PARTS * PART as u64 + 1, 1_000_000_000_000, 5 << 40] {
+			let part = part_size(size) as u64;
+			assert!(part > PART as u64 && part % (1 << 20) == 0, "{size}: {part}");
+			assert!(size.div_ceil(part) <= MAX_PARTS, "{size} in parts of {part}");
+		}
+		assert_eq!(part_size(1_000_000_000_000), 96 << 20, "a 1 TB file");
 	}
 }

@@ -372,7 +372,7 @@ impl OutboardWriter {
 		if code != HashFunction::Blake3.code() {
 			return Ok(None);
 		}
-		let out = store.write(&object::outboard(dataset)).await?;
+		let out = store.write(&object::outboard(dataset), outboard_len(size)).await?;
 		Ok(Some(Self { builder: OutboardBuilder::new(size), out }))
 	}
 

@@ -255,7 +255,7 @@ pub(crate) async fn write(
 	body: impl Stream<Item = Result<Bytes, ApiError>> + Unpin,
 	want: &Expected,
 ) -> Result<(), ApiError> {
-	let mut out = state.store.write(&want.key).await.map_err(store_error)?;
+	let mut out = state.store.write(&want.key, want.size).await.map_err(store_error)?;
 	let mut outboard = match &want.check {
 		Check::Hash(code, _) => OutboardWriter::start(&state.store, dataset, *code, want.size)
 			.await
