@@ -144,10 +144,14 @@ test('the OpenAPI document is valid and describes every route the gateway serves
   assert.equal(check.stdout.trim(), 'valid', check.stderr);
   // Bob's first public dataset, in department-1.
   const id = String(PER_DEPARTMENT);
-  for (const path of Object.keys(doc.paths)) {
-    const concrete = path.replace('{collectionId}', 'department-1').replace('{featureId}', id).replace('{dataset}', id);
-    const r = await fetch(`${gateway.url}${concrete}`);
-    assert.ok(r.status !== 404 && r.status !== 405 && r.status < 500, `${path}: ${r.status}`);
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const concrete = path.replace('{collectionId}', 'department-1').replace('{featureId}', id).replace('{dataset}', id).replace('{n}', '0');
+    // Each method the document gives the path, unsigned and without a body:
+    // served (or refused for what it lacks), never unknown.
+    for (const method of Object.keys(item).filter((m) => ['get', 'put', 'post', 'delete'].includes(m))) {
+      const r = await fetch(`${gateway.url}${concrete}`, { method: method.toUpperCase() });
+      assert.ok(r.status !== 404 && r.status !== 405 && r.status < 500, `${method} ${path}: ${r.status}`);
+    }
   }
   const page = await fetch(landing.links.find((l) => l.rel === 'service-doc').href);
   assert.match(page.headers.get('content-type'), /text\/html/);
