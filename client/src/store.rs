@@ -559,7 +559,7 @@ mod tests {
 		assert_eq!(part_size(MAX_PARTS * PART as u64), PART, "80 GB in 8 MiB parts");
 		for size in [MAX_PARTS * PART as u64 + 1, 1_000_000_000_000, 5 << 40] {
 			let part = part_size(size) as u64;
-			assert!(part > PART as u64 && part % (1 << 20) == 0, "{size}: {part}");
+			assert!(part > PART as u64 && part.is_multiple_of(1 << 20), "{size}: {part}");
 			assert!(size.div_ceil(part) <= MAX_PARTS, "{size} in parts of {part}");
 		}
 		assert_eq!(part_size(1_000_000_000_000), 96 << 20, "a 1 TB file");
