@@ -29,7 +29,7 @@ use std::{net::IpAddr, sync::Arc};
 /// A dataset id from the path: decimal digits only, so that nothing but a
 /// number ever reaches the file system.
 pub fn dataset_id(text: &str) -> Result<u64, ApiError> {
-	if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+	if !range::digits(text) {
 		return Err(ApiError::bad_request("a dataset id is a decimal number"));
 	}
 	text.parse().map_err(|_| ApiError::bad_request("dataset id out of range"))

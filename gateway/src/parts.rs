@@ -58,7 +58,7 @@ pub fn range(size: u64, n: u64) -> Option<Range<u64>> {
 
 /// A part's number from its path: a decimal of at most 20 digits.
 fn number(text: &str) -> Result<u64, ApiError> {
-	if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+	if !citychain_stac::range::digits(text) {
 		return Err(ApiError::bad_request(format!("{text:?} is not a part number (0, 1, 2 …)")));
 	}
 	text.parse()

@@ -253,9 +253,7 @@ fn parse(dataset: u64, query: Option<&str>) -> Result<(Link, blake3::Hash), ApiE
 	}
 	let number = |name: &str, text: Option<&str>| -> Result<Option<u64>, ApiError> {
 		text.map(|t| {
-			(t.len() <= 20 && !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-				.then(|| t.parse().ok())
-				.flatten()
+			citychain_stac::range::decimal(t)
 				.ok_or_else(|| ApiError::bad_request(format!("the link's {name} is not a number")))
 		})
 		.transpose()

@@ -23,12 +23,12 @@ pub const MAX_QUERY_LEN: usize = 64;
 pub const MAX_DIGITS: usize = 20;
 
 /// Decimal digits, at least one and at most [`MAX_DIGITS`].
-fn digits(text: &str) -> bool {
+pub fn digits(text: &str) -> bool {
 	!text.is_empty() && text.len() <= MAX_DIGITS && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A decimal of at most [`MAX_DIGITS`] digits that fits a `u64`.
-fn decimal(text: &str) -> Option<u64> {
+pub fn decimal(text: &str) -> Option<u64> {
 	digits(text).then(|| text.parse().ok()).flatten()
 }
 
