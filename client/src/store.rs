@@ -376,31 +376,34 @@ impl Writer {
 	}
 
 	/// Writes everything `input` yields encrypted under `key` (see
-	/// `crate::crypt`); `seen` gets each piece of plaintext. The plaintext
-	/// bytes read.
+	/// `crate::crypt`), a batch of chunks at a time; `seen` gets each piece
+	/// of plaintext before it is sealed. The plaintext bytes read.
 	pub async fn seal_from(
 		&mut self,
 		key: &[u8; crypt::KEY_LEN],
 		mut input: impl AsyncRead + Unpin,
 		mut seen: impl FnMut(&[u8]),
 	) -> crate::Result<u64> {
-		let mut sealer = crypt::Sealer::new(key);
-		self.write(sealer.header()).await?;
-		let (mut chunk, mut next) = (vec![0u8; crypt::CHUNK], vec![0u8; crypt::CHUNK]);
-		let mut len = fill(&mut input, &mut chunk).await?;
+		let (mut stream, header) = crypt::Stream::seal(key);
+		self.write(&header).await?;
+		let (mut batch, mut ahead) = (vec![0u8; crypt::BATCH], vec![0u8; crypt::BATCH]);
+		let mut plain = fill_chunks(&mut input, &mut batch).await?;
 		let mut total = 0;
 		loop {
-			seen(&chunk[..len]);
-			total += len as u64;
-			// A full chunk is the last only if nothing follows it.
-			let next_len = if len == crypt::CHUNK { fill(&mut input, &mut next).await? } else { 0 };
-			if next_len == 0 {
-				self.write(&sealer.last(&chunk[..len])?).await?;
+			// A full batch is the last only if nothing follows it.
+			let full = plain == crypt::BATCH_CHUNKS * crypt::CHUNK;
+			let next = if full { fill_chunks(&mut input, &mut ahead).await? } else { 0 };
+			let last = next == 0;
+			let segments = &mut batch[..crypt::laid_len(plain, last)];
+			crypt::plain_parts(segments).for_each(&mut seen);
+			stream.seal_segments(segments, last)?;
+			self.write(segments).await?;
+			total += plain as u64;
+			if last {
 				return Ok(total);
 			}
-			self.write(&sealer.next(&chunk)?).await?;
-			std::mem::swap(&mut chunk, &mut next);
-			len = next_len;
+			std::mem::swap(&mut batch, &mut ahead);
+			plain = next;
 		}
 	}
 
@@ -418,14 +421,22 @@ impl Writer {
 	}
 }
 
-/// Reads until `buf` is full or the input ends; the bytes read.
-async fn fill(input: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads into the chunks' places of `segments` (see `crate::crypt`) until
+/// they are full or the input ends; the bytes read.
+async fn fill_chunks(
+	input: &mut (impl AsyncRead + Unpin),
+	segments: &mut [u8],
+) -> std::io::Result<usize> {
 	let mut filled = 0;
-	while filled < buf.len() {
-		match input.read(&mut buf[filled..]).await? {
-			0 => break,
-			n => filled += n,
+	for place in crypt::plain_parts_mut(segments) {
+		let mut done = 0;
+		while done < place.len() {
+			match input.read(&mut place[done..]).await? {
+				0 => return Ok(filled + done),
+				n => done += n,
+			}
 		}
+		filled += done;
 	}
 	Ok(filled)
 }
@@ -504,7 +515,8 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Store::open(Location::Dir(dir.path().into())).unwrap();
 		let key = crypt::data_key();
-		for len in [0, 1, crypt::CHUNK, crypt::CHUNK + 1, 3 * crypt::CHUNK] {
+		let batch = crypt::BATCH_CHUNKS * crypt::CHUNK;
+		for len in [0, 1, crypt::CHUNK, crypt::CHUNK + 1, 3 * crypt::CHUNK, batch, 2 * batch + 3] {
 			let plain: Vec<u8> = (0..len).map(|i| (i % 7) as u8).collect();
 			let (mut writer, mut seen) = (store.write("1/data.enc", 0).await.unwrap(), 0);
 			let read = writer.seal_from(&key, &plain[..], |p| seen += p.len()).await.unwrap();
@@ -512,9 +524,7 @@ mod tests {
 			assert_eq!((read, seen), (len as u64, len));
 			let sealed = std::fs::read(dir.path().join("1/data.enc")).unwrap();
 			assert_eq!(sealed.len() as u64, crypt::encrypted_len(len as u64), "{len}");
-			let mut opened = Vec::new();
-			crypt::decrypt(&key, &sealed[..], &mut opened, |_| {}).unwrap();
-			assert_eq!(opened, plain, "{len}");
+			assert_eq!(crypt::tests::open(&key, &sealed, 1000).unwrap(), plain, "{len}");
 		}
 	}
 
