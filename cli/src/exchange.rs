@@ -153,6 +153,52 @@ fn media_type(path: &Path) -> String {
 		.unwrap_or_else(|| "application/octet-stream".into())
 }
 
+/// Receives `response`'s body into `path`, no more than `limit` bytes,
+/// decrypted under `key` if there is one (each chunk checked before it is
+/// written) and hashed with `code` on the way; the digest of what was
+/// written, and its size.
+async fn receive(
+	response: reqwest::Response,
+	limit: u64,
+	key: Option<&[u8; crypt::KEY_LEN]>,
+	code: u64,
+	path: &Path,
+) -> Result<(Vec<u8>, u64), Failure> {
+	let mut file = BufWriter::with_capacity(crypt::SEGMENT, File::create(path)?);
+	let mut hasher = hash::Hasher::new(code)?;
+	let mut size = 0u64;
+	let mut keep = |plain: &[u8]| -> citychain_client::Result<()> {
+		hasher.update(plain);
+		size += plain.len() as u64;
+		Ok(file.write_all(plain)?)
+	};
+	let mut opener = key.map(crypt::Opener::new);
+	let what = if key.is_some() { "downloading, decrypting" } else { "downloading" };
+	let bar = bytes_bar(response.content_length().unwrap_or(0), what);
+	let mut body = response.bytes_stream();
+	let mut received = 0u64;
+	while let Some(piece) = body.next().await {
+		let piece = piece.map_err(|e| Error::Connection(format!("download interrupted: {e}")))?;
+		received += piece.len() as u64;
+		if received > limit {
+			return Err(Failure::Refused(format!(
+				"the gateway sent more than the {limit} bytes the dataset can be; download stopped"
+			)));
+		}
+		match &mut opener {
+			Some(opener) => opener.push(&piece, &mut keep)?,
+			None => keep(&piece)?,
+		}
+		bar.inc(piece.len() as u64);
+	}
+	if let Some(opener) = opener {
+		opener.finish(&mut keep)?;
+	}
+	bar.finish_and_clear();
+	file.flush()?;
+	Ok((hasher.finish(), size))
+}
+
 /// The digest of `path` under `code`, with a progress bar; and its size.
 fn digest_file(path: &Path, code: u64, what: &str) -> Result<(Vec<u8>, u64), Failure> {
 	let file = File::open(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
@@ -624,78 +670,45 @@ pub async fn fetch(ctx: &Context, a: FetchArgs) -> Result<(), Failure> {
 	let contract = delivered_contract(ctx, &signer, a.dataset, &response).await?;
 	// No more than the record's size (encrypted: with its framing).
 	let limit = if encrypted { crypt::encrypted_len(size) } else { size };
-	let key_file = match (encrypted, a.encryption_key.as_deref()) {
+	// The data key, for an encrypted delivery: from the contract's envelope,
+	// or the owner's own.
+	let key = match (encrypted, a.encryption_key.as_deref()) {
+		(false, _) => None,
 		(true, None) => {
 			return Err(Failure::Usage(
 				"the data is encrypted for your department: give --encryption-key FILE".into(),
 			))
 		},
-		(_, file) => file,
+		(true, Some(key_file)) => {
+			let sealed = match contract {
+				Some(contract) => {
+					let record =
+						found(ctx.node.contract(contract, None).await?, "contract", contract)?;
+					record.envelope.map(|e| e.0).ok_or_else(|| {
+						Failure::Refused(format!("contract {contract} carries no key envelope"))
+					})?
+				},
+				None => own_envelope.ok_or_else(|| {
+					Failure::Refused(
+						"an encrypted delivery with neither a contract nor a key envelope".into(),
+					)
+				})?,
+			};
+			let secret = keys::read_encryption_key(key_file)?;
+			let key: [u8; crypt::KEY_LEN] =
+				envelope::open(&sealed, &secret)?.try_into().map_err(|_| {
+					Failure::Refused("the envelope does not hold a 32-byte data key".into())
+				})?;
+			Some(key)
+		},
 	};
 
-	let download = a.out.with_extension("download");
-	let mut file = BufWriter::new(File::create(&download)?);
-	let bar = bytes_bar(response.content_length().unwrap_or(0), "downloading");
-	let mut body = response.bytes_stream();
-	let mut received = 0u64;
-	while let Some(chunk) = body.next().await {
-		let chunk = chunk.map_err(|e| Error::Connection(format!("download interrupted: {e}")))?;
-		received += chunk.len() as u64;
-		if received > limit {
-			drop(file);
-			let _ = fs::remove_file(&download);
-			return Err(Failure::Refused(format!(
-				"the gateway sent more than the {limit} bytes dataset {} can be; download stopped",
-				a.dataset
-			)));
-		}
-		file.write_all(&chunk)?;
-		bar.inc(chunk.len() as u64);
-	}
-	file.flush()?;
-	drop(file);
-	bar.finish_and_clear();
-
-	let plain = if let (true, Some(key_file)) = (encrypted, key_file) {
-		let sealed = match contract {
-			Some(contract) => {
-				let record = found(ctx.node.contract(contract, None).await?, "contract", contract)?;
-				record.envelope.map(|e| e.0).ok_or_else(|| {
-					Failure::Refused(format!("contract {contract} carries no key envelope"))
-				})?
-			},
-			None => own_envelope.ok_or_else(|| {
-				Failure::Refused(
-					"an encrypted delivery with neither a contract nor a key envelope".into(),
-				)
-			})?,
-		};
-		let secret = keys::read_encryption_key(key_file)?;
-		let key: [u8; crypt::KEY_LEN] =
-			envelope::open(&sealed, &secret)?.try_into().map_err(|_| {
-				Failure::Refused("the envelope does not hold a 32-byte data key".into())
-			})?;
-		let decrypted = a.out.with_extension("decrypted");
-		let input = File::open(&download)?;
-		let bar = bytes_bar(input.metadata()?.len(), "decrypting");
-		let result = crypt::decrypt(
-			&key,
-			BufReader::new(input),
-			BufWriter::new(File::create(&decrypted)?),
-			|n| bar.inc(n),
-		);
-		bar.finish_and_clear();
-		fs::remove_file(&download)?;
-		if let Err(e) = result {
-			let _ = fs::remove_file(&decrypted);
-			return Err(e.into());
-		}
-		decrypted
-	} else {
-		download
-	};
-
-	let (digest, size) = digest_file(&plain, code, "verifying")?;
+	// One pass: each piece is decrypted (a batch of chunks at a time, each
+	// chunk checked), hashed and written as it arrives.
+	let plain = a.out.with_extension("download");
+	let (digest, size) = receive(response, limit, key.as_ref(), code, &plain)
+		.await
+		.inspect_err(|_| drop(fs::remove_file(&plain)))?;
 	let matched = digest == expected;
 	report_receipt(ctx, contract, a.no_confirm, code, digest.clone(), matched).await?;
 	if matched {
