@@ -32,11 +32,19 @@ fn part_file(out: &Path) -> PathBuf {
 	PathBuf::from(name)
 }
 
-/// The response body, read on the blocking thread that decodes it.
+/// The response body, read on the blocking thread that decodes it: the
+/// pieces that had arrived together come in one message (one wake-up).
 struct BodyReader<B> {
-	receiver: mpsc::Receiver<io::Result<B>>,
+	receiver: mpsc::Receiver<Vec<io::Result<B>>>,
+	pieces: std::vec::IntoIter<io::Result<B>>,
 	piece: Option<B>,
 	at: usize,
+}
+
+impl<B> BodyReader<B> {
+	fn new(receiver: mpsc::Receiver<Vec<io::Result<B>>>) -> Self {
+		Self { receiver, pieces: Vec::new().into_iter(), piece: None, at: 0 }
+	}
 }
 
 impl<B: AsRef<[u8]>> Read for BodyReader<B> {
@@ -50,8 +58,12 @@ impl<B: AsRef<[u8]>> Read for BodyReader<B> {
 					return Ok(n);
 				}
 			}
+			if let Some(piece) = self.pieces.next() {
+				(self.piece, self.at) = (Some(piece?), 0);
+				continue;
+			}
 			match self.receiver.blocking_recv() {
-				Some(piece) => (self.piece, self.at) = (Some(piece?), 0),
+				Some(pieces) => self.pieces = pieces.into_iter(),
 				None => return Ok(0),
 			}
 		}
@@ -97,20 +109,23 @@ pub async fn fetch(
 
 	let bar = bytes_bar(size, "downloading");
 	bar.set_position(kept);
-	let (sender, receiver) = mpsc::channel(16);
+	let (sender, receiver) = mpsc::channel(4);
 	let decoding = {
 		let (bar, range) = (bar.clone(), range.clone());
 		tokio::task::spawn_blocking(move || {
-			let body = BodyReader { receiver, piece: None, at: 0 };
+			let body = BodyReader::new(receiver);
 			verified::decode(root, size, &range, kept, body, &mut file, |n| bar.inc(n))
 				.and_then(|()| Ok(file.sync_all()?))
 		})
 	};
-	let mut body = response.bytes_stream();
-	while let Some(piece) = body.next().await {
+	let mut body = response.bytes_stream().ready_chunks(16);
+	while let Some(pieces) = body.next().await {
 		// A broken connection ends the stream where it broke.
-		let piece = piece.map_err(|e| io::Error::new(io::ErrorKind::UnexpectedEof, e));
-		if sender.send(piece).await.is_err() {
+		let pieces = pieces
+			.into_iter()
+			.map(|piece| piece.map_err(|e| io::Error::new(io::ErrorKind::UnexpectedEof, e)))
+			.collect();
+		if sender.send(pieces).await.is_err() {
 			// The decoder stopped at a bad group: read no further.
 			break;
 		}
@@ -169,13 +184,12 @@ mod tests {
 	#[test]
 	fn the_body_reader_yields_the_pieces_in_order_then_their_error() {
 		let (sender, receiver) = mpsc::channel(4);
-		sender.try_send(Ok(vec![1, 2, 3])).unwrap();
-		sender.try_send(Ok(vec![4])).unwrap();
+		sender.try_send(vec![Ok(vec![1, 2, 3])]).unwrap();
 		sender
-			.try_send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut")))
+			.try_send(vec![Ok(vec![4]), Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut"))])
 			.unwrap();
 		drop(sender);
-		let mut reader = BodyReader { receiver, piece: None, at: 0 };
+		let mut reader = BodyReader::new(receiver);
 		let mut out = [0u8; 2];
 		assert_eq!(reader.read(&mut out).unwrap(), 2);
 		assert_eq!(reader.read(&mut out).unwrap(), 1);

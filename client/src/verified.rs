@@ -204,8 +204,18 @@ pub fn decode(
 	mut progress: impl FnMut(u64),
 ) -> Result<(), VerifyError> {
 	let ranges = chunk_ranges(range);
+	// Consecutive groups checked are written together, up to 1 MiB a write;
+	// those checked before a failure are written before it is returned.
+	let mut checked = Checked { at: range.start, bytes: Vec::with_capacity(WRITE) };
 	for item in DecodeResponseIter::new(root, tree(size), &mut encoded, &ranges) {
-		match item? {
+		let item = match item {
+			Ok(item) => item,
+			Err(e) => {
+				checked.write(&mut data, &mut progress)?;
+				return Err(e.into());
+			},
+		};
+		match item {
 			BaoContentItem::Parent(parent) => {
 				let left = node_offset(parent.node)..parent.node.mid().to_bytes();
 				let kept = left.end <= held.min(range.start);
@@ -214,14 +224,38 @@ pub fn decode(
 				}
 			},
 			BaoContentItem::Leaf(leaf) => {
-				data.write_all_at(leaf.offset, &leaf.data)?;
-				progress(leaf.data.len() as u64);
+				let next = checked.at + checked.bytes.len() as u64;
+				if next != leaf.offset || checked.bytes.len() + leaf.data.len() > WRITE {
+					checked.write(&mut data, &mut progress)?;
+					checked.at = leaf.offset;
+				}
+				checked.bytes.extend_from_slice(&leaf.data);
 			},
 		}
 	}
+	checked.write(&mut data, &mut progress)?;
 	match encoded.read(&mut [0u8; 1])? {
 		0 => Ok(()),
 		_ => Err(VerifyError::TooLong),
+	}
+}
+
+/// The most bytes [`decode`] writes at once.
+const WRITE: usize = 1 << 20;
+
+/// Consecutive bytes checked and not yet written, from offset `at`.
+struct Checked {
+	at: u64,
+	bytes: Vec<u8>,
+}
+
+impl Checked {
+	fn write(&mut self, data: &mut impl WriteAt, progress: &mut impl FnMut(u64)) -> io::Result<()> {
+		data.write_all_at(self.at, &self.bytes)?;
+		progress(self.bytes.len() as u64);
+		self.at += self.bytes.len() as u64;
+		self.bytes.clear();
+		Ok(())
 	}
 }
 
