@@ -52,6 +52,7 @@ declare -A MAX_LEN=(
 	[auth_header]=512
 	[stac_query]=16384
 	[range]=256
+	[presigned]=512
 )
 # Words libFuzzer splices into inputs (fuzz/dicts/<name>.dict).
 declare -A DICT=(
@@ -60,8 +61,9 @@ declare -A DICT=(
 	[stac_query]=cql2
 	[intersects]=geojson
 	[range]=range
+	[presigned]=presigned
 )
-TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query range})
+TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query range presigned})
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -15,7 +15,8 @@
 //! - [`authorization`]: the gateway's `Authorization` header (signed
 //!   requests and read tokens), read but not verified;
 //! - [`range`]: the bytes asked of `/data/{dataset}` (a `Range` header)
-//!   and of `/data/{dataset}/verified` (its query).
+//!   and of `/data/{dataset}/verified` (its query);
+//! - [`presigned`]: the query of a presigned link (`/data/{dataset}/presigned`).
 //!
 //! And what the node and the gateway both write: [`links`], the links of an
 //! Item, relative to its collection or absolute from the API's public URL,
@@ -30,6 +31,7 @@ pub mod datetime;
 pub mod filter;
 pub mod intersects;
 pub mod links;
+pub mod presigned;
 pub mod query;
 pub mod range;
 
