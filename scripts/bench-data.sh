@@ -10,7 +10,10 @@
 #   owner fetch + verify, blake3 verified stream  cat FILE | b3sum
 #   owner fetch + verify, blake2b whole file      cat FILE | b2sum
 #   resumed fetch, cut at 50 %                     bytes the gateway sent / file
-#   approve --store, the approval that encrypts   openssl speed -evp chacha20-poly1305 (64 KiB)
+#   encryption alone: sealing, opening in memory  openssl speed -evp chacha20-poly1305 (64 KiB)
+#     (citychain-crypt-bench: the CLI's code, 4 MiB batches on every core)
+#   approve --store, the approval that encrypts   cat|hash and the AEAD, one after the other
+#     (it hashes what it encrypts, to check it against the chain)
 #   store with N contracts                        its encryption's bytes / file
 #   consumer fetch + decrypt + verify             cat|hash and the AEAD, one after the other
 #
@@ -51,7 +54,7 @@
 # says so). The check is made again before each size and store. To stay within 2 times the file, the provider keeps
 # only the encryption once the owner's paths are measured (docs/exchange.md
 # allows it), and the encryption is removed from the store once the consumer
-# has downloaded it, before it decrypts.
+# has the file (its fetch decrypts as it downloads: no second copy).
 #
 # Timing: `fetch` runs with --no-confirm (its receipt is a transaction that
 # waits for a finalized block, seconds whatever the size); the approval that
@@ -100,6 +103,8 @@ else
 	ensure_prerequisites
 	build_node
 fi
+CRYPT_BIN="$(dirname "$CLI_BIN")/citychain-crypt-bench"
+[ -x "$CRYPT_BIN" ] || die "$CRYPT_BIN is not an executable (cargo build --workspace --bins makes it)"
 missing=()
 for tool in b3sum:b3sum /usr/bin/time:time openssl:openssl curl:curl; do
 	command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
@@ -319,6 +324,12 @@ row_bytes() {
 	ratio=$(awk -v b="$3" -v s="$SIZE" 'BEGIN { printf "%.4f", b / s }')
 	ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | $2 | ${6:-—} | ${5:-—} | $ratio (≤ $4) | ${CLI_KIB:+$CPU_S} | | ${CLI_KIB:+$(mib "$CLI_KIB")} | ${GW_KIB:+$(mib "$GW_KIB")} | $(verdict "bytes:$(awk -v r="$ratio" -v a="$4" 'BEGIN { print (r <= a) }')" ${CLI_KIB:+"RSS:$(rss_ok "$CLI_KIB" "$GW_KIB")"}) |")
 }
+# row_memory PATH MBPS: a throughput row of the encryption in memory, against the AEAD alone.
+row_memory() {
+	local ratio
+	ratio=$(awk -v m="$2" -v b="$AEAD" 'BEGIN { printf "%.2f", m / b }')
+	ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | — | $2 | AEAD: $AEAD | $ratio | — | — | — | — | $(verdict "ratio:$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) }')") |")
+}
 row_na() { ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | — | — | — | — | — | — | — | — | n/a: $2 |"); }
 
 # The baselines, on the file itself: MB/s of `cat FILE | TOOL`, by the clock
@@ -426,8 +437,10 @@ resumed_fetch() {
 		"$(awk -v b="$SIZE" -v s="$secs" 'BEGIN { printf "%.0f", b / 1e6 / s }')"
 }
 
-# approve_all HASH: the consumers request; the first approval encrypts (a
-# row), the others seal the same key; then the store's bytes (a row).
+# approve_all HASH BASE_NAME HASH_MBPS HASH_CPU_MBPS: the consumers request;
+# the first approval encrypts (a row: it hashes what it encrypts, so its
+# baseline is the hash and the AEAD one after the other), the others seal
+# the same key; then the store's bytes (a row).
 approve_all() {
 	local i contracts=() first
 	request() { cli "//BenchConsumer$1" request "$DATASET" --purpose "benchmark" --term 100000 >"$WORK/contract$1"; }
@@ -438,7 +451,7 @@ approve_all() {
 	timed //Alice approve "${contracts[0]}" --store "$STORE_ARG" --encryption-key "$KEYS/provider.x25519"
 	wait "$first" || die "the encryption did not appear in the store"
 	T_END=$(cat "$WORK/enc-done")
-	row "approve --store: encrypts once, $1 (until stored)" "$(seconds)" "AEAD" "$AEAD" "$AEADC"
+	row "approve --store: encrypts once, $1 (until stored)" "$(seconds)" "$2+AEAD" "$(serial "$3" "$AEAD")" "$(serial "$4" "$AEADC")"
 	local t0
 	t0=$(now)
 	for i in "${contracts[@]:1}"; do
@@ -456,27 +469,14 @@ approve_all() {
 }
 
 # consumer_fetch HASH BASE_NAME HASH_MBPS HASH_CPU_MBPS: the first consumer fetches,
-# decrypts and verifies. The provider keeps only the encryption from now on,
-# and it leaves the store once the consumer has it all (disk).
+# decrypts and verifies, in one pass. The provider keeps only the encryption
+# from now on, and it leaves the store once the consumer has the file (disk).
 consumer_fetch() {
-	local out="$WORK/consumer.out" enc_len
+	local out="$WORK/consumer.out"
 	objects rm "$DATASET/data" $([ "$1" = blake3 ] && echo "$DATASET/data.obao")
-	enc_len=$(encrypted_len "$SIZE")
-	# The phases, seen from outside: the download is complete, then
-	# decrypted (the download removed), then verified (the file named).
-	(
-		while (($(stat -c %s "$WORK/consumer.download" 2>/dev/null || echo 0) < enc_len)); do sleep 0.02; done
-		now >"$WORK/downloaded"
-		objects rm "$DATASET/data.enc"
-		while [ -e "$WORK/consumer.download" ]; do sleep 0.02; done
-		now >"$WORK/decrypted"
-	) &
-	local watcher=$!
 	timed //BenchConsumer1 fetch "$DATASET" --gateway "$GATEWAY" --out "$out" \
 		--encryption-key "$KEYS/consumer1.x25519" --no-confirm
-	wait "$watcher"
-	log "$(awk -v a="$T_START" -v d="$(cat "$WORK/downloaded")" -v x="$(cat "$WORK/decrypted")" -v z="$T_END" \
-		'BEGIN { printf "consumer fetch: download %.1f s, decrypt %.1f s, verify %.1f s", d - a, x - d, z - x }')"
+	objects rm "$DATASET/data.enc"
 	[ "$(stat -c %s "$out")" = "$SIZE" ] || die "the consumer's fetch is not the file"
 	rm -f "$out"
 	row "consumer fetch + decrypt + verify, $1" "$(seconds)" "$2+AEAD" "$(serial "$3" "$AEAD")" "$(serial "$4" "$AEADC")"
@@ -500,7 +500,7 @@ dataset_paths() { # HASH DATASET
 		row_na "owner fetch + verify, $hash, verified stream" "a bucket store answers /verified with 501 (docs/exchange.md)"
 		row_na "fetch cut at 50 % and resumed" "resuming is the verified stream's, a directory store's"
 	fi
-	approve_all "$hash"
+	approve_all "$hash" "$base_name" "$base" "$base_cpu"
 	consumer_fetch "$hash" "$base_name" "$base" "$base_cpu"
 	objects rm "$DATASET/data.key"
 }
@@ -531,6 +531,11 @@ run_one() {
 	read -r AEAD AEADC < <(aead_mbps)
 	log "  cat|b3sum $B3 MB/s ($B3C per CPU second), cat|b2sum $B2 ($B2C), AEAD $AEAD ($AEADC)"
 	BASELINES+=("| $STORE | $(size_name "$SIZE") | $B3 ($B3C) | $B2 ($B2C) | $AEAD ($AEADC) | $(cut -d' ' -f1-3 /proc/loadavg) |")
+	log "the encryption alone, in memory (at most 1 GiB)"
+	local sealing opening
+	read -r sealing opening < <("$CRYPT_BIN" --mib $((SIZE >> 20 < 1024 ? (SIZE >> 20) + 1 : 1024)) | awk '{ printf "%s ", $2 } END { print "" }')
+	row_memory "encryption alone: seal, in memory, every core (citychain-crypt-bench)" "$sealing"
+	row_memory "decryption alone: open, in memory, every core (citychain-crypt-bench)" "$opening"
 	if [ "${WITH_B2[$STORE:$SIZE]}" = 1 ]; then
 		log "registering the blake2b dataset"
 		register blake2b-256
