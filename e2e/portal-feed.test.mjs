@@ -78,6 +78,7 @@ test("Alice saves a search; Bob's matching dataset shows in her portal within tw
   await page.waitForSelector('#badge:not([hidden])', { timeout: 30_000 });
   const finalized = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
   assert.ok(finalized <= match.block + 2, `shown at finalized #${finalized}, registered in #${match.block}`);
+  console.log(`portal feed: ${JSON.stringify({ registeredIn: match.block, shownAtFinalized: finalized })}`);
   assert.equal(await page.textContent('#badge'), '1', 'the match only, not the bus stops');
 
   await page.click('a[href="#/notifications"]');

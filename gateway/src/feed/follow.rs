@@ -170,6 +170,23 @@ async fn route(
 	Ok(deliveries)
 }
 
+/// The new datasets `ids` a saved search may match: those among the ids it
+/// names (a list or comma-separated text), if it names any.
+fn candidates(saved: Option<&Value>, ids: &[u64]) -> Vec<Value> {
+	let saved: Option<Vec<String>> = match saved {
+		Some(Value::Array(saved)) => {
+			Some(saved.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+		},
+		Some(Value::String(saved)) => Some(saved.split(',').map(|s| s.trim().to_owned()).collect()),
+		_ => None,
+	};
+	ids.iter()
+		.map(u64::to_string)
+		.filter(|i| saved.as_ref().is_none_or(|saved| saved.contains(i)))
+		.map(Value::from)
+		.collect()
+}
+
 /// Which of the datasets `ids` saved search `search` matches, for its
 /// account `reader`, at block `hash`: the node's STAC search with the
 /// saved parameters and these ids (within the saved ids, if it names some).
@@ -181,19 +198,7 @@ async fn matching(
 	hash: H256,
 ) -> Result<Vec<u64>, ApiError> {
 	let (mut params, _) = stac::body_params(search)?;
-	let wanted: Vec<String> = ids.iter().map(u64::to_string).collect();
-	let saved: Option<Vec<String>> = match params.get("ids") {
-		Some(Value::Array(saved)) => {
-			Some(saved.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
-		},
-		Some(Value::String(saved)) => Some(saved.split(',').map(|s| s.trim().to_owned()).collect()),
-		_ => None,
-	};
-	let wanted: Vec<Value> = wanted
-		.into_iter()
-		.filter(|i| saved.as_ref().is_none_or(|saved| saved.contains(i)))
-		.map(Value::from)
-		.collect();
+	let wanted = candidates(params.get("ids"), ids);
 	if wanted.is_empty() {
 		return Ok(Vec::new());
 	}
@@ -211,4 +216,21 @@ async fn matching(
 		);
 	}
 	Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_saved_search_naming_ids_is_asked_about_those_of_the_new_ones_only() {
+		let new = [4, 7, 9];
+		assert_eq!(candidates(None, &new), [json!("4"), json!("7"), json!("9")]);
+		assert_eq!(candidates(Some(&json!(["9", "2", "4"])), &new), [json!("4"), json!("9")]);
+		assert_eq!(candidates(Some(&json!("7, 8")), &new), [json!("7")]);
+		assert!(
+			candidates(Some(&json!(["1"])), &new).is_empty(),
+			"none of them: the node is not asked"
+		);
+	}
 }

@@ -183,16 +183,15 @@ async fn stream(
 			followed.borrow_and_update();
 			match viewer.page(&state, at, MAX_PAGE, concerning).await {
 				Ok((found, next)) => {
-					let full = found.len() == MAX_PAGE;
 					for (c, event) in found {
 						let event = Event::default().id(c.to_string()).data(event.to_string());
 						if send.send(event).await.is_err() {
 							return;
 						}
 					}
-					let moved = next != at;
 					at = next;
-					if full || (moved && journal.after(at, 1).first().is_some()) {
+					// More followed than one page looks at: on at once.
+					if !journal.after(at, 1).is_empty() {
 						continue;
 					}
 				},

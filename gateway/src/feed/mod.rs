@@ -256,3 +256,78 @@ impl Viewer {
 		Ok((found, at))
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use citychain_client::{
+		events::Happened,
+		primitives::departments::{DepartmentKind, DepartmentStatus, Roles},
+	};
+	use serde_json::json;
+
+	fn member(department: u32, kind: DepartmentKind, roles: Roles) -> Membership {
+		Membership { department, kind, status: DepartmentStatus::Active, roles }
+	}
+
+	fn entry(event: &str, owner: u32, consumer: u32, restricted: bool) -> Entry {
+		Entry {
+			block: 5,
+			happened: Happened {
+				index: 1,
+				pallet: "Access".into(),
+				event: event.into(),
+				dataset: Some(3),
+				contract: Some(8),
+				owner: Some(owner),
+				consumer: Some(consumer),
+				..Default::default()
+			},
+			restricted,
+			matched: vec![("alice".into(), "s1".into()), ("bob".into(), "s2".into())],
+		}
+	}
+
+	#[test]
+	fn requests_go_to_the_owners_approvers_decisions_to_the_consumer_disputes_to_the_regulator() {
+		let approver = member(1, DepartmentKind::Transport, Roles::ALL);
+		let publisher =
+			member(1, DepartmentKind::Transport, Roles { approver: false, ..Roles::ALL });
+		let consumer = member(2, DepartmentKind::Environment, Roles::ALL);
+		let regulator = member(4, DepartmentKind::Regulator, Roles::ALL);
+		let requested = entry("AccessRequested", 1, 2, false);
+		assert_eq!(concerns(&requested, Some(&approver)), ["decide"]);
+		assert!(concerns(&requested, Some(&publisher)).is_empty(), "not an approver");
+		assert!(concerns(&requested, Some(&consumer)).is_empty());
+		assert!(concerns(&requested, Some(&regulator)).is_empty(), "not restricted");
+		assert_eq!(concerns(&entry("AccessRequested", 1, 2, true), Some(&regulator)), ["decide"]);
+		for decided in ["AccessApproved", "RequestRejected", "AccessRevoked", "RequestLapsed"] {
+			assert_eq!(concerns(&entry(decided, 1, 2, false), Some(&consumer)), ["decision"]);
+			assert!(concerns(&entry(decided, 1, 2, false), Some(&approver)).is_empty());
+		}
+		assert_eq!(concerns(&entry("HashMismatch", 1, 2, false), Some(&regulator)), ["dispute"]);
+		assert!(concerns(&entry("HashMismatch", 1, 2, false), Some(&consumer)).is_empty());
+		let suspended = Membership { status: DepartmentStatus::Suspended, ..approver };
+		assert!(concerns(&requested, Some(&suspended)).is_empty(), "a suspended department");
+		assert!(concerns(&requested, None).is_empty());
+	}
+
+	#[test]
+	fn a_reader_sees_its_own_matches_only() {
+		let viewer = |account: Option<&str>| Viewer {
+			reader: Reader::anonymous(),
+			account: account.map(str::to_owned),
+			member: None,
+		};
+		let e = entry("DatasetRegistered", 1, 2, false);
+		let alice = viewer(Some("alice")).render(&e);
+		assert_eq!(
+			(alice["matches"].clone(), alice["concerns"].clone()),
+			(json!(["s1"]), json!(["match"]))
+		);
+		assert_eq!(alice["cursor"], "5-1");
+		assert!(alice.get("matched").is_none() && alice.get("restricted").is_none());
+		let nobody = viewer(None).render(&e);
+		assert!(nobody.get("matches").is_none() && nobody.get("concerns").is_none());
+	}
+}
