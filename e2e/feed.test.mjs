@@ -1,10 +1,11 @@
 // The gateway's event feed, saved searches and webhooks (docs/feed.md):
 // a reader away for 20 blocks of registrations and decisions (and a
-// gateway restart) gets every event once on reconnecting with its cursor,
-// as JSON pages and as Server-Sent Events; a saved search's webhook gets
-// exactly the matching new datasets it may see, signed; a webhook that
-// fails three times gets the event on the fourth try; an anonymous feed
-// carries no internal record and no contract; floods are refused by name.
+// gateway and a node restart) gets every event once on reconnecting with
+// its cursor, as JSON pages and as Server-Sent Events; a saved search's
+// webhook gets exactly the matching new datasets it may see, signed; a
+// webhook that fails three times gets the event on the fourth try; an
+// anonymous feed carries no internal record and no contract; floods are
+// refused by name.
 //
 // The oracle for "every event" is @polkadot/api reading each block's
 // System.Events from the node.
@@ -186,7 +187,7 @@ test('Alice saves searches with webhooks; the secret comes once', async () => {
   assert.equal((await signed(bob, 'POST', '/subscriptions', { inbox: true })).status, 201);
 });
 
-test('a reader away for 20 blocks of registrations and decisions (and a gateway restart) gets each event once', async () => {
+test('a reader away for 20 blocks of registrations and decisions (and a gateway and a node restart) gets each event once', async () => {
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   await finalizedAtLeast(api, head);
   await followed(head);
@@ -211,6 +212,9 @@ test('a reader away for 20 blocks of registrations and decisions (and a gateway 
   });
   const { events: versioned } = await submit(api, api.tx.datasets.publishVersion(ids.match, content(CENTRE), null), bob);
   ids.version = versioned.find((e) => api.events.datasets.VersionPublished.is(e)).data.dataset.toNumber();
+  // The node restarts under the gateway too.
+  await node.restart();
+  while (!api.isConnected) await new Promise((r) => setTimeout(r, 200));
   for (let i = 0; lastBlock === undefined || lastBlock < firstBlock + 19; i += 1) {
     const noise = await register(i % 2 ? alice : bob, `Noise ${i}`, FAR, 'Open');
     const { blockHash } = await submit(api, api.tx.access.requestAccess(noise, 'noise', 100, null), i % 2 ? bob : alice);

@@ -17,8 +17,8 @@ use crate::{
 };
 use axum::{
 	body::Bytes,
-	extract::{Extension, Path, State},
-	http::{header, HeaderMap, Method, StatusCode, Uri},
+	extract::{Extension, FromRequestParts, Path, State},
+	http::{header, request::Parts, HeaderMap, StatusCode},
 	response::{
 		sse::{Event, KeepAlive, Sse},
 		IntoResponse, Response,
@@ -27,7 +27,6 @@ use axum::{
 };
 use citychain_client::{
 	auth::now_ms,
-	primitives::departments::Membership,
 	rpc::api::{AccountId, Reader as R},
 };
 use serde_json::{json, Map, Value};
@@ -217,36 +216,46 @@ async fn stream(
 		.into_response())
 }
 
-/// A signed change of a member of an active department: the signature
-/// and its time, the rates, the membership at the finalized head, then the
-/// nonce. The account (SS58) and its membership.
-async fn signed_member(
-	state: &AppState,
-	peer: IpAddr,
-	method: &Method,
-	uri: &Uri,
-	headers: &HeaderMap,
-) -> Result<(AccountId, Membership), ApiError> {
-	let header = headers
-		.get(header::AUTHORIZATION)
-		.ok_or_else(|| {
-			ApiError::unauthorized("sign the request (the CityChain scheme, as for /data)")
-		})?
-		.to_str()
-		.map_err(|_| ApiError::bad_request("the Authorization header is not text"))?;
-	let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-	let credentials = data::check_signature(state, header, method.as_str(), path)?;
-	data::within_rates(state, &credentials, peer)?;
-	let account: AccountId = credentials.public.into();
-	let head = state.node.finalized_head().await?;
-	let member = state
-		.node
-		.membership(&account, head)
-		.await?
-		.filter(|m| m.status.is_active())
-		.ok_or_else(|| ApiError::forbidden("only a member of an active department subscribes"))?;
-	data::take_nonce(state, &credentials)?;
-	Ok((account, member))
+/// The account of a signed change by a member of an active department,
+/// checked in this order: the signature and its time, the rates, the
+/// membership at the finalized head, then the nonce.
+pub struct SignedMember(pub AccountId);
+
+impl FromRequestParts<Arc<AppState>> for SignedMember {
+	type Rejection = ApiError;
+
+	async fn from_request_parts(
+		parts: &mut Parts,
+		state: &Arc<AppState>,
+	) -> Result<Self, ApiError> {
+		let header = parts
+			.headers
+			.get(header::AUTHORIZATION)
+			.ok_or_else(|| {
+				ApiError::unauthorized("sign the request (the CityChain scheme, as for /data)")
+			})?
+			.to_str()
+			.map_err(|_| ApiError::bad_request("the Authorization header is not text"))?;
+		let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+		let credentials = data::check_signature(state, header, parts.method.as_str(), path)?;
+		let peer =
+			parts.extensions.get::<ClientAddress>().map(|c| c.0).ok_or_else(|| {
+				ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "no client address")
+			})?;
+		data::within_rates(state, &credentials, peer)?;
+		let account: AccountId = credentials.public.into();
+		let head = state.node.finalized_head().await?;
+		state
+			.node
+			.membership(&account, head)
+			.await?
+			.filter(|m| m.status.is_active())
+			.ok_or_else(|| {
+				ApiError::forbidden("only a member of an active department subscribes")
+			})?;
+		data::take_nonce(state, &credentials)?;
+		Ok(Self(account))
+	}
 }
 
 fn io_error(e: std::io::Error) -> ApiError {
@@ -278,13 +287,9 @@ const SUBSCRIPTION_FIELDS: &[&str] = &["name", "search", "inbox", "webhook"];
 /// (201) holds the webhook's secret, once.
 pub async fn new_subscription(
 	State(state): State<Arc<AppState>>,
-	Extension(ClientAddress(peer)): Extension<ClientAddress>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
+	SignedMember(account): SignedMember,
 	body: Bytes,
 ) -> Result<Response, ApiError> {
-	let (account, _) = signed_member(&state, peer, &method, &uri, &headers).await?;
 	let body = object(&body, subscriptions::MAX_BODY_BYTES)?;
 	if let Some(other) = body.keys().find(|k| !SUBSCRIPTION_FIELDS.contains(&k.as_str())) {
 		return Err(ApiError::bad_request(format!(
@@ -371,13 +376,9 @@ pub async fn list_subscriptions(
 /// `DELETE /subscriptions/{id}`.
 pub async fn delete_subscription(
 	State(state): State<Arc<AppState>>,
-	Extension(ClientAddress(peer)): Extension<ClientAddress>,
+	SignedMember(account): SignedMember,
 	Path(id): Path<String>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-	let (account, _) = signed_member(&state, peer, &method, &uri, &headers).await?;
 	if !state
 		.feed
 		.subscriptions
@@ -417,13 +418,9 @@ pub async fn read_marker(
 /// notifications up to there (never moved back).
 pub async fn mark_read(
 	State(state): State<Arc<AppState>>,
-	Extension(ClientAddress(peer)): Extension<ClientAddress>,
-	method: Method,
-	uri: Uri,
-	headers: HeaderMap,
+	SignedMember(account): SignedMember,
 	body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-	let (account, _) = signed_member(&state, peer, &method, &uri, &headers).await?;
 	let body = object(&body, 256)?;
 	let read = match body.get("read") {
 		Some(Value::String(c)) => cursor(c, "read")?,
