@@ -19,10 +19,9 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { blake3 } from '@noble/hashes/blake3';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
-import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
+import { startNode, connect, submit, finalizedAtLeast, sampleContent } from './lib/node.mjs';
 import { startGateway, authorization } from './lib/gateway.mjs';
 
-const DEG = 10_000_000;
 const CENTRE = [116.30, 39.85, 116.50, 40.00];
 const FAR = [121.40, 31.10, 121.50, 31.20];
 let node; let api; let gateway; let strict; let dir; let strictDir; let hooks;
@@ -35,22 +34,10 @@ let firstBlock; let lastBlock; // the stretch it was away for
 const secrets = {};
 const subscription = {};
 
-function content([w, s, e, n], year = 2024) {
-  return {
-    bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
-    crs: 4326,
-    time: { start: Date.UTC(year, 0, 1), end: Date.UTC(year, 11, 31) },
-    format: 'text/csv',
-    hashCode: 0xb220,
-    digest: `0x${'ab'.repeat(32)}`,
-    size: 1000,
-  };
-}
-
 async function register(signer, title, box, policy = 'ApprovalRequired', sensitivity = 'Public') {
   const { events } = await submit(api, api.tx.datasets.registerDataset(
     { title, description: title, topic: 'Transportation', keywords: ['traffic'], uri: 'https://gw.example/data', license: { expression: 'CC-BY-4.0', url: null } },
-    content(box), policy, sensitivity,
+    sampleContent(box), policy, sensitivity,
   ), signer);
   return events.find((ev) => api.events.datasets.DatasetRegistered.is(ev)).data.dataset.toNumber();
 }
@@ -210,7 +197,7 @@ test('a reader away for 20 blocks of registrations and decisions (and a gateway 
   gateway = await startGateway({
     endpoint: node.endpoint, dataDir: dir, port: gateway.port, extraArgs: ['--webhook-allow-private', '--webhook-retry-ms=300'],
   });
-  const { events: versioned } = await submit(api, api.tx.datasets.publishVersion(ids.match, content(CENTRE), null), bob);
+  const { events: versioned } = await submit(api, api.tx.datasets.publishVersion(ids.match, sampleContent(CENTRE), null), bob);
   ids.version = versioned.find((e) => api.events.datasets.VersionPublished.is(e)).data.dataset.toNumber();
   // The node restarts under the gateway too.
   await node.restart();

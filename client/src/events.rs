@@ -92,6 +92,13 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 				.map_err(|e| invalid(format!("{}: {e}", event.event_name())))?
 		};
 	}
+	// An event that names one dataset or one contract, and nothing else kept.
+	macro_rules! naming {
+		($ty:ty, $id:ident) => {{
+			let e = fields!($ty);
+			happened(pallet, name, |h| h.$id = Some(e.$id))
+		}};
+	}
 	let (pallet, name) = (event.pallet_name(), event.event_name());
 	Ok(match (pallet, name) {
 		("Datasets", "DatasetRegistered") => {
@@ -107,22 +114,10 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 				(h.dataset, h.by) = (Some(e.dataset), Some(ss58(&e.publisher)))
 			})
 		},
-		("Datasets", "MetadataUpdated") => {
-			let e = fields!(datasets::MetadataUpdated);
-			happened(pallet, name, |h| h.dataset = Some(e.dataset))
-		},
-		("Datasets", "AccessPolicyChanged") => {
-			let e = fields!(datasets::AccessPolicyChanged);
-			happened(pallet, name, |h| h.dataset = Some(e.dataset))
-		},
-		("Datasets", "DatasetDeprecated") => {
-			let e = fields!(datasets::DatasetDeprecated);
-			happened(pallet, name, |h| h.dataset = Some(e.dataset))
-		},
-		("Datasets", "DatasetWithdrawn") => {
-			let e = fields!(datasets::DatasetWithdrawn);
-			happened(pallet, name, |h| h.dataset = Some(e.dataset))
-		},
+		("Datasets", "MetadataUpdated") => naming!(datasets::MetadataUpdated, dataset),
+		("Datasets", "AccessPolicyChanged") => naming!(datasets::AccessPolicyChanged, dataset),
+		("Datasets", "DatasetDeprecated") => naming!(datasets::DatasetDeprecated, dataset),
+		("Datasets", "DatasetWithdrawn") => naming!(datasets::DatasetWithdrawn, dataset),
 		("Access", "AccessRequested") => {
 			let e = fields!(access::AccessRequested);
 			happened(pallet, name, |h| {
@@ -137,10 +132,7 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 					(Some(e.contract), Some(ss58(&e.approver)), e.as_regulator)
 			})
 		},
-		("Access", "AccessApproved") => {
-			let e = fields!(access::AccessApproved);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
+		("Access", "AccessApproved") => naming!(access::AccessApproved, contract),
 		("Access", "RequestRejected") => {
 			let e = fields!(access::RequestRejected);
 			happened(pallet, name, |h| (h.contract, h.by) = (Some(e.contract), Some(ss58(&e.by))))
@@ -158,30 +150,12 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 					(Some(e.contract), Some(e.dataset), Some(e.provider), Some(e.consumer))
 			})
 		},
-		("Access", "RequestCancelled") => {
-			let e = fields!(access::RequestCancelled);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
-		("Access", "RequestLapsed") => {
-			let e = fields!(access::RequestLapsed);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
-		("Access", "AccessExpired") => {
-			let e = fields!(access::AccessExpired);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
-		("Access", "AccessRelinquished") => {
-			let e = fields!(access::AccessRelinquished);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
-		("Access", "ReceiptVerified") => {
-			let e = fields!(access::ReceiptVerified);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
-		("Access", "RequestPolicyChanged") => {
-			let e = fields!(access::RequestPolicyChanged);
-			happened(pallet, name, |h| h.contract = Some(e.contract))
-		},
+		("Access", "RequestCancelled") => naming!(access::RequestCancelled, contract),
+		("Access", "RequestLapsed") => naming!(access::RequestLapsed, contract),
+		("Access", "AccessExpired") => naming!(access::AccessExpired, contract),
+		("Access", "AccessRelinquished") => naming!(access::AccessRelinquished, contract),
+		("Access", "ReceiptVerified") => naming!(access::ReceiptVerified, contract),
+		("Access", "RequestPolicyChanged") => naming!(access::RequestPolicyChanged, contract),
 		("Access", "EnvelopeResealed") => {
 			let e = fields!(access::EnvelopeResealed);
 			happened(pallet, name, |h| (h.contract, h.by) = (Some(e.contract), Some(ss58(&e.by))))
