@@ -20,6 +20,11 @@ export interface FeedEvent {
   concerns?: string[]; matches?: string[];
 }
 interface FeedPage { events: FeedEvent[]; next: string | null; followed: number }
+interface Deliveries {
+  log: { cursor: string; attempt: number; delivered: boolean; outcome: string }[];
+  deadLetters: { cursor: string; attempts: number; last: string }[];
+  pending: { cursor: string; attempts: number }[];
+}
 interface Subscription { id: string; kind: 'search' | 'inbox'; name: string; webhook?: string; search?: Record<string, unknown> }
 
 /** Notifications kept at most; the badge says "99+" beyond 99. */
@@ -104,6 +109,16 @@ export async function saveSearch(search: Record<string, unknown>, name: string):
   await signed('POST', '/subscriptions', { name, search: saved });
 }
 
+/** A webhook's dead letters (deliveries given up on) and what still waits, if any. */
+function deadLetters(d: Deliveries | null): HTMLElement | null {
+  if (!d || (d.deadLetters.length === 0 && d.pending.length === 0)) return null;
+  return h('div', { class: 'deliveries' },
+    d.pending.length ? h('p', {}, `${d.pending.length} waiting to be delivered again`) : null,
+    d.deadLetters.length ? h('details', { class: 'dead-letters' },
+      h('summary', {}, `${d.deadLetters.length} not delivered (dead letters)`),
+      h('ul', {}, ...d.deadLetters.map((l) => h('li', {}, `event ${l.cursor}: ${l.attempts} tries, last ${l.last}`)))) : null);
+}
+
 /** What the event is, for the member, in words, with a link. */
 function describe(e: FeedEvent, named: Map<number, string>): HTMLElement {
   const dataset = e.dataset === undefined ? null : h('a', { href: `#/dataset/${e.dataset}` }, named.get(e.dataset) ?? `dataset ${e.dataset}`);
@@ -137,12 +152,15 @@ export async function openNotifications(): Promise<void> {
     }
   } }, 'Mark all read');
   const { subscriptions } = await gateway<{ subscriptions: Subscription[] }>('/subscriptions');
-  const saved = h('ul', { class: 'subscriptions' }, ...subscriptions.map((s) => h('li', { 'data-subscription': s.id },
+  const deliveries = await Promise.all(subscriptions.map((s) => (s.webhook
+    ? gateway<Deliveries>(`/subscriptions/${s.id}/deliveries`) : Promise.resolve(null))));
+  const saved = h('ul', { class: 'subscriptions' }, ...subscriptions.map((s, i) => h('li', { 'data-subscription': s.id },
     `${s.name} (${s.kind === 'search' ? 'saved search' : 'inbox'}${s.webhook ? `, webhook ${s.webhook}` : ''}) `,
     h('button', { type: 'button', onclick: async () => {
       await signed('DELETE', `/subscriptions/${s.id}`);
       await openNotifications();
-    } }, 'Delete'))));
+    } }, 'Delete'),
+    deadLetters(deliveries[i]))));
   show(
     h('h2', {}, 'Notifications'),
     state.unread.length === 0 ? h('p', {}, 'Nothing new since your last visit.')
