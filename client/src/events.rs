@@ -92,6 +92,7 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 				.map_err(|e| invalid(format!("{}: {e}", event.event_name())))?
 		};
 	}
+	let (pallet, name) = (event.pallet_name(), event.event_name());
 	// An event that names one dataset or one contract, and nothing else kept.
 	macro_rules! naming {
 		($ty:ty, $id:ident) => {{
@@ -99,7 +100,6 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 			happened(pallet, name, |h| h.$id = Some(e.$id))
 		}};
 	}
-	let (pallet, name) = (event.pallet_name(), event.event_name());
 	Ok(match (pallet, name) {
 		("Datasets", "DatasetRegistered") => {
 			let e = fields!(datasets::DatasetRegistered);
