@@ -11,27 +11,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
+import { startNode, connect, submit, finalizedAtLeast, sampleContent } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DEG = 10_000_000;
 let node; let api; let gateway; let dir;
 const ids = {};
 
 /** Registers a dataset as `signer` over `[w, s, e, n]` in `year`; its id. */
-async function register(signer, title, [w, s, e, n], year) {
+async function register(signer, title, box, year) {
   const { events } = await submit(api, api.tx.datasets.registerDataset(
     { title, description: `${title} (${year})`, topic: 'Transportation', keywords: [], uri: 'https://gw.example/data', license: { expression: 'CC-BY-4.0', url: null } },
-    {
-      bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
-      crs: 4326,
-      time: { start: Date.UTC(year, 0, 1), end: Date.UTC(year, 11, 31) },
-      format: 'text/csv',
-      hashCode: 0xb220,
-      digest: `0x${'ab'.repeat(32)}`,
-      size: 1000,
-    },
+    sampleContent(box, year),
     'ApprovalRequired',
     'Public',
   ), signer);

@@ -137,3 +137,6 @@ impl frame_decode::extrinsics::TransactionExtension<PortableRegistry> for CheckM
 
 /// The hash type of blocks and transactions.
 pub type Hash = HashFor<CityChain>;
+
+/// A subxt client of CityChain, as [`client`] makes it.
+pub type Client = OnlineClient<CityChain>;

@@ -7,6 +7,7 @@
 //!   from the runtime's metadata, and the configuration that signs for it.
 //! - [`tx`]: signing a call with an sr25519 account and submitting it,
 //!   waiting for finality and decoding the outcome from the block's events.
+//! - [`events`]: the catalogue's and the contracts' events of one block.
 //! - [`checkpoint`]: the audit log's hash at one entry, signed and kept off
 //!   chain, and checked against the chain later.
 //! - [`auth`]: the gateway's request signature (an account signs method,
@@ -25,6 +26,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod crypt;
 pub mod envelope;
+pub mod events;
 pub mod hash;
 pub mod keys;
 pub mod ranged;

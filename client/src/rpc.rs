@@ -121,6 +121,13 @@ impl Node {
 		Ok(self.request("chain_getBlockHash", rpc_params![0]).await?)
 	}
 
+	/// The hash of block `number` of the best chain (of the finalized
+	/// chain, for a finalized number).
+	pub async fn block_hash(&self, number: u32) -> Result<H256> {
+		let hash: Option<H256> = self.request("chain_getBlockHash", rpc_params![number]).await?;
+		hash.ok_or_else(|| invalid(format!("the node has no block #{number}")))
+	}
+
 	/// The number of the block `hash`.
 	pub async fn block_number(&self, hash: H256) -> Result<u32> {
 		let header: Value = self.request("chain_getHeader", rpc_params![hash]).await?;

@@ -125,3 +125,21 @@ export function finalizedAtLeast(api, number, timeoutMs = 60_000) {
   });
 }
 
+
+/**
+ * A dataset's content for `registerDataset`/`publishVersion` over
+ * `[west, south, east, north]` (degrees) in `year`: a placeholder CSV's
+ * hash and size.
+ */
+export function sampleContent([w, s, e, n], year = 2024) {
+  const DEG = 10_000_000;
+  return {
+    bbox: { west: Math.round(w * DEG), south: Math.round(s * DEG), east: Math.round(e * DEG), north: Math.round(n * DEG) },
+    crs: 4326,
+    time: { start: Date.UTC(year, 0, 1), end: Date.UTC(year, 11, 31) },
+    format: 'text/csv',
+    hashCode: 0xb220,
+    digest: `0x${'ab'.repeat(32)}`,
+    size: 1000,
+  };
+}

@@ -101,6 +101,22 @@ pub struct Flags {
 	/// the public one [default: none, no metrics served].
 	#[arg(long, value_name = "ADDR")]
 	pub metrics_listen: Option<SocketAddr>,
+	/// Event streams (`GET /events` as Server-Sent Events) open at once, at
+	/// most [default: 256].
+	#[arg(long, value_name = "N")]
+	pub max_event_streams: Option<usize>,
+	/// The wait before a webhook's second try, in ms; each later try waits
+	/// twice as long as the one before [default: 5000].
+	#[arg(long, value_name = "MS")]
+	pub webhook_retry_ms: Option<u64>,
+	/// Tries of a webhook delivery before it goes to the dead letters
+	/// [default: 8].
+	#[arg(long, value_name = "N")]
+	pub webhook_attempts: Option<u32>,
+	/// Let webhooks reach loopback and private addresses (a gateway whose
+	/// subscribers are on its own network) [default: public ones only].
+	#[arg(long)]
+	pub webhook_allow_private: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -137,6 +153,10 @@ struct File {
 	tls_cert: Option<PathBuf>,
 	tls_key: Option<PathBuf>,
 	metrics_listen: Option<SocketAddr>,
+	max_event_streams: Option<usize>,
+	webhook_retry_ms: Option<u64>,
+	webhook_attempts: Option<u32>,
+	webhook_allow_private: Option<bool>,
 }
 
 /// The gateway's settings.
@@ -172,6 +192,10 @@ pub struct Settings {
 	pub tls: Option<crate::tls::Files>,
 	/// Where `/metrics` is served, if anywhere.
 	pub metrics_listen: Option<SocketAddr>,
+	pub max_event_streams: usize,
+	pub webhook_retry_ms: u64,
+	pub webhook_attempts: u32,
+	pub webhook_allow_private: bool,
 }
 
 impl Settings {
@@ -205,6 +229,19 @@ impl Settings {
 			explorer_tiles: flags.explorer_tiles.or(file.explorer_tiles),
 			tls,
 			metrics_listen: flags.metrics_listen.or(file.metrics_listen),
+			max_event_streams: flags
+				.max_event_streams
+				.or(file.max_event_streams)
+				.unwrap_or(256)
+				.max(1),
+			webhook_retry_ms: flags
+				.webhook_retry_ms
+				.or(file.webhook_retry_ms)
+				.unwrap_or(5000)
+				.max(1),
+			webhook_attempts: flags.webhook_attempts.or(file.webhook_attempts).unwrap_or(8).max(1),
+			webhook_allow_private: flags.webhook_allow_private
+				|| file.webhook_allow_private.unwrap_or(false),
 			node,
 			listen,
 			store: match flags.store.or(file.store) {

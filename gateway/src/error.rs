@@ -15,11 +15,19 @@ use serde_json::json;
 pub struct ApiError {
 	pub status: StatusCode,
 	pub message: String,
+	/// The `code` of the body when the status's name is not specific enough
+	/// (`"TooManyStreams"`).
+	pub code: Option<&'static str>,
 }
 
 impl ApiError {
 	pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-		Self { status, message: message.into() }
+		Self { status, message: message.into(), code: None }
+	}
+
+	/// An error whose body's `code` is `code`.
+	pub fn named(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+		Self { status, message: message.into(), code: Some(code) }
 	}
 
 	pub fn bad_request(message: impl Into<String>) -> Self {
@@ -65,7 +73,10 @@ impl From<citychain_client::rpc::CallError> for ApiError {
 
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
-		let code: String = self.status.canonical_reason().unwrap_or("Error").split(' ').collect();
+		let code: String = match self.code {
+			Some(code) => code.into(),
+			None => self.status.canonical_reason().unwrap_or("Error").split(' ').collect(),
+		};
 		let mut response =
 			(self.status, Json(json!({ "code": code, "description": self.message })))
 				.into_response();

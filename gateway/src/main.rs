@@ -26,6 +26,11 @@
 //! - `GET /rpc`: a signed-in member's portal reaches the node's JSON-RPC
 //!   over a WebSocket, with every search bound to the member as its reader
 //!   (see the `relay` module). Nothing else reaches the node from a browser.
+//! - `GET /events`: the chain's finalized events a reader may see, after a
+//!   cursor, as JSON pages or Server-Sent Events; `/subscriptions`: a
+//!   member's saved searches and inbox, delivered on the feed and to
+//!   webhooks; `/events/read`: the notifications it has read (see the
+//!   `feed` module and docs/feed.md).
 //! - `GET /health`: the node connection and its finalized block.
 //!
 //! Browsers reach every route from other origins (CORS, `--cors-origin`).
@@ -39,6 +44,7 @@ mod config;
 mod data;
 mod error;
 mod explorer;
+mod feed;
 mod fields;
 mod guard;
 mod metrics;
@@ -54,7 +60,7 @@ mod verified;
 
 use axum::{
 	extract::{DefaultBodyLimit, State},
-	routing::{get, post, put},
+	routing::{delete, get, post, put},
 	Json, Router,
 };
 use citychain_client::rpc::Node;
@@ -104,6 +110,8 @@ pub struct AppState {
 	pub collections: stac::PerBlock<Arc<Vec<Value>>>,
 	/// The key of the gateway's presigned links.
 	pub signer: presigned::Signer,
+	/// The event feed, saved searches and webhooks.
+	pub feed: feed::Feed,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -231,6 +239,11 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/data/{dataset}/presign", post(presigned::presign))
 		.route("/data/{dataset}/presigned", get(presigned::serve))
 		.route(relay::PATH, get(relay::open))
+		.route("/events", get(feed::events))
+		.route("/events/read", get(feed::read_marker).put(feed::mark_read))
+		.route("/subscriptions", get(feed::list_subscriptions).post(feed::new_subscription))
+		.route("/subscriptions/{id}", delete(feed::delete_subscription))
+		.route("/subscriptions/{id}/deliveries", get(feed::deliveries))
 		.route("/health", get(health))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
 		.layer(axum::middleware::from_fn_with_state(state.clone(), within_read_rate))
@@ -313,7 +326,15 @@ async fn main() {
 			std::process::exit(1);
 		},
 	};
+	let feed = match feed::Feed::open(&settings) {
+		Ok(feed) => feed,
+		Err(e) => {
+			tracing::error!("cannot open the feed's files: {e}");
+			std::process::exit(1);
+		},
+	};
 	let state = Arc::new(AppState {
+		feed,
 		store,
 		node: Node::new(settings.node.clone()),
 		nonces,
@@ -341,6 +362,8 @@ async fn main() {
 			},
 		}
 	}
+	tokio::spawn(feed::follow(state.clone()));
+	tokio::spawn(state.feed.webhooks.clone().run(state.feed.subscriptions.clone()));
 	let tls = state.settings.tls.clone();
 	let app = router(state).into_make_service_with_connect_info::<guard::Peer>();
 	let served = match tls {

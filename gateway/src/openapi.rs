@@ -111,12 +111,13 @@ pub fn document(base: &str) -> Value {
 			},
 		},
 	});
-	json!({
+	let (events, subscriptions) = feed_paths();
+	let mut document = json!({
 		"openapi": "3.0.3",
 		"info": {
 			"title": "CityChain data gateway",
 			"version": env!("CARGO_PKG_VERSION"),
-			"description": "A STAC API over the datasets registered on CityChain, as of the latest finalized block, and a department's data files under approved access contracts. Anonymous readers see public datasets; requests signed by a member's account, or carrying a read token minted from it, see what the account may see (docs/exchange.md).",
+			"description": "A STAC API over the datasets registered on CityChain, as of the latest finalized block, and a department's data files under approved access contracts, and a feed of the chain's events with saved searches and webhooks (docs/feed.md). Anonymous readers see public datasets; requests signed by a member's account, or carrying a read token minted from it, see what the account may see (docs/exchange.md).",
 		},
 		"servers": [{ "url": base }],
 		"paths": {
@@ -297,7 +298,81 @@ pub fn document(base: &str) -> Value {
 			},
 		},
 		"security": [{}, { "CityChainSignature": [] }, { "ReadToken": [] }],
-	})
+	});
+	let paths = document["paths"].as_object_mut().expect("an object");
+	paths.extend(events.as_object().expect("an object").clone());
+	paths.extend(subscriptions.as_object().expect("an object").clone());
+	document
+}
+
+/// The feed's paths (see the `feed` module and docs/feed.md): the events,
+/// and the subscriptions. Apart, for the `json!` macro's recursion limit.
+fn feed_paths() -> (Value, Value) {
+	let signed = json!([{ "CityChainSignature": [] }]);
+	let cursor =
+		json!({ "type": "string", "pattern": "^[0-9]{1,10}-[0-9]{1,10}$", "maxLength": 21 });
+	let id = parameter(
+		"id",
+		"path",
+		"The subscription's id",
+		json!({ "type": "string", "maxLength": 64 }),
+	);
+	let object = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": { "type": "object" } } } });
+	let events = json!({
+		"/events": { "get": {
+			"summary": "The chain's finalized events the reader may see, after a cursor (BLOCK-INDEX): a page of JSON, {events, next, followed, since}; with Accept: text/event-stream (and Last-Event-ID), the same as Server-Sent Events as they are followed",
+			"parameters": [
+				parameter("after", "query", "The cursor of the last event read; without it, from the first", cursor.clone()),
+				parameter("limit", "query", "Events per page, 1 to 100 (more is 100; default 50)", json!({ "type": "integer", "minimum": 1 })),
+				parameter("concerning", "query", "Only events that concern the reader (an account): requests to decide, decisions, disputes, matches of its saved searches", json!({ "type": "string", "enum": ["true", "false"] })),
+				parameter("token", "query", "A read token (without Bearer), for clients that cannot send headers (EventSource)", json!({ "type": "string", "maxLength": 512 })),
+			],
+			"responses": { "200": object("A page of events"), "default": errors() },
+		} },
+		"/events/read": {
+			"get": {
+				"summary": "The cursor of the last notification the reader (an account) has read",
+				"responses": { "200": object("{read}"), "default": errors() },
+			},
+			"put": {
+				"summary": "Marks the account's notifications read up to a cursor (never back); signed",
+				"security": signed.clone(),
+				"requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["read"], "properties": { "read": cursor } } } } },
+				"responses": { "200": object("{read}"), "default": errors() },
+			},
+		},
+	});
+	let subscriptions = json!({
+		"/subscriptions": {
+			"get": {
+				"summary": "The reader's (an account's) saved searches and inbox, without their secrets",
+				"responses": { "200": object("{subscriptions}"), "default": errors() },
+			},
+			"post": {
+				"summary": "Saves a STAC search (search) or subscribes to the account's inbox (inbox: true), with a webhook if wanted; signed, a member of an active department; the answer holds the webhook's secret, once",
+				"security": signed.clone(),
+				"requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
+					"name": { "type": "string", "maxLength": 100 },
+					"search": { "$ref": "#/components/schemas/Search" },
+					"inbox": { "type": "boolean" },
+					"webhook": { "type": "string", "format": "uri", "maxLength": 512 },
+				} } } } },
+				"responses": { "201": object("The subscription, with its secret if it has a webhook"), "default": errors() },
+			},
+		},
+		"/subscriptions/{id}": { "delete": {
+			"summary": "Removes one of the account's subscriptions and its deliveries; signed",
+			"security": signed,
+			"parameters": [id.clone()],
+			"responses": { "204": { "description": "Removed" }, "default": errors() },
+		} },
+		"/subscriptions/{id}/deliveries": { "get": {
+			"summary": "The webhook's delivery log, dead letters and deliveries waiting, to the subscription's account",
+			"parameters": [id],
+			"responses": { "200": object("{log, deadLetters, pending}"), "default": errors() },
+		} },
+	});
+	(events, subscriptions)
 }
 
 /// `GET /api`.

@@ -54,6 +54,13 @@ impl FromRequestParts<Arc<AppState>> for Reader {
 	}
 }
 
+/// The reader a read token (`Bearer` without the scheme, as an
+/// `EventSource` passes it in a query) vouches for, if it does.
+pub fn of_token(state: &AppState, token: &str) -> Option<Reader> {
+	vouched(state, &format!("{TOKEN_SCHEME} {token}"), "GET", "/", now_ms())
+		.map(|a| Reader(api::Reader::Account(a)))
+}
+
 /// The account `header` vouches for on a `method` request of `path` at
 /// time `now` (ms), if it does.
 fn vouched(
@@ -117,6 +124,11 @@ mod tests {
 			searching: std::sync::Arc::new(crate::guard::InFlight::new(1, 1)),
 			collections: PerBlock::new(),
 			signer: crate::presigned::Signer::open(dir).unwrap(),
+			feed: crate::feed::Feed::open(&Settings {
+				data_dir: dir.join("feed"),
+				..settings.clone()
+			})
+			.unwrap(),
 			settings,
 		}
 	}

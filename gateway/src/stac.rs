@@ -467,19 +467,15 @@ enum Page<'a> {
 /// page with the attributes `fields` asks for.
 async fn search(
 	state: &AppState,
-	mut params: Map<String, Value>,
+	params: Map<String, Value>,
 	reader: &Reader,
 	fields: Option<Fields>,
 	page: Page<'_>,
 ) -> Result<Response, ApiError> {
 	// The node answers a first page at the finalized head, and a next (or
 	// prev) page at the block its token was made at.
-	params.insert("reader".into(), reader.0.to_string().into());
 	let base = &state.settings.public_url;
-	params.insert("base".into(), base.clone().into());
-	let params: StacSearchParams = serde_json::from_value(Value::Object(params))
-		.map_err(|e| ApiError::bad_request(format!("search parameters: {e}")))?;
-	let mut found = state.node.stac_search(params, None).await?;
+	let mut found = find(state, params, reader, None).await?;
 	let features: Vec<Value> = found["features"]
 		.as_array_mut()
 		.map(std::mem::take)
@@ -562,17 +558,11 @@ pub async fn search_get(
 	search(&state, params, &reader, fields, Page::Get { path: "/search", query: &query }).await
 }
 
-/// `POST /search`: the same parameters as a JSON body.
-pub async fn search_post(
-	State(state): State<Arc<AppState>>,
-	reader: Reader,
-	body: Result<Json<Value>, JsonRejection>,
-) -> Result<Response, ApiError> {
-	// A body that is not JSON (or too long) gets the API's error body too.
-	let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
-	let Value::Object(body) = body else {
-		return Err(ApiError::bad_request("the search body is not a JSON object"));
-	};
+/// Node parameters and the fields asked for, from a `POST /search` body
+/// (also a saved search's, see the `feed` module).
+pub fn body_params(
+	body: &Map<String, Value>,
+) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
 	// Clients send unused parameters as null; `fields` says what to leave
 	// out, and null says nothing.
 	if let Some((other, _)) =
@@ -606,6 +596,37 @@ pub async fn search_post(
 		};
 		params.insert(key.clone(), value);
 	}
+	Ok((params, fields))
+}
+
+/// The node's STAC search with parameters `params` as `reader`, at the
+/// finalized block `at` (default: the finalized head): the
+/// ItemCollection, its Items' links absolute.
+pub async fn find(
+	state: &AppState,
+	mut params: Map<String, Value>,
+	reader: &Reader,
+	at: Option<H256>,
+) -> Result<Value, ApiError> {
+	params.insert("reader".into(), reader.0.to_string().into());
+	params.insert("base".into(), state.settings.public_url.clone().into());
+	let params: StacSearchParams = serde_json::from_value(Value::Object(params))
+		.map_err(|e| ApiError::bad_request(format!("search parameters: {e}")))?;
+	Ok(state.node.stac_search(params, at).await?)
+}
+
+/// `POST /search`: the same parameters as a JSON body.
+pub async fn search_post(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+	// A body that is not JSON (or too long) gets the API's error body too.
+	let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+	let Value::Object(body) = body else {
+		return Err(ApiError::bad_request("the search body is not a JSON object"));
+	};
+	let (params, fields) = body_params(&body)?;
 	search(&state, params, &reader, fields, Page::Post { body: &body }).await
 }
 

@@ -346,9 +346,32 @@ export async function openCatalogue(): Promise<void> {
   state.summary = h('p', { class: 'summary' }, 'searching…');
   state.list = h('ol', { class: 'results' });
   state.active = true;
-  show(h('h2', {}, 'Catalogue'), form, state.summary, state.list);
+  show(h('h2', {}, 'Catalogue'), form, saveSearch(), state.summary, state.list);
   showBox(state.drawn);
   await search();
+}
+
+/**
+ * For a member: saves the search the form and the map say, to be told of
+ * each new dataset that matches it (the notifications page, docs/feed.md).
+ */
+function saveSearch(): HTMLElement | null {
+  if (!current.membership) return null;
+  const name = h('input', { type: 'text', name: 'save-name', maxlength: '100', placeholder: 'e.g. traffic counts near the site' });
+  const said = h('span', { class: 'save-said', role: 'status' });
+  const button = h('button', { type: 'button', id: 'save-search', onclick: async () => {
+    button.disabled = true;
+    said.textContent = 'saving…';
+    try {
+      await (await import('./notifications')).saveSearch(params(), name.value.trim() || 'saved search');
+      said.textContent = 'Saved: new datasets that match it will show in Notifications.';
+    } catch (e) {
+      said.textContent = `Not saved: ${(e as Error).message}`;
+    } finally {
+      button.disabled = false;
+    }
+  } }, 'Save this search');
+  return h('div', { class: 'save-search' }, field('Save this search as', name), button, said);
 }
 
 /** Leaves the catalogue: its footprints leave the map, so another page's own box reads alone. */

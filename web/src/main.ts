@@ -68,6 +68,7 @@ async function draw(): Promise<void> {
       case 'publish': return await (await import('./publish')).openPublish(parts[1] ? id : undefined);
       case 'contracts': return await (await import('./contracts')).openMyContracts();
       case 'inbox': return await (await import('./contracts')).openInbox();
+      case 'notifications': return await (await import('./notifications')).openNotifications();
       case 'audit': return await (await import('./audit')).openAudit(parts[1] === 'department' ? Number(parts[2]) : undefined);
       case 'settings': return openSettings();
       default: return await openCatalogue();
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   // The accounts (wallets, keys) load after the first page is drawn.
   const session = await import('./session');
   session.onAccountChange(() => void route());
+  // A member's notifications: unread ones counted, new ones followed (the gateway's event stream).
+  session.onAccountChange(() => void import('./notifications').then((n) => n.startNotifications()).catch(() => {}));
   await session.setUpSession();
   // Pages follow finalized changes of what they show, until the user starts
   // working with them (the catalogue follows on its own).

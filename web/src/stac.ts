@@ -29,6 +29,11 @@ export function readAs(token: (() => Promise<string | null>) | null): void {
   names = null;
 }
 
+/** The signed-in member's read token, or null when reading anonymously. */
+export async function currentToken(): Promise<string | null> {
+  return readToken ? readToken() : null;
+}
+
 /**
  * Catalogue reads this page has in progress at once, at most: the gateway
  * lets one network address run only a few at once (and answers 429 to
