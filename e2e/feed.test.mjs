@@ -20,7 +20,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { blake3 } from '@noble/hashes/blake3';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { startNode, connect, submit, finalizedAtLeast, sampleContent } from './lib/node.mjs';
-import { startGateway, authorization } from './lib/gateway.mjs';
+import { startGateway, authorization, cliOk } from './lib/gateway.mjs';
 
 const CENTRE = [116.30, 39.85, 116.50, 40.00];
 const FAR = [121.40, 31.10, 121.50, 31.20];
@@ -126,7 +126,7 @@ before(async () => {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      const hit = { body: JSON.parse(body), raw: body, signature: req.headers['x-citychain-signature'], attempt: Number(req.headers['x-citychain-attempt']) };
+      const hit = { body: JSON.parse(body), raw: body, signature: req.headers['x-citychain-signature'], delivery: req.headers['x-citychain-delivery'], attempt: Number(req.headers['x-citychain-attempt']) };
       if (req.url === '/flaky') {
         flakyCalls += 1;
         received.flaky.push(hit);
@@ -252,7 +252,8 @@ test("a saved search's webhook gets exactly the matching new datasets Alice may 
     assert.deepEqual(hit.body.event.matches, [subscription.ok]);
     const [, time, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(hit.signature);
     const key = hexToBytes(secrets[subscription.ok]);
-    assert.equal(bytesToHex(blake3(new TextEncoder().encode(`${time}.${hit.raw}`), { key })), mac, 'keyed BLAKE3 of time.body');
+    assert.equal(hit.delivery, `${subscription.ok}/${hit.body.event.cursor}`);
+    assert.equal(bytesToHex(blake3(new TextEncoder().encode(`${time}.${hit.delivery}.${hit.raw}`), { key })), mac, 'keyed BLAKE3 of time.delivery.body');
   }
   // Alice's feed marks them as matches too.
   const mine = (await drain(alice, start)).events.filter((e) => e.concerns?.includes('match')).map((e) => e.dataset);
@@ -280,6 +281,28 @@ test('an anonymous feed carries no internal or secret record and no contract', a
   assert.ok(events.every((e) => e.pallet === 'Datasets' && e.concerns === undefined));
   const streamed = await sse(`${gateway.url}/events?after=${start}`, {}, 3);
   assert.ok(streamed.every((e) => e.data.pallet === 'Datasets' && e.data.dataset !== ids.internal));
+});
+
+test('an account that is no member (Ferdie, through a read token) gets what an anonymous reader gets; no cursor names a hidden event', async () => {
+  const token = (await cliOk(node.endpoint, ['token', `--gateway=${gateway.url}`], { suri: '//Ferdie' })).trim();
+  const events = [];
+  const nexts = [];
+  let cursor = start;
+  for (;;) {
+    const r = await fetch(`${gateway.url}/events?limit=5&after=${cursor}&token=${encodeURIComponent(token)}`);
+    assert.equal(r.status, 200, await r.clone().text());
+    const page = await r.json();
+    events.push(...page.events);
+    nexts.push(page.next);
+    if (page.next === cursor) break;
+    cursor = page.next;
+  }
+  assert.ok(events.some((e) => e.dataset === ids.match), 'public catalogue events');
+  assert.ok(events.every((e) => e.pallet === 'Datasets' && e.concerns === undefined), 'no contract, no flag');
+  const given = new Set(events.map((e) => e.cursor));
+  for (const next of nexts) assert.ok(given.has(next) || next.endsWith('-4294967295'), `${next} names no hidden event`);
+  const streamed = await sse(`${gateway.url}/events?after=${start}&token=${encodeURIComponent(token)}`, {}, 3);
+  assert.ok(streamed.every((e) => e.data.pallet === 'Datasets'));
 });
 
 test('bounds: cursors, tokens, parameters, streams, subscriptions and webhook addresses are refused by name', async () => {

@@ -159,7 +159,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 /// Finds where a request comes from (`guard::client_address`, for the
 /// handlers too), counts it against that address's `read_rate`, and
 /// lets each address run at most `searches_per_address` catalogue reads
-/// (which the node's search index answers) at once.
+/// and feed pages (which the node's search index answers) at once.
 async fn within_read_rate(
 	State(state): State<Arc<AppState>>,
 	mut request: axum::extract::Request,
@@ -181,10 +181,14 @@ async fn within_read_rate(
 		)
 		.into_response();
 	}
-	// The reads that search the node's index each time (the collections
+	// The reads that search the node's index each time (feed pages, each up
+	// to 10 searches, and streams count per page in `feed::http`; the collections
 	// are computed once per block and reader).
 	let path = request.uri().path();
-	if !(path == "/search" || (path.starts_with("/collections/") && path.contains("/items"))) {
+	if !(path == "/search"
+		|| path == "/events"
+		|| (path.starts_with("/collections/") && path.contains("/items")))
+	{
 		return next.run(request).await;
 	}
 	// Counted by address: a key pair anyone can make is no identity to

@@ -44,6 +44,7 @@ pub struct Metrics {
 	parts_assembled: IntCounter,
 	tls_reloads: IntCounterVec,
 	tls_handshake_failures: IntCounterVec,
+	feed_subscription_errors: IntCounter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -117,6 +118,10 @@ impl Metrics {
 		);
 		let parts_assembled =
 			single("uploads_assembled_total", "Uploads in parts assembled into a checked object.");
+		let feed_subscription_errors = single(
+			"feed_subscription_errors_total",
+			"Subscriptions left out of a followed block because routing them failed.",
+		);
 		Self {
 			registry,
 			requests,
@@ -128,7 +133,13 @@ impl Metrics {
 			parts_assembled,
 			tls_reloads,
 			tls_handshake_failures,
+			feed_subscription_errors,
 		}
+	}
+
+	/// Counts a subscription left out of a followed block.
+	pub fn feed_subscription_error(&self) {
+		self.feed_subscription_errors.inc();
 	}
 
 	/// Counts a part of an upload in parts stored, of `bytes`.

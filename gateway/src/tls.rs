@@ -237,7 +237,7 @@ async fn accept(
 /// Whom a connection's handshake counts against: an IPv4 address, or the
 /// /64 of an IPv6 address (what one subscriber is usually given, so that a
 /// client cannot take a fresh share with each address of its prefix).
-fn network(ip: std::net::IpAddr) -> String {
+pub fn network(ip: std::net::IpAddr) -> String {
 	match ip {
 		std::net::IpAddr::V4(v4) => v4.to_string(),
 		std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

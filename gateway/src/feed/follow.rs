@@ -6,7 +6,7 @@
 //! that fails half-way (the node restarted) is followed again from the
 //! start; deliveries are queued once per event (`Webhooks::enqueue`).
 
-use super::{concerns, journal::Entry, Cursor, Journal, Viewer};
+use super::{concerns, journal::Entry, subscriptions::Subscription, Cursor, Journal, Viewer};
 use crate::{error::ApiError, reader::Reader, stac, AppState};
 use citychain_client::{
 	chain,
@@ -78,7 +78,7 @@ async fn step(state: &AppState, client: &mut Option<chain::Client>) -> Result<bo
 	for h in happened {
 		entries.push(resolve(state, hash, next, h).await.map_err(|e| e.message)?);
 	}
-	let deliveries = route(state, hash, &mut entries).await.map_err(|e| e.message)?;
+	let deliveries = route(state, hash, &mut entries).await;
 	feed.webhooks
 		.enqueue(deliveries, citychain_client::auth::now_ms())
 		.map_err(|e| format!("cannot queue the webhook deliveries: {e}"))?;
@@ -119,55 +119,109 @@ async fn resolve(
 /// The saved searches each new dataset or version of `entries` matches
 /// (recorded in the entries), and the webhook deliveries of the block:
 /// of each saved search to the datasets it matched, of each inbox to the
-/// events that concern its account.
+/// events that concern its account. A subscription that cannot be routed
+/// (its saved search refused, the node failing its query) is logged,
+/// counted and left out of this block; the others are routed.
 async fn route(
 	state: &AppState,
 	hash: H256,
 	entries: &mut [Entry],
-) -> Result<Vec<(String, Cursor, String)>, ApiError> {
-	let new: Vec<u64> = entries
-		.iter()
-		.filter(|e| matches!(e.happened.event.as_str(), "DatasetRegistered" | "VersionPublished"))
-		.filter_map(|e| e.happened.dataset)
-		.collect();
+) -> Vec<(String, Cursor, String)> {
+	let subscriptions = state.feed.subscriptions.all();
+	let read: &[Entry] = entries;
+	let routed = each_apart(&subscriptions, |sub| route_one(state, hash, sub, read)).await;
 	let mut deliveries = Vec::new();
-	for sub in state.feed.subscriptions.all() {
-		let Ok(account) = AccountId::from_ss58check(&sub.account) else { continue };
-		let reader = Reader(citychain_client::rpc::api::Reader::Account(account.clone()));
-		let chosen: Vec<usize> = match &sub.search {
-			Some(search) if !new.is_empty() => {
-				let matched = matching(state, search, &new, &reader, hash).await?;
-				let chosen: Vec<usize> = (0..entries.len())
-					.filter(|&i| {
-						let h = &entries[i].happened;
-						matches!(h.event.as_str(), "DatasetRegistered" | "VersionPublished")
-							&& h.dataset.is_some_and(|d| matched.contains(&d))
-					})
-					.collect();
-				for &i in &chosen {
-					entries[i].matched.push((sub.account.clone(), sub.id.clone()));
-				}
-				chosen
-			},
-			Some(_) => Vec::new(),
-			None if sub.webhook.is_some() && !entries.is_empty() => {
-				let member = state.node.membership(&account, hash).await?;
-				(0..entries.len())
-					.filter(|&i| !concerns(&entries[i], member.as_ref()).is_empty())
-					.collect()
-			},
-			None => Vec::new(),
-		};
-		if sub.webhook.is_none() || chosen.is_empty() {
-			continue;
+	for (sub, (matched, delivered)) in routed {
+		for i in matched {
+			entries[i].matched.push((sub.account.clone(), sub.id.clone()));
 		}
-		let viewer = Viewer::of(state, reader).await?;
-		for i in chosen {
-			let body = json!({ "subscription": sub.id, "event": viewer.render(&entries[i]) });
-			deliveries.push((sub.id.clone(), entries[i].cursor(), body.to_string()));
+		deliveries.extend(delivered);
+	}
+	deliveries
+}
+
+/// What one subscription makes of a block: the entries its saved search
+/// matched, and its webhook's deliveries.
+type Routed = (Vec<usize>, Vec<(String, Cursor, String)>);
+
+/// `one` of each subscription, in turn; a subscription whose `one` fails is
+/// logged with its id, counted (`feed_subscription_errors_total`) and left
+/// out, and never stops the others.
+async fn each_apart<'s, T, F: std::future::Future<Output = Result<T, ApiError>>>(
+	subscriptions: &'s [Subscription],
+	mut one: impl FnMut(&'s Subscription) -> F,
+) -> Vec<(&'s Subscription, T)> {
+	let mut done = Vec::with_capacity(subscriptions.len());
+	for sub in subscriptions {
+		match one(sub).await {
+			Ok(t) => done.push((sub, t)),
+			Err(e) => {
+				crate::metrics::get().feed_subscription_error();
+				tracing::warn!(
+					target: "feed",
+					subscription = %sub.id,
+					"this subscription is left out of this block: {}",
+					e.message
+				);
+			},
 		}
 	}
-	Ok(deliveries)
+	done
+}
+
+async fn route_one(
+	state: &AppState,
+	hash: H256,
+	sub: &Subscription,
+	entries: &[Entry],
+) -> Result<Routed, ApiError> {
+	let is_new =
+		|e: &Entry| matches!(e.happened.event.as_str(), "DatasetRegistered" | "VersionPublished");
+	let new: Vec<u64> = entries
+		.iter()
+		.filter(|e| is_new(e))
+		.filter_map(|e| e.happened.dataset)
+		.collect();
+	let account = AccountId::from_ss58check(&sub.account)
+		.map_err(|_| ApiError::bad_request("the subscription's account is not SS58"))?;
+	let reader = Reader(citychain_client::rpc::api::Reader::Account(account.clone()));
+	let (matched, chosen): (Vec<usize>, Vec<usize>) = match &sub.search {
+		Some(search) if !new.is_empty() => {
+			let found = matching(state, search, &new, &reader, hash).await?;
+			let matched: Vec<usize> = (0..entries.len())
+				.filter(|&i| {
+					is_new(&entries[i])
+						&& entries[i].happened.dataset.is_some_and(|d| found.contains(&d))
+				})
+				.collect();
+			(matched.clone(), matched)
+		},
+		Some(_) => (Vec::new(), Vec::new()),
+		None if sub.webhook.is_some() && !entries.is_empty() => {
+			let member = state.node.membership(&account, hash).await?;
+			let chosen = (0..entries.len())
+				.filter(|&i| !concerns(&entries[i], member.as_ref()).is_empty())
+				.collect();
+			(Vec::new(), chosen)
+		},
+		None => (Vec::new(), Vec::new()),
+	};
+	if sub.webhook.is_none() || chosen.is_empty() {
+		return Ok((matched, Vec::new()));
+	}
+	let viewer = Viewer::of(state, reader).await?;
+	let deliveries = chosen
+		.into_iter()
+		.map(|i| {
+			let mut entry = entries[i].clone();
+			if matched.contains(&i) {
+				entry.matched.push((sub.account.clone(), sub.id.clone()));
+			}
+			let body = json!({ "subscription": sub.id, "event": viewer.render(&entry) });
+			(sub.id.clone(), entries[i].cursor(), body.to_string())
+		})
+		.collect();
+	Ok((matched, deliveries))
 }
 
 /// The new datasets `ids` a saved search may match: those among the ids it
@@ -221,6 +275,36 @@ async fn matching(
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	fn subscription(id: &str) -> Subscription {
+		Subscription {
+			id: id.into(),
+			account: "alice".into(),
+			department: 1,
+			name: id.into(),
+			search: None,
+			webhook: None,
+			secret: None,
+			created: 0,
+		}
+	}
+
+	#[tokio::test]
+	async fn a_subscription_that_fails_is_left_out_and_the_others_are_routed() {
+		let subs = [subscription("a"), subscription("broken"), subscription("c")];
+		let before = crate::metrics::get().render();
+		let done = each_apart(&subs, |sub| async move {
+			if sub.id == "broken" {
+				Err(ApiError::bad_request("the node refused the saved search"))
+			} else {
+				Ok(sub.id.len())
+			}
+		})
+		.await;
+		let ids: Vec<&str> = done.iter().map(|(s, _)| s.id.as_str()).collect();
+		assert_eq!(ids, ["a", "c"]);
+		assert_ne!(crate::metrics::get().render(), before, "the failure is counted");
+	}
 
 	#[test]
 	fn a_saved_search_naming_ids_is_asked_about_those_of_the_new_ones_only() {

@@ -38,6 +38,12 @@ use std::{collections::BTreeMap, convert::Infallible, net::IpAddr, sync::Arc, ti
 pub const STREAM_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// How often an idle stream says it is alive.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a stream waits for its client to take an event (the stream's
+/// buffer full) before it ends.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stream waits for its address's searches in progress to make
+/// room for its next page.
+const SEARCH_WAIT: Duration = Duration::from_secs(1);
 /// How long an `EventSource` waits before reconnecting.
 const RECONNECT: Duration = Duration::from_secs(2);
 /// The longest read token read from a query.
@@ -132,11 +138,18 @@ pub async fn events(
 	let events: Vec<Value> = found.into_iter().map(|(_, e)| e).collect();
 	Ok(Json(json!({
 		"events": events,
-		"next": next.map(|c| c.to_string()),
+		"next": next.to_string(),
 		"followed": followed,
 		"since": since,
 	}))
 	.into_response())
+}
+
+/// Sends `event` on a stream, unless the client has gone or has not taken
+/// what was sent within `within` (a stalled reader): whether it was sent.
+/// The stream ends otherwise, and gives back its slots.
+async fn deliver(send: &tokio::sync::mpsc::Sender<Event>, event: Event, within: Duration) -> bool {
+	matches!(tokio::time::timeout(within, send.send(event)).await, Ok(Ok(())))
 }
 
 /// The events after `from` as they are followed, on a stream that holds a
@@ -149,7 +162,7 @@ async fn stream(
 	concerning: bool,
 ) -> Result<Response, ApiError> {
 	let feed = &state.feed;
-	let Some(by_address) = feed.streams_by_address.start(&peer.to_string()) else {
+	let Some(by_address) = feed.streams_by_address.start(&crate::tls::network(peer)) else {
 		return Err(ApiError::named(
 			StatusCode::TOO_MANY_REQUESTS,
 			"TooManyStreams",
@@ -163,7 +176,7 @@ async fn stream(
 			"the gateway has as many event streams open as it may; try again later",
 		));
 	};
-	let viewer = Viewer::of(&state, reader).await?;
+	let mut viewer = Viewer::of(&state, reader).await?;
 	let (send, mut receive) = tokio::sync::mpsc::channel::<Event>(MAX_PAGE);
 	tokio::spawn(async move {
 		let _held = (by_address, slot);
@@ -171,24 +184,35 @@ async fn stream(
 		let mut followed = journal.watch();
 		let ends = tokio::time::Instant::now() + STREAM_LIFETIME;
 		let mut at = from;
-		if send
-			.send(Event::default().retry(RECONNECT).comment("citychain events"))
-			.await
-			.is_err()
-		{
+		let hello = Event::default().retry(RECONNECT).comment("citychain events");
+		if !deliver(&send, hello, SEND_TIMEOUT).await {
 			return;
 		}
 		loop {
 			followed.borrow_and_update();
-			match viewer.page(&state, at, MAX_PAGE, concerning).await {
+			// Each page searches the node's index: it counts against the
+			// address's searches in progress, as a JSON page does.
+			let Some(searching) = state.searching.start(&peer.to_string()) else {
+				tokio::select! {
+					_ = tokio::time::sleep(SEARCH_WAIT) => continue,
+					_ = tokio::time::sleep_until(ends) => return,
+					_ = send.closed() => return,
+				}
+			};
+			let page = match viewer.refresh(&state).await {
+				Ok(()) => viewer.page(&state, at, MAX_PAGE, concerning).await,
+				Err(e) => Err(e),
+			};
+			drop(searching);
+			match page {
 				Ok((found, next)) => {
 					for (c, event) in found {
 						let event = Event::default().id(c.to_string()).data(event.to_string());
-						if send.send(event).await.is_err() {
+						if !deliver(&send, event, SEND_TIMEOUT).await {
 							return;
 						}
 					}
-					at = next;
+					at = Some(next);
 					// More followed than one page looks at: on at once.
 					if !journal.after(at, 1).is_empty() {
 						continue;
@@ -196,7 +220,7 @@ async fn stream(
 				},
 				Err(e) => {
 					let said = Event::default().event("error").data(e.message);
-					if send.send(said).await.is_err() {
+					if !deliver(&send, said, SEND_TIMEOUT).await {
 						return;
 					}
 				},
@@ -218,8 +242,8 @@ async fn stream(
 
 /// The account of a signed change by a member of an active department,
 /// checked in this order: the signature and its time, the rates, the
-/// membership at the finalized head, then the nonce.
-pub struct SignedMember(pub AccountId);
+/// membership at the finalized head, then the nonce; with its department.
+pub struct SignedMember(pub AccountId, pub u32);
 
 impl FromRequestParts<Arc<AppState>> for SignedMember {
 	type Rejection = ApiError;
@@ -245,7 +269,7 @@ impl FromRequestParts<Arc<AppState>> for SignedMember {
 		data::within_rates(state, &credentials, peer)?;
 		let account: AccountId = credentials.public.into();
 		let head = state.node.finalized_head().await?;
-		state
+		let member = state
 			.node
 			.membership(&account, head)
 			.await?
@@ -254,7 +278,7 @@ impl FromRequestParts<Arc<AppState>> for SignedMember {
 				ApiError::forbidden("only a member of an active department subscribes")
 			})?;
 		data::take_nonce(state, &credentials)?;
-		Ok(Self(account))
+		Ok(Self(account, member.department))
 	}
 }
 
@@ -287,7 +311,7 @@ const SUBSCRIPTION_FIELDS: &[&str] = &["name", "search", "inbox", "webhook"];
 /// (201) holds the webhook's secret, once.
 pub async fn new_subscription(
 	State(state): State<Arc<AppState>>,
-	SignedMember(account): SignedMember,
+	SignedMember(account, department): SignedMember,
 	body: Bytes,
 ) -> Result<Response, ApiError> {
 	let body = object(&body, subscriptions::MAX_BODY_BYTES)?;
@@ -332,6 +356,7 @@ pub async fn new_subscription(
 	let sub = subscriptions::Subscription {
 		id: hex::encode(rand::random::<[u8; 12]>()),
 		account: account.to_ss58check(),
+		department,
 		name,
 		search,
 		webhook,
@@ -340,7 +365,7 @@ pub async fn new_subscription(
 	};
 	state.feed.subscriptions.add(sub.clone()).map_err(io_error)?.map_err(
 		|refused| match refused {
-			subscriptions::Refused::AccountFull => ApiError::named(
+			subscriptions::Refused::Account => ApiError::named(
 				StatusCode::CONFLICT,
 				"TooManySubscriptions",
 				format!(
@@ -348,7 +373,15 @@ pub async fn new_subscription(
 					subscriptions::MAX_PER_ACCOUNT
 				),
 			),
-			subscriptions::Refused::GatewayFull => ApiError::named(
+			subscriptions::Refused::Department => ApiError::named(
+				StatusCode::CONFLICT,
+				"TooManySubscriptions",
+				format!(
+					"a department's accounts hold at most {} subscriptions",
+					subscriptions::MAX_PER_DEPARTMENT
+				),
+			),
+			subscriptions::Refused::Gateway => ApiError::named(
 				StatusCode::SERVICE_UNAVAILABLE,
 				"SubscriptionsFull",
 				"the gateway holds as many subscriptions as it may",
@@ -376,7 +409,7 @@ pub async fn list_subscriptions(
 /// `DELETE /subscriptions/{id}`.
 pub async fn delete_subscription(
 	State(state): State<Arc<AppState>>,
-	SignedMember(account): SignedMember,
+	SignedMember(account, _): SignedMember,
 	Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
 	if !state
@@ -418,7 +451,7 @@ pub async fn read_marker(
 /// notifications up to there (never moved back).
 pub async fn mark_read(
 	State(state): State<Arc<AppState>>,
-	SignedMember(account): SignedMember,
+	SignedMember(account, _): SignedMember,
 	body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
 	let body = object(&body, 256)?;
@@ -432,4 +465,28 @@ pub async fn mark_read(
 		.mark_read(&account.to_ss58check(), read)
 		.map_err(io_error)?;
 	Ok(Json(json!({ "read": read.to_string() })))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[tokio::test]
+	async fn a_stream_whose_client_takes_nothing_ends_instead_of_waiting_forever() {
+		let (send, mut receive) = tokio::sync::mpsc::channel::<Event>(1);
+		let within = Duration::from_millis(20);
+		assert!(deliver(&send, Event::default().data("1"), within).await, "room for one");
+		assert!(!deliver(&send, Event::default().data("2"), within).await, "stalled: ends");
+		assert!(receive.recv().await.is_some());
+		assert!(deliver(&send, Event::default().data("3"), within).await, "taken: on");
+		drop(receive);
+		assert!(!deliver(&send, Event::default().data("4"), within).await, "gone: ends");
+	}
+
+	#[test]
+	fn streams_count_against_the_ipv6_64_of_their_address() {
+		let key = |ip: &str| crate::tls::network(ip.parse().unwrap());
+		assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+		assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+	}
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::{
 	fs::{File, OpenOptions},
 	io::{self, BufRead, Write},
+	os::unix::fs::OpenOptionsExt,
 	path::{Path, PathBuf},
 	sync::{Arc, RwLock},
 };
@@ -79,11 +80,45 @@ pub struct Journal {
 }
 
 fn write_state(dir: &Path, state: &State) -> io::Result<()> {
-	let temporary = dir.join(format!("{STATE}.new"));
-	let mut file = File::create(&temporary)?;
-	file.write_all(&serde_json::to_vec(state)?)?;
-	file.sync_all()?;
-	std::fs::rename(temporary, dir.join(STATE))
+	super::replace_file(&dir.join(STATE), &serde_json::to_vec(state)?)
+}
+
+/// The entries of the lines of blocks up to `followed`, and the length of
+/// those lines. A line past `followed` (a block being written when the
+/// gateway stopped) ends the history, as does a last line cut short (no
+/// newline: its write never finished, and the state never moved past its
+/// block); any other line that does not read is damage to the history the
+/// state vouches for, and refused.
+fn read_lines(mut file: impl BufRead, followed: u32) -> io::Result<(Vec<Arc<Entry>>, u64)> {
+	let (mut entries, mut kept, mut number) = (Vec::new(), 0u64, 0usize);
+	let mut line = Vec::new();
+	loop {
+		line.clear();
+		if file.read_until(b'\n', &mut line)? == 0 {
+			return Ok((entries, kept));
+		}
+		number += 1;
+		let whole = line.last() == Some(&b'\n');
+		let parsed = match (serde_json::from_slice::<Line>(&line), whole) {
+			(Ok(parsed), true) => parsed,
+			(_, false) => return Ok((entries, kept)),
+			(Err(e), true) => {
+				return Err(io::Error::new(
+					io::ErrorKind::InvalidData,
+					format!(
+						"{LINES} line {number} is not a line of the feed's history ({e}); the \
+						 history up to block {followed} is damaged: move {LINES} and {STATE} \
+						 aside to follow the chain again from what the node keeps"
+					),
+				))
+			},
+		};
+		if parsed.block > followed {
+			return Ok((entries, kept));
+		}
+		kept += line.len() as u64;
+		entries.extend(parsed.entries.into_iter().map(Arc::new));
+	}
 }
 
 impl Journal {
@@ -106,26 +141,20 @@ impl Journal {
 				let old =
 					state.genesis.trim_start_matches("0x").chars().take(16).collect::<String>();
 				std::fs::rename(&lines, dir.join(format!("feed-{old}.jsonl")))?;
+				super::sync_dir(&lines)?;
 			}
 			let fresh = State { genesis: genesis.into(), since: 0, followed: 0 };
 			write_state(dir, &fresh)?;
 			fresh
 		};
-		let mut entries = Vec::new();
-		let mut kept = 0u64;
-		if let Ok(file) = File::open(&lines) {
-			for line in io::BufReader::new(file).lines() {
-				let Ok(line) = line else { break };
-				let Ok(parsed) = serde_json::from_str::<Line>(&line) else { break };
-				if parsed.block > state.followed {
-					break;
-				}
-				kept += line.len() as u64 + 1;
-				entries.extend(parsed.entries.into_iter().map(Arc::new));
-			}
-		}
-		let file = OpenOptions::new().create(true).append(true).open(&lines)?;
+		let (entries, kept) = match File::open(&lines) {
+			Ok(file) => read_lines(io::BufReader::new(file), state.followed)?,
+			Err(e) if e.kind() == io::ErrorKind::NotFound => (Vec::new(), 0),
+			Err(e) => return Err(e),
+		};
+		let file = OpenOptions::new().create(true).append(true).mode(0o600).open(&lines)?;
 		file.set_len(kept)?;
+		super::sync_dir(&lines)?;
 		let (followed, _) = watch::channel(state.followed);
 		Ok(Self { dir: dir.into(), inner: RwLock::new(Inner { state, entries, file }), followed })
 	}
@@ -154,20 +183,35 @@ impl Journal {
 	pub fn append(&self, block: u32, entries: Vec<Entry>) -> io::Result<()> {
 		let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
 		debug_assert!(block > inner.state.followed);
+		let before = inner.file.metadata()?.len();
+		let recorded = Self::record(&mut inner, &self.dir, block, &entries);
+		if let Err(e) = recorded {
+			// No part of the block stays: it is followed again whole.
+			inner.file.set_len(before)?;
+			return Err(e);
+		}
+		inner.entries.extend(entries.into_iter().map(Arc::new));
+		drop(inner);
+		self.followed.send_replace(block);
+		Ok(())
+	}
+
+	/// Writes block `block`'s line (if it has entries) and the state that
+	/// says it was followed.
+	fn record(inner: &mut Inner, dir: &Path, block: u32, entries: &[Entry]) -> io::Result<()> {
 		if !entries.is_empty() {
-			let mut line = serde_json::to_vec(&LineRef { block, entries: &entries })?;
+			let mut line = serde_json::to_vec(&LineRef { block, entries })?;
 			line.push(b'\n');
 			inner.file.write_all(&line)?;
 			inner.file.sync_data()?;
-			inner.entries.extend(entries.into_iter().map(Arc::new));
 		}
-		if inner.state.since == 0 {
-			inner.state.since = block;
+		let mut state = State { genesis: inner.state.genesis.clone(), ..inner.state };
+		if state.since == 0 {
+			state.since = block;
 		}
-		inner.state.followed = block;
-		write_state(&self.dir, &inner.state)?;
-		drop(inner);
-		self.followed.send_replace(block);
+		state.followed = block;
+		write_state(dir, &state)?;
+		inner.state = state;
 		Ok(())
 	}
 
@@ -203,10 +247,11 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
 	use super::*;
 
-	fn entry(block: u32, index: u32) -> Entry {
+	/// A `DatasetRegistered` of dataset `block` at `block-index`.
+	pub(in crate::feed) fn entry(block: u32, index: u32) -> Entry {
 		Entry {
 			block,
 			happened: Happened {
@@ -260,6 +305,57 @@ mod tests {
 		drop(again);
 		let third = Journal::open(dir.path(), "0xaa").unwrap();
 		assert_eq!(cursors(&third.after(None, 10)), ["5-0", "6-0"], "block 6 once");
+	}
+
+	#[test]
+	fn a_failed_append_leaves_no_part_of_its_block() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Journal::open(dir.path(), "0xaa").unwrap();
+		journal.append(5, vec![entry(5, 0)]).unwrap();
+		// The state cannot be written: the line of block 6 is written first.
+		let blocker = dir.path().join(format!("{STATE}.new"));
+		std::fs::create_dir(&blocker).unwrap();
+		assert!(journal.append(6, vec![entry(6, 0)]).is_err());
+		assert_eq!(
+			(journal.followed(), cursors(&journal.after(None, 10))),
+			(5, vec!["5-0".into()])
+		);
+		std::fs::remove_dir(&blocker).unwrap();
+		journal.append(6, vec![entry(6, 0)]).unwrap();
+		drop(journal);
+		let again = Journal::open(dir.path(), "0xaa").unwrap();
+		assert_eq!(cursors(&again.after(None, 10)), ["5-0", "6-0"], "block 6 once");
+	}
+
+	#[test]
+	fn a_damaged_line_of_a_followed_block_refuses_to_start() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Journal::open(dir.path(), "0xaa").unwrap();
+		journal.append(5, vec![entry(5, 0)]).unwrap();
+		journal.append(6, vec![entry(6, 0)]).unwrap();
+		drop(journal);
+		let path = dir.path().join(LINES);
+		let text = std::fs::read_to_string(&path).unwrap();
+		std::fs::write(&path, text.replacen("\"block\":5", "\"block\":\"5", 1)).unwrap();
+		let refused = Journal::open(dir.path(), "0xaa").err().expect("refused");
+		assert_eq!(refused.kind(), io::ErrorKind::InvalidData);
+		assert!(refused.to_string().contains("feed.jsonl line 1"), "{refused}");
+	}
+
+	#[test]
+	fn the_feeds_files_are_the_gateways_users_only() {
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Journal::open(dir.path(), "0xaa").unwrap();
+		journal.append(1, vec![entry(1, 0)]).unwrap();
+		super::super::Webhooks::open(dir.path(), 100, 1, false)
+			.unwrap()
+			.enqueue(vec![("s".into(), entry(1, 0).cursor(), "{}".into())], 0)
+			.unwrap();
+		for file in [LINES, STATE, "webhooks.json"] {
+			let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode();
+			assert_eq!(mode & 0o777, 0o600, "{file}");
+		}
 	}
 
 	#[test]

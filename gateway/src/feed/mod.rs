@@ -40,7 +40,7 @@ pub use webhook::Webhooks;
 use crate::{error::ApiError, reader::Reader, AppState};
 use citychain_client::{
 	primitives::departments::Membership,
-	rpc::api::{datasets::SearchParams, DatasetsApiClient},
+	rpc::api::{datasets::SearchParams, DatasetsApiClient, Reader as R},
 };
 use serde_json::Value;
 use std::{
@@ -103,6 +103,33 @@ impl Feed {
 	}
 }
 
+/// Replaces the file at `path` with `bytes`, whole or not at all: written to
+/// `<path>.new` (readable by the gateway's user only: the feed's files hold
+/// webhooks' secrets and who subscribed to what), synced, renamed into
+/// place, and the directory synced so that the rename outlives a crash.
+pub(crate) fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let mut temporary = path.as_os_str().to_owned();
+	temporary.push(".new");
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create(true)
+		.truncate(true)
+		.mode(0o600)
+		.open(&temporary)?;
+	file.write_all(bytes)?;
+	file.sync_all()?;
+	std::fs::rename(&temporary, path)?;
+	sync_dir(path)
+}
+
+/// Syncs the directory holding `path` (its entries: a file made or
+/// renamed there).
+pub(crate) fn sync_dir(path: &std::path::Path) -> std::io::Result<()> {
+	let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref());
+	std::fs::File::open(dir)?.sync_all()
+}
+
 /// What an event has to do with a member: `decide` (a request for its
 /// department's dataset, to an approver; for a restricted one, also to a
 /// regulator's approver), `decision` (on its department's request),
@@ -140,16 +167,34 @@ pub struct Viewer {
 
 impl Viewer {
 	pub async fn of(state: &AppState, reader: Reader) -> Result<Self, ApiError> {
-		use citychain_client::rpc::api::Reader as R;
 		use sp_core::crypto::Ss58Codec;
-		let (account, member) = match &reader.0 {
-			R::Anonymous => (None, None),
+		let account = match &reader.0 {
+			R::Anonymous => None,
+			R::Account(a) => Some(a.to_ss58check()),
+		};
+		let mut viewer = Self { reader, account, member: None };
+		viewer.refresh(state).await?;
+		Ok(viewer)
+	}
+
+	/// Reads the reader's membership at the finalized head again (a stream
+	/// does before each page: a member removed stops seeing members' events).
+	pub async fn refresh(&mut self, state: &AppState) -> Result<(), ApiError> {
+		self.member = match &self.reader.0 {
+			R::Anonymous => None,
 			R::Account(a) => {
 				let head = state.node.finalized_head().await?;
-				(Some(a.to_ss58check()), state.node.membership(a, head).await?)
+				state.node.membership(a, head).await?
 			},
 		};
-		Ok(Self { reader, account, member })
+		Ok(())
+	}
+
+	/// The reader's department, if it is a member of an active one: any key
+	/// pair or read token vouches for an account, only membership makes it
+	/// more than anonymous.
+	fn active_member(&self) -> Option<&Membership> {
+		self.member.as_ref().filter(|m| m.status.is_active())
 	}
 
 	/// `entry` as this reader gets it: with its cursor, what it concerns
@@ -180,18 +225,20 @@ impl Viewer {
 	}
 
 	/// Which of `entries` this reader may see: those whose dataset the node
-	/// shows it (`datasets_search` with the reader); of an anonymous reader,
-	/// only the catalogue's events (`Datasets`); an event without a dataset
-	/// (a flagged department) only to that department and to a regulator.
+	/// shows it (`datasets_search` with the reader); of a reader that is not
+	/// a member of an active department (anonymous, or an account anyone can
+	/// make), only the catalogue's events (`Datasets`); an event without a
+	/// dataset (a flagged department) only to that department and to a
+	/// regulator.
 	pub async fn sees(
 		&self,
 		state: &AppState,
 		entries: &[Arc<Entry>],
 	) -> Result<Vec<bool>, ApiError> {
-		let anonymous = self.account.is_none();
+		let member = self.active_member();
 		let ids: BTreeSet<u64> = entries
 			.iter()
-			.filter(|e| !anonymous || e.happened.pallet == "Datasets")
+			.filter(|e| asked(e, member))
 			.filter_map(|e| e.happened.dataset)
 			.collect();
 		let mut visible = BTreeSet::new();
@@ -207,53 +254,123 @@ impl Viewer {
 			let page = state.node.search(params, None).await?;
 			visible.extend(page.items.iter().map(|d| d.id));
 		}
-		let member = self.member.as_ref().filter(|m| m.status.is_active());
-		Ok(entries
-			.iter()
-			.map(|e| match e.happened.dataset {
-				Some(d) => (!anonymous || e.happened.pallet == "Datasets") && visible.contains(&d),
-				None => member.is_some_and(|m| {
-					m.kind.is_regulator() || e.happened.owner == Some(m.department)
-				}),
-			})
-			.collect())
+		Ok(entries.iter().map(|e| shown(e, member, &visible)).collect())
 	}
 
 	/// Up to `limit` events after `after` that this reader sees (only those
-	/// that concern it, if `concerning`), and the cursor to go on from:
-	/// the last event returned, or the last looked at.
+	/// that concern it, if `concerning`), and the cursor to go on from
+	/// ([`Scan`]).
 	pub async fn page(
 		&self,
 		state: &AppState,
 		after: Option<Cursor>,
 		limit: usize,
 		concerning: bool,
-	) -> Result<(Vec<(Cursor, Value)>, Option<Cursor>), ApiError> {
+	) -> Result<(Vec<(Cursor, Value)>, Cursor), ApiError> {
 		let journal = state.feed.journal()?;
-		let (mut found, mut at, mut scanned) = (Vec::new(), after, 0);
-		while found.len() < limit && scanned < MAX_SCAN {
-			let batch = journal.after(at, MAX_PAGE);
-			if batch.is_empty() {
+		let mut scan = Scan::new(after, limit);
+		while let Some(batch) = scan.batch(journal) {
+			let seen = self.sees(state, &batch).await?;
+			let kept = batch
+				.iter()
+				.zip(seen)
+				.map(|(entry, seen)| {
+					let shown = self.render(entry);
+					(seen && (!concerning || shown.get("concerns").is_some())).then_some(shown)
+				})
+				.collect();
+			if scan.take(&batch, kept) {
 				break;
 			}
-			scanned += batch.len();
-			let seen = self.sees(state, &batch).await?;
-			for (entry, seen) in batch.iter().zip(seen) {
-				at = Some(entry.cursor());
-				if !seen {
-					continue;
+		}
+		Ok(scan.end())
+	}
+}
+
+/// Whether the node is asked about `entry`'s dataset for a reader whose
+/// active membership is `member`: for a non-member, only of the
+/// catalogue's events.
+fn asked(entry: &Entry, member: Option<&Membership>) -> bool {
+	member.is_some() || entry.happened.pallet == "Datasets"
+}
+
+/// The visibility rule of the feed: whether a reader whose active
+/// membership is `member` sees `entry`, the node having shown it the
+/// datasets `visible`.
+fn shown(entry: &Entry, member: Option<&Membership>, visible: &BTreeSet<u64>) -> bool {
+	match entry.happened.dataset {
+		Some(d) => asked(entry, member) && visible.contains(&d),
+		None => member
+			.is_some_and(|m| m.kind.is_regulator() || entry.happened.owner == Some(m.department)),
+	}
+}
+
+/// A page being filled: up to `limit` of the events after `after` that the
+/// reader is given (it is asked about batches of events, in order), looking
+/// at [`MAX_SCAN`] events or a little more, and the cursor to go on from,
+/// which never names an event the reader was not given: the last event
+/// given if the page is full; else the journal's end
+/// (`{followed}-4294967295`) if the scan reached it; else the end of the
+/// last block looked at whole (`{block}-4294967295`) — the scan stops at
+/// the first block boundary past [`MAX_SCAN`] events, so a block is looked
+/// at whole and the cursor always moves on.
+struct Scan {
+	limit: usize,
+	found: Vec<(Cursor, Value)>,
+	/// The last event looked at.
+	at: Option<Cursor>,
+	next: Cursor,
+	scanned: usize,
+}
+
+fn block_end(block: u32) -> Cursor {
+	Cursor { block, index: u32::MAX }
+}
+
+impl Scan {
+	fn new(after: Option<Cursor>, limit: usize) -> Self {
+		Self { limit, found: Vec::new(), at: after, next: after.unwrap_or_default(), scanned: 0 }
+	}
+
+	/// The next events to look at, or none at the journal's end.
+	fn batch(&mut self, journal: &Journal) -> Option<Vec<Arc<Entry>>> {
+		// Read before the batch: every event of a block up to `followed` is
+		// in the journal by then.
+		let followed = journal.followed();
+		let batch = journal.after(self.at, MAX_PAGE);
+		if batch.is_empty() {
+			self.next = self.next.max(block_end(followed));
+			return None;
+		}
+		Some(batch)
+	}
+
+	/// Takes what the reader is given of `batch` (`kept`, in its order);
+	/// whether the page is done.
+	fn take(&mut self, batch: &[Arc<Entry>], kept: Vec<Option<Value>>) -> bool {
+		for (entry, kept) in batch.iter().zip(kept) {
+			let c = entry.cursor();
+			if let Some(previous) = self.at.filter(|a| a.block < c.block) {
+				self.next = self.next.max(block_end(previous.block));
+				if self.scanned >= MAX_SCAN {
+					return true;
 				}
-				let shown = self.render(entry);
-				if concerning && shown.get("concerns").is_none() {
-					continue;
-				}
-				found.push((entry.cursor(), shown));
-				if found.len() == limit {
-					break;
+			}
+			self.at = Some(c);
+			self.scanned += 1;
+			if let Some(shown) = kept {
+				self.found.push((c, shown));
+				self.next = c;
+				if self.found.len() == self.limit {
+					return true;
 				}
 			}
 		}
-		Ok((found, at))
+		false
+	}
+
+	fn end(self) -> (Vec<(Cursor, Value)>, Cursor) {
+		(self.found, self.next)
 	}
 }
 
@@ -310,6 +427,103 @@ mod tests {
 		let suspended = Membership { status: DepartmentStatus::Suspended, ..approver };
 		assert!(concerns(&requested, Some(&suspended)).is_empty(), "a suspended department");
 		assert!(concerns(&requested, None).is_empty());
+	}
+
+	#[test]
+	fn an_account_that_is_no_active_member_sees_what_an_anonymous_reader_sees() {
+		let visible: BTreeSet<u64> = [3].into();
+		let requested = entry("AccessRequested", 1, 2, false);
+		let registered = Entry {
+			happened: Happened { pallet: "Datasets".into(), ..requested.happened.clone() },
+			..requested.clone()
+		};
+		let flagged = Entry {
+			happened: Happened {
+				pallet: "Audit".into(),
+				event: "Flagged".into(),
+				dataset: None,
+				..requested.happened.clone()
+			},
+			..requested.clone()
+		};
+		let stranger =
+			Viewer { reader: Reader::anonymous(), account: Some("ferdie".into()), member: None };
+		let suspended = Viewer {
+			member: Some(Membership {
+				status: DepartmentStatus::Suspended,
+				..member(2, DepartmentKind::Regulator, Roles::ALL)
+			}),
+			..stranger_like()
+		};
+		let regulator = Viewer {
+			member: Some(member(4, DepartmentKind::Regulator, Roles::ALL)),
+			..stranger_like()
+		};
+		for outsider in [&stranger, &suspended] {
+			let m = outsider.active_member();
+			assert!(shown(&registered, m, &visible), "the catalogue's events");
+			assert!(!asked(&requested, m) && !shown(&requested, m, &visible), "no contracts");
+			assert!(!shown(&flagged, m, &visible), "no flags");
+		}
+		let m = regulator.active_member();
+		assert!(shown(&requested, m, &visible) && shown(&flagged, m, &visible));
+		assert!(!shown(&requested, m, &BTreeSet::new()), "not a dataset it may see");
+	}
+
+	fn stranger_like() -> Viewer {
+		Viewer { reader: Reader::anonymous(), account: Some("ferdie".into()), member: None }
+	}
+
+	/// A page of `limit` after `after`, of a reader who sees the events of
+	/// the blocks `seen`.
+	fn page_of(
+		journal: &Journal,
+		after: &str,
+		limit: usize,
+		seen: &[u32],
+	) -> (Vec<String>, String) {
+		let mut scan = Scan::new((!after.is_empty()).then(|| after.parse().unwrap()), limit);
+		while let Some(batch) = scan.batch(journal) {
+			let kept =
+				batch.iter().map(|e| seen.contains(&e.block).then(|| json!(e.block))).collect();
+			if scan.take(&batch, kept) {
+				break;
+			}
+		}
+		let (found, next) = scan.end();
+		(found.iter().map(|(c, _)| c.to_string()).collect(), next.to_string())
+	}
+
+	#[test]
+	fn the_cursor_to_go_on_from_never_names_an_event_the_reader_was_not_given() {
+		let dir = tempfile::tempdir().unwrap();
+		let journal = Journal::open(dir.path(), "0xaa").unwrap();
+		journal
+			.append(2, vec![journal::tests::entry(2, 0), journal::tests::entry(2, 5)])
+			.unwrap();
+		journal.append(3, vec![journal::tests::entry(3, 7)]).unwrap();
+		journal.append(4, vec![]).unwrap();
+		// Hidden events to the end: the journal's end.
+		assert_eq!(
+			page_of(&journal, "", 10, &[2]),
+			(vec!["2-0".into(), "2-5".into()], "4-4294967295".into())
+		);
+		assert_eq!(page_of(&journal, "", 10, &[]), (vec![], "4-4294967295".into()));
+		// A full page: its last event.
+		assert_eq!(page_of(&journal, "", 1, &[2, 3]), (vec!["2-0".into()], "2-0".into()));
+		// Past the scan's bound: the end of the last block looked at whole.
+		let many: Vec<Entry> =
+			(0..MAX_SCAN as u32 + 50).map(|i| journal::tests::entry(5, i)).collect();
+		journal.append(5, many).unwrap();
+		journal
+			.append(6, (0..10).map(|i| journal::tests::entry(6, i)).collect())
+			.unwrap();
+		journal.append(7, vec![journal::tests::entry(7, 0)]).unwrap();
+		let (found, next) = page_of(&journal, "4-4294967295", 10, &[7]);
+		assert!(found.is_empty());
+		assert_eq!(next, "5-4294967295", "block 5 whole, then the bound");
+		let (found, next) = page_of(&journal, &next, 10, &[7]);
+		assert_eq!((found, next), (vec!["7-0".into()], "7-4294967295".into()));
 	}
 
 	#[test]

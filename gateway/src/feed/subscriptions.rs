@@ -14,8 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::{
 	collections::BTreeMap,
-	io::{self, Write},
-	os::unix::fs::OpenOptionsExt,
+	io,
 	path::{Path, PathBuf},
 	sync::Mutex,
 };
@@ -24,6 +23,8 @@ const FILE: &str = "subscriptions.json";
 
 /// Subscriptions one account may hold.
 pub const MAX_PER_ACCOUNT: usize = 20;
+/// Subscriptions the accounts of one department hold together.
+pub const MAX_PER_DEPARTMENT: usize = 200;
 /// Subscriptions the gateway holds in all.
 pub const MAX_TOTAL: usize = 10_000;
 /// The longest name, in characters.
@@ -38,6 +39,9 @@ pub struct Subscription {
 	pub id: String,
 	/// SS58.
 	pub account: String,
+	/// The account's department when it subscribed.
+	#[serde(default)]
+	pub department: u32,
 	pub name: String,
 	/// The STAC item-search body (without `limit`, `token`, `sortby`,
 	/// `fields`), or none for the inbox.
@@ -69,13 +73,15 @@ struct Stored {
 	read: BTreeMap<String, Cursor>,
 }
 
-/// Why a subscription was refused.
+/// Why a subscription was refused: whose share is full.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refused {
 	/// The account holds [`MAX_PER_ACCOUNT`] already.
-	AccountFull,
+	Account,
+	/// The department's accounts hold [`MAX_PER_DEPARTMENT`] already.
+	Department,
 	/// The gateway holds [`MAX_TOTAL`] already.
-	GatewayFull,
+	Gateway,
 }
 
 pub struct Subscriptions {
@@ -99,27 +105,23 @@ impl Subscriptions {
 	}
 
 	fn save(&self, stored: &Stored) -> io::Result<()> {
-		let temporary = self.path.with_extension("json.new");
-		let mut file = std::fs::OpenOptions::new()
-			.write(true)
-			.create(true)
-			.truncate(true)
-			.mode(0o600)
-			.open(&temporary)?;
-		file.write_all(&serde_json::to_vec(stored)?)?;
-		file.sync_all()?;
-		std::fs::rename(temporary, &self.path)
+		super::replace_file(&self.path, &serde_json::to_vec(stored)?)
 	}
 
 	/// Adds `subscription`, within the bounds.
 	pub fn add(&self, subscription: Subscription) -> io::Result<Result<(), Refused>> {
 		let mut stored = self.lock();
 		if stored.subscriptions.len() >= MAX_TOTAL {
-			return Ok(Err(Refused::GatewayFull));
+			return Ok(Err(Refused::Gateway));
 		}
 		let held = stored.subscriptions.iter().filter(|s| s.account == subscription.account);
 		if held.count() >= MAX_PER_ACCOUNT {
-			return Ok(Err(Refused::AccountFull));
+			return Ok(Err(Refused::Account));
+		}
+		let department =
+			stored.subscriptions.iter().filter(|s| s.department == subscription.department);
+		if department.count() >= MAX_PER_DEPARTMENT {
+			return Ok(Err(Refused::Department));
 		}
 		stored.subscriptions.push(subscription);
 		self.save(&stored).map(Ok)
@@ -192,6 +194,7 @@ mod tests {
 		Subscription {
 			id: id.into(),
 			account: account.into(),
+			department: account.len() as u32,
 			name: "roads".into(),
 			search: Some(Map::new()),
 			webhook: Some("https://hooks.example/x".into()),
@@ -207,10 +210,7 @@ mod tests {
 		for i in 0..MAX_PER_ACCOUNT {
 			assert_eq!(store.add(subscription("alice", &format!("a{i}"))).unwrap(), Ok(()));
 		}
-		assert_eq!(
-			store.add(subscription("alice", "one-more")).unwrap(),
-			Err(Refused::AccountFull)
-		);
+		assert_eq!(store.add(subscription("alice", "one-more")).unwrap(), Err(Refused::Account));
 		assert_eq!(store.add(subscription("bob", "b0")).unwrap(), Ok(()));
 		assert!(!store.remove("bob", "a0").unwrap(), "not Bob's to remove");
 		assert!(store.remove("alice", "a0").unwrap());
@@ -224,6 +224,23 @@ mod tests {
 			again.get("b0").unwrap().shown().get("secret").is_none(),
 			"the secret is not shown"
 		);
+	}
+
+	#[test]
+	fn a_departments_accounts_hold_at_most_its_share_together() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Subscriptions::open(dir.path()).unwrap();
+		// Accounts of one department (names of one length): each within
+		// its own share, the department's filled.
+		let accounts = MAX_PER_DEPARTMENT / MAX_PER_ACCOUNT;
+		for a in 0..accounts {
+			for i in 0..MAX_PER_ACCOUNT {
+				let added = store.add(subscription(&format!("m{a:03}"), &format!("{a}-{i}")));
+				assert_eq!(added.unwrap(), Ok(()));
+			}
+		}
+		assert_eq!(store.add(subscription("m999", "one-more")).unwrap(), Err(Refused::Department));
+		assert_eq!(store.add(subscription("other", "o0")).unwrap(), Ok(()), "another department");
 	}
 
 	#[test]

@@ -19,7 +19,7 @@ use super::cursor::Cursor;
 use serde::{Deserialize, Serialize};
 use std::{
 	collections::{BTreeMap, VecDeque},
-	io::{self, Write},
+	io,
 	net::{IpAddr, SocketAddr},
 	path::{Path, PathBuf},
 	sync::{Arc, Mutex},
@@ -49,10 +49,13 @@ pub fn backoff(retry_ms: u64, attempt: u32) -> u64 {
 	retry_ms.saturating_mul(1u64 << doublings).min(MAX_BACKOFF_MS)
 }
 
-/// The `X-CityChain-Signature` of `body` sent at `time_ms` under `secret`.
-pub fn signature(secret: &[u8; 32], time_ms: u64, body: &[u8]) -> String {
+/// The `X-CityChain-Signature` of delivery `delivery` (its
+/// `X-CityChain-Delivery`) of `body` sent at `time_ms` under `secret`.
+pub fn signature(secret: &[u8; 32], time_ms: u64, delivery: &str, body: &[u8]) -> String {
 	let mut hasher = blake3::Hasher::new_keyed(secret);
 	hasher.update(time_ms.to_string().as_bytes());
+	hasher.update(b".");
+	hasher.update(delivery.as_bytes());
 	hasher.update(b".");
 	hasher.update(body);
 	format!("t={time_ms},v1={}", hasher.finalize().to_hex())
@@ -74,6 +77,7 @@ pub fn is_public(ip: IpAddr) -> bool {
 				|| v4.is_documentation()
 				|| a == 0 || (a == 100 && (64..128).contains(&b))
 				|| (a == 192 && b == 0)
+				|| (a == 192 && b == 88 && v4.octets()[2] == 99)
 				|| (a == 198 && (18..20).contains(&b))
 				|| a >= 240)
 		},
@@ -81,14 +85,23 @@ pub fn is_public(ip: IpAddr) -> bool {
 			if let Some(v4) = v6.to_ipv4_mapped() {
 				return is_public(IpAddr::V4(v4));
 			}
-			let first = v6.segments()[0];
+			let s = v6.segments();
+			if s[0] == 0x2002 {
+				// 6to4: as public as the IPv4 address it carries.
+				let [a, b] = s[1].to_be_bytes();
+				let [c, d] = s[2].to_be_bytes();
+				return is_public(IpAddr::from([a, b, c, d]));
+			}
 			!(v6.is_loopback()
 				|| v6.is_unspecified()
 				|| v6.is_multicast()
-				|| (first & 0xfe00) == 0xfc00
-				|| (first & 0xffc0) == 0xfe80
-				|| first == 0x2001 && v6.segments()[1] == 0x0db8
-				|| first == 0x0064)
+				|| s[..6] == [0; 6]
+				|| (s[0] & 0xfe00) == 0xfc00
+				|| (s[0] & 0xffc0) == 0xfe80
+				|| (s[0] & 0xffc0) == 0xfec0
+				|| s[0] == 0x2001 && (s[1] == 0x0db8 || s[1] == 0)
+				|| s[..4] == [0x0100, 0, 0, 0]
+				|| s[0] == 0x0064)
 		},
 	}
 }
@@ -116,6 +129,9 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<url::Url, String> {
 		},
 		Some(url::Host::Domain(_)) => None,
 	};
+	if !allow_private && !matches!(url.port_or_known_default(), Some(80 | 443)) {
+		return Err("webhook: port 80 or 443 (the gateway's operator may allow others)".into());
+	}
 	if let Some(ip) = named.filter(|ip| !allow_private && !is_public(*ip)) {
 		return Err(format!(
 			"webhook: {ip} is not a public address (the gateway's operator may allow private ones)"
@@ -144,6 +160,38 @@ impl reqwest::dns::Resolve for PublicOnly {
 			}
 			Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
 		})
+	}
+}
+
+/// The class of a try that got no answer, as the delivery log says it:
+/// `dns` (the host has no public address, or none), `refused`, `timeout`,
+/// `tls`, else `connect` or `request`. Never the error's text, which names
+/// the URL with its query.
+fn failure(e: &reqwest::Error) -> &'static str {
+	use std::error::Error;
+	let mut chain = std::iter::successors(e.source(), |&s| s.source());
+	let class = chain.find_map(|s| {
+		if let Some(io) = s.downcast_ref::<io::Error>() {
+			match io.kind() {
+				io::ErrorKind::ConnectionRefused => return Some("refused"),
+				io::ErrorKind::TimedOut => return Some("timeout"),
+				_ => {},
+			}
+		}
+		if s.downcast_ref::<rustls::Error>().is_some() {
+			return Some("tls");
+		}
+		let text = s.to_string();
+		if text.contains("dns error") || text.contains("no public address") {
+			return Some("dns");
+		}
+		None
+	});
+	match class {
+		Some(class) => class,
+		None if e.is_timeout() => "timeout",
+		None if e.is_connect() => "connect",
+		None => "request",
 	}
 }
 
@@ -235,6 +283,7 @@ impl Webhooks {
 			Err(e) => return Err(e),
 		};
 		let http = reqwest::Client::builder()
+			.no_proxy()
 			.redirect(reqwest::redirect::Policy::none())
 			.timeout(TIMEOUT)
 			.connect_timeout(TIMEOUT / 2)
@@ -258,11 +307,7 @@ impl Webhooks {
 	}
 
 	fn save(&self, queue: &Queue) -> io::Result<()> {
-		let temporary = self.path.with_extension("json.new");
-		let mut file = std::fs::File::create(&temporary)?;
-		file.write_all(&serde_json::to_vec(queue)?)?;
-		file.sync_all()?;
-		std::fs::rename(temporary, &self.path)
+		super::replace_file(&self.path, &serde_json::to_vec(queue)?)
 	}
 
 	/// Queues `(subscription, cursor, body)` deliveries, due now; those at or
@@ -333,12 +378,13 @@ impl Webhooks {
 			Err(e) => return Outcome::Failed(e),
 		};
 		let time = citychain_client::auth::now_ms();
+		let delivery = format!("{}/{}", p.subscription, p.cursor);
 		let sent = self
 			.http
 			.post(url)
 			.header(reqwest::header::CONTENT_TYPE, "application/json")
-			.header("x-citychain-signature", signature(&key, time, p.body.as_bytes()))
-			.header("x-citychain-delivery", format!("{}/{}", p.subscription, p.cursor))
+			.header("x-citychain-signature", signature(&key, time, &delivery, p.body.as_bytes()))
+			.header("x-citychain-delivery", delivery)
 			.header("x-citychain-attempt", (p.attempts + 1).to_string())
 			.body(p.body.clone())
 			.send()
@@ -346,16 +392,7 @@ impl Webhooks {
 		match sent {
 			Ok(r) if r.status().is_success() => Outcome::Delivered(format!("HTTP {}", r.status())),
 			Ok(r) => Outcome::Failed(format!("HTTP {}", r.status())),
-			Err(e) => {
-				use std::error::Error;
-				let mut why = e.to_string();
-				let mut source = e.source();
-				while let Some(s) = source {
-					why = format!("{why}: {s}");
-					source = s.source();
-				}
-				Outcome::Failed(why.chars().take(300).collect())
-			},
+			Err(e) => Outcome::Failed(failure(&e).into()),
 		}
 	}
 
@@ -439,13 +476,27 @@ mod tests {
 	}
 
 	#[test]
-	fn the_signature_is_the_keyed_blake3_of_time_and_body() {
+	fn the_signature_is_the_keyed_blake3_of_time_delivery_and_body() {
 		let key = [7u8; 32];
-		let sig = signature(&key, 1_700_000_000_000, b"{\"a\":1}");
-		let expected = blake3::keyed_hash(&key, b"1700000000000.{\"a\":1}").to_hex();
+		let (t, d, body) = (1_700_000_000_000, "s1/12-3", b"{\"a\":1}");
+		let sig = signature(&key, t, d, body);
+		let expected = blake3::keyed_hash(&key, b"1700000000000.s1/12-3.{\"a\":1}").to_hex();
 		assert_eq!(sig, format!("t=1700000000000,v1={expected}"));
-		assert_ne!(sig, signature(&[8u8; 32], 1_700_000_000_000, b"{\"a\":1}"), "another key");
-		assert_ne!(sig, signature(&key, 1_700_000_000_001, b"{\"a\":1}"), "another time");
+		assert_ne!(sig, signature(&[8u8; 32], t, d, body), "another key");
+		assert_ne!(sig, signature(&key, t + 1, d, body), "another time");
+		assert_ne!(sig, signature(&key, t, "s1/12-4", body), "another delivery");
+	}
+
+	#[tokio::test]
+	async fn a_failed_try_is_logged_by_its_class_without_the_url() {
+		let hooks = Webhooks::open(tempfile::tempdir().unwrap().path(), 100, 1, true).unwrap();
+		let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+		let url = format!("http://{closed}/hook?token=secret");
+		let refused = hooks.http.post(&url).send().await.unwrap_err();
+		assert_eq!(failure(&refused), "refused");
+		let strict = Webhooks::open(tempfile::tempdir().unwrap().path(), 100, 1, false).unwrap();
+		let private = strict.http.post(url.replace(&closed.ip().to_string(), "localhost")).send();
+		assert_eq!(failure(&private.await.unwrap_err()), "dns");
 	}
 
 	#[test]
@@ -463,13 +514,27 @@ mod tests {
 			"http://[fd00::1]/",
 			"http://[fe80::1]/",
 			"http://[::ffff:127.0.0.1]/",
+			"http://[::127.0.0.1]/",
+			"http://[::a00:1]/",
+			"http://[2002:7f00:1::]/",
+			"http://[2002:a9fe:a9fe::1]/",
+			"http://[2001:0:4136:e378::1]/",
+			"http://[fec0::1]/",
+			"http://[100::1]/",
+			"http://192.88.99.1/",
+			"https://hooks.example.org:22/x",
+			"http://hooks.example.org:6379/",
 		] {
 			assert!(check_url(private, false).is_err(), "{private}");
 			assert!(check_url(private, true).is_ok(), "{private} allowed");
 		}
-		for public in
-			["https://hooks.example.org/x", "http://8.8.8.8/", "https://[2606:4700::1111]/"]
-		{
+		for public in [
+			"https://hooks.example.org/x",
+			"http://8.8.8.8/",
+			"https://[2606:4700::1111]/",
+			"https://[2002:808:808::1]/",
+			"http://hooks.example.org:443/",
+		] {
 			assert!(check_url(public, false).is_ok(), "{public}");
 		}
 		for bad in [
