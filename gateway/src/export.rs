@@ -141,6 +141,8 @@ async fn pages(
 				.write(&batch(items).map_err(|e| e.to_string())?)
 				.map_err(|e| e.to_string())?;
 			writer.flush().map_err(|e| e.to_string())?;
+			// Out of the writer's buffer too: the whole row group.
+			writer.sync().map_err(|e| e.to_string())?;
 			// The client reads at its pace: the next page waits for it.
 			if sender.send(Ok(written.take())).await.is_err() {
 				return Ok(());
@@ -429,7 +431,9 @@ mod tests {
 		let mut writer = ArrowWriter::try_new(written.clone(), schema(), None).unwrap();
 		writer.write(&batch).unwrap();
 		writer.flush().unwrap();
-		assert!(!written.take().is_empty(), "a row group is written out when flushed");
+		writer.sync().unwrap();
+		let row_group = written.take();
+		assert!(row_group.len() > 2 * 30, "a row group is written out when flushed and synced");
 		writer.close().unwrap();
 		let footer = written.take();
 		assert_eq!(&footer[footer.len() - 4..], b"PAR1");

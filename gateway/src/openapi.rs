@@ -343,22 +343,33 @@ fn harvesting(collection_id: &Value) -> serde_json::Map<String, Value> {
 		citychain_stac::query::AGGREGATE_FIELDS.iter().map(|p| reference(p)).collect();
 	let mut in_collection = aggregate_parameters.clone();
 	in_collection.insert(0, collection_id.clone());
-	let aggregate = |parameters: Vec<Value>| {
+	// The query's parameters (GET), and the path's (both methods).
+	let aggregate = |parameters: Vec<Value>, path: Vec<Value>| {
 		json!({
 			"get": { "summary": "STAC API aggregation: counts of what /search would return to the reader, by department, topic, policy, licence, year and a geohash or geotile grid", "parameters": parameters, "responses": { "200": answer("An AggregationCollection", json_type), "default": errors() } },
-			"post": { "summary": "The same with a JSON body", "requestBody": { "required": true, "content": { json_type: { "schema": { "type": "object" } } } }, "responses": { "200": answer("An AggregationCollection", json_type), "default": errors() } },
+			"post": { "summary": "The same with a JSON body", "parameters": path, "requestBody": { "required": true, "content": { json_type: { "schema": { "type": "object" } } } }, "responses": { "200": answer("An AggregationCollection", json_type), "default": errors() } },
 		})
 	};
-	let page = || {
-		vec![
-			parameter(
-				"page",
-				"query",
-				"A page token from hydra:nextPage",
-				json!({ "type": "string" }),
-			),
-			reference("limit"),
-		]
+	// A page of the DCAT-AP catalogue: JSON-LD (expanded: an array of
+	// nodes) and/or Turtle.
+	let catalogue_page = |summary: &str, media: &[&str]| {
+		let content: serde_json::Map<String, Value> = media
+			.iter()
+			.map(|m| {
+				let schema = match *m {
+					crate::dcat::JSON_LD => {
+						json!({ "type": "array", "items": { "type": "object" } })
+					},
+					_ => json!({ "type": "string" }),
+				};
+				(m.to_string(), json!({ "schema": schema }))
+			})
+			.collect();
+		json!({ "get": {
+			"summary": summary,
+			"parameters": [parameter("page", "query", "A page token from hydra:nextPage", json!({ "type": "string" })), reference("limit")],
+			"responses": { "200": { "description": summary, "content": content }, "default": errors() },
+		} })
 	};
 	let record_id = parameter(
 		"recordId",
@@ -373,13 +384,13 @@ fn harvesting(collection_id: &Value) -> serde_json::Map<String, Value> {
 		json!({ "type": "string", "enum": ["catalogue"] }),
 	);
 	[
-		("/aggregate", aggregate(aggregate_parameters)),
+		("/aggregate", aggregate(aggregate_parameters, vec![])),
 		("/aggregations", get("The aggregations /aggregate counts", vec![], json_type)),
-		("/collections/{collectionId}/aggregate", aggregate(in_collection)),
+		("/collections/{collectionId}/aggregate", aggregate(in_collection, vec![collection_id.clone()])),
 		("/collections/{collectionId}/aggregations", get("The aggregations of a collection", vec![collection_id.clone()], json_type)),
-		("/catalog", get("The public catalogue as DCAT-AP 3: JSON-LD, or Turtle for Accept: text/turtle; paged (hydra:PagedCollection)", page(), crate::dcat::JSON_LD)),
-		("/catalog.jsonld", get("The public catalogue as DCAT-AP 3 in JSON-LD", page(), crate::dcat::JSON_LD)),
-		("/catalog.ttl", get("The public catalogue as DCAT-AP 3 in Turtle", page(), crate::dcat::TURTLE)),
+		("/catalog", catalogue_page("The public catalogue as DCAT-AP 3: JSON-LD, or Turtle for Accept: text/turtle; paged (hydra:PagedCollection)", &[crate::dcat::JSON_LD, crate::dcat::TURTLE])),
+		("/catalog.jsonld", catalogue_page("The public catalogue as DCAT-AP 3 in JSON-LD", &[crate::dcat::JSON_LD])),
+		("/catalog.ttl", catalogue_page("The public catalogue as DCAT-AP 3 in Turtle", &[crate::dcat::TURTLE])),
 		("/records", get("OGC API - Records: landing page", vec![], json_type)),
 		("/records/conformance", get("OGC API - Records: conformance classes", vec![], json_type)),
 		("/records/collections", get("OGC API - Records: the catalogue collection", vec![], json_type)),

@@ -36,6 +36,11 @@ use super::{
 	sql::{self, HELD_AT, KEYS, MAX_CANDIDATES},
 };
 
+/// The box of a candidate row (`sql::candidates`: columns 2 to 5).
+fn row_box(row: &rusqlite::Row<'_>) -> rusqlite::Result<BoundingBox> {
+	Ok(BoundingBox { west: row.get(2)?, south: row.get(3)?, east: row.get(4)?, north: row.get(5)? })
+}
+
 /// The record of a row of `records`.
 fn decoded(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
 	let blob = row.get_ref(0)?.as_blob()?;
@@ -601,13 +606,7 @@ impl Store {
 				if examined > MAX_AGGREGATED {
 					break;
 				}
-				let bbox = BoundingBox {
-					west: row.get(2)?,
-					south: row.get(3)?,
-					east: row.get(4)?,
-					north: row.get(5)?,
-				};
-				if !unordered.meets(&bbox) {
+				if !unordered.meets(&row_box(row)?) {
 					continue;
 				}
 				let id = row.get::<_, i64>(0)? as DatasetId;
@@ -684,13 +683,7 @@ impl Store {
 			examined += 1;
 			// A footprint that misses the geometry is decided without the
 			// record.
-			let bbox = BoundingBox {
-				west: row.get(2)?,
-				south: row.get(3)?,
-				east: row.get(4)?,
-				north: row.get(5)?,
-			};
-			if !search.meets(&bbox) {
+			if !search.meets(&row_box(row)?) {
 				last = Some((id, keys));
 				continue;
 			}
