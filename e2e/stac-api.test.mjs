@@ -145,7 +145,8 @@ test('the OpenAPI document is valid and describes every route the gateway serves
   // Bob's first public dataset, in department-1.
   const id = String(PER_DEPARTMENT);
   for (const [path, item] of Object.entries(doc.paths)) {
-    const concrete = path.replace('{collectionId}', 'department-1').replace('{featureId}', id).replace('{dataset}', id).replace('{n}', '0');
+    const concrete = path.replace('{collectionId}', 'department-1').replace('{featureId}', id).replace('{dataset}', id).replace('{n}', '0')
+      .replace('{catalogueId}', 'catalogue').replace('{recordId}', id);
     // Each method the document gives the path, unsigned and without a body:
     // served (or refused for what it lacks), never unknown.
     for (const method of Object.keys(item).filter((m) => ['get', 'put', 'post', 'delete'].includes(m))) {

@@ -236,6 +236,14 @@ ensure_s3_python() {
 	ensure_venv venv-s3 "$ROOT/e2e/s3/requirements.txt"
 }
 
+# The harvesting clients (pyshacl, owslib, pyarrow, geopandas; pinned in
+# e2e/harvest/requirements.txt) that read the DCAT-AP catalogue, the OGC API
+# Records and the stac-geoparquet export.
+export CITYCHAIN_HARVEST_PYTHON="$HOME/.cache/citychain/venv-harvest/bin/python"
+ensure_harvest_python() {
+	ensure_venv venv-harvest "$ROOT/e2e/harvest/requirements.txt"
+}
+
 # GDAL's command-line tools (Debian's gdal-bin) and the GIS readers of
 # e2e/gis/requirements.txt (rasterio and pyogrio, whose wheels carry their
 # own GDAL), which read datasets through presigned links in the e2e tests.

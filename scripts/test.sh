@@ -37,6 +37,7 @@ rust_suites() {
 e2e_setup() {
 	ensure_stac_python
 	ensure_s3_python
+	ensure_harvest_python
 	ensure_gis
 	ensure_chromium
 	npm_ci "$ROOT/e2e"

@@ -78,6 +78,11 @@ export const rpc = literal({
       params: [{ name: 'params', type: 'Json' }, at],
       type: 'Json',
     },
+    aggregate: {
+      description: 'STAC API aggregation: counts of what a STAC item search matches, of what its reader may see ({ ...datasets_stacSearch without token, limit, sortby, aggregations?, centroid_geohash_grid_frequency_precision?, centroid_geotile_grid_frequency_precision?, reader? })',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
     queryables: {
       description: 'The properties a search filter may name, as JSON Schema',
       params: [],

@@ -113,6 +113,16 @@ export interface SearchPage { items: (Partial<Dataset> & { id: number })[]; next
 /** The answer of `datasets_extent`. */
 export interface Extent { count: number; bbox: Bbox | null; interval: [string | null, string | null]; at: At }
 
+/** One aggregation of `datasets_aggregate`: buckets (and the records left out of them), or a value. */
+export interface Aggregation {
+  name: string;
+  data_type: string;
+  buckets?: { key: string; data_type: string; frequency: number }[];
+  overflow?: number;
+  value?: number | string | null;
+}
+/** The answer of `datasets_aggregate`: a STAC AggregationCollection. */
+export interface AggregationCollection { type: 'AggregationCollection'; aggregations: Aggregation[]; at: At }
 /** The answer of `datasets_extents`: each department of which the reader may see a record. */
 export interface Extents { departments: ({ owner: number } & Omit<Extent, 'at'>)[]; at: At }
 
@@ -135,6 +145,7 @@ type Results = EveryMethod<{
   datasets_stacSearch: JsonObject;
   datasets_extent: Extent;
   datasets_extents: Extents;
+  datasets_aggregate: AggregationCollection;
   datasets_queryables: JsonObject;
   departments_get: Department | null;
   departments_list: Department[];

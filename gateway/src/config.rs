@@ -74,6 +74,10 @@ pub struct Flags {
 	/// all its portal sessions [default: 3000].
 	#[arg(long, value_name = "N")]
 	pub relay_rate: Option<u32>,
+	/// Bulk exports (`GET /export`) one account may start per minute
+	/// [default: 2].
+	#[arg(long, value_name = "N")]
+	pub export_rate: Option<u32>,
 	/// Log lines as `text` or `json` [default: text].
 	#[arg(long, value_name = "FORMAT")]
 	pub log_format: Option<LogFormat>,
@@ -140,6 +144,7 @@ struct File {
 	account_rate: Option<u32>,
 	address_rate: Option<u32>,
 	relay_rate: Option<u32>,
+	export_rate: Option<u32>,
 	read_rate: Option<u32>,
 	searches_per_address: Option<usize>,
 	trusted_proxies: Option<Vec<std::net::IpAddr>>,
@@ -172,6 +177,7 @@ pub struct Settings {
 	pub account_rate: u32,
 	pub address_rate: u32,
 	pub relay_rate: u32,
+	pub export_rate: u32,
 	pub read_rate: u32,
 	pub searches_per_address: usize,
 	/// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -254,6 +260,7 @@ impl Settings {
 			account_rate: flags.account_rate.or(file.account_rate).unwrap_or(600),
 			address_rate: flags.address_rate.or(file.address_rate).unwrap_or(1200),
 			relay_rate: flags.relay_rate.or(file.relay_rate).unwrap_or(3000),
+			export_rate: flags.export_rate.or(file.export_rate).unwrap_or(2),
 			read_rate: flags.read_rate.or(file.read_rate).unwrap_or(6000),
 			searches_per_address: flags
 				.searches_per_address

@@ -36,7 +36,7 @@ pub fn dataset_id(text: &str) -> Result<u64, ApiError> {
 }
 
 /// Checks the request's signature and time; the signer's credentials.
-fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
+pub(crate) fn authenticate(state: &AppState, request: &Request) -> Result<Credentials, ApiError> {
 	let header = request
 		.headers()
 		.get(header::AUTHORIZATION)

@@ -40,10 +40,13 @@
 //! module). With `--metrics-listen` it serves Prometheus metrics at
 //! `/metrics` on that other address (see the `metrics` module).
 
+mod aggregate;
 mod config;
 mod data;
+mod dcat;
 mod error;
 mod explorer;
+mod export;
 mod feed;
 mod fields;
 mod guard;
@@ -51,7 +54,9 @@ mod metrics;
 mod openapi;
 mod parts;
 mod presigned;
+mod rdf;
 mod reader;
+mod records;
 mod relay;
 mod stac;
 mod tls;
@@ -95,6 +100,8 @@ pub struct AppState {
 	pub address_rate: guard::RateLimit,
 	/// Relayed JSON-RPC requests per account.
 	pub relay_rate: guard::RateLimit,
+	/// Bulk exports started per account.
+	pub export_rate: guard::RateLimit,
 	/// The open relay sessions.
 	pub sessions: relay::Sessions,
 	/// Requests of any kind per network address.
@@ -181,14 +188,8 @@ async fn within_read_rate(
 		)
 		.into_response();
 	}
-	// The reads that search the node's index each time (feed pages, each up
-	// to 10 searches, and streams count per page in `feed::http`; the collections
-	// are computed once per block and reader).
 	let path = request.uri().path();
-	if !(path == "/search"
-		|| path == "/events"
-		|| (path.starts_with("/collections/") && path.contains("/items")))
-	{
+	if !searches_the_index(path) {
 		return next.run(request).await;
 	}
 	// Counted by address: a key pair anyone can make is no identity to
@@ -216,6 +217,19 @@ async fn within_read_rate(
 	})
 }
 
+/// Whether a request of `path` searches the node's index each time (feed
+/// pages, each up to 10 searches, and streams count per page in `feed::http`;
+/// the collections are computed once per block and reader).
+fn searches_the_index(path: &str) -> bool {
+	matches!(
+		path,
+		"/search"
+			| "/events" | "/aggregate" | "/catalog" | "/catalog.jsonld" | "/catalog.ttl" | "/export"
+	) || (path.starts_with("/collections/")
+		&& (path.contains("/items") || path.ends_with("/aggregate")))
+		|| (path.starts_with("/records/collections/") && path.contains("/items"))
+}
+
 fn router(state: Arc<AppState>) -> Router {
 	let cors = cors(&state.settings.cors_origins);
 	explorer::routes(&state)
@@ -234,6 +248,25 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/items/{item}/versions", get(stac::versions))
 		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
+		.route("/aggregate", get(aggregate::aggregate_get).post(aggregate::aggregate_post))
+		.route("/aggregations", get(aggregate::aggregations))
+		.route(
+			"/collections/{id}/aggregate",
+			get(aggregate::collection_aggregate_get).post(aggregate::collection_aggregate_post),
+		)
+		.route("/collections/{id}/aggregations", get(aggregate::collection_aggregations))
+		.route("/export", get(export::export))
+		.route("/catalog", get(dcat::catalog))
+		.route("/catalog.jsonld", get(dcat::catalog_jsonld))
+		.route("/catalog.ttl", get(dcat::catalog_ttl))
+		.route(records::PATH, get(records::landing))
+		// OGC API clients (owslib) read a landing page at its URL with a `/`.
+		.route("/records/", get(records::landing))
+		.route("/records/conformance", get(records::conformance))
+		.route("/records/collections", get(records::collections))
+		.route("/records/collections/{id}", get(records::collection))
+		.route("/records/collections/{id}/items", get(records::items))
+		.route("/records/collections/{id}/items/{item}", get(records::item))
 		.route("/data/{dataset}", get(data::serve).put(upload::store))
 		.route("/data/{dataset}/key", get(upload::key_envelope))
 		.route("/data/{dataset}/parts", get(parts::list).delete(parts::discard))
@@ -345,6 +378,7 @@ async fn main() {
 		account_rate: guard::RateLimit::new(settings.account_rate, MAX_RATE_KEYS),
 		address_rate: guard::RateLimit::new(settings.address_rate, MAX_RATE_KEYS),
 		relay_rate: guard::RateLimit::new(settings.relay_rate, MAX_RATE_KEYS),
+		export_rate: guard::RateLimit::new(settings.export_rate, MAX_RATE_KEYS),
 		sessions: relay::Sessions::default(),
 		read_rate: guard::RateLimit::new(settings.read_rate, MAX_RATE_KEYS),
 		uploads: Arc::new(tokio::sync::Semaphore::new(settings.max_uploads)),

@@ -133,7 +133,7 @@ pub fn document(base: &str) -> Value {
 			"/collections/{collectionId}/items/{featureId}": get("One Item", vec![collection_id.clone(), feature_id.clone()], geojson),
 			"/collections/{collectionId}/items/{featureId}/record": get("The dataset's record on chain", vec![collection_id.clone(), feature_id.clone()], json_type),
 			"/collections/{collectionId}/items/{featureId}/versions": get("Every version the reader may see, newest first", vec![collection_id.clone(), feature_id.clone(), reference("limit"), reference("token")], geojson),
-			"/collections/{collectionId}/items/{featureId}/audit": get("The audit log's entries about the dataset", vec![collection_id, feature_id, reference("limit"), reference("token")], json_type),
+			"/collections/{collectionId}/items/{featureId}/audit": get("The audit log's entries about the dataset", vec![collection_id.clone(), feature_id, reference("limit"), reference("token")], json_type),
 			"/search": {
 				"get": {
 					"summary": "Item search",
@@ -299,10 +299,116 @@ pub fn document(base: &str) -> Value {
 		},
 		"security": [{}, { "CityChainSignature": [] }, { "ReadToken": [] }],
 	});
-	let paths = document["paths"].as_object_mut().expect("an object");
+	let paths = document["paths"].as_object_mut().expect("paths");
+	paths.extend(harvesting(&collection_id));
 	paths.extend(events.as_object().expect("an object").clone());
 	paths.extend(subscriptions.as_object().expect("an object").clone());
+	let parameters = document["components"]["parameters"].as_object_mut().expect("parameters");
+	parameters.extend([
+		(
+			"aggregations".to_string(),
+			parameter(
+				"aggregations",
+				"query",
+				"The aggregations to count, comma-separated (default: all; see /aggregations)",
+				json!({ "type": "string" }),
+			),
+		),
+		(
+			"centroid_geohash_grid_frequency_precision".to_string(),
+			parameter(
+				"centroid_geohash_grid_frequency_precision",
+				"query",
+				"Geohash length of centroid_geohash_grid_frequency, 1 to 6 (default 1)",
+				json!({ "type": "integer", "minimum": 1, "maximum": 6 }),
+			),
+		),
+		(
+			"centroid_geotile_grid_frequency_precision".to_string(),
+			parameter(
+				"centroid_geotile_grid_frequency_precision",
+				"query",
+				"Zoom of centroid_geotile_grid_frequency, 0 to 14 (default 0)",
+				json!({ "type": "integer", "minimum": 0, "maximum": 14 }),
+			),
+		),
+	]);
 	document
+}
+
+/// The aggregations, the DCAT-AP catalogue, the OGC API Records and the
+/// export (apart: one json! of every path would pass the macro's recursion
+/// limit).
+fn harvesting(collection_id: &Value) -> serde_json::Map<String, Value> {
+	let json_type = "application/json";
+	let geojson = "application/geo+json";
+	let aggregate_parameters: Vec<Value> =
+		citychain_stac::query::AGGREGATE_FIELDS.iter().map(|p| reference(p)).collect();
+	let mut in_collection = aggregate_parameters.clone();
+	in_collection.insert(0, collection_id.clone());
+	// The query's parameters (GET), and the path's (both methods).
+	let aggregate = |parameters: Vec<Value>, path: Vec<Value>| {
+		json!({
+			"get": { "summary": "STAC API aggregation: counts of what /search would return to the reader, by department, topic, policy, licence, year and a geohash or geotile grid", "parameters": parameters, "responses": { "200": answer("An AggregationCollection", json_type), "default": errors() } },
+			"post": { "summary": "The same with a JSON body", "parameters": path, "requestBody": { "required": true, "content": { json_type: { "schema": { "type": "object" } } } }, "responses": { "200": answer("An AggregationCollection", json_type), "default": errors() } },
+		})
+	};
+	// A page of the DCAT-AP catalogue: JSON-LD (expanded: an array of
+	// nodes) and/or Turtle.
+	let catalogue_page = |summary: &str, media: &[&str]| {
+		let content: serde_json::Map<String, Value> = media
+			.iter()
+			.map(|m| {
+				let schema = match *m {
+					crate::dcat::JSON_LD => {
+						json!({ "type": "array", "items": { "type": "object" } })
+					},
+					_ => json!({ "type": "string" }),
+				};
+				(m.to_string(), json!({ "schema": schema }))
+			})
+			.collect();
+		json!({ "get": {
+			"summary": summary,
+			"parameters": [parameter("page", "query", "A page token from hydra:nextPage", json!({ "type": "string" })), reference("limit")],
+			"responses": { "200": { "description": summary, "content": content }, "default": errors() },
+		} })
+	};
+	let record_id = parameter(
+		"recordId",
+		"path",
+		"The dataset's id",
+		json!({ "type": "string", "pattern": "^[0-9]+$" }),
+	);
+	let catalogue = parameter(
+		"catalogueId",
+		"path",
+		"The records' collection: catalogue",
+		json!({ "type": "string", "enum": ["catalogue"] }),
+	);
+	[
+		("/aggregate", aggregate(aggregate_parameters, vec![])),
+		("/aggregations", get("The aggregations /aggregate counts", vec![], json_type)),
+		("/collections/{collectionId}/aggregate", aggregate(in_collection, vec![collection_id.clone()])),
+		("/collections/{collectionId}/aggregations", get("The aggregations of a collection", vec![collection_id.clone()], json_type)),
+		("/catalog", catalogue_page("The public catalogue as DCAT-AP 3: JSON-LD, or Turtle for Accept: text/turtle; paged (hydra:PagedCollection)", &[crate::dcat::JSON_LD, crate::dcat::TURTLE])),
+		("/catalog.jsonld", catalogue_page("The public catalogue as DCAT-AP 3 in JSON-LD", &[crate::dcat::JSON_LD])),
+		("/catalog.ttl", catalogue_page("The public catalogue as DCAT-AP 3 in Turtle", &[crate::dcat::TURTLE])),
+		("/records", get("OGC API - Records: landing page", vec![], json_type)),
+		("/records/conformance", get("OGC API - Records: conformance classes", vec![], json_type)),
+		("/records/collections", get("OGC API - Records: the catalogue collection", vec![], json_type)),
+		("/records/collections/{catalogueId}", get("OGC API - Records: the catalogue (itemType record)", vec![catalogue.clone()], json_type)),
+		("/records/collections/{catalogueId}/items", get("OGC API - Records: the records the reader may see", vec![catalogue.clone(), reference("bbox"), reference("datetime"), reference("q"), reference("ids"), reference("limit"), reference("token")], geojson)),
+		("/records/collections/{catalogueId}/items/{recordId}", get("OGC API - Records: one record", vec![catalogue, record_id], geojson)),
+		("/export", json!({ "get": {
+			"summary": "The catalogue the signer may see as stac-geoparquet, streamed a row group a page; members of active departments, signed as for /data, at most --export-rate a minute",
+			"security": [{ "CityChainSignature": [] }],
+			"responses": { "200": { "description": "A Parquet file", "content": { crate::export::PARQUET: { "schema": { "type": "string", "format": "binary" } } } }, "default": errors() },
+		} })),
+	]
+	.into_iter()
+	.map(|(path, item)| (path.to_string(), item))
+	.collect()
 }
 
 /// The feed's paths (see the `feed` module and docs/feed.md): the events,

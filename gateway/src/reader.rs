@@ -117,6 +117,7 @@ mod tests {
 			account_rate: RateLimit::new(10, 10),
 			address_rate: RateLimit::new(10, 10),
 			relay_rate: RateLimit::new(10, 10),
+			export_rate: RateLimit::new(10, 10),
 			sessions: Default::default(),
 			read_rate: RateLimit::new(10, 10),
 			uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),

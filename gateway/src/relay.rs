@@ -15,7 +15,7 @@
 //! single requests only (no batches), at most [`MAX_FRAME`] bytes, methods of
 //! [`ALLOWED`] only, at most `relay_rate` per minute per account; the reader
 //! of every search (`datasets_search`, `datasets_stacSearch`,
-//! `datasets_extent`, `datasets_extents`) is the signed-in account, whatever
+//! `datasets_extent`, `datasets_extents`, `datasets_aggregate`) is the signed-in account, whatever
 //! the browser sent.
 //! The node's answers and subscription notifications come back unchanged.
 //! The session ends when either side closes, or when the account is no
@@ -107,6 +107,7 @@ pub const ALLOWED: &[&str] = &[
 	"datasets_stacSearch",
 	"datasets_extent",
 	"datasets_extents",
+	"datasets_aggregate",
 	"datasets_queryables",
 	"access_check",
 	"access_get",
@@ -118,8 +119,13 @@ pub const ALLOWED: &[&str] = &[
 ];
 
 /// The methods whose first parameter (an object) names a `reader`.
-const READER_BOUND: &[&str] =
-	&["datasets_search", "datasets_stacSearch", "datasets_extent", "datasets_extents"];
+const READER_BOUND: &[&str] = &[
+	"datasets_search",
+	"datasets_stacSearch",
+	"datasets_extent",
+	"datasets_extents",
+	"datasets_aggregate",
+];
 
 /// The methods whose first parameter is a list of storage keys: it must name
 /// between 1 and [`MAX_STORAGE_KEYS`] (the relay's node connection is on

@@ -59,6 +59,8 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	crate::aggregate::CONFORMANCE,
+	crate::aggregate::FILTER_CONFORMANCE,
 ];
 // The search parameters the API takes (and `/api` describes); anything else
 // is refused.
@@ -68,11 +70,11 @@ const MAX_COLLECTIONS: usize = 100;
 /// Readers whose collections of the latest block are kept.
 const READERS_KEPT: usize = 256;
 
-fn link(rel: &str, href: String, media_type: &str) -> Value {
+pub(crate) fn link(rel: &str, href: String, media_type: &str) -> Value {
 	json!(Link::new(rel, href, media_type))
 }
 
-fn typed(value: Value, media_type: &'static str) -> Response {
+pub(crate) fn typed(value: Value, media_type: &'static str) -> Response {
 	let mut response = Json(value).into_response();
 	response
 		.headers_mut()
@@ -104,11 +106,15 @@ pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 			link(QUERYABLES_REL, format!("{base}/queryables"), SCHEMA),
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "GET" },
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST" },
+			link("alternate", format!("{base}/catalog.jsonld"), crate::dcat::JSON_LD),
+			link("alternate", format!("{base}/catalog.ttl"), crate::dcat::TURTLE),
+			link("alternate", format!("{base}{}", crate::records::PATH), JSON),
 		],
 	});
+	let links = landing["links"].as_array_mut().expect("links");
+	links.extend(crate::aggregate::links(&format!("{base}/")));
 	if state.settings.explorer_dir.is_some() {
-		let portal = link("alternate", format!("{base}{}/", crate::explorer::PATH), "text/html");
-		landing["links"].as_array_mut().expect("links").push(portal);
+		links.push(link("alternate", format!("{base}{}/", crate::explorer::PATH), "text/html"));
 	}
 	Json(landing).into_response()
 }
@@ -184,7 +190,7 @@ fn extension(base: &str, queryables: &Value) -> Value {
 }
 
 /// The department id of a collection id `department-<id>`.
-fn department_of(collection: &str) -> Result<u32, ApiError> {
+pub(crate) fn department_of(collection: &str) -> Result<u32, ApiError> {
 	collection
 		.strip_prefix("department-")
 		.filter(|d| !d.is_empty() && d.len() <= 10 && d.bytes().all(|b| b.is_ascii_digit()))
@@ -207,6 +213,14 @@ fn collection(base: &str, info: &Department, extent: &Coverage) -> Value {
 	if url.starts_with("https://") || url.starts_with("http://") {
 		provider["url"] = url.as_str().into();
 	}
+	let mut links = vec![
+		link("self", format!("{base}/collections/{id}"), JSON),
+		link("root", format!("{base}/"), JSON),
+		link("parent", format!("{base}/"), JSON),
+		link("items", format!("{base}/collections/{id}/items"), GEOJSON),
+		link(QUERYABLES_REL, format!("{base}/collections/{id}/queryables"), SCHEMA),
+	];
+	links.extend(crate::aggregate::links(&format!("{base}/collections/{id}/")));
 	json!({
 		"type": "Collection",
 		"stac_version": STAC_VERSION,
@@ -218,13 +232,7 @@ fn collection(base: &str, info: &Department, extent: &Coverage) -> Value {
 		"providers": [provider],
 		"extent": { "spatial": { "bbox": [bbox] }, "temporal": { "interval": [extent.interval] } },
 		"citychain:datasets": extent.count,
-		"links": [
-			link("self", format!("{base}/collections/{id}"), JSON),
-			link("root", format!("{base}/"), JSON),
-			link("parent", format!("{base}/"), JSON),
-			link("items", format!("{base}/collections/{id}/items"), GEOJSON),
-			link(QUERYABLES_REL, format!("{base}/collections/{id}/queryables"), SCHEMA),
-		],
+		"links": links,
 	})
 }
 
@@ -439,7 +447,7 @@ pub async fn one_collection(
 
 /// A `limit` from a query string: a positive integer; above the maximum,
 /// the maximum (the node clamps to its page size).
-fn parse_limit(text: &str) -> Result<u64, ApiError> {
+pub(crate) fn parse_limit(text: &str) -> Result<u64, ApiError> {
 	citychain_stac::query::parse_limit(text).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
@@ -456,11 +464,40 @@ fn body_limit(value: &Value) -> Result<Value, ApiError> {
 	}
 }
 
-/// Where a search's pages are fetched from, for the `self`, `next` and
-/// `prev` links.
-enum Page<'a> {
+/// Where an answer was asked (a search's pages, an aggregation), for its
+/// `self` (and a search's `next` and `prev`) links.
+pub(crate) enum Page<'a> {
 	Get { path: &'a str, query: &'a BTreeMap<String, String> },
-	Post { body: &'a Map<String, Value> },
+	Post { path: &'a str, body: &'a Map<String, Value> },
+}
+
+impl Page<'_> {
+	/// The link of relation `rel` to this answer at `base` (a page of
+	/// another `token`, if one is given), of `media_type`.
+	pub(crate) fn link(
+		&self,
+		base: &str,
+		rel: &str,
+		token: Option<&str>,
+		media_type: &str,
+	) -> Value {
+		match self {
+			Page::Get { path, query } => {
+				let mut query = (*query).clone();
+				if let Some(token) = token {
+					query.insert("token".into(), token.into());
+				}
+				json!({ "rel": rel, "href": with_query(&format!("{base}{path}"), &query), "type": media_type, "method": "GET" })
+			},
+			Page::Post { path, body } => {
+				let mut body = (*body).clone();
+				if let Some(token) = token {
+					body.insert("token".into(), token.into());
+				}
+				json!({ "rel": rel, "href": format!("{base}{path}"), "type": media_type, "method": "POST", "body": body })
+			},
+		}
+	}
 }
 
 /// Runs a search with node parameters `params` as `reader` and renders the
@@ -487,26 +524,11 @@ async fn search(
 		})
 		.collect();
 	let mut links = vec![link("root", format!("{base}/"), JSON)];
-	links.push(match &page {
-		Page::Get { path, query } => link("self", with_query(&format!("{base}{path}"), query), GEOJSON),
-		Page::Post { body } => {
-			json!({ "rel": "self", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": body })
-		},
-	});
+	links.push(page.link(base, "self", None, GEOJSON));
 	for (rel, token) in [("next", &found["token"]), ("prev", &found["prevToken"])] {
-		let Some(token) = token.as_str() else { continue };
-		links.push(match &page {
-			Page::Get { path, query } => {
-				let mut other = (*query).clone();
-				other.insert("token".into(), token.into());
-				json!({ "rel": rel, "href": with_query(&format!("{base}{path}"), &other), "type": GEOJSON, "method": "GET" })
-			},
-			Page::Post { body } => {
-				let mut other = (*body).clone();
-				other.insert("token".into(), token.into());
-				json!({ "rel": rel, "href": format!("{base}/search"), "type": GEOJSON, "method": "POST", "body": other })
-			},
-		});
+		if let Some(token) = token.as_str() {
+			links.push(page.link(base, rel, Some(token), GEOJSON));
+		}
 	}
 	Ok(typed(
 		json!({
@@ -558,18 +580,18 @@ pub async fn search_get(
 	search(&state, params, &reader, fields, Page::Get { path: "/search", query: &query }).await
 }
 
-/// Node parameters and the fields asked for, from a `POST /search` body
-/// (also a saved search's, see the `feed` module).
-pub fn body_params(
-	body: &Map<String, Value>,
-) -> Result<(Map<String, Value>, Option<Fields>), ApiError> {
-	// Clients send unused parameters as null; `fields` says what to leave
-	// out, and null says nothing.
-	if let Some((other, _)) =
-		body.iter().find(|(k, v)| !v.is_null() && !SEARCH_FIELDS.contains(&k.as_str()))
-	{
-		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
-	}
+/// `POST /search`: the same parameters as a JSON body.
+pub async fn search_post(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+	// A body that is not JSON (or too long) gets the API's error body too.
+	let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+	let Value::Object(body) = body else {
+		return Err(ApiError::bad_request("the search body is not a JSON object"));
+	};
+	// `fields` says what to leave out, and null says nothing.
 	let fields = match body.get("fields") {
 		None => None,
 		Some(Value::Null) => {
@@ -579,6 +601,22 @@ pub fn body_params(
 		},
 		Some(f) => Some(Fields::from_body(f)?),
 	};
+	let params = body_params(&body, SEARCH_FIELDS)?;
+	search(&state, params, &reader, fields, Page::Post { path: "/search", body: &body }).await
+}
+
+/// The node parameters of a POST body whose fields are among `allowed`
+/// (`fields` aside, which the gateway applies): clients send unused
+/// parameters as null, which says nothing.
+pub(crate) fn body_params(
+	body: &Map<String, Value>,
+	allowed: &[&str],
+) -> Result<Map<String, Value>, ApiError> {
+	if let Some((other, _)) =
+		body.iter().find(|(k, v)| !v.is_null() && !allowed.contains(&k.as_str()))
+	{
+		return Err(ApiError::bad_request(format!("unsupported parameter {other:?}")));
+	}
 	let mut params = Map::new();
 	for (key, value) in body.iter().filter(|(k, v)| !v.is_null() && *k != "fields") {
 		let value = match (key.as_str(), value) {
@@ -596,7 +634,7 @@ pub fn body_params(
 		};
 		params.insert(key.clone(), value);
 	}
-	Ok((params, fields))
+	Ok(params)
 }
 
 /// The node's STAC search with parameters `params` as `reader`, at the
@@ -613,21 +651,6 @@ pub async fn find(
 	let params: StacSearchParams = serde_json::from_value(Value::Object(params))
 		.map_err(|e| ApiError::bad_request(format!("search parameters: {e}")))?;
 	Ok(state.node.stac_search(params, at).await?)
-}
-
-/// `POST /search`: the same parameters as a JSON body.
-pub async fn search_post(
-	State(state): State<Arc<AppState>>,
-	reader: Reader,
-	body: Result<Json<Value>, JsonRejection>,
-) -> Result<Response, ApiError> {
-	// A body that is not JSON (or too long) gets the API's error body too.
-	let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
-	let Value::Object(body) = body else {
-		return Err(ApiError::bad_request("the search body is not a JSON object"));
-	};
-	let (params, fields) = body_params(&body)?;
-	search(&state, params, &reader, fields, Page::Post { body: &body }).await
 }
 
 /// `GET /collections/{id}/items`: a search within one collection.
@@ -741,7 +764,7 @@ fn offset(query: &BTreeMap<String, String>) -> Result<usize, ApiError> {
 }
 
 /// `url` with `query` as its query string, if there is one.
-fn with_query(url: &str, query: &BTreeMap<String, String>) -> String {
+pub(crate) fn with_query(url: &str, query: &BTreeMap<String, String>) -> String {
 	match serde_urlencoded::to_string(query).unwrap_or_default() {
 		q if q.is_empty() => url.to_string(),
 		q => format!("{url}?{q}"),

@@ -466,11 +466,75 @@ pub struct StacSearchParams {
 	/// As in `datasets_search`.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub reader: Option<Reader>,
+	/// `datasets_aggregate` only (STAC API aggregation extension): the
+	/// aggregations to compute, a list or a comma-separated string.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub aggregations: Option<IdsParam>,
+	/// `datasets_aggregate` only: the geohash precision of
+	/// `centroid_geohash_grid_frequency` (1 to 6, default 1).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub centroid_geohash_grid_frequency_precision: Option<u8>,
+	/// `datasets_aggregate` only: the zoom of
+	/// `centroid_geotile_grid_frequency` (0 to 14, default 0).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub centroid_geotile_grid_frequency_precision: Option<u8>,
 	/// The public http(s) URL of the API that serves the Items (the
 	/// gateway's, at most 256 bytes): their links are then absolute. Without
 	/// it, links between Items are relative to each Item.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub base: Option<String>,
+}
+
+/// The aggregations `datasets_aggregate` counts (STAC API aggregation
+/// extension), by the names a request uses, and the data type of each
+/// answer.
+pub const AGGREGATIONS: &[(&str, &str)] = &[
+	("total_count", "integer"),
+	("datetime_min", "datetime"),
+	("datetime_max", "datetime"),
+	("collection_frequency", "frequency_distribution"),
+	("topic_frequency", "frequency_distribution"),
+	("access_policy_frequency", "frequency_distribution"),
+	("license_frequency", "frequency_distribution"),
+	("datetime_frequency", "frequency_distribution"),
+	("centroid_geohash_grid_frequency", "frequency_distribution"),
+	("centroid_geotile_grid_frequency", "frequency_distribution"),
+];
+
+/// One bucket of an aggregation: its key and how many records fall in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+	pub key: String,
+	/// `string`, or `datetime` for a year's first instant.
+	pub data_type: String,
+	pub frequency: u64,
+}
+
+/// One aggregation's answer: buckets (with the records left out of them in
+/// `overflow`) or a single value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregation {
+	pub name: String,
+	/// `integer`, `datetime` or `frequency_distribution`.
+	pub data_type: String,
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub buckets: Option<Vec<Bucket>>,
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub overflow: Option<u64>,
+	/// A count, or an RFC 3339 time; `null` if no record matched.
+	#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nullable")]
+	pub value: Option<Option<Value>>,
+}
+
+/// What `datasets_aggregate` answers: a STAC AggregationCollection, and the
+/// finalized block it holds at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AggregationCollection {
+	/// Always `AggregationCollection`.
+	#[serde(rename = "type")]
+	pub kind: String,
+	pub aggregations: Vec<Aggregation>,
+	pub at: At,
 }
 
 /// Parameters of `datasets_extent`.
@@ -535,6 +599,17 @@ pub trait DatasetsApi {
 		params: StacSearchParams,
 		at: Option<BlockHash>,
 	) -> RpcResult<Value>;
+
+	/// STAC API aggregation: counts of the datasets a STAC item search
+	/// (without `token`, `limit` or `sortby`) matches, by the `aggregations`
+	/// it names (default: every one), from the search index like
+	/// `datasets_search` and of what its `reader` may see only.
+	#[method(name = "datasets_aggregate")]
+	async fn aggregate(
+		&self,
+		params: StacSearchParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<AggregationCollection>;
 
 	/// How many of a department's datasets a reader may see, and their
 	/// extent in space and time, from the search index like

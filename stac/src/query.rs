@@ -31,6 +31,23 @@ pub const SEARCH_FIELDS: &[&str] = &[
 	"fields",
 ];
 
+/// The parameters an aggregation takes (STAC API aggregation extension):
+/// the search's filters, the aggregations and the grids' precisions.
+pub const AGGREGATE_FIELDS: &[&str] = &[
+	"bbox",
+	"intersects",
+	"datetime",
+	"ids",
+	"collections",
+	"filter",
+	"filter-lang",
+	"filter-crs",
+	"q",
+	"aggregations",
+	"centroid_geohash_grid_frequency_precision",
+	"centroid_geotile_grid_frequency_precision",
+];
+
 /// Why a `limit` was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LimitError {
@@ -66,6 +83,8 @@ pub enum QueryError {
 	Intersects(String),
 	/// A `limit` that is not a positive integer.
 	Limit(LimitError),
+	/// A grid precision (named) that is not a number from 0 to 255.
+	Precision(String),
 }
 
 impl core::fmt::Display for QueryError {
@@ -76,6 +95,7 @@ impl core::fmt::Display for QueryError {
 			Self::Unsupported(name) => write!(f, "unsupported parameter {name:?}"),
 			Self::Intersects(e) => write!(f, "intersects: not GeoJSON: {e}"),
 			Self::Limit(e) => e.fmt(f),
+			Self::Precision(name) => write!(f, "{name}: not a whole number from 0 to 255"),
 		}
 	}
 }
@@ -127,23 +147,54 @@ pub struct GetSearch {
 pub fn search_params(query: &BTreeMap<String, String>) -> Result<GetSearch, QueryError> {
 	let mut search = GetSearch::default();
 	for (key, value) in query {
+		if key == "fields" {
+			search.fields = Some(value.clone());
+			continue;
+		}
 		let value = match key.as_str() {
-			"bbox" | "datetime" | "ids" | "token" | "filter" | "filter-lang" | "filter-crs"
-			| "sortby" | "q" => Value::from(value.as_str()),
-			"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
-			"intersects" => {
-				serde_json::from_str(value).map_err(|e| QueryError::Intersects(e.to_string()))?
-			},
+			"token" | "sortby" => Value::from(value.as_str()),
 			"limit" => parse_limit(value)?.min(u32::MAX.into()).into(),
-			"fields" => {
-				search.fields = Some(value.clone());
-				continue;
-			},
-			other => return Err(QueryError::Unsupported(other.to_string())),
+			other => filter_value(other, value)?,
 		};
 		search.params.insert(key.clone(), value);
 	}
 	Ok(search)
+}
+
+/// A search filter's value from a query string: text passed on as a
+/// string, `collections` split at commas, `intersects` read as JSON.
+fn filter_value(key: &str, value: &str) -> Result<Value, QueryError> {
+	Ok(match key {
+		"bbox" | "datetime" | "ids" | "filter" | "filter-lang" | "filter-crs" | "q" => {
+			Value::from(value)
+		},
+		"collections" => value.split(',').map(|c| Value::from(c.trim())).collect(),
+		"intersects" => {
+			serde_json::from_str(value).map_err(|e| QueryError::Intersects(e.to_string()))?
+		},
+		other => return Err(QueryError::Unsupported(other.to_string())),
+	})
+}
+
+/// The `datasets_aggregate` parameters a GET aggregation's query asks for
+/// ([`AGGREGATE_FIELDS`]): the filters as a search reads them, the
+/// aggregations as text, the precisions as numbers.
+pub fn aggregate_params(
+	query: &BTreeMap<String, String>,
+) -> Result<Map<String, Value>, QueryError> {
+	let mut params = Map::new();
+	for (key, value) in query {
+		let value = match key.as_str() {
+			"aggregations" => Value::from(value.as_str()),
+			"centroid_geohash_grid_frequency_precision"
+			| "centroid_geotile_grid_frequency_precision" => {
+				value.parse::<u8>().map_err(|_| QueryError::Precision(key.clone()))?.into()
+			},
+			other => filter_value(other, value)?,
+		};
+		params.insert(key.clone(), value);
+	}
+	Ok(params)
 }
 
 #[cfg(test)]
@@ -179,6 +230,33 @@ mod tests {
 		assert_eq!(get("q=air+quality").unwrap().params["q"], "air quality");
 		assert_eq!(get("q=a&q=b").unwrap().params["q"], "b");
 		assert_eq!(get("").unwrap(), GetSearch::default());
+	}
+
+	#[test]
+	fn an_aggregation_takes_the_filters_the_aggregations_and_bounded_precisions() {
+		let get = |raw: &str| aggregate_params(&parse_query(raw).unwrap());
+		let params = get("aggregations=total_count,collection_frequency&collections=department-1&centroid_geohash_grid_frequency_precision=3").unwrap();
+		assert_eq!(
+			Value::Object(params),
+			json!({
+				"aggregations": "total_count,collection_frequency",
+				"collections": ["department-1"],
+				"centroid_geohash_grid_frequency_precision": 3,
+			})
+		);
+		for page in ["limit=5", "token=x", "sortby=title", "fields=id"] {
+			assert_eq!(
+				get(page).unwrap_err(),
+				QueryError::Unsupported(page.split('=').next().unwrap().into())
+			);
+		}
+		assert_eq!(
+			get("centroid_geotile_grid_frequency_precision=256").unwrap_err().to_string(),
+			"centroid_geotile_grid_frequency_precision: not a whole number from 0 to 255"
+		);
+		for name in AGGREGATE_FIELDS {
+			assert!(!["limit", "token", "sortby", "fields"].contains(name));
+		}
 	}
 
 	#[test]

@@ -251,7 +251,7 @@ async fn matching(
 	reader: &Reader,
 	hash: H256,
 ) -> Result<Vec<u64>, ApiError> {
-	let (mut params, _) = stac::body_params(search)?;
+	let mut params = stac::body_params(search, citychain_stac::query::SEARCH_FIELDS)?;
 	let wanted = candidates(params.get("ids"), ids);
 	if wanted.is_empty() {
 		return Ok(Vec::new());

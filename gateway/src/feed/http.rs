@@ -328,7 +328,7 @@ pub async fn new_subscription(
 				return Err(ApiError::bad_request(format!("search: {k:?} is not part of a saved search")));
 			}
 			// The node checks the search as it would run it.
-			let (mut params, _) = stac::body_params(search)?;
+			let mut params = stac::body_params(search, citychain_stac::query::SEARCH_FIELDS)?;
 			params.insert("limit".into(), 1.into());
 			stac::find(&state, params, &reader, None).await?;
 			Some(search.clone())

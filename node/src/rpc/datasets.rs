@@ -17,9 +17,9 @@ use citychain_primitives::{
 };
 use citychain_rpc_api::{
 	datasets::{
-		rfc3339, At, BboxParam, Coverage, Dataset, DepartmentCoverage, Extent, ExtentParams,
-		Extents, ExtentsParams, Fields, IdsParam, Page, QParam, SearchParams, SortbyParam,
-		StacSearchParams,
+		rfc3339, Aggregation as AggregationAnswer, AggregationCollection, At, BboxParam, Bucket,
+		Coverage, Dataset, DepartmentCoverage, Extent, ExtentParams, Extents, ExtentsParams,
+		Fields, IdsParam, Page, QParam, SearchParams, SortbyParam, StacSearchParams,
 	},
 	DatasetsApiServer, Reader,
 };
@@ -34,9 +34,9 @@ use sp_blockchain::HeaderBackend;
 
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
-	Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText, Page as IndexPage,
-	Reached, Search, SearchIndex, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
-	MAX_SORT_KEYS, MAX_TERMS,
+	Aggregation, Counted, Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText,
+	Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable, Tally, AGGREGATIONS,
+	MAX_AGGREGATIONS, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac;
 use citychain_stac::STAC_VERSION;
@@ -73,11 +73,14 @@ fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
 /// JSON-RPC error code of a search refused because the index is busy.
 const SEARCH_BUSY: i32 = 3;
 
-/// The JSON-RPC error of what went wrong in the index: busy is
-/// [`SEARCH_BUSY`], anything else (an expired cursor, a search stopped
+/// The JSON-RPC error of what went wrong in the index: an aggregation of
+/// too many candidates is invalid parameters, busy is [`SEARCH_BUSY`],
+/// anything else (an expired cursor, a search stopped
 /// after its time, a failure) [`SEARCH_INDEX_ERROR`].
 fn index_failure(e: IndexError) -> ErrorObjectOwned {
 	let code = match e {
+		// The client's to narrow: its parameters.
+		IndexError::TooMany { .. } => return invalid(e.to_string()),
 		IndexError::Busy { .. } => SEARCH_BUSY,
 		_ => SEARCH_INDEX_ERROR,
 	};
@@ -382,6 +385,66 @@ fn parse_stac_search(p: &StacSearchParams) -> Result<Search, ErrorObjectOwned> {
 		..Default::default()
 	};
 	search_from(&params, "token", cursor)
+}
+
+/// The search a STAC aggregate's parameters `p` ask for, and the
+/// aggregations to count of its matches (default: every one, once each).
+fn parse_aggregate(p: &StacSearchParams) -> Result<(Search, Vec<Aggregation>), ErrorObjectOwned> {
+	let pages = [
+		("token", p.token.is_some()),
+		("limit", p.limit.is_some()),
+		("sortby", p.sortby.is_some()),
+	];
+	if let Some((name, _)) = pages.iter().find(|(_, given)| *given) {
+		return Err(invalid(format!(
+			"{name}: an aggregation counts every match; leave {name} out"
+		)));
+	}
+	let names: Vec<String> = match &p.aggregations {
+		None => AGGREGATIONS.iter().map(|(name, _)| name.to_string()).collect(),
+		Some(IdsParam::List(names)) => names.clone(),
+		Some(IdsParam::Text(names)) => names.split(',').map(|n| n.trim().to_owned()).collect(),
+	};
+	let mut asked = Vec::new();
+	for name in at_most("aggregations", &names, MAX_AGGREGATIONS)? {
+		let aggregation = Aggregation::parse(
+			&name,
+			p.centroid_geohash_grid_frequency_precision,
+			p.centroid_geotile_grid_frequency_precision,
+		)
+		.map_err(|e| invalid(format!("aggregations: {e}")))?;
+		if !asked.contains(&aggregation) {
+			asked.push(aggregation);
+		}
+	}
+	Ok((parse_stac_search(p)?, asked))
+}
+
+/// An aggregation's answer as JSON-RPC gives it: times in RFC 3339.
+fn aggregation_answer(counted: Counted) -> AggregationAnswer {
+	let aggregation = counted.aggregation;
+	let (buckets, overflow, value) = match aggregation {
+		Aggregation::TotalCount => (None, None, Some(counted.value.map(Value::from))),
+		Aggregation::DatetimeMin | Aggregation::DatetimeMax => {
+			(None, None, Some(counted.value.map(|ms| rfc3339(ms).into())))
+		},
+		_ => {
+			let data_type = if aggregation == Aggregation::Year { "datetime" } else { "string" };
+			let buckets = counted
+				.buckets
+				.into_iter()
+				.map(|(key, frequency)| Bucket { key, data_type: data_type.into(), frequency })
+				.collect();
+			(Some(buckets), Some(counted.overflow), None)
+		},
+	};
+	AggregationAnswer {
+		name: aggregation.name().into(),
+		data_type: aggregation.data_type().into(),
+		buckets,
+		overflow,
+		value,
+	}
 }
 
 /// Serves `datasets_*`: reads from the `DatasetsApi` runtime API, searches
@@ -697,6 +760,12 @@ where
 	}
 
 	async fn stac_search(&self, params: StacSearchParams, at: Option<Hash>) -> RpcResult<Value> {
+		if params.aggregations.is_some()
+			|| params.centroid_geohash_grid_frequency_precision.is_some()
+			|| params.centroid_geotile_grid_frequency_precision.is_some()
+		{
+			return Err(invalid("aggregations: ask datasets_aggregate, not datasets_stacSearch"));
+		}
 		let admitted = self.admission()?;
 		let (params, search) = off_the_workers(params, parse_stac_search).await?;
 		let cursor = search.cursor.as_ref().map(|c| c.block);
@@ -729,6 +798,27 @@ where
 			"prevToken": prev,
 			"at": answered_at(answered),
 		}))
+	}
+
+	async fn aggregate(
+		&self,
+		params: StacSearchParams,
+		at: Option<Hash>,
+	) -> RpcResult<AggregationCollection> {
+		let admitted = self.admission()?;
+		let (params, (search, asked)) = off_the_workers(params, parse_aggregate).await?;
+		let (counted, answered) = self
+			.read_index(at, None, params.reader.as_ref(), admitted, move |index, visible, at| {
+				let mut tally = Tally::new(asked);
+				index.aggregate(&Search { visible, ..search }, &mut tally, at)?;
+				Ok(tally.finish())
+			})
+			.await?;
+		Ok(AggregationCollection {
+			kind: "AggregationCollection".into(),
+			aggregations: counted.into_iter().map(aggregation_answer).collect(),
+			at: answered_at(answered),
+		})
 	}
 
 	async fn extent(&self, params: ExtentParams, at: Option<Hash>) -> RpcResult<Extent> {
@@ -773,6 +863,37 @@ mod tests {
 			"2024-01-02T00:00:00Z/2024-01-01T00:00:00Z",
 		] {
 			assert!(parse_datetime(bad).is_err(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn an_aggregate_names_known_aggregations_and_no_page() {
+		let parse = |params: Value| {
+			parse_aggregate(&serde_json::from_value::<StacSearchParams>(params).unwrap())
+		};
+		let (_, every) = parse(json!({})).unwrap();
+		assert_eq!(every.len(), AGGREGATIONS.len());
+		let (_, two) = parse(json!({
+			"aggregations": "total_count, centroid_geohash_grid_frequency,total_count",
+			"centroid_geohash_grid_frequency_precision": 4,
+		}))
+		.unwrap();
+		assert_eq!(two, vec![Aggregation::TotalCount, Aggregation::Geohash(4)]);
+		let error = |params: Value| parse(params).unwrap_err().message().to_string();
+		assert!(error(json!({ "aggregations": ["colour_frequency"] }))
+			.starts_with("aggregations: \"colour_frequency\" is not an aggregation"));
+		assert_eq!(
+			error(
+				json!({ "aggregations": "centroid_geotile_grid_frequency", "centroid_geotile_grid_frequency_precision": 15 })
+			),
+			"aggregations: centroid_geotile_grid_frequency_precision: at most 14"
+		);
+		assert_eq!(
+			error(json!({ "aggregations": vec!["total_count"; MAX_AGGREGATIONS + 1] })),
+			format!("aggregations: at most {MAX_AGGREGATIONS}")
+		);
+		for page in [json!({ "limit": 5 }), json!({ "token": "x" }), json!({ "sortby": "title" })] {
+			assert!(error(page.clone()).contains("an aggregation counts every match"), "{page}");
 		}
 	}
 

@@ -25,6 +25,12 @@ pub enum Error {
 	},
 	/// The queries ran longer than they may and were interrupted.
 	Stopped(Duration),
+	/// An aggregation's search matches more candidates than one aggregation
+	/// examines.
+	TooMany {
+		/// The bound.
+		most: usize,
+	},
 	/// SQLite failed.
 	Sqlite(rusqlite::Error),
 	/// A file of the index could not be removed or moved.
@@ -65,6 +71,10 @@ impl fmt::Display for Error {
 				f,
 				"the search ran for {} s and was stopped; narrow it",
 				budget.as_secs_f64()
+			),
+			Error::TooMany { most } => write!(
+				f,
+				"the search has more than {most} candidates to aggregate; narrow it"
 			),
 			Error::Sqlite(e) => write!(f, "search index: {e}"),
 			Error::File { path, source } => write!(f, "{}: {source}", path.display()),

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use citychain_primitives::visibility::Visibility;
 
 use super::{
+	aggregate::Tally,
 	error::Error,
 	query::Search,
 	store::{Extent, Page, Reached, Result, Store},
@@ -192,6 +193,12 @@ impl SearchIndex {
 		at: BlockNumber,
 	) -> Result<Vec<(DepartmentId, Extent)>> {
 		self.reader()?.extents(owner, visible, at)
+	}
+
+	/// Counts into `tally` what `search` matches at finalized block `at`
+	/// (`Store::aggregate`).
+	pub fn aggregate(&self, search: &Search, tally: &mut Tally, at: BlockNumber) -> Result<()> {
+		self.reader()?.aggregate(search, tally, at)
 	}
 
 	/// The newest version of dataset `id` at finalized block `at`.

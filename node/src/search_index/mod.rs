@@ -17,6 +17,8 @@
 //! - `query`: what a search means (`Search`, `Filter`, the sort order and
 //!   the cursor) and `Search::matches`, which decides (the reader's
 //!   visibility by `citychain_primitives::visibility`); no SQL;
+//! - `aggregate`: what an aggregation counts of a search's matches, and
+//!   the tally the store feeds; no SQL;
 //! - `sql`: the SQL that narrows and orders a search's candidates;
 //! - `error`: what can go wrong, mapped to JSON-RPC errors by `rpc::datasets`;
 //! - `store`: the SQLite schema, applying blocks, rebuilding, and running a
@@ -25,6 +27,7 @@
 //! - `follower`: following finality, reading state under the runtime's own
 //!   storage keys.
 
+mod aggregate;
 mod error;
 mod follower;
 mod index;
@@ -38,6 +41,10 @@ pub(crate) mod fixtures;
 
 use std::path::{Path, PathBuf};
 
+pub use aggregate::{
+	Aggregation, Counted, Tally, Unknown as UnknownAggregation, AGGREGATIONS, MAX_AGGREGATED,
+	MAX_AGGREGATIONS, MAX_BUCKETS, MAX_GEOHASH_PRECISION, MAX_GEOTILE_ZOOM,
+};
 pub use error::Error;
 pub use follower::{start, Chain};
 pub use index::{SearchIndex, QUEUED, READERS};

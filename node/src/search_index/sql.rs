@@ -340,6 +340,11 @@ fn scores(text: &FreeText, args: &mut Vec<Sql>) -> String {
 /// sort keys' values, in the order of the scan (reversed for a backward
 /// cursor), at most [`MAX_CANDIDATES`] of them.
 pub fn candidates(search: &Search, at: BlockNumber) -> (String, Vec<Sql>) {
+	candidates_up_to(search, at, MAX_CANDIDATES)
+}
+
+/// `candidates`, at most `most` of them.
+pub fn candidates_up_to(search: &Search, at: BlockNumber, most: usize) -> (String, Vec<Sql>) {
 	let query = &search.query;
 	// A backward cursor reads the order reversed from where it stands; its
 	// page is turned round at the end.
@@ -442,7 +447,7 @@ pub fn candidates(search: &Search, at: BlockNumber) -> (String, Vec<Sql>) {
 		.map(|(expr, desc)| format!("{expr}{}, ", if *desc { " DESC" } else { "" }))
 		.collect();
 	let sql = format!(
-		"{with}SELECT id, rid, west, south, east, north{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {MAX_CANDIDATES}",
+		"{with}SELECT id, rid, west, south, east, north{keys} FROM datasets{join} WHERE {} ORDER BY {sort}id{} LIMIT {most}",
 		filters.join(" AND "),
 		if backward { " DESC" } else { "" }
 	);

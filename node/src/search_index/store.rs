@@ -30,10 +30,24 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 use citychain_primitives::visibility::Visibility;
 
 use super::{
+	aggregate::{Tally, MAX_AGGREGATED},
 	error::Error,
 	query::{Cursor, KeyValue, Record, Search},
 	sql::{self, HELD_AT, KEYS, MAX_CANDIDATES},
 };
+
+/// The box of a candidate row (`sql::candidates`: columns 2 to 5).
+fn row_box(row: &rusqlite::Row<'_>) -> rusqlite::Result<BoundingBox> {
+	Ok(BoundingBox { west: row.get(2)?, south: row.get(3)?, east: row.get(4)?, north: row.get(5)? })
+}
+
+/// The record of a row of `records`.
+fn decoded(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+	let blob = row.get_ref(0)?.as_blob()?;
+	Record::decode(&mut &blob[..]).map_err(|e| {
+		rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e))
+	})
+}
 
 /// What the store answers: a value, or why it could not.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -570,6 +584,45 @@ impl Store {
 		self.within(budget, || self.run(search, at))
 	}
 
+	/// Counts into `tally` every record a validated `search` matches (its
+	/// cursor and limit aside) as block `at` held them: the records its pages
+	/// would return, found as they are (SQL narrows, `Search::matches`
+	/// decides, the reader's visibility included). A search with more than
+	/// [`MAX_AGGREGATED`] candidates is refused, not counted in part.
+	pub fn aggregate(&self, search: &Search, tally: &mut Tally, at: BlockNumber) -> Result<()> {
+		let oldest = self.oldest()?;
+		if at < oldest {
+			return Err(Error::Expired { at, oldest });
+		}
+		let unordered = Search { sort: Vec::new(), cursor: None, ..search.clone() };
+		let (sql, args) = sql::candidates_up_to(&unordered, at, MAX_AGGREGATED + 1);
+		let examined = self.within(MAX_QUERY_TIME, || {
+			let mut statement = self.db.prepare_cached(&sql)?;
+			let mut rows = statement.query(params_from_iter(args))?;
+			let mut read = self.db.prepare_cached("SELECT record FROM records WHERE rid = ?1")?;
+			let mut examined = 0;
+			while let Some(row) = rows.next()? {
+				examined += 1;
+				if examined > MAX_AGGREGATED {
+					break;
+				}
+				if !unordered.meets(&row_box(row)?) {
+					continue;
+				}
+				let id = row.get::<_, i64>(0)? as DatasetId;
+				let dataset = read.query_row([row.get::<_, i64>(1)?], decoded)?;
+				if unordered.matches(id, &dataset) {
+					tally.add(id, &dataset);
+				}
+			}
+			Ok(examined)
+		})?;
+		if examined > MAX_AGGREGATED {
+			return Err(Error::TooMany { most: MAX_AGGREGATED });
+		}
+		Ok(())
+	}
+
 	/// Runs the queries of `read`, interrupted (an error) once they have run
 	/// for `budget` in all.
 	pub fn within<T>(
@@ -630,26 +683,11 @@ impl Store {
 			examined += 1;
 			// A footprint that misses the geometry is decided without the
 			// record.
-			let bbox = BoundingBox {
-				west: row.get(2)?,
-				south: row.get(3)?,
-				east: row.get(4)?,
-				north: row.get(5)?,
-			};
-			if !search.meets(&bbox) {
+			if !search.meets(&row_box(row)?) {
 				last = Some((id, keys));
 				continue;
 			}
-			let dataset = read.query_row([row.get::<_, i64>(1)?], |r| {
-				let blob = r.get_ref(0)?.as_blob()?;
-				Record::decode(&mut &blob[..]).map_err(|e| {
-					rusqlite::Error::FromSqlConversionFailure(
-						0,
-						rusqlite::types::Type::Blob,
-						Box::new(e),
-					)
-				})
-			})?;
+			let dataset = read.query_row([row.get::<_, i64>(1)?], decoded)?;
 			if search.matches(id, &dataset) {
 				if items.len() == query.limit as usize {
 					onward = last_item.take();

@@ -501,3 +501,124 @@ fn a_cql2_filter_is_evaluated_on_each_item_as_a_full_scan_would() {
 	);
 	assert!(matches!(Filter::parse("title = ", false), Err(Invalid::NotCql2Text(_))));
 }
+
+/// Every aggregation of a search, at block 1.
+fn aggregated(store: &Store, search: &Search) -> Vec<crate::search_index::Counted> {
+	use crate::search_index::{Aggregation, Tally, AGGREGATIONS};
+	let asked = AGGREGATIONS
+		.iter()
+		.map(|(name, _)| Aggregation::parse(name, Some(3), Some(6)).unwrap())
+		.collect();
+	let mut tally = Tally::new(asked);
+	store.aggregate(search, &mut tally, 1).unwrap();
+	tally.finish()
+}
+
+#[test]
+fn aggregations_count_exactly_what_the_reader_may_see_of_a_full_scan() {
+	use crate::search_index::Aggregation;
+	use citychain_primitives::{visibility::Visibility, Sensitivity};
+	use std::collections::BTreeMap;
+	let mut rng = Rng(0x5eed_c17c_a66e_0001);
+	for catalogue in 0..6 {
+		let records: Vec<Record> =
+			(0..50 + rng.below(250)).map(|id| record(&mut rng, id)).collect();
+		let store =
+			built(records.iter().cloned().enumerate().map(|(id, r)| (id as DatasetId, r)), 1);
+		for round in 0..30 {
+			let mut q = query(&mut rng, records.len());
+			// Anonymous, a member of a department (with contracts), the
+			// regulator (every record).
+			q.visible = match round % 3 {
+				0 => Some(Visibility::public()),
+				1 => Some(Visibility::new(
+					vec![Sensitivity::Public, Sensitivity::Internal, Sensitivity::Confidential],
+					Some(rng.below(4) as DepartmentId),
+					(0..rng.below(6)).map(|_| rng.below(records.len() as u64)).collect(),
+				)),
+				_ => None,
+			};
+			let seen = full_scan(&records, &q);
+			assert_eq!(all_pages(&store, &q), seen, "the pages a reader reads");
+			let count = |key: &dyn Fn(&Record) -> String| {
+				let mut counts = BTreeMap::<String, u64>::new();
+				for id in &seen {
+					*counts.entry(key(&records[*id as usize])).or_default() += 1;
+				}
+				counts
+			};
+			// The year of the start, from its days since the epoch (Howard
+			// Hinnant's civil-from-days).
+			let year = |r: &Record| {
+				let days = r.time.start.div_euclid(86_400_000) + 719_468;
+				let era = days.div_euclid(146_097);
+				let day_of_era = days - era * 146_097;
+				let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524
+					- day_of_era / 146_096)
+					/ 365;
+				let day_of_year =
+					day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+				let month = (5 * day_of_year + 2) / 153;
+				let y = year_of_era + era * 400 + i64::from(month >= 10);
+				format!("{y}-01-01T00:00:00.000Z")
+			};
+			for counted in aggregated(&store, &q) {
+				let buckets: BTreeMap<String, u64> = counted.buckets.iter().cloned().collect();
+				let expected = match counted.aggregation {
+					Aggregation::TotalCount => {
+						assert_eq!(counted.value, Some(seen.len() as i64));
+						continue;
+					},
+					Aggregation::DatetimeMin => {
+						let min = seen.iter().map(|id| records[*id as usize].time.start).min();
+						assert_eq!(counted.value, min);
+						continue;
+					},
+					Aggregation::DatetimeMax => {
+						let r = |id: &DatasetId| &records[*id as usize];
+						let max = seen.iter().map(|id| r(id).time.end.unwrap_or(r(id).time.start));
+						assert_eq!(counted.value, max.max());
+						continue;
+					},
+					Aggregation::Collection => count(&|r| format!("department-{}", r.owner)),
+					Aggregation::Topic => count(&|r| r.topic.as_str().into()),
+					Aggregation::Policy => count(&|r| r.policy.as_str().into()),
+					Aggregation::License => count(&|r| {
+						r.license.as_ref().map_or("other".into(), |l| {
+							String::from_utf8(l.expression.to_vec()).unwrap()
+						})
+					}),
+					Aggregation::Year => count(&year),
+					Aggregation::Geohash(_) | Aggregation::Geotile(_) => {
+						let total: u64 = buckets.values().sum();
+						assert_eq!(total + counted.overflow, seen.len() as u64);
+						continue;
+					},
+				};
+				assert_eq!(counted.overflow, 0);
+				assert_eq!(
+					buckets, expected,
+					"catalogue {catalogue} round {round}: {:?} of {q:?}",
+					counted.aggregation
+				);
+			}
+		}
+	}
+}
+
+#[test]
+fn an_aggregation_beyond_its_candidate_bound_is_refused_not_counted_in_part() {
+	use crate::search_index::{Aggregation, Tally, MAX_AGGREGATED};
+	let mut rng = Rng(11);
+	let one = record(&mut rng, 0);
+	let store = built((0..=MAX_AGGREGATED as DatasetId).map(|id| (id, one.clone())), 1);
+	let mut tally = Tally::new(vec![Aggregation::TotalCount]);
+	let refused = store.aggregate(&Search::default(), &mut tally, 1).unwrap_err();
+	assert!(matches!(refused, Error::TooMany { most } if most == MAX_AGGREGATED), "{refused}");
+	// One fewer candidate (a narrower search) is counted in full.
+	let narrower = Search { ids: Vec::new(), owners: vec![one.owner], ..Default::default() };
+	let store = built((0..MAX_AGGREGATED as DatasetId).map(|id| (id, one.clone())), 1);
+	let mut tally = Tally::new(vec![Aggregation::TotalCount]);
+	store.aggregate(&narrower, &mut tally, 1).unwrap();
+	assert_eq!(tally.total(), MAX_AGGREGATED as u64);
+}
