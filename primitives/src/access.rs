@@ -7,6 +7,7 @@ use crate::{
 	departments::DepartmentId,
 	geometry::BoundingBox,
 	hashing::ContentHash,
+	terms::{self, Policy, Rule},
 	time::{TimeInterval, TimeRange},
 	vocabulary::{AccessPolicy, DatasetStatus, Sensitivity},
 };
@@ -278,6 +279,8 @@ pub enum AccessBasis {
 	UnknownDataset,
 	/// The dataset was withdrawn.
 	Withdrawn,
+	/// The department's contract allowed a number of deliveries, all made.
+	UsesSpent,
 }
 
 /// The answer of an access check.
@@ -290,6 +293,9 @@ pub struct AccessCheck<BlockNumber> {
 	pub contract: Option<ContractId>,
 	/// The first block at which the access ends, if it does.
 	pub expires_at: Option<BlockNumber>,
+	/// Deliveries the contract still allows, if it limits them (as its
+	/// provider's gateway reported them on chain).
+	pub uses_left: Option<u32>,
 }
 
 /// A query of `AccessApi::contracts`: the given filters must all hold.
@@ -348,7 +354,10 @@ pub struct ContractPage<AccountId, BlockNumber> {
 pub struct DatasetSummary {
 	pub owner: DepartmentId,
 	pub status: DatasetStatus,
+	/// What the catalogue shows ([`terms::headline`] of the rules).
 	pub policy: AccessPolicy,
+	/// The rules that decide requests.
+	pub rules: Policy,
 	pub sensitivity: Sensitivity,
 	pub version: u32,
 	pub bbox: BoundingBox,
@@ -360,6 +369,19 @@ pub struct DatasetSummary {
 /// implements it.
 pub trait DatasetRegistry {
 	fn dataset(id: DatasetId) -> Option<DatasetSummary>;
+}
+
+/// The purposes and jurisdictions policies may name; the access pallet
+/// keeps them.
+pub trait TermsRegistry {
+	/// Whether every purpose and jurisdiction `policy` names exists.
+	fn knows(policy: &[Rule]) -> bool;
+}
+
+impl TermsRegistry for () {
+	fn knows(_: &[Rule]) -> bool {
+		true
+	}
 }
 
 /// Told when a dataset is withdrawn, so that whatever rests on it can end;

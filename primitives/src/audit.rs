@@ -171,6 +171,18 @@ pub enum AuditAction {
 	// Access, appended.
 	/// The provider sealed a contract's data key anew to the consumer.
 	EnvelopeResealed,
+	/// The provider's gateway reported `count` deliveries under the contract.
+	DeliveriesRecorded {
+		count: u32,
+	},
+	/// Governance added or relabelled a purpose (subject `Chain`).
+	PurposeSet,
+	/// Governance removed a purpose (subject `Chain`).
+	PurposeRemoved,
+	/// Governance registered a jurisdiction (subject `Chain`).
+	JurisdictionRegistered,
+	/// Governance removed a jurisdiction (subject `Chain`).
+	JurisdictionRemoved,
 }
 
 /// One entry of the log, without its hash.

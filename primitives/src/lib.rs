@@ -18,6 +18,8 @@
 //!   [`OnDatasetWithdrawn`](access::OnDatasetWithdrawn)).
 //! - [`audit`]: the audit entry, its actions and subjects, the hash chain,
 //!   and the [`AuditSink`](audit::AuditSink) trait the pallets record through.
+//! - [`terms`]: a dataset's policy as rules, the jurisdictions and purposes
+//!   they name, and the evaluation that explains a verdict.
 //! - [`visibility`]: who may see which records of the catalogue.
 //! - [`api`]: the runtime APIs the node serves over JSON-RPC.
 
@@ -34,6 +36,7 @@ pub mod geometry;
 pub mod hashing;
 pub mod license;
 pub mod paging;
+pub mod terms;
 #[cfg(feature = "std")]
 pub mod testing;
 pub mod time;

@@ -1,6 +1,6 @@
 //! An in-memory department directory for the unit tests of pallets that
-//! depend on [`DepartmentDirectory`], with `u64` accounts. Each test thread
-//! has its own; [`TestDirectory::clear`] empties it.
+//! depend on [`DepartmentDirectory`], with `u64` accounts, and a clock. Each
+//! test thread has its own; [`TestDirectory::clear`] empties it.
 
 use crate::departments::{
 	DepartmentDirectory, DepartmentId, DepartmentKind, DepartmentStatus,
@@ -16,6 +16,7 @@ struct DepartmentEntry {
 }
 
 thread_local! {
+	static NOW_MS: RefCell<u64> = const { RefCell::new(0) };
 	static MEMBERS: RefCell<BTreeMap<u64, (DepartmentId, Roles)>> = const { RefCell::new(BTreeMap::new()) };
 	static DEPARTMENTS: RefCell<BTreeMap<DepartmentId, DepartmentEntry>> =
 		const { RefCell::new(BTreeMap::new()) };
@@ -86,5 +87,20 @@ impl DepartmentsBenchmarkHelper<u64> for TestDirectory {
 		if let Some(m) = Self::membership(who) {
 			Self::set_key(m.department, key);
 		}
+	}
+}
+
+/// The clock of a test, in ms since the epoch (0 until set).
+pub struct TestClock;
+
+impl TestClock {
+	pub fn set(ms: u64) {
+		NOW_MS.with(|n| *n.borrow_mut() = ms);
+	}
+}
+
+impl frame_support::traits::UnixTime for TestClock {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(NOW_MS.with(|n| *n.borrow()))
 	}
 }
