@@ -29,6 +29,36 @@ export const rpc = literal({
       params: [{ name: 'params', type: 'Json' }, at],
       type: 'Json',
     },
+    evaluate: {
+      description: "What a request would meet, without a transaction: the deciding rule and every rule's constraints",
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    rules: {
+      description: 'The rules that decide requests for a dataset, in the order they are tried',
+      params: [{ name: 'dataset', type: 'u64' }, at],
+      type: 'Json',
+    },
+    terms: {
+      description: 'The terms a contract was decided under, with its deliveries',
+      params: [{ name: 'id', type: 'u64' }, at],
+      type: 'Json',
+    },
+    purposes: {
+      description: 'The purpose vocabulary governance keeps',
+      params: [at],
+      type: 'Json',
+    },
+    jurisdictions: {
+      description: 'The jurisdictions governance registered, as GeoJSON polygons',
+      params: [at],
+      type: 'Json',
+    },
+    odrl: {
+      description: "A dataset's policy as an ODRL 2.2 Offer, or a contract's terms as an Agreement (JSON-LD)",
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
   },
   audit: {
     entries: {

@@ -70,7 +70,39 @@ export interface Contract {
 }
 
 /** The answer of `access_check`. */
-export interface AccessCheck { allowed: boolean; basis: string; contract: number | null; expiresAt: number | null }
+export interface AccessCheck {
+  allowed: boolean; basis: string; contract: number | null; expiresAt: number | null;
+  /** Deliveries the contract still allows, if it limits them. */
+  usesLeft: number | null;
+}
+
+/** One rule of a dataset's policy, as `access_rules` answers it: an absent constraint holds. */
+export interface Rule {
+  outcome: 'grant' | 'provider' | 'providerAndRegulator' | 'refuse';
+  departments?: number[]; kinds?: string[]; purposes?: string[]; maxDays?: number;
+  jurisdictions?: number[]; withinExtent?: boolean;
+  /** ms since the epoch, both included. */
+  window?: { from: number; to: number };
+  uses?: number;
+}
+
+/** A constraint of a rule, as a verdict names it. */
+export type Constraint = 'consumer' | 'purpose' | 'term' | 'scope' | 'window' | 'uses';
+
+/** The answer of `access_evaluate`: the deciding rule (if any) and every rule's verdict. */
+export interface Evaluation {
+  rule: number | null; outcome: Rule['outcome']; uses: number | null;
+  rules: { outcome: Rule['outcome']; constraints: { constraint: Constraint; holds: boolean }[] }[];
+}
+
+/** The answer of `access_terms`. */
+export interface ContractTerms { purpose: string | null; rule: number; uses: number | null; used: number; usesLeft: number | null }
+
+/** A purpose of the vocabulary. */
+export interface Purpose { code: string; label: string }
+
+/** A jurisdiction, its boundary a GeoJSON Polygon in degrees. */
+export interface Jurisdiction { id: number; label: string; geometry: { type: 'Polygon'; coordinates: [number, number][][] } }
 
 /** An audit entry, as `audit_entries` answers it. */
 export interface Entry {
@@ -136,6 +168,12 @@ type Results = EveryMethod<{
   access_check: AccessCheck;
   access_get: Contract | null;
   access_contracts: Page<Contract>;
+  access_evaluate: Evaluation;
+  access_rules: Rule[] | null;
+  access_terms: ContractTerms | null;
+  access_purposes: Purpose[];
+  access_jurisdictions: Jurisdiction[];
+  access_odrl: JsonObject | null;
   audit_entries: Page<Entry>;
   audit_verify: Verified;
   datasets_get: Dataset | null;

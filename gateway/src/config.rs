@@ -58,6 +58,12 @@ pub struct Flags {
 	/// [default: none: every peer is a client].
 	#[arg(long = "trusted-proxy", value_name = "IP")]
 	pub trusted_proxies: Vec<std::net::IpAddr>,
+	/// A file (mode 600) of secret URIs, one per line, of accounts that
+	/// report deliveries on chain, each a member of a department whose data
+	/// this gateway serves; contracts that limit their deliveries are served
+	/// only by a gateway that can report for their provider [default: none].
+	#[arg(long, value_name = "FILE")]
+	pub reporter_keys: Option<PathBuf>,
 	/// The department whose files this gateway stores: uploads of other
 	/// departments' datasets are refused [default: none, any department's,
 	/// for a development chain only].
@@ -149,6 +155,7 @@ struct File {
 	searches_per_address: Option<usize>,
 	trusted_proxies: Option<Vec<std::net::IpAddr>>,
 	department: Option<u32>,
+	reporter_keys: Option<PathBuf>,
 	store_reserve: Option<u64>,
 	max_uploads: Option<usize>,
 	log_format: Option<LogFormat>,
@@ -184,6 +191,7 @@ pub struct Settings {
 	pub trusted_proxies: Vec<std::net::IpAddr>,
 	/// The department whose files this gateway stores, if it is bound to one.
 	pub department: Option<u32>,
+	pub reporter_keys: Option<PathBuf>,
 	/// Bytes an upload must leave free in the data store.
 	pub store_reserve: u64,
 	pub max_uploads: usize,
@@ -272,6 +280,7 @@ impl Settings {
 				_ => file.trusted_proxies.unwrap_or_default(),
 			},
 			department: flags.department.or(file.department),
+			reporter_keys: flags.reporter_keys.or(file.reporter_keys),
 			store_reserve: flags.store_reserve.or(file.store_reserve).unwrap_or(1024) << 20,
 			max_uploads: flags.max_uploads.or(file.max_uploads).unwrap_or(4).max(1),
 			log_format: flags.log_format.or(file.log_format).unwrap_or_default(),

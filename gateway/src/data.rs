@@ -150,6 +150,11 @@ pub(crate) struct Delivery {
 	/// encryption: the data key sealed to their department's key, which the
 	/// `x-citychain-envelope` header carries (hex).
 	envelope: Option<Vec<u8>>,
+	/// The contract's provider, whose gateway counts its deliveries.
+	provider: Option<u32>,
+	/// Deliveries the contract still allows on the finalized chain, if it
+	/// limits them.
+	uses_left: Option<u32>,
 }
 
 /// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
@@ -181,6 +186,8 @@ pub(crate) async fn decide(
 		encrypted: false,
 		scope: None,
 		envelope: None,
+		provider: None,
+		uses_left: None,
 	};
 	match (check.allowed, check.basis) {
 		(_, AccessBasis::UnknownDataset) => {
@@ -215,6 +222,11 @@ pub(crate) async fn decide(
 			let record = node.contract(contract, Some(at)).await?;
 			let sealed = record.as_ref().is_some_and(|c| c.envelope.is_some());
 			let scope = record.as_ref().and_then(scope_header);
+			let plain = Delivery {
+				provider: record.as_ref().map(|c| c.provider),
+				uses_left: check.uses_left,
+				..plain
+			};
 			Ok(if sealed {
 				// A store not migrated yet keeps the contract's own copy,
 				// which its envelope opens, until `citychain store migrate`
@@ -241,6 +253,7 @@ pub(crate) async fn decide(
 					"no approved contract (never requested, or rejected, revoked or ended)",
 				AccessBasis::NotMember => "the account is not a member of an active department",
 				AccessBasis::Withdrawn => "the dataset is withdrawn",
+				AccessBasis::UsesSpent => "the contract's deliveries are all made",
 				_ => &plain.basis,
 			}
 		))),
@@ -298,7 +311,7 @@ pub(crate) struct Via<'a> {
 /// Answers a `method` (`GET` or `HEAD`) request for `delivery`, of the
 /// bytes its `Range` header (`asked`) asks, and logs it.
 pub(crate) async fn deliver(
-	state: &AppState,
+	state: &Arc<AppState>,
 	dataset: u64,
 	delivery: Delivery,
 	method: &axum::http::Method,
@@ -336,7 +349,30 @@ pub(crate) async fn deliver(
 			return refused;
 		},
 	};
-	let body = read.map_or_else(Body::empty, |read| Body::from_stream(read.bytes));
+	// A read from the first byte is a delivery: counted under a contract
+	// whose rule limits them (a later range continues one).
+	if let (false, 0, Some(contract), Some(provider)) =
+		(head, range.start, delivery.contract, delivery.provider)
+	{
+		if let Err(e) = state.meter.spend(contract, provider, delivery.uses_left) {
+			tracing::warn!(target: "delivery", dataset, account = %via.account, contract, status = e.status.as_u16(), reason = %e.message, "refused");
+			return e.into_response();
+		}
+	}
+	let watched = |read: Read| {
+		// The owner's reads need no watch; others stop when access ends.
+		match (delivery.basis.as_str(), AccountId::from_ss58check(via.account)) {
+			("owner", _) | (_, Err(_)) => Body::from_stream(read.bytes),
+			(_, Ok(account)) => Body::from_stream(crate::meter::Watched::new(
+				read.bytes,
+				state.clone(),
+				account,
+				dataset,
+				delivery.contract,
+			)),
+		}
+	};
+	let body = read.map_or_else(Body::empty, watched);
 	let mut response = Response::new(body);
 	*response.status_mut() = status;
 	tracing::info!(

@@ -50,6 +50,7 @@ mod export;
 mod feed;
 mod fields;
 mod guard;
+mod meter;
 mod metrics;
 mod openapi;
 mod parts;
@@ -119,6 +120,8 @@ pub struct AppState {
 	pub signer: presigned::Signer,
 	/// The event feed, saved searches and webhooks.
 	pub feed: feed::Feed,
+	/// The deliveries not yet counted on chain.
+	pub meter: meter::Meter,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -224,7 +227,12 @@ fn searches_the_index(path: &str) -> bool {
 	matches!(
 		path,
 		"/search"
-			| "/events" | "/aggregate" | "/catalog" | "/catalog.jsonld" | "/catalog.ttl" | "/export"
+			| "/events"
+			| "/aggregate"
+			| "/catalog"
+			| "/catalog.jsonld"
+			| "/catalog.ttl"
+			| "/export"
 	) || (path.starts_with("/collections/")
 		&& (path.contains("/items") || path.ends_with("/aggregate")))
 		|| (path.starts_with("/records/collections/") && path.contains("/items"))
@@ -245,6 +253,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/collections/{id}/items", get(stac::items))
 		.route("/collections/{id}/items/{item}", get(stac::item))
 		.route("/collections/{id}/items/{item}/record", get(stac::record))
+		.route("/collections/{id}/items/{item}/policy", get(stac::policy))
 		.route("/collections/{id}/items/{item}/versions", get(stac::versions))
 		.route("/collections/{id}/items/{item}/audit", get(stac::audit))
 		.route("/search", get(stac::search_get).post(stac::search_post))
@@ -370,8 +379,16 @@ async fn main() {
 			std::process::exit(1);
 		},
 	};
+	let meter = match meter::Meter::open(settings.reporter_keys.as_deref()) {
+		Ok(meter) => meter,
+		Err(e) => {
+			tracing::error!("cannot read the reporters' keys: {e}");
+			std::process::exit(1);
+		},
+	};
 	let state = Arc::new(AppState {
 		feed,
+		meter,
 		store,
 		node: Node::new(settings.node.clone()),
 		nonces,
@@ -401,6 +418,7 @@ async fn main() {
 		}
 	}
 	tokio::spawn(feed::follow(state.clone()));
+	tokio::spawn(meter::report(state.clone()));
 	tokio::spawn(state.feed.webhooks.clone().run(state.feed.subscriptions.clone()));
 	let tls = state.settings.tls.clone();
 	let app = router(state).into_make_service_with_connect_info::<guard::Peer>();

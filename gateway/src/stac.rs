@@ -751,6 +751,28 @@ pub async fn record(
 	Ok(Json(record))
 }
 
+/// `GET /collections/{collection}/items/{item}/policy`: the dataset's
+/// access policy as an ODRL 2.2 `Offer` (JSON-LD), to a reader who may see
+/// the Item.
+pub async fn policy(
+	State(state): State<Arc<AppState>>,
+	reader: Reader,
+	Path((collection, item)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+	let (at, id, _) = visible_record(&state, &reader, &collection, &item).await?;
+	let params = citychain_client::rpc::api::terms::OdrlParams {
+		dataset: Some(id),
+		contract: None,
+		base: state.settings.public_url.clone(),
+	};
+	let offer = state
+		.node
+		.odrl(params, Some(at))
+		.await?
+		.ok_or_else(|| no_item(&collection, &item))?;
+	Ok(typed(offer, crate::dcat::JSON_LD))
+}
+
 /// An offset into a list from a `token` query parameter (a `next` link's).
 fn offset(query: &BTreeMap<String, String>) -> Result<usize, ApiError> {
 	query

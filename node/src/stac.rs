@@ -64,6 +64,15 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId, base: Option<&str>) ->
 	let mut links = serde_json::to_value(place.links(versions)).unwrap_or_default();
 	if let Some(links) = links.as_array_mut() {
 		links.extend(d.license.as_ref().into_iter().flat_map(license_links));
+		let item = links.iter().find(|l| l["rel"] == "self").and_then(|l| l["href"].as_str());
+		if let Some(item) = item.map(String::from) {
+			links.push(json!({
+				"rel": ODRL_HAS_POLICY,
+				"href": format!("{item}/policy"),
+				"type": "application/ld+json",
+				"title": "Access policy (ODRL 2.2 Offer)",
+			}));
+		}
 	}
 	let mut extensions =
 		vec![FILE_EXTENSION.to_string(), VERSION_EXTENSION.into(), PROJECTION_EXTENSION.into()];
@@ -77,6 +86,10 @@ pub fn item(id: DatasetId, d: &Record, latest: DatasetId, base: Option<&str>) ->
 	item["assets"] = assets(d);
 	item
 }
+
+/// The relation of an Item's link to its access policy (an extension
+/// relation type, RFC 8288: ODRL's `hasPolicy`).
+pub const ODRL_HAS_POLICY: &str = "http://www.w3.org/ns/odrl/2/hasPolicy";
 
 /// What a CQL2 filter is evaluated against: the Item's id, collection,
 /// geometry and properties (every queryable), without its links and

@@ -7,7 +7,7 @@ use crate::{
 	departments::DepartmentId,
 	geometry::BoundingBox,
 	hashing::ContentHash,
-	terms::{self, Policy, Rule},
+	terms::{Policy, Rule},
 	time::{TimeInterval, TimeRange},
 	vocabulary::{AccessPolicy, DatasetStatus, Sensitivity},
 };
@@ -354,7 +354,7 @@ pub struct ContractPage<AccountId, BlockNumber> {
 pub struct DatasetSummary {
 	pub owner: DepartmentId,
 	pub status: DatasetStatus,
-	/// What the catalogue shows ([`terms::headline`] of the rules).
+	/// What the catalogue shows ([`crate::terms::headline`] of the rules).
 	pub policy: AccessPolicy,
 	/// The rules that decide requests.
 	pub rules: Policy,
@@ -376,11 +376,29 @@ pub trait DatasetRegistry {
 pub trait TermsRegistry {
 	/// Whether every purpose and jurisdiction `policy` names exists.
 	fn knows(policy: &[Rule]) -> bool;
+
+	/// Registers what the largest policy names and returns it: every rule
+	/// with every constraint at its longest (the last rule holds for a
+	/// request of department `admits` for the last purpose, over a box of
+	/// the city, at any date; the others fail on the consumer only).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn largest_policy(admits: DepartmentId) -> Policy;
 }
 
 impl TermsRegistry for () {
 	fn knows(_: &[Rule]) -> bool {
 		true
+	}
+
+	/// `admits` at once, anyone else asks: a policy that names no term.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn largest_policy(admits: DepartmentId) -> Policy {
+		use crate::terms::{Consumers, Named, Outcome};
+		let first = Rule {
+			consumer: Some(Consumers::Departments(Named::truncate_from(alloc::vec![admits]))),
+			..Rule::always(Outcome::Grant)
+		};
+		Policy::truncate_from(alloc::vec![first, Rule::always(Outcome::Provider)])
 	}
 }
 
@@ -445,4 +463,6 @@ pub trait DatasetsBenchmarkHelper<AccountId> {
 	/// A new active dataset of `owner` (a Publisher of the owning department
 	/// signs) under `policy`.
 	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId;
+	/// Sets `dataset`'s rules (its Publisher `publisher` signs).
+	fn set_rules(publisher: &AccountId, dataset: DatasetId, rules: Policy);
 }

@@ -2,11 +2,17 @@
 //! shows under Developer → Runtime calls.
 
 use crate::{
-	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
+	access::{
+		AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError, Scope,
+	},
 	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
 	datasets::{Dataset, DatasetId, DatasetPage},
 	departments::{
 		DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles,
+	},
+	terms::{
+		ContractTerms, Evaluation, EvaluationError, Jurisdiction, JurisdictionId, Label, Policy,
+		PurposeCode,
 	},
 };
 use alloc::vec::Vec;
@@ -65,7 +71,10 @@ sp_api::decl_runtime_apis! {
 		fn history(id: DatasetId) -> Vec<DatasetId>;
 	}
 
-	/// Reads of the access contracts.
+	/// Reads of the access contracts and of the terms that decide them.
+	/// Version 2 added `evaluate`, `rules`, `terms`, `purposes` and
+	/// `jurisdictions`.
+	#[api_version(2)]
 	pub trait AccessApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -81,6 +90,29 @@ sp_api::decl_runtime_apis! {
 		fn contracts(
 			query: ContractQuery,
 		) -> Result<ContractPage<AccountId, BlockNumber>, ContractQueryError>;
+		/// What a request of `who` for `dataset` with `purpose`, `term` and
+		/// `scope` would meet at this block: the deciding rule and every
+		/// rule's verdict, without a transaction.
+		#[api_version(2)]
+		fn evaluate(
+			who: AccountId,
+			dataset: DatasetId,
+			purpose: Vec<u8>,
+			term: BlockNumber,
+			scope: Option<Scope>,
+		) -> Result<Evaluation, EvaluationError>;
+		/// The rules that decide requests for `dataset`.
+		#[api_version(2)]
+		fn rules(dataset: DatasetId) -> Option<Policy>;
+		/// The terms contract `id` was decided under, and its deliveries.
+		#[api_version(2)]
+		fn terms(id: ContractId) -> Option<ContractTerms>;
+		/// The purpose vocabulary, by code.
+		#[api_version(2)]
+		fn purposes() -> Vec<(PurposeCode, Label)>;
+		/// The jurisdictions, by id.
+		#[api_version(2)]
+		fn jurisdictions() -> Vec<(JurisdictionId, Jurisdiction)>;
 	}
 
 	/// Reads and verification of the audit log.

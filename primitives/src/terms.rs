@@ -402,6 +402,25 @@ pub enum Constraint {
 	Uses,
 }
 
+/// Whether one constraint held.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct Verdict {
+	pub constraint: Constraint,
+	pub holds: bool,
+}
+
 /// How one rule fared: each of its constraints and whether it held.
 #[derive(
 	Clone,
@@ -418,18 +437,18 @@ pub enum Constraint {
 #[serde(rename_all = "camelCase")]
 pub struct RuleVerdict {
 	pub outcome: Outcome,
-	pub constraints: Vec<(Constraint, bool)>,
+	pub constraints: Vec<Verdict>,
 }
 
 impl RuleVerdict {
 	/// Whether every constraint held.
 	pub fn holds(&self) -> bool {
-		self.constraints.iter().all(|(_, held)| *held)
+		self.constraints.iter().all(|v| v.holds)
 	}
 
 	/// The first constraint that failed.
 	pub fn failed(&self) -> Option<Constraint> {
-		self.constraints.iter().find(|(_, held)| !held).map(|(c, _)| *c)
+		self.constraints.iter().find(|v| !v.holds).map(|v| v.constraint)
 	}
 }
 
@@ -524,19 +543,20 @@ pub fn evaluate(policy: &[Rule], request: &Request, context: &impl Context) -> E
 
 fn verdict(rule: &Rule, request: &Request, context: &impl Context) -> RuleVerdict {
 	let mut constraints = Vec::new();
+	let mut note = |constraint, holds| constraints.push(Verdict { constraint, holds });
 	if let Some(consumers) = &rule.consumer {
 		let held = match consumers {
 			Consumers::Departments(ids) => ids.contains(&request.consumer),
 			Consumers::Kinds(kinds) => kinds.contains(&request.kind),
 		};
-		constraints.push((Constraint::Consumer, held));
+		note(Constraint::Consumer, held);
 	}
 	if let Some(purposes) = &rule.purpose {
-		constraints.push((Constraint::Purpose, purposes.iter().any(|p| &p[..] == request.purpose)));
+		note(Constraint::Purpose, purposes.iter().any(|p| &p[..] == request.purpose));
 	}
 	if let Some(days) = rule.max_days {
 		let most = u64::from(days).saturating_mul(context.blocks_per_day());
-		constraints.push((Constraint::Term, request.term_blocks <= most));
+		note(Constraint::Term, request.term_blocks <= most);
 	}
 	if let Some(area) = &rule.scope {
 		let held = match area {
@@ -545,13 +565,13 @@ fn verdict(rule: &Rule, request: &Request, context: &impl Context) -> RuleVerdic
 			},
 			Area::Extent => request.scoped,
 		};
-		constraints.push((Constraint::Scope, held));
+		note(Constraint::Scope, held);
 	}
 	if let Some(window) = rule.window {
-		constraints.push((Constraint::Window, (window.from..=window.to).contains(&request.now)));
+		note(Constraint::Window, (window.from..=window.to).contains(&request.now));
 	}
 	if rule.uses.is_some() {
-		constraints.push((Constraint::Uses, true));
+		note(Constraint::Uses, true);
 	}
 	RuleVerdict { outcome: rule.outcome, constraints }
 }

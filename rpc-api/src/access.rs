@@ -8,7 +8,10 @@ use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{Deserialize, Serialize};
 use sp_core::Bytes;
 
-use crate::{text, AccountId, BlockHash, BlockNumber};
+use crate::{
+	terms::{ContractTerms, EvaluateParams, Jurisdiction, OdrlParams, Purpose, Rule},
+	text, AccountId, BlockHash, BlockNumber,
+};
 
 /// What the consumer reported of what it fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,4 +165,42 @@ pub trait AccessApi {
 	/// order.
 	#[method(name = "access_contracts")]
 	fn contracts(&self, params: ContractsParams, at: Option<BlockHash>) -> RpcResult<Contracts>;
+
+	/// What a request would meet, without a transaction: the rule that
+	/// decides (`rule`, `outcome`, `uses`) and each rule's `constraints`,
+	/// each with whether it `holds`.
+	#[method(name = "access_evaluate")]
+	fn evaluate(
+		&self,
+		params: EvaluateParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<citychain_primitives::terms::Evaluation>;
+
+	/// The rules that decide requests for `dataset`, in the order they are
+	/// tried; `null` if there is no such dataset.
+	#[method(name = "access_rules")]
+	fn rules(&self, dataset: DatasetId, at: Option<BlockHash>) -> RpcResult<Option<Vec<Rule>>>;
+
+	/// The terms contract `id` was decided under, with its deliveries;
+	/// `null` for a contract requested before rules.
+	#[method(name = "access_terms")]
+	fn terms(&self, id: ContractId, at: Option<BlockHash>) -> RpcResult<Option<ContractTerms>>;
+
+	/// The purpose vocabulary governance keeps.
+	#[method(name = "access_purposes")]
+	fn purposes(&self, at: Option<BlockHash>) -> RpcResult<Vec<Purpose>>;
+
+	/// The jurisdictions governance registered, as GeoJSON polygons.
+	#[method(name = "access_jurisdictions")]
+	fn jurisdictions(&self, at: Option<BlockHash>) -> RpcResult<Vec<Jurisdiction>>;
+
+	/// A dataset's policy as an ODRL 2.2 `Offer`, or a contract's terms as
+	/// an `Agreement` (JSON-LD); `null` if there is no such dataset or
+	/// contract.
+	#[method(name = "access_odrl")]
+	fn odrl(
+		&self,
+		params: OdrlParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<Option<serde_json::Value>>;
 }

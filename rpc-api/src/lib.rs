@@ -12,6 +12,7 @@ pub mod audit;
 pub mod datasets;
 pub mod departments;
 pub mod reader;
+pub mod terms;
 
 pub use access::{AccessApiClient, AccessApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};

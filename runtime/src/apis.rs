@@ -3,8 +3,14 @@
 
 use alloc::vec::Vec;
 use citychain_primitives::{
-	access::{AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError},
+	access::{
+		AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError, Scope,
+	},
 	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
+	terms::{
+		ContractTerms, Evaluation, EvaluationError, Jurisdiction, JurisdictionId, Label, Policy,
+		PurposeCode,
+	},
 	Dataset, DatasetId, DatasetPage, DepartmentDirectory, DepartmentId, DepartmentInfo, Membership,
 };
 use frame_support::{
@@ -245,6 +251,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl citychain_primitives::api::AccessApi<Block, AccountId, BlockNumber> for Runtime {
 		fn contract(id: ContractId) -> Option<Contract<AccountId, BlockNumber>> {
 			pallet_access::Contracts::<Runtime>::get(id)
@@ -258,6 +265,37 @@ impl_runtime_apis! {
 			query: ContractQuery,
 		) -> Result<ContractPage<AccountId, BlockNumber>, ContractQueryError> {
 			Access::contracts(query)
+		}
+
+		fn evaluate(
+			who: AccountId,
+			dataset: DatasetId,
+			purpose: Vec<u8>,
+			term: BlockNumber,
+			scope: Option<Scope>,
+		) -> Result<Evaluation, EvaluationError> {
+			Access::evaluate(&who, dataset, &purpose, term, scope)
+		}
+
+		fn rules(dataset: DatasetId) -> Option<Policy> {
+			pallet_datasets::Datasets::<Runtime>::get(dataset)
+				.map(|record| Datasets::rules_of(dataset, &record))
+		}
+
+		fn terms(id: ContractId) -> Option<ContractTerms> {
+			pallet_access::Terms::<Runtime>::get(id)
+		}
+
+		fn purposes() -> Vec<(PurposeCode, Label)> {
+			let mut purposes: Vec<_> = pallet_access::Purposes::<Runtime>::iter().collect();
+			purposes.sort();
+			purposes
+		}
+
+		fn jurisdictions() -> Vec<(JurisdictionId, Jurisdiction)> {
+			let mut jurisdictions: Vec<_> = pallet_access::Jurisdictions::<Runtime>::iter().collect();
+			jurisdictions.sort_by_key(|(id, _)| *id);
+			jurisdictions
 		}
 	}
 

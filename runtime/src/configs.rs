@@ -421,6 +421,7 @@ impl pallet_datasets::Config for Runtime {
 	type Time = super::Timestamp;
 	type OnWithdraw = super::Access;
 	type OnPolicyChange = super::Access;
+	type Terms = super::Access;
 	type Audit = super::Audit;
 	type WeightInfo = pallet_datasets::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -432,6 +433,8 @@ parameter_types! {
 	pub const MaxAccessTerm: BlockNumber = 5 * 365 * DAYS;
 	/// A request unanswered for 30 days lapses.
 	pub const AccessRequestTimeout: BlockNumber = 30 * DAYS;
+	/// A day in blocks, for rules' term limits.
+	pub const BlocksPerDay: BlockNumber = DAYS;
 }
 
 impl pallet_access::Config for Runtime {
@@ -442,6 +445,9 @@ impl pallet_access::Config for Runtime {
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
 	type Audit = super::Audit;
+	type GovernanceOrigin = GovernanceOrigin;
+	type BlocksPerDay = BlocksPerDay;
+	type Time = super::Timestamp;
 	type WeightInfo = pallet_access::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::Helper;

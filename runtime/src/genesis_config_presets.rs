@@ -129,12 +129,46 @@ fn consortium_departments() -> Vec<GenesisDepartment<AccountId>> {
 	]
 }
 
+/// The purpose vocabulary every preset starts with: (code, label).
+fn purposes() -> Vec<(Vec<u8>, Vec<u8>)> {
+	[
+		("planning", "Urban and transport planning"),
+		("research", "Research and studies"),
+		("emergency", "Emergency response"),
+		("law-enforcement", "Law enforcement"),
+		("public-service", "Delivery of a public service"),
+		("statistics", "Official statistics"),
+		("supervision", "Regulatory supervision"),
+	]
+	.iter()
+	.map(|(code, label)| (code.as_bytes().to_vec(), label.as_bytes().to_vec()))
+	.collect()
+}
+
+/// The sample city's jurisdictions (development chains): the area inside
+/// the 4th Ring Road and inside the 2nd, as boxes of their corners (1e-7
+/// degrees).
+fn sample_jurisdictions() -> Vec<(Vec<u8>, Vec<(i32, i32)>)> {
+	let square = |w: i32, s: i32, e: i32, n: i32| vec![(w, s), (e, s), (e, n), (w, n)];
+	vec![
+		(
+			b"Inside the 4th Ring Road".to_vec(),
+			square(1_162_700_000, 398_300_000, 1_164_900_000, 399_900_000),
+		),
+		(
+			b"Inside the 2nd Ring Road".to_vec(),
+			square(1_163_500_000, 398_600_000, 1_164_400_000, 399_500_000),
+		),
+	]
+}
+
 /// `validators` author and vote from genesis, each with its session keys;
 /// the first `nodes` of [`DEVELOPMENT_NODES`] may join the network.
 fn genesis(
 	validators: Vec<Validator>,
 	nodes: usize,
 	departments: Vec<GenesisDepartment<AccountId>>,
+	jurisdictions: Vec<(Vec<u8>, Vec<(i32, i32)>)>,
 	sudo: Option<Sr25519Keyring>,
 ) -> Value {
 	let keys = validators
@@ -152,6 +186,7 @@ fn genesis(
 		},
 		sudo: SudoConfig { key: sudo.map(|k| k.to_account_id()) },
 		departments: pallet_departments::GenesisConfig { departments },
+		access: pallet_access::GenesisConfig { purposes: purposes(), jurisdictions },
 		validator_set: pallet_validator_set::GenesisConfig {
 			validators: validators.iter().map(|(s, _)| s.to_account_id()).collect::<Vec<_>>(),
 		},
@@ -171,6 +206,7 @@ pub fn development_config_genesis() -> Value {
 		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		1,
 		sample_departments(),
+		sample_jurisdictions(),
 		Some(Sr25519Keyring::Alice),
 	)
 }
@@ -185,6 +221,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		2,
 		sample_departments(),
+		sample_jurisdictions(),
 		Some(Sr25519Keyring::Alice),
 	)
 }
@@ -198,7 +235,7 @@ pub fn consortium_config_genesis() -> Value {
 		(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
 		(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 	];
-	genesis(validators, DEVELOPMENT_NODES.len(), consortium_departments(), None)
+	genesis(validators, DEVELOPMENT_NODES.len(), consortium_departments(), vec![], None)
 }
 
 /// The JSON patch of a preset.

@@ -3,13 +3,18 @@
 use std::sync::Arc;
 
 use citychain_primitives::{
-	access::{AccessCheck, ContractId, ContractQuery, ContractQueryError, MAX_CONTRACT_PAGE},
-	api::AccessApi as RuntimeApi,
-	DatasetId,
+	access::{
+		AccessCheck, ContractId, ContractQuery, ContractQueryError, Scope, MAX_CONTRACT_PAGE,
+		MAX_PURPOSE_LEN,
+	},
+	api::{AccessApi as RuntimeApi, DatasetsApi},
+	terms::{Evaluation, EvaluationError},
+	BoundingBox, DatasetId,
 };
 use citychain_rpc_api::{
 	access::{Contract, Contracts, ContractsParams},
-	AccessApiServer,
+	terms::{self, ContractTerms, EvaluateParams, Iris, Jurisdiction, OdrlParams, Purpose, Rule},
+	text, AccessApiServer,
 };
 use citychain_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::core::RpcResult;
@@ -18,6 +23,9 @@ use sp_blockchain::HeaderBackend;
 
 use super::{block_or_best, invalid_params, runtime_error, Hash};
 
+/// The longest `base` of `access_odrl`.
+const MAX_BASE_LEN: usize = 512;
+
 /// The page size when a query names none.
 const DEFAULT_LIMIT: u32 = 10;
 
@@ -25,6 +33,16 @@ fn query_error(e: ContractQueryError) -> jsonrpsee::types::ErrorObjectOwned {
 	invalid_params(match e {
 		ContractQueryError::ZeroLimit => "limit must be at least 1".to_string(),
 		ContractQueryError::LimitTooLarge => format!("limit must be at most {MAX_CONTRACT_PAGE}"),
+	})
+}
+
+fn evaluation_error(e: EvaluationError) -> jsonrpsee::types::ErrorObjectOwned {
+	invalid_params(match e {
+		EvaluationError::NotMember => "the account is not a member of an active department",
+		EvaluationError::UnknownDataset => "no dataset has this id",
+		EvaluationError::OwnDataset => "the account's department owns the dataset",
+		EvaluationError::InvalidScope => "the scope's box or interval is not valid",
+		EvaluationError::ScopeOutsideExtent => "the scope is not within the dataset's extent",
 	})
 }
 
@@ -43,7 +61,7 @@ impl<C> Access<C> {
 impl<C> AccessApiServer for Access<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: RuntimeApi<Block, AccountId, BlockNumber>,
+	C::Api: RuntimeApi<Block, AccountId, BlockNumber> + DatasetsApi<Block, AccountId, BlockNumber>,
 {
 	fn check(
 		&self,
@@ -78,5 +96,90 @@ where
 			.map_err(runtime_error)?
 			.map_err(query_error)?;
 		Ok(page.into())
+	}
+
+	fn evaluate(&self, params: EvaluateParams, at: Option<Hash>) -> RpcResult<Evaluation> {
+		if params.purpose.len() > MAX_PURPOSE_LEN as usize {
+			return Err(invalid_params(format!("purpose: at most {MAX_PURPOSE_LEN} bytes")));
+		}
+		let bbox = params
+			.bbox
+			.map(|b| BoundingBox::from_degrees(&b))
+			.transpose()
+			.map_err(|e| invalid_params(format!("bbox: {e}")))?;
+		let scope =
+			(bbox.is_some() || params.time.is_some()).then_some(Scope { bbox, time: params.time });
+		let at = block_or_best(&*self.client, at);
+		self.client
+			.runtime_api()
+			.evaluate(
+				at,
+				params.account,
+				params.dataset,
+				params.purpose.into_bytes(),
+				params.term,
+				scope,
+			)
+			.map_err(runtime_error)?
+			.map_err(evaluation_error)
+	}
+
+	fn rules(&self, dataset: DatasetId, at: Option<Hash>) -> RpcResult<Option<Vec<Rule>>> {
+		let at = block_or_best(&*self.client, at);
+		let rules = self.client.runtime_api().rules(at, dataset).map_err(runtime_error)?;
+		Ok(rules.map(|rules| rules.iter().map(Rule::from).collect()))
+	}
+
+	fn terms(&self, id: ContractId, at: Option<Hash>) -> RpcResult<Option<ContractTerms>> {
+		let at = block_or_best(&*self.client, at);
+		Ok(self.client.runtime_api().terms(at, id).map_err(runtime_error)?.map(Into::into))
+	}
+
+	fn purposes(&self, at: Option<Hash>) -> RpcResult<Vec<Purpose>> {
+		let at = block_or_best(&*self.client, at);
+		let purposes = self.client.runtime_api().purposes(at).map_err(runtime_error)?;
+		Ok(purposes
+			.into_iter()
+			.map(|(code, label)| Purpose { code: text(&code), label: text(&label) })
+			.collect())
+	}
+
+	fn odrl(&self, params: OdrlParams, at: Option<Hash>) -> RpcResult<Option<serde_json::Value>> {
+		let base = params.base.trim_end_matches('/');
+		if base.len() > MAX_BASE_LEN || !citychain_primitives::datasets::is_web_url(base.as_bytes())
+		{
+			return Err(invalid_params(format!(
+				"base: an http(s) URL of at most {MAX_BASE_LEN} bytes"
+			)));
+		}
+		let iris = Iris { base };
+		let at = block_or_best(&*self.client, at);
+		let api = self.client.runtime_api();
+		let rules_of = |dataset| -> RpcResult<Vec<Rule>> {
+			let rules = api.rules(at, dataset).map_err(runtime_error)?.unwrap_or_default();
+			Ok(rules.iter().map(Rule::from).collect())
+		};
+		match (params.dataset, params.contract) {
+			(Some(id), None) => {
+				let Some(d) = api.dataset(at, id).map_err(runtime_error)? else { return Ok(None) };
+				Ok(Some(terms::odrl_offer(&iris, d.owner, id, &rules_of(id)?)))
+			},
+			(None, Some(id)) => {
+				let Some(c) = api.contract(at, id).map_err(runtime_error)? else { return Ok(None) };
+				let contract = Contract::new(id, c);
+				let decided = api.terms(at, id).map_err(runtime_error)?;
+				let rules = rules_of(contract.dataset)?;
+				let rule = decided.as_ref().and_then(|t| rules.get(t.rule as usize));
+				let purpose = decided.as_ref().and_then(|t| t.purpose.as_ref()).map(|p| text(p));
+				Ok(Some(terms::odrl_agreement(&iris, &contract, rule, purpose.as_deref())))
+			},
+			_ => Err(invalid_params("name a dataset or a contract")),
+		}
+	}
+
+	fn jurisdictions(&self, at: Option<Hash>) -> RpcResult<Vec<Jurisdiction>> {
+		let at = block_or_best(&*self.client, at);
+		let all = self.client.runtime_api().jurisdictions(at).map_err(runtime_error)?;
+		Ok(all.into_iter().map(|(id, j)| Jurisdiction::new(id, j)).collect())
 	}
 }

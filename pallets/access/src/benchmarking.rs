@@ -1,16 +1,22 @@
-//! Benchmarks of the access pallet at worst-case sizes: the longest purpose,
-//! reason and envelope, the final approval of a Restricted request (which
-//! swaps deadlines), a recorded mismatch, and full deadline and withdrawal
-//! batches.
+//! Benchmarks of the access pallet at worst-case sizes: a request evaluated
+//! under the largest policy (every rule's every constraint, 64 jurisdictions
+//! of 256 vertices) with the longest purpose, the longest reason and
+//! envelope, the final approval of a Restricted request (which swaps
+//! deadlines), a recorded mismatch, full deadline, withdrawal and delivery
+//! batches, and jurisdictions of up to 256 vertices.
 
 use super::*;
+use crate::rules::benchmarking::{bowl, largest_policy, largest_purpose};
 use alloc::{vec, vec::Vec};
 use citychain_primitives::{
-	access::DatasetsBenchmarkHelper, DepartmentKind, DepartmentsBenchmarkHelper, Roles,
+	access::DatasetsBenchmarkHelper,
+	terms::{MAX_LABEL_LEN, MAX_PURPOSE_CODE_LEN, MAX_RULES, MAX_VERTICES},
+	DepartmentKind, DepartmentsBenchmarkHelper, Roles,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::{Get, Hooks};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::BoundedVec;
 
 /// The provider (Publisher and Approver), a consumer with a published key, and
 /// a regulator Approver, each of a new department, in block 1.
@@ -64,18 +70,15 @@ mod benchmarks {
 	fn request_access() {
 		let (provider, consumer, _) = parties::<T>();
 		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Open);
+		let department = T::Departments::active_department_of(&consumer).expect("a member");
+		T::BenchmarkHelper::set_rules(&provider, dataset, largest_policy::<T>(department));
 		let scope = Scope { bbox: None, time: None };
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(consumer),
-			dataset,
-			vec![b'p'; MAX_PURPOSE_LEN as usize],
-			term::<T>(),
-			Some(scope),
-		);
+		_(RawOrigin::Signed(consumer), dataset, largest_purpose(), term::<T>(), Some(scope));
 
 		assert_eq!(Contracts::<T>::get(0).map(|c| c.state), Some(ContractState::Approved));
+		assert_eq!(Terms::<T>::get(0).map(|t| t.rule), Some(MAX_RULES - 1));
 	}
 
 	#[benchmark]
@@ -193,7 +196,7 @@ mod benchmarks {
 
 	/// A withdrawn dataset with `n` live contracts of `n` consumers.
 	#[benchmark]
-	fn revoke_by_registry(n: Linear<0, 32>) {
+	fn revoke_by_registry(n: Linear<0, { T::MaxDepartments::get() }>) {
 		let (provider, _, _) = parties::<T>();
 		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Open);
 		for _ in 0..n {
@@ -207,6 +210,41 @@ mod benchmarks {
 		}
 
 		assert_eq!(LiveContracts::<T>::iter_prefix(dataset).count(), 0);
+	}
+
+	/// A new purpose with the longest code and label.
+	#[benchmark]
+	fn set_purpose() {
+		let code = vec![b'p'; MAX_PURPOSE_CODE_LEN as usize];
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, code.clone(), vec![b'l'; MAX_LABEL_LEN as usize]);
+
+		assert!(Purposes::<T>::contains_key(PurposeCode::truncate_from(code)));
+	}
+
+	/// A jurisdiction of `v` vertices, checked for self-intersection.
+	#[benchmark]
+	fn register_jurisdiction(v: Linear<3, MAX_VERTICES>) {
+		let ring = bowl(v, (100, 120), (30, 35, 50));
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, vec![b'l'; MAX_LABEL_LEN as usize], ring);
+
+		assert_eq!(Jurisdictions::<T>::count(), 1);
+	}
+
+	/// `n` deliveries, one each under `n` contracts.
+	#[benchmark]
+	fn record_deliveries(n: Linear<1, MAX_DELIVERY_BATCH>) {
+		let (provider, consumer, _) = parties::<T>();
+		let batch: Vec<(ContractId, u32)> =
+			(0..n).map(|_| (approved::<T>(&provider, &consumer), 1)).collect();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), BoundedVec::truncate_from(batch));
+
+		assert_eq!(Terms::<T>::get(0).map(|t| t.used), Some(1));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

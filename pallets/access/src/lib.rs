@@ -67,6 +67,7 @@ pub mod migrations;
 mod mock;
 mod queries;
 mod registry;
+mod rules;
 #[cfg(test)]
 mod tests;
 #[cfg(any(feature = "try-runtime", feature = "std"))]
@@ -82,6 +83,10 @@ pub use citychain_primitives::{
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{BoundedBytes, MAX_SEARCH_SCAN},
 	hashing::HashFunction,
+	terms::{
+		self, ContractTerms, Evaluation, Jurisdiction, JurisdictionId, Label, Policy, PurposeCode,
+		Ring, MAX_JURISDICTIONS, MAX_PURPOSES,
+	},
 	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
 	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
 };
@@ -101,6 +106,9 @@ pub mod pallet {
 
 	/// The contract record as stored.
 	pub type ContractOf<T> = Contract<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+	/// Most `(contract, count)` pairs of one `record_deliveries`.
+	pub const MAX_DELIVERY_BATCH: u32 = 32;
 
 	/// 1: [`LiveCount`] counts each dataset's live contracts.
 	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -138,6 +146,17 @@ pub mod pallet {
 
 		/// The audit log every call and deadline records in.
 		type Audit: AuditSink<Self::AccountId>;
+
+		/// Root or a council motion: keeps the purpose vocabulary and the
+		/// jurisdictions that policies name.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Blocks in one day: a rule's term limit is in days.
+		#[pallet::constant]
+		type BlocksPerDay: Get<BlockNumberFor<Self>>;
+
+		/// The time of the block: a rule's window is in dates.
+		type Time: frame_support::traits::UnixTime;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -196,6 +215,49 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ByDataset<T: Config> = StorageMap<_, Identity, ([u8; 8], [u8; 8]), ()>;
 
+	/// The purpose vocabulary: code → label. At most `MAX_PURPOSES`.
+	#[pallet::storage]
+	pub type Purposes<T> = CountedStorageMap<_, Blake2_128Concat, PurposeCode, Label>;
+
+	/// The jurisdictions policies may name. At most `MAX_JURISDICTIONS`.
+	#[pallet::storage]
+	pub type Jurisdictions<T> = CountedStorageMap<_, Twox64Concat, JurisdictionId, Jurisdiction>;
+
+	/// The id the next jurisdiction gets (ids are never reused).
+	#[pallet::storage]
+	pub type NextJurisdictionId<T> = StorageValue<_, JurisdictionId, ValueQuery>;
+
+	/// The terms a contract was decided under (for contracts requested since
+	/// policies are rules): its purpose code, deciding rule and metered
+	/// deliveries.
+	#[pallet::storage]
+	pub type Terms<T> = StorageMap<_, Twox64Concat, ContractId, ContractTerms>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The purpose vocabulary: (code, label).
+		pub purposes: Vec<(Vec<u8>, Vec<u8>)>,
+		/// Jurisdictions: (label, boundary).
+		pub jurisdictions: Vec<(Vec<u8>, Vec<(i32, i32)>)>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (code, label) in &self.purposes {
+				Pallet::<T>::put_purpose(code.clone(), label.clone())
+					.expect("a genesis purpose is a code of the vocabulary's form with a label");
+			}
+			for (label, ring) in &self.jurisdictions {
+				Pallet::<T>::put_jurisdiction(label.clone(), ring.clone())
+					.expect("a genesis jurisdiction is a labelled simple polygon");
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -240,6 +302,28 @@ pub mod pallet {
 		},
 		/// The provider sealed the data key anew to the consumer.
 		EnvelopeResealed { contract: ContractId, by: T::AccountId },
+		/// The dataset's new policy refuses the request that awaited
+		/// approval: it is Rejected.
+		RequestRefusedByPolicy { contract: ContractId },
+		/// A request was decided by rule `rule` of the dataset's policy,
+		/// naming the purpose `purpose`, with at most `uses` deliveries.
+		TermsApplied {
+			contract: ContractId,
+			rule: u32,
+			purpose: Option<PurposeCode>,
+			uses: Option<u32>,
+		},
+		/// The provider's gateway delivered the data `count` more times under
+		/// the contract: `used` in all.
+		DeliveriesRecorded { contract: ContractId, count: u32, used: u32 },
+		/// Governance added or relabelled a purpose of the vocabulary.
+		PurposeSet { code: PurposeCode },
+		/// Governance removed a purpose from the vocabulary.
+		PurposeRemoved { code: PurposeCode },
+		/// Governance registered a jurisdiction.
+		JurisdictionRegistered { id: JurisdictionId },
+		/// Governance removed a jurisdiction.
+		JurisdictionRemoved { id: JurisdictionId },
 	}
 
 	#[pallet::error]
@@ -319,6 +403,52 @@ pub mod pallet {
 		/// The contract carries no key envelope to replace: it is delivered
 		/// unencrypted.
 		NoEnvelope,
+		/// Refused by the dataset's policy: no rule admits this consumer.
+		RefusedByConsumer,
+		/// Refused by the dataset's policy: no rule admits this purpose.
+		RefusedByPurpose,
+		/// Refused by the dataset's policy: the term is longer than the rules
+		/// allow.
+		RefusedByTerm,
+		/// Refused by the dataset's policy: the requested area lies outside
+		/// every jurisdiction the rules allow (or the rules want a scope).
+		RefusedByScope,
+		/// Refused by the dataset's policy: requests are not taken at this
+		/// date.
+		RefusedByWindow,
+		/// Refused by the dataset's policy: a rule refuses this request.
+		RefusedByRule,
+		/// The purpose code is not of the vocabulary's form (`a-z`, `0-9`,
+		/// inner `-`, at most 32 bytes).
+		InvalidPurposeCode,
+		/// No purpose of the vocabulary has this code.
+		UnknownPurpose,
+		/// The vocabulary has `MAX_PURPOSES` purposes already.
+		TooManyPurposes,
+		/// The label is empty.
+		EmptyLabel,
+		/// The label is longer than `MAX_LABEL_LEN`.
+		LabelTooLong,
+		/// The boundary has more than `MAX_VERTICES` vertices.
+		TooManyVertices,
+		/// The boundary has fewer than three vertices.
+		TooFewVertices,
+		/// A vertex lies outside ±180, ±90.
+		VertexOutOfRange,
+		/// Two consecutive vertices are the same.
+		RepeatedVertex,
+		/// The boundary crosses or touches itself (or encloses no area).
+		SelfIntersecting,
+		/// `MAX_JURISDICTIONS` jurisdictions are registered already.
+		TooManyJurisdictions,
+		/// No jurisdiction has this id.
+		UnknownJurisdiction,
+		/// A delivery report of zero deliveries.
+		ZeroDeliveries,
+		/// More deliveries than the contract's uses allow.
+		UsesExceeded,
+		/// The contract was never approved: nothing was delivered under it.
+		NeverApproved,
 	}
 
 	citychain_primitives::not_acting_errors!(Error, NotApprover);
@@ -349,8 +479,12 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Ask for `dataset` for the caller's department, for `term` blocks
-		/// once approved, optionally limited to `scope`. An Open dataset is
-		/// approved at once.
+		/// once approved, optionally limited to `scope`, for `purpose`: a code
+		/// of the purpose vocabulary, optionally followed by `": "` and a
+		/// statement (`planning: the 2027 bus network`). The dataset's rules
+		/// decide: the first whose constraints hold grants at once, asks the
+		/// provider (and the regulator) or refuses, naming the constraint
+		/// that failed.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::request_access())]
 		pub fn request_access(
@@ -378,6 +512,9 @@ pub mod pallet {
 			if let Some(scope) = &scope {
 				Self::check_scope(scope, &d)?;
 			}
+			let (evaluation, code) =
+				Self::evaluate_request(&d, consumer, &purpose, term, scope.as_ref());
+			let approvals = Self::approvals_of(&evaluation)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let id = NextContractId::<T>::get();
 			let mut contract = Contract::requested(
@@ -388,12 +525,27 @@ pub mod pallet {
 				now,
 				now.saturating_add(T::RequestTimeout::get()),
 			);
-			let mut events = Vec::from([Event::AccessRequested {
-				contract: id,
-				dataset,
-				consumer,
-				requester: requester.clone(),
-			}]);
+			contract.policy = approvals;
+			let terms = ContractTerms {
+				purpose: code,
+				rule: evaluation.rule.unwrap_or_default(),
+				uses: evaluation.uses,
+				used: 0,
+			};
+			let mut events = Vec::from([
+				Event::AccessRequested {
+					contract: id,
+					dataset,
+					consumer,
+					requester: requester.clone(),
+				},
+				Event::TermsApplied {
+					contract: id,
+					rule: terms.rule,
+					purpose: terms.purpose.clone(),
+					uses: terms.uses,
+				},
+			]);
 			let granted = contract.approvals.satisfy(contract.policy);
 			if granted {
 				events.push(Self::grant(id, &mut contract, now));
@@ -413,6 +565,7 @@ pub mod pallet {
 			ByProvider::<T>::insert((d.owner.to_be_bytes(), id.to_be_bytes()), ());
 			ByDataset::<T>::insert((dataset.to_be_bytes(), id.to_be_bytes()), ());
 			Contracts::<T>::insert(id, contract);
+			Terms::<T>::insert(id, terms);
 			NextContractId::<T>::put(id.saturating_add(1));
 			Ok(())
 		}
@@ -657,6 +810,85 @@ pub mod pallet {
 			);
 			Ok(())
 		}
+
+		/// Add purpose `code` to the vocabulary, or relabel it (governance).
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::set_purpose())]
+		pub fn set_purpose(origin: OriginFor<T>, code: Vec<u8>, label: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let code = Self::put_purpose(code, label)?;
+			Self::emit_governance(AuditAction::PurposeSet, Event::PurposeSet { code });
+			Ok(())
+		}
+
+		/// Remove purpose `code` from the vocabulary (governance): rules that
+		/// name it no longer admit any request for it.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_purpose())]
+		pub fn remove_purpose(origin: OriginFor<T>, code: Vec<u8>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let code: PurposeCode = code.try_into().map_err(|_| Error::<T>::UnknownPurpose)?;
+			ensure!(Purposes::<T>::contains_key(&code), Error::<T>::UnknownPurpose);
+			Purposes::<T>::remove(&code);
+			Self::emit_governance(AuditAction::PurposeRemoved, Event::PurposeRemoved { code });
+			Ok(())
+		}
+
+		/// Register a jurisdiction bounded by `ring`, a simple polygon's
+		/// vertices in 1e-7 degrees (governance).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::register_jurisdiction(ring.len() as u32))]
+		pub fn register_jurisdiction(
+			origin: OriginFor<T>,
+			label: Vec<u8>,
+			ring: Vec<(i32, i32)>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let id = Self::put_jurisdiction(label, ring)?;
+			Self::emit_governance(
+				AuditAction::JurisdictionRegistered,
+				Event::JurisdictionRegistered { id },
+			);
+			Ok(())
+		}
+
+		/// Remove a jurisdiction (governance): rules that name it no longer
+		/// admit any area by it.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_purpose())]
+		pub fn remove_jurisdiction(origin: OriginFor<T>, id: JurisdictionId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Jurisdictions::<T>::contains_key(id), Error::<T>::UnknownJurisdiction);
+			Jurisdictions::<T>::remove(id);
+			Self::emit_governance(
+				AuditAction::JurisdictionRemoved,
+				Event::JurisdictionRemoved { id },
+			);
+			Ok(())
+		}
+
+		/// Report deliveries made under contracts of the caller's department
+		/// (its gateway's account): `(contract, count)` pairs, each adding to
+		/// the contract's used deliveries, within its uses. All or nothing.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::record_deliveries(deliveries.len() as u32))]
+		pub fn record_deliveries(
+			origin: OriginFor<T>,
+			deliveries: BoundedVec<(ContractId, u32), ConstU32<MAX_DELIVERY_BATCH>>,
+		) -> DispatchResult {
+			let (who, provider) = Self::ensure_member(origin)?;
+			for (contract, count) in deliveries {
+				let used = Self::meter(contract, provider, count)?;
+				Self::emit(
+					Actor::Account(who.clone()),
+					Some(provider),
+					AuditAction::DeliveriesRecorded { count },
+					contract,
+					[Event::DeliveriesRecorded { contract, count, used }],
+				);
+			}
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -752,7 +984,7 @@ pub mod pallet {
 
 		/// A scope must be a valid box and interval within the dataset's
 		/// extent.
-		fn check_scope(
+		pub(crate) fn check_scope(
 			scope: &Scope,
 			d: &citychain_primitives::access::DatasetSummary,
 		) -> DispatchResult {

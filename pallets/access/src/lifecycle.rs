@@ -39,6 +39,19 @@ impl<T: Config> Pallet<T> {
 		);
 	}
 
+	/// Records one audit entry of a governance decision on the terms
+	/// (subject: the chain), whose details are its event, and deposits it.
+	pub(crate) fn emit_governance(action: AuditAction, event: Event<T>) {
+		T::Audit::record_events(
+			Actor::Governance,
+			None,
+			action,
+			Subject::Chain,
+			[event],
+			Self::deposit_event,
+		);
+	}
+
 	/// Moves a live contract to the terminal `state` and drops it from
 	/// the live index and the deadline queue.
 	pub(crate) fn end(id: ContractId, c: &mut ContractOf<T>, state: ContractState) {

@@ -3,13 +3,16 @@
 
 use crate as pallet_access;
 use crate::*;
-pub use citychain_primitives::testing::TestDirectory as Directory;
+pub use citychain_primitives::testing::{TestClock as Clock, TestDirectory as Directory};
 use citychain_primitives::{
 	access::{DatasetSummary, DatasetsBenchmarkHelper},
 	DepartmentKind, Roles, TimeRange,
 };
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::ConstU32};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::{BoundedVec, BuildStorage};
 use std::collections::BTreeMap;
 
@@ -58,6 +61,8 @@ pub const APPROVAL: DatasetId = 1;
 pub const RESTRICTED: DatasetId = 2;
 
 pub const TERM: u64 = 100;
+/// A day of the tests, in blocks.
+pub const BLOCKS_PER_DAY: u64 = 10;
 pub const TIMEOUT: u64 = 20;
 pub const MAX_DEADLINES: u32 = 4;
 /// Department ids are below this (the benchmark tests make many departments
@@ -92,6 +97,7 @@ impl Registry {
 			owner,
 			status: DatasetStatus::Active,
 			policy,
+			rules: terms::single_rule(policy),
 			sensitivity: if policy == AccessPolicy::Open {
 				Sensitivity::Public
 			} else {
@@ -112,10 +118,16 @@ impl Registry {
 	}
 
 	pub fn set_policy(id: DatasetId, policy: AccessPolicy, sensitivity: Sensitivity) {
+		Self::set_rules(id, terms::single_rule(policy), sensitivity);
+	}
+
+	/// Sets the dataset's rules (and the policy the catalogue shows).
+	pub fn set_rules(id: DatasetId, rules: Policy, sensitivity: Sensitivity) {
 		DATASETS.with(|d| {
-			d.borrow_mut()
-				.entry(id)
-				.and_modify(|s| (s.policy, s.sensitivity) = (policy, sensitivity));
+			d.borrow_mut().entry(id).and_modify(|s| {
+				(s.policy, s.sensitivity) = (terms::headline(&rules), sensitivity);
+				s.rules = rules;
+			});
 		});
 	}
 
@@ -139,6 +151,10 @@ impl DatasetsBenchmarkHelper<AccountId> for Registry {
 		Self::add(id, owner, policy);
 		id
 	}
+	fn set_rules(_: &AccountId, dataset: DatasetId, rules: Policy) {
+		let sensitivity = Self::dataset(dataset).map_or(Sensitivity::Internal, |d| d.sensitivity);
+		Registry::set_rules(dataset, rules, sensitivity)
+	}
 }
 
 impl pallet_access::Config for Test {
@@ -149,6 +165,9 @@ impl pallet_access::Config for Test {
 	type MaxDeadlinesPerBlock = ConstU32<MAX_DEADLINES>;
 	type MaxDepartments = ConstU32<MAX_DEPARTMENTS>;
 	type Audit = ();
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type BlocksPerDay = ConstU64<BLOCKS_PER_DAY>;
+	type Time = Clock;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;
@@ -176,9 +195,10 @@ impl DatasetsBenchmarkHelper<AccountId> for MockHelper {
 	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
 		Registry::new_dataset(publisher, policy)
 	}
+	fn set_rules(publisher: &AccountId, dataset: DatasetId, rules: Policy) {
+		<Registry as DatasetsBenchmarkHelper<AccountId>>::set_rules(publisher, dataset, rules)
+	}
 }
-
-use frame_support::traits::ConstU64;
 
 /// Planning, Transport, the regulator and Environment with their members;
 /// Planning's three datasets; Transport has published its key.

@@ -14,6 +14,7 @@ impl<T: Config> Pallet<T> {
 			basis,
 			contract,
 			expires_at,
+			uses_left: None,
 		};
 		let Some(d) = T::Datasets::dataset(dataset) else {
 			return answer(false, AccessBasis::UnknownDataset, None, None);
@@ -32,7 +33,15 @@ impl<T: Config> Pallet<T> {
 		let (basis, contract, expires_at) = match live {
 			Some((id, c)) => match Self::state_now(&c) {
 				ContractState::Approved => {
-					return answer(true, AccessBasis::Contract, Some(id), c.expires_at)
+					let uses_left = Terms::<T>::get(id).and_then(|t| t.uses_left());
+					let (allowed, basis) = match uses_left {
+						Some(0) => (false, AccessBasis::UsesSpent),
+						_ => (true, AccessBasis::Contract),
+					};
+					return AccessCheck {
+						uses_left,
+						..answer(allowed, basis, Some(id), c.expires_at)
+					};
 				},
 				ContractState::Expired => (AccessBasis::Expired, Some(id), c.expires_at),
 				ContractState::Requested => (AccessBasis::Pending, Some(id), None),

@@ -3,18 +3,21 @@
 //! withdrawal ends the contracts.
 
 use crate::*;
+use sp_runtime::BoundedVec;
+
+/// The reason a request refused by its dataset's new policy records.
+const REFUSED_BY_POLICY: &[u8] = b"refused by the dataset's new policy";
 
 impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 	/// Decides the dataset's pending requests under the new policy: each
-	/// takes it, loses a provider approval that carried no envelope if the
-	/// data now needs one, and is approved if its approvals now satisfy it.
+	/// is evaluated under the new rules as it was asked, and is refused if
+	/// they refuse it; otherwise it takes the approvals its deciding rule
+	/// needs, loses a provider approval that carried no envelope if the data
+	/// now needs one, and is approved if its approvals now satisfy it.
 	/// Approved contracts keep their terms; the provider may revoke them.
-	fn on_policy_changed(
-		dataset: DatasetId,
-		policy: AccessPolicy,
-		sensitivity: Sensitivity,
-	) -> Weight {
+	fn on_policy_changed(dataset: DatasetId, _: AccessPolicy, sensitivity: Sensitivity) -> Weight {
 		let now = frame_system::Pallet::<T>::block_number();
+		let Some(d) = T::Datasets::dataset(dataset) else { return Weight::zero() };
 		let mut touched = 0u32;
 		for id in LiveContracts::<T>::iter_prefix_values(dataset).collect::<alloc::vec::Vec<_>>() {
 			touched += 1;
@@ -22,6 +25,24 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 			if Self::state_now(&c) != ContractState::Requested {
 				continue;
 			}
+			let (evaluation, purpose) =
+				Self::evaluate_request(&d, c.consumer, &c.purpose, c.term, c.scope.as_ref());
+			let Some(policy) = evaluation.outcome.approvals() else {
+				Self::end(id, &mut c, ContractState::Rejected);
+				c.reason = Some(BoundedVec::truncate_from(REFUSED_BY_POLICY.to_vec()));
+				Contracts::<T>::insert(id, c);
+				Self::emit(
+					Actor::System,
+					None,
+					AuditAction::PolicyApplied { granted: false },
+					id,
+					[Event::RequestRefusedByPolicy { contract: id }],
+				);
+				continue;
+			};
+			let used = Terms::<T>::get(id).map_or(0, |t| t.used);
+			let rule = evaluation.rule.unwrap_or_default();
+			Terms::<T>::insert(id, ContractTerms { purpose, rule, uses: evaluation.uses, used });
 			c.policy = policy;
 			if needs_envelope(sensitivity) && c.envelope.is_none() {
 				c.approvals.provider = None;
@@ -36,14 +57,16 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 			Self::emit(Actor::System, None, AuditAction::PolicyApplied { granted }, id, events);
 		}
 		// Per request the same reads and writes as a revocation by the
-		// registry: the contract, its deadlines, an event and an entry.
+		// registry (the contract, its deadlines, an event and an entry) and
+		// the rules' evaluation, as a request's.
 		T::WeightInfo::revoke_by_registry(touched)
+			.saturating_add(T::WeightInfo::request_access().saturating_mul(touched.into()))
 	}
 
 	fn max_weight() -> Weight {
-		T::WeightInfo::revoke_by_registry(
-			<T::MaxDepartments as frame_support::traits::Get<u32>>::get(),
-		)
+		let most = <T::MaxDepartments as frame_support::traits::Get<u32>>::get();
+		T::WeightInfo::revoke_by_registry(most)
+			.saturating_add(T::WeightInfo::request_access().saturating_mul(most.into()))
 	}
 }
 

@@ -24,6 +24,9 @@ pub trait WeightInfo {
 	fn confirm_receipt() -> Weight;
 	fn process_deadlines(n: u32, ) -> Weight;
 	fn revoke_by_registry(n: u32, ) -> Weight;
+	fn set_purpose() -> Weight;
+	fn register_jurisdiction(v: u32, ) -> Weight;
+	fn record_deliveries(n: u32, ) -> Weight;
 }
 
 /// Measured weights, with storage priced by the runtime's `DbWeight`.
@@ -254,6 +257,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
+	fn set_purpose() -> Weight {
+		Self::cancel_request()
+	}
+	fn register_jurisdiction(v: u32, ) -> Weight {
+		Self::cancel_request().saturating_mul(v.saturating_mul(v).into())
+	}
+	fn record_deliveries(n: u32, ) -> Weight {
+		Self::confirm_receipt().saturating_mul(n.into())
+	}
 }
 
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
@@ -310,5 +322,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
+	}
+	fn set_purpose() -> Weight {
+		Self::cancel_request()
+	}
+	fn register_jurisdiction(v: u32, ) -> Weight {
+		Self::cancel_request().saturating_mul(v.saturating_mul(v).into())
+	}
+	fn record_deliveries(n: u32, ) -> Weight {
+		Self::confirm_receipt().saturating_mul(n.into())
 	}
 }

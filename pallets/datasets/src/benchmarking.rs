@@ -102,15 +102,24 @@ mod benchmarks {
 		assert_eq!(NextDatasetId::<T>::get(), 1);
 	}
 
+	/// A version whose predecessor's largest policy moves to it.
 	#[benchmark]
 	fn publish_version() {
 		let who = publisher::<T>();
 		let id = registered::<T>(&who);
+		Pallet::<T>::set_access_policy(
+			RawOrigin::Signed(who.clone()).into(),
+			id,
+			T::Terms::largest_policy(0),
+			Sensitivity::Internal,
+		)
+		.expect("the publisher sets the largest policy");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id, content(), Some(description()));
 
 		assert_eq!(Datasets::<T>::get(id).and_then(|d| d.successor), Some(id + 1));
+		assert!(Rules::<T>::contains_key(id + 1));
 	}
 
 	#[benchmark]
@@ -133,15 +142,18 @@ mod benchmarks {
 		assert_eq!(Datasets::<T>::get(id).map(|d| d.topic), Some(TopicCategory::Location));
 	}
 
+	/// The largest policy, every purpose and jurisdiction it names looked
+	/// up.
 	#[benchmark]
 	fn set_access_policy() {
 		let who = publisher::<T>();
 		let id = registered::<T>(&who);
+		let rules = T::Terms::largest_policy(0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, AccessPolicy::Restricted, Sensitivity::Secret);
+		_(RawOrigin::Signed(who), id, rules.clone(), Sensitivity::Internal);
 
-		assert_eq!(Datasets::<T>::get(id).map(|d| d.policy), Some(AccessPolicy::Restricted));
+		assert_eq!(Rules::<T>::get(id), Some(rules));
 	}
 
 	#[benchmark]

@@ -71,13 +71,16 @@ mod validation;
 pub mod weights;
 
 pub use citychain_primitives::{
-	access::{DatasetRegistry, DatasetSummary, OnDatasetPolicyChanged, OnDatasetWithdrawn},
+	access::{
+		DatasetRegistry, DatasetSummary, OnDatasetPolicyChanged, OnDatasetWithdrawn, TermsRegistry,
+	},
 	audit::{Actor, AuditAction, AuditSink, Subject},
 	datasets::{
 		BoundedBytes, MAX_DESCRIPTION_LEN, MAX_FORMAT_LEN, MAX_HISTORY, MAX_KEYWORDS,
 		MAX_KEYWORD_LEN, MAX_PAGE_SIZE, MAX_TITLE_LEN, MAX_URI_LEN,
 	},
 	hashing::HashFunction,
+	terms::{self, Policy, PolicyError},
 	AccessPolicy, BoundingBox, ContentHash, Dataset, DatasetContent, DatasetDescription, DatasetId,
 	DatasetItem, DatasetPage, DatasetStatus, DepartmentDirectory, DepartmentId, License,
 	LicenseInput, MetadataUpdate, Role, Sensitivity, Stamp, TimeRange, TopicCategory,
@@ -127,6 +130,10 @@ pub mod pallet {
 		/// the pending requests under the new one).
 		type OnPolicyChange: OnDatasetPolicyChanged;
 
+		/// The purposes and jurisdictions a policy may name (the access
+		/// pallet keeps them).
+		type Terms: TermsRegistry;
+
 		/// The audit log every call records in.
 		type Audit: AuditSink<Self::AccountId>;
 
@@ -152,6 +159,14 @@ pub mod pallet {
 	/// [`owners`].
 	#[pallet::storage]
 	pub type OwnerIndex<T: Config> = StorageMap<_, Identity, owners::OwnerKey, ()>;
+
+	/// The rules of a current version whose policy is more than the one
+	/// unconstrained rule its record's `policy` names; without an entry, a
+	/// record's rules are that one rule (so records filed before rules read
+	/// as the one-rule policies their fixed policies were). A new version
+	/// takes its predecessor's entry.
+	#[pallet::storage]
+	pub type Rules<T: Config> = StorageMap<_, Twox64Concat, DatasetId, Policy>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -227,6 +242,21 @@ pub mod pallet {
 		EmptyContent,
 		/// Open access is not allowed for confidential or secret data.
 		PolicyTooPermissive,
+		/// The policy has no rule.
+		EmptyPolicy,
+		/// Every rule of the policy refuses: nobody could obtain the data.
+		PolicyRefusesAll,
+		/// A constraint of the policy names an empty list.
+		EmptyConstraint,
+		/// A term limit of zero days or a uses limit of zero.
+		ZeroLimit,
+		/// A window that ends before it starts.
+		InvalidWindow,
+		/// A purpose of the policy is not of the vocabulary's form.
+		InvalidPurpose,
+		/// The policy names a purpose or jurisdiction governance has not
+		/// registered.
+		UnknownTerms,
 		/// The dataset has a newer version.
 		DatasetSuperseded,
 		/// The dataset was withdrawn.
@@ -331,6 +361,9 @@ pub mod pallet {
 			content.write_to(&mut record);
 			let (version, owner) = (record.version, record.owner);
 			let new = Self::insert_record(record);
+			if let Some(rules) = Rules::<T>::take(dataset) {
+				Rules::<T>::insert(new, rules);
+			}
 			previous.supersede(new, stamp);
 			Datasets::<T>::insert(dataset, previous);
 			Self::emit(
@@ -387,10 +420,14 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Set who decides requests for `dataset`, its current version, and
-		/// how sensitive it is. Every earlier version takes the same policy
-		/// and sensitivity, and the requests awaiting approval are decided
-		/// under them ([`Config::OnPolicyChange`]).
+		/// Set the rules that decide requests for `dataset`, its current
+		/// version, and how sensitive it is. The first rule whose constraints
+		/// all hold decides (grant, ask the provider, ask the provider and the
+		/// regulator, refuse); with none the request is refused. Every earlier
+		/// version takes the same catalogue policy and sensitivity, and the
+		/// requests awaiting approval are decided under the new rules
+		/// ([`Config::OnPolicyChange`]). Confidential and secret data cannot
+		/// be granted at once.
 		#[pallet::call_index(3)]
 		#[pallet::weight(
 			T::WeightInfo::set_access_policy()
@@ -400,18 +437,32 @@ pub mod pallet {
 		pub fn set_access_policy(
 			origin: OriginFor<T>,
 			dataset: DatasetId,
-			policy: AccessPolicy,
+			rules: Policy,
 			sensitivity: Sensitivity,
 		) -> DispatchResultWithPostInfo {
+			terms::check_policy(&rules).map_err(|e| match e {
+				PolicyError::Empty => Error::<T>::EmptyPolicy,
+				PolicyError::RefusesAll => Error::<T>::PolicyRefusesAll,
+				PolicyError::EmptyList => Error::<T>::EmptyConstraint,
+				PolicyError::ZeroLimit => Error::<T>::ZeroLimit,
+				PolicyError::InvalidWindow => Error::<T>::InvalidWindow,
+				PolicyError::InvalidPurpose => Error::<T>::InvalidPurpose,
+			})?;
+			ensure!(T::Terms::knows(&rules), Error::<T>::UnknownTerms);
+			let policy = terms::headline(&rules);
 			let earlier = Self::change_every_version(
 				origin,
 				dataset,
 				|record| {
 					ensure!(
-						(record.policy, record.sensitivity) != (policy, sensitivity),
+						(Self::rules_of(dataset, record), record.sensitivity)
+							!= (rules.clone(), sensitivity),
 						Error::<T>::NothingToUpdate
 					);
-					ensure!(sensitivity.allows(policy), Error::<T>::PolicyTooPermissive);
+					ensure!(
+						sensitivity <= Sensitivity::Internal || !terms::grants_at_once(&rules),
+						Error::<T>::PolicyTooPermissive
+					);
 					Ok(())
 				},
 				|r, stamp| (r.policy, r.sensitivity, r.updated) = (policy, sensitivity, stamp),
@@ -421,6 +472,11 @@ pub mod pallet {
 					Event::AccessPolicyChanged { dataset, policy, sensitivity },
 				),
 			)?;
+			if rules == terms::single_rule(policy) {
+				Rules::<T>::remove(dataset);
+			} else {
+				Rules::<T>::insert(dataset, rules);
+			}
 			let hook = T::OnPolicyChange::on_policy_changed(dataset, policy, sensitivity);
 			Ok(Some(
 				T::WeightInfo::set_access_policy()
@@ -618,6 +674,11 @@ pub mod pallet {
 			}
 		}
 
+		/// The rules of `record`, stored under `id`.
+		pub fn rules_of(id: DatasetId, record: &DatasetOf<T>) -> Policy {
+			Rules::<T>::get(id).unwrap_or_else(|| terms::single_rule(record.policy))
+		}
+
 		/// Stores a new record under the next id and files it under its
 		/// owner.
 		fn insert_record(record: DatasetOf<T>) -> DatasetId {
@@ -636,6 +697,7 @@ impl<T: Config> DatasetRegistry for Pallet<T> {
 			owner: d.owner,
 			status: d.status,
 			policy: d.policy,
+			rules: Self::rules_of(id, &d),
 			sensitivity: d.sensitivity,
 			version: d.version,
 			bbox: d.bbox,
@@ -658,5 +720,17 @@ impl<T: Config> citychain_primitives::access::DatasetsBenchmarkHelper<T::Account
 		)
 		.expect("the publisher may register a valid dataset");
 		id
+	}
+
+	fn set_rules(publisher: &T::AccountId, dataset: DatasetId, rules: Policy) {
+		let sensitivity =
+			Datasets::<T>::get(dataset).map_or(Sensitivity::Internal, |d| d.sensitivity);
+		Self::set_access_policy(
+			frame_system::RawOrigin::Signed(publisher.clone()).into(),
+			dataset,
+			rules,
+			sensitivity,
+		)
+		.expect("the publisher may set the rules");
 	}
 }

@@ -3,10 +3,10 @@
 
 use crate as pallet_datasets;
 use crate::*;
-pub use citychain_primitives::testing::TestDirectory as Directory;
+pub use citychain_primitives::testing::{TestClock as Clock, TestDirectory as Directory};
 use citychain_primitives::{DepartmentKind, Roles};
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::UnixTime};
+use frame_support::derive_impl;
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -68,10 +68,6 @@ pub const TRANSPORT: DepartmentId = 0;
 pub const PLANNING: DepartmentId = 1;
 
 thread_local! {
-	static NOW_MS: RefCell<u64> = const { RefCell::new(0) };
-}
-
-thread_local! {
 	static WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
 	static EARLIER_WITHDRAWN: RefCell<Vec<DatasetId>> = const { RefCell::new(Vec::new()) };
 	static POLICIES: RefCell<Vec<(DatasetId, AccessPolicy, Sensitivity)>> = const { RefCell::new(Vec::new()) };
@@ -130,26 +126,12 @@ impl OnDatasetPolicyChanged for PolicyLog {
 	}
 }
 
-/// The clock of the tests, in ms since the epoch.
-pub struct Clock;
-
-impl Clock {
-	pub fn set(ms: u64) {
-		NOW_MS.with(|n| *n.borrow_mut() = ms);
-	}
-}
-
-impl UnixTime for Clock {
-	fn now() -> core::time::Duration {
-		core::time::Duration::from_millis(NOW_MS.with(|n| *n.borrow()))
-	}
-}
-
 impl pallet_datasets::Config for Test {
 	type Departments = Directory;
 	type Time = Clock;
 	type OnWithdraw = WithdrawalLog;
 	type OnPolicyChange = PolicyLog;
+	type Terms = ();
 	type Audit = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

@@ -37,7 +37,7 @@ impl session::Config for Runtime {
 }
 
 use citychain_primitives::{
-	access::DatasetsBenchmarkHelper, AccessPolicy, DatasetId, DepartmentKind,
+	access::DatasetsBenchmarkHelper, terms::Policy, AccessPolicy, DatasetId, DepartmentKind,
 	DepartmentsBenchmarkHelper, EncryptionKey, Roles,
 };
 
@@ -59,6 +59,9 @@ impl DepartmentsBenchmarkHelper<AccountId> for Helper {
 impl DatasetsBenchmarkHelper<AccountId> for Helper {
 	fn new_dataset(publisher: &AccountId, policy: AccessPolicy) -> DatasetId {
 		Datasets::new_dataset(publisher, policy)
+	}
+	fn set_rules(publisher: &AccountId, dataset: DatasetId, rules: Policy) {
+		Datasets::set_rules(publisher, dataset, rules)
 	}
 }
 

@@ -45,4 +45,5 @@ mod ending;
 mod invariants;
 mod request_access;
 mod reseal_envelope;
+mod rules;
 mod withdrawal_and_checks;

@@ -2,6 +2,7 @@
 //! change and a withdrawal reach every earlier version.
 
 use super::*;
+use citychain_primitives::terms::single_rule;
 
 #[test]
 fn deprecate_dataset_only_from_active() {
@@ -67,7 +68,7 @@ fn a_policy_change_reaches_every_earlier_version_and_the_access_pallet() {
 			Datasets::set_access_policy(
 				RuntimeOrigin::signed(TRANSPORT_PUBLISHER),
 				id,
-				AccessPolicy::Restricted,
+				single_rule(AccessPolicy::Restricted),
 				Sensitivity::Confidential,
 			)
 		};

@@ -1,0 +1,398 @@
+//! The terms' JSON: a dataset's rules, a contract's terms, the purpose
+//! vocabulary and the jurisdictions, as `access_rules`, `access_terms`,
+//! `access_purposes` and `access_jurisdictions` answer them (codes and
+//! labels as text, boundaries as GeoJSON), and `access_evaluate`'s
+//! parameters.
+
+use citychain_primitives::{
+	geometry::degrees,
+	terms::{self, Area, Consumers, Outcome, Window},
+	DatasetId, DepartmentId, DepartmentKind, TimeInterval,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{text, AccountId, BlockNumber};
+
+/// One rule of a policy; an absent constraint holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+	/// `grant`, `provider`, `providerAndRegulator` or `refuse`.
+	pub outcome: Outcome,
+	/// The consumer is one of these departments.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub departments: Option<Vec<DepartmentId>>,
+	/// The consumer is a department of one of these kinds.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub kinds: Option<Vec<DepartmentKind>>,
+	/// The request's purpose is one of these codes.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub purposes: Option<Vec<String>>,
+	/// The term is at most this many days.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub max_days: Option<u32>,
+	/// The requested box lies inside one of these jurisdictions.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub jurisdictions: Option<Vec<terms::JurisdictionId>>,
+	/// The request names a scope within the dataset's extent.
+	#[serde(default, skip_serializing_if = "std::ops::Not::not")]
+	pub within_extent: bool,
+	/// Requests are made between these dates (ms since the epoch).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub window: Option<Window>,
+	/// At most this many deliveries under one contract.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub uses: Option<u32>,
+}
+
+impl From<&terms::Rule> for Rule {
+	fn from(r: &terms::Rule) -> Self {
+		let (departments, kinds) = match &r.consumer {
+			Some(Consumers::Departments(d)) => (Some(d.to_vec()), None),
+			Some(Consumers::Kinds(k)) => (None, Some(k.to_vec())),
+			None => (None, None),
+		};
+		let (jurisdictions, within_extent) = match &r.scope {
+			Some(Area::Jurisdictions(j)) => (Some(j.to_vec()), false),
+			Some(Area::Extent) => (None, true),
+			None => (None, false),
+		};
+		Self {
+			outcome: r.outcome,
+			departments,
+			kinds,
+			purposes: r.purpose.as_ref().map(|p| p.iter().map(|c| text(c)).collect()),
+			max_days: r.max_days,
+			jurisdictions,
+			within_extent,
+			window: r.window,
+			uses: r.uses,
+		}
+	}
+}
+
+/// The terms a contract was decided under, and its deliveries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractTerms {
+	/// The vocabulary's code its purpose named, if any.
+	pub purpose: Option<String>,
+	/// The index of the rule that decided.
+	pub rule: u32,
+	pub uses: Option<u32>,
+	pub used: u32,
+	pub uses_left: Option<u32>,
+}
+
+impl From<terms::ContractTerms> for ContractTerms {
+	fn from(t: terms::ContractTerms) -> Self {
+		Self {
+			purpose: t.purpose.as_ref().map(|p| text(p)),
+			rule: t.rule,
+			uses: t.uses,
+			used: t.used,
+			uses_left: t.uses_left(),
+		}
+	}
+}
+
+/// A purpose of the vocabulary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Purpose {
+	pub code: String,
+	pub label: String,
+}
+
+/// A jurisdiction, its boundary a GeoJSON Polygon in degrees.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Jurisdiction {
+	pub id: terms::JurisdictionId,
+	pub label: String,
+	pub geometry: serde_json::Value,
+}
+
+impl Jurisdiction {
+	/// Jurisdiction `id` as JSON shows it: its ring closed, counter-clockwise
+	/// as RFC 7946 wants an exterior ring.
+	pub fn new(id: terms::JurisdictionId, j: terms::Jurisdiction) -> Self {
+		let mut ring: Vec<[f64; 2]> =
+			j.ring.iter().map(|&(x, y)| [degrees(x), degrees(y)]).collect();
+		let area: f64 = ring
+			.iter()
+			.zip(ring.iter().cycle().skip(1))
+			.map(|(a, b)| a[0] * b[1] - b[0] * a[1])
+			.sum();
+		if area < 0.0 {
+			ring.reverse();
+		}
+		if let Some(first) = ring.first().copied() {
+			ring.push(first);
+		}
+		Self {
+			id,
+			label: text(&j.label),
+			geometry: serde_json::json!({ "type": "Polygon", "coordinates": [ring] }),
+		}
+	}
+}
+
+/// Parameters of `access_odrl`: a dataset's policy (an `Offer`) or a
+/// contract's terms (an `Agreement`), with IRIs under `base`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OdrlParams {
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub dataset: Option<DatasetId>,
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub contract: Option<citychain_primitives::access::ContractId>,
+	/// The public URL of the gateway whose IRIs the documents name (an
+	/// http(s) URL of at most 512 bytes).
+	pub base: String,
+}
+
+/// Parameters of `access_evaluate`: a request as `request_access` would
+/// make it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EvaluateParams {
+	/// The account that would sign the request.
+	pub account: AccountId,
+	pub dataset: DatasetId,
+	/// A purpose code, optionally followed by `": "` and a statement; at
+	/// most 512 bytes.
+	pub purpose: String,
+	/// The term asked for, in blocks.
+	pub term: BlockNumber,
+	/// The scope's `[west, south, east, north]` in degrees.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub bbox: Option<[f64; 4]>,
+	/// The scope's `{start, end}` in ms since the epoch.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub time: Option<TimeInterval>,
+}
+
+/// The IRI of the ODRL 2.2 JSON-LD context the documents name.
+pub const ODRL_CONTEXT: &str = "http://www.w3.org/ns/odrl.jsonld";
+
+/// Blocks of 6 s: a term in blocks as an `xsd:duration`.
+fn duration(blocks: u64) -> String {
+	format!("PT{}S", blocks.saturating_mul(6))
+}
+
+/// A constraint `left operator right`.
+fn constraint(left: &str, operator: &str, right: serde_json::Value) -> serde_json::Value {
+	serde_json::json!({ "leftOperand": left, "operator": operator, "rightOperand": right })
+}
+
+/// The IRIs the documents name, under a gateway's public URL.
+pub struct Iris<'a> {
+	pub base: &'a str,
+}
+
+impl Iris<'_> {
+	pub fn department(&self, id: DepartmentId) -> String {
+		format!("{}/collections/department-{id}", self.base)
+	}
+	pub fn dataset(&self, owner: DepartmentId, id: DatasetId) -> String {
+		format!("{}/collections/department-{owner}/items/{id}", self.base)
+	}
+	fn kind(&self, kind: &DepartmentKind) -> String {
+		let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from));
+		format!("{}/departments#kind-{}", self.base, name.unwrap_or_default())
+	}
+	fn purpose(&self, code: &str) -> String {
+		format!("{}/purposes#{code}", self.base)
+	}
+	fn jurisdiction(&self, id: terms::JurisdictionId) -> String {
+		format!("{}/jurisdictions#{id}", self.base)
+	}
+}
+
+/// A rule's constraints as ODRL constraints (those that hold at request
+/// time only, and the metered `count`).
+fn odrl_constraints(rule: &Rule, iris: &Iris, extent: &str) -> Vec<serde_json::Value> {
+	use serde_json::json;
+	let mut all = Vec::new();
+	if let Some(ids) = &rule.departments {
+		let parties: Vec<_> = ids.iter().map(|d| json!({ "@id": iris.department(*d) })).collect();
+		all.push(constraint("recipient", "isAnyOf", json!(parties)));
+	}
+	if let Some(kinds) = &rule.kinds {
+		let parties: Vec<_> = kinds.iter().map(|k| json!({ "@id": iris.kind(k) })).collect();
+		all.push(constraint("recipient", "isAnyOf", json!(parties)));
+	}
+	if let Some(purposes) = &rule.purposes {
+		let codes: Vec<_> = purposes.iter().map(|p| json!({ "@id": iris.purpose(p) })).collect();
+		all.push(constraint("purpose", "isAnyOf", json!(codes)));
+	}
+	if let Some(days) = rule.max_days {
+		let most = json!({ "@value": format!("P{days}D"), "@type": "xsd:duration" });
+		all.push(constraint("elapsedTime", "lteq", most));
+	}
+	if let Some(ids) = &rule.jurisdictions {
+		let areas: Vec<serde_json::Value> = ids
+			.iter()
+			.map(|j| constraint("spatial", "isPartOf", json!({ "@id": iris.jurisdiction(*j) })))
+			.collect();
+		all.push(json!({ "or": areas }));
+	}
+	if rule.within_extent {
+		all.push(constraint("spatial", "isPartOf", json!({ "@id": extent })));
+	}
+	if let Some(w) = rule.window {
+		let at = |ms: u64| {
+			let time = chrono_free_rfc3339(ms);
+			json!({ "@value": time, "@type": "xsd:dateTime" })
+		};
+		all.push(constraint("dateTime", "gteq", at(w.from)));
+		all.push(constraint("dateTime", "lteq", at(w.to)));
+	}
+	if let Some(uses) = rule.uses {
+		all.push(constraint("count", "lteq", json!({ "@value": uses, "@type": "xsd:integer" })));
+	}
+	all
+}
+
+/// `ms` since the epoch as an RFC 3339 UTC time (proleptic Gregorian).
+fn chrono_free_rfc3339(ms: u64) -> String {
+	let (secs, millis) = (ms / 1000, ms % 1000);
+	let (days, rest) = (secs / 86_400, secs % 86_400);
+	// Civil from days (Howard Hinnant's algorithm).
+	let z = days as i64 + 719_468;
+	let era = z.div_euclid(146_097);
+	let doe = z - era * 146_097;
+	let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+	let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	let mp = (5 * doy + 2) / 153;
+	let day = doy - (153 * mp + 2) / 5 + 1;
+	let month = if mp < 10 { mp + 3 } else { mp - 9 };
+	let year = yoe + era * 400 + i64::from(month <= 2);
+	format!(
+		"{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+		rest / 3600,
+		rest % 3600 / 60,
+		rest % 60
+	)
+}
+
+/// What a rule asks of the consumer before it may use the data: the
+/// consent of the provider (and of the regulator).
+fn duties(outcome: Outcome, provider: &str, iris: &Iris) -> Vec<serde_json::Value> {
+	use serde_json::json;
+	let consent = |party: String| json!({ "action": "obtainConsent", "consentingParty": party });
+	match outcome {
+		Outcome::Provider => vec![consent(provider.to_string())],
+		Outcome::ProviderAndRegulator => {
+			vec![
+				consent(provider.to_string()),
+				consent(format!("{}/departments#kind-regulator", iris.base)),
+			]
+		},
+		Outcome::Grant | Outcome::Refuse => vec![],
+	}
+}
+
+/// Dataset `id` of `owner`'s policy as an ODRL 2.2 `Offer`: each rule a
+/// permission to `use` it (with the consent duties its outcome needs) or,
+/// for a refusal, a prohibition, in the order they are tried (`uid`
+/// `#rule-N`; the first whose constraints hold decides).
+pub fn odrl_offer(
+	iris: &Iris,
+	owner: DepartmentId,
+	id: DatasetId,
+	rules: &[Rule],
+) -> serde_json::Value {
+	use serde_json::json;
+	let target = iris.dataset(owner, id);
+	let provider = iris.department(owner);
+	let mut permissions = Vec::new();
+	let mut prohibitions = Vec::new();
+	for (i, rule) in rules.iter().enumerate() {
+		let mut r = json!({
+			"uid": format!("{target}#rule-{i}"),
+			"target": target,
+			"assigner": provider,
+			"action": "use",
+		});
+		let constraints = odrl_constraints(rule, iris, &target);
+		if !constraints.is_empty() {
+			r["constraint"] = json!(constraints);
+		}
+		if rule.outcome == Outcome::Refuse {
+			prohibitions.push(r);
+		} else {
+			let duties = duties(rule.outcome, &provider, iris);
+			if !duties.is_empty() {
+				r["duty"] = json!(duties);
+			}
+			permissions.push(r);
+		}
+	}
+	let mut offer = json!({
+		"@context": ODRL_CONTEXT,
+		"@type": "Offer",
+		"uid": format!("{target}#policy"),
+		"assigner": provider,
+		"target": target,
+		"conflict": "prohibit",
+	});
+	if !permissions.is_empty() {
+		offer["permission"] = json!(permissions);
+	}
+	if !prohibitions.is_empty() {
+		offer["prohibition"] = json!(prohibitions);
+	}
+	offer
+}
+
+/// Contract `id`'s terms as an ODRL 2.2 `Agreement` between its provider
+/// and consumer: permission to use the dataset for its purpose, for its
+/// term, within its deciding rule's constraints.
+pub fn odrl_agreement(
+	iris: &Iris,
+	contract: &crate::access::Contract,
+	rule: Option<&Rule>,
+	purpose: Option<&str>,
+) -> serde_json::Value {
+	use serde_json::json;
+	let target = iris.dataset(contract.provider, contract.dataset);
+	let (provider, consumer) =
+		(iris.department(contract.provider), iris.department(contract.consumer));
+	let mut constraints = vec![constraint(
+		"elapsedTime",
+		"lteq",
+		json!({ "@value": duration(u64::from(contract.term)), "@type": "xsd:duration" }),
+	)];
+	if let Some(code) = purpose {
+		constraints.push(constraint("purpose", "eq", json!({ "@id": iris.purpose(code) })));
+	}
+	if let Some(uses) = rule.and_then(|r| r.uses) {
+		constraints.push(constraint(
+			"count",
+			"lteq",
+			json!({ "@value": uses, "@type": "xsd:integer" }),
+		));
+	}
+	if let Some(ids) = rule.and_then(|r| r.jurisdictions.as_ref()) {
+		let areas: Vec<serde_json::Value> = ids
+			.iter()
+			.map(|j| constraint("spatial", "isPartOf", json!({ "@id": iris.jurisdiction(*j) })))
+			.collect();
+		constraints.push(json!({ "or": areas }));
+	}
+	json!({
+		"@context": ODRL_CONTEXT,
+		"@type": "Agreement",
+		"uid": format!("{}/contracts#{}", iris.base, contract.id),
+		"assigner": provider,
+		"assignee": consumer,
+		"target": target,
+		"permission": [{
+			"target": target,
+			"assigner": provider,
+			"assignee": consumer,
+			"action": "use",
+			"constraint": constraints,
+		}],
+	})
+}
