@@ -4,11 +4,13 @@
 
 use citychain_primitives::{
 	access::{AccessBasis, AccessCheck, ContractId, ContractState},
+	terms::{Constraint, Evaluation, Outcome, RuleVerdict, Verdict},
 	DatasetId, DatasetStatus,
 };
 use citychain_rpc_api::{
 	access::{Contract, Contracts, ContractsParams},
 	datasets::{Dataset, DATASET_FIELDS},
+	terms::{ContractTerms, EvaluateParams, Jurisdiction, OdrlParams, Purpose, Rule},
 	AccessApiClient, AccessApiServer, AccountId, BlockHash, BlockNumber,
 };
 use jsonrpsee::{
@@ -35,6 +37,7 @@ impl AccessApiServer for Echo {
 			basis: if at.is_some() { AccessBasis::Contract } else { AccessBasis::NoContract },
 			contract: Some(dataset + 100),
 			expires_at: None,
+			uses_left: None,
 		})
 	}
 
@@ -47,6 +50,40 @@ impl AccessApiServer for Echo {
 			Some(0) => Err(ErrorObject::owned(-32602, "limit must be at least 1", None::<()>)),
 			_ => Ok(Contracts { items: vec![], next: params.cursor }),
 		}
+	}
+
+	/// Rule 0 decides for the purpose "planning", and nothing else.
+	fn evaluate(&self, params: EvaluateParams, _: Option<BlockHash>) -> RpcResult<Evaluation> {
+		let holds = params.purpose == "planning";
+		Ok(Evaluation {
+			rule: holds.then_some(0),
+			outcome: if holds { Outcome::Grant } else { Outcome::Refuse },
+			uses: None,
+			rules: vec![RuleVerdict {
+				outcome: Outcome::Grant,
+				constraints: vec![Verdict { constraint: Constraint::Purpose, holds }],
+			}],
+		})
+	}
+
+	fn rules(&self, _: DatasetId, _: Option<BlockHash>) -> RpcResult<Option<Vec<Rule>>> {
+		Ok(None)
+	}
+
+	fn terms(&self, _: ContractId, _: Option<BlockHash>) -> RpcResult<Option<ContractTerms>> {
+		Ok(None)
+	}
+
+	fn purposes(&self, _: Option<BlockHash>) -> RpcResult<Vec<Purpose>> {
+		Ok(vec![])
+	}
+
+	fn jurisdictions(&self, _: Option<BlockHash>) -> RpcResult<Vec<Jurisdiction>> {
+		Ok(vec![])
+	}
+
+	fn odrl(&self, _: OdrlParams, _: Option<BlockHash>) -> RpcResult<Option<Value>> {
+		Ok(None)
 	}
 }
 
@@ -65,7 +102,8 @@ async fn a_client_calls_the_server_through_the_same_declaration() {
 			allowed: true,
 			basis: AccessBasis::Contract,
 			contract: Some(107),
-			expires_at: None
+			expires_at: None,
+			uses_left: None,
 		}
 	);
 	assert_eq!(
@@ -81,7 +119,13 @@ async fn a_client_calls_the_server_through_the_same_declaration() {
 		.unwrap();
 	assert_eq!(
 		raw,
-		json!({ "allowed": true, "basis": "noContract", "contract": 107, "expiresAt": null })
+		json!({
+			"allowed": true,
+			"basis": "noContract",
+			"contract": 107,
+			"expiresAt": null,
+			"usesLeft": null
+		})
 	);
 
 	let params = ContractsParams {
@@ -94,6 +138,25 @@ async fn a_client_calls_the_server_through_the_same_declaration() {
 		.contracts(ContractsParams { limit: Some(0), ..Default::default() }, None)
 		.await;
 	assert!(refused.unwrap_err().to_string().contains("limit must be at least 1"));
+	// A verdict as a client reads it: each rule's constraints by name.
+	let verdict: Value = client
+		.request(
+			"access_evaluate",
+			rpc_params![
+				json!({ "account": member.to_string(), "dataset": 7, "purpose": "research", "term": 100 })
+			],
+		)
+		.await
+		.unwrap();
+	assert_eq!(
+		verdict,
+		json!({
+			"rule": null,
+			"outcome": "refuse",
+			"uses": null,
+			"rules": [{ "outcome": "grant", "constraints": [{ "constraint": "purpose", "holds": false }] }]
+		})
+	);
 	// A parameter the node does not know is refused, not ignored.
 	let unknown: Result<Value, _> = client
 		.request("access_contracts", rpc_params![json!({ "colour": "red" })])

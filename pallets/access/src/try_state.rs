@@ -7,7 +7,9 @@ use frame_support::pallet_prelude::*;
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants: a live contract is in the live
 	/// index and the deadline queue and nowhere twice; an Approved one has
-	/// every approval its policy requires; an ended one is in neither.
+	/// every approval its policy requires; an ended one is in neither;
+	/// terms belong to contracts and never count more deliveries than their
+	/// uses; the vocabulary and jurisdictions stay within their bounds.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut live = 0usize;
@@ -42,6 +44,19 @@ impl<T: Config> Pallet<T> {
 				"contract missing from an index"
 			);
 		}
+		for (id, t) in Terms::<T>::iter() {
+			ensure!(Contracts::<T>::contains_key(id), "terms of no contract");
+			ensure!(t.uses.is_none_or(|uses| t.used <= uses), "more deliveries than uses");
+		}
+		ensure!(
+			Purposes::<T>::count() <= MAX_PURPOSES
+				&& Jurisdictions::<T>::count() <= MAX_JURISDICTIONS,
+			"more purposes or jurisdictions than the bounds"
+		);
+		ensure!(
+			Jurisdictions::<T>::iter_keys().all(|id| id < NextJurisdictionId::<T>::get()),
+			"a jurisdiction id not yet given"
+		);
 		ensure!(LiveContracts::<T>::iter().count() == live, "stale live index entry");
 		for (dataset, n) in LiveCount::<T>::iter() {
 			ensure!(
