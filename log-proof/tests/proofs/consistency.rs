@@ -1,7 +1,4 @@
-use crate::{
-	inclusion::changed_lengths,
-	log::{arbitrary_u64, leaves, Log},
-};
+use crate::log::{arbitrary_hashes, arbitrary_u64, changed_lengths, flip_a_bit, leaves, Log};
 use citychain_log_proof::{
 	consistency_proof, leaf_hash, verify_consistency, ConsistencyProof, Error, Hash, EMPTY_ROOT,
 	MAX_CONSISTENCY_PROOF_LEN,
@@ -173,10 +170,8 @@ fn random_pairs_in_a_log_of_100_000_are_consistent() {
 		let proof = consistency_proof(&log.store, old_size, new_size).unwrap();
 		let (old_root, new_root) = roots(&log, old_size, new_size);
 		assert_eq!(proof.verify(&old_root, &new_root), Ok(()), "{old_size} to {new_size}");
-		if !proof.path.is_empty() {
-			let mut tampered = proof.clone();
-			let at = rng.gen_range(0..proof.path.len());
-			tampered.path[at][rng.gen_range(0..32)] ^= 1 << rng.gen_range(0..8);
+		if let Some(path) = flip_a_bit(&mut rng, &proof.path) {
+			let tampered = ConsistencyProof { path, ..proof };
 			assert!(is_root_mismatch(tampered.verify(&old_root, &new_root)));
 		}
 	}
@@ -188,7 +183,7 @@ fn arbitrary_input_never_panics_and_never_verifies() {
 	for _ in 0..20_000 {
 		let (old_size, new_size) = (arbitrary_u64(&mut rng), arbitrary_u64(&mut rng));
 		let len = rng.gen_range(0..=2 * MAX_CONSISTENCY_PROOF_LEN);
-		let proof: Vec<Hash> = (0..len).map(|_| rng.gen()).collect();
+		let proof = arbitrary_hashes(&mut rng, len);
 		let result = verify_consistency(old_size, &rng.gen(), new_size, &rng.gen(), &proof);
 		assert!(result.is_err(), "{old_size} to {new_size}, {len} hashes");
 	}

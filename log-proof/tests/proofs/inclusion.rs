@@ -1,6 +1,6 @@
-use crate::log::{arbitrary_u64, leaves, Log};
+use crate::log::{arbitrary_hashes, arbitrary_u64, changed_lengths, flip_a_bit, leaves, Log};
 use citychain_log_proof::{
-	inclusion_proof, leaf_hash, verify_inclusion, Error, Hash, InclusionProof, NodeId,
+	inclusion_proof, leaf_hash, verify_inclusion, Error, InclusionProof, NodeId,
 	MAX_INCLUSION_PROOF_LEN,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -125,17 +125,6 @@ fn a_truncated_or_extended_proof_is_refused_by_its_length() {
 	});
 }
 
-/// The path with a hash added at either end, and without its first or its
-/// last hash.
-pub fn changed_lengths(path: &[Hash]) -> Vec<Vec<Hash>> {
-	let mut changed = vec![[path, &[[0; 32]]].concat(), [&[[0; 32]], path].concat()];
-	if !path.is_empty() {
-		changed.push(path[1..].to_vec());
-		changed.push(path[..path.len() - 1].to_vec());
-	}
-	changed
-}
-
 #[test]
 fn a_proof_longer_than_any_is_refused_before_hashing() {
 	let leaf = leaf_hash(b"");
@@ -179,10 +168,8 @@ fn random_leaves_of_a_log_of_100_000_are_proven() {
 		let proof = inclusion_proof(&log.store, index, size).unwrap();
 		let (leaf, root) = (&log.leaves[index as usize], &log.roots[size as usize]);
 		assert_eq!(proof.verify(leaf, root), Ok(()), "{index} of {size}");
-		if !proof.path.is_empty() {
-			let mut tampered = proof.clone();
-			let at = rng.gen_range(0..proof.path.len());
-			tampered.path[at][rng.gen_range(0..32)] ^= 1 << rng.gen_range(0..8);
+		if let Some(path) = flip_a_bit(&mut rng, &proof.path) {
+			let tampered = InclusionProof { path, ..proof };
 			assert_eq!(tampered.verify(leaf, root), Err(Error::RootMismatch));
 		}
 	}
@@ -194,7 +181,7 @@ fn arbitrary_input_never_panics_and_never_verifies() {
 	for _ in 0..20_000 {
 		let (index, size) = (arbitrary_u64(&mut rng), arbitrary_u64(&mut rng));
 		let len = rng.gen_range(0..=2 * MAX_INCLUSION_PROOF_LEN);
-		let proof: Vec<Hash> = (0..len).map(|_| rng.gen()).collect();
+		let proof = arbitrary_hashes(&mut rng, len);
 		let result = verify_inclusion(&rng.gen(), index, size, &proof, &rng.gen());
 		assert!(result.is_err(), "{index} of {size}, {len} hashes");
 	}

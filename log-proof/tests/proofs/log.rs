@@ -68,3 +68,28 @@ pub fn arbitrary_u64(rng: &mut StdRng) -> u64 {
 		rng.gen()
 	}
 }
+
+/// `len` random hashes.
+pub fn arbitrary_hashes(rng: &mut StdRng, len: usize) -> Vec<Hash> {
+	(0..len).map(|_| rng.gen()).collect()
+}
+
+/// The path with one random bit of one of its hashes flipped; `None` for an
+/// empty path.
+pub fn flip_a_bit(rng: &mut StdRng, path: &[Hash]) -> Option<Vec<Hash>> {
+	let mut tampered = path.to_vec();
+	let hash = tampered.get_mut(rng.gen_range(0..path.len().max(1)))?;
+	hash[rng.gen_range(0..32)] ^= 1 << rng.gen_range(0..8);
+	Some(tampered)
+}
+
+/// The path with a hash added at either end, and without its first or its
+/// last hash.
+pub fn changed_lengths(path: &[Hash]) -> Vec<Vec<Hash>> {
+	let mut changed = vec![[path, &[[0; 32]]].concat(), [&[[0; 32]], path].concat()];
+	if !path.is_empty() {
+		changed.push(path[1..].to_vec());
+		changed.push(path[..path.len() - 1].to_vec());
+	}
+	changed
+}
