@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every parser an anonymous client reaches (fuzz/fuzz_targets: CQL2
 # text and JSON, datetime, bbox, intersects, the Authorization header, the
-# STAC GET query string, the byte ranges asked of /data) for
+# STAC GET query string, the byte ranges asked of /data), and the audit
+# log's proofs a node sends, decoded and verified (log_proof), for
 # SECONDS_PER_TARGET each (default 60), one target after another on one
 # core, and prints the executions per target.
 # Fails if any target crashes (a panic, an overflowed stack, a timeout of an
@@ -53,6 +54,7 @@ declare -A MAX_LEN=(
 	[stac_query]=16384
 	[range]=256
 	[presigned]=512
+	[log_proof]=4096
 )
 # Words libFuzzer splices into inputs (fuzz/dicts/<name>.dict).
 declare -A DICT=(
@@ -63,7 +65,7 @@ declare -A DICT=(
 	[range]=range
 	[presigned]=presigned
 )
-TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query range presigned})
+TARGETS=(${FUZZ_TARGETS:-cql2_text cql2_json datetime bbox intersects auth_header stac_query range presigned log_proof})
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
