@@ -1,11 +1,13 @@
 // The catalogue: search by the map's view or a drawn box, a time range,
 // topic, owner, policy and free text; a result list in sync with the
-// footprints on the map; more results as the list scrolls. It reads the
-// gateway's STAC API (`POST /search`), as the signed-in member (its read
+// footprints on the map; more results as the list scrolls; how many each
+// filter's options would find (facets.ts). It reads the gateway's STAC API
+// (`POST /search`, `POST /aggregate`), as the signed-in member (its read
 // token) or anonymously: one way for everyone, no node connection.
 import { allPages, heads, onFinalizedEvents, signedIn } from './chain';
 import { current } from './state';
 import { departmentNames, nextToken, search as stacSearch, topics as stacTopics, type Item as StacItem } from './stac';
+import { countSoon, stopCounting, type Chosen, type Withdrawn } from './facets';
 import { drawBox, highlight, map, showBox, showFootprints, viewBox } from './map';
 import type { MapLayerMouseEvent } from 'maplibre-gl';
 import { h, dateInput, field, select, show, showTab } from './ui';
@@ -50,30 +52,45 @@ function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The body of a `POST /search` for what the form and the map say. */
-function params(): Record<string, unknown> {
+/** What the form's facets choose (an empty string: any). */
+function chosen(): Chosen {
+  const f = new FormData(state.form!);
+  const value = (name: string) => String(f.get(name) ?? '');
+  return { topic: value('topic'), owner: value('owner'), policy: value('policy'), withdrawn: f.get('withdrawn') !== null };
+}
+
+/**
+ * The filters of a search: the drawn box or the map's view, the form's time
+ * range and text, the facets `c`, and withdrawn datasets `withdrawn` (left
+ * out, shown too, or alone).
+ */
+function filters(c: Chosen, withdrawn: Withdrawn): Record<string, unknown> {
   const f = new FormData(state.form!);
   const from = parseDate(String(f.get('from') ?? ''));
   const to = parseDate(String(f.get('to') ?? ''));
-  const p: Record<string, unknown> = { bbox: state.drawn ?? viewBox(), fields: { include: FIELDS }, limit: PAGE };
+  const p: Record<string, unknown> = { bbox: state.drawn ?? viewBox() };
   if (from !== null || to !== null) {
     p.datetime = `${from !== null ? new Date(from).toISOString() : '..'}/${to !== null ? new Date(to + DAY - 1).toISOString() : '..'}`;
   }
   const text = String(f.get('q') ?? '').trim();
   if (text) p.q = text;
-  const filters: string[] = [];
-  for (const [name, property] of [['topic', 'citychain:topic'], ['policy', 'citychain:access_policy']] as const) {
-    const v = String(f.get(name) ?? '');
-    if (v) filters.push(`"${property}" = ${literal(v)}`);
-  }
-  const owner = String(f.get('owner') ?? '');
-  if (/^\d+$/.test(owner)) p.collections = [`department-${owner}`];
-  if (!f.get('withdrawn')) filters.push("\"citychain:status\" <> 'withdrawn'");
-  if (filters.length) {
-    p.filter = filters.join(' AND ');
+  const cql: string[] = [];
+  if (c.topic) cql.push(`"citychain:topic" = ${literal(c.topic)}`);
+  if (c.policy) cql.push(`"citychain:access_policy" = ${literal(c.policy)}`);
+  if (/^\d+$/.test(c.owner)) p.collections = [`department-${c.owner}`];
+  if (withdrawn === 'hidden') cql.push("\"citychain:status\" <> 'withdrawn'");
+  if (withdrawn === 'only') cql.push("\"citychain:status\" = 'withdrawn'");
+  if (cql.length) {
+    p.filter = cql.join(' AND ');
     p['filter-lang'] = 'cql2-text';
   }
   return p;
+}
+
+/** The body of a `POST /search` for what the form and the map say. */
+function params(): Record<string, unknown> {
+  const c = chosen();
+  return { ...filters(c, c.withdrawn ? 'shown' : 'hidden'), fields: { include: FIELDS }, limit: PAGE };
 }
 
 /** A result row's fields from its STAC Item. */
@@ -139,6 +156,7 @@ export async function search(refresh = false): Promise<void> {
     return;
   }
   const generation = ++state.generation;
+  countSoon(state.form!, chosen, filters);
   const started = performance.now();
   const asked = params();
   if (refresh) asked.limit = Math.max(PAGE, state.shown.length);
@@ -304,7 +322,7 @@ export async function openCatalogue(): Promise<void> {
         showTab('list');
         if (drawn) setDrawn(drawn);
       } }, 'Draw a box'),
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'withdrawn' }), 'show withdrawn')));
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'withdrawn' }), h('span', { class: 'withdrawn-label' }, 'show withdrawn'))));
   const clearBox = h('button', { type: 'button', hidden: state.drawn === null, onclick: () => setDrawn(null) }, 'Search the map view');
   form.querySelector('.row:last-child')!.append(clearBox);
   // The box, drawn or typed: west, south, east, north in degrees.
@@ -377,6 +395,7 @@ function saveSearch(): HTMLElement | null {
 /** Leaves the catalogue: its footprints leave the map, so another page's own box reads alone. */
 export function closeCatalogue(): void {
   state.active = false;
+  stopCounting();
   showFootprints([]);
 }
 

@@ -1,8 +1,9 @@
 // The catalogue as everyone reads it: the gateway's STAC API (`POST
-// /search`, `/collections`, `/queryables`, an item's `record`, `versions`
-// and `audit`). A signed-in member's requests carry its read token
-// (`Authorization: Bearer …`), so the gateway answers with what the member
-// may see; anyone else reads the public catalogue. No WebSocket.
+// /search`, `POST /aggregate`, `/collections`, `/queryables`, an item's
+// `record`, `versions` and `audit`). A signed-in member's requests carry
+// its read token (`Authorization: Bearer …`), so the gateway answers with
+// what the member may see; anyone else reads the public catalogue. No
+// WebSocket.
 import { config } from './chain';
 import type { Dataset } from '@citychain/api/rpc';
 
@@ -45,11 +46,15 @@ const RETRY_MS = [250, 500, 1000, 2000];
 let running = 0;
 const waiting: (() => void)[] = [];
 
-/** Runs `f` when one of the page's `AT_ONCE` slots is free. */
-async function inTurn<T>(f: () => Promise<T>): Promise<T> {
+/**
+ * Runs `f` when one of the page's `AT_ONCE` slots is free, unless `signal`
+ * was aborted meanwhile (a read no longer wanted gives its turn away).
+ */
+async function inTurn<T>(f: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (running < AT_ONCE) running += 1;
   else await new Promise<void>((resume) => waiting.push(resume)); // the slot is handed over
   try {
+    signal?.throwIfAborted();
     return await f();
   } finally {
     const next = waiting.shift();
@@ -58,14 +63,17 @@ async function inTurn<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A JSON answer of the gateway at `path` (a GET, or a POST of `body`). */
-export async function gateway<T>(path: string, body?: unknown): Promise<T> {
+/**
+ * A JSON answer of the gateway at `path` (a GET, or a POST of `body`);
+ * `signal` abandons it.
+ */
+export async function gateway<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = readToken ? await readToken() : null;
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const ask = () => fetch(`${config.gateway}${path}`, {
-    method: body === undefined ? 'GET' : 'POST', headers, cache: 'no-store',
+    method: body === undefined ? 'GET' : 'POST', headers, cache: 'no-store', signal,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const r = await inTurn(async () => {
@@ -74,10 +82,11 @@ export async function gateway<T>(path: string, body?: unknown): Promise<T> {
     for (const wait of RETRY_MS) {
       if (answer.status !== 429) break;
       await new Promise((resume) => setTimeout(resume, wait));
+      signal?.throwIfAborted();
       answer = await ask();
     }
     return answer;
-  });
+  }, signal);
   if (!r.ok) {
     const reason = await r.json().then((e) => e?.description, () => null);
     throw new GatewayError(r.status, typeof reason === 'string' ? reason : `${r.status} ${r.statusText}`);
@@ -88,6 +97,21 @@ export async function gateway<T>(path: string, body?: unknown): Promise<T> {
 /** `POST /search`. */
 export function search(body: Record<string, unknown>): Promise<ItemCollection> {
   return gateway<ItemCollection>('/search', body);
+}
+
+/** One aggregation of an `AggregationCollection`: a value, or buckets and how many records fell beyond them. */
+export interface Aggregation {
+  name: string; data_type: string; value?: unknown;
+  buckets?: { key: string; data_type: string; frequency: number }[]; overflow?: number;
+}
+
+/**
+ * `POST /aggregate`: the `aggregations` of what the search filters `body`
+ * match, of what the reader may see (the STAC Aggregation extension).
+ */
+export async function aggregate(body: Record<string, unknown>, aggregations: string[], signal?: AbortSignal): Promise<Map<string, Aggregation>> {
+  const found = await gateway<{ aggregations: Aggregation[] }>('/aggregate', { ...body, aggregations }, signal);
+  return new Map(found.aggregations.map((a) => [a.name, a]));
 }
 
 /** The token of a search answer's next page, or null on the last page. */
