@@ -86,7 +86,7 @@ test('an open dataset is granted in the request itself', async () => {
   const c = await contract(id);
   assert.equal(c.state, 'approved');
   assert.deepEqual(await check(bob, datasets.open), {
-    allowed: true, basis: 'contract', contract: id, expiresAt: c.expiresAt,
+    allowed: true, basis: 'contract', contract: id, expiresAt: c.expiresAt, usesLeft: null,
   });
 });
 
@@ -111,7 +111,7 @@ test('the provider approves a request with a key envelope; revocation ends acces
 
   await submit(api, api.tx.access.revokeAccess(id, 'purpose exceeded'), alice);
   assert.deepEqual(await check(bob, datasets.approval), {
-    allowed: false, basis: 'noContract', contract: null, expiresAt: null,
+    allowed: false, basis: 'noContract', contract: null, expiresAt: null, usesLeft: null,
   });
   const revoked = await contract(id);
   assert.equal(revoked.state, 'revoked');
@@ -171,7 +171,7 @@ test('a short term expires on its own', async () => {
   }
   assert.equal((await contract(id)).state, 'expired');
   assert.deepEqual(await check(charlie, datasets.open), {
-    allowed: true, basis: 'openData', contract: null, expiresAt: null,
+    allowed: true, basis: 'openData', contract: null, expiresAt: null, usesLeft: null,
   });
 });
 

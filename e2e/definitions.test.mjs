@@ -16,7 +16,11 @@ import { startNode, httpRpc } from './lib/node.mjs';
 /** A valid value of each parameter type the definitions use ('Json' by method below). */
 const SAMPLES = { u32: 0, u64: 0, AccountId: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY', Text: 'anonymous' };
 /** The methods whose 'Json' parameter needs more than `{}`. */
-const JSON_SAMPLES = { datasets_extent: { owner: 0 } };
+const JSON_SAMPLES = {
+  datasets_extent: { owner: 0 },
+  access_evaluate: { account: SAMPLES.AccountId, dataset: 0, purpose: 'planning', term: 100 },
+  access_odrl: { dataset: 0, base: 'https://gateway.city.example' },
+};
 
 const methods = Object.entries(definitions).flatMap(([section, defined]) =>
   Object.entries(defined).map(([name, { params }]) => ({ method: `${section}_${name}`, params })));

@@ -11,7 +11,7 @@
 //! refuse purpose=law-enforcement
 //! ```
 
-use crate::{common::Context, failure::Failure, print};
+use crate::{common::Context, exchange::found, failure::Failure, print};
 use citychain_client::{
 	chain::api,
 	primitives::{
@@ -122,7 +122,8 @@ pub async fn set_policy(
 
 /// `citychain evaluate`: what a request would meet, as the signing account.
 pub async fn evaluate(ctx: &Context, params: EvaluateParams) -> Result<(), Failure> {
-	let evaluation = ctx.node.evaluate(params, None).await?;
+	let dataset = params.dataset;
+	let evaluation = found(ctx.node.evaluate(params, None).await?, "dataset", dataset)?;
 	print(&evaluation);
 	if evaluation.outcome == Outcome::Refuse {
 		return Err(Failure::Refused("the dataset's rules refuse this request".into()));

@@ -168,7 +168,7 @@ type Results = EveryMethod<{
   access_check: AccessCheck;
   access_get: Contract | null;
   access_contracts: Page<Contract>;
-  access_evaluate: Evaluation;
+  access_evaluate: Evaluation | null;
   access_rules: Rule[] | null;
   access_terms: ContractTerms | null;
   access_purposes: Purpose[];

@@ -132,6 +132,7 @@ pub fn document(base: &str) -> Value {
 			"/collections/{collectionId}/items": items,
 			"/collections/{collectionId}/items/{featureId}": get("One Item", vec![collection_id.clone(), feature_id.clone()], geojson),
 			"/collections/{collectionId}/items/{featureId}/record": get("The dataset's record on chain", vec![collection_id.clone(), feature_id.clone()], json_type),
+			"/collections/{collectionId}/items/{featureId}/policy": get("The dataset's access policy as an ODRL 2.2 Offer (JSON-LD)", vec![collection_id.clone(), feature_id.clone()], crate::dcat::JSON_LD),
 			"/collections/{collectionId}/items/{featureId}/versions": get("Every version the reader may see, newest first", vec![collection_id.clone(), feature_id.clone(), reference("limit"), reference("token")], geojson),
 			"/collections/{collectionId}/items/{featureId}/audit": get("The audit log's entries about the dataset", vec![collection_id.clone(), feature_id, reference("limit"), reference("token")], json_type),
 			"/search": {

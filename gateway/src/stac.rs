@@ -20,7 +20,7 @@ use citychain_client::{
 		audit::EntriesParams,
 		datasets::{Coverage, Dataset, ExtentsParams, IdsParam, StacSearchParams},
 		departments::Department,
-		json_name, AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
+		json_name, AccessApiClient, AuditApiClient, DatasetsApiClient, DepartmentsApiClient,
 	},
 };
 use serde_json::{json, Map, Value};
@@ -760,7 +760,7 @@ pub async fn policy(
 	Path((collection, item)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
 	let (at, id, _) = visible_record(&state, &reader, &collection, &item).await?;
-	let params = citychain_client::rpc::api::terms::OdrlParams {
+	let params = api::terms::OdrlParams {
 		dataset: Some(id),
 		contract: None,
 		base: state.settings.public_url.clone(),

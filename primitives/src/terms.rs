@@ -333,13 +333,13 @@ pub struct Jurisdiction {
 }
 
 /// The terms a contract was decided under: the purpose code its request
-/// named, the rule that decided, and its metered deliveries.
+/// named, the rule that decided (as it was then: a later policy does not
+/// change an agreement), and its metered deliveries.
 #[derive(
 	Clone,
 	PartialEq,
 	Eq,
 	Debug,
-	Default,
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
@@ -353,16 +353,39 @@ pub struct ContractTerms {
 	pub purpose: Option<PurposeCode>,
 	/// The index of the rule that decided.
 	pub rule: u32,
-	/// Most deliveries the contract allows.
-	pub uses: Option<u32>,
+	/// That rule.
+	pub decided_by: Rule,
 	/// Deliveries the provider's gateway reported.
 	pub used: u32,
 }
 
 impl ContractTerms {
+	/// The terms of a request `evaluation` of `policy` decided, naming
+	/// `purpose`; `None` if no rule decided.
+	pub fn decided(
+		purpose: Option<PurposeCode>,
+		evaluation: &Evaluation,
+		policy: &[Rule],
+	) -> Option<Self> {
+		let rule = evaluation.rule?;
+		let decided_by = policy.get(rule as usize)?.clone();
+		Some(Self { purpose, rule, decided_by, used: 0 })
+	}
+
+	/// The terms of a contract requested before rules, under the fixed
+	/// `policy` (its one unconstrained rule).
+	pub fn before_rules(policy: AccessPolicy) -> Self {
+		Self { purpose: None, rule: 0, decided_by: Rule::always(Outcome::of(policy)), used: 0 }
+	}
+
+	/// Most deliveries the contract allows, `None` if unlimited.
+	pub fn uses(&self) -> Option<u32> {
+		self.decided_by.uses
+	}
+
 	/// Deliveries left, `None` if unlimited.
 	pub fn uses_left(&self) -> Option<u32> {
-		self.uses.map(|u| u.saturating_sub(self.used))
+		self.uses().map(|u| u.saturating_sub(self.used))
 	}
 }
 

@@ -168,13 +168,13 @@ pub trait AccessApi {
 
 	/// What a request would meet, without a transaction: the rule that
 	/// decides (`rule`, `outcome`, `uses`) and each rule's `constraints`,
-	/// each with whether it `holds`.
+	/// each with whether it `holds`; `null` if there is no such dataset.
 	#[method(name = "access_evaluate")]
 	fn evaluate(
 		&self,
 		params: EvaluateParams,
 		at: Option<BlockHash>,
-	) -> RpcResult<citychain_primitives::terms::Evaluation>;
+	) -> RpcResult<Option<citychain_primitives::terms::Evaluation>>;
 
 	/// The rules that decide requests for `dataset`, in the order they are
 	/// tried; `null` if there is no such dataset.

@@ -79,6 +79,8 @@ pub struct ContractTerms {
 	pub purpose: Option<String>,
 	/// The index of the rule that decided.
 	pub rule: u32,
+	/// That rule, as it was when it decided.
+	pub decided_by: Rule,
 	pub uses: Option<u32>,
 	pub used: u32,
 	pub uses_left: Option<u32>,
@@ -89,7 +91,8 @@ impl From<terms::ContractTerms> for ContractTerms {
 		Self {
 			purpose: t.purpose.as_ref().map(|p| text(p)),
 			rule: t.rule,
-			uses: t.uses,
+			decided_by: Rule::from(&t.decided_by),
+			uses: t.uses(),
 			used: t.used,
 			uses_left: t.uses_left(),
 		}

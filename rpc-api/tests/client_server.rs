@@ -53,9 +53,13 @@ impl AccessApiServer for Echo {
 	}
 
 	/// Rule 0 decides for the purpose "planning", and nothing else.
-	fn evaluate(&self, params: EvaluateParams, _: Option<BlockHash>) -> RpcResult<Evaluation> {
+	fn evaluate(
+		&self,
+		params: EvaluateParams,
+		_: Option<BlockHash>,
+	) -> RpcResult<Option<Evaluation>> {
 		let holds = params.purpose == "planning";
-		Ok(Evaluation {
+		Ok(Some(Evaluation {
 			rule: holds.then_some(0),
 			outcome: if holds { Outcome::Grant } else { Outcome::Refuse },
 			uses: None,
@@ -63,7 +67,7 @@ impl AccessApiServer for Echo {
 				outcome: Outcome::Grant,
 				constraints: vec![Verdict { constraint: Constraint::Purpose, holds }],
 			}],
-		})
+		}))
 	}
 
 	fn rules(&self, _: DatasetId, _: Option<BlockHash>) -> RpcResult<Option<Vec<Rule>>> {

@@ -98,7 +98,7 @@ where
 		Ok(page.into())
 	}
 
-	fn evaluate(&self, params: EvaluateParams, at: Option<Hash>) -> RpcResult<Evaluation> {
+	fn evaluate(&self, params: EvaluateParams, at: Option<Hash>) -> RpcResult<Option<Evaluation>> {
 		if params.purpose.len() > MAX_PURPOSE_LEN as usize {
 			return Err(invalid_params(format!("purpose: at most {MAX_PURPOSE_LEN} bytes")));
 		}
@@ -110,7 +110,8 @@ where
 		let scope =
 			(bbox.is_some() || params.time.is_some()).then_some(Scope { bbox, time: params.time });
 		let at = block_or_best(&*self.client, at);
-		self.client
+		match self
+			.client
 			.runtime_api()
 			.evaluate(
 				at,
@@ -121,7 +122,11 @@ where
 				scope,
 			)
 			.map_err(runtime_error)?
-			.map_err(evaluation_error)
+		{
+			Ok(evaluation) => Ok(Some(evaluation)),
+			Err(EvaluationError::UnknownDataset) => Ok(None),
+			Err(e) => Err(evaluation_error(e)),
+		}
 	}
 
 	fn rules(&self, dataset: DatasetId, at: Option<Hash>) -> RpcResult<Option<Vec<Rule>>> {
@@ -155,26 +160,24 @@ where
 		let iris = Iris { base };
 		let at = block_or_best(&*self.client, at);
 		let api = self.client.runtime_api();
-		let rules_of = |dataset| -> RpcResult<Vec<Rule>> {
-			let rules = api.rules(at, dataset).map_err(runtime_error)?.unwrap_or_default();
-			Ok(rules.iter().map(Rule::from).collect())
-		};
+
 		match (params.dataset, params.contract) {
 			(Some(id), None) => {
 				let Some(d) = api.dataset(at, id).map_err(runtime_error)? else { return Ok(None) };
-				Ok(Some(terms::odrl_offer(&iris, d.owner, id, &rules_of(id)?)))
+				let rules = api.rules(at, id).map_err(runtime_error)?.unwrap_or_default();
+				let rules: Vec<Rule> = rules.iter().map(Rule::from).collect();
+				Ok(Some(terms::odrl_offer(&iris, d.owner, id, &rules)))
 			},
 			(None, Some(id)) => {
 				let Some(c) = api.contract(at, id).map_err(runtime_error)? else { return Ok(None) };
 				let contract = Contract::new(id, c);
 				let decided = api.terms(at, id).map_err(runtime_error)?;
-				let rules = rules_of(contract.dataset)?;
-				let rule = decided.as_ref().and_then(|t| rules.get(t.rule as usize));
+				let rule = decided.as_ref().map(|t| Rule::from(&t.decided_by));
 				let purpose = decided.as_ref().and_then(|t| t.purpose.as_ref()).map(|p| text(p));
 				Ok(Some(terms::odrl_agreement(
 					&iris,
 					&contract,
-					(rule, purpose.as_deref()),
+					(rule.as_ref(), purpose.as_deref()),
 					citychain_runtime::MILLI_SECS_PER_BLOCK,
 				)))
 			},

@@ -526,12 +526,8 @@ pub mod pallet {
 				now.saturating_add(T::RequestTimeout::get()),
 			);
 			contract.policy = approvals;
-			let terms = ContractTerms {
-				purpose: code,
-				rule: evaluation.rule.unwrap_or_default(),
-				uses: evaluation.uses,
-				used: 0,
-			};
+			let terms = ContractTerms::decided(code, &evaluation, &d.rules)
+				.ok_or_else(|| Self::refusal(&evaluation))?;
 			let mut events = Vec::from([
 				Event::AccessRequested {
 					contract: id,
@@ -543,7 +539,7 @@ pub mod pallet {
 					contract: id,
 					rule: terms.rule,
 					purpose: terms.purpose.clone(),
-					uses: terms.uses,
+					uses: terms.uses(),
 				},
 			]);
 			let granted = contract.approvals.satisfy(contract.policy);

@@ -40,9 +40,9 @@ impl<T: Config> OnDatasetPolicyChanged for Pallet<T> {
 				);
 				continue;
 			};
-			let used = Terms::<T>::get(id).map_or(0, |t| t.used);
-			let rule = evaluation.rule.unwrap_or_default();
-			Terms::<T>::insert(id, ContractTerms { purpose, rule, uses: evaluation.uses, used });
+			if let Some(terms) = ContractTerms::decided(purpose, &evaluation, &d.rules) {
+				Terms::<T>::insert(id, terms);
+			}
 			c.policy = policy;
 			if needs_envelope(sensitivity) && c.envelope.is_none() {
 				c.approvals.provider = None;

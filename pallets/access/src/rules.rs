@@ -151,9 +151,10 @@ impl<T: Config> Pallet<T> {
 		// Deliveries are reported after they happen: a contract that has
 		// ended since still takes them, one never approved does not.
 		ensure!(c.expires_at.is_some(), Error::<T>::NeverApproved);
-		let mut t = Terms::<T>::get(contract).unwrap_or_default();
+		let mut t =
+			Terms::<T>::get(contract).unwrap_or_else(|| ContractTerms::before_rules(c.policy));
 		let used = t.used.checked_add(count).ok_or(Error::<T>::UsesExceeded)?;
-		ensure!(t.uses.is_none_or(|uses| used <= uses), Error::<T>::UsesExceeded);
+		ensure!(t.uses().is_none_or(|uses| used <= uses), Error::<T>::UsesExceeded);
 		t.used = used;
 		Terms::<T>::insert(contract, t);
 		Ok(used)

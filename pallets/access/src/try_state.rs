@@ -46,7 +46,7 @@ impl<T: Config> Pallet<T> {
 		}
 		for (id, t) in Terms::<T>::iter() {
 			ensure!(Contracts::<T>::contains_key(id), "terms of no contract");
-			ensure!(t.uses.is_none_or(|uses| t.used <= uses), "more deliveries than uses");
+			ensure!(t.uses().is_none_or(|uses| t.used <= uses), "more deliveries than uses");
 		}
 		ensure!(
 			Purposes::<T>::count() <= MAX_PURPOSES

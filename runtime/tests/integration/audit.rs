@@ -76,7 +76,9 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 				alice,
 				RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy {
 					dataset: 0,
-					policy: citychain_primitives::AccessPolicy::Restricted,
+					rules: citychain_primitives::terms::single_rule(
+						citychain_primitives::AccessPolicy::Restricted,
+					),
 					sensitivity: citychain_primitives::Sensitivity::Internal,
 				}),
 				A::AccessPolicyChanged,
@@ -204,7 +206,9 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 		);
 		let open = RuntimeCall::Datasets(pallet_datasets::Call::set_access_policy {
 			dataset: 1,
-			policy: citychain_primitives::AccessPolicy::Open,
+			rules: citychain_primitives::terms::single_rule(
+				citychain_primitives::AccessPolicy::Open,
+			),
 			sensitivity: citychain_primitives::Sensitivity::Internal,
 		});
 		assert_eq!(
@@ -269,6 +273,38 @@ fn every_call_leaves_one_audit_entry_with_actor_department_and_subject() {
 			vec![
 				(Actor::Governance, None, A::DepartmentStatusChanged, S::Department(2)),
 				(Actor::Governance, None, A::DepartmentRegistered, S::Department(4)),
+			]
+		);
+
+		// So are the terms' vocabulary and jurisdictions.
+		let before = pallet_audit::Count::<Runtime>::get();
+		let district = vec![
+			(1_163_000_000, 398_500_000),
+			(1_164_000_000, 398_500_000),
+			(1_163_500_000, 399_500_000),
+		];
+		assert_ok!(citychain_runtime::Access::set_purpose(
+			RuntimeOrigin::root(),
+			b"census".to_vec(),
+			b"Census".to_vec()
+		));
+		assert_ok!(citychain_runtime::Access::register_jurisdiction(
+			RuntimeOrigin::root(),
+			b"A district".to_vec(),
+			district
+		));
+		assert_ok!(citychain_runtime::Access::remove_jurisdiction(RuntimeOrigin::root(), 2));
+		assert_ok!(citychain_runtime::Access::remove_purpose(
+			RuntimeOrigin::root(),
+			b"census".to_vec()
+		));
+		assert_eq!(
+			audit_since(before),
+			vec![
+				(Actor::Governance, None, A::PurposeSet, S::Chain),
+				(Actor::Governance, None, A::JurisdictionRegistered, S::Chain),
+				(Actor::Governance, None, A::JurisdictionRemoved, S::Chain),
+				(Actor::Governance, None, A::PurposeRemoved, S::Chain),
 			]
 		);
 

@@ -165,7 +165,7 @@ fn dataset_policy_and_withdrawal_weights_cover_the_longest_history_and_most_requ
 	assert_declared_weight_covers("set_access_policy", longest_history_with_most_requests, || {
 		let call = pallet_datasets::Call::set_access_policy {
 			dataset: current,
-			policy: AccessPolicy::Open,
+			rules: citychain_primitives::terms::single_rule(AccessPolicy::Open),
 			sensitivity: Sensitivity::Public,
 		};
 		(RuntimeCall::Datasets(call), alice())
