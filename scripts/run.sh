@@ -77,5 +77,9 @@ cat >&2 <<MSG
                      the portal asks for one to open an encrypted delivery)
 
 MSG
-start_gateway "$GATEWAY_PORT" --explorer-dir "$ROOT/web/dist"
+# The sample departments' admins report the deliveries the gateway meters
+# (development keys: a real gateway holds its own department's account).
+REPORTERS="$BASE_PATH/gateway-reporters"
+(umask 077 && printf '//Alice\n//Bob\n//Charlie\n//Dave\n' >"$REPORTERS")
+start_gateway "$GATEWAY_PORT" --explorer-dir "$ROOT/web/dist" --reporter-keys "$REPORTERS"
 wait "$node_pid"

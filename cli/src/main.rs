@@ -12,19 +12,22 @@ mod exchange;
 mod extent;
 mod failure;
 mod migrate;
+mod terms;
 mod verified;
 
 use citychain_client::{
 	chain::api::{self, access::events::AccessRequested},
 	checkpoint, keys,
 	primitives::audit::Subject,
-	primitives::{access::ContractState, DatasetStatus, TopicCategory},
+	primitives::{access::ContractState, DatasetStatus, Sensitivity, TopicCategory},
 	rpc::{
 		api::{
 			access::ContractsParams,
 			audit::{EntriesParams, VerifyParams},
 			datasets::{BboxParam, QParam, SearchParams, SortbyParam},
-			json_name, AccessApiClient, AuditApiClient, DatasetsApiClient,
+			json_name,
+			terms::EvaluateParams,
+			AccessApiClient, AuditApiClient, DatasetsApiClient,
 		},
 		Node,
 	},
@@ -74,6 +77,8 @@ enum Command {
 	/// Ask for access to a dataset for your department.
 	Request {
 		dataset: u64,
+		/// A purpose code (`citychain purposes`), optionally followed by ": "
+		/// and a statement: "planning: the 2027 bus network".
 		#[arg(long)]
 		purpose: String,
 		/// Blocks of access once approved.
@@ -96,6 +101,32 @@ enum Command {
 		#[arg(long)]
 		reason: String,
 	},
+	/// Give up your department's approved contract: its downloads stop.
+	Relinquish { contract: u64 },
+	/// A dataset's rules: show them, or set them (a Publisher of its owner).
+	#[command(subcommand)]
+	Policy(PolicyCommand),
+	/// What a request would meet, before it is sent: the rule that decides
+	/// and every rule's constraints (exit 1 if refused).
+	Evaluate {
+		dataset: u64,
+		/// A purpose code, optionally followed by ": " and a statement.
+		#[arg(long)]
+		purpose: String,
+		/// Blocks of access asked for.
+		#[arg(long)]
+		term: u32,
+		/// The scope: west,south,east,north in degrees.
+		#[arg(long, value_parser = parse_bbox)]
+		bbox: Option<[f64; 4]>,
+		/// The account asking [default: the signing account].
+		#[arg(long)]
+		account: Option<String>,
+	},
+	/// The purpose vocabulary.
+	Purposes,
+	/// The jurisdictions, as GeoJSON.
+	Jurisdictions,
 	/// One contract.
 	Contract { contract: u64 },
 	/// Contracts by department, dataset or state (`access_contracts`).
@@ -215,6 +246,36 @@ struct ContractsArgs {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+	/// The rules, in the order they are tried.
+	Show { dataset: u64 },
+	/// Replace the rules: each `--rule` is an outcome (grant, provider,
+	/// provider+regulator, refuse) and constraints, e.g. "grant
+	/// kind=Transport purpose=planning within=0 days=365 uses=10";
+	/// constraints: department=IDS kind=KINDS purpose=CODES days=N
+	/// within=IDS|extent from=DATE to=DATE uses=N. The first rule whose
+	/// constraints hold decides; none: refused.
+	Set {
+		dataset: u64,
+		#[arg(long = "rule", required = true)]
+		rules: Vec<String>,
+		/// Who may see the record.
+		#[arg(long, default_value = "internal", value_parser = one_of(Sensitivity::ALL, Sensitivity::as_str))]
+		sensitivity: Sensitivity,
+	},
+}
+
+fn parse_bbox(text: &str) -> Result<[f64; 4], String> {
+	let numbers: Vec<f64> = text
+		.split(',')
+		.map(|n| n.trim().parse().map_err(|_| format!("{n:?} is not a number")))
+		.collect::<Result<_, _>>()?;
+	numbers
+		.try_into()
+		.map_err(|_| "west,south,east,north: four numbers".to_string())
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
 	/// Entries, filtered (`audit_entries`).
 	Entries {
@@ -331,6 +392,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				.await?;
 			println!("contract {contract} revoked");
 		},
+		Command::Relinquish { contract } => {
+			ctx.submit(&api::tx().access().relinquish_access(contract)).await?;
+			println!("contract {contract} relinquished");
+		},
+		Command::Policy(PolicyCommand::Show { dataset }) => {
+			print(&found(ctx.node.rules(dataset, None).await?, "dataset", dataset)?);
+		},
+		Command::Policy(PolicyCommand::Set { dataset, rules, sensitivity }) => {
+			terms::set_policy(&ctx, dataset, &rules, sensitivity).await?
+		},
+		Command::Evaluate { dataset, purpose, term, bbox, account } => {
+			let account = match account {
+				Some(a) => sp_core::crypto::Ss58Codec::from_ss58check(&a)
+					.map_err(|_| Failure::Usage(format!("{a:?} is not an SS58 address")))?,
+				None => ctx.signer()?.account(),
+			};
+			let params = EvaluateParams { account, dataset, purpose, term, bbox, time: None };
+			terms::evaluate(&ctx, params).await?
+		},
+		Command::Purposes => print(&ctx.node.purposes(None).await?),
+		Command::Jurisdictions => print(&ctx.node.jurisdictions(None).await?),
 		Command::Contract { contract } => {
 			print(&found(ctx.node.contract(contract, None).await?, "contract", contract)?);
 		},

@@ -45,6 +45,10 @@ pub use subxt::utils::Static;
 	substitute_type(
 		path = "citychain_primitives::vocabulary::Sensitivity",
 		with = "::subxt::utils::Static<::citychain_primitives::vocabulary::Sensitivity>"
+	),
+	substitute_type(
+		path = "citychain_primitives::terms::Rule",
+		with = "::subxt::utils::Static<::citychain_primitives::terms::Rule>"
 	)
 )]
 pub mod api {}

@@ -174,9 +174,9 @@ pub struct EvaluateParams {
 /// The IRI of the ODRL 2.2 JSON-LD context the documents name.
 pub const ODRL_CONTEXT: &str = "http://www.w3.org/ns/odrl.jsonld";
 
-/// Blocks of 6 s: a term in blocks as an `xsd:duration`.
-fn duration(blocks: u64) -> String {
-	format!("PT{}S", blocks.saturating_mul(6))
+/// A term of `blocks` blocks of `ms_per_block` as an `xsd:duration`.
+fn duration(blocks: u64, ms_per_block: u64) -> String {
+	format!("PT{}S", blocks.saturating_mul(ms_per_block) / 1000)
 }
 
 /// A constraint `left operator right`.
@@ -285,7 +285,7 @@ fn duties(outcome: Outcome, provider: &str, iris: &Iris) -> Vec<serde_json::Valu
 		Outcome::ProviderAndRegulator => {
 			vec![
 				consent(provider.to_string()),
-				consent(format!("{}/departments#kind-regulator", iris.base)),
+				consent(format!("{}/departments#kind-Regulator", iris.base)),
 			]
 		},
 		Outcome::Grant | Outcome::Refuse => vec![],
@@ -351,8 +351,8 @@ pub fn odrl_offer(
 pub fn odrl_agreement(
 	iris: &Iris,
 	contract: &crate::access::Contract,
-	rule: Option<&Rule>,
-	purpose: Option<&str>,
+	(rule, purpose): (Option<&Rule>, Option<&str>),
+	ms_per_block: u64,
 ) -> serde_json::Value {
 	use serde_json::json;
 	let target = iris.dataset(contract.provider, contract.dataset);
@@ -361,7 +361,7 @@ pub fn odrl_agreement(
 	let mut constraints = vec![constraint(
 		"elapsedTime",
 		"lteq",
-		json!({ "@value": duration(u64::from(contract.term)), "@type": "xsd:duration" }),
+		json!({ "@value": duration(u64::from(contract.term), ms_per_block), "@type": "xsd:duration" }),
 	)];
 	if let Some(code) = purpose {
 		constraints.push(constraint("purpose", "eq", json!({ "@id": iris.purpose(code) })));

@@ -171,7 +171,12 @@ where
 				let rules = rules_of(contract.dataset)?;
 				let rule = decided.as_ref().and_then(|t| rules.get(t.rule as usize));
 				let purpose = decided.as_ref().and_then(|t| t.purpose.as_ref()).map(|p| text(p));
-				Ok(Some(terms::odrl_agreement(&iris, &contract, rule, purpose.as_deref())))
+				Ok(Some(terms::odrl_agreement(
+					&iris,
+					&contract,
+					(rule, purpose.as_deref()),
+					citychain_runtime::MILLI_SECS_PER_BLOCK,
+				)))
 			},
 			_ => Err(invalid_params("name a dataset or a contract")),
 		}
