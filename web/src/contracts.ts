@@ -265,7 +265,7 @@ export async function openContract(id: number): Promise<void> {
       ['Term', `${termDays(c)} from approval`],
       ['Scope', [c.scopeBbox ? bboxText(c.scopeBbox) : 'the whole extent', c.scopeTime ? `, ${date(c.scopeTime.start)} – ${date(c.scopeTime.end)}` : '']],
       ['Policy', words(c.policy)],
-      ['Provider approval', await approval(c.providerApproval)],
+      ['Provider approval', c.policy === 'open' ? 'not needed: a rule granted it at once' : await approval(c.providerApproval)],
       ['Regulator approval', c.policy === 'restricted' ? await approval(c.regulatorApproval) : 'not needed'],
       ['Still missing', missing(c)],
       ['Requested', `block #${c.requestedAt}`],

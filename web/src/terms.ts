@@ -313,7 +313,8 @@ export function policyEditor(d: Dataset, rules: Rule[], n: Names, done: () => vo
   rules.forEach(append);
   renumber();
   const sensitivity = select('sensitivity', ['Public', 'Internal', 'Confidential', 'Secret'].map((s) => [s, s]), words(d.sensitivity));
-  const form = h('form', { class: 'policy-editor' },
+  // The chain's checks, with its errors named, rather than the browser's.
+  const form = h('form', { class: 'policy-editor', novalidate: true },
     h('p', {}, 'The first rule whose conditions all hold decides a request; if none holds, it is refused. Empty limits and lists are no condition.'),
     list, h('div', { class: 'row' }, add), field('Sensitivity', sensitivity),
     h('button', { type: 'submit' }, 'Set the access policy'));
