@@ -158,15 +158,24 @@ export function verdictView(ev: Evaluation, rules: Rule[], n: Names): HTMLElemen
   ];
 }
 
-/** A contract's terms as facts rows: its purpose code, the rule that decided and its deliveries. */
+/** `access_terms` of a node that also answers the deciding rule as it stood when it decided (`decidedBy`). */
+type Decided = ContractTerms & { decidedBy?: Rule | null };
+
+/**
+ * A contract's terms as facts rows: its purpose code, the rule that decided
+ * (as it stood then, if the node says; else as the policy now reads) and
+ * its deliveries.
+ */
 export async function termsFacts(contract: number, dataset: number): Promise<[string, string][]> {
-  const [terms, policy] = await Promise.all([call('access_terms', contract), policyOf(dataset)]);
+  const [terms, policy] = await Promise.all([call('access_terms', contract) as Promise<Decided | null>, policyOf(dataset)]);
   if (!terms) return [['Terms', 'none recorded: the contract was requested before policies had rules']];
   const { rules, names } = policy;
-  const rule = rules?.[terms.rule];
+  const then = terms.decidedBy ?? null;
+  const rule = then ?? rules?.[terms.rule];
+  const said = rule ? `${then ? '' : ' (as the policy now reads)'}: ${outcomeText(rule.outcome)} ${conditions(rule, names)}` : '';
   return [
     ['Purpose code', terms.purpose ? purposeLabel(names, terms.purpose) : 'none of the vocabulary'],
-    ['Decided by', `rule ${terms.rule + 1}${rule ? ` (as the policy now reads): ${outcomeText(rule.outcome)} ${conditions(rule, names)}` : ''}`],
+    ['Decided by', `rule ${terms.rule + 1}${said}`],
     ['Deliveries', deliveries(terms)],
   ];
 }
