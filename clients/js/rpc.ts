@@ -95,8 +95,8 @@ export interface Evaluation {
   rules: { outcome: Rule['outcome']; constraints: { constraint: Constraint; holds: boolean }[] }[];
 }
 
-/** The answer of `access_terms`. */
-export interface ContractTerms { purpose: string | null; rule: number; uses: number | null; used: number; usesLeft: number | null }
+/** The answer of `access_terms`: `decidedBy` is the rule (index `rule`) as it stood when it decided. */
+export interface ContractTerms { purpose: string | null; rule: number; decidedBy: Rule; uses: number | null; used: number; usesLeft: number | null }
 
 /** A purpose of the vocabulary. */
 export interface Purpose { code: string; label: string }

@@ -1,4 +1,5 @@
-// Access contracts: one contract's page with what is still missing and what
+// Access contracts: one contract's page with its terms (the purpose code,
+// the rule that decided, its deliveries), what is still missing and what
 // the account may do; "my contracts" of the consumer department; the inbox
 // of requests for the department's datasets, with approve (optionally with
 // a key envelope, its encrypted delivery stored at the gateway) and reject.
@@ -17,6 +18,7 @@ import { allContracts, blockDate } from './dataset';
 import { downloadPanel } from './download';
 import { linkPanel } from './links';
 import { entries, trail } from './audit';
+import { termsFacts } from './terms';
 import { h, facts, field, note, show } from './ui';
 import { BLOCKS_PER_DAY, bboxText, date, words } from './units';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
@@ -259,10 +261,11 @@ export async function openContract(id: number): Promise<void> {
       ['Consumer', await departmentName(c.consumer)],
       ['Requester', await accountLabel(c.requester)],
       ['Purpose', c.purpose],
+      ...await termsFacts(c.id, c.dataset),
       ['Term', `${termDays(c)} from approval`],
       ['Scope', [c.scopeBbox ? bboxText(c.scopeBbox) : 'the whole extent', c.scopeTime ? `, ${date(c.scopeTime.start)} – ${date(c.scopeTime.end)}` : '']],
       ['Policy', words(c.policy)],
-      ['Provider approval', await approval(c.providerApproval)],
+      ['Provider approval', c.policy === 'open' ? 'not needed: a rule granted it at once' : await approval(c.providerApproval)],
       ['Regulator approval', c.policy === 'restricted' ? await approval(c.regulatorApproval) : 'not needed'],
       ['Still missing', missing(c)],
       ['Requested', `block #${c.requestedAt}`],

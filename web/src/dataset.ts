@@ -1,21 +1,30 @@
-// A dataset's page: every field of the record, its versions as a timeline,
-// its STAC Item, its contracts, its audit trail; and what the account may do
-// with it: request access, download, publish a version, deprecate, withdraw.
+// A dataset's page: every field of the record, its access rules in words
+// and as ODRL, its versions as a timeline, its STAC Item, its contracts, its
+// audit trail; and what the account may do with it: request access (with
+// the chain's verdict before sending), download, publish a version, set the
+// access policy, deprecate, withdraw.
 // The record, versions and trail come from the gateway's STAC API (what the
 // reader may see); contracts and actions, for a signed-in member, through
 // the relay. URLs in the record are links only if they are http(s) ones.
-import type { Contract, Dataset, Entry } from '@citychain/api/rpc';
+import type { Contract, Dataset, Entry, Rule } from '@citychain/api/rpc';
 import { allPages, call, heads } from './chain';
 import * as stac from './stac';
 import { current, refusal } from './state';
 import { send, type Build, failure } from './tx';
-import { drawBox, map, showBox } from './map';
+import { drawBox, map, showAreas, showBox } from './map';
 import { trail } from './audit';
 import { downloadPanel } from './download';
 import { linkPanel } from './links';
 import { accountLabel } from './accounts';
-import { h, dateInput, facts, field, note, show, webLink } from './ui';
+import { h, dateInput, facts, field, note, select, show, webLink } from './ui';
+import { type Asked, type Names, areasOf, policyEditor, policyOf, policySection, verdictPane } from './terms';
 import { BLOCKS_PER_DAY, bboxText, bytes, date, dateTime, parseDate, toChainBox, words, type Bbox } from './units';
+
+/** A dataset's rules and the names they use. */
+type Policy = { rules: Rule[]; names: Names };
+
+/** The relation of a STAC Item's link to its access policy (ODRL's `hasPolicy`). */
+const ODRL_HAS_POLICY = 'http://www.w3.org/ns/odrl/2/hasPolicy';
 
 /** Every contract matching `query`, following the cursor (at most `max`). */
 export function allContracts(query: Record<string, unknown>, max = 1000): Promise<Contract[]> {
@@ -55,17 +64,27 @@ async function contractsSection(d: Dataset): Promise<HTMLElement | null> {
     h('p', {}, contracts.length === 0 ? 'none' : [...counts].map(([s, n]) => `${n} ${words(s).toLowerCase()}`).join(', ')), list);
 }
 
-function requestForm(d: Dataset): HTMLElement {
+/**
+ * The request form: a purpose of the vocabulary and a statement, a term, a
+ * scope; as they change, the chain's verdict for the request (terms.ts),
+ * before anything is sent. A request the rules would refuse cannot be sent.
+ */
+function requestForm(d: Dataset, policy: Policy): HTMLElement {
   let scope: Bbox | null = null;
   const term = h('input', { type: 'number', name: 'days', min: 1, max: 3650, value: 90, required: true });
   const until = h('small', { class: 'until' });
   const showUntil = () => { until.textContent = `until about ${date(Date.now() + Number(term.value) * 86_400_000)}`; };
   term.addEventListener('input', showUntil);
   showUntil();
+  const code = select('purpose-code', [['', 'none of these: the statement says it'], ...policy.names.purposes.map((p): [string, string] => [p.code, p.label])]);
+  const statement = h('textarea', { name: 'purpose', required: true, maxlength: 256, rows: 2 });
   const scopeText = h('span', {}, 'the whole dataset');
+  const submit = h('button', { type: 'submit' }, 'Request');
+  const verdict = verdictPane(d, policy.rules, policy.names, (refused) => { submit.disabled = refused; });
   const form = h('form', { class: 'request' },
     h('h3', {}, 'Request access'),
-    field('Purpose', h('textarea', { name: 'purpose', required: true, maxlength: 256, rows: 2 })),
+    field('Purpose', code, 'the rules name purposes of this vocabulary'),
+    field('Statement', statement, 'what the data is for; optional with a purpose chosen above'),
     field('Term (days)', term), until,
     h('div', { class: 'row' }, 'Area: ', scopeText, h('button', { type: 'button', onclick: async () => {
       const box = await drawBox();
@@ -80,20 +99,34 @@ function requestForm(d: Dataset): HTMLElement {
       scope = inside;
       showBox(scope);
       scopeText.textContent = bboxText(scope);
+      verdict.ask(asked());
     } }, 'Draw a scope')),
     h('div', { class: 'row' }, field('Scope from (YYYY-MM-DD)', dateInput('from')), field('to (YYYY-MM-DD)', dateInput('to'))),
-    h('button', { type: 'submit' }, 'Request'));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+    verdict.element,
+    submit);
+  /** The request the form says: its purpose text (the code, then ": " and the statement), term and scope; or why it says none yet. */
+  const asked = (): Asked | string => {
     const f = new FormData(form);
+    const said = String(f.get('purpose')).trim();
+    const purpose = code.value && said ? `${code.value}: ${said}` : code.value || said;
+    const days = Number(f.get('days'));
     const from = parseDate(String(f.get('from')));
     const to = parseDate(String(f.get('to')));
-    const chainScope = scope || from !== null || to !== null
-      ? { bbox: scope ? toChainBox(scope) : null, time: from !== null || to !== null ? { start: from, end: to } : null }
-      : null;
+    if (!Number.isInteger(days) || days < 1) return 'Give the term in whole days to see what the chain would decide.';
+    return { purpose, term: days * BLOCKS_PER_DAY, bbox: scope, time: from !== null || to !== null ? { start: from, end: to } : null };
+  };
+  code.addEventListener('change', () => { statement.required = code.value === ''; });
+  form.addEventListener('input', () => verdict.ask(asked()));
+  form.addEventListener('change', () => verdict.ask(asked()));
+  verdict.ask(asked());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const a = asked();
+    if (typeof a === 'string') return void note(form, 'error', a);
+    const chainScope = a.bbox || a.time ? { bbox: a.bbox ? toChainBox(a.bbox) : null, time: a.time } : null;
     try {
       const r = await send(`Request dataset ${d.id}`,
-        (api) => api.tx.access.requestAccess(d.id, String(f.get('purpose')), Number(f.get('days')) * BLOCKS_PER_DAY, chainScope), current.account!);
+        (api) => api.tx.access.requestAccess(d.id, a.purpose, a.term, chainScope), current.account!);
       const ev = r.events.find(({ event }) => event.section === 'access' && event.method === 'AccessRequested');
       const id = (ev!.event.data as any).contract.toNumber();
       location.hash = `#/contract/${id}`;
@@ -104,7 +137,7 @@ function requestForm(d: Dataset): HTMLElement {
   return form;
 }
 
-function ownerActions(d: Dataset): HTMLElement {
+function ownerActions(d: Dataset, policy: Policy): HTMLElement {
   const box = h('section', { class: 'actions' }, h('h3', {}, 'Your dataset'));
   const act = async (label: string, build: Build) => {
     try {
@@ -123,21 +156,23 @@ function ownerActions(d: Dataset): HTMLElement {
       if (confirm(`Withdraw “${d.title}” and its earlier versions? Their contracts are revoked and they can no longer be requested.`)) void act(`Withdraw dataset ${d.id}`, (api) => api.tx.datasets.withdrawDataset(d.id));
     } }, 'Withdraw'));
   }
+  // Only the current version's policy can be set (every earlier one takes it).
+  if (d.successor === null && d.status !== 'withdrawn') box.append(policyEditor(d, policy.rules, policy.names, () => void openDataset(d.id)));
   return box;
 }
 
-async function actions(d: Dataset): Promise<HTMLElement | null> {
+async function actions(d: Dataset, policy: Policy | null): Promise<HTMLElement | null> {
   const why = refusal();
-  if (why) return why;
+  if (why || !policy) return why;
   const mine = current.membership!.department.id === d.owner;
   const check = await call('access_check', current.account!.address, d.id);
   const download = check.allowed ? h('div', {}, await downloadPanel(d, check.contract), await linkPanel(d, check.contract)) : null;
-  if (mine && current.membership!.roles.publisher) return h('div', {}, ownerActions(d), download);
+  if (mine && current.membership!.roles.publisher) return h('div', {}, ownerActions(d, policy), download);
   if (download) return download;
   if (check.basis === 'pending') return h('p', {}, 'Your department\'s request is waiting for approval: ', h('a', { href: `#/contract/${check.contract}` }, `contract ${check.contract}`));
   if (check.basis === 'withdrawn') return h('p', {}, 'The dataset is withdrawn: it can no longer be requested.');
   if (d.successor !== null) return h('p', {}, 'A newer version exists: ', h('a', { href: `#/dataset/${d.successor}` }, 'request that one'), '.');
-  return requestForm(d);
+  return requestForm(d, policy);
 }
 
 /** The Item's assets: each href a link only if it is an http(s) URL. */
@@ -165,8 +200,12 @@ export async function openDataset(id: number): Promise<void> {
   if (side.dataset.page !== location.hash || side.dataset.dataset !== String(d.id)) map.fitBounds([[d.bbox[0], d.bbox[1]], [d.bbox[2], d.bbox[3]]], { padding: 60, maxZoom: 14, duration: 0 });
   const owners = await stac.departmentNames();
   const self = item.links.find((l) => l.rel === 'self')?.href;
+  // The rules, in words, for a member (read through the relay).
+  const read = current.membership ? await policyOf(d.id) : null;
+  const policy = read?.rules ? { rules: read.rules, names: read.names } : null;
+  showAreas(policy ? areasOf(policy.rules, policy.names) : []);
   const [todo, timeline, contracts, entries] = await Promise.all([
-    actions(d), versions(d, item), contractsSection(d), stac.auditEntries<Entry>(item),
+    actions(d, policy), versions(d, item), contractsSection(d), stac.auditEntries<Entry>(item),
   ]);
   const page = show(
     h('p', {}, h('a', { href: '#/' }, '← catalogue')),
@@ -194,6 +233,7 @@ export async function openDataset(id: number): Promise<void> {
       ['Registered', `${dateTime(d.created.time)} (block #${d.created.block})`],
       ['Updated', `${dateTime(d.updated.time)} (block #${d.updated.block})`],
     ]),
+    policySection(item.links.find((l) => l.rel === ODRL_HAS_POLICY)?.href, policy),
     todo,
     h('section', {}, h('h3', {}, 'Versions'), timeline),
     h('section', {}, h('h3', {}, 'STAC Item'), self ? h('p', {}, webLink(self, undefined, { class: 'stac-item' })) : null, assetsList(item),

@@ -3,7 +3,7 @@
 import './style.css';
 import { config, forgetDepartments, loadConfig, onConnection, onFinalizedEvents, signedIn, start } from './chain';
 import { forgetNames } from './stac';
-import { createMap } from './map';
+import { createMap, showAreas } from './map';
 import { closeCatalogue, openCatalogue, prefetch, wireMap } from './catalogue';
 import { engaged, follow, h, facts, note, show, trackEngagement, wireLayout } from './ui';
 
@@ -59,6 +59,8 @@ async function draw(): Promise<void> {
   const parts = location.hash.replace(/^#\/?/, '').split('/');
   const id = Number(parts[1]);
   if (parts[0] !== '') closeCatalogue();
+  // A dataset's page shows its policy's jurisdictions; no other page does.
+  if (parts[0] !== 'dataset') showAreas([]);
   document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('here', a.getAttribute('href') === `#/${parts[0]}`));
   try {
     // Pages other than the catalogue (and the modules that sign) load when first opened.

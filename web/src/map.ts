@@ -69,6 +69,9 @@ export function createMap(tiles: string | null): Promise<maplibregl.Map> {
     map.addSource('box', { type: 'geojson', data: EMPTY });
     map.addLayer({ id: 'box-line', type: 'line', source: 'box', paint: { 'line-color': '#c0392b', 'line-width': 2, 'line-dasharray': [2, 1] } });
     map.addLayer({ id: 'box-fill', type: 'fill', source: 'box', paint: { 'fill-color': '#c0392b', 'fill-opacity': 0.06 } });
+    map.addSource('areas', { type: 'geojson', data: EMPTY });
+    map.addLayer({ id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': '#1e7b4a', 'fill-opacity': 0.08 } });
+    map.addLayer({ id: 'areas-line', type: 'line', source: 'areas', paint: { 'line-color': '#1e7b4a', 'line-width': 2 } });
     // A tile server's map has its own names; the plain background gets the city's and a labelled grid.
     if (!tiles) addPlaces(map);
     resolve(map);
@@ -123,6 +126,22 @@ export function highlight(id: number, on: boolean): void {
 /** Shows (or, with null, clears) the red box: a drawn box or a dataset's extent. */
 export function showBox(bbox: Bbox | null): void {
   (map.getSource('box') as GeoJSONSource).setData(bbox ? { type: 'Feature', properties: {}, geometry: boxPolygon(bbox) } : EMPTY);
+}
+
+/**
+ * Shows (or, with none, clears) named areas' boundaries, a policy's
+ * jurisdictions, and with `fit` moves the map to them; the map's element
+ * names their ids (`data-areas`) for the page's tests.
+ */
+export function showAreas(areas: { id: number; label: string; geometry: GeoJSON.Polygon }[], fit = false): void {
+  const features = areas.map((a) => ({ type: 'Feature' as const, properties: { label: a.label }, geometry: a.geometry }));
+  (map.getSource('areas') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+  map.getContainer().dataset.areas = areas.map((a) => a.id).join(',');
+  const ring = areas.flatMap((a) => a.geometry.coordinates[0] ?? []);
+  if (!fit || ring.length === 0) return;
+  const xs = ring.map((p) => p[0]);
+  const ys = ring.map((p) => p[1]);
+  map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 60, duration: 0 });
 }
 
 /**

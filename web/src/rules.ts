@@ -3,7 +3,9 @@
 // refuse (or, for URLs, what it must not keep): the bounds of
 // primitives/src/datasets.rs, its `is_web_url`, the licence grammar of
 // primitives/src/license.rs and the checks of pallets/datasets
-// (validation.rs). Each message names the chain's error.
+// (validation.rs); and the form of an access policy, as
+// primitives/src/terms.rs's `check_policy` and `set_access_policy` check it.
+// Each message names the chain's error.
 
 /** Bounds of a record's fields, in bytes (UTF-8) or items. */
 export const LIMITS = { title: 256, description: 2048, keywords: 16, keyword: 64, format: 128, uri: 512, license: 128 } as const;
@@ -148,4 +150,41 @@ export function timeProblem(start: number | null, end: number | null): string | 
   if (start === null) return 'Give the date the data starts on.';
   if ([start, end].some((t) => t !== null && (t < MIN_TIME || t > MAX_TIME))) return 'A date is out of the range the chain keeps (datasets.TimeOutOfRange).';
   return end !== null && end < start ? 'The end is before the start (datasets.EndBeforeStart).' : null;
+}
+
+/** Most rules of one policy, and most departments, kinds, purposes or jurisdictions one rule names (primitives/src/terms.rs). */
+export const MAX_RULES = 8;
+export const MAX_NAMED = 8;
+/** The largest limit a rule may set (a `u32`). */
+const MAX_LIMIT = 2 ** 32 - 1;
+
+/** Why the chain would refuse a rule's limit (days, downloads) typed as `text` (empty: no limit), or null. */
+export function limitProblem(text: string, what: string): string | null {
+  if (text === '') return null;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_LIMIT) return `The most ${what} must be a whole number, or nothing for no limit.`;
+  return n === 0 ? `A limit of 0 ${what} would admit nothing: leave it empty for no limit (datasets.ZeroLimit).` : null;
+}
+
+/** Why the chain would refuse a rule naming `count` of `what` (departments, kinds, …) when it names them at all, or null. */
+export function namedProblem(count: number, what: string): string | null {
+  if (count === 0) return `Tick at least one of the ${what}, or choose none (datasets.EmptyConstraint).`;
+  return count > MAX_NAMED ? `A rule names at most ${MAX_NAMED} ${what}: write two rules (the chain's bound).` : null;
+}
+
+/** Why the chain would refuse a request window from `from` to `to` (ms, either null if not given), or null. */
+export function windowProblem(from: number | null, to: number | null): string | null {
+  if ((from === null) !== (to === null)) return 'Give both dates of the window, or neither.';
+  return from !== null && to !== null && from > to ? 'The window ends before it starts (datasets.InvalidWindow).' : null;
+}
+
+/** Why the chain would refuse a policy of these rules' `outcomes` for data of `sensitivity`, or null. */
+export function policyProblem(outcomes: string[], sensitivity: string): string | null {
+  if (outcomes.length === 0) return 'Give at least one rule (datasets.EmptyPolicy).';
+  if (outcomes.length > MAX_RULES) return `A policy has at most ${MAX_RULES} rules (the chain's bound).`;
+  if (outcomes.every((o) => o === 'refuse')) return 'Every rule refuses: nobody could ever obtain the data (datasets.PolicyRefusesAll).';
+  const secret = sensitivity === 'confidential' || sensitivity === 'secret';
+  return secret && outcomes.includes('grant')
+    ? 'Confidential and secret data is delivered only encrypted, with the provider\'s approval: no rule may grant it at once (datasets.PolicyTooPermissive).'
+    : null;
 }
