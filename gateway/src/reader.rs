@@ -130,6 +130,7 @@ mod tests {
 				..settings.clone()
 			})
 			.unwrap(),
+			meter: crate::meter::Meter::new(Vec::new()),
 			settings,
 		}
 	}

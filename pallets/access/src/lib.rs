@@ -774,13 +774,8 @@ pub mod pallet {
 		/// department's key, when the provider encrypts the dataset once for
 		/// all its contracts (a store migrated from one copy per contract) or
 		/// when the consumer department changed its key.
-		///
-		/// Weighed as `approve_request`, measured at its worst case, whose
-		/// reads and writes include all of this call's (it reads the dataset
-		/// and queues deadlines besides) until `scripts/benchmark.sh
-		/// pallet_access` measures this call's own benchmark.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::approve_request())]
+		#[pallet::weight(T::WeightInfo::reseal_envelope())]
 		pub fn reseal_envelope(
 			origin: OriginFor<T>,
 			contract: ContractId,

@@ -108,7 +108,7 @@ fn the_first_rule_that_holds_decides_and_a_refusal_names_its_constraint() {
 		assert_eq!(contract(id).state, ContractState::Approved);
 		let terms = Terms::<Test>::get(id).unwrap();
 		assert_eq!(
-			(terms.purpose, terms.rule, terms.uses(), terms.used),
+			(terms.purpose.clone(), terms.rule, terms.uses(), terms.used),
 			(Some(purpose("planning")), 0, Some(10), 0)
 		);
 		System::assert_has_event(
@@ -147,7 +147,7 @@ fn a_later_rule_decides_what_the_first_does_not_and_a_refusing_rule_refuses() {
 		let c = contract(id);
 		assert_eq!((c.state, c.policy), (ContractState::Requested, AccessPolicy::Restricted));
 		let terms = Terms::<Test>::get(id).unwrap();
-		assert_eq!((terms.purpose, terms.rule, terms.uses()), (None, 2, None));
+		assert_eq!((terms.purpose.clone(), terms.rule, terms.uses()), (None, 2, None));
 		assert_eq!(terms.decided_by, Rule::always(Outcome::ProviderAndRegulator));
 	});
 }
