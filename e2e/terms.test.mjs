@@ -221,7 +221,7 @@ async function cutShort(end) {
   return { ended, broke, read, size };
 }
 
-test('a revocation cuts a running download within two finalized blocks', async () => {
+test('a revocation cuts a running download within two finalized blocks', async (t) => {
   // The large dataset keeps its registration's one rule: the provider decides.
   assert.deepEqual(await rpc('access_rules', large), [{ outcome: 'provider' }]);
   const id = await request(bob, large, 'planning');
@@ -231,13 +231,15 @@ test('a revocation cuts a running download within two finalized blocks', async (
   assert.ok(broke !== null, `the download was not cut (${read} of ${size} bytes read)`);
   assert.ok(read < size);
   assert.ok(broke <= ended + 2, `cut at finalized block ${broke}, the revocation finalized at ${ended}`);
+  t.diagnostic(`revoked at finalized block ${ended}, cut at ${broke}, after ${read} of ${size} bytes`);
 });
 
-test('the consumer terminates its own contract, and its running download stops', async () => {
+test('the consumer terminates its own contract, and its running download stops', async (t) => {
   const id = await request(bob, large, 'planning');
   await submit(api, api.tx.access.approveRequest(id, null), alice);
   await finalizedNow();
-  const { ended, broke } = await cutShort(() => submit(api, api.tx.access.relinquishAccess(id), bob));
+  const { ended, broke, read, size } = await cutShort(() => submit(api, api.tx.access.relinquishAccess(id), bob));
+  t.diagnostic(`relinquished at finalized block ${ended}, cut at ${broke}, after ${read} of ${size} bytes`);
   assert.equal((await api.rpc.access.get(id)).toJSON().state, 'relinquished');
   assert.ok(broke !== null && broke <= ended + 2);
   const entries = (await api.rpc.audit.entries({ subject: { contract: id } })).toJSON().items;

@@ -156,6 +156,9 @@ fn decode(event: &subxt::events::Event<'_, crate::chain::CityChain>) -> Result<O
 		("Access", "AccessRelinquished") => naming!(access::AccessRelinquished, contract),
 		("Access", "ReceiptVerified") => naming!(access::ReceiptVerified, contract),
 		("Access", "RequestPolicyChanged") => naming!(access::RequestPolicyChanged, contract),
+		("Access", "RequestRefusedByPolicy") => naming!(access::RequestRefusedByPolicy, contract),
+		("Access", "TermsApplied") => naming!(access::TermsApplied, contract),
+		("Access", "DeliveriesRecorded") => naming!(access::DeliveriesRecorded, contract),
 		("Access", "EnvelopeResealed") => {
 			let e = fields!(access::EnvelopeResealed);
 			happened(pallet, name, |h| (h.contract, h.by) = (Some(e.contract), Some(ss58(&e.by))))

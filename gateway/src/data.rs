@@ -349,29 +349,13 @@ pub(crate) async fn deliver(
 			return refused;
 		},
 	};
-	// A read from the first byte is a delivery: counted under a contract
-	// whose rule limits them (a later range continues one).
-	if let (false, 0, Some(contract), Some(provider)) =
-		(head, range.start, delivery.contract, delivery.provider)
-	{
-		if let Err(e) = state.meter.spend(contract, provider, delivery.uses_left) {
-			tracing::warn!(target: "delivery", dataset, account = %via.account, contract, status = e.status.as_u16(), reason = %e.message, "refused");
+	if !head {
+		if let Err(e) = delivery.spend(state, range.start) {
+			tracing::warn!(target: "delivery", dataset, account = %via.account, contract = delivery.contract, status = e.status.as_u16(), reason = %e.message, "refused");
 			return e.into_response();
 		}
 	}
-	let watched = |read: Read| {
-		// The owner's reads need no watch; others stop when access ends.
-		match (delivery.basis.as_str(), AccountId::from_ss58check(via.account)) {
-			("owner", _) | (_, Err(_)) => Body::from_stream(read.bytes),
-			(_, Ok(account)) => Body::from_stream(crate::meter::Watched::new(
-				read.bytes,
-				state.clone(),
-				account,
-				dataset,
-				delivery.contract,
-			)),
-		}
-	};
+	let watched = |read: Read| delivery.watched(state, via.account, dataset, read.bytes);
 	let body = read.map_or_else(Body::empty, watched);
 	let mut response = Response::new(body);
 	*response.status_mut() = status;
@@ -403,6 +387,44 @@ pub(crate) async fn deliver(
 }
 
 impl Delivery {
+	/// Spends a use of the contract this delivery rests on, for a read
+	/// starting at byte `from` (see the `meter` module).
+	pub(crate) fn spend(&self, state: &AppState, from: u64) -> Result<(), ApiError> {
+		match (self.contract, self.provider) {
+			(Some(contract), Some(provider)) => {
+				state.meter.spend(contract, provider, self.uses_left, from)
+			},
+			_ => Ok(()),
+		}
+	}
+
+	/// `bytes` as a body that ends with an error when the reader's access
+	/// ends (the owner's reads need no watch).
+	pub(crate) fn watched<S, E>(
+		&self,
+		state: &Arc<AppState>,
+		account: &str,
+		dataset: u64,
+		bytes: S,
+	) -> Body
+	where
+		S: futures::Stream<Item = Result<axum::body::Bytes, E>> + Send + Unpin + 'static,
+		E: std::fmt::Display + Send + 'static,
+	{
+		match (self.basis.as_str(), AccountId::from_ss58check(account)) {
+			("owner", _) | (_, Err(_)) => {
+				Body::from_stream(crate::meter::Watched::unwatched(bytes))
+			},
+			(_, Ok(account)) => Body::from_stream(crate::meter::Watched::new(
+				bytes,
+				state.clone(),
+				account,
+				dataset,
+				self.contract,
+			)),
+		}
+	}
+
 	/// The headers every delivery carries: no caching, its grounds, and the
 	/// file as bytes.
 	pub(crate) fn describe(self, headers: &mut HeaderMap) {

@@ -122,6 +122,8 @@ pub struct AppState {
 	pub feed: feed::Feed,
 	/// The deliveries not yet counted on chain.
 	pub meter: meter::Meter,
+	/// The finalized head and the access checks of the running downloads.
+	pub watch: meter::Watch,
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
@@ -389,6 +391,7 @@ async fn main() {
 	let state = Arc::new(AppState {
 		feed,
 		meter,
+		watch: Default::default(),
 		store,
 		node: Node::new(settings.node.clone()),
 		nonces,
@@ -419,6 +422,7 @@ async fn main() {
 	}
 	tokio::spawn(feed::follow(state.clone()));
 	tokio::spawn(meter::report(state.clone()));
+	tokio::spawn(meter::follow(state.clone()));
 	tokio::spawn(state.feed.webhooks.clone().run(state.feed.subscriptions.clone()));
 	let tls = state.settings.tls.clone();
 	let app = router(state).into_make_service_with_connect_info::<guard::Peer>();

@@ -131,6 +131,7 @@ mod tests {
 			})
 			.unwrap(),
 			meter: crate::meter::Meter::new(Vec::new()),
+			watch: Default::default(),
 			settings,
 		}
 	}

@@ -21,7 +21,7 @@ use crate::{
 	AppState,
 };
 use axum::{
-	body::Body,
+	body::Bytes,
 	extract::{Extension, Path, Request, State},
 	http::{header, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
@@ -199,7 +199,12 @@ impl io::Write for ToBody {
 
 /// The stream of `served` from `sources`, encoded on a blocking thread (the
 /// encoder reads by position) as the body is sent.
-fn body(dataset: u64, served: Served, sources: Sources, slot: OwnedSemaphorePermit) -> Body {
+fn body(
+	dataset: u64,
+	served: Served,
+	sources: Sources,
+	slot: OwnedSemaphorePermit,
+) -> impl futures::Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static {
 	let (sender, mut receiver) = mpsc::channel(4);
 	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
@@ -224,7 +229,9 @@ fn body(dataset: u64, served: Served, sources: Sources, slot: OwnedSemaphorePerm
 			}
 		}
 	});
-	Body::from_stream(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)))
+	futures::StreamExt::map(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)), |piece| {
+		piece.map(Bytes::from)
+	})
 }
 
 /// `GET /data/{dataset}/verified`. In order: the signature, the rates and
@@ -273,6 +280,10 @@ pub async fn serve(
 	if let Err(e) = take_nonce(&state, &credentials) {
 		return refuse(e);
 	}
+	// Metered as any read: from the first byte it is a delivery.
+	if let Err(e) = delivery.spend(&state, served.range.start) {
+		return refuse(e);
+	}
 	let sources = match open(&state, dataset, &served).await {
 		Ok(sources) => sources,
 		Err(e) => return refuse(e),
@@ -290,7 +301,9 @@ pub async fn serve(
 		length,
 		"delivered"
 	);
-	let mut response = body(dataset, served, sources, slot).into_response();
+	let bytes = body(dataset, served, sources, slot);
+	let mut response =
+		delivery.watched(&state, &credentials.account, dataset, bytes).into_response();
 	response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
 	delivery.describe(response.headers_mut());
 	response

@@ -526,6 +526,9 @@ pub enum EvaluationError {
 	InvalidScope,
 	/// The scope is not within the dataset's extent.
 	ScopeOutsideExtent,
+	/// The dataset is not active (deprecated, superseded or withdrawn):
+	/// requests for it are refused whatever its rules.
+	DatasetNotActive,
 }
 
 /// A request as a policy sees it.
@@ -932,13 +935,19 @@ mod tests {
 			..Rule::always(Outcome::ProviderAndRegulator)
 		};
 		let r = Request { now: 1_500, scoped: true, ..request(bbox(0.0, 0.0, 1.0, 1.0)) };
-		assert_eq!(evaluate(&[rule.clone()], &r, &chain).outcome, Outcome::ProviderAndRegulator);
+		assert_eq!(
+			evaluate(std::slice::from_ref(&rule), &r, &chain).outcome,
+			Outcome::ProviderAndRegulator
+		);
 		for (changed, failed) in [
 			(Request { now: 2_001, ..r.clone() }, Constraint::Window),
 			(Request { consumer: 5, ..r.clone() }, Constraint::Consumer),
 			(Request { scoped: false, ..r.clone() }, Constraint::Scope),
 		] {
-			assert_eq!(evaluate(&[rule.clone()], &changed, &chain).refused_by(), Some(failed));
+			assert_eq!(
+				evaluate(std::slice::from_ref(&rule), &changed, &chain).refused_by(),
+				Some(failed)
+			);
 		}
 		let nowhere = Rule { scope: Some(Area::Jurisdictions(named(vec![7]))), ..rule };
 		assert_eq!(evaluate(&[nowhere], &r, &chain).refused_by(), Some(Constraint::Scope));

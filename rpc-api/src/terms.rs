@@ -331,13 +331,24 @@ pub fn odrl_offer(
 			permissions.push(r);
 		}
 	}
+	// ODRL has no order of rules, the chain has: when every permission
+	// comes before every prohibition, permissions win (`perm`); otherwise a
+	// prohibition wins over a permission it overlaps (`prohibit`), which is
+	// the chain's order when the prohibitions come first and errs towards
+	// refusing when the two are mixed.
+	let last_permission = rules.iter().rposition(|r| r.outcome != Outcome::Refuse);
+	let first_prohibition = rules.iter().position(|r| r.outcome == Outcome::Refuse);
+	let conflict = match (last_permission, first_prohibition) {
+		(Some(p), Some(r)) if p > r => "prohibit",
+		_ => "perm",
+	};
 	let mut offer = json!({
 		"@context": ODRL_CONTEXT,
 		"@type": "Offer",
 		"uid": format!("{target}#policy"),
 		"assigner": provider,
 		"target": target,
-		"conflict": "prohibit",
+		"conflict": conflict,
 	});
 	if !permissions.is_empty() {
 		offer["permission"] = json!(permissions);

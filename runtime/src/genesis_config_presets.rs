@@ -148,7 +148,7 @@ fn purposes() -> Vec<(Vec<u8>, Vec<u8>)> {
 /// The sample city's jurisdictions (development chains): the area inside
 /// the 4th Ring Road and inside the 2nd, as boxes of their corners (1e-7
 /// degrees).
-fn sample_jurisdictions() -> Vec<(Vec<u8>, Vec<(i32, i32)>)> {
+fn sample_jurisdictions() -> Vec<pallet_access::GenesisJurisdiction> {
 	let square = |w: i32, s: i32, e: i32, n: i32| vec![(w, s), (e, s), (e, n), (w, n)];
 	vec![
 		(
@@ -168,7 +168,7 @@ fn genesis(
 	validators: Vec<Validator>,
 	nodes: usize,
 	departments: Vec<GenesisDepartment<AccountId>>,
-	jurisdictions: Vec<(Vec<u8>, Vec<(i32, i32)>)>,
+	jurisdictions: Vec<pallet_access::GenesisJurisdiction>,
 	sudo: Option<Sr25519Keyring>,
 ) -> Value {
 	let keys = validators

@@ -146,7 +146,11 @@ pub fn concerns(entry: &Entry, member: Option<&Membership>) -> Vec<&'static str>
 		{
 			found.push("decide")
 		},
-		"AccessApproved" | "RequestRejected" | "AccessRevoked" | "RequestLapsed"
+		"AccessApproved"
+		| "RequestRejected"
+		| "RequestRefusedByPolicy"
+		| "AccessRevoked"
+		| "RequestLapsed"
 			if h.consumer == Some(m.department) =>
 		{
 			found.push("decision")
@@ -418,7 +422,13 @@ mod tests {
 		assert!(concerns(&requested, Some(&consumer)).is_empty());
 		assert!(concerns(&requested, Some(&regulator)).is_empty(), "not restricted");
 		assert_eq!(concerns(&entry("AccessRequested", 1, 2, true), Some(&regulator)), ["decide"]);
-		for decided in ["AccessApproved", "RequestRejected", "AccessRevoked", "RequestLapsed"] {
+		for decided in [
+			"AccessApproved",
+			"RequestRejected",
+			"RequestRefusedByPolicy",
+			"AccessRevoked",
+			"RequestLapsed",
+		] {
 			assert_eq!(concerns(&entry(decided, 1, 2, false), Some(&consumer)), ["decision"]);
 			assert!(concerns(&entry(decided, 1, 2, false), Some(&approver)).is_empty());
 		}

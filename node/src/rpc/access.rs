@@ -43,6 +43,9 @@ fn evaluation_error(e: EvaluationError) -> jsonrpsee::types::ErrorObjectOwned {
 		EvaluationError::OwnDataset => "the account's department owns the dataset",
 		EvaluationError::InvalidScope => "the scope's box or interval is not valid",
 		EvaluationError::ScopeOutsideExtent => "the scope is not within the dataset's extent",
+		EvaluationError::DatasetNotActive => {
+			"the dataset is not active (deprecated, superseded or withdrawn)"
+		},
 	})
 }
 

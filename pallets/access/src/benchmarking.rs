@@ -1,6 +1,7 @@
 //! Benchmarks of the access pallet at worst-case sizes: a request evaluated
-//! under the largest policy (every rule's every constraint, 64 jurisdictions
-//! of 256 vertices) with the longest purpose, the longest reason and
+//! under the largest policy (every rule's every constraint, 64 purposes, 64
+//! jurisdictions of 256 vertices) for the costliest area (a line) with the
+//! longest purpose, the longest reason and
 //! envelope, the final approval of a Restricted request (which swaps
 //! deadlines), a recorded mismatch, full deadline, withdrawal and delivery
 //! batches, and jurisdictions of up to 256 vertices.
@@ -72,7 +73,8 @@ mod benchmarks {
 		let dataset = T::BenchmarkHelper::new_dataset(&provider, AccessPolicy::Open);
 		let department = T::Departments::active_department_of(&consumer).expect("a member");
 		T::BenchmarkHelper::set_rules(&provider, dataset, largest_policy::<T>(department));
-		let scope = Scope { bbox: None, time: None };
+		let extent = T::Datasets::dataset(dataset).expect("registered").bbox;
+		let scope = Pallet::<T>::costliest_scope(&extent);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(consumer), dataset, largest_purpose(), term::<T>(), Some(scope));

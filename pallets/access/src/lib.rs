@@ -88,7 +88,7 @@ pub use citychain_primitives::{
 		Ring, MAX_JURISDICTIONS, MAX_PURPOSES,
 	},
 	AccessPolicy, BoundingBox, ContentHash, DatasetId, DatasetStatus, DepartmentDirectory,
-	DepartmentId, Membership, Role, Sensitivity, TimeInterval,
+	DepartmentId, Membership, NotActing, Role, Sensitivity, TimeInterval,
 };
 pub use frame_support::weights::Weight;
 pub use weights::WeightInfo;
@@ -233,13 +233,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Terms<T> = StorageMap<_, Twox64Concat, ContractId, ContractTerms>;
 
+	/// A jurisdiction at genesis: its label and its boundary's vertices.
+	pub type GenesisJurisdiction = (Vec<u8>, Vec<(i32, i32)>);
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The purpose vocabulary: (code, label).
 		pub purposes: Vec<(Vec<u8>, Vec<u8>)>,
 		/// Jurisdictions: (label, boundary).
-		pub jurisdictions: Vec<(Vec<u8>, Vec<(i32, i32)>)>,
+		pub jurisdictions: Vec<GenesisJurisdiction>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -445,6 +448,8 @@ pub mod pallet {
 		UnknownJurisdiction,
 		/// A delivery report of zero deliveries.
 		ZeroDeliveries,
+		/// Deliveries are reported by a Publisher of the provider.
+		NotPublisher,
 		/// More deliveries than the contract's uses allow.
 		UsesExceeded,
 		/// The contract was never approved: nothing was delivered under it.
@@ -858,16 +863,22 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Report deliveries made under contracts of the caller's department
-		/// (its gateway's account): `(contract, count)` pairs, each adding to
-		/// the contract's used deliveries, within its uses. All or nothing.
+		/// Report deliveries made under contracts of the caller's department,
+		/// as a Publisher of it (its gateway's account: the role that stores
+		/// its files): `(contract, count)` pairs, each adding to the
+		/// contract's used deliveries, within its uses. All or nothing.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::record_deliveries(deliveries.len() as u32))]
 		pub fn record_deliveries(
 			origin: OriginFor<T>,
 			deliveries: BoundedVec<(ContractId, u32), ConstU32<MAX_DELIVERY_BATCH>>,
 		) -> DispatchResult {
-			let (who, provider) = Self::ensure_member(origin)?;
+			let who = ensure_signed(origin)?;
+			let provider = match T::Departments::active_member(&who, Some(Role::Publisher)) {
+				Ok(membership) => membership.department,
+				Err(NotActing::MissingRole(_)) => return Err(Error::<T>::NotPublisher.into()),
+				Err(refusal) => return Err(Error::<T>::from(refusal).into()),
+			};
 			for (contract, count) in deliveries {
 				let used = Self::meter(contract, provider, count)?;
 				Self::emit(

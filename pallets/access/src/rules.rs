@@ -46,13 +46,16 @@ impl<T: Config> Pallet<T> {
 		let kind = T::Departments::department(consumer)
 			.map_or(citychain_primitives::DepartmentKind::Other, |(kind, _)| kind);
 		let area = scope.and_then(|s| s.bbox);
+		// A scope names a part of the data: a box smaller than the extent,
+		// or an interval.
+		let scoped = scope.is_some_and(|s| s.bbox.is_some_and(|b| b != d.bbox) || s.time.is_some());
 		let request = Request {
 			consumer,
 			kind,
 			purpose: code.as_ref().map_or(&[][..], |c| &c[..]),
 			term_blocks: term.saturated_into(),
 			area: area.unwrap_or(d.bbox),
-			scoped: scope.is_some(),
+			scoped,
 			now: T::Time::now().as_millis().saturated_into(),
 		};
 		(terms::evaluate(&d.rules, &request, &Chain::<T>(PhantomData)), code)
@@ -85,6 +88,9 @@ impl<T: Config> Pallet<T> {
 		let consumer =
 			T::Departments::active_department_of(who).ok_or(EvaluationError::NotMember)?;
 		let d = T::Datasets::dataset(dataset).ok_or(EvaluationError::UnknownDataset)?;
+		if d.status != DatasetStatus::Active {
+			return Err(EvaluationError::DatasetNotActive);
+		}
 		if d.owner == consumer {
 			return Err(EvaluationError::OwnDataset);
 		}
@@ -174,10 +180,10 @@ impl<T: Config> citychain_primitives::access::TermsRegistry for Pallet<T> {
 
 	fn knows(policy: &[terms::Rule]) -> bool {
 		policy.iter().all(|rule| {
-			rule.purpose.iter().flatten().all(|p| Purposes::<T>::contains_key(p))
+			rule.purpose.iter().flatten().all(Purposes::<T>::contains_key)
 				&& match &rule.scope {
 					Some(terms::Area::Jurisdictions(ids)) => {
-						ids.iter().all(|id| Jurisdictions::<T>::contains_key(id))
+						ids.iter().all(Jurisdictions::<T>::contains_key)
 					},
 					_ => true,
 				}
@@ -225,12 +231,13 @@ pub(crate) mod benchmarking {
 		ring
 	}
 
-	/// Registers `MAX_NAMED` purposes and `MAX_RULES * MAX_NAMED`
+	/// Registers `MAX_RULES * MAX_NAMED` purposes (each rule names its own,
+	/// every one looked up when the policy is set) and `MAX_RULES * MAX_NAMED`
 	/// jurisdictions (the last one around nearly the whole globe, the others
 	/// in Siberia, outside the benchmarks' data),
 	/// and returns the largest policy.
 	pub fn largest_policy<T: Config>(admits: DepartmentId) -> Policy {
-		let purposes: Vec<PurposeCode> = (0..MAX_NAMED)
+		let purposes: Vec<PurposeCode> = (0..MAX_RULES * MAX_NAMED)
 			.map(|i| {
 				let code = alloc::format!("purpose-{i}").into_bytes();
 				Pallet::<T>::put_purpose(code, alloc::vec![b'l'; 64]).expect("a purpose")
@@ -252,11 +259,12 @@ pub(crate) mod benchmarking {
 			let departments = (0..MAX_NAMED)
 				.map(|i| if last && i + 1 == MAX_NAMED { admits } else { u32::MAX - i })
 				.collect();
-			let named = &ids[(r * MAX_NAMED) as usize..((r + 1) * MAX_NAMED) as usize];
+			let range = (r * MAX_NAMED) as usize..((r + 1) * MAX_NAMED) as usize;
+			let (named, codes) = (&ids[range.clone()], &purposes[range]);
 			Rule {
 				outcome: Outcome::Grant,
 				consumer: Some(Consumers::Departments(Named::truncate_from(departments))),
-				purpose: Some(Named::truncate_from(purposes.clone())),
+				purpose: Some(Named::truncate_from(codes.to_vec())),
 				max_days: Some(u32::MAX),
 				scope: Some(Area::Jurisdictions(Named::truncate_from(named.to_vec()))),
 				window: Some(Window { from: 0, to: u64::MAX }),
@@ -266,10 +274,23 @@ pub(crate) mod benchmarking {
 		Policy::truncate_from(rules.collect())
 	}
 
-	/// The purpose text of the largest request the largest policy admits.
+	/// The purpose text of the largest request the largest policy admits:
+	/// the last rule's last purpose.
 	pub fn largest_purpose() -> Vec<u8> {
-		let mut text = alloc::format!("purpose-{}: ", MAX_NAMED - 1).into_bytes();
+		let mut text = alloc::format!("purpose-{}: ", MAX_RULES * MAX_NAMED - 1).into_bytes();
 		text.resize(MAX_PURPOSE_LEN as usize, b'p');
 		text
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// The costliest area a request may name within `extent`: a line (the
+	/// containment of a line passes over a boundary four times, a box's
+	/// twice) from its south to its north edge through its middle.
+	pub(crate) fn costliest_scope(extent: &BoundingBox) -> Scope {
+		let middle = extent.west + (extent.east - extent.west) / 2;
+		let line = BoundingBox { west: middle, east: middle, ..*extent };
+		Scope { bbox: Some(line), time: None }
 	}
 }

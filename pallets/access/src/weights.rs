@@ -68,9 +68,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn request_access() -> Weight {
-		// Proof size: measured `14298`, estimated `295582` bytes.
-		// Minimum execution time: 758_328_000 picoseconds.
-		Weight::from_parts(781_917_000, 295582)
+		// Proof size: measured `14792`, estimated `295582` bytes.
+		// Minimum execution time: 679_957_000 picoseconds.
+		Weight::from_parts(798_492_000, 295582)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn approve_request() -> Weight {
 		// Proof size: measured `6211`, estimated `8341` bytes.
-		// Minimum execution time: 76_871_000 picoseconds.
-		Weight::from_parts(82_208_000, 8341)
+		// Minimum execution time: 66_301_000 picoseconds.
+		Weight::from_parts(80_655_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn reject_request() -> Weight {
 		// Proof size: measured `1142`, estimated `4772` bytes.
-		// Minimum execution time: 56_359_000 picoseconds.
-		Weight::from_parts(63_674_000, 4772)
+		// Minimum execution time: 53_540_000 picoseconds.
+		Weight::from_parts(64_120_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -144,8 +144,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn cancel_request() -> Weight {
 		// Proof size: measured `1174`, estimated `4772` bytes.
-		// Minimum execution time: 58_292_000 picoseconds.
-		Weight::from_parts(62_839_000, 4772)
+		// Minimum execution time: 50_998_000 picoseconds.
+		Weight::from_parts(62_979_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -169,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn revoke_access() -> Weight {
 		// Proof size: measured `1182`, estimated `4772` bytes.
-		// Minimum execution time: 58_522_000 picoseconds.
-		Weight::from_parts(65_818_000, 4772)
+		// Minimum execution time: 59_082_000 picoseconds.
+		Weight::from_parts(66_247_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -194,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn relinquish_access() -> Weight {
 		// Proof size: measured `1214`, estimated `4772` bytes.
-		// Minimum execution time: 56_164_000 picoseconds.
-		Weight::from_parts(63_152_000, 4772)
+		// Minimum execution time: 56_211_000 picoseconds.
+		Weight::from_parts(63_665_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -217,8 +217,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn confirm_receipt() -> Weight {
 		// Proof size: measured `6056`, estimated `8341` bytes.
-		// Minimum execution time: 64_541_000 picoseconds.
-		Weight::from_parts(69_695_000, 8341)
+		// Minimum execution time: 65_193_000 picoseconds.
+		Weight::from_parts(70_087_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -236,8 +236,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn reseal_envelope() -> Weight {
 		// Proof size: measured `1627`, estimated `6898` bytes.
-		// Minimum execution time: 53_508_000 picoseconds.
-		Weight::from_parts(57_647_000, 6898)
+		// Minimum execution time: 53_384_000 picoseconds.
+		Weight::from_parts(58_218_000, 6898)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -257,9 +257,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn process_deadlines(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `3493` bytes.
-		// Minimum execution time: 9_326_000 picoseconds.
-		Weight::from_parts(22_499_130, 3493)
-			.saturating_add(Weight::from_parts(33_899_933, 0).saturating_mul(n.into()))
+		// Minimum execution time: 9_216_000 picoseconds.
+		Weight::from_parts(9_475_000, 3493)
+			.saturating_add(Weight::from_parts(36_014_112, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -280,9 +280,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn revoke_by_registry(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `3501` bytes.
-		// Minimum execution time: 4_857_000 picoseconds.
-		Weight::from_parts(19_961_091, 3501)
-			.saturating_add(Weight::from_parts(33_191_124, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_847_000 picoseconds.
+		Weight::from_parts(34_902_376, 3501)
+			.saturating_add(Weight::from_parts(33_623_657, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -299,8 +299,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn set_purpose() -> Weight {
 		// Proof size: measured `0`, estimated `3580` bytes.
-		// Minimum execution time: 26_600_000 picoseconds.
-		Weight::from_parts(28_936_000, 3580)
+		// Minimum execution time: 26_591_000 picoseconds.
+		Weight::from_parts(29_016_000, 3580)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -316,9 +316,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn register_jurisdiction(v: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `5593` bytes.
-		// Minimum execution time: 25_739_000 picoseconds.
-		Weight::from_parts(26_875_000, 5593)
-			.saturating_add(Weight::from_parts(5_372_410, 0).saturating_mul(v.into()))
+		// Minimum execution time: 26_208_000 picoseconds.
+		Weight::from_parts(27_313_000, 5593)
+			.saturating_add(Weight::from_parts(5_404_225, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -338,9 +338,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn record_deliveries(n: u32, ) -> Weight {
 		// Proof size: measured `546`, estimated `3944` bytes.
-		// Minimum execution time: 54_388_000 picoseconds.
-		Weight::from_parts(32_852_940, 3944)
-			.saturating_add(Weight::from_parts(30_467_159, 0).saturating_mul(n.into()))
+		// Minimum execution time: 54_561_000 picoseconds.
+		Weight::from_parts(25_322_461, 3944)
+			.saturating_add(Weight::from_parts(32_306_551, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
@@ -351,48 +351,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn request_access() -> Weight {
-		Weight::from_parts(781_917_000, 295582)
+		Weight::from_parts(798_492_000, 295582)
 			.saturating_add(RocksDbWeight::get().reads(71_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn approve_request() -> Weight {
-		Weight::from_parts(82_208_000, 8341)
+		Weight::from_parts(80_655_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn reject_request() -> Weight {
-		Weight::from_parts(63_674_000, 4772)
+		Weight::from_parts(64_120_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn cancel_request() -> Weight {
-		Weight::from_parts(62_839_000, 4772)
+		Weight::from_parts(62_979_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn revoke_access() -> Weight {
-		Weight::from_parts(65_818_000, 4772)
+		Weight::from_parts(66_247_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn relinquish_access() -> Weight {
-		Weight::from_parts(63_152_000, 4772)
+		Weight::from_parts(63_665_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn confirm_receipt() -> Weight {
-		Weight::from_parts(69_695_000, 8341)
+		Weight::from_parts(70_087_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn reseal_envelope() -> Weight {
-		Weight::from_parts(57_647_000, 6898)
+		Weight::from_parts(58_218_000, 6898)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn process_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(22_499_130, 3493)
-			.saturating_add(Weight::from_parts(33_899_933, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_475_000, 3493)
+			.saturating_add(Weight::from_parts(36_014_112, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -400,8 +400,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	fn revoke_by_registry(n: u32, ) -> Weight {
-		Weight::from_parts(19_961_091, 3501)
-			.saturating_add(Weight::from_parts(33_191_124, 0).saturating_mul(n.into()))
+		Weight::from_parts(34_902_376, 3501)
+			.saturating_add(Weight::from_parts(33_623_657, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -409,19 +409,19 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	fn set_purpose() -> Weight {
-		Weight::from_parts(28_936_000, 3580)
+		Weight::from_parts(29_016_000, 3580)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn register_jurisdiction(v: u32, ) -> Weight {
-		Weight::from_parts(26_875_000, 5593)
-			.saturating_add(Weight::from_parts(5_372_410, 0).saturating_mul(v.into()))
+		Weight::from_parts(27_313_000, 5593)
+			.saturating_add(Weight::from_parts(5_404_225, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn record_deliveries(n: u32, ) -> Weight {
-		Weight::from_parts(32_852_940, 3944)
-			.saturating_add(Weight::from_parts(30_467_159, 0).saturating_mul(n.into()))
+		Weight::from_parts(25_322_461, 3944)
+			.saturating_add(Weight::from_parts(32_306_551, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))

@@ -43,8 +43,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn register_dataset() -> Weight {
 		// Proof size: measured `395`, estimated `3944` bytes.
-		// Minimum execution time: 56_625_000 picoseconds.
-		Weight::from_parts(60_996_000, 3944)
+		// Minimum execution time: 56_855_000 picoseconds.
+		Weight::from_parts(61_785_000, 3944)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -65,9 +65,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn publish_version() -> Weight {
-		// Proof size: measured `6693`, estimated `8341` bytes.
-		// Minimum execution time: 142_548_000 picoseconds.
-		Weight::from_parts(165_138_000, 8341)
+		// Proof size: measured `6747`, estimated `8341` bytes.
+		// Minimum execution time: 156_851_000 picoseconds.
+		Weight::from_parts(176_828_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -85,12 +85,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof size: measured `5245`, estimated `8341` bytes.
-		// Minimum execution time: 65_370_000 picoseconds.
-		Weight::from_parts(70_471_000, 8341)
+		// Minimum execution time: 65_818_000 picoseconds.
+		Weight::from_parts(71_205_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Access::Purposes` (r:8 w:0)
+	/// Storage: `Access::Purposes` (r:64 w:0)
 	/// Proof: `Access::Purposes` (`max_values`: None, `max_size`: Some(115), added: 2590, mode: `MaxEncodedLen`)
 	/// Storage: `Access::Jurisdictions` (r:64 w:0)
 	/// Proof: `Access::Jurisdictions` (`max_values`: None, `max_size`: Some(2128), added: 4603, mode: `MaxEncodedLen`)
@@ -111,10 +111,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Audit::Entries` (r:0 w:1)
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn set_access_policy() -> Weight {
-		// Proof size: measured `8773`, estimated `295582` bytes.
-		// Minimum execution time: 551_956_000 picoseconds.
-		Weight::from_parts(632_366_000, 295582)
-			.saturating_add(T::DbWeight::get().reads(77_u64))
+		// Proof size: measured `12345`, estimated `295582` bytes.
+		// Minimum execution time: 702_043_000 picoseconds.
+		Weight::from_parts(767_618_000, 295582)
+			.saturating_add(T::DbWeight::get().reads(133_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
@@ -131,8 +131,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn deprecate_dataset() -> Weight {
 		// Proof size: measured `5245`, estimated `8341` bytes.
-		// Minimum execution time: 52_945_000 picoseconds.
-		Weight::from_parts(59_208_000, 8341)
+		// Minimum execution time: 54_824_000 picoseconds.
+		Weight::from_parts(59_616_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -152,8 +152,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn withdraw_dataset() -> Weight {
 		// Proof size: measured `5245`, estimated `8341` bytes.
-		// Minimum execution time: 57_689_000 picoseconds.
-		Weight::from_parts(64_763_000, 8341)
+		// Minimum execution time: 59_890_000 picoseconds.
+		Weight::from_parts(68_702_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -161,8 +161,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datasets::Datasets` (`max_values`: None, `max_size`: Some(4876), added: 7351, mode: `MaxEncodedLen`)
 	fn upgrade_record_v2() -> Weight {
 		// Proof size: measured `4205`, estimated `8341` bytes.
-		// Minimum execution time: 14_152_000 picoseconds.
-		Weight::from_parts(15_547_000, 8341)
+		// Minimum execution time: 13_769_000 picoseconds.
+		Weight::from_parts(15_540_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -171,37 +171,37 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn register_dataset() -> Weight {
-		Weight::from_parts(60_996_000, 3944)
+		Weight::from_parts(61_785_000, 3944)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn publish_version() -> Weight {
-		Weight::from_parts(165_138_000, 8341)
+		Weight::from_parts(176_828_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(70_471_000, 8341)
+		Weight::from_parts(71_205_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_access_policy() -> Weight {
-		Weight::from_parts(632_366_000, 295582)
-			.saturating_add(RocksDbWeight::get().reads(77_u64))
+		Weight::from_parts(767_618_000, 295582)
+			.saturating_add(RocksDbWeight::get().reads(133_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn deprecate_dataset() -> Weight {
-		Weight::from_parts(59_208_000, 8341)
+		Weight::from_parts(59_616_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_dataset() -> Weight {
-		Weight::from_parts(64_763_000, 8341)
+		Weight::from_parts(68_702_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn upgrade_record_v2() -> Weight {
-		Weight::from_parts(15_547_000, 8341)
+		Weight::from_parts(15_540_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

@@ -10,7 +10,7 @@ use citychain_primitives::{
 		single_rule, Area, Consumers, Named, Outcome, Policy, PurposeCode, Rule, Window,
 		MAX_PURPOSES, MAX_VERTICES,
 	},
-	DepartmentKind,
+	DepartmentKind, Role, Roles,
 };
 
 const DAY: u64 = BLOCKS_PER_DAY;
@@ -216,7 +216,10 @@ fn deliveries_are_metered_to_the_contracts_uses() {
 fn only_the_provider_reports_deliveries_of_approved_contracts() {
 	new_test_ext().execute_with(|| {
 		let id = granted_with_uses(3);
-		assert_noop!(deliver(TRANSPORT_CLERK, vec![(id, 1)]), Error::<Test>::WrongDepartment);
+		assert_noop!(deliver(TRANSPORT_CLERK, vec![(id, 1)]), Error::<Test>::NotPublisher);
+		let transport_publisher = 20;
+		Directory::add_member(transport_publisher, TRANSPORT, Roles::only(Role::Publisher));
+		assert_noop!(deliver(transport_publisher, vec![(id, 1)]), Error::<Test>::WrongDepartment);
 		assert_noop!(deliver(OUTSIDER, vec![(id, 1)]), Error::<Test>::NotMember);
 		assert_noop!(deliver(PLANNER, vec![(id, 0)]), Error::<Test>::ZeroDeliveries);
 		assert_noop!(deliver(PLANNER, vec![(99, 1)]), Error::<Test>::UnknownContract);
