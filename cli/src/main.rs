@@ -7,6 +7,7 @@
 //! audit log. Every state change is a signed transaction that the command
 //! waits to see finalized.
 
+mod accesses;
 mod common;
 mod exchange;
 mod extent;
@@ -313,6 +314,9 @@ enum AuditCommand {
 		#[arg(long)]
 		out: PathBuf,
 	},
+	/// Who obtained data about a place and time, and for what
+	/// (`audit_accessSearch`): JSON, or CSV (columns in docs/audit.md).
+	Accesses(Box<accesses::AccessesArgs>),
 }
 
 fn print(value: &impl Serialize) {
@@ -488,6 +492,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			eprintln!("checkpoint of entry {} written to {}", checkpoint.index, out.display());
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},
+		Command::Audit(AuditCommand::Accesses(args)) => accesses::run(&ctx, *args).await?,
 		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None }) => {
 			let result = ctx.node.verify(Some(VerifyParams { from, to }), None).await?;
 			print(&result);

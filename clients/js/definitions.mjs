@@ -71,6 +71,11 @@ export const rpc = literal({
       params: [{ name: 'params', type: 'Json', isOptional: true }, at],
       type: 'Json',
     },
+    accessSearch: {
+      description: 'Who obtained data about a place and time: a page of the access contracts whose extent meets a box or geometry and a data time, by access time, consumer, provider, purpose and outcome, from the search index at a finalized block',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
   },
   datasets: {
     get: {

@@ -124,6 +124,36 @@ export interface Entry {
 /** The answer of `audit_verify`. */
 export interface Verified { ok: boolean; from: number | null; to: number | null; head: string | null; firstBadIndex: number | null }
 
+/** What became of a request (`audit_accessSearch`); `expired` and `disputed` are further facts a search may ask for. */
+export type Outcome = 'granted' | 'expired' | 'refused' | 'revoked' | 'relinquished' | 'cancelled' | 'lapsed' | 'pending' | 'disputed';
+
+/** A block and the time it stands for (ms since the epoch); `estimated`: placed at the block time, not recorded. */
+export interface Moment { block: number; time: number; estimated: boolean }
+
+/** A contract as `audit_accessSearch` answers it: who obtained which extent, when and for what. */
+export interface AccessItem {
+  contract: number; dataset: number; version: number; consumer: number; provider: number;
+  purpose: string; purposeCode: string | null;
+  /** One of `granted`, `refused`, `revoked`, `relinquished`, `cancelled`, `lapsed`, `pending`. */
+  outcome: Outcome;
+  state: string; disputed: boolean;
+  requested: Moment; decided: Moment | null; expires: Moment | null; ended: Moment | null;
+  /** The extent it covers: its scope's, else its dataset's. */
+  bbox: Bbox;
+  /** The data time it covers, ms since the epoch; no end: open. */
+  datetime: { start: number; end: number | null };
+  scoped: boolean;
+  /** From the request to the end (or the expiry while granted); open while pending. */
+  accessed: { start: number; end: number | null };
+  deliveries: { used: number; allowed: number | null };
+  /** The first 64 audit entries about the contract; `auditCount` counts them all. */
+  auditEntries: number[];
+  auditCount: number;
+}
+
+/** A page of `audit_accessSearch`. */
+export interface AccessPage { at: At; items: AccessItem[]; next: string | null }
+
 /** A department and its members, as `departments_get` answers it. */
 export interface Department {
   id: number; name: string; kind: string; status: string; delegate: string;
@@ -176,6 +206,7 @@ type Results = EveryMethod<{
   access_odrl: JsonObject | null;
   audit_entries: Page<Entry>;
   audit_verify: Verified;
+  audit_accessSearch: AccessPage;
   datasets_get: Dataset | null;
   datasets_search: SearchPage;
   datasets_history: number[];

@@ -120,6 +120,7 @@ pub const ALLOWED: &[&str] = &[
 	"access_odrl",
 	"audit_entries",
 	"audit_verify",
+	"audit_accessSearch",
 	"departments_get",
 	"departments_list",
 ];

@@ -8,6 +8,7 @@
 //! degrees, UTF-8 bytes as text, accounts as SS58 addresses.
 
 pub mod access;
+pub mod accountability;
 pub mod audit;
 pub mod datasets;
 pub mod departments;
@@ -15,6 +16,7 @@ pub mod reader;
 pub mod terms;
 
 pub use access::{AccessApiClient, AccessApiServer};
+pub use accountability::{AccountabilityApiClient, AccountabilityApiServer};
 pub use audit::{AuditApiClient, AuditApiServer};
 pub use datasets::{DatasetsApiClient, DatasetsApiServer};
 pub use departments::{DepartmentsApiClient, DepartmentsApiServer};

@@ -62,11 +62,11 @@ fn coverage(extent: IndexExtent) -> Coverage {
 }
 
 /// The finalized block an answer holds at.
-fn answered_at(Reached { number, hash }: Reached) -> At {
+pub(super) fn answered_at(Reached { number, hash }: Reached) -> At {
 	At { number, hash }
 }
 
-fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
+pub(super) fn index_error(message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(SEARCH_INDEX_ERROR, message.into(), None::<()>)
 }
 
@@ -77,7 +77,7 @@ const SEARCH_BUSY: i32 = 3;
 /// too many candidates is invalid parameters, busy is [`SEARCH_BUSY`],
 /// anything else (an expired cursor, a search stopped
 /// after its time, a failure) [`SEARCH_INDEX_ERROR`].
-fn index_failure(e: IndexError) -> ErrorObjectOwned {
+pub(super) fn index_failure(e: IndexError) -> ErrorObjectOwned {
 	let code = match e {
 		// The client's to narrow: its parameters.
 		IndexError::TooMany { .. } => return invalid(e.to_string()),
@@ -89,7 +89,7 @@ fn index_failure(e: IndexError) -> ErrorObjectOwned {
 
 /// A bbox parameter's box; a 3D box (STAC: min and max elevation too) is
 /// searched in 2D.
-fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
+pub(super) fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
 	citychain_stac::Bbox::from_json(&bbox.0)
 		.map(|b| BoundingBox { west: b.west, south: b.south, east: b.east, north: b.north })
 		.map_err(|e| invalid(format!("{e}: {}", bbox.0)))
@@ -97,7 +97,7 @@ fn parse_bbox(bbox: &BboxParam) -> Result<BoundingBox, ErrorObjectOwned> {
 
 /// Parses a STAC `datetime`: an RFC 3339 instant, or `start/end` where either
 /// end may be `..` or empty for an open end.
-fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
+pub(super) fn parse_datetime(value: &str) -> Result<TimeInterval, ErrorObjectOwned> {
 	let interval = citychain_stac::parse_interval(value).map_err(|e| invalid(e.to_string()))?;
 	TimeInterval { start: interval.start, end: interval.end }
 		.validate()
@@ -164,7 +164,7 @@ fn at_most<T: Clone>(field: &str, values: &[T], max: usize) -> Result<Vec<T>, Er
 }
 
 /// A GeoJSON geometry of valid WGS84 positions, at most `MAX_POSITIONS`.
-fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
+pub(super) fn parse_intersects(value: &Value) -> Result<Geometry<f64>, ErrorObjectOwned> {
 	citychain_stac::parse_intersects(value).map_err(|e| invalid(e.to_string()))
 }
 
@@ -185,23 +185,28 @@ fn cursor_mac(reader: Option<&Reader>, payload: &str) -> [u8; 16] {
 	mac
 }
 
-/// The token a client passes back to continue from `cursor`: the cursor
-/// and its authentication for `reader`, so that a token works for the
-/// reader it was made for, at this node, and for no one else.
-fn cursor_token(cursor: &Cursor, reader: Option<&Reader>) -> String {
-	let payload = cursor.token();
+/// The token a client passes back to continue from a cursor whose own
+/// token is `payload`: the payload and its authentication for `reader`, so
+/// that a token works for the reader it was made for, at this node, and for
+/// no one else.
+pub(super) fn sealed(payload: String, reader: Option<&Reader>) -> String {
 	let mac = cursor_mac(reader, &payload);
 	format!("{payload}.{}", hex::encode(mac))
 }
 
-/// The cursor a search of `reader` continues from: the token in parameter
-/// `field`.
-fn parse_cursor(
+/// The token a client passes back to continue from `cursor` (`sealed`).
+fn cursor_token(cursor: &Cursor, reader: Option<&Reader>) -> String {
+	sealed(cursor.token(), reader)
+}
+
+/// The payload of a token in parameter `field` that this node `sealed` for
+/// `reader`, read by `parse`.
+pub(super) fn unsealed<T>(
 	field: &str,
-	token: Option<&str>,
+	token: &str,
 	reader: Option<&Reader>,
-) -> Result<Option<Cursor>, ErrorObjectOwned> {
-	let Some(token) = token else { return Ok(None) };
+	parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ErrorObjectOwned> {
 	let malformed = || invalid(format!("{field}: malformed {field} {token:?}"));
 	let (payload, mac) = token.rsplit_once('.').ok_or_else(malformed)?;
 	let mut given = [0u8; 16];
@@ -214,7 +219,17 @@ fn parse_cursor(
 			 restarts); search again"
 		)));
 	}
-	Cursor::parse(payload).map(Some).ok_or_else(malformed)
+	parse(payload).ok_or_else(malformed)
+}
+
+/// The cursor a search of `reader` continues from: the token in parameter
+/// `field`.
+fn parse_cursor(
+	field: &str,
+	token: Option<&str>,
+	reader: Option<&Reader>,
+) -> Result<Option<Cursor>, ErrorObjectOwned> {
+	token.map(|token| unsealed(field, token, reader, Cursor::parse)).transpose()
 }
 
 /// The search that `params` of `datasets_search` ask for.
@@ -447,6 +462,78 @@ fn aggregation_answer(counted: Counted) -> AggregationAnswer {
 	}
 }
 
+/// The finalized block a search answers at — the one its cursor was made
+/// at, else `at`, else the finalized head as the index holds it — and the
+/// index (`None`: the node runs without one), once it holds that block.
+pub(super) async fn indexed<C: HeaderBackend<Block>>(
+	client: &C,
+	index: Option<&Arc<SearchIndex>>,
+	at: Option<Hash>,
+	cursor: Option<BlockNumber>,
+) -> RpcResult<(Arc<SearchIndex>, Reached)> {
+	let index = index
+		.cloned()
+		.ok_or_else(|| index_error("this node runs without a search index (--search-index off)"))?;
+	let info = client.info();
+	let asked = match at {
+		None => None,
+		Some(hash) => {
+			let number = client
+				.number(hash)
+				.map_err(runtime_error)?
+				.ok_or_else(|| invalid(format!("at: unknown block {hash:?}")))?;
+			if number > info.finalized_number || client.hash(number).ok().flatten() != Some(hash) {
+				return Err(invalid(format!(
+					"at: block {hash:?} is not finalized; searches answer at finalized blocks (the head is #{})",
+					info.finalized_number
+				)));
+			}
+			Some(number)
+		},
+	};
+	let wanted = match (cursor, asked) {
+		(Some(c), _) if c > info.finalized_number => {
+			return Err(invalid(format!("cursor: block #{c} is not finalized")))
+		},
+		(Some(c), Some(a)) if c != a => {
+			return Err(invalid(format!(
+				"at: the cursor was made at #{c}; leave at out or name that block"
+			)))
+		},
+		(Some(c), _) => Some(c),
+		(None, asked) => asked,
+	};
+	let needed = wanted.unwrap_or(info.finalized_number);
+	match index.reached(needed, INDEX_PATIENCE).await {
+		Some(reached) if reached.number >= needed => {
+			let answer = match wanted {
+				Some(number) if number != reached.number => {
+					let hash = client.hash(number).map_err(runtime_error)?.ok_or_else(|| {
+						index_error(format!("finalized block #{number} has no hash"))
+					})?;
+					Reached { number, hash }
+				},
+				_ => reached,
+			};
+			Ok((index, answer))
+		},
+		Some(reached) => Err(index_error(format!(
+			"the search index is at #{}, catching up to the finalized #{needed}; try again",
+			reached.number
+		))),
+		None => Err(index_error("the search index is being built; try again")),
+	}
+}
+
+/// A place among the searches the index runs at once, taken before
+/// anything costly (a filter's parse, a thread): a flood is refused, not
+/// queued.
+pub(super) fn admission(index: Option<&Arc<SearchIndex>>) -> RpcResult<OwnedSemaphorePermit> {
+	let index = index
+		.ok_or_else(|| index_error("this node runs without a search index (--search-index off)"))?;
+	index.admit().map_err(index_failure)
+}
+
 /// Serves `datasets_*`: reads from the `DatasetsApi` runtime API, searches
 /// from the node's search index.
 pub struct Datasets<C> {
@@ -514,80 +601,9 @@ where
 		Ok(history.last().copied().unwrap_or(id))
 	}
 
-	/// The finalized block a search answers at — the one its cursor was made
-	/// at, else `at`, else the finalized head as the index holds it — and the
-	/// index, once it holds that block.
-	async fn indexed(
-		&self,
-		at: Option<Hash>,
-		cursor: Option<BlockNumber>,
-	) -> RpcResult<(Arc<SearchIndex>, Reached)> {
-		let index = self.index.clone().ok_or_else(|| {
-			index_error("this node runs without a search index (--search-index off)")
-		})?;
-		let info = self.client.info();
-		let asked = match at {
-			None => None,
-			Some(hash) => {
-				let number = self
-					.client
-					.number(hash)
-					.map_err(runtime_error)?
-					.ok_or_else(|| invalid(format!("at: unknown block {hash:?}")))?;
-				if number > info.finalized_number
-					|| self.client.hash(number).ok().flatten() != Some(hash)
-				{
-					return Err(invalid(format!(
-						"at: block {hash:?} is not finalized; searches answer at finalized blocks (the head is #{})",
-						info.finalized_number
-					)));
-				}
-				Some(number)
-			},
-		};
-		let wanted = match (cursor, asked) {
-			(Some(c), _) if c > info.finalized_number => {
-				return Err(invalid(format!("cursor: block #{c} is not finalized")))
-			},
-			(Some(c), Some(a)) if c != a => {
-				return Err(invalid(format!(
-					"at: the cursor was made at #{c}; leave at out or name that block"
-				)))
-			},
-			(Some(c), _) => Some(c),
-			(None, asked) => asked,
-		};
-		let needed = wanted.unwrap_or(info.finalized_number);
-		match index.reached(needed, INDEX_PATIENCE).await {
-			Some(reached) if reached.number >= needed => {
-				let answer = match wanted {
-					Some(number) if number != reached.number => {
-						let hash =
-							self.client.hash(number).map_err(runtime_error)?.ok_or_else(|| {
-								index_error(format!("finalized block #{number} has no hash"))
-							})?;
-						Reached { number, hash }
-					},
-					_ => reached,
-				};
-				Ok((index, answer))
-			},
-			Some(reached) => Err(index_error(format!(
-				"the search index is at #{}, catching up to the finalized #{needed}; try again",
-				reached.number
-			))),
-			None => Err(index_error("the search index is being built; try again")),
-		}
-	}
-
-	/// A place among the searches the index runs at once, taken before
-	/// anything costly (a filter's parse, a thread): a flood is refused, not
-	/// queued.
+	/// A place among the searches the index runs at once (`admission`).
 	fn admission(&self) -> RpcResult<OwnedSemaphorePermit> {
-		let index = self.index.as_ref().ok_or_else(|| {
-			index_error("this node runs without a search index (--search-index off)")
-		})?;
-		index.admit().map_err(index_failure)
+		admission(self.index.as_ref())
 	}
 
 	/// Runs `read` on the index at the block `indexed` chooses, off the
@@ -609,7 +625,7 @@ where
 				 an SS58 address",
 			));
 		}
-		let (index, answer) = self.indexed(at, cursor).await?;
+		let (index, answer) = indexed(&*self.client, self.index.as_ref(), at, cursor).await?;
 		let (client, views) = (self.client.clone(), self.views.clone());
 		let reader = reader.cloned();
 		// What the reader may see now, at the finalized head, even when a

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod accountability;
 mod audit;
 mod datasets;
 mod departments;
@@ -23,8 +24,12 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 pub use access::Access;
+pub use accountability::Accountability;
 pub use audit::Audit;
-use citychain_rpc_api::{AccessApiServer, AuditApiServer, DatasetsApiServer, DepartmentsApiServer};
+use citychain_rpc_api::{
+	AccessApiServer, AccountabilityApiServer, AuditApiServer, DatasetsApiServer,
+	DepartmentsApiServer,
+};
 pub use datasets::Datasets;
 pub use departments::Departments;
 
@@ -91,6 +96,7 @@ where
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Access::new(client.clone()).into_rpc())?;
 	module.merge(Audit::new(client.clone()).into_rpc())?;
+	module.merge(Accountability::new(client.clone(), search_index.clone()).into_rpc())?;
 	module.merge(Datasets::new(client.clone(), search_index, reader_required).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;
 

@@ -1,20 +1,24 @@
 //! Seeded random records and searches for the index's tests (and the RPC's
 //! and STAC's), so that a failure can be replayed.
 
+use citychain_primitives::terms::{ContractTerms, Outcome as RuleOutcome, PurposeCode, Rule};
 use citychain_primitives::{
-	datasets::Stamp,
+	access::{Approvals, Contract, ContractId, ContractState, Receipt, Scope},
+	datasets::{Extent, Stamp},
 	geometry::{degrees, DEGREE, MAX_LATITUDE, MAX_LONGITUDE},
 	hashing::ContentHash,
 	AccessPolicy, BoundingBox, Dataset, DatasetId, DatasetQuery, DatasetStatus, DepartmentId,
 	License, LicenseInput, Sensitivity, TimeInterval, TimeRange, TopicCategory,
 };
-use citychain_runtime::{AccountId, BlockNumber};
+use citychain_rpc_api::accountability::Outcome;
+use citychain_runtime::{AccountId, BlockNumber, SLOT_DURATION};
 use geo::{line_string, point, Geometry};
 use sp_runtime::BoundedVec;
 
 use citychain_primitives::visibility::Visibility;
 
 use super::{
+	accesses::{Access, AccessSearch, Contracted},
 	query::{Filter, Record, Search, SortKey, Sortable},
 	text::FreeText,
 };
@@ -265,4 +269,153 @@ pub(crate) fn dataset_query(rng: &mut Rng) -> DatasetQuery {
 		q.text = Some(word[cut..].to_uppercase().into_bytes());
 	}
 	q
+}
+
+/// The time of block `block` in the access fixtures (3 s blocks).
+pub(crate) fn block_time(block: BlockNumber) -> i64 {
+	1_700_000_000_000 + i64::from(block) * SLOT_DURATION as i64
+}
+
+/// Purpose codes of the access fixtures, and one no contract names.
+pub(crate) const PURPOSES: &[&str] = &["planning", "research", "emergency", "nonsense"];
+
+/// A random request made at block `block`: of 4 departments for 4, with a
+/// purpose that names a code or none, a scope now and then, over a random
+/// dataset extent, with terms (and a limit of deliveries) or none.
+pub(crate) fn contracted(rng: &mut Rng, id: ContractId, block: BlockNumber) -> Contracted {
+	let dataset = Extent { bbox: bbox(rng), time: time(rng) };
+	let code = (rng.below(4) != 0).then(|| rng.pick(&PURPOSES[..3]));
+	let purpose = match code {
+		Some(code) => format!("{code}: study {id}"),
+		None => format!("study {id}"),
+	};
+	let scope = (rng.below(3) == 0).then(|| Scope {
+		bbox: (rng.below(2) == 0).then(|| bbox(rng)),
+		time: (rng.below(2) == 0).then(|| {
+			let t = time(rng);
+			TimeInterval { start: Some(t.start), end: t.end }
+		}),
+	});
+	let contract = Contract {
+		dataset: rng.below(50),
+		version: 1,
+		provider: rng.below(4) as DepartmentId,
+		consumer: rng.below(4) as DepartmentId,
+		requester: AccountId::new([7; 32]),
+		purpose: BoundedVec::truncate_from(purpose.into_bytes()),
+		term: 1 + rng.below(40) as BlockNumber,
+		scope,
+		policy: AccessPolicy::ApprovalRequired,
+		state: ContractState::Requested,
+		approvals: Approvals { provider: None, regulator: None },
+		requested_at: block,
+		lapses_at: block + 100,
+		decided_at: None,
+		expires_at: None,
+		ended_at: None,
+		reason: None,
+		envelope: None,
+		receipt: Receipt::Pending,
+	};
+	let terms = (rng.below(4) != 0).then(|| ContractTerms {
+		purpose: code.map(|c| PurposeCode::truncate_from(c.as_bytes().to_vec())),
+		rule: 0,
+		decided_by: Rule {
+			uses: (rng.below(2) == 0).then_some(5),
+			..Rule::always(RuleOutcome::Grant)
+		},
+		used: 0,
+	});
+	Contracted { id, contract, terms, dataset }
+}
+
+/// Moves a live contract one step at block `now`, as the pallet would:
+/// decided, ended, its receipt disputed or a delivery recorded. Returns
+/// whether it changed (an ended contract does not).
+pub(crate) fn step(rng: &mut Rng, c: &mut Contracted, now: BlockNumber) -> bool {
+	use ContractState as S;
+	let contract = &mut c.contract;
+	match contract.state {
+		S::Requested => match rng.below(5) {
+			0 | 1 => {
+				contract.state = S::Approved;
+				contract.decided_at = Some(now);
+				contract.expires_at = Some(now + contract.term);
+			},
+			choice => {
+				contract.state = [S::Rejected, S::Cancelled, S::Lapsed][choice as usize - 2];
+				contract.decided_at = Some(now);
+				contract.ended_at = Some(now);
+			},
+		},
+		S::Approved => match rng.below(6) {
+			0 => {
+				contract.state = S::Expired;
+				contract.expires_at = Some(now);
+				contract.ended_at = Some(now);
+			},
+			1 | 2 => {
+				contract.state = rng.pick(&[S::Revoked, S::Relinquished]);
+				contract.ended_at = Some(now);
+			},
+			3 => {
+				contract.receipt = Receipt::Mismatch(ContentHash {
+					code: 0xb220,
+					digest: BoundedVec::truncate_from(vec![9; 32]),
+				})
+			},
+			_ => match c.terms.as_mut() {
+				Some(terms) => terms.used += 1,
+				None => return false,
+			},
+		},
+		_ => return false,
+	}
+	true
+}
+
+/// A random contract, some steps along, dated by one entry per step.
+pub(crate) fn access(rng: &mut Rng, id: ContractId) -> Access {
+	let mut c = contracted(rng, id, 1);
+	for now in 2..2 + rng.below(3) as BlockNumber {
+		step(rng, &mut c, now);
+	}
+	Access::new(&c, |b| Some(block_time(b)), (0, block_time(0)))
+}
+
+/// A random access search over the fixtures' contracts in blocks up to
+/// `blocks`.
+pub(crate) fn access_search(rng: &mut Rng, blocks: BlockNumber) -> AccessSearch {
+	let mut search = AccessSearch { limit: 1 + rng.below(8) as u32, ..Default::default() };
+	if rng.below(2) == 0 {
+		search.bbox = Some(bbox(rng));
+	} else if rng.below(3) == 0 {
+		search.intersects = Some(geometry(rng));
+	}
+	if rng.below(2) == 0 {
+		let t = time(rng);
+		search.time = Some(TimeInterval { start: Some(t.start), end: t.end });
+	}
+	if rng.below(3) == 0 {
+		let from = block_time(rng.below(u64::from(blocks) + 1) as BlockNumber);
+		let to = from + rng.range(0, 20) * SLOT_DURATION as i64;
+		search.accessed = Some(match rng.below(3) {
+			0 => TimeInterval { start: Some(from), end: None },
+			1 => TimeInterval { start: None, end: Some(to) },
+			_ => TimeInterval { start: Some(from), end: Some(to) },
+		});
+	}
+	if rng.below(4) == 0 {
+		search.consumers = (0..1 + rng.below(2)).map(|_| rng.below(5) as DepartmentId).collect();
+	}
+	if rng.below(4) == 0 {
+		search.providers = vec![rng.below(5) as DepartmentId];
+	}
+	if rng.below(4) == 0 {
+		search.purpose = Some(rng.pick(PURPOSES).as_bytes().to_vec());
+	}
+	if rng.below(3) == 0 {
+		search.outcomes = (0..1 + rng.below(2)).map(|_| rng.pick(Outcome::ALL)).collect();
+	}
+	search
 }

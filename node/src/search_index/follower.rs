@@ -1,10 +1,13 @@
 //! The follower: keeps the index at the node's finalized head. It applies
 //! each finalized block's dataset changes (the records its `Datasets` events
-//! name, with their earlier versions) in one transaction with the block
-//! reached; on start it catches up from where it stopped, and rebuilds from
-//! the records in state at the finalized head an index that is missing, of
+//! name, with their earlier versions) and access contract changes
+//! (`accountability`) in one transaction with the block reached; on start it
+//! catches up from where it stopped, and rebuilds from the records and
+//! contracts in state at the finalized head an index that is missing, of
 //! another chain or node version, or not on the finalized chain. Storage is
 //! read under the keys the runtime's own storage types compute.
+
+mod accountability;
 
 use std::{
 	collections::BTreeSet,
@@ -27,10 +30,11 @@ use sp_blockchain::HeaderBackend;
 use sp_core::storage::StorageKey;
 
 use super::{
+	accesses::{Access, EntryAbout},
 	error::Error,
 	index::SearchIndex,
 	query::Record,
-	store::{self, Bulk, Reached, Result, Stale, Store},
+	store::{self, AccessBlock, Bulk, Reached, Result, Stale, Store},
 };
 
 const LOG: &str = "search-index";
@@ -141,9 +145,9 @@ fn catch_up<C: Chain>(client: &C, index: &SearchIndex) -> Result<()> {
 			.hash(number)?
 			.ok_or_else(|| Error::Missing(format!("finalized block #{number} has no hash")))?;
 		let reached = Reached { number, hash: block };
-		match changes(client, block) {
-			Ok(records) => {
-				index.store().apply(records, reached)?;
+		match changes(client, reached) {
+			Ok((records, accesses)) => {
+				index.store().apply(records, &accesses, reached)?;
 				index.publish(Some(reached));
 			},
 			Err(e) => {
@@ -164,19 +168,26 @@ fn catch_up<C: Chain>(client: &C, index: &SearchIndex) -> Result<()> {
 	Ok(())
 }
 
-/// The records block `at` changed: those its `Datasets` events name and
+/// What block `reached` changed: the records its `Datasets` events name and
 /// every earlier version of each (a new version supersedes its predecessor;
-/// a withdrawal withdraws them all).
-fn changes<C: Chain>(client: &C, at: Hash) -> Result<Vec<(DatasetId, Record)>> {
-	let events = client
+/// a withdrawal withdraws them all), and the access contracts.
+fn changes<C: Chain>(
+	client: &C,
+	reached: Reached,
+) -> Result<(Vec<(DatasetId, Record)>, AccessBlock)> {
+	let at = reached.hash;
+	let events: Vec<RuntimeEvent> = client
 		.storage(at, &events_key())?
 		.map(|data| Vec::<frame_system::EventRecord<RuntimeEvent, Hash>>::decode(&mut &data.0[..]))
 		.transpose()
 		.map_err(|source| Error::Decode { what: "events".into(), source })?
-		.unwrap_or_default();
+		.unwrap_or_default()
+		.into_iter()
+		.map(|record| record.event)
+		.collect();
 	let mut ids = BTreeSet::new();
 	let mut records = Vec::new();
-	let mut pending: Vec<DatasetId> = events.iter().filter_map(|e| named(&e.event)).collect();
+	let mut pending: Vec<DatasetId> = events.iter().filter_map(named).collect();
 	while let Some(id) = pending.pop() {
 		if !ids.insert(id) {
 			continue;
@@ -186,7 +197,7 @@ fn changes<C: Chain>(client: &C, at: Hash) -> Result<Vec<(DatasetId, Record)>> {
 		pending.extend(record.predecessor);
 		records.push((id, record));
 	}
-	Ok(records)
+	Ok((records, accountability::changes(client, reached, &events)?))
 }
 
 fn read<C: Chain>(client: &C, at: Hash, id: DatasetId) -> Result<Option<Record>> {
@@ -201,8 +212,14 @@ fn decode(id: DatasetId, bytes: &[u8]) -> Result<Record> {
 		.map_err(|source| Error::Decode { what: format!("dataset {id}"), source })
 }
 
-/// Builds a new index of every record in state at `head`, in a file beside
-/// the one in use, and puts it in that one's place.
+/// What a rebuild's reader hands its writer.
+enum Batch {
+	Datasets(Vec<(DatasetId, Record)>),
+	Accesses(Vec<(Access, Vec<EntryAbout>)>),
+}
+
+/// Builds a new index of every record and contract in state at `head`, in a
+/// file beside the one in use, and puts it in that one's place.
 fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<()> {
 	log::info!(target: LOG, "🔎 Rebuilding the search index from the state at #{} {}", head.number, head.hash);
 	// Searches say the index is being built rather than wait on it.
@@ -215,20 +232,27 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	// State is read and decoded here while SQLite writes the batch before in
 	// a thread of its own: on two cores the rebuild takes the longer of the
 	// two, not their sum.
-	let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(DatasetId, Record)>>(2);
-	let writer = move || -> Result<(Bulk, usize, Duration)> {
-		let (mut bulk, mut total, mut busy) = (bulk, 0, Duration::ZERO);
+	let (send, receive) = std::sync::mpsc::sync_channel::<Batch>(2);
+	let writer = move || -> Result<(Bulk, usize, usize, Duration)> {
+		let (mut bulk, mut total, mut contracts, mut busy) = (bulk, 0, 0, Duration::ZERO);
 		for batch in receive {
 			let writing = Instant::now();
-			total += bulk.load(batch, head.number)?;
-			busy += writing.elapsed();
-			if total % 100_000 == 0 {
-				log::info!(target: LOG, "🔎 … {total} datasets indexed");
+			match batch {
+				Batch::Datasets(records) => {
+					total += bulk.load(records, head.number)?;
+					if total % 100_000 == 0 {
+						log::info!(target: LOG, "🔎 … {total} datasets indexed");
+					}
+				},
+				Batch::Accesses(accesses) => {
+					contracts += bulk.load_accesses(accesses, head.number)?
+				},
 			}
+			busy += writing.elapsed();
 		}
-		Ok((bulk, total, busy))
+		Ok((bulk, total, contracts, busy))
 	};
-	let (bulk, total, rows) = std::thread::scope(|scope| {
+	let (bulk, total, contracts, rows) = std::thread::scope(|scope| {
 		let writing = scope.spawn(writer);
 		let read = (|| {
 			let mut batch = Vec::with_capacity(REBUILD_BATCH);
@@ -240,16 +264,19 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 				if batch.len() == REBUILD_BATCH {
 					let full = std::mem::replace(&mut batch, Vec::with_capacity(REBUILD_BATCH));
 					// A send fails only if the writer stopped: its error says why.
-					if send.send(full).is_err() {
+					if send.send(Batch::Datasets(full)).is_err() {
 						return Ok(());
 					}
 				}
 			}
-			if !batch.is_empty() {
+			if !batch.is_empty() && send.send(Batch::Datasets(batch)).is_err() {
 				// As above: a writer that stopped has its error.
-				send.send(batch).ok();
+				return Ok(());
 			}
-			Ok::<_, Error>(())
+			accountability::all(client, head, REBUILD_BATCH, |accesses| {
+				// As above.
+				send.send(Batch::Accesses(accesses)).is_ok()
+			})
 		})();
 		drop(send);
 		let written = writing.join().map_err(|_| Error::WriterPanicked)?;
@@ -266,7 +293,7 @@ fn rebuild<C: Chain>(client: &C, index: &SearchIndex, head: Reached) -> Result<(
 	// reading state) and making the B-tree indexes at the end.
 	log::info!(
 		target: LOG,
-		"🔎 Search index rebuilt: {total} datasets at #{} in {secs:.1} s ({:.0}/s; rows written in {:.1} s, indexes made in {:.1} s)",
+		"🔎 Search index rebuilt: {total} datasets and {contracts} contracts at #{} in {secs:.1} s ({:.0} datasets/s; rows written in {:.1} s, indexes made in {:.1} s)",
 		head.number,
 		total as f64 / secs.max(1e-3),
 		rows.as_secs_f64(),

@@ -15,10 +15,11 @@ use tokio::sync::watch;
 use citychain_primitives::visibility::Visibility;
 
 use super::{
+	accesses::AccessSearch,
 	aggregate::Tally,
 	error::Error,
 	query::Search,
-	store::{Extent, Page, Reached, Result, Store},
+	store::{AccessPage, Extent, Page, Reached, Result, Store},
 };
 
 /// Connections that read the index at once, at most: searches run on these
@@ -182,6 +183,12 @@ impl SearchIndex {
 	/// A page of `search` as finalized block `at` held the records.
 	pub fn search(&self, search: &Search, at: BlockNumber) -> Result<Page> {
 		self.reader()?.search(search, at)
+	}
+
+	/// A page of the access contracts `search` matches at finalized block
+	/// `at` (`Store::search_accesses`).
+	pub fn search_accesses(&self, search: &AccessSearch, at: BlockNumber) -> Result<AccessPage> {
+		self.reader()?.search_accesses(search, at)
 	}
 
 	/// The extent of each department's records (only `owner`'s, if given)

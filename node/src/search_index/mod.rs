@@ -2,6 +2,10 @@
 //! (and of the finalized blocks of the last hour, for stable cursors), in
 //! SQLite beside the chain's database.
 //!
+//! It also follows the access contracts (the regulator's question: who
+//! obtained data about a place and time, and for what): each contract with
+//! the extent it covers and its times, and the audit entries about it.
+//!
 //! Searching needs no consensus: this node verified every block it indexes,
 //! so an index derived from its own finalized blocks is as trustworthy as the
 //! chain. A task follows finality and applies each finalized block's dataset
@@ -17,6 +21,8 @@
 //! - `query`: what a search means (`Search`, `Filter`, the sort order and
 //!   the cursor) and `Search::matches`, which decides (the reader's
 //!   visibility by `citychain_primitives::visibility`); no SQL;
+//! - `accesses`: what the index keeps of an access contract (`Access`) and
+//!   what an access search means (`AccessSearch::matches`); no SQL;
 //! - `aggregate`: what an aggregation counts of a search's matches, and
 //!   the tally the store feeds; no SQL;
 //! - `sql`: the SQL that narrows and orders a search's candidates;
@@ -27,6 +33,7 @@
 //! - `follower`: following finality, reading state under the runtime's own
 //!   storage keys.
 
+mod accesses;
 mod aggregate;
 mod error;
 mod follower;
@@ -41,6 +48,7 @@ pub(crate) mod fixtures;
 
 use std::path::{Path, PathBuf};
 
+pub use accesses::{AccessCursor, AccessSearch, Moment as AccessMoment};
 pub use aggregate::{
 	Aggregation, Counted, Tally, Unknown as UnknownAggregation, AGGREGATIONS, MAX_AGGREGATED,
 	MAX_AGGREGATIONS, MAX_BUCKETS, MAX_GEOHASH_PRECISION, MAX_GEOTILE_ZOOM,
@@ -52,7 +60,7 @@ pub use query::{
 	Cursor, Filter, Invalid, Record, Search, SortKey, Sortable, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS,
 	MAX_POSITIONS, MAX_SORT_KEYS, QUERYABLES,
 };
-pub use store::{files, Extent, Page, Reached};
+pub use store::{files, AccessPage, Extent, Found, Page, Reached};
 pub use text::{FreeText, TextError, MAX_TERMS};
 
 /// The file's name in the chain's directory (`<base>/chains/<id>/`).

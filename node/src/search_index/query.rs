@@ -343,6 +343,13 @@ fn footprint(b: &BoundingBox) -> Vec<Rect<f64>> {
 		.collect()
 }
 
+/// Whether the footprint of box `b` meets `geometry` exactly (any box,
+/// without one): the one test of a geometry against a box, for datasets and
+/// for access contracts alike.
+pub fn meets(geometry: Option<&Geometry<f64>>, b: &BoundingBox) -> bool {
+	geometry.is_none_or(|g| footprint(b).iter().any(|r| g.intersects(r)))
+}
+
 impl Search {
 	/// The sort order before the id: `sort`, or for a free-text search
 	/// without one, relevance (highest first).
@@ -356,9 +363,7 @@ impl Search {
 	/// Whether a footprint of box `b` meets the geometry `intersects` (any
 	/// box, without one).
 	pub fn meets(&self, b: &BoundingBox) -> bool {
-		self.intersects
-			.as_ref()
-			.is_none_or(|g| footprint(b).iter().any(|r| g.intersects(r)))
+		meets(self.intersects.as_ref(), b)
 	}
 
 	/// Whether the record `id` meets every filter but the free text.

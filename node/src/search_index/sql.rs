@@ -11,7 +11,7 @@ use citychain_primitives::{
 };
 use citychain_runtime::BlockNumber;
 use cql2::Expr;
-use geo::BoundingRect;
+use geo::{BoundingRect, Geometry};
 use rusqlite::types::Value as Sql;
 
 use citychain_primitives::visibility::Visibility;
@@ -259,6 +259,24 @@ pub fn minutes(ms: i64, up: bool) -> i64 {
 	}
 }
 
+/// The box around `geometry`, rounded outward: what the R*Tree narrows to
+/// before the exact test against each footprint (`query::meets`) decides.
+pub fn around(geometry: &Geometry<f64>) -> Option<BoundingBox> {
+	geometry.bounding_rect().map(|rect| {
+		let fixed = |d: f64, round: fn(f64) -> f64| {
+			round(d * f64::from(DEGREE)).clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE))
+				as i32
+		};
+		let (min, max) = (rect.min(), rect.max());
+		BoundingBox {
+			west: fixed(min.x, f64::floor),
+			south: fixed(min.y, f64::floor).max(-MAX_LATITUDE),
+			east: fixed(max.x, f64::ceil),
+			north: fixed(max.y, f64::ceil).min(MAX_LATITUDE),
+		}
+	})
+}
+
 /// The rows of `datasets` that block `?` (bound twice) held.
 pub const HELD_AT: &str = "since <= ? AND (until IS NULL OR until > ?)";
 
@@ -387,21 +405,7 @@ pub fn candidates_up_to(search: &Search, at: BlockNumber, most: usize) -> (Strin
 		filters.push(sql);
 		args.extend(values);
 	}
-	// The box around a geometry, rounded outward: the exact test against the
-	// footprint decides.
-	let around = search.intersects.as_ref().and_then(|g| g.bounding_rect()).map(|rect| {
-		let fixed = |d: f64, round: fn(f64) -> f64| {
-			round(d * f64::from(DEGREE)).clamp(-f64::from(MAX_LONGITUDE), f64::from(MAX_LONGITUDE))
-				as i32
-		};
-		let (min, max) = (rect.min(), rect.max());
-		BoundingBox {
-			west: fixed(min.x, f64::floor),
-			south: fixed(min.y, f64::floor).max(-MAX_LATITUDE),
-			east: fixed(max.x, f64::ceil),
-			north: fixed(max.y, f64::ceil).min(MAX_LATITUDE),
-		}
-	});
+	let around = search.intersects.as_ref().and_then(around);
 	// One R*Tree lookup in space and time together (a place and a time
 	// looked up apart would each match far more than both).
 	let place = query.bbox.is_some() || around.is_some();

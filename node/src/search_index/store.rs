@@ -29,7 +29,12 @@ use rusqlite::{params, params_from_iter, types::Value as Sql, Connection, Option
 
 use citychain_primitives::visibility::Visibility;
 
+mod accountability;
+
+pub use accountability::{AccessBlock, AccessPage, Found};
+
 use super::{
+	accesses::{Access, EntryAbout},
 	aggregate::{Tally, MAX_AGGREGATED},
 	error::Error,
 	query::{Cursor, KeyValue, Record, Search},
@@ -54,9 +59,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Bumped whenever the tables change, or what the records say changes
 /// without an event (version 8: the datasets pallet's migration to storage
-/// version 3 drops links of other schemes); an index of another version is
-/// rebuilt.
-const SCHEMA_VERSION: i64 = 8;
+/// version 3 drops links of other schemes; version 9: access contracts);
+/// an index of another version is rebuilt.
+const SCHEMA_VERSION: i64 = 9;
 
 /// Longest a search may run in SQLite before it is interrupted.
 pub const MAX_QUERY_TIME: Duration = Duration::from_secs(2);
@@ -307,6 +312,7 @@ impl Bulk {
 		db.pragma_update(None, "synchronous", "OFF")?;
 		db.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
 		db.execute_batch(TABLES)?;
+		db.execute_batch(accountability::TABLES)?;
 		Ok(Self { db })
 	}
 
@@ -326,10 +332,29 @@ impl Bulk {
 		Ok(written)
 	}
 
+	/// Adds access contracts, each with the audit entries about it, as they
+	/// hold from the rebuild's head on.
+	pub fn load_accesses(
+		&mut self,
+		accesses: impl IntoIterator<Item = (Access, Vec<EntryAbout>)>,
+		head: BlockNumber,
+	) -> Result<usize> {
+		let tx = self.db.transaction()?;
+		let mut written = 0;
+		for (access, entries) in accesses {
+			accountability::insert_entries(&tx, &entries)?;
+			accountability::insert(&tx, &access, head.into())?;
+			written += 1;
+		}
+		tx.commit()?;
+		Ok(written)
+	}
+
 	/// Makes the indexes and marks the index as built for the chain of
 	/// `genesis` by this version, holding from `head` on.
 	pub fn finish(self, head: Reached, genesis: Hash) -> Result<Store> {
 		self.db.execute_batch(INDEXES)?;
+		self.db.execute_batch(accountability::INDEXES)?;
 		set_meta(&self.db, "schema", &SCHEMA_VERSION.encode())?;
 		set_meta(&self.db, "genesis", genesis.as_ref())?;
 		set_meta(&self.db, "rebuilt", &head.number.encode())?;
@@ -348,6 +373,8 @@ impl Store {
 		db.pragma_update(None, "cache_size", -CACHE_KIB)?;
 		db.execute_batch(TABLES)?;
 		db.execute_batch(INDEXES)?;
+		db.execute_batch(accountability::TABLES)?;
+		db.execute_batch(accountability::INDEXES)?;
 		Ok(Self { db })
 	}
 
@@ -425,12 +452,14 @@ impl Store {
 		Ok(self.decoded::<BlockNumber>("rebuilt")?.unwrap_or_default().max(kept))
 	}
 
-	/// Writes `records` (id, record) as they hold from block `reached` on
-	/// and, in the same transaction, that the index now reflects `reached`;
-	/// prunes the rows that ended more than `RETAIN_BLOCKS` before it.
+	/// Writes `records` (id, record) and the access contracts of `accesses`
+	/// as they hold from block `reached` on and, in the same transaction,
+	/// that the index now reflects `reached`; prunes the rows that ended
+	/// more than `RETAIN_BLOCKS` before it.
 	pub fn apply(
 		&mut self,
 		records: impl IntoIterator<Item = (DatasetId, Record)>,
+		accesses: &AccessBlock,
 		reached: Reached,
 	) -> Result<usize> {
 		let tx = self.db.transaction()?;
@@ -445,6 +474,7 @@ impl Store {
 				written += 1;
 			}
 		}
+		written += accountability::apply(&tx, accesses, block)?;
 		// Rows that ended before the horizon: no block the index answers at
 		// holds them any more.
 		let horizon = block - i64::from(RETAIN_BLOCKS);
@@ -466,6 +496,7 @@ impl Store {
 				unrecord.execute([rid])?;
 			}
 		}
+		accountability::prune(&tx, horizon)?;
 		set_meta(&tx, "reached", &(reached.number, reached.hash).encode())?;
 		tx.commit()?;
 		Ok(written)

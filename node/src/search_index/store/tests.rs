@@ -168,7 +168,9 @@ fn searches_answer_what_a_full_scan_of_the_records_answers_across_a_restart() {
 			store.replace(&path, &beside).unwrap();
 			assert!(!beside.exists());
 		} else {
-			store.apply(writes.collect::<Vec<_>>(), reached(block)).unwrap();
+			store
+				.apply(writes.collect::<Vec<_>>(), &AccessBlock::default(), reached(block))
+				.unwrap();
 		}
 		assert_eq!(store.reached(Hash::zero()).unwrap(), Ok(reached(block)));
 		history.push(records.clone());
@@ -279,7 +281,7 @@ fn old_versions_are_kept_for_retain_blocks_and_then_pruned() {
 	let mut store = built(vec![(0, first.clone())], 10);
 	let mut second = first.clone();
 	second.title = BoundedVec::truncate_from(b"renamed".to_vec());
-	store.apply(vec![(0, second)], reached(11)).unwrap();
+	store.apply(vec![(0, second)], &AccessBlock::default(), reached(11)).unwrap();
 	let titles = |store: &Store, at| {
 		let page = store
 			.search(&DatasetQuery { limit: 10, ..Default::default() }.into(), at)
@@ -298,7 +300,7 @@ fn old_versions_are_kept_for_retain_blocks_and_then_pruned() {
 	));
 	// RETAIN_BLOCKS later the first version is gone, and so is block 10.
 	let later = 11 + RETAIN_BLOCKS;
-	store.apply(vec![], reached(later)).unwrap();
+	store.apply(vec![], &AccessBlock::default(), reached(later)).unwrap();
 	assert_eq!(store.oldest().unwrap(), 11);
 	let expired = store.search(&Search::default(), 10).unwrap_err();
 	assert_eq!(
