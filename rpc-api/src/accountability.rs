@@ -427,7 +427,7 @@ mod tests {
 			assert_eq!(holding.len(), expected, "{state:?}");
 		}
 		assert_eq!(
-			Outcome::ALL.iter().map(|o| crate::json_name(o)).collect::<Vec<_>>(),
+			Outcome::ALL.iter().map(crate::json_name).collect::<Vec<_>>(),
 			Outcome::ALL.iter().map(|o| o.as_str().to_string()).collect::<Vec<_>>()
 		);
 	}
