@@ -120,6 +120,9 @@ pub const ALLOWED: &[&str] = &[
 	"access_odrl",
 	"audit_entries",
 	"audit_verify",
+	"audit_root",
+	"audit_inclusionProof",
+	"audit_consistencyProof",
 	"departments_get",
 	"departments_list",
 ];
