@@ -1,6 +1,9 @@
 //! Signed transactions: an sr25519 account signs a call, the node gossips
 //! it, and [`submit`] resolves once its block is finalized, with the
 //! transaction's own events, or fails with the dispatch error's name.
+//! [`sign`] keeps the signed transaction, for a caller that must not do a
+//! call twice: when the connection breaks while it waits, it sends the same
+//! bytes again until [`Signed::fate`] finds them finalized or dead.
 //!
 //! Calls and events are subxt's, generated from the runtime's metadata
 //! ([`crate::chain`]); subxt checks each call against the node's metadata
@@ -161,11 +164,6 @@ pub enum Fate {
 }
 
 impl Signed {
-	/// The transaction's hash.
-	pub fn hash(&self) -> Hash {
-		self.hash
-	}
-
 	/// Sends the transaction over `node`'s connection and waits until its
 	/// block is finalized. An error other than [`Error::Dispatch`] leaves
 	/// its fate open: it may be in a block already ([`Signed::fate`] tells).
@@ -224,7 +222,7 @@ impl Signed {
 		// Unused where it was signed (its nonce counted the finalized
 		// chain's and more), used at the head.
 		let (mut unused, mut used) = (self.born, head.block_number());
-		while used - unused > 1 {
+		while used.saturating_sub(unused) > 1 {
 			let mid = unused + (used - unused) / 2;
 			let at = api.at_block(mid).await.map_err(connection)?;
 			if self.nonce_used(&at).await? {
