@@ -8,8 +8,6 @@
 //! made the fuzz crate's cold build too slow for CI; here the workspace's
 //! tests build this crate anyway.
 
-use std::fmt::Debug;
-
 use citychain_primitives::access::MAX_PURPOSE_LEN;
 use citychain_rpc_api::{
 	reader::MAX_READER_BYTES,
@@ -36,8 +34,10 @@ const SEEDS: [&str; 3] = [
 	r#"{"dataset":3,"base":"https://gateway.city.example/"}"#,
 ];
 
-/// Boxes whose numbers serde_json's default float parsing read one unit in
-/// the last place off, so that they did not read the same once written back.
+/// Boxes whose numbers serde_json's default float parsing reads one unit in
+/// the last place off (its `float_roundtrip` feature reads them exactly, at
+/// the price of rebuilding everything that links serde_json with it; a
+/// nanometre on the ground does not pay for that).
 const FOUND: [&str; 2] = [
 	r#"{"account":"5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM","dataset":0,"purpose":"","term":0,"bbox":[0,0,0,-1.4022471701395045e17]}"#,
 	r#"{"account":"5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM","dataset":0,"purpose":"","term":0,"bbox":[0,0,0,-128.19241551128385]}"#,
@@ -70,14 +70,27 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
 			},
 			(given, read) => prop_assert!(false, "bbox {:?} read as {:?}", given, read),
 		}
-		round_trip(&params)?;
+		let read = round_trip(&params)?;
+		match (read.bbox, params.bbox) {
+			(Some(again), Some(first)) => prop_assert!(
+				again.iter().zip(first).all(|(a, b)| within_one_ulp(*a, b)),
+				"bbox {:?} read again as {:?}",
+				first,
+				again
+			),
+			(again, first) => prop_assert_eq!(again, first),
+		}
+		prop_assert_eq!(
+			EvaluateParams { bbox: None, ..read },
+			EvaluateParams { bbox: None, ..params }
+		);
 	}
 	if let Ok(params) = serde_json::from_slice::<OdrlParams>(bytes) {
 		let said = said(bytes)?;
 		prop_assert_eq!(said.base.as_ref(), Some(&params.base));
 		prop_assert!(params.base.len() <= MAX_BASE_LEN);
 		prop_assert!(is_http_url(&params.base), "base {:?}", params.base);
-		round_trip(&params)?;
+		prop_assert_eq!(round_trip(&params)?, params);
 	}
 	Ok(())
 }
@@ -96,20 +109,19 @@ fn is_http_url(base: &str) -> bool {
 		&& base.bytes().all(|b| b.is_ascii_graphic())
 }
 
-fn round_trip<T>(params: &T) -> Result<(), TestCaseError>
+/// `params` written back and read again.
+fn round_trip<T>(params: &T) -> Result<T, TestCaseError>
 where
-	T: Serialize + DeserializeOwned + PartialEq + Debug,
+	T: Serialize + DeserializeOwned,
 {
 	let written = serde_json::to_string(params).map_err(|e| TestCaseError::fail(e.to_string()))?;
-	let read = serde_json::from_str::<T>(&written);
-	prop_assert_eq!(
-		read.as_ref().ok(),
-		Some(params),
-		"written as {}: {:?}",
-		written,
-		read.as_ref().err()
-	);
-	Ok(())
+	serde_json::from_str::<T>(&written)
+		.map_err(|e| TestCaseError::fail(format!("written as {written}, not read again: {e}")))
+}
+
+/// Whether `a` and `b` are the same float or neighbours.
+fn within_one_ulp(a: f64, b: f64) -> bool {
+	a == b || (a.signum() == b.signum() && a.to_bits().abs_diff(b.to_bits()) <= 1)
 }
 
 /// A value of some type, for any field.
@@ -381,10 +393,12 @@ fn the_fuzz_seeds_are_read_and_keep_their_properties() {
 }
 
 #[test]
-fn boxes_found_reading_other_numbers_read_them_exactly() {
+fn boxes_found_reading_other_numbers_read_them_within_one_ulp() {
 	for (found, north) in FOUND.iter().zip([-1.4022471701395045e17, -128.19241551128385]) {
 		let params = serde_json::from_str::<EvaluateParams>(found).unwrap();
-		assert_eq!(params.bbox, Some([0.0, 0.0, 0.0, north]));
+		let read = params.bbox.unwrap();
+		assert_eq!(read[..3], [0.0, 0.0, 0.0]);
+		assert!(within_one_ulp(read[3], north), "{} read as {}", north, read[3]);
 		check(found.as_bytes()).unwrap();
 	}
 }
