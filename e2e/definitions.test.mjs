@@ -11,7 +11,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpc as definitions } from '@citychain/api';
-import { startNode, httpRpc } from './lib/node.mjs';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startNode, httpRpc, connect, submit, finalizedAtLeast } from './lib/node.mjs';
 
 /** A valid value of each parameter type the definitions use ('Json' by method below). */
 const SAMPLES = { u32: 0, u64: 0, AccountId: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY', Text: 'anonymous' };
@@ -20,6 +22,9 @@ const JSON_SAMPLES = {
   datasets_extent: { owner: 0 },
   access_evaluate: { account: SAMPLES.AccountId, dataset: 0, purpose: 'planning', term: 100 },
   access_odrl: { dataset: 0, base: 'https://gateway.city.example' },
+  audit_inclusionProof: { indices: [0] },
+  audit_consistencyProof: { oldSize: 0 },
+  audit_accessSearch: { bbox: [116, 39, 117, 41] },
 };
 
 const methods = Object.entries(definitions).flatMap(([section, defined]) =>
@@ -31,6 +36,13 @@ let url;
 before(async () => {
   node = await startNode();
   url = node.endpoint.replace('ws', 'http');
+  // An audit entry, finalized, for the proofs to be about.
+  await cryptoWaitReady();
+  const api = await connect(node.endpoint);
+  const dave = new Keyring({ type: 'sr25519' }).addFromUri('//Dave');
+  const { blockHash } = await submit(api, api.tx.audit.flag({ Department: 3 }, 'definitions'), dave);
+  await finalizedAtLeast(api, (await api.rpc.chain.getHeader(blockHash)).number.toNumber());
+  await api.disconnect();
   SAMPLES.BlockHash = (await answer('chain_getFinalizedHead', [])).result;
 });
 

@@ -13,6 +13,7 @@ mod exchange;
 mod extent;
 mod failure;
 mod migrate;
+mod report;
 mod terms;
 mod verified;
 
@@ -21,6 +22,7 @@ use citychain_client::{
 	checkpoint, keys,
 	primitives::audit::Subject,
 	primitives::{access::ContractState, DatasetStatus, Sensitivity, TopicCategory},
+	proven,
 	rpc::{
 		api::{
 			access::ContractsParams,
@@ -307,8 +309,60 @@ enum AuditCommand {
 		#[arg(long, conflicts_with_all = ["from", "to"])]
 		checkpoint: Option<PathBuf>,
 	},
-	/// Sign the finalized log's last entry hash into a checkpoint file, to
-	/// keep outside the chain.
+	/// Entries, filtered as `entries` does, each checked with its inclusion
+	/// proof against the log's root read with a storage proof at the
+	/// finalized head: an entry the node altered or invented is named, and
+	/// the command fails.
+	Prove {
+		/// The acting department.
+		#[arg(long)]
+		department: Option<u32>,
+		#[arg(long, conflicts_with_all = ["contract", "about_department"])]
+		dataset: Option<u64>,
+		#[arg(long, conflicts_with = "about_department")]
+		contract: Option<u64>,
+		/// Entries whose subject is this department.
+		#[arg(long)]
+		about_department: Option<u32>,
+		#[arg(long)]
+		from_index: Option<u64>,
+		#[arg(long)]
+		to_index: Option<u64>,
+		/// Most entries to prove.
+		#[arg(long, default_value_t = 1000)]
+		max: usize,
+	},
+	/// Write a department's entries (as actor) in a time range into one file
+	/// that proves itself: the entries, their inclusion proofs, the log's
+	/// root with its storage proof, a finalized header and its GRANDPA
+	/// justification, and every authority set's handover since genesis.
+	Report {
+		/// The acting department.
+		#[arg(long)]
+		department: u32,
+		/// From this time (RFC 3339 or YYYY-MM-DD).
+		#[arg(long)]
+		from: Option<String>,
+		/// Up to this time (RFC 3339 or YYYY-MM-DD).
+		#[arg(long)]
+		to: Option<String>,
+		/// Most entries.
+		#[arg(long, default_value_t = 10_000)]
+		max: usize,
+		/// Where to write it (refuses to overwrite).
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Check a report with no network, against the chain spec alone
+	/// (`citychain-node build-spec --chain <chain> --raw`).
+	Check {
+		/// The report `audit report` wrote.
+		file: PathBuf,
+		#[arg(long)]
+		chain_spec: PathBuf,
+	},
+	/// Sign the finalized log's last entry hash, and the log's size and
+	/// root, into a checkpoint file, to keep outside the chain.
 	Checkpoint {
 		/// Where to write it (refuses to overwrite).
 		#[arg(long)]
@@ -317,6 +371,30 @@ enum AuditCommand {
 	/// Who obtained data about a place and time, and for what
 	/// (`audit_accessSearch`): JSON, or CSV (columns in docs/audit.md).
 	Accesses(Box<accesses::AccessesArgs>),
+}
+
+/// Writes `text` and a line break to a new file at `path`.
+fn write_new(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+	std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.open(path)
+		.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes()))
+		.map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The subject an `audit` command filters by.
+fn subject_of(
+	dataset: Option<u64>,
+	contract: Option<u64>,
+	about_department: Option<u32>,
+) -> Option<Subject> {
+	match (dataset, contract, about_department) {
+		(Some(d), _, _) => Some(Subject::Dataset(d)),
+		(_, Some(c), _) => Some(Subject::Contract(c)),
+		(_, _, Some(d)) => Some(Subject::Department(d)),
+		_ => None,
+	}
 }
 
 fn print(value: &impl Serialize) {
@@ -457,20 +535,42 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			cursor,
 			limit,
 		}) => {
-			let subject = match (dataset, contract, about_department) {
-				(Some(d), _, _) => Some(Subject::Dataset(d)),
-				(_, Some(c), _) => Some(Subject::Contract(c)),
-				(_, _, Some(d)) => Some(Subject::Department(d)),
-				_ => None,
-			};
 			let params = EntriesParams {
 				department,
-				subject,
+				subject: subject_of(dataset, contract, about_department),
 				cursor,
 				limit: Some(limit),
 				..Default::default()
 			};
 			print(&ctx.node.entries(params, None).await?);
+		},
+		Command::Audit(AuditCommand::Prove {
+			department,
+			dataset,
+			contract,
+			about_department,
+			from_index,
+			to_index,
+			max,
+		}) => {
+			let at = ctx.node.finalized_head().await?;
+			let root = proven::root_at(&ctx.node, at).await?;
+			let filter = EntriesParams {
+				department,
+				subject: subject_of(dataset, contract, about_department),
+				from_index,
+				to_index,
+				..Default::default()
+			};
+			let entries = proven::entries(&ctx.node, &root, filter, max)
+				.await
+				.map_err(|e| Failure::Refused(e.to_string()))?;
+			print(&serde_json::json!({
+				"ok": true,
+				"root": root,
+				"proven": entries.len(),
+				"entries": entries,
+			}));
 		},
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
 			let text = std::fs::read_to_string(&path)
@@ -480,15 +580,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			})?;
 			print(&checkpoint::verify(&ctx.node, &checkpoint).await?);
 		},
+		Command::Audit(AuditCommand::Report { department, from, to, max, out }) => {
+			let ms = |t: &str| {
+				extent::parse_time(t)
+					.and_then(|ms| u64::try_from(ms).ok())
+					.ok_or_else(|| Failure::Usage(format!("{t:?} is not a time after 1970")))
+			};
+			let range = (from.as_deref().map(ms).transpose()?, to.as_deref().map(ms).transpose()?);
+			let report = report::take(&ctx.node, department, range, max).await?;
+			let text = serde_json::to_string_pretty(&report).expect("a report serializes");
+			write_new(&out, &text)?;
+			eprintln!(
+				"{} entries of department {department} written to {}",
+				report.entries.len(),
+				out.display()
+			);
+		},
+		Command::Audit(AuditCommand::Check { file, chain_spec }) => {
+			let read = |path: &PathBuf| {
+				std::fs::read_to_string(path)
+					.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+			};
+			let report: report::Report = serde_json::from_str(&read(&file)?).map_err(|e| {
+				Failure::Refused(format!("{} is not an audit report: {e}", file.display()))
+			})?;
+			let spec = serde_json::from_str(&read(&chain_spec)?).map_err(|e| {
+				Failure::Usage(format!("{} is not a chain spec: {e}", chain_spec.display()))
+			})?;
+			print(&report::check(&report, &spec)?);
+		},
 		Command::Audit(AuditCommand::Checkpoint { out }) => {
 			let checkpoint = checkpoint::take(&ctx.node, &ctx.signer()?).await?;
 			let text = serde_json::to_string_pretty(&checkpoint).expect("a checkpoint serializes");
-			std::fs::OpenOptions::new()
-				.write(true)
-				.create_new(true)
-				.open(&out)
-				.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes()))
-				.map_err(|e| Failure::Usage(format!("cannot write {}: {e}", out.display())))?;
+			write_new(&out, &text)?;
 			eprintln!("checkpoint of entry {} written to {}", checkpoint.index, out.display());
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},

@@ -29,6 +29,7 @@ pub mod envelope;
 pub mod events;
 pub mod hash;
 pub mod keys;
+pub mod proven;
 pub mod ranged;
 pub mod rpc;
 pub mod store;

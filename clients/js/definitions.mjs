@@ -76,6 +76,26 @@ export const rpc = literal({
       params: [{ name: 'params', type: 'Json' }, at],
       type: 'Json',
     },
+    root: {
+      description: "The root of the audit log's Merkle Mountain Range at a size (default: the finalized head's)",
+      params: [{ name: 'params', type: 'Json', isOptional: true }, at],
+      type: 'Json',
+    },
+    inclusionProof: {
+      description: 'Proofs that 1 to 100 audit entries are in the log of a size, with the entries and the root',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    consistencyProof: {
+      description: 'A proof that the audit log of one size extends the log of a smaller size, with both roots',
+      params: [{ name: 'params', type: 'Json' }, at],
+      type: 'Json',
+    },
+    finality: {
+      description: "The GRANDPA justification of a block's authority set's last block, or the latest kept, with its header (SCALE)",
+      params: [{ name: 'number', type: 'u32', isOptional: true }],
+      type: 'Json',
+    },
   },
   datasets: {
     get: {

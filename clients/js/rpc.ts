@@ -153,6 +153,17 @@ export interface AccessItem {
 
 /** A page of `audit_accessSearch`. */
 export interface AccessPage { at: At; items: AccessItem[]; next: string | null }
+/** The root of the audit log's Merkle Mountain Range, as `audit_root` answers it. */
+export interface LogRoot { at: string; count: number; size: number; root: string }
+
+/** That an entry is in the log of `size` entries: RFC 9162 with BLAKE2b-256 (docs/audit.md). */
+export interface InclusionProof { leafIndex: number; size: number; path: string[] }
+
+/** The answer of `audit_inclusionProof`. */
+export interface Inclusion { at: string; size: number; root: string; items: { entry: Entry | null; proof: InclusionProof }[] }
+
+/** The answer of `audit_consistencyProof`. */
+export interface Consistency { at: string; oldRoot: string; newRoot: string; proof: { oldSize: number; newSize: number; path: string[] } }
 
 /** A department and its members, as `departments_get` answers it. */
 export interface Department {
@@ -207,6 +218,10 @@ type Results = EveryMethod<{
   audit_entries: Page<Entry>;
   audit_verify: Verified;
   audit_accessSearch: AccessPage;
+  audit_root: LogRoot;
+  audit_inclusionProof: Inclusion;
+  audit_consistencyProof: Consistency;
+  audit_finality: { block: string; number: number; header: string; justification: string } | null;
   datasets_get: Dataset | null;
   datasets_search: SearchPage;
   datasets_history: number[];

@@ -1,7 +1,10 @@
-// A TCP proxy in front of the gateway that counts what clients send it and
-// can cut the connection that carries a given byte: how the upload tests
-// check that a cut upload resumes without sending again what was stored.
+// Proxies the tests put between a client and a server: a TCP proxy in front
+// of the gateway that counts what clients send it and can cut the connection
+// that carries a given byte (how the upload tests check that a cut upload
+// resumes without sending again what was stored), and a JSON-RPC proxy that
+// rewrites a node's answers (how the audit tests play a lying node).
 import { createServer, connect } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
 
 /**
  * Listens on `port` and passes every connection to `target` (a port on
@@ -48,4 +51,42 @@ export function sendCountingProxy(port, target, { uncounted = [] } = {}) {
     for (const socket of open) socket.destroy();
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(state)));
+}
+
+/**
+ * A JSON-RPC WebSocket proxy in front of a node (`target`, a ws:// URL)
+ * that lies: each answer to a request for `method` is passed through
+ * `rewrite(result)` before the client sees it. How the tests play a node
+ * that alters what it serves. Resolves to `{ url, stop }`.
+ */
+export function lyingRpcProxy(target, method, rewrite) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  server.on('connection', (client) => {
+    const upstream = new WebSocket(target);
+    const asked = new Map();
+    const waiting = [];
+    upstream.on('open', () => { for (const m of waiting.splice(0)) upstream.send(m); });
+    client.on('message', (data) => {
+      const text = data.toString();
+      const request = JSON.parse(text);
+      if (request.method === method) asked.set(request.id, true);
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
+      else waiting.push(text);
+    });
+    upstream.on('message', (data) => {
+      const answer = JSON.parse(data.toString());
+      if (asked.delete(answer.id) && answer.result) answer.result = rewrite(answer.result);
+      client.send(JSON.stringify(answer));
+    });
+    client.on('close', () => upstream.close());
+    upstream.on('close', () => client.close());
+    upstream.on('error', () => client.terminate());
+  });
+  const stop = () => new Promise((done) => {
+    for (const c of server.clients) c.terminate();
+    server.close(done);
+  });
+  return new Promise((resolve) => server.on('listening', () => {
+    resolve({ url: `ws://127.0.0.1:${server.address().port}`, stop });
+  }));
 }

@@ -152,9 +152,9 @@ pub(crate) struct Delivery {
 	envelope: Option<Vec<u8>>,
 	/// The contract's provider, whose gateway counts its deliveries.
 	provider: Option<u32>,
-	/// Deliveries the contract still allows on the finalized chain, if it
-	/// limits them.
-	uses_left: Option<u32>,
+	/// Deliveries the contract still allows on the finalized chain, and
+	/// that block's number, if it limits them.
+	uses_left: Option<crate::meter::Left>,
 }
 
 /// A contract's scope (`scopeBbox`, `scopeTime` of `access_get`) as compact
@@ -222,11 +222,14 @@ pub(crate) async fn decide(
 			let record = node.contract(contract, Some(at)).await?;
 			let sealed = record.as_ref().is_some_and(|c| c.envelope.is_some());
 			let scope = record.as_ref().and_then(scope_header);
-			let plain = Delivery {
-				provider: record.as_ref().map(|c| c.provider),
-				uses_left: check.uses_left,
-				..plain
+			// The block the uses were read at: deliveries reported since
+			// and counted only in later blocks are not in its count.
+			let uses_left = match check.uses_left {
+				Some(uses) => Some(crate::meter::Left { uses, at: node.block_number(at).await? }),
+				None => None,
 			};
+			let plain =
+				Delivery { provider: record.as_ref().map(|c| c.provider), uses_left, ..plain };
 			Ok(if sealed {
 				// A store not migrated yet keeps the contract's own copy,
 				// which its envelope opens, until `citychain store migrate`

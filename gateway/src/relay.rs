@@ -121,6 +121,9 @@ pub const ALLOWED: &[&str] = &[
 	"audit_entries",
 	"audit_verify",
 	"audit_accessSearch",
+	"audit_root",
+	"audit_inclusionProof",
+	"audit_consistencyProof",
 	"departments_get",
 	"departments_list",
 ];

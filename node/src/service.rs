@@ -249,12 +249,21 @@ pub fn new_full<
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let authority_set = grandpa_link.shared_authority_set().clone();
+		let justifications = citychain_node::rpc::Justifications {
+			proofs: sc_consensus_grandpa::FinalityProofProvider::new_for_service(
+				backend.clone(),
+				Some(authority_set.clone()),
+			),
+			authority_set,
+		};
 
 		Box::new(move |_| {
 			let deps = citychain_node::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				search_index: search_index.clone(),
+				justifications: justifications.clone(),
 				reader_required,
 			};
 			citychain_node::rpc::create_full(deps).map_err(Into::into)

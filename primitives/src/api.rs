@@ -5,7 +5,10 @@ use crate::{
 	access::{
 		AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError, Scope,
 	},
-	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
+	audit::{
+		log_proof, AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Hash32,
+		LogProofError, Verification,
+	},
 	datasets::{Dataset, DatasetId, DatasetPage},
 	departments::{
 		DepartmentId, DepartmentKind, DepartmentStatus, EncryptionKey, Membership, Roles,
@@ -115,7 +118,9 @@ sp_api::decl_runtime_apis! {
 		fn jurisdictions() -> Vec<(JurisdictionId, Jurisdiction)>;
 	}
 
-	/// Reads and verification of the audit log.
+	/// Reads and verification of the audit log. Version 2 adds the log's
+	/// Merkle Mountain Range: its root and proofs.
+	#[api_version(2)]
 	pub trait AuditApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
@@ -129,5 +134,19 @@ sp_api::decl_runtime_apis! {
 		/// Recomputes the hash chain over `from..=to` (default: every stored
 		/// entry) and names the first entry that does not chain.
 		fn verify(from: Option<EntryIndex>, to: Option<EntryIndex>) -> Result<Verification, AuditQueryError>;
+		/// The log's Merkle Mountain Range: its size and peaks (whose bag is
+		/// its root), as stored under `Audit::Peaks`.
+		#[api_version(2)]
+		fn peaks() -> log_proof::Peaks;
+		/// The root of the log when it had `size` entries (default: now).
+		#[api_version(2)]
+		fn root(size: Option<u64>) -> Result<(u64, Hash32), LogProofError>;
+		/// That entry `index` is in the log of `size` entries (default: now).
+		#[api_version(2)]
+		fn inclusion_proof(index: EntryIndex, size: Option<u64>) -> Result<log_proof::InclusionProof, LogProofError>;
+		/// That the log of `new_size` entries (default: now) extends the log
+		/// of `old_size`.
+		#[api_version(2)]
+		fn consistency_proof(old_size: u64, new_size: Option<u64>) -> Result<log_proof::ConsistencyProof, LogProofError>;
 	}
 }

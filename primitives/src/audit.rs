@@ -3,6 +3,7 @@
 
 use crate::{access::ContractId, datasets::DatasetId, departments::DepartmentId};
 use alloc::vec::Vec;
+pub use citychain_log_proof as log_proof;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
@@ -218,6 +219,12 @@ impl<AccountId: Encode, BlockNumber: Encode> EntryBody<AccountId, BlockNumber> {
 		self.encode_to(&mut preimage);
 		sp_io::hashing::blake2_256(&preimage)
 	}
+
+	/// This entry's leaf in the log's Merkle Mountain Range:
+	/// `blake2_256(0x00 ++ SCALE(body))` ([`log_proof::leaf_hash`]).
+	pub fn leaf(&self) -> Hash32 {
+		log_proof::leaf_hash(&self.encode())
+	}
 }
 
 /// Appends entries to the audit log. Calls record inside their own
@@ -319,6 +326,20 @@ impl EntryQuery {
 			&& within(e.index, self.from_index, self.to_index)
 			&& within(e.time, self.from_time, self.to_time)
 	}
+}
+
+/// Why the log could not prove what was asked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+pub enum LogProofError {
+	/// The size asked for is above the log's (`count` entries).
+	BeyondLog { size: u64, count: u64 },
+	/// A node the proof needs was pruned with the entries before
+	/// `pruned_before` (proofs about a log at least that long, of entries
+	/// still stored, remain).
+	Pruned { pruned_before: EntryIndex },
+	/// The index or sizes cannot be proven (an index out of range, an old
+	/// size above the new one).
+	Invalid(log_proof::Error),
 }
 
 /// One page of entries, in ascending index order.

@@ -1,8 +1,12 @@
 //! `audit_*`: the audit log, for the regulator and anyone who wants to
 //! check it.
 
+use citychain_log_proof::{ConsistencyProof, InclusionProof};
 use citychain_primitives::{
-	audit::{Actor, AuditAction, Entry as Record, EntryIndex, EntryPage, Subject, Verification},
+	audit::{
+		Actor, AuditAction, Entry as Record, EntryIndex, EntryPage, LogProofError, Subject,
+		Verification, MAX_ENTRY_PAGE,
+	},
 	DepartmentId,
 };
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
@@ -144,6 +148,139 @@ impl Verified {
 	}
 }
 
+/// Parameters of `audit_root`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RootParams {
+	/// The log's size whose root is asked (default: the size at the block).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub size: Option<u64>,
+}
+
+/// The root of the log's Merkle Mountain Range at one size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Root {
+	/// The block the answer holds at (default: the finalized head).
+	pub at: H256,
+	/// How many entries the log has at `at`.
+	pub count: u64,
+	pub size: u64,
+	/// The RFC 9162 Merkle tree hash (BLAKE2b-256) of the first `size`
+	/// entries' leaves.
+	pub root: H256,
+}
+
+/// Parameters of `audit_inclusionProof`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InclusionParams {
+	/// The entries to prove, 1 to 100 of them.
+	#[serde(deserialize_with = "indices")]
+	pub indices: Vec<EntryIndex>,
+	/// The log's size to prove them in (default: the size at the block).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub size: Option<u64>,
+}
+
+/// Refuses more than [`MAX_ENTRY_PAGE`] indices before reading them all.
+fn indices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EntryIndex>, D::Error> {
+	struct Bounded;
+	impl<'de> serde::de::Visitor<'de> for Bounded {
+		type Value = Vec<EntryIndex>;
+		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+			write!(f, "1 to {MAX_ENTRY_PAGE} entry indices")
+		}
+		fn visit_seq<A: serde::de::SeqAccess<'de>>(
+			self,
+			mut seq: A,
+		) -> Result<Self::Value, A::Error> {
+			let mut out = Vec::new();
+			while let Some(i) = seq.next_element()? {
+				if out.len() == MAX_ENTRY_PAGE as usize {
+					return Err(serde::de::Error::custom(format!(
+						"indices: more than {MAX_ENTRY_PAGE}"
+					)));
+				}
+				out.push(i);
+			}
+			if out.is_empty() {
+				return Err(serde::de::Error::custom("indices: none given"));
+			}
+			Ok(out)
+		}
+	}
+	d.deserialize_seq(Bounded)
+}
+
+/// One entry and the proof that it is in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvenEntry {
+	/// The entry, if its body is still stored: its `body` is what the leaf
+	/// hashes (`leaf = blake2_256(0x00 ++ body)`).
+	pub entry: Option<Entry>,
+	pub proof: InclusionProof,
+}
+
+/// The answer of `audit_inclusionProof`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inclusion {
+	pub at: H256,
+	pub size: u64,
+	/// The root every proof leads to (check it against one you trust).
+	pub root: H256,
+	pub items: Vec<ProvenEntry>,
+}
+
+/// Parameters of `audit_consistencyProof`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsistencyParams {
+	pub old_size: u64,
+	/// Default: the size at the block.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub new_size: Option<u64>,
+}
+
+/// The answer of `audit_consistencyProof`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Consistency {
+	pub at: H256,
+	pub old_root: H256,
+	pub new_root: H256,
+	pub proof: ConsistencyProof,
+}
+
+/// The answer of `audit_finality`: a block and the GRANDPA justification
+/// that finalized it, SCALE-encoded, for checking without a node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finality {
+	pub block: H256,
+	pub number: BlockNumber,
+	/// The block's header, SCALE.
+	pub header: Bytes,
+	/// `GrandpaJustification` (round, commit, votes' ancestries), SCALE.
+	pub justification: Bytes,
+}
+
+/// What a [`LogProofError`] says to a caller.
+pub fn proof_error_message(e: LogProofError) -> String {
+	match e {
+		LogProofError::BeyondLog { size, count } => {
+			format!("size {size} is beyond the log, which has {count} entries")
+		},
+		LogProofError::Pruned { pruned_before } => format!(
+			"the proof needs nodes pruned with the entries before {pruned_before}: ask about \
+			 stored entries and sizes from {pruned_before} on"
+		),
+		LogProofError::Invalid(e) => e.to_string(),
+	}
+}
+
 /// The audit log.
 #[rpc(client, server)]
 pub trait AuditApi {
@@ -156,4 +293,67 @@ pub trait AuditApi {
 	/// index.
 	#[method(name = "audit_verify")]
 	fn verify(&self, params: Option<VerifyParams>, at: Option<BlockHash>) -> RpcResult<Verified>;
+
+	/// The root of the log's Merkle Mountain Range at a size, at block `at`
+	/// (default: the finalized head).
+	#[method(name = "audit_root")]
+	fn root(&self, params: Option<RootParams>, at: Option<BlockHash>) -> RpcResult<Root>;
+
+	/// Proofs that entries are in the log of a size, at block `at`
+	/// (default: the finalized head).
+	#[method(name = "audit_inclusionProof")]
+	fn inclusion_proof(
+		&self,
+		params: InclusionParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<Inclusion>;
+
+	/// A proof that the log of one size extends the log of a smaller one,
+	/// at block `at` (default: the finalized head).
+	#[method(name = "audit_consistencyProof")]
+	fn consistency_proof(
+		&self,
+		params: ConsistencyParams,
+		at: Option<BlockHash>,
+	) -> RpcResult<Consistency>;
+
+	/// The GRANDPA justification that finalized block `number`'s authority
+	/// set's last block, for a block of an earlier set, or the latest one
+	/// the node keeps (default), with that block's header: one read of the
+	/// node's stored justifications, no headers in between. `null` when the
+	/// node keeps none yet.
+	#[method(name = "audit_finality")]
+	fn finality(&self, number: Option<BlockNumber>) -> RpcResult<Option<Finality>>;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn parse(text: &str) -> Result<InclusionParams, String> {
+		serde_json::from_str(text).map_err(|e| e.to_string())
+	}
+
+	#[test]
+	fn inclusion_params_take_1_to_100_indices_and_refuse_the_rest_by_name() {
+		assert_eq!(parse(r#"{"indices":[3,1]}"#).unwrap().indices, vec![3, 1]);
+		let hundred = format!("{{\"indices\":{:?},\"size\":7}}", vec![0u64; 100]);
+		assert_eq!(parse(&hundred).unwrap().size, Some(7));
+		assert!(parse(r#"{"indices":[]}"#).unwrap_err().contains("indices: none given"));
+		let many = format!("{{\"indices\":{:?}}}", vec![0u64; 101]);
+		assert!(parse(&many).unwrap_err().contains("indices: more than 100"));
+		// A huge list is refused at its 101st element, before the rest is decoded.
+		let huge = format!("{{\"indices\":[{}]}}", "1,".repeat(1_000_000) + "1");
+		assert!(parse(&huge).unwrap_err().contains("more than 100"));
+		assert!(parse(r#"{"indices":[1],"colour":1}"#).unwrap_err().contains("unknown field"));
+		assert!(parse(r#"{"indices":[-1]}"#).is_err());
+	}
+
+	#[test]
+	fn proof_errors_say_what_to_ask_instead() {
+		let pruned = proof_error_message(LogProofError::Pruned { pruned_before: 12 });
+		assert!(pruned.contains("from 12 on"), "{pruned}");
+		let beyond = proof_error_message(LogProofError::BeyondLog { size: 9, count: 4 });
+		assert_eq!(beyond, "size 9 is beyond the log, which has 4 entries");
+	}
 }

@@ -5,13 +5,18 @@
 //! parameters.
 
 use citychain_primitives::{
+	access::MAX_PURPOSE_LEN,
 	geometry::degrees,
 	terms::{self, Area, Consumers, Outcome, Window},
 	DatasetId, DepartmentId, DepartmentKind, TimeInterval,
 };
-use serde::{Deserialize, Serialize};
+use serde::{
+	de::{Error as _, SeqAccess, Visitor},
+	Deserialize, Deserializer, Serialize,
+};
+use sp_core::crypto::Ss58Codec;
 
-use crate::{text, AccountId, BlockNumber};
+use crate::{reader::MAX_READER_BYTES, text, AccountId, BlockNumber};
 
 /// One rule of a policy; an absent constraint holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,6 +144,9 @@ impl Jurisdiction {
 	}
 }
 
+/// The longest `base` of `access_odrl`.
+pub const MAX_BASE_LEN: usize = 512;
+
 /// Parameters of `access_odrl`: a dataset's policy (an `Offer`) or a
 /// contract's terms (an `Agreement`), with IRIs under `base`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,29 +157,136 @@ pub struct OdrlParams {
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub contract: Option<citychain_primitives::access::ContractId>,
 	/// The public URL of the gateway whose IRIs the documents name (an
-	/// http(s) URL of at most 512 bytes).
+	/// http(s) URL of at most [`MAX_BASE_LEN`] bytes).
+	#[serde(deserialize_with = "base")]
 	pub base: String,
 }
 
 /// Parameters of `access_evaluate`: a request as `request_access` would
-/// make it.
+/// make it. Each field is bounded as it is read, and refused by name.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EvaluateParams {
-	/// The account that would sign the request.
+	/// The account that would sign the request (SS58, at most
+	/// [`MAX_READER_BYTES`] bytes: base-58 decoding takes time quadratic in
+	/// the length).
+	#[serde(deserialize_with = "account")]
 	pub account: AccountId,
 	pub dataset: DatasetId,
 	/// A purpose code, optionally followed by `": "` and a statement; at
-	/// most 512 bytes.
+	/// most [`MAX_PURPOSE_LEN`] bytes.
+	#[serde(deserialize_with = "purpose")]
 	pub purpose: String,
 	/// The term asked for, in blocks.
 	pub term: BlockNumber,
 	/// The scope's `[west, south, east, north]` in degrees.
-	#[serde(default, skip_serializing_if = "Option::is_none")]
+	#[serde(default, deserialize_with = "bbox", skip_serializing_if = "Option::is_none")]
 	pub bbox: Option<[f64; 4]>,
 	/// The scope's `{start, end}` in ms since the epoch.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub time: Option<TimeInterval>,
+}
+
+/// A string of at most `max` bytes, refused by `name` beyond: the length is
+/// checked on the text JSON gives, before it is copied.
+struct Bounded {
+	name: &'static str,
+	max: usize,
+}
+
+impl Visitor<'_> for Bounded {
+	type Value = String;
+
+	fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		write!(f, "{}: a string of at most {} bytes", self.name, self.max)
+	}
+
+	fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
+		if text.len() > self.max {
+			return Err(E::custom(format!("{}: at most {} bytes", self.name, self.max)));
+		}
+		Ok(text.to_owned())
+	}
+}
+
+/// A string read with [`Bounded`]; any other JSON value is refused too,
+/// as not what `name` expects.
+fn bounded<'de, D: Deserializer<'de>>(
+	d: D,
+	name: &'static str,
+	max: usize,
+) -> Result<String, D::Error> {
+	d.deserialize_str(Bounded { name, max })
+}
+
+fn purpose<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+	bounded(d, "purpose", MAX_PURPOSE_LEN as usize)
+}
+
+/// An http(s) URL of at most [`MAX_BASE_LEN`] bytes (the node reads it
+/// without its trailing slashes).
+fn base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+	let base = bounded(d, "base", MAX_BASE_LEN)?;
+	if !citychain_primitives::datasets::is_web_url(base.trim_end_matches('/').as_bytes()) {
+		return Err(D::Error::custom(format!(
+			"base: an http(s) URL of at most {MAX_BASE_LEN} bytes"
+		)));
+	}
+	Ok(base)
+}
+
+fn account<'de, D: Deserializer<'de>>(d: D) -> Result<AccountId, D::Error> {
+	let address = bounded(d, "account", MAX_READER_BYTES)?;
+	AccountId::from_ss58check(&address)
+		.map_err(|_| D::Error::custom("account: not an SS58 address"))
+}
+
+/// Four numbers and no more: a longer list is refused at its fifth element.
+fn bbox<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[f64; 4]>, D::Error> {
+	const FOUR: &str = "bbox: four numbers, [west, south, east, north] in degrees";
+	struct Four;
+	impl<'de> Visitor<'de> for Four {
+		type Value = Option<[f64; 4]>;
+
+		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+			f.write_str(FOUR)
+		}
+
+		fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+			Ok(None)
+		}
+
+		fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+			Ok(None)
+		}
+
+		fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+			d.deserialize_seq(Four)
+		}
+
+		fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+			let mut bbox = [0.0; 4];
+			for slot in &mut bbox {
+				*slot = seq
+					.next_element::<f64>()
+					.map_err(|_| A::Error::custom(FOUR))?
+					.ok_or_else(|| A::Error::custom(FOUR))?;
+			}
+			// A fifth element is refused before it is read.
+			match seq.next_element::<Fifth>()? {
+				Some(Fifth) => Err(A::Error::custom(FOUR)),
+				None => Ok(Some(bbox)),
+			}
+		}
+	}
+	/// What a fifth element of a box would be: nothing may be.
+	struct Fifth;
+	impl<'de> Deserialize<'de> for Fifth {
+		fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+			Err(D::Error::custom(FOUR))
+		}
+	}
+	d.deserialize_option(Four)
 }
 
 /// The IRI of the ODRL 2.2 JSON-LD context the documents name.
@@ -409,4 +524,76 @@ pub fn odrl_agreement(
 			"constraint": constraints,
 		}],
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+
+	fn evaluate(fields: &str) -> Result<EvaluateParams, String> {
+		let json = format!(r#"{{"account":"{ALICE}","dataset":1,"term":10,{fields}}}"#);
+		serde_json::from_str(&json).map_err(|e| e.to_string())
+	}
+
+	fn odrl(base: &str) -> Result<OdrlParams, String> {
+		serde_json::from_value(serde_json::json!({ "dataset": 1, "base": base }))
+			.map_err(|e| e.to_string())
+	}
+
+	#[test]
+	fn evaluate_params_within_their_bounds_are_read() {
+		let at_bound = "p".repeat(MAX_PURPOSE_LEN as usize);
+		let params = evaluate(&format!(r#""purpose":"{at_bound}","bbox":[1,2,3,4]"#)).unwrap();
+		assert_eq!((params.purpose.len(), params.bbox), (512, Some([1.0, 2.0, 3.0, 4.0])));
+		assert_eq!(evaluate(r#""purpose":"research","bbox":null"#).unwrap().bbox, None);
+		let again = serde_json::to_string(&params).unwrap();
+		assert_eq!(serde_json::from_str::<EvaluateParams>(&again).unwrap(), params);
+	}
+
+	#[test]
+	fn an_oversized_purpose_is_refused_by_name() {
+		let over = "p".repeat(MAX_PURPOSE_LEN as usize + 1);
+		let refused = evaluate(&format!(r#""purpose":"{over}""#)).unwrap_err();
+		assert!(refused.starts_with("purpose: at most 512 bytes"), "{refused}");
+		let refused = evaluate(r#""purpose":7"#).unwrap_err();
+		assert!(refused.contains("expected purpose: a string"), "{refused}");
+	}
+
+	#[test]
+	fn an_account_longer_than_an_address_is_refused_by_name_before_it_is_decoded() {
+		let long = "1".repeat(1 << 20);
+		let json = format!(r#"{{"account":"{long}","dataset":1,"purpose":"x","term":1}}"#);
+		let started = std::time::Instant::now();
+		let refused = serde_json::from_str::<EvaluateParams>(&json).unwrap_err().to_string();
+		assert!(started.elapsed() < std::time::Duration::from_secs(2), "not decoded");
+		assert!(refused.starts_with("account: at most 64 bytes"), "{refused}");
+		let json = r#"{"account":"5Grw","dataset":1,"purpose":"x","term":1}"#;
+		let refused = serde_json::from_str::<EvaluateParams>(json).unwrap_err().to_string();
+		assert!(refused.starts_with("account: not an SS58 address"), "{refused}");
+	}
+
+	#[test]
+	fn a_bbox_of_other_than_four_numbers_is_refused_by_name() {
+		for bad in
+			["[1,2,3,4,5]", "[1,2,3]", "[]", r#"[1,2,3,"4"]"#, "[1,2,3,4,[[[[]]]]]", "{}", "5"]
+		{
+			let refused = evaluate(&format!(r#""purpose":"x","bbox":{bad}"#)).unwrap_err();
+			assert!(refused.contains("bbox: four numbers"), "{bad}: {refused}");
+		}
+	}
+
+	#[test]
+	fn an_oversized_or_non_web_base_is_refused_by_name() {
+		assert_eq!(odrl("https://gw.example/").unwrap().base, "https://gw.example/");
+		let at_bound = format!("https://gw.example/{}", "a".repeat(MAX_BASE_LEN - 19));
+		assert_eq!(odrl(&at_bound).unwrap().base.len(), MAX_BASE_LEN);
+		let refused = odrl(&format!("{at_bound}a")).unwrap_err();
+		assert!(refused.starts_with("base: at most 512 bytes"), "{refused}");
+		for bad in ["ftp://gw.example", "https://", "gw.example"] {
+			let refused = odrl(bad).unwrap_err();
+			assert!(refused.starts_with("base: an http(s) URL"), "{bad}: {refused}");
+		}
+	}
 }

@@ -6,7 +6,10 @@ use citychain_primitives::{
 	access::{
 		AccessCheck, Contract, ContractId, ContractPage, ContractQuery, ContractQueryError, Scope,
 	},
-	audit::{AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Verification},
+	audit::{
+		log_proof, AuditQueryError, Entry, EntryIndex, EntryPage, EntryQuery, Hash32,
+		LogProofError, Verification,
+	},
 	terms::{
 		ContractTerms, Evaluation, EvaluationError, Jurisdiction, JurisdictionId, Label, Policy,
 		PurposeCode,
@@ -232,6 +235,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl citychain_primitives::api::AuditApi<Block, AccountId, BlockNumber> for Runtime {
 		fn entry(index: EntryIndex) -> Option<Entry<AccountId, BlockNumber>> {
 			pallet_audit::Entries::<Runtime>::get(index)
@@ -248,6 +252,28 @@ impl_runtime_apis! {
 			to: Option<EntryIndex>,
 		) -> Result<Verification, AuditQueryError> {
 			Audit::verify(from, to)
+		}
+
+		fn peaks() -> log_proof::Peaks {
+			pallet_audit::Peaks::<Runtime>::get()
+		}
+
+		fn root(size: Option<u64>) -> Result<(u64, Hash32), LogProofError> {
+			Audit::root(size)
+		}
+
+		fn inclusion_proof(
+			index: EntryIndex,
+			size: Option<u64>,
+		) -> Result<log_proof::InclusionProof, LogProofError> {
+			Audit::inclusion_proof(index, size)
+		}
+
+		fn consistency_proof(
+			old_size: u64,
+			new_size: Option<u64>,
+		) -> Result<log_proof::ConsistencyProof, LogProofError> {
+			Audit::consistency_proof(old_size, new_size)
 		}
 	}
 

@@ -25,7 +25,7 @@ use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 
 pub use access::Access;
 pub use accountability::Accountability;
-pub use audit::Audit;
+pub use audit::{Audit, Justifications};
 use citychain_rpc_api::{
 	AccessApiServer, AccountabilityApiServer, AuditApiServer, DatasetsApiServer,
 	DepartmentsApiServer,
@@ -63,6 +63,8 @@ pub struct FullDeps<C, P> {
 	pub pool: Arc<P>,
 	/// The search index, unless the node runs with `--search-index off`.
 	pub search_index: Option<Arc<crate::search_index::SearchIndex>>,
+	/// GRANDPA's justifications, for `audit_finality`.
+	pub justifications: audit::Justifications,
 	/// Whether every search must name its `reader`: so on a node whose RPC
 	/// listens beyond loopback, where a caller may be anyone. Only the
 	/// node's operator, on loopback, reads everything without one.
@@ -76,6 +78,7 @@ pub fn create_full<C, P>(
 where
 	C: ProvideRuntimeApi<Block>,
 	C: HeaderBackend<Block> + HeaderMetadata<Block, Error = BlockChainError> + 'static,
+	C: sc_client_api::AuxStore,
 	C: Send + Sync + 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
@@ -90,12 +93,12 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, search_index, reader_required } = deps;
+	let FullDeps { client, pool, search_index, justifications, reader_required } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(Access::new(client.clone()).into_rpc())?;
-	module.merge(Audit::new(client.clone()).into_rpc())?;
+	module.merge(Audit::new(client.clone(), justifications).into_rpc())?;
 	module.merge(Accountability::new(client.clone(), search_index.clone()).into_rpc())?;
 	module.merge(Datasets::new(client.clone(), search_index, reader_required).into_rpc())?;
 	module.merge(Departments::new(client).into_rpc())?;

@@ -12,6 +12,16 @@
 //!   contract), the digest of the action's details, and
 //!   `hash = blake2_256(previous hash ++ SCALE(body))`. [`Head`] and [`Count`]
 //!   are the chain's end.
+//! - Beside the hash chain, a **Merkle Mountain Range** over the entries
+//!   (`citychain-log-proof`): entry `i`'s leaf is
+//!   `blake2_256(0x00 ++ SCALE(body))`, [`Peaks`] holds the log's size and
+//!   peaks (their bag is the log's root, the RFC 9162 Merkle tree hash), and
+//!   [`Nodes`] the nodes each append created, so that anyone can be given an
+//!   O(log n) proof that an entry is in the log ([`inclusion_proof`](Pallet::inclusion_proof))
+//!   and that the log only grew between two sizes
+//!   ([`consistency_proof`](Pallet::consistency_proof)), and check it
+//!   against the root read with a storage proof. Appending costs one write
+//!   and, on average, two hashes per entry.
 //! - The other pallets record through the [`AuditSink`] trait inside their own
 //!   calls, so a failed call records nothing. This pallet's [`AuditSink`]
 //!   implementation is what the runtime wires in.
@@ -20,7 +30,9 @@
 //! - **Retention**: governance may set a horizon; entry bodies older than it
 //!   are pruned in `on_idle`, keeping the hash of the last pruned entry
 //!   ([`Pruned`]) so the chain stays verifiable from there on. The pruned
-//!   bodies remain in the chain's events and in off-chain exports.
+//!   bodies remain in the chain's events and in off-chain exports. Pruning
+//!   also drops the nodes no proof about a stored entry needs: what remains
+//!   of the pruned part is the peaks of the log at the pruning point.
 //!
 //! ## Dispatchables
 //!
@@ -46,8 +58,9 @@ pub mod weights;
 
 pub use citychain_primitives::{
 	audit::{
-		Actor, AuditAction, AuditQueryError, AuditSink, Entry, EntryBody, EntryIndex, EntryPage,
-		EntryQuery, Hash32, Subject, Verification, MAX_NOTE_LEN, MAX_VERIFY_SPAN,
+		log_proof, Actor, AuditAction, AuditQueryError, AuditSink, Entry, EntryBody, EntryIndex,
+		EntryPage, EntryQuery, Hash32, LogProofError, Subject, Verification, MAX_NOTE_LEN,
+		MAX_VERIFY_SPAN,
 	},
 	datasets::{BoundedBytes, MAX_SEARCH_SCAN},
 	DepartmentDirectory, DepartmentId, Role,
@@ -135,6 +148,24 @@ pub mod pallet {
 	#[pallet::whitelist_storage]
 	pub type Count<T> = StorageValue<_, EntryIndex, ValueQuery>;
 
+	/// The log's Merkle Mountain Range: its size (equal to [`Count`]) and its
+	/// peaks, left to right; their bag is the log's root. Whitelisted like
+	/// [`Head`]: read and written once a block, charged in `on_initialize`.
+	#[pallet::storage]
+	#[pallet::whitelist_storage]
+	pub type Peaks<T> = StorageValue<_, log_proof::Peaks, ValueQuery>;
+
+	/// The nodes the append of entry `i` created, by height: its leaf, then
+	/// one parent per trailing 1 bit of `i` (node `(h, j)` is the `h`-th of
+	/// entry `(j + 1)·2^h − 1`). One write per entry, two hashes on average.
+	#[pallet::storage]
+	pub type Nodes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		EntryIndex,
+		BoundedVec<Hash32, ConstU32<{ log_proof::MAX_PEAKS as u32 }>>,
+	>;
+
 	/// Entries by the actor's department: (department, index), big-endian.
 	#[pallet::storage]
 	pub type ByDepartment<T: Config> = StorageMap<_, Identity, ([u8; 4], [u8; 8]), ()>;
@@ -189,17 +220,21 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// [`Head`] and [`Count`]: one read and one write each a block,
-		/// however many entries the block records (after the first access
-		/// they are in the block's overlay, and the block commits each once).
+		/// [`Head`], [`Count`] and [`Peaks`]: one read and one write each a
+		/// block, however many entries the block records (after the first
+		/// access they are in the block's overlay, and the block commits each
+		/// once).
 		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
-			T::DbWeight::get().reads_writes(2, 2)
+			T::DbWeight::get().reads_writes(3, 3)
 		}
 
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			let Some(horizon) = Retention::<T>::get() else { return Weight::zero() };
 			let per_entry = T::WeightInfo::prune(1).saturating_sub(T::WeightInfo::prune(0));
-			let base = T::WeightInfo::prune(0);
+			// Pruning may drop, beyond one record of nodes per entry (which
+			// the benchmark measures), every peak's record it started with.
+			let base = T::WeightInfo::prune(0)
+				.saturating_add(T::DbWeight::get().writes(log_proof::MAX_PEAKS as u64));
 			if remaining.any_lt(base.saturating_add(per_entry)) {
 				return Weight::zero();
 			}
@@ -208,8 +243,9 @@ pub mod pallet {
 				.checked_div_per_component(&per_entry)
 				.unwrap_or(0)
 				.min(u64::from(T::MaxPrunePerBlock::get())) as u32;
-			let pruned = Self::prune(now.saturating_sub(horizon), affordable);
+			let (pruned, dropped) = Self::prune(now.saturating_sub(horizon), affordable);
 			T::WeightInfo::prune(pruned)
+				.saturating_add(T::DbWeight::get().writes(dropped.saturating_sub(pruned).into()))
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -284,6 +320,13 @@ pub mod pallet {
 				digest: sp_io::hashing::blake2_256(details),
 			};
 			let hash = body.chain(&Head::<T>::get());
+			let mut peaks = Peaks::<T>::get();
+			// Refused only for the 2^64-th entry, which `Count` cannot index.
+			if let Ok(created) = peaks.append(body.leaf()) {
+				let hashes = created.into_iter().map(|(_, h)| h).collect::<Vec<_>>();
+				Nodes::<T>::insert(index, BoundedVec::truncate_from(hashes));
+				Peaks::<T>::put(peaks);
+			}
 			if let Some(d) = department {
 				ByDepartment::<T>::insert((d.to_be_bytes(), index.to_be_bytes()), ());
 			}
@@ -295,11 +338,13 @@ pub mod pallet {
 			index
 		}
 
-		/// Prunes up to `max` entry bodies from blocks before `cutoff`;
-		/// returns how many.
-		pub(crate) fn prune(cutoff: BlockNumberFor<T>, max: u32) -> u32 {
+		/// Prunes up to `max` entry bodies from blocks before `cutoff`, and
+		/// the nodes no proof about a later entry reads; returns how many
+		/// bodies, and how many entries' nodes.
+		pub(crate) fn prune(cutoff: BlockNumberFor<T>, max: u32) -> (u32, u32) {
 			let mut pruned = Pruned::<T>::get();
 			let mut done = 0;
+			let mut dropped = 0u32;
 			while done < max && pruned.before < Count::<T>::get() {
 				let Some(entry) = Entries::<T>::get(pruned.before) else { break };
 				if entry.body.block >= cutoff {
@@ -311,7 +356,15 @@ pub mod pallet {
 				}
 				BySubject::<T>::remove((entry.body.subject.key(), index));
 				Entries::<T>::remove(pruned.before);
-				pruned = PrunedTo { before: pruned.before.saturating_add(1), head: entry.hash };
+				let before = pruned.before.saturating_add(1);
+				// A proof about entries from `before` on reads, of the nodes
+				// before it, only the peaks of the log of `before` entries.
+				let kept: Vec<EntryIndex> = peak_records(before).collect();
+				for record in peak_records(pruned.before).filter(|r| !kept.contains(r)) {
+					Nodes::<T>::remove(record);
+					dropped += 1;
+				}
+				pruned = PrunedTo { before, head: entry.hash };
 				done += 1;
 			}
 			if done > 0 {
@@ -321,7 +374,57 @@ pub mod pallet {
 					head: pruned.head,
 				});
 			}
-			done
+			(done, dropped)
+		}
+
+		/// The size and root of the log when it had `size` entries (default:
+		/// now).
+		pub fn root(size: Option<u64>) -> Result<(u64, Hash32), LogProofError> {
+			let size = Self::proof_size(size)?;
+			if size == Count::<T>::get() {
+				return Ok((size, Peaks::<T>::get().root()));
+			}
+			let root = log_proof::root_at(&StoredNodes::<T>(PhantomData), size)
+				.map_err(Self::proof_error)?;
+			Ok((size, root))
+		}
+
+		/// The proof that entry `index` is in the log of `size` entries
+		/// (default: now): at most 64 hashes, as many reads.
+		pub fn inclusion_proof(
+			index: EntryIndex,
+			size: Option<u64>,
+		) -> Result<log_proof::InclusionProof, LogProofError> {
+			let size = Self::proof_size(size)?;
+			log_proof::inclusion_proof(&StoredNodes::<T>(PhantomData), index, size)
+				.map_err(Self::proof_error)
+		}
+
+		/// The proof that the log of `new_size` entries (default: now)
+		/// extends the log of `old_size`: at most 65 hashes.
+		pub fn consistency_proof(
+			old_size: u64,
+			new_size: Option<u64>,
+		) -> Result<log_proof::ConsistencyProof, LogProofError> {
+			let new_size = Self::proof_size(new_size)?;
+			log_proof::consistency_proof(&StoredNodes::<T>(PhantomData), old_size, new_size)
+				.map_err(Self::proof_error)
+		}
+
+		fn proof_size(size: Option<u64>) -> Result<u64, LogProofError> {
+			let count = Count::<T>::get();
+			let size = size.unwrap_or(count);
+			ensure!(size <= count, LogProofError::BeyondLog { size, count });
+			Ok(size)
+		}
+
+		fn proof_error(e: log_proof::Error) -> LogProofError {
+			match e {
+				log_proof::Error::MissingNode(_) => {
+					LogProofError::Pruned { pruned_before: Pruned::<T>::get().before }
+				},
+				e => LogProofError::Invalid(e),
+			}
 		}
 
 		/// A page of the stored entries matching `query`, in index order. A
@@ -401,6 +504,22 @@ pub mod pallet {
 			}
 			Ok(Verification::Ok { from, to, head: previous })
 		}
+	}
+}
+
+/// The entries whose append created the peaks of the log of `size`
+/// entries: node `(h, j)` is the `h`-th [`Nodes`] of entry `(j + 1)·2^h − 1`.
+fn peak_records(size: u64) -> impl Iterator<Item = EntryIndex> {
+	log_proof::peak_ids(size).map(|p| ((p.index + 1) << p.height) - 1)
+}
+
+/// The nodes as [`Nodes`] stores them.
+struct StoredNodes<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> log_proof::NodeStore for StoredNodes<T> {
+	fn node(&self, id: log_proof::NodeId) -> Option<log_proof::Hash> {
+		let end = id.index.checked_add(1)?.checked_mul(1u64.checked_shl(id.height.into())?)?;
+		Nodes::<T>::get(end - 1)?.get(usize::from(id.height)).copied()
 	}
 }
 

@@ -1,7 +1,7 @@
 use crate::{
-	mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink, ByDepartment,
-	BySubject, Count, EntryQuery, Error, Event, Head, Pruned, Retention, Subject, Verification,
-	MAX_NOTE_LEN,
+	log_proof, mock::*, pallet::Entries, Actor, AuditAction, AuditQueryError, AuditSink,
+	ByDepartment, BySubject, Count, EntryQuery, Error, Event, Hash32, Head, LogProofError, Nodes,
+	Peaks, Pruned, Retention, Subject, Verification, MAX_NOTE_LEN,
 };
 use frame_support::{assert_noop, assert_ok, traits::Hooks, weights::Weight};
 use sp_runtime::DispatchError;
@@ -285,6 +285,128 @@ fn old_bodies_are_pruned_in_idle_time_and_the_chain_stays_verifiable() {
 		assert!(matches!(Audit::verify(None, None), Ok(Verification::Ok { from: 5, to: 5, .. })));
 		assert_eq!(Audit::verify(Some(4), None), Err(AuditQueryError::Pruned));
 		assert_eq!(indexes(EntryQuery::default()), vec![5]);
+		Audit::do_try_state().unwrap();
+	});
+}
+
+/// RFC 9162's Merkle tree hash, written from the RFC, as the oracle of the
+/// log's root.
+fn tree_hash(leaves: &[Hash32]) -> Hash32 {
+	match leaves.len() {
+		0 => log_proof::EMPTY_ROOT,
+		1 => leaves[0],
+		n => {
+			let split = 1 << (usize::BITS - 1 - (n - 1).leading_zeros());
+			log_proof::node_hash(&tree_hash(&leaves[..split]), &tree_hash(&leaves[split..]))
+		},
+	}
+}
+
+/// Records `n` entries of varied actors, subjects and blocks; their leaves.
+fn varied_entries(n: u64) -> Vec<Hash32> {
+	for i in 0..n {
+		set_block(1 + i / 4);
+		let action = if i % 3 == 0 { AuditAction::DatasetRegistered } else { AuditAction::Flagged };
+		record(7 + i % 2, Subject::Dataset(i), action);
+	}
+	(0..n).map(|i| Entries::<Test>::get(i).unwrap().body.leaf()).collect()
+}
+
+#[test]
+fn the_range_root_is_the_merkle_tree_hash_of_the_entries_at_every_size() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(Audit::root(None), Ok((0, log_proof::EMPTY_ROOT)));
+		let leaves = varied_entries(70);
+		assert_eq!(Peaks::<Test>::get().size(), 70);
+		for size in 0..=70 {
+			let want = tree_hash(&leaves[..size as usize]);
+			assert_eq!(Audit::root(Some(size)), Ok((size, want)), "size {size}");
+		}
+		assert_eq!(Audit::root(None), Ok((70, tree_hash(&leaves))));
+		assert_eq!(Audit::root(Some(71)), Err(LogProofError::BeyondLog { size: 71, count: 70 }));
+		// One record per entry: its leaf and one node per trailing 1 bit.
+		for i in 0..70u64 {
+			let nodes = Nodes::<Test>::get(i).unwrap();
+			assert_eq!(nodes.len() as u32, 1 + i.trailing_ones(), "entry {i}");
+			assert_eq!(nodes[0], leaves[i as usize]);
+		}
+		Audit::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn every_entry_is_proven_in_every_later_log_and_every_log_extends_every_earlier_one() {
+	new_test_ext().execute_with(|| {
+		let leaves = varied_entries(45);
+		for size in 1..=45u64 {
+			let root = tree_hash(&leaves[..size as usize]);
+			for index in 0..size {
+				let proof = Audit::inclusion_proof(index, Some(size)).unwrap();
+				assert_eq!(proof.verify(&leaves[index as usize], &root), Ok(()), "{index}/{size}");
+				// Another entry's leaf, or the same leaf at another index, fails.
+				let other = leaves[((index + 1) % size) as usize];
+				if size > 1 {
+					assert!(proof.verify(&other, &root).is_err(), "{index}/{size}");
+				}
+			}
+			for old in 0..=size {
+				let proof = Audit::consistency_proof(old, Some(size)).unwrap();
+				let old_root = tree_hash(&leaves[..old as usize]);
+				assert_eq!(proof.verify(&old_root, &root), Ok(()), "{old} → {size}");
+			}
+		}
+		assert_eq!(
+			Audit::inclusion_proof(45, None),
+			Err(LogProofError::Invalid(log_proof::Error::IndexOutOfRange { index: 45, size: 45 }))
+		);
+		assert_eq!(
+			Audit::consistency_proof(10, Some(46)),
+			Err(LogProofError::BeyondLog { size: 46, count: 45 })
+		);
+		assert_eq!(
+			Audit::consistency_proof(12, Some(11)),
+			Err(LogProofError::Invalid(log_proof::Error::OldSizeAfterNew {
+				old_size: 12,
+				new_size: 11
+			}))
+		);
+	});
+}
+
+#[test]
+fn pruning_keeps_the_nodes_that_proofs_of_stored_entries_read_and_only_those() {
+	new_test_ext().execute_with(|| {
+		let leaves = varied_entries(60);
+		set_block(1_000);
+		let (pruned, dropped) = Audit::prune(1_000, 23);
+		assert_eq!(pruned, 23);
+		// Of the pruned part, the records of the peaks of the log of 23 (16 +
+		// 4 + 2 + 1 entries) remain: entries 15, 19, 21 and 22.
+		let kept: Vec<u64> = (0..23).filter(|i| Nodes::<Test>::contains_key(i)).collect();
+		assert_eq!(kept, vec![15, 19, 21, 22]);
+		assert_eq!(dropped, 23 - 4);
+		let root = tree_hash(&leaves);
+		for index in 23..60 {
+			let proof = Audit::inclusion_proof(index, None).unwrap();
+			assert_eq!(proof.verify(&leaves[index as usize], &root), Ok(()), "entry {index}");
+		}
+		for old in 23..=60 {
+			let proof = Audit::consistency_proof(old, None).unwrap();
+			assert_eq!(proof.verify(&tree_hash(&leaves[..old as usize]), &root), Ok(()));
+		}
+		assert_eq!(
+			Audit::inclusion_proof(3, None),
+			Err(LogProofError::Pruned { pruned_before: 23 })
+		);
+		// Pruning on keeps the rule, one entry at a time.
+		for before in 24..=40u64 {
+			Audit::prune(1_000, 1);
+			// The peaks, left to right, end at ascending entries.
+			let peaks: Vec<u64> =
+				log_proof::peak_ids(before).map(|p| ((p.index + 1) << p.height) - 1).collect();
+			let kept: Vec<u64> = (0..before).filter(|i| Nodes::<Test>::contains_key(i)).collect();
+			assert_eq!(kept, peaks, "pruned before {before}");
+		}
 		Audit::do_try_state().unwrap();
 	});
 }
