@@ -25,6 +25,7 @@ fn keys_left_out_of_call_weights_are_charged_once_a_block() {
 	let charged: BTreeSet<Vec<u8>> = [
 		pallet_audit::Head::<Runtime>::hashed_key(),
 		pallet_audit::Count::<Runtime>::hashed_key(),
+		pallet_audit::Peaks::<Runtime>::hashed_key(),
 		pallet_datasets::NextDatasetId::<Runtime>::hashed_key(),
 		pallet_access::NextContractId::<Runtime>::hashed_key(),
 	]
@@ -35,7 +36,7 @@ fn keys_left_out_of_call_weights_are_charged_once_a_block() {
 	dev_ext().execute_with(|| {
 		let db = <Runtime as frame_system::Config>::DbWeight::get();
 		let n = System::block_number();
-		assert!(pallet_audit::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(2, 2)));
+		assert!(pallet_audit::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(3, 3)));
 		assert!(pallet_datasets::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(1, 1)));
 		assert!(pallet_access::Pallet::<Runtime>::on_initialize(n).all_gte(db.reads_writes(1, 1)));
 		// CheckMembership charges a transaction its signer's record only:
