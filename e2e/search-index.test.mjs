@@ -60,7 +60,7 @@ after(async () => {
 
 test('the index is built at first start and follows finality', async () => {
   assert.ok(existsSync(file), file);
-  assert.equal(count('Search index rebuilt: 0 datasets at #0'), 1, node.log());
+  assert.equal(count('Search index rebuilt: 0 datasets and 0 contracts at #0'), 1, node.log());
   assert.deepEqual(await titles(), TITLES);
 });
 
