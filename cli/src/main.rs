@@ -278,20 +278,39 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], String> {
 		.map_err(|_| "west,south,east,north: four numbers".to_string())
 }
 
+/// Which entries an `audit` command reads: by actor, or by subject.
+#[derive(clap::Args)]
+struct EntryFilter {
+	/// The acting department.
+	#[arg(long)]
+	department: Option<u32>,
+	#[arg(long, conflicts_with_all = ["contract", "about_department"])]
+	dataset: Option<u64>,
+	#[arg(long, conflicts_with = "about_department")]
+	contract: Option<u64>,
+	/// Entries whose subject is this department.
+	#[arg(long)]
+	about_department: Option<u32>,
+}
+
+impl EntryFilter {
+	/// The subject it names, if any.
+	fn subject(&self) -> Option<Subject> {
+		match (self.dataset, self.contract, self.about_department) {
+			(Some(d), _, _) => Some(Subject::Dataset(d)),
+			(_, Some(c), _) => Some(Subject::Contract(c)),
+			(_, _, Some(d)) => Some(Subject::Department(d)),
+			_ => None,
+		}
+	}
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
 	/// Entries, filtered (`audit_entries`).
 	Entries {
-		/// The acting department.
-		#[arg(long)]
-		department: Option<u32>,
-		#[arg(long, conflicts_with_all = ["contract", "about_department"])]
-		dataset: Option<u64>,
-		#[arg(long, conflicts_with = "about_department")]
-		contract: Option<u64>,
-		/// Entries whose subject is this department.
-		#[arg(long)]
-		about_department: Option<u32>,
+		#[command(flatten)]
+		filter: EntryFilter,
 		#[arg(long)]
 		cursor: Option<u64>,
 		#[arg(long, default_value_t = 10)]
@@ -314,16 +333,8 @@ enum AuditCommand {
 	/// finalized head: an entry the node altered or invented is named, and
 	/// the command fails.
 	Prove {
-		/// The acting department.
-		#[arg(long)]
-		department: Option<u32>,
-		#[arg(long, conflicts_with_all = ["contract", "about_department"])]
-		dataset: Option<u64>,
-		#[arg(long, conflicts_with = "about_department")]
-		contract: Option<u64>,
-		/// Entries whose subject is this department.
-		#[arg(long)]
-		about_department: Option<u32>,
+		#[command(flatten)]
+		filter: EntryFilter,
 		#[arg(long)]
 		from_index: Option<u64>,
 		#[arg(long)]
@@ -381,20 +392,6 @@ fn write_new(path: &std::path::Path, text: &str) -> Result<(), Failure> {
 		.open(path)
 		.and_then(|mut f| std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes()))
 		.map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))
-}
-
-/// The subject an `audit` command filters by.
-fn subject_of(
-	dataset: Option<u64>,
-	contract: Option<u64>,
-	about_department: Option<u32>,
-) -> Option<Subject> {
-	match (dataset, contract, about_department) {
-		(Some(d), _, _) => Some(Subject::Dataset(d)),
-		(_, Some(c), _) => Some(Subject::Contract(c)),
-		(_, _, Some(d)) => Some(Subject::Department(d)),
-		_ => None,
-	}
 }
 
 fn print(value: &impl Serialize) {
@@ -527,37 +524,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			eprintln!("expires {expires}");
 			println!("{href}");
 		},
-		Command::Audit(AuditCommand::Entries {
-			department,
-			dataset,
-			contract,
-			about_department,
-			cursor,
-			limit,
-		}) => {
+		Command::Audit(AuditCommand::Entries { filter, cursor, limit }) => {
 			let params = EntriesParams {
-				department,
-				subject: subject_of(dataset, contract, about_department),
+				department: filter.department,
+				subject: filter.subject(),
 				cursor,
 				limit: Some(limit),
 				..Default::default()
 			};
 			print(&ctx.node.entries(params, None).await?);
 		},
-		Command::Audit(AuditCommand::Prove {
-			department,
-			dataset,
-			contract,
-			about_department,
-			from_index,
-			to_index,
-			max,
-		}) => {
+		Command::Audit(AuditCommand::Prove { filter, from_index, to_index, max }) => {
 			let at = ctx.node.finalized_head().await?;
 			let root = proven::root_at(&ctx.node, at).await?;
 			let filter = EntriesParams {
-				department,
-				subject: subject_of(dataset, contract, about_department),
+				department: filter.department,
+				subject: filter.subject(),
 				from_index,
 				to_index,
 				..Default::default()
