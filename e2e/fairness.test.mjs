@@ -55,7 +55,7 @@ before(async () => {
     if (Date.now() > deadline) throw new Error('the gateway never answered a search');
     await new Promise((r) => setTimeout(r, 500));
   }
-});
+}, { timeout: 600_000 });
 
 after(async () => {
   await gateway?.stop();
