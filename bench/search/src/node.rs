@@ -134,7 +134,8 @@ mod tests {
 
 	#[test]
 	fn the_rebuild_line_is_read() {
-		let line = "2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets and 0 contracts at \
+		let line =
+			"2026-12-02 05:01:02 🔎 Search index rebuilt: 100000 datasets and 0 contracts at \
 			#0 in 3.2 s (31250 datasets/s; rows written in 2.1 s, indexes made in 0.4 s)    ";
 		let r = parse_rebuild(line).unwrap();
 		assert_eq!((r.datasets, r.per_second), (100_000, 31_250.0));
