@@ -247,12 +247,79 @@ test('audit prove checks every entry against the root the state proves, and name
   }
 });
 
-test('an audit report checks with no network against the chain spec alone, and fails after one byte changes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'report-'));
+/** Writes the dev chain's raw spec into `dir`; its path. */
+function rawSpec(dir) {
   const spec = join(dir, 'citychain.json');
   writeFileSync(spec, execFileSync(process.env.CITYCHAIN_NODE, ['build-spec', '--chain', 'dev', '--raw'], {
     maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
   }));
+  return spec;
+}
+
+test('audit verify --light checks the whole stored log from the chain spec alone, and names what a lying node changed', async () => {
+  const spec = rawSpec(mkdtempSync(join(tmpdir(), 'light-')));
+  const light = (url, extra = []) => cli(url, ['audit', 'verify', '--light', '--chain-spec', spec, ...extra]);
+  const verified = JSON.parse(await cliOk(node.endpoint, ['audit', 'verify', '--light', '--chain-spec', spec]));
+  assert.equal(verified.ok, true);
+  assert.equal(verified.complete, true);
+  assert.match(verified.verifiedBy, /^light: GRANDPA justifications/);
+  assert.equal(verified.chain, api.genesisHash.toHex());
+  const at = await api.at(verified.block);
+  assert.equal(verified.size, (await at.query.audit.count()).toNumber());
+  assert.equal(verified.entries, verified.size - verified.prunedBefore);
+  assert.equal(verified.root, (await api.rpc.audit.root(null, verified.block)).toJSON().root);
+  // The block it verified at is one GRANDPA finalized.
+  assert.equal(
+    (await api.rpc.chain.getBlockHash(verified.number)).toHex(), verified.block,
+  );
+  assert.ok(verified.number <= (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber());
+
+  // A range is checked without the head; past the bound it is refused.
+  const some = JSON.parse((await light(node.endpoint, ['--from', '1', '--to', '2'])).stdout);
+  assert.deepEqual([some.from, some.to, some.entries, some.complete], [1, 2, 2, false]);
+  const bounded = await light(node.endpoint, ['--max', '1']);
+  assert.equal(bounded.code, 2, bounded.stdout);
+  assert.match(bounded.stderr, /more than --max 1/);
+
+  const victim = 1;
+  const liars = {
+    // Another body for an entry.
+    body: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
+      for (const item of r.items) {
+        if (item.entry?.index !== victim) continue;
+        const body = bytes(item.entry.body);
+        body[body.length - 1] ^= 1;
+        item.entry.body = `0x${Buffer.from(body).toString('hex')}`;
+      }
+      return r;
+    }), new RegExp(`lied: entry ${victim} is not the log's: its body does not lead to the root`)],
+    // Another hash for an entry: the MMR leaf does not cover it, the chain does.
+    hash: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
+      for (const item of r.items) if (item.entry?.index === victim) item.entry.hash = `0x${'11'.repeat(32)}`;
+      return r;
+    }), new RegExp(`lied: entry ${victim}'s hash does not chain from the entry before it`)],
+    // A block its authorities did not finalize.
+    finality: [await lyingRpcProxy(node.endpoint, 'audit_finality', (r) => {
+      const header = bytes(r.header);
+      header[40] ^= 1;
+      return { ...r, header: `0x${Buffer.from(header).toString('hex')}` };
+    }), /lied: its finality does not check from genesis/],
+  };
+  try {
+    for (const [what, [proxy, said]] of Object.entries(liars)) {
+      const refused = await light(proxy.url);
+      assert.equal(refused.code, 1, `${what}: ${refused.stdout}`);
+      assert.match(refused.stderr, said, what);
+      assert.ok(refused.stderr.includes(`the node at ${proxy.url} lied`), refused.stderr);
+    }
+  } finally {
+    await Promise.all(Object.values(liars).map(([proxy]) => proxy.stop()));
+  }
+});
+
+test('an audit report checks with no network against the chain spec alone, and fails after one byte changes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'report-'));
+  const spec = rawSpec(dir);
   const file = join(dir, 'transport.json');
   await cliOk(node.endpoint, ['audit', 'report', '--department', '1', '--out', file]);
   const report = JSON.parse(readFileSync(file, 'utf8'));

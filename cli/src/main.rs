@@ -12,6 +12,7 @@ mod common;
 mod exchange;
 mod extent;
 mod failure;
+mod light;
 mod migrate;
 mod report;
 mod terms;
@@ -316,17 +317,29 @@ enum AuditCommand {
 		#[arg(long, default_value_t = 10)]
 		limit: u32,
 	},
-	/// Re-verify the hash chain (`audit_verify`), or, with `--checkpoint`,
-	/// that the log still holds a checkpoint and every later entry chains to
-	/// it.
+	/// Re-verify the hash chain (`audit_verify`); with `--checkpoint`, that
+	/// the log only grew since a checkpoint; with `--light`, the stored log
+	/// (or entries --from..--to) from the chain spec alone, trusting no node:
+	/// GRANDPA finality followed from genesis, the log's root read with a
+	/// storage proof, every entry checked with its inclusion proof and the
+	/// hash chain recomputed.
 	Verify {
 		#[arg(long)]
 		from: Option<u64>,
 		#[arg(long)]
 		to: Option<u64>,
 		/// A checkpoint file written by `audit checkpoint`.
-		#[arg(long, conflicts_with_all = ["from", "to"])]
+		#[arg(long, conflicts_with_all = ["from", "to", "light"])]
 		checkpoint: Option<PathBuf>,
+		/// Verify as a light client: needs --chain-spec.
+		#[arg(long, requires = "chain_spec")]
+		light: bool,
+		/// The raw chain spec (`citychain-node build-spec --chain <chain> --raw`).
+		#[arg(long, requires = "light")]
+		chain_spec: Option<PathBuf>,
+		/// Most entries a light verification checks.
+		#[arg(long, default_value_t = 100_000, requires = "light")]
+		max: u64,
 	},
 	/// Entries, filtered as `entries` does, each checked with its inclusion
 	/// proof against the log's root read with a storage proof at the
@@ -384,6 +397,16 @@ enum AuditCommand {
 	Accesses(Box<accesses::AccessesArgs>),
 }
 
+fn read_text(path: &std::path::Path) -> Result<String, Failure> {
+	std::fs::read_to_string(path)
+		.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn read_chain_spec(path: &std::path::Path) -> Result<serde_json::Value, Failure> {
+	serde_json::from_str(&read_text(path)?)
+		.map_err(|e| Failure::Usage(format!("{} is not a chain spec: {e}", path.display())))
+}
+
 /// Writes `text` and a line break to a new file at `path`.
 fn write_new(path: &std::path::Path, text: &str) -> Result<(), Failure> {
 	std::fs::OpenOptions::new()
@@ -407,6 +430,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		));
 	}
 	let suri = std::env::var("CITYCHAIN_SURI").ok().filter(|s| !s.is_empty());
+	let url = cli.node.clone();
 	let ctx = Context { node: Node::new(cli.node), key: cli.key, suri };
 	match cli.command {
 		Command::Key(KeyCommand::Account { out }) => {
@@ -554,12 +578,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				"entries": entries,
 			}));
 		},
+		Command::Audit(AuditCommand::Verify {
+			light: true,
+			chain_spec: Some(path),
+			from,
+			to,
+			max,
+			..
+		}) => {
+			let spec = read_chain_spec(&path)?;
+			print(&light::verify(&ctx.node, &url, &spec, (from, to), max).await?);
+		},
 		Command::Audit(AuditCommand::Verify { checkpoint: Some(path), .. }) => {
-			let text = std::fs::read_to_string(&path)
-				.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&text).map_err(|e| {
-				Failure::Usage(format!("{} is not a checkpoint: {e}", path.display()))
-			})?;
+			let checkpoint: checkpoint::Checkpoint = serde_json::from_str(&read_text(&path)?)
+				.map_err(|e| {
+					Failure::Usage(format!("{} is not a checkpoint: {e}", path.display()))
+				})?;
 			print(&checkpoint::verify(&ctx.node, &checkpoint).await?);
 		},
 		Command::Audit(AuditCommand::Report { department, from, to, max, out }) => {
@@ -579,17 +613,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			);
 		},
 		Command::Audit(AuditCommand::Check { file, chain_spec }) => {
-			let read = |path: &PathBuf| {
-				std::fs::read_to_string(path)
-					.map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
-			};
-			let report: report::Report = serde_json::from_str(&read(&file)?).map_err(|e| {
+			let report: report::Report = serde_json::from_str(&read_text(&file)?).map_err(|e| {
 				Failure::Refused(format!("{} is not an audit report: {e}", file.display()))
 			})?;
-			let spec = serde_json::from_str(&read(&chain_spec)?).map_err(|e| {
-				Failure::Usage(format!("{} is not a chain spec: {e}", chain_spec.display()))
-			})?;
-			print(&report::check(&report, &spec)?);
+			print(&report::check(&report, &read_chain_spec(&chain_spec)?)?);
 		},
 		Command::Audit(AuditCommand::Checkpoint { out }) => {
 			let checkpoint = checkpoint::take(&ctx.node, &ctx.signer()?).await?;
@@ -599,7 +626,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			print(&serde_json::to_value(&checkpoint).expect("a checkpoint serializes"));
 		},
 		Command::Audit(AuditCommand::Accesses(args)) => accesses::run(&ctx, *args).await?,
-		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None }) => {
+		Command::Audit(AuditCommand::Verify { from, to, checkpoint: None, .. }) => {
 			let result = ctx.node.verify(Some(VerifyParams { from, to }), None).await?;
 			print(&result);
 			if !result.ok {

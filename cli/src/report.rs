@@ -37,7 +37,7 @@ use sp_runtime::{
 	traits::{BlakeTwo256, Header as _},
 	OpaqueExtrinsic,
 };
-use sp_trie::{read_trie_value, LayoutV1, StorageProof, TrieConfiguration};
+use sp_trie::{read_trie_value, LayoutV1, MemoryDB, StorageProof, TrieConfiguration};
 use std::collections::BTreeMap;
 
 type Header = generic::Header<BlockNumber, BlakeTwo256>;
@@ -93,14 +93,20 @@ fn bad(why: impl std::fmt::Display) -> Failure {
 	Failure::Refused(format!("the report does not check: {why}"))
 }
 
-/// Writes the report of `department`'s entries from `from` to `to` (ms):
-/// at the latest block the node has a justification for.
-pub async fn take(
-	node: &Node,
-	department: u32,
-	(from, to): (Option<u64>, Option<u64>),
-	max: usize,
-) -> Result<Report, Failure> {
+/// What ties a block's state to the chain's genesis, as a node serves it:
+/// the last block of every authority set before the block's, the block
+/// with its justification, and a storage proof of some keys under its
+/// state root. Nothing in it is taken on the node's word: [`follow`]
+/// checks it.
+pub struct Anchor {
+	pub handovers: Vec<Justified>,
+	pub block: Justified,
+	pub proof: Vec<Bytes>,
+}
+
+/// Reads, from `node`, the anchor of the latest block it keeps a GRANDPA
+/// justification for, with the storage proof of `keys` at that block.
+pub async fn anchor(node: &Node, keys: Vec<Vec<u8>>) -> Result<Anchor, Failure> {
 	let latest = node.finality(None).await?.ok_or_else(|| {
 		Failure::Refused("the node keeps no GRANDPA justification yet: try again soon".into())
 	})?;
@@ -116,7 +122,26 @@ pub async fn take(
 		next = set_end.number + 1;
 		handovers.push(set_end.into());
 	}
-	let at = latest.block;
+	let read: ReadProof = jsonrpsee::core::client::ClientT::request(
+		node,
+		"state_getReadProof",
+		jsonrpsee::rpc_params![keys.into_iter().map(Bytes).collect::<Vec<_>>(), latest.block],
+	)
+	.await
+	.map_err(citychain_client::Error::from)?;
+	Ok(Anchor { handovers, block: latest.into(), proof: read.proof })
+}
+
+/// Writes the report of `department`'s entries from `from` to `to` (ms):
+/// at the latest block the node has a justification for.
+pub async fn take(
+	node: &Node,
+	department: u32,
+	(from, to): (Option<u64>, Option<u64>),
+	max: usize,
+) -> Result<Report, Failure> {
+	let Anchor { handovers, block, proof } = anchor(node, vec![proven::peaks_key()]).await?;
+	let at = H256(hashing::blake2_256(&block.header));
 	let root = proven::root_at(node, at).await?;
 	let filter = EntriesParams {
 		department: Some(department),
@@ -138,21 +163,14 @@ pub async fn take(
 			reported.push(ReportedEntry { entry, proof: item.proof });
 		}
 	}
-	let read: ReadProof = jsonrpsee::core::client::ClientT::request(
-		node,
-		"state_getReadProof",
-		jsonrpsee::rpc_params![vec![Bytes(proven::peaks_key())], at],
-	)
-	.await
-	.map_err(citychain_client::Error::from)?;
 	Ok(Report {
 		chain: node.genesis_hash().await?,
 		department,
 		from,
 		to,
 		handovers,
-		block: latest.into(),
-		peaks_proof: read.proof,
+		block,
+		peaks_proof: proof,
 		entries: reported,
 	})
 }
@@ -187,31 +205,9 @@ pub fn check(report: &Report, spec: &serde_json::Value) -> Result<Checked, Failu
 			genesis.hash()
 		)));
 	}
-	let mut authorities = genesis.authorities()?;
-	let mut set_id = 0u64;
-	let mut last = 0;
-	for (i, handover) in report.handovers.iter().enumerate() {
-		let header = justified(handover, set_id, &authorities)
-			.map_err(|e| bad(format!("authority set {set_id}'s last block: {e}")))?;
-		if *header.number() <= last {
-			return Err(bad(format!("handover {i} is not after the one before")));
-		}
-		last = *header.number();
-		authorities = next_authorities(&header)
-			.ok_or_else(|| bad(format!("block {last} ends set {set_id} but names no next set")))?;
-		set_id += 1;
-	}
-	let header = justified(&report.block, set_id, &authorities)
-		.map_err(|e| bad(format!("the report's block: {e}")))?;
-	let db = StorageProof::new(report.peaks_proof.iter().map(|b| b.0.clone())).into_memory_db();
-	let key = proven::peaks_key();
-	let peaks =
-		read_trie_value::<LayoutV1<Blake2Hasher>, _>(&db, header.state_root(), &key, None, None)
-			.map_err(|e| bad(format!("the storage proof of Audit::Peaks: {e}")))?
-			.map(|v| Peaks::decode(&mut &v[..]))
-			.transpose()
-			.map_err(|e| bad(format!("Audit::Peaks: {e}")))?
-			.unwrap_or_default();
+	let anchored =
+		follow(&genesis, &report.handovers, &report.block, &report.peaks_proof).map_err(bad)?;
+	let peaks = anchored.peaks().map_err(bad)?;
 	let root = peaks.root();
 	for reported in &report.entries {
 		let entry = &reported.entry;
@@ -239,13 +235,80 @@ pub fn check(report: &Report, spec: &serde_json::Value) -> Result<Checked, Failu
 	Ok(Checked {
 		ok: true,
 		chain: report.chain,
-		block: header.hash(),
-		number: *header.number(),
-		set_id,
+		block: anchored.header.hash(),
+		number: *anchored.header.number(),
+		set_id: anchored.set_id,
 		size: peaks.size(),
 		root: H256(root),
 		entries: report.entries.len(),
 	})
+}
+
+/// A block whose justification chains to genesis, and the storage its
+/// proof holds.
+pub struct Anchored {
+	pub header: Header,
+	/// The authority set that finalized it.
+	pub set_id: u64,
+	storage: MemoryDB<Blake2Hasher>,
+}
+
+impl Anchored {
+	/// The value at `key` in the block's state, from the proof.
+	pub fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, String> {
+		read_trie_value::<LayoutV1<Blake2Hasher>, _>(
+			&self.storage,
+			self.header.state_root(),
+			key,
+			None,
+			None,
+		)
+		.map_err(|e| format!("the storage proof of key 0x{}: {e}", hex::encode(key)))
+	}
+
+	/// The value at `key`, SCALE-decoded; its default if absent.
+	pub fn value<T: Decode + Default>(&self, key: &[u8], name: &str) -> Result<T, String> {
+		self.read(key)
+			.map_err(|e| format!("{name}: {e}"))?
+			.map(|v| T::decode(&mut &v[..]))
+			.transpose()
+			.map_err(|e| format!("{name}: {e}"))
+			.map(Option::unwrap_or_default)
+	}
+
+	/// `Audit::Peaks`: the log's size and root.
+	pub fn peaks(&self) -> Result<Peaks, String> {
+		self.value(&proven::peaks_key(), "Audit::Peaks")
+	}
+}
+
+/// Follows the authority sets from `genesis` through `handovers` (the
+/// last block of each set, finalized by that set and naming the next) to
+/// `block`, finalized by the set in force there; `proof` is then read
+/// under that block's state root.
+pub fn follow(
+	genesis: &GenesisStorage,
+	handovers: &[Justified],
+	block: &Justified,
+	proof: &[Bytes],
+) -> Result<Anchored, String> {
+	let mut authorities = genesis.authorities().map_err(|e| e.to_string())?;
+	let mut set_id = 0u64;
+	let mut last = 0;
+	for (i, handover) in handovers.iter().enumerate() {
+		let header = justified(handover, set_id, &authorities)
+			.map_err(|e| format!("authority set {set_id}'s last block: {e}"))?;
+		if *header.number() <= last {
+			return Err(format!("handover {i} is not after the one before"));
+		}
+		last = *header.number();
+		authorities = next_authorities(&header)
+			.ok_or_else(|| format!("block {last} ends set {set_id} but names no next set"))?;
+		set_id += 1;
+	}
+	let header = justified(block, set_id, &authorities).map_err(|e| format!("the block: {e}"))?;
+	let storage = StorageProof::new(proof.iter().map(|b| b.0.clone())).into_memory_db();
+	Ok(Anchored { header, set_id, storage })
 }
 
 /// The header of `block`, if the justification that comes with it is
@@ -279,10 +342,10 @@ fn next_authorities(header: &Header) -> Option<AuthorityList> {
 }
 
 /// A raw chain spec's genesis storage.
-struct GenesisStorage(BTreeMap<Vec<u8>, Vec<u8>>);
+pub struct GenesisStorage(BTreeMap<Vec<u8>, Vec<u8>>);
 
 impl GenesisStorage {
-	fn from_spec(spec: &serde_json::Value) -> Result<Self, Failure> {
+	pub fn from_spec(spec: &serde_json::Value) -> Result<Self, Failure> {
 		let raw = &spec["genesis"]["raw"];
 		let top = raw["top"].as_object().ok_or_else(|| {
 			Failure::Usage(
@@ -311,7 +374,7 @@ impl GenesisStorage {
 
 	/// The genesis block's hash: its header over the storage's trie root
 	/// (state version 1, as the runtime's).
-	fn hash(&self) -> H256 {
+	pub fn hash(&self) -> H256 {
 		let state_root = LayoutV1::<Blake2Hasher>::trie_root(self.0.clone());
 		let extrinsics_root = LayoutV1::<Blake2Hasher>::trie_root(Vec::<(Vec<u8>, Vec<u8>)>::new());
 		let header = Header::new(0, extrinsics_root, state_root, H256::zero(), Default::default());

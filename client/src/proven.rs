@@ -5,7 +5,8 @@
 //! whose hash is checked too; each entry a node returns is then checked
 //! with its inclusion proof against that root: a node that alters, invents
 //! or drops an entry's body is caught and the entry named. What this still
-//! takes from the node is which block is finalized (`chain_getFinalizedHead`).
+//! takes from the node is which block is finalized (`chain_getFinalizedHead`);
+//! the CLI's `audit verify --light` takes not even that.
 
 use crate::{
 	rpc::{
@@ -127,7 +128,7 @@ pub async fn entries(
 
 /// The entries `indices` (at most [`MAX_ENTRY_PAGE`]) from the node, each
 /// checked against `root`.
-async fn prove(node: &Node, root: &ProvenRoot, indices: &[u64]) -> Result<Vec<Entry>> {
+pub async fn prove(node: &Node, root: &ProvenRoot, indices: &[u64]) -> Result<Vec<Entry>> {
 	let asked = InclusionParams { indices: indices.to_vec(), size: Some(root.size) };
 	let answer = node.inclusion_proof(asked, Some(root.at)).await?;
 	if answer.items.len() != indices.len() {
