@@ -13,7 +13,7 @@ use citychain_primitives::{
 	DatasetId, DepartmentId,
 };
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use serde::{de, Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::{
@@ -122,56 +122,16 @@ impl Outcome {
 	}
 }
 
-/// A list parameter of at most `max` values, refused by `field`'s name as
-/// soon as it has one more: a longer list is never read to its end.
-fn bounded<'de, D, T>(d: D, field: &'static str, max: usize) -> Result<Vec<T>, D::Error>
-where
-	D: Deserializer<'de>,
-	T: Deserialize<'de>,
-{
-	struct Bounded<T> {
-		field: &'static str,
-		max: usize,
-		item: std::marker::PhantomData<T>,
-	}
-	impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Bounded<T> {
-		type Value = Vec<T>;
-		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-			write!(f, "{}: a list of at most {}", self.field, self.max)
-		}
-		fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-			Ok(Vec::new())
-		}
-		fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-			let mut values = Vec::new();
-			while let Some(value) = seq
-				.next_element()
-				.map_err(|e| de::Error::custom(format!("{}: {e}", self.field)))?
-			{
-				if values.len() == self.max {
-					return Err(de::Error::custom(format!(
-						"{}: at most {} values",
-						self.field, self.max
-					)));
-				}
-				values.push(value);
-			}
-			Ok(values)
-		}
-	}
-	d.deserialize_any(Bounded { field, max, item: std::marker::PhantomData })
-}
-
 fn consumers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DepartmentId>, D::Error> {
-	bounded(d, "consumer", MAX_DEPARTMENTS)
+	crate::bounded_list(d, "consumer", MAX_DEPARTMENTS)
 }
 
 fn providers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DepartmentId>, D::Error> {
-	bounded(d, "provider", MAX_DEPARTMENTS)
+	crate::bounded_list(d, "provider", MAX_DEPARTMENTS)
 }
 
 fn outcomes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Outcome>, D::Error> {
-	bounded(d, "outcome", Outcome::ALL.len())
+	crate::bounded_list(d, "outcome", Outcome::ALL.len())
 }
 
 /// Parameters of `audit_accessSearch`. Every given filter must hold; a list

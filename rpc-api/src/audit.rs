@@ -183,34 +183,14 @@ pub struct InclusionParams {
 	pub size: Option<u64>,
 }
 
-/// Refuses more than [`MAX_ENTRY_PAGE`] indices before reading them all.
+/// 1 to [`MAX_ENTRY_PAGE`] indices: more are refused at the first one past
+/// the bound, before the rest is read.
 fn indices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EntryIndex>, D::Error> {
-	struct Bounded;
-	impl<'de> serde::de::Visitor<'de> for Bounded {
-		type Value = Vec<EntryIndex>;
-		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-			write!(f, "1 to {MAX_ENTRY_PAGE} entry indices")
-		}
-		fn visit_seq<A: serde::de::SeqAccess<'de>>(
-			self,
-			mut seq: A,
-		) -> Result<Self::Value, A::Error> {
-			let mut out = Vec::new();
-			while let Some(i) = seq.next_element()? {
-				if out.len() == MAX_ENTRY_PAGE as usize {
-					return Err(serde::de::Error::custom(format!(
-						"indices: more than {MAX_ENTRY_PAGE}"
-					)));
-				}
-				out.push(i);
-			}
-			if out.is_empty() {
-				return Err(serde::de::Error::custom("indices: none given"));
-			}
-			Ok(out)
-		}
+	let indices = crate::bounded_list(d, "indices", MAX_ENTRY_PAGE as usize)?;
+	if indices.is_empty() {
+		return Err(serde::de::Error::custom("indices: none given"));
 	}
-	d.deserialize_seq(Bounded)
+	Ok(indices)
 }
 
 /// One entry and the proof that it is in the log.
@@ -341,12 +321,13 @@ mod tests {
 		assert_eq!(parse(&hundred).unwrap().size, Some(7));
 		assert!(parse(r#"{"indices":[]}"#).unwrap_err().contains("indices: none given"));
 		let many = format!("{{\"indices\":{:?}}}", vec![0u64; 101]);
-		assert!(parse(&many).unwrap_err().contains("indices: more than 100"));
+		assert!(parse(&many).unwrap_err().starts_with("indices: at most 100 values"));
 		// A huge list is refused at its 101st element, before the rest is decoded.
 		let huge = format!("{{\"indices\":[{}]}}", "1,".repeat(1_000_000) + "1");
-		assert!(parse(&huge).unwrap_err().contains("more than 100"));
+		assert!(parse(&huge).unwrap_err().starts_with("indices: at most 100 values"));
 		assert!(parse(r#"{"indices":[1],"colour":1}"#).unwrap_err().contains("unknown field"));
-		assert!(parse(r#"{"indices":[-1]}"#).is_err());
+		assert!(parse(r#"{"indices":[-1]}"#).unwrap_err().starts_with("indices: invalid value"));
+		assert!(parse(r#"{"indices":null}"#).unwrap_err().starts_with("indices: none given"));
 	}
 
 	#[test]

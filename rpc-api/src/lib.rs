@@ -56,6 +56,53 @@ pub fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::E
 	}
 }
 
+/// A list parameter of at most `max` values (none for `null`), refused by
+/// `field`'s name as soon as it has one more: a longer list is never read
+/// to its end. A value that is not one the list holds is refused by the
+/// field's name too.
+pub(crate) fn bounded_list<'de, D, T>(
+	d: D,
+	field: &'static str,
+	max: usize,
+) -> Result<Vec<T>, D::Error>
+where
+	D: serde::Deserializer<'de>,
+	T: serde::Deserialize<'de>,
+{
+	use serde::de;
+	struct Bounded<T> {
+		field: &'static str,
+		max: usize,
+		item: std::marker::PhantomData<T>,
+	}
+	impl<'de, T: serde::Deserialize<'de>> de::Visitor<'de> for Bounded<T> {
+		type Value = Vec<T>;
+		fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+			write!(f, "{}: a list of at most {}", self.field, self.max)
+		}
+		fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+			Ok(Vec::new())
+		}
+		fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+			let mut values = Vec::new();
+			while let Some(value) = seq
+				.next_element()
+				.map_err(|e| de::Error::custom(format!("{}: {e}", self.field)))?
+			{
+				if values.len() == self.max {
+					return Err(de::Error::custom(format!(
+						"{}: at most {} values",
+						self.field, self.max
+					)));
+				}
+				values.push(value);
+			}
+			Ok(values)
+		}
+	}
+	d.deserialize_any(Bounded { field, max, item: std::marker::PhantomData })
+}
+
 /// UTF-8 bytes of a record as text (a byte that is not UTF-8 becomes U+FFFD).
 pub fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
