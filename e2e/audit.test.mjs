@@ -200,7 +200,7 @@ test("the log's root is RFC 9162's tree hash of every entry's body, and the stat
   }
   assert.match(await api.rpc.audit.root({ size: root.count + 1 }, root.at).catch((e) => e.message), /beyond the log/);
   assert.match(await api.rpc.audit.inclusionProof({ indices: [] }).catch((e) => e.message), /none given/);
-  assert.match(await api.rpc.audit.inclusionProof({ indices: Array(101).fill(0) }).catch((e) => e.message), /more than 100/);
+  assert.match(await api.rpc.audit.inclusionProof({ indices: Array(101).fill(0) }).catch((e) => e.message), /indices: at most 100 values/);
   assert.match(await api.rpc.audit.consistencyProof({ oldSize: 3, newSize: 2 }).catch((e) => e.message), /above the new size/);
 });
 
