@@ -90,6 +90,7 @@ pub const ALLOWED: &[&str] = &[
 	"state_getStorage",
 	"state_getStorageHash",
 	"state_getKeysPaged",
+	"state_getReadProof",
 	"state_queryStorageAt",
 	"state_subscribeRuntimeVersion",
 	"state_unsubscribeRuntimeVersion",
@@ -124,6 +125,7 @@ pub const ALLOWED: &[&str] = &[
 	"audit_root",
 	"audit_inclusionProof",
 	"audit_consistencyProof",
+	"audit_finality",
 	"departments_get",
 	"departments_list",
 ];

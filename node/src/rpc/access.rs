@@ -5,7 +5,6 @@ use std::sync::Arc;
 use citychain_primitives::{
 	access::{
 		AccessCheck, ContractId, ContractQuery, ContractQueryError, Scope, MAX_CONTRACT_PAGE,
-		MAX_PURPOSE_LEN,
 	},
 	api::{AccessApi as RuntimeApi, DatasetsApi},
 	terms::{Evaluation, EvaluationError},
@@ -22,9 +21,6 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 
 use super::{block_or_best, invalid_params, runtime_error, Hash};
-
-/// The longest `base` of `access_odrl`.
-const MAX_BASE_LEN: usize = 512;
 
 /// The page size when a query names none.
 const DEFAULT_LIMIT: u32 = 10;
@@ -101,10 +97,8 @@ where
 		Ok(page.into())
 	}
 
+	/// `params` were bounded as they were read (`citychain_rpc_api::terms`).
 	fn evaluate(&self, params: EvaluateParams, at: Option<Hash>) -> RpcResult<Option<Evaluation>> {
-		if params.purpose.len() > MAX_PURPOSE_LEN as usize {
-			return Err(invalid_params(format!("purpose: at most {MAX_PURPOSE_LEN} bytes")));
-		}
 		let bbox = params
 			.bbox
 			.map(|b| BoundingBox::from_degrees(&b))
@@ -153,14 +147,8 @@ where
 	}
 
 	fn odrl(&self, params: OdrlParams, at: Option<Hash>) -> RpcResult<Option<serde_json::Value>> {
-		let base = params.base.trim_end_matches('/');
-		if base.len() > MAX_BASE_LEN || !citychain_primitives::datasets::is_web_url(base.as_bytes())
-		{
-			return Err(invalid_params(format!(
-				"base: an http(s) URL of at most {MAX_BASE_LEN} bytes"
-			)));
-		}
-		let iris = Iris { base };
+		// An http(s) URL of at most `MAX_BASE_LEN` bytes, checked as it was read.
+		let iris = Iris { base: params.base.trim_end_matches('/') };
 		let at = block_or_best(&*self.client, at);
 		let api = self.client.runtime_api();
 
