@@ -1,19 +1,22 @@
 // The regulator's page in a browser: datasets over two districts and two
-// years, requests by two departments (one with a purpose that is a
+// years, requests by three departments (one with a purpose that is a
 // spreadsheet formula and HTML), then Dave, the regulator, in Chromium
 // types the centre district's box and picks 2024; the page shows exactly
 // the accesses `audit_accessSearch` answers for that query at the page's
 // block (the other district's and 2023's are not there), grouped by
 // department and purpose, each row opening its audit entries, and its CSV
 // and JSON exports hold those rows (the formula made inert, the HTML never
-// markup). A polygon clicked on the map inside the other district finds
+// markup), and axe-core finds no critical or serious violation on the
+// page. A polygon clicked on the map inside the other district finds
 // its access alone, as the RPC does for that polygon.
 //
 // Needs CITYCHAIN_NODE, CITYCHAIN_GATEWAY, Chromium (CITYCHAIN_CHROMIUM,
 // default /usr/bin/chromium) and the portal built (npm run build in web/).
+// The page's screenshot goes to $CITYCHAIN_SCREENSHOTS (default
+// web/test-results); docs/explorer/7-accesses.png is a copy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +25,11 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { connect, finalizedAtLeast, httpRpc, sampleContent, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
+import { noAxeViolations } from './lib/axe.mjs';
 
-const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
+const here = dirname(fileURLToPath(import.meta.url));
+const DIST = join(here, '..', 'web', 'dist');
+const SHOTS = process.env.CITYCHAIN_SCREENSHOTS ?? join(here, '..', 'web', 'test-results');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
 const DAY = 28_800; // blocks of 3 s
 
@@ -209,6 +215,10 @@ test('the regulator reads who obtained data about a district and a year, as audi
   const trail = await page.$$eval(`#trail-${bob.contract} .trail tbody tr`, (trs) => trs.map((tr) => Number(tr.dataset.index)));
   assert.deepEqual(trail, bob.auditEntries);
   assert.equal(await page.getAttribute(`${row} .trail-toggle`, 'aria-expanded'), 'true');
+  mkdirSync(SHOTS, { recursive: true });
+  await page.$eval('#accesses-summary', (s) => s.scrollIntoView());
+  await page.screenshot({ path: join(SHOTS, '7-accesses.png') });
+  await noAxeViolations(page, 'the regulator\'s page with its accesses and a trail open');
 
   // The exports hold exactly those rows.
   const csv = await downloaded(page, '#export-csv');

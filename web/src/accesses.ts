@@ -17,7 +17,7 @@ import { h, dateInput, field, mark, note, restore, select, show, showTab } from 
 import { NOT_A_BOX, bboxText, date, geojsonBbox, parseBox, parseDate, words, type Bbox } from './units';
 
 /** The page's address. */
-export const HASH = '#/audit/accesses';
+const HASH = '#/audit/accesses';
 
 /**
  * Most accesses one reading fetches (ten pages of 100): a search that finds
@@ -77,7 +77,7 @@ type Cell = string | number | boolean | null;
  * quoted, its quotes doubled (RFC 4180). Numbers (a negative longitude) and
  * booleans are written as they are.
  */
-export function csvCell(value: Cell): string {
+function csvCell(value: Cell): string {
   if (value === null) return '';
   if (typeof value !== 'string') return String(value);
   const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
@@ -160,12 +160,15 @@ function grouped(items: AccessItem[], names: Names): { department: number; name:
 }
 
 const count = (n: number) => `${n} ${n === 1 ? 'access' : 'accesses'}`;
-const COLUMNS = ['#', 'dataset', 'provider', 'purpose', 'outcome', 'requested', 'accessed', 'data time', 'audit entries'];
+const COLUMNS = ['#', 'dataset', 'provider', 'purpose', 'outcome', 'accessed', 'data time', 'audit'];
+
+/** A period in a cell, its end under its start; `open` names a missing end. */
+const span = (start: number, end: number | null, open: string) => [`${date(start)} –`, h('br'), end === null ? open : date(end)];
 
 /** A row's audit entries, read when first opened, under the row. */
 function trailToggle(a: AccessItem, row: HTMLTableRowElement): HTMLButtonElement {
   const id = `trail-${a.contract}`;
-  const button = h('button', { type: 'button', class: 'trail-toggle', 'aria-expanded': 'false', 'aria-controls': id }, `${a.auditCount} entries`);
+  const button = h('button', { type: 'button', class: 'trail-toggle', 'aria-expanded': 'false', 'aria-controls': id }, `${a.auditCount} ${a.auditCount === 1 ? 'entry' : 'entries'}`);
   button.addEventListener('click', async () => {
     const open = button.getAttribute('aria-expanded') !== 'true';
     button.setAttribute('aria-expanded', String(open));
@@ -196,9 +199,9 @@ function accessRow(a: AccessItem, names: Names): HTMLTableRowElement {
     h('td', { class: 'purpose' }, a.purpose),
     h('td', {}, h('span', { class: `outcome outcome-${a.outcome}` }, words(a.outcome)),
       a.state === 'expired' ? ' (expired)' : null, a.disputed ? h('span', { class: 'badge disputed' }, 'disputed') : null),
-    h('td', { title: `block #${a.requested.block}` }, date(a.requested.time)),
-    h('td', {}, `${date(a.accessed.start)} – ${a.accessed.end === null ? 'open' : date(a.accessed.end)}`),
-    h('td', {}, `${date(a.datetime.start)} – ${date(a.datetime.end)}`, a.scoped ? h('small', { title: 'the contract\'s scope, not the whole dataset' }, ' (scope)') : null),
+    h('td', { class: 'when', title: `requested in block #${a.requested.block}` }, span(a.accessed.start, a.accessed.end, 'open')),
+    h('td', { class: 'when' }, span(a.datetime.start, a.datetime.end, 'ongoing'),
+      a.scoped ? [h('br'), h('small', { title: 'the contract\'s scope, not the whole dataset' }, 'scope')] : null),
     h('td', {}, trailToggle(a, row)));
   row.addEventListener('mouseenter', () => highlightAccess(a.contract, true));
   row.addEventListener('mouseleave', () => highlightAccess(a.contract, false));
@@ -208,7 +211,8 @@ function accessRow(a: AccessItem, names: Names): HTMLTableRowElement {
 /** The table: a body per consumer department, a header row for it and for each of its purposes, with their counts. */
 function table(items: AccessItem[], names: Names): HTMLElement {
   if (items.length === 0) return h('p', { class: 'none' }, 'No access matches.');
-  return h('table', { class: 'accesses' },
+  // Wider than the side pane on a small screen: it scrolls, the page does not.
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'accesses' },
     h('thead', {}, h('tr', {}, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
     grouped(items, names).map((g) => h('tbody', { 'data-department': g.department },
       h('tr', { class: 'group' }, h('th', { scope: 'rowgroup', colspan: COLUMNS.length },
@@ -216,7 +220,7 @@ function table(items: AccessItem[], names: Names): HTMLElement {
       g.purposes.flatMap((p) => [
         h('tr', { class: 'purpose-group' }, h('th', { colspan: COLUMNS.length }, `${p.label}: ${count(p.items.length)}`)),
         ...p.items.map((a) => accessRow(a, names)),
-      ]))));
+      ])))));
 }
 
 /** The names of the ids in `items` the table shows (titles only of the datasets the reader may see). */
