@@ -245,6 +245,36 @@ test('the regulator reads who obtained data about a district and a year, as audi
   assert.deepEqual(json.query, { bbox: CENTRE, datetime: YEAR_2024 });
   assert.deepEqual([...json.items].sort((a, b) => a.contract - b.contract), [...expected].sort((a, b) => a.contract - b.contract));
 
+  // The filters narrow as the RPC does: a consumer and an outcome; a purpose and an access time.
+  const narrowed = async (query, expectedIds) => {
+    await search(page);
+    const found = JSON.parse((await downloaded(page, '#export-json')).text);
+    assert.deepEqual(found.query, query);
+    assert.deepEqual((await searched(query, found.at.hash)).map((i) => i.contract), expectedIds);
+    assert.deepEqual(await shown(page), { rows: expectedIds, onMap: expectedIds });
+  };
+  await page.selectOption('select[name=consumer]', '2');
+  await page.check('input[name=outcome][value=pending]');
+  await narrowed({ bbox: CENTRE, datetime: YEAR_2024, consumer: [2], outcome: ['pending'] }, [contracts.charlieCentre]);
+  await page.selectOption('select[name=consumer]', '');
+  await page.uncheck('input[name=outcome][value=pending]');
+  await page.selectOption('select[name=purpose]', 'planning');
+  const today = new Date().toISOString().slice(0, 10);
+  await page.fill('input[name=accessed-to]', today);
+  const endOfToday = Date.parse(`${today}T00:00:00Z`) + 86_400_000 - 1;
+  await narrowed({ bbox: CENTRE, datetime: YEAR_2024, purpose: 'planning', accessedTo: endOfToday }, [contracts.bobCentre]);
+  // Accessed by yesterday: nothing (every request here was made today), and nothing to export.
+  const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  await page.fill('input[name=accessed-to]', yesterday);
+  await search(page);
+  await page.waitForSelector('.found p.none');
+  assert.equal(await page.$eval('#accesses-summary', (s) => s.dataset.count), '0');
+  assert.equal(await page.isDisabled('#export-csv'), true);
+  const at0 = await rpc('chain_getBlockHash', Number(await page.$eval('#accesses-summary', (s) => s.dataset.at)));
+  assert.deepEqual(await searched({ bbox: CENTRE, datetime: YEAR_2024, purpose: 'planning', accessedTo: endOfToday - 86_400_000 }, at0), []);
+  await page.selectOption('select[name=purpose]', '');
+  await page.fill('input[name=accessed-to]', '');
+
   // A polygon clicked inside the east district: its access alone, as the RPC finds for that polygon.
   await page.fill('input[name=box]', CITY.join(', '));
   await page.press('input[name=box]', 'Tab');
