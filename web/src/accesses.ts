@@ -177,12 +177,13 @@ function trailToggle(a: AccessItem, row: HTMLTableRowElement): HTMLButtonElement
       shown.hidden = !open;
       return;
     }
-    const cell = h('td', { colspan: COLUMNS.length }, 'reading the audit entries…');
-    row.after(h('tr', { class: 'trail-row', id }, cell));
+    // The entries take the row's width and scroll within it rather than widen the table (style.css).
+    const box = h('div', { class: 'trail-box' }, 'reading the audit entries…');
+    row.after(h('tr', { class: 'trail-row', id }, h('td', { colspan: COLUMNS.length }, box)));
     try {
-      cell.replaceChildren(await trail(await entries({ subject: { contract: a.contract } })));
+      box.replaceChildren(await trail(await entries({ subject: { contract: a.contract } })));
     } catch (e) {
-      cell.replaceChildren(h('p', { class: 'note error', role: 'alert' }, `The audit entries could not be read: ${(e as Error).message}`));
+      box.replaceChildren(h('p', { class: 'note error', role: 'alert' }, `The audit entries could not be read: ${(e as Error).message}`));
     }
   });
   return button;
