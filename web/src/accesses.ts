@@ -143,8 +143,11 @@ async function read(query: Record<string, unknown>, cursor: string | null, progr
 const purposeLabel = (a: AccessItem, names: Names) =>
   (a.purposeCode === null ? 'no purpose code' : names.purposes.get(a.purposeCode) ?? a.purposeCode);
 
+/** Accesses of one consumer department, by purpose. */
+interface Group { department: number; name: string; purposes: { label: string; items: AccessItem[] }[] }
+
 /** `items` grouped by consumer department, then purpose, each by name; items in contract order within a group. */
-function grouped(items: AccessItem[], names: Names): { department: number; name: string; purposes: { label: string; items: AccessItem[] }[] }[] {
+function grouped(items: AccessItem[], names: Names): Group[] {
   const byDepartment = new Map<number, Map<string, AccessItem[]>>();
   for (const a of [...items].sort((x, y) => x.contract - y.contract)) {
     const purposes = byDepartment.get(a.consumer) ?? new Map<string, AccessItem[]>();
@@ -210,12 +213,12 @@ function accessRow(a: AccessItem, names: Names): HTMLTableRowElement {
 }
 
 /** The table: a body per consumer department, a header row for it and for each of its purposes, with their counts. */
-function table(items: AccessItem[], names: Names): HTMLElement {
-  if (items.length === 0) return h('p', { class: 'none' }, 'No access matches.');
+function table(groups: Group[], names: Names): HTMLElement {
+  if (groups.length === 0) return h('p', { class: 'none' }, 'No access matches.');
   // Wider than the side pane on a small screen: it scrolls, the page does not.
   return h('div', { class: 'table-scroll' }, h('table', { class: 'accesses' },
     h('thead', {}, h('tr', {}, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))),
-    grouped(items, names).map((g) => h('tbody', { 'data-department': g.department },
+    groups.map((g) => h('tbody', { 'data-department': g.department },
       h('tr', { class: 'group' }, h('th', { scope: 'rowgroup', colspan: COLUMNS.length },
         `${g.name}: ${count(g.purposes.reduce((n, p) => n + p.items.length, 0))}`)),
       g.purposes.flatMap((p) => [
@@ -236,7 +239,8 @@ async function namesOf(items: AccessItem[]): Promise<Names> {
 /** Shows what was found in `out`, on the map, and offers its exports and (if it stopped) to read on. */
 async function showFound(out: HTMLElement, found: Found, readOn: () => void): Promise<void> {
   const names = await namesOf(found.items);
-  const shown = grouped(found.items, names).flatMap((g) => g.purposes.flatMap((p) => p.items));
+  const groups = grouped(found.items, names);
+  const shown = groups.flatMap((g) => g.purposes.flatMap((p) => p.items));
   const stopped = found.next !== null;
   const summary = h('p', { class: 'summary', id: 'accesses-summary', 'data-count': shown.length, 'data-at': found.at.number, 'data-complete': String(!stopped) },
     `${count(shown.length)} at finalized block #${found.at.number}`,
@@ -246,7 +250,7 @@ async function showFound(out: HTMLElement, found: Found, readOn: () => void): Pr
     h('button', { type: 'button', id: 'export-csv', disabled: shown.length === 0, onclick: () => download(`${file}.csv`, 'text/csv;charset=utf-8', csv(shown, names)) }, 'Export CSV'),
     h('button', { type: 'button', id: 'export-json', disabled: shown.length === 0, onclick: () => download(`${file}.json`, 'application/json', json(found, shown, names)) }, 'Export JSON'),
     stopped ? h('button', { type: 'button', id: 'read-on', onclick: readOn }, `Read ${BOUND} more`) : null);
-  out.replaceChildren(summary, exports, table(found.items, names));
+  out.replaceChildren(summary, exports, table(groups, names));
   showAccesses(shown.map((a) => ({ contract: a.contract, bbox: a.bbox, outcome: a.outcome, title: `contract ${a.contract}: ${names.titles.get(a.dataset) ?? `dataset ${a.dataset}`}` })));
 }
 
