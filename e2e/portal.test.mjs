@@ -25,13 +25,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import axe from 'axe-core';
 import { Keyring } from '@polkadot/keyring';
 import { hexToU8a, u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { seed } from '@citychain/api/seed.mjs';
 import { connect, startNode, submit } from './lib/node.mjs';
 import { cliOk, startGateway } from './lib/gateway.mjs';
+import { noAxeViolations } from './lib/axe.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DIST = join(here, '..', 'web', 'dist');
@@ -106,19 +106,6 @@ async function register(who, { title, uri = 'https://city.example/data.csv', lic
 async function finalized() {
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   while ((await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() < head) await new Promise((r) => setTimeout(r, 500));
-}
-
-/**
- * Runs axe-core (injected from e2e's node_modules through the DevTools
- * protocol, which the page's Content-Security-Policy does not govern) on
- * `page`; fails on any critical or serious violation.
- */
-async function noAxeViolations(page, what) {
-  await page.evaluate(axe.source);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  assert.deepEqual(bad, [], `axe on ${what}`);
 }
 
 async function shot(page, name) {

@@ -167,6 +167,8 @@ export async function openAudit(department?: number): Promise<void> {
   pick.addEventListener('change', () => { location.hash = pick.value ? `#/audit/department/${pick.value}` : '#/audit'; });
   show(
     h('h2', {}, 'Audit'),
+    h('p', {}, h('a', { href: '#/audit/accesses', id: 'to-accesses' }, 'Who obtained data about a place and time'),
+      ': every access to data covering an area and a period, on the map and in a table, exported as CSV or JSON.'),
     h('section', {}, verify, result),
     h('section', {}, h('h3', {}, 'Disputes and flags'),
       disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) => {

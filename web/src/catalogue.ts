@@ -10,8 +10,8 @@ import { departmentNames, nextToken, search as stacSearch, topics as stacTopics,
 import { countSoon, stopCounting, type Chosen, type Withdrawn } from './facets';
 import { drawBox, highlight, map, showBox, showFootprints, viewBox } from './map';
 import type { MapLayerMouseEvent } from 'maplibre-gl';
-import { h, dateInput, field, select, show, showTab } from './ui';
-import { bboxText, date, parseDate, words, type Bbox } from './units';
+import { h, dateInput, field, restore, select, show, showTab } from './ui';
+import { NOT_A_BOX, bboxText, date, parseBox, parseDate, words, type Bbox } from './units';
 
 interface Item {
   id: number; title: string; owner: number; topic: string; bbox: Bbox;
@@ -282,24 +282,6 @@ export async function prefetch(): Promise<void> {
   }
 }
 
-/**
- * Puts values entered in an earlier form into a new one; a date also moves
- * its slider (its own `change`, which does not bubble to the form).
- */
-function restore(form: HTMLFormElement, entered: FormData): void {
-  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]')) {
-    const value = entered.get(el.name);
-    if (el instanceof HTMLInputElement && el.type === 'checkbox') {
-      el.checked = value !== null;
-    } else if (typeof value === 'string') {
-      // A select keeps its first option when the value is no longer offered.
-      if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) continue;
-      el.value = value;
-      el.dispatchEvent(new Event('change'));
-    }
-  }
-}
-
 /** Shows the catalogue in the side pane and searches. */
 export async function openCatalogue(): Promise<void> {
   await prefetch();
@@ -339,16 +321,15 @@ export async function openCatalogue(): Promise<void> {
   }
   boxInput.addEventListener('change', (e) => {
     e.stopPropagation();
-    const v = boxInput.value.split(/[\s,]+/).filter(Boolean).map(Number);
-    const ok = v.length === 4 && v.every(Number.isFinite) && v[0] < v[2] && v[1] < v[3] && v[0] >= -180 && v[2] <= 180 && v[1] >= -90 && v[3] <= 90;
     if (boxInput.value.trim() === '') return setDrawn(null);
-    if (!ok) {
+    const v = parseBox(boxInput.value);
+    if (!v) {
       boxInput.setAttribute('aria-invalid', 'true');
-      boxSaid.textContent = 'not a box: four numbers, west < east from -180 to 180, south < north from -90 to 90';
+      boxSaid.textContent = NOT_A_BOX;
       return;
     }
     // Restored as it was (the page drawn again): nothing changed.
-    if (state.drawn?.join() !== v.join()) setDrawn(v as Bbox);
+    if (state.drawn?.join() !== v.join()) setDrawn(v);
   });
   form.append(h('div', { class: 'box-entry' }, field('Box (west, south, east, north)', boxInput), boxSaid));
   form.insertBefore(timeSlider(form), form.lastElementChild);

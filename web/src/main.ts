@@ -3,7 +3,7 @@
 import './style.css';
 import { config, forgetDepartments, loadConfig, onConnection, onFinalizedEvents, signedIn, start } from './chain';
 import { forgetNames } from './stac';
-import { createMap, showAreas } from './map';
+import { createMap, showAccesses, showAreas } from './map';
 import { closeCatalogue, openCatalogue, prefetch, wireMap } from './catalogue';
 import { engaged, follow, h, facts, note, show, trackEngagement, wireLayout } from './ui';
 
@@ -61,6 +61,8 @@ async function draw(): Promise<void> {
   if (parts[0] !== '') closeCatalogue();
   // A dataset's page shows its policy's jurisdictions; no other page does.
   if (parts[0] !== 'dataset') showAreas([]);
+  // The regulator's page shows the accesses it found; no other page does.
+  if (parts[0] !== 'audit' || parts[1] !== 'accesses') showAccesses([]);
   document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('here', a.getAttribute('href') === `#/${parts[0]}`));
   try {
     // Pages other than the catalogue (and the modules that sign) load when first opened.
@@ -71,7 +73,9 @@ async function draw(): Promise<void> {
       case 'contracts': return await (await import('./contracts')).openMyContracts();
       case 'inbox': return await (await import('./contracts')).openInbox();
       case 'notifications': return await (await import('./notifications')).openNotifications();
-      case 'audit': return await (await import('./audit')).openAudit(parts[1] === 'department' ? Number(parts[2]) : undefined);
+      case 'audit':
+        if (parts[1] === 'accesses') return await (await import('./accesses')).openAccesses();
+        return await (await import('./audit')).openAudit(parts[1] === 'department' ? Number(parts[2]) : undefined);
       case 'settings': return openSettings();
       default: return await openCatalogue();
     }

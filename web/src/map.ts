@@ -1,6 +1,7 @@
 // The map: a base map from the settings' tile server, or a plain background
 // with a graticule (no network needed); dataset footprints kept in sync with
-// the result list; a box drawn with the mouse.
+// the result list; access contracts' extents (the regulator's page); a box
+// or a polygon drawn with the mouse.
 import * as maplibregl from 'maplibre-gl';
 import type { GeoJSONSource, MapMouseEvent, MapTouchEvent, StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
@@ -41,6 +42,13 @@ function style(tiles: string | null): StyleSpecification {
 
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
+/** A colour a fill layer's paint takes: a colour or an expression. */
+type Colour = NonNullable<Extract<maplibregl.AddLayerObject, { type: 'fill' }>['paint']>['fill-color'];
+
+/** An access's colour by its outcome (the page's table marks outcomes in the same colours, style.css). */
+const OUTCOME_COLOUR: Colour = ['match', ['get', 'outcome'],
+  'granted', '#1e7b4a', 'pending', '#c99a06', 'refused', '#b03a2e', 'revoked', '#8e44ad', '#5b6b75'];
+
 /** Creates the map in `#map`; resolves once it has loaded. */
 export function createMap(tiles: string | null): Promise<maplibregl.Map> {
   maplibregl.setWorkerUrl(workerUrl);
@@ -65,6 +73,15 @@ export function createMap(tiles: string | null): Promise<maplibregl.Map> {
     map.addLayer({
       id: 'footprints-line', type: 'line', source: 'footprints',
       paint: { 'line-color': '#2a6f97', 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 3, 1.2] },
+    });
+    map.addSource('accesses', { type: 'geojson', data: EMPTY, promoteId: 'contract' });
+    map.addLayer({
+      id: 'accesses-fill', type: 'fill', source: 'accesses',
+      paint: { 'fill-color': OUTCOME_COLOUR, 'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.4, 0.1] },
+    });
+    map.addLayer({
+      id: 'accesses-line', type: 'line', source: 'accesses',
+      paint: { 'line-color': OUTCOME_COLOUR, 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 3, 1.4] },
     });
     map.addSource('box', { type: 'geojson', data: EMPTY });
     map.addLayer({ id: 'box-line', type: 'line', source: 'box', paint: { 'line-color': '#c0392b', 'line-width': 2, 'line-dasharray': [2, 1] } });
@@ -93,6 +110,27 @@ function boxPolygon([w, s, e, n]: Bbox): GeoJSON.Polygon {
   return { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
 }
 
+/**
+ * Count markers for `items` that share one extent (they draw as one
+ * rectangle): a count at its centre says how many `noun` it stands for.
+ */
+function stackCounts(items: { bbox: Bbox; title: string }[], noun: string): maplibregl.Marker[] {
+  const stacks = new Map<string, { bbox: Bbox; titles: string[] }>();
+  for (const d of items) {
+    const key = d.bbox.join();
+    const stack = stacks.get(key) ?? { bbox: d.bbox, titles: [] };
+    stack.titles.push(d.title);
+    stacks.set(key, stack);
+  }
+  return [...stacks.values()].filter((st) => st.titles.length > 1).map(({ bbox, titles }) => {
+    const el = document.createElement('span');
+    el.className = 'stack-count';
+    el.textContent = String(titles.length);
+    el.title = `${titles.length} ${noun} with this extent: ${titles.join('; ')}`;
+    return new maplibregl.Marker({ element: el }).setLngLat([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]).addTo(map);
+  });
+}
+
 let stackMarkers: maplibregl.Marker[] = [];
 
 /**
@@ -102,21 +140,27 @@ let stackMarkers: maplibregl.Marker[] = [];
 export function showFootprints(items: { id: number; bbox: Bbox; title: string }[]): void {
   const features = items.map((d) => ({ type: 'Feature' as const, id: d.id, properties: { id: d.id, title: d.title }, geometry: boxPolygon(d.bbox) }));
   (map.getSource('footprints') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
-  const stacks = new Map<string, { bbox: Bbox; titles: string[] }>();
-  for (const d of items) {
-    const key = d.bbox.join();
-    const stack = stacks.get(key) ?? { bbox: d.bbox, titles: [] };
-    stack.titles.push(d.title);
-    stacks.set(key, stack);
-  }
   stackMarkers.forEach((m) => m.remove());
-  stackMarkers = [...stacks.values()].filter((st) => st.titles.length > 1).map(({ bbox, titles }) => {
-    const el = document.createElement('span');
-    el.className = 'stack-count';
-    el.textContent = String(titles.length);
-    el.title = `${titles.length} datasets with this extent: ${titles.join('; ')}`;
-    return new maplibregl.Marker({ element: el }).setLngLat([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]).addTo(map);
-  });
+  stackMarkers = stackCounts(items, 'datasets');
+}
+
+let accessMarkers: maplibregl.Marker[] = [];
+
+/**
+ * Shows access contracts' extents (with none, clears them), coloured by
+ * outcome, with counts where several share one extent; the map's element
+ * names the contracts (`data-accesses`) for the page's tests.
+ */
+export function showAccesses(items: { contract: number; bbox: Bbox; outcome: string; title: string }[]): void {
+  const features = items.map((a) => ({ type: 'Feature' as const, properties: { contract: a.contract, outcome: a.outcome }, geometry: boxPolygon(a.bbox) }));
+  (map.getSource('accesses') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+  map.getContainer().dataset.accesses = items.map((a) => a.contract).join(',');
+  accessMarkers.forEach((m) => m.remove());
+  accessMarkers = stackCounts(items, 'accesses');
+}
+
+export function highlightAccess(contract: number, on: boolean): void {
+  map.setFeatureState({ source: 'accesses', id: contract }, { hover: on });
 }
 
 export function highlight(id: number, on: boolean): void {
@@ -125,7 +169,12 @@ export function highlight(id: number, on: boolean): void {
 
 /** Shows (or, with null, clears) the red box: a drawn box or a dataset's extent. */
 export function showBox(bbox: Bbox | null): void {
-  (map.getSource('box') as GeoJSONSource).setData(bbox ? { type: 'Feature', properties: {}, geometry: boxPolygon(bbox) } : EMPTY);
+  showShape(bbox ? boxPolygon(bbox) : null);
+}
+
+/** Shows (or, with null, clears) a drawn area in red: a box, a polygon, or one being drawn (a line). */
+export function showShape(geometry: GeoJSON.Polygon | GeoJSON.LineString | null): void {
+  (map.getSource('box') as GeoJSONSource).setData(geometry ? { type: 'Feature', properties: {}, geometry } : EMPTY);
 }
 
 /**
@@ -145,19 +194,37 @@ export function showAreas(areas: { id: number; label: string; geometry: GeoJSON.
 }
 
 /**
+ * Enters a drawing mode: panning and double-click zoom off, a crosshair,
+ * `hint` on the map (read out); the function returned leaves it.
+ */
+function drawingMode(hint: string): () => void {
+  map.dragPan.disable();
+  map.doubleClickZoom.disable();
+  const canvas = map.getCanvas();
+  canvas.style.cursor = 'crosshair';
+  const said = document.createElement('p');
+  said.className = 'draw-hint';
+  said.setAttribute('role', 'status');
+  said.textContent = hint;
+  map.getContainer().append(said);
+  return () => {
+    map.dragPan.enable();
+    map.doubleClickZoom.enable();
+    canvas.style.cursor = '';
+    said.remove();
+  };
+}
+
+/** Degrees to five decimals (about a metre), as drawn shapes keep them. */
+const metre = (v: number) => Math.round(v * 1e5) / 1e5;
+
+/**
  * Lets the user drag a box on the map (panning is off meanwhile, a hint on
  * the map says how, Escape cancels); resolves with it in degrees, or null if
  * cancelled.
  */
 export function drawBox(): Promise<Bbox | null> {
-  map.dragPan.disable();
-  const canvas = map.getCanvas();
-  canvas.style.cursor = 'crosshair';
-  const hint = document.createElement('p');
-  hint.className = 'draw-hint';
-  hint.setAttribute('role', 'status');
-  hint.textContent = 'Drag a box on the map · Escape cancels · or type the box\'s corners in the form';
-  map.getContainer().append(hint);
+  const leave = drawingMode('Drag a box on the map · Escape cancels · or type the box\'s corners in the form');
   return new Promise((resolve) => {
     let start: maplibregl.LngLat | null = null;
     let box: Bbox | null = null;
@@ -171,10 +238,8 @@ export function drawBox(): Promise<Bbox | null> {
       map.off('mousedown', down); map.off('mousemove', move); map.off('mouseup', up);
       map.off('touchstart', down); map.off('touchmove', move); map.off('touchend', up);
       document.removeEventListener('keydown', key, true);
-      map.dragPan.enable();
-      canvas.style.cursor = '';
-      hint.remove();
-      resolve(result ? result.map((v) => Math.round(v * 1e5) / 1e5) as Bbox : null);
+      leave();
+      resolve(result ? result.map(metre) as Bbox : null);
     };
     // A click without a drag draws nothing: the mode goes on.
     const up = () => { if (start && box) end(box); else start = null; };
@@ -186,6 +251,49 @@ export function drawBox(): Promise<Bbox | null> {
     };
     map.on('mousedown', down); map.on('mousemove', move); map.on('mouseup', up);
     map.on('touchstart', down); map.on('touchmove', move); map.on('touchend', up);
+    document.addEventListener('keydown', key, true);
+  });
+}
+
+/**
+ * Lets the user click a polygon's corners on the map (a tap on a phone):
+ * Enter or a double click closes it once it has three, Backspace takes the
+ * last corner back, Escape cancels; resolves with it in degrees, or null if
+ * cancelled.
+ */
+export function drawPolygon(): Promise<GeoJSON.Polygon | null> {
+  const leave = drawingMode('Click the corners on the map · Enter or a double click closes the polygon · Backspace takes a corner back · Escape cancels');
+  return new Promise((resolve) => {
+    const corners: [number, number][] = [];
+    let pointer: [number, number] | null = null;
+    const drawn = () => {
+      const ring = pointer ? [...corners, pointer] : corners;
+      showShape(ring.length < 2 ? null : { type: 'LineString', coordinates: ring.length < 3 ? ring : [...ring, ring[0]] });
+    };
+    const click = (e: MapMouseEvent) => {
+      const corner: [number, number] = [metre(e.lngLat.lng), metre(e.lngLat.lat)];
+      const last = corners[corners.length - 1];
+      // A double click's second click is the same corner again.
+      if (!last || last[0] !== corner[0] || last[1] !== corner[1]) corners.push(corner);
+      drawn();
+    };
+    const move = (e: MapMouseEvent) => { pointer = [e.lngLat.lng, e.lngLat.lat]; drawn(); };
+    const end = (result: GeoJSON.Polygon | null) => {
+      map.off('click', click); map.off('mousemove', move); map.off('dblclick', close);
+      document.removeEventListener('keydown', key, true);
+      leave();
+      showShape(result);
+      resolve(result);
+    };
+    const close = () => { if (corners.length >= 3) end({ type: 'Polygon', coordinates: [[...corners, corners[0]]] }); };
+    const key = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') end(null);
+      else if (e.key === 'Enter') close();
+      else if (e.key === 'Backspace') { corners.pop(); drawn(); }
+      else return;
+      e.preventDefault();
+    };
+    map.on('click', click); map.on('mousemove', move); map.on('dblclick', close);
     document.addEventListener('keydown', key, true);
   });
 }

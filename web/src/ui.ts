@@ -67,6 +67,25 @@ export function dateInput(name: string, value = ''): HTMLInputElement {
   return h('input', { type: 'text', name, value, inputmode: 'numeric', pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: 'YYYY-MM-DD', autocomplete: 'off', size: 10 });
 }
 
+/**
+ * Puts values entered in an earlier form into a new one (the page drawn
+ * again). Each field restored fires its own `change`, which does not bubble
+ * to the form: what follows a field (a date's slider) moves with it.
+ */
+export function restore(form: HTMLFormElement, entered: FormData): void {
+  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[name], select[name]')) {
+    const value = entered.get(el.name);
+    if (el instanceof HTMLInputElement && el.type === 'checkbox') {
+      el.checked = value !== null;
+    } else if (typeof value === 'string') {
+      // A select keeps its first option when the value is no longer offered.
+      if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) continue;
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    }
+  }
+}
+
 /** A labelled form field. */
 export function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
   return h('label', { class: 'field' }, h('span', {}, label), input, hint ? h('small', {}, hint) : null);

@@ -21,6 +21,16 @@ export function bboxText([w, s, e, n]: Bbox): string {
   return `${degrees(w, 'lon')} – ${degrees(e, 'lon')}, ${degrees(s, 'lat')} – ${degrees(n, 'lat')}`;
 }
 
+/** Why a typed box was not taken. */
+export const NOT_A_BOX = 'not a box: four numbers, west < east from -180 to 180, south < north from -90 to 90';
+
+/** A box typed as `west, south, east, north` (commas or spaces), or null if it is not one. */
+export function parseBox(text: string): Bbox | null {
+  const v = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  const ok = v.length === 4 && v.every(Number.isFinite) && v[0] < v[2] && v[1] < v[3] && v[0] >= -180 && v[2] <= 180 && v[1] >= -90 && v[3] <= 90;
+  return ok ? v as Bbox : null;
+}
+
 /** ms since the epoch → `2024-03-01`. */
 export function date(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? 'ongoing' : new Date(ms).toISOString().slice(0, 10);
