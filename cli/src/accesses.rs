@@ -170,6 +170,18 @@ fn read_geometry(path: &PathBuf) -> Result<Value, Failure> {
 	geometry_of(doc)
 }
 
+/// A field of free text a department wrote: one that a spreadsheet would
+/// read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) gets a `'` in front, as OWASP's CSV injection advice has it.
+/// Numbers are not passed through here: a negative longitude stays one.
+fn text(value: &str) -> String {
+	if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+		format!("'{value}")
+	} else {
+		value.to_string()
+	}
+}
+
 /// One CSV field, quoted if it needs to be.
 fn field(text: &str) -> String {
 	if text.contains([',', '"', '\n', '\r']) {
@@ -203,8 +215,8 @@ pub fn csv_row(item: &AccessItem) -> String {
 		item.version.to_string(),
 		item.consumer.to_string(),
 		item.provider.to_string(),
-		item.purpose_code.clone().unwrap_or_default(),
-		item.purpose.clone(),
+		text(item.purpose_code.as_deref().unwrap_or_default()),
+		text(&item.purpose),
 		item.outcome.as_str().to_string(),
 		json_name(&item.state),
 		item.disputed.to_string(),
@@ -291,10 +303,9 @@ mod tests {
 	use citychain_client::primitives::access::ContractState;
 	use citychain_client::rpc::api::accountability::{Deliveries, Interval};
 
-	#[test]
-	fn a_row_has_every_column_and_quotes_what_needs_it() {
+	fn sample() -> AccessItem {
 		let moment = |block, time, estimated| Moment { block, time, estimated };
-		let item = AccessItem {
+		AccessItem {
 			contract: 3,
 			dataset: 7,
 			version: 1,
@@ -316,13 +327,33 @@ mod tests {
 			deliveries: Deliveries { used: 2, allowed: None },
 			audit_entries: vec![11, 12],
 			audit_count: 2,
-		};
+		}
+	}
+
+	#[test]
+	fn a_row_has_every_column_and_quotes_what_needs_it() {
+		let item = sample();
 		let row = csv_row(&item);
 		assert!(row.starts_with("3,7,1,1,0,planning,\"planning: \"\"bus\"\" lanes, north\",granted,approved,false,1970-01-01T00:00:00.000Z,"));
 		assert!(row.contains(",1970-01-01T00:25:06.000Z,,expires,116.3,39.9,116.35,39.95,"));
 		assert!(row.ends_with(",2,,2,11;12,40,42,"));
 		// The quoted purpose holds a comma of its own.
 		assert_eq!(row.matches(',').count(), CSV_COLUMNS.len() - 1 + 1);
+	}
+
+	#[test]
+	fn a_purpose_a_spreadsheet_would_run_is_text_and_a_negative_number_is_not() {
+		for formula in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+			assert_eq!(text(formula), format!("'{formula}"));
+		}
+		assert_eq!(text("planning"), "planning");
+		assert_eq!(text(""), "");
+		let mut item = sample();
+		item.purpose = "=1+1".into();
+		item.bbox = [-0.5, -1.0, 0.5, 1.0];
+		let row = csv_row(&item);
+		assert!(row.contains(",'=1+1,"), "{row}");
+		assert!(row.contains(",-0.5,-1,0.5,1,"), "{row}");
 	}
 
 	#[test]
