@@ -15,6 +15,7 @@ import { current, refusal } from './state';
 import { send, failure } from './tx';
 import { h, field, note, select, show } from './ui';
 import { dateTime, words } from './units';
+import { lightVerifier } from './light';
 
 type Query = Record<string, unknown>;
 
@@ -170,6 +171,7 @@ export async function openAudit(department?: number): Promise<void> {
     h('p', {}, h('a', { href: '#/audit/accesses', id: 'to-accesses' }, 'Who obtained data about a place and time'),
       ': every access to data covering an area and a period, on the map and in a table, exported as CSV or JSON.'),
     h('section', {}, verify, result),
+    lightVerifier(),
     h('section', {}, h('h3', {}, 'Disputes and flags'),
       disputes.length === 0 ? h('p', {}, 'none') : h('ul', { class: 'disputes' }, await Promise.all(disputes.map(async (e) => {
         const said = e.action === 'flagged' ? await flagNote(e) : null;
