@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNode, connect, submit, finalizedAtLeast } from './lib/node.mjs';
 import { cli, cliOk } from './lib/gateway.mjs';
-import { lyingRpcProxy } from './lib/proxy.mjs';
+import { auditLiars, lyingRpcProxy } from './lib/proxy.mjs';
 
 const DEG = 10_000_000;
 const data = new TextEncoder().encode('station,pm25\nA,12\n');
@@ -221,15 +221,7 @@ test('audit prove checks every entry against the root the state proves, and name
     return r;
   });
   // A node that serves another body for the entry.
-  const rewritten = await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
-    for (const item of r.items) {
-      if (item.entry?.index !== victim) continue;
-      const body = bytes(item.entry.body);
-      body[body.length - 1] ^= 1;
-      item.entry.body = `0x${Buffer.from(body).toString('hex')}`;
-    }
-    return r;
-  });
+  const rewritten = await auditLiars.body(node.endpoint, victim);
   // A node that lies about the log's root in its state.
   const rerooted = await lyingRpcProxy(node.endpoint, 'state_getReadProof', (r) => ({ ...r, proof: r.proof.slice(1) }));
   try {
@@ -284,26 +276,13 @@ test('audit verify --light checks the whole stored log from the chain spec alone
   const victim = 1;
   const liars = {
     // Another body for an entry.
-    body: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
-      for (const item of r.items) {
-        if (item.entry?.index !== victim) continue;
-        const body = bytes(item.entry.body);
-        body[body.length - 1] ^= 1;
-        item.entry.body = `0x${Buffer.from(body).toString('hex')}`;
-      }
-      return r;
-    }), new RegExp(`lied: entry ${victim} is not the log's: its body does not lead to the root`)],
+    body: [await auditLiars.body(node.endpoint, victim),
+      new RegExp(`lied: entry ${victim} is not the log's: its body does not lead to the root`)],
     // Another hash for an entry: the MMR leaf does not cover it, the chain does.
-    hash: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
-      for (const item of r.items) if (item.entry?.index === victim) item.entry.hash = `0x${'11'.repeat(32)}`;
-      return r;
-    }), new RegExp(`lied: entry ${victim}'s hash does not chain from the entry before it`)],
+    hash: [await auditLiars.hash(node.endpoint, victim),
+      new RegExp(`lied: entry ${victim}'s hash does not chain from the entry before it`)],
     // A block its authorities did not finalize.
-    finality: [await lyingRpcProxy(node.endpoint, 'audit_finality', (r) => {
-      const header = bytes(r.header);
-      header[40] ^= 1;
-      return { ...r, header: `0x${Buffer.from(header).toString('hex')}` };
-    }), /lied: its finality does not check from genesis/],
+    finality: [await auditLiars.header(node.endpoint), /lied: its finality does not check from genesis/],
   };
   try {
     for (const [what, [proxy, said]] of Object.entries(liars)) {

@@ -11,7 +11,7 @@
 // default /usr/bin/chromium) and the portal built (npm run build in web/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { connect, finalizedAtLeast, startNode, submit } from './lib/node.mjs';
 import { authorization, startGateway } from './lib/gateway.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -149,13 +150,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, api, node], dir));
 
 test("the filters' counts equal what /search finds for that reader, and follow the search", { timeout: 240_000 }, async () => {
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();

@@ -8,7 +8,7 @@
 // default /usr/bin/chromium) and the portal built (npm run build in web/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { connect, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -49,13 +50,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, api, node], dir));
 
 test("Alice saves a search; Bob's matching dataset shows in her portal within two finalized blocks", { timeout: 120_000 }, async () => {
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();

@@ -14,7 +14,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,8 @@ import { cryptoWaitReady, xxhashAsHex } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { connect, startNode, submit, finalizedAtLeast } from './lib/node.mjs';
 import { cliOk, startGateway } from './lib/gateway.mjs';
-import { lyingRpcProxy } from './lib/proxy.mjs';
+import { auditLiars, lyingRpcProxy } from './lib/proxy.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -60,13 +61,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, api, node], dir));
 
 /** Dave's audit page at `url` (a gateway); resolves with the page and the errors it logged. */
 async function auditPage(url) {
@@ -125,26 +120,13 @@ test('a node lying behind the gateway is named with what it changed', { timeout:
   const victim = 1;
   const liars = {
     // Another body for an entry.
-    body: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
-      for (const item of r.items) {
-        if (item.entry?.index !== victim) continue;
-        const body = bytes(item.entry.body);
-        body[body.length - 1] ^= 1;
-        item.entry.body = hex(body);
-      }
-      return r;
-    }), new RegExp(`the node lied: entry ${victim} is not the log's: its body does not lead to the root`)],
+    body: [await auditLiars.body(node.endpoint, victim),
+      new RegExp(`the node lied: entry ${victim} is not the log's: its body does not lead to the root`)],
     // Another hash for an entry: the leaf does not cover it, the chain does.
-    hash: [await lyingRpcProxy(node.endpoint, 'audit_inclusionProof', (r) => {
-      for (const item of r.items) if (item.entry?.index === victim) item.entry.hash = `0x${'11'.repeat(32)}`;
-      return r;
-    }), new RegExp(`the node lied: entry ${victim}'s hash does not chain from the entry before it`)],
+    hash: [await auditLiars.hash(node.endpoint, victim),
+      new RegExp(`the node lied: entry ${victim}'s hash does not chain from the entry before it`)],
     // A block its authorities did not finalize.
-    finality: [await lyingRpcProxy(node.endpoint, 'audit_finality', (r) => {
-      const header = bytes(r.header);
-      header[40] ^= 1;
-      return { ...r, header: hex(header) };
-    }), /the node lied: its finality does not check from genesis/],
+    finality: [await auditLiars.header(node.endpoint), /the node lied: its finality does not check from genesis/],
     // A justification of another round: its signatures are of none.
     signatures: [await lyingRpcProxy(node.endpoint, 'audit_finality', (r) => {
       const justification = bytes(r.justification);

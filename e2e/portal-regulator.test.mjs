@@ -16,7 +16,7 @@
 // web/test-results); docs/explorer/7-accesses.png is a copy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 import { connect, finalizedAtLeast, httpRpc, sampleContent, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { noAxeViolations } from './lib/axe.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DIST = join(here, '..', 'web', 'dist');
@@ -144,13 +145,7 @@ before(async () => {
   await finalizedAtLeast(api, (await api.rpc.chain.getHeader()).number.toNumber());
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, api, node], dir));
 
 test('the regulator reads who obtained data about a district and a year, as audit_accessSearch answers, and exports it', { timeout: 180_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });

@@ -16,7 +16,7 @@
 // default /usr/bin/chromium) and the portal built (npm run build in web/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { connect, httpRpc, sampleContent, startNode, submit } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -97,13 +98,7 @@ before(async () => {
   for (const name of ['Alice', 'Bob', 'Charlie']) users[name] = await open(name);
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, api, node], dir));
 
 test('a data officer writes a two-rule policy in the portal, without JSON', { timeout: 180_000 }, async () => {
   const { page } = users.Alice;

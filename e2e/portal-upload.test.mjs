@@ -17,7 +17,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { chromium } from 'playwright-core';
 import { connect, freePort, startNode } from './lib/node.mjs';
 import { startGateway } from './lib/gateway.mjs';
 import { sendCountingProxy } from './lib/proxy.mjs';
+import { teardown } from './lib/teardown.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'web', 'dist');
 const CHROMIUM = process.env.CITYCHAIN_CHROMIUM ?? '/usr/bin/chromium';
@@ -52,14 +53,7 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
 });
 
-after(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await proxy?.stop();
-  await api?.disconnect();
-  await node?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => teardown([browser, gateway, proxy, api, node], dir));
 
 test('a file published through the portal is uploaded in parts and a cut upload resumes with the missing parts only', { timeout: 180_000 }, async () => {
   const began = Date.now();

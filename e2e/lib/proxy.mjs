@@ -90,3 +90,28 @@ export function lyingRpcProxy(target, method, rewrite) {
     resolve({ url: `ws://127.0.0.1:${server.address().port}`, stop });
   }));
 }
+
+/** `hex` (0x…) with the bits of its byte `at` flipped; `at` < 0 counts from the end. */
+function flipByte(hex, at) {
+  const bytes = Buffer.from(hex.slice(2), 'hex');
+  bytes[at < 0 ? bytes.length + at : at] ^= 1;
+  return `0x${bytes.toString('hex')}`;
+}
+
+/**
+ * The lying nodes the audit tests play in front of `target`: one that
+ * serves another body (its last byte changed) for entry `index`, one that
+ * serves another hash for it, and one whose justified header has a byte
+ * changed. Each resolves as `lyingRpcProxy` does.
+ */
+export const auditLiars = {
+  body: (target, index) => lyingRpcProxy(target, 'audit_inclusionProof', (r) => {
+    for (const item of r.items) if (item.entry?.index === index) item.entry.body = flipByte(item.entry.body, -1);
+    return r;
+  }),
+  hash: (target, index) => lyingRpcProxy(target, 'audit_inclusionProof', (r) => {
+    for (const item of r.items) if (item.entry?.index === index) item.entry.hash = `0x${'11'.repeat(32)}`;
+    return r;
+  }),
+  header: (target) => lyingRpcProxy(target, 'audit_finality', (r) => ({ ...r, header: flipByte(r.header, 40) })),
+};
