@@ -87,7 +87,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'citychain-portal-terms-'));
   node = await startNode();
   api = await connect(node.endpoint);
-  gateway = await startGateway({ endpoint: node.endpoint, dataDir: dir, extraArgs: [`--explorer-dir=${DIST}`, '--searches-per-address=8'] });
+  gateway = await startGateway({ endpoint: node.endpoint, dataDir: dir, extraArgs: [`--explorer-dir=${DIST}`, '--searches-per-address=16'] });
   // Inside the 4th Ring Road (jurisdiction 0 of the dev chain), not inside the 2nd.
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const { events } = await submit(api, api.tx.datasets.registerDataset(
