@@ -60,6 +60,10 @@ const users = {};
  */
 async function open(name, viewport = { width: 1400, height: 900 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
+  // What these tests wait for is what a page shows, not how fast: the file
+  // runs beside the rest of the suite and the Rust build on two cores, where
+  // a page can take longer than Playwright's 30 s default to get there.
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const errors = [];
   const sockets = [];
