@@ -189,23 +189,22 @@ test('the 11th download of a 10-use contract is refused, and the 10 uses are on 
 });
 
 /**
- * Starts Bob's download of the large dataset and reads it slowly; `end`
- * ends the contract. Resolves with the finalized block at which the
- * contract ended and the finalized head when the download broke off.
+ * Starts Bob's download of the large dataset under contract `id` and reads
+ * it slowly; `end` ends the contract. Resolves with the finalized block at
+ * which the contract ended, and the finalized head when the gateway
+ * stopped the download: the time of its `access ended` log line placed
+ * among the finalized heads the test saw arrive. (The reader sees the cut
+ * later: it first reads, at its slow pace, what the sockets still held.)
  */
-async function cutShort(end) {
+async function cutShort(id, end) {
   const response = await download(bob, large);
   assert.equal(response.status, 200);
   const size = Number(response.headers.get('content-length'));
   const reader = response.body.getReader();
   let read = 0;
-  let ended = null;
-  let broke = null;
-  // The finalized head as the test follows it, read at the moment the
-  // download breaks off: asking the node then would add a round trip,
-  // seconds on a loaded machine, to what is measured.
-  let head = null;
-  const unsubscribe = await api.rpc.chain.subscribeFinalizedHeads((h) => { head = h.number.toNumber(); });
+  let cut = false;
+  const heads = [];
+  const unsubscribe = await api.rpc.chain.subscribeFinalizedHeads((h) => heads.push([Date.now(), h.number.toNumber()]));
   const reading = (async () => {
     try {
       for (;;) {
@@ -216,14 +215,18 @@ async function cutShort(end) {
         await new Promise((r) => setTimeout(r, value.length / 1000));
       }
     } catch {
-      broke = head;
+      cut = true;
     }
   })();
   await new Promise((r) => setTimeout(r, 500));
   await end();
-  ended = await finalizedNow();
+  const ended = await finalizedNow();
   await reading;
   unsubscribe();
+  const stopped = gateway.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    .find((l) => l.target === 'delivery' && l.fields.message === 'access ended: download stopped' && l.fields.contract === `Some(${id})`);
+  const at = stopped && Date.parse(stopped.timestamp.replace(/(\.\d{3})\d+/, '$1'));
+  const broke = cut && stopped ? heads.filter(([t]) => t <= at).at(-1)?.[1] ?? null : null;
   return { ended, broke, read, size };
 }
 
@@ -233,7 +236,7 @@ test('a revocation cuts a running download within two finalized blocks', async (
   const id = await request(bob, large, 'planning');
   await submit(api, api.tx.access.approveRequest(id, null), alice);
   await finalizedNow();
-  const { ended, broke, read, size } = await cutShort(() => submit(api, api.tx.access.revokeAccess(id, 'the survey is being corrected'), alice));
+  const { ended, broke, read, size } = await cutShort(id, () => submit(api, api.tx.access.revokeAccess(id, 'the survey is being corrected'), alice));
   assert.ok(broke !== null, `the download was not cut (${read} of ${size} bytes read)`);
   assert.ok(read < size);
   assert.ok(broke <= ended + 2, `cut at finalized block ${broke}, the revocation finalized at ${ended}`);
@@ -244,7 +247,7 @@ test('the consumer terminates its own contract, and its running download stops',
   const id = await request(bob, large, 'planning');
   await submit(api, api.tx.access.approveRequest(id, null), alice);
   await finalizedNow();
-  const { ended, broke, read, size } = await cutShort(() => submit(api, api.tx.access.relinquishAccess(id), bob));
+  const { ended, broke, read, size } = await cutShort(id, () => submit(api, api.tx.access.relinquishAccess(id), bob));
   t.diagnostic(`relinquished at finalized block ${ended}, cut at ${broke}, after ${read} of ${size} bytes`);
   assert.equal((await api.rpc.access.get(id)).toJSON().state, 'relinquished');
   assert.ok(broke !== null && broke <= ended + 2);
