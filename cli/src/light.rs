@@ -22,7 +22,7 @@ use crate::{
 };
 use citychain_client::{
 	primitives::audit::MAX_ENTRY_PAGE,
-	proven::{self, ProvenRoot},
+	proven::{self, audit_key, ProvenRoot},
 	rpc::{api::audit::Entry, Node},
 };
 use serde::Serialize;
@@ -65,11 +65,6 @@ pub struct Verified {
 	/// Whether the range was the whole stored log, chained from the pruning
 	/// point to the head the state holds.
 	pub complete: bool,
-}
-
-/// Storage key of `Audit::<item>`.
-fn audit_key(item: &str) -> Vec<u8> {
-	[hashing::twox_128(b"Audit"), hashing::twox_128(item.as_bytes())].concat()
 }
 
 /// Verifies entries `from..=to` (by index; the stored log by default, at

@@ -28,9 +28,14 @@ use sp_crypto_hashing as hashing;
 use sp_trie::{read_trie_value, LayoutV1, StorageProof};
 use subxt::config::substrate::SubstrateHeader;
 
+/// The storage key of the audit pallet's value `item` (`Audit::<item>`).
+pub fn audit_key(item: &str) -> Vec<u8> {
+	[hashing::twox_128(b"Audit"), hashing::twox_128(item.as_bytes())].concat()
+}
+
 /// The storage key of `Audit::Peaks`.
 pub fn peaks_key() -> Vec<u8> {
-	[hashing::twox_128(b"Audit"), hashing::twox_128(b"Peaks")].concat()
+	audit_key("Peaks")
 }
 
 /// The log's size and root at a block, as its state proves them.
