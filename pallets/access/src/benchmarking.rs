@@ -226,6 +226,19 @@ mod benchmarks {
 		assert!(Purposes::<T>::contains_key(PurposeCode::truncate_from(code)));
 	}
 
+	/// Removing a purpose of the longest code and label.
+	#[benchmark]
+	fn remove_purpose() {
+		let code = vec![b'p'; MAX_PURPOSE_CODE_LEN as usize];
+		Pallet::<T>::set_purpose(RawOrigin::Root.into(), code.clone(), vec![b'l'; MAX_LABEL_LEN as usize])
+			.expect("a valid purpose");
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, code.clone());
+
+		assert!(!Purposes::<T>::contains_key(PurposeCode::truncate_from(code)));
+	}
+
 	/// A jurisdiction of `v` vertices, checked for self-intersection.
 	#[benchmark]
 	fn register_jurisdiction(v: Linear<3, MAX_VERTICES>) {
@@ -235,6 +248,20 @@ mod benchmarks {
 		_(RawOrigin::Root, vec![b'l'; MAX_LABEL_LEN as usize], ring);
 
 		assert_eq!(Jurisdictions::<T>::count(), 1);
+	}
+
+	/// Removing a jurisdiction of the most vertices and the longest label.
+	#[benchmark]
+	fn remove_jurisdiction() {
+		let ring = bowl(MAX_VERTICES, (100, 120), (30, 35, 50));
+		Pallet::<T>::register_jurisdiction(RawOrigin::Root.into(), vec![b'l'; MAX_LABEL_LEN as usize], ring)
+			.expect("a valid jurisdiction");
+		let id = NextJurisdictionId::<T>::get() - 1;
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, id);
+
+		assert_eq!(Jurisdictions::<T>::count(), 0);
 	}
 
 	/// `n` deliveries, one each under `n` contracts.

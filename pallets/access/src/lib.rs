@@ -820,7 +820,7 @@ pub mod pallet {
 		/// Remove purpose `code` from the vocabulary (governance): rules that
 		/// name it no longer admit any request for it.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::set_purpose())]
+		#[pallet::weight(T::WeightInfo::remove_purpose())]
 		pub fn remove_purpose(origin: OriginFor<T>, code: Vec<u8>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let code: PurposeCode = code.try_into().map_err(|_| Error::<T>::UnknownPurpose)?;
@@ -851,7 +851,7 @@ pub mod pallet {
 		/// Remove a jurisdiction (governance): rules that name it no longer
 		/// admit any area by it.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::set_purpose())]
+		#[pallet::weight(T::WeightInfo::remove_jurisdiction())]
 		pub fn remove_jurisdiction(origin: OriginFor<T>, id: JurisdictionId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(Jurisdictions::<T>::contains_key(id), Error::<T>::UnknownJurisdiction);

@@ -26,7 +26,9 @@ pub trait WeightInfo {
 	fn process_deadlines(n: u32, ) -> Weight;
 	fn revoke_by_registry(n: u32, ) -> Weight;
 	fn set_purpose() -> Weight;
+	fn remove_purpose() -> Weight;
 	fn register_jurisdiction(v: u32, ) -> Weight;
+	fn remove_jurisdiction() -> Weight;
 	fn record_deliveries(n: u32, ) -> Weight;
 }
 
@@ -71,8 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn request_access() -> Weight {
 		// Proof size: measured `14792`, estimated `295582` bytes.
-		// Minimum execution time: 763_212_000 picoseconds.
-		Weight::from_parts(1_155_363_000, 295582)
+		// Minimum execution time: 727_870_000 picoseconds.
+		Weight::from_parts(834_087_000, 295582)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -98,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn approve_request() -> Weight {
 		// Proof size: measured `6211`, estimated `8341` bytes.
-		// Minimum execution time: 75_271_000 picoseconds.
-		Weight::from_parts(109_302_000, 8341)
+		// Minimum execution time: 75_262_000 picoseconds.
+		Weight::from_parts(80_339_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -125,8 +127,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn reject_request() -> Weight {
 		// Proof size: measured `1142`, estimated `4772` bytes.
-		// Minimum execution time: 59_238_000 picoseconds.
-		Weight::from_parts(83_413_000, 4772)
+		// Minimum execution time: 59_268_000 picoseconds.
+		Weight::from_parts(64_766_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -152,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn cancel_request() -> Weight {
 		// Proof size: measured `1174`, estimated `4772` bytes.
-		// Minimum execution time: 58_266_000 picoseconds.
-		Weight::from_parts(96_183_000, 4772)
+		// Minimum execution time: 57_966_000 picoseconds.
+		Weight::from_parts(62_312_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -179,8 +181,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn revoke_access() -> Weight {
 		// Proof size: measured `1182`, estimated `4772` bytes.
-		// Minimum execution time: 62_682_000 picoseconds.
-		Weight::from_parts(86_558_000, 4772)
+		// Minimum execution time: 63_314_000 picoseconds.
+		Weight::from_parts(67_210_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -206,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn relinquish_access() -> Weight {
 		// Proof size: measured `1214`, estimated `4772` bytes.
-		// Minimum execution time: 60_750_000 picoseconds.
-		Weight::from_parts(77_825_000, 4772)
+		// Minimum execution time: 60_230_000 picoseconds.
+		Weight::from_parts(64_696_000, 4772)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -231,8 +233,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn confirm_receipt() -> Weight {
 		// Proof size: measured `6056`, estimated `8341` bytes.
-		// Minimum execution time: 64_586_000 picoseconds.
-		Weight::from_parts(70_845_000, 8341)
+		// Minimum execution time: 64_115_000 picoseconds.
+		Weight::from_parts(70_194_000, 8341)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -252,8 +254,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn reseal_envelope() -> Weight {
 		// Proof size: measured `1627`, estimated `6898` bytes.
-		// Minimum execution time: 55_733_000 picoseconds.
-		Weight::from_parts(59_037_000, 6898)
+		// Minimum execution time: 56_173_000 picoseconds.
+		Weight::from_parts(60_310_000, 6898)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -275,9 +277,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn process_deadlines(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `3493` bytes.
-		// Minimum execution time: 8_293_000 picoseconds.
-		Weight::from_parts(65_681_594, 3493)
-			.saturating_add(Weight::from_parts(38_554_524, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_292_000 picoseconds.
+		Weight::from_parts(8_632_000, 3493)
+			.saturating_add(Weight::from_parts(58_304_458, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -300,9 +302,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn revoke_by_registry(n: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `3501` bytes.
-		// Minimum execution time: 4_446_000 picoseconds.
-		Weight::from_parts(10_675_780, 3501)
-			.saturating_add(Weight::from_parts(36_672_777, 0).saturating_mul(n.into()))
+		// Minimum execution time: 4_977_000 picoseconds.
+		Weight::from_parts(5_899_000, 3501)
+			.saturating_add(Weight::from_parts(50_244_765, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -321,8 +323,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn set_purpose() -> Weight {
 		// Proof size: measured `0`, estimated `3580` bytes.
-		// Minimum execution time: 29_403_000 picoseconds.
-		Weight::from_parts(31_707_000, 3580)
+		// Minimum execution time: 29_353_000 picoseconds.
+		Weight::from_parts(32_178_000, 3580)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Access::Purposes` (r:1 w:1)
+	/// Proof: `Access::Purposes` (`max_values`: None, `max_size`: Some(115), added: 2590, mode: `MaxEncodedLen`)
+	/// Storage: `Access::CounterForPurposes` (r:1 w:1)
+	/// Proof: `Access::CounterForPurposes` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Nodes` (r:0 w:1)
+	/// Proof: `Audit::Nodes` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
+	fn remove_purpose() -> Weight {
+		// Proof size: measured `68`, estimated `3580` bytes.
+		// Minimum execution time: 33_119_000 picoseconds.
+		Weight::from_parts(36_163_000, 3580)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -340,11 +359,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn register_jurisdiction(v: u32, ) -> Weight {
 		// Proof size: measured `0`, estimated `5593` bytes.
-		// Minimum execution time: 29_163_000 picoseconds.
-		Weight::from_parts(30_846_000, 5593)
-			.saturating_add(Weight::from_parts(6_640_686, 0).saturating_mul(v.into()))
+		// Minimum execution time: 29_054_000 picoseconds.
+		Weight::from_parts(30_195_000, 5593)
+			.saturating_add(Weight::from_parts(7_096_690, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `Access::Jurisdictions` (r:1 w:1)
+	/// Proof: `Access::Jurisdictions` (`max_values`: None, `max_size`: Some(2128), added: 4603, mode: `MaxEncodedLen`)
+	/// Storage: `Access::CounterForJurisdictions` (r:1 w:1)
+	/// Proof: `Access::CounterForJurisdictions` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Nodes` (r:0 w:1)
+	/// Proof: `Audit::Nodes` (`max_values`: None, `max_size`: Some(2066), added: 4541, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::BySubject` (r:0 w:1)
+	/// Proof: `Audit::BySubject` (`max_values`: None, `max_size`: Some(17), added: 2492, mode: `MaxEncodedLen`)
+	/// Storage: `Audit::Entries` (r:0 w:1)
+	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
+	fn remove_jurisdiction() -> Weight {
+		// Proof size: measured `31`, estimated `5593` bytes.
+		// Minimum execution time: 33_199_000 picoseconds.
+		Weight::from_parts(43_384_000, 5593)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Departments::Members` (r:1 w:0)
 	/// Proof: `Departments::Members` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
@@ -364,9 +400,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Audit::Entries` (`max_values`: None, `max_size`: Some(152), added: 2627, mode: `MaxEncodedLen`)
 	fn record_deliveries(n: u32, ) -> Weight {
 		// Proof size: measured `546`, estimated `3944` bytes.
-		// Minimum execution time: 57_025_000 picoseconds.
-		Weight::from_parts(57_377_170, 3944)
-			.saturating_add(Weight::from_parts(34_862_625, 0).saturating_mul(n.into()))
+		// Minimum execution time: 57_436_000 picoseconds.
+		Weight::from_parts(18_486_113, 3944)
+			.saturating_add(Weight::from_parts(39_420_439, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
@@ -377,48 +413,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with `RocksDbWeight`, for tests and mocks.
 impl WeightInfo for () {
 	fn request_access() -> Weight {
-		Weight::from_parts(1_155_363_000, 295582)
+		Weight::from_parts(834_087_000, 295582)
 			.saturating_add(RocksDbWeight::get().reads(71_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn approve_request() -> Weight {
-		Weight::from_parts(109_302_000, 8341)
+		Weight::from_parts(80_339_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reject_request() -> Weight {
-		Weight::from_parts(83_413_000, 4772)
+		Weight::from_parts(64_766_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn cancel_request() -> Weight {
-		Weight::from_parts(96_183_000, 4772)
+		Weight::from_parts(62_312_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn revoke_access() -> Weight {
-		Weight::from_parts(86_558_000, 4772)
+		Weight::from_parts(67_210_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn relinquish_access() -> Weight {
-		Weight::from_parts(77_825_000, 4772)
+		Weight::from_parts(64_696_000, 4772)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn confirm_receipt() -> Weight {
-		Weight::from_parts(70_845_000, 8341)
+		Weight::from_parts(70_194_000, 8341)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn reseal_envelope() -> Weight {
-		Weight::from_parts(59_037_000, 6898)
+		Weight::from_parts(60_310_000, 6898)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn process_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(65_681_594, 3493)
-			.saturating_add(Weight::from_parts(38_554_524, 0).saturating_mul(n.into()))
+		Weight::from_parts(8_632_000, 3493)
+			.saturating_add(Weight::from_parts(58_304_458, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -426,8 +462,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	fn revoke_by_registry(n: u32, ) -> Weight {
-		Weight::from_parts(10_675_780, 3501)
-			.saturating_add(Weight::from_parts(36_672_777, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_899_000, 3501)
+			.saturating_add(Weight::from_parts(50_244_765, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -435,19 +471,29 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3782).saturating_mul(n.into()))
 	}
 	fn set_purpose() -> Weight {
-		Weight::from_parts(31_707_000, 3580)
+		Weight::from_parts(32_178_000, 3580)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	fn remove_purpose() -> Weight {
+		Weight::from_parts(36_163_000, 3580)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn register_jurisdiction(v: u32, ) -> Weight {
-		Weight::from_parts(30_846_000, 5593)
-			.saturating_add(Weight::from_parts(6_640_686, 0).saturating_mul(v.into()))
+		Weight::from_parts(30_195_000, 5593)
+			.saturating_add(Weight::from_parts(7_096_690, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
+	fn remove_jurisdiction() -> Weight {
+		Weight::from_parts(43_384_000, 5593)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
 	fn record_deliveries(n: u32, ) -> Weight {
-		Weight::from_parts(57_377_170, 3944)
-			.saturating_add(Weight::from_parts(34_862_625, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_486_113, 3944)
+			.saturating_add(Weight::from_parts(39_420_439, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
