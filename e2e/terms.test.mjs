@@ -304,3 +304,55 @@ test('the policy (an Offer) and a contract (an Agreement) are ODRL 2.2 that pyld
     assert.ok(checked[0].terms.includes(`http://www.w3.org/ns/odrl/2/${term}`), `the Offer uses odrl:${term}`);
   }
 });
+
+test('a STAC search finds the datasets a department may have at once for a purpose, exactly as access_evaluate decides', async () => {
+  const third = await registerFile('stops.geojson', 50);
+  await setRules(small, [
+    rule('Grant', { consumer: { Kinds: ['Transport'] }, purpose: ['planning'], maxDays: 30 }),
+    rule('Provider'),
+  ]);
+  await setRules(large, [rule('Provider', { maxDays: 365 })]);
+  await setRules(third, [rule('Refuse', { purpose: ['research'] }), rule('Grant')]);
+  const department = async (pair) => (await api.query.departments.members(pair.address)).toJSON().department;
+  const [transport, environment] = [await department(bob), await department(charlie)];
+
+  const functions = await (await fetch(`${gateway.url}/functions`)).json();
+  assert.deepEqual(functions.functions.map((f) => f.name), ['citychain:outcome']);
+  const landing = await (await fetch(`${gateway.url}/`)).json();
+  assert.ok(landing.conformsTo.includes('http://www.opengis.net/spec/cql2/1.0/conf/functions'));
+
+  // Alice's signed searches see all her datasets, whatever their sensitivity.
+  const search = async (filter) => {
+    const url = `${gateway.url}/search?limit=100&filter-lang=cql2-text&filter=${encodeURIComponent(filter)}`;
+    const response = await fetch(url, { headers: { authorization: authorization(alice, 'GET', url) } });
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    return body.features.map((f) => Number(f.id)).sort((a, b) => a - b);
+  };
+  const all = await search('citychain:owner >= 0');
+  assert.ok([small, large, third].every((id) => all.includes(id)));
+  for (const [who, id] of [[bob, transport], [charlie, environment]]) {
+    for (const purpose of ['planning', 'research']) {
+      for (const outcome of ['grant', 'provider', 'refuse']) {
+        const found = await search(`citychain:outcome(${id}, '${purpose}') = '${outcome}'`);
+        const decided = [];
+        for (const dataset of all) {
+          const verdict = await rpc('access_evaluate', { account: who.address, dataset, purpose, term: DAY });
+          if (verdict?.outcome === outcome) decided.push(dataset);
+        }
+        assert.deepEqual(found, decided, `department ${id}, ${purpose}, ${outcome}`);
+      }
+    }
+  }
+  // The issue's example, and what it leaves out.
+  const atOnce = await search(`citychain:outcome(${transport}, 'planning') = 'grant'`);
+  assert.ok(atOnce.includes(small) && atOnce.includes(third) && !atOnce.includes(large));
+  assert.ok(!(await search(`citychain:outcome(${environment}, 'planning') = 'grant'`)).includes(small));
+  assert.ok(!(await search(`citychain:outcome(${transport}, 'planning', 31) = 'grant'`)).includes(small), 'past the rule\'s 30 days');
+  assert.ok(!(await search(`citychain:outcome(${transport}, 'research') = 'grant'`)).includes(third));
+
+  const bad = `${gateway.url}/search?filter=${encodeURIComponent(`citychain:outcome('x', 'planning') = 'grant'`)}`;
+  const refused = await fetch(bad);
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).description, /citychain:outcome: its department is a whole number/);
+});

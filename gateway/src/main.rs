@@ -10,7 +10,7 @@
 //!   short-lived link to a plain file for GIS tools that cannot sign
 //!   requests (see the `presigned` module).
 //! - A STAC API over the chain's registry: `/`, `/conformance`,
-//!   `/queryables`, `/collections` (with collection search),
+//!   `/queryables`, `/functions`, `/collections` (with collection search),
 //!   `/collections/{id}`, `/collections/{id}/queryables`,
 //!   `/collections/{id}/items`, `/collections/{id}/items/{item}` (with its
 //!   `record`, `versions` and `audit` trail), `/search` (GET and POST), and
@@ -248,6 +248,7 @@ fn router(state: Arc<AppState>) -> Router {
 		.route("/api.html", get(openapi::page))
 		.route("/conformance", get(stac::conformance))
 		.route("/queryables", get(stac::queryables))
+		.route("/functions", get(stac::functions))
 		.route(stac::EXTENSION_PATH, get(stac::extension_schema))
 		.route("/collections", get(stac::collections))
 		.route("/collections/{id}", get(stac::one_collection))

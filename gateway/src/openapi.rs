@@ -126,6 +126,7 @@ pub fn document(base: &str) -> Value {
 			"/api.html": get("This document for people", vec![], "text/html"),
 			"/conformance": get("Conformance classes implemented", vec![], json_type),
 			"/queryables": get("Properties a CQL2 filter may name, as JSON Schema", vec![], "application/schema+json"),
+			"/functions": get("Functions a CQL2 filter may call beside CQL2's own: citychain:outcome(department, purpose[, days]), what a dataset's access rules decide for that request now", vec![], json_type),
 			"/collections": get("Collections (one per department) with the extent of what the reader may see; collection search", vec![reference("bbox"), reference("datetime"), reference("q"), reference("limit"), reference("token")], json_type),
 			"/collections/{collectionId}": get("One collection", vec![collection_id.clone()], json_type),
 			"/collections/{collectionId}/queryables": get("Properties a CQL2 filter on the collection's items may name", vec![collection_id.clone()], "application/schema+json"),

@@ -34,6 +34,7 @@ use citychain_stac::{
 };
 const SCHEMA: &str = "application/schema+json";
 const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+const FUNCTIONS_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/functions";
 const CONFORMANCE: &[&str] = &[
 	"https://api.stacspec.org/v1.0.0/core",
 	"https://api.stacspec.org/v1.0.0/collections",
@@ -59,6 +60,7 @@ const CONFORMANCE: &[&str] = &[
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/functions",
 	crate::aggregate::CONFORMANCE,
 	crate::aggregate::FILTER_CONFORMANCE,
 ];
@@ -104,6 +106,7 @@ pub async fn landing(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 			link("conformance", format!("{base}/conformance"), JSON),
 			link("data", format!("{base}/collections"), JSON),
 			link(QUERYABLES_REL, format!("{base}/queryables"), SCHEMA),
+			link(FUNCTIONS_REL, format!("{base}/functions"), JSON),
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "GET" },
 			{ "rel": "search", "href": format!("{base}/search"), "type": GEOJSON, "method": "POST" },
 			link("alternate", format!("{base}/catalog.jsonld"), crate::dcat::JSON_LD),
@@ -134,6 +137,11 @@ async fn queryables_at(state: &AppState, url: String) -> Result<Response, ApiErr
 /// `GET /queryables`.
 pub async fn queryables(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
 	queryables_at(&state, format!("{}/queryables", state.settings.public_url)).await
+}
+
+/// `GET /functions`: the functions a filter may call beside CQL2's own.
+pub async fn functions() -> Json<Value> {
+	Json(citychain_stac::filter::functions())
 }
 
 /// `GET /collections/{id}/queryables`: the same properties for every

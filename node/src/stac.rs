@@ -194,7 +194,7 @@ pub fn queryables() -> Value {
 		"$schema": "https://json-schema.org/draft/2019-09/schema",
 		"type": "object",
 		"title": "CityChain datasets",
-		"description": "The properties of a dataset's STAC Item that a CQL2 filter may name; any other name is refused.",
+		"description": "The properties of a dataset's STAC Item that a CQL2 filter may name; any other name is refused. A filter may also call citychain:outcome(department, purpose[, days]), what the dataset's access rules decide for that request now (see /functions): citychain:outcome(3, 'planning') = 'grant' finds the datasets department 3 may have at once for planning.",
 		"properties": {
 			"id": { "title": "Item id: the dataset's id on chain, in decimal", "type": "string" },
 			"collection": { "title": "Collection: department-<owner>", "type": "string", "pattern": "^department-[0-9]+$" },

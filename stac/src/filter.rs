@@ -207,6 +207,28 @@ pub fn check_json(filter: &Value) -> Result<(), TooComplex> {
 	Ok(())
 }
 
+/// The function a filter may call beside CQL2's own: what a dataset's access
+/// rules decide for a request made now (`citychain:outcome(3, 'planning') =
+/// 'grant'`: the datasets department 3 may have at once for planning).
+pub const OUTCOME: &str = "citychain:outcome";
+
+/// The functions a filter may call, as OGC API - Features - Part 3 lists
+/// them at `/functions`.
+pub fn functions() -> Value {
+	serde_json::json!({
+		"functions": [{
+			"name": OUTCOME,
+			"description": "What the dataset's access rules decide, as the chain would decide it now, for a request by the department for the purpose, for the term (default 1 day), for the whole dataset: 'grant' (at once), 'provider' (the provider's approval), 'providerAndRegulator' (the provider's and the regulator's approvals) or 'refuse'. Null where the chain would not evaluate such a request: a department not active, the department's own dataset, a dataset not active. The rules, the departments, the purposes, the jurisdictions and the time are those of the finalized head.",
+			"arguments": [
+				{ "title": "department", "description": "The requesting department's id", "type": ["integer"] },
+				{ "title": "purpose", "description": "A purpose code of the vocabulary (access_purposes), optionally followed by ': ' and a statement", "type": ["string"] },
+				{ "title": "days", "description": "The term asked for, in days (optional; default 1)", "type": ["integer"] },
+			],
+			"returns": ["string"],
+		}]
+	})
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

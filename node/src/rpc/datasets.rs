@@ -28,6 +28,8 @@ use jsonrpsee::{
 	core::{async_trait, RpcResult},
 	types::{error::ErrorObject, ErrorObjectOwned},
 };
+use sc_client_api::StorageProvider;
+use sc_service::TFullBackend;
 use serde_json::{json, Value};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -35,7 +37,7 @@ use sp_blockchain::HeaderBackend;
 use super::{block_or_best, invalid_params as invalid, runtime_error, visibility, Hash};
 use crate::search_index::{
 	Aggregation, Counted, Cursor, Error as IndexError, Extent as IndexExtent, Filter, FreeText,
-	Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable, Tally, AGGREGATIONS,
+	Page as IndexPage, Reached, Search, SearchIndex, SortKey, Sortable, Tally, Terms, AGGREGATIONS,
 	MAX_AGGREGATIONS, MAX_IDS, MAX_KEYWORDS, MAX_OWNERS, MAX_SORT_KEYS, MAX_TERMS,
 };
 use crate::stac;
@@ -278,6 +280,7 @@ fn search_from(
 			.transpose()?,
 		free_text,
 		visible: None,
+		terms: None,
 	};
 	if search.cursor.as_ref().is_some_and(|c| c.keys.len() != search.order().len()) {
 		return Err(invalid(format!("{field}: made for another sortby")));
@@ -556,6 +559,7 @@ impl<C> Datasets<C> {
 impl<C> Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C: StorageProvider<Block, TFullBackend<Block>>,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>
 		+ AccessApi<Block, AccountId, BlockNumber>
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
@@ -615,9 +619,40 @@ where
 		cursor: Option<BlockNumber>,
 		reader: Option<&Reader>,
 		admitted: OwnedSemaphorePermit,
-		read: impl FnOnce(&SearchIndex, Option<Visibility>, BlockNumber) -> Result<T, IndexError>
-			+ Send
-			+ 'static,
+		read: impl FnOnce(&SearchIndex, Seen, BlockNumber) -> Result<T, IndexError> + Send + 'static,
+	) -> RpcResult<(T, Reached)> {
+		self.read_index_for(None, at, cursor, reader, admitted, read).await
+	}
+
+	/// `read_index` for `search`, with what its reader may see and, if its
+	/// filter calls `citychain:outcome`, the terms a request would meet now.
+	async fn search_index<T: Send + 'static>(
+		&self,
+		search: Search,
+		at: Option<Hash>,
+		reader: Option<&Reader>,
+		admitted: OwnedSemaphorePermit,
+		read: impl FnOnce(&SearchIndex, &Search, BlockNumber) -> Result<T, IndexError> + Send + 'static,
+	) -> RpcResult<(T, Reached)> {
+		let calls = search.filter.as_ref().map(|f| f.calls()).unwrap_or_default();
+		let departments = (!calls.is_empty()).then(|| calls.iter().map(|c| c.department).collect());
+		let cursor = search.cursor.as_ref().map(|c| c.block);
+		self.read_index_for(departments, at, cursor, reader, admitted, move |index, seen, at| {
+			read(index, &seen.on(search), at)
+		})
+		.await
+	}
+
+	/// `read_index`, with the terms at the finalized head for calls naming
+	/// `departments` (if any).
+	async fn read_index_for<T: Send + 'static>(
+		&self,
+		departments: Option<Vec<DepartmentId>>,
+		at: Option<Hash>,
+		cursor: Option<BlockNumber>,
+		reader: Option<&Reader>,
+		admitted: OwnedSemaphorePermit,
+		read: impl FnOnce(&SearchIndex, Seen, BlockNumber) -> Result<T, IndexError> + Send + 'static,
 	) -> RpcResult<(T, Reached)> {
 		if reader.is_none() && self.reader_required {
 			return Err(invalid(
@@ -639,7 +674,13 @@ where
 				Some(reader) => views.get(&*client, &reader, now)?,
 				None => None,
 			};
-			read(&index, visible, answer.number).map_err(index_failure)
+			// What a request would meet now, like the visibility.
+			let terms = departments
+				.map(|named| Terms::at(client, now.hash, named))
+				.transpose()
+				.map_err(|e| runtime_error(format!("the access terms at the head: {e}")))?
+				.map(Arc::new);
+			read(&index, Seen { visible, terms }, answer.number).map_err(index_failure)
 		})
 		.await
 		.map_err(|e| index_error(e.to_string()))??;
@@ -656,8 +697,8 @@ where
 	) -> RpcResult<(Vec<DepartmentCoverage>, At)> {
 		let admitted = self.admission()?;
 		let (extents, answered) = self
-			.read_index(at, None, reader.as_ref(), admitted, move |index, visible, at| {
-				index.extents(owner, visible.as_ref(), at)
+			.read_index(at, None, reader.as_ref(), admitted, move |index, seen, at| {
+				index.extents(owner, seen.visible.as_ref(), at)
 			})
 			.await?;
 		let departments = extents
@@ -678,6 +719,19 @@ async fn off_the_workers<P: Send + 'static, T: Send + 'static>(
 	tokio::task::spawn_blocking(move || parse(&params).map(|parsed| (params, parsed)))
 		.await
 		.map_err(|e| index_error(e.to_string()))?
+}
+
+/// What a search meets at the finalized head, whatever block it reads the
+/// records at: what its reader may see, and what a request would meet.
+struct Seen {
+	visible: Option<Visibility>,
+	terms: Option<Arc<Terms>>,
+}
+
+impl Seen {
+	fn on(self, search: Search) -> Search {
+		Search { visible: self.visible, terms: self.terms, ..search }
+	}
 }
 
 /// A page of a STAC search, each item with the id of its newest version,
@@ -704,6 +758,7 @@ fn stac_found(index: &SearchIndex, search: &Search, at: BlockNumber) -> Result<F
 impl<C> DatasetsApiServer for Datasets<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C: StorageProvider<Block, TFullBackend<Block>>,
 	C::Api: RuntimeApi<Block, AccountId, BlockNumber>
 		+ AccessApi<Block, AccountId, BlockNumber>
 		+ DepartmentsApi<Block, AccountId, BlockNumber>,
@@ -729,10 +784,9 @@ where
 			.transpose()
 			.map_err(invalid)?
 			.unwrap_or(Fields::ALL);
-		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let (page, answered) = self
-			.read_index(at, cursor, params.reader.as_ref(), admitted, move |index, visible, at| {
-				index.search(&Search { visible, ..search }, at)
+			.search_index(search, at, params.reader.as_ref(), admitted, |index, search, at| {
+				index.search(search, at)
 			})
 			.await?;
 		Ok(Page {
@@ -784,11 +838,8 @@ where
 		}
 		let admitted = self.admission()?;
 		let (params, search) = off_the_workers(params, parse_stac_search).await?;
-		let cursor = search.cursor.as_ref().map(|c| c.block);
 		let ((items, next, prev), answered) = self
-			.read_index(at, cursor, params.reader.as_ref(), admitted, move |index, visible, at| {
-				stac_found(index, &Search { visible, ..search }, at)
-			})
+			.search_index(search, at, params.reader.as_ref(), admitted, stac_found)
 			.await?;
 		let token = |c: Cursor| cursor_token(&c, params.reader.as_ref());
 		let (next, prev) = (next.map(token), prev.map(token));
@@ -824,9 +875,9 @@ where
 		let admitted = self.admission()?;
 		let (params, (search, asked)) = off_the_workers(params, parse_aggregate).await?;
 		let (counted, answered) = self
-			.read_index(at, None, params.reader.as_ref(), admitted, move |index, visible, at| {
+			.search_index(search, at, params.reader.as_ref(), admitted, move |index, search, at| {
 				let mut tally = Tally::new(asked);
-				index.aggregate(&Search { visible, ..search }, &mut tally, at)?;
+				index.aggregate(search, &mut tally, at)?;
 				Ok(tally.finish())
 			})
 			.await?;

@@ -25,6 +25,8 @@
 //!   what an access search means (`AccessSearch::matches`); no SQL;
 //! - `aggregate`: what an aggregation counts of a search's matches, and
 //!   the tally the store feeds; no SQL;
+//! - `terms`: what a dataset's rules decide for a request, for a filter's
+//!   `citychain:outcome` calls (state read at the finalized head);
 //! - `sql`: the SQL that narrows and orders a search's candidates;
 //! - `error`: what can go wrong, mapped to JSON-RPC errors by `rpc::datasets`;
 //! - `store`: the SQLite schema, applying blocks, rebuilding, and running a
@@ -41,6 +43,7 @@ mod index;
 mod query;
 mod sql;
 mod store;
+mod terms;
 mod text;
 
 #[cfg(test)]
@@ -61,6 +64,7 @@ pub use query::{
 	MAX_POSITIONS, MAX_SORT_KEYS, QUERYABLES,
 };
 pub use store::{files, AccessPage, Extent, Found, Page, Reached};
+pub use terms::{Terms, OUTCOME};
 pub use text::{FreeText, TextError, MAX_TERMS};
 
 /// The file's name in the chain's directory (`<base>/chains/<id>/`).

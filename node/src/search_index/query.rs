@@ -18,6 +18,7 @@ use cql2::Expr;
 use geo::{coord, Geometry, Intersects, Rect};
 use serde_json::Value;
 
+use super::terms::{self, Call, Terms, MAX_CALLS};
 use super::text::FreeText;
 use crate::stac;
 
@@ -77,6 +78,8 @@ pub struct Filter {
 	/// The properties it names, without `properties.`: all a candidate's
 	/// properties object needs.
 	names: Vec<String>,
+	/// Whether it calls `citychain:outcome` (`terms`).
+	calls: Vec<Call>,
 }
 
 /// Why a filter or a sort key is refused.
@@ -95,6 +98,9 @@ pub enum Invalid {
 	NotQueryable(String),
 	/// A field a sort key names that is not sortable.
 	NotSortable(String),
+	/// A call of `citychain:outcome` with arguments it does not take, or
+	/// more calls than [`MAX_CALLS`].
+	BadCall(String),
 }
 
 impl std::fmt::Display for Invalid {
@@ -111,6 +117,7 @@ impl std::fmt::Display for Invalid {
 				let names: Vec<&str> = SORTABLE.iter().map(|(n, _)| *n).collect();
 				write!(f, "{name:?} is not sortable (sortable: {})", names.join(", "))
 			},
+			Invalid::BadCall(why) => f.write_str(why),
 		}
 	}
 }
@@ -157,7 +164,21 @@ impl Filter {
 			return Err(Invalid::NotQueryable(unknown.clone()));
 		}
 		let names = names.iter().map(|n| bare(n)).collect();
-		Ok(Self { expr, names })
+		let mut calls = Vec::new();
+		terms::each_call(&expr, &mut |args| calls.push(Call::parse(args)));
+		let calls = calls.into_iter().collect::<Result<Vec<_>, _>>().map_err(Invalid::BadCall)?;
+		if calls.len() > MAX_CALLS {
+			return Err(Invalid::BadCall(format!(
+				"{}: at most {MAX_CALLS} calls in one filter",
+				terms::OUTCOME
+			)));
+		}
+		Ok(Self { expr, names, calls })
+	}
+
+	/// The `citychain:outcome` calls it makes.
+	pub fn calls(&self) -> &[Call] {
+		&self.calls
 	}
 
 	/// The parsed expression.
@@ -167,11 +188,23 @@ impl Filter {
 
 	/// Whether the filter is true of the dataset (an expression that is
 	/// false, null or undecidable for it is not), evaluated on the queryable
-	/// properties it names (`stac::filterable`).
-	pub fn admits(&self, id: DatasetId, d: &Record) -> bool {
+	/// properties it names (`stac::filterable`), each `citychain:outcome`
+	/// call by `terms` (null without them).
+	pub fn admits(&self, id: DatasetId, d: &Record, terms: Option<&Terms>) -> bool {
 		let wanted = |name: &str| self.names.iter().any(|n| n == name);
 		let item = stac::filterable(&id.to_string(), &stac::collection_id(d.owner), d, &wanted);
-		self.expr.clone().matches(Some(&item)).unwrap_or(false)
+		let mut expr = self.expr.clone();
+		if !self.calls.is_empty() {
+			let mut calls = self.calls.iter();
+			terms::replace_calls(&mut expr, &mut |_| {
+				calls
+					.next()
+					.zip(terms)
+					.and_then(|(call, terms)| terms.outcome(call, id, d))
+					.map_or(Expr::Null, |o| Expr::Literal(terms::outcome_name(o)))
+			});
+		}
+		expr.matches(Some(&item)).unwrap_or(false)
 	}
 }
 
@@ -324,6 +357,9 @@ pub struct Search {
 	pub free_text: Option<FreeText>,
 	/// What the reader may see (`None`: everything).
 	pub visible: Option<Visibility>,
+	/// The chain a request would meet now, for the filter's
+	/// `citychain:outcome` calls (`None`: every call is null).
+	pub terms: Option<std::sync::Arc<Terms>>,
 }
 
 impl From<DatasetQuery> for Search {
@@ -378,7 +414,7 @@ impl Search {
 					.iter()
 					.any(|k| self.keywords.iter().any(|w| w.eq_ignore_ascii_case(k))))
 			&& self.meets(&d.bbox)
-			&& self.filter.as_ref().is_none_or(|f| f.admits(id, d))
+			&& self.filter.as_ref().is_none_or(|f| f.admits(id, d, self.terms.as_deref()))
 			&& self.visible.as_ref().is_none_or(|v| v.admits(id, d.sensitivity, d.owner))
 	}
 }
@@ -443,7 +479,7 @@ mod tests {
 				for (text, json) in filters_at_the_bounds() {
 					let filter =
 						Filter::parse(&text, json).unwrap_or_else(|e| panic!("{e}: {text}"));
-					filter.admits(1, &record);
+					filter.admits(1, &record, None);
 					drop(filter.clone());
 				}
 			})

@@ -230,8 +230,12 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_purpose() {
 		let code = vec![b'p'; MAX_PURPOSE_CODE_LEN as usize];
-		Pallet::<T>::set_purpose(RawOrigin::Root.into(), code.clone(), vec![b'l'; MAX_LABEL_LEN as usize])
-			.expect("a valid purpose");
+		Pallet::<T>::set_purpose(
+			RawOrigin::Root.into(),
+			code.clone(),
+			vec![b'l'; MAX_LABEL_LEN as usize],
+		)
+		.expect("a valid purpose");
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, code.clone());
@@ -254,8 +258,12 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_jurisdiction() {
 		let ring = bowl(MAX_VERTICES, (100, 120), (30, 35, 50));
-		Pallet::<T>::register_jurisdiction(RawOrigin::Root.into(), vec![b'l'; MAX_LABEL_LEN as usize], ring)
-			.expect("a valid jurisdiction");
+		Pallet::<T>::register_jurisdiction(
+			RawOrigin::Root.into(),
+			vec![b'l'; MAX_LABEL_LEN as usize],
+			ring,
+		)
+		.expect("a valid jurisdiction");
 		let id = NextJurisdictionId::<T>::get() - 1;
 
 		#[extrinsic_call]
