@@ -141,8 +141,10 @@ const READER_BOUND: &[&str] = &[
 
 /// The methods whose first parameter is a list of storage keys: it must name
 /// between 1 and [`MAX_STORAGE_KEYS`] (the relay's node connection is on
-/// loopback, where the node would take a subscription to every key).
-const KEY_LISTS: &[&str] = &["state_subscribeStorage", "state_queryStorageAt"];
+/// loopback, where the node would take a subscription to every key, or
+/// prove every key a frame can hold).
+const KEY_LISTS: &[&str] =
+	&["state_subscribeStorage", "state_queryStorageAt", "state_getReadProof"];
 /// Most storage keys one request names.
 pub const MAX_STORAGE_KEYS: usize = 256;
 
@@ -464,19 +466,24 @@ mod tests {
 	}
 
 	#[test]
-	fn storage_subscriptions_name_their_keys() {
+	fn storage_subscriptions_queries_and_proofs_name_their_keys() {
 		let key = "0x26aa394eea5630e07c48ae0c9558cef7";
-		let with = |params: &str| {
-			format!(
-				r#"{{"jsonrpc":"2.0","id":5,"method":"state_subscribeStorage","params":{params}}}"#
-			)
-		};
-		assert!(check(&with(&format!(r#"[["{key}"]]"#)), BOB).is_ok());
-		assert!(check(&with(&format!(r#"{{"keys":["{key}"]}}"#)), BOB).is_ok());
-		let many = vec![key; MAX_STORAGE_KEYS + 1];
-		for every_key in ["[]", "[null]", "[[]]", "{}", &with_list(&many)] {
-			assert_eq!(refused(&with(every_key)), (-32602, json!(5)), "{every_key}");
+		for method in KEY_LISTS {
+			let with = |params: &str| {
+				format!(r#"{{"jsonrpc":"2.0","id":5,"method":"{method}","params":{params}}}"#)
+			};
+			assert!(check(&with(&format!(r#"[["{key}"]]"#)), BOB).is_ok(), "{method}");
+			assert!(check(&with(&format!(r#"{{"keys":["{key}"]}}"#)), BOB).is_ok(), "{method}");
+			assert!(
+				check(&with(&with_list(&vec![key; MAX_STORAGE_KEYS])), BOB).is_ok(),
+				"{method}"
+			);
+			let many = vec![key; MAX_STORAGE_KEYS + 1];
+			for every_key in ["[]", "[null]", "[[]]", "{}", &with_list(&many)] {
+				assert_eq!(refused(&with(every_key)), (-32602, json!(5)), "{method} {every_key}");
+			}
 		}
+		assert!(KEY_LISTS.iter().all(|m| ALLOWED.contains(m)));
 	}
 
 	fn with_list(keys: &[&str]) -> String {
