@@ -570,7 +570,8 @@ test('the five sharing steps, by three departments in three browsers', async () 
   await Alice.page.fill('input[name=end]', '2024-12-31');
   await Alice.page.fill('input[name=license]', 'LicenseRef-Parks-Terms');
   await Alice.page.fill('input[name=licenseUrl]', 'https://nrp.beijing.example/terms/parks');
-  await Alice.page.selectOption('select[name=policy]', 'Restricted');
+  // One rule, the provider's and the regulator's approval: the policy Restricted.
+  await Alice.page.selectOption('form.publish fieldset.rule select[name=outcome]', 'providerAndRegulator');
   await Alice.page.selectOption('select[name=sensitivity]', 'Confidential');
   await shot(Alice.page, '2-publish');
   await Alice.page.click('form.publish button[type=submit]');

@@ -1,10 +1,13 @@
 // Publish: register a dataset from a file (hash and size computed in the
 // browser), its extent from a GeoJSON file, the map view or a box drawn on
-// the map; or publish a new version of one. Every field is checked with the
-// chain's own rules (rules.ts) before anything is signed. The file is then
-// stored at the department's gateway, which checks it against the record,
-// at the location the record names by default: this gateway's URL for the
-// new dataset's id.
+// the map, its access rules written with the policy editor's rule list
+// (terms.ts); or publish a new version of one. Every field and rule is
+// checked with the chain's own rules (rules.ts) before anything is signed.
+// Rules other than one unconditional rule are set by a second transaction
+// once the chain has given the dataset its id; until then it is Restricted.
+// The file is then stored at the department's gateway, which checks it
+// against the record, at the location the record names by default: this
+// gateway's URL for the new dataset's id.
 import { chainApi, config } from './chain';
 import * as stac from './stac';
 import { uploadInParts, uploadView } from './upload';
@@ -13,28 +16,46 @@ import { send, eventId, failure } from './tx';
 import { DEFAULT_HASH, HASHES, hashFile } from './crypto';
 import { drawBox, map, showBox, viewBox } from './map';
 import { h, dateInput, field, flash, mark, note, select, show } from './ui';
+import { fixedPolicy, ruleList, sensitivitySelect, termNames, toChain } from './terms';
 import { bboxText, bytes, date, geojsonBbox, parseDate, toChainBox, words, type Bbox } from './units';
 import {
-  LIMITS, CRS_RANGE, crsProblem, descriptionProblem, formatProblem, keywordsProblem, licenseProblem, timeProblem,
+  LIMITS, CRS_RANGE, crsProblem, descriptionProblem, formatProblem, keywordsProblem, licenseProblem, policyProblem, timeProblem,
   titleProblem, uriProblem,
 } from './rules';
 import { u8aToHex } from '@polkadot/util';
-import type { Dataset } from '@citychain/api/rpc';
+import type { Dataset, Rule } from '@citychain/api/rpc';
 import mediaTypes from '@citychain/api/media-types.json';
 
 /** Media types by file extension: the one table the CLI shares. */
 const FORMATS: Record<string, string> = mediaTypes;
+
+/**
+ * Says that dataset `id` (`title`) is on chain but its access rules are not
+ * (`why`: the chain's error), that it is Restricted until they are, and
+ * where to set them.
+ */
+function rulesNotSet(id: number, title: string, why: string): HTMLElement {
+  return h('div', { class: 'note bad rules-unset', role: 'alert' },
+    h('p', {}, `“${title}” is registered as dataset ${id}, but its access rules were not set: ${why}`),
+    h('p', {}, 'Until they are, it is Restricted: every request needs the provider\'s and the regulator\'s approval, and nobody gets it at once.'),
+    h('p', {}, 'Set its rules on ', h('a', { href: `#/dataset/${id}` }, `the page of dataset ${id}`),
+      ', under Change the access policy. Do not register it again: it is on chain.'));
+}
 
 /** The publish form; with `predecessor`, for a new version of that dataset. */
 export async function openPublish(predecessor?: number): Promise<void> {
   const why = refusal('publisher');
   const title = predecessor === undefined ? 'Publish a dataset' : `Publish a new version of dataset ${predecessor}`;
   if (why) return void show(h('h2', {}, title), why);
-  const [found, topics] = await Promise.all([predecessor === undefined ? null : stac.dataset(predecessor), stac.topics()]);
+  const [found, topics, names] = await Promise.all([
+    predecessor === undefined ? null : stac.dataset(predecessor), stac.topics(), predecessor === undefined ? termNames() : null,
+  ]);
   const before: Dataset | null = found?.record ?? null;
   if (predecessor !== undefined && !before) return void show(h('h2', {}, title), h('p', {}, `There is no dataset ${predecessor} that you may see.`));
   let extent: Bbox | null = before?.bbox ?? null;
   let content: { digest: string; size: number; file: File } | null = null;
+  // A new dataset's rules; by default what the policy ApprovalRequired says. A new version keeps its policy.
+  const editor = names && ruleList([{ outcome: 'provider' }], current.membership!.department.id, names);
 
   const fileInput = h('input', { type: 'file', name: 'file', required: true });
   const hashInfo = h('small', { class: 'hash-info' }, 'choose the file: its hash and size are computed here');
@@ -76,6 +97,7 @@ export async function openPublish(predecessor?: number): Promise<void> {
   const checkLicense = () => mark(licenseInput, licenseProblem(licenseInput.value.trim(), licenseUrlInput.value.trim()));
   licenseInput.addEventListener('input', checkLicense);
   licenseUrlInput.addEventListener('input', checkLicense);
+  const submit = h('button', { type: 'submit' }, predecessor === undefined ? 'Register' : 'Publish version');
   const form = h('form', { class: 'publish', novalidate: true },
     h('h2', {}, title),
     field('File', fileInput), hashInfo, progress,
@@ -99,11 +121,14 @@ export async function openPublish(predecessor?: number): Promise<void> {
     h('div', { class: 'row' },
       field('Licence (SPDX expression, or other)', licenseInput, 'e.g. CC-BY-4.0, MIT OR Apache-2.0, LicenseRef-City-Terms, other'),
       field('Licence terms URL', licenseUrlInput, 'an http(s) URL; needed for other and LicenseRef-')),
-    before ? null : h('div', { class: 'row' },
-      field('Access policy', select('policy', [['Open', 'Open'], ['ApprovalRequired', 'Approval required'], ['Restricted', 'Restricted']], 'ApprovalRequired')),
-      field('Sensitivity', select('sensitivity', [['Public', 'Public'], ['Internal', 'Internal'], ['Confidential', 'Confidential'], ['Secret', 'Secret']], 'Internal'))),
+    editor && h('fieldset', { class: 'access' }, h('legend', {}, 'Access'),
+      field('Sensitivity', sensitivitySelect('Internal'), 'who sees the record: Public, anyone; Internal and Confidential, members; Secret, your department, the regulator and contract holders'),
+      h('p', {}, 'Access rules: who obtains the data, and how; by default every request waits for your department\'s approval. '
+        + 'One rule without conditions is registered with the dataset. Other rules take a second transaction (with a wallet, a second signature) '
+        + 'once the dataset is registered; until then it is Restricted: nobody obtains it at once.'),
+      editor.element),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'store', checked: true }), 'store the file at this gateway for consumers'),
-    h('button', { type: 'submit' }, predecessor === undefined ? 'Register' : 'Publish version'), upload.element);
+    submit, upload.element);
   const named = <T extends HTMLElement = HTMLInputElement>(name: string) => form.querySelector<T>(`[name=${name}]`)!;
 
   /** Checks every field with the chain's rules, marking each that fails; whether all pass. */
@@ -126,6 +151,17 @@ export async function openPublish(predecessor?: number): Promise<void> {
       checkLicense(),
     ];
     return results.every(Boolean);
+  };
+  /**
+   * The access rules written (none for a new version: it keeps its
+   * policy), or why the chain would refuse them (a rule's problems are
+   * marked under its fields).
+   */
+  const checkRules = (f: FormData): Rule[] | string => {
+    if (!editor) return [];
+    const rules = editor.read();
+    if (!rules) return 'Some rules would be refused by the chain: see the messages under them.';
+    return policyProblem(rules.map((r) => r.outcome), String(f.get('sensitivity')).toLowerCase()) ?? rules;
   };
   fileInput.addEventListener('change', async () => {
     const file = fileInput.files?.[0];
@@ -150,8 +186,11 @@ export async function openPublish(predecessor?: number): Promise<void> {
     e.preventDefault();
     form.querySelector(':scope > .note.error')?.remove();
     const f = new FormData(form);
-    if (!check(f)) {
-      note(form, 'error', 'Some fields would be refused by the chain: see the messages under them. Nothing was signed.');
+    const fine = check(f);
+    const rules = checkRules(f);
+    if (!fine || typeof rules === 'string') {
+      const problems = [fine ? null : 'Some fields would be refused by the chain: see the messages under them.', typeof rules === 'string' ? rules : null];
+      note(form, 'error', `${problems.filter(Boolean).join(' ')} Nothing was signed.`);
       return void form.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
     }
     const file = content!;
@@ -167,11 +206,21 @@ export async function openPublish(predecessor?: number): Promise<void> {
       bbox: toChainBox(extent!), crs: Number(f.get('crs')), time: { start: parseDate(String(f.get('start'))), end: parseDate(String(f.get('end'))) },
       format: String(f.get('format')).trim(), hashCode: DEFAULT_HASH, digest: file.digest, size: file.size,
     };
+    const sensitivity = String(f.get('sensitivity'));
+    // Rules no fixed policy says: registered Restricted (nobody has it at once meanwhile), then set on the id the chain gave.
+    const fixed = fixedPolicy(rules);
     try {
       const result = before
         ? await send(`Publish version of dataset ${before.id}`, (api) => api.tx.datasets.publishVersion(before.id, chainContent, description), current.account!)
-        : await send(`Register “${description.title}”`, (api) => api.tx.datasets.registerDataset(description, chainContent, String(f.get('policy')), String(f.get('sensitivity'))), current.account!);
+        : await send(`Register “${description.title}”`, (api) => api.tx.datasets.registerDataset(description, chainContent, fixed ?? 'Restricted', sensitivity), current.account!);
       const id = before ? eventId(result, 'datasets', 'VersionPublished', 'dataset') : eventId(result, 'datasets', 'DatasetRegistered', 'dataset');
+      const unset = before || fixed ? null
+        : await send(`Set the access rules of dataset ${id}`, (api) => api.tx.datasets.setAccessPolicy(id, rules.map(toChain), sensitivity), current.account!)
+          .then(() => null, failure);
+      if (unset !== null) {
+        submit.disabled = true;
+        form.append(rulesNotSet(id, description.title, unset));
+      }
       // Another dataset took the id meanwhile: the location names this one's.
       if (uri === autoUri && id !== predicted) {
         await send(`Set the location of dataset ${id}`, (api) => api.tx.datasets.updateMetadata(id, { uri: gatewayUri(id) }), current.account!);
@@ -181,7 +230,10 @@ export async function openPublish(predecessor?: number): Promise<void> {
         await uploadInParts(current.account!, config.gateway, id, false, file.file, upload)
           .catch((e: Error) => { throw new Error(`Dataset ${id} is on chain, but the gateway did not store the file: ${e.message}`); });
       }
-      flash('ok', `${before ? `Published version ${before.version + 1} of “${description.title}”` : `Registered “${description.title}”`} as dataset ${id}. `
+      // The file is stored all the same; the form stays, saying where to set the rules.
+      if (unset !== null) return;
+      const ruled = before || fixed ? '' : rules.length === 1 ? ' with its access rule' : ` with its ${rules.length} access rules`;
+      flash('ok', `${before ? `Published version ${before.version + 1} of “${description.title}”` : `Registered “${description.title}”`} as dataset ${id}${ruled}. `
         + (stored
           ? `Its file ${file.file.name} (${bytes(file.size)}, ${HASHES[DEFAULT_HASH].name} ${file.digest}) is stored at ${config.gateway}/data/${id}, where consumers download it.`
           : `Its file was not stored at this gateway: the record names ${uri === autoUri ? gatewayUri(id) : uri} as its location.`));

@@ -1,10 +1,11 @@
 // Terms: a dataset's access policy as people read and write it. Its rules in
 // words (departments, purposes and jurisdictions by name); what the chain
 // would decide for a request, rule by rule and constraint by constraint
-// (`access_evaluate`), before anything is sent; the policy editor of the
-// dataset's owner, with no JSON (pick departments, kinds, purposes, a
-// jurisdiction on the map, limits), sent as `datasets.setAccessPolicy`; and
-// a contract's terms (`access_terms`). Everything is read through the relay.
+// (`access_evaluate`), before anything is sent; the rule list, with no JSON
+// (pick departments, kinds, purposes, a jurisdiction on the map, limits),
+// which the publish form (publish.ts) and the owner's policy editor share,
+// the editor sending it as `datasets.setAccessPolicy`; and a contract's
+// terms (`access_terms`). Everything is read through the relay.
 import type { Constraint, ContractTerms, Dataset, Department, Evaluation, Jurisdiction, Purpose, Rule } from '@citychain/api/rpc';
 import { call, departments } from './chain';
 import { current } from './state';
@@ -23,12 +24,16 @@ export interface Names {
   jurisdictions: Jurisdiction[];
 }
 
+/** The names rules use: the departments, the purpose vocabulary and the jurisdictions. */
+export async function termNames(): Promise<Names> {
+  const [all, purposes, jurisdictions] = await Promise.all([departments(), call('access_purposes'), call('access_jurisdictions')]);
+  return { departments: all, purposes, jurisdictions };
+}
+
 /** A dataset's rules and the names they use; null rules if there is no such dataset. */
 export async function policyOf(dataset: number): Promise<{ rules: Rule[] | null; names: Names }> {
-  const [rules, all, purposes, jurisdictions] = await Promise.all([
-    call('access_rules', dataset), departments(), call('access_purposes'), call('access_jurisdictions'),
-  ]);
-  return { rules, names: { departments: all, purposes, jurisdictions } };
+  const [rules, names] = await Promise.all([call('access_rules', dataset), termNames()]);
+  return { rules, names };
 }
 
 /** The kinds of department (primitives' `DepartmentKind`), as a rule names them. */
@@ -181,7 +186,7 @@ function deliveries(t: ContractTerms): string {
 }
 
 /** A rule as `datasets.setAccessPolicy` takes it (polkadot.js encodes it from the metadata). */
-function toChain(r: Rule): Record<string, unknown> {
+export function toChain(r: Rule): Record<string, unknown> {
   const outcome = { grant: 'Grant', provider: 'Provider', providerAndRegulator: 'ProviderAndRegulator', refuse: 'Refuse' }[r.outcome];
   return {
     outcome,
@@ -208,11 +213,11 @@ const ticked = (group: HTMLElement) => [...group.querySelectorAll<HTMLInputEleme
 /** One rule's fieldset in the editor, and how to read it back (with each field's problem marked). */
 interface RuleField { element: HTMLFieldSetElement; read: () => Rule | null }
 
-function ruleField(rule: Rule, d: Dataset, n: Names, editor: { move: (f: HTMLFieldSetElement, by: number) => void; remove: (f: HTMLFieldSetElement) => void }): RuleField {
+function ruleField(rule: Rule, owner: number, n: Names, editor: { move: (f: HTMLFieldSetElement, by: number) => void; remove: (f: HTMLFieldSetElement) => void }): RuleField {
   const outcome = select('outcome', OUTCOMES.map(([o, text]) => [o, words(text)]), rule.outcome);
   const consumer = select('consumer', [['', 'any member department'], ['departments', 'these departments'], ['kinds', 'departments of these kinds']],
     rule.departments ? 'departments' : rule.kinds ? 'kinds' : '');
-  const others = n.departments.filter((x) => x.id !== d.owner);
+  const others = n.departments.filter((x) => x.id !== owner);
   const byDepartment = picks('department', 'Departments', others.map((x) => [String(x.id), x.name]), (rule.departments ?? []).map(String));
   const byKind = picks('kind', 'Kinds of department', KINDS.map((k) => [k, words(k)]), rule.kinds ?? []);
   const purposes = picks('purpose', 'Purposes (none ticked: any purpose)', n.purposes.map((p) => [p.code, p.label]), rule.purposes ?? []);
@@ -247,46 +252,68 @@ function ruleField(rule: Rule, d: Dataset, n: Names, editor: { move: (f: HTMLFie
   places.addEventListener('change', () => showAreas(n.jurisdictions.filter((j) => ticked(places).includes(String(j.id))), true));
   sync();
 
-  const read = (): Rule | null => {
-    const r: Rule = { outcome: outcome.value as Outcome };
+  /** What the fields say: the rule, and each field's problem (null: none) as the chain would name it. */
+  const parse = (): { rule: Rule; problems: [HTMLElement, string | null][] } => {
+    const rule: Rule = { outcome: outcome.value as Outcome };
     const departmentIds = ticked(byDepartment).map(Number);
     const kinds = ticked(byKind);
     const codes = ticked(purposes);
     const jurisdictionIds = ticked(places).map(Number);
     const [start, end] = [parseDate(from.value.trim()), parseDate(to.value.trim())];
-    const ok = [
-      mark(consumer, consumer.value === 'departments' ? namedProblem(departmentIds.length, 'departments')
-        : consumer.value === 'kinds' ? namedProblem(kinds.length, 'kinds') : null),
-      mark(purposes, codes.length > 0 ? namedProblem(codes.length, 'purposes') : null),
-      mark(maxDays, limitProblem(maxDays.value.trim(), 'days')),
-      mark(uses, limitProblem(uses.value.trim(), 'downloads')),
-      mark(area, area.value === 'jurisdictions' ? namedProblem(jurisdictionIds.length, 'jurisdictions') : null),
-      mark(from, (from.value.trim() && start === null) || (to.value.trim() && end === null)
-        ? 'Write the dates as YYYY-MM-DD.' : windowProblem(start, end)),
-    ].every(Boolean);
-    if (!ok) return null;
-    if (consumer.value === 'departments') r.departments = departmentIds;
-    if (consumer.value === 'kinds') r.kinds = kinds;
-    if (codes.length) r.purposes = codes;
-    if (maxDays.value.trim()) r.maxDays = Number(maxDays.value);
-    if (area.value === 'jurisdictions') r.jurisdictions = jurisdictionIds;
-    if (area.value === 'extent') r.withinExtent = true;
+    const problems: [HTMLElement, string | null][] = [
+      [consumer, consumer.value === 'departments' ? namedProblem(departmentIds.length, 'departments')
+        : consumer.value === 'kinds' ? namedProblem(kinds.length, 'kinds') : null],
+      [purposes, codes.length > 0 ? namedProblem(codes.length, 'purposes') : null],
+      [maxDays, limitProblem(maxDays.value.trim(), 'days')],
+      [uses, limitProblem(uses.value.trim(), 'downloads')],
+      [area, area.value === 'jurisdictions' ? namedProblem(jurisdictionIds.length, 'jurisdictions') : null],
+      [from, (from.value.trim() && start === null) || (to.value.trim() && end === null)
+        ? 'Write the dates as YYYY-MM-DD.' : windowProblem(start, end)],
+    ];
+    if (consumer.value === 'departments') rule.departments = departmentIds;
+    if (consumer.value === 'kinds') rule.kinds = kinds;
+    if (codes.length) rule.purposes = codes;
+    if (maxDays.value.trim()) rule.maxDays = Number(maxDays.value);
+    if (area.value === 'jurisdictions') rule.jurisdictions = jurisdictionIds;
+    if (area.value === 'extent') rule.withinExtent = true;
     // The window's last day is taken whole.
-    if (start !== null && end !== null) r.window = { from: start, to: end + DAY_MS - 1 };
-    if (uses.value.trim()) r.uses = Number(uses.value);
-    return r;
+    if (start !== null && end !== null) rule.window = { from: start, to: end + DAY_MS - 1 };
+    if (uses.value.trim()) rule.uses = Number(uses.value);
+    return { rule, problems };
+  };
+  // The rule in words as it is written, as the dataset's page will read it (or the first problem its fields have).
+  const said = h('p', { class: 'rule-words' });
+  const say = () => {
+    const { rule, problems } = parse();
+    const problem = problems.find(([, p]) => p !== null)?.[1];
+    said.textContent = problem ? `Not yet a rule the chain takes: ${problem}` : `In words: ${words(outcomeText(rule.outcome))} ${conditions(rule, n)}.`;
+  };
+  element.addEventListener('input', say);
+  element.addEventListener('change', say);
+  legend.after(said);
+  say();
+  /** The rule, or null with each field's problem marked under it. */
+  const read = (): Rule | null => {
+    const { rule, problems } = parse();
+    return problems.map(([input, problem]) => mark(input, problem)).every(Boolean) ? rule : null;
   };
   return { element, read };
 }
 
+/** The rule list of a policy form, and how to read its rules back. */
+export interface RuleList {
+  element: HTMLElement;
+  /** The rules in the order they are tried, or null if one would be refused (each problem marked under its field). */
+  read: () => Rule[] | null;
+}
+
 /**
- * The owner's policy editor: the rules as fieldsets in the order they are
- * tried (add, remove, move up and down, at most eight), the sensitivity, and
- * a submit that checks what the chain checks and then sends
- * `datasets.setAccessPolicy`; the chain's named error if it fails. `done`
- * draws the page again once the policy is on chain.
+ * The rules of a policy as fieldsets in the order they are tried (add,
+ * remove, move up and down, at most eight), starting with `rules`, for data
+ * of department `owner` (which no rule names: it has its own data). Used by
+ * the publish form and the owner's policy editor.
  */
-export function policyEditor(d: Dataset, rules: Rule[], n: Names, done: () => void): HTMLElement {
+export function ruleList(rules: Rule[], owner: number, n: Names): RuleList {
   const list = h('div', { class: 'rule-list' });
   const fields = new Map<HTMLFieldSetElement, RuleField>();
   const add = h('button', { type: 'button', class: 'add-rule', onclick: () => { append({ outcome: 'provider' }); renumber(); } }, 'Add a rule');
@@ -310,24 +337,60 @@ export function policyEditor(d: Dataset, rules: Rule[], n: Names, done: () => vo
     remove: (f: HTMLFieldSetElement) => { fields.delete(f); f.remove(); renumber(); },
   };
   const append = (r: Rule) => {
-    const made = ruleField(r, d, n, editor);
+    const made = ruleField(r, owner, n, editor);
     fields.set(made.element, made);
     list.append(made.element);
   };
   rules.forEach(append);
   renumber();
-  const sensitivity = select('sensitivity', ['Public', 'Internal', 'Confidential', 'Secret'].map((s) => [s, s]), words(d.sensitivity));
+  const element = h('div', { class: 'rules-editor' },
+    h('p', {}, 'A request is decided by the first rule whose conditions all hold; if none holds, it is refused. A limit left empty is no condition, nor are purposes left unticked.'),
+    list, h('div', { class: 'row' }, add));
+  const read = () => {
+    const each = ([...list.children] as HTMLFieldSetElement[]).map((f) => fields.get(f)!.read());
+    return each.some((r) => r === null) ? null : each as Rule[];
+  };
+  return { element, read };
+}
+
+/** The access policies `register_dataset` takes. */
+export type FixedPolicy = 'Open' | 'ApprovalRequired' | 'Restricted';
+
+/**
+ * The policy `register_dataset` takes for `rules` if they are one rule with
+ * no condition (grant: Open, the provider: ApprovalRequired, the provider
+ * and the regulator: Restricted), else null: such rules are set with
+ * `set_access_policy`.
+ */
+export function fixedPolicy(rules: Rule[]): FixedPolicy | null {
+  if (rules.length !== 1 || constraintsOf(rules[0]).length > 0) return null;
+  const fixed: Partial<Record<Outcome, FixedPolicy>> = { grant: 'Open', provider: 'ApprovalRequired', providerAndRegulator: 'Restricted' };
+  return fixed[rules[0].outcome] ?? null;
+}
+
+/** A `<select>` of the sensitivities a record may have, `value` chosen. */
+export function sensitivitySelect(value: string): HTMLSelectElement {
+  return select('sensitivity', ['Public', 'Internal', 'Confidential', 'Secret'].map((s) => [s, s]), value);
+}
+
+/**
+ * The owner's policy editor: the rule list, the sensitivity, and a submit
+ * that checks what the chain checks and then sends
+ * `datasets.setAccessPolicy`; the chain's named error if it fails. `done`
+ * draws the page again once the policy is on chain.
+ */
+export function policyEditor(d: Dataset, rules: Rule[], n: Names, done: () => void): HTMLElement {
+  const editor = ruleList(rules, d.owner, n);
+  const sensitivity = sensitivitySelect(words(d.sensitivity));
   // The chain's checks, with its errors named, rather than the browser's.
   const form = h('form', { class: 'policy-editor', novalidate: true },
-    h('p', {}, 'The first rule whose conditions all hold decides a request; if none holds, it is refused. Empty limits and lists are no condition.'),
-    list, h('div', { class: 'row' }, add), field('Sensitivity', sensitivity),
+    editor.element, field('Sensitivity', sensitivity),
     h('button', { type: 'submit' }, 'Set the access policy'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     form.querySelector(':scope > .note.error')?.remove();
-    const read = ([...list.children] as HTMLFieldSetElement[]).map((f) => fields.get(f)!.read());
-    if (read.some((r) => r === null)) return void note(form, 'error', 'Some rules would be refused by the chain: see the messages under them. Nothing was signed.');
-    const chosen = read as Rule[];
+    const chosen = editor.read();
+    if (!chosen) return void note(form, 'error', 'Some rules would be refused by the chain: see the messages under them. Nothing was signed.');
     const problem = policyProblem(chosen.map((r) => r.outcome), sensitivity.value.toLowerCase());
     if (problem) return void note(form, 'error', `${problem} Nothing was signed.`);
     try {
