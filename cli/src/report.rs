@@ -142,7 +142,15 @@ pub async fn take(
 ) -> Result<Report, Failure> {
 	let Anchor { handovers, block, proof } = anchor(node, vec![proven::peaks_key()]).await?;
 	let at = H256(hashing::blake2_256(&block.header));
-	let root = proven::root_at(node, at).await?;
+	let header = Header::decode(&mut &block.header[..]).map_err(|e| {
+		Failure::Refused(format!("the node's header of block {at:?} does not decode: {e}"))
+	})?;
+	let root = proven::root_in(
+		at,
+		header.number.into(),
+		header.state_root,
+		proof.iter().map(|b| b.0.clone()),
+	)?;
 	let filter = EntriesParams {
 		department: Some(department),
 		from_time: from,

@@ -66,31 +66,35 @@ pub async fn root_at(node: &Node, at: H256) -> Result<ProvenRoot> {
 			"the node's header of block {at:?} hashes to another block: it lied about the header"
 		)));
 	}
-	let key = peaks_key();
 	let read: ReadProof = node
-		.request("state_getReadProof", rpc_params![vec![Bytes(key.clone())], at])
+		.request("state_getReadProof", rpc_params![vec![Bytes(peaks_key())], at])
 		.await?;
-	let db = StorageProof::new(read.proof.into_iter().map(|b| b.0)).into_memory_db();
-	let value =
-		read_trie_value::<LayoutV1<Blake2Hasher>, _>(&db, &header.state_root, &key, None, None)
-			.map_err(|e| {
-				Error::Invalid(format!(
-			"the storage proof of Audit::Peaks does not check against block {at:?}'s state \
+	root_in(at, header.number, header.state_root, read.proof.into_iter().map(|b| b.0))
+}
+
+/// `Audit::Peaks` read from `proof`, a storage proof under `state_root`, the
+/// state root of block `at` (number `number`).
+pub fn root_in(
+	at: H256,
+	number: u64,
+	state_root: H256,
+	proof: impl IntoIterator<Item = Vec<u8>>,
+) -> Result<ProvenRoot> {
+	let key = peaks_key();
+	let db = StorageProof::new(proof).into_memory_db();
+	let value = read_trie_value::<LayoutV1<Blake2Hasher>, _>(&db, &state_root, &key, None, None)
+		.map_err(|e| {
+			Error::Invalid(format!(
+				"the storage proof of Audit::Peaks does not check against block {at:?}'s state \
 			 root: {e}"
-		))
-			})?;
+			))
+		})?;
 	let peaks = match value {
 		None => Peaks::new(),
 		Some(bytes) => Peaks::decode(&mut &bytes[..])
 			.map_err(|e| Error::Invalid(format!("Audit::Peaks at {at:?} does not decode: {e}")))?,
 	};
-	Ok(ProvenRoot {
-		at,
-		number: header.number,
-		state_root: header.state_root,
-		size: peaks.size(),
-		root: H256(peaks.root()),
-	})
+	Ok(ProvenRoot { at, number, state_root, size: peaks.size(), root: H256(peaks.root()) })
 }
 
 /// Every entry matching `filter` (its `cursor` and `limit` are the
