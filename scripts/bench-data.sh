@@ -139,11 +139,18 @@ need_bytes() { # store size with_blake2b
 avail=$(($(df -B1 --output=avail "$WORK" | tail -1)))
 limit=$((avail - 2 * GIB))
 [ -z "$MAX_DISK" ] || limit=$((MAX_DISK * GIB < limit ? MAX_DISK * GIB : limit))
+# moto holds an upload in memory while it completes it: a 10 GiB upload
+# reached 23 GiB resident before the OOM killer stopped it (2026-12-07, on
+# a 23 GiB machine). An S3 run needs about 2.5 times the file in memory.
+memory=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024))
 declare -A WITH_B2 SKIP
 short=()
 for size in "${SIZE_LIST[@]}"; do
 	for store in $STORES; do
-		if (($(need_bytes "$store" "$size" 1) <= limit)); then
+		if [ "$store" = s3 ] && ((size * 5 / 2 > memory)); then
+			short+=("$(size_name "$size") on the s3 store needs $(gib $((size * 5 / 2))) GiB of memory for moto")
+			SKIP[$store:$size]="moto holds an upload in memory: needs $(gib $((size * 5 / 2))) GiB, $(gib "$memory") GiB available"
+		elif (($(need_bytes "$store" "$size" 1) <= limit)); then
 			WITH_B2[$store:$size]=1
 		elif (($(need_bytes "$store" "$size" 0) <= limit)); then
 			WITH_B2[$store:$size]=0
@@ -157,8 +164,8 @@ done
 if ((${#short[@]} > 0)) && [ -n "$FIT" ]; then
 	log "left out (--fit): ${short[*]}; the run may use $(gib "$limit") GiB"
 elif ((${#short[@]} > 0)); then
-	printf '\033[1;31merror:\033[0m not enough disk in %s: %s GiB may be used (free %s GiB, less 2 GiB%s), but\n' \
-		"$WORK" "$(gib "$limit")" "$(gib "$avail")" "${MAX_DISK:+, at most --max-disk $MAX_DISK}" >&2
+	printf '\033[1;31merror:\033[0m not enough disk or memory: %s GiB of disk in %s may be used (free %s GiB, less 2 GiB%s), %s GiB of memory is available, but\n' \
+		"$(gib "$limit")" "$WORK" "$(gib "$avail")" "${MAX_DISK:+, at most --max-disk $MAX_DISK}" "$(gib "$memory")" >&2
 	printf '  %s\n' "${short[@]}" >&2
 	printf 'Free space there (or point TMPDIR elsewhere), run fewer --sizes or one --store, or --fit.\n' >&2
 	exit 1
@@ -299,6 +306,12 @@ timed_rss() {
 gateway_ticks() { awk '{ print $14 + $15 }' "/proc/$GW_PID/stat"; }
 
 ROWS=()
+# Keeps a result row for the tables at the end, and shows it now: a run
+# stopped by a failure still says what it measured.
+add_row() {
+	ROWS+=("$1")
+	log "measured: $1"
+}
 verdict() { # ok... (each "label:0|1")
 	local bad=() item
 	for item in "$@"; do [ "${item##*:}" = 1 ] || bad+=("${item%:*}"); done
@@ -316,21 +329,21 @@ row() {
 	ratio=$(awk -v m="$mbps" -v b="$4" 'BEGIN { printf "%.2f", m / b }')
 	cpu_ratio=$(awk -v b="$SIZE" -v c="$5" -v s="$CPU_S" 'BEGIN { printf "%.2f", b / 1e6 / c / s }')
 	[ "${6:-1}" = 0 ] || v=$(verdict "ratio:$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) }')" "RSS:$(rss_ok "$CLI_KIB" "$GW_KIB")")
-	ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | $(printf '%.1f' "$2") | $mbps | ${3//|/\\|}: $4 | $ratio | $CPU_S | $cpu_ratio | $(mib "$CLI_KIB") | $(mib "$GW_KIB") | $v |")
+	add_row "| $STORE | $(size_name "$SIZE") | $1 | $(printf '%.1f' "$2") | $mbps | ${3//|/\\|}: $4 | $ratio | $CPU_S | $cpu_ratio | $(mib "$CLI_KIB") | $(mib "$GW_KIB") | $v |"
 }
 # row_bytes PATH SECONDS BYTES AIM [NOTE]: a row whose ratio is BYTES over the file's size.
 row_bytes() {
 	local ratio
 	ratio=$(awk -v b="$3" -v s="$SIZE" 'BEGIN { printf "%.4f", b / s }')
-	ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | $2 | ${6:-—} | ${5:-—} | $ratio (≤ $4) | ${CLI_KIB:+$CPU_S} | | ${CLI_KIB:+$(mib "$CLI_KIB")} | ${GW_KIB:+$(mib "$GW_KIB")} | $(verdict "bytes:$(awk -v r="$ratio" -v a="$4" 'BEGIN { print (r <= a) }')" ${CLI_KIB:+"RSS:$(rss_ok "$CLI_KIB" "$GW_KIB")"}) |")
+	add_row "| $STORE | $(size_name "$SIZE") | $1 | $2 | ${6:-—} | ${5:-—} | $ratio (≤ $4) | ${CLI_KIB:+$CPU_S} | | ${CLI_KIB:+$(mib "$CLI_KIB")} | ${GW_KIB:+$(mib "$GW_KIB")} | $(verdict "bytes:$(awk -v r="$ratio" -v a="$4" 'BEGIN { print (r <= a) }')" ${CLI_KIB:+"RSS:$(rss_ok "$CLI_KIB" "$GW_KIB")"}) |"
 }
 # row_memory PATH MBPS: a throughput row of the encryption in memory, against the AEAD alone.
 row_memory() {
 	local ratio
 	ratio=$(awk -v m="$2" -v b="$AEAD" 'BEGIN { printf "%.2f", m / b }')
-	ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | — | $2 | AEAD: $AEAD | $ratio | — | — | — | — | $(verdict "ratio:$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) }')") |")
+	add_row "| $STORE | $(size_name "$SIZE") | $1 | — | $2 | AEAD: $AEAD | $ratio | — | — | — | — | $(verdict "ratio:$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) }')") |"
 }
-row_na() { ROWS+=("| $STORE | $(size_name "$SIZE") | $1 | — | — | — | — | — | — | — | — | n/a: $2 |"); }
+row_na() { add_row "| $STORE | $(size_name "$SIZE") | $1 | — | — | — | — | — | — | — | — | n/a: $2 |"; }
 
 # The baselines, on the file itself: MB/s of `cat FILE | TOOL`, by the clock
 # and by the CPU time of both.
