@@ -1,10 +1,13 @@
 // The catalogue: search by the map's view or a drawn box, a time range,
-// topic, owner, policy and free text; a result list in sync with the
+// topic, owner, policy and free text, and for a member the datasets its
+// department may have at once for a purpose; a result list in sync with the
 // footprints on the map; more results as the list scrolls; how many each
 // filter's options would find (facets.ts). It reads the gateway's STAC API
 // (`POST /search`, `POST /aggregate`), as the signed-in member (its read
-// token) or anonymously: one way for everyone, no node connection.
-import { allPages, heads, onFinalizedEvents, signedIn } from './chain';
+// token) or anonymously: one way for everyone, no node connection (a
+// member's purposes come through the relay).
+import type { Purpose } from '@citychain/api/rpc';
+import { allPages, call, heads, onFinalizedEvents, signedIn } from './chain';
 import { current } from './state';
 import { departmentNames, nextToken, search as stacSearch, topics as stacTopics, type Item as StacItem } from './stac';
 import { countSoon, stopCounting, type Chosen, type Withdrawn } from './facets';
@@ -36,6 +39,8 @@ const state = {
   /** The search the list shows: its next page continues it with `next`. */
   params: {} as Record<string, unknown>,
   next: null as string | null,
+  /** The purpose label the list's datasets were found obtainable at once for (null: not asked). */
+  atOnceFor: null as string | null,
   /** Increases with every new search, so a late answer of an older one is dropped. */
   generation: 0,
   active: false,
@@ -46,6 +51,8 @@ const state = {
 /** How long a next page that could not be read waits before it is asked again. */
 const RETRY_MS = 1000;
 let topics: string[] = [];
+/** The purpose vocabulary, as the form offered it last. */
+let purposes: Purpose[] = [];
 
 /** A CQL2 text string literal. */
 function literal(value: string): string {
@@ -56,13 +63,20 @@ function literal(value: string): string {
 function chosen(): Chosen {
   const f = new FormData(state.form!);
   const value = (name: string) => String(f.get(name) ?? '');
-  return { topic: value('topic'), owner: value('owner'), policy: value('policy'), withdrawn: f.get('withdrawn') !== null };
+  return { topic: value('topic'), owner: value('owner'), policy: value('policy'), purpose: value('purpose'), withdrawn: f.get('withdrawn') !== null };
+}
+
+/** The department whose requests "Obtainable at once for" is about: the signed-in member's, if active; else null. */
+function requester(): number | null {
+  const m = current.membership;
+  return signedIn() && m && m.department.status === 'Active' ? m.department.id : null;
 }
 
 /**
  * The filters of a search: the drawn box or the map's view, the form's time
- * range and text, the facets `c`, and withdrawn datasets `withdrawn` (left
- * out, shown too, or alone).
+ * range and text, the facets `c` (a purpose: what the member's department
+ * would be granted at once, for a day, asked now, docs/terms.md), and
+ * withdrawn datasets `withdrawn` (left out, shown too, or alone).
  */
 function filters(c: Chosen, withdrawn: Withdrawn): Record<string, unknown> {
   const f = new FormData(state.form!);
@@ -78,6 +92,8 @@ function filters(c: Chosen, withdrawn: Withdrawn): Record<string, unknown> {
   if (c.topic) cql.push(`"citychain:topic" = ${literal(c.topic)}`);
   if (c.policy) cql.push(`"citychain:access_policy" = ${literal(c.policy)}`);
   if (/^\d+$/.test(c.owner)) p.collections = [`department-${c.owner}`];
+  const own = requester();
+  if (c.purpose && own !== null) cql.push(`citychain:outcome(${own}, ${literal(c.purpose)}) = 'grant'`);
   if (withdrawn === 'hidden') cql.push("\"citychain:status\" <> 'withdrawn'");
   if (withdrawn === 'only') cql.push("\"citychain:status\" = 'withdrawn'");
   if (cql.length) {
@@ -85,6 +101,12 @@ function filters(c: Chosen, withdrawn: Withdrawn): Record<string, unknown> {
     p['filter-lang'] = 'cql2-text';
   }
   return p;
+}
+
+/** The vocabulary's label of the purpose `c` asks datasets to be obtainable at once for, or null if it asks none. */
+function atOnceFor(c: Chosen): string | null {
+  if (!c.purpose || requester() === null) return null;
+  return purposes.find((p) => p.code === c.purpose)?.label ?? c.purpose;
 }
 
 /** The body of a `POST /search` for what the form and the map say. */
@@ -125,7 +147,11 @@ async function accessible(): Promise<{ own: number | null; granted: Set<number> 
   return { own: m.department.id, granted: new Set(approved.map((c) => c.dataset)) };
 }
 
-function row(d: Item, owners: Map<number, string>, access: { own: number | null; granted: Set<number> }): HTMLElement {
+/**
+ * A result row; `atOnceFor` names the purpose for which the search found the
+ * dataset obtainable at once by the member's department.
+ */
+function row(d: Item, owners: Map<number, string>, access: { own: number | null; granted: Set<number> }, atOnceFor: string | null): HTMLElement {
   const open = () => { location.hash = `#/dataset/${d.id}`; };
   const li = h('li', { class: 'result', 'data-id': d.id, tabindex: 0, onclick: (e: Event) => { if (!(e.target as HTMLElement).closest('a')) open(); },
     onkeydown: (e: Event) => { if ((e as KeyboardEvent).key === 'Enter' && e.target === li) open(); } },
@@ -138,7 +164,8 @@ function row(d: Item, owners: Map<number, string>, access: { own: number | null;
       h('span', { class: 'badge' }, words(d.sensitivity)),
       d.status !== 'active' ? h('span', { class: `badge status-${d.status}` }, words(d.status)) : null,
       access.own === d.owner ? h('span', { class: 'badge access', title: 'your department\'s dataset' }, 'yours')
-        : access.granted.has(d.id) ? h('span', { class: 'badge access', title: 'your department holds an approved contract for it' }, 'access') : null));
+        : access.granted.has(d.id) ? h('span', { class: 'badge access', title: 'your department holds an approved contract for it' }, 'access') : null,
+      atOnceFor !== null ? h('span', { class: 'badge at-once' }, `granted at once for ${atOnceFor}`) : null));
   li.addEventListener('mouseenter', () => highlight(d.id, true));
   li.addEventListener('mouseleave', () => highlight(d.id, false));
   return li;
@@ -159,6 +186,7 @@ export async function search(refresh = false): Promise<void> {
   countSoon(state.form!, chosen, filters);
   const started = performance.now();
   const asked = params();
+  const why = atOnceFor(chosen());
   if (refresh) asked.limit = Math.max(PAGE, state.shown.length);
   let page: Page;
   try {
@@ -171,11 +199,13 @@ export async function search(refresh = false): Promise<void> {
   // A refresh that finds what the list shows changes only the block it names.
   if (refresh && page.next === state.next && JSON.stringify(page.items) === JSON.stringify(state.shown)) {
     state.params = asked;
+    state.atOnceFor = why;
     summarize(page.at);
     return;
   }
   state.shown = page.items;
   state.params = asked;
+  state.atOnceFor = why;
   state.next = page.next;
   await render(page, started);
 }
@@ -221,7 +251,7 @@ async function render(page: Page, started: number | null): Promise<void> {
   if (!state.active) return;
   // A row with the keyboard's focus keeps it when the list is drawn again.
   const focused = document.activeElement instanceof HTMLElement && document.activeElement.matches('.result') ? document.activeElement.dataset.id : null;
-  state.list!.replaceChildren(...state.shown.map((d) => row(d, owners, access)));
+  state.list!.replaceChildren(...state.shown.map((d) => row(d, owners, access, state.atOnceFor)));
   if (focused) state.list!.querySelector<HTMLElement>(`.result[data-id="${focused}"]`)?.focus();
   if (state.next) state.list!.append(h('li', { class: 'more' }, 'loading more…'));
   showFootprints(state.shown);
@@ -285,7 +315,11 @@ export async function prefetch(): Promise<void> {
 /** Shows the catalogue in the side pane and searches. */
 export async function openCatalogue(): Promise<void> {
   await prefetch();
-  const owners = [...(await departmentNames())].map(([id, name]) => ({ id, name }));
+  const member = requester() !== null ? current.membership!.department.name : null;
+  const [names, offered] = await Promise.all([departmentNames(), member !== null ? call('access_purposes').catch(() => null) : null]);
+  const owners = [...names].map(([id, name]) => ({ id, name }));
+  // Without an answer the vocabulary read last is offered.
+  purposes = offered ?? purposes;
   // Drawn again (an account chosen, a reconnection): what the reader has
   // entered so far stays, also what they typed while the lines above waited
   // (nothing waits from here until the new form replaces the old one).
@@ -296,6 +330,9 @@ export async function openCatalogue(): Promise<void> {
       field('Topic', select('topic', [['', 'any'], ...topics.map((t): [string, string] => [t, words(t)])])),
       field('Owner', select('owner', [['', 'any'], ...owners.map((d): [string, string] => [String(d.id), d.name])])),
       field('Policy', select('policy', [['', 'any'], ['open', 'Open'], ['approvalRequired', 'Approval required'], ['restricted', 'Restricted']]))),
+    member !== null && purposes.length > 0 ? h('div', { class: 'row' },
+      field('Obtainable at once for', select('purpose', [['', 'any'], ...purposes.map((p): [string, string] => [p.code, p.label])]),
+        `datasets whose rules grant ${member} a request for this purpose at once (for a day, asked now)`)) : null,
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'draw-box', onclick: async () => {
         // On a phone the map shows while the box is drawn, the list with what it found.

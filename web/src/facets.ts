@@ -8,11 +8,15 @@
 // extension) with the reader's visibility applied, so a count never
 // includes a dataset the reader may not see. The facets not chosen share
 // the search's own filters, so one request counts them all; each chosen
-// facet and the withdrawn count take one more.
+// facet and the withdrawn count take one more. "Obtainable at once for" (a
+// member's purpose) is not counted itself: every count is within it.
 import { aggregate, type Aggregation } from './stac';
 
-/** What the form's facets choose (an empty string: any). */
-export interface Chosen { topic: string; owner: string; policy: string; withdrawn: boolean }
+/**
+ * What the form's facets choose (an empty string: any), and the purpose for
+ * which the datasets must be obtainable at once (a member's; '': any).
+ */
+export interface Chosen { topic: string; owner: string; policy: string; purpose: string; withdrawn: boolean }
 /** Withdrawn datasets: left out (the default), shown too, or alone. */
 export type Withdrawn = 'hidden' | 'shown' | 'only';
 /** The filters of a search (a `POST /search` body without paging) for facets `c`. */
