@@ -29,7 +29,7 @@
 # Results and what bounds them: docs/performance.md#data-path.
 #
 #   ./scripts/bench-data.sh [--sizes 1,10] [--store local|s3|both] [--contracts 10]
-#                           [--max-disk GiB] [--fit] [--bin-dir DIR] [--keep]
+#                           [--max-disk GiB] [--fit] [--cold] [--bin-dir DIR] [--keep]
 #
 #   --sizes      file sizes in GiB (or with M: MiB), comma-separated [1,10]
 #   --store      the gateway's data store: a directory, an S3 bucket on moto, or both [both]
@@ -37,6 +37,9 @@
 #   --max-disk   the most disk the run may use, in GiB [the free space less 2 GiB]
 #   --fit        run the sizes and stores that fit on the disk, and name the others,
 #                instead of stopping
+#   --cold       drop the page cache (root) before each baseline and each timed path,
+#                so that both read from the disk: the fair comparison once the run's
+#                files do not fit in memory together (10 GiB on 23 GiB)
 #   --bin-dir    take citychain-node, citychain-gateway and citychain from DIR
 #                instead of building them
 #   --keep       keep the temporary directory (logs) at the end
@@ -63,7 +66,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SIZES=1,10 STORES=both CONTRACTS=10 MAX_DISK="" BIN_DIR="" KEEP="" FIT=""
+SIZES=1,10 STORES=both CONTRACTS=10 MAX_DISK="" BIN_DIR="" KEEP="" FIT="" COLD=""
 usage() { sed -n '/^#   \.\/scripts\/bench-data.sh/,/^#   --keep/p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($# > 0)); do
 	case $1 in
@@ -74,12 +77,14 @@ while (($# > 0)); do
 	--bin-dir) BIN_DIR=$2 && shift 2 ;;
 	--keep) KEEP=1 && shift ;;
 	--fit) FIT=1 && shift ;;
+	--cold) COLD=1 && shift ;;
 	-h | --help) usage && exit 0 ;;
 	*) usage >&2 && exit 2 ;;
 	esac
 done
 case $STORES in local | s3) ;; both) STORES="local s3" ;; *) die "--store is local, s3 or both, not $STORES" ;; esac
 [[ $CONTRACTS =~ ^[1-9][0-9]*$ ]] || die "--contracts is a positive number"
+[ -z "$COLD" ] || [ -w /proc/sys/vm/drop_caches ] || die "--cold drops the page cache: run it as root"
 
 GIB=$((1 << 30)) MIB=$((1 << 20))
 # Bytes of a size given as N (GiB) or NM (MiB).
@@ -276,6 +281,13 @@ cli() { env "${S3_ENV[@]}" CITYCHAIN_SURI="$1" "$CLI_BIN" --node "$WS" "${@:2}";
 # --- measuring ----------------------------------------------------------------
 
 now() { date +%s.%N; }
+# With --cold, writes out and drops the page cache: what runs next reads
+# from the disk.
+cold() {
+	[ -n "$COLD" ] || return 0
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
 # timed SURI ARGS...: runs the CLI under /usr/bin/time with the gateway's peak
 # RSS reset; sets T_START, T_END, CLI_KIB (the CLI's peak RSS) and GW_KIB.
 timed() {
@@ -289,6 +301,7 @@ timed() {
 		perf record -q -F 499 -p "$GW_PID" -o "$BENCH_PROFILE/$PROFILE_N-gateway.data" 2>/dev/null &
 		gateway_perf=$!
 	fi
+	cold
 	T_START=$(now)
 	env "${S3_ENV[@]}" CITYCHAIN_SURI="$1" /usr/bin/time -v -o "$WORK/time.txt" "${profile[@]}" "$CLI_BIN" --node "$WS" "${@:2}" \
 		>"$WORK/cli.out" 2>"$WORK/cli.err" || { cat "$WORK/cli.err" >&2; die "citychain ${*:2} failed"; }
@@ -348,6 +361,7 @@ row_na() { add_row "| $STORE | $(size_name "$SIZE") | $1 | — | — | — | —
 # The baselines, on the file itself: MB/s of `cat FILE | TOOL`, by the clock
 # and by the CPU time of both.
 pipe_mbps() {
+	cold
 	/usr/bin/time -f '%e %U %S' -o "$WORK/base.txt" sh -c 'cat "$1" | "$2" >/dev/null' sh "$FILE" "$1"
 	awk -v b="$SIZE" '{ printf "%.0f %.0f\n", b / 1e6 / $1, b / 1e6 / ($2 + $3) }' "$WORK/base.txt"
 }
@@ -423,6 +437,7 @@ resumed_fetch() {
 	before=$(gateway_bytes "$route")
 	echo 5 >"/proc/$GW_PID/clear_refs"
 	GW_TICKS=$(gateway_ticks)
+	cold
 	t0=$(now)
 	env CITYCHAIN_SURI=//Alice /usr/bin/time -v -o "$WORK/time.txt" "$CLI_BIN" --node "$WS" \
 		fetch "$DATASET" --gateway "$GATEWAY" --out "$out" >/dev/null 2>"$WORK/cli.err" &
@@ -538,7 +553,7 @@ run_one() {
 	log "$(size_name "$SIZE") on the $STORE store: writing $FILE (random bytes)"
 	head -c "$SIZE" /dev/zero | openssl enc -chacha20 -K "$(openssl rand -hex 32)" -iv "$(openssl rand -hex 16)" >"$FILE"
 	log "baselines: cat|b3sum, cat|b2sum, OpenSSL's ChaCha20-Poly1305"
-	cat "$FILE" >/dev/null # the same page cache state for all
+	cat "$FILE" >/dev/null # the same page cache state for all (unless --cold)
 	read -r B3 B3C < <(pipe_mbps b3sum)
 	read -r B2 B2C < <(pipe_mbps b2sum)
 	read -r AEAD AEADC < <(aead_mbps)
@@ -584,6 +599,7 @@ Peak disk used by the run: $(gib "$(cat "$WORK/disk-peak" 2>/dev/null || echo 0)
 Baselines, MB/s by the clock (and per CPU second), this run: cat FILE | b3sum and | b2sum
 (one thread each: b3sum reads a pipe); AEAD: openssl speed [-elapsed] -evp chacha20-poly1305
 -bytes 65536. Load average when measured (the machine's other work shares its cores).
+Page cache: $([ -n "$COLD" ] && echo "dropped before each baseline and each timed path (--cold)" || echo "as each step leaves it (the file is read once before its baselines)").
 
 | store | size | cat\|b3sum | cat\|b2sum | AEAD | load average |
 |---|---|---|---|---|---|
