@@ -76,17 +76,13 @@ impl Call {
 	}
 }
 
-/// Every call of [`OUTCOME`] in `expr`, with `visit`.
+/// Every call of [`OUTCOME`] in `expr`, in the order [`replace_calls`]
+/// meets them, with `visit`.
 pub fn each_call(expr: &Expr, visit: &mut impl FnMut(&[Box<Expr>])) {
-	match expr {
-		Expr::Operation { op, args } if op == OUTCOME => visit(args),
-		Expr::Operation { args: items, .. }
-		| Expr::Interval { interval: items }
-		| Expr::BBox { bbox: items }
-		| Expr::Array(items) => items.iter().for_each(|e| each_call(e, visit)),
-		Expr::Timestamp { timestamp: e } | Expr::Date { date: e } => each_call(e, visit),
-		_ => {},
-	}
+	replace_calls(&mut expr.clone(), &mut |args| {
+		visit(args);
+		Expr::Null
+	});
 }
 
 /// `expr` with each call of [`OUTCOME`] replaced by what `value` makes of
