@@ -1049,7 +1049,9 @@ test('a non-member reads the catalogue and is told why it cannot act', async () 
   await ferdie.page.waitForSelector('.note.readonly:has-text("not a member of any department")');
   // It reads what anyone may: a public dataset, not a confidential one (dataset 0).
   await go(ferdie.page, `#/dataset/0`);
-  await ferdie.page.waitForSelector('#side p:has-text("no public dataset with this id")');
+  await ferdie.page.waitForSelector('#side p:has-text("no public dataset with this id")').catch(async (e) => {
+    throw new Error(`${e.message}\nthe page said: ${await ferdie.page.textContent('#side')}`);
+  });
   const roads = (await api.rpc.datasets.search({ q: 'Road network', limit: 1 })).toJSON().items[0];
   await go(ferdie.page, `#/dataset/${roads.id}`);
   await ferdie.page.waitForSelector('.note.readonly:has-text("the chain refuses its transactions")');

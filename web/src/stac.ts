@@ -41,8 +41,13 @@ export async function currentToken(): Promise<string | null> {
  * more), so the page queues its own rather than being refused.
  */
 const AT_ONCE = 2;
-/** How long a read the gateway found too many waits before it is asked again, each time. */
-const RETRY_MS = [250, 500, 1000, 2000];
+/**
+ * How long a read the gateway found too many waits before it is asked again,
+ * each time (about 24 s in all): other pages or people behind the same
+ * address may hold its reads for seconds, and a page that waits is better
+ * than one that says the gateway refused.
+ */
+const RETRY_MS = [250, 500, 1000, 2000, 4000, 8000, 8000];
 let running = 0;
 const waiting: (() => void)[] = [];
 
