@@ -196,11 +196,16 @@ impl Filter {
 		let mut expr = self.expr.clone();
 		if !self.calls.is_empty() {
 			let mut calls = self.calls.iter();
+			// Read once for all of the filter's calls.
+			let mut rules = None;
 			terms::replace_calls(&mut expr, &mut |_| {
 				calls
 					.next()
 					.zip(terms)
-					.and_then(|(call, terms)| terms.outcome(call, id, d))
+					.and_then(|(call, terms)| {
+						let rules = rules.get_or_insert_with(|| terms.rules_of(id, d));
+						terms.outcome(call, d, rules.as_deref()?)
+					})
 					.map_or(Expr::Null, |o| Expr::Literal(terms::outcome_name(o)))
 			});
 		}

@@ -151,22 +151,26 @@ impl Context for Terms {
 }
 
 impl Terms {
-	/// What the rules of dataset `id` (record `d`) decide for `call`, as the
-	/// chain would for that request now: `None` where the chain would not
-	/// evaluate it (a department not active, its own dataset, a dataset no
-	/// longer active) or its rules cannot be read.
-	pub fn outcome(&self, call: &Call, id: DatasetId, d: &Record) -> Option<Outcome> {
+	/// Dataset `id`'s rules at the head (record `d`'s policy as one rule if
+	/// it has none of its own); `None` if they cannot be read.
+	pub fn rules_of(&self, id: DatasetId, d: &Record) -> Option<Policy> {
+		match (self.rules)(id) {
+			Ok(rules) => Some(rules.unwrap_or_else(|| terms::single_rule(d.policy))),
+			Err(e) => {
+				log::warn!(target: "search-index", "🔎 The rules of dataset {id} are unreadable: {e}");
+				None
+			},
+		}
+	}
+
+	/// What `rules`, record `d`'s, decide for `call`, as the chain would for
+	/// that request now: `None` where the chain would not evaluate it (a
+	/// department not active, its own dataset, a dataset no longer active).
+	pub fn outcome(&self, call: &Call, d: &Record, rules: &[terms::Rule]) -> Option<Outcome> {
 		let kind = *self.kinds.get(&call.department)?;
 		if d.owner == call.department || d.status != DatasetStatus::Active {
 			return None;
 		}
-		let rules = match (self.rules)(id) {
-			Ok(rules) => rules.unwrap_or_else(|| terms::single_rule(d.policy)),
-			Err(e) => {
-				log::warn!(target: "search-index", "🔎 The rules of dataset {id} are unreadable: {e}");
-				return None;
-			},
-		};
 		let code = terms::purpose_code(&call.purpose).filter(|c| self.purposes.contains(*c));
 		let request = Request {
 			consumer: call.department,
@@ -177,7 +181,7 @@ impl Terms {
 			scoped: false,
 			now: self.now,
 		};
-		Some(terms::evaluate(&rules, &request, self).outcome)
+		Some(terms::evaluate(rules, &request, self).outcome)
 	}
 
 	/// The terms at finalized block `head` of `client`'s chain, for calls
